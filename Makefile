@@ -1,0 +1,123 @@
+# Makefile - build, test, benchmark and run careerbot.
+#   make run    install missing Debian packages, build, run the bot (console
+#               when no platform tokens are set)
+#   make test   install, build with ASan+UBSan, run unit + integration tests,
+#               the knowledge checks and the eval
+#   make bench  print performance figures (not a test)
+#   make fuzz   run the libFuzzer targets for FUZZ_SECONDS each
+# Sources are found by wildcard: bot/*.c and handlers/*.c form the program
+# (bot/main.c is the entry point), tests/unit/test_*.c and
+# tests/integration/test_*.c are cmocka programs, tests/fakes/fake_*.c are
+# the fake platform servers, tests/support/*.c is shared test code.
+
+DEBS := build-essential pkg-config libcurl4-openssl-dev libwebsockets-dev \
+        libwebsockets-evlib-uv libjansson-dev libpcre2-dev libutf8proc-dev \
+        libstemmer-dev libuv1-dev libsqlite3-dev libcmocka-dev sqlite3 \
+        docker-compose shellcheck clang libclang-rt-14-dev
+PKGS := libcurl libwebsockets jansson libpcre2-8 libutf8proc libuv sqlite3
+
+B := build
+CC ?= cc
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lstemmer -lm
+WARN := -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE
+INC := -Ibot -Ihandlers -Itests/support
+REL_FLAGS := -O2 -g
+SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+
+SRC := $(wildcard bot/*.c handlers/*.c)
+LIB_SRC := $(filter-out bot/main.c,$(SRC))
+HDRS := $(wildcard bot/*.h handlers/*.h tests/support/*.h)
+SUPPORT_SRC := $(wildcard tests/support/*.c)
+TEST_SRC := $(wildcard tests/unit/test_*.c tests/integration/test_*.c)
+FAKE_SRC := $(wildcard tests/fakes/fake_*.c)
+FAKE_LIB_SRC := $(filter-out $(FAKE_SRC),$(wildcard tests/fakes/*.c))
+BENCH_SRC := $(wildcard bench/bench_*.c)
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+
+REL_OBJ := $(patsubst %.c,$(B)/rel/%.o,$(SRC))
+SAN_OBJ := $(patsubst %.c,$(B)/san/%.o,$(LIB_SRC))
+SAN_SUPPORT_OBJ := $(patsubst %.c,$(B)/san/%.o,$(SUPPORT_SRC))
+SAN_FAKE_LIB_OBJ := $(patsubst %.c,$(B)/san/%.o,$(FAKE_LIB_SRC))
+TEST_BIN := $(patsubst %.c,$(B)/san/%,$(TEST_SRC))
+FAKE_BIN := $(patsubst tests/fakes/%.c,$(B)/san/%,$(FAKE_SRC))
+BENCH_BIN := $(patsubst bench/%.c,$(B)/rel/%,$(BENCH_SRC))
+REL_LIB_OBJ := $(filter-out $(B)/rel/bot/main.o,$(REL_OBJ))
+
+.PHONY: all deps run test check-build bench fuzz lint clean test-only
+all: deps
+	@$(MAKE) --no-print-directory $(B)/careerbot
+
+# Install what a fresh Debian 12 machine lacks (we run as root; sudo otherwise).
+deps:
+	@missing=""; for p in $(DEBS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+$(B)/careerbot: $(B)/rel/bot/main.o $(B)/rel/libcareerbot.a
+	$(CC) $(REL_FLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(B)/rel/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(REL_FLAGS) $(INC) $(PKG_CFLAGS) -c -o $@ $<
+
+$(B)/san/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(SAN_FLAGS) $(INC) $(PKG_CFLAGS) -c -o $@ $<
+
+# Tests, fakes and benchmarks link a static archive, so each pulls in only
+# the modules it uses.
+$(B)/san/libcareerbot.a: $(SAN_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/rel/libcareerbot.a: $(REL_LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/san/careerbot: $(B)/san/bot/main.o $(B)/san/libcareerbot.a
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(B)/san/tests/%: tests/%.c $(B)/san/libcareerbot.a $(SAN_SUPPORT_OBJ) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(SAN_FLAGS) $(INC) $(PKG_CFLAGS) -o $@ $< $(SAN_SUPPORT_OBJ) $(B)/san/libcareerbot.a $(PKG_LIBS) -lcmocka
+
+$(B)/san/fake_%: tests/fakes/fake_%.c $(SAN_FAKE_LIB_OBJ) $(B)/san/libcareerbot.a $(HDRS)
+	$(CC) $(WARN) $(SAN_FLAGS) $(INC) -Itests/fakes $(PKG_CFLAGS) -o $@ $< $(SAN_FAKE_LIB_OBJ) $(B)/san/libcareerbot.a $(PKG_LIBS)
+
+$(B)/rel/bench_%: bench/bench_%.c $(B)/rel/libcareerbot.a $(HDRS)
+	$(CC) $(WARN) $(REL_FLAGS) $(INC) $(PKG_CFLAGS) -o $@ $< $(B)/rel/libcareerbot.a $(PKG_LIBS)
+
+check-build: $(B)/careerbot $(B)/san/careerbot $(TEST_BIN) $(FAKE_BIN)
+
+test: deps
+	@$(MAKE) --no-print-directory check-build
+	@bash tests/run.sh $(B)
+
+# Run the tests without the dependency check (faster when iterating).
+test-only: check-build
+	@bash tests/run.sh $(B)
+
+run: all
+	./$(B)/careerbot $(ARGS)
+
+bench: deps
+	@$(MAKE) --no-print-directory $(B)/careerbot $(BENCH_BIN) $(FAKE_BIN) $(B)/san/careerbot
+	@bash bench/run.sh $(B)
+
+FUZZ_SECONDS ?= 30
+fuzz: deps
+	@bash tests/fuzz/run.sh $(B) $(FUZZ_SECONDS)
+
+lint:
+	clang-tidy --quiet $(SRC) -- $(WARN) $(INC) $(PKG_CFLAGS)
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr $(INC) bot handlers
+
+clean:
+	rm -rf $(B)

@@ -1,0 +1,25 @@
+/* cli.h - the careerbot subcommands. main.c parses the command word and
+ * hands the remaining arguments (argv[0] = the command word) to one of
+ * these; each returns the process exit code (CB_EXIT_*). Each command lives
+ * in the module that owns its concern (cmd_*.c). */
+#ifndef CB_CLI_H
+#define CB_CLI_H
+
+int cmdRun(int argc, char **argv);     /* careerbot [run] [--console] [--config F] [--kb DIR] */
+int cmdAsk(int argc, char **argv);     /* careerbot ask [--kb DIR] [--json] [--top N] [Q] */
+int cmdKb(int argc, char **argv);      /* careerbot kb check|eval|export|import|new ... */
+int cmdKbEval(int argc, char **argv);  /* careerbot kb eval [--kb DIR] FILE.jsonl ... */
+int cmdReport(int argc, char **argv);  /* careerbot report [--since DATE] [--json] */
+int cmdHistory(int argc, char **argv); /* careerbot history export [--since DATE] */
+int cmdConfig(int argc, char **argv);  /* careerbot config check [FILE] */
+int cmdDiscord(int argc, char **argv); /* careerbot discord register [--guild ID] */
+
+/* Shared option helper: the knowledge dir from --kb, CAREERBOT_KB, or
+ * ./knowledge (in that order of precedence). */
+const char *cliKbDir(const char *flag_value);
+
+void cliUsage(void *stream /* FILE* */);
+
+#define CAREERBOT_VERSION "0.1.0"
+
+#endif

@@ -1,0 +1,45 @@
+/* common.h - the few things every careerbot module shares: the OK/ERR
+ * status convention (Redis style: a function returns CB_OK or CB_ERR and,
+ * on CB_ERR, fills a caller-supplied message buffer of CB_ERRLEN bytes),
+ * allocation wrappers that abort on out-of-memory (a chat bot that cannot
+ * allocate 100 bytes cannot do anything useful), and small string helpers.
+ * Invariants are checked with assert(); runtime failures with CB_ERR. */
+#ifndef CB_COMMON_H
+#define CB_COMMON_H
+
+#include <assert.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#define CB_OK 0
+#define CB_ERR (-1)
+#define CB_ERRLEN 512
+
+/* Exit codes shared by the CLI and the transports. */
+#define CB_EXIT_OK 0
+#define CB_EXIT_FAIL 1
+#define CB_EXIT_USAGE 2
+#define CB_EXIT_CONFIG 78 /* EX_CONFIG: bad token, fatal close code, bad config */
+
+#define CB_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Fill err (CB_ERRLEN bytes, may be NULL) with a formatted message. Always
+ * returns CB_ERR so callers can write `return cbErr(err, "...")`. */
+int cbErr(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+void *cbMalloc(size_t n);
+void *cbCalloc(size_t n, size_t size);
+void *cbRealloc(void *p, size_t n);
+char *cbStrdup(const char *s);         /* NULL in, NULL out */
+char *cbStrndup(const char *s, size_t n);
+char *cbSprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Monotonic clock in milliseconds / microseconds; wall clock in seconds. */
+double cbNowMs(void);
+double cbNowUs(void);
+long long cbWallTime(void);
+
+/* 1 if s[0..len) is valid UTF-8 without NUL bytes, else 0. */
+int cbValidUtf8(const char *s, size_t len);
+
+#endif

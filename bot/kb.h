@@ -1,0 +1,108 @@
+/* kb.h - the knowledge base: loading and validating the maintainers' files.
+ *
+ * Layout on disk (see knowledge/README.md):
+ *   knowledge/<topic>/_topic.json   {"title": ..., "description": ...}
+ *   knowledge/<topic>/<slug>.md     JSON front matter between two "---"
+ *                                   lines, then the answer in Markdown
+ *   knowledge/synonyms.json         [["aws", "amazon web services"], ...]
+ *
+ * kbLoad() reads everything or nothing: it returns a complete, validated
+ * knowledge base, or NULL with every problem in the diagnostics list (each
+ * with file:line:column and what to fix). The caller keeps serving its old
+ * kb when NULL comes back. A kb is immutable once loaded; kbFree() frees it
+ * and everything it owns (all strings below are owned by the kb). */
+#ifndef CB_KB_H
+#define CB_KB_H
+
+#include <stddef.h>
+
+/* ---- diagnostics ---- */
+typedef enum { KB_ERROR = 0, KB_WARNING = 1 } kbSeverity;
+
+typedef struct kbDiag {
+    kbSeverity severity;
+    char *file; /* path as given (relative to cwd when the dir was relative) */
+    int line;   /* 1-based; 0 when the problem is about the whole file */
+    int col;    /* 1-based; 0 when unknown */
+    char *msg;  /* what is wrong and what to fix */
+} kbDiag;
+
+typedef struct kbDiags {
+    kbDiag *v;
+    size_t n, cap;
+    size_t nerrors, nwarnings;
+} kbDiags;
+
+void kbDiagsInit(kbDiags *d);
+void kbDiagsFree(kbDiags *d);
+void kbDiagAdd(kbDiags *d, kbSeverity sev, const char *file, int line, int col,
+               const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* Print "file:line:col: error: msg" lines (format "text") or GitHub
+ * Actions annotations (format "github"). */
+void kbDiagsPrint(const kbDiags *d, const char *format, void *stream /* FILE* */);
+
+/* ---- the model ---- */
+typedef struct kbSource {
+    char *title;
+    char *url;       /* may be NULL only for the seed article (see README) */
+    char *publisher; /* optional */
+    char *date;      /* optional */
+} kbSource;
+
+typedef struct kbLink {
+    char *title;
+    char *url;
+} kbLink;
+
+typedef struct kbStrs {
+    char **v;
+    size_t n;
+} kbStrs;
+
+typedef struct kbEntry {
+    char *id;    /* "<topic>/<slug>" */
+    char *topic; /* "<topic>" */
+    char *path;  /* the file it came from */
+    char *question;
+    kbStrs alternates;
+    kbStrs keywords;
+    kbStrs patterns;  /* PCRE2 sources; compiled by the engine */
+    kbSource *sources;
+    size_t nsources;
+    kbLink *links;
+    size_t nlinks;
+    kbStrs related; /* ids, checked to exist */
+    char *updated;  /* "YYYY-MM-DD" or NULL */
+    char *answer;   /* Markdown, trimmed, never empty */
+    int answer_line; /* line of the file where the answer starts */
+    /* Positions, for diagnostics found after loading (patterns, links). */
+    int question_line, alternates_line, patterns_line, links_line;
+} kbEntry;
+
+typedef struct kbTopic {
+    char *name; /* directory name */
+    char *title;
+    char *description;
+    size_t nentries;
+} kbTopic;
+
+typedef struct kb {
+    char *dir;
+    kbEntry *entries; /* sorted by id */
+    size_t nentries;
+    kbTopic *topics; /* sorted by name */
+    size_t ntopics;
+    kbStrs *synonyms; /* groups of equivalent terms, as written */
+    size_t nsynonyms;
+} kb;
+
+/* Load and validate dir. Returns NULL if there is any error (all of them
+ * are in d); warnings alone do not fail the load. `now` is the wall time
+ * used for staleness warnings (0 = time(NULL)). */
+kb *kbLoad(const char *dir, kbDiags *d);
+void kbFree(kb *k);
+
+const kbEntry *kbFindEntry(const kb *k, const char *id);
+const kbTopic *kbFindTopic(const kb *k, const char *name); /* by name, case-insensitive */
+
+#endif

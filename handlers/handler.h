@@ -1,0 +1,25 @@
+/* handler.h - decides what to answer. Platform-neutral: takes an hndRequest
+ * and the current knowledge, fills an hndReply. Commands understood in the
+ * request text (after the transport stripped a mention or "/faq"):
+ *   help | topics | topic NAME | show ID | TOPIC: QUESTION | QUESTION
+ * plus chit-chat ("hi", "thanks"), answered briefly. */
+#ifndef CB_HANDLER_H
+#define CB_HANDLER_H
+
+#include "knowledge.h"
+#include "reply.h"
+
+#define HND_MAX_QUESTION 4000 /* bytes; longer questions get a polite error */
+
+typedef struct hndContext {
+    const knowledge *k; /* current knowledge; never NULL */
+    size_t max_suggestions; /* "did you mean" choices, default 3 */
+} hndContext;
+
+/* Always fills out (replyInit first is not needed). */
+void hndHandle(const hndContext *ctx, const hndRequest *req, hndReply *out);
+/* The answer of one entry, as for a button click ("show ID"). REPLY_ERROR
+ * if the id is unknown (e.g. removed by a reload since the button was drawn). */
+void hndShow(const hndContext *ctx, const char *id, hndReply *out);
+
+#endif

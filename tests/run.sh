@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# tests/run.sh - run every test program and the knowledge gates; print one
+# summary line "N passed, N failed". Called by `make test` with the build dir.
+set -u
+B=${1:-build}
+export CB_BUILD_DIR="$B"
+export CB_BOT="$B/san/careerbot"
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+passed=0
+failed=0
+failures=()
+
+run() { # name, command...
+  local name=$1; shift
+  local log="$B/logs/$name.log"
+  mkdir -p "$(dirname "$log")"
+  if timeout 300 "$@" >"$log" 2>&1; then
+    passed=$((passed + 1)); echo "ok   $name"
+  else
+    failed=$((failed + 1)); failures+=("$name"); echo "FAIL $name (log: $log)"; tail -n 40 "$log" | sed 's/^/     /'
+  fi
+}
+
+for t in "$B"/san/tests/unit/test_* "$B"/san/tests/integration/test_*; do
+  [ -x "$t" ] || continue
+  run "$(basename "$t")" "$t"
+done
+for s in tests/gates/*.sh; do
+  [ -f "$s" ] || continue
+  run "gate-$(basename "$s" .sh)" bash "$s" "$B"
+done
+
+echo
+[ ${#failures[@]} -eq 0 ] || echo "failed: ${failures[*]}"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
