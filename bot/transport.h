@@ -19,7 +19,9 @@ typedef struct cbTransportType {
     /* Stop taking new events; replies in flight still go out; websockets
      * close with 1000 once nothing is in flight. */
     void (*shutdown)(cbTransport *t);
-    /* Replies queued or being sent. */
+    /* Replies queued or being sent; after shutdown, also 1 while a socket
+     * is still closing. The process exits when every transport reports 0
+     * (or after 10 s). */
     size_t (*in_flight)(const cbTransport *t);
     /* 1 when connected and serving; else 0 with why filled. */
     int (*healthy)(const cbTransport *t, char *why, size_t whylen);
