@@ -24,6 +24,9 @@ typedef struct cbApp {
     size_t ntransports;
     int stopping;
     int exit_code;
+    /* Set by the runner: begin a graceful shutdown (drain, close, exit). */
+    void (*request_stop)(void *ud, const char *why);
+    void *stop_ud;
 } cbApp;
 
 void appAnswer(cbApp *a, const hndRequest *req, hndReply *out);
@@ -33,7 +36,8 @@ int appVote(cbApp *a, cbPlatform p, const char *user, const char *entry_id, int 
             histDoneFn *done, void *ud);
 /* Load the knowledge again; on failure keep the old one, log, count. */
 int appReload(cbApp *a);
-/* A transport found a fatal condition (e.g. invalid token): stop with 78. */
+/* A transport found a fatal condition (e.g. invalid token): log one clear
+ * line, then stop gracefully with exit code 78. */
 void appFatal(cbApp *a, const char *msg);
 
 #endif
