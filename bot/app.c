@@ -155,7 +155,6 @@ int appReload(cbApp *a) {
 
 void appFatal(cbApp *a, const char *msg) {
     if (a->exit_code == 0) a->exit_code = CB_EXIT_CONFIG;
-    logEvent(LOG_ERROR, "fatal", "msg=\"%s\"", msg);
     fprintf(stderr, "careerbot: %s\n", msg);
     if (a->request_stop) {
         a->request_stop(a->stop_ud, msg);
