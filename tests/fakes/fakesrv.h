@@ -43,7 +43,7 @@ typedef struct fsTimer fsTimer;
 typedef struct fsRequest {
     const char *method; /* "GET", "POST", "PUT", "PATCH", "DELETE" */
     const char *path;   /* "/api/chat.postMessage" (no query) */
-    const char *query;  /* raw query after '?', "" when none */
+    const char *query;  /* query after '?', re-encoded "k=v&k2=v2"; "" when none */
     const char *body;   /* NUL-terminated, "" when none */
     size_t body_len;
     double t_ms;        /* ms since the server started */
