@@ -1,0 +1,320 @@
+/* text.c - normalization, tokens, stop words and stems (see text.h). The
+ * PCRE2 pattern finds "word-ish chunks"; small rules in C then decide which
+ * inner punctuation keeps a chunk whole (c++, ci/cd, node.js) and which
+ * splits it (python/django, python.what). */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include "text.h"
+
+#include <ctype.h>
+#include <libstemmer.h>
+#include <pcre2.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#include "common.h"
+
+struct txtCtx {
+    pcre2_code *chunk;
+    struct sb_stemmer *stemmer;
+    pthread_mutex_t mu;
+};
+
+/* A chunk: optional leading dot (".net"), a word character, then word
+ * characters and the inner punctuation the C rules look at. */
+static const char CHUNK_RE[] = "\\.?\\w[\\w'.+#/]*";
+
+/* Curated English stop words: function words that carry no topic. Kept
+ * out on purpose: not, no, without, vs, versus, worth, best, new, first,
+ * before, after, still, only (they change what is asked). Sorted. */
+static const char *const STOP[] = {
+    "a", "about", "am", "an", "and", "any", "anyone", "anything", "are", "as", "at", "be",
+    "been", "being", "but", "by", "can", "could", "did", "do", "does", "doing", "done",
+    "for", "from", "get", "getting", "got", "had", "has", "have", "having", "he", "hello",
+    "her", "hey", "hi", "him", "his", "how", "i", "i'd", "i'll", "i'm", "i've", "if", "im",
+    "in", "into", "is", "it", "it's", "its", "just", "let", "me", "might", "must", "my",
+    "myself", "of", "on", "or", "our", "ours", "please", "really", "she", "should", "so",
+    "some", "someone", "something", "tell", "thank", "thanks", "that", "that's", "the",
+    "their", "them", "then", "there", "there's", "these", "they", "this", "those", "to",
+    "too", "u", "us", "very", "was", "we", "were", "what", "what's", "whats", "when",
+    "where", "which", "who", "whom", "why", "will", "with", "would", "ya", "you", "your",
+    "yours",
+};
+
+static int strCmp(const void *a, const void *b) {
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int txtIsStop(const char *word) {
+    return bsearch(&word, STOP, CB_ARRAY_LEN(STOP), sizeof(STOP[0]), strCmp) != NULL;
+}
+
+txtCtx *txtNew(char *err) {
+    txtCtx *c = cbCalloc(1, sizeof(*c));
+    int ec;
+    PCRE2_SIZE eo;
+    c->chunk = pcre2_compile((PCRE2_SPTR)CHUNK_RE, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_UCP,
+                             &ec, &eo, NULL);
+    c->stemmer = sb_stemmer_new("english", NULL);
+    if (!c->chunk || !c->stemmer) {
+        txtFree(c);
+        cbErr(err, "cannot set up the text analyzer (PCRE2 or libstemmer)");
+        return NULL;
+    }
+    pcre2_jit_compile(c->chunk, PCRE2_JIT_COMPLETE); /* falls back to the interpreter */
+    pthread_mutex_init(&c->mu, NULL);
+    return c;
+}
+
+void txtFree(txtCtx *c) {
+    if (!c) return;
+    if (c->chunk) pcre2_code_free(c->chunk);
+    if (c->stemmer) {
+        sb_stemmer_delete(c->stemmer);
+        pthread_mutex_destroy(&c->mu);
+    }
+    free(c);
+}
+
+void txtToksInit(txtToks *t) { memset(t, 0, sizeof(*t)); }
+void txtToksReset(txtToks *t) { t->blen = t->n = t->nstop = 0; }
+void txtToksFree(txtToks *t) {
+    free(t->buf);
+    free(t->raw);
+    free(t->stem);
+    txtToksInit(t);
+}
+
+static uint32_t arenaPut(txtToks *t, const char *s, size_t n) {
+    if (t->blen + n + 1 > t->bcap) {
+        t->bcap = (t->blen + n + 1) * 2 + 64;
+        t->buf = cbRealloc(t->buf, t->bcap);
+    }
+    uint32_t off = (uint32_t)t->blen;
+    memcpy(t->buf + off, s, n);
+    t->buf[off + n] = '\0';
+    t->blen += n + 1;
+    return off;
+}
+
+size_t txtUtf8Cut(const char *s, size_t len, size_t max) {
+    if (len <= max) return len;
+    size_t n = max;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) n--;
+    return n;
+}
+
+size_t txtStemWord(txtCtx *c, const char *w, size_t len, char *dst, size_t cap) {
+    assert(cap > 0);
+    int ascii = len > 0;
+    for (size_t i = 0; i < len && ascii; i++) ascii = isalpha((unsigned char)w[i]) || w[i] == '\'';
+    const char *src = w;
+    size_t n = len;
+    if (ascii) {
+        pthread_mutex_lock(&c->mu);
+        const sb_symbol *st = sb_stemmer_stem(c->stemmer, (const sb_symbol *)w, (int)len);
+        if (st) {
+            n = (size_t)sb_stemmer_length(c->stemmer);
+            if (n > cap - 1) n = cap - 1;
+            memcpy(dst, st, n);
+            src = dst;
+        }
+        pthread_mutex_unlock(&c->mu);
+    }
+    if (src != dst) {
+        if (n > cap - 1) n = txtUtf8Cut(src, n, cap - 1);
+        memcpy(dst, src, n);
+    }
+    dst[n] = '\0';
+    return n;
+}
+
+void txtToksPush(txtCtx *c, txtToks *t, const char *raw, size_t rawlen, const char *stem) {
+    if (t->n == t->ncap) {
+        t->ncap = t->ncap ? t->ncap * 2 : 16;
+        t->raw = cbRealloc(t->raw, t->ncap * sizeof(*t->raw));
+        t->stem = cbRealloc(t->stem, t->ncap * sizeof(*t->stem));
+    }
+    rawlen = txtUtf8Cut(raw, rawlen, TXT_MAX_TOKEN);
+    char sb[TXT_MAX_TOKEN + 1];
+    size_t sl;
+    if (stem) {
+        sl = txtUtf8Cut(stem, strlen(stem), TXT_MAX_TOKEN);
+        memcpy(sb, stem, sl);
+        sb[sl] = '\0';
+    } else {
+        sl = txtStemWord(c, raw, rawlen, sb, sizeof(sb));
+    }
+    t->raw[t->n] = arenaPut(t, raw, rawlen);
+    t->stem[t->n] = arenaPut(t, sb, sl);
+    t->n++;
+}
+
+/* One final token: drop stop words, stem, append. */
+static void emitWord(txtCtx *c, txtToks *t, const char *s, size_t n) {
+    while (n > 0 && (s[n - 1] == '\'' || s[n - 1] == '.')) n--;
+    if (n == 0) return;
+    char w[TXT_MAX_TOKEN + 1];
+    size_t wl = txtUtf8Cut(s, n, TXT_MAX_TOKEN);
+    memcpy(w, s, wl);
+    w[wl] = '\0';
+    if (txtIsStop(w)) {
+        t->nstop++;
+        return;
+    }
+    txtToksPush(c, t, s, n, NULL);
+}
+
+/* "c++", "c#", "notepad++" keep their +/# suffix; "python+django" splits. */
+static void tokPlus(txtCtx *c, txtToks *t, const char *s, size_t n) {
+    size_t k = n;
+    while (k > 0 && (s[k - 1] == '+' || s[k - 1] == '#')) k--;
+    size_t start = 0;
+    for (size_t i = 0; i < k; i++) {
+        if (s[i] != '+' && s[i] != '#') continue;
+        emitWord(c, t, s + start, i - start);
+        start = i + 1;
+    }
+    if (start >= k) return; /* nothing left before the suffix */
+    size_t suffix = n - k <= 2 ? n - k : 0;
+    emitWord(c, t, s + start, k - start + suffix);
+}
+
+static int allDigits(const char *s, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != '.' && !isdigit((unsigned char)s[i])) return 0;
+    return 1;
+}
+
+/* Dots: ".net", "node.js", "asp.net", "3.12" stay whole; "python.what"
+ * splits (a segment after a dot longer than 3 chars is a new word). */
+static void tokDots(txtCtx *c, txtToks *t, const char *s, size_t n) {
+    while (n > 0 && s[n - 1] == '.') n--;
+    if (n == 0) return;
+    if (s[0] == '.') {
+        if (n > 1 && !memchr(s + 1, '.', n - 1)) return tokPlus(c, t, s, n);
+        s++, n--;
+    }
+    int whole = memchr(s, '.', n) != NULL && s[0] != '.';
+    size_t seg = 0;
+    for (size_t i = 0; i <= n && whole; i++) {
+        if (i < n && s[i] != '.') continue;
+        size_t sl = i - seg;
+        int ok = seg == 0 ? sl > 0 : sl >= 1 && sl <= 3;
+        for (size_t j = seg; j < i && ok && seg > 0; j++) ok = isalnum((unsigned char)s[j]);
+        whole = ok;
+        seg = i + 1;
+    }
+    if (whole || allDigits(s, n)) return tokPlus(c, t, s, n);
+    seg = 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n && s[i] != '.') continue;
+        if (i > seg) tokPlus(c, t, s + seg, i - seg);
+        seg = i + 1;
+    }
+}
+
+/* Slashes: "ci/cd", "ui/ux", "i/o" (two short sides) stay whole;
+ * "python/django" splits. */
+static void tokChunk(txtCtx *c, txtToks *t, const char *s, size_t n) {
+    while (n > 0 && (s[n - 1] == '/' || s[n - 1] == '\'' || s[n - 1] == '.')) n--;
+    const char *sl = memchr(s, '/', n);
+    if (!sl) return tokDots(c, t, s, n);
+    size_t left = (size_t)(sl - s), right = n - left - 1;
+    if (left >= 1 && left <= 3 && right >= 1 && right <= 3 && !memchr(sl + 1, '/', right))
+        return tokPlus(c, t, s, n);
+    size_t seg = 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n && s[i] != '/') continue;
+        if (i > seg) tokDots(c, t, s + seg, i - seg);
+        seg = i + 1;
+    }
+}
+
+void txtTokenize(txtCtx *c, const char *norm, size_t len, txtToks *t) {
+    pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+    PCRE2_SIZE off = 0;
+    while (off < len) {
+        int rc = pcre2_match(c->chunk, (PCRE2_SPTR)norm, len, off, 0, md, NULL);
+        if (rc < 0) break;
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+        if (ov[1] <= ov[0]) break; /* cannot happen: a chunk has a \w */
+        tokChunk(c, t, norm + ov[0], ov[1] - ov[0]);
+        off = ov[1];
+    }
+    pcre2_match_data_free(md);
+}
+
+/* Drop combining marks that follow a Latin, Greek or Cyrillic letter
+ * (café -> cafe, naïve -> naive), keep them elsewhere (they are part of
+ * the letters in e.g. Devanagari). */
+static utf8proc_ssize_t stripLatinMarks(utf8proc_int32_t *cp, utf8proc_ssize_t n) {
+    utf8proc_ssize_t m = 0;
+    utf8proc_int32_t base = 0;
+    for (utf8proc_ssize_t i = 0; i < n; i++) {
+        utf8proc_category_t cat = utf8proc_category(cp[i]);
+        if (cat == UTF8PROC_CATEGORY_MN || cat == UTF8PROC_CATEGORY_MC ||
+            cat == UTF8PROC_CATEGORY_ME) {
+            if (base < 0x0530) continue;
+        } else {
+            base = cp[i];
+        }
+        cp[m++] = cp[i];
+    }
+    return m;
+}
+
+static char *normUnicode(const char *s, size_t len, size_t *outlen, char *err) {
+    const utf8proc_option_t opt = UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_DECOMPOSE |
+                                  UTF8PROC_CASEFOLD | UTF8PROC_STRIPCC | UTF8PROC_IGNORE |
+                                  UTF8PROC_LUMP;
+    utf8proc_ssize_t n = utf8proc_decompose((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len,
+                                            NULL, 0, opt);
+    if (n < 0) {
+        cbErr(err, "cannot normalize the text: %s", utf8proc_errmsg(n));
+        return NULL;
+    }
+    utf8proc_int32_t *buf = cbMalloc(((size_t)n + 1) * sizeof(*buf));
+    n = utf8proc_decompose((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len, buf, n, opt);
+    if (n >= 0) n = stripLatinMarks(buf, n);
+    if (n >= 0) n = utf8proc_reencode(buf, n, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+    if (n < 0) {
+        free(buf);
+        cbErr(err, "cannot normalize the text: %s", utf8proc_errmsg(n));
+        return NULL;
+    }
+    *outlen = (size_t)n;
+    return (char *)buf; /* reencode wrote NUL-terminated UTF-8 in place */
+}
+
+int txtNormalize(const char *s, size_t len, char **out, size_t *outlen, char *err) {
+    *out = NULL;
+    *outlen = 0;
+    if (!cbValidUtf8(s, len))
+        return cbErr(err, "the text is not valid UTF-8 (or contains a NUL byte)");
+    size_t i = 0;
+    while (i < len && (unsigned char)s[i] < 0x80) i++;
+    if (i < len) {
+        *out = normUnicode(s, len, outlen, err);
+        return *out ? CB_OK : CB_ERR;
+    }
+    char *d = cbMalloc(len + 1); /* ASCII: NFKC is the identity, folding is tolower */
+    for (i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        d[i] = ch < 0x20 || ch == 0x7f ? ' ' : (char)tolower(ch);
+    }
+    d[len] = '\0';
+    *out = d;
+    *outlen = len;
+    return CB_OK;
+}
+
+int txtAnalyze(txtCtx *c, const char *s, size_t len, txtToks *t, char *err) {
+    char *norm;
+    size_t nlen;
+    if (txtNormalize(s, len, &norm, &nlen, err) != CB_OK) return CB_ERR;
+    txtTokenize(c, norm, nlen, t);
+    free(norm);
+    return CB_OK;
+}

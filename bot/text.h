@@ -1,0 +1,65 @@
+/* text.h - text analysis shared by the index and the queries: Unicode
+ * normalization (NFKC + case folding with utf8proc, accents stripped from
+ * Latin/Greek/Cyrillic letters, typographic punctuation lumped to ASCII),
+ * tokens found with PCRE2 in UCP mode (keeping "c++", "c#", ".net",
+ * "ci/cd", "node.js", "3.12" whole), a small curated list of English stop
+ * words (not "not", "no", "without", "vs": they change a question's
+ * meaning), and Snowball English stems (libstemmer).
+ *
+ * The index and every query must go through the same functions, or terms
+ * would not meet. A txtCtx is safe to share between threads (the stemmer
+ * is behind a mutex). */
+#ifndef CB_TEXT_H
+#define CB_TEXT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TXT_MAX_TOKEN 64 /* bytes; longer tokens are cut (on a UTF-8 boundary) */
+
+typedef struct txtCtx txtCtx;
+
+/* The tokens of one text: each has its surface form (normalized, not
+ * stemmed) and its stem, both NUL-terminated strings in one arena. Stop
+ * words are not in the list; nstop counts them. */
+typedef struct txtToks {
+    char *buf;
+    size_t blen, bcap;
+    uint32_t *raw, *stem; /* offsets into buf */
+    size_t n, ncap;
+    size_t nstop;
+} txtToks;
+
+txtCtx *txtNew(char *err);
+void txtFree(txtCtx *c);
+
+void txtToksInit(txtToks *t);
+void txtToksReset(txtToks *t); /* empty, keeps memory */
+void txtToksFree(txtToks *t);
+static inline const char *txtRaw(const txtToks *t, size_t i) { return t->buf + t->raw[i]; }
+static inline const char *txtStem(const txtToks *t, size_t i) { return t->buf + t->stem[i]; }
+/* Append a token (stemming raw unless stem is given). */
+void txtToksPush(txtCtx *c, txtToks *t, const char *raw, size_t rawlen, const char *stem);
+
+/* Normalize s[0..len) (must be valid UTF-8 without NUL: CB_ERR otherwise):
+ * NFKC, case folded, Latin accents stripped, control characters removed.
+ * *out is a heap string the caller frees. */
+int txtNormalize(const char *s, size_t len, char **out, size_t *outlen, char *err);
+
+/* Tokenize an already normalized string into t (appending). */
+void txtTokenize(txtCtx *c, const char *norm, size_t len, txtToks *t);
+
+/* Normalize then tokenize. CB_OK, or CB_ERR with err filled. */
+int txtAnalyze(txtCtx *c, const char *s, size_t len, txtToks *t, char *err);
+
+/* 1 if the (normalized, unstemmed) word is a stop word. */
+int txtIsStop(const char *word);
+
+/* The Snowball stem of an ASCII word into dst (cap bytes); words with
+ * other characters are copied as they are. Returns the length. */
+size_t txtStemWord(txtCtx *c, const char *w, size_t len, char *dst, size_t cap);
+
+/* Truncate s[0..len) to at most max bytes on a UTF-8 boundary. */
+size_t txtUtf8Cut(const char *s, size_t len, size_t max);
+
+#endif
