@@ -14,6 +14,9 @@
 typedef struct hndContext {
     const knowledge *k; /* current knowledge; never NULL */
     size_t max_suggestions; /* "did you mean" choices, default 3 */
+    size_t max_hits;        /* ranked hits copied into the reply; 0 = 10 (<= ENG_MAX_TOP) */
+    double suggest_floor;   /* abstain: suggest hits at or above this confidence;
+                             * 0 = half the default suggest threshold */
 } hndContext;
 
 /* Always fills out (replyInit first is not needed). */

@@ -51,6 +51,12 @@ typedef struct replyRef { /* a pointer to another entry: "did you mean", related
     double confidence; /* 0 for related */
 } replyRef;
 
+typedef struct replyHit { /* one ranked engine hit, for `ask --json` and evals */
+    char *id;
+    double score;      /* raw ranking score */
+    double confidence; /* calibrated, in [0,1] */
+} replyHit;
+
 typedef struct hndReply {
     replyKind kind;
     char *entry_id;   /* REPLY_ANSWER: the entry; else NULL */
@@ -67,6 +73,9 @@ typedef struct hndReply {
     size_t nrelated;
     char *normalized;  /* the question's normalized form (for history); may be NULL */
     char *topic;       /* topic filter used, if any */
+    replyHit *hits;    /* the engine's ranked hits for a question (best first,
+                        * at most hndContext.max_hits); none for commands */
+    size_t nhits;
 } hndReply;
 
 void replyInit(hndReply *r);

@@ -1,0 +1,136 @@
+/* info.c - the handler's informational replies: help, the topic list, one
+ * topic's questions, and error replies. Built from the current knowledge
+ * so examples and lists always name entries that exist. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "hnd_int.h"
+
+#define HND_HELP_EXAMPLES 3
+
+void hndError(hndReply *out, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    char buf[1024];
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    free(out->body);
+    out->kind = REPLY_ERROR;
+    out->body = cbStrdup(buf);
+}
+
+static unsigned char infoFold(unsigned char c) {
+    if (c >= 'A' && c <= 'Z') return (unsigned char)(c + 32);
+    if (c == '-' || c == '_') return ' ';
+    return c;
+}
+
+static int infoSameName(const char *a, const char *b, size_t blen) {
+    if (!a || strlen(a) != blen) return 0;
+    for (size_t i = 0; i < blen; i++)
+        if (infoFold((unsigned char)a[i]) != infoFold((unsigned char)b[i])) return 0;
+    return 1;
+}
+
+const kbTopic *hndFindTopic(const kb *k, const char *name, size_t len) {
+    if (len == 0) return NULL;
+    for (size_t i = 0; i < k->ntopics; i++)
+        if (infoSameName(k->topics[i].name, name, len) ||
+            infoSameName(k->topics[i].title, name, len))
+            return &k->topics[i];
+    return NULL;
+}
+
+void hndAppendTopicList(const kb *k, cbBuf *b, int with_details) {
+    for (size_t i = 0; i < k->ntopics; i++) {
+        const kbTopic *t = &k->topics[i];
+        bufPrintf(b, "- **%s** (`%s`)", t->title ? t->title : t->name, t->name);
+        if (with_details) {
+            if (t->description && *t->description) bufPrintf(b, ": %s", t->description);
+            bufPrintf(b, " (%zu question%s)", t->nentries, t->nentries == 1 ? "" : "s");
+        }
+        bufAppendStr(b, "\n");
+    }
+}
+
+/* The first entry of topic t (entries are sorted by id), or NULL. */
+static const kbEntry *infoFirstEntry(const kb *k, const kbTopic *t) {
+    for (size_t i = 0; i < k->nentries; i++)
+        if (strcmp(k->entries[i].topic, t->name) == 0) return &k->entries[i];
+    return NULL;
+}
+
+void hndHelp(const hndContext *ctx, hndReply *out, replyKind kind) {
+    const kb *k = ctx->k->kb;
+    cbBuf b;
+    bufInit(&b, HND_BODY_MAX);
+    bufPrintf(&b,
+              "I answer Python developers' career questions from a knowledge base curated "
+              "by people (%zu answers in %zu topics), and every answer shows its sources.\n\n",
+              k->nentries, k->ntopics);
+    size_t shown = 0;
+    for (size_t i = 0; i < k->ntopics && shown < HND_HELP_EXAMPLES; i++) {
+        const kbEntry *e = infoFirstEntry(k, &k->topics[i]);
+        if (!e) continue;
+        if (shown++ == 0) bufAppendStr(&b, "**Try asking:**\n");
+        bufPrintf(&b, "- %s\n", e->question);
+    }
+    if (shown) bufAppendStr(&b, "\n");
+    bufAppendStr(&b, "**Commands:**\n"
+                     "- `topics`: the topics I know about\n"
+                     "- `topic NAME`: the questions in one topic\n"
+                     "- `show ID`: one answer, by its id\n"
+                     "- `TOPIC: QUESTION`: search one topic only\n"
+                     "- `help`: this message\n");
+    replyFree(out);
+    out->kind = kind;
+    out->title = cbStrdup("What I can do");
+    out->body = bufDetach(&b);
+}
+
+void hndTopics(const hndContext *ctx, hndReply *out) {
+    cbBuf b;
+    bufInit(&b, HND_BODY_MAX);
+    hndAppendTopicList(ctx->k->kb, &b, 1);
+    bufAppendStr(&b, "\nType `topic NAME` to see a topic's questions, or just ask me.\n");
+    replyFree(out);
+    out->kind = REPLY_INFO;
+    out->title = cbStrdup("Topics");
+    out->body = bufDetach(&b);
+}
+
+void hndTopicQuestions(const hndContext *ctx, const kbTopic *t, hndReply *out) {
+    const kb *k = ctx->k->kb;
+    cbBuf b;
+    bufInit(&b, HND_BODY_MAX);
+    if (t->description && *t->description) bufPrintf(&b, "%s\n\n", t->description);
+    size_t n = 0;
+    for (size_t i = 0; i < k->nentries; i++) {
+        const kbEntry *e = &k->entries[i];
+        if (strcmp(e->topic, t->name) != 0) continue;
+        bufPrintf(&b, "- %s (`%s`)\n", e->question, e->id);
+        n++;
+    }
+    if (n == 0) bufAppendStr(&b, "No questions in this topic yet.\n");
+    bufPrintf(&b, "\nType `show ID` to read one, or ask `%s: your question` to search this "
+                  "topic only.\n", t->name);
+    replyFree(out);
+    out->kind = REPLY_INFO;
+    out->title = cbStrdup(t->title ? t->title : t->name);
+    out->topic = cbStrdup(t->name);
+    out->body = bufDetach(&b);
+}
+
+void hndUnknownTopic(const hndContext *ctx, hndReply *out) {
+    cbBuf b;
+    bufInit(&b, HND_BODY_MAX);
+    bufAppendStr(&b, "I don't know that topic. These are the topics I know:\n\n");
+    hndAppendTopicList(ctx->k->kb, &b, 0);
+    bufAppendStr(&b, "\nType `topic NAME` with one of the names above.\n");
+    replyFree(out);
+    out->kind = REPLY_ERROR;
+    out->body = bufDetach(&b);
+}
