@@ -48,7 +48,10 @@ void cfgDefaults(cbConfig *c);
 /* Read path into c (on top of what is there). Problems go to d with
  * line:column; returns CB_ERR if there was any error. */
 int cfgLoadFile(cbConfig *c, const char *path, kbDiags *d);
-void cfgApplyEnv(cbConfig *c); /* environment overrides */
+void cfgApplyEnv(cbConfig *c); /* environment overrides; bad values are logged and ignored */
+/* The same, with bad values (e.g. CAREERBOT_DISCORD_SHARD=abc) reported in
+ * d (file "environment", line 0); CB_ERR if any. */
+int cfgApplyEnvDiags(cbConfig *c, kbDiags *d);
 void cfgFree(cbConfig *c);
 int cfgChannelAllowed(const cfgList *allow, const cfgList *deny, const char *channel);
 
