@@ -47,11 +47,13 @@ typedef struct kbSource {
     char *url;       /* may be NULL only for the seed article (see README) */
     char *publisher; /* optional */
     char *date;      /* optional */
+    int url_line, url_col; /* position of the url value in the file (0 = unknown) */
 } kbSource;
 
 typedef struct kbLink {
     char *title;
     char *url;
+    int url_line, url_col; /* position of the url value in the file (0 = unknown) */
 } kbLink;
 
 typedef struct kbStrs {
@@ -97,10 +99,31 @@ typedef struct kb {
 } kb;
 
 /* Load and validate dir. Returns NULL if there is any error (all of them
- * are in d); warnings alone do not fail the load. `now` is the wall time
- * used for staleness warnings (0 = time(NULL)). */
+ * are in d, sorted by file then line); warnings alone do not fail the load.
+ * "Today" for the staleness warnings is $CAREERBOT_TODAY (YYYY-MM-DD) when
+ * set, else the wall clock. */
 kb *kbLoad(const char *dir, kbDiags *d);
 void kbFree(kb *k);
+
+/* kbLoad with options. */
+typedef struct kbLoadOpts {
+    long long now; /* in: wall time (UTC seconds) for staleness; 0 = as kbLoad */
+    size_t nentries, ntopics; /* out: what was found, even when the load fails */
+} kbLoadOpts;
+kb *kbLoadWith(const char *dir, kbLoadOpts *o, kbDiags *d);
+
+/* Parse one entry file already in memory (any bytes: this is the fuzzing
+ * entry point). Fills *out (free it with kbEntryFree) and returns CB_OK,
+ * or CB_ERR with the problems in d (out is then left empty). Checks only
+ * what one file can tell: not its id, not whether `related` ids exist. */
+int kbParseEntry(const char *path, const char *data, size_t len, kbDiags *d, kbEntry *out);
+void kbEntryFree(kbEntry *e);
+
+/* Sort diagnostics by file, then line, then column (stable). */
+void kbDiagsSort(kbDiags *d);
+
+#define KB_MAX_FILE (256 * 1024) /* bytes; larger knowledge files are errors */
+#define KB_SEED_TITLE "Python developer career growth" /* source without a URL */
 
 const kbEntry *kbFindEntry(const kb *k, const char *id);
 const kbTopic *kbFindTopic(const kb *k, const char *name); /* by name, case-insensitive */

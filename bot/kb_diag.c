@@ -1,0 +1,179 @@
+/* kb_diag.c - the knowledge diagnostics list: collect every problem with
+ * its file:line:col, sort them, print them GCC-style (so editors jump to
+ * them) or as GitHub Actions annotations, and place them precisely inside
+ * front-matter JSON (via jsonloc). Also the "did you mean" helper. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "jsonloc.h"
+#include "kb_int.h"
+
+void kbDiagsInit(kbDiags *d) {
+    memset(d, 0, sizeof(*d));
+}
+
+void kbDiagsFree(kbDiags *d) {
+    for (size_t i = 0; i < d->n; i++) {
+        free(d->v[i].file);
+        free(d->v[i].msg);
+    }
+    free(d->v);
+    kbDiagsInit(d);
+}
+
+static void kbDiagAddV(kbDiags *d, kbSeverity sev, const char *file, int line, int col,
+                       const char *fmt, va_list ap) {
+    if (d->n == d->cap) {
+        d->cap = d->cap ? d->cap * 2 : 16;
+        d->v = cbRealloc(d->v, d->cap * sizeof(*d->v));
+    }
+    char msg[1024];
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    kbDiag *g = &d->v[d->n++];
+    g->severity = sev;
+    g->file = cbStrdup(file ? file : "");
+    g->line = line < 0 ? 0 : line;
+    g->col = col < 0 ? 0 : col;
+    g->msg = cbStrdup(msg);
+    if (sev == KB_ERROR) d->nerrors++;
+    else d->nwarnings++;
+}
+
+void kbDiagAdd(kbDiags *d, kbSeverity sev, const char *file, int line, int col,
+               const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    kbDiagAddV(d, sev, file, line, col, fmt, ap);
+    va_end(ap);
+}
+
+void kbPosAt(const kbJson *j, const char *ptr, int key, int *line, int *col) {
+    size_t off = 0;
+    if (jlocFind(j->text, j->len, ptr, key, &off) != CB_OK) off = 0;
+    jlocLineCol(j->text, j->len, off, line, col);
+    *line += j->line0;
+}
+
+void kbDiagAt(kbDiags *d, kbSeverity sev, const kbJson *j, const char *ptr, int key,
+              const char *fmt, ...) {
+    int line, col;
+    kbPosAt(j, ptr, key, &line, &col);
+    va_list ap;
+    va_start(ap, fmt);
+    kbDiagAddV(d, sev, j->path, line, col, fmt, ap);
+    va_end(ap);
+}
+
+/* jansson reports the position just after the offending token and names
+ * the token ("near 'tru'"); point at the token's first character. */
+void kbJsonSyntax(kbDiags *d, const kbJson *j, const json_error_t *e) {
+    size_t off = e->position > 0 ? (size_t)e->position : 0;
+    const char *near = strstr(e->text, " near '");
+    if (near) {
+        near += 7;
+        size_t n = strlen(near);
+        if (n > 0 && near[n - 1] == '\'') n--;
+        if (n <= off && memcmp(j->text + off - n, near, n) == 0) off -= n;
+    }
+    if (off > j->len) off = j->len;
+    int line, col;
+    jlocLineCol(j->text, j->len, off, &line, &col);
+    kbDiagAdd(d, KB_ERROR, j->path, line + j->line0, col,
+              "malformed JSON: %s (check quotes, commas and brackets)", e->text);
+}
+
+static int kbDiagCmp(const void *pa, const void *pb) {
+    const kbDiag *a = pa, *b = pb;
+    int c = strcmp(a->file, b->file);
+    if (c) return c;
+    if (a->line != b->line) return a->line < b->line ? -1 : 1;
+    if (a->col != b->col) return a->col < b->col ? -1 : 1;
+    return 0;
+}
+
+/* Insertion sort keeps equal positions in the order they were found; the
+ * lists are small (hundreds at most). */
+void kbDiagsSort(kbDiags *d) {
+    for (size_t i = 1; i < d->n; i++) {
+        kbDiag t = d->v[i];
+        size_t k = i;
+        while (k > 0 && kbDiagCmp(&d->v[k - 1], &t) > 0) {
+            d->v[k] = d->v[k - 1];
+            k--;
+        }
+        d->v[k] = t;
+    }
+}
+
+/* GitHub workflow commands: data escapes % CR LF; properties also : and ,. */
+static void kbGhEscape(FILE *f, const char *s, int prop) {
+    for (; *s; s++) {
+        if (*s == '%') fputs("%25", f);
+        else if (*s == '\r') fputs("%0D", f);
+        else if (*s == '\n') fputs("%0A", f);
+        else if (prop && *s == ':') fputs("%3A", f);
+        else if (prop && *s == ',') fputs("%2C", f);
+        else fputc(*s, f);
+    }
+}
+
+static void kbDiagPrintGithub(FILE *f, const kbDiag *g) {
+    fprintf(f, "::%s file=", g->severity == KB_ERROR ? "error" : "warning");
+    kbGhEscape(f, g->file, 1);
+    if (g->line > 0) fprintf(f, ",line=%d", g->line);
+    if (g->line > 0 && g->col > 0) fprintf(f, ",col=%d", g->col);
+    fputs("::", f);
+    kbGhEscape(f, g->msg, 0);
+    fputc('\n', f);
+}
+
+void kbDiagsPrint(const kbDiags *d, const char *format, void *stream) {
+    FILE *f = stream;
+    int github = format && strcmp(format, "github") == 0;
+    for (size_t i = 0; i < d->n; i++) {
+        const kbDiag *g = &d->v[i];
+        if (github) {
+            kbDiagPrintGithub(f, g);
+            continue;
+        }
+        fputs(g->file, f);
+        if (g->line > 0) fprintf(f, ":%d", g->line);
+        if (g->line > 0 && g->col > 0) fprintf(f, ":%d", g->col);
+        fprintf(f, ": %s: %s\n", g->severity == KB_ERROR ? "error" : "warning", g->msg);
+    }
+}
+
+size_t kbEditDistance(const char *a, const char *b) {
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 100 || lb > 100) return 100;
+    size_t prev[101], cur[101];
+    for (size_t k = 0; k <= lb; k++) prev[k] = k;
+    for (size_t i = 1; i <= la; i++) {
+        cur[0] = i;
+        for (size_t k = 1; k <= lb; k++) {
+            size_t sub = prev[k - 1] + (a[i - 1] != b[k - 1]);
+            size_t del = prev[k] + 1, ins = cur[k - 1] + 1;
+            cur[k] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+        memcpy(prev, cur, (lb + 1) * sizeof(size_t));
+    }
+    return prev[lb];
+}
+
+const char *kbClosest(const char *word, const char *const *cands, size_t n) {
+    const char *best = NULL;
+    size_t bestd = 100, wl = strlen(word);
+    for (size_t i = 0; i < n; i++) {
+        size_t dist = kbEditDistance(word, cands[i]);
+        if (dist < bestd) {
+            bestd = dist;
+            best = cands[i];
+        }
+    }
+    size_t limit = wl < 4 ? 1 : wl / 3 + 1; /* a typo, not another word */
+    if (limit > 4) limit = 4;
+    return best && bestd <= limit ? best : NULL;
+}
