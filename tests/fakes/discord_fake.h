@@ -1,0 +1,68 @@
+/* discord_fake.h - the fake Discord's shared state, split between
+ * fake_discord.c (main, gateway, /_control) and discord_rest.c (REST routes
+ * and what they check). Only for the fake. */
+#ifndef CB_DISCORD_FAKE_H
+#define CB_DISCORD_FAKE_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "fakesrv.h"
+
+#define FD_BOT_ID "100000000000000001"
+#define FD_APP_ID "100000000000000002"
+#define FD_INTENTS ((1 << 9) | (1 << 12) | (1 << 15))
+#define FD_MAX_EVENTS 50000
+#define FD_BENCH_BASE 700000000000000000LL /* ids of bench messages */
+#define FD_BENCH_MAX 200000
+
+typedef struct fdEvent {
+    long seq;
+    char *text; /* the whole payload as sent */
+} fdEvent;
+
+typedef struct fdConn { /* per gateway websocket */
+    long last_sent;     /* highest seq sent on this connection */
+    int authed;         /* identified or resumed */
+    long last_hb_d;     /* last heartbeat d (-1 null) */
+} fdConn;
+
+typedef struct fdState {
+    fsServer *s;
+    char *token;        /* what the bot must send */
+    double hb_ms;
+    int withhold_acks;
+    int identify_close; /* close code answered to IDENTIFY (0: READY) */
+    fsWs *gw;           /* the connection that gets dispatches */
+    char session[32];
+    int nsessions, nidentify, nresume;
+    long seq;
+    fdEvent *events;    /* this session's dispatches, for RESUME replay */
+    size_t nevents;
+    /* REST scripting */
+    int rl_count;       /* next message POSTs answered 429 */
+    double rl_retry_after;
+    int rl_global;
+    int unauthorized;   /* next REST calls answered 401 */
+    long long next_id;
+    /* bench: send time per message/interaction id (index id - base) */
+    double *sent_ms;
+    double *lat_ms;
+    size_t nlat;
+    size_t burst_n, burst_sent;
+    char *burst_channel, *burst_content;
+    double burst_first_ms, last_reply_ms;
+} fdState;
+
+/* fake_discord.c */
+void fdDispatch(fdState *st, const char *t, json_t *d /* stolen */);
+
+/* discord_rest.c */
+void fdHttp(fsServer *s, const fsRequest *req, fsResponse *res, void *ud);
+/* Record a reply to a bench id (message_reference or interaction id). */
+void fdBenchReply(fdState *st, const char *id);
+/* Check a message payload (POST/PATCH body or callback data); violations
+ * are logged with what. */
+void fdCheckMessage(fdState *st, json_t *msg, const char *what, int need_reference);
+
+#endif
