@@ -1,0 +1,169 @@
+/* test_markdown.c - the Markdown converters (render_md*.c): Slack mrkdwn
+ * and terminal text, table-driven over the constructs our answers use and
+ * the hard cases (nesting, unterminated markers, brackets without a url,
+ * urls with & and |, escaping, hostile input that must stay fast). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "render.h"
+
+typedef struct mdCase {
+    const char *in;
+    const char *want;
+} mdCase;
+
+static const mdCase mrkdwnCases[] = {
+    {"plain text", "plain text"},
+    {"**bold**", "*bold*"},
+    {"__bold__", "*bold*"},
+    {"*italic*", "_italic_"},
+    {"_italic_", "_italic_"},
+    {"`code`", "`code`"},
+    {"a `x < y && z` b", "a `x &lt; y &amp;&amp; z` b"},
+    {"[Python](https://python.org)", "<https://python.org|Python>"},
+    {"[a & b](https://x.org/?a=1&b=2)", "<https://x.org/?a=1&amp;b=2|a &amp; b>"},
+    {"[x](https://x.org/a|b>c)", "<https://x.org/a%7Cb%3Ec|x>"},
+    {"[<!everyone>](https://x.org)", "<https://x.org|&lt;!everyone&gt;>"},
+    {"[x](javascript:alert(1))", "x (javascript:alert(1))"},
+    {"[brackets] without url", "[brackets] without url"},
+    {"[a] (b)", "[a] (b)"},
+    {"[]()", "[]()"},
+    {"<https://python.org>", "<https://python.org|https://python.org>"},
+    {"Tom & Jerry <3 > 2", "Tom &amp; Jerry &lt;3 &gt; 2"},
+    {"<!channel> hi", "&lt;!channel&gt; hi"},
+    {"**unterminated bold", "**unterminated bold"},
+    {"*unterminated italic", "*unterminated italic"},
+    {"`unterminated code", "`unterminated code"},
+    {"**bold with *italic* inside**", "*bold with _italic_ inside*"},
+    {"*italic with **bold** inside*", "_italic with *bold* inside_"},
+    {"***both***", "*_both_*"},
+    {"**[link](https://a.io)**", "*<https://a.io|link>*"},
+    {"[**bold** link](https://a.io)", "<https://a.io|bold link>"},
+    {"snake_case_name stays", "snake_case_name stays"},
+    {"2 * 3 * 4", "2 * 3 * 4"},
+    {"\\*not italic\\*", "*not italic*"},
+    {"# Heading", "*Heading*"},
+    {"### Heading **bold** ###", "*Heading bold*"},
+    {"- one\n- two", "\xE2\x80\xA2 one\n\xE2\x80\xA2 two"},
+    {"* star item", "\xE2\x80\xA2 star item"},
+    {"- outer\n  - inner", "\xE2\x80\xA2 outer\n  \xE2\x80\xA2 inner"},
+    {"1. first\n2. second", "1. first\n2. second"},
+    {"para one\ncontinued\n\npara two", "para one continued\n\npara two"},
+    {"- item\n  continued", "\xE2\x80\xA2 item continued"},
+    {"\n\n\nlead and trail\n\n\n", "lead and trail"},
+    {"```\na < b\n**no**\n```", "```\na &lt; b\n**no**\n```"},
+    {"```\nunterminated fence", "```\nunterminated fence\n```"},
+    {"> quoted", "> quoted"},
+    {"text\r\nwith crlf", "text with crlf"},
+    {"ctl\x1b[31mchars", "ctl[31mchars"},
+    {"", ""},
+};
+
+static const mdCase plainCases[] = {
+    {"**bold** and *italic*", "bold and italic"},
+    {"[Python](https://python.org)", "Python (https://python.org)"},
+    {"<https://python.org>", "https://python.org"},
+    {"[https://a.io](https://a.io)", "https://a.io"},
+    {"[x](javascript:alert(1))", "x (javascript:alert(1))"},
+    {"`pip install`", "`pip install`"},
+    {"- one\n- two", "  \xE2\x80\xA2 one\n  \xE2\x80\xA2 two"},
+    {"1. first\n2. second", "  1. first\n  2. second"},
+    {"## Title\nbody", "Title\nbody"},
+    {"Tom & Jerry <3", "Tom & Jerry <3"},
+    {"**unterminated", "**unterminated"},
+    {"a\n\n\n\nb", "a\n\nb"},
+    {"```\ncode line\n```", "    code line"},
+    {"esc\x1b]0;title\x07here", "esc]0;titlehere"},
+};
+
+static void runCases(const mdCase *cases, size_t n, int mrkdwn) {
+    size_t failed = 0;
+    for (size_t i = 0; i < n; i++) {
+        char *got = mrkdwn ? renderMarkdownToMrkdwn(cases[i].in)
+                           : renderMarkdownToPlain(cases[i].in, 0);
+        if (strcmp(got, cases[i].want) != 0) {
+            print_error("case %zu (%s)\n  in:   [%s]\n  want: [%s]\n  got:  [%s]\n", i,
+                        mrkdwn ? "mrkdwn" : "plain", cases[i].in, cases[i].want, got);
+            failed++;
+        }
+        free(got);
+    }
+    assert_int_equal(failed, 0);
+}
+
+static void testMrkdwnTable(void **state) {
+    (void)state;
+    runCases(mrkdwnCases, CB_ARRAY_LEN(mrkdwnCases), 1);
+}
+
+static void testPlainTable(void **state) {
+    (void)state;
+    runCases(plainCases, CB_ARRAY_LEN(plainCases), 0);
+}
+
+static void testPlainColor(void **state) {
+    (void)state;
+    char *s = renderMarkdownToPlain("a **b** c", 1);
+    assert_string_equal(s, "a \x1b[1mb\x1b[22m c");
+    free(s);
+    s = renderMarkdownToPlain("**a *b* c**", 1); /* nested: italic off keeps bold on */
+    assert_string_equal(s, "\x1b[1ma \x1b[3mb\x1b[23m c\x1b[22m");
+    free(s);
+    s = renderMarkdownToPlain("`x`", 1);
+    assert_string_equal(s, "\x1b[36mx\x1b[39m");
+    free(s);
+    s = renderMarkdownToPlain("*i*", 1);
+    assert_string_equal(s, "\x1b[3mi\x1b[23m");
+    free(s);
+}
+
+static void testNullIsEmpty(void **state) {
+    (void)state;
+    char *s = renderMarkdownToMrkdwn(NULL);
+    assert_string_equal(s, "");
+    free(s);
+    s = renderMarkdownToPlain(NULL, 1);
+    assert_string_equal(s, "");
+    free(s);
+}
+
+/* Thousands of unclosed markers must not take quadratic time, and deep
+ * nesting must not blow the stack. */
+static void testHostileInputIsFast(void **state) {
+    (void)state;
+    const char *units[] = {"*a ", "**a ", "[a ", "`a ", "_a ", "[[[", "**[*_`"};
+    size_t n = 256 * 1024;
+    char *in = cbMalloc(n + 1);
+    for (size_t u = 0; u < CB_ARRAY_LEN(units); u++) {
+        size_t k = strlen(units[u]);
+        for (size_t i = 0; i < n; i++) in[i] = units[u][i % k];
+        in[n] = '\0';
+        double t0 = cbNowMs();
+        char *a = renderMarkdownToMrkdwn(in);
+        char *b = renderMarkdownToPlain(in, 1);
+        double ms = cbNowMs() - t0;
+        assert_true(strlen(a) >= n / 2);
+        assert_true(strlen(b) >= n / 2);
+        if (ms > 2000) fail_msg("unit '%s': %.0f ms", units[u], ms);
+        free(a);
+        free(b);
+    }
+    free(in);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(testMrkdwnTable),
+        cmocka_unit_test(testPlainTable),
+        cmocka_unit_test(testPlainColor),
+        cmocka_unit_test(testNullIsEmpty),
+        cmocka_unit_test(testHostileInputIsFast),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
