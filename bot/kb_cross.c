@@ -80,7 +80,7 @@ static void kbCheckStale(kbLoader *L) {
 char *kbPhraseKey(const char *s) {
     utf8proc_uint8_t *f = NULL;
     if (utf8proc_map((const utf8proc_uint8_t *)s, 0, &f,
-                     UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD |
+                     UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD |
                          UTF8PROC_STRIPMARK) < 0)
         return cbStrdup(s);
     size_t n = strlen((char *)f), o = 0;

@@ -86,6 +86,7 @@ static void kbLoadEntryFile(kbLoader *L, const char *topic, const char *name,
     kbParseEntryAt(path, data, len, L->d, p);
     L->datas[L->n++] = data;
     if (!p->e.path) p->e.path = cbStrdup(path);
+    p->fm.path = p->e.path; /* path is freed by the caller */
     p->e.id = cbSprintf("%s/%s", topic, slug);
     p->e.topic = cbStrdup(topic);
     free(slug);

@@ -155,7 +155,7 @@ static json_t *kbObjArray(kbDiags *d, const kbJson *j, json_t *root, const char 
     char p[64];
     snprintf(p, sizeof(p), "/%s", key);
     if (a && !json_is_array(a)) {
-        kbDiagAt(d, KB_ERROR, j, p, 0, "'%s' must be an array of %s, got %s", key, shape,
+        kbDiagAt(d, KB_ERROR, j, p, 0, "'%s' must be an array of objects %s, got %s", key, shape,
                  kbTypeName(a));
         *rc = CB_ERR;
         return NULL;
@@ -165,11 +165,11 @@ static json_t *kbObjArray(kbDiags *d, const kbJson *j, json_t *root, const char 
         if (json_is_object(o)) continue;
         char pi[128];
         snprintf(pi, sizeof(pi), "%s/%zu", p, i);
-        kbDiagAt(d, KB_ERROR, j, pi, 0, "'%s' item %zu must be %s, got %s", key, i + 1, shape,
-                 kbTypeName(o));
+        kbDiagAt(d, KB_ERROR, j, pi, 0, "'%s' item %zu must be an object %s, got %s", key,
+                 i + 1, shape, kbTypeName(o));
         *rc = CB_ERR;
     }
-    return *rc == CB_OK ? a : NULL;
+    return a; /* items that are not objects are skipped by the callers */
 }
 
 static int kbParseSource(kbDiags *d, const kbJson *j, json_t *o, size_t i, kbSource *s) {
@@ -195,8 +195,8 @@ static int kbParseSource(kbDiags *d, const kbJson *j, json_t *o, size_t i, kbSou
 
 static int kbParseSources(kbDiags *d, const kbJson *j, json_t *root, kbEntry *e) {
     int rc = CB_OK;
-    json_t *a = kbObjArray(d, j, root, "sources", "objects {\"title\", \"url\"}", &rc);
-    if (rc != CB_OK) return rc;
+    json_t *a = kbObjArray(d, j, root, "sources", "{\"title\", \"url\"}", &rc);
+    if (!a && json_object_get(root, "sources")) return rc;
     if (json_array_size(a) == 0) {
         kbDiagAt(d, KB_ERROR, j, a ? "/sources" : "", 0,
                  "%s: every entry needs at least one source {\"title\": ..., \"url\": ...}",
@@ -205,20 +205,23 @@ static int kbParseSources(kbDiags *d, const kbJson *j, json_t *root, kbEntry *e)
     }
     e->sources = cbCalloc(json_array_size(a), sizeof(kbSource));
     e->nsources = json_array_size(a);
-    for (size_t i = 0; i < e->nsources; i++)
-        if (kbParseSource(d, j, json_array_get(a, i), i, &e->sources[i]) != CB_OK) rc = CB_ERR;
+    for (size_t i = 0; i < e->nsources; i++) {
+        json_t *o = json_array_get(a, i);
+        if (json_is_object(o) && kbParseSource(d, j, o, i, &e->sources[i]) != CB_OK) rc = CB_ERR;
+    }
     return rc;
 }
 
 static int kbParseLinks(kbDiags *d, const kbJson *j, json_t *root, kbEntry *e) {
     int rc = CB_OK;
-    json_t *a = kbObjArray(d, j, root, "links", "objects {\"title\", \"url\"}", &rc);
-    if (rc != CB_OK || !a) return rc;
+    json_t *a = kbObjArray(d, j, root, "links", "{\"title\", \"url\"}", &rc);
+    if (!a) return rc;
     e->links = cbCalloc(json_array_size(a) + 1, sizeof(kbLink));
     e->nlinks = json_array_size(a);
     for (size_t i = 0; i < e->nlinks; i++) {
         json_t *o = json_array_get(a, i);
         kbLink *l = &e->links[i];
+        if (!json_is_object(o)) continue;
         char p[64];
         snprintf(p, sizeof(p), "/links/%zu", i);
         if (kbCheckKeys(d, j, o, p, kbLinkFields, CB_ARRAY_LEN(kbLinkFields))) rc = CB_ERR;
@@ -276,13 +279,14 @@ static int kbParseFields(kbDiags *d, const kbJson *j, json_t *root, kbEntry *e) 
 static int kbParseAnswer(const char *path, const char *data, size_t len, size_t ans,
                          int ansline, kbDiags *d, kbEntry *e) {
     size_t a = ans, b = len;
+    int first = ansline;
     while (a < b && strchr(" \t\r\n", data[a])) {
         if (data[a] == '\n') ansline++;
         a++;
     }
     while (b > a && strchr(" \t\r\n", data[b - 1])) b--;
     if (a == b) {
-        kbDiagAdd(d, KB_ERROR, path, ansline, 1,
+        kbDiagAdd(d, KB_ERROR, path, first, 1,
                   "empty answer: write the answer in Markdown after the second '---' line");
         return CB_ERR;
     }
