@@ -1,50 +1,384 @@
-/* engine.c - the matcher (see engine.h). Temporary skeleton: builds an
- * index that finds nothing, so the program links while the real ranking
- * lands. */
-#include "engine.h"
-
+/* engine.c - building the index (see engine.h): synonyms, terms, BM25F
+ * postings, bigrams of the questions, the typo vocabulary and the
+ * maintainers' patterns. Queries are in engine_query.c, the confidence in
+ * engine_conf.c.
+ *
+ * BM25F: each (term, entry) pair gets a fixed impact, computed once here:
+ *   tf~ = WQ * tfQ + WK * tfK + WA * tfA / (1 - B_A + B_A * len/avglen)
+ *   impact = idf * tf~ / (K1 + tf~),  idf = ln(1 + (N - df + .5)/(df + .5))
+ * where tfQ = 1 + (share of the question/alternates phrasings holding the
+ * term), so a term in every phrasing weighs more than one in a single
+ * alternate, and entries with many alternates are not favoured. */
+#include <math.h>
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
 #include "common.h"
+#include "engine_int.h"
 
-struct engIndex {
-    const kb *k;
-    engParams p;
-};
+#define WQ 3.0
+#define WK 2.0
+#define WA 0.6
+#define B_A 0.75
+#define K1 1.2
+#define PAT_MATCH_LIMIT 10000
+#define PAT_DEPTH_LIMIT 1000
 
 void engDefaultParams(engParams *p) {
     p->answer_threshold = 0.5;
     p->suggest_threshold = 0.2;
 }
 
-engIndex *engBuild(const kb *k, const engParams *p, char *err) {
-    (void)err;
-    engIndex *ix = cbCalloc(1, sizeof(*ix));
-    ix->k = k;
-    if (p) ix->p = *p; else engDefaultParams(&ix->p);
-    return ix;
-}
-
-void engFree(engIndex *ix) { free(ix); }
-
 const kb *engKb(const engIndex *ix) { return ix->k; }
 
-int engQuery(const engIndex *ix, const char *text, size_t len, const char *topic, size_t top,
-             engResult *out, char *err) {
-    (void)ix; (void)topic; (void)top;
-    out->outcome = ENG_ABSTAIN;
-    out->nhits = 0;
-    if (!cbValidUtf8(text, len)) return cbErr(err, "the question is not valid UTF-8 text");
+uint64_t engPairHash(uint32_t a, uint32_t b) {
+    uint32_t v[2] = {a, b};
+    return engHash(v, sizeof(v), 3);
+}
+
+uint32_t engTermId(const engIndex *ix, const char *term) {
+    uint32_t id;
+    return engMapGet(&ix->termmap, term, strlen(term), &id) ? id : ENG_NOTERM;
+}
+
+long engTopicId(const engIndex *ix, const char *name) {
+    for (size_t i = 0; i < ix->ntopics; i++)
+        if (strcasecmp(ix->topics[i], name) == 0) return (long)i;
+    return -1;
+}
+
+static uint32_t termAdd(engIndex *ix, const char *name) {
+    size_t n = strlen(name);
+    uint32_t id = engMapPut(&ix->termmap, name, n, (uint32_t)ix->nterms);
+    if (id < ix->nterms) return id;
+    if (ix->nterms == ix->capterms) {
+        ix->capterms = ix->capterms ? ix->capterms * 2 : 1024;
+        ix->terms = cbRealloc(ix->terms, ix->capterms * sizeof(*ix->terms));
+    }
+    ix->terms[id] = (engTerm){.name = cbStrndup(name, n)};
+    ix->nterms++;
+    return id;
+}
+
+/* Stems of t joined by sep into dst (cap bytes); 0 when it does not fit. */
+static size_t joinStems(const txtToks *t, size_t from, size_t n, char sep, char *dst, size_t cap) {
+    size_t len = 0;
+    for (size_t i = from; i < from + n; i++) {
+        size_t l = strlen(txtStem(t, i));
+        if (len + l + 2 > cap) return 0;
+        if (i > from) dst[len++] = sep;
+        memcpy(dst + len, txtStem(t, i), l);
+        len += l;
+    }
+    dst[len] = '\0';
+    return len;
+}
+
+static int buildSynonyms(engIndex *ix, char *err) {
+    const kb *k = ix->k;
+    txtToks t;
+    txtToksInit(&t);
+    char key[512];
+    for (size_t g = 0; g < k->nsynonyms; g++) {
+        long canon = -1;
+        for (size_t m = 0; m < k->synonyms[g].n; m++) {
+            const char *s = k->synonyms[g].v[m];
+            txtToksReset(&t);
+            if (txtAnalyze(ix->txt, s, strlen(s), &t, err) != CB_OK) {
+                txtToksFree(&t);
+                return cbErr(err, "synonym group %zu, \"%s\": not valid UTF-8", g + 1, s);
+            }
+            for (size_t i = 0; i < t.n; i++) engTypoAddWord(&ix->typo, txtRaw(&t, i));
+            if (t.n == 0) continue;
+            if (canon < 0) {
+                if (!joinStems(&t, 0, t.n, '_', key, sizeof(key))) continue;
+                ix->canon = cbRealloc(ix->canon, (ix->ncanon + 1) * sizeof(*ix->canon));
+                ix->canon[ix->ncanon] = cbStrdup(key);
+                canon = (long)ix->ncanon++;
+            }
+            size_t kl = joinStems(&t, 0, t.n, ' ', key, sizeof(key));
+            if (!kl) continue;
+            engMapPut(&ix->synmap, key, kl, (uint32_t)canon);
+            if (t.n > ix->syn_maxlen) ix->syn_maxlen = t.n;
+        }
+    }
+    txtToksFree(&t);
     return CB_OK;
 }
 
-size_t engComplete(const engIndex *ix, const char *partial, size_t len, size_t max,
-                   const kbEntry **out) {
-    (void)ix; (void)partial; (void)len; (void)max; (void)out;
-    return 0;
+void engCanon(const engIndex *ix, const txtToks *t, const uint8_t *corr, engTerms *x) {
+    txtToksReset(&x->out);
+    if (x->ccap < t->n + 1) {
+        x->ccap = t->n + 16;
+        x->corrected = cbRealloc(x->corrected, x->ccap);
+    }
+    char key[512];
+    for (size_t i = 0; i < t->n;) {
+        size_t maxl = ix->syn_maxlen < t->n - i ? ix->syn_maxlen : t->n - i, best = 0;
+        uint32_t cid = 0;
+        for (size_t l = maxl; l >= 1 && !best; l--) {
+            size_t kl = joinStems(t, i, l, ' ', key, sizeof(key));
+            if (kl && engMapGet(&ix->synmap, key, kl, &cid)) best = l;
+        }
+        const char *term = best ? ix->canon[cid] : txtStem(t, i);
+        uint8_t c = 0;
+        for (size_t j = i; j < i + (best ? best : 1); j++) c |= corr ? corr[j] : 0;
+        x->corrected[x->out.n] = c;
+        txtToksPush(ix->txt, &x->out, term, strlen(term), term);
+        i += best ? best : 1;
+    }
 }
 
-char *engNormalize(const engIndex *ix, const char *text, size_t len) {
-    (void)ix;
-    return cbStrndup(text, len);
+/* One (term, entry) pair while building. */
+typedef struct buildRow {
+    uint32_t term, entry;
+    uint16_t q, k, a; /* phrasings / keywords holding it; count in the answer */
+} buildRow;
+
+typedef struct buildState {
+    buildRow *rows;
+    size_t nrows, caprows;
+    uint32_t *alen;  /* answer length in terms, per entry */
+    uint16_t *nq;    /* phrasings with at least one term, per entry */
+    engTerms x;
+    uint32_t *seen;  /* term -> index+1 of its row for the current entry */
+    size_t seencap;
+} buildState;
+
+static buildRow *rowFor(engIndex *ix, buildState *b, uint32_t term, uint32_t entry) {
+    if (term >= b->seencap) {
+        size_t nc = (ix->capterms > term ? ix->capterms : term + 1) * 2;
+        b->seen = cbRealloc(b->seen, nc * sizeof(*b->seen));
+        memset(b->seen + b->seencap, 0, (nc - b->seencap) * sizeof(*b->seen));
+        b->seencap = nc;
+    }
+    uint32_t r = b->seen[term];
+    if (r && b->rows[r - 1].entry == entry) return &b->rows[r - 1];
+    if (b->nrows == b->caprows) {
+        b->caprows = b->caprows ? b->caprows * 2 : 4096;
+        b->rows = cbRealloc(b->rows, b->caprows * sizeof(*b->rows));
+    }
+    b->rows[b->nrows] = (buildRow){.term = term, .entry = entry};
+    b->seen[term] = (uint32_t)++b->nrows;
+    return &b->rows[b->nrows - 1];
+}
+
+static void incr(uint16_t *v) {
+    if (*v < UINT16_MAX) (*v)++;
+}
+
+/* Index one field string: field ENG_F_Q, ENG_F_K or ENG_F_A. */
+static int indexText(engIndex *ix, buildState *b, uint32_t e, const char *s, int field,
+                     char *err) {
+    if (!s) return CB_OK;
+    if (engAnalyze(ix, s, strlen(s), 0, &b->x, err) != CB_OK)
+        return cbErr(err, "%s: %s", ix->k->entries[e].id, err);
+    const txtToks *o = &b->x.out;
+    for (size_t i = 0; i < b->x.t.n; i++) engTypoAddWord(&ix->typo, txtRaw(&b->x.t, i));
+    uint32_t prev = ENG_NOTERM;
+    for (size_t i = 0; i < o->n; i++) {
+        uint32_t t = termAdd(ix, txtStem(o, i));
+        buildRow *r = rowFor(ix, b, t, e);
+        if (field == ENG_F_A) incr(&r->a);
+        /* q and k count strings, not occurrences: bump once per string */
+        uint16_t *c = field == ENG_F_Q ? &r->q : field == ENG_F_K ? &r->k : NULL;
+        int first = 1;
+        for (size_t j = 0; j < i && c; j++)
+            if (strcmp(txtStem(o, j), txtStem(o, i)) == 0) first = 0;
+        if (c && first) incr(c);
+        if (field == ENG_F_Q && prev != ENG_NOTERM) engMultiAdd(&ix->bigrams, engPairHash(prev, t), e);
+        prev = t;
+    }
+    if (field == ENG_F_A) b->alen[e] += (uint32_t)o->n;
+    if (field == ENG_F_Q && o->n > 0) b->nq[e]++;
+    return CB_OK;
+}
+
+static int indexEntry(engIndex *ix, buildState *b, uint32_t e, char *err) {
+    const kbEntry *en = &ix->k->entries[e];
+    if (indexText(ix, b, e, en->question, ENG_F_Q, err) != CB_OK) return CB_ERR;
+    for (size_t i = 0; i < en->alternates.n; i++)
+        if (indexText(ix, b, e, en->alternates.v[i], ENG_F_Q, err) != CB_OK) return CB_ERR;
+    for (size_t i = 0; i < en->keywords.n; i++)
+        if (indexText(ix, b, e, en->keywords.v[i], ENG_F_K, err) != CB_OK) return CB_ERR;
+    return indexText(ix, b, e, en->answer, ENG_F_A, err);
+}
+
+/* From rows to postings grouped by term, with their BM25F impacts. */
+static void buildPostings(engIndex *ix, buildState *b) {
+    size_t N = ix->k->nentries;
+    double avg = 0;
+    for (size_t e = 0; e < N; e++) avg += b->alen[e];
+    avg = N && avg > 0 ? avg / (double)N : 1.0;
+    for (size_t r = 0; r < b->nrows; r++) ix->terms[b->rows[r].term].df++;
+    size_t off = 0;
+    ix->idf_max = 0;
+    for (size_t t = 0; t < ix->nterms; t++) {
+        engTerm *tm = &ix->terms[t];
+        tm->off = off;
+        off += tm->df;
+        tm->idf = (float)log1p(((double)N - tm->df + 0.5) / (tm->df + 0.5));
+        if (tm->idf > ix->idf_max) ix->idf_max = tm->idf;
+    }
+    ix->posts = cbMalloc((b->nrows ? b->nrows : 1) * sizeof(*ix->posts));
+    ix->nposts = b->nrows;
+    for (size_t r = 0; r < b->nrows; r++) {
+        const buildRow *w = &b->rows[r];
+        engTerm *tm = &ix->terms[w->term];
+        double tfq = w->q ? 1.0 + (double)w->q / (b->nq[w->entry] ? b->nq[w->entry] : 1) : 0;
+        double tfk = w->k > 2 ? 2 : w->k;
+        double tfa = w->a / (1 - B_A + B_A * b->alen[w->entry] / avg);
+        double tf = WQ * tfq + WK * tfk + WA * tfa;
+        uint8_t f = (uint8_t)((w->q ? ENG_F_Q : 0) | (w->k ? ENG_F_K : 0) | (w->a ? ENG_F_A : 0));
+        ix->posts[tm->off + tm->n++] =
+            (engPost){.entry = w->entry, .impact = (float)(tm->idf * tf / (K1 + tf)), .fields = f};
+    }
+}
+
+static int buildPatterns(engIndex *ix, char *err) {
+    const kb *k = ix->k;
+    ix->mctx = pcre2_match_context_create(NULL);
+    pcre2_set_match_limit(ix->mctx, PAT_MATCH_LIMIT);
+    pcre2_set_depth_limit(ix->mctx, PAT_DEPTH_LIMIT);
+    for (size_t e = 0; e < k->nentries; e++) {
+        const kbStrs *ps = &k->entries[e].patterns;
+        for (size_t i = 0; i < ps->n; i++) {
+            int ec;
+            PCRE2_SIZE eo;
+            pcre2_code *c = pcre2_compile((PCRE2_SPTR)ps->v[i], PCRE2_ZERO_TERMINATED,
+                                          PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS, &ec, &eo, NULL);
+            if (!c) {
+                PCRE2_UCHAR msg[256];
+                pcre2_get_error_message(ec, msg, sizeof(msg));
+                return cbErr(err, "%s: pattern %zu (\"%s\") does not compile: %s at offset %zu",
+                             k->entries[e].id, i + 1, ps->v[i], (const char *)msg, (size_t)eo);
+            }
+            pcre2_jit_compile(c, PCRE2_JIT_COMPLETE); /* the interpreter is the fallback */
+            ix->pats = cbRealloc(ix->pats, (ix->npats + 1) * sizeof(*ix->pats));
+            ix->pats[ix->npats++] = (engPattern){.entry = (uint32_t)e, .code = c};
+        }
+    }
+    return CB_OK;
+}
+
+static void buildTopics(engIndex *ix) {
+    const kb *k = ix->k;
+    ix->topic = cbCalloc(k->nentries, sizeof(*ix->topic));
+    for (size_t e = 0; e < k->nentries; e++) {
+        const char *name = k->entries[e].topic ? k->entries[e].topic : "";
+        long t = engTopicId(ix, name);
+        if (t < 0) {
+            ix->topics = cbRealloc(ix->topics, (ix->ntopics + 1) * sizeof(*ix->topics));
+            ix->topics[ix->ntopics] = cbStrdup(name);
+            t = (long)ix->ntopics++;
+        }
+        ix->topic[e] = (uint32_t)t;
+    }
+}
+
+static int cmpStrp(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted words of the knowledge (for completion), each with the term it
+ * stands for when alone. */
+static void buildWords(engIndex *ix) {
+    const engTypo *t = &ix->typo;
+    ix->words = cbMalloc((t->n ? t->n : 1) * sizeof(*ix->words));
+    for (size_t i = 0; i < t->n; i++) ix->words[i] = t->w[i];
+    ix->nwords = t->n;
+    qsort(ix->words, ix->nwords, sizeof(*ix->words), cmpStrp);
+    ix->word_term = cbMalloc((t->n ? t->n : 1) * sizeof(*ix->word_term));
+    engTerms x;
+    engTermsInit(&x);
+    for (size_t i = 0; i < ix->nwords; i++) {
+        ix->word_term[i] = ENG_NOTERM;
+        if (engAnalyze(ix, ix->words[i], strlen(ix->words[i]), 0, &x, NULL) == CB_OK &&
+            x.out.n == 1)
+            ix->word_term[i] = engTermId(ix, txtStem(&x.out, 0));
+    }
+    engTermsFree(&x);
+}
+
+static void buildScratch(engIndex *ix) {
+    size_t n = ix->k->nentries ? ix->k->nentries : 1;
+    engScratch *s = cbCalloc(1, sizeof(*s));
+    pthread_mutex_init(&s->mu, NULL);
+    s->acc = cbCalloc(n, sizeof(*s->acc));
+    s->cov = cbCalloc(n, sizeof(*s->cov));
+    s->flags = cbCalloc(n, sizeof(*s->flags));
+    s->touched = cbCalloc(n, sizeof(*s->touched));
+    ix->scr = s;
+}
+
+static int buildIndex(engIndex *ix, char *err) {
+    if (buildSynonyms(ix, err) != CB_OK) return CB_ERR;
+    buildState b = {0};
+    engTermsInit(&b.x);
+    size_t n = ix->k->nentries;
+    b.alen = cbCalloc(n ? n : 1, sizeof(*b.alen));
+    b.nq = cbCalloc(n ? n : 1, sizeof(*b.nq));
+    int rc = CB_OK;
+    for (size_t e = 0; e < n && rc == CB_OK; e++) rc = indexEntry(ix, &b, (uint32_t)e, err);
+    if (rc == CB_OK) buildPostings(ix, &b);
+    engTermsFree(&b.x);
+    free(b.rows);
+    free(b.alen);
+    free(b.nq);
+    free(b.seen);
+    if (rc != CB_OK) return CB_ERR;
+    engTypoIndex(&ix->typo);
+    buildTopics(ix);
+    buildWords(ix);
+    buildScratch(ix);
+    return buildPatterns(ix, err);
+}
+
+engIndex *engBuild(const kb *k, const engParams *p, char *err) {
+    engIndex *ix = cbCalloc(1, sizeof(*ix));
+    ix->k = k;
+    if (p) ix->p = *p;
+    else engDefaultParams(&ix->p);
+    engMapInit(&ix->termmap);
+    engMapInit(&ix->synmap);
+    engTypoInit(&ix->typo);
+    engMultiInit(&ix->bigrams);
+    ix->txt = txtNew(err);
+    if (!ix->txt || buildIndex(ix, err) != CB_OK) {
+        engFree(ix);
+        return NULL;
+    }
+    return ix;
+}
+
+void engFree(engIndex *ix) {
+    if (!ix) return;
+    txtFree(ix->txt);
+    for (size_t i = 0; i < ix->nterms; i++) free(ix->terms[i].name);
+    free(ix->terms);
+    free(ix->posts);
+    engMapFree(&ix->termmap);
+    engMapFree(&ix->synmap);
+    for (size_t i = 0; i < ix->ncanon; i++) free(ix->canon[i]);
+    free(ix->canon);
+    engTypoFree(&ix->typo);
+    engMultiFree(&ix->bigrams);
+    free(ix->topic);
+    for (size_t i = 0; i < ix->ntopics; i++) free(ix->topics[i]);
+    free(ix->topics);
+    for (size_t i = 0; i < ix->npats; i++) pcre2_code_free(ix->pats[i].code);
+    free(ix->pats);
+    if (ix->mctx) pcre2_match_context_free(ix->mctx);
+    free(ix->words);
+    free(ix->word_term);
+    if (ix->scr) {
+        pthread_mutex_destroy(&ix->scr->mu);
+        free(ix->scr->acc);
+        free(ix->scr->cov);
+        free(ix->scr->flags);
+        free(ix->scr->touched);
+        free(ix->scr);
+    }
+    free(ix);
 }

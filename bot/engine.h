@@ -64,7 +64,8 @@ size_t engComplete(const engIndex *ix, const char *partial, size_t len, size_t m
                    const kbEntry **out);
 
 /* The normalized form of a question (tokens joined by spaces), as used for
- * grouping unanswered questions in the history. Caller frees. */
+ * grouping unanswered questions in the history. Caller frees. NULL when
+ * text is not valid UTF-8 (or holds a NUL byte). */
 char *engNormalize(const engIndex *ix, const char *text, size_t len);
 
 #endif

@@ -1,0 +1,152 @@
+/* engine_int.h - the engine's internals, shared by bot/engine*.c only:
+ * the hash maps, the typo index, and the index layout. Not an interface
+ * for other modules (use engine.h). */
+#ifndef CB_ENGINE_INT_H
+#define CB_ENGINE_INT_H
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine.h"
+#include "text.h"
+
+/* ---- string -> uint32 map (open addressing, keys copied) ---- */
+typedef struct engMap {
+    uint64_t *h;    /* 0 = empty slot */
+    uint32_t *val;
+    uint32_t *koff; /* key offset in arena */
+    size_t cap, n;
+    char *arena;
+    size_t alen, acap;
+} engMap;
+
+void engMapInit(engMap *m);
+void engMapFree(engMap *m);
+/* 1 and *val when found, else 0. */
+int engMapGet(const engMap *m, const char *k, size_t n, uint32_t *val);
+/* Insert k -> val unless present; returns the value stored for k. */
+uint32_t engMapPut(engMap *m, const char *k, size_t n, uint32_t val);
+uint64_t engHash(const void *p, size_t n, uint64_t seed);
+
+/* ---- uint64 -> many uint32 (for deletes and bigrams) ---- */
+typedef struct engMulti {
+    uint64_t *key; /* 0 = empty */
+    uint32_t *val;
+    size_t cap, n;
+} engMulti;
+
+void engMultiInit(engMulti *m);
+void engMultiFree(engMulti *m);
+void engMultiAdd(engMulti *m, uint64_t key, uint32_t val); /* ignores exact duplicates */
+/* Calls fn(val, ud) for each value under key. */
+void engMultiEach(const engMulti *m, uint64_t key, void (*fn)(uint32_t val, void *ud), void *ud);
+
+/* ---- typo correction: a SymSpell-style deletion index over the
+ * knowledge's words (ASCII letters, 4..32 chars) ---- */
+#define ENG_TYPO_MAXLEN 32
+typedef struct engTypo {
+    engMap words;   /* word -> id */
+    char **w;       /* id -> word */
+    uint32_t *freq; /* id -> occurrences in the knowledge */
+    size_t n, cap;
+    engMulti dels;  /* hash(deletion variant) -> word id */
+    int indexed;
+} engTypo;
+
+void engTypoInit(engTypo *t);
+void engTypoFree(engTypo *t);
+void engTypoAddWord(engTypo *t, const char *w); /* counts occurrences */
+void engTypoIndex(engTypo *t);                  /* build the deletion index */
+/* Max edit distance allowed for a query word of this length (0: none). */
+int engTypoMaxDist(size_t len);
+/* The best correction of w (not itself a known word), or NULL. */
+const char *engTypoCorrect(const engTypo *t, const char *w, int *dist);
+/* Optimal string alignment distance, or max+1 when above max. */
+int engOsa(const char *a, size_t la, const char *b, size_t lb, int max);
+
+/* ---- the index ---- */
+enum { ENG_F_Q = 1, ENG_F_K = 2, ENG_F_A = 4 }; /* question+alternates, keywords, answer */
+
+typedef struct engPost {
+    uint32_t entry;
+    float impact; /* BM25F contribution of the term to the entry */
+    uint8_t fields;
+} engPost;
+
+typedef struct engTerm {
+    char *name;
+    uint32_t df;
+    float idf;
+    size_t off, n; /* postings in ix->posts */
+} engTerm;
+
+typedef struct engPattern {
+    uint32_t entry;
+    pcre2_code *code;
+} engPattern;
+
+/* Per-query work arrays (one query at a time, behind mu). */
+typedef struct engScratch {
+    pthread_mutex_t mu;
+    float *acc, *cov;
+    uint8_t *flags;
+    uint32_t *touched;
+    size_t ntouched;
+} engScratch;
+
+struct engIndex {
+    const kb *k;
+    engParams p;
+    txtCtx *txt;
+    engMap termmap; /* term -> id */
+    engTerm *terms;
+    size_t nterms, capterms;
+    engPost *posts;
+    size_t nposts;
+    engMap synmap;  /* stems joined by ' ' -> canonical id */
+    char **canon;   /* canonical terms */
+    size_t ncanon, syn_maxlen;
+    engTypo typo;
+    engMulti bigrams; /* hash(term a, term b) -> entry */
+    uint32_t *topic;  /* entry -> topic id */
+    char **topics;    /* topic id -> name */
+    size_t ntopics;
+    engPattern *pats;
+    size_t npats;
+    pcre2_match_context *mctx;
+    double idf_max;
+    char **words; /* sorted surface words, for completion */
+    uint32_t *word_term; /* term id of words[i] alone, or UINT32_MAX */
+    size_t nwords;
+    engScratch *scr;
+};
+
+/* A text as canonical terms (synonyms applied). corrected[i] != 0 when the
+ * term came from a typo correction. Term strings live in ts->buf. */
+typedef struct engTerms {
+    txtToks t;        /* scratch: as analyzed */
+    txtToks f;        /* scratch: typos fixed */
+    txtToks out;      /* canonical terms: raw = stem = the term */
+    uint8_t *corrected;
+    size_t ccap;
+} engTerms;
+
+void engTermsInit(engTerms *x);
+void engTermsFree(engTerms *x);
+/* Normalize, tokenize, (typo-correct when fix), canonicalize. */
+int engAnalyze(const engIndex *ix, const char *s, size_t len, int fix, engTerms *x, char *err);
+/* Apply synonyms to t (stems) into x->out. */
+void engCanon(const engIndex *ix, const txtToks *t, const uint8_t *corr, engTerms *x);
+
+#define ENG_NOTERM UINT32_MAX
+uint32_t engTermId(const engIndex *ix, const char *term);
+uint64_t engPairHash(uint32_t a, uint32_t b);
+/* The best `top` entries touched in the scratch (score > 0), best first. */
+size_t engSelectTop(const engScratch *s, size_t top, uint32_t *best);
+/* The topic id of a name (case-insensitive), or -1. */
+long engTopicId(const engIndex *ix, const char *name);
+
+#endif

@@ -1,0 +1,244 @@
+/* engine_query.c - answering a question with the index built by engine.c:
+ * analyze (normalize, tokenize, fix typos, apply synonyms), add up the
+ * BM25F impacts of the query's terms per entry, add the bigram and pattern
+ * bonuses, keep the best entries and give each a confidence
+ * (engine_conf.c). Everything is bounded: the question is cut to
+ * ENG_MAX_QUERY bytes, patterns see at most ENG_PAT_SUBJECT bytes and run
+ * with PCRE2 match/depth limits (a limit error counts as no match). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "engine_conf.h"
+#include "engine_int.h"
+
+#define ENG_PAT_SUBJECT 1024
+#define ENG_MAX_QTERMS 256
+#define BIGRAM_BONUS 0.5 /* times the smaller idf of the pair */
+#define TYPO_FACTOR 0.8  /* a corrected word counts a little less */
+
+void engTermsInit(engTerms *x) { memset(x, 0, sizeof(*x)); }
+
+void engTermsFree(engTerms *x) {
+    txtToksFree(&x->t);
+    txtToksFree(&x->f);
+    txtToksFree(&x->out);
+    free(x->corrected);
+    engTermsInit(x);
+}
+
+int engAnalyze(const engIndex *ix, const char *s, size_t len, int fix, engTerms *x, char *err) {
+    txtToksReset(&x->t);
+    txtToksReset(&x->f);
+    if (txtAnalyze(ix->txt, s, len, &x->t, err) != CB_OK) return CB_ERR;
+    if (!fix) {
+        engCanon(ix, &x->t, NULL, x);
+        return CB_OK;
+    }
+    uint8_t *corr = cbCalloc(x->t.n + 1, 1);
+    for (size_t i = 0; i < x->t.n; i++) {
+        const char *raw = txtRaw(&x->t, i), *fixd = NULL;
+        if (engTermId(ix, txtStem(&x->t, i)) == ENG_NOTERM)
+            fixd = engTypoCorrect(&ix->typo, raw, NULL);
+        if (fixd) txtToksPush(ix->txt, &x->f, fixd, strlen(fixd), NULL);
+        else txtToksPush(ix->txt, &x->f, raw, strlen(raw), txtStem(&x->t, i));
+        corr[i] = fixd != NULL;
+    }
+    engCanon(ix, &x->f, corr, x);
+    free(corr);
+    return CB_OK;
+}
+
+/* The query's distinct terms with their weights. */
+typedef struct qTerm {
+    uint32_t id; /* ENG_NOTERM when unknown to the knowledge */
+    uint32_t pos; /* index in the analyzed terms */
+    float w;     /* informativeness (idf) */
+    float mult;  /* TYPO_FACTOR when corrected, else 1 */
+} qTerm;
+
+static size_t queryTerms(const engIndex *ix, const engTerms *x, qTerm *q, double *wsum) {
+    size_t n = 0;
+    *wsum = 0;
+    for (size_t i = 0; i < x->out.n && n < ENG_MAX_QTERMS; i++) {
+        uint32_t id = engTermId(ix, txtStem(&x->out, i));
+        const char *name = txtStem(&x->out, i);
+        int dup = 0;
+        for (size_t j = 0; j < n && !dup; j++)
+            dup = id != ENG_NOTERM ? q[j].id == id
+                                   : q[j].id == ENG_NOTERM &&
+                                         strcmp(name, txtStem(&x->out, q[j].pos)) == 0;
+        if (dup) continue;
+        q[n].id = id;
+        q[n].pos = (uint32_t)i;
+        q[n].w = id != ENG_NOTERM ? ix->terms[id].idf : (float)confUnknownWeight(ix->idf_max);
+        q[n].mult = x->corrected[i] ? TYPO_FACTOR : 1.0f;
+        *wsum += q[n].w;
+        n++;
+    }
+    return n;
+}
+
+enum { SEEN = 1, BIGRAM = 2, PATTERN = 4 };
+
+static void touch(engScratch *s, uint32_t e) {
+    if (s->flags[e] & SEEN) return;
+    s->flags[e] = SEEN;
+    s->acc[e] = s->cov[e] = 0;
+    s->touched[s->ntouched++] = e;
+}
+
+typedef struct bigramCtx {
+    engScratch *s;
+    double bonus;
+} bigramCtx;
+
+static void bigramHit(uint32_t e, void *ud) {
+    bigramCtx *b = ud;
+    if (!(b->s->flags[e] & SEEN)) return; /* outside the topic filter */
+    b->s->acc[e] += (float)b->bonus;
+    b->s->flags[e] |= BIGRAM;
+}
+
+static void scoreTerms(const engIndex *ix, const qTerm *q, size_t nq, long topic) {
+    engScratch *s = ix->scr;
+    for (size_t i = 0; i < nq; i++) {
+        if (q[i].id == ENG_NOTERM) continue;
+        const engTerm *t = &ix->terms[q[i].id];
+        for (size_t j = 0; j < t->n; j++) {
+            const engPost *p = &ix->posts[t->off + j];
+            if (topic >= 0 && ix->topic[p->entry] != (uint32_t)topic) continue;
+            touch(s, p->entry);
+            s->acc[p->entry] += p->impact * q[i].mult;
+            s->cov[p->entry] += (float)(q[i].w * q[i].mult * confFieldQuality(p->fields));
+        }
+    }
+}
+
+static void scoreBigrams(const engIndex *ix, const engTerms *x) {
+    bigramCtx b = {ix->scr, 0};
+    for (size_t i = 0; i + 1 < x->out.n; i++) {
+        uint32_t a = engTermId(ix, txtStem(&x->out, i)), c = engTermId(ix, txtStem(&x->out, i + 1));
+        if (a == ENG_NOTERM || c == ENG_NOTERM || a == c) continue;
+        double ia = ix->terms[a].idf, ic = ix->terms[c].idf;
+        b.bonus = BIGRAM_BONUS * (ia < ic ? ia : ic);
+        engMultiEach(&ix->bigrams, engPairHash(a, c), bigramHit, &b);
+    }
+}
+
+/* Maintainers' patterns against the normalized question; bounded. */
+static void scorePatterns(const engIndex *ix, const char *norm, size_t len, long topic,
+                          double bonus) {
+    if (!ix->npats) return;
+    len = txtUtf8Cut(norm, len, ENG_PAT_SUBJECT);
+    pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+    for (size_t i = 0; i < ix->npats; i++) {
+        uint32_t e = ix->pats[i].entry;
+        if (topic >= 0 && ix->topic[e] != (uint32_t)topic) continue;
+        if (ix->scr->flags[e] & PATTERN) continue;
+        int rc = pcre2_match(ix->pats[i].code, (PCRE2_SPTR)norm, len, 0, 0, md, ix->mctx);
+        if (rc < 0) continue; /* no match, or a match/depth limit: not a match */
+        touch(ix->scr, e);
+        ix->scr->acc[e] += (float)bonus;
+        ix->scr->flags[e] |= PATTERN;
+    }
+    pcre2_match_data_free(md);
+}
+
+/* Is entry a ranked before entry b? Higher score, then lower index. */
+static int better(const engScratch *s, uint32_t a, uint32_t b) {
+    return s->acc[a] > s->acc[b] || (s->acc[a] == s->acc[b] && a < b);
+}
+
+/* The best `top` touched entries, best first (insertion into a short list). */
+size_t engSelectTop(const engScratch *s, size_t top, uint32_t *best) {
+    size_t n = 0;
+    for (size_t i = 0; i < s->ntouched; i++) {
+        uint32_t e = s->touched[i];
+        if (s->acc[e] <= 0) continue;
+        if (n == top && !better(s, e, best[n - 1])) continue;
+        size_t j = n < top ? n++ : n - 1;
+        while (j > 0 && better(s, e, best[j - 1])) {
+            best[j] = best[j - 1];
+            j--;
+        }
+        best[j] = e;
+    }
+    return n;
+}
+
+static void fillHits(const engIndex *ix, const uint32_t *best, size_t n, size_t top,
+                     double wsum, engResult *out) {
+    const engScratch *s = ix->scr;
+    double s1 = n ? s->acc[best[0]] : 0, s2 = n > 1 ? s->acc[best[1]] : 0;
+    double prev = 1.0;
+    for (size_t i = 0; i < n && i < (top ? top : 1); i++) {
+        uint32_t e = best[i];
+        double sc = s->acc[e];
+        confFeat f = {
+            .cov = wsum > 0 ? s->cov[e] / wsum : 0,
+            .margin = sc > 0 ? (i == 0 ? (s1 - s2) / s1 : (sc - s1) / sc) : -1,
+            .strength = s->cov[e],
+            .pattern = (s->flags[e] & PATTERN) != 0,
+        };
+        double c = confCompute(&f);
+        if (c > prev) c = prev; /* a lower-ranked hit is never more certain */
+        prev = c;
+        out->hits[out->nhits++] = (engHit){&ix->k->entries[e], sc, c};
+    }
+    double c = out->nhits ? out->hits[0].confidence : 0;
+    out->outcome = out->nhits && c >= ix->p.answer_threshold    ? ENG_ANSWER
+                   : out->nhits && c >= ix->p.suggest_threshold ? ENG_DID_YOU_MEAN
+                                                                : ENG_ABSTAIN;
+    if (out->nhits > top) out->nhits = top;
+}
+
+/* Score and rank; the caller holds the scratch lock. */
+static void rank(const engIndex *ix, const engTerms *x, const char *text, size_t len, long topic,
+                 size_t top, engResult *out) {
+    qTerm q[ENG_MAX_QTERMS];
+    double wsum;
+    size_t nq = queryTerms(ix, x, q, &wsum);
+    ix->scr->ntouched = 0;
+    scoreTerms(ix, q, nq, topic);
+    scoreBigrams(ix, x);
+    if (ix->npats) {
+        char *norm;
+        size_t nl;
+        if (txtNormalize(text, len, &norm, &nl, NULL) == CB_OK) {
+            double bonus = 1.0;
+            for (size_t i = 0; i < nq; i++) bonus += q[i].id != ENG_NOTERM ? q[i].w : 0;
+            scorePatterns(ix, norm, nl, topic, bonus);
+            free(norm);
+        }
+    }
+    uint32_t best[ENG_MAX_TOP];
+    size_t n = engSelectTop(ix->scr, ENG_MAX_TOP, best);
+    fillHits(ix, best, n, top, wsum, out);
+    for (size_t i = 0; i < ix->scr->ntouched; i++) ix->scr->flags[ix->scr->touched[i]] = 0;
+}
+
+int engQuery(const engIndex *ix, const char *text, size_t len, const char *topic, size_t top,
+             engResult *out, char *err) {
+    memset(out, 0, sizeof(*out));
+    out->outcome = ENG_ABSTAIN;
+    if (!text) text = "", len = 0;
+    if (top > ENG_MAX_TOP) top = ENG_MAX_TOP;
+    len = txtUtf8Cut(text, len, ENG_MAX_QUERY);
+    if (!cbValidUtf8(text, len))
+        return cbErr(err, "the question is not valid UTF-8 text (or contains a NUL byte)");
+    long tid = -1;
+    if (topic && *topic && (tid = engTopicId(ix, topic)) < 0) return CB_OK; /* no such topic */
+    engTerms x;
+    engTermsInit(&x);
+    if (engAnalyze(ix, text, len, 1, &x, err) != CB_OK) {
+        engTermsFree(&x);
+        return CB_ERR;
+    }
+    pthread_mutex_lock(&ix->scr->mu);
+    rank(ix, &x, text, len, tid, top, out);
+    pthread_mutex_unlock(&ix->scr->mu);
+    engTermsFree(&x);
+    return CB_OK;
+}
