@@ -34,21 +34,35 @@ typedef struct httpRequest {
                                  "POST /channels/123/messages"; default: url */
     int max_attempts;         /* for 5xx/network errors; default 4 */
     double timeout_ms;        /* per attempt; default 10000 */
+    int route_concurrency;    /* requests of this route in flight at once;
+                                 default 1: strict FIFO order on the wire.
+                                 Up to HTTP_MAX_ROUTE_CONCURRENCY. */
 } httpRequest;
+
+#define HTTP_MAX_ROUTE_CONCURRENCY 16
 
 typedef struct httpResponse {
     long status;          /* 0 when no HTTP response (network error) */
     const char *body;     /* NUL-terminated, may be "" */
     size_t body_len;
-    const char *error;    /* NULL on success; else what went wrong */
+    const char *error;    /* NULL when a final HTTP response arrived (any
+                             status: check it, 4xx are final answers); else
+                             what went wrong: network error or 5xx after
+                             max_attempts, too many 429s, body over
+                             HTTP_MAX_BODY, "shutting down" */
     int attempts;         /* how many tries it took */
     double waited_ms;     /* time spent waiting on rate limits */
 } httpResponse;
 
+/* Called from the loop, never from inside httpSubmit. res and its strings
+ * are valid only during the call. */
 typedef void httpDoneFn(const httpResponse *res, void *ud);
 
 httpClient *httpClientNew(cbLoop *l, char *err);
-/* Fails every queued request with error "shutting down" and frees. */
+/* Fails every queued and in-flight request with error "shutting down"
+ * (each done is called, status 0) and frees; httpSubmit on a client being
+ * freed fails. Safe from inside a done callback. The client's uv handles
+ * close asynchronously: run the loop afterwards (loopFree does). */
 void httpClientFree(httpClient *c);
 int httpSubmit(httpClient *c, const httpRequest *req, httpDoneFn *done, void *ud, char *err);
 /* Requests queued or in flight (for graceful shutdown). */

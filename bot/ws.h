@@ -31,4 +31,9 @@ int wsSend(wsConn *c, const char *text, size_t len); /* queued; CB_ERR if closin
 void wsClose(wsConn *c, int code, const char *reason); /* on_close follows */
 size_t wsQueued(const wsConn *c); /* messages not yet written */
 
+/* Internal (loop.c): the lws protocol list the loop's context registers;
+ * its one protocol dispatches every client callback to its wsConn. */
+struct lws_protocols;
+const struct lws_protocols *wsProtocolList(void);
+
 #endif
