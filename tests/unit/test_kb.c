@@ -1,0 +1,332 @@
+/* test_kb.c - the knowledge loader: a good fixture loads completely; every
+ * kind of mistake in tests/fixtures/kb/broken is reported at its exact
+ * file:line:col (table-driven); warnings; all-or-nothing loading; bytes
+ * that are not text; diagnostics output formats. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "common.h"
+#include "kb.h"
+#include "test_kb_util.h"
+
+#define FIX "tests/fixtures/kb/"
+
+typedef struct expDiag {
+    kbSeverity sev;
+    const char *suffix; /* the file name ends with this */
+    int line, col;
+    const char *text; /* substring of the message */
+} expDiag;
+
+/* Index of the diagnostic matching e exactly, or -1. */
+static long findDiag(const kbDiags *d, const expDiag *e) {
+    size_t sl = strlen(e->suffix);
+    for (size_t i = 0; i < d->n; i++) {
+        const kbDiag *g = &d->v[i];
+        size_t fl = strlen(g->file);
+        if (g->severity == e->sev && fl >= sl && strcmp(g->file + fl - sl, e->suffix) == 0 &&
+            g->line == e->line && g->col == e->col && strstr(g->msg, e->text))
+            return (long)i;
+    }
+    return -1;
+}
+
+static void expectAll(const kbDiags *d, const expDiag *tab, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        if (findDiag(d, &tab[i]) >= 0) continue;
+        kbDiagsPrint(d, "text", stderr);
+        fail_msg("missing diagnostic %s:%d:%d '%s'", tab[i].suffix, tab[i].line, tab[i].col,
+                 tab[i].text);
+    }
+}
+
+static void expectSorted(const kbDiags *d) {
+    for (size_t i = 1; i < d->n; i++) {
+        int c = strcmp(d->v[i - 1].file, d->v[i].file);
+        assert_true(c < 0 || (c == 0 && d->v[i - 1].line <= d->v[i].line));
+    }
+}
+
+static void test_good_loads(void **state) {
+    (void)state;
+    kbDiags d;
+    kbDiagsInit(&d);
+    kbLoadOpts o = {.now = ktDay("2025-06-01")};
+    kb *k = kbLoadWith(FIX "good", &o, &d);
+    if (d.n) kbDiagsPrint(&d, "text", stderr);
+    assert_non_null(k);
+    assert_int_equal(d.n, 0);
+    assert_int_equal(o.nentries, 4);
+    assert_int_equal(o.ntopics, 2);
+    assert_int_equal(k->nentries, 4);
+    for (size_t i = 1; i < k->nentries; i++)
+        assert_true(strcmp(k->entries[i - 1].id, k->entries[i].id) < 0);
+    const kbEntry *e = kbFindEntry(k, "frameworks/django-vs-flask");
+    assert_non_null(e);
+    assert_string_equal(e->topic, "frameworks");
+    assert_string_equal(e->question, "Should I learn Django or Flask first?");
+    assert_int_equal(e->alternates.n, 3);
+    assert_string_equal(e->patterns.v[0], "\\b(django|flask)\\b.*\\b(first|start|begin)");
+    assert_int_equal(e->nsources, 2);
+    assert_null(e->sources[0].url); /* the seed article */
+    assert_string_equal(e->sources[1].publisher, "Django Software Foundation");
+    assert_int_equal(e->sources[1].url_line, 18);
+    assert_int_equal(e->sources[1].url_col, 14);
+    assert_int_equal(e->links[0].url_line, 24);
+    assert_int_equal(e->links[0].url_col, 40);
+    assert_int_equal(e->question_line, 3);
+    assert_int_equal(e->alternates_line, 4);
+    assert_int_equal(e->patterns_line, 10);
+    assert_int_equal(e->links_line, 23);
+    assert_int_equal(e->answer_line, 31);
+    assert_true(strncmp(e->answer, "**Start with", 12) == 0);
+    assert_int_equal(e->answer[strlen(e->answer) - 1], '.'); /* trimmed */
+    assert_string_equal(e->updated, "2025-03-10");
+    assert_null(kbFindEntry(k, "frameworks/nope"));
+    const kbTopic *t = kbFindTopic(k, "LEARNING");
+    assert_non_null(t);
+    assert_string_equal(t->title, "Learning paths");
+    assert_int_equal(t->nentries, 2);
+    assert_int_equal(k->nsynonyms, 3);
+    assert_int_equal(k->synonyms[2].n, 3);
+    assert_string_equal(k->synonyms[0].v[1], "amazon web services");
+    kbFree(k);
+    kbDiagsFree(&d);
+}
+
+#define E KB_ERROR
+#define W KB_WARNING
+static const expDiag brokenTab[] = {
+    {E, "badtopic/_topic.json", 1, 1, "missing required field 'description'"},
+    {E, "badtopic/_topic.json", 3, 3, "unknown field 'descripton'; did you mean 'description'?"},
+    {E, "broken/notopic", 0, 0, "no _topic.json"},
+    {E, "broken/stray.md", 0, 0, "outside a topic directory"},
+    {E, "broken/synonyms.json", 2, 3, "at least 2 terms"},
+    {E, "broken/synonyms.json", 3, 10, "must be a string, got a number"},
+    {E, "broken/synonyms.json", 4, 3, "must be an array of strings, got a string"},
+    {E, "t/Dup.md", 0, 0, "must be lowercase"},
+    {E, "t/dup.md", 0, 0, "duplicate id 't/dup'"},
+    {E, "t/bad-date.md", 5, 14, "2026-02-30 is not a date; use YYYY-MM-DD"},
+    {E, "t/bad-regex.md", 4, 44, "invalid regex in 'patterns': missing closing parenthesis"},
+    {E, "t/bad-regex2.md", 4, 27, "numbers out of order"},
+    {E, "t/bad-related.md", 5, 23, "'t/okk' does not exist; did you mean 't/ok'?"},
+    {E, "t/bad-url.md", 6, 29, "'htp:/example.org' is not a valid URL"},
+    {E, "t/bad-url.md", 8, 35, "'www.example.org' is not a valid URL"},
+    {E, "t/empty-answer.md", 7, 1, "empty answer"},
+    {E, "t/empty-sources.md", 4, 14, "'sources' is empty"},
+    {E, "t/json-syntax.md", 4, 3, "malformed JSON"},
+    {E, "t/links-bad.md", 4, 80, "'publisher' must be a string, got a number"},
+    {E, "t/links-bad.md", 5, 13, "'links' item 1 must be an object"},
+    {E, "t/links-bad.md", 5, 38, "missing required field 'title'"},
+    {E, "t/missing-question.md", 2, 1, "missing required field 'question'"},
+    {E, "t/no-close.md", 1, 1, "no closing '---'"},
+    {E, "t/no-open.md", 1, 1, "must start with a line '---'"},
+    {E, "t/not-object.md", 2, 1, "must be a JSON object {...}, got an array"},
+    {E, "t/source-no-url.md", 4, 15, "missing required field 'url'"},
+    {E, "t/unknown-field.md", 2, 1, "missing required field 'question'"},
+    {E, "t/unknown-field.md", 3, 3, "unknown field 'qestion'; did you mean 'question'?"},
+    {E, "t/wrong-type.md", 4, 17, "'alternates' must be an array of strings, got a string"},
+    {E, "t/wrong-type.md", 5, 22, "'keywords' must be an array of strings, but item 2 is a number"},
+    {W, "t/bad-regex.md", 2, 1, "no 'updated' date"},
+};
+
+static void test_broken_fixture(void **state) {
+    (void)state;
+    kbDiags d;
+    kbDiagsInit(&d);
+    kbLoadOpts o = {.now = ktDay("2025-06-01")};
+    kb *k = kbLoadWith(FIX "broken", &o, &d);
+    assert_null(k); /* t/ok.md and notopic/entry.md are fine: still nothing loads */
+    expectAll(&d, brokenTab, CB_ARRAY_LEN(brokenTab));
+    assert_int_equal(d.nerrors, CB_ARRAY_LEN(brokenTab) - 1); /* nothing unexpected */
+    assert_int_equal(o.nentries, 21);
+    assert_int_equal(o.ntopics, 3);
+    for (size_t i = 0; i < d.n; i++) assert_null(strstr(d.v[i].file, "t/ok.md"));
+    expectSorted(&d);
+    kbDiagsFree(&d);
+}
+
+static const expDiag warnTab[] = {
+    {W, "warn/foo.txt", 0, 0, "unexpected file"},
+    {W, "t/bar.MD", 0, 0, "unexpected file"},
+    {W, "t/dup-a.md", 3, 15, "same phrasing as tests/fixtures/kb/warn/t/dup-b.md:4"},
+    {W, "t/dup-b.md", 4, 36, "same phrasing as tests/fixtures/kb/warn/t/dup-a.md:3"},
+    {W, "t/nolinks.md", 2, 1, "no 'links'"},
+    {W, "t/noupdated.md", 2, 1, "no 'updated' date"},
+    {W, "t/stale.md", 6, 14, "updated 2024-05-31 is more than 12 months ago"},
+};
+
+static void test_warnings(void **state) {
+    (void)state;
+    kbDiags d;
+    kbDiagsInit(&d);
+    kbLoadOpts o = {.now = ktDay("2025-06-01")};
+    kb *k = kbLoadWith(FIX "warn", &o, &d);
+    assert_non_null(k); /* warnings do not fail the load */
+    assert_int_equal(d.nerrors, 0);
+    expectAll(&d, warnTab, CB_ARRAY_LEN(warnTab));
+    assert_int_equal(d.nwarnings, CB_ARRAY_LEN(warnTab)); /* t/fresh.md is not stale */
+    kbFree(k);
+    kbDiagsFree(&d);
+    /* A year later, every dated entry is stale; CAREERBOT_TODAY is honoured. */
+    kbDiagsInit(&d);
+    setenv("CAREERBOT_TODAY", "2026-06-02", 1);
+    k = kbLoad(FIX "warn", &d);
+    unsetenv("CAREERBOT_TODAY");
+    assert_non_null(k);
+    size_t stale = 0;
+    for (size_t i = 0; i < d.n; i++) stale += strstr(d.v[i].msg, "12 months") != NULL;
+    assert_int_equal(stale, 5);
+    kbFree(k);
+    kbDiagsFree(&d);
+}
+
+/* One bad file in a copy of the good dir: nothing loads; fix it: loads. */
+static void test_all_or_nothing(void **state) {
+    (void)state;
+    char *dir = ktTempDir();
+    ktCopyTree(FIX "good", dir);
+    char *bad = cbSprintf("%s/learning/zz-bad.md", dir);
+    ktWrite(bad, "---\n{\"question\": \"Broken\", \"sources\": [{\"title\": \"x\", \"url\": \"nope\"}]}\n---\nA.\n");
+    kbDiags d;
+    kbDiagsInit(&d);
+    kb *k = kbLoad(dir, &d);
+    assert_null(k);
+    if (d.nerrors != 1) kbDiagsPrint(&d, "text", stderr);
+    assert_int_equal(d.nerrors, 1);
+    expDiag x = {KB_ERROR, "learning/zz-bad.md", 2, 58, "'nope' is not a valid URL"};
+    assert_true(findDiag(&d, &x) >= 0);
+    kbDiagsFree(&d);
+    ktWrite(bad, "---\n{\"question\": \"Fixed\", \"sources\": [{\"title\": \"x\", \"url\": \"https://example.org\"}]}\n---\nA.\n");
+    kbDiagsInit(&d);
+    k = kbLoad(dir, &d);
+    assert_non_null(k);
+    assert_int_equal(k->nentries, 5);
+    assert_non_null(kbFindEntry(k, "learning/zz-bad"));
+    kbFree(k);
+    kbDiagsFree(&d);
+    /* a file over 256 KiB */
+    char *big = cbMalloc(300 * 1024);
+    memset(big, 'a', 300 * 1024 - 1);
+    big[300 * 1024 - 1] = '\0';
+    ktWrite(bad, big);
+    free(big);
+    kbDiagsInit(&d);
+    assert_null(kbLoad(dir, &d));
+    assert_int_equal(d.nerrors, 1);
+    expDiag y = {KB_ERROR, "learning/zz-bad.md", 0, 0, "the limit is 256 KiB"};
+    assert_true(findDiag(&d, &y) >= 0);
+    kbDiagsFree(&d);
+    /* a missing directory */
+    kbDiagsInit(&d);
+    assert_null(kbLoad("tests/fixtures/kb/no-such-dir", &d));
+    assert_int_equal(d.nerrors, 1);
+    kbDiagsFree(&d);
+    ktRmTree(dir);
+    free(bad);
+    free(dir);
+}
+
+typedef struct memCase {
+    const char *name;
+    const char *data;
+    size_t len;
+    int ok, line, col;
+    const char *text;
+} memCase;
+
+#define GOODFM "{\"question\": \"Q?\", \"sources\": [{\"title\": \"T\", \"url\": \"https://a.org/\"}], \"links\": [{\"title\": \"L\", \"url\": \"https://b.org/\"}], \"updated\": \"2025-01-01\"}"
+#define S(lit) lit, sizeof(lit) - 1
+
+static const memCase memTab[] = {
+    {"good", S("---\n" GOODFM "\n---\nAnswer.\n"), 1, 0, 0, ""},
+    {"crlf", S("---\r\n" GOODFM "\r\n---\r\nAnswer.\r\n"), 1, 0, 0, ""},
+    {"bom", S("\xEF\xBB\xBF---\n" GOODFM "\n---\nAnswer.\n"), 1, 0, 0, ""},
+    {"nul", S("---\n" GOODFM "\n---\nAns\0wer.\n"), 0, 4, 4, "NUL byte"},
+    {"bad utf8", S("---\n" GOODFM "\n---\nCaf\xC3\xA9 ok, \xC3(bad\n"), 0, 4, 10, "invalid UTF-8 (byte 0xC3)"},
+    {"overlong", S("---\n{\"question\": \"\xC0\xAF\"}\n---\nA.\n"), 0, 2, 15, "invalid UTF-8"},
+    {"empty", S(""), 0, 1, 1, "must start with a line '---'"},
+    {"only open", S("---\n"), 0, 1, 1, "no closing '---'"},
+    {"placeholder", S("---\n" GOODFM "\n---\nTODO(kb new): write\n"), 0, 4, 1, "template text"},
+    {"eof in json", S("---\n{\"question\": \n---\nA.\n"), 0, 3, 1, "malformed JSON"},
+};
+
+static void test_parse_memory(void **state) {
+    (void)state;
+    for (size_t i = 0; i < CB_ARRAY_LEN(memTab); i++) {
+        const memCase *c = &memTab[i];
+        kbDiags d;
+        kbDiagsInit(&d);
+        kbEntry e;
+        int rc = kbParseEntry("mem.md", c->data, c->len, &d, &e);
+        if ((rc == CB_OK) != c->ok) {
+            kbDiagsPrint(&d, "text", stderr);
+            fail_msg("case '%s': rc %d", c->name, rc);
+        }
+        if (!c->ok) {
+            assert_true(d.nerrors >= 1);
+            expDiag x = {KB_ERROR, "mem.md", c->line, c->col, c->text};
+            if (findDiag(&d, &x) < 0) {
+                kbDiagsPrint(&d, "text", stderr);
+                fail_msg("case '%s': no diagnostic at %d:%d", c->name, c->line, c->col);
+            }
+        } else {
+            assert_string_equal(e.question, "Q?");
+            assert_string_equal(e.answer, "Answer.");
+        }
+        kbEntryFree(&e);
+        kbDiagsFree(&d);
+    }
+}
+
+static char *printed(const kbDiags *d, const char *format) {
+    char *s = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&s, &n);
+    kbDiagsPrint(d, format, f);
+    fclose(f);
+    return s;
+}
+
+static void test_formats(void **state) {
+    (void)state;
+    kbDiags d;
+    kbDiagsInit(&d);
+    kbDiagAdd(&d, KB_ERROR, "k/t/a.md", 5, 14, "bad %s", "date");
+    kbDiagAdd(&d, KB_WARNING, "k/foo, 100%.txt", 0, 0, "line one\nline two: 50%%");
+    kbDiagAdd(&d, KB_ERROR, "k/b.md", 3, 0, "no column");
+    assert_int_equal(d.nerrors, 2);
+    assert_int_equal(d.nwarnings, 1);
+    char *t = printed(&d, "text");
+    assert_string_equal(t, "k/t/a.md:5:14: error: bad date\n"
+                           "k/foo, 100%.txt: warning: line one\nline two: 50%\n"
+                           "k/b.md:3: error: no column\n");
+    free(t);
+    char *g = printed(&d, "github");
+    assert_string_equal(g, "::error file=k/t/a.md,line=5,col=14::bad date\n"
+                           "::warning file=k/foo%2C 100%25.txt::line one%0Aline two: 50%25\n"
+                           "::error file=k/b.md,line=3::no column\n");
+    free(g);
+    kbDiagsSort(&d);
+    assert_string_equal(d.v[0].file, "k/b.md");
+    assert_string_equal(d.v[2].file, "k/t/a.md");
+    kbDiagsFree(&d);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_good_loads),     cmocka_unit_test(test_broken_fixture),
+        cmocka_unit_test(test_warnings),       cmocka_unit_test(test_all_or_nothing),
+        cmocka_unit_test(test_parse_memory),   cmocka_unit_test(test_formats),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
