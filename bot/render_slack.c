@@ -287,6 +287,9 @@ json_t *renderSlack(const hndReply *r, const renderOpts *o) {
         json_array_append_new(blocks, json_pack("{s:s, s:o}", "type", "header", "text",
                                                 rsText("plain_text", r->title, RS_HEADER_MAX)));
     rsBody(blocks, r->body, RS_MAX_BLOCKS - RS_TAIL_BLOCKS - json_array_size(blocks));
+    if (json_array_size(blocks) == 0) /* Slack rejects a message without blocks */
+        json_array_append_new(blocks, json_pack("{s:s, s:o}", "type", "section", "text",
+                                                rsText("mrkdwn", "\xE2\x80\xA6", 10)));
     rsActions(blocks, rsRefButtons(used, r->suggestions, r->nsuggestions));
     rsSources(blocks, r);
     if (r->kind == REPLY_ANSWER) {

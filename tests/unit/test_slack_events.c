@@ -1,0 +1,242 @@
+/* test_slack_events.c - the Slack transport's pure decisions: which events
+ * get an answer (table of real-shaped Slack events), mention stripping,
+ * the bounded duplicate memory (envelope/event ids, eviction after
+ * SLK_SEEN_MAX), button action decoding, the thank-you rewrite of a voted
+ * message, and token checks that never echo the token. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "common.h"
+#include "slack.h"
+
+#define SELF_USER "U0BOT"
+#define SELF_BOT "B0BOT"
+
+typedef struct eventCase {
+    const char *json;
+    slkEventKind kind;
+    const char *why;    /* for SLK_IGNORE */
+    const char *text;   /* expected stripped text */
+    const char *thread; /* expected thread_ts (NULL: none) */
+} eventCase;
+
+static const eventCase cases[] = {
+    {"{\"type\":\"app_mention\",\"user\":\"U1\",\"text\":\"<@U0BOT> are bootcamps worth it?\","
+     "\"ts\":\"111.1\",\"channel\":\"C1\",\"event_ts\":\"111.1\"}",
+     SLK_MENTION, NULL, "are bootcamps worth it?", "111.1"},
+    {"{\"type\":\"app_mention\",\"user\":\"U1\",\"text\":\"hey <@U0BOT|careerbot>  django or flask? \","
+     "\"ts\":\"222.2\",\"thread_ts\":\"200.0\",\"channel\":\"C1\"}",
+     SLK_MENTION, NULL, "hey   django or flask?", "200.0"},
+    {"{\"type\":\"app_mention\",\"user\":\"U1\",\"text\":\"<@U0BOT> ask <@U999> too\","
+     "\"ts\":\"1.1\",\"channel\":\"C1\"}",
+     SLK_MENTION, NULL, "ask <@U999> too", "1.1"},
+    {"{\"type\":\"message\",\"channel_type\":\"im\",\"user\":\"U2\",\"text\":\"what about certs?\","
+     "\"ts\":\"3.3\",\"channel\":\"D1\"}",
+     SLK_DM, NULL, "what about certs?", NULL},
+    {"{\"type\":\"message\",\"channel_type\":\"im\",\"user\":\"U2\",\"text\":\"x\",\"ts\":\"3.4\","
+     "\"thread_ts\":\"3.0\",\"channel\":\"D1\"}",
+     SLK_DM, NULL, "x", "3.0"},
+    /* not for us */
+    {"{\"type\":\"message\",\"channel_type\":\"im\",\"user\":\"U0BOT\",\"text\":\"my own answer\","
+     "\"ts\":\"4.4\",\"channel\":\"D1\"}",
+     SLK_IGNORE, "own_message", NULL, NULL},
+    {"{\"type\":\"message\",\"channel_type\":\"im\",\"bot_id\":\"B0BOT\",\"text\":\"mine\","
+     "\"ts\":\"4.5\",\"channel\":\"D1\"}",
+     SLK_IGNORE, "own_message", NULL, NULL},
+    {"{\"type\":\"message\",\"channel_type\":\"im\",\"user\":\"U7\",\"bot_id\":\"B7\",\"text\":\"beep\","
+     "\"ts\":\"4.6\",\"channel\":\"D1\"}",
+     SLK_IGNORE, "bot_message", NULL, NULL},
+    {"{\"type\":\"message\",\"subtype\":\"bot_message\",\"channel_type\":\"im\",\"text\":\"beep\","
+     "\"ts\":\"4.7\",\"channel\":\"D1\"}",
+     SLK_IGNORE, "bot_message", NULL, NULL},
+    {"{\"type\":\"app_mention\",\"user\":\"U8\",\"bot_id\":\"B8\",\"text\":\"<@U0BOT> hi\","
+     "\"ts\":\"4.8\",\"channel\":\"C1\"}",
+     SLK_IGNORE, "bot_message", NULL, NULL},
+    {"{\"type\":\"message\",\"subtype\":\"message_changed\",\"channel_type\":\"im\",\"channel\":\"D1\","
+     "\"message\":{\"user\":\"U2\",\"text\":\"edited\"},\"ts\":\"5.5\"}",
+     SLK_IGNORE, "subtype", NULL, NULL},
+    {"{\"type\":\"message\",\"subtype\":\"message_deleted\",\"channel_type\":\"im\",\"channel\":\"D1\","
+     "\"ts\":\"5.6\"}",
+     SLK_IGNORE, "subtype", NULL, NULL},
+    {"{\"type\":\"message\",\"subtype\":\"channel_join\",\"user\":\"U3\",\"text\":\"joined\","
+     "\"channel\":\"C1\",\"channel_type\":\"channel\",\"ts\":\"5.7\"}",
+     SLK_IGNORE, "subtype", NULL, NULL},
+    {"{\"type\":\"message\",\"channel_type\":\"channel\",\"user\":\"U2\",\"text\":\"chatter\","
+     "\"ts\":\"6.6\",\"channel\":\"C1\"}",
+     SLK_IGNORE, "not_a_dm", NULL, NULL},
+    {"{\"type\":\"reaction_added\",\"user\":\"U2\"}", SLK_IGNORE, "event_type", NULL, NULL},
+    {"{\"type\":\"app_mention\",\"user\":\"U1\",\"ts\":\"7.7\",\"channel\":\"C1\"}",
+     SLK_IGNORE, "incomplete", NULL, NULL},
+    {"{\"type\":\"app_mention\",\"user\":\"U1\",\"text\":42,\"ts\":\"7.7\",\"channel\":\"C1\"}",
+     SLK_IGNORE, "incomplete", NULL, NULL},
+    {"[1,2]", SLK_IGNORE, "not_an_event", NULL, NULL},
+    {"{}", SLK_IGNORE, "not_an_event", NULL, NULL},
+};
+
+static void testClassify(void **state) {
+    (void)state;
+    for (size_t i = 0; i < CB_ARRAY_LEN(cases); i++) {
+        json_t *ev = json_loads(cases[i].json, 0, NULL);
+        assert_non_null(ev);
+        slkEvent e;
+        slkClassifyEvent(ev, SELF_USER, SELF_BOT, &e);
+        if (e.kind != cases[i].kind) fail_msg("case %zu: kind %d, want %d", i, e.kind, cases[i].kind);
+        if (cases[i].kind == SLK_IGNORE) {
+            assert_string_equal(e.why, cases[i].why);
+            assert_null(e.text);
+        } else {
+            assert_string_equal(e.text, cases[i].text);
+            if (cases[i].thread) assert_string_equal(e.thread_ts, cases[i].thread);
+            else assert_null(e.thread_ts);
+            assert_non_null(e.channel);
+            assert_non_null(e.user);
+        }
+        slkEventFree(&e);
+        json_decref(ev);
+    }
+}
+
+static void testClassifyNullEvent(void **state) {
+    (void)state;
+    slkEvent e;
+    slkClassifyEvent(NULL, SELF_USER, SELF_BOT, &e);
+    assert_int_equal(e.kind, SLK_IGNORE);
+    /* unknown own ids (auth.test not done): a mention still works */
+    json_t *ev = json_loads(cases[0].json, 0, NULL);
+    slkClassifyEvent(ev, NULL, NULL, &e);
+    assert_int_equal(e.kind, SLK_MENTION);
+    assert_string_equal(e.text, "<@U0BOT> are bootcamps worth it?");
+    slkEventFree(&e);
+    json_decref(ev);
+}
+
+static void testStripMention(void **state) {
+    (void)state;
+    static const char *tab[][3] = {
+        {"<@U0BOT> hi", "U0BOT", "hi"},
+        {"  <@U0BOT>  ", "U0BOT", ""},
+        {"<@U0BOTX> hi", "U0BOT", "<@U0BOTX> hi"}, /* another user, same prefix */
+        {"a <@U0BOT> b <@U0BOT> c", "U0BOT", "a  b  c"},
+        {"<@U0BOT", "U0BOT", "<@U0BOT"},           /* unterminated */
+        {"\t\n question \r\n", "U0BOT", "question"},
+        {"", "U0BOT", ""},
+    };
+    for (size_t i = 0; i < CB_ARRAY_LEN(tab); i++) {
+        char *s = slkStripMention(tab[i][0], tab[i][1]);
+        assert_string_equal(s, tab[i][2]);
+        free(s);
+    }
+}
+
+static void testSeen(void **state) {
+    (void)state;
+    slkSeen *s = cbMalloc(sizeof(*s));
+    slkSeenInit(s);
+    assert_int_equal(slkSeenCheck(s, "Ev1"), 0);
+    assert_int_equal(slkSeenCheck(s, "Ev1"), 1);
+    assert_int_equal(slkSeenCheck(s, "Ev2"), 0);
+    assert_int_equal(slkSeenCheck(s, NULL), 0);
+    assert_int_equal(slkSeenCheck(s, ""), 0);
+    assert_int_equal(slkSeenCheck(s, ""), 0);
+    char id[32];
+    for (int i = 0; i < SLK_SEEN_MAX - 2; i++) { /* fill: Ev1 and Ev2 still remembered */
+        snprintf(id, sizeof(id), "fill-%d", i);
+        assert_int_equal(slkSeenCheck(s, id), 0);
+    }
+    assert_int_equal(slkSeenCheck(s, "Ev1"), 1);
+    assert_int_equal(slkSeenCheck(s, "fill-0"), 1);
+    assert_int_equal(slkSeenCheck(s, "one-more"), 0); /* evicts Ev1, the oldest */
+    assert_int_equal(slkSeenCheck(s, "Ev1"), 0);
+    slkSeenFree(s);
+    free(s);
+}
+
+static void testParseAction(void **state) {
+    (void)state;
+    static const struct { const char *in; slkActKind kind; const char *id; } tab[] = {
+        {"show:jobs/bootcamps", SLK_ACT_SHOW, "jobs/bootcamps"},
+        {"vote:up:a/b", SLK_ACT_VOTE_UP, "a/b"},
+        {"vote:down:a/b", SLK_ACT_VOTE_DOWN, "a/b"},
+        {"share:x/y", SLK_ACT_SHARE, "x/y"},
+        {"show:", SLK_ACT_NONE, NULL},
+        {"vote:sideways:a", SLK_ACT_NONE, NULL},
+        {"", SLK_ACT_NONE, NULL},
+        {NULL, SLK_ACT_NONE, NULL},
+    };
+    for (size_t i = 0; i < CB_ARRAY_LEN(tab); i++) {
+        const char *id = "unset";
+        assert_int_equal(slkParseAction(tab[i].in, &id), tab[i].kind);
+        if (tab[i].id) assert_string_equal(id, tab[i].id);
+        else assert_null(id);
+    }
+}
+
+static void testThankBlocks(void **state) {
+    (void)state;
+    json_t *blocks = json_loads(
+        "[{\"type\":\"header\",\"text\":{\"type\":\"plain_text\",\"text\":\"Q\"}},"
+        "{\"type\":\"actions\",\"elements\":[{\"type\":\"button\",\"action_id\":\"show:r/1\"}]},"
+        "{\"type\":\"actions\",\"elements\":[{\"type\":\"button\",\"action_id\":\"vote:up:a/b\"},"
+        "{\"type\":\"button\",\"action_id\":\"vote:down:a/b\"},"
+        "{\"type\":\"button\",\"action_id\":\"share:a/b\"}]},"
+        "{\"type\":\"actions\",\"elements\":[{\"type\":\"button\",\"action_id\":\"vote:up:c\"}]}]",
+        0, NULL);
+    assert_non_null(blocks);
+    json_t *out = slkThankBlocks(blocks);
+    char *js = json_dumps(out, JSON_COMPACT);
+    assert_null(strstr(js, "vote:"));
+    assert_non_null(strstr(js, "show:r/1"));
+    assert_non_null(strstr(js, "share:a/b"));
+    assert_non_null(strstr(js, "Thanks for the feedback"));
+    assert_int_equal(json_array_size(out), 4); /* header, show, share, thanks */
+    char *orig = json_dumps(blocks, JSON_COMPACT); /* the input is untouched */
+    assert_non_null(strstr(orig, "vote:down:a/b"));
+    free(orig);
+    free(js);
+    json_decref(out);
+    json_decref(blocks);
+}
+
+static void testTokens(void **state) {
+    (void)state;
+    static const struct { const char *app, *bot, *must; int ok; } tab[] = {
+        {"xapp-1-A1-123-abc", "xoxb-1-2-abc", NULL, 1},
+        {NULL, "xoxb-1", "SLACK_APP_TOKEN is not set", 0},
+        {"xoxb-secretvalue", "xoxb-1", "SLACK_APP_TOKEN does not start with xapp-", 0},
+        {"xapp-1", "xoxp-secretvalue", "SLACK_BOT_TOKEN does not start with xoxb-", 0},
+        {"xapp-1", "", "SLACK_BOT_TOKEN is not set", 0},
+        {"xapp-1 2", "xoxb-1", "SLACK_APP_TOKEN contains whitespace", 0},
+        {"xapp-1", "xoxb-1\r\nX-Evil: 1", "SLACK_BOT_TOKEN contains whitespace", 0},
+    };
+    for (size_t i = 0; i < CB_ARRAY_LEN(tab); i++) {
+        char err[CB_ERRLEN] = "";
+        int rc = slkCheckTokens(tab[i].app, tab[i].bot, err);
+        assert_int_equal(rc, tab[i].ok ? CB_OK : CB_ERR);
+        if (tab[i].must) assert_non_null(strstr(err, tab[i].must));
+        assert_null(strstr(err, "secretvalue")); /* never echoes the value */
+    }
+    assert_true(slkIsAuthError("invalid_auth"));
+    assert_true(slkIsAuthError("token_revoked"));
+    assert_true(slkIsAuthError("account_inactive"));
+    assert_true(slkIsAuthError("not_authed"));
+    assert_false(slkIsAuthError("ratelimited"));
+    assert_false(slkIsAuthError("internal_error"));
+    assert_false(slkIsAuthError(NULL));
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(testClassify),     cmocka_unit_test(testClassifyNullEvent),
+        cmocka_unit_test(testStripMention), cmocka_unit_test(testSeen),
+        cmocka_unit_test(testParseAction),  cmocka_unit_test(testThankBlocks),
+        cmocka_unit_test(testTokens),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
