@@ -290,10 +290,14 @@ static void buildWords(engIndex *ix) {
     ix->nwords = t->n;
     qsort(ix->words, ix->nwords, sizeof(*ix->words), cmpStrp);
     ix->word_term = cbMalloc((t->n ? t->n : 1) * sizeof(*ix->word_term));
+    ix->word_freq = cbMalloc((t->n ? t->n : 1) * sizeof(*ix->word_freq));
     engTerms x;
     engTermsInit(&x);
     for (size_t i = 0; i < ix->nwords; i++) {
         ix->word_term[i] = ENG_NOTERM;
+        uint32_t id = 0;
+        engMapGet(&t->words, ix->words[i], strlen(ix->words[i]), &id);
+        ix->word_freq[i] = t->freq[id];
         if (engAnalyze(ix, ix->words[i], strlen(ix->words[i]), 0, &x, NULL) == CB_OK &&
             x.out.n == 1)
             ix->word_term[i] = engTermId(ix, txtStem(&x.out, 0));
@@ -372,6 +376,7 @@ void engFree(engIndex *ix) {
     if (ix->mctx) pcre2_match_context_free(ix->mctx);
     free(ix->words);
     free(ix->word_term);
+    free(ix->word_freq);
     if (ix->scr) {
         pthread_mutex_destroy(&ix->scr->mu);
         free(ix->scr->acc);

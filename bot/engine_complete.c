@@ -37,18 +37,46 @@ static void addTerm(const engIndex *ix, uint32_t id, float mult) {
     }
 }
 
-/* Score entries for the words of head and the unfinished word last. */
-static void completeScore(const engIndex *ix, const engTerms *x, const char *last) {
+static void addText(const engIndex *ix, engTerms *x, const char *s, size_t n, int fix,
+                    float mult) {
+    if (engAnalyze(ix, s, n, fix, x, NULL) != CB_OK) return;
     for (size_t i = 0; i < x->out.n; i++) {
         uint32_t id = engTermId(ix, txtStem(&x->out, i));
-        if (id != ENG_NOTERM) addTerm(ix, id, 1.0f);
+        if (id != ENG_NOTERM) addTerm(ix, id, mult);
     }
-    size_t pl = strlen(last);
-    if (pl == 0) return;
+}
+
+/* Score the partial as typed, then with its unfinished last word replaced
+ * by the most frequent knowledge words it starts (so "machine lear" can
+ * meet the synonym "machine learning"). */
+static void completeScore(const engIndex *ix, const char *partial, size_t len, size_t cut,
+                          const char *last) {
+    engTerms x;
+    engTermsInit(&x);
+    addText(ix, &x, partial, len, 1, 1.0f);
+    size_t pl = strlen(last), cand[COMPLETE_PREFIX_WORDS], nc = 0;
+    uint64_t total = 0;
     for (size_t i = lowerBound(ix, last), k = 0;
-         i < ix->nwords && k < COMPLETE_PREFIX_WORDS && strncmp(ix->words[i], last, pl) == 0;
-         i++, k++)
-        if (ix->word_term[i] != ENG_NOTERM) addTerm(ix, ix->word_term[i], 0.5f);
+         pl && i < ix->nwords && k < 4 * COMPLETE_PREFIX_WORDS &&
+         strncmp(ix->words[i], last, pl) == 0;
+         i++, k++) {
+        uint32_t f = ix->word_freq[i];
+        size_t j = nc < COMPLETE_PREFIX_WORDS ? nc++ : nc;
+        while (j > 0 && ix->word_freq[cand[j - 1]] < f) {
+            if (j < COMPLETE_PREFIX_WORDS) cand[j] = cand[j - 1];
+            j--;
+        }
+        if (j < COMPLETE_PREFIX_WORDS) cand[j] = i;
+    }
+    for (size_t i = 0; i < nc; i++) total += ix->word_freq[cand[i]];
+    char buf[COMPLETE_MAX_INPUT + TXT_MAX_TOKEN + 2];
+    for (size_t i = 0; i < nc; i++) {
+        size_t wl = strlen(ix->words[cand[i]]);
+        memcpy(buf, partial, cut);
+        memcpy(buf + cut, ix->words[cand[i]], wl);
+        addText(ix, &x, buf, cut + wl, 0, (float)ix->word_freq[cand[i]] / (float)total);
+    }
+    engTermsFree(&x);
 }
 
 size_t engComplete(const engIndex *ix, const char *partial, size_t len, size_t max,
@@ -68,20 +96,13 @@ size_t engComplete(const engIndex *ix, const char *partial, size_t len, size_t m
         last[nl] = '\0';
         free(norm);
     }
-    engTerms x;
-    engTermsInit(&x);
-    if (engAnalyze(ix, partial, cut, 1, &x, NULL) != CB_OK) {
-        engTermsFree(&x);
-        return 0;
-    }
     uint32_t best[ENG_MAX_TOP];
     pthread_mutex_lock(&ix->scr->mu);
     ix->scr->ntouched = 0;
-    completeScore(ix, &x, last);
+    completeScore(ix, partial, len, cut, last);
     size_t n = engSelectTop(ix->scr, max, best);
     for (size_t i = 0; i < ix->scr->ntouched; i++) ix->scr->flags[ix->scr->touched[i]] = 0;
     pthread_mutex_unlock(&ix->scr->mu);
-    engTermsFree(&x);
     for (size_t i = 0; i < n; i++) out[i] = &ix->k->entries[best[i]];
     if (n == 0 && cut == 0 && len == 0) /* nothing typed yet: the first entries */
         for (; n < max && n < ix->k->nentries; n++) out[n] = &ix->k->entries[n];

@@ -11,7 +11,8 @@
  * are known: that is how coding help (or the weather) abstains.
  * margin separates a clear winner from a tie between entries; strength
  * keeps one very common word ("python") from answering on its own; a
- * maintainer's pattern is a strong, deliberate signal.
+ * maintainer's pattern is a strong, deliberate signal (never below
+ * PAT_FLOOR).
  * The constants were fitted by hand on the eval set's in-scope versus
  * out-of-scope queries (see `careerbot kb eval`); 0.5 is the answer
  * threshold, 0.2 the "did you mean" one. */
@@ -21,11 +22,12 @@
 
 #include "engine_int.h"
 
-#define C0 (-7.0)
-#define C_COV 7.5
-#define C_MARGIN 2.0
-#define C_STR 2.5
-#define C_PAT 5.0
+#define C0 (-10.0)
+#define C_COV 9.0
+#define C_MARGIN 1.5
+#define C_STR 4.0
+#define C_PAT 6.0
+#define PAT_FLOOR 0.92
 #define STR_FULL 3.0
 #define UNKNOWN_SHARE 0.8
 
@@ -47,5 +49,6 @@ double confCompute(const confFeat *f) {
     if (st < 0) st = 0;
     double z = C0 + C_COV * cov + C_MARGIN * m + C_STR * st + (f->pattern ? C_PAT : 0);
     double c = 1.0 / (1.0 + exp(-z));
+    if (f->pattern && c < PAT_FLOOR) c = PAT_FLOOR; /* a pattern is a deliberate match */
     return c < 0 ? 0 : c > 1 ? 1 : c;
 }

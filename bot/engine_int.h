@@ -120,6 +120,7 @@ struct engIndex {
     double idf_max;
     char **words; /* sorted surface words, for completion */
     uint32_t *word_term; /* term id of words[i] alone, or UINT32_MAX */
+    uint32_t *word_freq; /* occurrences of words[i] in the knowledge */
     size_t nwords;
     engScratch *scr;
 };

@@ -158,11 +158,218 @@ static void testTypos(void **state) {
     assert_int_equal(engOsa("kitten", 6, "sitting", 7, 2), 3); /* bounded: max + 1 */
 }
 
+/* Adjacent pairs from the questions earn a bonus: the entry whose
+ * question has "data science" in order beats the one with the same words
+ * apart, although it comes second in the kb (ties go to the first). */
+static void testBigramBonus(void **state) {
+    (void)state;
+    kbEntry es[] = {
+        {.id = "t/apart", .topic = "t", .question = "science and data jobs", .answer = "x"},
+        {.id = "t/pair", .topic = "t", .question = "data science jobs", .answer = "x"},
+    };
+    kb k = {.entries = es, .nentries = 2};
+    char err[CB_ERRLEN];
+    engIndex *ix = engBuild(&k, NULL, err);
+    assert_non_null(ix);
+    engResult r = ask(ix, "data science", NULL);
+    assert_int_equal(r.nhits, 2);
+    assert_string_equal(r.hits[0].entry->id, "t/pair");
+    assert_true(r.hits[0].score > r.hits[1].score);
+    r = ask(ix, "science data", NULL); /* reversed: the other one has that order */
+    assert_string_equal(r.hits[0].entry->id, "t/apart");
+    engFree(ix);
+}
+
+static void testPatterns(void **state) {
+    engIndex *ix = *state;
+    /* the words alone are weak; the maintainers' pattern makes it certain */
+    engResult r = ask(ix, "What's new in Python 3.13?", NULL);
+    assert_int_equal(r.outcome, ENG_ANSWER);
+    assert_string_equal(r.hits[0].entry->id, "staying-current/keep-up");
+    assert_true(r.hits[0].confidence >= 0.9);
+    r = ask(ix, "I have NO PRIOR EXPERIENCE, what now", NULL);
+    assert_int_equal(r.outcome, ENG_ANSWER);
+    assert_string_equal(r.hits[0].entry->id, "experience/no-experience");
+}
+
+/* A catastrophic-backtracking pattern hits the match limit and counts as
+ * no match; the query still returns quickly. */
+static void testHostilePattern(void **state) {
+    (void)state;
+    kbEntry es[] = {{.id = "t/evil", .topic = "t", .question = "evil pattern",
+                     .patterns = S("(a+)+$", "^(\\w+\\s?)*$"), .answer = "x"}};
+    kb k = {.entries = es, .nentries = 1};
+    char err[CB_ERRLEN];
+    engIndex *ix = engBuild(&k, NULL, err);
+    assert_non_null(ix);
+    const char *qs[] = {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!",
+                        "an evil pattern meets a long question with many words in it!"};
+    for (size_t i = 0; i < CB_ARRAY_LEN(qs); i++) {
+        double t0 = cbNowMs();
+        engResult r = ask(ix, qs[i], NULL);
+        assert_true(cbNowMs() - t0 < 200);
+        for (size_t h = 0; h < r.nhits; h++) assert_true(r.hits[h].confidence < 0.99);
+    }
+    engFree(ix);
+    /* a pattern that does not compile fails the build, naming the entry */
+    kbEntry bad[] = {{.id = "t/bad", .topic = "t", .question = "q", .patterns = S("(unclosed"),
+                      .answer = "x"}};
+    kb kb2 = {.entries = bad, .nentries = 1};
+    assert_null(engBuild(&kb2, NULL, err));
+    assert_non_null(strstr(err, "t/bad"));
+    assert_non_null(strstr(err, "does not compile"));
+}
+
+static void testTopicFilter(void **state) {
+    engIndex *ix = *state;
+    engResult r = ask(ix, "is it worth it", "certifications");
+    assert_true(r.nhits >= 1);
+    for (size_t i = 0; i < r.nhits; i++)
+        assert_string_equal(r.hits[i].entry->topic, "certifications");
+    r = ask(ix, "is it worth it", "CERTIFICATIONS"); /* case-insensitive */
+    assert_true(r.nhits >= 1);
+    r = ask(ix, "django or flask", "bootcamps");
+    for (size_t i = 0; i < r.nhits; i++) assert_string_equal(r.hits[i].entry->topic, "bootcamps");
+    assert_int_not_equal(r.outcome, ENG_ANSWER);
+    r = ask(ix, "django or flask", "no-such-topic");
+    assert_int_equal(r.nhits, 0);
+    assert_int_equal(r.outcome, ENG_ABSTAIN);
+}
+
+/* Coding help and chit-chat share words with the domain but must abstain. */
+static void testAbstain(void **state) {
+    engIndex *ix = *state;
+    const char *qs[] = {
+        "how do I reverse a list in python",
+        "what's the weather like today",
+        "django ORM select_related example",
+        "write me a flask route",
+        "the of and to a",          /* stop words only */
+        "zxqv blorft wibble",       /* unknown words only */
+        "python",                   /* one very common word */
+        "",
+    };
+    int bad = 0;
+    for (size_t i = 0; i < CB_ARRAY_LEN(qs); i++) {
+        engResult r = ask(ix, qs[i], NULL);
+        if (r.outcome == ENG_ANSWER) {
+            print_error("'%s' answered with %s (%.2f)\n", qs[i], r.hits[0].entry->id,
+                        r.hits[0].confidence);
+            bad++;
+        }
+    }
+    assert_int_equal(bad, 0);
+    engResult r = ask(ix, "the of and to a", NULL);
+    assert_int_equal(r.outcome, ENG_ABSTAIN);
+    assert_int_equal(r.nhits, 0);
+    r = ask(ix, "", NULL);
+    assert_int_equal(r.outcome, ENG_ABSTAIN);
+    assert_int_equal(r.nhits, 0);
+}
+
+static void testBadInput(void **state) {
+    engIndex *ix = *state;
+    engResult r;
+    char err[CB_ERRLEN] = "";
+    assert_int_equal(engQuery(ix, "bootcamp \xff\xfe", 11, NULL, 5, &r, err), CB_ERR);
+    assert_non_null(strstr(err, "UTF-8"));
+    assert_int_equal(r.nhits, 0);
+    assert_int_equal(engQuery(ix, "boot\0camp", 9, NULL, 5, &r, err), CB_ERR);
+    /* 1 MB: cut to ENG_MAX_QUERY bytes, answered quickly, no crash */
+    size_t n = 1 << 20;
+    char *big = malloc(n);
+    for (size_t i = 0; i < n; i++) big[i] = "bootcamp worth it "[i % 18];
+    double t0 = cbNowMs();
+    assert_int_equal(engQuery(ix, big, n, NULL, 5, &r, err), CB_OK);
+    assert_true(cbNowMs() - t0 < 500);
+    assert_string_equal(r.hits[0].entry->id, "bootcamps/worth-it");
+    /* the cut falls inside a multi-byte character: still valid */
+    for (size_t i = 0; i + 1 < n; i += 2) memcpy(big + i, "\xc3\xa9", 2);
+    assert_int_equal(engQuery(ix, big + 1, n - 1, NULL, 5, &r, err), CB_ERR); /* starts mid-char */
+    assert_int_equal(engQuery(ix, big, n, NULL, 5, &r, err), CB_OK);
+    free(big);
+    assert_int_equal(engQuery(ix, NULL, 0, NULL, 5, &r, err), CB_OK);
+    assert_int_equal(r.outcome, ENG_ABSTAIN);
+    assert_int_equal(engQuery(ix, "bootcamp worth it", 17, NULL, 0, &r, err), CB_OK);
+    assert_int_equal(r.nhits, 0);
+    assert_int_equal(r.outcome, ENG_ANSWER); /* top 0 still decides */
+}
+
+static void testConfidence(void **state) {
+    engIndex *ix = *state;
+    const char *qs[] = {"is a coding bootcamp worth it", "bootcamp", "python", "django flask",
+                        "should I learn django or flask first", "worth it", "certification aws"};
+    for (size_t i = 0; i < CB_ARRAY_LEN(qs); i++) {
+        engResult r = ask(ix, qs[i], NULL);
+        for (size_t h = 0; h < r.nhits; h++) {
+            assert_true(r.hits[h].confidence >= 0 && r.hits[h].confidence <= 1);
+            if (h) assert_true(r.hits[h].confidence <= r.hits[h - 1].confidence);
+            if (h) assert_true(r.hits[h].score <= r.hits[h - 1].score);
+        }
+    }
+    /* the whole question beats a part of it; off-topic words lower it */
+    double full = ask(ix, "Should I learn Django or Flask first?", NULL).hits[0].confidence;
+    double part = ask(ix, "learn first", NULL).hits[0].confidence;
+    double noisy = ask(ix, "Should I learn Django or Flask first for my weather station robot",
+                       NULL).hits[0].confidence;
+    assert_true(full > part);
+    assert_true(full > noisy);
+    assert_true(full >= 0.9);
+}
+
+static void testComplete(void **state) {
+    engIndex *ix = *state;
+    const kbEntry *out[5];
+    size_t n = engComplete(ix, "boot", 4, 5, out);
+    assert_true(n >= 1);
+    assert_string_equal(out[0]->id, "bootcamps/worth-it");
+    n = engComplete(ix, "django or fl", 12, 5, out);
+    assert_true(n >= 1);
+    assert_string_equal(out[0]->id, "frameworks/django-vs-flask");
+    n = engComplete(ix, "machine lear", 12, 2, out);
+    assert_true(n >= 1 && n <= 2);
+    assert_string_equal(out[0]->id, "specialize/machine-learning");
+    assert_int_equal(engComplete(ix, "\xff", 1, 5, out), 0);
+    assert_int_equal(engComplete(ix, "zzzz", 4, 5, out), 0);
+    n = engComplete(ix, "", 0, 3, out);
+    assert_int_equal(n, 3);
+    double worst = 0;
+    for (int i = 0; i < 200; i++) {
+        double t0 = cbNowUs();
+        engComplete(ix, "should i learn dj", 17, 5, out);
+        double d = cbNowUs() - t0;
+        if (d > worst) worst = d;
+    }
+    assert_true(worst < 20000); /* generous under sanitizers; bench has the real figure */
+}
+
+static void testNormalize(void **state) {
+    engIndex *ix = *state;
+    char *a = engNormalize(ix, "Is a Coding School worth it?", 28);
+    char *b = engNormalize(ix, "  is BOOTCAMPS worth it!!", 25);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_string_equal(a, b);
+    assert_string_equal(a, "bootcamp worth");
+    assert_null(engNormalize(ix, "\xff", 1));
+    free(a);
+    free(b);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(testRanking),
         cmocka_unit_test(testSynonyms),
         cmocka_unit_test(testTypos),
+        cmocka_unit_test(testBigramBonus),
+        cmocka_unit_test(testPatterns),
+        cmocka_unit_test(testHostilePattern),
+        cmocka_unit_test(testTopicFilter),
+        cmocka_unit_test(testAbstain),
+        cmocka_unit_test(testBadInput),
+        cmocka_unit_test(testConfidence),
+        cmocka_unit_test(testComplete),
+        cmocka_unit_test(testNormalize),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -34,7 +34,7 @@ static const tokCase CASES[] = {
     {"C++ vs C# vs .NET", "c++ vs c# vs .net", "c++ vs c# vs .net"},
     {"CI/CD pipelines", "ci/cd pipelines", "ci/cd pipelin"},
     {"python/django or node.js", "python django node.js", "python django node.js"},
-    {"I know python.What next", "know python next", "know python next"},
+    {"I know python.What next", "python next", "python next"},
     {"Python 3.12 released", "python 3.12 released", "python 3.12 releas"},
     {"Café naïve résumé", "cafe naive resume", "cafe naiv resum"},
     {"ＰＹＴＨＯＮ ｄｅｖ", "python dev", "python dev"},
