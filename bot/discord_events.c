@@ -1,0 +1,86 @@
+/* discord_events.c - MESSAGE_CREATE: decide whether a message is for the
+ * bot (a mention in a guild channel, or any message in a DM; never a bot
+ * author or itself; channel allow/deny lists), strip the mention, answer
+ * through app.h and post the rendered reply as a Discord reply
+ * (message_reference) with allowed_mentions {"parse": []}. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "discord_int.h"
+#include "log.h"
+#include "render.h"
+
+/* 1 if the bot's user id is in m.mentions[] or the content. */
+static int dcMentioned(discord *d, json_t *m, const char *content) {
+    size_t i;
+    json_t *u;
+    json_array_foreach(json_object_get(m, "mentions"), i, u) {
+        const char *id = json_string_value(json_object_get(u, "id"));
+        if (id && strcmp(id, d->user_id) == 0) return 1;
+    }
+    return discordHasMention(content, d->user_id);
+}
+
+/* Why a message is not for the bot, or NULL when it is. */
+static const char *dcIgnoreWhy(discord *d, json_t *m, const char *content, const char *channel,
+                               const char *guild) {
+    json_t *author = json_object_get(m, "author");
+    const char *author_id = json_string_value(json_object_get(author, "id"));
+    if (!d->user_id) return "not_ready";
+    if (!content || !channel || !author_id) return "malformed";
+    if (json_is_true(json_object_get(author, "bot")) || json_object_get(m, "webhook_id")) return "bot_author";
+    if (strcmp(author_id, d->user_id) == 0) return "own_message";
+    if (!discordIsSnowflake(channel)) return "bad_channel";
+    if (guild && !dcMentioned(d, m, content)) return "not_mentioned";
+    if (guild && !cfgChannelAllowed(&d->a->cfg.discord_allow, &d->a->cfg.discord_deny, channel))
+        return "channel_not_allowed";
+    if (dcChannelForbidden(d, channel)) return "channel_forbidden";
+    return NULL;
+}
+
+static void dcOnReplied(discord *d, dcReq *q, const httpResponse *res) {
+    if (dcCheckResponse(d, q, res) == CB_OK && res->waited_ms > 0)
+        logEvent(LOG_INFO, "discord.reply_delayed", "channel=%s waited_ms=%.0f", q->channel, res->waited_ms);
+}
+
+static json_t *dcReplyPayload(const hndReply *r, json_t *m, const char *channel, const char *guild) {
+    renderOpts o = {.show_votes = r->kind == REPLY_ANSWER};
+    json_t *msg = renderDiscord(r, &o);
+    json_t *ref = json_pack("{s:s?,s:s,s:b}", "message_id", json_string_value(json_object_get(m, "id")),
+                            "channel_id", channel, "fail_if_not_exists", 0);
+    if (guild) json_object_set_new(ref, "guild_id", json_string(guild));
+    if (json_object_get(ref, "message_id")) json_object_set_new(msg, "message_reference", ref);
+    else json_decref(ref);
+    json_object_set_new(json_object_get(msg, "allowed_mentions"), "replied_user", json_false());
+    return msg;
+}
+
+void dcOnMessageCreate(discord *d, json_t *m) {
+    const char *content = json_string_value(json_object_get(m, "content"));
+    const char *channel = json_string_value(json_object_get(m, "channel_id"));
+    const char *guild = json_string_value(json_object_get(m, "guild_id"));
+    const char *why = dcIgnoreWhy(d, m, content, channel, guild);
+    if (why) {
+        logEvent(LOG_DEBUG, "discord.ignored", "why=%s", why);
+        return;
+    }
+    char *text = discordStripMention(content, d->user_id);
+    hndRequest req = {
+        .platform = PLATFORM_DISCORD,
+        .text = text,
+        .len = strlen(text),
+        .user = json_string_value(json_object_get(json_object_get(m, "author"), "id")),
+        .channel = channel,
+        .is_dm = guild == NULL,
+    };
+    hndReply r;
+    appAnswer(d->a, &req, &r);
+    json_t *payload = dcReplyPayload(&r, m, channel, guild);
+    replyFree(&r);
+    free(text);
+    char route[96];
+    snprintf(route, sizeof route, "POST /channels/%s/messages", channel);
+    dcReq *q = dcReqNew(d, "reply", channel);
+    dcCall(d, q, "POST", cbSprintf("%s/channels/%s/messages", d->api, channel), payload, route, dcOnReplied);
+}
