@@ -1,0 +1,347 @@
+/* test_handler.c - hndHandle/hndShow against the small fixture knowledge
+ * (tests/fixtures/app-kb, loaded with the real kb loader and engine):
+ * commands (help, topics, topic NAME, show ID, TOPIC: question), chit-chat
+ * alone and before a question, the three engine outcomes, bad input (empty,
+ * too long, invalid UTF-8, NUL), limits from the context, and that a reply
+ * stays valid after the knowledge it came from is freed (ASan checks). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "handler.h"
+#include "render.h"
+
+#define KB_DIR "tests/fixtures/app-kb"
+
+static knowledge *loadKnowledge(double answer_threshold) {
+    engParams p;
+    engDefaultParams(&p);
+    if (answer_threshold > 0) p.answer_threshold = answer_threshold;
+    kbDiags d;
+    kbDiagsInit(&d);
+    knowledge *k = knowledgeLoad(KB_DIR, &p, &d);
+    if (!k) kbDiagsPrint(&d, "text", stderr);
+    kbDiagsFree(&d);
+    return k;
+}
+
+static int setupKb(void **state) {
+    setenv("CAREERBOT_TODAY", "2025-06-01", 1);
+    knowledge *k = loadKnowledge(0);
+    *state = k;
+    return k ? 0 : -1;
+}
+
+static int teardownKb(void **state) {
+    knowledgeFree(*state);
+    return 0;
+}
+
+static void ask(const knowledge *k, const char *text, size_t len, hndReply *out) {
+    hndContext ctx = {.k = k, .max_suggestions = 3};
+    hndRequest req = {.platform = PLATFORM_CONSOLE, .text = text, .len = len, .user = "u1"};
+    hndHandle(&ctx, &req, out);
+    assert_non_null(out->body); /* never NULL after hndHandle */
+}
+
+static void askStr(const knowledge *k, const char *text, hndReply *out) {
+    ask(k, text, strlen(text), out);
+}
+
+static void assertHas(const char *text, const char *needle) {
+    if (!text || !strstr(text, needle)) fail_msg("missing [%s] in [%s]", needle, text ? text : "(null)");
+}
+
+static void testHelp(void **state) {
+    const char *inputs[] = {"help", "/help", "HELP", "  help \n", "/faq help", "/faq   help", "help?"};
+    for (size_t i = 0; i < CB_ARRAY_LEN(inputs); i++) {
+        hndReply r;
+        askStr(*state, inputs[i], &r);
+        if (r.kind != REPLY_INFO) fail_msg("'%s': kind %d", inputs[i], r.kind);
+        assertHas(r.body, "`topics`");
+        assertHas(r.body, "`show ID`");
+        assertHas(r.body, "Should I learn Django or Flask first?"); /* an example from the kb */
+        assert_int_equal(r.nhits, 0);
+        replyFree(&r);
+    }
+}
+
+static void testTopics(void **state) {
+    hndReply r;
+    askStr(*state, "topics", &r);
+    assert_int_equal(r.kind, REPLY_INFO);
+    const char *want[] = {"Job search", "`jobs`", "Learning paths", "`learning`", "Frameworks",
+                          "`frameworks`", "Landing a Python job", "(2 questions)"};
+    for (size_t i = 0; i < CB_ARRAY_LEN(want); i++) assertHas(r.body, want[i]);
+    replyFree(&r);
+}
+
+static void testTopicByNameOrTitle(void **state) {
+    const char *inputs[] = {"topic jobs", "topic JOBS", "topic Job search", "topic job-search",
+                            "/topic jobs", "jobs:"};
+    for (size_t i = 0; i < CB_ARRAY_LEN(inputs); i++) {
+        hndReply r;
+        askStr(*state, inputs[i], &r);
+        if (r.kind != REPLY_INFO) fail_msg("'%s': kind %d", inputs[i], r.kind);
+        assertHas(r.body, "jobs/first-job");
+        assertHas(r.body, "What should a Python developer put on a CV?");
+        assert_null(strstr(r.body, "learning/"));
+        assert_string_equal(r.topic, "jobs");
+        assert_string_equal(r.title, "Job search");
+        replyFree(&r);
+    }
+}
+
+static void testUnknownTopic(void **state) {
+    hndReply r;
+    askStr(*state, "topic cooking", &r);
+    assert_int_equal(r.kind, REPLY_ERROR);
+    assertHas(r.body, "`jobs`");
+    assertHas(r.body, "`learning`");
+    assertHas(r.body, "`frameworks`");
+    replyFree(&r);
+}
+
+static void testShow(void **state) {
+    hndReply r;
+    askStr(*state, "show learning/bootcamps", &r);
+    assert_int_equal(r.kind, REPLY_ANSWER);
+    assert_string_equal(r.entry_id, "learning/bootcamps");
+    assert_string_equal(r.title, "Is a coding bootcamp worth it?");
+    assertHas(r.body, "structure and deadlines");
+    assert_int_equal(r.nsources, 1);
+    assert_string_equal(r.sources[0].url, "https://www.coursereport.com/");
+    assert_int_equal(r.nlinks, 2);
+    replyFree(&r);
+
+    askStr(*state, "show nope/missing", &r);
+    assert_int_equal(r.kind, REPLY_ERROR);
+    assertHas(r.body, "no answer with that id");
+    replyFree(&r);
+
+    hndContext ctx = {.k = *state};
+    const char *bad[] = {NULL, "", "\xff\xfe", "learning/bootcamps "};
+    for (size_t i = 0; i < CB_ARRAY_LEN(bad); i++) {
+        hndShow(&ctx, bad[i], &r);
+        assert_int_equal(r.kind, REPLY_ERROR);
+        replyFree(&r);
+    }
+    hndShow(&ctx, "jobs/cv", &r);
+    assert_int_equal(r.kind, REPLY_ANSWER);
+    assert_int_equal(r.nhits, 1);
+    assert_string_equal(r.hits[0].id, "jobs/cv");
+    replyFree(&r);
+
+    askStr(*state, "show me how to write a python cv", &r); /* a question, not a command */
+    assert_int_not_equal(r.kind, REPLY_ERROR);
+    assert_non_null(r.normalized);
+    replyFree(&r);
+}
+
+static void testAnswerCopiesEverything(void **state) {
+    hndReply r;
+    askStr(*state, "Is a coding bootcamp worth it?", &r);
+    assert_int_equal(r.kind, REPLY_ANSWER);
+    assert_string_equal(r.entry_id, "learning/bootcamps");
+    assert_string_equal(r.title, "Is a coding bootcamp worth it?");
+    assert_true(r.confidence >= 0.5 && r.confidence <= 1.0);
+    assert_int_equal(r.nsources, 1);
+    assert_string_equal(r.sources[0].title, "Course Report");
+    assert_string_equal(r.sources[0].publisher, "Course Report");
+    assert_null(r.sources[0].date);
+    assert_int_equal(r.nlinks, 2);
+    assert_string_equal(r.links[1].url, "https://wiki.python.org/moin/BeginnersGuide");
+    assert_int_equal(r.nrelated, 2);
+    assert_string_equal(r.related[0].id, "learning/certifications");
+    assert_string_equal(r.related[0].question, "Are Python certifications worth getting?");
+    assert_string_equal(r.related[1].id, "jobs/first-job");
+    assert_non_null(r.normalized);
+    assert_true(r.nhits >= 1);
+    assert_string_equal(r.hits[0].id, "learning/bootcamps");
+    assert_true(r.hits[0].confidence == r.confidence);
+    for (size_t i = 1; i < r.nhits; i++) assert_true(r.hits[i].score <= r.hits[i - 1].score);
+    assert_null(r.topic);
+    replyFree(&r);
+}
+
+static void testTopicFilter(void **state) {
+    hndReply r;
+    askStr(*state, "Frameworks: django or flask for a beginner?", &r);
+    assert_string_equal(r.topic, "frameworks");
+    assert_int_equal(r.kind, REPLY_ANSWER);
+    assert_string_equal(r.entry_id, "frameworks/django-vs-flask");
+    for (size_t i = 0; i < r.nhits; i++) assert_memory_equal(r.hits[i].id, "frameworks/", 11);
+    replyFree(&r);
+
+    askStr(*state, "learning: django or flask for a beginner?", &r); /* filter excludes it */
+    assert_string_equal(r.topic, "learning");
+    for (size_t i = 0; i < r.nhits; i++) assert_memory_equal(r.hits[i].id, "learning/", 9);
+    assert_true(r.entry_id == NULL || strncmp(r.entry_id, "learning/", 9) == 0);
+    replyFree(&r);
+
+    askStr(*state, "note: i am new, is a coding bootcamp worth it?", &r); /* not a topic */
+    assert_null(r.topic);
+    assert_int_equal(r.kind, REPLY_ANSWER);
+    assert_string_equal(r.entry_id, "learning/bootcamps");
+    replyFree(&r);
+}
+
+static void testChitchat(void **state) {
+    const char *inputs[] = {"hi", "Hello!", "hey", "hi there", "thanks", "Thank you!", "thx", "ty",
+                            "good bot", "bye", "who are you?", "Thanks, careerbot"};
+    for (size_t i = 0; i < CB_ARRAY_LEN(inputs); i++) {
+        hndReply r;
+        askStr(*state, inputs[i], &r);
+        if (r.kind != REPLY_CHITCHAT) fail_msg("'%s': kind %d", inputs[i], r.kind);
+        assert_true(strlen(r.body) > 0 && strlen(r.body) < 400);
+        assert_int_equal(r.nhits, 0);
+        replyFree(&r);
+    }
+    hndReply r;
+    askStr(*state, "what can you do?", &r);
+    assert_int_equal(r.kind, REPLY_CHITCHAT);
+    assertHas(r.body, "`topics`"); /* like help */
+    replyFree(&r);
+    askStr(*state, "hiring managers want what on a cv?", &r); /* "hi" prefix is not a greeting */
+    assert_int_not_equal(r.kind, REPLY_CHITCHAT);
+    replyFree(&r);
+}
+
+static void testGreetingThenQuestion(void **state) {
+    hndReply plain;
+    askStr(*state, "is a coding bootcamp worth it?", &plain);
+    assert_non_null(plain.normalized);
+    const char *inputs[] = {"hi, is a coding bootcamp worth it?", "Hello there! Is a coding bootcamp worth it?",
+                            "hey - is a coding bootcamp worth it?", "Good morning! Is a coding bootcamp worth it?",
+                            "howdy team, is a coding bootcamp worth it?"};
+    for (size_t i = 0; i < CB_ARRAY_LEN(inputs); i++) {
+        hndReply r;
+        askStr(*state, inputs[i], &r);
+        if (r.kind != REPLY_ANSWER) fail_msg("'%s': kind %d", inputs[i], r.kind);
+        assert_string_equal(r.entry_id, "learning/bootcamps");
+        assert_string_equal(r.normalized, plain.normalized); /* the greeting was dropped */
+        replyFree(&r);
+    }
+    replyFree(&plain);
+}
+
+static void testAbstain(void **state) {
+    hndReply r;
+    askStr(*state, "what is the airspeed velocity of an unladen swallow", &r);
+    assert_int_equal(r.kind, REPLY_ABSTAIN);
+    assert_true(r.nsuggestions <= 3);
+    assertHas(r.body, "don't know");
+    assertHas(r.body, "`jobs`");
+    assertHas(r.body, "`topics`");
+    assert_null(r.entry_id);
+    replyFree(&r);
+}
+
+/* With an answer threshold nobody reaches, a good question is a "did you mean". */
+static void testDidYouMean(void **state) {
+    (void)state;
+    knowledge *k = loadKnowledge(1.01);
+    assert_non_null(k);
+    hndContext ctx = {.k = k, .max_suggestions = 2};
+    const char *q = "django or flask for a beginner";
+    hndRequest req = {.text = q, .len = strlen(q)};
+    hndReply r;
+    hndHandle(&ctx, &req, &r);
+    assert_int_equal(r.kind, REPLY_DID_YOU_MEAN);
+    assert_true(r.nsuggestions >= 1 && r.nsuggestions <= 2);
+    assert_string_equal(r.suggestions[0].id, "frameworks/django-vs-flask");
+    assert_string_equal(r.suggestions[0].question, "Should I learn Django or Flask first?");
+    assert_true(r.suggestions[0].confidence > 0);
+    assert_null(r.entry_id);
+    assertHas(r.body, "not sure");
+    replyFree(&r);
+    ctx.max_hits = 1;
+    hndHandle(&ctx, &req, &r);
+    assert_int_equal(r.nhits, 1);
+    replyFree(&r);
+    knowledgeFree(k);
+}
+
+static void testBadInput(void **state) {
+    hndReply r;
+    const char *empties[] = {"", "   \t\n ", "/faq", "/faq   "};
+    for (size_t i = 0; i < CB_ARRAY_LEN(empties); i++) {
+        askStr(*state, empties[i], &r);
+        assert_int_equal(r.kind, REPLY_ERROR);
+        assertHas(r.body, "Ask me a question");
+        replyFree(&r);
+    }
+    ask(*state, NULL, 0, &r);
+    assert_int_equal(r.kind, REPLY_ERROR);
+    replyFree(&r);
+
+    char *big = cbMalloc(HND_MAX_QUESTION + 2);
+    memset(big, 'a', HND_MAX_QUESTION + 1);
+    big[HND_MAX_QUESTION + 1] = '\0';
+    ask(*state, big, HND_MAX_QUESTION + 1, &r);
+    assert_int_equal(r.kind, REPLY_ERROR);
+    assertHas(r.body, "4000 bytes");
+    replyFree(&r);
+    for (size_t i = 0; i < HND_MAX_QUESTION; i += 2) big[i] = ' '; /* at the limit: read */
+    ask(*state, big, HND_MAX_QUESTION, &r);
+    assert_null(strstr(r.body, "too long"));
+    replyFree(&r);
+    free(big);
+
+    const char *invalid[] = {"\xff\xfe", "caf\xc3", "\xc0\xaf", "\xed\xa0\x80"};
+    for (size_t i = 0; i < CB_ARRAY_LEN(invalid); i++) {
+        askStr(*state, invalid[i], &r);
+        assert_int_equal(r.kind, REPLY_ERROR);
+        assertHas(r.body, "UTF-8");
+        replyFree(&r);
+    }
+    ask(*state, "is a bootcamp\0 worth it", 24, &r); /* NUL inside */
+    assert_int_equal(r.kind, REPLY_ERROR);
+    replyFree(&r);
+}
+
+/* The reply owns its strings: free the knowledge, then use every string. */
+static void testReplyOutlivesKnowledge(void **state) {
+    (void)state;
+    const char *qs[] = {"Is a coding bootcamp worth it?", "topics", "topic jobs", "help",
+                        "what is the airspeed velocity of an unladen swallow", "show jobs/cv"};
+    for (size_t i = 0; i < CB_ARRAY_LEN(qs); i++) {
+        knowledge *k = loadKnowledge(i % 2 ? 1.01 : 0);
+        assert_non_null(k);
+        hndReply r;
+        askStr(k, qs[i], &r);
+        knowledgeFree(k);
+        char *t = renderTerminal(&r, 1);
+        assert_true(strlen(t) > 0);
+        size_t sum = (r.title ? strlen(r.title) : 0) + (r.normalized ? strlen(r.normalized) : 0) +
+                     (r.topic ? strlen(r.topic) : 0) + (r.entry_id ? strlen(r.entry_id) : 0);
+        for (size_t j = 0; j < r.nhits; j++) sum += strlen(r.hits[j].id);
+        assert_true(sum < (size_t)-1);
+        free(t);
+        replyFree(&r);
+    }
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(testHelp),
+        cmocka_unit_test(testTopics),
+        cmocka_unit_test(testTopicByNameOrTitle),
+        cmocka_unit_test(testUnknownTopic),
+        cmocka_unit_test(testShow),
+        cmocka_unit_test(testAnswerCopiesEverything),
+        cmocka_unit_test(testTopicFilter),
+        cmocka_unit_test(testChitchat),
+        cmocka_unit_test(testGreetingThenQuestion),
+        cmocka_unit_test(testAbstain),
+        cmocka_unit_test(testDidYouMean),
+        cmocka_unit_test(testBadInput),
+        cmocka_unit_test(testReplyOutlivesKnowledge),
+    };
+    return cmocka_run_group_tests(tests, setupKb, teardownKb);
+}
