@@ -198,7 +198,8 @@ static int kbImpWriteEntry(const char *tmp, json_t *e, char *err) {
     json_t *fm = json_object();
     for (size_t k = 0; k < CB_ARRAY_LEN(kbFmOrder); k++) {
         json_t *v = json_object_get(e, kbFmOrder[k]);
-        if (!v || json_is_null(v) || (json_is_array(v) && json_array_size(v) == 0)) continue;
+        int empty = json_is_array(v) && json_array_size(v) == 0;
+        if (!v || json_is_null(v) || (empty && strcmp(kbFmOrder[k], "sources") != 0)) continue;
         json_object_set(fm, kbFmOrder[k], v);
     }
     char *s = kbDump(fm);

@@ -1,0 +1,312 @@
+/* test_kb_tools.c - the JSON locator (pointers to line:col, escapes inside
+ * string literals), "did you mean", validators, export -> import ->
+ * export byte-identical (fixture and ./knowledge), import refusing bad
+ * input or a non-empty directory, and `kb new` templates that fail
+ * `kb check` until edited. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common.h"
+#include "jsonloc.h"
+#include "kb.h"
+#include "kb_export.h"
+#include "kb_int.h"
+#include "test_kb_util.h"
+
+static const char locDoc[] =
+    "{\n"
+    "  \"a\": [1, {\"b/c\": \"x\", \"t~\": [true, null]}],\n"
+    "  \"s\": \"caf\\u00e9 \\\"q\\\" \\ud83d\\ude00!\",\n"
+    "  \"é\": {\"\": 7, \"k\\n\": \"v\"}\n"
+    "}\n";
+
+typedef struct locCase {
+    const char *ptr;
+    int key, ok, line, col;
+} locCase;
+
+static const locCase locTab[] = {
+    {"", 0, 1, 1, 1},          {"/a", 0, 1, 2, 8},        {"/a", 1, 1, 2, 3},
+    {"/a/0", 0, 1, 2, 9},      {"/a/1", 0, 1, 2, 12},     {"/a/1/b~1c", 0, 1, 2, 20},
+    {"/a/1/b~1c", 1, 1, 2, 13}, {"/a/1/t~0", 0, 1, 2, 31}, {"/a/1/t~0/1", 0, 1, 2, 38},
+    {"/s", 0, 1, 3, 8},        {"/é", 0, 1, 4, 8},        {"/é/", 0, 1, 4, 13},
+    {"/é/k\n", 0, 1, 4, 23},   {"/a/2", 0, 0, 0, 0},      {"/a/01", 0, 0, 0, 0},
+    {"/nope", 0, 0, 0, 0},     {"/s/0", 0, 0, 0, 0},      {"/a/1/t~0/x", 0, 0, 0, 0},
+    {"a", 0, 0, 0, 0},         {"/a/0", 1, 0, 0, 0},
+};
+
+static void test_jsonloc(void **state) {
+    (void)state;
+    for (size_t i = 0; i < CB_ARRAY_LEN(locTab); i++) {
+        const locCase *c = &locTab[i];
+        size_t off = 0;
+        int rc = jlocFind(locDoc, strlen(locDoc), c->ptr, c->key, &off);
+        if ((rc == CB_OK) != c->ok) fail_msg("'%s': rc %d", c->ptr, rc);
+        if (!c->ok) continue;
+        int line, col;
+        jlocLineCol(locDoc, strlen(locDoc), off, &line, &col);
+        if (line != c->line || col != c->col)
+            fail_msg("'%s' key=%d: got %d:%d, want %d:%d", c->ptr, c->key, line, col, c->line,
+                     c->col);
+    }
+    /* Decoded bytes of /s -> raw characters: "café \"q\" 😀!" */
+    size_t s, raw;
+    assert_int_equal(jlocFind(locDoc, strlen(locDoc), "/s", 0, &s), CB_OK);
+    static const struct { size_t index; size_t rawcol; } bytes[] = {
+        {0, 9}, {3, 12}, {4, 12}, {5, 18}, {6, 19}, {7, 21}, {8, 22}, {9, 24}, {10, 25},
+        {13, 25}, {14, 37}, {15, 38},
+    };
+    for (size_t i = 0; i < CB_ARRAY_LEN(bytes); i++) {
+        assert_int_equal(jlocStringByte(locDoc, strlen(locDoc), s, bytes[i].index, &raw), CB_OK);
+        int line, col;
+        jlocLineCol(locDoc, strlen(locDoc), raw, &line, &col);
+        if (line != 3 || (size_t)col != bytes[i].rawcol)
+            fail_msg("byte %zu: got %d:%d, want 3:%zu", bytes[i].index, line, col, bytes[i].rawcol);
+    }
+    assert_int_equal(jlocStringByte(locDoc, strlen(locDoc), s, 16, &raw), CB_ERR);
+    /* Truncated or hostile text fails without reading past the end. */
+    static const char *bad[] = {"{\"a\": [1", "{\"a\" 1}", "[[[[[[", "\"abc", "{\"a\\u12"};
+    for (size_t i = 0; i < CB_ARRAY_LEN(bad); i++) {
+        size_t off;
+        assert_int_equal(jlocFind(bad[i], strlen(bad[i]), "/a/1", 0, &off), CB_ERR);
+    }
+    char esc[32] = "/";
+    jlocEscape(esc, sizeof(esc), "a/b~c");
+    assert_string_equal(esc, "/a~1b~0c");
+}
+
+static void test_validators(void **state) {
+    (void)state;
+    static const struct { const char *s; int ok; } dates[] = {
+        {"2024-02-29", 1}, {"2023-02-29", 0}, {"2026-02-30", 0}, {"2000-02-29", 1},
+        {"1900-02-29", 0}, {"2025-04-31", 0}, {"2025-12-31", 1}, {"2025-13-01", 0},
+        {"2025-1-01", 0},  {"25-01-01", 0},   {"2025-01-00", 0}, {"2025/01/01", 0},
+    };
+    for (size_t i = 0; i < CB_ARRAY_LEN(dates); i++)
+        if (kbValidDate(dates[i].s) != dates[i].ok) fail_msg("date %s", dates[i].s);
+    static const struct { const char *s; int ok; } urls[] = {
+        {"https://example.org", 1},     {"http://a.b/c?d=e#f", 1}, {"https://127.0.0.1:8080/x", 1},
+        {"ftp://example.org", 0},       {"https://", 0},          {"https://exa mple.org", 0},
+        {"www.example.org", 0},         {"https:/example.org", 0}, {"https://localhost/", 0},
+        {"HTTPS://example.org", 0},     {"", 0},
+    };
+    for (size_t i = 0; i < CB_ARRAY_LEN(urls); i++)
+        if (kbValidUrl(urls[i].s) != urls[i].ok) fail_msg("url %s", urls[i].s);
+    static const char *fields[] = {"question", "alternates", "keywords", "patterns"};
+    assert_string_equal(kbClosest("qestion", fields, 4), "question");
+    assert_string_equal(kbClosest("keyword", fields, 4), "keywords");
+    assert_string_equal(kbClosest("Patterns", fields, 4), "patterns");
+    assert_null(kbClosest("answer", fields, 4));
+    assert_int_equal(kbEditDistance("kitten", "sitting"), 3);
+    assert_true(kbValidId("a-1/b-2") && !kbValidId("a/B") && !kbValidId("/b") && !kbValidId("a/"));
+    char *k = kbPhraseKey("  How do I  learn DJANGO?? ");
+    assert_string_equal(k, "how do i learn django");
+    free(k);
+}
+
+static char *exportDir(const char *dir) {
+    kbDiags d;
+    kbDiagsInit(&d);
+    kb *k = kbLoad(dir, &d);
+    if (!k) kbDiagsPrint(&d, "text", stderr);
+    assert_non_null(k);
+    char *s = kbExportJson(k);
+    kbFree(k);
+    kbDiagsFree(&d);
+    return s;
+}
+
+/* export -> import -> export must give the same bytes. */
+static void roundTrip(const char *src) {
+    char *tmp = ktTempDir();
+    char *json = exportDir(src), *file = cbSprintf("%s/export.json", tmp),
+         *out = cbSprintf("%s/out", tmp);
+    ktWrite(file, json);
+    kbDiags d;
+    kbDiagsInit(&d);
+    char err[CB_ERRLEN] = "";
+    int rc = kbImport(file, out, 0, &d, err);
+    if (rc != CB_OK) {
+        kbDiagsPrint(&d, "text", stderr);
+        fail_msg("import of %s: %s", src, err);
+    }
+    char *again = exportDir(out);
+    assert_string_equal(json, again);
+    /* a second import into the now non-empty dir needs --force */
+    assert_int_equal(kbImport(file, out, 0, &d, err), CB_ERR);
+    assert_non_null(strstr(err, "--force"));
+    assert_int_equal(kbImport(file, out, 1, &d, err), CB_OK);
+    free(again);
+    again = exportDir(out);
+    assert_string_equal(json, again);
+    kbDiagsFree(&d);
+    ktRmTree(tmp);
+    free(again);
+    free(json);
+    free(file);
+    free(out);
+    free(tmp);
+}
+
+static void test_export_import_fixture(void **state) {
+    (void)state;
+    char *json = exportDir("tests/fixtures/kb/good");
+    /* keys in the documented order, entries sorted by id */
+    const char *keys[] = {"\"id\"",     "\"question\"", "\"alternates\"", "\"keywords\"",
+                          "\"patterns\"", "\"answer\"",  "\"sources\"",    "\"links\"",
+                          "\"related\"",  "\"updated\""};
+    const char *p = json;
+    for (size_t i = 0; i < CB_ARRAY_LEN(keys); i++) {
+        const char *q = strstr(p, keys[i]);
+        if (!q) fail_msg("key %s out of order", keys[i]);
+        p = q;
+    }
+    const char *a = strstr(json, "frameworks/django-vs-flask"), *b = strstr(json, "learning/bootcamps");
+    assert_true(a && b && a < b);
+    assert_non_null(strstr(json, "\"topics\": ["));
+    assert_non_null(strstr(json, "\"coding school\""));
+    free(json);
+    roundTrip("tests/fixtures/kb/good");
+}
+
+static void test_export_import_real(void **state) {
+    (void)state;
+    struct stat st;
+    if (stat("knowledge", &st) != 0) {
+        skip();
+        return;
+    }
+    kbDiags d;
+    kbDiagsInit(&d);
+    kb *k = kbLoad("knowledge", &d);
+    kbFree(k);
+    kbDiagsFree(&d);
+    if (!k) {
+        skip(); /* ./knowledge is being edited and has errors: not this test's business */
+        return;
+    }
+    roundTrip("knowledge");
+}
+
+typedef struct impCase {
+    const char *name, *json;
+    int line, col;
+    const char *text;
+} impCase;
+
+static const impCase impTab[] = {
+    {"syntax", "{\"entries\": [}", 1, 14, "malformed JSON"},
+    {"not object", "[1]", 1, 1, "expected the object written by 'kb export'"},
+    {"no topics", "{\"entries\": []}", 1, 1, "missing required field 'topics'"},
+    {"dup id",
+     "{\"topics\": [{\"name\": \"t\", \"title\": \"T\", \"description\": \"D\"}],\n"
+     " \"entries\": [{\"id\": \"t/a\", \"answer\": \"x\"},\n"
+     "              {\"id\": \"t/A\", \"answer\": \"y\"}]}",
+     3, 22, "duplicate id 't/A'"},
+    {"bad id",
+     "{\"topics\": [], \"entries\": [{\"id\": \"../etc\", \"answer\": \"x\"}]}", 1, 35,
+     "must be <topic>/<slug>"},
+    {"unknown topic",
+     "{\"topics\": [], \"entries\": [{\"id\": \"t/a\", \"answer\": \"x\"}]}", 1, 28,
+     "no topic 't'"},
+    {"unknown key", "{\"topics\": [], \"entries\": [], \"synonym\": []}", 1, 31,
+     "did you mean 'synonyms'?"},
+    {"invalid entry",
+     "{\"topics\": [{\"name\": \"t\", \"title\": \"T\", \"description\": \"D\"}],\n"
+     " \"entries\": [{\"id\": \"t/a\", \"question\": \"Q\", \"answer\": \"x\", \"sources\": []}]}",
+     0, 0, "'sources' is empty"},
+};
+
+static void test_import_errors(void **state) {
+    (void)state;
+    char *tmp = ktTempDir();
+    char *file = cbSprintf("%s/in.json", tmp), *out = cbSprintf("%s/out", tmp);
+    for (size_t i = 0; i < CB_ARRAY_LEN(impTab); i++) {
+        const impCase *c = &impTab[i];
+        ktWrite(file, c->json);
+        kbDiags d;
+        kbDiagsInit(&d);
+        char err[CB_ERRLEN] = "";
+        assert_int_equal(kbImport(file, out, 0, &d, err), CB_ERR);
+        size_t k;
+        for (k = 0; k < d.n; k++)
+            if (strstr(d.v[k].msg, c->text) && (c->line == 0 || (d.v[k].line == c->line &&
+                                                                  d.v[k].col == c->col)))
+                break;
+        if (k == d.n) {
+            kbDiagsPrint(&d, "text", stderr);
+            fail_msg("case '%s': err '%s'", c->name, err);
+        }
+        struct stat st;
+        assert_int_not_equal(stat(out, &st), 0); /* nothing left behind */
+        kbDiagsFree(&d);
+    }
+    ktRmTree(tmp);
+    free(file);
+    free(out);
+    free(tmp);
+}
+
+static void test_kb_new(void **state) {
+    (void)state;
+    char *tmp = ktTempDir();
+    ktCopyTree("tests/fixtures/kb/good", tmp);
+    char err[CB_ERRLEN];
+    char *path = NULL;
+    assert_int_equal(kbNewEntry(tmp, "Bad/Id", &path, err), CB_ERR);
+    assert_int_equal(kbNewEntry(tmp, "career/switching-roles", &path, err), CB_OK);
+    char *want = cbSprintf("%s/career/switching-roles.md", tmp);
+    assert_string_equal(path, want);
+    free(path);
+    assert_int_equal(kbNewEntry(tmp, "career/switching-roles", &path, err), CB_ERR);
+    assert_non_null(strstr(err, "already exists"));
+    kbDiags d;
+    kbDiagsInit(&d);
+    assert_null(kbLoad(tmp, &d)); /* the template fails until edited */
+    size_t inEntry = 0, inTopic = 0, url = 0;
+    for (size_t i = 0; i < d.n; i++) {
+        if (d.v[i].severity != KB_ERROR) continue;
+        assert_non_null(strstr(d.v[i].msg, "template text from 'kb new'"));
+        assert_true(d.v[i].line > 0);
+        inEntry += strstr(d.v[i].file, "switching-roles.md") != NULL;
+        inTopic += strstr(d.v[i].file, "career/_topic.json") != NULL;
+        url += strstr(d.v[i].msg, "'url'") != NULL;
+    }
+    assert_int_equal(inTopic, 2);
+    assert_int_equal(url, 2);      /* the source's and the link's */
+    assert_true(inEntry >= 10);    /* every field of the template */
+    kbDiagsFree(&d);
+    /* The new entry in an existing topic does not touch its _topic.json. */
+    assert_int_equal(kbNewEntry(tmp, "learning/mentors", &path, err), CB_OK);
+    free(path);
+    char *t = ktRead("tests/fixtures/kb/good/learning/_topic.json");
+    char *tpath = cbSprintf("%s/learning/_topic.json", tmp);
+    char *t2 = ktRead(tpath);
+    assert_string_equal(t, t2);
+    free(t);
+    free(t2);
+    free(tpath);
+    free(want);
+    ktRmTree(tmp);
+    free(tmp);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_jsonloc),
+        cmocka_unit_test(test_validators),
+        cmocka_unit_test(test_export_import_fixture),
+        cmocka_unit_test(test_export_import_real),
+        cmocka_unit_test(test_import_errors),
+        cmocka_unit_test(test_kb_new),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
