@@ -102,7 +102,7 @@ static void rtLinks(rtOut *o, const hndReply *r) {
     for (size_t i = 0; i < r->nlinks; i++) {
         bufAppendStr(&o->b, "  \xE2\x80\xA2 ");
         rtText(o, r->links[i].title);
-        bufAppendStr(&o->b, ": ");
+        bufAppendStr(&o->b, "\n    ");
         rtText(o, r->links[i].url);
         bufAppendStr(&o->b, "\n");
     }
