@@ -1,0 +1,222 @@
+/* test_kb_links.c - `kb check --links` against a tiny HTTP server on
+ * 127.0.0.1 run by a thread of this test: 200, 404, 500, a redirect, a
+ * redirect loop, HEAD refused with 405 then GET 200, a server that never
+ * answers (timeout) and a closed port. Dead URLs must be errors at the
+ * url's file:line:col; a URL used twice is fetched once. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "kb.h"
+#include "kb_export.h"
+#include "test_kb_util.h"
+#include "tproc.h"
+
+#define MAX_HELD 16
+
+typedef struct srv {
+    int fd, port;
+    volatile int stop;
+    pthread_t th;
+    pthread_mutex_t mu;
+    char log[4096]; /* "HEAD /ok\n" lines */
+    int held[MAX_HELD]; /* connections left unanswered (/slow) */
+    int nheld;
+} srv;
+
+static void srvReply(int c, const char *status, const char *extra, int head) {
+    char buf[512];
+    int n = snprintf(buf, sizeof(buf),
+                     "HTTP/1.1 %s\r\nContent-Length: 2\r\nConnection: close\r\n%s\r\n%s", status,
+                     extra, head ? "" : "ok");
+    if (write(c, buf, (size_t)n) < 0) {}
+}
+
+static void srvServe(srv *s, int c) {
+    char req[4096] = "";
+    size_t n = 0;
+    struct timeval tv = {2, 0};
+    setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    while (n < sizeof(req) - 1 && !strstr(req, "\r\n\r\n")) {
+        ssize_t r = read(c, req + n, sizeof(req) - 1 - n);
+        if (r <= 0) break;
+        n += (size_t)r;
+        req[n] = '\0';
+    }
+    req[n] = '\0';
+    char method[8] = "", path[256] = "";
+    if (sscanf(req, "%7s %255s", method, path) != 2) {
+        close(c);
+        return;
+    }
+    pthread_mutex_lock(&s->mu);
+    size_t l = strlen(s->log);
+    snprintf(s->log + l, sizeof(s->log) - l, "%s %s\n", method, path);
+    pthread_mutex_unlock(&s->mu);
+    int head = strcmp(method, "HEAD") == 0;
+    if (strcmp(path, "/slow") == 0 && s->nheld < MAX_HELD) {
+        s->held[s->nheld++] = c; /* never answered */
+        return;
+    }
+    if (strcmp(path, "/ok") == 0) srvReply(c, "200 OK", "", head);
+    else if (strcmp(path, "/missing") == 0) srvReply(c, "404 Not Found", "", head);
+    else if (strcmp(path, "/error") == 0) srvReply(c, "500 Internal Server Error", "", head);
+    else if (strcmp(path, "/redirect") == 0) srvReply(c, "302 Found", "Location: /ok\r\n", head);
+    else if (strcmp(path, "/loop") == 0) srvReply(c, "302 Found", "Location: /loop\r\n", head);
+    else if (strcmp(path, "/nohead") == 0)
+        srvReply(c, head ? "405 Method Not Allowed" : "200 OK", "", head);
+    else srvReply(c, "404 Not Found", "", head);
+    close(c);
+}
+
+static void *srvMain(void *arg) {
+    srv *s = arg;
+    double end = cbNowMs() + 20000; /* the test never needs longer */
+    while (!s->stop && cbNowMs() < end) {
+        struct pollfd p = {s->fd, POLLIN, 0};
+        if (poll(&p, 1, 50) <= 0) continue;
+        int c = accept(s->fd, NULL, NULL);
+        if (c >= 0) srvServe(s, c);
+    }
+    return NULL;
+}
+
+static void srvStart(srv *s) {
+    memset(s, 0, sizeof(*s));
+    pthread_mutex_init(&s->mu, NULL);
+    s->fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(s->fd >= 0);
+    int one = 1;
+    setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(s->fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(listen(s->fd, 64), 0);
+    socklen_t al = sizeof(a);
+    getsockname(s->fd, (struct sockaddr *)&a, &al);
+    s->port = ntohs(a.sin_port);
+    assert_int_equal(pthread_create(&s->th, NULL, srvMain, s), 0);
+}
+
+static void srvStop(srv *s) {
+    s->stop = 1;
+    pthread_join(s->th, NULL);
+    for (int i = 0; i < s->nheld; i++) close(s->held[i]);
+    close(s->fd);
+    pthread_mutex_destroy(&s->mu);
+}
+
+static int srvCount(srv *s, const char *line) {
+    pthread_mutex_lock(&s->mu);
+    int n = 0;
+    for (const char *p = s->log; (p = strstr(p, line)) != NULL; p += strlen(line)) n++;
+    pthread_mutex_unlock(&s->mu);
+    return n;
+}
+
+static void writeEntry(const char *dir, const char *name, const char *fm) {
+    char *path = cbSprintf("%s/t/%s", dir, name);
+    char *text = cbSprintf("---\n%s\n---\nAnswer.\n", fm);
+    ktWrite(path, text);
+    free(text);
+    free(path);
+}
+
+typedef struct deadCase {
+    const char *file;
+    int line, col;
+    const char *text;
+} deadCase;
+
+static void test_links(void **state) {
+    (void)state;
+    srv s;
+    srvStart(&s);
+    int closed = tpFreePort();
+    char *dir = ktTempDir(), *t = cbSprintf("%s/t", dir), *tj = cbSprintf("%s/t/_topic.json", dir);
+    mkdir(t, 0755);
+    ktWrite(tj, "{\"title\": \"T\", \"description\": \"D\"}\n");
+    char *a = cbSprintf("{\"question\": \"A\",\n"
+                        " \"sources\": [{\"title\": \"s\", \"url\": \"http://127.0.0.1:%d/ok\"},\n"
+                        "             {\"title\": \"s\", \"url\": \"http://127.0.0.1:%d/missing\"}],\n"
+                        " \"links\": [{\"title\": \"l\", \"url\": \"http://127.0.0.1:%d/redirect\"},\n"
+                        "           {\"title\": \"l\", \"url\": \"http://127.0.0.1:%d/nohead\"}]}",
+                        s.port, s.port, s.port, s.port);
+    char *b = cbSprintf("{\"question\": \"B\",\n"
+                        " \"sources\": [{\"title\": \"s\", \"url\": \"http://127.0.0.1:%d/ok\"},\n"
+                        "             {\"title\": \"s\", \"url\": \"http://127.0.0.1:%d/error\"}],\n"
+                        " \"links\": [{\"title\": \"l\", \"url\": \"http://127.0.0.1:%d/x\"},\n"
+                        "           {\"title\": \"l\", \"url\": \"http://127.0.0.1:%d/loop\"},\n"
+                        "           {\"title\": \"l\", \"url\": \"http://127.0.0.1:%d/slow\"}]}",
+                        s.port, s.port, closed, s.port, s.port);
+    writeEntry(dir, "a.md", a);
+    writeEntry(dir, "b.md", b);
+    kbDiags d;
+    kbDiagsInit(&d);
+    kb *k = kbLoad(dir, &d);
+    assert_non_null(k);
+    kbLinkOpts o;
+    kbLinkOptsDefault(&o);
+    o.timeout_ms = 1500;
+    o.connect_timeout_ms = 1000;
+    double t0 = cbNowMs();
+    size_t dead = kbCheckLinks(k, &o, &d);
+    double took = cbNowMs() - t0;
+    kbDiagsSort(&d);
+    kbDiagsPrint(&d, "text", stderr);
+    assert_int_equal(dead, 5);
+    assert_int_equal(d.nerrors, 5);
+    static const deadCase want[] = {
+        {"t/a.md", 4, 36, "HTTP 404"},
+        {"t/b.md", 4, 36, "HTTP 500"},
+        {"t/b.md", 5, 34, "onnect"}, /* "Couldn't connect" / "Connection refused" */
+        {"t/b.md", 6, 34, "edirect"},
+        {"t/b.md", 7, 34, "timed out"},
+    };
+    for (size_t i = 0; i < CB_ARRAY_LEN(want); i++) {
+        size_t j;
+        for (j = 0; j < d.n; j++) {
+            size_t fl = strlen(d.v[j].file), wl = strlen(want[i].file);
+            if (fl >= wl && strcmp(d.v[j].file + fl - wl, want[i].file) == 0 &&
+                d.v[j].line == want[i].line && d.v[j].col == want[i].col &&
+                strstr(d.v[j].msg, want[i].text))
+                break;
+        }
+        if (j == d.n) fail_msg("no dead-link error %s:%d:%d", want[i].file, want[i].line, want[i].col);
+    }
+    assert_int_equal(srvCount(&s, "HEAD /ok\n"), 2);     /* once itself, once via /redirect */
+    assert_int_equal(srvCount(&s, "HEAD /redirect\n"), 1);
+    assert_int_equal(srvCount(&s, "GET /ok\n"), 0);
+    assert_int_equal(srvCount(&s, "HEAD /nohead\n"), 1); /* 405, then */
+    assert_int_equal(srvCount(&s, "GET /nohead\n"), 1);  /* GET 200 */
+    assert_int_equal(srvCount(&s, "GET /missing\n"), 1); /* HEAD failed: GET confirms */
+    assert_int_equal(srvCount(&s, "HEAD /slow\n"), 1);   /* a timeout is not retried */
+    assert_true(took < 6000); /* in parallel, bounded by the timeouts */
+    kbFree(k);
+    kbDiagsFree(&d);
+    srvStop(&s);
+    ktRmTree(dir);
+    free(a);
+    free(b);
+    free(t);
+    free(tj);
+    free(dir);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_links)};
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
