@@ -1,0 +1,254 @@
+/* test_ask.c - `careerbot ask` as a user or a script runs it (the san build
+ * spawned with tproc): the --json contract (one line per question, keys
+ * and types in order, ranked results, at most --top), answers from
+ * arguments in text mode with sources and links, a 1 MB line, invalid
+ * UTF-8 and NUL lines answered with an error while the next line is still
+ * answered, and usage/knowledge errors with their exit codes. Uses the
+ * fixture knowledge in tests/fixtures/app-kb. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tproc.h"
+
+#define KB_DIR "tests/fixtures/app-kb"
+#define WAIT_MS 60000
+
+typedef struct askRun {
+    int rc;
+    char *out, *err;
+} askRun;
+
+static void writeAll(int fd, const char *s, size_t len) {
+    size_t off = 0;
+    while (off < len) {
+        ssize_t n = write(fd, s + off, len - off);
+        if (n < 0 && errno == EINTR) continue;
+        assert_true(n > 0);
+        off += (size_t)n;
+    }
+}
+
+/* Run careerbot with args (NULL-terminated, after the binary), feeding
+ * input (len bytes, may hold NULs) on stdin. */
+static void runBot(const char *const *args, const char *input, size_t len, askRun *r) {
+    char *bin = tpBuildPath("san/careerbot");
+    char *argv[32] = {bin};
+    size_t n = 1;
+    for (; args[n - 1] && n < 31; n++) argv[n] = (char *)args[n - 1];
+    argv[n] = NULL;
+    char *env[] = {"CAREERBOT_TODAY=2025-06-01", "NO_COLOR=", "CAREERBOT_KB=", NULL};
+    tpProc p;
+    assert_int_equal(tpSpawn(&p, argv, env, 1), 0);
+    if (len) writeAll(p.stdin_fd, input, len);
+    tpCloseStdin(&p);
+    r->rc = tpWait(&p, WAIT_MS);
+    if (r->rc == -1) r->rc = tpStop(&p, 1000) + 1000; /* hung: fail below */
+    r->out = tpReadFile(p.out_path);
+    r->err = tpReadFile(p.err_path);
+    tpCleanup(&p);
+    free(bin);
+}
+
+static void runFree(askRun *r) {
+    free(r->out);
+    free(r->err);
+}
+
+/* Split out into lines (modifies it); returns how many. */
+static size_t splitLines(char *out, char **lines, size_t max) {
+    size_t n = 0;
+    for (char *s = out; *s && n < max;) {
+        char *nl = strchr(s, '\n');
+        assert_non_null(nl); /* every line ends with a newline */
+        *nl = '\0';
+        lines[n++] = s;
+        s = nl + 1;
+    }
+    return n;
+}
+
+static void assertKeys(json_t *o, const char *const *keys, size_t nkeys) {
+    assert_true(json_is_object(o));
+    assert_int_equal(json_object_size(o), nkeys);
+    void *it = json_object_iter(o);
+    for (size_t i = 0; i < nkeys; i++, it = json_object_iter_next(o, it)) {
+        assert_non_null(it);
+        assert_string_equal(json_object_iter_key(it), keys[i]);
+    }
+}
+
+/* One --json line: shape, types and the invariants; returns the parsed
+ * object (caller decrefs). */
+static json_t *checkLine(const char *line, const char *want_query, size_t top) {
+    json_error_t e;
+    json_t *o = json_loads(line, 0, &e);
+    if (!o) fail_msg("not JSON (%s): %.200s", e.text, line);
+    static const char *const keys[] = {"query", "answered", "outcome", "results"};
+    assertKeys(o, keys, 4);
+    json_t *q = json_object_get(o, "query"), *a = json_object_get(o, "answered");
+    json_t *oc = json_object_get(o, "outcome"), *res = json_object_get(o, "results");
+    assert_true(json_is_string(q) && json_is_boolean(a) && json_is_string(oc) && json_is_array(res));
+    if (want_query) assert_string_equal(json_string_value(q), want_query);
+    const char *outcome = json_string_value(oc);
+    const char *valid[] = {"answer", "did_you_mean", "abstain", "chitchat", "info", "error"};
+    int ok = 0;
+    for (size_t i = 0; i < 6; i++) ok |= strcmp(outcome, valid[i]) == 0;
+    assert_true(ok);
+    assert_int_equal(json_is_true(a), strcmp(outcome, "answer") == 0);
+    assert_true(json_array_size(res) <= top);
+    static const char *const rkeys[] = {"id", "score", "confidence"};
+    double prev = 1e300;
+    for (size_t i = 0; i < json_array_size(res); i++) {
+        json_t *h = json_array_get(res, i);
+        assertKeys(h, rkeys, 3);
+        assert_true(json_is_string(json_object_get(h, "id")));
+        assert_true(json_is_number(json_object_get(h, "score")));
+        double c = json_number_value(json_object_get(h, "confidence"));
+        double s = json_number_value(json_object_get(h, "score"));
+        assert_true(c >= 0 && c <= 1);
+        assert_true(s <= prev); /* ranked */
+        prev = s;
+    }
+    if (!strcmp(outcome, "info") || !strcmp(outcome, "error") || !strcmp(outcome, "chitchat"))
+        assert_int_equal(json_array_size(res), 0);
+    return o;
+}
+
+static const char *outcomeOf(json_t *o) {
+    return json_string_value(json_object_get(o, "outcome"));
+}
+
+static void testJsonContract(void **state) {
+    (void)state;
+    const char *qs[] = {"is a coding bootcamp worth it?", "help", "hi",
+                        "what is the airspeed velocity of an unladen swallow", "topic jobs",
+                        "show jobs/cv", "", "Frameworks: django or flask for a beginner"};
+    const char *want[] = {"answer", "info", "chitchat", "abstain", "info", "answer", "error", "answer"};
+    char input[1024] = "";
+    for (size_t i = 0; i < 8; i++) {
+        strcat(input, qs[i]);
+        strcat(input, "\n");
+    }
+    const char *args[] = {"ask", "--kb", KB_DIR, "--json", "--top", "2", NULL};
+    askRun r;
+    runBot(args, input, strlen(input), &r);
+    assert_int_equal(r.rc, 0);
+    char *lines[16];
+    assert_int_equal(splitLines(r.out, lines, 16), 8);
+    for (size_t i = 0; i < 8; i++) {
+        json_t *o = checkLine(lines[i], qs[i], 2);
+        if (strcmp(outcomeOf(o), want[i]) != 0)
+            fail_msg("'%s': outcome %s, want %s", qs[i], outcomeOf(o), want[i]);
+        json_t *res = json_object_get(o, "results");
+        if (i == 0 || i == 7) {
+            assert_true(json_array_size(res) >= 1);
+            const char *id = json_string_value(json_object_get(json_array_get(res, 0), "id"));
+            assert_string_equal(id, i == 0 ? "learning/bootcamps" : "frameworks/django-vs-flask");
+        }
+        json_decref(o);
+    }
+    runFree(&r);
+}
+
+static void testDefaultTopAndArgs(void **state) {
+    (void)state;
+    const char *args[] = {"ask", "--kb=" KB_DIR, "--json", "is", "a", "coding", "bootcamp", "worth", "it", NULL};
+    askRun r;
+    runBot(args, "", 0, &r);
+    assert_int_equal(r.rc, 0);
+    char *lines[4];
+    assert_int_equal(splitLines(r.out, lines, 4), 1);
+    json_t *o = checkLine(lines[0], "is a coding bootcamp worth it", 5);
+    assert_string_equal(outcomeOf(o), "answer");
+    assert_true(json_array_size(json_object_get(o, "results")) > 2); /* default top is 5, not 2 */
+    json_decref(o);
+    runFree(&r);
+}
+
+static void testTextModeShowsSources(void **state) {
+    (void)state;
+    const char *args[] = {"ask", "--kb", KB_DIR, "Is a coding bootcamp worth it?", NULL};
+    askRun r;
+    runBot(args, "", 0, &r);
+    assert_int_equal(r.rc, 0);
+    const char *want[] = {"Is a coding bootcamp worth it?", "structure and deadlines", "Sources:",
+                          "https://www.coursereport.com/", "Links:",
+                          "https://wiki.python.org/moin/BeginnersGuide", "learning/certifications",
+                          "Confidence: high"};
+    for (size_t i = 0; i < 8; i++)
+        if (!strstr(r.out, want[i])) fail_msg("missing [%s] in:\n%s", want[i], r.out);
+    assert_null(strchr(r.out, '\x1b')); /* stdout is a file: no color */
+    runFree(&r);
+}
+
+static void testHugeAndInvalidLines(void **state) {
+    (void)state;
+    size_t big = 1000 * 1000;
+    static const char tail[] = "\n\xff\xfe not utf-8\nbad\0nul\nis a coding bootcamp worth it?\n";
+    size_t tlen = sizeof(tail) - 1;
+    char *input = malloc(big + tlen);
+    assert_non_null(input);
+    memset(input, 'a', big);
+    memcpy(input + big, tail, tlen);
+    const char *args[] = {"ask", "--kb", KB_DIR, "--json", NULL};
+    askRun r;
+    runBot(args, input, big + tlen, &r);
+    free(input);
+    assert_int_equal(r.rc, 0);
+    char *lines[8];
+    assert_int_equal(splitLines(r.out, lines, 8), 4);
+    const char *want[] = {"error", "error", "error", "answer"};
+    for (size_t i = 0; i < 4; i++) {
+        json_t *o = checkLine(lines[i], NULL, 5);
+        assert_string_equal(outcomeOf(o), want[i]);
+        if (i == 0) assert_int_equal(strlen(json_string_value(json_object_get(o, "query"))), big);
+        if (i == 1) assert_string_equal(json_string_value(json_object_get(o, "query")),
+                                        "\xEF\xBF\xBD\xEF\xBF\xBD not utf-8");
+        json_decref(o);
+    }
+    runFree(&r);
+}
+
+static void testErrors(void **state) {
+    (void)state;
+    struct {
+        const char *args[8];
+        int rc;
+        const char *err;
+    } cases[] = {
+        {{"ask", "--bogus", NULL}, 2, "usage: careerbot ask"},
+        {{"ask", "--top", "0", "x", NULL}, 2, "--top"},
+        {{"ask", "--top", NULL}, 2, "needs a value"},
+        {{"ask", "--threshold", "2", "x", NULL}, 2, "--threshold"},
+        {{"ask", "--kb", "/nonexistent-careerbot-kb", "x", NULL}, 1, "/nonexistent-careerbot-kb"},
+        {{"ask", "--kb", "tests/fixtures/kb/broken", "x", NULL}, 1, "error:"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        askRun r;
+        runBot(cases[i].args, "", 0, &r);
+        if (r.rc != cases[i].rc) fail_msg("case %zu: rc %d, want %d; stderr: %s", i, r.rc, cases[i].rc, r.err);
+        if (!strstr(r.err, cases[i].err)) fail_msg("case %zu: stderr lacks [%s]: %s", i, cases[i].err, r.err);
+        assert_string_equal(r.out, "");
+        runFree(&r);
+    }
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(testJsonContract),
+        cmocka_unit_test(testDefaultTopAndArgs),
+        cmocka_unit_test(testTextModeShowsSources),
+        cmocka_unit_test(testHugeAndInvalidLines),
+        cmocka_unit_test(testErrors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
