@@ -109,8 +109,17 @@ void loopFree(cbLoop *l) {
     if (!l->uv) return;
     if (l->http) httpClientFree(l->http);
     l->http = NULL;
-    if (l->lws) lws_context_destroy(l->lws); /* sets l->lws = NULL when done */
-    loopDrain(l);
+    /* With a foreign loop, the first destroy starts closing lws's handles;
+     * once the loop has run their close callbacks, a second call finalizes
+     * and frees the context (pcontext sets l->lws = NULL). */
+    if (l->lws) {
+        lws_context_destroy(l->lws);
+        loopDrain(l);
+    }
+    if (l->lws) {
+        lws_context_destroy(l->lws);
+        loopDrain(l);
+    }
     if (l->lws) logEvent(LOG_ERROR, "loop.lws_not_destroyed", NULL);
     if (l->owns_uv) {
         int rc = uv_loop_close(l->uv);

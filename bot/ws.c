@@ -18,6 +18,8 @@
 
 #define WS_MAX_QUEUE 1024
 #define WS_CLOSE_ABNORMAL 1006
+/* lws's private LWS_WRITE_CLOSE (4): lws-write.h keeps the gap, the enum is ABI. */
+#define WS_WRITE_CLOSE ((enum lws_write_protocol)4)
 
 typedef struct wsMsg {
     struct wsMsg *next;
@@ -34,7 +36,7 @@ struct wsConn {
     int rx_skip;   /* current message is oversized or binary: drop it */
     wsMsg *qhead, *qtail;
     size_t qlen;
-    int open, closing, done;
+    int open, closing, close_sent, done;
     int in_connect, connect_failed; /* inside lws_client_connect_via_info */
     int close_code;     /* what we asked for in wsClose */
     int peer_code;      /* what the peer sent, 0 if none */
@@ -184,9 +186,22 @@ static int wsWriteable(wsConn *c) {
     wsMsg *m = c->qhead;
     if (!m) {
         if (!c->closing) return 0;
-        lws_close_reason(c->wsi, (enum lws_close_status)c->close_code,
-                         (unsigned char *)c->close_reason, strlen(c->close_reason));
-        return -1;
+        if (c->close_sent) return 0;
+        c->close_sent = 1;
+        /* The close frame is written by hand rather than with
+         * lws_close_reason() + "return -1": Debian's lws 4.1.6 is a _DEBUG
+         * build whose libuv path then closes a second time ("uv repeat
+         * test") and drops the socket before the frame goes out. The peer
+         * echoes the close and lws then ends the connection; if it never
+         * does, the timeout kills it. */
+        unsigned char frame[LWS_PRE + 2 + sizeof(c->close_reason)];
+        size_t rlen = strlen(c->close_reason);
+        frame[LWS_PRE] = (unsigned char)(c->close_code >> 8);
+        frame[LWS_PRE + 1] = (unsigned char)(c->close_code & 0xff);
+        memcpy(frame + LWS_PRE + 2, c->close_reason, rlen);
+        if (lws_write(c->wsi, frame + LWS_PRE, 2 + rlen, WS_WRITE_CLOSE) < 0) return -1;
+        lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_ACK, 5);
+        return 0;
     }
     int w = lws_write(c->wsi, (unsigned char *)m->data + LWS_PRE, m->len, LWS_WRITE_TEXT);
     c->qhead = m->next;
@@ -263,8 +278,8 @@ static int wsCallback(struct lws *wsi, enum lws_callback_reasons reason, void *u
     case LWS_CALLBACK_WSI_DESTROY:
         c->wsi = NULL;
         lws_set_opaque_user_data(wsi, NULL);
-        if (c->peer_code) wsFinish(c, c->peer_code, c->peer_reason);
-        else if (c->closing) wsFinish(c, c->close_code, c->close_reason);
+        if (c->closing) wsFinish(c, c->close_code, c->close_reason); /* we asked */
+        else if (c->peer_code) wsFinish(c, c->peer_code, c->peer_reason);
         else wsFinish(c, WS_CLOSE_ABNORMAL, "connection lost");
         return 0;
     default:

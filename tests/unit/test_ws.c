@@ -1,0 +1,288 @@
+/* test_ws.c - the websocket client (bot/ws.h) against fake_echo on
+ * 127.0.0.1: connect and echo, messages queued before the handshake,
+ * ordered bursts, a fragmented 200 kB message reassembled, an oversized
+ * message dropped while the connection survives, the peer's close code,
+ * a dropped TCP connection (1006), a closed port (1006, no on_open), a bad
+ * URL (NULL, no callback), and wsClose(1000) as seen by the server. Every
+ * wait is bounded with loopRunFor; the fake stops by itself. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "common.h"
+#include "loop.h"
+#include "tproc.h"
+#include "ws.h"
+
+static tpProc fake;
+static int fakePort;
+
+static int startFake(void **state) {
+    (void)state;
+    char *bin = tpBuildPath("san/fake_echo");
+    char *argv[] = {bin, "0", "120", NULL};
+    int rc = tpSpawn(&fake, argv, NULL, 0);
+    free(bin);
+    if (rc != 0 || !tpWaitFor(fake.out_path, "port=", 1, 10000)) return -1;
+    char *out = tpReadFile(fake.out_path);
+    const char *p = strstr(out, "port=");
+    fakePort = p ? atoi(p + 5) : 0;
+    free(out);
+    return fakePort > 0 ? 0 : -1;
+}
+
+static int stopFake(void **state) {
+    (void)state;
+    char url[128];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/_control", fakePort);
+    tpHttp("POST", url, "quit", NULL);
+    int rc = tpWait(&fake, 5000);
+    if (rc < 0) rc = tpStop(&fake, 1000);
+    if (rc != 0) fprintf(stderr, "fake_echo exited with %d:\n%s\n", rc, tpReadFile(fake.err_path));
+    tpCleanup(&fake);
+    return rc == 0 ? 0 : -1; /* a leak or crash in the fake fails the group */
+}
+
+typedef struct wsT {
+    cbLoop *l;
+    int opened, closed, code, nmsg;
+    char reason[128];
+    char *last;
+    size_t last_len;
+    char order[4096]; /* messages joined with ',' (short ones) */
+    const char *send_on_open;
+} wsT;
+
+static void onOpen(wsConn *c, void *ud) {
+    wsT *t = ud;
+    t->opened++;
+    if (t->send_on_open) wsSend(c, t->send_on_open, strlen(t->send_on_open));
+}
+
+static void onMessage(wsConn *c, const char *data, size_t len, void *ud) {
+    (void)c;
+    wsT *t = ud;
+    t->nmsg++;
+    free(t->last);
+    t->last = cbStrndup(data, len);
+    t->last_len = len;
+    if (len < 64 && strlen(t->order) + len + 2 < sizeof(t->order)) {
+        if (t->order[0]) strcat(t->order, ",");
+        strncat(t->order, data, len);
+    }
+}
+
+static void onClose(wsConn *c, int code, const char *reason, void *ud) {
+    (void)c;
+    wsT *t = ud;
+    t->closed++;
+    t->code = code;
+    snprintf(t->reason, sizeof(t->reason), "%s", reason);
+}
+
+static const wsCallbacks cbs = {onOpen, onMessage, onClose};
+
+static void runUntil(cbLoop *l, int *flag, int want, double ms) {
+    double end = cbNowMs() + ms;
+    while (*flag < want && cbNowMs() < end) loopRunFor(l, 5);
+}
+
+static wsConn *connectT(cbLoop *l, wsT *t, size_t max) {
+    char url[128], err[CB_ERRLEN];
+    snprintf(url, sizeof(url), "ws://127.0.0.1:%d/socket?x=1", fakePort);
+    memset(t, 0, sizeof(*t));
+    t->l = l;
+    wsConn *c = wsConnect(l, url, &cbs, t, max, err);
+    assert_non_null(c);
+    return c;
+}
+
+static void finish(cbLoop *l, wsT *t) {
+    free(t->last);
+    t->last = NULL;
+    loopFree(l);
+}
+
+/* Count log entries of kind with the given code ("ws_close"). */
+static int serverSawClose(int code) {
+    char url[128];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/_log", fakePort);
+    char *body = NULL;
+    tpHttp("GET", url, NULL, &body);
+    json_t *log = body ? json_loads(body, 0, NULL) : NULL;
+    free(body);
+    int n = 0;
+    size_t i;
+    json_t *e;
+    json_array_foreach(log, i, e) {
+        const char *kind = json_string_value(json_object_get(e, "kind"));
+        if (kind && strcmp(kind, "ws_close") == 0 &&
+            json_integer_value(json_object_get(e, "code")) == code)
+            n++;
+    }
+    json_decref(log);
+    return n;
+}
+
+static void test_echo_and_client_close(void **state) {
+    (void)state;
+    cbLoop l;
+    char err[CB_ERRLEN];
+    assert_int_equal(loopInit(&l, NULL, err), CB_OK);
+    wsT t;
+    wsConn *c = connectT(&l, &t, 1 << 16);
+    t.send_on_open = "hello";
+    runUntil(&l, &t.nmsg, 1, 5000);
+    assert_int_equal(t.opened, 1);
+    assert_string_equal(t.last, "hello");
+    int before = serverSawClose(1000);
+    wsClose(c, 1000, "bye");
+    assert_int_equal(wsSend(c, "late", 4), CB_ERR); /* closing: refused */
+    runUntil(&l, &t.closed, 1, 5000);
+    assert_int_equal(t.closed, 1);
+    assert_int_equal(t.code, 1000);
+    loopRunFor(&l, 100);
+    assert_int_equal(serverSawClose(1000), before + 1);
+    finish(&l, &t);
+}
+
+static void test_queued_before_open_and_burst_order(void **state) {
+    (void)state;
+    cbLoop l;
+    char err[CB_ERRLEN];
+    assert_int_equal(loopInit(&l, NULL, err), CB_OK);
+    wsT t;
+    wsConn *c = connectT(&l, &t, 1 << 16);
+    assert_int_equal(wsSend(c, "a", 1), CB_OK); /* before the handshake */
+    assert_int_equal(wsSend(c, "b", 1), CB_OK);
+    assert_int_equal(wsSend(c, "burst:20", 8), CB_OK);
+    runUntil(&l, &t.nmsg, 22, 5000);
+    assert_string_equal(t.order, "a,b,m0,m1,m2,m3,m4,m5,m6,m7,m8,m9,m10,m11,m12,m13,m14,m15,m16,"
+                                 "m17,m18,m19");
+    assert_int_equal(wsQueued(c), 0);
+    wsClose(c, 1000, NULL);
+    runUntil(&l, &t.closed, 1, 5000);
+    assert_int_equal(t.closed, 1);
+    finish(&l, &t);
+}
+
+static void test_fragmented_large_message(void **state) {
+    (void)state;
+    cbLoop l;
+    char err[CB_ERRLEN];
+    assert_int_equal(loopInit(&l, NULL, err), CB_OK);
+    wsT t;
+    wsConn *c = connectT(&l, &t, 1 << 20);
+    t.send_on_open = "frag:200000:4096";
+    runUntil(&l, &t.nmsg, 1, 5000);
+    assert_int_equal(t.nmsg, 1);
+    assert_int_equal(t.last_len, 200000);
+    for (size_t i = 0; i < t.last_len; i += 997) assert_int_equal(t.last[i], 'a' + (int)(i % 26));
+    wsClose(c, 1000, NULL);
+    runUntil(&l, &t.closed, 1, 5000);
+    finish(&l, &t);
+}
+
+static void test_oversize_dropped_connection_survives(void **state) {
+    (void)state;
+    cbLoop l;
+    char err[CB_ERRLEN];
+    assert_int_equal(loopInit(&l, NULL, err), CB_OK);
+    wsT t;
+    wsConn *c = connectT(&l, &t, 1000);
+    t.send_on_open = "frag:5000:700";
+    runUntil(&l, &t.opened, 1, 5000);
+    loopRunFor(&l, 200);
+    assert_int_equal(t.nmsg, 0); /* dropped */
+    wsSend(c, "still here", 10);
+    runUntil(&l, &t.nmsg, 1, 5000);
+    assert_int_equal(t.nmsg, 1);
+    assert_string_equal(t.last, "still here");
+    wsSend(c, "frag:1000:100", 13); /* exactly the limit: kept */
+    runUntil(&l, &t.nmsg, 2, 5000);
+    assert_int_equal(t.last_len, 1000);
+    assert_int_equal(t.closed, 0);
+    wsClose(c, 1000, NULL);
+    runUntil(&l, &t.closed, 1, 5000);
+    finish(&l, &t);
+}
+
+static void test_close_codes(void **state) {
+    (void)state;
+    static const struct {
+        const char *cmd;
+        int want;
+    } cases[] = {{"close:4004", 4004}, {"close:1001", 1001}, {"close:4014", 4014}, {"drop", 1006}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        cbLoop l;
+        char err[CB_ERRLEN];
+        assert_int_equal(loopInit(&l, NULL, err), CB_OK);
+        wsT t;
+        connectT(&l, &t, 1 << 16);
+        t.send_on_open = cases[i].cmd;
+        runUntil(&l, &t.closed, 1, 8000);
+        assert_int_equal(t.opened, 1);
+        assert_int_equal(t.closed, 1);
+        assert_int_equal(t.code, cases[i].want);
+        if (cases[i].want != 1006) assert_string_equal(t.reason, "scripted close");
+        finish(&l, &t);
+    }
+}
+
+static void test_connect_refused(void **state) {
+    (void)state;
+    cbLoop l;
+    char err[CB_ERRLEN], url[128];
+    assert_int_equal(loopInit(&l, NULL, err), CB_OK);
+    snprintf(url, sizeof(url), "ws://127.0.0.1:%d/", tpFreePort());
+    wsT t;
+    memset(&t, 0, sizeof(t));
+    wsConn *c = wsConnect(&l, url, &cbs, &t, 1024, err);
+    assert_non_null(c);
+    runUntil(&l, &t.closed, 1, 8000);
+    assert_int_equal(t.opened, 0);
+    assert_int_equal(t.closed, 1);
+    assert_int_equal(t.code, 1006);
+    loopRunFor(&l, 50);
+    assert_int_equal(t.closed, 1); /* exactly once */
+    finish(&l, &t);
+}
+
+static void test_bad_urls(void **state) {
+    (void)state;
+    static const char *bad[] = {"http://127.0.0.1/", "ws://", "ws://:80/", "ws://host:0/",
+                                "ws://host:70000/", "wss://host:12x/", "ftp://x", ""};
+    cbLoop l;
+    char err[CB_ERRLEN];
+    assert_int_equal(loopInit(&l, NULL, err), CB_OK);
+    wsT t;
+    memset(&t, 0, sizeof(t));
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        err[0] = '\0';
+        assert_null(wsConnect(&l, bad[i], &cbs, &t, 1024, err));
+        assert_true(strlen(err) > 0);
+    }
+    loopRunFor(&l, 20);
+    assert_int_equal(t.closed + t.opened, 0);
+    finish(&l, &t);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_echo_and_client_close),
+        cmocka_unit_test(test_queued_before_open_and_burst_order),
+        cmocka_unit_test(test_fragmented_large_message),
+        cmocka_unit_test(test_oversize_dropped_connection_survives),
+        cmocka_unit_test(test_close_codes),
+        cmocka_unit_test(test_connect_refused),
+        cmocka_unit_test(test_bad_urls),
+    };
+    return cmocka_run_group_tests(tests, startFake, stopFake);
+}
