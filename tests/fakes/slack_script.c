@@ -286,10 +286,14 @@ static int fslHex(int c) {
 }
 
 static int cmdRaw(fslState *st, fsServer *s, const json_t *cmd, fsResponse *res) {
-    (void)st;
     fsWs *ws = fslTarget(s, cmd);
     if (!ws) return fslFail(res, 409, "no connection");
     const char *text = fslStr(cmd, "text", NULL), *hex = fslStr(cmd, "hex", NULL);
+    json_t *j = text ? json_loads(text, 0, NULL) : NULL;
+    const char *id = json_string_value(json_object_get(j, "envelope_id"));
+    if (id) /* an envelope after all: expect its ack */
+        json_object_set_new(st->envelopes, id, json_pack("{s:f, s:O}", "t", fsNowMs(s), "env", j));
+    json_decref(j);
     if (text) fsWsSend(ws, text);
     if (hex) {
         size_t n = strlen(hex) / 2;

@@ -1,0 +1,245 @@
+/* test_slack_transport.c - the Slack transport in this process (so ASan's
+ * leak checker sees all of it) against the fake Slack in a child process:
+ * mentions answered in threads with sources, DMs, ignored bot/own/edited
+ * messages, /faq answered in the ack, buttons (show, vote -> chat.update,
+ * share), refresh_requested without losing an event, redelivery answered
+ * once, 429 honoured, malformed/unknown frames skipped, every envelope
+ * acked within 3 s, a rejected token is fatal (78) without a retry loop,
+ * and a graceful shutdown that closes the socket with 1000.
+ * Every wait is bounded; the fake stops by itself after 90 s. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "app.h"
+#include "common.h"
+#include "log.h"
+#include "slack.h"
+#include "slack_harness.h" /* after cmocka.h */
+
+static shFixture F;
+
+static int setup(void **state) {
+    (void)state;
+    return shStart(&F, NULL);
+}
+
+static int teardown(void **state) {
+    (void)state;
+    return shStop(&F);
+}
+
+/* ---- tests ---- */
+
+static void testMentionThreadedWithSources(void **state) {
+    (void)state;
+    json_t *r = shCmd(&F, "{\"cmd\":\"mention\",\"text\":\"should I learn django or flask first?\"}");
+    const char *ts = json_string_value(json_object_get(r, "ts"));
+    assert_non_null(ts);
+    json_t *post = shWaitPost(&F, "chat.postMessage", ts, 5000);
+    assert_non_null(post);
+    json_t *body = json_object_get(post, "body");
+    assert_string_equal(json_string_value(json_object_get(body, "thread_ts")), ts);
+    assert_string_equal(json_string_value(json_object_get(body, "channel")), "C0GENERAL");
+    char *js = json_dumps(body, JSON_COMPACT);
+    assert_non_null(strstr(js, "Django or Flask"));
+    assert_non_null(strstr(js, "Source: <https://docs.djangoproject.com/en/stable/|Django documentation>"));
+    assert_non_null(strstr(js, "vote:up:frameworks/django-vs-flask"));
+    const char *auth = json_string_value(json_object_get(json_object_get(post, "headers"), "authorization"));
+    assert_string_equal(auth, "Bearer " SH_BOT_TOKEN);
+    free(js);
+    json_decref(r);
+    shAssertClean(&F);
+}
+
+static void testDmAnsweredDirectly(void **state) {
+    (void)state;
+    json_t *r = shCmd(&F, "{\"cmd\":\"dm\",\"text\":\"is fastapi worth learning\",\"channel\":\"D0ABC\"}");
+    json_t *post = shWaitPostChannel(&F, "D0ABC", 5000);
+    assert_non_null(post);
+    json_t *body = json_object_get(post, "body");
+    assert_null(json_object_get(body, "thread_ts"));
+    char *js = json_dumps(body, JSON_COMPACT);
+    assert_non_null(strstr(js, "FastAPI"));
+    free(js);
+    json_decref(r);
+    shAssertClean(&F);
+}
+
+static void testIgnoredMessages(void **state) {
+    (void)state;
+    const char *cmds[] = {
+        "{\"cmd\":\"bot_message\",\"text\":\"django or flask\",\"channel\":\"D0IGN\"}",
+        "{\"cmd\":\"own_message\",\"text\":\"django or flask\",\"channel\":\"D0IGN\"}",
+        "{\"cmd\":\"edit\",\"text\":\"django or flask\",\"channel\":\"D0IGN\"}",
+    };
+    for (size_t i = 0; i < CB_ARRAY_LEN(cmds); i++) json_decref(shCmd(&F, cmds[i]));
+    /* a marker DM after them: once it is answered, the others were seen */
+    json_decref(shCmd(&F, "{\"cmd\":\"dm\",\"text\":\"fastapi jobs\",\"channel\":\"D0MARK\"}"));
+    assert_non_null(shWaitPostChannel(&F, "D0MARK", 5000));
+    assert_int_equal(shCountPosts(&F, "D0IGN"), 0);
+    assert_int_equal(shCountAcks(&F), shCountSent(&F)); /* ignored ones are still acked */
+    shAssertClean(&F);
+}
+
+static void testSlashEphemeralInAck(void **state) {
+    (void)state;
+    json_t *r = shCmd(&F, "{\"cmd\":\"slash\",\"text\":\"what goes on a developer resume\",\"channel\":\"C0SL\"}");
+    const char *env = json_string_value(json_object_get(r, "envelope_id"));
+    json_t *ack = shWaitAck(&F, env, 5000);
+    assert_non_null(ack);
+    json_t *payload = json_object_get(json_object_get(ack, "body"), "payload");
+    assert_string_equal(json_string_value(json_object_get(payload, "response_type")), "ephemeral");
+    char *js = json_dumps(payload, JSON_COMPACT);
+    assert_non_null(strstr(js, "share:jobs/"));
+    assert_non_null(strstr(js, "CV"));
+    free(js);
+    /* /faq help and /faq topics answer too */
+    json_t *r2 = shCmd(&F, "{\"cmd\":\"slash\",\"text\":\"topics\",\"channel\":\"C0SL\"}");
+    json_t *ack2 = shWaitAck(&F, json_string_value(json_object_get(r2, "envelope_id")), 5000);
+    assert_non_null(json_object_get(json_object_get(ack2, "body"), "payload"));
+    json_decref(r2);
+    json_decref(r);
+    shAssertClean(&F);
+}
+
+static void testShowAndVoteButtons(void **state) {
+    (void)state;
+    json_t *r = shCmd(&F, "{\"cmd\":\"mention\",\"text\":\"django vs flask\",\"channel\":\"C0BTN\"}");
+    const char *ts = json_string_value(json_object_get(r, "ts"));
+    json_t *post = shWaitPost(&F, "chat.postMessage", ts, 5000);
+    assert_non_null(post);
+    /* show: the related entry, in the same thread */
+    json_t *c = shCmd(&F, "{\"cmd\":\"click\",\"action_id\":\"show:frameworks/fastapi\",\"channel\":\"C0BTN\"}");
+    json_t *shown = shWaitPostN(&F, "chat.postMessage", NULL, ts, 1, 5000); /* 2nd in the thread */
+    assert_non_null(shown);
+    char *sj = json_dumps(json_object_get(shown, "body"), JSON_COMPACT);
+    assert_non_null(strstr(sj, "FastAPI"));
+    free(sj);
+    assert_int_equal(shCountThread(&F, ts), 2);
+    json_decref(c);
+    /* vote on the first answer: chat.update removes the vote buttons */
+    const char *msg_ts = json_string_value(json_object_get(post, "reply_ts"));
+    char cmd[256];
+    snprintf(cmd, sizeof(cmd),
+             "{\"cmd\":\"click\",\"action_id\":\"vote:up:frameworks/django-vs-flask\",\"channel\":\"C0BTN\","
+             "\"message_ts\":\"%s\"}", msg_ts);
+    json_decref(shCmd(&F, cmd));
+    json_t *upd = shWaitPost(&F, "chat.update", NULL, 5000);
+    assert_non_null(upd);
+    json_t *body = json_object_get(upd, "body");
+    assert_string_equal(json_string_value(json_object_get(body, "ts")), msg_ts);
+    char *js = json_dumps(body, JSON_COMPACT);
+    assert_non_null(strstr(js, "Thanks for the feedback"));
+    assert_null(strstr(js, "vote:"));
+    free(js);
+    json_decref(r);
+    shAssertClean(&F);
+}
+
+static void testRedeliveryAnsweredOnce(void **state) {
+    (void)state;
+    json_t *r = shCmd(&F, "{\"cmd\":\"mention\",\"text\":\"fastapi jobs\",\"channel\":\"C0RE\"}");
+    assert_non_null(shWaitAck(&F, json_string_value(json_object_get(r, "envelope_id")), 5000));
+    char cmd[256];
+    snprintf(cmd, sizeof(cmd), "{\"cmd\":\"redeliver\",\"envelope_id\":\"%s\"}",
+             json_string_value(json_object_get(r, "envelope_id")));
+    json_decref(shCmd(&F, cmd));
+    snprintf(cmd, sizeof(cmd), "{\"cmd\":\"redeliver\",\"envelope_id\":\"%s\",\"same\":true}",
+             json_string_value(json_object_get(r, "envelope_id")));
+    json_decref(shCmd(&F, cmd));
+    json_decref(shCmd(&F, "{\"cmd\":\"dm\",\"text\":\"fastapi jobs\",\"channel\":\"D0RE\"}"));
+    assert_non_null(shWaitPostChannel(&F, "D0RE", 5000));
+    shSpin(&F, 200);
+    assert_int_equal(shCountPosts(&F, "C0RE"), 1);
+    json_decref(r);
+    shAssertClean(&F);
+}
+
+static void testMalformedFramesSkipped(void **state) {
+    (void)state;
+    const char *raws[] = {
+        "{\"cmd\":\"raw\",\"text\":\"{not json\"}",
+        "{\"cmd\":\"raw\",\"text\":\"[1,2,3]\"}",
+        "{\"cmd\":\"raw\",\"text\":\"{\\\"type\\\":\\\"mystery\\\",\\\"envelope_id\\\":\\\"zz\\\"}\"}",
+        "{\"cmd\":\"raw\",\"hex\":\"7b2274797065223a2268656c6c6f22c3287d\"}", /* invalid UTF-8 */
+        "{\"cmd\":\"raw\",\"text\":\"{\\\"type\\\":\\\"events_api\\\"}\"}",  /* no envelope_id */
+    };
+    for (size_t i = 0; i < CB_ARRAY_LEN(raws); i++) json_decref(shCmd(&F, raws[i]));
+    json_decref(shCmd(&F, "{\"cmd\":\"dm\",\"text\":\"django or flask\",\"channel\":\"D0MAL\"}"));
+    assert_non_null(shWaitPostChannel(&F, "D0MAL", 5000));
+    /* the unknown envelope type "mystery" with an id is acked (it is an envelope), not answered */
+    shAssertClean(&F);
+}
+
+static void testRefreshWithoutLoss(void **state) {
+    (void)state;
+    size_t opens = shCountKind(&F, "ws_open"), closes = shCountKindNow(&F, "ws_close");
+    json_decref(shCmd(&F, "{\"cmd\":\"disconnect\",\"reason\":\"refresh_requested\"}"));
+    /* an event right after the disconnect message, on the old socket */
+    json_decref(shCmd(&F, "{\"cmd\":\"mention\",\"text\":\"fastapi jobs\",\"channel\":\"C0REF1\",\"conn\":\"oldest\"}"));
+    assert_true(shWaitKind(&F, "ws_open", opens + 1, 5000));
+    json_decref(shCmd(&F, "{\"cmd\":\"mention\",\"text\":\"django or flask\",\"channel\":\"C0REF2\"}"));
+    assert_non_null(shWaitPostChannel(&F, "C0REF1", 5000));
+    assert_non_null(shWaitPostChannel(&F, "C0REF2", 5000));
+    assert_true(shWaitKind(&F, "ws_close", closes + 1, 5000)); /* the old one, closed by the bot */
+    char why[128];
+    for (int i = 0; i < 100 && !F.t->type->healthy(F.t, why, sizeof(why)); i++) shSpin(&F, 20);
+    assert_true(F.t->type->healthy(F.t, why, sizeof(why)));
+    shAssertClean(&F);
+}
+
+static void testDropReconnects(void **state) {
+    (void)state;
+    size_t opens = shCountKind(&F, "ws_open");
+    json_decref(shCmd(&F, "{\"cmd\":\"drop\"}"));
+    assert_true(shWaitKind(&F, "ws_open", opens + 1, 8000));
+    json_decref(shCmd(&F, "{\"cmd\":\"dm\",\"text\":\"fastapi jobs\",\"channel\":\"D0DROP\"}"));
+    assert_non_null(shWaitPostChannel(&F, "D0DROP", 5000));
+    shAssertClean(&F);
+}
+
+static void testRateLimitedReplyArrives(void **state) {
+    (void)state;
+    json_decref(shCmd(&F, "{\"cmd\":\"ratelimit\",\"method\":\"chat.postMessage\",\"count\":1,\"retry_after\":1}"));
+    json_t *r = shCmd(&F, "{\"cmd\":\"dm\",\"text\":\"fastapi jobs\",\"channel\":\"D0RL\"}");
+    json_t *post = shWaitPostChannel(&F, "D0RL", 6000);
+    assert_non_null(post);
+    double t_ok = json_number_value(json_object_get(post, "t"));
+    double t_429 = shFirstRequestTime(&F, "/api/chat.postMessage", "D0RL");
+    assert_true(t_429 > 0);
+    assert_true(t_ok - t_429 >= 950); /* waited Retry-After: 1 */
+    json_decref(r);
+    shAssertClean(&F);
+}
+
+static void testAcksFast(void **state) {
+    (void)state;
+    json_t *st = shCmd(&F, "{\"cmd\":\"stats\"}");
+    assert_true(json_number_value(json_object_get(st, "max_ack_ms")) < 3000);
+    assert_int_equal(json_integer_value(json_object_get(st, "late_acks")), 0);
+    json_decref(st);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(testMentionThreadedWithSources),
+        cmocka_unit_test(testDmAnsweredDirectly),
+        cmocka_unit_test(testIgnoredMessages),
+        cmocka_unit_test(testSlashEphemeralInAck),
+        cmocka_unit_test(testShowAndVoteButtons),
+        cmocka_unit_test(testRedeliveryAnsweredOnce),
+        cmocka_unit_test(testMalformedFramesSkipped),
+        cmocka_unit_test(testRefreshWithoutLoss),
+        cmocka_unit_test(testDropReconnects),
+        cmocka_unit_test(testRateLimitedReplyArrives),
+        cmocka_unit_test(testAcksFast),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
