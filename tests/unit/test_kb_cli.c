@@ -1,0 +1,142 @@
+/* test_kb_cli.c - the `careerbot kb` command line, run as a child process
+ * (build/san/careerbot): exit codes (0 ok, 1 errors, 2 usage), the
+ * diagnostics and summary line of `kb check` in text and GitHub formats,
+ * --kb vs CAREERBOT_KB, export as JSON, import, and new -> check fails. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "test_kb_util.h"
+#include "tproc.h"
+
+typedef struct run {
+    int rc;
+    char *out, *err;
+} run;
+
+/* Run careerbot with args (NULL-terminated) and extra env; bounded wait. */
+static run bot(char *const env[], const char *a1, const char *a2, const char *a3,
+               const char *a4, const char *a5, const char *a6) {
+    char *bin = getenv("CB_BOT") ? cbStrdup(getenv("CB_BOT")) : tpBuildPath("san/careerbot");
+    char *argv[] = {bin, (char *)a1, (char *)a2, (char *)a3, (char *)a4, (char *)a5, (char *)a6, NULL};
+    tpProc p;
+    run r = {-1, NULL, NULL};
+    if (tpSpawn(&p, argv, env, 0) != 0) fail_msg("cannot start %s", bin);
+    r.rc = tpWait(&p, 20000);
+    if (r.rc < 0) tpStop(&p, 1000);
+    r.out = tpReadFile(p.out_path);
+    r.err = tpReadFile(p.err_path);
+    tpCleanup(&p);
+    free(bin);
+    return r;
+}
+
+static void runFree(run *r) {
+    free(r->out);
+    free(r->err);
+}
+
+static char *today[] = {"CAREERBOT_TODAY=2025-06-01", "CAREERBOT_KB=", NULL};
+
+static void test_check(void **state) {
+    (void)state;
+    run r = bot(today, "kb", "check", "--kb", "tests/fixtures/kb/good", NULL, NULL);
+    assert_int_equal(r.rc, 0);
+    assert_string_equal(r.out, "4 entries in 2 topics: 0 errors, 0 warnings\n");
+    runFree(&r);
+    r = bot(today, "kb", "check", "--kb=tests/fixtures/kb/broken", NULL, NULL, NULL);
+    assert_int_equal(r.rc, 1);
+    assert_non_null(strstr(r.out, "tests/fixtures/kb/broken/t/bad-date.md:5:14: error: "
+                                  "2026-02-30 is not a date; use YYYY-MM-DD\n"));
+    assert_non_null(strstr(r.out, "\n21 entries in 3 topics: 30 errors, "));
+    runFree(&r);
+    r = bot(today, "kb", "check", "--format", "github", "--kb", "tests/fixtures/kb/broken");
+    assert_int_equal(r.rc, 1);
+    assert_non_null(strstr(r.out, "::error file=tests/fixtures/kb/broken/t/bad-date.md,line=5,"
+                                  "col=14::2026-02-30 is not a date; use YYYY-MM-DD\n"));
+    assert_non_null(strstr(r.out, "::warning file=tests/fixtures/kb/broken/t/Dup.md,line=2,col=1::"));
+    runFree(&r);
+    /* CAREERBOT_KB when there is no --kb */
+    char *env[] = {"CAREERBOT_TODAY=2025-06-01", "CAREERBOT_KB=tests/fixtures/kb/warn", NULL};
+    r = bot(env, "kb", "check", NULL, NULL, NULL, NULL);
+    assert_int_equal(r.rc, 0);
+    assert_non_null(strstr(r.out, "6 entries in 1 topics: 0 errors, 7 warnings\n"));
+    runFree(&r);
+}
+
+static void test_usage(void **state) {
+    (void)state;
+    static const char *cases[][4] = {
+        {"kb", NULL, NULL, NULL},           {"kb", "frobnicate", NULL, NULL},
+        {"kb", "check", "--bogus", NULL},   {"kb", "check", "--format", "xml"},
+        {"kb", "check", "--kb", NULL},      {"kb", "import", "x.json", NULL},
+        {"kb", "new", NULL, NULL},          {"kb", "export", "extra", NULL},
+    };
+    for (size_t i = 0; i < CB_ARRAY_LEN(cases); i++) {
+        run r = bot(today, cases[i][0], cases[i][1], cases[i][2], cases[i][3], NULL, NULL);
+        if (r.rc != 2 || !strstr(r.err, "usage: careerbot kb"))
+            fail_msg("case %zu (%s %s): rc %d, stderr '%s'", i, cases[i][1] ? cases[i][1] : "",
+                     cases[i][2] ? cases[i][2] : "", r.rc, r.err);
+        runFree(&r);
+    }
+}
+
+static void test_export_import_new(void **state) {
+    (void)state;
+    run r = bot(today, "kb", "export", "--kb", "tests/fixtures/kb/good", NULL, NULL);
+    assert_int_equal(r.rc, 0);
+    json_error_t je;
+    json_t *j = json_loads(r.out, 0, &je);
+    assert_non_null(j);
+    assert_int_equal(json_array_size(json_object_get(j, "entries")), 4);
+    assert_int_equal(json_array_size(json_object_get(j, "topics")), 2);
+    assert_int_equal(json_array_size(json_object_get(j, "synonyms")), 3);
+    json_decref(j);
+    char *tmp = ktTempDir(), *file = cbSprintf("%s/k.json", tmp), *out = cbSprintf("%s/kb", tmp);
+    ktWrite(file, r.out);
+    run i = bot(today, "kb", "import", file, "--out", out, NULL);
+    assert_int_equal(i.rc, 0);
+    run e = bot(today, "kb", "export", "--kb", out, NULL, NULL);
+    assert_int_equal(e.rc, 0);
+    assert_string_equal(r.out, e.out);
+    runFree(&e);
+    runFree(&i);
+    i = bot(today, "kb", "import", file, "--out", out, NULL); /* not empty now */
+    assert_int_equal(i.rc, 1);
+    assert_non_null(strstr(i.err, "--force"));
+    runFree(&i);
+    /* kb new, then check fails on the template */
+    run n = bot(today, "kb", "new", "career/first-job", "--kb", out, NULL);
+    assert_int_equal(n.rc, 0);
+    runFree(&n);
+    n = bot(today, "kb", "new", "career/first-job", "--kb", out, NULL);
+    assert_int_equal(n.rc, 1);
+    runFree(&n);
+    run c = bot(today, "kb", "check", "--kb", out, NULL, NULL);
+    assert_int_equal(c.rc, 1);
+    assert_non_null(strstr(c.out, "career/first-job.md:3:15: error: 'question' still has the "
+                                  "template text from 'kb new'"));
+    runFree(&c);
+    runFree(&r);
+    ktRmTree(tmp);
+    free(tmp);
+    free(file);
+    free(out);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_check),
+        cmocka_unit_test(test_usage),
+        cmocka_unit_test(test_export_import_new),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
