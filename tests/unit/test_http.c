@@ -1,0 +1,418 @@
+/* test_http.c - the REST client (bot/http.h) against fake_echo on
+ * 127.0.0.1: a plain 200 (method, body, Authorization reach the server),
+ * 429 + Retry-After (done only after the wait, waited_ms recorded),
+ * Discord buckets (0 remaining + reset-after holds the next request; two
+ * routes naming one bucket share it, another major parameter does not),
+ * global 429s (JSON body and X-RateLimit-Scope header) holding every
+ * route, 500 500 200 (3 attempts), 500 forever (gives up), connection
+ * refused, a body over HTTP_MAX_BODY, a per-attempt timeout, FIFO order on
+ * one route (also across a 429), and httpClientFree failing what is
+ * pending with "shutting down". Every wait is bounded. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "common.h"
+#include "http.h"
+#include "loop.h"
+#include "tproc.h"
+
+static tpProc fake;
+static int fakePort;
+
+static int startFake(void **state) {
+    (void)state;
+    char *bin = tpBuildPath("san/fake_echo");
+    char *argv[] = {bin, "0", "180", NULL};
+    int rc = tpSpawn(&fake, argv, NULL, 0);
+    free(bin);
+    if (rc != 0 || !tpWaitFor(fake.out_path, "port=", 1, 10000)) return -1;
+    char *out = tpReadFile(fake.out_path);
+    const char *p = strstr(out, "port=");
+    fakePort = p ? atoi(p + 5) : 0;
+    free(out);
+    return fakePort > 0 ? 0 : -1;
+}
+
+static int stopFake(void **state) {
+    (void)state;
+    char url[128];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/_control", fakePort);
+    tpHttp("POST", url, "quit", NULL);
+    int rc = tpWait(&fake, 5000);
+    if (rc < 0) rc = tpStop(&fake, 1000);
+    tpCleanup(&fake);
+    return rc == 0 ? 0 : -1; /* a leak or crash in the fake fails the group */
+}
+
+static char *url(const char *path) {
+    return cbSprintf("http://127.0.0.1:%d%s", fakePort, path);
+}
+
+/* Script the fake: POST /_control with a JSON document. */
+static void control(const char *json) {
+    char *u = url("/_control");
+    assert_int_equal(tpHttp("POST", u, json, NULL), 200);
+    free(u);
+}
+
+typedef struct result {
+    int done;
+    long status;
+    char *body, *error;
+    int attempts;
+    double waited_ms, at_ms;
+} result;
+
+static void onDone(const httpResponse *res, void *ud) {
+    result *r = ud;
+    r->done++;
+    r->status = res->status;
+    r->body = cbStrndup(res->body, res->body_len);
+    r->error = cbStrdup(res->error);
+    r->attempts = res->attempts;
+    r->waited_ms = res->waited_ms;
+    r->at_ms = cbNowMs();
+}
+
+static void resultFree(result *r) {
+    free(r->body);
+    free(r->error);
+    memset(r, 0, sizeof(*r));
+}
+
+static void submit(cbLoop *l, const char *method, const char *path, const char *body,
+                   const char *route, result *r) {
+    char *u = url(path);
+    httpRequest req = {.method = method, .url = u, .body = body, .route = route,
+                       .max_attempts = 3, .timeout_ms = 3000};
+    char err[CB_ERRLEN];
+    assert_int_equal(httpSubmit(l->http, &req, onDone, r, err), CB_OK);
+    free(u);
+}
+
+static void runUntilDone(cbLoop *l, result *rs, int n, double ms) {
+    double end = cbNowMs() + ms;
+    for (;;) {
+        int all = 1;
+        for (int i = 0; i < n; i++) all &= rs[i].done > 0;
+        if (all || cbNowMs() > end) break;
+        loopRunFor(l, 5);
+    }
+    for (int i = 0; i < n; i++) assert_int_equal(rs[i].done, 1);
+}
+
+static int setupLoop(void **state) {
+    cbLoop *l = cbCalloc(1, sizeof(*l));
+    char err[CB_ERRLEN];
+    if (loopInit(l, NULL, err) != CB_OK) return -1;
+    *state = l;
+    return 0;
+}
+
+static int teardownLoop(void **state) {
+    cbLoop *l = *state;
+    loopFree(l);
+    free(l);
+    return 0;
+}
+
+static void test_ok_200(void **state) {
+    cbLoop *l = *state;
+    result r = {0};
+    char *u = url("/echo?x=1");
+    httpRequest req = {.method = "POST", .url = u, .body = "{\"q\":1}", .authorization = "Bearer xoxb-secret"};
+    assert_int_equal(httpSubmit(l->http, &req, onDone, &r, NULL), CB_OK);
+    free(u);
+    assert_int_equal(r.done, 0); /* never called from inside httpSubmit */
+    assert_int_equal(httpPending(l->http), 1);
+    runUntilDone(l, &r, 1, 5000);
+    assert_int_equal(r.status, 200);
+    assert_null(r.error);
+    assert_int_equal(r.attempts, 1);
+    json_t *j = json_loads(r.body, 0, NULL);
+    assert_string_equal(json_string_value(json_object_get(j, "method")), "POST");
+    assert_string_equal(json_string_value(json_object_get(j, "body")), "{\"q\":1}");
+    assert_string_equal(json_string_value(json_object_get(j, "authorization")), "Bearer xoxb-secret");
+    json_decref(j);
+    assert_int_equal(httpPending(l->http), 0);
+    resultFree(&r);
+}
+
+static void test_429_retry_after(void **state) {
+    cbLoop *l = *state;
+    control("{\"path\":\"/slack429\",\"push\":[{\"status\":429,\"headers\":{\"Retry-After\":\"1\"},"
+            "\"body\":{\"ok\":false,\"error\":\"ratelimited\"}}]}");
+    unsigned long waits = httpRateLimitWaits(l->http);
+    result r = {0};
+    double t0 = cbNowMs();
+    submit(l, "POST", "/slack429", "{}", "chat.postMessage", &r);
+    runUntilDone(l, &r, 1, 5000);
+    assert_int_equal(r.status, 200);
+    assert_null(r.error);
+    assert_int_equal(r.attempts, 2);
+    assert_true(r.at_ms - t0 >= 1000);
+    assert_true(r.waited_ms >= 900);
+    assert_true(httpRateLimitWaits(l->http) > waits);
+    resultFree(&r);
+}
+
+static void test_bucket_remaining_zero_waits(void **state) {
+    cbLoop *l = *state;
+    control("{\"path\":\"/b1\",\"push\":[{\"status\":200,\"headers\":{\"X-RateLimit-Bucket\":\"hb1\","
+            "\"X-RateLimit-Remaining\":\"0\",\"X-RateLimit-Reset-After\":\"0.7\"}}]}");
+    result a = {0}, b = {0};
+    submit(l, "GET", "/b1", NULL, "GET /channels/7/b1", &a);
+    runUntilDone(l, &a, 1, 5000);
+    submit(l, "GET", "/b1", NULL, "GET /channels/7/b1", &b);
+    runUntilDone(l, &b, 1, 5000);
+    assert_int_equal(b.status, 200);
+    assert_true(b.at_ms - a.at_ms >= 650); /* held until the reset */
+    assert_true(b.waited_ms >= 600);
+    /* The bucket unfroze: the next one goes at once. */
+    result c = {0};
+    submit(l, "GET", "/b1", NULL, "GET /channels/7/b1", &c);
+    runUntilDone(l, &c, 1, 5000);
+    assert_true(c.at_ms - b.at_ms < 400);
+    resultFree(&a);
+    resultFree(&b);
+    resultFree(&c);
+}
+
+static void test_bucket_shared_by_routes(void **state) {
+    cbLoop *l = *state;
+    /* Two methods on channel 5 report one bucket; channel 6 has its own. */
+    control("{\"path\":\"/s1\",\"push\":[{\"status\":200,\"headers\":{\"X-RateLimit-Bucket\":\"shared\","
+            "\"X-RateLimit-Remaining\":\"3\",\"X-RateLimit-Reset-After\":\"5\"}}]}");
+    control("{\"path\":\"/s2\",\"push\":[{\"status\":200,\"headers\":{\"X-RateLimit-Bucket\":\"shared\","
+            "\"X-RateLimit-Remaining\":\"0\",\"X-RateLimit-Reset-After\":\"0.8\"}}]}");
+    result r[4] = {{0}};
+    submit(l, "GET", "/s1", NULL, "GET /channels/5/messages", &r[0]);
+    runUntilDone(l, &r[0], 1, 5000);
+    submit(l, "POST", "/s2", "{}", "POST /channels/5/messages", &r[1]);
+    runUntilDone(l, &r[1], 1, 5000);
+    double t = cbNowMs();
+    submit(l, "GET", "/s1", NULL, "GET /channels/5/messages", &r[2]);  /* same bucket: waits */
+    submit(l, "GET", "/s1", NULL, "GET /channels/6/messages", &r[3]);  /* other channel: free */
+    runUntilDone(l, &r[2], 2, 5000);
+    assert_true(r[3].at_ms - t < 400);
+    assert_true(r[2].at_ms - t >= 650);
+    for (int i = 0; i < 4; i++) resultFree(&r[i]);
+}
+
+static void test_global_429(void **state) {
+    static const char *scripts[] = {
+        "{\"path\":\"/g\",\"push\":[{\"status\":429,\"body\":{\"message\":\"You are being rate limited.\","
+        "\"retry_after\":0.6,\"global\":true}}]}",
+        "{\"path\":\"/g\",\"push\":[{\"status\":429,\"headers\":{\"Retry-After\":\"1\","
+        "\"X-RateLimit-Scope\":\"global\"},\"body\":{\"retry_after\":0.6}}]}",
+    };
+    cbLoop *l = *state;
+    for (size_t i = 0; i < 2; i++) {
+        control(scripts[i]);
+        result g = {0}, o = {0};
+        double t0 = cbNowMs();
+        submit(l, "POST", "/g", "{}", "POST /channels/1/messages", &g);
+        loopRunFor(l, 150); /* g has had its 429 by now */
+        submit(l, "GET", "/other", NULL, "GET /users/@me", &o);
+        runUntilDone(l, &g, 1, 5000);
+        runUntilDone(l, &o, 1, 5000);
+        assert_int_equal(g.status, 200);
+        assert_int_equal(o.status, 200);
+        assert_true(g.at_ms - t0 >= 600);
+        assert_true(o.at_ms - t0 >= 600); /* a global limit holds every route */
+        assert_true(o.waited_ms > 0);
+        resultFree(&g);
+        resultFree(&o);
+    }
+}
+
+static void test_5xx_then_ok(void **state) {
+    cbLoop *l = *state;
+    control("{\"path\":\"/flaky\",\"push\":[{\"status\":500},{\"status\":503}]}");
+    result r = {0};
+    submit(l, "POST", "/flaky", "{}", NULL, &r);
+    runUntilDone(l, &r, 1, 10000);
+    assert_int_equal(r.status, 200);
+    assert_null(r.error);
+    assert_int_equal(r.attempts, 3);
+    resultFree(&r);
+}
+
+static void test_5xx_forever_gives_up(void **state) {
+    cbLoop *l = *state;
+    control("{\"path\":\"/down\",\"default\":{\"status\":502,\"body\":\"bad gateway\"}}");
+    result r = {0};
+    submit(l, "GET", "/down", NULL, NULL, &r);
+    runUntilDone(l, &r, 1, 10000);
+    assert_int_equal(r.status, 502);
+    assert_non_null(r.error);
+    assert_non_null(strstr(r.error, "gave up after 3 attempts"));
+    assert_int_equal(r.attempts, 3);
+    resultFree(&r);
+}
+
+static void test_4xx_final_at_once(void **state) {
+    cbLoop *l = *state;
+    control("{\"path\":\"/unauth\",\"default\":{\"status\":401,\"body\":{\"message\":\"401: Unauthorized\",\"code\":0}}}");
+    result r = {0};
+    submit(l, "GET", "/unauth", NULL, NULL, &r);
+    runUntilDone(l, &r, 1, 5000);
+    assert_int_equal(r.status, 401);
+    assert_null(r.error);
+    assert_int_equal(r.attempts, 1);
+    assert_non_null(strstr(r.body, "Unauthorized"));
+    resultFree(&r);
+}
+
+static void test_connection_refused(void **state) {
+    cbLoop *l = *state;
+    result r = {0};
+    char *u = cbSprintf("http://127.0.0.1:%d/x", tpFreePort());
+    httpRequest req = {.url = u, .max_attempts = 2, .timeout_ms = 2000};
+    assert_int_equal(httpSubmit(l->http, &req, onDone, &r, NULL), CB_OK);
+    free(u);
+    runUntilDone(l, &r, 1, 10000);
+    assert_int_equal(r.status, 0);
+    assert_non_null(r.error);
+    assert_int_equal(r.attempts, 2);
+    resultFree(&r);
+}
+
+static void test_body_limit(void **state) {
+    cbLoop *l = *state;
+    result ok = {0}, big = {0};
+    char path[64];
+    snprintf(path, sizeof(path), "/big?n=%u", HTTP_MAX_BODY);
+    submit(l, "GET", path, NULL, NULL, &ok);
+    snprintf(path, sizeof(path), "/big?n=%u", HTTP_MAX_BODY + 1);
+    submit(l, "GET", path, NULL, NULL, &big);
+    runUntilDone(l, &ok, 1, 10000);
+    runUntilDone(l, &big, 1, 10000);
+    assert_null(ok.error);
+    assert_int_equal(strlen(ok.body), HTTP_MAX_BODY);
+    assert_non_null(big.error);
+    assert_non_null(strstr(big.error, "size limit"));
+    assert_int_equal(big.attempts, 1); /* not retried */
+    resultFree(&ok);
+    resultFree(&big);
+}
+
+static void test_timeout(void **state) {
+    cbLoop *l = *state;
+    control("{\"path\":\"/slow\",\"default\":{\"status\":200,\"delay_ms\":1500}}");
+    result r = {0};
+    char *u = url("/slow");
+    httpRequest req = {.url = u, .max_attempts = 1, .timeout_ms = 300};
+    double t0 = cbNowMs();
+    assert_int_equal(httpSubmit(l->http, &req, onDone, &r, NULL), CB_OK);
+    free(u);
+    runUntilDone(l, &r, 1, 5000);
+    assert_int_equal(r.status, 0);
+    assert_non_null(r.error);
+    assert_true(r.at_ms - t0 < 1200);
+    control("{\"path\":\"/slow\",\"default\":null}");
+    resultFree(&r);
+}
+
+#define FIFO_N 40
+
+static void test_fifo_one_route(void **state) {
+    cbLoop *l = *state;
+    /* A 429 in the middle must not reorder anything. */
+    control("{\"path\":\"/fifo\",\"push\":[{\"status\":200},{\"status\":200},{\"status\":200},"
+            "{\"status\":429,\"headers\":{\"Retry-After\":\"0.3\"}}]}");
+    result r[FIFO_N] = {{0}};
+    char body[32];
+    for (int i = 0; i < FIFO_N; i++) {
+        snprintf(body, sizeof(body), "{\"i\":%d}", i);
+        submit(l, "POST", "/fifo", body, "POST /channels/9/messages", &r[i]);
+    }
+    assert_int_equal(httpPending(l->http), FIFO_N);
+    runUntilDone(l, r, FIFO_N, 15000);
+    for (int i = 1; i < FIFO_N; i++) assert_true(r[i].at_ms >= r[i - 1].at_ms);
+    /* The server saw the bodies in submission order (the 429'd one twice). */
+    char *u = url("/_log"), *log = NULL;
+    assert_int_equal(tpHttp("GET", u, NULL, &log), 200);
+    free(u);
+    json_t *arr = json_loads(log, 0, NULL);
+    free(log);
+    int next = 0, last = -1;
+    size_t k;
+    json_t *e;
+    json_array_foreach(arr, k, e) {
+        const char *p = json_string_value(json_object_get(e, "path"));
+        if (!p || strcmp(p, "/fifo") != 0) continue;
+        int i = (int)json_integer_value(json_object_get(json_object_get(e, "body"), "i"));
+        if (i == last) continue; /* the retried one */
+        assert_int_equal(i, next);
+        last = i;
+        next++;
+    }
+    assert_int_equal(next, FIFO_N);
+    json_decref(arr);
+    for (int i = 0; i < FIFO_N; i++) resultFree(&r[i]);
+}
+
+static void test_free_with_pending(void **state) {
+    (void)state;
+    cbLoop l;
+    char err[CB_ERRLEN];
+    assert_int_equal(loopInit(&l, NULL, err), CB_OK);
+    control("{\"path\":\"/hang\",\"default\":{\"status\":200,\"delay_ms\":3000}}");
+    result r[5] = {{0}};
+    for (int i = 0; i < 5; i++) submit(&l, "GET", "/hang", NULL, "GET hang", &r[i]);
+    loopRunFor(&l, 100); /* the first is in flight, four are queued */
+    assert_int_equal(httpPending(l.http), 5);
+    httpClient *c = l.http;
+    l.http = NULL;
+    httpClientFree(c);
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(r[i].done, 1);
+        assert_int_equal(r[i].status, 0);
+        assert_string_equal(r[i].error, "shutting down");
+        resultFree(&r[i]);
+    }
+    loopFree(&l);
+    control("{\"path\":\"/hang\",\"default\":null}");
+}
+
+static void test_submit_rejects_bad_input(void **state) {
+    cbLoop *l = *state;
+    result r = {0};
+    char err[CB_ERRLEN];
+    httpRequest noUrl = {.method = "GET"};
+    assert_int_equal(httpSubmit(l->http, &noUrl, onDone, &r, err), CB_ERR);
+    httpRequest ftp = {.url = "ftp://127.0.0.1/x"};
+    assert_int_equal(httpSubmit(l->http, &ftp, onDone, &r, err), CB_ERR);
+    assert_non_null(strstr(err, "http"));
+    loopRunFor(l, 20);
+    assert_int_equal(r.done, 0);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_ok_200, setupLoop, teardownLoop),
+        cmocka_unit_test_setup_teardown(test_429_retry_after, setupLoop, teardownLoop),
+        cmocka_unit_test_setup_teardown(test_bucket_remaining_zero_waits, setupLoop, teardownLoop),
+        cmocka_unit_test_setup_teardown(test_bucket_shared_by_routes, setupLoop, teardownLoop),
+        cmocka_unit_test_setup_teardown(test_global_429, setupLoop, teardownLoop),
+        cmocka_unit_test_setup_teardown(test_5xx_then_ok, setupLoop, teardownLoop),
+        cmocka_unit_test_setup_teardown(test_5xx_forever_gives_up, setupLoop, teardownLoop),
+        cmocka_unit_test_setup_teardown(test_4xx_final_at_once, setupLoop, teardownLoop),
+        cmocka_unit_test_setup_teardown(test_connection_refused, setupLoop, teardownLoop),
+        cmocka_unit_test_setup_teardown(test_body_limit, setupLoop, teardownLoop),
+        cmocka_unit_test_setup_teardown(test_timeout, setupLoop, teardownLoop),
+        cmocka_unit_test_setup_teardown(test_fifo_one_route, setupLoop, teardownLoop),
+        cmocka_unit_test(test_free_with_pending),
+        cmocka_unit_test_setup_teardown(test_submit_rejects_bad_input, setupLoop, teardownLoop),
+    };
+    return cmocka_run_group_tests(tests, startFake, stopFake);
+}
