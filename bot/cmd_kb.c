@@ -91,6 +91,7 @@ static int kbCmdCheck(int argc, char **argv) {
         kbDiagsSort(&d);
     }
     kbDiagsPrint(&d, a.format ? a.format : "text", stdout);
+    if (!k && a.links) fprintf(stderr, "careerbot kb check: links not checked; fix the errors first\n");
     printf("%zu entries in %zu topics: %zu errors, %zu warnings\n", o.nentries, o.ntopics,
            d.nerrors, d.nwarnings);
     int rc = d.nerrors ? CB_EXIT_FAIL : CB_EXIT_OK;

@@ -24,22 +24,50 @@ void kbDiagsFree(kbDiags *d) {
     kbDiagsInit(d);
 }
 
-static void kbDiagAddV(kbDiags *d, kbSeverity sev, const char *file, int line, int col,
-                       const char *fmt, va_list ap) {
+/* Diagnostics of one file are added together; past KB_MAX_DIAGS_PER_FILE
+ * in a row the rest are dropped (a hostile file cannot make the list, or
+ * the time spent locating positions, grow without bound). Returns how many
+ * of the last diagnostics are about file, at most the limit. */
+static size_t kbDiagRun(const kbDiags *d, const char *file) {
+    size_t same = 0;
+    while (same < d->n && same < KB_MAX_DIAGS_PER_FILE &&
+           strcmp(d->v[d->n - 1 - same].file, file) == 0)
+        same++;
+    return same;
+}
+
+static void kbDiagPush(kbDiags *d, kbSeverity sev, const char *file, int line, int col,
+                       const char *msg) {
     if (d->n == d->cap) {
         d->cap = d->cap ? d->cap * 2 : 16;
         d->v = cbRealloc(d->v, d->cap * sizeof(*d->v));
     }
-    char msg[1024];
-    vsnprintf(msg, sizeof(msg), fmt, ap);
     kbDiag *g = &d->v[d->n++];
     g->severity = sev;
-    g->file = cbStrdup(file ? file : "");
+    g->file = cbStrdup(file);
     g->line = line < 0 ? 0 : line;
     g->col = col < 0 ? 0 : col;
     g->msg = cbStrdup(msg);
     if (sev == KB_ERROR) d->nerrors++;
     else d->nwarnings++;
+}
+
+static void kbDiagAddV(kbDiags *d, kbSeverity sev, const char *file, int line, int col,
+                       const char *fmt, va_list ap) {
+    if (!file) file = "";
+    size_t run = kbDiagRun(d, file);
+    if (run >= KB_MAX_DIAGS_PER_FILE) {
+        if (sev == KB_ERROR) d->nerrors++; /* still counted, so the load fails */
+        return;
+    }
+    if (run == KB_MAX_DIAGS_PER_FILE - 1) {
+        kbDiagPush(d, KB_ERROR, file, 0, 0,
+                   "too many problems in this file; fix these and run the check again");
+        return;
+    }
+    char msg[1024];
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    kbDiagPush(d, sev, file, line, col, msg);
 }
 
 void kbDiagAdd(kbDiags *d, kbSeverity sev, const char *file, int line, int col,
@@ -94,18 +122,25 @@ static int kbDiagCmp(const void *pa, const void *pb) {
     return 0;
 }
 
-/* Insertion sort keeps equal positions in the order they were found; the
- * lists are small (hundreds at most). */
+typedef struct kbDiagIx {
+    kbDiag g;
+    size_t ix;
+} kbDiagIx;
+
+static int kbDiagIxCmp(const void *pa, const void *pb) {
+    const kbDiagIx *a = pa, *b = pb;
+    int c = kbDiagCmp(&a->g, &b->g);
+    if (c) return c;
+    return a->ix < b->ix ? -1 : a->ix > b->ix; /* stable: keep the order found */
+}
+
 void kbDiagsSort(kbDiags *d) {
-    for (size_t i = 1; i < d->n; i++) {
-        kbDiag t = d->v[i];
-        size_t k = i;
-        while (k > 0 && kbDiagCmp(&d->v[k - 1], &t) > 0) {
-            d->v[k] = d->v[k - 1];
-            k--;
-        }
-        d->v[k] = t;
-    }
+    if (d->n < 2) return;
+    kbDiagIx *t = cbMalloc(d->n * sizeof(*t));
+    for (size_t i = 0; i < d->n; i++) t[i] = (kbDiagIx){d->v[i], i};
+    qsort(t, d->n, sizeof(*t), kbDiagIxCmp);
+    for (size_t i = 0; i < d->n; i++) d->v[i] = t[i].g;
+    free(t);
 }
 
 /* GitHub workflow commands: data escapes % CR LF; properties also : and ,. */

@@ -196,6 +196,11 @@ int kbGetStrs(kbDiags *d, const kbJson *j, json_t *obj, const char *key, kbStrs 
     }
     int rc = CB_OK;
     size_t n = json_array_size(v);
+    if (n > KB_MAX_ITEMS) {
+        kbDiagAt(d, KB_ERROR, j, p, 0, "'%s' has %zu items; the limit is %d", key, n,
+                 KB_MAX_ITEMS);
+        return CB_ERR;
+    }
     out->v = cbCalloc(n ? n : 1, sizeof(char *));
     for (size_t i = 0; i < n; i++) {
         json_t *s = json_array_get(v, i);

@@ -21,6 +21,8 @@ typedef struct kbJson {
 
 #define KB_PLACEHOLDER "TODO(kb new)" /* marks template text from `kb new` */
 #define KB_MAX_FILES 20000            /* directory entries looked at, in all */
+#define KB_MAX_ITEMS 200              /* items in one front-matter array */
+#define KB_MAX_DIAGS_PER_FILE 100     /* then "too many problems in this file" */
 
 /* Line and column in the file of the value (key=0) or key (key=1) at JSON
  * pointer ptr; falls back to the start of the JSON when not found. */

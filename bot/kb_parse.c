@@ -160,6 +160,12 @@ static json_t *kbObjArray(kbDiags *d, const kbJson *j, json_t *root, const char 
         *rc = CB_ERR;
         return NULL;
     }
+    if (json_array_size(a) > KB_MAX_ITEMS) {
+        kbDiagAt(d, KB_ERROR, j, p, 0, "'%s' has %zu items; the limit is %d", key,
+                 json_array_size(a), KB_MAX_ITEMS);
+        *rc = CB_ERR;
+        return NULL;
+    }
     for (size_t i = 0; a && i < json_array_size(a); i++) {
         json_t *o = json_array_get(a, i);
         if (json_is_object(o)) continue;

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "buf.h"
 #include "common.h"
 #include "kb.h"
 #include "test_kb_util.h"
@@ -288,6 +289,36 @@ static void test_parse_memory(void **state) {
     }
 }
 
+/* Hostile sizes: too many items, too many problems in one file. */
+static void test_limits(void **state) {
+    (void)state;
+    cbBuf b;
+    bufInit(&b, 1 << 20);
+    bufAppendStr(&b, "---\n{\"question\": \"Q\", \"alternates\": [");
+    for (int i = 0; i < 300; i++) bufPrintf(&b, "%s\"a%d\"", i ? ", " : "", i);
+    bufAppendStr(&b, "],\n \"sources\": [{\"title\": \"T\", \"url\": \"https://a.org/\"}]}\n---\nA.\n");
+    kbDiags d;
+    kbDiagsInit(&d);
+    kbEntry e;
+    assert_int_equal(kbParseEntry("big.md", bufStr(&b), b.len, &d, &e), CB_ERR);
+    expDiag x = {KB_ERROR, "big.md", 2, 33, "'alternates' has 300 items; the limit is 200"};
+    assert_true(findDiag(&d, &x) >= 0);
+    kbDiagsFree(&d);
+    bufReset(&b);
+    bufAppendStr(&b, "---\n{\"question\": \"Q\"");
+    for (int i = 0; i < 1000; i++) bufPrintf(&b, ", \"x%d\": 1", i);
+    bufAppendStr(&b, "}\n---\nA.\n");
+    kbDiagsInit(&d);
+    double t0 = cbNowMs();
+    assert_int_equal(kbParseEntry("flood.md", bufStr(&b), b.len, &d, &e), CB_ERR);
+    assert_true(cbNowMs() - t0 < 2000);
+    assert_int_equal(d.n, 100); /* 99 problems and "too many problems" */
+    assert_true(d.nerrors > 1000);
+    assert_non_null(strstr(d.v[99].msg, "too many problems"));
+    kbDiagsFree(&d);
+    bufFree(&b);
+}
+
 static char *printed(const kbDiags *d, const char *format) {
     char *s = NULL;
     size_t n = 0;
@@ -327,6 +358,7 @@ int main(void) {
         cmocka_unit_test(test_good_loads),     cmocka_unit_test(test_broken_fixture),
         cmocka_unit_test(test_warnings),       cmocka_unit_test(test_all_or_nothing),
         cmocka_unit_test(test_parse_memory),   cmocka_unit_test(test_formats),
+        cmocka_unit_test(test_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
