@@ -141,11 +141,8 @@ typedef struct deadCase {
     const char *text;
 } deadCase;
 
-static void test_links(void **state) {
-    (void)state;
-    srv s;
-    srvStart(&s);
-    int closed = tpFreePort();
+/* A knowledge dir whose two entries use every kind of URL. */
+static char *writeLinkKb(int port, int closed) {
     char *dir = ktTempDir(), *t = cbSprintf("%s/t", dir), *tj = cbSprintf("%s/t/_topic.json", dir);
     mkdir(t, 0755);
     ktWrite(tj, "{\"title\": \"T\", \"description\": \"D\"}\n");
@@ -154,16 +151,50 @@ static void test_links(void **state) {
                         "             {\"title\": \"s\", \"url\": \"http://127.0.0.1:%d/missing\"}],\n"
                         " \"links\": [{\"title\": \"l\", \"url\": \"http://127.0.0.1:%d/redirect\"},\n"
                         "           {\"title\": \"l\", \"url\": \"http://127.0.0.1:%d/nohead\"}]}",
-                        s.port, s.port, s.port, s.port);
+                        port, port, port, port);
     char *b = cbSprintf("{\"question\": \"B\",\n"
                         " \"sources\": [{\"title\": \"s\", \"url\": \"http://127.0.0.1:%d/ok\"},\n"
                         "             {\"title\": \"s\", \"url\": \"http://127.0.0.1:%d/error\"}],\n"
                         " \"links\": [{\"title\": \"l\", \"url\": \"http://127.0.0.1:%d/x\"},\n"
                         "           {\"title\": \"l\", \"url\": \"http://127.0.0.1:%d/loop\"},\n"
                         "           {\"title\": \"l\", \"url\": \"http://127.0.0.1:%d/slow\"}]}",
-                        s.port, s.port, closed, s.port, s.port);
+                        port, port, closed, port, port);
     writeEntry(dir, "a.md", a);
     writeEntry(dir, "b.md", b);
+    free(a);
+    free(b);
+    free(t);
+    free(tj);
+    return dir;
+}
+
+static const deadCase deadTab[] = {
+    {"t/a.md", 4, 36, "HTTP 404"},
+    {"t/b.md", 4, 36, "HTTP 500"},
+    {"t/b.md", 5, 34, "onnect"}, /* "Couldn't connect" / "Connection refused" */
+    {"t/b.md", 6, 34, "edirect"},
+    {"t/b.md", 7, 34, "timed out"},
+};
+
+static void expectDead(const kbDiags *d) {
+    for (size_t i = 0; i < CB_ARRAY_LEN(deadTab); i++) {
+        const deadCase *w = &deadTab[i];
+        size_t j, wl = strlen(w->file);
+        for (j = 0; j < d->n; j++) {
+            size_t fl = strlen(d->v[j].file);
+            if (fl >= wl && strcmp(d->v[j].file + fl - wl, w->file) == 0 &&
+                d->v[j].line == w->line && d->v[j].col == w->col && strstr(d->v[j].msg, w->text))
+                break;
+        }
+        if (j == d->n) fail_msg("no dead-link error %s:%d:%d", w->file, w->line, w->col);
+    }
+}
+
+static void test_links(void **state) {
+    (void)state;
+    srv s;
+    srvStart(&s);
+    char *dir = writeLinkKb(s.port, tpFreePort());
     kbDiags d;
     kbDiagsInit(&d);
     kb *k = kbLoad(dir, &d);
@@ -179,24 +210,7 @@ static void test_links(void **state) {
     kbDiagsPrint(&d, "text", stderr);
     assert_int_equal(dead, 5);
     assert_int_equal(d.nerrors, 5);
-    static const deadCase want[] = {
-        {"t/a.md", 4, 36, "HTTP 404"},
-        {"t/b.md", 4, 36, "HTTP 500"},
-        {"t/b.md", 5, 34, "onnect"}, /* "Couldn't connect" / "Connection refused" */
-        {"t/b.md", 6, 34, "edirect"},
-        {"t/b.md", 7, 34, "timed out"},
-    };
-    for (size_t i = 0; i < CB_ARRAY_LEN(want); i++) {
-        size_t j;
-        for (j = 0; j < d.n; j++) {
-            size_t fl = strlen(d.v[j].file), wl = strlen(want[i].file);
-            if (fl >= wl && strcmp(d.v[j].file + fl - wl, want[i].file) == 0 &&
-                d.v[j].line == want[i].line && d.v[j].col == want[i].col &&
-                strstr(d.v[j].msg, want[i].text))
-                break;
-        }
-        if (j == d.n) fail_msg("no dead-link error %s:%d:%d", want[i].file, want[i].line, want[i].col);
-    }
+    expectDead(&d);
     assert_int_equal(srvCount(&s, "HEAD /ok\n"), 2);     /* once itself, once via /redirect */
     assert_int_equal(srvCount(&s, "HEAD /redirect\n"), 1);
     assert_int_equal(srvCount(&s, "GET /ok\n"), 0);
@@ -209,10 +223,6 @@ static void test_links(void **state) {
     kbDiagsFree(&d);
     srvStop(&s);
     ktRmTree(dir);
-    free(a);
-    free(b);
-    free(t);
-    free(tj);
     free(dir);
 }
 
