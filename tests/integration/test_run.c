@@ -1,0 +1,153 @@
+/* test_run.c - the running bot's process behaviour, end to end through the
+ * console transport: knowledge hot reload on file change (inotify) and on
+ * SIGHUP, a broken edit keeping the old knowledge live with a file:line:col
+ * error in the log, and SIGTERM / end of input exiting 0. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tproc.h"
+
+#define WAIT_MS 8000
+
+typedef struct runFixture {
+    char dir[128]; /* a private copy of the fixture knowledge */
+    char kb[160];
+    char conf[160];
+    tpProc bot;
+} runFixture;
+
+static void writeFile(const char *path, const char *text) {
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Replace the answer body of an entry file, keeping its front matter. */
+static void rewriteAnswer(const char *path, const char *body) {
+    char *s = tpReadFile(path);
+    char *second = strstr(s + 3, "\n---\n");
+    assert_non_null(second);
+    second[5] = '\0';
+    size_t n = strlen(s) + strlen(body) + 2;
+    char *out = malloc(n);
+    assert_non_null(out);
+    snprintf(out, n, "%s%s\n", s, body);
+    writeFile(path, out);
+    free(out);
+    free(s);
+}
+
+static int setupFixture(void **state, int watch) {
+    runFixture *f = calloc(1, sizeof(*f));
+    snprintf(f->dir, sizeof(f->dir), "/tmp/cbrun-%d-%d", (int)getpid(), watch);
+    snprintf(f->kb, sizeof(f->kb), "%s/kb", f->dir);
+    snprintf(f->conf, sizeof(f->conf), "%s/careerbot.conf", f->dir);
+    char cmd[512];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s && mkdir -p %s && cp -r tests/fixtures/app-kb %s", f->dir,
+             f->dir, f->kb);
+    if (system(cmd) != 0) return -1;
+    char conf[512];
+    snprintf(conf, sizeof(conf),
+             "[knowledge]\ndir = %s\nwatch = %s\n[history]\npath = off\n[health]\nlisten = off\n"
+             "[log]\nlevel = info\n",
+             f->kb, watch ? "true" : "false");
+    writeFile(f->conf, conf);
+    char *bin = tpBuildPath("san/careerbot");
+    char *argv[] = {bin, "--console", "--config", f->conf, NULL};
+    char *env[] = {"SLACK_APP_TOKEN=", "SLACK_BOT_TOKEN=", "DISCORD_TOKEN=", "CAREERBOT_KB=", NULL};
+    int rc = tpSpawn(&f->bot, argv, env, 1);
+    free(bin);
+    *state = f;
+    return rc;
+}
+
+static int setupWatch(void **state) { return setupFixture(state, 1); }
+static int setupNoWatch(void **state) { return setupFixture(state, 0); }
+
+static int teardown(void **state) {
+    runFixture *f = *state;
+    tpStop(&f->bot, 3000);
+    tpCleanup(&f->bot);
+    char cmd[256];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+    if (system(cmd) != 0) return -1;
+    free(f);
+    return 0;
+}
+
+static void ask(runFixture *f, const char *line) {
+    assert_int_equal(tpWrite(&f->bot, line), 0);
+}
+
+/* A file change is picked up without a signal; a broken edit is reported
+ * with its position and the old knowledge keeps answering. */
+static void testWatchReloadAndBrokenEdit(void **state) {
+    runFixture *f = *state;
+    char entry[256];
+    snprintf(entry, sizeof(entry), "%s/frameworks/fastapi.md", f->kb);
+    ask(f, "show frameworks/fastapi\n");
+    assert_true(tpWaitFor(f->bot.out_path, "FastAPI", 1, WAIT_MS));
+    assert_int_equal(tpCount(f->bot.out_path, "RELOADED-MARKER"), 0);
+
+    rewriteAnswer(entry, "The answer was edited: RELOADED-MARKER, with enough words to count.");
+    assert_true(tpWaitFor(f->bot.err_path, "generation=2", 1, WAIT_MS));
+    ask(f, "show frameworks/fastapi\n");
+    assert_true(tpWaitFor(f->bot.out_path, "RELOADED-MARKER", 1, WAIT_MS));
+
+    writeFile(entry, "---\n{\"question\": \"broken\",, }\n---\nbody\n");
+    assert_true(tpWaitFor(f->bot.err_path, "knowledge.reload_failed", 1, WAIT_MS));
+    char *err = tpReadFile(f->bot.err_path);
+    assert_non_null(strstr(err, "fastapi.md line=2 col="));
+    free(err);
+    ask(f, "show frameworks/fastapi\n");
+    assert_true(tpWaitFor(f->bot.out_path, "RELOADED-MARKER", 2, WAIT_MS));
+
+    tpCloseStdin(&f->bot); /* end of input: the console stops, exit 0 */
+    assert_int_equal(tpWait(&f->bot, WAIT_MS), 0);
+}
+
+/* With watching off, only SIGHUP reloads; a broken edit + SIGHUP keeps the
+ * old knowledge; SIGTERM exits 0. */
+static void testSighupReload(void **state) {
+    runFixture *f = *state;
+    char entry[256];
+    snprintf(entry, sizeof(entry), "%s/learning/bootcamps.md", f->kb);
+    ask(f, "show learning/bootcamps\n");
+    assert_true(tpWaitFor(f->bot.out_path, "Sources", 1, WAIT_MS));
+
+    rewriteAnswer(entry, "Edited for the SIGHUP-MARKER test, long enough to be a real answer.");
+    usleep(400 * 1000); /* longer than the reload debounce: no watch must fire */
+    ask(f, "show learning/bootcamps\n");
+    assert_true(tpWaitFor(f->bot.out_path, "Sources", 2, WAIT_MS));
+    assert_int_equal(tpCount(f->bot.out_path, "SIGHUP-MARKER"), 0);
+
+    tpSignal(&f->bot, SIGHUP);
+    assert_true(tpWaitFor(f->bot.err_path, "generation=2", 1, WAIT_MS));
+    ask(f, "show learning/bootcamps\n");
+    assert_true(tpWaitFor(f->bot.out_path, "SIGHUP-MARKER", 1, WAIT_MS));
+
+    writeFile(entry, "---\n{\"question\": 3}\n---\n\n");
+    tpSignal(&f->bot, SIGHUP);
+    assert_true(tpWaitFor(f->bot.err_path, "knowledge.reload_failed", 1, WAIT_MS));
+    ask(f, "show learning/bootcamps\n");
+    assert_true(tpWaitFor(f->bot.out_path, "SIGHUP-MARKER", 2, WAIT_MS));
+
+    tpSignal(&f->bot, SIGTERM);
+    assert_int_equal(tpWait(&f->bot, WAIT_MS), 0);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(testWatchReloadAndBrokenEdit, setupWatch, teardown),
+        cmocka_unit_test_setup_teardown(testSighupReload, setupNoWatch, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
