@@ -241,7 +241,8 @@ static void slkOnOpenUrl(slack *s, slkReq *q, int ok, const char *error, json_t 
 
 static void slkOpenUrl(slack *s) {
     s->opening = 1;
-    if (slkCall(s, "apps.connections.open", NULL, s->app_auth, NULL, slkOnOpenUrl) != CB_OK) {
+    if (slkCall(s, "apps.connections.open", json_object(), s->app_auth, NULL, slkOnOpenUrl) !=
+        CB_OK) {
         s->opening = 0;
         slkEnsure(s);
     }
@@ -274,7 +275,7 @@ static void slkConnect(slack *s) {
         return;
     }
     s->opening = 1;
-    if (slkCall(s, "auth.test", NULL, s->bot_auth, NULL, slkOnAuthTest) != CB_OK) {
+    if (slkCall(s, "auth.test", json_object(), s->bot_auth, NULL, slkOnAuthTest) != CB_OK) {
         s->opening = 0;
         slkEnsure(s);
     }

@@ -227,6 +227,86 @@ static void testAcksFast(void **state) {
     json_decref(st);
 }
 
+/* ---- start-up failures and shutdown: each with its own fixture ---- */
+
+static void expectFatal(const char *pre, const char *var, const char *method) {
+    shFixture G;
+    assert_int_equal(shStart(&G, pre), 0);
+    for (int i = 0; i < 300 && !G.stopped; i++) shSpin(&G, 10);
+    assert_true(G.stopped);
+    assert_true(G.t->fatal);
+    assert_int_equal(G.a.exit_code, CB_EXIT_CONFIG);
+    char want[96];
+    snprintf(want, sizeof(want), "%s was rejected by Slack (invalid_auth)", var);
+    assert_non_null(strstr(G.t->fatal_msg, want));
+    assert_null(strstr(G.t->fatal_msg, SH_APP_TOKEN));
+    assert_null(strstr(G.t->fatal_msg, SH_BOT_TOKEN));
+    shSpin(&G, 1500); /* no retry loop: the method was called once */
+    char path[64];
+    snprintf(path, sizeof(path), "/api/%s", method);
+    shFetchLog(&G);
+    size_t i, calls = 0;
+    json_t *e;
+    json_array_foreach(G.log, i, e) calls += shIsKind(e, "http") && strcmp(shS(e, "path"), path) == 0;
+    if (calls != 1) {
+        char *dump = json_dumps(G.log, JSON_INDENT(1));
+        fprintf(stderr, "%s called %zu times:\n%s\n", path, calls, dump);
+        free(dump);
+    }
+    assert_int_equal(calls, 1);
+    char why[128];
+    assert_false(G.t->type->healthy(G.t, why, sizeof(why)));
+    shStop(&G);
+}
+
+static void testAppTokenRejected(void **state) {
+    (void)state;
+    expectFatal("{\"cmd\":\"reject_tokens\",\"app\":true}", "SLACK_APP_TOKEN", "apps.connections.open");
+}
+
+static void testBotTokenRejected(void **state) {
+    (void)state;
+    expectFatal("{\"cmd\":\"reject_tokens\",\"bot\":true}", "SLACK_BOT_TOKEN", "auth.test");
+}
+
+static void testBadTokenShapeFailsStart(void **state) {
+    (void)state;
+    cbApp a;
+    memset(&a, 0, sizeof(a));
+    cfgDefaults(&a.cfg);
+    a.secrets.slack_app_token = cbStrdup("xoxb-not-an-app-token-secret");
+    a.secrets.slack_bot_token = cbStrdup(SH_BOT_TOKEN);
+    char err[CB_ERRLEN] = "";
+    cbTransport *t = slackTransportNew(&a, err);
+    assert_non_null(t);
+    assert_int_equal(t->type->start(t, err), CB_ERR);
+    assert_true(t->fatal);
+    assert_non_null(strstr(err, "SLACK_APP_TOKEN"));
+    assert_null(strstr(err, "secret"));
+    t->type->free(t);
+    cfgFree(&a.cfg);
+    secretsFree(&a.secrets);
+}
+
+static void testShutdownClosesWith1000(void **state) {
+    (void)state;
+    shFixture G;
+    assert_int_equal(shStart(&G, NULL), 0);
+    json_decref(shCmd(&G, "{\"cmd\":\"dm\",\"text\":\"fastapi jobs\",\"channel\":\"D0SHUT\"}"));
+    shSpin(&G, 5); /* the event is read; its reply is in flight */
+    G.t->type->shutdown(G.t);
+    for (int i = 0; i < 300 && G.t->type->in_flight(G.t) > 0; i++) shSpin(&G, 10);
+    assert_int_equal(G.t->type->in_flight(G.t), 0);
+    assert_true(shWaitKind(&G, "ws_close", 1, 3000));
+    size_t i;
+    json_t *e;
+    json_array_foreach(G.log, i, e)
+        if (shIsKind(e, "ws_close")) assert_int_equal(json_integer_value(json_object_get(e, "code")), 1000);
+    assert_int_equal(shCountPosts(&G, "D0SHUT"), 1); /* the reply in flight went out */
+    shAssertClean(&G);
+    shStop(&G);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(testMentionThreadedWithSources),
@@ -241,5 +321,12 @@ int main(void) {
         cmocka_unit_test(testRateLimitedReplyArrives),
         cmocka_unit_test(testAcksFast),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    const struct CMUnitTest alone[] = {
+        cmocka_unit_test(testAppTokenRejected),
+        cmocka_unit_test(testBotTokenRejected),
+        cmocka_unit_test(testBadTokenShapeFailsStart),
+        cmocka_unit_test(testShutdownClosesWith1000),
+    };
+    int failed = cmocka_run_group_tests(tests, setup, teardown);
+    return failed + cmocka_run_group_tests(alone, NULL, NULL);
 }
