@@ -95,6 +95,19 @@ void kbDiagAt(kbDiags *d, kbSeverity sev, const kbJson *j, const char *ptr, int 
     va_end(ap);
 }
 
+/* A likely fix for the common mistakes, in words. */
+static const char *kbJsonHint(const kbJson *j, const json_error_t *e, size_t off) {
+    size_t p = off;
+    while (p > 0 && strchr(" \t\r\n", j->text[p - 1])) p--;
+    if (p > 0 && j->text[p - 1] == ',' && off < j->len && (j->text[off] == '}' || j->text[off] == ']'))
+        return "remove the comma before it (JSON allows no trailing comma)";
+    if ((strncmp(e->text, "'}' expected", 12) == 0 || strncmp(e->text, "']' expected", 12) == 0) &&
+        off < j->len && (j->text[off] == '"' || j->text[off] == '{' || j->text[off] == '['))
+        return "is a comma missing before it?";
+    if (strstr(e->text, "duplicate object key")) return "each field may appear only once";
+    return "check the quotes, commas and brackets";
+}
+
 /* jansson reports the position just after the offending token and names
  * the token ("near 'tru'"); point at the token's first character. */
 void kbJsonSyntax(kbDiags *d, const kbJson *j, const json_error_t *e) {
@@ -109,8 +122,8 @@ void kbJsonSyntax(kbDiags *d, const kbJson *j, const json_error_t *e) {
     if (off > j->len) off = j->len;
     int line, col;
     jlocLineCol(j->text, j->len, off, &line, &col);
-    kbDiagAdd(d, KB_ERROR, j->path, line + j->line0, col,
-              "malformed JSON: %s (check quotes, commas and brackets)", e->text);
+    kbDiagAdd(d, KB_ERROR, j->path, line + j->line0, col, "malformed JSON: %s; %s", e->text,
+              kbJsonHint(j, e, off));
 }
 
 static int kbDiagCmp(const void *pa, const void *pb) {

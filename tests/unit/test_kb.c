@@ -124,7 +124,7 @@ static const expDiag brokenTab[] = {
     {E, "t/bad-url.md", 8, 35, "'www.example.org' is not a valid URL"},
     {E, "t/empty-answer.md", 7, 1, "empty answer"},
     {E, "t/empty-sources.md", 4, 14, "'sources' is empty"},
-    {E, "t/json-syntax.md", 4, 3, "malformed JSON"},
+    {E, "t/json-syntax.md", 4, 3, "malformed JSON: '}' expected near '\"sources\"'; is a comma missing"},
     {E, "t/links-bad.md", 4, 80, "'publisher' must be a string, got a number"},
     {E, "t/links-bad.md", 5, 13, "'links' item 1 must be an object"},
     {E, "t/links-bad.md", 5, 38, "missing required field 'title'"},
@@ -258,6 +258,8 @@ static const memCase memTab[] = {
     {"empty", S(""), 0, 1, 1, "must start with a line '---'"},
     {"only open", S("---\n"), 0, 1, 1, "no closing '---'"},
     {"placeholder", S("---\n" GOODFM "\n---\nTODO(kb new): write\n"), 0, 4, 1, "template text"},
+    {"trailing comma", S("---\n{\"question\": \"Q\",\n  }\n---\nA.\n"), 0, 3, 3, "remove the comma before it"},
+    {"duplicate key", S("---\n{\"question\": \"Q\", \"question\": \"R\"}\n---\nA.\n"), 0, 2, 19, "duplicate object key"},
     {"eof in json", S("---\n{\"question\": \n---\nA.\n"), 0, 3, 1, "malformed JSON"},
 };
 
