@@ -19,12 +19,18 @@ typedef struct cbLoop {
     int owns_uv;
 } cbLoop;
 
-/* uv may be NULL (a new loop is created). CB_OK / CB_ERR + err. */
+/* uv may be NULL (a new loop is created). Creates l->lws and l->http.
+ * lws keeps a pointer to l->lws: a cbLoop must not be moved or copied
+ * after loopInit. CB_OK / CB_ERR + err. */
 int loopInit(cbLoop *l, uv_loop_t *uv, char *err);
 /* Run until loopStop() or nothing is left to do. */
 int loopRun(cbLoop *l);
 void loopStop(cbLoop *l);
-/* Close curl, lws and (if owned) the uv loop; safe after loopStop(). */
+/* Close curl, lws and (if owned) the uv loop; safe after loopStop().
+ * Pending REST calls get done("shutting down"); websockets still open get
+ * on_close(1006) while lws is destroyed. Every other handle on an owned
+ * loop must be closed before: a handle left open is logged
+ * (loop.handle_left_open) and the loop is then not freed. */
 void loopFree(cbLoop *l);
 
 /* Run uv for at most ms milliseconds (tests). */

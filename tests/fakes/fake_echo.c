@@ -13,7 +13,8 @@
  * "1"}, "body": "text or JSON value", "delay_ms": 500}.
  * Websocket (any path): echoes text; "close:CODE" closes with CODE;
  * "drop" drops the TCP connection; "frag:N:F" sends N bytes in F-byte
- * fragments; "burst:K" sends K numbered messages. */
+ * fragments; "burst:K" sends K numbered messages; "later:MS:TEXT" sends
+ * TEXT after MS milliseconds (a fakesrv timer). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,6 +119,33 @@ static void sendFrag(fsWs *ws, size_t n, size_t frag) {
     free(b);
 }
 
+typedef struct laterMsg {
+    fsWs *ws;
+    char text[64];
+} laterMsg;
+
+static laterMsg *pendingLater; /* at most one at a time: enough for tests */
+static fsTimer *pendingTimer;
+
+static void sendLater(fsServer *s, void *ud) {
+    (void)s;
+    laterMsg *m = ud;
+    fsWsSend(m->ws, m->text);
+    free(m);
+    pendingLater = NULL;
+    pendingTimer = NULL;
+}
+
+static void onWsClose(fsWs *ws, int code, void *ud) {
+    (void)code, (void)ud;
+    if (pendingLater && pendingLater->ws == ws) { /* the socket is gone */
+        fsCancel(pendingTimer);
+        free(pendingLater);
+        pendingLater = NULL;
+        pendingTimer = NULL;
+    }
+}
+
 static void onWsMessage(fsWs *ws, const char *data, size_t len, void *ud) {
     (void)ud;
     char cmd[64];
@@ -131,6 +159,12 @@ static void onWsMessage(fsWs *ws, const char *data, size_t len, void *ud) {
         fsWsDrop(ws);
     } else if (sscanf(cmd, "frag:%lu:%lu", &a, &b) == 2) {
         sendFrag(ws, a, b);
+    } else if (sscanf(cmd, "later:%lu:", &a) == 1 && !pendingLater) {
+        laterMsg *m = calloc(1, sizeof(*m));
+        m->ws = ws;
+        snprintf(m->text, sizeof(m->text), "%s", strchr(cmd + 6, ':') + 1);
+        pendingLater = m;
+        pendingTimer = fsAfter(fsWsServer(ws), (double)a, sendLater, m);
     } else if (sscanf(cmd, "burst:%lu", &a) == 1) {
         for (unsigned long i = 0; i < a && i < 10000; i++) {
             char m[32];
@@ -146,11 +180,12 @@ int main(int argc, char **argv) {
     int port = argc > 1 ? atoi(argv[1]) : 0;
     double secs = argc > 2 ? atof(argv[2]) : 60;
     echoState st = {json_object(), json_object(), json_object()};
-    fsHandlers h = {.http = onHttp, .ws_message = onWsMessage, .control = onControl};
+    fsHandlers h = {.http = onHttp, .ws_message = onWsMessage, .ws_close = onWsClose, .control = onControl};
     fsServer *s = fsStart(port, &h, &st);
     if (!s) return 1;
     int rc = fsRun(s, secs);
     fsFree(s);
+    free(pendingLater);
     json_decref(st.queues);
     json_decref(st.defaults);
     json_decref(st.counts);

@@ -236,6 +236,25 @@ static void test_close_codes(void **state) {
     }
 }
 
+static void test_server_timer_message(void **state) {
+    (void)state;
+    cbLoop l;
+    char err[CB_ERRLEN];
+    assert_int_equal(loopInit(&l, NULL, err), CB_OK);
+    wsT t;
+    wsConn *c = connectT(&l, &t, 1 << 16);
+    t.send_on_open = "later:300:tick";
+    runUntil(&l, &t.opened, 1, 5000);
+    double t0 = cbNowMs();
+    runUntil(&l, &t.nmsg, 1, 5000);
+    assert_string_equal(t.last, "tick");
+    assert_true(cbNowMs() - t0 >= 250);
+    wsClose(c, 4000, "done");
+    runUntil(&l, &t.closed, 1, 5000);
+    assert_int_equal(t.code, 4000);
+    finish(&l, &t);
+}
+
 static void test_connect_refused(void **state) {
     (void)state;
     cbLoop l;
@@ -281,6 +300,7 @@ int main(void) {
         cmocka_unit_test(test_fragmented_large_message),
         cmocka_unit_test(test_oversize_dropped_connection_survives),
         cmocka_unit_test(test_close_codes),
+        cmocka_unit_test(test_server_timer_message),
         cmocka_unit_test(test_connect_refused),
         cmocka_unit_test(test_bad_urls),
     };
