@@ -1,0 +1,41 @@
+# Dockerfile - careerbot in two stages on Debian 12 (bookworm-slim):
+#   build:   the -dev packages and `make build/careerbot`
+#   runtime: only the shared libraries, a non-root user, the binary, the
+#            knowledge base and the example config.
+# Knowledge and history live in volumes (/app/knowledge, /app/data). The
+# health listener stays on 127.0.0.1 inside the container; the HEALTHCHECK
+# probes it from inside with curl.
+
+FROM debian:bookworm-slim AS build
+RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+        build-essential pkg-config libcurl4-openssl-dev libwebsockets-dev \
+        libjansson-dev libpcre2-dev libutf8proc-dev libstemmer-dev libuv1-dev \
+        libsqlite3-dev libssl-dev \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY Makefile ./
+COPY bot ./bot
+COPY handlers ./handlers
+RUN make -j"$(nproc)" build/careerbot
+
+FROM debian:bookworm-slim AS runtime
+RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+        ca-certificates curl libcurl4 libwebsockets17 libwebsockets-evlib-uv \
+        libjansson4 libpcre2-8-0 libutf8proc2 libstemmer0d libuv1 libsqlite3-0 libssl3 \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --create-home --home-dir /app --uid 10001 careerbot
+WORKDIR /app
+COPY --from=build /src/build/careerbot /usr/local/bin/careerbot
+COPY knowledge ./knowledge
+COPY config/careerbot.conf.example ./careerbot.conf
+RUN mkdir -p /app/data && chown -R careerbot:careerbot /app
+USER careerbot
+ENV CAREERBOT_CONFIG=/app/careerbot.conf \
+    CAREERBOT_KB=/app/knowledge \
+    CAREERBOT_HISTORY_PATH=/app/data/careerbot.db \
+    CAREERBOT_HEALTH_LISTEN=127.0.0.1:8080
+VOLUME ["/app/knowledge", "/app/data"]
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+    CMD curl -fsS http://127.0.0.1:8080/healthz || exit 1
+ENTRYPOINT ["careerbot"]
+CMD ["run"]

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# tests/gates/compose.sh [BUILD_DIR] - packaging gate: docker-compose.yml
+# must validate (`docker-compose config -q`, default and `shards` profile;
+# it is checked in a scratch copy with an empty .env, since env_file must
+# exist), and every shell script of the repository must pass shellcheck.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+for tool in docker-compose shellcheck; do
+  command -v "$tool" >/dev/null || { echo "compose gate: $tool is not installed (make deps)"; exit 1; }
+done
+
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+cp docker-compose.yml "$scratch/"
+: >"$scratch/.env"
+docker-compose -f "$scratch/docker-compose.yml" --project-directory "$scratch" config -q
+services=$(docker-compose -f "$scratch/docker-compose.yml" --project-directory "$scratch" \
+  --profile shards config --services | sort | tr '\n' ' ')
+[ "$services" = "careerbot discord-shard-0 discord-shard-1 " ] || {
+  echo "compose gate: unexpected services: $services"; exit 1; }
+echo "docker-compose.yml: ok ($services)"
+
+scripts=()
+for f in .ci/run tests/*.sh tests/gates/*.sh bench/*.sh config/pre-commit-knowledge; do
+  [ -f "$f" ] && scripts+=("$f")
+done
+shellcheck -s bash "${scripts[@]}"
+echo "shellcheck: ${#scripts[@]} scripts ok"
