@@ -255,6 +255,20 @@ static void test_server_timer_message(void **state) {
     finish(&l, &t);
 }
 
+static void test_loop_free_closes_open_socket(void **state) {
+    (void)state;
+    cbLoop l;
+    char err[CB_ERRLEN];
+    assert_int_equal(loopInit(&l, NULL, err), CB_OK);
+    wsT t;
+    connectT(&l, &t, 1 << 16);
+    runUntil(&l, &t.opened, 1, 5000);
+    assert_int_equal(t.closed, 0);
+    finish(&l, &t); /* loopFree with the socket still open */
+    assert_int_equal(t.closed, 1);
+    assert_int_equal(t.code, 1006);
+}
+
 static void test_connect_refused(void **state) {
     (void)state;
     cbLoop l;
@@ -301,6 +315,7 @@ int main(void) {
         cmocka_unit_test(test_oversize_dropped_connection_survives),
         cmocka_unit_test(test_close_codes),
         cmocka_unit_test(test_server_timer_message),
+        cmocka_unit_test(test_loop_free_closes_open_socket),
         cmocka_unit_test(test_connect_refused),
         cmocka_unit_test(test_bad_urls),
     };
