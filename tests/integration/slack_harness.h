@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -43,8 +44,15 @@ static inline void shOnStop(void *ud, const char *why) {
     snprintf(f->stop_why, sizeof(f->stop_why), "%s", why ? why : "");
 }
 
+/* Run the in-process bot's loop for ms (or just sleep when the bot is a
+ * separate process). */
 static inline void shSpin(shFixture *f, double ms) {
-    loopRunFor(&f->a.loop, ms);
+    if (f->a.loop.uv) {
+        loopRunFor(&f->a.loop, ms);
+        return;
+    }
+    struct timespec ts = {(time_t)(ms / 1000), (long)((long long)(ms * 1e6) % 1000000000LL)};
+    nanosleep(&ts, NULL);
 }
 
 static inline json_t *shKeep(shFixture *f, json_t *o) {
@@ -277,6 +285,14 @@ static inline int shStartApp(shFixture *f) {
     return 0;
 }
 
+/* Only the fake (for tests that spawn careerbot itself). */
+static inline int shStartFakeOnly(shFixture *f) {
+    memset(f, 0, sizeof(*f));
+    f->keep = json_array();
+    f->log = json_array();
+    return shStartFake(f);
+}
+
 /* Start the fake (pre: a /_control command sent before the bot starts,
  * may be NULL) and the bot; wait until it is connected unless pre is set. */
 static inline int shStart(shFixture *f, const char *pre) {
@@ -297,6 +313,15 @@ static inline int shStart(shFixture *f, const char *pre) {
     return -1;
 }
 
+static inline void shStopFake(shFixture *f) {
+    if (f->port) json_decref(shCmd(f, "quit"));
+    tpWait(&f->fake, 3000);
+    tpStop(&f->fake, 1000);
+    tpCleanup(&f->fake);
+    json_decref(f->keep);
+    json_decref(f->log);
+}
+
 static inline int shStop(shFixture *f) {
     if (f->t) {
         f->t->type->shutdown(f->t);
@@ -308,12 +333,7 @@ static inline int shStop(shFixture *f) {
     knowledgeFree(f->a.k);
     cfgFree(&f->a.cfg);
     secretsFree(&f->a.secrets);
-    if (f->port) json_decref(shCmd(f, "quit"));
-    tpWait(&f->fake, 3000);
-    tpStop(&f->fake, 1000);
-    tpCleanup(&f->fake);
-    json_decref(f->keep);
-    json_decref(f->log);
+    shStopFake(f);
     return 0;
 }
 
