@@ -66,9 +66,9 @@ static const char *askValue(int argc, char **argv, int *i, const char *name, int
 /* CB_EXIT_OK to go on, or the exit code (usage errors: 2; --help: 0 + 1). */
 static int askParse(int argc, char **argv, askOpts *o) {
     *o = (askOpts){.top = ASK_DEFAULT_TOP, .threshold = -1};
+    int bad = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
-        int bad = 0;
         char *end;
         if (strcmp(a, "--") == 0) {
             o->qarg = i + 1 < argc ? i + 1 : 0;
@@ -78,16 +78,18 @@ static int askParse(int argc, char **argv, askOpts *o) {
         } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             askUsage(stdout);
             return -1;
-        } else if ((v = askValue(argc, argv, &i, "--kb", &bad))) {
+        } else if ((v = askValue(argc, argv, &i, "--kb", &bad)) || bad) {
             o->kb_dir = v;
-        } else if ((v = askValue(argc, argv, &i, "--top", &bad))) {
+        } else if ((v = askValue(argc, argv, &i, "--top", &bad)) || bad) {
+            if (bad) break;
             long n = strtol(v, &end, 10);
             if (*v == '\0' || *end || n < 1 || n > ENG_MAX_TOP) {
                 fprintf(stderr, "careerbot ask: --top must be a number from 1 to %d\n", ENG_MAX_TOP);
                 bad = 1;
             }
             o->top = (size_t)n;
-        } else if ((v = askValue(argc, argv, &i, "--threshold", &bad))) {
+        } else if ((v = askValue(argc, argv, &i, "--threshold", &bad)) || bad) {
+            if (bad) break;
             o->threshold = strtod(v, &end);
             if (*v == '\0' || *end || !(o->threshold >= 0 && o->threshold <= 1)) {
                 fprintf(stderr, "careerbot ask: --threshold must be a number from 0 to 1\n");
@@ -100,10 +102,11 @@ static int askParse(int argc, char **argv, askOpts *o) {
             o->qarg = i;
             return CB_EXIT_OK;
         }
-        if (bad) {
-            askUsage(stderr);
-            return CB_EXIT_USAGE;
-        }
+        if (bad) break;
+    }
+    if (bad) {
+        askUsage(stderr);
+        return CB_EXIT_USAGE;
     }
     return CB_EXIT_OK;
 }

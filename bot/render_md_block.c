@@ -173,7 +173,7 @@ static void mdLine(mdState *st, const char *s, size_t n) {
     if (i == n) { /* blank */
         mdFlush(st);
         st->blank = 1;
-    } else if (s[i] == '#' && i < 4) {
+    } else if (i < 4 && s[i] == '#') {
         size_t h = i;
         while (h < n && s[h] == '#') h++;
         if (h - i <= 6 && (h == n || s[h] == ' ')) mdHeading(st, s + h, n - h);
