@@ -349,7 +349,7 @@ static void diagAt(cfgParser *ps, kbSeverity sev, size_t key_idx, const char *ms
 }
 
 void cfgCheckRelations(cfgParser *ps) {
-    size_t ia, is, ir;
+    size_t ia = 0, is = 0, ir = 0;
     findKey("matching.answer_threshold", &ia);
     findKey("matching.suggest_threshold", &is);
     findKey("matching.review_threshold", &ir);
