@@ -63,8 +63,7 @@ void slkFatal(slack *s, const char *msg) {
     snprintf(s->t.fatal_msg, sizeof(s->t.fatal_msg), "%s", msg);
     logRedact(s->t.fatal_msg);
     slkState(s, "stopped: %s", s->t.fatal_msg);
-    logEvent(LOG_ERROR, "slack.fatal", "msg=\"%s\"", s->t.fatal_msg);
-    appFatal(s->a, s->t.fatal_msg);
+    appFatal(s->a, s->t.fatal_msg); /* prints the one line and stops with 78 */
 }
 
 /* ---- the socket ---- */

@@ -48,13 +48,17 @@ static const char *fslSend(fslState *st, fsServer *s, fsWs *ws, json_t *env) {
     const char *id = json_string_value(json_object_get(env, "envelope_id"));
     char *text = json_dumps(env, JSON_COMPACT);
     double t = fsNowMs(s);
-    json_object_set_new(st->envelopes, id, json_pack("{s:f, s:O}", "t", t, "env", env));
     int rc = fsWsSend(ws, text);
+    free(text);
+    if (rc != 0) {
+        json_decref(env);
+        return "send failed (queue full?)";
+    }
+    json_object_set_new(st->envelopes, id, json_pack("{s:f, s:O}", "t", t, "env", env));
     if (st->first_send == 0) st->first_send = t;
     st->sent++;
-    free(text);
     json_decref(env);
-    return rc == 0 ? NULL : "send failed (queue full?)";
+    return NULL;
 }
 
 static json_t *fslEnvelope(fslState *st, const char *type, json_t *payload, int accepts) {
@@ -133,7 +137,9 @@ static const char *fslDoEvent(fslState *st, fsServer *s, fsWs *ws, const char *k
         *out = json_pack("{s:O, s:s, s:s}", "envelope_id", json_object_get(env, "envelope_id"),
                          "event_id", event_id, "ts", ts);
     json_object_set_new(st->sent_ts, ts, json_real(fsNowMs(s)));
-    return fslSend(st, s, ws, env);
+    const char *e = fslSend(st, s, ws, env);
+    if (e) json_object_del(st->sent_ts, ts);
+    return e;
 }
 
 static int cmdEvent(fslState *st, fsServer *s, const json_t *cmd, fsResponse *res, const char *kind) {
@@ -420,6 +426,11 @@ void fslControl(fslState *st, fsServer *s, const char *body, size_t len, fsRespo
     else if (strcmp(c, "fail") == 0) cmdScript(st, cmd, res, 0);
     else if (strcmp(c, "burst") == 0) cmdBurst(st, s, cmd, res);
     else if (strcmp(c, "stats") == 0) cmdStats(st, s, res);
+    else if (strcmp(c, "reset_stats") == 0) {
+        st->nlat = st->sent = st->replied = 0;
+        st->first_send = st->last_reply = 0;
+        fslOk(res, json_object());
+    }
     else if (strcmp(c, "no_hello") == 0) {
         st->no_hello = json_is_true(json_object_get(cmd, "on"));
         fslOk(res, json_object());

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# bench/bench_slack.sh - Slack transport figures on loopback: the release
+# bot (BUILD/careerbot) against the fake Slack (BUILD/san/fake_slack).
+#   latency:    mentions at a fixed rate; p50/p99 from the fake sending the
+#               envelope to the fake receiving the chat.postMessage reply
+#   throughput: a burst sent as fast as the socket takes it; answered/s
+#   memory:     the bot's peak RSS (VmHWM) over both phases
+# Targets: >= 2000 answered mentions/s, p99 < 20 ms, RSS < 30 MB.
+# Usage: bash bench/bench_slack.sh [BUILD_DIR]   (env: SLACK_BENCH_RATE,
+#   SLACK_BENCH_SECONDS, SLACK_BENCH_BURST, CAREERBOT_KB)
+# Prints figures; exits 1 only if something did not run (not on a target).
+set -u
+B=${1:-build}
+RATE=${SLACK_BENCH_RATE:-2000}
+SECS=${SLACK_BENCH_SECONDS:-5}
+BURST=${SLACK_BENCH_BURST:-20000}
+KB=${CAREERBOT_KB:-tests/fixtures/app-kb}
+tmp=$(mktemp -d)
+fake_pid=""
+bot_pid=""
+
+cleanup() {
+  [ -n "$bot_pid" ] && kill "$bot_pid" 2>/dev/null
+  [ -n "$fake_pid" ] && kill "$fake_pid" 2>/dev/null
+  wait 2>/dev/null
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+die() { echo "bench_slack: $*" >&2; exit 1; }
+
+ctl() { curl -s -m 10 -X POST --data "$1" "http://127.0.0.1:$port/_control"; }
+field() { python3 -c "import json,sys; print(json.load(sys.stdin).get('$1', 0))"; }
+
+# Wait (<= $2 s) until the fake has answered every sent event; print stats.
+wait_replies() {
+  local deadline=$((SECONDS + $1)) st sent replied left
+  while :; do
+    st=$(ctl '{"cmd":"stats"}')
+    sent=$(echo "$st" | field sent); replied=$(echo "$st" | field replied)
+    left=$(echo "$st" | field burst_left)
+    if [ "$left" = 0 ] && [ "$sent" -gt 0 ] && [ "$replied" -ge "$sent" ]; then break; fi
+    [ $SECONDS -ge $deadline ] && break
+    sleep 0.2
+  done
+  echo "$st"
+}
+
+[ -x "$B/san/fake_slack" ] && [ -x "$B/careerbot" ] || die "build $B/careerbot and $B/san/fake_slack first"
+"$B/san/fake_slack" 0 600 >"$tmp/fake.out" 2>"$tmp/fake.err" &
+fake_pid=$!
+for _ in $(seq 100); do grep -q "port=" "$tmp/fake.out" 2>/dev/null && break; sleep 0.1; done
+port=$(sed -n 's/.*port=\([0-9]*\).*/\1/p' "$tmp/fake.out")
+[ -n "$port" ] || die "the fake did not start"
+
+SLACK_API_URL="http://127.0.0.1:$port/api/" SLACK_APP_TOKEN="xapp-1-A0BENCH-1-benchtoken" \
+SLACK_BOT_TOKEN="xoxb-1-2-benchtoken" CAREERBOT_KB="$KB" CAREERBOT_HEALTH_LISTEN=off \
+CAREERBOT_HISTORY_PATH="$tmp/history.db" CAREERBOT_LOG_LEVEL=warn CAREERBOT_CONFIG= DISCORD_TOKEN= \
+  "$B/careerbot" run >"$tmp/bot.out" 2>"$tmp/bot.err" &
+bot_pid=$!
+for _ in $(seq 100); do curl -s "http://127.0.0.1:$port/_log" | grep -q '"ws_open"' && break; sleep 0.1; done
+sleep 0.3 # hello
+kill -0 "$bot_pid" 2>/dev/null || die "the bot exited: $(tail -n 5 "$tmp/bot.err")"
+
+# Warm-up, then latency at a fixed rate.
+ctl '{"cmd":"burst","n":200,"rate":1000}' >/dev/null
+wait_replies 10 >/dev/null
+ctl '{"cmd":"reset_stats"}' >/dev/null
+ctl "{\"cmd\":\"burst\",\"n\":$((RATE * SECS)),\"rate\":$RATE}" >/dev/null
+st=$(wait_replies $((SECS + 30)))
+lat_sent=$(echo "$st" | field sent); lat_replied=$(echo "$st" | field replied)
+p50=$(echo "$st" | field p50_ms); p99=$(echo "$st" | field p99_ms); pmax=$(echo "$st" | field max_ms)
+
+# Throughput: everything at once.
+ctl '{"cmd":"reset_stats"}' >/dev/null
+ctl "{\"cmd\":\"burst\",\"n\":$BURST,\"rate\":0}" >/dev/null
+st=$(wait_replies 120)
+tp_replied=$(echo "$st" | field replied); tp_ms=$(echo "$st" | field elapsed_ms)
+tp_p99=$(echo "$st" | field p99_ms)
+violations=$(echo "$st" | field violations); max_ack=$(echo "$st" | field max_ack_ms)
+
+hwm_kb=$(awk '/VmHWM/ {print $2}' "/proc/$bot_pid/status" 2>/dev/null)
+python3 - "$RATE" "$lat_sent" "$lat_replied" "$p50" "$p99" "$pmax" "$tp_replied" "$tp_ms" "$tp_p99" \
+  "${hwm_kb:-0}" "$violations" "$max_ack" <<'EOF'
+import sys
+(rate, sent, replied, p50, p99, pmax, tp_n, tp_ms, tp_p99, hwm, viol, max_ack) = sys.argv[1:]
+tp = float(tp_n) / (float(tp_ms) / 1000) if float(tp_ms) > 0 else 0
+mark = lambda ok: "ok" if ok else "MISSED"
+print(f"slack latency    {rate}/s for {sent} mentions ({replied} answered): "
+      f"p50 {float(p50):.2f} ms, p99 {float(p99):.2f} ms, max {float(pmax):.2f} ms "
+      f"[target p99 < 20 ms: {mark(float(p99) < 20 and replied == sent)}]")
+print(f"slack throughput {tp_n} mentions in {float(tp_ms)/1000:.2f} s = {tp:.0f} answered/s "
+      f"(p99 under overload {float(tp_p99):.1f} ms) [target >= 2000/s: {mark(tp >= 2000)}]")
+print(f"slack memory     bot peak RSS {int(hwm)/1024:.1f} MB [target < 30 MB: {mark(int(hwm) < 30*1024)}]")
+print(f"slack checks     fake violations {viol}, slowest ack {float(max_ack):.1f} ms")
+EOF
