@@ -22,6 +22,7 @@
 #include "common.h"
 #include "http.h"
 #include "loop.h"
+#include "ratelimit.h"
 #include "tproc.h"
 
 static tpProc fake;
@@ -397,8 +398,59 @@ static void test_submit_rejects_bad_input(void **state) {
     assert_int_equal(r.done, 0);
 }
 
+/* ratelimit.c directly: waits, unfreezing, bucket moves and the sweep. */
+static void test_ratelimit_table(void **state) {
+    (void)state;
+    rlTable t;
+    rlInit(&t);
+    rlRoute *a = rlGet(&t, "POST /channels/1/messages");
+    rlRoute *b = rlGet(&t, "PATCH /channels/1/messages/9");
+    assert_ptr_equal(rlGet(&t, "POST /channels/1/messages"), a);
+    assert_ptr_not_equal(a->bucket, b->bucket); /* separate until told */
+    double now = 1000;
+    assert_float_equal(rlWaitMs(&t, a, now), 0, 0);
+    rlLearn(&t, a, "h1", 0, 500, now);
+    assert_float_equal(rlWaitMs(&t, a, now + 100), 400, 1e-9);
+    rlLearn(&t, b, "h1", 0, 500, now);
+    assert_ptr_equal(a->bucket, b->bucket); /* same hash, same major id */
+    rlRoute *c = rlGet(&t, "POST /channels/2/messages");
+    rlLearn(&t, c, "h1", 5, 500, now);
+    assert_ptr_not_equal(c->bucket, a->bucket); /* other major parameter */
+    /* After the reset the bucket unfreezes (remaining unknown again). */
+    assert_float_equal(rlWaitMs(&t, a, now + 600), 0, 0);
+    assert_int_equal(a->bucket->remaining, -1);
+    /* A 429 blocks the bucket; a global one blocks everything. */
+    rlLimited(&t, a, 300, 0, now);
+    assert_float_equal(rlWaitMs(&t, b, now + 100), 200, 1e-9);
+    assert_float_equal(rlWaitMs(&t, c, now + 100), 0, 0);
+    rlLimited(&t, c, 1000, 1, now);
+    assert_float_equal(rlWaitMs(&t, c, now + 100), 900, 1e-9);
+    assert_float_equal(rlWaitMs(&t, a, now + 1100), 0, 0);
+    /* Local accounting: each send uses one of the remaining. */
+    rlLearn(&t, c, NULL, 2, 1000, now + 1100);
+    rlSent(c);
+    rlSent(c);
+    assert_int_equal(c->bucket->remaining, 0);
+    assert_true(rlWaitMs(&t, c, now + 1200) > 0);
+    c->inflight = 0;
+    /* Idle routes are swept once there are many; busy ones stay. */
+    a->queued = 1;
+    char name[64];
+    for (int i = 0; i < RL_SWEEP_AT; i++) {
+        snprintf(name, sizeof(name), "GET /guilds/%d", i);
+        rlGet(&t, name);
+    }
+    size_t before = t.nroutes;
+    rlSweep(&t, now + 5000);
+    assert_true(t.nroutes < before);
+    assert_ptr_equal(rlGet(&t, "POST /channels/1/messages"), a);
+    a->queued = 0;
+    rlFree(&t);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ratelimit_table),
         cmocka_unit_test_setup_teardown(test_ok_200, setupLoop, teardownLoop),
         cmocka_unit_test_setup_teardown(test_429_retry_after, setupLoop, teardownLoop),
         cmocka_unit_test_setup_teardown(test_bucket_remaining_zero_waits, setupLoop, teardownLoop),
