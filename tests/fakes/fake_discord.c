@@ -26,7 +26,9 @@
  *   rate_limit {count, retry_after, global}  next message POSTs get 429
  *   unauthorized {count}       next authorized REST calls get 401
  *   burst {n, channel_id, content}  bench: n mentions, as fast as possible
- *   stats                      bench figures and gateway state */
+ *   stats                      bench figures and gateway state
+ * Each dispatch is also logged as kind "dispatch" {t, s, id} (except
+ * during a burst), so tests can time replies from it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +58,9 @@ static void fdClearEvents(fdState *st) {
 }
 
 void fdDispatch(fdState *st, const char *t, json_t *d) {
+    const char *id = json_string_value(json_object_get(d, "id"));
+    if (!st->burst_n) /* not while benchmarking */
+        fsLogf(st->s, "dispatch", "{\"t\":\"%s\",\"s\":%ld,\"id\":\"%s\"}", t, st->seq + 1, id ? id : "");
     json_t *p = json_pack("{s:i,s:s,s:I,s:o}", "op", 0, "t", t, "s", (json_int_t)++st->seq, "d", d);
     char *text = json_dumps(p, JSON_COMPACT);
     json_decref(p);
