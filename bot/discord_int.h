@@ -84,7 +84,7 @@ struct discord {
     size_t inflight;
     char *forbidden[DC_MAX_FORBIDDEN];
     size_t nforbidden;
-    char state[160];
+    char state[320];
 };
 
 /* discord_gateway.c */
