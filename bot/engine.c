@@ -175,7 +175,11 @@ static int indexText(engIndex *ix, buildState *b, uint32_t e, const char *s, int
     if (engAnalyze(ix, s, strlen(s), 0, &b->x, err) != CB_OK)
         return cbErr(err, "%s: %s", ix->k->entries[e].id, err);
     const txtToks *o = &b->x.out;
-    for (size_t i = 0; i < b->x.t.n; i++) engTypoAddWord(&ix->typo, txtRaw(&b->x.t, i));
+    /* Typos are corrected toward the words people ask with (questions,
+     * keywords, synonyms), not every word of the answers: "game" must not
+     * become "same", nor "draw" "raw". */
+    for (size_t i = 0; i < b->x.t.n && field != ENG_F_A; i++)
+        engTypoAddWord(&ix->typo, txtRaw(&b->x.t, i));
     uint32_t prev = ENG_NOTERM;
     for (size_t i = 0; i < o->n; i++) {
         uint32_t t = termAdd(ix, txtStem(o, i));

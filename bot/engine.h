@@ -36,6 +36,11 @@ typedef struct engHit {
     const kbEntry *entry; /* borrowed from the kb */
     double score;         /* raw ranking score */
     double confidence;    /* calibrated, in [0,1] */
+    /* What the confidence was computed from (for `ask --json` and eval). */
+    double coverage;      /* share of the question's informative words matched, [0,1] */
+    double margin;        /* (score - best other score) / score, [-1,1] */
+    double strength;      /* informativeness matched, in idf units */
+    int pattern;          /* a maintainer's pattern matched */
 } engHit;
 
 typedef struct engResult {

@@ -16,7 +16,8 @@
 #define ENG_PAT_SUBJECT 1024
 #define ENG_MAX_QTERMS 256
 #define BIGRAM_BONUS 0.5 /* times the smaller idf of the pair */
-#define TYPO_FACTOR 0.8  /* a corrected word counts a little less */
+#define TYPO_RANK 0.8  /* a corrected word ranks a little less... */
+#define TYPO_COVER 0.5 /* ...and makes us much less sure: "pilot" is not "pivot" */
 
 void engTermsInit(engTerms *x) { memset(x, 0, sizeof(*x)); }
 
@@ -55,12 +56,15 @@ typedef struct qTerm {
     uint32_t id; /* ENG_NOTERM when unknown to the knowledge */
     uint32_t pos; /* index in the analyzed terms */
     float w;     /* informativeness (idf) */
-    float mult;  /* TYPO_FACTOR when corrected, else 1 */
+    float mult;  /* TYPO_RANK when corrected, else 1 */
+    float cmult; /* TYPO_COVER when corrected, else 1 */
 } qTerm;
 
-static size_t queryTerms(const engIndex *ix, const engTerms *x, qTerm *q, double *wsum) {
+static size_t queryTerms(const engIndex *ix, const engTerms *x, qTerm *q, double *wsum,
+                         int *coding) {
     size_t n = 0;
     *wsum = 0;
+    *coding = 0;
     for (size_t i = 0; i < x->out.n && n < ENG_MAX_QTERMS; i++) {
         uint32_t id = engTermId(ix, txtStem(&x->out, i));
         const char *name = txtStem(&x->out, i);
@@ -72,8 +76,11 @@ static size_t queryTerms(const engIndex *ix, const engTerms *x, qTerm *q, double
         if (dup) continue;
         q[n].id = id;
         q[n].pos = (uint32_t)i;
-        q[n].w = id != ENG_NOTERM ? ix->terms[id].idf : (float)confUnknownWeight(ix->idf_max);
-        q[n].mult = x->corrected[i] ? TYPO_FACTOR : 1.0f;
+        q[n].w = (float)confTermWeight(name, id != ENG_NOTERM, id != ENG_NOTERM ? ix->terms[id].idf : 0,
+                                       ix->idf_max);
+        *coding |= confCodingCue(name);
+        q[n].mult = x->corrected[i] ? TYPO_RANK : 1.0f;
+        q[n].cmult = x->corrected[i] ? TYPO_COVER : 1.0f;
         *wsum += q[n].w;
         n++;
     }
@@ -111,7 +118,7 @@ static void scoreTerms(const engIndex *ix, const qTerm *q, size_t nq, long topic
             if (topic >= 0 && ix->topic[p->entry] != (uint32_t)topic) continue;
             touch(s, p->entry);
             s->acc[p->entry] += p->impact * q[i].mult;
-            s->cov[p->entry] += (float)(q[i].w * q[i].mult * confFieldQuality(p->fields));
+            s->cov[p->entry] += (float)(q[i].w * q[i].cmult * confFieldQuality(p->fields));
         }
     }
 }
@@ -169,23 +176,26 @@ size_t engSelectTop(const engScratch *s, size_t top, uint32_t *best) {
 }
 
 static void fillHits(const engIndex *ix, const uint32_t *best, size_t n, size_t top,
-                     double wsum, engResult *out) {
+                     double wsum, int coding, engResult *out) {
     const engScratch *s = ix->scr;
     double s1 = n ? s->acc[best[0]] : 0, s2 = n > 1 ? s->acc[best[1]] : 0;
     double prev = 1.0;
     for (size_t i = 0; i < n && i < (top ? top : 1); i++) {
         uint32_t e = best[i];
         double sc = s->acc[e];
+        double m = sc > 0 ? (i == 0 ? (s1 - s2) / s1 : (sc - s1) / sc) : -1;
         confFeat f = {
             .cov = wsum > 0 ? s->cov[e] / wsum : 0,
-            .margin = sc > 0 ? (i == 0 ? (s1 - s2) / s1 : (sc - s1) / sc) : -1,
+            .margin = m < -1 ? -1 : m,
             .strength = s->cov[e],
             .pattern = (s->flags[e] & PATTERN) != 0,
+            .coding = coding,
         };
         double c = confCompute(&f);
         if (c > prev) c = prev; /* a lower-ranked hit is never more certain */
         prev = c;
-        out->hits[out->nhits++] = (engHit){&ix->k->entries[e], sc, c};
+        out->hits[out->nhits++] = (engHit){&ix->k->entries[e], sc, c, f.cov, f.margin,
+                                           f.strength, f.pattern};
     }
     double c = out->nhits ? out->hits[0].confidence : 0;
     out->outcome = out->nhits && c >= ix->p.answer_threshold    ? ENG_ANSWER
@@ -199,7 +209,8 @@ static void rank(const engIndex *ix, const engTerms *x, const char *text, size_t
                  size_t top, engResult *out) {
     qTerm q[ENG_MAX_QTERMS];
     double wsum;
-    size_t nq = queryTerms(ix, x, q, &wsum);
+    int coding;
+    size_t nq = queryTerms(ix, x, q, &wsum, &coding);
     ix->scr->ntouched = 0;
     scoreTerms(ix, q, nq, topic);
     scoreBigrams(ix, x);
@@ -215,7 +226,7 @@ static void rank(const engIndex *ix, const engTerms *x, const char *text, size_t
     }
     uint32_t best[ENG_MAX_TOP];
     size_t n = engSelectTop(ix->scr, ENG_MAX_TOP, best);
-    fillHits(ix, best, n, top, wsum, out);
+    fillHits(ix, best, n, top, wsum, coding, out);
     for (size_t i = 0; i < ix->scr->ntouched; i++) ix->scr->flags[ix->scr->touched[i]] = 0;
 }
 

@@ -1,7 +1,7 @@
 /* engine_typo.c - typo correction against the knowledge vocabulary: a
  * bounded optimal-string-alignment (Damerau) distance and a SymSpell-style
  * deletion index. Only lowercase ASCII words of 4..32 letters are
- * corrected; the distance allowed is 1 for 4-7 letters, 2 for 8 or more,
+ * corrected, into knowledge words of 4 letters or more; the distance allowed is 1 for 4-7 letters, 2 for 8 or more,
  * never for 3 or fewer (too many short words are one edit apart). */
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +37,7 @@ static int lowerAlpha(const char *w, size_t n) {
 
 void engTypoAddWord(engTypo *t, const char *w) {
     size_t n = strlen(w);
-    if (n < 3 || n > ENG_TYPO_MAXLEN || !lowerAlpha(w, n)) return;
+    if (n < 4 || n > ENG_TYPO_MAXLEN || !lowerAlpha(w, n)) return;
     uint32_t id = engMapPut(&t->words, w, n, (uint32_t)t->n);
     if (id < t->n) {
         t->freq[id]++;

@@ -29,17 +29,18 @@ static const char CHUNK_RE[] = "\\.?\\w[\\w'.+#/]*";
  * out on purpose: not, no, without, vs, versus, worth, best, new, first,
  * before, after, still, only (they change what is asked). Sorted. */
 static const char *const STOP[] = {
-    "a", "about", "am", "an", "and", "any", "anyone", "anything", "are", "as", "at", "be",
-    "been", "being", "but", "by", "can", "could", "did", "do", "does", "doing", "done", "for",
-    "from", "get", "getting", "go", "going", "got", "had", "has", "have", "having", "he",
-    "hello", "her", "hey", "hi", "him", "his", "how", "i", "i'd", "i'll", "i'm", "i've", "if",
-    "im", "in", "into", "is", "it", "it's", "its", "just", "know", "let", "like", "me", "might",
-    "must", "my", "myself", "need", "of", "on", "or", "our", "ours", "please", "really", "she",
-    "should", "so", "some", "someone", "something", "tell", "thank", "thanks", "that", "that's",
+    "a", "about", "actually", "also", "am", "an", "and", "any", "anyone", "anything", "anyway",
+    "are", "as", "at", "be", "been", "being", "bot", "but", "by", "can", "cant", "could", "did",
+    "do", "does", "doesnt", "doing", "done", "dont", "for", "from", "get", "getting", "go",
+    "going", "got", "had", "has", "have", "having", "he", "hello", "help", "her", "hey", "hi",
+    "him", "his", "how", "i", "i'd", "i'll", "i'm", "i've", "if", "im", "in", "into", "is",
+    "isnt", "it", "it's", "its", "just", "know", "let", "like", "me", "might", "must", "my",
+    "myself", "need", "of", "on", "or", "our", "ours", "please", "really", "she", "should",
+    "so", "some", "someone", "something", "stuff", "tell", "thank", "thanks", "that", "that's",
     "the", "their", "them", "then", "there", "there's", "these", "they", "think", "this",
     "those", "to", "too", "u", "us", "very", "wanna", "want", "wanted", "was", "we", "were",
     "what", "what's", "whats", "when", "where", "which", "who", "whom", "why", "will", "with",
-    "would", "ya", "you", "your", "yours",
+    "wont", "would", "ya", "you", "your", "yours",
 };
 
 static int strCmp(const void *a, const void *b) {

@@ -137,7 +137,7 @@ static void testTypos(void **state) {
     static const qCase cases[] = {
         {"is a bootcmap worth it", "bootcamps/worth-it"},    /* transposition */
         {"djnago or flask", "frameworks/django-vs-flask"},    /* transposition */
-        {"which certifcation for the clowd", "certifications/aws"},
+        {"which cloud certifcation should I get", "certifications/aws"},
     };
     expectAnswers(*state, cases, CB_ARRAY_LEN(cases));
     engIndex *ix = *state;
