@@ -222,7 +222,8 @@ static const kbTopic *hndTopicPrefix(const hndContext *ctx, const char *s, size_
     return t;
 }
 
-static void hndText(const hndContext *ctx, const char *s, size_t len, hndReply *out) {
+/* depth: greetings stripped so far ("hi hi hi ..." must not recurse deep). */
+static void hndText(const hndContext *ctx, const char *s, size_t len, int depth, hndReply *out) {
     int like_help;
     if (hndCommand(ctx, s, len, out)) return;
     const char *chat = hndChitchat(s, len, &like_help);
@@ -235,9 +236,9 @@ static void hndText(const hndContext *ctx, const char *s, size_t len, hndReply *
         out->body = cbStrdup(chat);
         return;
     }
-    size_t g = hndGreetingPrefix(s, len);
+    size_t g = depth < 2 ? hndGreetingPrefix(s, len) : 0;
     if (g) { /* a greeting, then a question: answer the question */
-        hndText(ctx, s + g, len - g, out);
+        hndText(ctx, s + g, len - g, depth + 1, out);
         return;
     }
     const char *q;
@@ -272,5 +273,5 @@ void hndHandle(const hndContext *ctx, const hndRequest *req, hndReply *out) {
                       "for what I know about.");
         return;
     }
-    hndText(ctx, s, len, out);
+    hndText(ctx, s, len, 0, out);
 }

@@ -184,6 +184,13 @@ static void testTopicFilter(void **state) {
     assert_true(r.entry_id == NULL || strncmp(r.entry_id, "learning/", 9) == 0);
     replyFree(&r);
 
+    askStr(*state, "Job search: what should a Python developer put on a CV?", &r); /* by title */
+    assert_string_equal(r.topic, "jobs");
+    assert_int_equal(r.kind, REPLY_ANSWER);
+    assert_string_equal(r.entry_id, "jobs/cv");
+    for (size_t i = 0; i < r.nhits; i++) assert_memory_equal(r.hits[i].id, "jobs/", 5);
+    replyFree(&r);
+
     askStr(*state, "note: i am new, is a coding bootcamp worth it?", &r); /* not a topic */
     assert_null(r.topic);
     assert_int_equal(r.kind, REPLY_ANSWER);
@@ -228,6 +235,18 @@ static void testGreetingThenQuestion(void **state) {
         replyFree(&r);
     }
     replyFree(&plain);
+}
+
+/* Thousands of greetings: answered without deep recursion or a crash. */
+static void testManyGreetings(void **state) {
+    char *s = cbMalloc(HND_MAX_QUESTION + 1);
+    size_t n = 0;
+    while (n + 4 <= HND_MAX_QUESTION) memcpy(s + n, "hi, ", 4), n += 4;
+    hndReply r;
+    ask(*state, s, n, &r);
+    assert_int_not_equal(r.kind, REPLY_ANSWER);
+    replyFree(&r);
+    free(s);
 }
 
 static void testAbstain(void **state) {
@@ -338,6 +357,7 @@ int main(void) {
         cmocka_unit_test(testTopicFilter),
         cmocka_unit_test(testChitchat),
         cmocka_unit_test(testGreetingThenQuestion),
+        cmocka_unit_test(testManyGreetings),
         cmocka_unit_test(testAbstain),
         cmocka_unit_test(testDidYouMean),
         cmocka_unit_test(testBadInput),
