@@ -49,7 +49,8 @@ typedef struct fdState {
     double *sent_ms;
     double *lat_ms;
     size_t nlat;
-    size_t burst_n, burst_sent;
+    size_t burst_n, burst_sent, burst_per_tick, burst_channels;
+    int bursting;       /* dispatches are not logged meanwhile */
     char *burst_channel, *burst_content;
     double burst_first_ms, last_reply_ms;
 } fdState;

@@ -25,7 +25,9 @@
  *   identify_close {code}      answer the next IDENTIFYs with this close
  *   rate_limit {count, retry_after, global}  next message POSTs get 429
  *   unauthorized {count}       next authorized REST calls get 401
- *   burst {n, channel_id, content}  bench: n mentions, as fast as possible
+ *   burst {n, channel_id, content, per_tick, channels}  bench: n mentions,
+ *                              per_tick (default 50) every millisecond,
+ *                              spread over `channels` channel ids
  *   stats                      bench figures and gateway state
  * Each dispatch is also logged as kind "dispatch" {t, s, id} (except
  * during a burst), so tests can time replies from it. */
@@ -59,7 +61,7 @@ static void fdClearEvents(fdState *st) {
 
 void fdDispatch(fdState *st, const char *t, json_t *d) {
     const char *id = json_string_value(json_object_get(d, "id"));
-    if (!st->burst_n) /* not while benchmarking */
+    if (!st->bursting) /* not while benchmarking */
         fsLogf(st->s, "dispatch", "{\"t\":\"%s\",\"s\":%ld,\"id\":\"%s\"}", t, st->seq + 1, id ? id : "");
     json_t *p = json_pack("{s:i,s:s,s:I,s:o}", "op", 0, "t", t, "s", (json_int_t)++st->seq, "d", d);
     char *text = json_dumps(p, JSON_COMPACT);
@@ -209,17 +211,20 @@ static void fdMessage(fdState *st, json_t *j) {
 
 static void fdBurstTick(fsServer *s, void *ud) {
     fdState *st = ud;
-    for (int k = 0; k < 50 && st->burst_sent < st->burst_n && st->gw; k++, st->burst_sent++) {
+    for (size_t k = 0; k < st->burst_per_tick && st->burst_sent < st->burst_n && st->gw; k++, st->burst_sent++) {
         char id[32];
         snprintf(id, sizeof id, "%lld", FD_BENCH_BASE + (long long)st->burst_sent);
         st->sent_ms[st->burst_sent] = fsNowMs(s);
         if (st->burst_sent == 0) st->burst_first_ms = fsNowMs(s);
-        json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:b}", "id", id, "channel_id", st->burst_channel,
+        char ch[32];
+        snprintf(ch, sizeof ch, "%lld", atoll(st->burst_channel) + (long long)(st->burst_sent % st->burst_channels));
+        json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:b}", "id", id, "channel_id", ch,
                               "guild_id", "500000000000000001", "content", st->burst_content, "mention", 1);
         fdMessage(st, j);
         json_decref(j);
     }
     if (st->burst_sent < st->burst_n) fsAfter(s, 1, fdBurstTick, st);
+    else st->bursting = 0;
 }
 
 static int fdCmpDouble(const void *a, const void *b) {
@@ -256,6 +261,11 @@ static void fdBurst(fdState *st, json_t *j) {
     st->nlat = 0;
     st->burst_n = n;
     st->burst_sent = 0;
+    json_int_t per = json_integer_value(json_object_get(j, "per_tick"));
+    st->burst_per_tick = per > 0 ? (size_t)per : 50;
+    json_int_t chans = json_integer_value(json_object_get(j, "channels"));
+    st->burst_channels = chans > 0 ? (size_t)chans : 1;
+    st->bursting = 1;
     fsAfter(st->s, 0, fdBurstTick, st);
 }
 
