@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# bench/run.sh BUILD_DIR - print the performance figures (`make bench`):
+# the matcher on the bundled and generated knowledge. Not a test: it never
+# fails on slow figures, it reports them.
+set -euo pipefail
+B=${1:-build}
+echo "== engine (build/rel/bench_engine) =="
+"$B/rel/bench_engine" knowledge
+
+# ---- Discord (bench/bench_discord.c, Discord engineer) ----
+echo
+echo "== discord (build/rel/bench_discord: release transport in-process vs the fake on loopback) =="
+"$B/rel/bench_discord" "$B" 5000
