@@ -40,7 +40,7 @@ typedef void histDoneFn(int ok, void *ud);
 typedef struct histOptions {
     int retention_days; /* question text kept this long; 0 = forever; default 90 */
     int flush_ms;       /* batch timer; default 200 (<= 250) */
-    size_t batch_max;   /* a full batch commits at once; default 256 */
+    size_t batch_max;   /* a full batch commits at once; default 32 */
     size_t pending_max; /* rows kept while the db is busy; beyond, dropped + counted */
     int busy_ms;        /* sqlite busy_timeout: default 20 with a loop (retry on the
                          * timer instead of blocking it), 5000 without */

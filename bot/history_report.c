@@ -51,10 +51,12 @@ static int prep(sqlite3 *db, const char *sql, sqlite3_stmt **st, long long since
 static int loadGroups(sqlite3 *db, const histReportOptions *o, histReport *r, char *err) {
     sqlite3_stmt *st;
     const char *sql =
-        "SELECT normalized, count(*) AS n, question, top_id, top_confidence, max(id)"
-        " FROM questions WHERE outcome IN ('did_you_mean', 'abstain') AND time >= ?1"
-        " AND normalized IS NOT NULL AND normalized <> ''"
-        " GROUP BY normalized ORDER BY n DESC, normalized LIMIT ?2";
+        "WITH g AS (SELECT normalized, count(*) AS n, max(id) AS last FROM questions"
+        "  WHERE outcome IN ('did_you_mean', 'abstain') AND time >= ?1"
+        "  AND normalized IS NOT NULL AND normalized <> ''"
+        "  GROUP BY normalized ORDER BY n DESC, normalized LIMIT ?2)"
+        " SELECT g.normalized, g.n, q.question, q.top_id, q.top_confidence"
+        " FROM g JOIN questions q ON q.id = g.last ORDER BY g.n DESC, g.normalized";
     if (prep(db, sql, &st, o->since, err) != CB_OK) return CB_ERR;
     sqlite3_bind_int64(st, 2, (long long)o->limit);
     r->groups = cbCalloc(o->limit ? o->limit : 1, sizeof *r->groups);
@@ -95,10 +97,12 @@ static int loadVotes(sqlite3 *db, const histReportOptions *o, histReport *r, cha
 
 static int loadLow(sqlite3 *db, const histReportOptions *o, histReport *r, char *err) {
     sqlite3_stmt *st;
-    const char *sql = "SELECT entry_id, count(*) AS n, avg(confidence), question, max(id)"
-                      " FROM questions WHERE outcome = 'answer' AND time >= ?1"
-                      " AND entry_id IS NOT NULL GROUP BY entry_id ORDER BY n DESC, entry_id"
-                      " LIMIT ?2";
+    const char *sql =
+        "WITH g AS (SELECT entry_id, count(*) AS n, avg(confidence) AS c, max(id) AS last"
+        "  FROM questions WHERE outcome = 'answer' AND time >= ?1 AND entry_id IS NOT NULL"
+        "  GROUP BY entry_id ORDER BY n DESC, entry_id LIMIT ?2)"
+        " SELECT g.entry_id, g.n, g.c, q.question FROM g JOIN questions q ON q.id = g.last"
+        " ORDER BY g.n DESC, g.entry_id";
     if (prep(db, sql, &st, o->since, err) != CB_OK) return CB_ERR;
     sqlite3_bind_int64(st, 2, (long long)o->limit);
     r->low = cbCalloc(o->limit ? o->limit : 1, sizeof *r->low);

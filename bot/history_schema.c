@@ -47,11 +47,15 @@ static const char *const migrations[HIST_SCHEMA_VERSION] = {
     " top_id = CASE WHEN json_valid(candidates) THEN json_extract(candidates, '$[0].id') END,"
     " top_confidence = CASE WHEN json_valid(candidates)"
     "   THEN json_extract(candidates, '$[0].confidence') END;",
-    /* 2 -> 3: indexes for the report, the export and the purge. */
-    "CREATE INDEX questions_outcome_norm ON questions (outcome, normalized);"
-    "CREATE INDEX questions_outcome_entry ON questions (outcome, entry_id);"
+    /* 2 -> 3: indexes for the report, the export and the purge. The
+     * partial ones cover their report query (no table lookups): grouping
+     * 1M rows reads only the index. */
+    "CREATE INDEX questions_unanswered ON questions (normalized, time)"
+    " WHERE outcome IN ('did_you_mean', 'abstain');"
+    "CREATE INDEX questions_low ON questions (entry_id, time, confidence)"
+    " WHERE outcome = 'answer';"
     "CREATE INDEX questions_time ON questions (time);"
-    "CREATE INDEX votes_entry ON votes (entry_id, helpful);"
+    "CREATE INDEX votes_entry ON votes (entry_id, helpful, time);"
     "CREATE INDEX votes_time ON votes (time);",
 };
 

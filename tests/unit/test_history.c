@@ -307,7 +307,7 @@ static void test_migrations(void **state) {
         histClose(h);
         assert_int_equal(count("PRAGMA user_version"), 3);
         assert_int_equal(count("SELECT count(*) FROM sqlite_master WHERE type = 'index'"
-                               " AND name = 'questions_outcome_norm'"), 1);
+                               " AND name = 'questions_unanswered'"), 1);
         assert_int_equal(count("SELECT count(*) FROM questions"), from >= 1 ? 3 : 1);
         if (from >= 1) {
             assert_int_equal(count("SELECT count(*) FROM votes"), 1);
