@@ -342,7 +342,10 @@ static void runOpenHistory(cbApp *a) {
     const char *path = a->cfg.history_path;
     if (!path || strcmp(path, "off") == 0) return;
     char err[CB_ERRLEN] = "";
-    a->hist = histOpen(path, &a->loop, err);
+    histOptions o;
+    histDefaultOptions(&o);
+    o.retention_days = a->cfg.retention_days;
+    a->hist = histOpenWith(path, &a->loop, &o, err);
     if (!a->hist) logEvent(LOG_WARN, "history.disabled", "path=%s msg=\"%s\"", path, err);
 }
 

@@ -160,7 +160,7 @@ healthServer *healthStart(cbLoop *l, const char *addr, healthStatusFn *fn, void 
     if (healthDisabled(addr)) return cbErr(err, "%s", ""), NULL;
     if (!l || !l->lws) return cbErr(err, "health: the loop has no lws context"), NULL;
     healthServer *s = cbCalloc(1, sizeof *s);
-    int port;
+    int port = 0;
     if (parseAddr(s, addr, &port, err) != CB_OK) return free(s), NULL;
     s->fn = fn;
     s->ud = ud;
