@@ -55,6 +55,8 @@ struct dcReq {
     char *iid, *app_id;
     char *itoken;  /* interaction token (secret) */
     int vote_done, vote_ok, deferred;
+    int ack_done, ack_ok; /* the type 6 acknowledgement went out (and was 2xx) */
+    dcReq *vote;          /* on that acknowledgement's request: its vote */
 };
 
 struct discord {
@@ -113,5 +115,7 @@ void dcOnMessageCreate(discord *d, json_t *m);
 
 /* discord_interactions.c */
 void dcOnInteraction(discord *d, json_t *i);
+/* The deferred acknowledgement of a vote finished (d may be NULL). */
+void dcOnVoteAcked(discord *d, dcReq *ack, const httpResponse *res);
 
 #endif

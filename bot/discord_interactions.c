@@ -95,22 +95,50 @@ static json_t *dcThanks(int ok) {
                      "components", "allowed_mentions", "parse");
 }
 
+/* Both the acknowledgement and the commit are done: edit the message. */
+static void dcVoteFinish(dcReq *v) {
+    discord *d = v->d;
+    dcReqUnlink(v);
+    if (d && !d->fatal && v->ack_ok) {
+        char route[96];
+        snprintf(route, sizeof route, "PATCH /webhooks/%s/%s", v->app_id, v->iid);
+        dcReq *q = dcReqNew(d, "vote_followup", v->channel);
+        dcCall(d, q, "PATCH", cbSprintf("%s/webhooks/%s/%s/messages/@original", d->api, v->app_id, v->itoken),
+               dcThanks(v->vote_ok), route, NULL);
+    }
+    dcReqFree(v);
+    if (d) dcCheckDrained(d);
+}
+
+void dcOnVoteAcked(discord *d, dcReq *ack, const httpResponse *res) {
+    dcReq *v = ack->vote;
+    ack->vote = NULL;
+    v->ack_done = 1;
+    v->ack_ok = res->status >= 200 && res->status < 300;
+    if (d && !v->ack_ok) dcCheckResponse(d, ack, res);
+    if (v->vote_done || !v->d) dcVoteFinish(v);
+}
+
 static void dcOnVoteDone(int ok, void *ud) {
     dcReq *v = ud;
     v->vote_done = 1;
     v->vote_ok = ok;
     if (!v->deferred) return; /* answered synchronously: dcOnVote replies */
-    discord *d = v->d;
-    dcReqUnlink(v);
-    if (d && !d->fatal) { /* PATCH the message the buttons were on */
-        char route[96];
-        snprintf(route, sizeof route, "PATCH /webhooks/%s/%s", v->app_id, v->iid);
-        dcReq *q = dcReqNew(d, "vote_followup", v->channel);
-        dcCall(d, q, "PATCH", cbSprintf("%s/webhooks/%s/%s/messages/@original", d->api, v->app_id, v->itoken),
-               dcThanks(ok), route, NULL);
+    if (v->ack_done) dcVoteFinish(v); /* else the acknowledgement's callback finishes */
+}
+
+/* Acknowledge a button click now (type 6); the message is edited when the
+ * vote is committed and this acknowledgement has reached Discord. */
+static void dcDeferVote(discord *d, const dcInteraction *in, dcReq *v) {
+    char route[96];
+    snprintf(route, sizeof route, "POST /interactions/%s/callback", in->id);
+    dcReq *q = dcReqNew(d, "interaction_callback", in->channel);
+    q->vote = v;
+    if (dcCall(d, q, "POST", cbSprintf("%s/interactions/%s/%s/callback", d->api, in->id, in->token),
+               json_pack("{s:i}", "type", DC_CALLBACK_DEFERRED_UPDATE), route, NULL) != CB_OK) {
+        v->ack_done = 1; /* not sent: nothing to edit later */
+        v->ack_ok = 0;
     }
-    dcReqFree(v);
-    if (d) dcCheckDrained(d);
 }
 
 static void dcOnVote(discord *d, const dcInteraction *in, const char *entry, int helpful) {
@@ -128,7 +156,7 @@ static void dcOnVote(discord *d, const dcInteraction *in, const char *entry, int
         return;
     }
     v->deferred = 1; /* the commit is pending: acknowledge now, edit when it is done */
-    dcCallback(d, in, DC_CALLBACK_DEFERRED_UPDATE, NULL);
+    dcDeferVote(d, in, v);
 }
 
 static void dcOnComponent(discord *d, const dcInteraction *in) {

@@ -101,7 +101,9 @@ static void dcHttpDone(const httpResponse *res, void *ud) {
     dcReq *q = ud;
     discord *d = q->d;
     dcReqUnlink(q);
-    if (d && !d->fatal) {
+    if (q->vote) {
+        dcOnVoteAcked(d, q, res); /* also when the transport is gone: frees the vote */
+    } else if (d && !d->fatal) {
         if (q->fn) q->fn(d, q, res);
         else dcCheckResponse(d, q, res);
     }
