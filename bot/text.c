@@ -15,10 +15,19 @@
 
 #include "common.h"
 
+/* A direct-mapped cache of stems: building an index stems the same words
+ * again and again. Fixed size, so hostile queries cannot grow it. */
+#define STEM_CACHE 8192
+#define STEM_CACHE_WORD 24
+typedef struct stemSlot {
+    char word[STEM_CACHE_WORD], stem[STEM_CACHE_WORD];
+} stemSlot;
+
 struct txtCtx {
     pcre2_code *chunk;
     struct sb_stemmer *stemmer;
     pthread_mutex_t mu;
+    stemSlot *cache;
 };
 
 /* A chunk: optional leading dot (".net"), a word character, then word
@@ -64,6 +73,7 @@ txtCtx *txtNew(char *err) {
         return NULL;
     }
     pcre2_jit_compile(c->chunk, PCRE2_JIT_COMPLETE); /* falls back to the interpreter */
+    c->cache = cbCalloc(STEM_CACHE, sizeof(*c->cache));
     pthread_mutex_init(&c->mu, NULL);
     return c;
 }
@@ -75,6 +85,7 @@ void txtFree(txtCtx *c) {
         sb_stemmer_delete(c->stemmer);
         pthread_mutex_destroy(&c->mu);
     }
+    free(c->cache);
     free(c);
 }
 
@@ -114,12 +125,30 @@ size_t txtStemWord(txtCtx *c, const char *w, size_t len, char *dst, size_t cap) 
     size_t n = len;
     if (ascii) {
         pthread_mutex_lock(&c->mu);
-        const sb_symbol *st = sb_stemmer_stem(c->stemmer, (const sb_symbol *)w, (int)len);
+        stemSlot *sl = NULL;
+        if (len < STEM_CACHE_WORD) {
+            unsigned h = 2166136261u;
+            for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)w[i]) * 16777619u;
+            sl = &c->cache[h % STEM_CACHE];
+            if (strncmp(sl->word, w, len) == 0 && sl->word[len] == '\0') {
+                n = strlen(sl->stem) < cap - 1 ? strlen(sl->stem) : cap - 1;
+                memcpy(dst, sl->stem, n);
+                src = dst;
+            }
+        }
+        const sb_symbol *st = src == dst ? NULL
+                              : sb_stemmer_stem(c->stemmer, (const sb_symbol *)w, (int)len);
         if (st) {
             n = (size_t)sb_stemmer_length(c->stemmer);
             if (n > cap - 1) n = cap - 1;
             memcpy(dst, st, n);
             src = dst;
+            if (sl && n < STEM_CACHE_WORD) {
+                memcpy(sl->word, w, len);
+                sl->word[len] = '\0';
+                memcpy(sl->stem, st, n);
+                sl->stem[n] = '\0';
+            }
         }
         pthread_mutex_unlock(&c->mu);
     }
@@ -237,7 +266,9 @@ void txtTokenize(txtCtx *c, const char *norm, size_t len, txtToks *t) {
     pcre2_match_data *md = pcre2_match_data_create(1, NULL);
     PCRE2_SIZE off = 0;
     while (off < len) {
-        int rc = pcre2_match(c->chunk, (PCRE2_SPTR)norm, len, off, 0, md, NULL);
+        /* the text was validated once: no UTF check per call (that is
+         * quadratic on a long answer) */
+        int rc = pcre2_match(c->chunk, (PCRE2_SPTR)norm, len, off, PCRE2_NO_UTF_CHECK, md, NULL);
         if (rc < 0) break;
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
         if (ov[1] <= ov[0]) break; /* cannot happen: a chunk has a \w */

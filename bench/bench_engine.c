@@ -1,0 +1,302 @@
+/* bench_engine.c - speed of the matcher: on the bundled knowledge (load +
+ * index time, p50/p99 per query over the eval questions, autocomplete),
+ * then on generated knowledge bases of 1k, 10k and 100k entries (built in
+ * memory from a plausible vocabulary; each size in its own child process so
+ * its peak RSS is its own). Prints a table; not a test (targets are in the
+ * report: 10k entries index < 300 ms, p99 < 500 us; bundled p99 < 50 us). */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "engine.h"
+#include "kb.h"
+
+#define MAXQ 4096
+
+static int cmpD(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double pct(double *v, size_t n, double p) {
+    if (!n) return 0;
+    qsort(v, n, sizeof(*v), cmpD);
+    size_t i = (size_t)(p * (double)(n - 1) + 0.5);
+    return v[i];
+}
+
+static long rssMb(void) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss / 1024;
+}
+
+/* Time every query `rounds` times; p50/p99 in microseconds. */
+static void timeQueries(const engIndex *ix, char **qs, size_t nq, int rounds, double *p50,
+                        double *p99) {
+    double *t = cbMalloc(nq * (size_t)rounds * sizeof(*t));
+    size_t n = 0;
+    engResult r;
+    char err[CB_ERRLEN];
+    for (int k = 0; k < rounds; k++)
+        for (size_t i = 0; i < nq; i++) {
+            double t0 = cbNowUs();
+            engQuery(ix, qs[i], strlen(qs[i]), NULL, 5, &r, err);
+            t[n++] = cbNowUs() - t0;
+        }
+    *p50 = pct(t, n, 0.50);
+    *p99 = pct(t, n, 0.99);
+    free(t);
+}
+
+static size_t loadEvalQueries(char **qs, size_t max) {
+    size_t n = 0;
+    const char *files[] = {"tests/eval/dev.jsonl", "tests/eval/fresh.jsonl"};
+    for (size_t f = 0; f < CB_ARRAY_LEN(files); f++) {
+        FILE *fp = fopen(files[f], "r");
+        char line[4096];
+        while (fp && n < max && fgets(line, sizeof(line), fp)) {
+            json_t *o = json_loads(line, 0, NULL);
+            const char *q = json_string_value(json_object_get(o, "q"));
+            if (q) qs[n++] = cbStrdup(q);
+            json_decref(o);
+        }
+        if (fp) fclose(fp);
+    }
+    return n;
+}
+
+static void benchBundled(const char *dir) {
+    kbDiags d;
+    kbDiagsInit(&d);
+    double t0 = cbNowMs();
+    kb *k = kbLoad(dir, &d);
+    double tl = cbNowMs() - t0;
+    kbDiagsFree(&d);
+    if (!k) {
+        printf("bundled knowledge in %s does not load (run `careerbot kb check`)\n", dir);
+        return;
+    }
+    char err[CB_ERRLEN];
+    t0 = cbNowMs();
+    engIndex *ix = engBuild(k, NULL, err);
+    double ti = cbNowMs() - t0;
+    if (!ix) {
+        printf("index build failed: %s\n", err);
+        kbFree(k);
+        return;
+    }
+    static char *qs[MAXQ];
+    size_t nq = loadEvalQueries(qs, MAXQ);
+    double p50 = 0, p99 = 0, c50, c99;
+    if (nq) timeQueries(ix, qs, nq, 20, &p50, &p99);
+    const char *parts[] = {"boot", "is a bootcamp w", "django or fl", "how do i get a j",
+                           "salary for a sen", "cert", "stay cur", "open sou"};
+    double ct[8 * 200];
+    size_t cn = 0;
+    const kbEntry *out[25];
+    for (int r = 0; r < 200; r++)
+        for (size_t i = 0; i < CB_ARRAY_LEN(parts); i++) {
+            double s = cbNowUs();
+            engComplete(ix, parts[i], strlen(parts[i]), 25, out);
+            ct[cn++] = cbNowUs() - s;
+        }
+    c50 = pct(ct, cn, 0.5);
+    c99 = pct(ct, cn, 0.99);
+    printf("bundled knowledge: %zu entries, kbLoad %.1f ms, index %.2f ms\n", k->nentries, tl, ti);
+    printf("  engQuery    %zu eval questions x 20: p50 %.1f us, p99 %.1f us (target p99 < 50 us)\n",
+           nq, p50, p99);
+    printf("  engComplete %zu partials x 200:      p50 %.1f us, p99 %.1f us (target p99 < 2000 us)\n",
+           CB_ARRAY_LEN(parts), c50, c99);
+    for (size_t i = 0; i < nq; i++) free(qs[i]);
+    engFree(ix);
+    kbFree(k);
+}
+
+/* ---- generated knowledge ---- */
+static const char *const BASE[] = {
+    "python", "django", "flask", "fastapi", "career", "job", "salary", "senior", "junior",
+    "bootcamp", "certification", "aws", "cloud", "interview", "resume", "portfolio", "open",
+    "source", "remote", "freelance", "data", "science", "machine", "learning", "engineer",
+    "developer", "backend", "frontend", "devops", "testing", "typing", "async", "sql",
+    "database", "degree", "course", "mentor", "review", "promotion", "skills", "team", "lead",
+    "startup", "company", "hiring", "market", "demand", "niche", "specialize", "generalist",
+    "roadmap", "beginner", "switch", "experience", "project", "contribute", "github", "network",
+    "conference", "meetup", "podcast", "newsletter", "release", "library", "framework", "api",
+    "automation", "scripting", "security", "pandas", "numpy", "pytorch", "kubernetes", "docker",
+};
+
+static unsigned long long rngState = 88172645463325252ULL;
+static unsigned long long rnd(void) {
+    rngState ^= rngState << 13;
+    rngState ^= rngState >> 7;
+    rngState ^= rngState << 17;
+    return rngState;
+}
+static double rndU(void) { return (double)(rnd() >> 11) / 9007199254740992.0; }
+
+typedef struct genVocab {
+    char **w;
+    size_t n;
+} genVocab;
+
+static void vocabMake(genVocab *v, size_t n) {
+    static const char *syl[] = {"ka", "lo", "ri", "te", "mu", "sa", "ven", "dor", "pli", "tra",
+                                "on", "el", "qua", "bri", "st", "nu", "gar", "fe", "zo", "ph"};
+    v->n = n;
+    v->w = cbMalloc(n * sizeof(*v->w));
+    for (size_t i = 0; i < n; i++) {
+        if (i < CB_ARRAY_LEN(BASE)) {
+            v->w[i] = cbStrdup(BASE[i]);
+            continue;
+        }
+        char b[32] = "";
+        int ns = 2 + (int)(rnd() % 3);
+        for (int s = 0; s < ns; s++) strcat(b, syl[rnd() % CB_ARRAY_LEN(syl)]);
+        v->w[i] = cbStrdup(b);
+    }
+}
+
+/* Zipf-like: frequent words early in the list. */
+static const char *word(const genVocab *v) {
+    double u = rndU();
+    return v->w[(size_t)((double)v->n * u * u * u)];
+}
+
+static char *sentence(const genVocab *v, int nw, const char *prefix) {
+    char *s = cbStrdup(prefix);
+    for (int i = 0; i < nw; i++) {
+        char *t = cbSprintf("%s%s%s", s, *s ? " " : "", word(v));
+        free(s);
+        s = t;
+    }
+    return s;
+}
+
+static kbStrs strs(const genVocab *v, size_t n, int nw) {
+    kbStrs s = {cbMalloc(n * sizeof(char *)), n};
+    for (size_t i = 0; i < n; i++) s.v[i] = sentence(v, nw + (int)(rnd() % 3), "");
+    return s;
+}
+
+static void strsFree(kbStrs *s) {
+    for (size_t i = 0; i < s->n; i++) free(s->v[i]);
+    free(s->v);
+}
+
+static kb *genKb(size_t n, const genVocab *v) {
+    kb *k = cbCalloc(1, sizeof(*k));
+    k->entries = cbCalloc(n, sizeof(*k->entries));
+    k->nentries = n;
+    for (size_t i = 0; i < n; i++) {
+        kbEntry *e = &k->entries[i];
+        e->topic = cbSprintf("topic%02zu", i % 20);
+        e->id = cbSprintf("%s/entry-%06zu", e->topic, i);
+        e->question = sentence(v, 5 + (int)(rnd() % 4), "how do i");
+        e->alternates = strs(v, 5, 5);
+        e->keywords = strs(v, 4, 1);
+        e->answer = sentence(v, 60 + (int)(rnd() % 40), "");
+        if (i % 500 == 0) {
+            e->patterns.v = cbMalloc(sizeof(char *));
+            e->patterns.v[0] = cbSprintf("\\b%s\\s+%s\\b", word(v), word(v));
+            e->patterns.n = 1;
+        }
+    }
+    static char *g1[] = {"aws", "amazon web services"}, *g2[] = {"ml", "machine learning"},
+                *g3[] = {"bootcamp", "coding school"};
+    static kbStrs syn[] = {{g1, 2}, {g2, 2}, {g3, 2}};
+    k->synonyms = syn;
+    k->nsynonyms = CB_ARRAY_LEN(syn);
+    return k;
+}
+
+static void genFree(kb *k) {
+    for (size_t i = 0; i < k->nentries; i++) {
+        kbEntry *e = &k->entries[i];
+        free(e->topic);
+        free(e->id);
+        free(e->question);
+        free(e->answer);
+        strsFree(&e->alternates);
+        strsFree(&e->keywords);
+        strsFree(&e->patterns);
+    }
+    free(k->entries);
+    free(k);
+}
+
+/* Questions like users'; most paraphrase an entry (a word dropped, one
+ * typo), the rest are random words. */
+static size_t genQueries(const kb *k, const genVocab *v, char **qs, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        if (rnd() % 10 < 3) {
+            qs[i] = sentence(v, 4 + (int)(rnd() % 3), "what about");
+            continue;
+        }
+        const kbEntry *e = &k->entries[rnd() % k->nentries];
+        const char *src = e->alternates.n && rnd() % 2 ? e->alternates.v[0] : e->question;
+        char *q = cbStrdup(src);
+        size_t l = strlen(q);
+        if (l > 12) { /* one transposition typo */
+            size_t p = 9 + rnd() % (l - 11);
+            if (q[p] != ' ' && q[p + 1] != ' ') {
+                char c = q[p];
+                q[p] = q[p + 1];
+                q[p + 1] = c;
+            }
+        }
+        qs[i] = q;
+    }
+    return n;
+}
+
+static void benchSize(size_t n) {
+    genVocab v;
+    rngState = 88172645463325252ULL ^ n;
+    vocabMake(&v, 3000 + n / 5);
+    kb *k = genKb(n, &v);
+    char err[CB_ERRLEN];
+    double t0 = cbNowMs();
+    engIndex *ix = engBuild(k, NULL, err);
+    double ti = cbNowMs() - t0;
+    if (!ix) {
+        printf("%8zu  index build failed: %s\n", n, err);
+        return;
+    }
+    static char *qs[2000];
+    size_t nq = genQueries(k, &v, qs, CB_ARRAY_LEN(qs));
+    double p50, p99;
+    timeQueries(ix, qs, nq, n >= 100000 ? 1 : 3, &p50, &p99);
+    printf("%8zu  %10.1f  %9.1f  %9.1f  %8ld\n", n, ti, p50, p99, rssMb());
+    fflush(stdout);
+    for (size_t i = 0; i < nq; i++) free(qs[i]);
+    engFree(ix);
+    genFree(k);
+    for (size_t i = 0; i < v.n; i++) free(v.w[i]);
+    free(v.w);
+}
+
+int main(int argc, char **argv) {
+    const char *dir = argc > 1 ? argv[1] : "knowledge";
+    benchBundled(dir);
+    printf("\ngenerated knowledge (in memory; 5 alternates, 4 keywords, ~80-word answers)\n");
+    printf("%8s  %10s  %9s  %9s  %8s\n", "entries", "index ms", "p50 us", "p99 us", "RSS MB");
+    size_t sizes[] = {1000, 10000, 100000};
+    for (size_t i = 0; i < CB_ARRAY_LEN(sizes); i++) {
+        fflush(stdout);
+        pid_t pid = fork();
+        if (pid == 0) {
+            benchSize(sizes[i]);
+            _exit(0);
+        }
+        int st;
+        if (pid > 0) waitpid(pid, &st, 0);
+    }
+    printf("targets: 10k entries index < 300 ms and p99 < 500 us\n");
+    return 0;
+}
