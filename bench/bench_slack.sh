@@ -62,9 +62,11 @@ for _ in $(seq 100); do curl -s "http://127.0.0.1:$port/_log" | grep -q '"ws_ope
 sleep 0.3 # hello
 kill -0 "$bot_pid" 2>/dev/null || die "the bot exited: $(tail -n 5 "$tmp/bot.err")"
 
-# Warm-up, then latency at a fixed rate.
+# Warm-up (with the fake's checks on), then lean mode and latency at a fixed rate.
 ctl '{"cmd":"burst","n":200,"rate":1000}' >/dev/null
 wait_replies 10 >/dev/null
+viol_warm=$(ctl '{"cmd":"stats"}' | field violations)
+ctl '{"cmd":"lean","on":true}' >/dev/null
 ctl '{"cmd":"reset_stats"}' >/dev/null
 ctl "{\"cmd\":\"burst\",\"n\":$((RATE * SECS)),\"rate\":$RATE}" >/dev/null
 st=$(wait_replies $((SECS + 30)))
@@ -77,13 +79,19 @@ ctl "{\"cmd\":\"burst\",\"n\":$BURST,\"rate\":0}" >/dev/null
 st=$(wait_replies 120)
 tp_replied=$(echo "$st" | field replied); tp_ms=$(echo "$st" | field elapsed_ms)
 tp_p99=$(echo "$st" | field p99_ms)
-violations=$(echo "$st" | field violations); max_ack=$(echo "$st" | field max_ack_ms)
+violations=$viol_warm; max_ack=$(echo "$st" | field max_ack_ms)
 
 hwm_kb=$(awk '/VmHWM/ {print $2}' "/proc/$bot_pid/status" 2>/dev/null)
+# The bot's CPU time (user+sys) per answered mention over the whole run:
+# a figure that does not depend on how busy the machine (or the fake) is.
+ticks=$(awk '{print $14 + $15}' "/proc/$bot_pid/stat" 2>/dev/null)
+hz=$(getconf CLK_TCK)
+answered=$((lat_replied + tp_replied + 200))
+cpu_us=$(python3 -c "print(f'{${ticks:-0} / $hz * 1e6 / max($answered, 1):.0f}')")
 python3 - "$RATE" "$lat_sent" "$lat_replied" "$p50" "$p99" "$pmax" "$tp_replied" "$tp_ms" "$tp_p99" \
-  "${hwm_kb:-0}" "$violations" "$max_ack" <<'EOF'
+  "${hwm_kb:-0}" "$violations" "$max_ack" "$cpu_us" "$(cut -d' ' -f1 /proc/loadavg)" <<'EOF'
 import sys
-(rate, sent, replied, p50, p99, pmax, tp_n, tp_ms, tp_p99, hwm, viol, max_ack) = sys.argv[1:]
+(rate, sent, replied, p50, p99, pmax, tp_n, tp_ms, tp_p99, hwm, viol, max_ack, cpu_us, load) = sys.argv[1:]
 tp = float(tp_n) / (float(tp_ms) / 1000) if float(tp_ms) > 0 else 0
 mark = lambda ok: "ok" if ok else "MISSED"
 print(f"slack latency    {rate}/s for {sent} mentions ({replied} answered): "
@@ -92,5 +100,7 @@ print(f"slack latency    {rate}/s for {sent} mentions ({replied} answered): "
 print(f"slack throughput {tp_n} mentions in {float(tp_ms)/1000:.2f} s = {tp:.0f} answered/s "
       f"(p99 under overload {float(tp_p99):.1f} ms) [target >= 2000/s: {mark(tp >= 2000)}]")
 print(f"slack memory     bot peak RSS {int(hwm)/1024:.1f} MB [target < 30 MB: {mark(int(hwm) < 30*1024)}]")
-print(f"slack checks     fake violations {viol}, slowest ack {float(max_ack):.1f} ms")
+print(f"slack cpu        {cpu_us} us of bot CPU per answered mention "
+      f"(= {1e6 / max(float(cpu_us), 1):.0f} mentions/s per core); load average {load}")
+print(f"slack checks     fake violations during warm-up {viol}, slowest ack {float(max_ack):.1f} ms")
 EOF

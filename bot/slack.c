@@ -326,7 +326,7 @@ static int slkStart(cbTransport *t, char *err) {
 }
 
 void slkCheckDrained(slack *s) {
-    if (!s->stopping || s->inflight) return;
+    if (!s->stopping || s->inflight || s->njobs) return;
     for (slkConn *c = s->conns, *nx; c; c = nx) {
         nx = c->link; /* in case on_close runs inside wsClose */
         slkConnClose(c, "shutting down");
@@ -339,13 +339,13 @@ static void slkShutdown(cbTransport *t) {
     s->stopping = 1;
     slkState(s, "shutting down%s", "");
     if (s->timer_armed) uv_timer_stop(s->timer), s->timer_armed = 0;
-    logEvent(LOG_INFO, "slack.shutdown", "in_flight=%zu", s->inflight);
+    logEvent(LOG_INFO, "slack.shutdown", "in_flight=%zu queued=%zu", s->inflight, s->njobs);
     slkCheckDrained(s);
 }
 
 static size_t slkInFlight(const cbTransport *t) {
     const slack *s = t->priv;
-    size_t n = s->inflight;
+    size_t n = s->inflight + s->njobs;
     if (s->stopping && s->conns) n++; /* a socket still closing */
     return n;
 }
@@ -372,6 +372,7 @@ static void slkFree(cbTransport *t) {
     for (slkReq *q = s->reqs; q; q = q->next) q->s = NULL; /* freed by their callbacks */
     if (s->timer) uv_close((uv_handle_t *)s->timer, slkFreeHandle);
     slkSeenFree(&s->seen);
+    slkJobsFree(s);
     free(s->api);
     free(s->app_auth);
     free(s->bot_auth);

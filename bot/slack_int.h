@@ -15,9 +15,19 @@
 
 #define SLK_MAX_MESSAGE (1u << 20) /* socket messages; larger are dropped */
 #define SLK_REPLY_ATTEMPTS 6        /* 5xx/network tries per reply */
+#define SLK_MAX_INFLIGHT 64         /* REST calls at once; more events wait as jobs */
+#define SLK_MAX_JOBS 100000         /* acked events waiting to be answered */
 
 typedef struct slack slack;
 typedef struct slkReq slkReq;
+
+/* An acked event waiting for a free REST slot: small, so a flood of
+ * events costs ~200 bytes each, not a rendered reply + a curl handle. */
+typedef struct slkJob {
+    struct slkJob *next;
+    char *channel, *thread, *user, *text;
+    int is_dm;
+} slkJob;
 
 typedef struct slkConn {
     slack *s; /* NULL once the transport is freed (the close is still pending) */
@@ -65,6 +75,8 @@ struct slack {
     slkSeen seen;
     slkReq *reqs;             /* everything in flight */
     size_t inflight;
+    slkJob *jobs, *jobs_tail;  /* FIFO of events to answer */
+    size_t njobs;
     char state[300];          /* for healthy() */
 };
 
@@ -88,6 +100,8 @@ int slkCall(slack *s, const char *method, json_t *body, const char *auth, slkReq
 int slkRespond(slack *s, const char *url, json_t *body, slkReq *q, slkDoneFn *fn);
 
 /* slack_reply.c */
+void slkPump(slack *s); /* answer queued events while REST slots are free */
+void slkJobsFree(slack *s);
 void slkOnEventsApi(slack *s, slkConn *c, json_t *env);
 void slkOnSlash(slack *s, slkConn *c, json_t *env, const char *envelope_id);
 void slkOnInteractive(slack *s, slkConn *c, json_t *env);

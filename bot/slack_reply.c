@@ -51,15 +51,63 @@ void slkOnEventsApi(slack *s, slkConn *c, json_t *env) {
         slkEventFree(&e);
         return;
     }
-    hndRequest req = {.platform = PLATFORM_SLACK, .text = e.text, .len = strlen(e.text),
-                      .user = e.user, .channel = e.channel, .thread = e.thread_ts,
-                      .is_dm = e.kind == SLK_DM};
+    if (s->njobs >= SLK_MAX_JOBS) {
+        logEvent(LOG_ERROR, "slack.overloaded", "channel=%s queued=%zu msg=\"event dropped\"",
+                 e.channel, s->njobs);
+        slkEventFree(&e);
+        return;
+    }
+    slkJob *j = cbCalloc(1, sizeof(*j));
+    j->channel = cbStrdup(e.channel);
+    j->thread = cbStrdup(e.thread_ts);
+    j->user = cbStrdup(e.user);
+    j->text = e.text; /* taken */
+    j->is_dm = e.kind == SLK_DM;
+    if (s->jobs_tail) s->jobs_tail->next = j;
+    else s->jobs = j;
+    s->jobs_tail = j;
+    s->njobs++;
+    slkPump(s);
+}
+
+static void slkJobFree(slkJob *j) {
+    free(j->channel);
+    free(j->thread);
+    free(j->user);
+    free(j->text);
+    free(j);
+}
+
+static void slkAnswer(slack *s, const slkJob *j) {
+    hndRequest req = {.platform = PLATFORM_SLACK, .text = j->text, .len = strlen(j->text),
+                      .user = j->user, .channel = j->channel, .thread = j->thread,
+                      .is_dm = j->is_dm};
     hndReply r;
     appAnswer(s->a, &req, &r);
     renderOpts o = {.show_votes = r.kind == REPLY_ANSWER};
-    slkPost(s, renderSlack(&r, &o), e.channel, e.thread_ts);
+    slkPost(s, renderSlack(&r, &o), j->channel, j->thread);
     replyFree(&r);
-    slkEventFree(&e);
+}
+
+void slkPump(slack *s) {
+    while (s->jobs && s->inflight < SLK_MAX_INFLIGHT) {
+        slkJob *j = s->jobs;
+        s->jobs = j->next;
+        if (!s->jobs) s->jobs_tail = NULL;
+        s->njobs--;
+        slkAnswer(s, j);
+        slkJobFree(j);
+    }
+}
+
+void slkJobsFree(slack *s) {
+    while (s->jobs) {
+        slkJob *j = s->jobs;
+        s->jobs = j->next;
+        slkJobFree(j);
+    }
+    s->jobs_tail = NULL;
+    s->njobs = 0;
 }
 
 /* ---- /faq ---- */

@@ -96,6 +96,7 @@ static void slkHttpDone(const httpResponse *res, void *ud) {
     if (q->fn) q->fn(s, q, ok, ok ? NULL : error, resp);
     json_decref(resp);
     slkReqFree(q); /* fn makes new records for any follow-up call */
+    slkPump(s);
     slkCheckDrained(s);
 }
 
@@ -110,6 +111,8 @@ static int slkSubmit(slack *s, slkReq *q, const char *route, int attempts) {
         .route = route,
         .max_attempts = attempts,
         .timeout_ms = 10000,
+        /* replies go to different threads: no need for strict order */
+        .route_concurrency = HTTP_MAX_ROUTE_CONCURRENCY,
     };
     char err[CB_ERRLEN];
     slkReqLink(s, q);

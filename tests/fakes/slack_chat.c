@@ -101,6 +101,11 @@ static void fslPostOk(fslState *st, fsServer *s, json_t *body, fsResponse *res) 
     const char *thread = json_string_value(json_object_get(body, "thread_ts"));
     char ts[40];
     snprintf(ts, sizeof(ts), "1700000000.%06lu", ++st->seq);
+    if (st->lean) { /* benchmark: the bot's work, not the fake's, is measured */
+        fsReplyf(res, 200, "{\"ok\":true,\"channel\":\"%s\",\"ts\":\"%s\"}", channel, ts);
+        fslRecordReply(st, s, thread);
+        return;
+    }
     json_t *m = json_pack("{s:s, s:O?, s:O?, s:s, s:s, s:s}", "type", "message", "text",
                           json_object_get(body, "text"), "blocks", json_object_get(body, "blocks"),
                           "user", FSL_BOT_USER, "bot_id", FSL_BOT_ID, "ts", ts);
@@ -146,7 +151,7 @@ void fslChat(fslState *st, fsServer *s, const fsRequest *req, fsResponse *res, i
         return;
     }
     if (!json_string_value(json_object_get(body, "channel"))) err = "channel_not_found";
-    const char *why = fslValidateMessage(body, buf, sizeof(buf));
+    const char *why = st->lean ? NULL : fslValidateMessage(body, buf, sizeof(buf));
     if (why) {
         fsLogf(s, "violation", "%s: %s", req->path, why);
         err = "invalid_blocks";

@@ -28,6 +28,7 @@ typedef struct fslState {
     int reject_app, reject_bot;
     char reject_error[64];
     int no_hello;
+    int lean;          /* benchmark: no validation, no stored messages, small replies */
     fslScript scripts[FSL_MAX_SCRIPTS];
     size_t nscripts;
     json_t *envelopes; /* envelope_id -> {"t": sent ms, "env": envelope, "ack": ms} */

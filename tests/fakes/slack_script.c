@@ -54,7 +54,9 @@ static const char *fslSend(fslState *st, fsServer *s, fsWs *ws, json_t *env) {
         json_decref(env);
         return "send failed (queue full?)";
     }
-    json_object_set_new(st->envelopes, id, json_pack("{s:f, s:O}", "t", t, "env", env));
+    json_t *rec = json_pack("{s:f}", "t", t);
+    if (!st->lean) json_object_set(rec, "env", env);
+    json_object_set_new(st->envelopes, id, rec);
     if (st->first_send == 0) st->first_send = t;
     st->sent++;
     json_decref(env);
@@ -431,7 +433,10 @@ void fslControl(fslState *st, fsServer *s, const char *body, size_t len, fsRespo
         st->first_send = st->last_reply = 0;
         fslOk(res, json_object());
     }
-    else if (strcmp(c, "no_hello") == 0) {
+    else if (strcmp(c, "lean") == 0) {
+        st->lean = json_is_true(json_object_get(cmd, "on"));
+        fslOk(res, json_object());
+    } else if (strcmp(c, "no_hello") == 0) {
         st->no_hello = json_is_true(json_object_get(cmd, "on"));
         fslOk(res, json_object());
     }
@@ -462,6 +467,10 @@ void fslOnAck(fslState *st, fsServer *s, const char *data, size_t len) {
     }
     json_t *payload = json_object_get(m, "payload");
     json_t *env = json_object_get(rec, "env");
+    if (st->lean) {
+        json_decref(m);
+        return;
+    }
     if (payload && !json_is_true(json_object_get(env, "accepts_response_payload")))
         fsLogf(s, "violation", "envelope %s acked with a payload it does not accept", id);
     char buf[256];
