@@ -101,6 +101,7 @@ static int buildSynonyms(engIndex *ix, char *err) {
             if (!kl) continue;
             engMapPut(&ix->synmap, key, kl, (uint32_t)canon);
             if (t.n > ix->syn_maxlen) ix->syn_maxlen = t.n;
+            if (t.n > 1) engMapPut(&ix->synfirst, txtStem(&t, 0), strlen(txtStem(&t, 0)), 0);
         }
     }
     txtToksFree(&t);
@@ -117,6 +118,8 @@ void engCanon(const engIndex *ix, const txtToks *t, const uint8_t *corr, engTerm
     for (size_t i = 0; i < t->n;) {
         size_t maxl = ix->syn_maxlen < t->n - i ? ix->syn_maxlen : t->n - i, best = 0;
         uint32_t cid = 0;
+        if (maxl > 1 && !engMapGet(&ix->synfirst, txtStem(t, i), strlen(txtStem(t, i)), &cid))
+            maxl = 1; /* no multi-word synonym starts with this word */
         for (size_t l = maxl; l >= 1 && !best; l--) {
             size_t kl = joinStems(t, i, l, ' ', key, sizeof(key));
             if (kl && engMapGet(&ix->synmap, key, kl, &cid)) best = l;
@@ -350,6 +353,7 @@ engIndex *engBuild(const kb *k, const engParams *p, char *err) {
     else engDefaultParams(&ix->p);
     engMapInit(&ix->termmap);
     engMapInit(&ix->synmap);
+    engMapInit(&ix->synfirst);
     engTypoInit(&ix->typo);
     engMultiInit(&ix->bigrams);
     ix->txt = txtNew(err);
@@ -368,6 +372,7 @@ void engFree(engIndex *ix) {
     free(ix->posts);
     engMapFree(&ix->termmap);
     engMapFree(&ix->synmap);
+    engMapFree(&ix->synfirst);
     for (size_t i = 0; i < ix->ncanon; i++) free(ix->canon[i]);
     free(ix->canon);
     engTypoFree(&ix->typo);

@@ -107,6 +107,7 @@ struct engIndex {
     engPost *posts;
     size_t nposts;
     engMap synmap;  /* stems joined by ' ' -> canonical id */
+    engMap synfirst; /* first stems of multi-word synonyms */
     char **canon;   /* canonical terms */
     size_t ncanon, syn_maxlen;
     engTypo typo;

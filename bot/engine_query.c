@@ -16,6 +16,7 @@
 #define ENG_PAT_SUBJECT 1024
 #define ENG_MAX_QTERMS 256
 #define BIGRAM_BONUS 0.5 /* times the smaller idf of the pair */
+#define COMMON_DF 256 /* postings; see isCommon() */
 #define TYPO_RANK 0.8  /* a corrected word ranks a little less... */
 #define TYPO_COVER 0.5 /* ...and makes us much less sure: "pilot" is not "pivot" */
 
@@ -108,19 +109,61 @@ static void bigramHit(uint32_t e, void *ud) {
     b->s->flags[e] |= BIGRAM;
 }
 
+static void addPost(engScratch *s, const engPost *p, const qTerm *q) {
+    s->acc[p->entry] += p->impact * q->mult;
+    s->cov[p->entry] += (float)(q->w * q->cmult * confFieldQuality(p->fields));
+}
+
+/* A very common term ("python" in a big knowledge base) has long postings
+ * and little weight. When the query has rarer terms, only the entries
+ * those found get the common term's share: by binary search in its
+ * postings (sorted by entry), or one pass when many entries were found. */
+static int isCommon(const engIndex *ix, const engTerm *t) {
+    return t->n > COMMON_DF && t->n * 32 > ix->k->nentries;
+}
+
+static void addCommon(const engIndex *ix, const engTerm *t, const qTerm *q) {
+    engScratch *s = ix->scr;
+    const engPost *p = &ix->posts[t->off];
+    if (s->ntouched * 8 > t->n) {
+        for (size_t j = 0; j < t->n; j++)
+            if (s->flags[p[j].entry] & SEEN) addPost(s, &p[j], q);
+        return;
+    }
+    for (size_t i = 0; i < s->ntouched; i++) {
+        uint32_t e = s->touched[i];
+        size_t lo = 0, hi = t->n;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (p[mid].entry < e) lo = mid + 1;
+            else hi = mid;
+        }
+        if (lo < t->n && p[lo].entry == e) addPost(s, &p[lo], q);
+    }
+}
+
 static void scoreTerms(const engIndex *ix, const qTerm *q, size_t nq, long topic) {
     engScratch *s = ix->scr;
-    for (size_t i = 0; i < nq; i++) {
-        if (q[i].id == ENG_NOTERM) continue;
-        const engTerm *t = &ix->terms[q[i].id];
-        for (size_t j = 0; j < t->n; j++) {
-            const engPost *p = &ix->posts[t->off + j];
-            if (topic >= 0 && ix->topic[p->entry] != (uint32_t)topic) continue;
-            touch(s, p->entry);
-            s->acc[p->entry] += p->impact * q[i].mult;
-            s->cov[p->entry] += (float)(q[i].w * q[i].cmult * confFieldQuality(p->fields));
+    int rare = 0;
+    for (size_t i = 0; i < nq; i++)
+        rare |= q[i].id != ENG_NOTERM && !isCommon(ix, &ix->terms[q[i].id]);
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < nq; i++) {
+            if (q[i].id == ENG_NOTERM) continue;
+            const engTerm *t = &ix->terms[q[i].id];
+            int common = rare && isCommon(ix, t);
+            if (common != pass) continue; /* rare terms first, then common ones */
+            if (common) {
+                addCommon(ix, t, &q[i]);
+                continue;
+            }
+            for (size_t j = 0; j < t->n; j++) {
+                const engPost *p = &ix->posts[t->off + j];
+                if (topic >= 0 && ix->topic[p->entry] != (uint32_t)topic) continue;
+                touch(s, p->entry);
+                addPost(s, p, &q[i]);
+            }
         }
-    }
 }
 
 static void scoreBigrams(const engIndex *ix, const engTerms *x) {

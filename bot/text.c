@@ -28,6 +28,7 @@ struct txtCtx {
     struct sb_stemmer *stemmer;
     pthread_mutex_t mu;
     stemSlot *cache;
+    int pcre_only; /* tests: no ASCII fast path */
 };
 
 /* A chunk: optional leading dot (".net"), a word character, then word
@@ -262,7 +263,33 @@ static void tokChunk(txtCtx *c, txtToks *t, const char *s, size_t n) {
     }
 }
 
+static int asciiWord(unsigned char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           ch == '_';
+}
+
+/* The chunk pattern by hand for pure ASCII text (where UCP \w is
+ * [A-Za-z0-9_]): same matches, without a PCRE2 call per word. */
+static void tokenizeAscii(txtCtx *c, const char *s, size_t len, txtToks *t) {
+    size_t i = 0;
+    while (i < len) {
+        unsigned char ch = (unsigned char)s[i];
+        int dot = ch == '.' && i + 1 < len && asciiWord((unsigned char)s[i + 1]);
+        if (!dot && !asciiWord(ch)) {
+            i++;
+            continue;
+        }
+        size_t j = i + (dot ? 2 : 1);
+        while (j < len && (asciiWord((unsigned char)s[j]) || strchr("'.+#/", s[j]))) j++;
+        tokChunk(c, t, s + i, j - i);
+        i = j;
+    }
+}
+
 void txtTokenize(txtCtx *c, const char *norm, size_t len, txtToks *t) {
+    size_t k = 0;
+    while (k < len && (unsigned char)norm[k] < 0x80) k++;
+    if (k == len && !c->pcre_only) return tokenizeAscii(c, norm, len, t);
     pcre2_match_data *md = pcre2_match_data_create(1, NULL);
     PCRE2_SIZE off = 0;
     while (off < len) {
@@ -277,6 +304,8 @@ void txtTokenize(txtCtx *c, const char *norm, size_t len, txtToks *t) {
     }
     pcre2_match_data_free(md);
 }
+
+void txtPcreOnly(txtCtx *c, int on) { c->pcre_only = on; }
 
 /* Drop combining marks that follow a Latin, Greek or Cyrillic letter
  * (café -> cafe, naïve -> naive), keep them elsewhere (they are part of

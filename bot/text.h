@@ -49,6 +49,9 @@ int txtNormalize(const char *s, size_t len, char **out, size_t *outlen, char *er
 /* Tokenize an already normalized string into t (appending). */
 void txtTokenize(txtCtx *c, const char *norm, size_t len, txtToks *t);
 
+/* Tests: always use PCRE2 (no hand-written ASCII fast path). */
+void txtPcreOnly(txtCtx *c, int on);
+
 /* Normalize then tokenize. CB_OK, or CB_ERR with err filled. */
 int txtAnalyze(txtCtx *c, const char *s, size_t len, txtToks *t, char *err);
 

@@ -129,12 +129,44 @@ static void testStopWords(void **state) {
     for (size_t i = 0; i < CB_ARRAY_LEN(keep); i++) assert_false(txtIsStop(keep[i]));
 }
 
+/* The ASCII fast path finds exactly the tokens PCRE2 finds. */
+static void testAsciiFastPath(void **state) {
+    (void)state;
+    char err[CB_ERRLEN];
+    txtCtx *fast = txtNew(err), *slow = txtNew(err);
+    txtPcreOnly(slow, 1);
+    const char alphabet[] = "ab cZ9_.'+#/-!?\t.net c++ ci/cd node.js";
+    unsigned seed = 12345;
+    for (int n = 0; n < 3000; n++) {
+        char s[64];
+        size_t len = (size_t)(n % 60);
+        for (size_t i = 0; i < len; i++) {
+            seed = seed * 1103515245u + 12345u;
+            s[i] = alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
+        }
+        txtToks a, b;
+        txtToksInit(&a);
+        txtToksInit(&b);
+        assert_int_equal(txtAnalyze(fast, s, len, &a, err), CB_OK);
+        assert_int_equal(txtAnalyze(slow, s, len, &b, err), CB_OK);
+        char *ja = joined(&a, 0), *jb = joined(&b, 0);
+        if (strcmp(ja, jb)) fail_msg("'%.*s': fast '%s' pcre '%s'", (int)len, s, ja, jb);
+        free(ja);
+        free(jb);
+        txtToksFree(&a);
+        txtToksFree(&b);
+    }
+    txtFree(fast);
+    txtFree(slow);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(testTokenTable),
         cmocka_unit_test(testBadInput),
         cmocka_unit_test(testLongToken),
         cmocka_unit_test(testStopWords),
+        cmocka_unit_test(testAsciiFastPath),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
