@@ -9,15 +9,17 @@ B=${1:-build}
 SECS=${2:-30}
 FB="$B/fuzz"
 mkdir -p "$FB/obj"
-PKGS="libcurl libwebsockets jansson libpcre2-8 libutf8proc libuv sqlite3"
-CFLAGS="-std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer-no-link,address,undefined -Ibot -Ihandlers $(pkg-config --cflags $PKGS)"
-LIBS="$(pkg-config --libs $PKGS) -lstemmer -lm"
+PKGS=(libcurl libwebsockets jansson libpcre2-8 libutf8proc libuv sqlite3 libcrypto)
+read -r -a PKG_CFLAGS <<<"$(pkg-config --cflags "${PKGS[@]}")"
+read -r -a PKG_LIBS <<<"$(pkg-config --libs "${PKGS[@]}")"
+CFLAGS=(-std=c17 -D_GNU_SOURCE -g -O1 "-fsanitize=fuzzer-no-link,address,undefined" -Ibot -Ihandlers "${PKG_CFLAGS[@]}")
+LIBS=("${PKG_LIBS[@]}" -lstemmer -lm)
 objs=()
 for src in bot/*.c handlers/*.c; do
   [ "$src" = bot/main.c ] && continue
   obj="$FB/obj/$(echo "$src" | tr / _).o"
   if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ]; then
-    clang $CFLAGS -c "$src" -o "$obj"
+    clang "${CFLAGS[@]}" -c "$src" -o "$obj"
   fi
   objs+=("$obj")
 done
@@ -27,11 +29,11 @@ status=0
 for t in tests/fuzz/fuzz_*.c; do
   [ -f "$t" ] || continue
   name=$(basename "$t" .c)
-  clang $CFLAGS -fsanitize=fuzzer "$t" "$FB/libcb.a" $LIBS -o "$FB/$name"
+  clang "${CFLAGS[@]}" -fsanitize=fuzzer "$t" "$FB/libcb.a" "${LIBS[@]}" -o "$FB/$name"
   corpus="tests/fuzz/corpus/$name"
   work="$FB/corpus-$name"
   mkdir -p "$work"
-  [ -d "$corpus" ] && cp -n "$corpus"/* "$work"/ 2>/dev/null || true
+  if [ -d "$corpus" ]; then cp -n "$corpus"/* "$work"/ 2>/dev/null || true; fi
   echo "fuzzing $name for ${SECS}s"
   if ! (cd "$FB" && ./"$name" -max_total_time="$SECS" -max_len=65536 -timeout=5 -rss_limit_mb=2048 \
         -print_final_stats=1 "corpus-$name" >"$name.log" 2>&1); then
