@@ -87,6 +87,7 @@ int slkAck(slkConn *c, const char *envelope_id, json_t *payload) {
 
 static void slkOnHello(slack *s, slkConn *c) {
     c->hello = 1;
+    uv_timer_stop(s->hello_timer);
     backoffReset(&s->bo);
     if (c == s->next) {
         slkConn *old = s->cur;
@@ -195,6 +196,13 @@ static void slkOnClose(wsConn *w, int code, const char *reason, void *ud) {
     }
 }
 
+static void slkOnHelloTimeout(uv_timer_t *t) {
+    slack *s = t->data;
+    if (!s->next || s->next->hello) return;
+    logEvent(LOG_WARN, "slack.no_hello", "conn=%d after_ms=%d", s->next->id, SLK_HELLO_TIMEOUT_MS);
+    slkConnClose(s->next, "no hello"); /* on_close reconnects */
+}
+
 static void slkOpenSocket(slack *s, const char *url) {
     static const wsCallbacks cbs = {slkOnOpen, slkOnMessage, slkOnClose};
     slkConn *c = cbCalloc(1, sizeof(*c));
@@ -211,6 +219,7 @@ static void slkOpenSocket(slack *s, const char *url) {
     s->next = c; /* serves at once; becomes s->cur when it says hello */
     c->link = s->conns;
     s->conns = c;
+    uv_timer_start(s->hello_timer, slkOnHelloTimeout, SLK_HELLO_TIMEOUT_MS, 0);
 }
 
 /* ---- connecting: auth.test once, then apps.connections.open ---- */
@@ -319,6 +328,9 @@ static int slkStart(cbTransport *t, char *err) {
     s->timer = cbMalloc(sizeof(*s->timer));
     uv_timer_init(s->a->loop.uv, s->timer);
     s->timer->data = s;
+    s->hello_timer = cbMalloc(sizeof(*s->hello_timer));
+    uv_timer_init(s->a->loop.uv, s->hello_timer);
+    s->hello_timer->data = s;
     s->started = 1;
     slkState(s, "connecting%s", "");
     slkConnect(s);
@@ -339,6 +351,7 @@ static void slkShutdown(cbTransport *t) {
     s->stopping = 1;
     slkState(s, "shutting down%s", "");
     if (s->timer_armed) uv_timer_stop(s->timer), s->timer_armed = 0;
+    uv_timer_stop(s->hello_timer);
     logEvent(LOG_INFO, "slack.shutdown", "in_flight=%zu queued=%zu", s->inflight, s->njobs);
     slkCheckDrained(s);
 }
@@ -371,6 +384,7 @@ static void slkFree(cbTransport *t) {
     }
     for (slkReq *q = s->reqs; q; q = q->next) q->s = NULL; /* freed by their callbacks */
     if (s->timer) uv_close((uv_handle_t *)s->timer, slkFreeHandle);
+    if (s->hello_timer) uv_close((uv_handle_t *)s->hello_timer, slkFreeHandle);
     slkSeenFree(&s->seen);
     slkJobsFree(s);
     free(s->api);

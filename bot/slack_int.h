@@ -17,6 +17,7 @@
 #define SLK_REPLY_ATTEMPTS 6        /* 5xx/network tries per reply */
 #define SLK_MAX_INFLIGHT 64         /* REST calls at once; more events wait as jobs */
 #define SLK_MAX_JOBS 100000         /* acked events waiting to be answered */
+#define SLK_HELLO_TIMEOUT_MS 5000   /* a socket that has not said hello by then is closed */
 
 typedef struct slack slack;
 typedef struct slkReq slkReq;
@@ -70,8 +71,9 @@ struct slack {
     int started, stopping, fatal;
     int conn_seq;
     cbBackoff bo;
-    uv_timer_t *timer;
+    uv_timer_t *timer;        /* reconnect backoff */
     int timer_armed;
+    uv_timer_t *hello_timer;  /* watchdog for s->next */
     slkSeen seen;
     slkReq *reqs;             /* everything in flight */
     size_t inflight;

@@ -288,6 +288,34 @@ static void testBadTokenShapeFailsStart(void **state) {
     secretsFree(&a.secrets);
 }
 
+static void testLinkDisabledIsFatal(void **state) {
+    (void)state;
+    shFixture G;
+    assert_int_equal(shStart(&G, NULL), 0);
+    json_decref(shCmd(&G, "{\"cmd\":\"disconnect\",\"reason\":\"link_disabled\"}"));
+    for (int i = 0; i < 300 && !G.stopped; i++) shSpin(&G, 10);
+    assert_true(G.stopped);
+    assert_int_equal(G.a.exit_code, CB_EXIT_CONFIG);
+    assert_non_null(strstr(G.t->fatal_msg, "link_disabled"));
+    shStop(&G);
+}
+
+static void testNoHelloReconnects(void **state) {
+    (void)state;
+    shFixture G;
+    assert_int_equal(shStart(&G, "{\"cmd\":\"no_hello\",\"on\":true}"), 0);
+    assert_true(shWaitKind(&G, "ws_open", 1, 5000));
+    json_decref(shCmd(&G, "{\"cmd\":\"no_hello\",\"on\":false}"));
+    char why[128];
+    assert_false(G.t->type->healthy(G.t, why, sizeof(why)));
+    assert_non_null(strstr(why, "slack:"));
+    /* closed after SLK_HELLO_TIMEOUT_MS, then a new socket that says hello */
+    assert_true(shWaitKind(&G, "ws_open", 2, 5000 + 4000));
+    for (int i = 0; i < 300 && !G.t->type->healthy(G.t, why, sizeof(why)); i++) shSpin(&G, 10);
+    assert_true(G.t->type->healthy(G.t, why, sizeof(why)));
+    shStop(&G);
+}
+
 static void testShutdownClosesWith1000(void **state) {
     (void)state;
     shFixture G;
@@ -326,6 +354,8 @@ int main(void) {
         cmocka_unit_test(testBotTokenRejected),
         cmocka_unit_test(testBadTokenShapeFailsStart),
         cmocka_unit_test(testShutdownClosesWith1000),
+        cmocka_unit_test(testLinkDisabledIsFatal),
+        cmocka_unit_test(testNoHelloReconnects),
     };
     int failed = cmocka_run_group_tests(tests, setup, teardown);
     return failed + cmocka_run_group_tests(alone, NULL, NULL);
