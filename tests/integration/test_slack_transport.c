@@ -219,6 +219,39 @@ static void testRateLimitedReplyArrives(void **state) {
     shAssertClean(&F);
 }
 
+static void testServerErrorsRetried(void **state) {
+    (void)state;
+    json_decref(shCmd(&F, "{\"cmd\":\"fail\",\"method\":\"chat.postMessage\",\"count\":2,\"status\":503}"));
+    json_decref(shCmd(&F, "{\"cmd\":\"dm\",\"text\":\"fastapi jobs\",\"channel\":\"D05XX\"}"));
+    assert_non_null(shWaitPostChannel(&F, "D05XX", 15000));
+    shAssertClean(&F);
+}
+
+static void testFailedReplyLogged(void **state) {
+    (void)state;
+    FILE *logf = tmpfile();
+    assert_non_null(logf);
+    logInit(LOG_INFO, 0, logf);
+    json_decref(shCmd(&F, "{\"cmd\":\"fail\",\"method\":\"chat.postMessage\",\"count\":100,\"status\":500}"));
+    json_decref(shCmd(&F, "{\"cmd\":\"dm\",\"text\":\"fastapi jobs\",\"channel\":\"D0FAIL\"}"));
+    char buf[8192] = "";
+    for (int i = 0; i < 3000 && !strstr(buf, "slack.reply_failed"); i++) {
+        shSpin(&F, 10);
+        fflush(logf);
+        rewind(logf);
+        size_t n = fread(buf, 1, sizeof(buf) - 1, logf);
+        buf[n] = '\0';
+    }
+    json_decref(shCmd(&F, "{\"cmd\":\"fail\",\"method\":\"chat.postMessage\",\"count\":0,\"status\":500}"));
+    logInit(LOG_WARN, 0, stderr);
+    fclose(logf);
+    assert_non_null(strstr(buf, "slack.reply_failed"));
+    assert_non_null(strstr(buf, "channel=D0FAIL"));
+    if (!strstr(buf, "500")) fail_msg("no reason in:\n%s", buf);
+    assert_null(strstr(buf, SH_BOT_TOKEN));
+    assert_null(strstr(buf, SH_APP_TOKEN));
+}
+
 static void testAcksFast(void **state) {
     (void)state;
     json_t *st = shCmd(&F, "{\"cmd\":\"stats\"}");
@@ -347,6 +380,8 @@ int main(void) {
         cmocka_unit_test(testRefreshWithoutLoss),
         cmocka_unit_test(testDropReconnects),
         cmocka_unit_test(testRateLimitedReplyArrives),
+        cmocka_unit_test(testServerErrorsRetried),
+        cmocka_unit_test(testFailedReplyLogged),
         cmocka_unit_test(testAcksFast),
     };
     const struct CMUnitTest alone[] = {
