@@ -137,6 +137,7 @@ void engCanon(const engIndex *ix, const txtToks *t, const uint8_t *corr, engTerm
 typedef struct buildRow {
     uint32_t term, entry;
     uint16_t q, k, a; /* phrasings / keywords holding it; count in the answer */
+    uint32_t last;    /* serial of the last string that bumped q or k */
 } buildRow;
 
 typedef struct buildState {
@@ -147,6 +148,7 @@ typedef struct buildState {
     engTerms x;
     uint32_t *seen;  /* term -> index+1 of its row for the current entry */
     size_t seencap;
+    uint32_t serial; /* of the string being indexed */
 } buildState;
 
 static buildRow *rowFor(engIndex *ix, buildState *b, uint32_t term, uint32_t entry) {
@@ -171,6 +173,29 @@ static void incr(uint16_t *v) {
     if (*v < UINT16_MAX) (*v)++;
 }
 
+static void pairAdd(engIndex *ix, uint64_t key, uint32_t e) {
+    if (ix->nbigrams == ix->capbigrams) {
+        ix->capbigrams = ix->capbigrams ? ix->capbigrams * 2 : 1024;
+        ix->bigrams = cbRealloc(ix->bigrams, ix->capbigrams * sizeof(*ix->bigrams));
+    }
+    ix->bigrams[ix->nbigrams++] = (engPair){key, e};
+}
+
+static int cmpPair(const void *a, const void *b) {
+    const engPair *x = a, *y = b;
+    if (x->key != y->key) return x->key < y->key ? -1 : 1;
+    return x->entry < y->entry ? -1 : x->entry > y->entry;
+}
+
+static void pairsFinish(engIndex *ix) {
+    if (ix->nbigrams) qsort(ix->bigrams, ix->nbigrams, sizeof(*ix->bigrams), cmpPair);
+    size_t o = 0;
+    for (size_t i = 0; i < ix->nbigrams; i++)
+        if (o == 0 || cmpPair(&ix->bigrams[o - 1], &ix->bigrams[i]) != 0)
+            ix->bigrams[o++] = ix->bigrams[i];
+    ix->nbigrams = o;
+}
+
 /* Index one field string: field ENG_F_Q, ENG_F_K or ENG_F_A. */
 static int indexText(engIndex *ix, buildState *b, uint32_t e, const char *s, int field,
                      char *err) {
@@ -178,6 +203,7 @@ static int indexText(engIndex *ix, buildState *b, uint32_t e, const char *s, int
     if (engAnalyze(ix, s, strlen(s), 0, &b->x, err) != CB_OK)
         return cbErr(err, "%s: %s", ix->k->entries[e].id, err);
     const txtToks *o = &b->x.out;
+    b->serial++;
     /* Typos are corrected toward the words people ask with (questions,
      * keywords, synonyms), not every word of the answers: "game" must not
      * become "same", nor "draw" "raw". */
@@ -190,11 +216,9 @@ static int indexText(engIndex *ix, buildState *b, uint32_t e, const char *s, int
         if (field == ENG_F_A) incr(&r->a);
         /* q and k count strings, not occurrences: bump once per string */
         uint16_t *c = field == ENG_F_Q ? &r->q : field == ENG_F_K ? &r->k : NULL;
-        int first = 1;
-        for (size_t j = 0; j < i && c; j++)
-            if (strcmp(txtStem(o, j), txtStem(o, i)) == 0) first = 0;
-        if (c && first) incr(c);
-        if (field == ENG_F_Q && prev != ENG_NOTERM) engMultiAdd(&ix->bigrams, engPairHash(prev, t), e);
+        if (c && r->last != b->serial) incr(c);
+        r->last = b->serial;
+        if (field == ENG_F_Q && prev != ENG_NOTERM) pairAdd(ix, engPairHash(prev, t), e);
         prev = t;
     }
     if (field == ENG_F_A) b->alen[e] += (uint32_t)o->n;
@@ -333,6 +357,7 @@ static int buildIndex(engIndex *ix, char *err) {
     int rc = CB_OK;
     for (size_t e = 0; e < n && rc == CB_OK; e++) rc = indexEntry(ix, &b, (uint32_t)e, err);
     if (rc == CB_OK) buildPostings(ix, &b);
+    if (rc == CB_OK) pairsFinish(ix);
     engTermsFree(&b.x);
     free(b.rows);
     free(b.alen);
@@ -355,7 +380,6 @@ engIndex *engBuild(const kb *k, const engParams *p, char *err) {
     engMapInit(&ix->synmap);
     engMapInit(&ix->synfirst);
     engTypoInit(&ix->typo);
-    engMultiInit(&ix->bigrams);
     ix->txt = txtNew(err);
     if (!ix->txt || buildIndex(ix, err) != CB_OK) {
         engFree(ix);
@@ -376,7 +400,7 @@ void engFree(engIndex *ix) {
     for (size_t i = 0; i < ix->ncanon; i++) free(ix->canon[i]);
     free(ix->canon);
     engTypoFree(&ix->typo);
-    engMultiFree(&ix->bigrams);
+    free(ix->bigrams);
     free(ix->topic);
     for (size_t i = 0; i < ix->ntopics; i++) free(ix->topics[i]);
     free(ix->topics);

@@ -114,7 +114,10 @@ char *engNormalize(const engIndex *ix, const char *text, size_t len) {
     len = txtUtf8Cut(text, len, ENG_MAX_QUERY);
     engTerms x;
     engTermsInit(&x);
-    if (engAnalyze(ix, text, len, 0, &x, NULL) != CB_OK) {
+    pthread_mutex_lock(&ix->scr->mu); /* the analyzer is shared */
+    int rc = engAnalyze(ix, text, len, 0, &x, NULL);
+    pthread_mutex_unlock(&ix->scr->mu);
+    if (rc != CB_OK) {
         engTermsFree(&x);
         return NULL;
     }

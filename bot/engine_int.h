@@ -31,7 +31,7 @@ int engMapGet(const engMap *m, const char *k, size_t n, uint32_t *val);
 uint32_t engMapPut(engMap *m, const char *k, size_t n, uint32_t val);
 uint64_t engHash(const void *p, size_t n, uint64_t seed);
 
-/* ---- uint64 -> many uint32 (for deletes and bigrams) ---- */
+/* ---- uint64 -> many uint32 (for the typo deletes) ---- */
 typedef struct engMulti {
     uint64_t *key; /* 0 = empty */
     uint32_t *val;
@@ -40,7 +40,7 @@ typedef struct engMulti {
 
 void engMultiInit(engMulti *m);
 void engMultiFree(engMulti *m);
-void engMultiAdd(engMulti *m, uint64_t key, uint32_t val); /* ignores exact duplicates */
+void engMultiAdd(engMulti *m, uint64_t key, uint32_t val); /* duplicates are kept */
 /* Calls fn(val, ud) for each value under key. */
 void engMultiEach(const engMulti *m, uint64_t key, void (*fn)(uint32_t val, void *ud), void *ud);
 
@@ -83,6 +83,11 @@ typedef struct engTerm {
     size_t off, n; /* postings in ix->posts */
 } engTerm;
 
+typedef struct engPair {
+    uint64_t key;
+    uint32_t entry;
+} engPair;
+
 typedef struct engPattern {
     uint32_t entry;
     pcre2_code *code;
@@ -111,7 +116,8 @@ struct engIndex {
     char **canon;   /* canonical terms */
     size_t ncanon, syn_maxlen;
     engTypo typo;
-    engMulti bigrams; /* hash(term a, term b) -> entry */
+    engPair *bigrams; /* (hash(term a, term b), entry), sorted, unique */
+    size_t nbigrams, capbigrams;
     uint32_t *topic;  /* entry -> topic id */
     char **topics;    /* topic id -> name */
     size_t ntopics;

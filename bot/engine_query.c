@@ -102,8 +102,7 @@ typedef struct bigramCtx {
     double bonus;
 } bigramCtx;
 
-static void bigramHit(uint32_t e, void *ud) {
-    bigramCtx *b = ud;
+static void bigramHit(uint32_t e, bigramCtx *b) {
     if (!(b->s->flags[e] & SEEN)) return; /* outside the topic filter */
     b->s->acc[e] += (float)b->bonus;
     b->s->flags[e] |= BIGRAM;
@@ -173,7 +172,15 @@ static void scoreBigrams(const engIndex *ix, const engTerms *x) {
         if (a == ENG_NOTERM || c == ENG_NOTERM || a == c) continue;
         double ia = ix->terms[a].idf, ic = ix->terms[c].idf;
         b.bonus = BIGRAM_BONUS * (ia < ic ? ia : ic);
-        engMultiEach(&ix->bigrams, engPairHash(a, c), bigramHit, &b);
+        uint64_t key = engPairHash(a, c);
+        size_t lo = 0, hi = ix->nbigrams;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (ix->bigrams[mid].key < key) lo = mid + 1;
+            else hi = mid;
+        }
+        for (; lo < ix->nbigrams && ix->bigrams[lo].key == key; lo++)
+            bigramHit(ix->bigrams[lo].entry, &b);
     }
 }
 
@@ -287,11 +294,12 @@ int engQuery(const engIndex *ix, const char *text, size_t len, const char *topic
     if (topic && *topic && (tid = engTopicId(ix, topic)) < 0) return CB_OK; /* no such topic */
     engTerms x;
     engTermsInit(&x);
+    pthread_mutex_lock(&ix->scr->mu); /* the analyzer and the scratch are shared */
     if (engAnalyze(ix, text, len, 1, &x, err) != CB_OK) {
+        pthread_mutex_unlock(&ix->scr->mu);
         engTermsFree(&x);
         return CB_ERR;
     }
-    pthread_mutex_lock(&ix->scr->mu);
     rank(ix, &x, text, len, tid, top, out);
     pthread_mutex_unlock(&ix->scr->mu);
     engTermsFree(&x);

@@ -8,7 +8,6 @@
 #include <ctype.h>
 #include <libstemmer.h>
 #include <pcre2.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
@@ -17,6 +16,7 @@
 
 /* A direct-mapped cache of stems: building an index stems the same words
  * again and again. Fixed size, so hostile queries cannot grow it. */
+#define STOP_SLOTS 512
 #define STEM_CACHE 8192
 #define STEM_CACHE_WORD 24
 typedef struct stemSlot {
@@ -26,7 +26,7 @@ typedef struct stemSlot {
 struct txtCtx {
     pcre2_code *chunk;
     struct sb_stemmer *stemmer;
-    pthread_mutex_t mu;
+    uint64_t stopset[STOP_SLOTS]; /* hashes of the stop words, for a fast check */
     stemSlot *cache;
     int pcre_only; /* tests: no ASCII fast path */
 };
@@ -61,6 +61,21 @@ int txtIsStop(const char *word) {
     return bsearch(&word, STOP, CB_ARRAY_LEN(STOP), sizeof(STOP[0]), strCmp) != NULL;
 }
 
+static uint64_t wordHash(const char *s, size_t n) {
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+    return h ? h : 1;
+}
+
+/* txtIsStop, without a binary search of strings (a hash match is then
+ * confirmed by the real check). */
+static int isStopFast(const txtCtx *c, const char *w, size_t n) {
+    uint64_t h = wordHash(w, n);
+    for (size_t k = h % STOP_SLOTS; c->stopset[k]; k = (k + 1) % STOP_SLOTS)
+        if (c->stopset[k] == h) return txtIsStop(w);
+    return 0;
+}
+
 txtCtx *txtNew(char *err) {
     txtCtx *c = cbCalloc(1, sizeof(*c));
     int ec;
@@ -75,17 +90,19 @@ txtCtx *txtNew(char *err) {
     }
     pcre2_jit_compile(c->chunk, PCRE2_JIT_COMPLETE); /* falls back to the interpreter */
     c->cache = cbCalloc(STEM_CACHE, sizeof(*c->cache));
-    pthread_mutex_init(&c->mu, NULL);
+    for (size_t i = 0; i < CB_ARRAY_LEN(STOP); i++) {
+        uint64_t h = wordHash(STOP[i], strlen(STOP[i]));
+        size_t k = h % STOP_SLOTS;
+        while (c->stopset[k]) k = (k + 1) % STOP_SLOTS;
+        c->stopset[k] = h;
+    }
     return c;
 }
 
 void txtFree(txtCtx *c) {
     if (!c) return;
     if (c->chunk) pcre2_code_free(c->chunk);
-    if (c->stemmer) {
-        sb_stemmer_delete(c->stemmer);
-        pthread_mutex_destroy(&c->mu);
-    }
+    if (c->stemmer) sb_stemmer_delete(c->stemmer);
     free(c->cache);
     free(c);
 }
@@ -125,7 +142,6 @@ size_t txtStemWord(txtCtx *c, const char *w, size_t len, char *dst, size_t cap) 
     const char *src = w;
     size_t n = len;
     if (ascii) {
-        pthread_mutex_lock(&c->mu);
         stemSlot *sl = NULL;
         if (len < STEM_CACHE_WORD) {
             unsigned h = 2166136261u;
@@ -151,7 +167,6 @@ size_t txtStemWord(txtCtx *c, const char *w, size_t len, char *dst, size_t cap) 
                 sl->stem[n] = '\0';
             }
         }
-        pthread_mutex_unlock(&c->mu);
     }
     if (src != dst) {
         if (n > cap - 1) n = txtUtf8Cut(src, n, cap - 1);
@@ -190,7 +205,7 @@ static void emitWord(txtCtx *c, txtToks *t, const char *s, size_t n) {
     size_t wl = txtUtf8Cut(s, n, TXT_MAX_TOKEN);
     memcpy(w, s, wl);
     w[wl] = '\0';
-    if (txtIsStop(w)) {
+    if (isStopFast(c, w, wl)) {
         t->nstop++;
         return;
     }

@@ -7,8 +7,8 @@
  * meaning), and Snowball English stems (libstemmer).
  *
  * The index and every query must go through the same functions, or terms
- * would not meet. A txtCtx is safe to share between threads (the stemmer
- * is behind a mutex). */
+ * would not meet. A txtCtx is not thread-safe (the stemmer and the stem
+ * cache have state): its owner serializes its use (the engine does). */
 #ifndef CB_TEXT_H
 #define CB_TEXT_H
 
