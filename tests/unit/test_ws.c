@@ -269,6 +269,21 @@ static void test_loop_free_closes_open_socket(void **state) {
     assert_int_equal(t.code, 1006);
 }
 
+static void test_close_before_open(void **state) {
+    (void)state;
+    cbLoop l;
+    char err[CB_ERRLEN];
+    assert_int_equal(loopInit(&l, NULL, err), CB_OK);
+    wsT t;
+    wsConn *c = connectT(&l, &t, 1 << 16);
+    wsClose(c, 1000, "never mind");
+    runUntil(&l, &t.closed, 1, 5000);
+    loopRunFor(&l, 100);
+    assert_int_equal(t.closed, 1);
+    assert_int_equal(t.opened, 0);
+    finish(&l, &t);
+}
+
 static void test_connect_refused(void **state) {
     (void)state;
     cbLoop l;
@@ -316,6 +331,7 @@ int main(void) {
         cmocka_unit_test(test_close_codes),
         cmocka_unit_test(test_server_timer_message),
         cmocka_unit_test(test_loop_free_closes_open_socket),
+        cmocka_unit_test(test_close_before_open),
         cmocka_unit_test(test_connect_refused),
         cmocka_unit_test(test_bad_urls),
     };
