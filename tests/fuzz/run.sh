@@ -14,11 +14,13 @@ read -r -a PKG_CFLAGS <<<"$(pkg-config --cflags "${PKGS[@]}")"
 read -r -a PKG_LIBS <<<"$(pkg-config --libs "${PKGS[@]}")"
 CFLAGS=(-std=c17 -D_GNU_SOURCE -g -O1 "-fsanitize=fuzzer-no-link,address,undefined" -Ibot -Ihandlers "${PKG_CFLAGS[@]}")
 LIBS=("${PKG_LIBS[@]}" -lstemmer -lm)
+# Objects are reused only while no source or header is newer than them.
+newest_hdr=$(ls -t bot/*.h handlers/*.h | head -n 1)
 objs=()
 for src in bot/*.c handlers/*.c; do
   [ "$src" = bot/main.c ] && continue
   obj="$FB/obj/$(echo "$src" | tr / _).o"
-  if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ]; then
+  if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ "$newest_hdr" -nt "$obj" ]; then
     clang "${CFLAGS[@]}" -c "$src" -o "$obj"
   fi
   objs+=("$obj")
