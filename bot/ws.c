@@ -113,6 +113,14 @@ static int wsParseUrl(const char *url, wsUrl *u, char *err) {
 
 /* ---- connect ---- */
 
+/* A connection silent for 30 s gets a ping; one silent for 90 s (no pong,
+ * no data) is dropped and reported as 1006, so a dead TCP path cannot
+ * leave a transport waiting forever. Reconnect backoff is the caller's. */
+static const lws_retry_bo_t wsIdlePolicy = {
+    .secs_since_valid_ping = 30,
+    .secs_since_valid_hangup = 90,
+};
+
 wsConn *wsConnect(cbLoop *l, const char *url, const wsCallbacks *cb, void *ud,
                   size_t max_message, char *err) {
     wsUrl u;
@@ -139,6 +147,7 @@ wsConn *wsConnect(cbLoop *l, const char *url, const wsCallbacks *cb, void *ud,
     ci.ssl_connection = u.tls ? LCCSCF_USE_SSL : 0; /* certificate checks stay on */
     ci.local_protocol_name = "cb-ws";
     ci.opaque_user_data = c;
+    ci.retry_and_idle_policy = &wsIdlePolicy;
     c->in_connect = 1;
     c->wsi = lws_client_connect_via_info(&ci);
     c->in_connect = 0;

@@ -431,6 +431,8 @@ static int fsCallback(struct lws *wsi, enum lws_callback_reasons reason, void *u
                       size_t len) {
     fsServer *s = lws_context_user(lws_get_context(wsi));
     fsPss *pss = user;
+    if (!pss) /* e.g. a connection closed before its request was parsed */
+        return lws_callback_http_dummy(wsi, reason, user, in, len);
     switch (reason) {
     case LWS_CALLBACK_HTTP:
         return txBegin(s, pss, wsi, in);

@@ -45,7 +45,11 @@ static int stopFake(void **state) {
     tpHttp("POST", url, "quit", NULL);
     int rc = tpWait(&fake, 5000);
     if (rc < 0) rc = tpStop(&fake, 1000);
-    if (rc != 0) fprintf(stderr, "fake_echo exited with %d:\n%s\n", rc, tpReadFile(fake.err_path));
+    if (rc != 0) {
+        char *log = tpReadFile(fake.err_path);
+        fprintf(stderr, "fake_echo exited with %d:\n%s\n", rc, log);
+        free(log);
+    }
     tpCleanup(&fake);
     return rc == 0 ? 0 : -1; /* a leak or crash in the fake fails the group */
 }
