@@ -15,7 +15,7 @@ read -r -a PKG_LIBS <<<"$(pkg-config --libs "${PKGS[@]}")"
 CFLAGS=(-std=c17 -D_GNU_SOURCE -g -O1 "-fsanitize=fuzzer-no-link,address,undefined" -Ibot -Ihandlers "${PKG_CFLAGS[@]}")
 LIBS=("${PKG_LIBS[@]}" -lstemmer -lm)
 # Objects are reused only while no source or header is newer than them.
-newest_hdr=$(ls -t bot/*.h handlers/*.h | head -n 1)
+newest_hdr=$(find bot handlers -name "*.h" -printf "%T@ %p\n" | sort -n | tail -n 1 | cut -d" " -f2)
 objs=()
 for src in bot/*.c handlers/*.c; do
   [ "$src" = bot/main.c ] && continue
