@@ -43,6 +43,8 @@ TEST_BIN := $(patsubst %.c,$(B)/san/%,$(TEST_SRC))
 FAKE_BIN := $(patsubst tests/fakes/%.c,$(B)/san/%,$(FAKE_SRC))
 BENCH_BIN := $(patsubst bench/%.c,$(B)/rel/%,$(BENCH_SRC))
 REL_LIB_OBJ := $(filter-out $(B)/rel/bot/main.o,$(REL_OBJ))
+REL_FAKE_LIB_OBJ := $(patsubst %.c,$(B)/rel/%.o,$(FAKE_LIB_SRC))
+REL_FAKE_BIN := $(patsubst tests/fakes/%.c,$(B)/rel/%,$(FAKE_SRC))
 
 .PHONY: all deps run test check-build bench fuzz lint clean test-only
 all: deps
@@ -91,6 +93,10 @@ $(B)/san/tests/%: tests/%.c $(B)/san/libcareerbot.a $(SAN_SUPPORT_OBJ) $(HDRS)
 $(B)/san/fake_%: tests/fakes/fake_%.c $(SAN_FAKE_LIB_OBJ) $(B)/san/libcareerbot.a $(HDRS)
 	$(CC) $(WARN) $(SAN_FLAGS) $(INC) -Itests/fakes $(PKG_CFLAGS) -o $@ $< $(SAN_FAKE_LIB_OBJ) $(B)/san/libcareerbot.a $(PKG_LIBS)
 
+# Optimized fakes for the benchmarks, so they measure the bot, not the fake.
+$(B)/rel/fake_%: tests/fakes/fake_%.c $(REL_FAKE_LIB_OBJ) $(B)/rel/libcareerbot.a $(HDRS)
+	$(CC) $(WARN) $(REL_FLAGS) $(INC) -Itests/fakes $(PKG_CFLAGS) -o $@ $< $(REL_FAKE_LIB_OBJ) $(B)/rel/libcareerbot.a $(PKG_LIBS)
+
 $(B)/rel/bench_%: bench/bench_%.c $(B)/rel/libcareerbot.a $(HDRS)
 	$(CC) $(WARN) $(REL_FLAGS) $(INC) $(PKG_CFLAGS) -o $@ $< $(B)/rel/libcareerbot.a $(PKG_LIBS)
 
@@ -108,7 +114,7 @@ run: all
 	./$(B)/careerbot $(ARGS)
 
 bench: deps
-	@$(MAKE) --no-print-directory $(B)/careerbot $(BENCH_BIN) $(FAKE_BIN) $(B)/san/careerbot
+	@$(MAKE) --no-print-directory $(B)/careerbot $(BENCH_BIN) $(REL_FAKE_BIN) $(FAKE_BIN)
 	@bash bench/run.sh $(B)
 
 FUZZ_SECONDS ?= 30

@@ -11,3 +11,13 @@ echo "== engine (build/rel/bench_engine) =="
 echo
 echo "== discord (build/rel/bench_discord: release transport in-process vs the fake on loopback) =="
 "$B/rel/bench_discord" "$B" 5000
+
+# ---- Slack (bench/bench_slack.sh) ----
+echo
+echo "== slack (release bot vs the optimized fake Slack on loopback) =="
+bash bench/bench_slack.sh "$B"
+
+# ---- history (bench/bench_history.c) ----
+echo
+echo "== history (SQLite: rows/s while the loop runs, longest commit stall, report over 1M rows) =="
+"$B/rel/bench_history" 100000 1000000
