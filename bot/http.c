@@ -623,6 +623,7 @@ void httpClientFree(httpClient *c) {
     httpEnter(c);
     while (c->flight) {
         httpCall *h = c->flight;
+        assert(!h->fprev); /* the head of the in-flight list */
         curl_multi_remove_handle(c->multi, h->easy);
         httpFlightRemove(c, h);
         h->route->inflight--;

@@ -146,7 +146,12 @@ void fsCancel(fsTimer *t) {
 }
 
 void fsTimersFree(fsServer *s) {
-    while (s->timers) fsCancel(s->timers);
+    while (s->timers) {
+        fsTimer *t = s->timers;
+        s->timers = t->next;
+        lws_sul_cancel(&t->sul);
+        free(t);
+    }
 }
 
 /* ---- log ---- */
