@@ -92,7 +92,7 @@ static void httpLogRoute(const char *route, char *out, size_t n) {
         if (!p) continue;
         p += strlen(secretish[i]);
         p += strcspn(p, "/");
-        if (*p && (size_t)(p - out) + 5 < n) strcpy(p, "/...");
+        if (*p && (size_t)(p - out) + 5 < n) memcpy(p, "/...", 5); /* with the NUL */
     }
 }
 

@@ -21,6 +21,7 @@
 
 #include "common.h"
 #include "http.h"
+#include "log.h"
 #include "loop.h"
 #include "ratelimit.h"
 #include "tproc.h"
@@ -457,6 +458,37 @@ static void test_ratelimit_table(void **state) {
     rlFree(&t);
 }
 
+/* Failure logs name the route, but never an Authorization value nor the
+ * token that follows an interaction/webhook id. */
+static void test_logs_hold_no_secrets(void **state) {
+    cbLoop *l = *state;
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    logInit(LOG_DEBUG, 0, f);
+    control("{\"path\":\"/cb\",\"push\":[{\"status\":429,\"headers\":{\"Retry-After\":\"0.1\"}},"
+            "{\"status\":500},{\"status\":500},{\"status\":500}]}");
+    result r = {0};
+    char *u = url("/cb");
+    httpRequest req = {.method = "POST", .url = u, .body = "{}", .authorization = "Bot TOPSECRETVALUE",
+                       .route = "POST /interactions/123/INTERACTIONTOKEN/callback", .max_attempts = 2};
+    assert_int_equal(httpSubmit(l->http, &req, onDone, &r, NULL), CB_OK);
+    free(u);
+    runUntilDone(l, &r, 1, 10000);
+    assert_non_null(r.error);
+    logInit(LOG_INFO, 0, NULL);
+    rewind(f);
+    char buf[8192];
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    assert_non_null(strstr(buf, "http.rate_limited"));
+    assert_non_null(strstr(buf, "http.failed"));
+    assert_non_null(strstr(buf, "/interactions/123/..."));
+    assert_null(strstr(buf, "INTERACTIONTOKEN"));
+    assert_null(strstr(buf, "TOPSECRETVALUE"));
+    resultFree(&r);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ratelimit_table),
@@ -472,6 +504,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_body_limit, setupLoop, teardownLoop),
         cmocka_unit_test_setup_teardown(test_timeout, setupLoop, teardownLoop),
         cmocka_unit_test_setup_teardown(test_fifo_one_route, setupLoop, teardownLoop),
+        cmocka_unit_test_setup_teardown(test_logs_hold_no_secrets, setupLoop, teardownLoop),
         cmocka_unit_test(test_free_with_pending),
         cmocka_unit_test_setup_teardown(test_submit_rejects_bad_input, setupLoop, teardownLoop),
     };
