@@ -47,6 +47,8 @@ REL_FAKE_LIB_OBJ := $(patsubst %.c,$(B)/rel/%.o,$(FAKE_LIB_SRC))
 REL_FAKE_BIN := $(patsubst tests/fakes/%.c,$(B)/rel/%,$(FAKE_SRC))
 
 .PHONY: all deps run test check-build bench fuzz lint clean test-only
+# Keep intermediate objects (fakes' helpers) so they are not rebuilt every run.
+.SECONDARY:
 all: deps
 	@$(MAKE) --no-print-directory $(B)/careerbot
 
