@@ -31,7 +31,12 @@ typedef struct httpRequest {
     const char *content_type; /* default "application/json; charset=utf-8" */
     const char *authorization;/* full header value, e.g. "Bearer xoxb-..."; may be NULL */
     const char *route;        /* rate-limit key, e.g. "chat.postMessage" or
-                                 "POST /channels/123/messages"; default: url */
+                                 "POST /channels/123/messages"; default: url.
+                                 A key without a space gets the method
+                                 prefixed, so two methods of one path share
+                                 a limit only when Discord's bucket header
+                                 says so. Logged with any token after
+                                 /webhooks/ID or /interactions/ID cut off. */
     int max_attempts;         /* for 5xx/network errors; default 4 */
     double timeout_ms;        /* per attempt; default 10000 */
     int route_concurrency;    /* requests of this route in flight at once;
