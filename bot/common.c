@@ -17,24 +17,27 @@ int cbErr(char *err, const char *fmt, ...) {
     return CB_ERR;
 }
 
-static void *cbOom(size_t n) {
+static _Noreturn void cbOom(size_t n) {
     fprintf(stderr, "careerbot: out of memory allocating %zu bytes\n", n);
     abort();
 }
 
 void *cbMalloc(size_t n) {
     void *p = malloc(n ? n : 1);
-    return p ? p : cbOom(n);
+    if (!p) cbOom(n);
+    return p;
 }
 
 void *cbCalloc(size_t n, size_t size) {
     void *p = calloc(n ? n : 1, size ? size : 1);
-    return p ? p : cbOom(n * size);
+    if (!p) cbOom(n * size);
+    return p;
 }
 
 void *cbRealloc(void *p, size_t n) {
     void *q = realloc(p, n ? n : 1);
-    return q ? q : cbOom(n);
+    if (!q) cbOom(n);
+    return q;
 }
 
 char *cbStrdup(const char *s) {

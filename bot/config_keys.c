@@ -241,7 +241,8 @@ static int oneOf(const char *v, const char *const *opts, size_t n) {
 }
 
 static int setScalar(cfgParser *ps, const cfgKey *k, const char *v, const char *at) {
-    char *base = (char *)ps->c + k->off, sh[48];
+    void *base = (char *)ps->c + k->off;
+    char sh[48];
     static const char *levels[] = {"debug", "info", "warn", "error"}, *fmts[] = {"logfmt", "json"};
     long n;
     char *end;
@@ -282,7 +283,7 @@ static int setScalar(cfgParser *ps, const cfgKey *k, const char *v, const char *
 }
 
 static int setValue(cfgParser *ps, const cfgKey *k, const char *v, const char *at) {
-    char *base = (char *)ps->c + k->off;
+    void *base = (char *)ps->c + k->off;
     if (looksLikeToken(v)) {
         cfgErr(ps, at, "this value looks like a token; secrets come only from the environment");
         return CB_ERR;

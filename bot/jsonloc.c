@@ -129,7 +129,7 @@ static int jlSkipValue(const char *s, size_t len, size_t i, size_t *end) {
 
 /* 1 if the key literal at i decodes to exactly tok. */
 static int jlKeyIs(const char *s, size_t len, size_t i, const char *tok, size_t toklen) {
-    char buf[JLOC_MAX_TOKEN + 4];
+    char buf[JLOC_MAX_TOKEN + 4] = {0};
     size_t n = 0, k = i + 1;
     while (k < len && s[k] != '"') {
         size_t m;
