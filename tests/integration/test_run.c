@@ -53,6 +53,7 @@ static int setupFixture(void **state, int watch) {
     char cmd[512];
     snprintf(cmd, sizeof(cmd), "rm -rf %s && mkdir -p %s && cp -r tests/fixtures/app-kb %s", f->dir,
              f->dir, f->kb);
+    *state = f; /* teardown frees it even when the set-up fails below */
     if (system(cmd) != 0) return -1;
     char conf[512];
     snprintf(conf, sizeof(conf),
@@ -65,7 +66,6 @@ static int setupFixture(void **state, int watch) {
     char *env[] = {"SLACK_APP_TOKEN=", "SLACK_BOT_TOKEN=", "DISCORD_TOKEN=", "CAREERBOT_KB=", NULL};
     int rc = tpSpawn(&f->bot, argv, env, 1);
     free(bin);
-    *state = f;
     return rc;
 }
 

@@ -138,12 +138,16 @@ char *tpReadFile(const char *path) {
     size_t cap = 4096, len = 0;
     char *s = malloc(cap);
     size_t n;
-    while (s && (n = fread(s + len, 1, cap - len - 1, f)) > 0) {
+    if (!s) abort();
+    while ((n = fread(s + len, 1, cap - len - 1, f)) > 0) {
         len += n;
-        if (cap - len - 1 == 0) s = realloc(s, cap *= 2);
+        if (cap - len - 1 == 0) {
+            char *t = realloc(s, cap *= 2);
+            if (!t) abort();
+            s = t;
+        }
     }
     fclose(f);
-    if (!s) abort();
     s[len] = '\0';
     return s;
 }
