@@ -50,7 +50,9 @@ wait_replies() {
 # itself the bottleneck above ~1500 events/s on a small machine.
 FAKE=$B/rel/fake_slack
 [ -x "$FAKE" ] || FAKE=$B/san/fake_slack
-[ -x "$FAKE" ] && [ -x "$B/careerbot" ] || die "build $B/careerbot and $B/san/fake_slack first"
+if [ ! -x "$FAKE" ] || [ ! -x "$B/careerbot" ]; then
+  die "build $B/careerbot and $B/san/fake_slack first"
+fi
 "$FAKE" 0 600 >"$tmp/fake.out" 2>"$tmp/fake.err" &
 fake_pid=$!
 for _ in $(seq 100); do grep -q "port=" "$tmp/fake.out" 2>/dev/null && break; sleep 0.1; done
@@ -59,7 +61,7 @@ port=$(sed -n 's/.*port=\([0-9]*\).*/\1/p' "$tmp/fake.out")
 
 SLACK_API_URL="http://127.0.0.1:$port/api/" SLACK_APP_TOKEN="xapp-1-A0BENCH-1-benchtoken" \
 SLACK_BOT_TOKEN="xoxb-1-2-benchtoken" CAREERBOT_KB="$KB" CAREERBOT_HEALTH_LISTEN=off \
-CAREERBOT_HISTORY_PATH="$tmp/history.db" CAREERBOT_LOG_LEVEL=warn CAREERBOT_CONFIG= DISCORD_TOKEN= \
+CAREERBOT_HISTORY_PATH="$tmp/history.db" CAREERBOT_LOG_LEVEL=warn CAREERBOT_CONFIG='' DISCORD_TOKEN='' \
   "$B/careerbot" run >"$tmp/bot.out" 2>"$tmp/bot.err" &
 bot_pid=$!
 for _ in $(seq 100); do curl -s "http://127.0.0.1:$port/_log" | grep -q '"ws_open"' && break; sleep 0.1; done

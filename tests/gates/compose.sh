@@ -22,7 +22,7 @@ services=$(docker-compose -f "$scratch/docker-compose.yml" --project-directory "
 echo "docker-compose.yml: ok ($services)"
 
 scripts=()
-for f in .ci/run tests/*.sh tests/gates/*.sh bench/*.sh config/pre-commit-knowledge; do
+for f in .ci/run tests/*.sh tests/gates/*.sh tests/fuzz/*.sh bench/*.sh config/pre-commit-knowledge; do
   [ -f "$f" ] && scripts+=("$f")
 done
 shellcheck -s bash "${scripts[@]}"
