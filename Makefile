@@ -27,7 +27,7 @@ SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sa
 
 SRC := $(wildcard bot/*.c handlers/*.c)
 LIB_SRC := $(filter-out bot/main.c,$(SRC))
-HDRS := $(wildcard bot/*.h handlers/*.h tests/support/*.h)
+HDRS := $(wildcard bot/*.h handlers/*.h tests/support/*.h tests/fakes/*.h tests/integration/*.h)
 SUPPORT_SRC := $(wildcard tests/support/*.c)
 TEST_SRC := $(wildcard tests/unit/test_*.c tests/integration/test_*.c)
 FAKE_SRC := $(wildcard tests/fakes/fake_*.c)
