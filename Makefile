@@ -13,7 +13,7 @@
 DEBS := build-essential pkg-config libcurl4-openssl-dev libwebsockets-dev \
         libwebsockets-evlib-uv libjansson-dev libpcre2-dev libutf8proc-dev \
         libstemmer-dev libuv1-dev libsqlite3-dev libssl-dev libcmocka-dev sqlite3 \
-        docker-compose shellcheck clang libclang-rt-14-dev
+        docker-compose shellcheck clang libclang-rt-14-dev wamerican
 PKGS := libcurl libwebsockets jansson libpcre2-8 libutf8proc libuv sqlite3 libcrypto
 
 B := build

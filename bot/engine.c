@@ -28,6 +28,7 @@
 void engDefaultParams(engParams *p) {
     p->answer_threshold = 0.5;
     p->suggest_threshold = 0.2;
+    p->dict = ENG_DICT;
 }
 
 const kb *engKb(const engIndex *ix) { return ix->k; }
@@ -196,6 +197,32 @@ static void pairsFinish(engIndex *ix) {
     ix->nbigrams = o;
 }
 
+static int cmpU32(const void *a, const void *b) {
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Record a phrasing's distinct terms (sorted), for near-exact matches. */
+static void phraseAdd(engIndex *ix, const uint32_t *ids, size_t n) {
+    if (ix->nphr + 2 > ix->capphr) {
+        ix->capphr = ix->capphr ? ix->capphr * 2 : 1024;
+        ix->phr_off = cbRealloc(ix->phr_off, ix->capphr * sizeof(*ix->phr_off));
+    }
+    if (ix->nphr_terms + n > ix->capphr_terms) {
+        ix->capphr_terms = (ix->nphr_terms + n) * 2 + 1024;
+        ix->phr_terms = cbRealloc(ix->phr_terms, ix->capphr_terms * sizeof(*ix->phr_terms));
+    }
+    uint32_t *dst = ix->phr_terms + ix->nphr_terms;
+    memcpy(dst, ids, n * sizeof(*ids));
+    qsort(dst, n, sizeof(*dst), cmpU32);
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++)
+        if (o == 0 || dst[o - 1] != dst[i]) dst[o++] = dst[i];
+    ix->phr_off[ix->nphr] = (uint32_t)ix->nphr_terms;
+    ix->nphr_terms += o;
+    ix->phr_off[++ix->nphr] = (uint32_t)ix->nphr_terms;
+}
+
 /* Index one field string: field ENG_F_Q, ENG_F_K or ENG_F_A. */
 static int indexText(engIndex *ix, buildState *b, uint32_t e, const char *s, int field,
                      char *err) {
@@ -209,9 +236,11 @@ static int indexText(engIndex *ix, buildState *b, uint32_t e, const char *s, int
      * become "same", nor "draw" "raw". */
     for (size_t i = 0; i < b->x.t.n && field != ENG_F_A; i++)
         engTypoAddWord(&ix->typo, txtRaw(&b->x.t, i));
-    uint32_t prev = ENG_NOTERM;
+    uint32_t prev = ENG_NOTERM, ids[64];
+    size_t nids = 0;
     for (size_t i = 0; i < o->n; i++) {
         uint32_t t = termAdd(ix, txtStem(o, i));
+        if (nids < CB_ARRAY_LEN(ids)) ids[nids++] = t;
         buildRow *r = rowFor(ix, b, t, e);
         if (field == ENG_F_A) incr(&r->a);
         /* q and k count strings, not occurrences: bump once per string */
@@ -222,12 +251,16 @@ static int indexText(engIndex *ix, buildState *b, uint32_t e, const char *s, int
         prev = t;
     }
     if (field == ENG_F_A) b->alen[e] += (uint32_t)o->n;
-    if (field == ENG_F_Q && o->n > 0) b->nq[e]++;
+    if (field == ENG_F_Q && o->n > 0) {
+        b->nq[e]++;
+        phraseAdd(ix, ids, nids);
+    }
     return CB_OK;
 }
 
 static int indexEntry(engIndex *ix, buildState *b, uint32_t e, char *err) {
     const kbEntry *en = &ix->k->entries[e];
+    ix->ent_phr[e] = (uint32_t)ix->nphr;
     if (indexText(ix, b, e, en->question, ENG_F_Q, err) != CB_OK) return CB_ERR;
     for (size_t i = 0; i < en->alternates.n; i++)
         if (indexText(ix, b, e, en->alternates.v[i], ENG_F_Q, err) != CB_OK) return CB_ERR;
@@ -262,6 +295,7 @@ static void buildPostings(engIndex *ix, buildState *b) {
         double tfa = w->a / (1 - B_A + B_A * b->alen[w->entry] / avg);
         double tf = WQ * tfq + WK * tfk + WA * tfa;
         uint8_t f = (uint8_t)((w->q ? ENG_F_Q : 0) | (w->k ? ENG_F_K : 0) | (w->a ? ENG_F_A : 0));
+        if (w->q || w->k) tm->asked = 1;
         ix->posts[tm->off + tm->n++] =
             (engPost){.entry = w->entry, .impact = (float)(tm->idf * tf / (K1 + tf)), .fields = f};
     }
@@ -343,6 +377,7 @@ static void buildScratch(engIndex *ix) {
     s->acc = cbCalloc(n, sizeof(*s->acc));
     s->cov = cbCalloc(n, sizeof(*s->cov));
     s->flags = cbCalloc(n, sizeof(*s->flags));
+    s->nmatch = cbCalloc(n, sizeof(*s->nmatch));
     s->touched = cbCalloc(n, sizeof(*s->touched));
     ix->scr = s;
 }
@@ -355,7 +390,10 @@ static int buildIndex(engIndex *ix, char *err) {
     b.alen = cbCalloc(n ? n : 1, sizeof(*b.alen));
     b.nq = cbCalloc(n ? n : 1, sizeof(*b.nq));
     int rc = CB_OK;
+    ix->ent_phr = cbCalloc(n + 1, sizeof(*ix->ent_phr));
     for (size_t e = 0; e < n && rc == CB_OK; e++) rc = indexEntry(ix, &b, (uint32_t)e, err);
+    ix->ent_phr[n] = (uint32_t)ix->nphr;
+    if (!ix->phr_off) ix->phr_off = cbCalloc(1, sizeof(*ix->phr_off));
     if (rc == CB_OK) buildPostings(ix, &b);
     if (rc == CB_OK) pairsFinish(ix);
     engTermsFree(&b.x);
@@ -365,6 +403,7 @@ static int buildIndex(engIndex *ix, char *err) {
     free(b.seen);
     if (rc != CB_OK) return CB_ERR;
     engTypoIndex(&ix->typo);
+    if (ix->p.dict) engTypoLoadDict(&ix->typo, ix->p.dict); /* optional */
     buildTopics(ix);
     buildWords(ix);
     buildScratch(ix);
@@ -401,6 +440,9 @@ void engFree(engIndex *ix) {
     free(ix->canon);
     engTypoFree(&ix->typo);
     free(ix->bigrams);
+    free(ix->phr_terms);
+    free(ix->phr_off);
+    free(ix->ent_phr);
     free(ix->topic);
     for (size_t i = 0; i < ix->ntopics; i++) free(ix->topics[i]);
     free(ix->topics);
@@ -415,6 +457,7 @@ void engFree(engIndex *ix) {
         free(ix->scr->acc);
         free(ix->scr->cov);
         free(ix->scr->flags);
+        free(ix->scr->nmatch);
         free(ix->scr->touched);
         free(ix->scr);
     }

@@ -28,7 +28,13 @@ typedef enum {
 typedef struct engParams {
     double answer_threshold;  /* confidence >= this answers (default 0.5) */
     double suggest_threshold; /* confidence >= this is a "did you mean" (default 0.2) */
+    /* A list of real English words that typo correction leaves alone
+     * ("pilot" is not a typo of "pivot"); default ENG_DICT (Debian's
+     * wamerican). NULL or a missing file: corrections are stricter. */
+    const char *dict;
 } engParams;
+
+#define ENG_DICT "/usr/share/dict/american-english"
 
 void engDefaultParams(engParams *p);
 

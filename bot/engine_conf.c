@@ -7,11 +7,21 @@
  * cov is the key feature: the idf-weighted share of the question's
  * informative words that the entry holds (a word in the question or
  * alternates counts fully, in keywords a bit less, only in the answer
- * about a third; a typo-corrected word half). Words the knowledge never
- * uses count as rare words, so "how do I reverse a list in python" covers
- * little even though "python" and "list" are known: that is how coding
- * help, the weather or other careers abstain. Numbers ("15k", "35") weigh
- * little: they are details, not topics.
+ * about a third; a typo-corrected word half). A query word weighs its
+ * idf only when people ask with it (it is in some question, alternate or
+ * keyword); a word seen only in answer texts ("even", "city") weighs
+ * little (BODY_W): it is a detail, not the topic. A real word the
+ * knowledge never uses ("pilot", "bitcoin", "reverse") weighs like a rare
+ * word (capped), so "how do I reverse a list in python" covers little
+ * even though "python" and "list" are known: that is how coding help, the
+ * weather or other careers abstain. Numbers ("15k", "35") weigh little.
+ * Chat filler ("hey", "pls", "guys") is a stop word (text.c).
+ * Three rules on top of the logistic: a hit that nearly repeats one of the
+ * entry's own phrasings (phrase >= PHR_NEAR) is sure; a hit holding the
+ * query's informative words only in its answer text never answers
+ * (BODY_CAP: "what is the meaning of life"); and when the query has two or
+ * more informative words, a hit holding only one is at most a "did you
+ * mean" (THIN_CAP).
  * strength is the matched informativeness in idf units; below STR_MIN it
  * scales cov down (cov'), so one very common word ("python", "job") never
  * answers on its own. margin separates a clear winner from a near tie.
@@ -41,8 +51,17 @@
 #define PAT_FLOOR 0.92
 #define STR_FULL 4.0
 #define STR_MIN 1.5
-#define UNKNOWN_SHARE 0.8
-#define NUM_WEIGHT 0.3
+#define OOV_SHARE 0.8 /* of idf_max, for a real word the knowledge never uses... */
+#define OOV_CAP 3.0 /* ...at most this (idf units) */
+#define BODY_W 0.6 /* at most this for a word only in answer texts */
+#define NUM_WEIGHT 0.1
+#define INF_IDF 0.3    /* not "python", "job", "developer" */
+#define PHR_FLOOR_W 0.3
+#define PHR_NEAR 0.8   /* phrasing similarity from which a hit is sure... */
+#define PHR_LOW 0.6    /* ...from this confidence at PHR_NEAR... */
+#define PHR_HIGH 0.92  /* ...to this one for the exact phrasing */
+#define THIN_CAP 0.45  /* several informative words, only one held: did you mean */
+#define BODY_CAP 0.3   /* informative words held only in the answer text */
 
 double confFieldQuality(uint8_t fields) {
     if (fields & ENG_F_Q) return 1.0;
@@ -52,15 +71,26 @@ double confFieldQuality(uint8_t fields) {
 
 double confTermWeight(const char *term, int known, double idf, double idf_max) {
     if (strpbrk(term, "0123456789")) return NUM_WEIGHT;
-    return known ? idf : UNKNOWN_SHARE * (idf_max > 1.0 ? idf_max : 1.0);
+    if (known >= 2) return idf;
+    if (known == 1) return idf < BODY_W ? idf : BODY_W;
+    double w = OOV_SHARE * (idf_max > 1.0 ? idf_max : 1.0);
+    return w < OOV_CAP ? w : OOV_CAP;
 }
+
+double confInformativeIdf(double idf_max) {
+    (void)idf_max;
+    return INF_IDF;
+}
+
+double confPhraseWeight(double w) { return w > PHR_FLOOR_W ? w : PHR_FLOOR_W; }
 
 /* Words of debugging and code mechanics (stems), chosen so that none is
  * also a career word: not "bug" (bug bounty), "mock" (mock interview),
  * "crash" (crash course), "fail", "fix", "example", "explain". Sorted. */
 static const char *const CODING[] = {
-    "compil", "debug",   "dictionari", "error",     "except", "function", "instal", "regex",
-    "snippet", "stacktrac", "string", "syntax", "traceback", "tupl",   "variabl",
+    "closur", "compil",    "debug",     "dictionari", "error", "except",  "function",
+    "instal", "regex",     "snippet",   "stacktrac",  "string", "syntax", "traceback",
+    "tupl",   "variabl",
 };
 
 static int cmpStr(const void *a, const void *b) {
@@ -83,5 +113,13 @@ double confCompute(const confFeat *f) {
                (f->coding ? C_CODING : 0);
     double c = 1.0 / (1.0 + exp(-z));
     if (f->pattern && c < PAT_FLOOR) c = PAT_FLOOR; /* a pattern is a deliberate match */
+    if (f->pattern) return c > 1 ? 1 : c;
+    if (f->phrase >= PHR_NEAR) { /* (nearly) one of its own phrasings */
+        double near = PHR_LOW + (PHR_HIGH - PHR_LOW) * (f->phrase - PHR_NEAR) / (1 - PHR_NEAR);
+        if (c < near) c = near;
+        return c > 1 ? 1 : c;
+    }
+    if (f->nmatch > 0 && !f->asked && c > BODY_CAP) c = BODY_CAP;
+    if (f->ninf >= 2 && f->nmatch < 2 && c > THIN_CAP) c = THIN_CAP;
     return c < 0 ? 0 : c > 1 ? 1 : c;
 }

@@ -11,14 +11,26 @@ typedef struct confFeat {
     double strength; /* informativeness covered, in idf units */
     int pattern;     /* a maintainer's pattern matched */
     int coding;      /* the question has words of coding help ("traceback") */
+    int ninf;        /* informative known words in the question */
+    int nmatch;      /* of those, how many the entry holds */
+    int asked;       /* one of them is in the entry's questions or keywords */
+    double phrase;   /* best similarity to one of its phrasings, [0,1] */
 } confFeat;
 
 double confCompute(const confFeat *f);
 /* How much a term matched in these fields counts toward coverage. */
 double confFieldQuality(uint8_t fields);
-/* The informativeness of a query term: its idf, or for a word the
- * knowledge never uses a high one; little for numbers ("15k", "2026"). */
+/* The informativeness of a query term: its idf when people ask with it
+ * (known 2: in a question, alternate or keyword); a small capped weight
+ * for a word the knowledge never uses (known 0) or only in answer text
+ * (known 1): filler ("even", "guys"), details ("city") or a subject we do
+ * not cover; very little for numbers. */
 double confTermWeight(const char *term, int known, double idf, double idf_max);
+/* The idf from which a known word is "informative" (not "python", "job"). */
+double confInformativeIdf(double idf_max);
+/* A term's weight in phrasing similarity (floored so that a tiny
+ * knowledge base, where every idf is small, still compares phrasings). */
+double confPhraseWeight(double w);
 /* 1 if the (stemmed) term is a sign of a coding-help question. */
 int confCodingCue(const char *term);
 

@@ -54,12 +54,18 @@ typedef struct engTypo {
     size_t n, cap;
     engMulti dels;  /* hash(deletion variant) -> word id */
     int indexed;
+    engMap dict;    /* real English words (never "corrected"), when loaded */
+    int hasdict;
 } engTypo;
 
 void engTypoInit(engTypo *t);
 void engTypoFree(engTypo *t);
 void engTypoAddWord(engTypo *t, const char *w); /* counts occurrences */
 void engTypoIndex(engTypo *t);                  /* build the deletion index */
+/* Load a word list (one word a line, e.g. /usr/share/dict/american-english):
+ * its words are real words, left alone. Returns the number of words kept,
+ * or -1 when the file cannot be read (then corrections are stricter). */
+long engTypoLoadDict(engTypo *t, const char *path);
 /* Max edit distance allowed for a query word of this length (0: none). */
 int engTypoMaxDist(size_t len);
 /* The best correction of w (not itself a known word), or NULL. */
@@ -80,6 +86,7 @@ typedef struct engTerm {
     char *name;
     uint32_t df;
     float idf;
+    uint8_t asked; /* in some question, alternate or keyword (not only answers) */
     size_t off, n; /* postings in ix->posts */
 } engTerm;
 
@@ -98,6 +105,7 @@ typedef struct engScratch {
     pthread_mutex_t mu;
     float *acc, *cov;
     uint8_t *flags;
+    uint8_t *nmatch; /* informative query terms the entry holds (saturating) */
     uint32_t *touched;
     size_t ntouched;
 } engScratch;
@@ -130,6 +138,10 @@ struct engIndex {
     uint32_t *word_freq; /* occurrences of words[i] in the knowledge */
     size_t nwords;
     engScratch *scr;
+    /* The question and alternates of each entry as sorted, distinct term
+     * ids: phrasings phr_off[ent_phr[e]] .. phr_off[ent_phr[e + 1]]. */
+    uint32_t *phr_terms, *phr_off, *ent_phr;
+    size_t nphr, nphr_terms, capphr, capphr_terms;
 };
 
 /* A text as canonical terms (synonyms applied). corrected[i] != 0 when the

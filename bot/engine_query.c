@@ -59,41 +59,51 @@ typedef struct qTerm {
     float w;     /* informativeness (idf) */
     float mult;  /* TYPO_RANK when corrected, else 1 */
     float cmult; /* TYPO_COVER when corrected, else 1 */
+    int inf;     /* a known, informative word (idf >= INF_IDF, not a number) */
 } qTerm;
 
-static size_t queryTerms(const engIndex *ix, const engTerms *x, qTerm *q, double *wsum,
-                         int *coding) {
+typedef struct qInfo {
+    double wsum;  /* total weight of the query's terms */
+    int coding;   /* a coding-help cue */
+    int ninf;     /* informative known terms */
+} qInfo;
+
+static int sameTerm(const engTerms *x, const qTerm *a, uint32_t id, const char *name) {
+    if (id != ENG_NOTERM) return a->id == id;
+    return a->id == ENG_NOTERM && strcmp(name, txtStem(&x->out, a->pos)) == 0;
+}
+
+static size_t queryTerms(const engIndex *ix, const engTerms *x, qTerm *q, qInfo *qi) {
     size_t n = 0;
-    *wsum = 0;
-    *coding = 0;
+    memset(qi, 0, sizeof(*qi));
     for (size_t i = 0; i < x->out.n && n < ENG_MAX_QTERMS; i++) {
         uint32_t id = engTermId(ix, txtStem(&x->out, i));
         const char *name = txtStem(&x->out, i);
         int dup = 0;
-        for (size_t j = 0; j < n && !dup; j++)
-            dup = id != ENG_NOTERM ? q[j].id == id
-                                   : q[j].id == ENG_NOTERM &&
-                                         strcmp(name, txtStem(&x->out, q[j].pos)) == 0;
+        for (size_t j = 0; j < n && !dup; j++) dup = sameTerm(x, &q[j], id, name);
         if (dup) continue;
-        q[n].id = id;
-        q[n].pos = (uint32_t)i;
-        q[n].w = (float)confTermWeight(name, id != ENG_NOTERM, id != ENG_NOTERM ? ix->terms[id].idf : 0,
-                                       ix->idf_max);
-        *coding |= confCodingCue(name);
-        q[n].mult = x->corrected[i] ? TYPO_RANK : 1.0f;
-        q[n].cmult = x->corrected[i] ? TYPO_COVER : 1.0f;
-        *wsum += q[n].w;
+        double idf = id != ENG_NOTERM ? ix->terms[id].idf : 0;
+        q[n] = (qTerm){.id = id, .pos = (uint32_t)i, .mult = 1.0f, .cmult = 1.0f};
+        int known = id == ENG_NOTERM ? 0 : ix->terms[id].asked ? 2 : 1;
+        q[n].w = (float)confTermWeight(name, known, idf, ix->idf_max);
+        q[n].inf = id != ENG_NOTERM && idf >= confInformativeIdf(ix->idf_max) &&
+                   !strpbrk(name, "0123456789");
+        if (x->corrected[i]) q[n].mult = TYPO_RANK, q[n].cmult = TYPO_COVER;
+        qi->coding |= confCodingCue(name);
+        qi->ninf += q[n].inf && ix->terms[id].asked;
+        qi->wsum += q[n].w;
         n++;
     }
     return n;
 }
 
-enum { SEEN = 1, BIGRAM = 2, PATTERN = 4 };
+enum { SEEN = 1, BIGRAM = 2, PATTERN = 4, ASKED = 8 }; /* ASKED: an informative term in a question or keyword */
 
 static void touch(engScratch *s, uint32_t e) {
     if (s->flags[e] & SEEN) return;
     s->flags[e] = SEEN;
     s->acc[e] = s->cov[e] = 0;
+    s->nmatch[e] = 0;
     s->touched[s->ntouched++] = e;
 }
 
@@ -111,6 +121,9 @@ static void bigramHit(uint32_t e, bigramCtx *b) {
 static void addPost(engScratch *s, const engPost *p, const qTerm *q) {
     s->acc[p->entry] += p->impact * q->mult;
     s->cov[p->entry] += (float)(q->w * q->cmult * confFieldQuality(p->fields));
+    if (!q->inf) return;
+    if (s->nmatch[p->entry] < UINT8_MAX) s->nmatch[p->entry]++;
+    if (p->fields & (ENG_F_Q | ENG_F_K)) s->flags[p->entry] |= ASKED;
 }
 
 /* A very common term ("python" in a big knowledge base) has long postings
@@ -226,8 +239,28 @@ size_t engSelectTop(const engScratch *s, size_t top, uint32_t *best) {
     return n;
 }
 
+/* How nearly the query says one of e's phrasings (question or an
+ * alternate): the best weighted Jaccard similarity of their term sets. */
+static double phraseSim(const engIndex *ix, uint32_t e, const qTerm *q, size_t nq) {
+    double qsum = 0, best = 0;
+    for (size_t i = 0; i < nq; i++) qsum += confPhraseWeight(q[i].w);
+    for (uint32_t p = ix->ent_phr[e]; p < ix->ent_phr[e + 1]; p++) {
+        double inter = 0, extra = 0;
+        for (uint32_t k = ix->phr_off[p]; k < ix->phr_off[p + 1]; k++) {
+            uint32_t t = ix->phr_terms[k];
+            size_t i = 0;
+            while (i < nq && q[i].id != t) i++;
+            if (i < nq) inter += confPhraseWeight(q[i].w) * q[i].cmult;
+            else extra += confPhraseWeight(ix->terms[t].idf);
+        }
+        double u = qsum + extra;
+        if (u > 0 && inter / u > best) best = inter / u;
+    }
+    return best;
+}
+
 static void fillHits(const engIndex *ix, const uint32_t *best, size_t n, size_t top,
-                     double wsum, int coding, engResult *out) {
+                     const qTerm *q, size_t nq, const qInfo *qi, engResult *out) {
     const engScratch *s = ix->scr;
     double s1 = n ? s->acc[best[0]] : 0, s2 = n > 1 ? s->acc[best[1]] : 0;
     double prev = 1.0;
@@ -236,11 +269,15 @@ static void fillHits(const engIndex *ix, const uint32_t *best, size_t n, size_t 
         double sc = s->acc[e];
         double m = sc > 0 ? (i == 0 ? (s1 - s2) / s1 : (sc - s1) / sc) : -1;
         confFeat f = {
-            .cov = wsum > 0 ? s->cov[e] / wsum : 0,
+            .cov = qi->wsum > 0 ? s->cov[e] / qi->wsum : 0,
             .margin = m < -1 ? -1 : m,
             .strength = s->cov[e],
             .pattern = (s->flags[e] & PATTERN) != 0,
-            .coding = coding,
+            .coding = qi->coding,
+            .ninf = qi->ninf,
+            .nmatch = s->nmatch[e],
+            .asked = (s->flags[e] & ASKED) != 0,
+            .phrase = phraseSim(ix, e, q, nq),
         };
         double c = confCompute(&f);
         if (c > prev) c = prev; /* a lower-ranked hit is never more certain */
@@ -259,9 +296,8 @@ static void fillHits(const engIndex *ix, const uint32_t *best, size_t n, size_t 
 static void rank(const engIndex *ix, const engTerms *x, const char *text, size_t len, long topic,
                  size_t top, engResult *out) {
     qTerm q[ENG_MAX_QTERMS];
-    double wsum;
-    int coding;
-    size_t nq = queryTerms(ix, x, q, &wsum, &coding);
+    qInfo qi;
+    size_t nq = queryTerms(ix, x, q, &qi);
     ix->scr->ntouched = 0;
     scoreTerms(ix, q, nq, topic);
     scoreBigrams(ix, x);
@@ -277,7 +313,7 @@ static void rank(const engIndex *ix, const engTerms *x, const char *text, size_t
     }
     uint32_t best[ENG_MAX_TOP];
     size_t n = engSelectTop(ix->scr, ENG_MAX_TOP, best);
-    fillHits(ix, best, n, top, wsum, coding, out);
+    fillHits(ix, best, n, top, q, nq, &qi, out);
     for (size_t i = 0; i < ix->scr->ntouched; i++) ix->scr->flags[ix->scr->touched[i]] = 0;
 }
 

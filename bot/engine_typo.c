@@ -1,8 +1,15 @@
 /* engine_typo.c - typo correction against the knowledge vocabulary: a
  * bounded optimal-string-alignment (Damerau) distance and a SymSpell-style
  * deletion index. Only lowercase ASCII words of 4..32 letters are
- * corrected, into knowledge words of 4 letters or more; the distance allowed is 1 for 4-7 letters, 2 for 8 or more,
- * never for 3 or fewer (too many short words are one edit apart). */
+ * corrected, into knowledge words of 4 letters or more; the distance
+ * allowed is 1 for 4-7 letters, 2 for 8 or more, never for 3 or fewer (too
+ * many short words are one edit apart).
+ *
+ * A real English word is never a typo: "pilot" must not become "pivot",
+ * nor "draw" "raw". With a word list (Debian's wamerican) such words are
+ * left alone; without one, a correction must be the only candidate at its
+ * distance (an ambiguous word is more likely a word we do not know). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +20,7 @@ void engTypoInit(engTypo *t) {
     memset(t, 0, sizeof(*t));
     engMapInit(&t->words);
     engMultiInit(&t->dels);
+    engMapInit(&t->dict);
 }
 
 void engTypoFree(engTypo *t) {
@@ -21,6 +29,7 @@ void engTypoFree(engTypo *t) {
     free(t->freq);
     engMapFree(&t->words);
     engMultiFree(&t->dels);
+    engMapFree(&t->dict);
     engTypoInit(t);
 }
 
@@ -51,6 +60,33 @@ void engTypoAddWord(engTypo *t, const char *w) {
     t->w[t->n] = cbStrndup(w, n);
     t->freq[t->n] = 1;
     t->n++;
+}
+
+/* A dictionary line as a lowercase ASCII word of 4..32 letters, or 0. */
+static size_t dictWord(const char *line, char *w) {
+    size_t n = 0;
+    for (; line[n] && line[n] != '\n' && line[n] != '\r'; n++) {
+        char ch = line[n];
+        if (n >= ENG_TYPO_MAXLEN) return 0;
+        if (ch >= 'A' && ch <= 'Z') ch = (char)(ch - 'A' + 'a');
+        if (ch < 'a' || ch > 'z') return 0; /* "can't", "café": skip */
+        w[n] = ch;
+    }
+    return n >= 4 ? n : 0;
+}
+
+long engTypoLoadDict(engTypo *t, const char *path) {
+    FILE *f = path ? fopen(path, "r") : NULL;
+    if (!f) return -1;
+    char line[256], w[ENG_TYPO_MAXLEN + 1];
+    long n = 0;
+    while (fgets(line, sizeof(line), f)) {
+        size_t l = dictWord(line, w);
+        if (l && engMapPut(&t->dict, w, l, (uint32_t)n) == (uint32_t)n) n++;
+    }
+    fclose(f);
+    t->hasdict = 1;
+    return n;
 }
 
 /* Add every variant of w[0..n) with up to depth letters deleted. */
@@ -106,6 +142,7 @@ typedef struct typoSearch {
     int max;
     uint32_t best;
     int bestd;
+    int ties; /* other candidates at the best distance */
 } typoSearch;
 
 /* Better: smaller distance, then more frequent, then alphabetical. */
@@ -114,13 +151,16 @@ static void typoConsider(uint32_t id, void *ud) {
     const char *w = s->t->w[id];
     int d = engOsa(s->q, s->qn, w, strlen(w), s->max);
     if (d > s->max || d == 0) return;
+    if (s->best != UINT32_MAX && id == s->best) return;
     if (s->best != UINT32_MAX) {
         if (d > s->bestd) return;
         if (d == s->bestd) {
+            s->ties++;
             uint32_t fb = s->t->freq[s->best], fw = s->t->freq[id];
             if (fw < fb || (fw == fb && strcmp(w, s->t->w[s->best]) >= 0)) return;
         }
     }
+    if (s->best == UINT32_MAX || d < s->bestd) s->ties = 0;
     s->best = id;
     s->bestd = d;
 }
@@ -143,11 +183,13 @@ const char *engTypoCorrect(const engTypo *t, const char *w, int *dist) {
     uint32_t id;
     if (!t->indexed || max == 0 || !lowerAlpha(w, n) || engMapGet(&t->words, w, n, &id))
         return NULL;
-    typoSearch s = {t, w, n, max, UINT32_MAX, max + 1};
+    if (t->hasdict && engMapGet(&t->dict, w, n, &id)) return NULL; /* a real word */
+    typoSearch s = {t, w, n, max, UINT32_MAX, max + 1, 0};
     char buf[ENG_TYPO_MAXLEN + 1];
     memcpy(buf, w, n);
     searchDeletes(&s, buf, n, max);
     if (s.best == UINT32_MAX) return NULL;
+    if (!t->hasdict && s.ties > 0) return NULL; /* ambiguous: likely a word we do not know */
     if (dist) *dist = s.bestd;
     return t->w[s.best];
 }
