@@ -62,6 +62,13 @@ static void assertNoTokens(opsBot *b) {
     }
 }
 
+/* Normal operation logs no errors (warnings are allowed). */
+static void assertNoErrors(opsBot *b) {
+    if (tpCount(b->bot.err_path, "level=error") == 0) return;
+    char *err = tpReadFile(b->bot.err_path);
+    fail_msg("errors logged:\n%s", err);
+}
+
 /* SIGTERM, exit 0, and each started fake saw its socket closed with 1000. */
 static void stopAndCheck(opsBot *b) {
     tpSignal(&b->bot, SIGTERM);
@@ -109,6 +116,7 @@ static void testBothPlatforms(void **state) {
 
     assertNoViolations(b);
     stopAndCheck(b);
+    assertNoErrors(b);
     assertNoTokens(b);
 }
 
@@ -228,6 +236,7 @@ static void testMetricsCount(void **state) {
     assert_int_equal((long)(metricOr0(b, Q_SLACK_ANSWERED) - answered0), 3);
     assert_true(opsMetric(b, "careerbot_answer_latency_seconds_count") >= 5);
     stopAndCheck(b);
+    assertNoErrors(b);
 }
 
 typedef struct fatalCase {

@@ -147,6 +147,36 @@ static void testSigtermDrainsReplies(void **state) {
     assert_int_equal(tpCount(b->bot.err_path, "shutdown.timeout"), 0);
 }
 
+/* SIGTERM while Slack is reconnecting and apps.connections.open is held
+ * by a 429 (Retry-After 30): nothing is in flight for a user, so the
+ * process should stop promptly instead of waiting out the 10 s drain.
+ * Fails today (bot/slack*.c counts the pending connect as in flight and
+ * keeps it through shutdown); runs only with CB_OPS_PENDING=1 until fixed. */
+static void testSigtermWhileReconnecting(void **state) {
+    opsBot *b = *state;
+    if (!getenv("CB_OPS_PENDING")) skip();
+    startBot(b, 1, 0);
+    json_decref(opsCmd(&b->slack, "{\"cmd\":\"ratelimit\",\"method\":\"apps.connections.open\","
+                                  "\"count\":5,\"retry_after\":30}"));
+    json_decref(opsCmd(&b->slack, "{\"cmd\":\"drop\"}"));
+    assert_true(opsWaitHealth(b, 503, "slack: not connected", 5000, NULL));
+    double end = opsNow() + REPLY_MS; /* the reconnect's first try got the 429 */
+    do {
+        opsFetchLog(&b->slack);
+        if (opsCountKind(&b->slack, "http", "/api/apps.connections.open") >= 2) break;
+        opsSleep(20);
+    } while (opsNow() < end);
+    assert_true(opsCountKind(&b->slack, "http", "/api/apps.connections.open") >= 2);
+    double t0 = opsNow();
+    tpSignal(&b->bot, SIGTERM);
+    int rc = tpWait(&b->bot, 12000);
+    double took = opsNow() - t0;
+    if (rc != 0 || took > 3000 || tpCount(b->bot.err_path, "shutdown.timeout") != 0) {
+        char *err = tpReadFile(b->bot.err_path);
+        fail_msg("exit %d after %.0f ms; stderr:\n%s", rc, took, err);
+    }
+}
+
 /* Run a careerbot subcommand to completion; its stdout (caller frees). */
 static char *runCli(char *const args[], int *rc) {
     char *bin = tpBuildPath("san/careerbot");
@@ -256,6 +286,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(testSighupReload, setup, teardown),
         cmocka_unit_test_setup_teardown(testSigtermDrainsReplies, setup, teardown),
         cmocka_unit_test_setup_teardown(testHistoryWhileRunning, setup, teardown),
+        cmocka_unit_test_setup_teardown(testSigtermWhileReconnecting, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
