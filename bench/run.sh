@@ -7,10 +7,10 @@ B=${1:-build}
 echo "== engine (build/rel/bench_engine) =="
 "$B/rel/bench_engine" knowledge
 
-# ---- Discord (bench/bench_discord.c, Discord engineer) ----
+# ---- Discord (bench/bench_discord.sh) ----
 echo
-echo "== discord (build/rel/bench_discord: release transport in-process vs the fake on loopback) =="
-"$B/rel/bench_discord" "$B" 5000
+echo "== discord (release bot vs the optimized fake Discord on loopback) =="
+bash bench/bench_discord.sh "$B"
 
 # ---- Slack (bench/bench_slack.sh) ----
 echo

@@ -15,6 +15,8 @@
 #define FD_MAX_EVENTS 50000
 #define FD_BENCH_BASE 700000000000000000LL /* ids of bench messages */
 #define FD_BENCH_MAX 200000
+#define FD_BURST_MESSAGES 0
+#define FD_BURST_AUTOCOMPLETE 1
 
 typedef struct fdEvent {
     long seq;
@@ -50,13 +52,17 @@ typedef struct fdState {
     double *lat_ms;
     size_t nlat;
     size_t burst_n, burst_sent, burst_per_tick, burst_channels;
+    double burst_rate;  /* dispatches per second (0: per_tick every ms) */
+    int burst_kind;     /* FD_BURST_MESSAGES or FD_BURST_AUTOCOMPLETE */
     int bursting;       /* dispatches are not logged meanwhile */
+    size_t burst_full;  /* sends refused by a full websocket queue (retried) */
     char *burst_channel, *burst_content;
     double burst_first_ms, last_reply_ms;
 } fdState;
 
 /* fake_discord.c */
-void fdDispatch(fdState *st, const char *t, json_t *d /* stolen */);
+/* 0, or -1 when the gateway did not take it (no connection, queue full). */
+int fdDispatch(fdState *st, const char *t, json_t *d /* stolen */);
 
 /* discord_rest.c */
 void fdHttp(fsServer *s, const fsRequest *req, fsResponse *res, void *ud);

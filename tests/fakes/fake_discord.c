@@ -25,10 +25,16 @@
  *   identify_close {code}      answer the next IDENTIFYs with this close
  *   rate_limit {count, retry_after, global}  next message POSTs get 429
  *   unauthorized {count}       next authorized REST calls get 401
- *   burst {n, channel_id, content, per_tick, channels}  bench: n mentions,
- *                              per_tick (default 50) every millisecond,
- *                              spread over `channels` channel ids
- *   stats                      bench figures and gateway state
+ *   burst {n, channel_id, content, per_tick, channels, rate, kind}
+ *                              bench: n mentions (kind "autocomplete": n
+ *                              autocomplete interactions) spread over
+ *                              `channels` channel ids, paced at `rate` per
+ *                              second by the clock, or (rate 0) per_tick
+ *                              (default 50) more every millisecond; a full
+ *                              websocket queue delays, never drops, one
+ *   stats                      bench figures (replies, sent, p50/p99/max
+ *                              ms, elapsed_ms, burst_left, violations)
+ *                              and gateway state
  * Each dispatch is also logged as kind "dispatch" {t, s, id} (except
  * during a burst), so tests can time replies from it. */
 #include <stdio.h>
@@ -59,7 +65,7 @@ static void fdClearEvents(fdState *st) {
     st->nevents = 0;
 }
 
-void fdDispatch(fdState *st, const char *t, json_t *d) {
+int fdDispatch(fdState *st, const char *t, json_t *d) {
     const char *id = json_string_value(json_object_get(d, "id"));
     if (!st->bursting) /* not while benchmarking */
         fsLogf(st->s, "dispatch", "{\"t\":\"%s\",\"s\":%ld,\"id\":\"%s\"}", t, st->seq + 1, id ? id : "");
@@ -67,11 +73,18 @@ void fdDispatch(fdState *st, const char *t, json_t *d) {
     char *text = json_dumps(p, JSON_COMPACT);
     json_decref(p);
     fdStore(st, st->seq, text);
+    int rc = -1;
     if (st->gw) {
         fdConn *c = fsWsData(st->gw);
-        if (fsWsSend(st->gw, text) == 0 && c) c->last_sent = st->seq;
+        rc = fsWsSend(st->gw, text);
+        if (rc == 0 && c) c->last_sent = st->seq;
+    }
+    if (rc != 0 && st->bursting) { /* a bench dispatch is sent again later, not replayed */
+        if (st->nevents && st->events[st->nevents - 1].seq == st->seq) free(st->events[--st->nevents].text);
+        st->seq--;
     }
     free(text);
+    return rc;
 }
 
 static void fdViolationf(fdState *st, const char *what) {
@@ -192,7 +205,7 @@ static void fdWsClose(fsWs *ws, int code, void *ud) {
 
 /* ---- control ---- */
 
-static void fdMessage(fdState *st, json_t *j) {
+static int fdMessage(fdState *st, json_t *j) {
     const char *content = json_string_value(json_object_get(j, "content"));
     const char *author = json_string_value(json_object_get(j, "author_id"));
     json_t *d = json_pack("{s:s,s:s,s:s,s:{s:s,s:s,s:b},s:[],s:i}", "id",
@@ -206,22 +219,50 @@ static void fdMessage(fdState *st, json_t *j) {
     if (guild) json_object_set_new(d, "guild_id", json_string(guild));
     if (json_is_true(json_object_get(j, "mention")))
         json_array_append_new(json_object_get(d, "mentions"), json_pack("{s:s,s:b}", "id", FD_BOT_ID, "bot", 1));
-    fdDispatch(st, "MESSAGE_CREATE", d);
+    return fdDispatch(st, "MESSAGE_CREATE", d);
 }
 
+/* One bench dispatch (number st->burst_sent): a mention or an autocomplete
+ * interaction with a bench id. 0 when the gateway took it. */
+static int fdBurstOne(fdState *st) {
+    static const char *partials[] = {"dj", "django or fl", "cert", "how do i get", "boot", "pyth", "sal", "remote"};
+    char id[32], ch[32];
+    snprintf(id, sizeof id, "%lld", FD_BENCH_BASE + (long long)st->burst_sent);
+    snprintf(ch, sizeof ch, "%lld", atoll(st->burst_channel) + (long long)(st->burst_sent % st->burst_channels));
+    if (st->burst_kind == FD_BURST_AUTOCOMPLETE) {
+        char tok[48];
+        snprintf(tok, sizeof tok, "benchtoken%zu", st->burst_sent);
+        return fdDispatch(st, "INTERACTION_CREATE",
+                          json_pack("{s:s,s:i,s:s,s:s,s:s,s:s,s:{s:s},s:{s:s,s:i,s:[{s:s,s:i,s:s,s:b}]}}", "id", id,
+                                    "type", 4, "application_id", FD_APP_ID, "token", tok, "channel_id", ch,
+                                    "guild_id", "500000000000000001", "member", "user", "300000000000000001",
+                                    "data", "name", "faq", "type", 1, "options", "name", "question", "type", 3,
+                                    "value", partials[st->burst_sent % 8], "focused", 1));
+    }
+    json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:b}", "id", id, "channel_id", ch, "guild_id", "500000000000000001",
+                          "content", st->burst_content, "mention", 1);
+    int rc = fdMessage(st, j);
+    json_decref(j);
+    return rc;
+}
+
+/* Send what is due: rate * elapsed (paced by time, not by ticks), or
+ * per_tick more when unpaced. A full websocket queue is retried next tick. */
 static void fdBurstTick(fsServer *s, void *ud) {
     fdState *st = ud;
-    for (size_t k = 0; k < st->burst_per_tick && st->burst_sent < st->burst_n && st->gw; k++, st->burst_sent++) {
-        char id[32];
-        snprintf(id, sizeof id, "%lld", FD_BENCH_BASE + (long long)st->burst_sent);
+    double now = fsNowMs(s);
+    if (st->burst_sent == 0) st->burst_first_ms = now;
+    size_t due = st->burst_rate > 0 ? (size_t)((now - st->burst_first_ms) * st->burst_rate / 1000.0) + 1
+                                    : st->burst_sent + st->burst_per_tick;
+    if (due > st->burst_n) due = st->burst_n;
+    while (st->burst_sent < due && st->gw) {
         st->sent_ms[st->burst_sent] = fsNowMs(s);
-        if (st->burst_sent == 0) st->burst_first_ms = fsNowMs(s);
-        char ch[32];
-        snprintf(ch, sizeof ch, "%lld", atoll(st->burst_channel) + (long long)(st->burst_sent % st->burst_channels));
-        json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:b}", "id", id, "channel_id", ch,
-                              "guild_id", "500000000000000001", "content", st->burst_content, "mention", 1);
-        fdMessage(st, j);
-        json_decref(j);
+        if (fdBurstOne(st) != 0) {
+            st->sent_ms[st->burst_sent] = 0;
+            st->burst_full++;
+            break;
+        }
+        st->burst_sent++;
     }
     if (st->burst_sent < st->burst_n) fsAfter(s, 1, fdBurstTick, st);
     else st->bursting = 0;
@@ -241,10 +282,12 @@ static void fdStats(fdState *st, fsResponse *res) {
     fsReplyf(res, 200,
              "{\"replies\":%zu,\"sent\":%zu,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f,"
              "\"per_second\":%.1f,\"session_id\":\"%s\",\"seq\":%ld,\"connected\":%s,"
-             "\"identifies\":%d,\"resumes\":%d}",
+             "\"identifies\":%d,\"resumes\":%d,\"burst_left\":%zu,\"elapsed_ms\":%.1f,"
+             "\"queue_full\":%zu,\"violations\":%zu}",
              st->nlat, st->burst_sent, p50, p99, st->nlat ? v[st->nlat - 1] : 0,
              span > 0 ? st->nlat * 1000.0 / span : 0, st->session, st->seq, st->gw ? "true" : "false",
-             st->nidentify, st->nresume);
+             st->nidentify, st->nresume, st->burst_n - st->burst_sent, span > 0 ? span : 0, st->burst_full,
+             fsLogCount(st->s, "violation"));
     free(v);
 }
 
@@ -265,6 +308,11 @@ static void fdBurst(fdState *st, json_t *j) {
     st->burst_per_tick = per > 0 ? (size_t)per : 50;
     json_int_t chans = json_integer_value(json_object_get(j, "channels"));
     st->burst_channels = chans > 0 ? (size_t)chans : 1;
+    st->burst_rate = json_number_value(json_object_get(j, "rate"));
+    const char *kind = json_string_value(json_object_get(j, "kind"));
+    st->burst_kind = kind && strcmp(kind, "autocomplete") == 0 ? FD_BURST_AUTOCOMPLETE : FD_BURST_MESSAGES;
+    st->burst_full = 0;
+    st->last_reply_ms = 0;
     st->bursting = 1;
     fsAfter(st->s, 0, fdBurstTick, st);
 }
