@@ -24,6 +24,16 @@
 #define FASTAPI "frameworks/fastapi.md"
 #define OLD_TEXT "widely used for typed, async services"
 #define NEW_TEXT "NEW-ANSWER-MARKER"
+#define NEW_ENTRY                                                                              \
+    "---\n{\n  \"question\": \"Are Python conferences worth attending?\",\n"                        \
+    "  \"alternates\": [\"should i go to pycon\", \"python conference value\"],\n"                  \
+    "  \"keywords\": [\"pycon\", \"conference\"],\n"                                               \
+    "  \"sources\": [{\"title\": \"PyCon US\", \"url\": \"https://us.pycon.org/\", "                \
+    "\"publisher\": \"Python Software Foundation\"}],\n"                                           \
+    "  \"links\": [{\"title\": \"PyCon talks\", \"url\": \"https://pyvideo.org/\"}],\n"               \
+    "  \"updated\": \"2025-10-01\"\n}\n---\n"                                                      \
+    "Yes: talks are recorded, so go for the hallway track and the sprints, where you meet\n"     \
+    "the people who use and build the tools you want to work with.\n"
 
 static void startBot(opsBot *b, int slack, int discord) {
     assert_int_equal(opsInit(b, slack, discord), 0);
@@ -93,6 +103,14 @@ static void testSighupReload(void **state) {
     assertReplyHas(b, q, NEW_TEXT, OLD_TEXT);
     assert_int_equal(opsMetric(b, "careerbot_knowledge_entries"), 6);
 
+    /* a new entry: the gauge, /healthz and the answers follow */
+    assert_int_equal(opsWriteKb(b, "learning/conferences.md", NEW_ENTRY), 0);
+    tpSignal(&b->bot, SIGHUP);
+    assert_true(waitMetric(b, RELOAD_OK, 3, 5000));
+    assert_int_equal(opsMetric(b, "careerbot_knowledge_entries"), 7);
+    assert_true(opsWaitHealth(b, 200, "\"knowledge_entries\":7", 1000, NULL));
+    assertReplyHas(b, "should i go to pycon?", "hallway track", NULL);
+
     tpSignal(&b->bot, SIGTERM);
     assert_int_equal(tpWait(&b->bot, 12000), 0);
 }
@@ -133,7 +151,9 @@ static void testSigtermDrainsReplies(void **state) {
 
     double t0 = opsNow();
     tpSignal(&b->bot, SIGTERM);
-    int rc = tpWait(&b->bot, 10000);
+    /* draining: not healthy any more, though still answering /healthz */
+    assert_true(opsWaitHealth(b, 503, "\"status\":\"unavailable\"", 500, NULL));
+    int rc = tpWait(&b->bot, 10000 - (opsNow() - t0));
     double took = opsNow() - t0;
     if (rc != 0) {
         char *err = tpReadFile(b->bot.err_path);
@@ -256,6 +276,7 @@ static void testHistoryWhileRunning(void **state) {
         opsSleep(20);
     } while (opsNow() < end);
     assert_int_equal(opsCountKind(&b->slack, "http", "/api/chat.update"), 1);
+    assert_int_equal(opsMetric(b, "careerbot_feedback_votes_total{platform=\"slack\",vote=\"not_helpful\"}"), 1);
 
     int found = 0; /* questions are committed in batches: poll, bounded */
     for (int i = 0; i < 25 && !(found = reportHasUnanswered(b, "sourdough")); i++) opsSleep(200);
