@@ -24,15 +24,15 @@
 #define FASTAPI "frameworks/fastapi.md"
 #define OLD_TEXT "widely used for typed, async services"
 #define NEW_TEXT "NEW-ANSWER-MARKER"
-#define NEW_ENTRY                                                                              \
-    "---\n{\n  \"question\": \"Are Python conferences worth attending?\",\n"                        \
-    "  \"alternates\": [\"should i go to pycon\", \"python conference value\"],\n"                  \
-    "  \"keywords\": [\"pycon\", \"conference\"],\n"                                               \
-    "  \"sources\": [{\"title\": \"PyCon US\", \"url\": \"https://us.pycon.org/\", "                \
-    "\"publisher\": \"Python Software Foundation\"}],\n"                                           \
-    "  \"links\": [{\"title\": \"PyCon talks\", \"url\": \"https://pyvideo.org/\"}],\n"               \
-    "  \"updated\": \"2025-10-01\"\n}\n---\n"                                                      \
-    "Yes: talks are recorded, so go for the hallway track and the sprints, where you meet\n"     \
+#define NEW_ENTRY                                                                                    \
+    "---\n{\n  \"question\": \"Are Python conferences worth attending?\",\n"                         \
+    "  \"alternates\": [\"should i go to pycon\", \"python conference value\"],\n"                   \
+    "  \"keywords\": [\"pycon\", \"conference\"],\n"                                                 \
+    "  \"sources\": [{\"title\": \"PyCon US\", \"url\": \"https://us.pycon.org/\", "                 \
+    "\"publisher\": \"Python Software Foundation\"}],\n"                                             \
+    "  \"links\": [{\"title\": \"PyCon talks\", \"url\": \"https://pyvideo.org/\"}],\n"              \
+    "  \"updated\": \"2025-10-01\"\n}\n---\n"                                                        \
+    "Yes: talks are recorded, so go for the hallway track and the sprints, where you meet\n"         \
     "the people who use and build the tools you want to work with.\n"
 
 static void startBot(opsBot *b, int slack, int discord) {
