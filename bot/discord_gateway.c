@@ -402,7 +402,7 @@ static int dcStart(cbTransport *t, char *err) {
 }
 
 void dcCheckDrained(discord *d) {
-    if (!d->stopping || d->inflight) return;
+    if (!d->stopping || d->inflight || d->njobs) return;
     dcConn *c = d->conn;
     if (c && c->ws && !c->closing) {
         c->closing = 1;
@@ -417,13 +417,13 @@ static void dcShutdown(cbTransport *t) {
     d->stopping = 1;
     dcState(d, "shutting down%s", "");
     if (d->timer_armed) uv_timer_stop(d->timer), d->timer_armed = 0;
-    logEvent(LOG_INFO, "discord.shutdown", "in_flight=%zu", d->inflight);
+    logEvent(LOG_INFO, "discord.shutdown", "in_flight=%zu queued=%zu", d->inflight, d->njobs);
     dcCheckDrained(d);
 }
 
 static size_t dcInFlight(const cbTransport *t) {
     const discord *d = t->priv;
-    return d->inflight + (d->stopping && d->conn ? 1 : 0);
+    return d->inflight + d->njobs + (d->stopping && d->conn ? 1 : 0);
 }
 
 static int dcHealthy(const cbTransport *t, char *why, size_t whylen) {
@@ -446,6 +446,7 @@ static void dcFree(cbTransport *t) {
     if (d->timer) uv_close((uv_handle_t *)d->timer, dcFreeHandle);
     if (d->hb_timer) uv_close((uv_handle_t *)d->hb_timer, dcFreeHandle);
     for (size_t i = 0; i < d->nforbidden; i++) free(d->forbidden[i]);
+    dcJobsFree(d);
     free(d->api);
     free(d->auth);
     free(d->gw_url);

@@ -25,9 +25,19 @@
 #define DC_SEND_RESERVE 5         /* kept for heartbeats */
 #define DC_IDENTIFY_WINDOW_MS 5000
 #define DC_MAX_FORBIDDEN 64       /* channels remembered after a 403 */
+#define DC_MAX_INFLIGHT 64        /* REST calls at once; more messages wait as jobs */
+#define DC_MAX_JOBS 100000        /* messages waiting to be answered */
 
 typedef struct discord discord;
 typedef struct dcReq dcReq;
+
+/* A message for the bot waiting for a free REST slot: small (~200 bytes),
+ * so a flood costs the text of each message, not a rendered reply, its
+ * JSON and a curl handle. Answered in arrival order. */
+typedef struct dcJob {
+    struct dcJob *next;
+    char *channel, *guild, *msg_id, *user, *text;
+} dcJob;
 
 typedef enum { DC_NEXT_RESUME = 0, DC_NEXT_IDENTIFY, DC_NEXT_IDENTIFY_LATER } dcNext;
 
@@ -84,6 +94,8 @@ struct discord {
     double starts_reset_ms; /* cbNowMs() when remaining resets */
     dcReq *reqs;
     size_t inflight;
+    dcJob *jobs, *jobs_tail; /* FIFO of messages to answer */
+    size_t njobs;
     char *forbidden[DC_MAX_FORBIDDEN];
     size_t nforbidden;
     char state[320];
@@ -112,6 +124,10 @@ int dcChannelForbidden(discord *d, const char *channel);
 
 /* discord_events.c */
 void dcOnMessageCreate(discord *d, json_t *m);
+/* Answer queued messages while fewer than DC_MAX_INFLIGHT calls are out
+ * (called after every REST completion); drops them once fatal. */
+void dcPump(discord *d);
+void dcJobsFree(discord *d);
 
 /* discord_interactions.c */
 void dcOnInteraction(discord *d, json_t *i);

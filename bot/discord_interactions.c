@@ -107,7 +107,10 @@ static void dcVoteFinish(dcReq *v) {
                dcThanks(v->vote_ok), route, NULL);
     }
     dcReqFree(v);
-    if (d) dcCheckDrained(d);
+    if (d) {
+        dcPump(d);
+        dcCheckDrained(d);
+    }
 }
 
 void dcOnVoteAcked(discord *d, dcReq *ack, const httpResponse *res) {

@@ -108,7 +108,10 @@ static void dcHttpDone(const httpResponse *res, void *ud) {
         else dcCheckResponse(d, q, res);
     }
     dcReqFree(q);
-    if (d) dcCheckDrained(d);
+    if (d) {
+        dcPump(d);
+        dcCheckDrained(d);
+    }
 }
 
 int dcCall(discord *d, dcReq *q, const char *method, char *url, json_t *body, const char *route,
@@ -142,5 +145,8 @@ int dcCall(discord *d, dcReq *q, const char *method, char *url, json_t *body, co
         dcReqFree(q);
         return CB_ERR;
     }
+    free(q->url); /* http.h keeps its own copies */
+    free(q->body);
+    q->url = q->body = NULL;
     return CB_OK;
 }
