@@ -52,6 +52,7 @@ static void askUsage(FILE *f) {
 static const char *askValue(int argc, char **argv, int *i, const char *name, int *bad) {
     size_t n = strlen(name);
     const char *a = argv[*i];
+    assert(a != NULL); /* *i < argc */
     if (strncmp(a, name, n) != 0) return NULL;
     if (a[n] == '=') return a + n + 1;
     if (a[n] != '\0') return NULL;

@@ -186,7 +186,7 @@ size_t kbCheckLinks(const kb *k, const kbLinkOpts *o, kbDiags *d) {
     CURLM *m = curl_multi_init();
     int active = 0, max = o->max_parallel > 0 ? o->max_parallel : 1;
     /* Each request is bounded by its own timeout; this is a backstop. */
-    double deadline = cbNowMs() + 2.0 * (double)(o->timeout_ms + 1000) * (double)(n / (size_t)max + 2);
+    double deadline = cbNowMs() + 2.0 * (double)(o->timeout_ms + 1000) * ((double)n / (double)max + 2.0);
     while ((next < n || active > 0) && cbNowMs() < deadline) {
         while (next < n && active < max) kbStart(m, &v[next++], o, &active);
         int running;

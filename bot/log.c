@@ -59,10 +59,10 @@ void logRedact(char *s) {
         size_t n = strlen(L.secrets[i]);
         char *hit;
         while ((hit = strstr(s, L.secrets[i])) != NULL) {
-            /* mask is shorter than any registered secret (>= 8... so keep
-             * it safe: copy at most n bytes of the mask). */
+            /* The line never grows: at most n bytes of the mask replace
+             * the n bytes of the secret, the rest of the line moves up. */
             size_t m = strlen(mask) < n ? strlen(mask) : n;
-            memcpy(hit, mask, m);
+            memcpy(hit, mask, m); /* NOLINT(bugprone-not-null-terminated-result): in place */
             memmove(hit + m, hit + n, strlen(hit + n) + 1);
         }
     }
