@@ -29,6 +29,8 @@ void engMapFree(engMap *m);
 int engMapGet(const engMap *m, const char *k, size_t n, uint32_t *val);
 /* Insert k -> val unless present; returns the value stored for k. */
 uint32_t engMapPut(engMap *m, const char *k, size_t n, uint32_t val);
+/* The value slot of k (to update it), or NULL. */
+uint32_t *engMapRef(engMap *m, const char *k, size_t n);
 uint64_t engHash(const void *p, size_t n, uint64_t seed);
 
 /* ---- uint64 -> many uint32 (for the typo deletes) ---- */
@@ -120,7 +122,8 @@ struct engIndex {
     engPost *posts;
     size_t nposts;
     engMap synmap;  /* stems joined by ' ' -> canonical id */
-    engMap synfirst; /* first stems of multi-word synonyms */
+    engMap synfirst; /* one stem -> SYN_MULTI (a multi-word synonym starts
+                      * with it) | canonical id + 1 (it is a synonym alone) */
     char **canon;   /* canonical terms */
     size_t ncanon, syn_maxlen;
     engTypo typo;
@@ -162,6 +165,7 @@ int engAnalyze(const engIndex *ix, const char *s, size_t len, int fix, engTerms 
 void engCanon(const engIndex *ix, const txtToks *t, const uint8_t *corr, engTerms *x);
 
 #define ENG_NOTERM UINT32_MAX
+#define ENG_SYN_MULTI 0x80000000u
 uint32_t engTermId(const engIndex *ix, const char *term);
 uint64_t engPairHash(uint32_t a, uint32_t b);
 /* The best `top` entries touched in the scratch (score > 0), best first. */

@@ -35,7 +35,7 @@ static size_t mapFind(const engMap *m, uint64_t h, const char *k, size_t n) {
     while (m->h[i]) {
         if (m->h[i] == h) {
             const char *key = m->arena + m->koff[i];
-            if (strlen(key) == n && memcmp(key, k, n) == 0) return i;
+            if (memcmp(key, k, n) == 0 && key[n] == '\0') return i;
         }
         i = (i + 1) & mask;
     }
@@ -86,6 +86,12 @@ uint32_t engMapPut(engMap *m, const char *k, size_t n, uint32_t val) {
     m->alen += n + 1;
     m->n++;
     return val;
+}
+
+uint32_t *engMapRef(engMap *m, const char *k, size_t n) {
+    if (m->cap == 0) return NULL;
+    size_t i = mapFind(m, engHash(k, n, 0), k, n);
+    return m->h[i] ? &m->val[i] : NULL;
 }
 
 void engMultiInit(engMulti *m) { memset(m, 0, sizeof(*m)); }

@@ -17,9 +17,10 @@
 /* A direct-mapped cache of stems: building an index stems the same words
  * again and again. Fixed size, so hostile queries cannot grow it. */
 #define STOP_SLOTS 512
-#define STEM_CACHE 8192
-#define STEM_CACHE_WORD 24
+#define STEM_CACHE 16384
+#define STEM_CACHE_WORD 23
 typedef struct stemSlot {
+    uint8_t wlen, slen;
     char word[STEM_CACHE_WORD], stem[STEM_CACHE_WORD];
 } stemSlot;
 
@@ -149,8 +150,8 @@ size_t txtStemWord(txtCtx *c, const char *w, size_t len, char *dst, size_t cap) 
             unsigned h = 2166136261u;
             for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)w[i]) * 16777619u;
             sl = &c->cache[h % STEM_CACHE];
-            if (strncmp(sl->word, w, len) == 0 && sl->word[len] == '\0') {
-                n = strlen(sl->stem) < cap - 1 ? strlen(sl->stem) : cap - 1;
+            if (sl->wlen == len && memcmp(sl->word, w, len) == 0) {
+                n = sl->slen < cap - 1 ? sl->slen : cap - 1;
                 memcpy(dst, sl->stem, n);
                 src = dst;
             }
@@ -164,9 +165,9 @@ size_t txtStemWord(txtCtx *c, const char *w, size_t len, char *dst, size_t cap) 
             src = dst;
             if (sl && n < STEM_CACHE_WORD) {
                 memcpy(sl->word, w, len);
-                sl->word[len] = '\0';
+                sl->wlen = (uint8_t)len;
                 memcpy(sl->stem, st, n);
-                sl->stem[n] = '\0';
+                sl->slen = (uint8_t)n;
             }
         }
     }
