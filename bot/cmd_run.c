@@ -297,7 +297,8 @@ static void runWatch(runState *s) {
 
 static void runHealthStatus(void *ud, healthReport *out) {
     runState *s = ud;
-    out->knowledge_loaded = s->app.k != NULL && !s->draining;
+    out->shutting_down = s->draining;
+    out->knowledge_loaded = s->app.k != NULL;
     out->knowledge_entries = s->app.k ? s->app.k->kb->nentries : 0;
     for (size_t i = 0; i < s->app.ntransports && i < HEALTH_MAX_PLATFORMS; i++) {
         const cbTransport *t = s->app.transports[i];

@@ -33,7 +33,8 @@ int healthDisabled(const char *addr) { return !addr || !*addr || strcmp(addr, "o
 
 int healthRender(const healthReport *r, char **body) {
     char reason[160] = "";
-    if (!r->knowledge_loaded) snprintf(reason, sizeof reason, "knowledge: not loaded");
+    if (r->shutting_down) snprintf(reason, sizeof reason, "shutting down");
+    else if (!r->knowledge_loaded) snprintf(reason, sizeof reason, "knowledge: not loaded");
     json_t *plats = json_object();
     for (size_t i = 0; i < r->nplatforms && i < HEALTH_MAX_PLATFORMS; i++) {
         const healthPlatform *p = &r->platforms[i];

@@ -22,6 +22,7 @@ typedef struct healthPlatform {
 } healthPlatform;
 
 typedef struct healthReport {
+    int shutting_down; /* draining after SIGTERM: 503 "shutting down" */
     int knowledge_loaded;
     size_t knowledge_entries;
     healthPlatform platforms[HEALTH_MAX_PLATFORMS];

@@ -152,7 +152,7 @@ static void testSigtermDrainsReplies(void **state) {
     double t0 = opsNow();
     tpSignal(&b->bot, SIGTERM);
     /* draining: not healthy any more, though still answering /healthz */
-    assert_true(opsWaitHealth(b, 503, "\"status\":\"unavailable\"", 500, NULL));
+    assert_true(opsWaitHealth(b, 503, "\"reason\":\"shutting down\"", 500, NULL));
     int rc = tpWait(&b->bot, 10000 - (opsNow() - t0));
     double took = opsNow() - t0;
     if (rc != 0) {

@@ -128,6 +128,10 @@ static void test_render_and_off(void **state) {
     r.platforms[1].connected = 1;
     assert_int_equal(healthRender(&r, &body), 200);
     free(body);
+    r.shutting_down = 1; /* draining after SIGTERM says so, not "not loaded" */
+    assert_int_equal(healthRender(&r, &body), 503);
+    assert_non_null(strstr(body, "\"reason\":\"shutting down\""));
+    free(body);
     assert_true(healthDisabled("off"));
     assert_true(healthDisabled(""));
     assert_false(healthDisabled("127.0.0.1:8080"));
