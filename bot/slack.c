@@ -337,8 +337,16 @@ static int slkStart(cbTransport *t, char *err) {
     return CB_OK;
 }
 
+/* Replies still to deliver: REST calls in flight and queued events, not
+ * counting a pending connect (auth.test / apps.connections.open), which a
+ * shutdown abandons. */
+static size_t slkPendingReplies(const slack *s) {
+    size_t connect = s->opening && s->inflight > 0 ? 1 : 0;
+    return s->inflight - connect + s->njobs;
+}
+
 void slkCheckDrained(slack *s) {
-    if (!s->stopping || s->inflight || s->njobs) return;
+    if (!s->stopping || slkPendingReplies(s)) return;
     for (slkConn *c = s->conns, *nx; c; c = nx) {
         nx = c->link; /* in case on_close runs inside wsClose */
         slkConnClose(c, "shutting down");
@@ -358,7 +366,7 @@ static void slkShutdown(cbTransport *t) {
 
 static size_t slkInFlight(const cbTransport *t) {
     const slack *s = t->priv;
-    size_t n = s->inflight + s->njobs;
+    size_t n = slkPendingReplies(s);
     if (s->stopping && s->conns) n++; /* a socket still closing */
     return n;
 }
