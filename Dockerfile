@@ -21,7 +21,7 @@ RUN make -j"$(nproc)" build/careerbot
 FROM debian:bookworm-slim AS runtime
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         ca-certificates curl libcurl4 libwebsockets17 libwebsockets-evlib-uv \
-        libjansson4 libpcre2-8-0 libutf8proc2 libstemmer0d libuv1 libsqlite3-0 libssl3 \
+        libjansson4 libpcre2-8-0 libutf8proc2 libstemmer0d libuv1 libsqlite3-0 libssl3 wamerican \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --create-home --home-dir /app --uid 10001 careerbot
 WORKDIR /app
