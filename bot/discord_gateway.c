@@ -118,7 +118,7 @@ static void dcIdentifyNow(discord *d) {
 static double dcIdentifyWait(discord *d) {
     double now = cbNowMs(), wait = 0;
     if (d->starts_remaining == 0 && d->starts_reset_ms > now) wait = d->starts_reset_ms - now;
-    double gap = DC_IDENTIFY_WINDOW_MS / (d->max_concurrency > 0 ? d->max_concurrency : 1);
+    double gap = (double)DC_IDENTIFY_WINDOW_MS / (d->max_concurrency > 0 ? (double)d->max_concurrency : 1.0);
     if (d->last_identify_ms > 0 && now - d->last_identify_ms < gap && gap - (now - d->last_identify_ms) > wait)
         wait = gap - (now - d->last_identify_ms);
     double b = discordBucketWaitMs(&d->bucket, now, 0);

@@ -557,6 +557,9 @@ httpClient *httpClientNew(cbLoop *l, char *err) {
     curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
     curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, httpTimerCb);
     curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
+    /* Keep idle connections: curl's default cache is 4x the transfers in
+     * flight, so it shrinks when traffic dips and every burst reconnects. */
+    curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, (long)HTTP_MAX_CONNECTS);
     return c;
 }
 

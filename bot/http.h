@@ -21,6 +21,7 @@
 #include "loop.h"
 
 #define HTTP_MAX_BODY (4u << 20) /* response bytes kept; more is an error */
+#define HTTP_MAX_CONNECTS 128    /* idle connections kept for reuse */
 
 typedef struct httpClient httpClient;
 
