@@ -14,6 +14,7 @@
  * test would measure nothing. Exit 0 ok, 1 below a threshold / bad lines /
  * copied questions / knowledge errors, 2 usage. */
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #include "cli.h"
 #include "common.h"
 #include "engine.h"
+#include "engine_fit.h"
 #include "knowledge.h"
 #include "text.h"
 
@@ -30,7 +32,8 @@
 typedef struct evalArgs {
     const char *kb;
     double min_correct, max_wrong, min_abstain;
-    int json;
+    int json, fit, folds; /* fit: 1 --fit, 2 --features (a TSV of the rows) */
+    double l2, fit_wrong;
     char **files;
     int nfiles;
 } evalArgs;
@@ -40,16 +43,25 @@ typedef struct evalCase {
     char *gold[EVAL_MAX_GOLD];
     size_t ngold;
     char *where; /* file:line */
+    int file;    /* index in the command line */
 } evalCase;
 
 typedef struct evalStats {
     size_t n, in, oos, correct, wrong, oos_abstained, dym, bad_lines, copied;
+    size_t top1, top3;   /* in-scope questions with a gold entry ranked first / in the top 3 */
+    engFitRow *rows;     /* --fit: the top hit's features and label, per question */
+    size_t nrows;
 } evalStats;
 
 static void evalUsage(FILE *f) {
     fprintf(f, "usage: careerbot kb eval [--kb DIR] [--min-correct F] [--max-wrong F]\n"
                "                         [--min-abstain F] [--json] FILE.jsonl...\n"
-               "defaults: --min-correct 0.90 --max-wrong 0.03 --min-abstain 0.95\n");
+               "       careerbot kb eval --fit [--l2 F] [--folds N] [--fit-wrong F] FILE.jsonl...\n"
+               "defaults: --min-correct 0.90 --max-wrong 0.03 --min-abstain 0.95\n"
+               "--fit: refit the confidence (logistic regression on the top hit's features),\n"
+               "print the coefficients and cross-validated figures (--l2 1, --folds 5,\n"
+               "--fit-wrong 0.02: the wrong-answer rate the operating point aims for);\n"
+               "--features: the same rows as tab-separated values (label, file, features)\n");
 }
 
 static int parseFrac(const char *s, double *out) {
@@ -61,7 +73,8 @@ static int parseFrac(const char *s, double *out) {
 }
 
 static int evalParseArgs(int argc, char **argv, evalArgs *a) {
-    *a = (evalArgs){.min_correct = 0.90, .max_wrong = 0.03, .min_abstain = 0.95};
+    *a = (evalArgs){.min_correct = 0.90, .max_wrong = 0.03, .min_abstain = 0.95, .l2 = 1.0,
+                    .folds = 5, .fit_wrong = 0.02};
     a->files = cbCalloc((size_t)argc + 1, sizeof(*a->files));
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
@@ -78,6 +91,18 @@ static int evalParseArgs(int argc, char **argv, evalArgs *a) {
             if (!frac) a->kb = argv[++i];
         } else if (strcmp(o, "--json") == 0) {
             a->json = 1;
+        } else if (strcmp(o, "--fit") == 0 || strcmp(o, "--features") == 0) {
+            a->fit = o[2] == 'f' && o[3] == 'i' ? 1 : 2;
+        } else if (strcmp(o, "--l2") == 0 || strcmp(o, "--folds") == 0 ||
+                   strcmp(o, "--fit-wrong") == 0) {
+            if (i + 1 >= argc) return cbErr(NULL, "missing value");
+            char *end;
+            double v = strtod(argv[++i], &end);
+            if (*end || !(v >= 0) || v > 1e6) return cbErr(NULL, "bad number");
+            if (o[2] == 'l') a->l2 = v;
+            else if (o[2] == 'f' && o[3] == 'o') a->folds = v >= 2 && v <= 100 ? (int)v : 0;
+            else a->fit_wrong = v;
+            if (!a->folds || a->fit_wrong > 1) return cbErr(NULL, "bad number");
         } else if (o[0] == '-' && o[1]) {
             fprintf(stderr, "careerbot kb eval: unknown option '%s'\n", o);
             return CB_ERR;
@@ -137,7 +162,8 @@ static int parseLine(const kb *k, const char *line, size_t len, evalCase *c, cha
 }
 
 /* All the cases of one file appended to *v; bad lines reported. */
-static int loadCases(const kb *k, const char *path, evalCase **v, size_t *n, evalStats *st) {
+static int loadCases(const kb *k, const char *path, int file, evalCase **v, size_t *n,
+                     evalStats *st) {
     size_t len;
     char *buf = readFile(path, &len);
     if (!buf) return CB_ERR;
@@ -158,6 +184,7 @@ static int loadCases(const kb *k, const char *path, evalCase **v, size_t *n, eva
             continue;
         }
         c.where = cbSprintf("%s:%d", path, lineno);
+        c.file = file;
         *v = cbRealloc(*v, (*n + 1) * sizeof(**v));
         (*v)[(*n)++] = c;
     }
@@ -242,6 +269,20 @@ static void printMiss(const evalCase *c, const engResult *r) {
     printf("%s\n", r->nhits ? "" : "(none)");
 }
 
+/* Top-1/top-3 counts and, with --fit, the top hit's features. */
+static void noteRanks(const evalCase *c, const engResult *r, evalStats *st) {
+    int first = r->nhits && inGold(c, r->hits[0].entry->id), in3 = first;
+    for (size_t h = 1; h < r->nhits && h < 3; h++) in3 |= inGold(c, r->hits[h].entry->id);
+    if (c->ngold) st->top1 += first, st->top3 += in3;
+    if (!st->rows) return;
+    engFitRow *row = &st->rows[st->nrows++];
+    memset(row, 0, sizeof(*row));
+    if (r->nhits) memcpy(row->x, r->hits[0].feat, sizeof(row->x));
+    row->label = first && c->ngold;
+    row->inscope = c->ngold > 0;
+    row->group = c->file;
+}
+
 /* Run every case; misses go to stdout (text) or into misses (JSON). */
 static void runCases(const engIndex *ix, const evalCase *v, size_t n, evalStats *st,
                      json_t *misses) {
@@ -257,6 +298,7 @@ static void runCases(const engIndex *ix, const evalCase *v, size_t n, evalStats 
         st->n++;
         int answered = r.outcome == ENG_ANSWER && r.nhits > 0;
         int right = answered && inGold(c, r.hits[0].entry->id);
+        noteRanks(c, &r, st);
         if (c->ngold) st->in++;
         else st->oos++;
         if (c->ngold && right) st->correct++;
@@ -264,7 +306,7 @@ static void runCases(const engIndex *ix, const evalCase *v, size_t n, evalStats 
         if (!c->ngold && !answered) st->oos_abstained++;
         if (r.outcome == ENG_DID_YOU_MEAN) st->dym++;
         int miss = c->ngold ? !right : answered;
-        if (!miss) continue;
+        if (!miss || st->rows) continue; /* --fit prints figures, not misses */
         if (misses) json_array_append_new(misses, missJson(c, &r));
         else printMiss(c, &r);
     }
@@ -300,7 +342,72 @@ static int report(const evalArgs *a, const evalStats *st, json_t *misses) {
            st->n, 100 * a->max_wrong, w <= a->max_wrong ? "" : "  FAIL");
     printf("out-of-scope abstained  %6.1f%%  (%zu/%zu, need >= %.1f%%)%s\n", 100 * o,
            st->oos_abstained, st->oos, 100 * a->min_abstain, o >= a->min_abstain ? "" : "  FAIL");
+    printf("ranked first %.1f%%, in the top 3 %.1f%% (in-scope)\n", 100 * ratio(st->top1, st->in),
+           100 * ratio(st->top3, st->in));
     return ok;
+}
+
+static void fitPrint(const char *what, const engFitStats *s) {
+    printf("%-34s correct %5.1f%% (%zu/%zu)  wrong %4.1f%% (%zu/%zu)  oos answered %4.1f%% "
+           "(%zu/%zu)\n", what, 100 * ratio(s->correct, s->in), s->correct, s->in,
+           s->n ? 100.0 * (double)s->wrong / (double)s->n : 0, s->wrong, s->n,
+           s->oos ? 100.0 * (double)s->oos_answered / (double)s->oos : 0, s->oos_answered, s->oos);
+}
+
+static void printFeatures(const engFitRow *rows, size_t n) {
+    printf("label\tinscope\tfile");
+    for (size_t i = 0; i < ENG_NFEAT; i++) printf("\t%s", engFeatName(i));
+    printf("\n");
+    for (size_t r = 0; r < n; r++) {
+        printf("%d\t%d\t%d", rows[r].label, rows[r].inscope, rows[r].group);
+        for (size_t i = 0; i < ENG_NFEAT; i++) printf("\t%.6g", rows[r].x[i]);
+        printf("\n");
+    }
+}
+
+/* --fit: coefficients on everything, then cross-validated figures. */
+static int evalFit(const evalArgs *a, const engFitRow *rows, size_t n) {
+    double coef[ENG_NFEAT + 1];
+    char err[CB_ERRLEN];
+    if (engFitLogistic(rows, n, a->l2, coef, err) != CB_OK) {
+        fprintf(stderr, "careerbot kb eval --fit: %s\n", err);
+        return CB_ERR;
+    }
+    for (size_t i = 0; i < ENG_NFEAT; i++) /* topic: a prior, eval questions have no topic */
+        if (strcmp(engFeatName(i), "topic") == 0) coef[1 + i] = engCoefficients()[1 + i];
+    double shift = engFitShift(rows, n, a->fit_wrong, coef);
+    printf("fitted on %zu questions, l2 %g, operating point: wrong <= %.1f%% (intercept shift "
+           "%.2f, i.e. threshold %.2f on the fitted probability)\n", n, a->l2,
+           100 * a->fit_wrong, shift, 1.0 / (1.0 + exp(-shift)));
+    printf("static const double COEF[ENG_NFEAT + 1] = {\n    %.3f, /* intercept */\n", coef[0]);
+    for (size_t i = 0; i < ENG_NFEAT; i++) printf("    %.3f, /* %s */\n", coef[1 + i], engFeatName(i));
+    printf("};\n");
+    engFitStats all = {0}, cur = {0}, cv = {0}, byfile = {0};
+    engFitCount(rows, n, coef, &all);
+    engFitCount(rows, n, engCoefficients(), &cur);
+    int *fold = cbMalloc((n ? n : 1) * sizeof(*fold)), *ffold = cbMalloc((n ? n : 1) * sizeof(int));
+    int nfiles = 0;
+    for (size_t i = 0; i < n; i++) {
+        fold[i] = (int)((i * 2654435761u) % 1000003u % (size_t)a->folds); /* fixed shuffle */
+        ffold[i] = rows[i].group;
+        if (rows[i].group + 1 > nfiles) nfiles = rows[i].group + 1;
+    }
+    int rc = engFitCv(rows, n, fold, a->folds, a->l2, a->fit_wrong, &cv, err);
+    if (rc == CB_OK && nfiles > 1)
+        rc = engFitCv(rows, n, ffold, nfiles, a->l2, a->fit_wrong, &byfile, err);
+    fitPrint("engine's current coefficients:", &cur);
+    fitPrint("new fit, on the fitting data:", &all);
+    if (rc == CB_OK) {
+        char what[64];
+        snprintf(what, sizeof(what), "cross-validated (%d folds):", a->folds);
+        fitPrint(what, &cv);
+        if (nfiles > 1) fitPrint("cross-validated (leave a file out):", &byfile);
+    } else {
+        fprintf(stderr, "careerbot kb eval --fit: %s\n", err);
+    }
+    free(fold);
+    free(ffold);
+    return rc;
 }
 
 static int evalRun(const evalArgs *a, const knowledge *kn) {
@@ -309,11 +416,16 @@ static int evalRun(const evalArgs *a, const knowledge *kn) {
     size_t n = 0;
     int rc = CB_EXIT_OK;
     for (int i = 0; i < a->nfiles; i++)
-        if (loadCases(kn->kb, a->files[i], &v, &n, &st) != CB_OK) rc = CB_EXIT_FAIL;
+        if (loadCases(kn->kb, a->files[i], i, &v, &n, &st) != CB_OK) rc = CB_EXIT_FAIL;
     st.copied = checkCopies(kn->kb, v, n);
     json_t *misses = a->json ? json_array() : NULL;
-    runCases(kn->ix, v, n, &st, misses);
-    if (!report(a, &st, misses)) rc = CB_EXIT_FAIL;
+    if (a->fit) st.rows = cbCalloc(n ? n : 1, sizeof(*st.rows));
+    runCases(kn->ix, v, n, &st, a->fit ? NULL : misses);
+    if (a->fit == 2) printFeatures(st.rows, st.nrows);
+    else if (a->fit) rc = evalFit(a, st.rows, st.nrows) == CB_OK && rc == CB_EXIT_OK ? CB_EXIT_OK
+                                                                               : CB_EXIT_FAIL;
+    else if (!report(a, &st, misses)) rc = CB_EXIT_FAIL;
+    free(st.rows);
     if (st.bad_lines || st.copied) {
         fprintf(stderr, "careerbot kb eval: %zu malformed line(s), %zu copied question(s)\n",
                 st.bad_lines, st.copied);

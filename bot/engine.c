@@ -332,6 +332,34 @@ static void buildPostings(engIndex *ix, buildState *b) {
     }
 }
 
+/* The impact of term t for entry e (0 when it does not hold it): the
+ * postings of a term are sorted by entry. */
+static double impactOf(const engIndex *ix, uint32_t t, uint32_t e) {
+    const engTerm *tm = &ix->terms[t];
+    const engPost *p = &ix->posts[tm->off];
+    size_t lo = 0, hi = tm->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (p[mid].entry < e) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < tm->n && p[lo].entry == e ? p[lo].impact : 0;
+}
+
+/* Each entry's question scored against itself (its first phrasing). */
+static void buildSelf(engIndex *ix) {
+    size_t n = ix->k->nentries;
+    ix->self = cbCalloc(n ? n : 1, sizeof(*ix->self));
+    for (size_t e = 0; e < n; e++) {
+        uint32_t p = ix->ent_phr[e];
+        if (p >= ix->ent_phr[e + 1]) continue;
+        double sum = 0;
+        for (uint32_t k = ix->phr_off[p]; k < ix->phr_off[p + 1]; k++)
+            sum += impactOf(ix, ix->phr_terms[k], (uint32_t)e);
+        ix->self[e] = (float)sum;
+    }
+}
+
 static int buildPatterns(engIndex *ix, char *err) {
     const kb *k = ix->k;
     ix->mctx = pcre2_match_context_create(NULL);
@@ -427,6 +455,7 @@ static int buildIndex(engIndex *ix, char *err) {
     if (!ix->phr_off) ix->phr_off = cbCalloc(1, sizeof(*ix->phr_off));
     if (rc == CB_OK) buildPostings(ix, &b);
     if (rc == CB_OK) pairsFinish(ix);
+    if (rc == CB_OK) buildSelf(ix);
     engTermsFree(&b.x);
     free(b.rows);
     free(b.alen);
@@ -474,6 +503,7 @@ void engFree(engIndex *ix) {
     free(ix->phr_terms);
     free(ix->phr_off);
     free(ix->ent_phr);
+    free(ix->self);
     free(ix->topic);
     for (size_t i = 0; i < ix->ntopics; i++) free(ix->topics[i]);
     free(ix->topics);

@@ -15,8 +15,20 @@ typedef struct confFeat {
     int nmatch;      /* of those, how many the entry holds */
     int asked;       /* one of them is in the entry's questions or keywords */
     double phrase;   /* best similarity to one of its phrasings, [0,1] */
+    double covk;     /* share of the query's in-vocabulary (asked) weight covered, [0,1] */
+    double selfrel;  /* score / the entry's question scored against itself */
+    double score;    /* raw ranking score */
+    int nclose;      /* other entries scoring at least AMBIG_SHARE of this one */
+    int topic;       /* the user narrowed the search to the hit's topic */
+    double miss;     /* weight of the query's words the entry does not hold (idf units) */
+    double maxmiss;  /* the largest of them, / the largest idf */
+    double covgap;   /* cov - the best other hit's cov, [-1,1] */
 } confFeat;
 
+#define CONF_AMBIG_SHARE 0.6
+
+/* The feature vector (ENG_NFEAT values) of f. */
+void confVector(const confFeat *f, double *x);
 double confCompute(const confFeat *f);
 /* How much a term matched in these fields counts toward coverage. */
 double confFieldQuality(uint8_t fields);

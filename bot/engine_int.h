@@ -144,6 +144,9 @@ struct engIndex {
     /* The question and alternates of each entry as sorted, distinct term
      * ids: phrasings phr_off[ent_phr[e]] .. phr_off[ent_phr[e + 1]]. */
     uint32_t *phr_terms, *phr_off, *ent_phr;
+    /* Per entry: the score of its question asked as a query (no typos,
+     * bigrams or patterns), the scale of selfrel. */
+    float *self;
     size_t nphr, nphr_terms, capphr, capphr_terms;
 };
 

@@ -64,6 +64,7 @@ typedef struct qTerm {
 
 typedef struct qInfo {
     double wsum;  /* total weight of the query's terms */
+    double wknown; /* of which terms people ask with (in-vocabulary) */
     int coding;   /* a coding-help cue */
     int ninf;     /* informative known terms */
 } qInfo;
@@ -92,6 +93,7 @@ static size_t queryTerms(const engIndex *ix, const engTerms *x, qTerm *q, qInfo 
         qi->coding |= confCodingCue(name);
         qi->ninf += q[n].inf && ix->terms[id].asked;
         qi->wsum += q[n].w;
+        if (known == 2) qi->wknown += q[n].w;
         n++;
     }
     return n;
@@ -259,8 +261,64 @@ static double phraseSim(const engIndex *ix, uint32_t e, const qTerm *q, size_t n
     return best;
 }
 
+/* Entries other than e scoring at least CONF_AMBIG_SHARE of e's score. */
+static int closeCount(const engScratch *s, uint32_t e) {
+    double lim = s->acc[e] * CONF_AMBIG_SHARE;
+    int n = 0;
+    for (size_t i = 0; i < s->ntouched; i++)
+        n += s->touched[i] != e && s->acc[s->touched[i]] >= lim;
+    return n;
+}
+
+/* Does entry e hold term t? (postings are sorted by entry) */
+static int holds(const engIndex *ix, uint32_t t, uint32_t e) {
+    const engTerm *tm = &ix->terms[t];
+    const engPost *p = &ix->posts[tm->off];
+    size_t lo = 0, hi = tm->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (p[mid].entry < e) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < tm->n && p[lo].entry == e;
+}
+
+/* The query's weight that e does not hold: in all, and its largest term. */
+static void missed(const engIndex *ix, uint32_t e, const qTerm *q, size_t nq, confFeat *f) {
+    for (size_t i = 0; i < nq; i++) {
+        if (q[i].id != ENG_NOTERM && holds(ix, q[i].id, e)) continue;
+        f->miss += q[i].w;
+        double r = ix->idf_max > 0 ? q[i].w / ix->idf_max : 0;
+        if (r > f->maxmiss) f->maxmiss = r;
+    }
+}
+
+static confFeat hitFeat(const engIndex *ix, uint32_t e, double m, const qTerm *q, size_t nq,
+                        const qInfo *qi, long topic) {
+    const engScratch *s = ix->scr;
+    double self = ix->self[e];
+    confFeat f = {
+        .cov = qi->wsum > 0 ? s->cov[e] / qi->wsum : 0,
+        .margin = m < -1 ? -1 : m,
+        .strength = s->cov[e],
+        .pattern = (s->flags[e] & PATTERN) != 0,
+        .coding = qi->coding,
+        .ninf = qi->ninf,
+        .nmatch = s->nmatch[e],
+        .asked = (s->flags[e] & ASKED) != 0,
+        .phrase = phraseSim(ix, e, q, nq),
+        .covk = qi->wknown > 0 ? s->cov[e] / qi->wknown : 0,
+        .selfrel = self > 0 ? s->acc[e] / self : 0,
+        .score = s->acc[e],
+        .nclose = closeCount(s, e),
+        .topic = topic >= 0,
+    };
+    missed(ix, e, q, nq, &f);
+    return f;
+}
+
 static void fillHits(const engIndex *ix, const uint32_t *best, size_t n, size_t top,
-                     const qTerm *q, size_t nq, const qInfo *qi, engResult *out) {
+                     const qTerm *q, size_t nq, const qInfo *qi, long topic, engResult *out) {
     const engScratch *s = ix->scr;
     double s1 = n ? s->acc[best[0]] : 0, s2 = n > 1 ? s->acc[best[1]] : 0;
     double prev = 1.0;
@@ -268,22 +326,15 @@ static void fillHits(const engIndex *ix, const uint32_t *best, size_t n, size_t 
         uint32_t e = best[i];
         double sc = s->acc[e];
         double m = sc > 0 ? (i == 0 ? (s1 - s2) / s1 : (sc - s1) / sc) : -1;
-        confFeat f = {
-            .cov = qi->wsum > 0 ? s->cov[e] / qi->wsum : 0,
-            .margin = m < -1 ? -1 : m,
-            .strength = s->cov[e],
-            .pattern = (s->flags[e] & PATTERN) != 0,
-            .coding = qi->coding,
-            .ninf = qi->ninf,
-            .nmatch = s->nmatch[e],
-            .asked = (s->flags[e] & ASKED) != 0,
-            .phrase = phraseSim(ix, e, q, nq),
-        };
+        confFeat f = hitFeat(ix, e, m, q, nq, qi, topic);
+        uint32_t other = i == 0 ? (n > 1 ? best[1] : e) : best[0];
+        f.covgap = qi->wsum > 0 && other != e ? (s->cov[e] - s->cov[other]) / qi->wsum : f.cov;
         double c = confCompute(&f);
         if (c > prev) c = prev; /* a lower-ranked hit is never more certain */
         prev = c;
-        out->hits[out->nhits++] = (engHit){&ix->k->entries[e], sc, c, f.cov, f.margin,
-                                           f.strength, f.pattern};
+        engHit *h = &out->hits[out->nhits++];
+        *h = (engHit){&ix->k->entries[e], sc, c, f.cov, f.margin, f.strength, f.pattern, {0}};
+        confVector(&f, h->feat);
     }
     double c = out->nhits ? out->hits[0].confidence : 0;
     out->outcome = out->nhits && c >= ix->p.answer_threshold    ? ENG_ANSWER
@@ -313,7 +364,7 @@ static void rank(const engIndex *ix, const engTerms *x, const char *text, size_t
     }
     uint32_t best[ENG_MAX_TOP];
     size_t n = engSelectTop(ix->scr, ENG_MAX_TOP, best);
-    fillHits(ix, best, n, top, q, nq, &qi, out);
+    fillHits(ix, best, n, top, q, nq, &qi, topic, out);
     for (size_t i = 0; i < ix->scr->ntouched; i++) ix->scr->flags[ix->scr->touched[i]] = 0;
 }
 
