@@ -27,7 +27,7 @@
 
 void engDefaultParams(engParams *p) {
     p->answer_threshold = 0.5;
-    p->suggest_threshold = 0.2;
+    p->suggest_threshold = 0.1; /* the fitted confidence is low below the answer band */
     p->dict = ENG_DICT;
 }
 
