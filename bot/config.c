@@ -19,6 +19,7 @@
 
 #include "common.h"
 #include "config_int.h"
+#include "engine.h"
 #include "log.h"
 
 #define CFG_MAX_FILE (1024 * 1024)
@@ -28,8 +29,10 @@ void cfgDefaults(cbConfig *c) {
     memset(c, 0, sizeof *c);
     c->kb_dir = cbStrdup("knowledge");
     c->watch_kb = 1;
-    c->answer_threshold = 0.5;
-    c->suggest_threshold = 0.2;
+    engParams ep; /* the engine owns the matching defaults */
+    engDefaultParams(&ep);
+    c->answer_threshold = ep.answer_threshold;
+    c->suggest_threshold = ep.suggest_threshold;
     c->review_threshold = 0.7;
     c->slash_ephemeral = 1;
     c->discord_shard_id = 0;
