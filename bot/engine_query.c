@@ -221,7 +221,8 @@ static void scorePatterns(const engIndex *ix, const char *norm, size_t len, long
 
 /* Is entry a ranked before entry b? Higher score, then lower index. */
 static int better(const engScratch *s, uint32_t a, uint32_t b) {
-    return s->acc[a] > s->acc[b] || (s->acc[a] == s->acc[b] && a < b);
+    if (s->acc[a] != s->acc[b]) return s->acc[a] > s->acc[b];
+    return a < b; /* ties: the earlier entry */
 }
 
 /* The best `top` touched entries, best first (insertion into a short list). */
