@@ -196,7 +196,7 @@ static int loadCases(const kb *k, const char *path, int file, evalCase **v, size
 static char *foldText(const char *s) {
     char *norm;
     size_t n;
-    if (txtNormalize(s, strlen(s), &norm, &n, NULL) != CB_OK) return cbStrdup("");
+    if (!s || txtNormalize(s, strlen(s), &norm, &n, NULL) != CB_OK) return cbStrdup("");
     size_t o = 0;
     int space = 0;
     for (size_t i = 0; i < n; i++) {
@@ -288,6 +288,7 @@ static void runCases(const engIndex *ix, const evalCase *v, size_t n, evalStats 
                      json_t *misses) {
     for (size_t i = 0; i < n; i++) {
         const evalCase *c = &v[i];
+        assert(c->q != NULL); /* every loaded case has its question */
         engResult r;
         char err[CB_ERRLEN];
         if (engQuery(ix, c->q, strlen(c->q), NULL, 3, &r, err) != CB_OK) {
@@ -367,7 +368,7 @@ static void printFeatures(const engFitRow *rows, size_t n) {
 
 /* --fit: coefficients on everything, then cross-validated figures. */
 static int evalFit(const evalArgs *a, const engFitRow *rows, size_t n) {
-    double coef[ENG_NFEAT + 1];
+    double coef[ENG_NFEAT + 1] = {0};
     char err[CB_ERRLEN];
     if (engFitLogistic(rows, n, a->l2, coef, err) != CB_OK) {
         fprintf(stderr, "careerbot kb eval --fit: %s\n", err);

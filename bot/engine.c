@@ -273,6 +273,7 @@ static int indexText(engIndex *ix, buildState *b, uint32_t e, const char *s, int
         uint32_t t = termAdd(ix, txtStem(o, i));
         if (nids < CB_ARRAY_LEN(ids)) ids[nids++] = t;
         buildRow *r = rowFor(ix, b, t, e);
+        assert(r != NULL);
         if (field == ENG_F_A) incr(&r->a);
         /* q and k count strings, not occurrences: bump once per string */
         uint16_t *c = field == ENG_F_Q ? &r->q : field == ENG_F_K ? &r->k : NULL;

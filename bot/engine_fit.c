@@ -103,7 +103,8 @@ void engFitCount(const engFitRow *rows, size_t n, const double *coef, engFitStat
 
 double engFitShift(const engFitRow *rows, size_t n, double max_wrong, double *coef) {
     double base = coef[0], best = 10.0;
-    for (double s = -6.0; s <= 10.0 + 1e-9; s += 0.05) {
+    for (int step = 0; step <= 320; step++) { /* shifts -6.00 ... +10.00 by 0.05 */
+        double s = -6.0 + 0.05 * step;
         engFitStats st = {0};
         coef[0] = base - s;
         engFitCount(rows, n, coef, &st);
@@ -128,7 +129,7 @@ int engFitCv(const engFitRow *rows, size_t n, const int *fold, int k, double l2,
             else train[ntr++] = rows[i];
         }
         if (!nte) continue;
-        double coef[D];
+        double coef[D] = {0};
         rc = engFitLogistic(train, ntr, l2, coef, err);
         if (rc != CB_OK) break;
         engFitShift(train, ntr, max_wrong, coef);

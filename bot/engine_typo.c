@@ -186,7 +186,9 @@ const char *engTypoCorrect(const engTypo *t, const char *w, int *dist) {
     if (t->hasdict && engMapGet(&t->dict, w, n, &id)) return NULL; /* a real word */
     typoSearch s = {t, w, n, max, UINT32_MAX, max + 1, 0};
     char buf[ENG_TYPO_MAXLEN + 1];
+    assert(n <= ENG_TYPO_MAXLEN); /* engTypoMaxDist() is 0 for longer words */
     memcpy(buf, w, n);
+    buf[n] = '\0';
     searchDeletes(&s, buf, n, max);
     if (s.best == UINT32_MAX) return NULL;
     if (!t->hasdict && s.ties > 0) return NULL; /* ambiguous: likely a word we do not know */
