@@ -199,7 +199,7 @@ static void testSigtermWhileReconnecting(void **state) {
 static char *runCli(char *const args[], int *rc) {
     char *bin = tpBuildPath("san/careerbot");
     char *argv[8] = {bin};
-    for (size_t i = 0; args[i] && i < 6; i++) argv[i + 1] = args[i];
+    for (size_t i = 0; i < 6 && args[i]; i++) argv[i + 1] = args[i];
     char *env[] = {"CAREERBOT_CONFIG=", "CAREERBOT_HISTORY_PATH=", NULL};
     tpProc p;
     assert_int_equal(tpSpawn(&p, argv, env, 0), 0);

@@ -166,7 +166,10 @@ static void test_export_import_fixture(void **state) {
     const char *p = json;
     for (size_t i = 0; i < CB_ARRAY_LEN(keys); i++) {
         const char *q = strstr(p, keys[i]);
-        if (!q) fail_msg("key %s out of order", keys[i]);
+        if (!q) {
+            fail_msg("key %s out of order", keys[i]);
+            return;
+        }
         p = q;
     }
     const char *a = strstr(json, "frameworks/django-vs-flask"), *b = strstr(json, "learning/bootcamps");
