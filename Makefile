@@ -13,7 +13,7 @@
 DEBS := build-essential pkg-config libcurl4-openssl-dev libwebsockets-dev \
         libwebsockets-evlib-uv libjansson-dev libpcre2-dev libutf8proc-dev \
         libstemmer-dev libuv1-dev libsqlite3-dev libssl-dev libcmocka-dev sqlite3 \
-        docker-compose shellcheck clang libclang-rt-14-dev wamerican
+        docker-compose shellcheck clang libclang-rt-14-dev clang-tidy cppcheck wamerican
 PKGS := libcurl libwebsockets jansson libpcre2-8 libutf8proc libuv sqlite3 libcrypto
 
 B := build
@@ -123,9 +123,8 @@ FUZZ_SECONDS ?= 30
 fuzz: deps
 	@bash tests/fuzz/run.sh $(B) $(FUZZ_SECONDS)
 
-lint:
-	clang-tidy --quiet $(SRC) -- $(WARN) $(INC) $(PKG_CFLAGS)
-	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr $(INC) bot handlers
+lint: deps
+	@bash tests/gates/lint.sh
 
 clean:
 	rm -rf $(B)

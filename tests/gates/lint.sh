@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# tests/gates/lint.sh [BUILD_DIR] - the product code (bot/, handlers/) has
+# no clang-tidy finding (checks in .clang-tidy) and no cppcheck warning.
+# `make lint` runs the same script.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+for tool in clang-tidy cppcheck pkg-config; do
+  command -v "$tool" >/dev/null || { echo "lint gate: $tool is not installed (make deps)"; exit 1; }
+done
+read -r -a PKG_CFLAGS <<<"$(pkg-config --cflags libcurl libwebsockets jansson libpcre2-8 libutf8proc libuv sqlite3 libcrypto)"
+mapfile -t SOURCES < <(ls bot/*.c handlers/*.c)
+clang-tidy --quiet --warnings-as-errors='*' "${SOURCES[@]}" -- \
+  -std=c17 -D_GNU_SOURCE -Ibot -Ihandlers "${PKG_CFLAGS[@]}"
+echo "clang-tidy: ${#SOURCES[@]} files clean"
+cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance --inline-suppr \
+  --std=c11 -Ibot -Ihandlers bot handlers
+echo "cppcheck: clean"
