@@ -23,6 +23,10 @@ typedef struct confFeat {
     double miss;     /* weight of the query's words the entry does not hold (idf units) */
     double maxmiss;  /* the largest of them, / the largest idf */
     double covgap;   /* cov - the best other hit's cov, [-1,1] */
+    int code;        /* marks of code in the question (txtCodeMarks) */
+    int howto;       /* the question asks how to do something (txtHowTo) */
+    int career;      /* the question has a word of career intent ("job", "hire") */
+    double covq;     /* share of the query's weight in the entry's question/alternates */
 } confFeat;
 
 #define CONF_AMBIG_SHARE 0.6
@@ -45,5 +49,8 @@ double confInformativeIdf(double idf_max);
 double confPhraseWeight(double w);
 /* 1 if the (stemmed) term is a sign of a coding-help question. */
 int confCodingCue(const char *term);
+/* 1 if the (stemmed) term says the question is about a career ("job",
+ * "hire", "salari", "interview", "learn", "worth"). */
+int confCareerCue(const char *term);
 
 #endif

@@ -67,6 +67,9 @@ typedef struct qInfo {
     double wknown; /* of which terms people ask with (in-vocabulary) */
     int coding;   /* a coding-help cue */
     int ninf;     /* informative known terms */
+    int career;   /* a career-intent cue */
+    int code;     /* marks of code in the raw text */
+    int howto;    /* a how-to phrasing */
 } qInfo;
 
 static int sameTerm(const engTerms *x, const qTerm *a, uint32_t id, const char *name) {
@@ -91,6 +94,7 @@ static size_t queryTerms(const engIndex *ix, const engTerms *x, qTerm *q, qInfo 
                    !strpbrk(name, "0123456789");
         if (x->corrected[i]) q[n].mult = TYPO_RANK, q[n].cmult = TYPO_COVER;
         qi->coding |= confCodingCue(name);
+        qi->career |= confCareerCue(name);
         qi->ninf += q[n].inf && ix->terms[id].asked;
         qi->wsum += q[n].w;
         if (known == 2) qi->wknown += q[n].w;
@@ -271,8 +275,9 @@ static int closeCount(const engScratch *s, uint32_t e) {
     return n;
 }
 
-/* Does entry e hold term t? (postings are sorted by entry) */
-static int holds(const engIndex *ix, uint32_t t, uint32_t e) {
+/* The fields of entry e holding term t, 0 if none (postings are sorted
+ * by entry). */
+static uint8_t holds(const engIndex *ix, uint32_t t, uint32_t e) {
     const engTerm *tm = &ix->terms[t];
     const engPost *p = &ix->posts[tm->off];
     size_t lo = 0, hi = tm->n;
@@ -281,13 +286,17 @@ static int holds(const engIndex *ix, uint32_t t, uint32_t e) {
         if (p[mid].entry < e) lo = mid + 1;
         else hi = mid;
     }
-    return lo < tm->n && p[lo].entry == e;
+    return lo < tm->n && p[lo].entry == e ? (uint8_t)(p[lo].fields | 0x80) : 0;
 }
 
-/* The query's weight that e does not hold: in all, and its largest term. */
-static void missed(const engIndex *ix, uint32_t e, const qTerm *q, size_t nq, confFeat *f) {
+/* The query's weight that e does not hold: in all, and its largest term;
+ * and the share of it in e's question or alternates. */
+static void missed(const engIndex *ix, uint32_t e, const qTerm *q, size_t nq, double wsum,
+                   confFeat *f) {
     for (size_t i = 0; i < nq; i++) {
-        if (q[i].id != ENG_NOTERM && holds(ix, q[i].id, e)) continue;
+        uint8_t fl = q[i].id != ENG_NOTERM ? holds(ix, q[i].id, e) : 0;
+        if (wsum > 0 && (fl & ENG_F_Q)) f->covq += q[i].w * q[i].cmult / wsum;
+        if (fl) continue;
         f->miss += q[i].w;
         double r = ix->idf_max > 0 ? q[i].w / ix->idf_max : 0;
         if (r > f->maxmiss) f->maxmiss = r;
@@ -313,8 +322,11 @@ static confFeat hitFeat(const engIndex *ix, uint32_t e, double m, const qTerm *q
         .score = s->acc[e],
         .nclose = closeCount(s, e),
         .topic = topic >= 0,
+        .code = qi->code,
+        .howto = qi->howto,
+        .career = qi->career,
     };
-    missed(ix, e, q, nq, &f);
+    missed(ix, e, q, nq, qi->wsum, &f);
     return f;
 }
 
@@ -350,18 +362,19 @@ static void rank(const engIndex *ix, const engTerms *x, const char *text, size_t
     qTerm q[ENG_MAX_QTERMS];
     qInfo qi;
     size_t nq = queryTerms(ix, x, q, &qi);
+    size_t marks = txtCodeMarks(text, len);
+    qi.code = marks > 8 ? 8 : (int)marks;
     ix->scr->ntouched = 0;
     scoreTerms(ix, q, nq, topic);
     scoreBigrams(ix, x);
-    if (ix->npats) {
-        char *norm;
-        size_t nl;
-        if (txtNormalize(text, len, &norm, &nl, NULL) == CB_OK) {
-            double bonus = 1.0;
-            for (size_t i = 0; i < nq; i++) bonus += q[i].id != ENG_NOTERM ? q[i].w : 0;
-            scorePatterns(ix, norm, nl, topic, bonus);
-            free(norm);
-        }
+    char *norm;
+    size_t nl;
+    if (txtNormalize(text, len, &norm, &nl, NULL) == CB_OK) {
+        qi.howto = txtHowTo(norm, nl);
+        double bonus = 1.0;
+        for (size_t i = 0; i < nq; i++) bonus += q[i].id != ENG_NOTERM ? q[i].w : 0;
+        scorePatterns(ix, norm, nl, topic, bonus);
+        free(norm);
     }
     uint32_t best[ENG_MAX_TOP];
     size_t n = engSelectTop(ix->scr, ENG_MAX_TOP, best);
