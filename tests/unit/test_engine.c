@@ -356,6 +356,46 @@ static void testNormalize(void **state) {
     free(b);
 }
 
+/* The question-shape features of a hit (by name): code marks, a how-to
+ * without career intent, career intent, and the share of the query held in
+ * the entry's question/alternates (covq) versus only its keywords. */
+static double featOf(const engHit *h, const char *name) {
+    for (size_t i = 0; i < ENG_NFEAT; i++)
+        if (strcmp(engFeatName(i), name) == 0) return h->feat[i];
+    fail_msg("no feature %s", name);
+    return -1;
+}
+
+static void testShapeFeatures(void **state) {
+    engIndex *ix = *state;
+    static const struct {
+        const char *q;
+        double code, howto, career;
+    } cases[] = {
+        {"how do i call flask.request.get_json()", 1.0, 1, 0},
+        {"how do i get a python job without experience", 0, 0, 1},
+        {"how does the django orm work", 0, 1, 0},
+        {"is a coding bootcamp worth it", 0, 0, 1},
+        {"django vs flask", 0, 0, 0},
+    };
+    for (size_t i = 0; i < CB_ARRAY_LEN(cases); i++) {
+        engResult r = ask(ix, cases[i].q, NULL);
+        assert_true(r.nhits > 0);
+        if (featOf(&r.hits[0], "code") != cases[i].code ||
+            featOf(&r.hits[0], "howto") != cases[i].howto ||
+            featOf(&r.hits[0], "career") != cases[i].career)
+            fail_msg("'%s': code %g howto %g career %g", cases[i].q, featOf(&r.hits[0], "code"),
+                     featOf(&r.hits[0], "howto"), featOf(&r.hits[0], "career"));
+    }
+    /* "tuition" is only a keyword of the bootcamp entry: covered, not asked */
+    engResult kw = ask(ix, "tuition bootcamp", NULL), q = ask(ix, "coding bootcamp worth", NULL);
+    assert_string_equal(kw.hits[0].entry->id, "bootcamps/worth-it");
+    assert_string_equal(q.hits[0].entry->id, "bootcamps/worth-it");
+    assert_true(featOf(&kw.hits[0], "covq") < 0.9);
+    assert_true(featOf(&kw.hits[0], "covq") > 0.1);
+    assert_true(featOf(&q.hits[0], "covq") > 0.99);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(testRanking),
@@ -368,6 +408,7 @@ int main(void) {
         cmocka_unit_test(testAbstain),
         cmocka_unit_test(testBadInput),
         cmocka_unit_test(testConfidence),
+        cmocka_unit_test(testShapeFeatures),
         cmocka_unit_test(testComplete),
         cmocka_unit_test(testNormalize),
     };
