@@ -115,10 +115,9 @@ static int buildSynonyms(engIndex *ix, char *err) {
 
 /* The synonym starting at token i of t: its canonical id and length in
  * tokens (0 when none). One map lookup for most words. */
-static size_t synAt(const engIndex *ix, const txtToks *t, size_t i, uint32_t *cid) {
+static size_t synAt(const engIndex *ix, const txtToks *t, size_t i, size_t stlen, uint32_t *cid) {
     uint32_t v;
-    const char *st = txtStem(t, i);
-    if (!engMapGet(&ix->synfirst, st, strlen(st), &v)) return 0;
+    if (!engMapGet(&ix->synfirst, txtStem(t, i), stlen, &v)) return 0;
     size_t maxl = ix->syn_maxlen < t->n - i ? ix->syn_maxlen : t->n - i;
     char key[512];
     for (size_t l = (v & ENG_SYN_MULTI) ? maxl : 1; l >= 2; l--) {
@@ -138,12 +137,17 @@ void engCanon(const engIndex *ix, const txtToks *t, const uint8_t *corr, engTerm
     }
     for (size_t i = 0; i < t->n;) {
         uint32_t cid = 0;
-        size_t best = synAt(ix, t, i, &cid);
-        const char *term = best ? ix->canon[cid] : txtStem(t, i);
+        const char *term = txtStem(t, i);
+        size_t tl = strlen(term);
+        size_t best = synAt(ix, t, i, tl, &cid);
+        if (best) {
+            term = ix->canon[cid];
+            tl = strlen(term);
+        }
         uint8_t c = 0;
         for (size_t j = i; j < i + (best ? best : 1); j++) c |= corr ? corr[j] : 0;
         x->corrected[x->out.n] = c;
-        txtToksPush(ix->txt, &x->out, term, strlen(term), term);
+        txtToksPushTerm(&x->out, term, tl);
         i += best ? best : 1;
     }
 }

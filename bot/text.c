@@ -18,10 +18,13 @@
 /* A direct-mapped cache of stems: building an index stems the same words
  * again and again. Fixed size, so hostile queries cannot grow it. */
 #define STOP_SLOTS 512
-#define STEM_CACHE 16384
+#define STEM_CACHE 65536 /* a power of two */
 #define STEM_CACHE_WORD 23
+enum { STOP_UNKNOWN = 2 };
+/* One word (as tokenized, before stemming): its stem, and whether it is a
+ * stop word (0, 1, or STOP_UNKNOWN when only txtStemWord has seen it). */
 typedef struct stemSlot {
-    uint8_t wlen, slen;
+    uint8_t wlen, slen, stop;
     char word[STEM_CACHE_WORD], stem[STEM_CACHE_WORD];
 } stemSlot;
 
@@ -139,6 +142,15 @@ size_t txtUtf8Cut(const char *s, size_t len, size_t max) {
     return n;
 }
 
+/* The cache slot of w[0..len) (a word short enough to be cached). */
+static stemSlot *stemSlotOf(const txtCtx *c, const char *w, size_t len) {
+    return &c->cache[wordHash(w, len) & (STEM_CACHE - 1)];
+}
+
+static int stemCacheHit(const stemSlot *sl, const char *w, size_t len) {
+    return sl->wlen == len && memcmp(sl->word, w, len) == 0;
+}
+
 size_t txtStemWord(txtCtx *c, const char *w, size_t len, char *dst, size_t cap) {
     assert(cap > 0);
     int ascii = len > 0;
@@ -148,10 +160,8 @@ size_t txtStemWord(txtCtx *c, const char *w, size_t len, char *dst, size_t cap) 
     if (ascii) {
         stemSlot *sl = NULL;
         if (len < STEM_CACHE_WORD) {
-            unsigned h = 2166136261u;
-            for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)w[i]) * 16777619u;
-            sl = &c->cache[h % STEM_CACHE];
-            if (sl->wlen == len && memcmp(sl->word, w, len) == 0) {
+            sl = stemSlotOf(c, w, len);
+            if (stemCacheHit(sl, w, len)) {
                 n = sl->slen < cap - 1 ? sl->slen : cap - 1;
                 memcpy(dst, sl->stem, n);
                 src = dst;
@@ -169,6 +179,7 @@ size_t txtStemWord(txtCtx *c, const char *w, size_t len, char *dst, size_t cap) 
                 sl->wlen = (uint8_t)len;
                 memcpy(sl->stem, st, n);
                 sl->slen = (uint8_t)n;
+                sl->stop = STOP_UNKNOWN;
             }
         }
     }
@@ -180,12 +191,29 @@ size_t txtStemWord(txtCtx *c, const char *w, size_t len, char *dst, size_t cap) 
     return n;
 }
 
+static void toksGrow(txtToks *t) {
+    if (t->n < t->ncap) return;
+    t->ncap = t->ncap ? t->ncap * 2 : 16;
+    t->raw = cbRealloc(t->raw, t->ncap * sizeof(*t->raw));
+    t->stem = cbRealloc(t->stem, t->ncap * sizeof(*t->stem));
+}
+
+/* Append raw[0..rawlen) with its stem, both already cut to size. */
+static void pushCut(txtToks *t, const char *raw, size_t rawlen, const char *stem, size_t sl) {
+    toksGrow(t);
+    t->raw[t->n] = arenaPut(t, raw, rawlen);
+    t->stem[t->n] = arenaPut(t, stem, sl);
+    t->n++;
+}
+
+void txtToksPushTerm(txtToks *t, const char *term, size_t len) {
+    toksGrow(t);
+    len = txtUtf8Cut(term, len, TXT_MAX_TOKEN);
+    t->raw[t->n] = t->stem[t->n] = arenaPut(t, term, len);
+    t->n++;
+}
+
 void txtToksPush(txtCtx *c, txtToks *t, const char *raw, size_t rawlen, const char *stem) {
-    if (t->n == t->ncap) {
-        t->ncap = t->ncap ? t->ncap * 2 : 16;
-        t->raw = cbRealloc(t->raw, t->ncap * sizeof(*t->raw));
-        t->stem = cbRealloc(t->stem, t->ncap * sizeof(*t->stem));
-    }
     rawlen = txtUtf8Cut(raw, rawlen, TXT_MAX_TOKEN);
     char sb[TXT_MAX_TOKEN + 1];
     size_t sl;
@@ -196,24 +224,36 @@ void txtToksPush(txtCtx *c, txtToks *t, const char *raw, size_t rawlen, const ch
     } else {
         sl = txtStemWord(c, raw, rawlen, sb, sizeof(sb));
     }
-    t->raw[t->n] = arenaPut(t, raw, rawlen);
-    t->stem[t->n] = arenaPut(t, sb, sl);
-    t->n++;
+    pushCut(t, raw, rawlen, sb, sl);
 }
 
-/* One final token: drop stop words, stem, append. */
+/* One final token: drop stop words, stem, append. Short words are
+ * looked up in the stem cache first (one hash for both answers). */
 static void emitWord(txtCtx *c, txtToks *t, const char *s, size_t n) {
     while (n > 0 && (s[n - 1] == '\'' || s[n - 1] == '.')) n--;
     if (n == 0) return;
-    char w[TXT_MAX_TOKEN + 1];
     size_t wl = txtUtf8Cut(s, n, TXT_MAX_TOKEN);
-    memcpy(w, s, wl);
-    w[wl] = '\0';
-    if (isStopFast(c, w, wl)) {
-        t->nstop++;
+    stemSlot *sl = wl < STEM_CACHE_WORD ? stemSlotOf(c, s, wl) : NULL;
+    if (sl && stemCacheHit(sl, s, wl) && sl->stop != STOP_UNKNOWN) {
+        if (sl->stop) t->nstop++;
+        else pushCut(t, s, wl, sl->stem, sl->slen);
         return;
     }
-    txtToksPush(c, t, s, n, NULL);
+    char w[TXT_MAX_TOKEN + 1];
+    memcpy(w, s, wl);
+    w[wl] = '\0';
+    int stop = isStopFast(c, w, wl);
+    char sb[TXT_MAX_TOKEN + 1];
+    size_t stl = stop ? 0 : txtStemWord(c, w, wl, sb, sizeof(sb));
+    if (sl && stl < STEM_CACHE_WORD) {
+        memcpy(sl->word, w, wl);
+        sl->wlen = (uint8_t)wl;
+        memcpy(sl->stem, sb, stl);
+        sl->slen = (uint8_t)stl;
+        sl->stop = (uint8_t)stop;
+    }
+    if (stop) t->nstop++;
+    else pushCut(t, s, wl, sb, stl);
 }
 
 /* "c++", "c#", "notepad++" keep their +/# suffix; "python+django" splits. */

@@ -40,6 +40,8 @@ static inline const char *txtRaw(const txtToks *t, size_t i) { return t->buf + t
 static inline const char *txtStem(const txtToks *t, size_t i) { return t->buf + t->stem[i]; }
 /* Append a token (stemming raw unless stem is given). */
 void txtToksPush(txtCtx *c, txtToks *t, const char *raw, size_t rawlen, const char *stem);
+/* Append a term that is its own stem (raw and stem share one string). */
+void txtToksPushTerm(txtToks *t, const char *term, size_t len);
 
 /* Normalize s[0..len) (must be valid UTF-8 without NUL: CB_ERR otherwise):
  * NFKC, case folded, Latin accents stripped, control characters removed.
