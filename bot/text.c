@@ -34,6 +34,7 @@ struct txtCtx {
     uint64_t stopset[STOP_SLOTS]; /* hashes of the stop words, for a fast check */
     stemSlot *cache;
     int pcre_only; /* tests: no ASCII fast path */
+    char fold[4096]; /* txtAnalyze's folded copy of a short ASCII text */
 };
 
 /* A chunk: optional leading dot (".net"), a word character, then word
@@ -408,29 +409,42 @@ static char *normUnicode(const char *s, size_t len, size_t *outlen, char *err) {
     return (char *)buf; /* reencode wrote NUL-terminated UTF-8 in place */
 }
 
+/* ASCII without NUL: NFKC is the identity and folding is A-Z -> a-z, so
+ * fold s into d (len bytes, then a NUL) in one pass. 0 (d undefined) when
+ * s has another byte: then the full path applies. */
+static int asciiFold(const char *s, size_t len, char *d) {
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch == 0 || ch >= 0x80) return 0;
+        d[i] = ch < 0x20 || ch == 0x7f ? ' ' : ch >= 'A' && ch <= 'Z' ? (char)(ch + 32) : (char)ch;
+    }
+    d[len] = '\0';
+    return 1;
+}
+
 int txtNormalize(const char *s, size_t len, char **out, size_t *outlen, char *err) {
     *out = NULL;
     *outlen = 0;
+    char *d = cbMalloc(len + 1);
+    if (asciiFold(s, len, d)) {
+        *out = d;
+        *outlen = len;
+        return CB_OK;
+    }
+    free(d);
     if (!cbValidUtf8(s, len))
         return cbErr(err, "the text is not valid UTF-8 (or contains a NUL byte)");
-    size_t i = 0;
-    while (i < len && (unsigned char)s[i] < 0x80) i++;
-    if (i < len) {
-        *out = normUnicode(s, len, outlen, err);
-        return *out ? CB_OK : CB_ERR;
-    }
-    char *d = cbMalloc(len + 1); /* ASCII: NFKC is the identity, folding is tolower */
-    for (i = 0; i < len; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        d[i] = ch < 0x20 || ch == 0x7f ? ' ' : (char)tolower(ch);
-    }
-    d[len] = '\0';
-    *out = d;
-    *outlen = len;
-    return CB_OK;
+    *out = normUnicode(s, len, outlen, err);
+    return *out ? CB_OK : CB_ERR;
 }
 
 int txtAnalyze(txtCtx *c, const char *s, size_t len, txtToks *t, char *err) {
+    if (len < sizeof(c->fold)) { /* short ASCII (most texts): no heap copy */
+        if (asciiFold(s, len, c->fold)) {
+            txtTokenize(c, c->fold, len, t);
+            return CB_OK;
+        }
+    }
     char *norm;
     size_t nlen;
     if (txtNormalize(s, len, &norm, &nlen, err) != CB_OK) return CB_ERR;
