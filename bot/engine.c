@@ -337,18 +337,22 @@ static void buildPostings(engIndex *ix, buildState *b) {
     }
 }
 
-/* The impact of term t for entry e (0 when it does not hold it): the
- * postings of a term are sorted by entry. */
-static double impactOf(const engIndex *ix, uint32_t t, uint32_t e) {
+const engPost *engFindPost(const engIndex *ix, uint32_t t, uint32_t e) {
     const engTerm *tm = &ix->terms[t];
     const engPost *p = &ix->posts[tm->off];
     size_t lo = 0, hi = tm->n;
-    while (lo < hi) {
+    while (lo < hi) { /* postings of a term are sorted by entry */
         size_t mid = lo + (hi - lo) / 2;
         if (p[mid].entry < e) lo = mid + 1;
         else hi = mid;
     }
-    return lo < tm->n && p[lo].entry == e ? p[lo].impact : 0;
+    return lo < tm->n && p[lo].entry == e ? &p[lo] : NULL;
+}
+
+/* The impact of term t for entry e (0 when it does not hold it). */
+static double impactOf(const engIndex *ix, uint32_t t, uint32_t e) {
+    const engPost *p = engFindPost(ix, t, e);
+    return p ? p->impact : 0;
 }
 
 /* Each entry's question scored against itself (its first phrasing). */

@@ -275,18 +275,10 @@ static int closeCount(const engScratch *s, uint32_t e) {
     return n;
 }
 
-/* The fields of entry e holding term t, 0 if none (postings are sorted
- * by entry). */
+/* The fields of entry e holding term t (with bit 0x80 set), 0 if none. */
 static uint8_t holds(const engIndex *ix, uint32_t t, uint32_t e) {
-    const engTerm *tm = &ix->terms[t];
-    const engPost *p = &ix->posts[tm->off];
-    size_t lo = 0, hi = tm->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (p[mid].entry < e) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo < tm->n && p[lo].entry == e ? (uint8_t)(p[lo].fields | 0x80) : 0;
+    const engPost *p = engFindPost(ix, t, e);
+    return p ? (uint8_t)(p->fields | 0x80) : 0;
 }
 
 /* The query's weight that e does not hold: in all, and its largest term;
