@@ -226,3 +226,27 @@ long tpHttp(const char *method, const char *url, const char *req_body, char **bo
     else free(resp);
     return status;
 }
+
+int tpStartFake(tpProc *p, char *const argv[]) {
+    if (tpSpawn(p, argv, NULL, 0) != 0 || !tpWaitFor(p->out_path, "port=", 1, 10000)) return -1;
+    char *out = tpReadFile(p->out_path);
+    const char *at = strstr(out, "port=");
+    int port = at ? atoi(at + 5) : 0;
+    free(out);
+    return port > 0 ? port : -1;
+}
+
+int tpQuitFake(tpProc *p, int port) {
+    char url[128];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/_control", port);
+    tpHttp("POST", url, "quit", NULL);
+    int rc = tpWait(p, 5000);
+    if (rc < 0) rc = tpStop(p, 1000);
+    if (rc != 0) {
+        char *log = tpReadFile(p->err_path);
+        fprintf(stderr, "fake exited with %d:\n%s\n", rc, log);
+        free(log);
+    }
+    tpCleanup(p);
+    return rc;
+}

@@ -45,6 +45,13 @@ int tpFreePort(void);
 /* The build dir ($CB_BUILD_DIR or "build") joined with rel; caller frees. */
 char *tpBuildPath(const char *rel);
 
+/* Start a fake server (argv as for tpSpawn) that prints "port=N" on
+ * stdout once it listens; returns N, or -1 if it did not within 10 s. */
+int tpStartFake(tpProc *p, char *const argv[]);
+/* Ask a fakesrv-based fake to quit (POST /_control "quit"), wait for it,
+ * remove its output files; returns its exit code (0 = clean, leak-free). */
+int tpQuitFake(tpProc *p, int port);
+
 /* Blocking HTTP on 127.0.0.1 for tests: returns the status (0 on a
  * transport error) and the body in *body (caller frees; may be NULL). */
 long tpHttp(const char *method, const char *url, const char *req_body, char **body);

@@ -28,30 +28,14 @@ static int startFake(void **state) {
     (void)state;
     char *bin = tpBuildPath("san/fake_echo");
     char *argv[] = {bin, "0", "120", NULL};
-    int rc = tpSpawn(&fake, argv, NULL, 0);
+    fakePort = tpStartFake(&fake, argv);
     free(bin);
-    if (rc != 0 || !tpWaitFor(fake.out_path, "port=", 1, 10000)) return -1;
-    char *out = tpReadFile(fake.out_path);
-    const char *p = strstr(out, "port=");
-    fakePort = p ? atoi(p + 5) : 0;
-    free(out);
     return fakePort > 0 ? 0 : -1;
 }
 
 static int stopFake(void **state) {
     (void)state;
-    char url[128];
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d/_control", fakePort);
-    tpHttp("POST", url, "quit", NULL);
-    int rc = tpWait(&fake, 5000);
-    if (rc < 0) rc = tpStop(&fake, 1000);
-    if (rc != 0) {
-        char *log = tpReadFile(fake.err_path);
-        fprintf(stderr, "fake_echo exited with %d:\n%s\n", rc, log);
-        free(log);
-    }
-    tpCleanup(&fake);
-    return rc == 0 ? 0 : -1; /* a leak or crash in the fake fails the group */
+    return tpQuitFake(&fake, fakePort) == 0 ? 0 : -1; /* a leak or crash in the fake fails the group */
 }
 
 typedef struct wsT {
