@@ -167,6 +167,7 @@ static void txBuiltinOrHandler(fsTx *tx, const fsRequest *req) {
         free(dump);
     } else if (strcmp(tx->path, "/_log/clear") == 0) {
         json_array_clear(s->log);
+        json_object_clear(s->log_kinds);
         fsReplyJson(res, 200, "{\"ok\":true}");
     } else if (strcmp(tx->path, "/_control") == 0) {
         fsReplyJson(res, 200, "{\"ok\":true}");
@@ -487,6 +488,7 @@ fsServer *fsStart(int port, const fsHandlers *h, void *ud) {
     s->ud = ud;
     s->t0 = cbNowMs();
     s->log = json_array();
+    s->log_kinds = json_object();
     lws_set_log_level(LLL_ERR, NULL);
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof(info));
@@ -499,6 +501,7 @@ fsServer *fsStart(int port, const fsHandlers *h, void *ud) {
     if (!s->ctx) {
         fprintf(stderr, "fakesrv: cannot listen on 127.0.0.1:%d\n", port);
         json_decref(s->log);
+        json_decref(s->log_kinds);
         free(s);
         return NULL;
     }
@@ -533,5 +536,6 @@ void fsFree(fsServer *s) {
     lws_sul_cancel(&s->tick);
     lws_context_destroy(s->ctx);
     json_decref(s->log);
+    json_decref(s->log_kinds);
     free(s);
 }

@@ -122,6 +122,8 @@ void fsCancel(fsTimer *t);
 void fsLog(fsServer *s, const char *kind, const char *body);
 void fsLogf(fsServer *s, const char *kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-size_t fsLogCount(const fsServer *s, const char *kind); /* NULL kind: all */
+/* Entries of one kind appended since the last /_log/clear, including those
+ * past FS_MAX_LOG; NULL kind: entries kept. O(1): stats call it while busy. */
+size_t fsLogCount(const fsServer *s, const char *kind);
 
 #endif

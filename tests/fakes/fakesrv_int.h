@@ -93,6 +93,7 @@ struct fsServer {
     size_t nws;
     fsTimer *timers;
     json_t *log;
+    json_t *log_kinds; /* kind -> entries appended since the last clear, kept or not */
     size_t log_dropped;
     lws_sorted_usec_list_t tick;
 };

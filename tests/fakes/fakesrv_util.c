@@ -168,7 +168,15 @@ double fsNowMs(const fsServer *s) {
     return cbNowMs() - s->t0;
 }
 
+static void logCountKind(fsServer *s, const json_t *entry) {
+    const char *kind = json_string_value(json_object_get(entry, "kind"));
+    if (!kind) return;
+    json_int_t n = json_integer_value(json_object_get(s->log_kinds, kind));
+    json_object_set_new(s->log_kinds, kind, json_integer(n + 1));
+}
+
 void fsLogAppend(fsServer *s, json_t *entry) {
+    logCountKind(s, entry);
     if (json_array_size(s->log) >= FS_MAX_LOG) {
         s->log_dropped++;
         json_decref(entry);
@@ -197,13 +205,7 @@ void fsLogf(fsServer *s, const char *kind, const char *fmt, ...) {
 
 size_t fsLogCount(const fsServer *s, const char *kind) {
     if (!kind) return json_array_size(s->log);
-    size_t n = 0, i;
-    json_t *e;
-    json_array_foreach(s->log, i, e) {
-        const char *k = json_string_value(json_object_get(e, "kind"));
-        if (k && strcmp(k, kind) == 0) n++;
-    }
-    return n;
+    return (size_t)json_integer_value(json_object_get(s->log_kinds, kind));
 }
 
 char *fsLogDump(fsServer *s) {
