@@ -26,22 +26,9 @@ CHANS=${DISCORD_BENCH_CHANNELS:-50}
 KB=${CAREERBOT_KB:-tests/fixtures/app-kb}
 TOKEN=bench-discord-token
 CONTENT='<@100000000000000001> should I learn django or flask?'
-tmp=$(mktemp -d)
-fake_pid=""
-bot_pid=""
-
-cleanup() {
-  [ -n "$bot_pid" ] && kill "$bot_pid" 2>/dev/null
-  [ -n "$fake_pid" ] && kill "$fake_pid" 2>/dev/null
-  wait 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-die() { echo "bench_discord: $*" >&2; exit 1; }
-
-ctl() { curl -s -m 10 -X POST --data "$1" "http://127.0.0.1:$port/_control"; }
-field() { python3 -c "import json,sys; print(json.load(sys.stdin).get('$1', 0))"; }
+BENCH_NAME=bench_discord
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 # Offer a burst ($1: JSON fields) and wait (<= $2 s) until every dispatch
 # was answered; print the final stats.
@@ -64,11 +51,7 @@ FAKE=$B/rel/fake_discord
 if [ ! -x "$FAKE" ] || [ ! -x "$B/careerbot" ]; then
   die "build $B/careerbot and $B/rel/fake_discord first"
 fi
-"$FAKE" --port 0 --token "$TOKEN" --heartbeat 30000 --seconds 600 >"$tmp/fake.out" 2>"$tmp/fake.err" &
-fake_pid=$!
-for _ in $(seq 100); do grep -q "port=" "$tmp/fake.out" 2>/dev/null && break; sleep 0.1; done
-port=$(sed -n 's/.*port=\([0-9]*\).*/\1/p' "$tmp/fake.out")
-[ -n "$port" ] || die "the fake did not start"
+start_fake "$FAKE" --port 0 --token "$TOKEN" --heartbeat 30000 --seconds 600
 
 DISCORD_API_URL="http://127.0.0.1:$port/api/v10" DISCORD_TOKEN="$TOKEN" SLACK_APP_TOKEN='' SLACK_BOT_TOKEN='' \
 CAREERBOT_KB="$KB" CAREERBOT_HEALTH_LISTEN=off CAREERBOT_HISTORY_PATH="$tmp/history.db" \

@@ -15,22 +15,9 @@ RATE=${SLACK_BENCH_RATE:-2000}
 SECS=${SLACK_BENCH_SECONDS:-5}
 BURST=${SLACK_BENCH_BURST:-20000}
 KB=${CAREERBOT_KB:-tests/fixtures/app-kb}
-tmp=$(mktemp -d)
-fake_pid=""
-bot_pid=""
-
-cleanup() {
-  [ -n "$bot_pid" ] && kill "$bot_pid" 2>/dev/null
-  [ -n "$fake_pid" ] && kill "$fake_pid" 2>/dev/null
-  wait 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-die() { echo "bench_slack: $*" >&2; exit 1; }
-
-ctl() { curl -s -m 10 -X POST --data "$1" "http://127.0.0.1:$port/_control"; }
-field() { python3 -c "import json,sys; print(json.load(sys.stdin).get('$1', 0))"; }
+BENCH_NAME=bench_slack
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 # Wait (<= $2 s) until the fake has answered every sent event; print stats.
 wait_replies() {
@@ -53,11 +40,7 @@ FAKE=$B/rel/fake_slack
 if [ ! -x "$FAKE" ] || [ ! -x "$B/careerbot" ]; then
   die "build $B/careerbot and $B/san/fake_slack first"
 fi
-"$FAKE" 0 600 >"$tmp/fake.out" 2>"$tmp/fake.err" &
-fake_pid=$!
-for _ in $(seq 100); do grep -q "port=" "$tmp/fake.out" 2>/dev/null && break; sleep 0.1; done
-port=$(sed -n 's/.*port=\([0-9]*\).*/\1/p' "$tmp/fake.out")
-[ -n "$port" ] || die "the fake did not start"
+start_fake "$FAKE" 0 600
 
 SLACK_API_URL="http://127.0.0.1:$port/api/" SLACK_APP_TOKEN="xapp-1-A0BENCH-1-benchtoken" \
 SLACK_BOT_TOKEN="xoxb-1-2-benchtoken" CAREERBOT_KB="$KB" CAREERBOT_HEALTH_LISTEN=off \
