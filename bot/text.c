@@ -45,20 +45,20 @@ static const char CHUNK_RE[] = "\\.?\\w[\\w'.+#/]*";
  * out on purpose: not, no, without, vs, versus, worth, best, new, first,
  * before, after, still, only (they change what is asked). Sorted. */
 static const char *const STOP[] = {
-    "a", "about", "actually", "also", "am", "an", "and", "any", "anyone", "anything", "anyway",
-    "are", "as", "at", "be", "been", "being", "bot", "but", "by", "can", "cant", "could", "did",
-    "do", "does", "doesnt", "doing", "done", "dont", "even", "for", "from", "get", "getting",
-    "go", "going", "got", "guys", "had", "has", "have", "having", "he", "hello", "help", "her",
-    "hey", "hi", "hiya", "him", "his", "how", "i", "i'd", "i'll", "i'm", "i've", "if", "im",
+    "a", "about", "actually", "again", "also", "although", "am", "an", "and", "any", "anyone",
+    "anything", "anyway", "are", "as", "at", "be", "because", "been", "being", "bot", "but",
+    "by", "can", "cant", "could", "did", "do", "does", "doesnt", "doing", "done", "dont",
+    "else", "even", "ever", "for", "from", "get", "getting", "go", "going",
+    "got", "guys", "had", "has", "have", "having", "he", "hello", "help", "her", "here", "hey",
+    "hi", "him", "his", "hiya", "hmm", "how", "i", "i'd", "i'll", "i'm", "i've", "if", "im",
     "in", "into", "is", "isnt", "it", "it's", "its", "just", "know", "let", "like", "lol", "me",
     "might", "must", "my", "myself", "need", "of", "ok", "okay", "on", "or", "our", "ours",
-    "please", "pls", "plz", "q", "really", "she", "should",
-    "so", "some", "someone", "something", "stuff", "tell", "thank", "thanks", "that", "that's",
-    "the", "their", "them", "then", "there", "there's", "these", "they", "think", "this",
-    "those", "thx", "to", "too", "u", "us", "very", "wanna", "want", "wanted", "was", "we",
-    "were",
-    "what", "what's", "whats", "when", "where", "which", "who", "whom", "why", "will", "with",
-    "wont", "would", "ya", "you", "your", "yours",
+    "please", "pls", "plz", "q", "really", "she", "should", "so", "some", "someone",
+    "something", "stuff", "tell", "thank", "thanks", "that", "that's", "the",
+    "their", "them", "then", "there", "there's", "these", "they", "think", "this", "those",
+    "though", "thx", "to", "too", "u", "ur", "us", "very", "wanna", "want", "wanted", "was",
+    "we", "were", "what", "what's", "whats", "when", "where", "which", "who", "whom",
+    "why", "will", "with", "wont", "would", "ya", "yeah", "yes", "you", "your", "yours",
 };
 
 static int strCmp(const void *a, const void *b) {
@@ -306,15 +306,16 @@ static void tokDots(txtCtx *c, txtToks *t, const char *s, size_t n) {
     }
 }
 
-/* Slashes: "ci/cd", "ui/ux", "i/o" (two short sides) stay whole;
- * "python/django" splits. */
+/* Slashes: "python/django" splits; "ci/cd", "ui/ux", "ml/ai" (two short
+ * sides) give the whole and its sides, so "ml/ai certs" finds what "ml"
+ * and "ai" find as well as an entry that spells "ci/cd". */
 static void tokChunk(txtCtx *c, txtToks *t, const char *s, size_t n) {
     while (n > 0 && (s[n - 1] == '/' || s[n - 1] == '\'' || s[n - 1] == '.')) n--;
     const char *sl = memchr(s, '/', n);
     if (!sl) return tokDots(c, t, s, n);
     size_t left = (size_t)(sl - s), right = n - left - 1;
     if (left >= 1 && left <= 3 && right >= 1 && right <= 3 && !memchr(sl + 1, '/', right))
-        return tokPlus(c, t, s, n);
+        tokPlus(c, t, s, n);
     size_t seg = 0;
     for (size_t i = 0; i <= n; i++) {
         if (i < n && s[i] != '/') continue;
