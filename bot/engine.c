@@ -356,6 +356,15 @@ static double impactOf(const engIndex *ix, uint32_t t, uint32_t e) {
 }
 
 /* Each entry's question scored against itself (its first phrasing). */
+/* Misspelt chat filler ("shoud", "realy", "pleae") is corrected to the
+ * stop word it is and then dropped, instead of weighing like a word the
+ * knowledge does not know. */
+static void addStopWordsToTypo(engIndex *ix) {
+    size_t n;
+    const char *const *stop = txtStopWords(&n);
+    for (size_t i = 0; i < n; i++) engTypoAddWord(&ix->typo, stop[i]);
+}
+
 static void buildSelf(engIndex *ix) {
     size_t n = ix->k->nentries;
     ix->self = cbCalloc(n ? n : 1, sizeof(*ix->self));
@@ -471,6 +480,7 @@ static int buildIndex(engIndex *ix, char *err) {
     free(b.nq);
     free(b.seen);
     if (rc != CB_OK) return CB_ERR;
+    addStopWordsToTypo(ix);
     engTypoIndex(&ix->typo);
     if (ix->p.dict) engTypoLoadDict(&ix->typo, ix->p.dict); /* optional */
     buildTopics(ix);

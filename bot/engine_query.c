@@ -43,9 +43,13 @@ int engAnalyze(const engIndex *ix, const char *s, size_t len, int fix, engTerms 
         const char *raw = txtRaw(&x->t, i), *fixd = NULL;
         if (engTermId(ix, txtStem(&x->t, i)) == ENG_NOTERM)
             fixd = engTypoCorrect(&ix->typo, raw, NULL);
+        if (fixd && txtIsStop(fixd)) { /* misspelt filler: dropped like the word */
+            x->f.nstop++;
+            continue;
+        }
+        corr[x->f.n] = fixd != NULL; /* indexed like x->f */
         if (fixd) txtToksPush(ix->txt, &x->f, fixd, strlen(fixd), NULL);
         else txtToksPush(ix->txt, &x->f, raw, strlen(raw), txtStem(&x->t, i));
-        corr[i] = fixd != NULL;
     }
     engCanon(ix, &x->f, corr, x);
     free(corr);

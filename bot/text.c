@@ -56,13 +56,18 @@ static const char *const STOP[] = {
     "please", "pls", "plz", "q", "really", "she", "should", "so", "some", "someone",
     "something", "stuff", "tell", "thank", "thanks", "that", "that's", "the",
     "their", "them", "then", "there", "there's", "these", "they", "think", "this", "those",
-    "though", "thx", "to", "too", "u", "ur", "us", "very", "wanna", "want", "wanted", "was",
+    "though", "thx", "to", "too", "u", "ur", "w", "us", "very", "wanna", "want", "wanted", "was",
     "we", "were", "what", "what's", "whats", "when", "where", "which", "who", "whom",
     "why", "will", "with", "wont", "would", "ya", "yeah", "yes", "you", "your", "yours",
 };
 
 static int strCmp(const void *a, const void *b) {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+const char *const *txtStopWords(size_t *n) {
+    *n = CB_ARRAY_LEN(STOP);
+    return STOP;
 }
 
 int txtIsStop(const char *word) {

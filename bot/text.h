@@ -60,6 +60,9 @@ int txtAnalyze(txtCtx *c, const char *s, size_t len, txtToks *t, char *err);
 /* 1 if the (normalized, unstemmed) word is a stop word. */
 int txtIsStop(const char *word);
 
+/* The stop word list itself (sorted, static): *n gets its length. */
+const char *const *txtStopWords(size_t *n);
+
 /* The Snowball stem of an ASCII word into dst (cap bytes); words with
  * other characters are copied as they are. Returns the length. */
 size_t txtStemWord(txtCtx *c, const char *w, size_t len, char *dst, size_t cap);

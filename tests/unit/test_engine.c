@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -160,6 +161,16 @@ static void testTypos(void **state) {
     w = engTypoCorrect(&ix->typo, "flsk", &d);                /* 4 letters: 1 edit */
     assert_non_null(w);
     assert_string_equal(w, "flask");
+    /* misspelt filler becomes the stop word it is and is dropped: the
+     * question scores exactly as when spelt right */
+    w = engTypoCorrect(&ix->typo, "shoud", NULL);
+    assert_non_null(w);
+    assert_string_equal(w, "should");
+    engResult good = ask(ix, "should I learn django or flask", NULL);
+    engResult typo = ask(ix, "shoud I learn django or flask", NULL);
+    assert_true(good.nhits > 0 && typo.nhits > 0);
+    assert_string_equal(typo.hits[0].entry->id, good.hits[0].entry->id);
+    assert_true(fabs(typo.hits[0].confidence - good.hits[0].confidence) < 1e-9);
     assert_int_equal(engOsa("ab", 2, "ba", 2, 2), 1);
     assert_int_equal(engOsa("kitten", 6, "sitting", 7, 5), 3);
     assert_int_equal(engOsa("kitten", 6, "sitting", 7, 2), 3); /* bounded: max + 1 */
