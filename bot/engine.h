@@ -52,7 +52,7 @@ typedef struct engHit {
 
 /* The confidence is a logistic regression over ENG_NFEAT features of a hit
  * (engine_conf.c); `kb eval --fit` refits it from labelled questions. */
-#define ENG_NFEAT 22
+#define ENG_NFEAT 23
 const char *engFeatName(size_t i);
 /* The confidence of a hit with these features under coefficients coef
  * (coef[0] the intercept, coef[1 + i] feature i), with the engine's rules

@@ -36,6 +36,8 @@
  *   career   a word of career intent ("job", "hire", "salary", "worth");
  *   covq     the share of the query's weight in the entry's question or
  *            alternates (not only its keywords or answer);
+ *   fact     a question for a fact ("when is pycon", "who created django"):
+ *            trivia and event logistics rather than career advice;
  *   topic    the user narrowed the search to this topic (a prior: the
  *            eval sets have no topic, so it is set by hand, not fitted).
  * Two rules on top: a maintainer's pattern is a deliberate match (never
@@ -73,7 +75,7 @@
 static const char *const FEAT_NAMES[ENG_NFEAT] = {
     "cov",    "covk", "strength", "weak",   "margin",  "selfrel", "logscore", "nmatch",
     "thin",   "body", "phrase",   "pattern", "coding", "ambig",   "topic",
-    "miss",   "maxmiss", "covgap", "code", "howto", "career", "covq",
+    "miss",   "maxmiss", "covgap", "code", "howto", "career", "covq", "fact",
 };
 
 /* `careerbot kb eval --fit --l2 0.3 --fit-wrong 0.0075 tests/eval/fresh*.jsonl dev.jsonl`
@@ -112,6 +114,7 @@ static const double COEF[ENG_NFEAT + 1] = {
     0.014, /* howto */
     2.033, /* career */
     5.048, /* covq */
+    0.000, /* fact */
 };
 
 
@@ -200,6 +203,7 @@ void confVector(const confFeat *f, double *x) {
     x[19] = f->howto && !f->career;
     x[20] = f->career != 0;
     x[21] = clamp(f->covq, 0, 1);
+    x[22] = f->fact != 0;
 }
 
 double engConfidence(const double *x, const double *coef) {

@@ -27,6 +27,7 @@ typedef struct confFeat {
     int howto;       /* the question asks how to do something (txtHowTo) */
     int career;      /* the question has a word of career intent ("job", "hire") */
     double covq;     /* share of the query's weight in the entry's question/alternates */
+    int fact;        /* the question asks for a fact (txtFactQuestion) */
 } confFeat;
 
 #define CONF_AMBIG_SHARE 0.6

@@ -74,6 +74,7 @@ typedef struct qInfo {
     int career;   /* a career-intent cue */
     int code;     /* marks of code in the raw text */
     int howto;    /* a how-to phrasing */
+    int fact;     /* a question for a fact */
 } qInfo;
 
 static int sameTerm(const engTerms *x, const qTerm *a, uint32_t id, const char *name) {
@@ -320,6 +321,7 @@ static confFeat hitFeat(const engIndex *ix, uint32_t e, double m, const qTerm *q
         .topic = topic >= 0,
         .code = qi->code,
         .howto = qi->howto,
+        .fact = qi->fact,
         .career = qi->career,
     };
     missed(ix, e, q, nq, qi->wsum, &f);
@@ -367,6 +369,7 @@ static void rank(const engIndex *ix, const engTerms *x, const char *text, size_t
     size_t nl;
     if (txtNormalize(text, len, &norm, &nl, NULL) == CB_OK) {
         qi.howto = txtHowTo(norm, nl);
+        qi.fact = txtFactQuestion(norm, nl);
         double bonus = 1.0;
         for (size_t i = 0; i < nq; i++) bonus += q[i].id != ENG_NOTERM ? q[i].w : 0;
         scorePatterns(ix, norm, nl, topic, bonus);

@@ -501,12 +501,9 @@ size_t txtCodeMarks(const char *s, size_t len) {
     return n;
 }
 
-int txtHowTo(const char *norm, size_t len) {
+/* Where the question starts after up to two greetings ("hey, so ..."). */
+static size_t skipGreetings(const char *norm, size_t len) {
     static const char *const GREET[] = {"hey", "hi", "hello", "so", "ok", "quick question"};
-    static const char *const HOW[] = {"how do i ", "how to ", "how can i ", "how does ",
-                                      "how do you ", "how should i ", "how would i ",
-                                      "why does my ", "why do i get ", "why is my code ",
-                                      "what is the best way to "};
     size_t i = 0;
     for (int round = 0; round < 2; round++) {
         while (i < len && !asciiAlpha((unsigned char)norm[i])) i++;
@@ -518,7 +515,31 @@ int txtHowTo(const char *norm, size_t len) {
         }
     }
     while (i < len && !asciiAlpha((unsigned char)norm[i])) i++;
-    for (size_t h = 0; h < sizeof(HOW) / sizeof(HOW[0]); h++)
-        if (len - i >= strlen(HOW[h]) && memcmp(norm + i, HOW[h], strlen(HOW[h])) == 0) return 1;
+    return i;
+}
+
+static int startsWithAny(const char *s, size_t len, const char *const *v, size_t n) {
+    for (size_t k = 0; k < n; k++)
+        if (len >= strlen(v[k]) && memcmp(s, v[k], strlen(v[k])) == 0) return 1;
     return 0;
+}
+
+int txtFactQuestion(const char *norm, size_t len) {
+    static const char *const FACT[] = {
+        "when is ",      "when was ",   "when are ",      "when were ",  "when did ",
+        "when does ",    "when will ",  "who is ",        "who was ",    "who created ",
+        "who made ",     "who invented ", "who wrote ",   "who founded ", "who owns ",
+        "where is ",     "where was ",  "what year ",     "what time ",  "what date ",
+        "what day ",     "how old is ", "how many people "};
+    size_t i = skipGreetings(norm, len);
+    return startsWithAny(norm + i, len - i, FACT, sizeof(FACT) / sizeof(FACT[0]));
+}
+
+int txtHowTo(const char *norm, size_t len) {
+    static const char *const HOW[] = {"how do i ", "how to ", "how can i ", "how does ",
+                                      "how do you ", "how should i ", "how would i ",
+                                      "why does my ", "why do i get ", "why is my code ",
+                                      "what is the best way to "};
+    size_t i = skipGreetings(norm, len);
+    return startsWithAny(norm + i, len - i, HOW, sizeof(HOW) / sizeof(HOW[0]));
 }

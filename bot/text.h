@@ -79,6 +79,11 @@ size_t txtCodeMarks(const char *s, size_t len);
  * after a short greeting. */
 int txtHowTo(const char *norm, size_t len);
 
+/* 1 if a normalized text asks for a fact ("when is ...", "who created
+ * ...", "where is ...", "what year ..."), after a short greeting: trivia
+ * and event logistics, rarely career advice. */
+int txtFactQuestion(const char *norm, size_t len);
+
 /* Truncate s[0..len) to at most max bytes on a UTF-8 boundary. */
 size_t txtUtf8Cut(const char *s, size_t len, size_t max);
 

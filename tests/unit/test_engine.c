@@ -388,22 +388,26 @@ static void testShapeFeatures(void **state) {
     engIndex *ix = *state;
     static const struct {
         const char *q;
-        double code, howto, career;
+        double code, howto, career, fact;
     } cases[] = {
-        {"how do i call flask.request.get_json()", 1.0, 1, 0},
-        {"how do i get a python job without experience", 0, 0, 1},
-        {"how does the django orm work", 0, 1, 0},
-        {"is a coding bootcamp worth it", 0, 0, 1},
-        {"django vs flask", 0, 0, 0},
+        {"how do i call flask.request.get_json()", 1.0, 1, 0, 0},
+        {"how do i get a python job without experience", 0, 0, 1, 0},
+        {"how does the django orm work", 0, 1, 0, 0},
+        {"who created django and flask", 0, 0, 0, 1},
+        {"is a coding bootcamp worth it", 0, 0, 1, 0},
+        {"when is the bootcamp open day", 0, 0, 1, 1},
+        {"django vs flask", 0, 0, 0, 0},
     };
     for (size_t i = 0; i < CB_ARRAY_LEN(cases); i++) {
         engResult r = ask(ix, cases[i].q, NULL);
         assert_true(r.nhits > 0);
         if (featOf(&r.hits[0], "code") != cases[i].code ||
             featOf(&r.hits[0], "howto") != cases[i].howto ||
-            featOf(&r.hits[0], "career") != cases[i].career)
-            fail_msg("'%s': code %g howto %g career %g", cases[i].q, featOf(&r.hits[0], "code"),
-                     featOf(&r.hits[0], "howto"), featOf(&r.hits[0], "career"));
+            featOf(&r.hits[0], "career") != cases[i].career ||
+            featOf(&r.hits[0], "fact") != cases[i].fact)
+            fail_msg("'%s': code %g howto %g career %g fact %g", cases[i].q,
+                     featOf(&r.hits[0], "code"), featOf(&r.hits[0], "howto"),
+                     featOf(&r.hits[0], "career"), featOf(&r.hits[0], "fact"));
     }
     /* "tuition" is only a keyword of the bootcamp entry: covered, not asked */
     engResult kw = ask(ix, "tuition bootcamp", NULL), q = ask(ix, "coding bootcamp worth", NULL);

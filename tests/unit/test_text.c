@@ -199,6 +199,33 @@ static void testQuestionShape(void **state) {
     }
 }
 
+/* Questions for a fact (trivia, event logistics) vs career questions. */
+static void testFactQuestion(void **state) {
+    (void)state;
+    static const struct {
+        const char *s;
+        int fact;
+    } cases[] = {
+        {"when is pycon us this year", 1},
+        {"Hey, who created Django?", 1},
+        {"hi so where is djangocon held", 1},
+        {"what year did python 3 come out", 1},
+        {"when should i apply for senior roles", 0},
+        {"who should i ask for mentoring", 0},
+        {"is python still in demand", 0},
+        {"whenever i code i feel lost", 0},
+        {"", 0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *norm;
+        size_t nl;
+        assert_int_equal(txtNormalize(cases[i].s, strlen(cases[i].s), &norm, &nl, NULL), CB_OK);
+        int f = txtFactQuestion(norm, nl);
+        free(norm);
+        if (f != cases[i].fact) fail_msg("'%s': fact %d, want %d", cases[i].s, f, cases[i].fact);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(testTokenTable),
@@ -207,6 +234,7 @@ int main(void) {
         cmocka_unit_test(testStopWords),
         cmocka_unit_test(testAsciiFastPath),
         cmocka_unit_test(testQuestionShape),
+        cmocka_unit_test(testFactQuestion),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
