@@ -47,12 +47,12 @@ typedef struct engHit {
     double margin;        /* (score - best other score) / score, [-1,1] */
     double strength;      /* informativeness matched, in idf units */
     int pattern;          /* a maintainer's pattern matched */
-    double feat[24];      /* the confidence features (ENG_NFEAT used, see engFeatName) */
+    double feat[32];      /* the confidence features (ENG_NFEAT used, see engFeatName) */
 } engHit;
 
 /* The confidence is a logistic regression over ENG_NFEAT features of a hit
  * (engine_conf.c); `kb eval --fit` refits it from labelled questions. */
-#define ENG_NFEAT 23
+#define ENG_NFEAT 25
 const char *engFeatName(size_t i);
 /* The confidence of a hit with these features under coefficients coef
  * (coef[0] the intercept, coef[1 + i] feature i), with the engine's rules

@@ -28,6 +28,8 @@ typedef struct confFeat {
     int career;      /* the question has a word of career intent ("job", "hire") */
     double covq;     /* share of the query's weight in the entry's question/alternates */
     int fact;        /* the question asks for a fact (txtFactQuestion) */
+    int support;     /* a word of logistics/support (confSupportCue) */
+    int tech;        /* a word of software work (confTechCue) */
 } confFeat;
 
 #define CONF_AMBIG_SHARE 0.6
@@ -53,5 +55,11 @@ int confCodingCue(const char *term);
 /* 1 if the (stemmed) term says the question is about a career ("job",
  * "hire", "salari", "interview", "learn", "worth"). */
 int confCareerCue(const char *term);
+/* 1 if the (stemmed) term names software work ("python", "develop",
+ * "django", "data"): a question with none is rarely about this career. */
+int confTechCue(const char *term);
+/* 1 if the (stemmed) term is one of account, order or event logistics
+ * ("refund", "login", "visa", "ticket"): support, not career advice. */
+int confSupportCue(const char *term);
 
 #endif

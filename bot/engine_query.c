@@ -75,6 +75,8 @@ typedef struct qInfo {
     int code;     /* marks of code in the raw text */
     int howto;    /* a how-to phrasing */
     int fact;     /* a question for a fact */
+    int support;  /* a word of logistics/support */
+    int tech;     /* a word of software work */
 } qInfo;
 
 static int sameTerm(const engTerms *x, const qTerm *a, uint32_t id, const char *name) {
@@ -100,11 +102,15 @@ static size_t queryTerms(const engIndex *ix, const engTerms *x, qTerm *q, qInfo 
         if (x->corrected[i]) q[n].mult = TYPO_RANK, q[n].cmult = TYPO_COVER;
         qi->coding |= confCodingCue(name);
         qi->career |= confCareerCue(name);
+        qi->support |= confSupportCue(name);
+        qi->tech |= confTechCue(name);
         qi->ninf += q[n].inf && ix->terms[id].asked;
         qi->wsum += q[n].w;
         if (known == 2) qi->wknown += q[n].w;
         n++;
     }
+    for (size_t i = 0; i < x->f.n; i++) /* the words as asked, before synonyms */
+        qi->tech |= confTechCue(txtStem(&x->f, i));
     return n;
 }
 
@@ -322,6 +328,8 @@ static confFeat hitFeat(const engIndex *ix, uint32_t e, double m, const qTerm *q
         .code = qi->code,
         .howto = qi->howto,
         .fact = qi->fact,
+        .support = qi->support,
+        .tech = qi->tech,
         .career = qi->career,
     };
     missed(ix, e, q, nq, qi->wsum, &f);

@@ -208,6 +208,21 @@ static void testPatterns(void **state) {
     r = ask(ix, "I have NO PRIOR EXPERIENCE, what now", NULL);
     assert_int_equal(r.outcome, ENG_ANSWER);
     assert_string_equal(r.hits[0].entry->id, "experience/no-experience");
+    /* ...unless the question asks for something else: a pattern does not
+     * lift a support, fact, code or coding-help question */
+    double x[ENG_NFEAT] = {0};
+    x[11] = 1; /* pattern */
+    const double *coef = engCoefficients();
+    assert_true(engConfidence(x, coef) >= 0.92);
+    static const size_t offintent[] = {12, 18, 19, 22, 23};
+    for (size_t i = 0; i < CB_ARRAY_LEN(offintent); i++) {
+        double y[ENG_NFEAT] = {0};
+        y[11] = 1;
+        y[offintent[i]] = 1;
+        double z = coef[0];
+        for (size_t k = 0; k < ENG_NFEAT; k++) z += coef[1 + k] * y[k];
+        assert_true(fabs(engConfidence(y, coef) - 1.0 / (1.0 + exp(-z))) < 1e-12);
+    }
 }
 
 /* A catastrophic-backtracking pattern hits the match limit and counts as
@@ -408,6 +423,24 @@ static void testShapeFeatures(void **state) {
             fail_msg("'%s': code %g howto %g career %g fact %g", cases[i].q,
                      featOf(&r.hits[0], "code"), featOf(&r.hits[0], "howto"),
                      featOf(&r.hits[0], "career"), featOf(&r.hits[0], "fact"));
+    }
+    /* support and software cues, whatever the hit */
+    static const struct {
+        const char *q;
+        double support, notech;
+    } cues[] = {
+        {"bootcamp refund after week two", 1, 0},
+        {"is the tuition worth it", 0, 1},
+        {"is a python bootcamp worth it", 0, 0},
+        {"visa to attend a django conference", 1, 0},
+    };
+    for (size_t i = 0; i < CB_ARRAY_LEN(cues); i++) {
+        engResult r = ask(ix, cues[i].q, NULL);
+        assert_true(r.nhits > 0);
+        if (featOf(&r.hits[0], "support") != cues[i].support ||
+            featOf(&r.hits[0], "notech") != cues[i].notech)
+            fail_msg("'%s': support %g notech %g", cues[i].q, featOf(&r.hits[0], "support"),
+                     featOf(&r.hits[0], "notech"));
     }
     /* "tuition" is only a keyword of the bootcamp entry: covered, not asked */
     engResult kw = ask(ix, "tuition bootcamp", NULL), q = ask(ix, "coding bootcamp worth", NULL);
