@@ -236,7 +236,7 @@ void confVector(const confFeat *f, double *x) {
     x[21] = clamp(f->covq, 0, 1);
     x[22] = f->fact != 0;
     x[23] = f->support != 0;
-    x[24] = !f->tech;
+    x[24] = !f->tech && !f->topic; /* a chosen topic is context enough */
 }
 
 double engConfidence(const double *x, const double *coef) {
