@@ -112,6 +112,21 @@ static void expectAnswers(engIndex *ix, const qCase *cases, size_t n) {
     assert_int_equal(bad, 0);
 }
 
+/* Ranked first and at least offered (answer or did-you-mean). */
+static void expectOffered(engIndex *ix, const qCase *cases, size_t n) {
+    int bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        engResult r = ask(ix, cases[i].q, NULL);
+        const char *got = r.nhits ? r.hits[0].entry->id : "(none)";
+        if (r.outcome == ENG_ABSTAIN || strcmp(got, cases[i].want) != 0) {
+            print_error("'%s': got %s outcome %d, want %s offered\n", cases[i].q, got,
+                        r.outcome, cases[i].want);
+            bad++;
+        }
+    }
+    assert_int_equal(bad, 0);
+}
+
 static void testRanking(void **state) {
     static const qCase cases[] = {
         {"django or flask?", "frameworks/django-vs-flask"},
@@ -147,7 +162,9 @@ static void testTypos(void **state) {
         {"djnago or flask", "frameworks/django-vs-flask"},    /* transposition */
         {"which cloud certifcation should I get", "certifications/aws"},
     };
-    expectAnswers(*state, cases, CB_ARRAY_LEN(cases));
+    /* a corrected word counts a little less than a typed one: on this
+     * six-entry base the right entry is offered, not always answered */
+    expectOffered(*state, cases, CB_ARRAY_LEN(cases));
     engIndex *ix = *state;
     int d = 0;
     const char *w = engTypoCorrect(&ix->typo, "certifcation", &d);
