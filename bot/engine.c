@@ -378,6 +378,20 @@ static void buildSelf(engIndex *ix) {
     }
 }
 
+/* The pattern's prefilter (engine_prefilter.c), compiled like it; NULL
+ * when there is none or it does not compile (the full pattern then runs). */
+static pcre2_code *compileFilter(const char *pattern) {
+    char *f = engPatternFilter(pattern);
+    if (!f) return NULL;
+    int ec;
+    PCRE2_SIZE eo;
+    pcre2_code *c = pcre2_compile((PCRE2_SPTR)f, PCRE2_ZERO_TERMINATED,
+                                  PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS, &ec, &eo, NULL);
+    free(f);
+    if (c) pcre2_jit_compile(c, PCRE2_JIT_COMPLETE);
+    return c;
+}
+
 static int buildPatterns(engIndex *ix, char *err) {
     const kb *k = ix->k;
     ix->mctx = pcre2_match_context_create(NULL);
@@ -398,7 +412,8 @@ static int buildPatterns(engIndex *ix, char *err) {
             }
             pcre2_jit_compile(c, PCRE2_JIT_COMPLETE); /* the interpreter is the fallback */
             ix->pats = cbRealloc(ix->pats, (ix->npats + 1) * sizeof(*ix->pats));
-            ix->pats[ix->npats++] = (engPattern){.entry = (uint32_t)e, .code = c};
+            ix->pats[ix->npats++] = (engPattern){.entry = (uint32_t)e, .code = c,
+                                                 .filter = compileFilter(ps->v[i])};
         }
     }
     return CB_OK;
@@ -526,7 +541,10 @@ void engFree(engIndex *ix) {
     free(ix->topic);
     for (size_t i = 0; i < ix->ntopics; i++) free(ix->topics[i]);
     free(ix->topics);
-    for (size_t i = 0; i < ix->npats; i++) pcre2_code_free(ix->pats[i].code);
+    for (size_t i = 0; i < ix->npats; i++) {
+        pcre2_code_free(ix->pats[i].code);
+        pcre2_code_free(ix->pats[i].filter); /* NULL is fine */
+    }
     free(ix->pats);
     if (ix->mctx) pcre2_match_context_free(ix->mctx);
     free(ix->words);

@@ -100,7 +100,13 @@ typedef struct engPair {
 typedef struct engPattern {
     uint32_t entry;
     pcre2_code *code;
+    pcre2_code *filter; /* a necessary condition, tried first (may be NULL) */
 } engPattern;
+
+/* engine_prefilter.c: for "^(?!guard)(?=...).*rest", the regex "rest"
+ * (unanchored, leading ".*" dropped), which matches whenever the pattern
+ * does; NULL when the pattern cannot be split safely. Caller frees. */
+char *engPatternFilter(const char *pattern);
 
 /* Per-query work arrays (one query at a time, behind mu). */
 typedef struct engScratch {

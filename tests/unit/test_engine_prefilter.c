@@ -1,0 +1,142 @@
+/* test_engine_prefilter.c - the prefilter of a maintainer's pattern
+ * (engine_prefilter.c): what is split off, what is refused, and that the
+ * filter matches whenever its pattern does, on every pattern of the bundled
+ * knowledge against every eval question. */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <glob.h>
+#include <jansson.h>
+#include <pcre2.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "common.h"
+#include "engine_int.h"
+#include "kb.h"
+#include "text.h"
+
+static void testSplit(void **state) {
+    (void)state;
+    static const struct {
+        const char *pattern, *filter; /* NULL: no filter */
+    } cases[] = {
+        {"^(?!.*\\b(error|bug)\\b).*\\bdjango\\b", "\\bdjango\\b"},
+        {"^(?=.*\\bmentor\\b)(?=.*\\b(dev|python)\\b)", "\\bmentor\\b"},
+        {"^(?=.*\\bx\\b)(?!.*y).*?\\bz\\b", "\\bz\\b"},
+        {"^\\W*(pcep|pcap)\\W*$", "\\W*(pcep|pcap)\\W*$"},
+        {"^(?![)|(]).*x", "x"},            /* ')', '|', '(' in a class */
+        {"^(?!.*\\)).*\\bremote\\b", "\\bremote\\b"}, /* an escaped ')' */
+        {"^(?!a).+b", ".+b"},              /* ".+" needs a character: kept */
+        {"\\bml\\s?ops\\b", NULL},          /* not anchored: already quick */
+        {"^a|b", NULL},                     /* top-level alternation */
+        {"^(?!.*(a)).*\\1", NULL},          /* back reference */
+        {"^(?!.*\\Q(\\E).*x", NULL},        /* quoting */
+        {"^(?!x", NULL},                    /* unbalanced */
+        {"^(?!.*\\(a)", NULL},              /* only a negative guard */
+        {"^", NULL},
+    };
+    for (size_t i = 0; i < CB_ARRAY_LEN(cases); i++) {
+        char *f = engPatternFilter(cases[i].pattern);
+        int ok = cases[i].filter ? f && strcmp(f, cases[i].filter) == 0 : f == NULL;
+        if (!ok)
+            fail_msg("'%s': filter '%s', want '%s'", cases[i].pattern, f ? f : "(none)",
+                     cases[i].filter ? cases[i].filter : "(none)");
+        free(f);
+    }
+}
+
+static pcre2_code *compile(const char *re) {
+    int ec;
+    PCRE2_SIZE eo;
+    pcre2_code *c = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED,
+                                  PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS, &ec, &eo, NULL);
+    assert_non_null(c);
+    return c;
+}
+
+static int matches(const pcre2_code *c, const char *s, size_t n, pcre2_match_data *md) {
+    return pcre2_match(c, (PCRE2_SPTR)s, n, 0, 0, md, NULL) >= 0;
+}
+
+/* Every eval question, normalized like the engine does. */
+static size_t loadQuestions(char ***out) {
+    glob_t g;
+    size_t n = 0;
+    char **qs = NULL;
+    assert_int_equal(glob("tests/eval/*.jsonl", 0, NULL, &g), 0);
+    for (size_t f = 0; f < g.gl_pathc; f++) {
+        FILE *fp = fopen(g.gl_pathv[f], "r");
+        assert_non_null(fp);
+        char line[4096];
+        while (fgets(line, sizeof(line), fp)) {
+            json_t *j = json_loads(line, 0, NULL);
+            const char *q = json_string_value(json_object_get(j, "q"));
+            char *norm;
+            size_t nl;
+            if (q && txtNormalize(q, strlen(q), &norm, &nl, NULL) == CB_OK) {
+                qs = cbRealloc(qs, (n + 1) * sizeof(*qs));
+                qs[n++] = norm;
+            }
+            json_decref(j);
+        }
+        fclose(fp);
+    }
+    globfree(&g);
+    *out = qs;
+    return n;
+}
+
+/* Sound: the filter never rejects a question its pattern accepts, and it
+ * rejects most questions (what it is for). */
+static void testSoundOnKnowledge(void **state) {
+    (void)state;
+    kbDiags d;
+    kbDiagsInit(&d);
+    kb *k = kbLoad("knowledge", &d);
+    assert_non_null(k);
+    char **qs;
+    size_t nq = loadQuestions(&qs);
+    assert_true(nq > 1000);
+    pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+    size_t filtered = 0, tried = 0, with_filter = 0;
+    for (size_t e = 0; e < k->nentries; e++) {
+        for (size_t p = 0; p < k->entries[e].patterns.n; p++) {
+            const char *pat = k->entries[e].patterns.v[p];
+            char *fs = engPatternFilter(pat);
+            if (!fs) continue;
+            with_filter++;
+            pcre2_code *full = compile(pat), *filter = compile(fs);
+            for (size_t i = 0; i < nq; i++) {
+                size_t len = strlen(qs[i]);
+                int fm = matches(filter, qs[i], len, md);
+                tried++;
+                filtered += !fm;
+                if (matches(full, qs[i], len, md) && !fm)
+                    fail_msg("%s: '%s' matches the pattern, not its filter '%s'", pat, qs[i], fs);
+            }
+            pcre2_code_free(full);
+            pcre2_code_free(filter);
+            free(fs);
+        }
+    }
+    assert_true(with_filter > 0);
+    assert_true(filtered * 10 > tried * 9); /* nine in ten skip the full pattern */
+    pcre2_match_data_free(md);
+    for (size_t i = 0; i < nq; i++) free(qs[i]);
+    free(qs);
+    kbFree(k);
+    kbDiagsFree(&d);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(testSplit),
+        cmocka_unit_test(testSoundOnKnowledge),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
