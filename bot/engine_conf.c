@@ -83,38 +83,45 @@ static const char *const FEAT_NAMES[ENG_NFEAT] = {
     "miss",   "maxmiss", "covgap", "code", "howto", "career", "covq", "fact", "support", "notech",
 };
 
-/* Provisional: `careerbot kb eval --fit --l2 0.3 --fit-wrong 0.01` on
- * tests/eval and tests/eval-pending (1909 questions) after adding the fact,
- * support and notech features; refit after the knowledge round on the
- * pending sets. Leave a file out: 93.8% answered-correct, 1.7% wrong, 3.8%
- * out-of-scope answered (without the three features: 84.0 / 1.7 / 3.8). */
+/* `careerbot kb eval --fit --l2 0.3 --fit-wrong 0.005` on every file of
+ * tests/eval (dev, fresh ... fresh9: 1909 questions, 584 out of scope;
+ * label "the top hit is a gold entry", out-of-scope questions always 0),
+ * on the knowledge of round 6. Leave a file out: answered-correct 98.6%,
+ * wrong 0.7%, out-of-scope answered 1.7% (optimistic: the knowledge was
+ * tuned on these sets). The operating point was chosen on
+ * tests/eval-check/fresh7.jsonl, never tuned on: --fit-wrong 0.005 gives
+ * 94.4% / 1.7% wrong / 100% out-of-scope abstained there, 0.0075-0.0125
+ * the same answered-correct with 2.1% wrong. Without the fact, support and
+ * notech features the same fit loses about ten points of answered-correct
+ * at the same wrong rate. Refit when the features or the knowledge change
+ * much, not when one question fails. */
 static const double COEF[ENG_NFEAT + 1] = {
-    -14.837, /* intercept */
-    2.395, /* cov */
-    -0.804, /* covk */
-    -1.442, /* strength */
-    -0.107, /* weak */
-    0.939, /* margin */
-    0.819, /* selfrel */
-    4.394, /* logscore */
-    2.580, /* nmatch */
-    -0.156, /* thin */
-    -0.157, /* body */
-    6.103, /* phrase */
-    -0.397, /* pattern */
-    -3.306, /* coding */
-    0.218, /* ambig */
+    -17.386, /* intercept */
+    3.250, /* cov */
+    -0.895, /* covk */
+    -0.237, /* strength */
+    0.096, /* weak */
+    1.786, /* margin */
+    1.161, /* selfrel */
+    5.167, /* logscore */
+    2.832, /* nmatch */
+    -0.613, /* thin */
+    -0.039, /* body */
+    6.396, /* phrase */
+    0.947, /* pattern */
+    -2.469, /* coding */
+    0.259, /* ambig */
     1.000, /* topic */
-    -1.229, /* miss */
-    2.324, /* maxmiss */
-    -0.778, /* covgap */
-    -1.435, /* code */
-    -0.229, /* howto */
-    1.566, /* career */
-    4.412, /* covq */
-    -3.064, /* fact */
-    -2.129, /* support */
-    -1.372, /* notech */
+    -1.203, /* miss */
+    1.841, /* maxmiss */
+    -1.480, /* covgap */
+    -1.020, /* code */
+    -0.448, /* howto */
+    1.911, /* career */
+    5.322, /* covq */
+    -1.731, /* fact */
+    -2.591, /* support */
+    -1.307, /* notech */
 };
 
 
@@ -189,10 +196,10 @@ static const char *const TECH[] = {
 
 /* Words of account, order and event logistics (stems). Sorted. */
 static const char *const SUPPORT[] = {
-    "arriv",  "cancel",    "crash",   "deliv",   "deliveri", "download", "hotel",
-    "invoic", "login",     "logout",  "passport", "password", "receipt", "refund",
-    "reimburs", "reschedul", "ship",  "signup",  "subscript", "tax",     "ticket",
-    "unsubscrib", "venu",  "visa",    "voucher",
+    "arriv", "cancel", "crash", "deliv", "deliveri", "download", "expir", "hotel", "invoic",
+    "login", "logout", "passport", "password", "receipt", "refund", "reimburs", "renew",
+    "reschedul", "ship", "signup", "subscript", "tax", "ticket", "unsubscrib", "venu", "visa",
+    "voucher",
 };
 
 static int inSorted(const char *term, const char *const *v, size_t n) {
