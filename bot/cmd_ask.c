@@ -20,6 +20,7 @@
 #include "common.h"
 #include "handler.h"
 #include "render.h"
+#include "wrap.h"
 
 #define ASK_MAX_LINE (4 * 1024 * 1024) /* bytes kept of one stdin line */
 #define ASK_DEFAULT_TOP 5
@@ -36,6 +37,7 @@ typedef struct askCtx {
     const knowledge *k;
     const askOpts *o;
     int color;
+    size_t width; /* wrap to this many columns (0: do not) */
 } askCtx;
 
 static void askUsage(FILE *f) {
@@ -160,7 +162,8 @@ static void askOne(const askCtx *c, const char *q, size_t len) {
     if (c->o->json) {
         askJson(q, len, &r, c->o->top);
     } else {
-        char *t = renderTerminal(&r, c->color);
+        char *raw = renderTerminal(&r, c->color), *t = wrapText(raw, c->width);
+        free(raw);
         fputs(t, stdout);
         free(t);
     }
@@ -214,7 +217,8 @@ int cmdAsk(int argc, char **argv) {
     }
     kbDiagsFree(&d);
     const char *nc = getenv("NO_COLOR");
-    askCtx c = {.k = k, .o = &o, .color = isatty(STDOUT_FILENO) && !(nc && *nc) && !o.json};
+    askCtx c = {.k = k, .o = &o, .color = isatty(STDOUT_FILENO) && !(nc && *nc) && !o.json,
+                .width = o.json ? 0 : wrapWidthFor(STDOUT_FILENO)};
     if (o.qarg) {
         cbBuf q;
         bufInit(&q, ASK_MAX_LINE);

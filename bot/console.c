@@ -18,6 +18,7 @@
 #include "common.h"
 #include "log.h"
 #include "render.h"
+#include "wrap.h"
 
 #define CONSOLE_READ_CHUNK 65536
 
@@ -27,6 +28,7 @@ typedef struct consolePriv {
     FILE *out;
     int tty;   /* input is a terminal: prompt and greeting */
     int color; /* output is a terminal */
+    size_t width; /* wrap replies to this many columns (0: do not) */
     int use_fs; /* regular file: uv_fs_read instead of a stream */
     union {
         uv_handle_t handle;
@@ -102,7 +104,8 @@ static void consoleStop(consolePriv *p, const char *why) {
 }
 
 static void consoleShowReply(consolePriv *p, hndReply *r) {
-    char *text = renderTerminal(r, p->color);
+    char *raw = renderTerminal(r, p->color), *text = wrapText(raw, p->width);
+    free(raw);
     fputs(text, p->out);
     if (!p->tty) fputs("\n", p->out); /* a blank line between piped answers */
     fflush(p->out);
@@ -272,6 +275,7 @@ static int consoleStart(cbTransport *t, char *err) {
     p->tty = kind == UV_TTY;
     const char *nc = getenv("NO_COLOR");
     p->color = isatty(fileno(p->out)) && !(nc && *nc);
+    p->width = wrapWidthFor(fileno(p->out));
     p->use_fs = kind == UV_FILE || kind == UV_UNKNOWN_HANDLE;
     if (p->use_fs) consoleFsRead(p);
     else if (consoleOpenStream(p, loop, kind, err) != CB_OK) return CB_ERR;

@@ -39,13 +39,15 @@ static void writeAll(int fd, const char *s, size_t len) {
 
 /* Run careerbot with args (NULL-terminated, after the binary), feeding
  * input (len bytes, may hold NULs) on stdin. */
-static void runBot(const char *const *args, const char *input, size_t len, askRun *r) {
+static void runBotEnv(const char *const *args, const char *input, size_t len, const char *columns,
+                      askRun *r) {
     char *bin = tpBuildPath("san/careerbot");
     char *argv[32] = {bin};
     size_t n = 1;
     for (; args[n - 1] && n < 31; n++) argv[n] = (char *)args[n - 1];
     argv[n] = NULL;
-    char *env[] = {"CAREERBOT_TODAY=2025-06-01", "NO_COLOR=", "CAREERBOT_KB=", NULL};
+    char *env[] = {"CAREERBOT_TODAY=2025-06-01", "NO_COLOR=", "CAREERBOT_KB=", (char *)columns,
+                   NULL};
     tpProc p;
     assert_int_equal(tpSpawn(&p, argv, env, 1), 0);
     if (len) writeAll(p.stdin_fd, input, len);
@@ -56,6 +58,10 @@ static void runBot(const char *const *args, const char *input, size_t len, askRu
     r->err = tpReadFile(p.err_path);
     tpCleanup(&p);
     free(bin);
+}
+
+static void runBot(const char *const *args, const char *input, size_t len, askRun *r) {
+    runBotEnv(args, input, len, NULL, r);
 }
 
 static void runFree(askRun *r) {
@@ -190,6 +196,29 @@ static void testTextModeShowsSources(void **state) {
     runFree(&r);
 }
 
+/* With COLUMNS (or a terminal), answers wrap at spaces to that width;
+ * URLs stay whole. Without it (a pipe), lines are left as they are. */
+static void testTextModeWraps(void **state) {
+    (void)state;
+    const char *args[] = {"ask", "--kb", KB_DIR, "Is a coding bootcamp worth it?", NULL};
+    askRun r, plain;
+    runBotEnv(args, "", 0, "COLUMNS=40", &r);
+    runBot(args, "", 0, &plain);
+    assert_int_equal(r.rc, 0);
+    size_t longest = 0, plain_longest = 0;
+    for (char *line = strtok(r.out, "\n"); line; line = strtok(NULL, "\n")) {
+        if (strlen(line) > 40 && strchr(line, ' ') && !strstr(line, "http"))
+            fail_msg("wider than 40 columns: '%s'", line);
+        if (strlen(line) > longest && !strstr(line, "http")) longest = strlen(line);
+    }
+    for (char *line = strtok(plain.out, "\n"); line; line = strtok(NULL, "\n"))
+        if (strlen(line) > plain_longest) plain_longest = strlen(line);
+    assert_true(longest > 20);
+    assert_true(plain_longest > 60); /* the same answer, unwrapped */
+    runFree(&r);
+    runFree(&plain);
+}
+
 static void testHugeAndInvalidLines(void **state) {
     (void)state;
     size_t big = 1000 * 1000;
@@ -247,6 +276,7 @@ int main(void) {
         cmocka_unit_test(testJsonContract),
         cmocka_unit_test(testDefaultTopAndArgs),
         cmocka_unit_test(testTextModeShowsSources),
+        cmocka_unit_test(testTextModeWraps),
         cmocka_unit_test(testHugeAndInvalidLines),
         cmocka_unit_test(testErrors),
     };
