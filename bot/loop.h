@@ -17,6 +17,7 @@ typedef struct cbLoop {
     struct lws_context *lws;     /* websocket client + HTTP server */
     struct httpClient *http;     /* REST client on curl multi */
     int owns_uv;
+    int freeing;                 /* loopFree has begun: start nothing new */
 } cbLoop;
 
 /* uv may be NULL (a new loop is created). Creates l->lws and l->http.

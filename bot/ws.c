@@ -5,9 +5,15 @@
  * fragment, the connection stays); outgoing messages are copied into a
  * bounded queue and written one per CLIENT_WRITEABLE. on_close is called
  * exactly once, then the wsConn is freed (its uv timer, used to report a
- * connect that failed inside wsConnect asynchronously, is closed first). */
+ * connect that failed inside wsConnect asynchronously, is closed first).
+ * A host name is resolved with uv_getaddrinfo (libuv's thread pool) before
+ * lws connects to the address: Debian's lws has no async DNS and would
+ * block the loop, and every platform, in getaddrinfo. TLS still checks the
+ * certificate against the host name (lws uses ci.host for SNI and the
+ * check, ci.address only to connect). */
 #include "ws.h"
 
+#include <arpa/inet.h>
 #include <libwebsockets.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +49,9 @@ struct wsConn {
     char peer_reason[124];
     char close_reason[124];
     uv_timer_t timer;   /* deferred on_close for a connect that failed early */
+    uv_getaddrinfo_t dns; /* the host's lookup, while resolving */
+    int resolving;
+    struct wsUrl *url;  /* kept until lws has it */
 };
 
 /* ---- lifecycle ---- */
@@ -52,6 +61,8 @@ static void wsTimerClosed(uv_handle_t *h) {
 }
 
 static void wsFreeConn(wsConn *c) {
+    free(c->url);
+    c->url = NULL;
     while (c->qhead) {
         wsMsg *m = c->qhead;
         c->qhead = m->next;
@@ -78,12 +89,13 @@ static void wsDeferredFail(uv_timer_t *t) {
 
 /* ---- URL parsing ---- */
 
-typedef struct wsUrl {
+struct wsUrl {
     int tls;
     int port;
     char host[256];
     char path[2048];
-} wsUrl;
+};
+typedef struct wsUrl wsUrl;
 
 static int wsParseUrl(const char *url, wsUrl *u, char *err) {
     memset(u, 0, sizeof(*u));
@@ -121,6 +133,59 @@ static const lws_retry_bo_t wsIdlePolicy = {
     .secs_since_valid_hangup = 90,
 };
 
+/* Hand the connection to lws, to address (a numeric IP). */
+static void wsStartLws(wsConn *c, const char *address) {
+    const wsUrl *u = c->url;
+    struct lws_client_connect_info ci;
+    memset(&ci, 0, sizeof(ci));
+    ci.context = c->loop->lws;
+    ci.address = address;
+    ci.port = u->port;
+    ci.path = u->path;
+    ci.host = u->host; /* Host header, SNI and the certificate's name */
+    ci.origin = u->host;
+    ci.ssl_connection = u->tls ? LCCSCF_USE_SSL : 0; /* certificate checks stay on */
+    ci.local_protocol_name = "cb-ws";
+    ci.opaque_user_data = c;
+    ci.retry_and_idle_policy = &wsIdlePolicy;
+    c->in_connect = 1;
+    c->wsi = lws_client_connect_via_info(&ci);
+    c->in_connect = 0;
+    if (!c->wsi || c->connect_failed) {
+        /* Failed at once: report it from the loop like any other failure. */
+        if (c->wsi) lws_set_opaque_user_data(c->wsi, NULL);
+        c->wsi = NULL;
+        uv_timer_start(&c->timer, wsDeferredFail, 0, 0);
+    }
+}
+
+static void wsResolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res) {
+    wsConn *c = req->data;
+    c->resolving = 0;
+    char ip[64] = "";
+    if (status == 0 && res && res->ai_family == AF_INET)
+        uv_ip4_name((const struct sockaddr_in *)res->ai_addr, ip, sizeof(ip));
+    else if (status == 0 && res && res->ai_family == AF_INET6)
+        uv_ip6_name((const struct sockaddr_in6 *)res->ai_addr, ip, sizeof(ip));
+    uv_freeaddrinfo(res);
+    if (c->closing) { /* wsClose came first */
+        wsFinish(c, c->close_code, c->close_reason);
+    } else if (c->loop->freeing || !c->loop->lws) { /* the loop is going away */
+        wsFinish(c, WS_CLOSE_ABNORMAL, "shutting down");
+    } else if (!ip[0]) {
+        logEvent(LOG_WARN, "ws.dns_failed", "host=%s reason=\"%s\"", c->url->host,
+                 status ? uv_strerror(status) : "no address");
+        wsFinish(c, WS_CLOSE_ABNORMAL, "cannot resolve the host");
+    } else {
+        wsStartLws(c, ip);
+    }
+}
+
+static int isNumericHost(const char *host) {
+    unsigned char a[16];
+    return inet_pton(AF_INET, host, a) == 1 || inet_pton(AF_INET6, host, a) == 1;
+}
+
 wsConn *wsConnect(cbLoop *l, const char *url, const wsCallbacks *cb, void *ud,
                   size_t max_message, char *err) {
     wsUrl u;
@@ -133,29 +198,26 @@ wsConn *wsConnect(cbLoop *l, const char *url, const wsCallbacks *cb, void *ud,
     c->loop = l;
     c->cb = *cb;
     c->ud = ud;
+    c->url = cbMalloc(sizeof(*c->url));
+    *c->url = u;
     bufInit(&c->rx, max_message ? max_message : (1u << 20));
     uv_timer_init(l->uv, &c->timer);
     c->timer.data = c;
-    struct lws_client_connect_info ci;
-    memset(&ci, 0, sizeof(ci));
-    ci.context = l->lws;
-    ci.address = u.host;
-    ci.port = u.port;
-    ci.path = u.path;
-    ci.host = u.host;
-    ci.origin = u.host;
-    ci.ssl_connection = u.tls ? LCCSCF_USE_SSL : 0; /* certificate checks stay on */
-    ci.local_protocol_name = "cb-ws";
-    ci.opaque_user_data = c;
-    ci.retry_and_idle_policy = &wsIdlePolicy;
-    c->in_connect = 1;
-    c->wsi = lws_client_connect_via_info(&ci);
-    c->in_connect = 0;
-    if (!c->wsi || c->connect_failed) {
-        /* Failed at once: report it from the loop like any other failure. */
-        if (c->wsi) lws_set_opaque_user_data(c->wsi, NULL);
-        c->wsi = NULL;
+    if (isNumericHost(u.host)) {
+        wsStartLws(c, u.host);
+        return c;
+    }
+    struct addrinfo hints;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    c->dns.data = c;
+    int rc = uv_getaddrinfo(l->uv, &c->dns, wsResolved, c->url->host, NULL, &hints);
+    if (rc != 0) {
+        logEvent(LOG_WARN, "ws.dns_failed", "host=%s reason=\"%s\"", u.host, uv_strerror(rc));
         uv_timer_start(&c->timer, wsDeferredFail, 0, 0);
+    } else {
+        c->resolving = 1;
     }
     return c;
 }
@@ -181,6 +243,10 @@ void wsClose(wsConn *c, int code, const char *reason) {
     c->closing = 1;
     c->close_code = code;
     snprintf(c->close_reason, sizeof(c->close_reason), "%s", reason ? reason : "");
+    if (c->resolving) { /* on_close comes from wsResolved */
+        uv_cancel((uv_req_t *)&c->dns);
+        return;
+    }
     if (!c->wsi) return; /* the deferred failure reports it */
     if (c->open) lws_callback_on_writable(c->wsi);
     else lws_set_timeout(c->wsi, PENDING_TIMEOUT_AWAITING_PROXY_RESPONSE, LWS_TO_KILL_ASYNC);

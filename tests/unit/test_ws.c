@@ -3,7 +3,9 @@
  * ordered bursts, a fragmented 200 kB message reassembled, an oversized
  * message dropped while the connection survives, the peer's close code,
  * a dropped TCP connection (1006), a closed port (1006, no on_open), a bad
- * URL (NULL, no callback), and wsClose(1000) as seen by the server. Every
+ * URL (NULL, no callback), wsClose(1000) as seen by the server, a host
+ * name resolved off the loop, a name that does not resolve, and a close
+ * or a loop freed while the name resolves. Every
  * wait is bounded with loopRunFor; the fake stops by itself. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -291,6 +293,77 @@ static void test_connect_refused(void **state) {
     finish(&l, &t);
 }
 
+/* A host name is resolved off the loop (uv_getaddrinfo) and then
+ * connected to: "localhost" reaches the fake like 127.0.0.1 does. */
+static void test_connect_by_name(void **state) {
+    (void)state;
+    cbLoop l;
+    char err[CB_ERRLEN], url[128];
+    assert_int_equal(loopInit(&l, NULL, err), CB_OK);
+    snprintf(url, sizeof(url), "ws://localhost:%d/socket", fakePort);
+    wsT t;
+    memset(&t, 0, sizeof(t));
+    t.send_on_open = "by name";
+    wsConn *c = wsConnect(&l, url, &cbs, &t, 1024, err);
+    assert_non_null(c);
+    runUntil(&l, &t.nmsg, 1, 8000);
+    assert_int_equal(t.opened, 1);
+    assert_string_equal(t.last, "by name");
+    wsClose(c, 1000, NULL);
+    runUntil(&l, &t.closed, 1, 5000);
+    assert_int_equal(t.code, 1000);
+    finish(&l, &t);
+}
+
+/* A name that cannot resolve ends in on_close(1006) once, never on_open. */
+static void test_dns_failure(void **state) {
+    (void)state;
+    cbLoop l;
+    char err[CB_ERRLEN];
+    assert_int_equal(loopInit(&l, NULL, err), CB_OK);
+    wsT t;
+    memset(&t, 0, sizeof(t));
+    wsConn *c = wsConnect(&l, "ws://a..b:1/x", &cbs, &t, 1024, err); /* an empty label */
+    assert_non_null(c);
+    runUntil(&l, &t.closed, 1, 10000);
+    loopRunFor(&l, 50);
+    assert_int_equal(t.opened, 0);
+    assert_int_equal(t.closed, 1);
+    assert_int_equal(t.code, 1006);
+    assert_string_equal(t.reason, "cannot resolve the host");
+    finish(&l, &t);
+}
+
+/* wsClose while the name resolves: on_close with our code, once; and a
+ * loop freed while a name resolves reports 1006 and starts nothing. */
+static void test_close_while_resolving(void **state) {
+    (void)state;
+    char err[CB_ERRLEN], url[128];
+    snprintf(url, sizeof(url), "ws://localhost:%d/socket", fakePort);
+    cbLoop l;
+    assert_int_equal(loopInit(&l, NULL, err), CB_OK);
+    wsT t;
+    memset(&t, 0, sizeof(t));
+    wsConn *c = wsConnect(&l, url, &cbs, &t, 1024, err);
+    assert_non_null(c);
+    wsClose(c, 4000, "changed my mind");
+    runUntil(&l, &t.closed, 1, 8000);
+    loopRunFor(&l, 100);
+    assert_int_equal(t.closed, 1);
+    assert_int_equal(t.opened, 0);
+    assert_int_equal(t.code, 4000);
+    finish(&l, &t);
+    cbLoop l2;
+    assert_int_equal(loopInit(&l2, NULL, err), CB_OK);
+    wsT t2;
+    memset(&t2, 0, sizeof(t2));
+    assert_non_null(wsConnect(&l2, url, &cbs, &t2, 1024, err));
+    finish(&l2, &t2); /* loopFree with the lookup pending */
+    assert_int_equal(t2.closed, 1);
+    assert_int_equal(t2.opened, 0);
+    assert_int_equal(t2.code, 1006);
+}
+
 static void test_bad_urls(void **state) {
     (void)state;
     static const char *bad[] = {"http://127.0.0.1/", "ws://", "ws://:80/", "ws://host:0/",
@@ -321,6 +394,9 @@ int main(void) {
         cmocka_unit_test(test_loop_free_closes_open_socket),
         cmocka_unit_test(test_close_before_open),
         cmocka_unit_test(test_connect_refused),
+        cmocka_unit_test(test_connect_by_name),
+        cmocka_unit_test(test_dns_failure),
+        cmocka_unit_test(test_close_while_resolving),
         cmocka_unit_test(test_bad_urls),
     };
     return cmocka_run_group_tests(tests, startFake, stopFake);
