@@ -54,10 +54,16 @@ static int topLevelAlternation(const char *p, size_t n) {
     return 0;
 }
 
+/* What the scanner does not model: quoting, references and subroutine
+ * calls (group numbers change when the guards go), conditionals, verbs,
+ * comments and POSIX classes (a ']' or ')' inside them). */
 static int unsafe(const char *p) {
-    static const char *const BAD[] = {"\\Q", "\\g", "\\k", "(?P", "(?&", "(?R", "(?(", "(*"};
+    static const char *const BAD[] = {"\\Q", "\\g", "\\k", "(?P", "(?&", "(?R", "(?(",
+                                      "(*",  "(?#", "[:",  "(?+", "(?-"};
     for (size_t i = 0; i < CB_ARRAY_LEN(BAD); i++)
         if (strstr(p, BAD[i])) return 1;
+    for (const char *s = strstr(p, "(?"); s; s = strstr(s + 2, "(?"))
+        if (s[2] >= '0' && s[2] <= '9') return 1; /* (?1): a subroutine call */
     for (const char *s = strchr(p, '\\'); s && s[1]; s = strchr(s + 2, '\\'))
         if (s[1] >= '1' && s[1] <= '9') return 1; /* \1: a back reference */
     return 0;

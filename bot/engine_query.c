@@ -225,8 +225,9 @@ static void scorePatterns(const engIndex *ix, const char *norm, size_t len, long
         if (topic >= 0 && ix->topic[e] != (uint32_t)topic) continue;
         if (ix->scr->flags[e] & PATTERN) continue;
         if (ix->pats[i].filter && pcre2_match(ix->pats[i].filter, (PCRE2_SPTR)norm, len, 0,
-                                              PCRE2_NO_UTF_CHECK, md, ix->mctx) < 0)
-            continue; /* the necessary part is absent: no need for the full pattern */
+                                              PCRE2_NO_UTF_CHECK, md,
+                                              ix->mctx) == PCRE2_ERROR_NOMATCH)
+            continue; /* the necessary part is absent (a limit is no verdict) */
         int rc = pcre2_match(ix->pats[i].code, (PCRE2_SPTR)norm, len, 0, PCRE2_NO_UTF_CHECK, md,
                              ix->mctx);
         if (rc < 0) continue; /* no match, or a match/depth limit: not a match */

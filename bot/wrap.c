@@ -25,15 +25,21 @@ static size_t ansiLen(const char *s, size_t n) {
     return n;
 }
 
-/* Columns of the hanging indent: leading spaces, plus "• " or "12. ". */
-static size_t hangingIndent(const char *s, size_t n) {
+/* The line's prefix: leading spaces, plus "• " or "12. ". *bytes gets its
+ * length in bytes (no break inside it); returns its width in columns (the
+ * hanging indent of continuation lines). */
+static size_t linePrefix(const char *s, size_t n, size_t *bytes) {
     size_t i = 0;
     while (i < n && s[i] == ' ') i++;
-    if (n - i >= 4 && memcmp(s + i, "\xE2\x80\xA2 ", 4) == 0) return i + 2; /* • */
+    *bytes = i;
+    if (n - i >= 4 && memcmp(s + i, "\xE2\x80\xA2 ", 4) == 0) { /* • is 3 bytes, 1 column */
+        *bytes = i + 4;
+        return i + 2;
+    }
     size_t d = i;
     while (d < n && s[d] >= '0' && s[d] <= '9') d++;
-    if (d > i && d + 1 < n && s[d] == '.' && s[d + 1] == ' ') return d + 2;
-    return i;
+    if (d > i && d + 1 < n && s[d] == '.' && s[d + 1] == ' ') *bytes = d + 2;
+    return *bytes;
 }
 
 /* Bytes of s[0..n) that fit in room display columns. */
@@ -68,7 +74,8 @@ static size_t breakAt(const char *s, size_t lo, size_t hi, size_t n) {
 
 /* Wrap one line (without its newline) onto out. */
 static void wrapLine(cbBuf *out, const char *s, size_t n, size_t width) {
-    size_t hang = hangingIndent(s, n);
+    size_t prefix;
+    size_t hang = linePrefix(s, n, &prefix);
     if (hang + 20 > width) hang = 0; /* too deep to hang under */
     size_t start = 0;
     for (int first = 1;; first = 0) {
@@ -79,7 +86,7 @@ static void wrapLine(cbBuf *out, const char *s, size_t n, size_t width) {
             bufAppend(out, s + start, n - start);
             return;
         }
-        size_t lo = start + (first ? hang : 0); /* never break inside the bullet */
+        size_t lo = start + (first ? prefix : 0); /* never break inside the prefix */
         size_t sp = breakAt(s, lo, start + fit, n), end = sp;
         while (end > lo && s[end - 1] == ' ') end--; /* no trailing blanks */
         bufAppend(out, s + start, end - start);

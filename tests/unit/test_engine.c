@@ -242,6 +242,23 @@ static void testPatterns(void **state) {
     }
 }
 
+/* A prefilter that runs out of its match budget is no verdict: the full
+ * pattern still decides (here the filter backtracks, the pattern does not). */
+static void testPrefilterLimitIsNoVerdict(void **state) {
+    (void)state;
+    kbEntry es[] = {{.id = "t/p", .topic = "t", .question = "zebra crossing",
+                     .patterns = S("^(?=.*z).*(?:(x+x+)+y|z)"), .answer = "x"}};
+    kb k = {.entries = es, .nentries = 1};
+    char err[CB_ERRLEN];
+    engIndex *ix = engBuild(&k, NULL, err);
+    assert_non_null(ix);
+    engResult r = ask(ix, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxz", NULL);
+    assert_true(r.nhits > 0);
+    assert_string_equal(r.hits[0].entry->id, "t/p");
+    assert_int_equal(r.hits[0].pattern, 1);
+    engFree(ix);
+}
+
 /* A catastrophic-backtracking pattern hits the match limit and counts as
  * no match; the query still returns quickly. */
 static void testHostilePattern(void **state) {
@@ -475,6 +492,7 @@ int main(void) {
         cmocka_unit_test(testTypos),
         cmocka_unit_test(testBigramBonus),
         cmocka_unit_test(testPatterns),
+        cmocka_unit_test(testPrefilterLimitIsNoVerdict),
         cmocka_unit_test(testHostilePattern),
         cmocka_unit_test(testTopicFilter),
         cmocka_unit_test(testAbstain),

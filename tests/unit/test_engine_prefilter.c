@@ -39,6 +39,10 @@ static void testSplit(void **state) {
         {"^(?!x", NULL},                    /* unbalanced */
         {"^(?!.*\\(a)", NULL},              /* only a negative guard */
         {"^", NULL},
+        {"^(?=[[:alpha:](]).*foo", NULL},  /* a POSIX class holds a ']' */
+        {"^(?=a(?#\\)).*foo", NULL},      /* a comment */
+        {"^(?=.*(x)).*(y)(?1)", NULL},      /* a subroutine call */
+        {"^(?-i)(?!a).*b", NULL},
     };
     for (size_t i = 0; i < CB_ARRAY_LEN(cases); i++) {
         char *f = engPatternFilter(cases[i].pattern);

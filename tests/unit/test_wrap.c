@@ -37,6 +37,10 @@ static void testTable(void **state) {
          "\xE4\xB8\xAD\xE6\x96\x87\xE5\xAD\x97 \xE4\xB8\xAD\xE6\x96\x87\xE5\xAD\x97\n"
          "\xE4\xB8\xAD\xE6\x96\x87\xE5\xAD\x97 \xE4\xB8\xAD\xE6\x96\x87\xE5\xAD\x97"},
         {"exactly twenty chars", 20, "exactly twenty chars"},
+        {"\xE2\x80\xA2 supercalifragilisticexpialidocious-and-more done", 30, /* bullet, long word */
+         "\xE2\x80\xA2 supercalifragilisticexpialidocious-and-more\n  done"},
+        {"                         deep https://example.com/long", 30, /* too deep to hang */
+         "                         deep\nhttps://example.com/long"},
         {"trailing spaces      ", 10, "trailing\nspaces"},
         {"unchanged when width is zero, however long the line is", 0,
          "unchanged when width is zero, however long the line is"},
