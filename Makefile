@@ -5,8 +5,9 @@
 #               the knowledge checks and the eval
 #   make bench  print performance figures (not a test)
 #   make fuzz   run the libFuzzer targets for FUZZ_SECONDS each
-# Sources are found by wildcard: bot/*.c and handlers/*.c form the program
-# (bot/main.c is the entry point), tests/unit/test_*.c and
+# Sources are found by wildcard: bot/**/*.c and handlers/*.c form the program
+# (bot/cli/main.c is the entry point; bot/'s folders are its layers, see the
+# README's "How the code is organized"), tests/unit/test_*.c and
 # tests/integration/test_*.c are cmocka programs, tests/fakes/fake_*.c are
 # the fake platform servers, tests/support/*.c is shared test code.
 
@@ -21,13 +22,14 @@ CC ?= cc
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lstemmer -lm
 WARN := -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE
-INC := -Ibot -Ihandlers -Itests/support
+INC := -Ibot -I. -Itests/support
 REL_FLAGS := -O2 -g
 SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 
-SRC := $(wildcard bot/*.c handlers/*.c)
-LIB_SRC := $(filter-out bot/main.c,$(SRC))
-HDRS := $(wildcard bot/*.h handlers/*.h tests/support/*.h tests/fakes/*.h tests/integration/*.h)
+BOT_DIRS := $(shell find bot -type d)
+SRC := $(foreach d,$(BOT_DIRS),$(wildcard $(d)/*.c)) $(wildcard handlers/*.c)
+LIB_SRC := $(filter-out bot/cli/main.c,$(SRC))
+HDRS := $(foreach d,$(BOT_DIRS),$(wildcard $(d)/*.h)) $(wildcard handlers/*.h tests/support/*.h tests/fakes/*.h tests/integration/*.h)
 SUPPORT_SRC := $(wildcard tests/support/*.c)
 TEST_SRC := $(wildcard tests/unit/test_*.c tests/integration/test_*.c)
 FAKE_SRC := $(wildcard tests/fakes/fake_*.c)
@@ -42,7 +44,7 @@ SAN_FAKE_LIB_OBJ := $(patsubst %.c,$(B)/san/%.o,$(FAKE_LIB_SRC))
 TEST_BIN := $(patsubst %.c,$(B)/san/%,$(TEST_SRC))
 FAKE_BIN := $(patsubst tests/fakes/%.c,$(B)/san/%,$(FAKE_SRC))
 BENCH_BIN := $(patsubst bench/%.c,$(B)/rel/%,$(BENCH_SRC))
-REL_LIB_OBJ := $(filter-out $(B)/rel/bot/main.o,$(REL_OBJ))
+REL_LIB_OBJ := $(filter-out $(B)/rel/bot/cli/main.o,$(REL_OBJ))
 REL_FAKE_LIB_OBJ := $(patsubst %.c,$(B)/rel/%.o,$(FAKE_LIB_SRC))
 REL_FAKE_BIN := $(patsubst tests/fakes/%.c,$(B)/rel/%,$(FAKE_SRC))
 
@@ -64,7 +66,7 @@ deps:
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
-$(B)/careerbot: $(B)/rel/bot/main.o $(B)/rel/libcareerbot.a
+$(B)/careerbot: $(B)/rel/bot/cli/main.o $(B)/rel/libcareerbot.a
 	$(CC) $(REL_FLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(B)/rel/%.o: %.c $(HDRS)
@@ -85,7 +87,7 @@ $(B)/rel/libcareerbot.a: $(REL_LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(B)/san/careerbot: $(B)/san/bot/main.o $(B)/san/libcareerbot.a
+$(B)/san/careerbot: $(B)/san/bot/cli/main.o $(B)/san/libcareerbot.a
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(B)/san/tests/%: tests/%.c $(B)/san/libcareerbot.a $(SAN_SUPPORT_OBJ) $(HDRS)

@@ -12,9 +12,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "common.h"
-#include "engine.h"
-#include "kb.h"
+#include "base/common.h"
+#include "match/engine.h"
+#include "kb/kb.h"
 
 #define MAXQ 4096
 

@@ -14,9 +14,9 @@
 #include <unistd.h>
 #include <uv.h>
 
-#include "common.h"
-#include "history.h"
-#include "loop.h"
+#include "base/common.h"
+#include "ops/history.h"
+#include "net/loop.h"
 
 typedef struct liveBench {
     histStore *h;

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "common.h"
-#include "hnd_int.h"
+#include "base/common.h"
+#include "handlers/hnd_int.h"
 
 #define HND_CHAT_MAX 80 /* longer messages are never only chit-chat */
 

@@ -3,14 +3,14 @@
  * engine and turns its outcome into a platform-neutral reply. Every string
  * put in the reply is a copy, so a knowledge reload right after hndHandle
  * returns cannot leave the reply pointing into a freed kb. */
-#include "handler.h"
+#include "handlers/handler.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "common.h"
-#include "hnd_int.h"
+#include "base/common.h"
+#include "handlers/hnd_int.h"
 
 #define HND_DEFAULT_HITS 10
 #define HND_MAX_SHOW_ID 256

@@ -6,8 +6,8 @@
 #ifndef CB_HANDLER_H
 #define CB_HANDLER_H
 
-#include "knowledge.h"
-#include "reply.h"
+#include "match/knowledge.h"
+#include "base/reply.h"
 
 #define HND_MAX_QUESTION 4000 /* bytes; longer questions get a polite error */
 

@@ -6,8 +6,8 @@
 
 #include <stddef.h>
 
-#include "buf.h"
-#include "handler.h"
+#include "base/buf.h"
+#include "handlers/handler.h"
 
 #define HND_BODY_MAX (1024 * 1024) /* bytes of a generated reply body */
 

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common.h"
-#include "hnd_int.h"
+#include "base/common.h"
+#include "handlers/hnd_int.h"
 
 #define HND_HELP_EXAMPLES 3
 

@@ -11,7 +11,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
-#include "common.h"
+#include "base/common.h"
 #include "fakesrv_int.h"
 
 typedef struct fsPss {

@@ -7,7 +7,7 @@
 #include <jansson.h>
 #include <libwebsockets.h>
 
-#include "buf.h"
+#include "base/buf.h"
 #include "fakesrv.h"
 
 #define FS_MAX_RESP_HDRS 32

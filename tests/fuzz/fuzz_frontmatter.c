@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "kb.h"
+#include "kb/kb.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     kbDiags d;

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "render.h"
+#include "render/render.h"
 
 static void checkMrkdwn(const char *s) {
     for (const char *p = s; *p; p++) {

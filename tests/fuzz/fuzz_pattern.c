@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common.h"
-#include "engine_int.h"
+#include "base/common.h"
+#include "match/engine_int.h"
 
 static pcre2_code *compile(const char *re) {
     int ec;

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common.h"
-#include "engine.h"
+#include "base/common.h"
+#include "match/engine.h"
 
 static kbEntry entries[] = {
     {.id = "a/bootcamp", .topic = "a", .question = "Is a coding bootcamp worth it?",

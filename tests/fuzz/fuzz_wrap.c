@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common.h"
-#include "wrap.h"
+#include "base/common.h"
+#include "render/wrap.h"
 
 static size_t keep(const char *s, char *out) { /* the bytes that are not blanks */
     size_t n = 0;

@@ -12,13 +12,13 @@ mkdir -p "$FB/obj"
 PKGS=(libcurl libwebsockets jansson libpcre2-8 libutf8proc libuv sqlite3 libcrypto)
 read -r -a PKG_CFLAGS <<<"$(pkg-config --cflags "${PKGS[@]}")"
 read -r -a PKG_LIBS <<<"$(pkg-config --libs "${PKGS[@]}")"
-CFLAGS=(-std=c17 -D_GNU_SOURCE -g -O1 "-fsanitize=fuzzer-no-link,address,undefined" -Ibot -Ihandlers "${PKG_CFLAGS[@]}")
+CFLAGS=(-std=c17 -D_GNU_SOURCE -g -O1 "-fsanitize=fuzzer-no-link,address,undefined" -Ibot -I. "${PKG_CFLAGS[@]}")
 LIBS=("${PKG_LIBS[@]}" -lstemmer -lm)
 # Objects are reused only while no source or header is newer than them.
 newest_hdr=$(find bot handlers -name "*.h" -printf "%T@ %p\n" | sort -n | tail -n 1 | cut -d" " -f2)
 objs=()
-for src in bot/*.c handlers/*.c; do
-  [ "$src" = bot/main.c ] && continue
+for src in $(find bot handlers -name '*.c' | sort); do
+  [ "$src" = bot/cli/main.c ] && continue
   obj="$FB/obj/$(echo "$src" | tr / _).o"
   if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ "$newest_hdr" -nt "$obj" ]; then
     clang "${CFLAGS[@]}" -c "$src" -o "$obj"

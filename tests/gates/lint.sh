@@ -8,10 +8,10 @@ for tool in clang-tidy cppcheck pkg-config; do
   command -v "$tool" >/dev/null || { echo "lint gate: $tool is not installed (make deps)"; exit 1; }
 done
 read -r -a PKG_CFLAGS <<<"$(pkg-config --cflags libcurl libwebsockets jansson libpcre2-8 libutf8proc libuv sqlite3 libcrypto)"
-mapfile -t SOURCES < <(ls bot/*.c handlers/*.c)
+mapfile -t SOURCES < <(find bot handlers -name '*.c' | sort)
 clang-tidy --quiet --warnings-as-errors='*' "${SOURCES[@]}" -- \
-  -std=c17 -D_GNU_SOURCE -Ibot -Ihandlers "${PKG_CFLAGS[@]}"
+  -std=c17 -D_GNU_SOURCE -Ibot -I. "${PKG_CFLAGS[@]}"
 echo "clang-tidy: ${#SOURCES[@]} files clean"
 cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance --inline-suppr \
-  --std=c11 -Ibot -Ihandlers bot handlers
+  --std=c11 -Ibot -I. bot handlers
 echo "cppcheck: clean"

@@ -15,10 +15,10 @@
 
 #include <jansson.h>
 
-#include "app.h"
-#include "common.h"
-#include "discord.h"
-#include "log.h"
+#include "app/app.h"
+#include "base/common.h"
+#include "platform/discord/discord.h"
+#include "base/log.h"
 #include "tproc.h"
 
 #define DH_TOKEN "dh-test-token.Abc123_secret-value"

@@ -15,10 +15,10 @@
 
 #include <jansson.h>
 
-#include "app.h"
-#include "common.h"
-#include "log.h"
-#include "slack.h"
+#include "app/app.h"
+#include "base/common.h"
+#include "base/log.h"
+#include "platform/slack/slack.h"
 #include "tproc.h"
 
 #define SH_APP_TOKEN "xapp-1-A0FAKE-1-testapptoken0123456789"

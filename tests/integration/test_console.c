@@ -16,9 +16,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "app.h"
-#include "common.h"
-#include "console.h"
+#include "app/app.h"
+#include "base/common.h"
+#include "platform/console/console.h"
 #include "tproc.h"
 
 #define KB_DIR "tests/fixtures/app-kb"

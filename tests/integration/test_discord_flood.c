@@ -15,7 +15,7 @@
 #include <cmocka.h>
 
 #include "discord_harness.h"
-#include "discord_int.h"
+#include "platform/discord/discord_int.h"
 
 #define FL_BASE 700000000000000000LL /* the fake's bench message ids */
 #define FL_CHANNELS 3

@@ -17,10 +17,10 @@
 
 #include <cmocka.h>
 
-#include "app.h"
-#include "common.h"
-#include "log.h"
-#include "slack.h"
+#include "app/app.h"
+#include "base/common.h"
+#include "base/log.h"
+#include "platform/slack/slack.h"
 #include "slack_harness.h" /* after cmocka.h */
 
 static shFixture F;

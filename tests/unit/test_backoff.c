@@ -1,4 +1,4 @@
-/* test_backoff.c - exponential backoff with full jitter (bot/backoff.h):
+/* test_backoff.c - exponential backoff with full jitter (bot/base/backoff.h):
  * the ceiling doubles up to the cap, delays stay inside [0, ceiling), are
  * spread over that range (not constant), are reproducible with a seed, and
  * the cbBackoff counter adds its minimum and resets. */
@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "backoff.h"
+#include "base/backoff.h"
 
 static void test_ceiling_table(void **state) {
     (void)state;

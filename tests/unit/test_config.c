@@ -13,10 +13,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "common.h"
-#include "config.h"
-#include "log.h"
+#include "cli/cli.h"
+#include "base/common.h"
+#include "app/config.h"
+#include "base/log.h"
 #include "tproc.h"
 
 static char tmpPath[64];

@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "common.h"
-#include "discord.h"
+#include "base/common.h"
+#include "platform/discord/discord.h"
 
 static void testClosePolicy(void **state) {
     (void)state;

@@ -13,9 +13,9 @@
 
 #include <cmocka.h>
 
-#include "common.h"
-#include "engine.h"
-#include "engine_int.h"
+#include "base/common.h"
+#include "match/engine.h"
+#include "match/engine_int.h"
 
 #define S(...) {(char *[]){__VA_ARGS__}, sizeof((char *[]){__VA_ARGS__}) / sizeof(char *)}
 #define NONE {NULL, 0}

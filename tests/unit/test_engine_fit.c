@@ -15,10 +15,10 @@
 
 #include <cmocka.h>
 
-#include "common.h"
-#include "engine.h"
-#include "engine_fit.h"
-#include "kb.h"
+#include "base/common.h"
+#include "match/engine.h"
+#include "match/engine_fit.h"
+#include "kb/kb.h"
 
 static uint64_t rng = 88172645463325252u;
 

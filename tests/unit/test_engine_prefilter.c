@@ -15,10 +15,10 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "common.h"
-#include "engine_int.h"
-#include "kb.h"
-#include "text.h"
+#include "base/common.h"
+#include "match/engine_int.h"
+#include "kb/kb.h"
+#include "match/text.h"
 
 static void testSplit(void **state) {
     (void)state;

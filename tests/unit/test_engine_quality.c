@@ -3,7 +3,7 @@
  * a clear question; real English words are never "typo-corrected" into
  * knowledge words; one answer-text word alone never answers; an entry's
  * own question is always a confident answer. Each case failed before the
- * fix it guards (see the git log of bot/engine_conf.c). */
+ * fix it guards (see the git log of bot/match/engine_conf.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,9 +15,9 @@
 
 #include <cmocka.h>
 
-#include "common.h"
-#include "engine.h"
-#include "engine_int.h"
+#include "base/common.h"
+#include "match/engine.h"
+#include "match/engine_int.h"
 
 #define S(...) {(char *[]){__VA_ARGS__}, sizeof((char *[]){__VA_ARGS__}) / sizeof(char *)}
 

@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common.h"
-#include "handler.h"
-#include "render.h"
+#include "base/common.h"
+#include "handlers/handler.h"
+#include "render/render.h"
 
 #define KB_DIR "tests/fixtures/app-kb"
 

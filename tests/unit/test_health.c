@@ -19,10 +19,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "common.h"
-#include "health.h"
-#include "loop.h"
-#include "metrics.h"
+#include "base/common.h"
+#include "ops/health.h"
+#include "net/loop.h"
+#include "ops/metrics.h"
 #include "tproc.h"
 
 static int calls;

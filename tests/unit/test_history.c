@@ -18,9 +18,9 @@
 #include <unistd.h>
 #include <uv.h>
 
-#include "common.h"
-#include "history.h"
-#include "loop.h"
+#include "base/common.h"
+#include "ops/history.h"
+#include "net/loop.h"
 
 static char dir[128], db[160];
 static uv_loop_t uvl;

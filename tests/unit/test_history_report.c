@@ -17,9 +17,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "common.h"
-#include "history.h"
+#include "cli/cli.h"
+#include "base/common.h"
+#include "ops/history.h"
 #include "tproc.h"
 
 static char dir[128], db[160];

@@ -1,4 +1,4 @@
-/* test_http.c - the REST client (bot/http.h) against fake_echo on
+/* test_http.c - the REST client (bot/net/http.h) against fake_echo on
  * 127.0.0.1: a plain 200 (method, body, Authorization reach the server),
  * 429 + Retry-After (done only after the wait, waited_ms recorded),
  * Discord buckets (0 remaining + reset-after holds the next request; two
@@ -19,11 +19,11 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "common.h"
-#include "http.h"
-#include "log.h"
-#include "loop.h"
-#include "ratelimit.h"
+#include "base/common.h"
+#include "net/http.h"
+#include "base/log.h"
+#include "net/loop.h"
+#include "net/ratelimit.h"
 #include "tproc.h"
 
 static tpProc fake;

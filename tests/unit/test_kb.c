@@ -14,9 +14,9 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "buf.h"
-#include "common.h"
-#include "kb.h"
+#include "base/buf.h"
+#include "base/common.h"
+#include "kb/kb.h"
 #include "test_kb_util.h"
 
 #define FIX "tests/fixtures/kb/"

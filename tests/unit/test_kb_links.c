@@ -19,9 +19,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "common.h"
-#include "kb.h"
-#include "kb_export.h"
+#include "base/common.h"
+#include "kb/kb.h"
+#include "kb/kb_export.h"
 #include "test_kb_util.h"
 #include "tproc.h"
 

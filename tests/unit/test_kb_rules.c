@@ -18,8 +18,8 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "common.h"
-#include "kb.h"
+#include "base/common.h"
+#include "kb/kb.h"
 
 #define KB_DIR "knowledge"
 #define EVAL_GLOB "tests/eval/*.jsonl"

@@ -14,11 +14,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "common.h"
-#include "jsonloc.h"
-#include "kb.h"
-#include "kb_export.h"
-#include "kb_int.h"
+#include "base/common.h"
+#include "base/jsonloc.h"
+#include "kb/kb.h"
+#include "kb/kb_export.h"
+#include "kb/kb_int.h"
 #include "test_kb_util.h"
 
 static const char locDoc[] =

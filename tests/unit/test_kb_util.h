@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common.h"
+#include "base/common.h"
 
 /* Wall time of midnight UTC on YYYY-MM-DD. */
 static inline long long ktDay(const char *ymd) {

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common.h"
-#include "render.h"
+#include "base/common.h"
+#include "render/render.h"
 
 typedef struct mdCase {
     const char *in;

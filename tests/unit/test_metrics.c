@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common.h"
-#include "metrics.h"
+#include "base/common.h"
+#include "ops/metrics.h"
 
 static const char *expected =
     "# HELP careerbot_questions_total Questions answered, by outcome.\n"

@@ -12,8 +12,8 @@
 
 #include <cmocka.h>
 
-#include "common.h"
-#include "render.h"
+#include "base/common.h"
+#include "render/render.h"
 
 /* ---- helpers ---- */
 

@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common.h"
-#include "render.h"
-#include "reply.h"
+#include "base/common.h"
+#include "render/render.h"
+#include "base/reply.h"
 
 static void makeAnswer(hndReply *r) {
     replyInit(r);

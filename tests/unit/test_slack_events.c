@@ -13,8 +13,8 @@
 
 #include <cmocka.h>
 
-#include "common.h"
-#include "slack.h"
+#include "base/common.h"
+#include "platform/slack/slack.h"
 
 #define SELF_USER "U0BOT"
 #define SELF_BOT "B0BOT"

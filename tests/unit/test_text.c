@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "common.h"
-#include "text.h"
+#include "base/common.h"
+#include "match/text.h"
 
 /* Tokens joined by spaces, "raw" or "stem". */
 static char *joined(const txtToks *t, int stems) {

@@ -10,8 +10,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "common.h"
-#include "wrap.h"
+#include "base/common.h"
+#include "render/wrap.h"
 
 static void testTable(void **state) {
     (void)state;

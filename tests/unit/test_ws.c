@@ -1,4 +1,4 @@
-/* test_ws.c - the websocket client (bot/ws.h) against fake_echo on
+/* test_ws.c - the websocket client (bot/net/ws.h) against fake_echo on
  * 127.0.0.1: connect and echo, messages queued before the handshake,
  * ordered bursts, a fragmented 200 kB message reassembled, an oversized
  * message dropped while the connection survives, the peer's close code,
@@ -18,10 +18,10 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "common.h"
-#include "loop.h"
+#include "base/common.h"
+#include "net/loop.h"
 #include "tproc.h"
-#include "ws.h"
+#include "net/ws.h"
 
 static tpProc fake;
 static int fakePort;

@@ -1,0 +1,165 @@
+/* app.c - what every transport calls: answer a question (handler + metrics
+ * + history), show an entry, record a vote, reload the knowledge, stop on a
+ * fatal platform error. Keeping this in one place means Slack, Discord and
+ * the console are measured and remembered the same way. */
+#include "app/app.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/common.h"
+#include "base/log.h"
+#include "ops/metrics.h"
+
+#define APP_MAX_SUGGESTIONS 3
+
+static const char *outcomeMetric(replyKind k) {
+    switch (k) {
+    case REPLY_ANSWER: return "answered";
+    case REPLY_DID_YOU_MEAN: return "did_you_mean";
+    case REPLY_ABSTAIN: return "abstained";
+    case REPLY_CHITCHAT: return "chitchat";
+    case REPLY_INFO: return "info";
+    case REPLY_ERROR: return "error";
+    }
+    return "error";
+}
+
+static const char *channelKind(const hndRequest *req) {
+    if (req->platform == PLATFORM_CONSOLE) return "console";
+    if (req->is_command) return "command";
+    return req->is_dm ? "dm" : "channel";
+}
+
+/* [{"id": ..., "confidence": ...}] of what the reply considered. */
+static char *candidatesJson(const hndReply *r) {
+    json_t *arr = json_array();
+    if (r->kind == REPLY_ANSWER && r->entry_id)
+        json_array_append_new(arr, json_pack("{s:s,s:f}", "id", r->entry_id, "confidence",
+                                             r->confidence));
+    for (size_t i = 0; i < r->nsuggestions; i++)
+        json_array_append_new(arr, json_pack("{s:s,s:f}", "id", r->suggestions[i].id,
+                                             "confidence", r->suggestions[i].confidence));
+    char *s = json_dumps(arr, JSON_COMPACT);
+    json_decref(arr);
+    return s;
+}
+
+static void recordQuestion(cbApp *a, const hndRequest *req, const hndReply *r) {
+    if (!a->hist) return;
+    if (r->kind != REPLY_ANSWER && r->kind != REPLY_DID_YOU_MEAN && r->kind != REPLY_ABSTAIN)
+        return;
+    char *question = cbStrndup(req->text, req->len);
+    char *cands = candidatesJson(r);
+    histQuestion q = {
+        .time = cbWallTime(),
+        .platform = platformName(req->platform),
+        .channel_kind = channelKind(req),
+        .user = req->user ? req->user : "",
+        .question = question,
+        .normalized = r->normalized ? r->normalized : "",
+        .outcome = replyOutcomeName(r->kind),
+        .entry_id = r->entry_id,
+        .confidence = r->kind == REPLY_ANSWER ? r->confidence
+                      : r->nsuggestions       ? r->suggestions[0].confidence
+                                              : 0.0,
+        .candidates_json = cands,
+    };
+    if (histRecordQuestion(a->hist, &q, a->cfg.review_threshold) != CB_OK) metricsHistoryError();
+    free(cands);
+    free(question);
+}
+
+void appAnswer(cbApp *a, const hndRequest *req, hndReply *out) {
+    assert(a->k != NULL);
+    double t0 = cbNowUs();
+    hndContext ctx = {.k = a->k, .max_suggestions = APP_MAX_SUGGESTIONS};
+    hndHandle(&ctx, req, out);
+    double seconds = (cbNowUs() - t0) / 1e6;
+    metricsQuestion(platformName(req->platform), outcomeMetric(out->kind), seconds);
+    recordQuestion(a, req, out);
+    if (a->cfg.log_question_text || logGetLevel() == LOG_DEBUG) {
+        char *q = cbStrndup(req->text, req->len < 300 ? req->len : 300);
+        logEvent(LOG_DEBUG, "question", "platform=%s outcome=%s entry=%s confidence=%.3f text=\"%s\"",
+                 platformName(req->platform), replyOutcomeName(out->kind),
+                 out->entry_id ? out->entry_id : "-", out->confidence, q);
+        free(q);
+    }
+}
+
+void appShow(cbApp *a, const char *id, hndReply *out) {
+    hndContext ctx = {.k = a->k, .max_suggestions = APP_MAX_SUGGESTIONS};
+    hndShow(&ctx, id, out);
+}
+
+int appVote(cbApp *a, cbPlatform p, const char *user, const char *entry_id, int helpful,
+            histDoneFn *done, void *ud) {
+    metricsVote(platformName(p), helpful);
+    if (!a->hist) { /* nothing to commit: acknowledge right away */
+        if (done) done(1, ud);
+        return CB_OK;
+    }
+    histVote v = {
+        .time = cbWallTime(),
+        .platform = platformName(p),
+        .channel_kind = p == PLATFORM_CONSOLE ? "console" : "channel",
+        .user = user ? user : "",
+        .entry_id = entry_id,
+        .helpful = helpful ? 1 : 0,
+    };
+    return histRecordVote(a->hist, &v, done, ud);
+}
+
+static engParams appEngineParams(const cbApp *a) {
+    engParams p;
+    engDefaultParams(&p);
+    p.answer_threshold = a->cfg.answer_threshold;
+    p.suggest_threshold = a->cfg.suggest_threshold;
+    return p;
+}
+
+static void logDiags(const kbDiags *d) {
+    for (size_t i = 0; i < d->n; i++) {
+        const kbDiag *g = &d->v[i];
+        logEvent(g->severity == KB_ERROR ? LOG_ERROR : LOG_WARN, "knowledge.problem",
+                 "file=%s line=%d col=%d msg=\"%s\"", g->file, g->line, g->col, g->msg);
+    }
+}
+
+int appReload(cbApp *a) {
+    engParams p = appEngineParams(a);
+    kbDiags d;
+    kbDiagsInit(&d);
+    double t0 = cbNowMs();
+    knowledge *k = knowledgeLoad(a->cfg.kb_dir, &p, &d);
+    logDiags(&d);
+    kbDiagsFree(&d);
+    if (!k) {
+        metricsReload(0);
+        logEvent(LOG_ERROR, "knowledge.reload_failed",
+                 "dir=%s kept_generation=%lu msg=\"the old knowledge stays live; fix the errors above\"",
+                 a->cfg.kb_dir, a->k ? a->k->generation : 0UL);
+        return CB_ERR;
+    }
+    k->generation = a->k ? a->k->generation + 1 : 1;
+    knowledgeFree(a->k); /* replies own their strings: nothing points into it */
+    a->k = k;
+    metricsReload(1);
+    metricsKnowledgeEntries(k->kb->nentries);
+    logEvent(LOG_INFO, "knowledge.loaded", "dir=%s entries=%zu topics=%zu generation=%lu ms=%.1f",
+             a->cfg.kb_dir, k->kb->nentries, k->kb->ntopics, k->generation, cbNowMs() - t0);
+    return CB_OK;
+}
+
+void appFatal(cbApp *a, const char *msg) {
+    if (a->exit_code == 0) a->exit_code = CB_EXIT_CONFIG;
+    fprintf(stderr, "careerbot: %s\n", msg);
+    if (a->request_stop) {
+        a->request_stop(a->stop_ud, msg);
+    } else {
+        a->stopping = 1;
+        loopStop(&a->loop);
+    }
+}

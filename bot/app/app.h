@@ -1,0 +1,43 @@
+/* app.h - the process: configuration, the current knowledge, the loop,
+ * history, and the transports. Transports call appAnswer() for every
+ * question; it runs the handler and records metrics and history, so every
+ * platform is measured and remembered the same way. */
+#ifndef CB_APP_H
+#define CB_APP_H
+
+#include "app/config.h"
+#include "handlers/handler.h"
+#include "ops/history.h"
+#include "match/knowledge.h"
+#include "net/loop.h"
+#include "platform/transport.h"
+
+#define APP_MAX_TRANSPORTS 4
+
+typedef struct cbApp {
+    cbConfig cfg;
+    cbSecrets secrets;
+    cbLoop loop;
+    knowledge *k;          /* current; replaced atomically by appReload() */
+    histStore *hist;       /* may be NULL */
+    cbTransport *transports[APP_MAX_TRANSPORTS];
+    size_t ntransports;
+    int stopping;
+    int exit_code;
+    /* Set by the runner: begin a graceful shutdown (drain, close, exit). */
+    void (*request_stop)(void *ud, const char *why);
+    void *stop_ud;
+} cbApp;
+
+void appAnswer(cbApp *a, const hndRequest *req, hndReply *out);
+void appShow(cbApp *a, const char *id, hndReply *out);
+/* Record a vote; done runs once it is committed (or failed). */
+int appVote(cbApp *a, cbPlatform p, const char *user, const char *entry_id, int helpful,
+            histDoneFn *done, void *ud);
+/* Load the knowledge again; on failure keep the old one, log, count. */
+int appReload(cbApp *a);
+/* A transport found a fatal condition (e.g. invalid token): log one clear
+ * line, then stop gracefully with exit code 78. */
+void appFatal(cbApp *a, const char *msg);
+
+#endif

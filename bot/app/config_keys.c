@@ -1,0 +1,399 @@
+/* config_keys.c - the table of config keys, the check of each value (bool,
+ * number in [0,1], days, enum, list, shard, listen address), the cross-key
+ * checks, "did you mean" suggestions, and the environment overrides, which
+ * go through the same checks as the file. */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base/common.h"
+#include "app/config_int.h"
+
+typedef enum {
+    K_STR, K_URL, K_BOOL, K_NUM01, K_DAYS, K_LEVEL, K_FORMAT, K_LIST, K_SHARD, K_LISTEN
+} cfgType;
+
+typedef struct cfgKey {
+    const char *name; /* section.key */
+    cfgType type;
+    size_t off;       /* into cbConfig */
+} cfgKey;
+
+#define OFF(f) offsetof(cbConfig, f)
+static const cfgKey keys[] = {
+    {"knowledge.dir", K_STR, OFF(kb_dir)},
+    {"knowledge.watch", K_BOOL, OFF(watch_kb)},
+    {"matching.answer_threshold", K_NUM01, OFF(answer_threshold)},
+    {"matching.suggest_threshold", K_NUM01, OFF(suggest_threshold)},
+    {"matching.review_threshold", K_NUM01, OFF(review_threshold)},
+    {"replies.slash_ephemeral", K_BOOL, OFF(slash_ephemeral)},
+    {"slack.allow_channels", K_LIST, OFF(slack_allow)},
+    {"slack.deny_channels", K_LIST, OFF(slack_deny)},
+    {"discord.allow_channels", K_LIST, OFF(discord_allow)},
+    {"discord.deny_channels", K_LIST, OFF(discord_deny)},
+    {"discord.shard", K_SHARD, OFF(discord_shard_id)},
+    {"history.path", K_STR, OFF(history_path)},
+    {"history.retention_days", K_DAYS, OFF(retention_days)},
+    {"log.level", K_LEVEL, OFF(log_level)},
+    {"log.format", K_FORMAT, OFF(log_format)},
+    {"log.question_text", K_BOOL, OFF(log_question_text)},
+    {"health.listen", K_LISTEN, OFF(health_addr)},
+};
+#define NKEYS CB_ARRAY_LEN(keys)
+_Static_assert(CB_ARRAY_LEN(keys) <= CFG_NKEYS_MAX, "raise CFG_NKEYS_MAX");
+
+static const char *sections[] = {"knowledge", "matching", "replies", "slack",
+                                 "discord",   "history",  "log",     "health"};
+
+/* Environment overrides, applied after the file. */
+static const struct {
+    const char *env, *key;
+} envKeys[] = {
+    {"CAREERBOT_KB", "knowledge.dir"},         {"CAREERBOT_LOG_LEVEL", "log.level"},
+    {"CAREERBOT_LOG_FORMAT", "log.format"},    {"CAREERBOT_HEALTH_LISTEN", "health.listen"},
+    {"CAREERBOT_HISTORY_PATH", "history.path"}, {"CAREERBOT_DISCORD_SHARD", "discord.shard"},
+    {"SLACK_API_URL", "@slack_api_url"},       {"DISCORD_API_URL", "@discord_api_url"},
+};
+
+/* ---- suggestions ---- */
+
+static size_t editDistance(const char *a, const char *b) {
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 63 || lb > 63) return 1000;
+    size_t row[64];
+    for (size_t j = 0; j <= lb; j++) row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
+            size_t best = diag + cost;
+            if (up + 1 < best) best = up + 1;
+            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+static const char *closest(const char *s, const char *const *names, size_t n) {
+    const char *best = NULL;
+    size_t bd = (size_t)-1, limit = strlen(s) / 3 > 2 ? strlen(s) / 3 : 2;
+    for (size_t i = 0; i < n; i++) {
+        size_t d = editDistance(s, names[i]);
+        if (d < bd) bd = d, best = names[i];
+    }
+    return bd <= limit ? best : NULL;
+}
+
+int cfgSectionKnown(const char *section) {
+    for (size_t i = 0; i < CB_ARRAY_LEN(sections); i++)
+        if (strcmp(section, sections[i]) == 0) return 1;
+    return 0;
+}
+
+const char *cfgClosestSection(const char *section) {
+    return closest(section, sections, CB_ARRAY_LEN(sections));
+}
+
+const char *cfgSectionNames(void) {
+    return "[knowledge] [matching] [replies] [slack] [discord] [history] [log] [health]";
+}
+
+static const char *closestKey(const char *key) {
+    const char *names[NKEYS];
+    for (size_t i = 0; i < NKEYS; i++) names[i] = keys[i].name;
+    return closest(key, names, NKEYS);
+}
+
+/* ---- secrets ---- */
+
+static int looksLikeToken(const char *v) {
+    static const char *prefixes[] = {"xoxb-", "xoxp-", "xapp-", "xoxa-", "xoxe", "xoxs-"};
+    for (size_t i = 0; i < CB_ARRAY_LEN(prefixes); i++)
+        if (strncmp(v, prefixes[i], strlen(prefixes[i])) == 0) return 1;
+    size_t n = strlen(v), dots = 0; /* Discord: three base64url parts */
+    for (const char *p = v; *p; p++) {
+        if (*p == '.') dots++;
+        else if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_') return 0;
+    }
+    return n >= 50 && dots == 2;
+}
+
+/* The value as it may appear in a message: hidden if it looks secret. */
+static const char *shown(const char *v, char out[48]) {
+    if (looksLikeToken(v)) return "(hidden: looks like a token)";
+    snprintf(out, 48, "%.40s%s", v, strlen(v) > 40 ? "..." : "");
+    return out;
+}
+
+int cfgRefuseSecretKey(cfgParser *ps, const char *key, const char *key_at) {
+    static const char *words[] = {"token", "secret", "password", "api_key", "apikey"};
+    int secret = 0;
+    for (size_t i = 0; i < CB_ARRAY_LEN(words); i++)
+        if (strcasestr(key, words[i])) secret = 1;
+    if (!secret) return 0;
+    const char *env = "the environment";
+    if (strncasecmp(key, "slack.", 6) == 0)
+        env = strcasestr(key, "app") ? "SLACK_APP_TOKEN" : "SLACK_BOT_TOKEN";
+    else if (strncasecmp(key, "discord.", 8) == 0)
+        env = "DISCORD_TOKEN";
+    cfgErr(ps, key_at, "'%s': secrets come only from the environment (%s); remove this line",
+           key, env);
+    return 1;
+}
+
+/* ---- values ---- */
+
+static void setStr(char **dst, const char *v) {
+    free(*dst);
+    *dst = cbStrdup(v);
+}
+
+static int parseBool(const char *v, int *out) {
+    static const char *yes[] = {"true", "yes", "on", "1"}, *no[] = {"false", "no", "off", "0"};
+    for (size_t i = 0; i < CB_ARRAY_LEN(yes); i++) {
+        if (strcasecmp(v, yes[i]) == 0) return *out = 1, CB_OK;
+        if (strcasecmp(v, no[i]) == 0) return *out = 0, CB_OK;
+    }
+    return CB_ERR;
+}
+
+static int parseLong(const char *v, long lo, long hi, long *out) {
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (!*v || *end || errno || n < lo || n > hi) return CB_ERR;
+    *out = n;
+    return CB_OK;
+}
+
+static int setList(cfgParser *ps, cfgList *l, const char *v, const char *at) {
+    cfgList nl = {.n = 0};
+    const char *p = v;
+    while (*v) {
+        const char *c = strchr(p, ',');
+        const char *e = c ? c : p + strlen(p);
+        const char *s = p;
+        while (s < e && isspace((unsigned char)*s)) s++;
+        const char *t = e;
+        while (t > s && isspace((unsigned char)t[-1])) t--;
+        if (t == s) {
+            cfgErr(ps, at, "empty item in the list; separate items with single commas");
+            return cfgListFree(&nl), CB_ERR;
+        }
+        if (nl.n == CFG_MAX_LIST) {
+            cfgErr(ps, at, "more than %d items in the list", CFG_MAX_LIST);
+            return cfgListFree(&nl), CB_ERR;
+        }
+        nl.v[nl.n++] = cbStrndup(s, (size_t)(t - s));
+        if (!c) break;
+        p = c + 1;
+    }
+    cfgListFree(l);
+    *l = nl;
+    return CB_OK;
+}
+
+static int setShard(cfgParser *ps, const char *name, const char *v, const char *at) {
+    cbConfig *c = ps->c;
+    char idbuf[32], cntbuf[32];
+    const char *slash = strchr(v, '/');
+    long id, count;
+    if (!slash || (size_t)(slash - v) >= sizeof idbuf || strlen(slash + 1) >= sizeof cntbuf) {
+        cfgErr(ps, at, "%s must be ID/COUNT, e.g. 0/2", name);
+        return CB_ERR;
+    }
+    snprintf(idbuf, sizeof idbuf, "%.*s", (int)(slash - v), v);
+    snprintf(cntbuf, sizeof cntbuf, "%s", slash + 1);
+    if (parseLong(cntbuf, 1, 65535, &count) != CB_OK || parseLong(idbuf, 0, 65535, &id) != CB_OK ||
+        id >= count) {
+        cfgErr(ps, at, "%s must be ID/COUNT with 0 <= ID < COUNT, e.g. 0/2", name);
+        return CB_ERR;
+    }
+    c->discord_shard_id = (int)id;
+    c->discord_shard_count = (int)count;
+    return CB_OK;
+}
+
+/* "off", or HOST:PORT (HOST may be [v6]). */
+static int checkListen(const char *v) {
+    if (strcmp(v, "off") == 0) return CB_OK;
+    const char *colon = strrchr(v, ':');
+    long port;
+    if (!colon || colon == v || parseLong(colon + 1, 1, 65535, &port) != CB_OK) return CB_ERR;
+    for (const char *p = v; p < colon; p++)
+        if (isspace((unsigned char)*p)) return CB_ERR;
+    return CB_OK;
+}
+
+static int oneOf(const char *v, const char *const *opts, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(v, opts[i]) == 0) return CB_OK;
+    return CB_ERR;
+}
+
+static int setScalar(cfgParser *ps, const cfgKey *k, const char *v, const char *at) {
+    void *base = (char *)ps->c + k->off;
+    char sh[48];
+    static const char *levels[] = {"debug", "info", "warn", "error"}, *fmts[] = {"logfmt", "json"};
+    long n;
+    char *end;
+    switch (k->type) {
+    case K_BOOL:
+        if (parseBool(v, (int *)base) == CB_OK) return CB_OK;
+        cfgErr(ps, at, "%s must be true or false, not '%s'", k->name, shown(v, sh));
+        return CB_ERR;
+    case K_NUM01: {
+        errno = 0;
+        double x = strtod(v, &end);
+        if (*v && !*end && !errno && isfinite(x) && x >= 0 && x <= 1)
+            return *(double *)base = x, CB_OK;
+        cfgErr(ps, at, "%s must be a number from 0 to 1, not '%s'", k->name, shown(v, sh));
+        return CB_ERR;
+    }
+    case K_DAYS:
+        if (parseLong(v, 0, 36500, &n) == CB_OK) return *(int *)base = (int)n, CB_OK;
+        cfgErr(ps, at, "%s must be a whole number of days from 0 to 36500 (0 keeps text forever), not '%s'",
+               k->name, shown(v, sh));
+        return CB_ERR;
+    case K_LEVEL:
+        if (oneOf(v, levels, 4) == CB_OK) return setStr((char **)base, v), CB_OK;
+        cfgErr(ps, at, "%s must be debug, info, warn or error, not '%s'", k->name, shown(v, sh));
+        return CB_ERR;
+    case K_FORMAT:
+        if (oneOf(v, fmts, 2) == CB_OK) return setStr((char **)base, v), CB_OK;
+        cfgErr(ps, at, "%s must be logfmt or json, not '%s'", k->name, shown(v, sh));
+        return CB_ERR;
+    case K_LISTEN:
+        if (checkListen(v) == CB_OK) return setStr((char **)base, v), CB_OK;
+        cfgErr(ps, at, "%s must be HOST:PORT (e.g. 127.0.0.1:8080) or off, not '%s'", k->name,
+               shown(v, sh));
+        return CB_ERR;
+    default:
+        return CB_ERR;
+    }
+}
+
+static int setValue(cfgParser *ps, const cfgKey *k, const char *v, const char *at) {
+    void *base = (char *)ps->c + k->off;
+    if (looksLikeToken(v)) {
+        cfgErr(ps, at, "this value looks like a token; secrets come only from the environment");
+        return CB_ERR;
+    }
+    if (*v == '\0' && k->type != K_LIST) {
+        cfgErr(ps, at, "%s has no value; remove the line to keep the default", k->name);
+        return CB_ERR;
+    }
+    switch (k->type) {
+    case K_STR: setStr((char **)base, v); return CB_OK;
+    case K_URL:
+        if (strncmp(v, "http://", 7) == 0 || strncmp(v, "https://", 8) == 0)
+            return setStr((char **)base, v), CB_OK;
+        cfgErr(ps, at, "%s must start with http:// or https://", k->name);
+        return CB_ERR;
+    case K_LIST: return setList(ps, (cfgList *)base, v, at);
+    case K_SHARD: return setShard(ps, k->name, v, at);
+    default: return setScalar(ps, k, v, at);
+    }
+}
+
+static const cfgKey *findKey(const char *name, size_t *idx) {
+    for (size_t i = 0; i < NKEYS; i++)
+        if (strcmp(keys[i].name, name) == 0) return *idx = i, &keys[i];
+    return NULL;
+}
+
+void cfgApplyKey(cfgParser *ps, const char *key, const char *key_at, const char *val,
+                 const char *val_at) {
+    size_t i;
+    const cfgKey *k = findKey(key, &i);
+    if (!k) {
+        const char *best = closestKey(key);
+        if (best) cfgErr(ps, key_at, "unknown key '%s'; did you mean '%s'?", key, best);
+        else cfgErr(ps, key_at, "unknown key '%s'; see config/careerbot.conf.example", key);
+        return;
+    }
+    if (ps->seen[i].line) {
+        cfgErr(ps, key_at, "duplicate key '%s' (first set on line %d); keep one", key,
+               ps->seen[i].line);
+        return;
+    }
+    ps->seen[i].line = ps->line;
+    ps->seen[i].col = 1;
+    if (ps->linep && val_at) {
+        int col = 1;
+        for (const char *q = ps->linep; q < val_at; q++)
+            if (((unsigned char)*q & 0xC0) != 0x80) col++;
+        ps->seen[i].col = col;
+    }
+    setValue(ps, k, val, val_at);
+}
+
+/* ---- cross-key checks ---- */
+
+static void diagAt(cfgParser *ps, kbSeverity sev, size_t key_idx, const char *msg) {
+    int line = ps->seen[key_idx].line;
+    if (!ps->d) {
+        cfgDiag(ps, sev, NULL, "%s", msg);
+        return;
+    }
+    if (sev == KB_ERROR) ps->errors++;
+    kbDiagAdd(ps->d, sev, ps->file, line, line ? ps->seen[key_idx].col : 0, "%s", msg);
+}
+
+void cfgCheckRelations(cfgParser *ps) {
+    size_t ia = 0, is = 0, ir = 0;
+    findKey("matching.answer_threshold", &ia);
+    findKey("matching.suggest_threshold", &is);
+    findKey("matching.review_threshold", &ir);
+    const cbConfig *c = ps->c;
+    char msg[CB_ERRLEN];
+    if (c->suggest_threshold > c->answer_threshold) {
+        snprintf(msg, sizeof msg,
+                 "matching.suggest_threshold (%g) is above matching.answer_threshold (%g); "
+                 "make it lower",
+                 c->suggest_threshold, c->answer_threshold);
+        diagAt(ps, KB_ERROR, ps->seen[is].line ? is : ia, msg);
+    }
+    if (c->review_threshold < c->answer_threshold) {
+        snprintf(msg, sizeof msg,
+                 "matching.review_threshold (%g) is below matching.answer_threshold (%g): "
+                 "no answer will be kept for review",
+                 c->review_threshold, c->answer_threshold);
+        diagAt(ps, KB_WARNING, ps->seen[ir].line ? ir : ia, msg);
+    }
+}
+
+/* ---- environment ---- */
+
+int cfgApplyEnvDiags(cbConfig *c, kbDiags *d) {
+    cfgParser ps = {.c = c, .d = d, .file = "environment"};
+    for (size_t i = 0; i < CB_ARRAY_LEN(envKeys); i++) {
+        const char *v = getenv(envKeys[i].env);
+        if (!v || !*v) continue;
+        char name[96];
+        snprintf(name, sizeof name, "%s (%s)", envKeys[i].env, envKeys[i].key);
+        cfgKey k = {.name = name};
+        size_t idx;
+        if (strcmp(envKeys[i].key, "@slack_api_url") == 0) {
+            k.type = K_URL, k.off = OFF(slack_api_url);
+        } else if (strcmp(envKeys[i].key, "@discord_api_url") == 0) {
+            k.type = K_URL, k.off = OFF(discord_api_url);
+        } else {
+            k = *findKey(envKeys[i].key, &idx);
+            k.name = name;
+        }
+        setValue(&ps, &k, v, NULL);
+    }
+    return ps.errors ? CB_ERR : CB_OK;
+}
+
+void cfgApplyEnv(cbConfig *c) { cfgApplyEnvDiags(c, NULL); }

@@ -1,0 +1,106 @@
+/* common.c - error messages, aborting allocators, clocks and UTF-8
+ * validation shared by every module (see common.h). */
+#include "base/common.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int cbErr(char *err, const char *fmt, ...) {
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, CB_ERRLEN, fmt, ap);
+        va_end(ap);
+    }
+    return CB_ERR;
+}
+
+static _Noreturn void cbOom(size_t n) {
+    fprintf(stderr, "careerbot: out of memory allocating %zu bytes\n", n);
+    abort();
+}
+
+void *cbMalloc(size_t n) {
+    void *p = malloc(n ? n : 1);
+    if (!p) cbOom(n);
+    return p;
+}
+
+void *cbCalloc(size_t n, size_t size) {
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p) cbOom(n * size);
+    return p;
+}
+
+void *cbRealloc(void *p, size_t n) {
+    void *q = realloc(p, n ? n : 1);
+    if (!q) cbOom(n);
+    return q;
+}
+
+char *cbStrdup(const char *s) {
+    return s ? cbStrndup(s, strlen(s)) : NULL;
+}
+
+char *cbStrndup(const char *s, size_t n) {
+    char *d = cbMalloc(n + 1);
+    memcpy(d, s, n);
+    d[n] = '\0';
+    return d;
+}
+
+char *cbSprintf(const char *fmt, ...) {
+    va_list ap, ap2;
+    va_start(ap, fmt);
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    assert(n >= 0);
+    char *s = cbMalloc((size_t)n + 1);
+    vsnprintf(s, (size_t)n + 1, fmt, ap2);
+    va_end(ap2);
+    return s;
+}
+
+double cbNowMs(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+double cbNowUs(void) {
+    return cbNowMs() * 1e3;
+}
+
+long long cbWallTime(void) {
+    return (long long)time(NULL);
+}
+
+/* Length of the UTF-8 sequence starting with byte c, 0 if c cannot start one. */
+static int utf8SeqLen(unsigned char c) {
+    if (c < 0x80) return 1;
+    if (c >= 0xC2 && c <= 0xDF) return 2;
+    if (c >= 0xE0 && c <= 0xEF) return 3;
+    if (c >= 0xF0 && c <= 0xF4) return 4;
+    return 0;
+}
+
+int cbValidUtf8(const char *s, size_t len) {
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < len) {
+        if (p[i] == 0) return 0;
+        int n = utf8SeqLen(p[i]);
+        if (n == 0 || i + (size_t)n > len) return 0;
+        for (int k = 1; k < n; k++)
+            if ((p[i + k] & 0xC0) != 0x80) return 0;
+        if (n == 3 && p[i] == 0xE0 && p[i + 1] < 0xA0) return 0;  /* overlong */
+        if (n == 3 && p[i] == 0xED && p[i + 1] >= 0xA0) return 0; /* surrogate */
+        if (n == 4 && p[i] == 0xF0 && p[i + 1] < 0x90) return 0;  /* overlong */
+        if (n == 4 && p[i] == 0xF4 && p[i + 1] >= 0x90) return 0; /* > U+10FFFF */
+        i += (size_t)n;
+    }
+    return 1;
+}

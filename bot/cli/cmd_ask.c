@@ -1,0 +1,236 @@
+/* cmd_ask.c - `careerbot ask [--kb DIR] [--json] [--top N] [--threshold F]
+ * [QUESTION...]`: answer one question (the words after the options), or one
+ * per stdin line, without any chat platform. Text mode prints what the
+ * console would show; --json prints exactly one line per question, a shape
+ * other tools (eval scripts) parse:
+ *   {"query": ..., "answered": bool, "outcome": ..., "results": [{"id",
+ *    "score", "confidence"}, ...]}
+ * Stdin lines are read with a hard limit (ASK_MAX_LINE); longer lines are
+ * cut there (the handler then refuses them as too long) and the rest of
+ * the line is skipped, so a huge paste cannot exhaust memory. */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "cli/cli.h"
+#include "base/common.h"
+#include "handlers/handler.h"
+#include "render/render.h"
+#include "render/wrap.h"
+
+#define ASK_MAX_LINE (4 * 1024 * 1024) /* bytes kept of one stdin line */
+#define ASK_DEFAULT_TOP 5
+
+typedef struct askOpts {
+    const char *kb_dir;
+    int json;
+    size_t top;
+    double threshold; /* < 0: the engine's default */
+    int qarg;         /* argv index of the first question word, 0 if none */
+} askOpts;
+
+typedef struct askCtx {
+    const knowledge *k;
+    const askOpts *o;
+    int color;
+    size_t width; /* wrap to this many columns (0: do not) */
+} askCtx;
+
+static void askUsage(FILE *f) {
+    fprintf(f, "usage: careerbot ask [--kb DIR] [--json] [--top N] [--threshold F] [QUESTION...]\n"
+               "  Answers QUESTION, or one question per line of stdin when none is given.\n"
+               "  --kb DIR       knowledge directory (default: $CAREERBOT_KB or ./knowledge)\n"
+               "  --json         one JSON line per question: query, answered, outcome, results\n"
+               "  --top N        at most N ranked results in --json (1-%d, default %d)\n"
+               "  --threshold F  confidence needed to answer (0-1, default: the engine's)\n",
+            ENG_MAX_TOP, ASK_DEFAULT_TOP);
+}
+
+/* The value of option name at argv[*i] ("--name V" or "--name=V"), or NULL. */
+static const char *askValue(int argc, char **argv, int *i, const char *name, int *bad) {
+    size_t n = strlen(name);
+    const char *a = argv[*i];
+    assert(a != NULL); /* *i < argc */
+    if (strncmp(a, name, n) != 0) return NULL;
+    if (a[n] == '=') return a + n + 1;
+    if (a[n] != '\0') return NULL;
+    if (*i + 1 >= argc) {
+        fprintf(stderr, "careerbot ask: %s needs a value\n", name);
+        *bad = 1;
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+/* CB_EXIT_OK to go on, or the exit code (usage errors: 2; --help: 0 + 1). */
+static int askParse(int argc, char **argv, askOpts *o) {
+    *o = (askOpts){.top = ASK_DEFAULT_TOP, .threshold = -1};
+    int bad = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v;
+        char *end;
+        if (strcmp(a, "--") == 0) {
+            o->qarg = i + 1 < argc ? i + 1 : 0;
+            return CB_EXIT_OK;
+        } else if (strcmp(a, "--json") == 0) {
+            o->json = 1;
+        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            askUsage(stdout);
+            return -1;
+        } else if ((v = askValue(argc, argv, &i, "--kb", &bad)) || bad) {
+            o->kb_dir = v;
+        } else if ((v = askValue(argc, argv, &i, "--top", &bad)) || bad) {
+            if (bad) break;
+            long n = strtol(v, &end, 10);
+            if (*v == '\0' || *end || n < 1 || n > ENG_MAX_TOP) {
+                fprintf(stderr, "careerbot ask: --top must be a number from 1 to %d\n", ENG_MAX_TOP);
+                bad = 1;
+            }
+            o->top = (size_t)n;
+        } else if ((v = askValue(argc, argv, &i, "--threshold", &bad)) || bad) {
+            if (bad) break;
+            o->threshold = strtod(v, &end);
+            if (*v == '\0' || *end || !(o->threshold >= 0 && o->threshold <= 1)) {
+                fprintf(stderr, "careerbot ask: --threshold must be a number from 0 to 1\n");
+                bad = 1;
+            }
+        } else if (a[0] == '-' && a[1] != '\0') {
+            fprintf(stderr, "careerbot ask: unknown option '%s'\n", a);
+            bad = 1;
+        } else {
+            o->qarg = i;
+            return CB_EXIT_OK;
+        }
+        if (bad) break;
+    }
+    if (bad) {
+        askUsage(stderr);
+        return CB_EXIT_USAGE;
+    }
+    return CB_EXIT_OK;
+}
+
+/* s[0..len) as valid UTF-8 for JSON: invalid bytes and NULs become U+FFFD. */
+static char *askUtf8(const char *s, size_t len) {
+    cbBuf b;
+    bufInit(&b, 3 * len + 1);
+    for (size_t i = 0; i < len;) {
+        unsigned char c = (unsigned char)s[i];
+        size_t k = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+        if (i + k <= len && cbValidUtf8(s + i, k)) {
+            bufAppend(&b, s + i, k);
+            i += k;
+        } else {
+            bufAppendStr(&b, "\xEF\xBF\xBD");
+            i++;
+        }
+    }
+    return bufDetach(&b);
+}
+
+static double askFinite(double x) {
+    return isfinite(x) ? x : 0.0; /* JSON has no NaN or infinity */
+}
+
+static void askJson(const char *q, size_t len, const hndReply *r, size_t top) {
+    char *query = askUtf8(q, len);
+    json_t *results = json_array();
+    for (size_t i = 0; i < r->nhits && i < top; i++)
+        json_array_append_new(results, json_pack("{s:s, s:f, s:f}", "id", r->hits[i].id, "score",
+                                                 askFinite(r->hits[i].score), "confidence",
+                                                 askFinite(r->hits[i].confidence)));
+    json_t *o = json_pack("{s:s, s:b, s:s, s:o}", "query", query, "answered",
+                          r->kind == REPLY_ANSWER, "outcome", replyOutcomeName(r->kind),
+                          "results", results);
+    free(query);
+    char *line = json_dumps(o, JSON_REAL_PRECISION(6));
+    json_decref(o);
+    assert(line != NULL);
+    puts(line);
+    free(line);
+}
+
+static void askOne(const askCtx *c, const char *q, size_t len) {
+    hndContext ctx = {.k = c->k, .max_suggestions = 3, .max_hits = c->o->top};
+    hndRequest req = {.platform = PLATFORM_CONSOLE, .text = q, .len = len, .user = "cli"};
+    hndReply r;
+    hndHandle(&ctx, &req, &r);
+    if (c->o->json) {
+        askJson(q, len, &r, c->o->top);
+    } else {
+        char *raw = renderTerminal(&r, c->color), *t = wrapText(raw, c->width);
+        free(raw);
+        fputs(t, stdout);
+        free(t);
+    }
+    replyFree(&r);
+    fflush(stdout);
+}
+
+/* Read one line into b (without its newline), keeping at most b->max bytes
+ * and skipping the rest. 0 at end of input. */
+static int askReadLine(FILE *in, cbBuf *b) {
+    bufReset(b);
+    int c, any = 0;
+    while ((c = getc_unlocked(in)) != EOF) {
+        any = 1;
+        if (c == '\n') break;
+        char ch = (char)c;
+        if (b->len < b->max) bufAppend(b, &ch, 1);
+    }
+    if (b->len && b->p[b->len - 1] == '\r') b->p[--b->len] = '\0';
+    return any;
+}
+
+static void askLines(const askCtx *c) {
+    cbBuf line;
+    bufInit(&line, ASK_MAX_LINE);
+    size_t n = 0;
+    while (askReadLine(stdin, &line)) {
+        if (!c->o->json && n++) fputs("\n", stdout);
+        askOne(c, bufStr(&line), line.len);
+    }
+    bufFree(&line);
+}
+
+int cmdAsk(int argc, char **argv) {
+    askOpts o;
+    int rc = askParse(argc, argv, &o);
+    if (rc != CB_EXIT_OK) return rc < 0 ? CB_EXIT_OK : rc;
+    engParams p;
+    engDefaultParams(&p);
+    if (o.threshold >= 0) p.answer_threshold = o.threshold;
+    if (p.suggest_threshold > p.answer_threshold) p.suggest_threshold = p.answer_threshold;
+    kbDiags d;
+    kbDiagsInit(&d);
+    const char *dir = cliKbDir(o.kb_dir);
+    knowledge *k = knowledgeLoad(dir, &p, &d);
+    if (!k) {
+        kbDiagsPrint(&d, "text", stderr);
+        fprintf(stderr, "careerbot ask: cannot load the knowledge in %s\n", dir);
+        kbDiagsFree(&d);
+        return CB_EXIT_FAIL;
+    }
+    kbDiagsFree(&d);
+    const char *nc = getenv("NO_COLOR");
+    askCtx c = {.k = k, .o = &o, .color = isatty(STDOUT_FILENO) && !(nc && *nc) && !o.json,
+                .width = o.json ? 0 : wrapWidthFor(STDOUT_FILENO)};
+    if (o.qarg) {
+        cbBuf q;
+        bufInit(&q, ASK_MAX_LINE);
+        for (int i = o.qarg; i < argc; i++) {
+            if (i > o.qarg) bufAppendStr(&q, " ");
+            bufAppendStr(&q, argv[i]);
+        }
+        askOne(&c, bufStr(&q), q.len);
+        bufFree(&q);
+    } else {
+        askLines(&c);
+    }
+    knowledgeFree(k);
+    return CB_EXIT_OK;
+}

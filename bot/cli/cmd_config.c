@@ -1,0 +1,74 @@
+/* cmd_config.c - `careerbot config check [--config FILE] [--format text|github]
+ * [FILE]`: read the config file the bot would read (FILE, else --config,
+ * else $CAREERBOT_CONFIG, else config/careerbot.conf.example), apply the
+ * environment overrides, and print every problem as file:line:col. Exit 1
+ * on errors, 0 with "config OK" otherwise. Secrets are only ever reported
+ * as set or not set, never printed. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli/cli.h"
+#include "base/common.h"
+#include "app/config.h"
+
+#define CFG_DEFAULT_FILE "config/careerbot.conf.example"
+
+static int usage(void) {
+    fprintf(stderr, "usage: careerbot config check [--config FILE] [--format text|github] [FILE]\n");
+    return CB_EXIT_USAGE;
+}
+
+static const char *setOrNot(const char *s) { return s && *s ? "set" : "not set"; }
+
+static void printSummary(const cbConfig *c, const cbSecrets *s) {
+    printf("config OK: %s\n", c->config_path ? c->config_path : "(defaults)");
+    printf("  knowledge %s, history %s, health %s, log %s/%s\n", c->kb_dir, c->history_path,
+           c->health_addr, c->log_level, c->log_format);
+    printf("  SLACK_APP_TOKEN %s, SLACK_BOT_TOKEN %s, DISCORD_TOKEN %s, discord shard %d/%d\n",
+           setOrNot(s->slack_app_token), setOrNot(s->slack_bot_token),
+           setOrNot(s->discord_token), c->discord_shard_id, c->discord_shard_count);
+}
+
+static int check(const char *file, const char *format) {
+    cbConfig c;
+    cbSecrets s;
+    kbDiags d;
+    cfgDefaults(&c);
+    kbDiagsInit(&d);
+    cfgLoadFile(&c, file, &d);
+    cfgApplyEnvDiags(&c, &d);
+    struct stat st;
+    if (d.nerrors == 0 && (stat(c.kb_dir, &st) != 0 || !S_ISDIR(st.st_mode)))
+        kbDiagAdd(&d, KB_WARNING, file, 0, 0,
+                  "knowledge.dir '%s' is not a directory (yet); the bot will not start without it",
+                  c.kb_dir);
+    kbDiagsPrint(&d, format, stderr);
+    int rc = d.nerrors ? CB_EXIT_FAIL : CB_EXIT_OK;
+    if (rc == CB_EXIT_OK) {
+        secretsFromEnv(&s);
+        printSummary(&c, &s);
+        secretsFree(&s);
+    } else {
+        fprintf(stderr, "%zu error%s in %s\n", d.nerrors, d.nerrors == 1 ? "" : "s", file);
+    }
+    kbDiagsFree(&d);
+    cfgFree(&c);
+    return rc;
+}
+
+int cmdConfig(int argc, char **argv) {
+    if (argc < 2 || strcmp(argv[1], "check") != 0) return usage();
+    const char *file = NULL, *flag = NULL, *format = "text";
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) flag = argv[++i];
+        else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) format = argv[++i];
+        else if (argv[i][0] == '-' || file) return usage();
+        else file = argv[i];
+    }
+    if (strcmp(format, "text") != 0 && strcmp(format, "github") != 0) return usage();
+    const char *env = getenv("CAREERBOT_CONFIG");
+    if (!file) file = flag ? flag : env && *env ? env : CFG_DEFAULT_FILE;
+    return check(file, format);
+}

@@ -1,0 +1,179 @@
+/* cmd_discord.c - `careerbot discord register [--guild ID] [--kb DIR]`:
+ * install the /faq command with a bulk overwrite (PUT
+ * /applications/{app}/commands, or .../guilds/{guild}/commands, which
+ * shows up at once and suits testing). The application id comes from
+ * DISCORD_APPLICATION_ID or GET /applications/@me; topic choices come from
+ * the knowledge base. Runs its own loop with http.h. A rejected token
+ * (401/403) exits 78 with a clear line; the token is never printed. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "base/common.h"
+#include "app/config.h"
+#include "platform/discord/discord.h"
+#include "net/http.h"
+#include "base/log.h"
+#include "net/loop.h"
+
+typedef struct regState {
+    cbLoop loop;
+    const char *api, *guild; /* api: base URL without a trailing '/' */
+    char *auth, *app_id, *url, *body;
+    json_t *defs;
+    int rc;
+} regState;
+
+static void regFail(regState *r, const httpResponse *res, const char *step) {
+    json_t *j = json_loads(res->body ? res->body : "", 0, NULL);
+    const char *msg = json_string_value(json_object_get(j, "message"));
+    char why[300];
+    snprintf(why, sizeof why, "%s", msg ? msg : res->error ? res->error : "");
+    logRedact(why);
+    if (res->status == 401 || res->status == 403) {
+        fprintf(stderr, "careerbot: Discord refused %s (%ld %s): check DISCORD_TOKEN%s\n", step,
+                res->status, why, res->status == 403 && r->guild ? " and that the bot is in that guild" : "");
+        r->rc = CB_EXIT_CONFIG;
+    } else {
+        fprintf(stderr, "careerbot: %s failed (HTTP %ld): %s\n", step, res->status, why);
+        r->rc = CB_EXIT_FAIL;
+    }
+    json_decref(j);
+    loopStop(&r->loop);
+}
+
+static void regOnPut(const httpResponse *res, void *ud) {
+    regState *r = ud;
+    if (res->status < 200 || res->status >= 300) {
+        regFail(r, res, "the command registration");
+        return;
+    }
+    json_t *got = json_loads(res->body, 0, NULL), *c;
+    size_t i;
+    json_array_foreach(got, i, c) {
+        json_t *topic = json_array_get(json_object_get(c, "options"), 1);
+        printf("registered /%s (id %s) %s%s: options question (autocomplete), topic (%zu choices), help\n",
+               json_string_value(json_object_get(c, "name")), json_string_value(json_object_get(c, "id")),
+               r->guild ? "in guild " : "globally", r->guild ? r->guild : "",
+               json_array_size(json_object_get(topic, "choices")));
+    }
+    if (!r->guild) printf("note: global commands can take a while to appear; use --guild ID while testing\n");
+    json_decref(got);
+    r->rc = CB_EXIT_OK;
+    loopStop(&r->loop);
+}
+
+static void regPut(regState *r) {
+    r->url = r->guild ? cbSprintf("%s/applications/%s/guilds/%s/commands", r->api, r->app_id, r->guild)
+                      : cbSprintf("%s/applications/%s/commands", r->api, r->app_id);
+    r->body = json_dumps(r->defs, JSON_COMPACT);
+    httpRequest req = {.method = "PUT", .url = r->url, .body = r->body, .authorization = r->auth,
+                       .route = "PUT /applications/commands"};
+    char err[CB_ERRLEN];
+    if (httpSubmit(r->loop.http, &req, regOnPut, r, err) != CB_OK) {
+        fprintf(stderr, "careerbot: %s\n", err);
+        loopStop(&r->loop);
+    }
+}
+
+static void regOnMe(const httpResponse *res, void *ud) {
+    regState *r = ud;
+    json_t *j = res->status == 200 ? json_loads(res->body, 0, NULL) : NULL;
+    const char *id = json_string_value(json_object_get(j, "id"));
+    if (!id || !discordIsSnowflake(id)) {
+        json_decref(j);
+        regFail(r, res, "GET /applications/@me");
+        return;
+    }
+    r->app_id = cbStrdup(id);
+    json_decref(j);
+    regPut(r);
+}
+
+static int regUsage(void) {
+    fprintf(stderr, "usage: careerbot discord register [--guild ID] [--kb DIR]\n");
+    return CB_EXIT_USAGE;
+}
+
+static int regRun(regState *r, const char *app_id) {
+    char err[CB_ERRLEN];
+    if (loopInit(&r->loop, NULL, err) != CB_OK) {
+        fprintf(stderr, "careerbot: %s\n", err);
+        return CB_EXIT_FAIL;
+    }
+    r->rc = CB_EXIT_FAIL;
+    char *url = NULL;
+    int queued = 1;
+    if (app_id && *app_id && discordIsSnowflake(app_id)) {
+        r->app_id = cbStrdup(app_id);
+        regPut(r);
+    } else {
+        url = cbSprintf("%s/applications/@me", r->api);
+        httpRequest req = {.method = "GET", .url = url, .authorization = r->auth,
+                           .route = "GET /applications/@me"};
+        if (httpSubmit(r->loop.http, &req, regOnMe, r, err) != CB_OK) {
+            fprintf(stderr, "careerbot: %s\n", err);
+            queued = 0;
+        }
+    }
+    if (queued) loopRun(&r->loop);
+    free(url);
+    loopFree(&r->loop);
+    return r->rc;
+}
+
+static int regArgs(int argc, char **argv, const char **guild, const char **kbdir) {
+    if (argc < 2 || strcmp(argv[1], "register") != 0) return CB_ERR;
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--guild") == 0 && i + 1 < argc) *guild = argv[++i];
+        else if (strcmp(argv[i], "--kb") == 0 && i + 1 < argc) *kbdir = argv[++i];
+        else return CB_ERR;
+    }
+    return CB_OK;
+}
+
+int cmdDiscord(int argc, char **argv) {
+    const char *guild = NULL, *kbdir = NULL;
+    if (regArgs(argc, argv, &guild, &kbdir) != CB_OK) return regUsage();
+    if (guild && !discordIsSnowflake(guild)) {
+        fprintf(stderr, "careerbot: --guild wants a numeric guild id\n");
+        return CB_EXIT_USAGE;
+    }
+    cbConfig cfg;
+    cbSecrets sec = {0};
+    cfgDefaults(&cfg);
+    cfgApplyEnv(&cfg);
+    secretsFromEnv(&sec);
+    int rc = CB_EXIT_CONFIG;
+    kbDiags d;
+    kbDiagsInit(&d);
+    kb *k = NULL;
+    if (!sec.discord_token || !*sec.discord_token) {
+        fprintf(stderr, "careerbot: DISCORD_TOKEN is not set\n");
+    } else if (!(k = kbLoad(cliKbDir(kbdir), &d))) {
+        kbDiagsPrint(&d, "text", stderr);
+        fprintf(stderr, "careerbot: the knowledge in %s does not load; fix it first (careerbot kb check)\n",
+                cliKbDir(kbdir));
+        rc = CB_EXIT_FAIL;
+    } else {
+        regState r = {.guild = guild, .defs = discordCommandDefs(k)};
+        char *api = cbStrdup(cfg.discord_api_url && *cfg.discord_api_url ? cfg.discord_api_url
+                                                                          : DISCORD_DEFAULT_API);
+        for (size_t n = strlen(api); n > 0 && api[n - 1] == '/'; n--) api[n - 1] = '\0';
+        r.api = api;
+        r.auth = cbSprintf("Bot %s", sec.discord_token);
+        rc = regRun(&r, sec.discord_app_id);
+        json_decref(r.defs);
+        free(r.auth);
+        free(r.app_id);
+        free(r.url);
+        free(r.body);
+        free(api);
+    }
+    kbFree(k);
+    kbDiagsFree(&d);
+    secretsFree(&sec);
+    cfgFree(&cfg);
+    return rc;
+}

@@ -1,0 +1,462 @@
+/* cmd_eval.c - `careerbot kb eval`: measure the matcher on labelled
+ * questions (JSON lines {"q": "...", "gold": ["topic/slug", ...]}, gold []
+ * meaning "must abstain") and fail when quality drops below thresholds.
+ *
+ *   answered-correct = in-scope questions answered (ENG_ANSWER) with an
+ *                      entry in gold / in-scope questions
+ *   wrong            = questions answered with an entry not in gold
+ *                      (in-scope or out-of-scope) / all questions
+ *   out-of-scope abstained = out-of-scope questions not answered /
+ *                      out-of-scope questions
+ *
+ * It also refuses eval questions copied from an entry's question or
+ * alternates (compared after folding case, punctuation and spaces): such a
+ * test would measure nothing. Exit 0 ok, 1 below a threshold / bad lines /
+ * copied questions / knowledge errors, 2 usage. */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "base/common.h"
+#include "match/engine.h"
+#include "match/engine_fit.h"
+#include "match/knowledge.h"
+#include "match/text.h"
+
+#define EVAL_MAX_FILE (16 * 1024 * 1024)
+#define EVAL_MAX_GOLD 16
+
+typedef struct evalArgs {
+    const char *kb;
+    double min_correct, max_wrong, min_abstain;
+    int json, fit, folds; /* fit: 1 --fit, 2 --features (a TSV of the rows) */
+    double l2, fit_wrong;
+    char **files;
+    int nfiles;
+} evalArgs;
+
+typedef struct evalCase {
+    char *q;
+    char *gold[EVAL_MAX_GOLD];
+    size_t ngold;
+    char *where; /* file:line */
+    int file;    /* index in the command line */
+} evalCase;
+
+typedef struct evalStats {
+    size_t n, in, oos, correct, wrong, oos_abstained, dym, bad_lines, copied;
+    size_t top1, top3;   /* in-scope questions with a gold entry ranked first / in the top 3 */
+    engFitRow *rows;     /* --fit: the top hit's features and label, per question */
+    size_t nrows;
+} evalStats;
+
+static void evalUsage(FILE *f) {
+    fprintf(f, "usage: careerbot kb eval [--kb DIR] [--min-correct F] [--max-wrong F]\n"
+               "                         [--min-abstain F] [--json] FILE.jsonl...\n"
+               "       careerbot kb eval --fit [--l2 F] [--folds N] [--fit-wrong F] FILE.jsonl...\n"
+               "defaults: --min-correct 0.90 --max-wrong 0.03 --min-abstain 0.95\n"
+               "--fit: refit the confidence (logistic regression on the top hit's features),\n"
+               "print the coefficients and cross-validated figures (--l2 1, --folds 5,\n"
+               "--fit-wrong 0.02: the wrong-answer rate the operating point aims for);\n"
+               "--features: the same rows as tab-separated values (label, file, features)\n");
+}
+
+static int parseFrac(const char *s, double *out) {
+    char *end;
+    double v = strtod(s, &end);
+    if (!*s || *end || v < 0 || v > 1) return CB_ERR;
+    *out = v;
+    return CB_OK;
+}
+
+static int evalParseArgs(int argc, char **argv, evalArgs *a) {
+    *a = (evalArgs){.min_correct = 0.90, .max_wrong = 0.03, .min_abstain = 0.95, .l2 = 1.0,
+                    .folds = 5, .fit_wrong = 0.02};
+    a->files = cbCalloc((size_t)argc + 1, sizeof(*a->files));
+    for (int i = 1; i < argc; i++) {
+        const char *o = argv[i];
+        double *frac = strcmp(o, "--min-correct") == 0 ? &a->min_correct
+                       : strcmp(o, "--max-wrong") == 0 ? &a->max_wrong
+                       : strcmp(o, "--min-abstain") == 0 ? &a->min_abstain
+                                                         : NULL;
+        if (frac || strcmp(o, "--kb") == 0) {
+            if (i + 1 >= argc) return cbErr(NULL, "missing value");
+            if (frac && parseFrac(argv[++i], frac) != CB_OK) {
+                fprintf(stderr, "careerbot kb eval: %s wants a number in [0,1]\n", o);
+                return CB_ERR;
+            }
+            if (!frac) a->kb = argv[++i];
+        } else if (strcmp(o, "--json") == 0) {
+            a->json = 1;
+        } else if (strcmp(o, "--fit") == 0 || strcmp(o, "--features") == 0) {
+            a->fit = o[2] == 'f' && o[3] == 'i' ? 1 : 2;
+        } else if (strcmp(o, "--l2") == 0 || strcmp(o, "--folds") == 0 ||
+                   strcmp(o, "--fit-wrong") == 0) {
+            if (i + 1 >= argc) return cbErr(NULL, "missing value");
+            char *end;
+            double v = strtod(argv[++i], &end);
+            if (*end || !(v >= 0) || v > 1e6) return cbErr(NULL, "bad number");
+            if (o[2] == 'l') a->l2 = v;
+            else if (o[2] == 'f' && o[3] == 'o') a->folds = v >= 2 && v <= 100 ? (int)v : 0;
+            else a->fit_wrong = v;
+            if (!a->folds || a->fit_wrong > 1) return cbErr(NULL, "bad number");
+        } else if (o[0] == '-' && o[1]) {
+            fprintf(stderr, "careerbot kb eval: unknown option '%s'\n", o);
+            return CB_ERR;
+        } else {
+            a->files[a->nfiles++] = argv[i];
+        }
+    }
+    return a->nfiles ? CB_OK : CB_ERR;
+}
+
+/* The whole file, at most EVAL_MAX_FILE bytes; NULL with a message. */
+static char *readFile(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "careerbot kb eval: cannot open %s\n", path);
+        return NULL;
+    }
+    char *buf = cbMalloc(EVAL_MAX_FILE + 1);
+    size_t n = fread(buf, 1, EVAL_MAX_FILE + 1, f);
+    fclose(f);
+    if (n > EVAL_MAX_FILE) {
+        fprintf(stderr, "careerbot kb eval: %s is larger than %d bytes\n", path, EVAL_MAX_FILE);
+        free(buf);
+        return NULL;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+static void caseFree(evalCase *c) {
+    free(c->q);
+    for (size_t i = 0; i < c->ngold; i++) free(c->gold[i]);
+    free(c->where);
+}
+
+/* One line into c; CB_ERR with why on a malformed line. */
+static int parseLine(const kb *k, const char *line, size_t len, evalCase *c, char *why) {
+    json_error_t je;
+    json_t *o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
+    if (!o) return cbErr(why, "not valid JSON: %s (column %d)", je.text, je.column);
+    json_t *q = json_object_get(o, "q"), *gold = json_object_get(o, "gold");
+    int rc = CB_OK;
+    if (!json_is_object(o) || !json_is_string(q) || !*json_string_value(q))
+        rc = cbErr(why, "expected {\"q\": \"non-empty question\", \"gold\": [...]}");
+    else if (!json_is_array(gold) || json_array_size(gold) > EVAL_MAX_GOLD)
+        rc = cbErr(why, "\"gold\" must be an array of at most %d entry ids", EVAL_MAX_GOLD);
+    for (size_t i = 0; rc == CB_OK && i < json_array_size(gold); i++) {
+        const char *id = json_string_value(json_array_get(gold, i));
+        if (!id) rc = cbErr(why, "gold[%zu] is not a string", i);
+        else if (!kbFindEntry(k, id)) rc = cbErr(why, "gold[%zu] \"%s\" is not an entry id", i, id);
+        else c->gold[c->ngold++] = cbStrdup(id);
+    }
+    if (rc == CB_OK) c->q = cbStrdup(json_string_value(q));
+    json_decref(o);
+    return rc;
+}
+
+/* All the cases of one file appended to *v; bad lines reported. */
+static int loadCases(const kb *k, const char *path, int file, evalCase **v, size_t *n,
+                     evalStats *st) {
+    size_t len;
+    char *buf = readFile(path, &len);
+    if (!buf) return CB_ERR;
+    int lineno = 0;
+    for (char *p = buf, *nl; p < buf + len; p = nl + 1) {
+        nl = memchr(p, '\n', (size_t)(buf + len - p));
+        if (!nl) nl = buf + len;
+        lineno++;
+        size_t ll = (size_t)(nl - p);
+        size_t sp = strspn(p, " \t\r");
+        if (sp >= ll) continue; /* blank line */
+        evalCase c = {0};
+        char why[CB_ERRLEN];
+        if (parseLine(k, p, ll, &c, why) != CB_OK) {
+            fprintf(stderr, "%s:%d: error: %s\n", path, lineno, why);
+            st->bad_lines++;
+            caseFree(&c);
+            continue;
+        }
+        c.where = cbSprintf("%s:%d", path, lineno);
+        c.file = file;
+        *v = cbRealloc(*v, (*n + 1) * sizeof(**v));
+        (*v)[(*n)++] = c;
+    }
+    free(buf);
+    return CB_OK;
+}
+
+/* Case, punctuation and spacing folded, for the copy check. */
+static char *foldText(const char *s) {
+    char *norm;
+    size_t n;
+    if (!s || txtNormalize(s, strlen(s), &norm, &n, NULL) != CB_OK) return cbStrdup("");
+    size_t o = 0;
+    int space = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)norm[i];
+        int word = ch >= 0x80 || (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z');
+        if (!word) {
+            space = o > 0;
+            continue;
+        }
+        if (space) norm[o++] = ' ';
+        space = 0;
+        norm[o++] = (char)ch;
+    }
+    norm[o] = '\0';
+    return norm;
+}
+
+/* Eval questions equal to an entry's question or alternate: listed, counted. */
+static size_t checkCopies(const kb *k, const evalCase *v, size_t n) {
+    size_t bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        char *q = foldText(v[i].q);
+        for (size_t e = 0; e < k->nentries; e++) {
+            const kbEntry *en = &k->entries[e];
+            for (size_t a = 0; a <= en->alternates.n; a++) {
+                const char *src = a == 0 ? en->question : en->alternates.v[a - 1];
+                char *t = foldText(src ? src : "");
+                if (*q && strcmp(q, t) == 0) {
+                    fprintf(stderr, "%s: error: eval question \"%s\" is copied from %s (%s); "
+                            "eval questions must be new wordings\n", v[i].where, v[i].q, en->id,
+                            a == 0 ? "question" : "alternates");
+                    bad++;
+                }
+                free(t);
+            }
+        }
+        free(q);
+    }
+    return bad;
+}
+
+static int inGold(const evalCase *c, const char *id) {
+    for (size_t i = 0; i < c->ngold; i++)
+        if (strcmp(c->gold[i], id) == 0) return 1;
+    return 0;
+}
+
+static const char *outcomeName(engOutcome o) {
+    return o == ENG_ANSWER ? "answer" : o == ENG_DID_YOU_MEAN ? "did-you-mean" : "abstain";
+}
+
+static json_t *missJson(const evalCase *c, const engResult *r) {
+    json_t *gold = json_array(), *top = json_array();
+    for (size_t i = 0; i < c->ngold; i++) json_array_append_new(gold, json_string(c->gold[i]));
+    for (size_t i = 0; i < r->nhits && i < 3; i++)
+        json_array_append_new(top, json_pack("{s:s, s:f}", "id", r->hits[i].entry->id,
+                                             "confidence", r->hits[i].confidence));
+    return json_pack("{s:s, s:s, s:o, s:s, s:o}", "where", c->where, "q", c->q, "gold", gold,
+                     "outcome", outcomeName(r->outcome), "top", top);
+}
+
+static void printMiss(const evalCase *c, const engResult *r) {
+    printf("MISS %s\n  q:    %s\n  gold: ", c->where, c->q);
+    for (size_t i = 0; i < c->ngold; i++) printf("%s%s", i ? ", " : "", c->gold[i]);
+    printf("%s\n  got:  %s", c->ngold ? "" : "(abstain)", outcomeName(r->outcome));
+    if (r->nhits) printf(" %s (%.2f)", r->hits[0].entry->id, r->hits[0].confidence);
+    printf("\n  top:  ");
+    for (size_t i = 0; i < r->nhits && i < 3; i++)
+        printf("%s%s %.2f", i ? ", " : "", r->hits[i].entry->id, r->hits[i].confidence);
+    printf("%s\n", r->nhits ? "" : "(none)");
+}
+
+/* Top-1/top-3 counts and, with --fit, the top hit's features. */
+static void noteRanks(const evalCase *c, const engResult *r, evalStats *st) {
+    int first = r->nhits && inGold(c, r->hits[0].entry->id), in3 = first;
+    for (size_t h = 1; h < r->nhits && h < 3; h++) in3 |= inGold(c, r->hits[h].entry->id);
+    if (c->ngold) st->top1 += first, st->top3 += in3;
+    if (!st->rows) return;
+    engFitRow *row = &st->rows[st->nrows++];
+    memset(row, 0, sizeof(*row));
+    if (r->nhits) memcpy(row->x, r->hits[0].feat, sizeof(row->x));
+    row->label = first && c->ngold;
+    row->inscope = c->ngold > 0;
+    row->group = c->file;
+}
+
+/* Run every case; misses go to stdout (text) or into misses (JSON). */
+static void runCases(const engIndex *ix, const evalCase *v, size_t n, evalStats *st,
+                     json_t *misses) {
+    for (size_t i = 0; i < n; i++) {
+        const evalCase *c = &v[i];
+        assert(c->q != NULL); /* every loaded case has its question */
+        engResult r;
+        char err[CB_ERRLEN];
+        if (engQuery(ix, c->q, strlen(c->q), NULL, 3, &r, err) != CB_OK) {
+            fprintf(stderr, "%s: error: %s\n", c->where, err);
+            st->bad_lines++;
+            continue;
+        }
+        st->n++;
+        int answered = r.outcome == ENG_ANSWER && r.nhits > 0;
+        int right = answered && inGold(c, r.hits[0].entry->id);
+        noteRanks(c, &r, st);
+        if (c->ngold) st->in++;
+        else st->oos++;
+        if (c->ngold && right) st->correct++;
+        if (answered && !right) st->wrong++;
+        if (!c->ngold && !answered) st->oos_abstained++;
+        if (r.outcome == ENG_DID_YOU_MEAN) st->dym++;
+        int miss = c->ngold ? !right : answered;
+        if (!miss || st->rows) continue; /* --fit prints figures, not misses */
+        if (misses) json_array_append_new(misses, missJson(c, &r));
+        else printMiss(c, &r);
+    }
+}
+
+static double ratio(size_t a, size_t b) { return b ? (double)a / (double)b : 1.0; }
+
+/* Print the metrics; 1 when every threshold is met. */
+static int report(const evalArgs *a, const evalStats *st, json_t *misses) {
+    double c = ratio(st->correct, st->in), w = st->n ? (double)st->wrong / (double)st->n : 0,
+           o = ratio(st->oos_abstained, st->oos);
+    int ok = c >= a->min_correct && w <= a->max_wrong && o >= a->min_abstain;
+    if (a->json) {
+        json_t *j = json_pack(
+            "{s:f, s:f, s:f, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:O, s:b}",
+            "answered_correct", c, "wrong", w, "out_of_scope_abstained", o, "counts", "queries",
+            (json_int_t)st->n, "in_scope", (json_int_t)st->in, "out_of_scope",
+            (json_int_t)st->oos, "correct", (json_int_t)st->correct, "wrong",
+            (json_int_t)st->wrong, "oos_abstained", (json_int_t)st->oos_abstained,
+            "did_you_mean", (json_int_t)st->dym, "bad_lines", (json_int_t)st->bad_lines,
+            "copied", (json_int_t)st->copied, "misses", misses, "pass", ok);
+        char *s = json_dumps(j, JSON_INDENT(2));
+        printf("%s\n", s);
+        free(s);
+        json_decref(j);
+        return ok;
+    }
+    printf("\nqueries %zu: in-scope %zu, out-of-scope %zu, did-you-mean %zu\n", st->n, st->in,
+           st->oos, st->dym);
+    printf("answered-correct        %6.1f%%  (%zu/%zu, need >= %.1f%%)%s\n", 100 * c, st->correct,
+           st->in, 100 * a->min_correct, c >= a->min_correct ? "" : "  FAIL");
+    printf("wrong                   %6.1f%%  (%zu/%zu, need <= %.1f%%)%s\n", 100 * w, st->wrong,
+           st->n, 100 * a->max_wrong, w <= a->max_wrong ? "" : "  FAIL");
+    printf("out-of-scope abstained  %6.1f%%  (%zu/%zu, need >= %.1f%%)%s\n", 100 * o,
+           st->oos_abstained, st->oos, 100 * a->min_abstain, o >= a->min_abstain ? "" : "  FAIL");
+    printf("ranked first %.1f%%, in the top 3 %.1f%% (in-scope)\n", 100 * ratio(st->top1, st->in),
+           100 * ratio(st->top3, st->in));
+    return ok;
+}
+
+static void fitPrint(const char *what, const engFitStats *s) {
+    printf("%-34s correct %5.1f%% (%zu/%zu)  wrong %4.1f%% (%zu/%zu)  oos answered %4.1f%% "
+           "(%zu/%zu)\n", what, 100 * ratio(s->correct, s->in), s->correct, s->in,
+           s->n ? 100.0 * (double)s->wrong / (double)s->n : 0, s->wrong, s->n,
+           s->oos ? 100.0 * (double)s->oos_answered / (double)s->oos : 0, s->oos_answered, s->oos);
+}
+
+static void printFeatures(const engFitRow *rows, size_t n) {
+    printf("label\tinscope\tfile");
+    for (size_t i = 0; i < ENG_NFEAT; i++) printf("\t%s", engFeatName(i));
+    printf("\n");
+    for (size_t r = 0; r < n; r++) {
+        printf("%d\t%d\t%d", rows[r].label, rows[r].inscope, rows[r].group);
+        for (size_t i = 0; i < ENG_NFEAT; i++) printf("\t%.6g", rows[r].x[i]);
+        printf("\n");
+    }
+}
+
+/* --fit: coefficients on everything, then cross-validated figures. */
+static int evalFit(const evalArgs *a, const engFitRow *rows, size_t n) {
+    double coef[ENG_NFEAT + 1] = {0};
+    char err[CB_ERRLEN];
+    if (engFitLogistic(rows, n, a->l2, coef, err) != CB_OK) {
+        fprintf(stderr, "careerbot kb eval --fit: %s\n", err);
+        return CB_ERR;
+    }
+    for (size_t i = 0; i < ENG_NFEAT; i++) /* topic: a prior, eval questions have no topic */
+        if (strcmp(engFeatName(i), "topic") == 0) coef[1 + i] = engCoefficients()[1 + i];
+    double shift = engFitShift(rows, n, a->fit_wrong, coef);
+    printf("fitted on %zu questions, l2 %g, operating point: wrong <= %.1f%% (intercept shift "
+           "%.2f, i.e. threshold %.2f on the fitted probability)\n", n, a->l2,
+           100 * a->fit_wrong, shift, 1.0 / (1.0 + exp(-shift)));
+    printf("static const double COEF[ENG_NFEAT + 1] = {\n    %.3f, /* intercept */\n", coef[0]);
+    for (size_t i = 0; i < ENG_NFEAT; i++) printf("    %.3f, /* %s */\n", coef[1 + i], engFeatName(i));
+    printf("};\n");
+    engFitStats all = {0}, cur = {0}, cv = {0}, byfile = {0};
+    engFitCount(rows, n, coef, &all);
+    engFitCount(rows, n, engCoefficients(), &cur);
+    int *fold = cbMalloc((n ? n : 1) * sizeof(*fold)), *ffold = cbMalloc((n ? n : 1) * sizeof(int));
+    int nfiles = 0;
+    for (size_t i = 0; i < n; i++) {
+        fold[i] = (int)((i * 2654435761u) % 1000003u % (size_t)a->folds); /* fixed shuffle */
+        ffold[i] = rows[i].group;
+        if (rows[i].group + 1 > nfiles) nfiles = rows[i].group + 1;
+    }
+    int rc = engFitCv(rows, n, fold, a->folds, a->l2, a->fit_wrong, &cv, err);
+    if (rc == CB_OK && nfiles > 1)
+        rc = engFitCv(rows, n, ffold, nfiles, a->l2, a->fit_wrong, &byfile, err);
+    fitPrint("engine's current coefficients:", &cur);
+    fitPrint("new fit, on the fitting data:", &all);
+    if (rc == CB_OK) {
+        char what[64];
+        snprintf(what, sizeof(what), "cross-validated (%d folds):", a->folds);
+        fitPrint(what, &cv);
+        if (nfiles > 1) fitPrint("cross-validated (leave a file out):", &byfile);
+    } else {
+        fprintf(stderr, "careerbot kb eval --fit: %s\n", err);
+    }
+    free(fold);
+    free(ffold);
+    return rc;
+}
+
+static int evalRun(const evalArgs *a, const knowledge *kn) {
+    evalStats st = {0};
+    evalCase *v = NULL;
+    size_t n = 0;
+    int rc = CB_EXIT_OK;
+    for (int i = 0; i < a->nfiles; i++)
+        if (loadCases(kn->kb, a->files[i], i, &v, &n, &st) != CB_OK) rc = CB_EXIT_FAIL;
+    st.copied = checkCopies(kn->kb, v, n);
+    json_t *misses = a->json ? json_array() : NULL;
+    if (a->fit) st.rows = cbCalloc(n ? n : 1, sizeof(*st.rows));
+    runCases(kn->ix, v, n, &st, a->fit ? NULL : misses);
+    if (a->fit == 2) printFeatures(st.rows, st.nrows);
+    else if (a->fit) rc = evalFit(a, st.rows, st.nrows) == CB_OK && rc == CB_EXIT_OK ? CB_EXIT_OK
+                                                                               : CB_EXIT_FAIL;
+    else if (!report(a, &st, misses)) rc = CB_EXIT_FAIL;
+    free(st.rows);
+    if (st.bad_lines || st.copied) {
+        fprintf(stderr, "careerbot kb eval: %zu malformed line(s), %zu copied question(s)\n",
+                st.bad_lines, st.copied);
+        rc = CB_EXIT_FAIL;
+    }
+    json_decref(misses);
+    for (size_t i = 0; i < n; i++) caseFree(&v[i]);
+    free(v);
+    return rc;
+}
+
+int cmdKbEval(int argc, char **argv) {
+    evalArgs a;
+    if (evalParseArgs(argc, argv, &a) != CB_OK) {
+        evalUsage(stderr);
+        free(a.files);
+        return CB_EXIT_USAGE;
+    }
+    kbDiags d;
+    kbDiagsInit(&d);
+    engParams p;
+    engDefaultParams(&p);
+    knowledge *kn = knowledgeLoad(cliKbDir(a.kb), &p, &d);
+    if (!kn) {
+        kbDiagsPrint(&d, "text", stderr);
+        fprintf(stderr, "careerbot kb eval: cannot load the knowledge in %s\n", cliKbDir(a.kb));
+    }
+    kbDiagsFree(&d);
+    int rc = kn ? evalRun(&a, kn) : CB_EXIT_FAIL;
+    knowledgeFree(kn);
+    free(a.files);
+    return rc;
+}

@@ -1,0 +1,74 @@
+/* main.c - the careerbot entry point: global options (--help, --version)
+ * and dispatch to the subcommands in cli.h. An unknown command or option
+ * prints usage and exits 2. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "base/common.h"
+
+typedef struct cliCommand {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+} cliCommand;
+
+static const cliCommand commands[] = {
+    {"run", cmdRun},         {"ask", cmdAsk},       {"kb", cmdKb},
+    {"report", cmdReport},   {"history", cmdHistory}, {"config", cmdConfig},
+    {"discord", cmdDiscord},
+};
+
+void cliUsage(void *stream) {
+    FILE *f = stream;
+    fprintf(f,
+            "usage: careerbot [COMMAND] [OPTIONS]\n"
+            "\n"
+            "Answers Python developers' career questions from a curated knowledge base,\n"
+            "in Slack, Discord, or the console (when no platform tokens are set).\n"
+            "\n"
+            "commands:\n"
+            "  run [--console] [--config FILE] [--kb DIR]   run the bot (the default)\n"
+            "  ask [--kb DIR] [--json] [--top N] [QUESTION] answer one question, or one per stdin line\n"
+            "  kb check [--kb DIR] [--links] [--format text|github]\n"
+            "                                               validate the knowledge files\n"
+            "  kb eval [--kb DIR] FILE.jsonl...             measure matching quality\n"
+            "  kb export [--kb DIR]                         print the knowledge as JSON\n"
+            "  kb import FILE.json --out DIR                write knowledge files from JSON\n"
+            "  kb new TOPIC/SLUG [--kb DIR]                 write a template entry\n"
+            "  report [--since DATE] [--json]               what the bot could not answer\n"
+            "  history export [--since DATE]                the history as JSON lines\n"
+            "  config check [FILE]                          validate a config file\n"
+            "  discord register [--guild ID]                install the /faq command\n"
+            "\n"
+            "options: --help, --version\n"
+            "environment: CAREERBOT_KB, CAREERBOT_CONFIG, SLACK_APP_TOKEN, SLACK_BOT_TOKEN,\n"
+            "  DISCORD_TOKEN, DISCORD_APPLICATION_ID, SLACK_API_URL, DISCORD_API_URL\n");
+}
+
+const char *cliKbDir(const char *flag_value) {
+    if (flag_value && *flag_value) return flag_value;
+    const char *env = getenv("CAREERBOT_KB");
+    if (env && *env) return env;
+    return "knowledge";
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) return cmdRun(argc - 1 + 1, (char *[]){"run", NULL});
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        cliUsage(stdout);
+        return CB_EXIT_OK;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        printf("careerbot %s\n", CAREERBOT_VERSION);
+        return CB_EXIT_OK;
+    }
+    if (cmd[0] == '-') /* options of the default command: careerbot --console */
+        return cmdRun(argc, argv);
+    for (size_t i = 0; i < CB_ARRAY_LEN(commands); i++)
+        if (strcmp(cmd, commands[i].name) == 0) return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "careerbot: unknown command '%s'\n\n", cmd);
+    cliUsage(stderr);
+    return CB_EXIT_USAGE;
+}

@@ -1,0 +1,81 @@
+/* kb.c - the loaded knowledge base: building it from a loader that found
+ * no errors (entries sorted by id, topics by name, with entry counts),
+ * freeing it, and lookups. Loading itself is in kb_load.c. */
+#include "kb/kb.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base/common.h"
+#include "kb/kb_load.h"
+
+static int kbEntryCmp(const void *a, const void *b) {
+    return strcmp(((const kbEntry *)a)->id, ((const kbEntry *)b)->id);
+}
+
+static int kbTopicCmp(const void *a, const void *b) {
+    return strcmp(((const kbTopic *)a)->name, ((const kbTopic *)b)->name);
+}
+
+kb *kbBuild(kbLoader *L) {
+    kb *k = cbCalloc(1, sizeof(*k));
+    k->dir = cbStrdup(L->dir);
+    k->entries = cbCalloc(L->n ? L->n : 1, sizeof(kbEntry));
+    for (size_t i = 0; i < L->n; i++) {
+        assert(L->ents[i].ok);
+        k->entries[k->nentries++] = L->ents[i].e;
+        memset(&L->ents[i].e, 0, sizeof(kbEntry));
+    }
+    if (k->nentries) qsort(k->entries, k->nentries, sizeof(kbEntry), kbEntryCmp);
+    k->topics = L->topics ? L->topics : cbCalloc(1, sizeof(kbTopic));
+    k->ntopics = L->nt;
+    L->topics = NULL;
+    L->nt = 0;
+    if (k->ntopics) qsort(k->topics, k->ntopics, sizeof(kbTopic), kbTopicCmp);
+    for (size_t i = 0; i < k->nentries; i++) {
+        kbTopic *t = (kbTopic *)kbFindTopic(k, k->entries[i].topic);
+        if (t) t->nentries++;
+    }
+    k->synonyms = L->syn ? L->syn : cbCalloc(1, sizeof(kbStrs));
+    k->nsynonyms = L->nsyn;
+    L->syn = NULL;
+    L->nsyn = 0;
+    return k;
+}
+
+void kbFree(kb *k) {
+    if (!k) return;
+    for (size_t i = 0; i < k->nentries; i++) kbEntryFree(&k->entries[i]);
+    free(k->entries);
+    for (size_t i = 0; i < k->ntopics; i++) {
+        free(k->topics[i].name);
+        free(k->topics[i].title);
+        free(k->topics[i].description);
+    }
+    free(k->topics);
+    for (size_t i = 0; i < k->nsynonyms; i++) kbStrsFree(&k->synonyms[i]);
+    free(k->synonyms);
+    free(k->dir);
+    free(k);
+}
+
+const kbEntry *kbFindEntry(const kb *k, const char *id) {
+    if (!k || !id) return NULL;
+    size_t lo = 0, hi = k->nentries;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(k->entries[mid].id, id);
+        if (c == 0) return &k->entries[mid];
+        if (c < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return NULL;
+}
+
+const kbTopic *kbFindTopic(const kb *k, const char *name) {
+    if (!k || !name) return NULL;
+    for (size_t i = 0; i < k->ntopics; i++)
+        if (strcasecmp(k->topics[i].name, name) == 0) return &k->topics[i];
+    return NULL;
+}

@@ -1,0 +1,161 @@
+/* kb_cross.c - checks that need the whole knowledge base: unique ids
+ * (ignoring case), `related` ids that exist (with the closest id as a
+ * hint), entries not reviewed for 12 months, and two entries claiming the
+ * same phrasing (a question or alternate that would be ambiguous). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <utf8proc.h>
+
+#include "base/common.h"
+#include "kb/kb_load.h"
+
+static void kbCheckIds(kbLoader *L) {
+    for (size_t i = 0; i < L->n; i++)
+        for (size_t k = 0; k < i; k++) {
+            if (strcasecmp(L->ents[i].e.id, L->ents[k].e.id) != 0) continue;
+            kbDiagAdd(L->d, KB_ERROR, L->ents[i].e.path, 0, 0,
+                      "duplicate id '%s': %s has the same id (ids are compared ignoring "
+                      "case); rename one of them",
+                      L->ents[i].e.id, L->ents[k].e.path);
+            break;
+        }
+}
+
+static int kbHasTopic(const kbLoader *L, const char *id) {
+    const char *slash = strchr(id, '/');
+    size_t n = slash ? (size_t)(slash - id) : strlen(id);
+    for (size_t i = 0; i < L->n; i++)
+        if (strncmp(L->ents[i].e.id, id, n) == 0 && L->ents[i].e.id[n] == '/') return 1;
+    return 0;
+}
+
+static void kbCheckRelated(kbLoader *L) {
+    const char **ids = cbCalloc(L->n + 1, sizeof(char *));
+    for (size_t i = 0; i < L->n; i++) ids[i] = L->ents[i].e.id;
+    for (size_t i = 0; i < L->n; i++) {
+        kbParsed *p = &L->ents[i];
+        for (size_t r = 0; p->ok && r < p->e.related.n; r++) {
+            const char *rid = p->e.related.v[r];
+            char ptr[64];
+            snprintf(ptr, sizeof(ptr), "/related/%zu", r);
+            size_t k;
+            for (k = 0; k < L->n && strcmp(ids[k], rid) != 0; k++) {}
+            if (k == i) {
+                kbDiagAt(L->d, KB_ERROR, &p->fm, ptr, 0,
+                         "'related' lists this entry itself ('%s'); remove it", rid);
+            } else if (k == L->n) {
+                const char *near = kbClosest(rid, ids, L->n);
+                if (near)
+                    kbDiagAt(L->d, KB_ERROR, &p->fm, ptr, 0,
+                             "'related' id '%s' does not exist; did you mean '%s'?", rid, near);
+                else
+                    kbDiagAt(L->d, KB_ERROR, &p->fm, ptr, 0,
+                             "'related' id '%s' does not exist (ids are <topic>/<slug>%s)", rid,
+                             kbHasTopic(L, rid) ? "" : "; no such topic");
+            }
+        }
+    }
+    free(ids);
+}
+
+static void kbCheckStale(kbLoader *L) {
+    time_t now = (time_t)L->now;
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    char cutoff[32];
+    snprintf(cutoff, sizeof(cutoff), "%04d-%02d-%02d", tm.tm_year + 1900 - 1, tm.tm_mon + 1,
+             tm.tm_mday);
+    for (size_t i = 0; i < L->n; i++) {
+        kbParsed *p = &L->ents[i];
+        if (!p->ok || !p->e.updated || strcmp(p->e.updated, cutoff) >= 0) continue;
+        kbDiagAt(L->d, KB_WARNING, &p->fm, "/updated", 0,
+                 "updated %s is more than 12 months ago; review the entry and bump the date",
+                 p->e.updated);
+    }
+}
+
+char *kbPhraseKey(const char *s) {
+    utf8proc_uint8_t *f = NULL;
+    if (utf8proc_map((const utf8proc_uint8_t *)s, 0, &f,
+                     UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD |
+                         UTF8PROC_STRIPMARK) < 0)
+        return cbStrdup(s);
+    size_t n = strlen((char *)f), o = 0;
+    char *k = cbMalloc(n + 1);
+    int space = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = f[i];
+        if (c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+            c == '#') {
+            if (space && o) k[o++] = ' ';
+            k[o++] = (char)c;
+            space = 0;
+        } else {
+            space = 1;
+        }
+    }
+    k[o] = '\0';
+    free(f);
+    return k;
+}
+
+typedef struct kbPhrase {
+    char *key;
+    size_t ent;
+    char ptr[48];
+} kbPhrase;
+
+static int kbPhraseCmp(const void *a, const void *b) {
+    const kbPhrase *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    if (c) return c;
+    return x->ent < y->ent ? -1 : x->ent > y->ent;
+}
+
+static void kbPhraseWarn(kbLoader *L, const kbPhrase *a, const kbPhrase *b) {
+    const kbParsed *pa = &L->ents[a->ent], *pb = &L->ents[b->ent];
+    int line, col;
+    kbPosAt(&pb->fm, b->ptr, 0, &line, &col);
+    kbDiagAt(L->d, KB_WARNING, &pa->fm, a->ptr, 0,
+             "same phrasing as %s:%d (%s): \"%s\"; keep it in one entry only", pb->e.path, line,
+             pb->e.id, a->key);
+}
+
+static void kbCheckPhrasings(kbLoader *L) {
+    size_t n = 0, cap = 0;
+    kbPhrase *v = NULL;
+    for (size_t i = 0; i < L->n; i++) {
+        const kbEntry *e = &L->ents[i].e;
+        if (!L->ents[i].ok) continue;
+        for (size_t a = 0; a <= e->alternates.n; a++) {
+            if (n == cap) {
+                cap = cap ? cap * 2 : 64;
+                v = cbRealloc(v, cap * sizeof(*v));
+            }
+            v[n].key = kbPhraseKey(a == 0 ? e->question : e->alternates.v[a - 1]);
+            v[n].ent = i;
+            if (a == 0) snprintf(v[n].ptr, sizeof(v[n].ptr), "/question");
+            else snprintf(v[n].ptr, sizeof(v[n].ptr), "/alternates/%zu", a - 1);
+            n++;
+        }
+    }
+    if (n) qsort(v, n, sizeof(*v), kbPhraseCmp);
+    for (size_t i = 1; i < n; i++) {
+        if (strcmp(v[i].key, v[i - 1].key) != 0 || !*v[i].key) continue;
+        if (v[i].ent == v[i - 1].ent) continue; /* repeated within one entry: harmless */
+        kbPhraseWarn(L, &v[i - 1], &v[i]);
+        kbPhraseWarn(L, &v[i], &v[i - 1]);
+    }
+    for (size_t i = 0; i < n; i++) free(v[i].key);
+    free(v);
+}
+
+void kbCrossCheck(kbLoader *L) {
+    kbCheckIds(L);
+    kbCheckRelated(L);
+    kbCheckStale(L);
+    kbCheckPhrasings(L);
+}

@@ -1,0 +1,84 @@
+/* kb_export.c - `kb export`: the whole knowledge base as one JSON document
+ * (entries sorted by id with keys in a fixed order, topics, synonyms), so
+ * it can be diffed, processed by scripts, or rebuilt by `kb import`
+ * (kb_import.c). The output is canonical: export -> import -> export gives
+ * the same bytes. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/common.h"
+#include "kb/kb_export.h"
+#include "kb/kb_int.h"
+
+static json_t *kbStrsJson(const kbStrs *s) {
+    json_t *a = json_array();
+    for (size_t i = 0; i < s->n; i++) json_array_append_new(a, json_string(s->v[i]));
+    return a;
+}
+
+static void kbSetStr(json_t *o, const char *key, const char *v) {
+    if (v) json_object_set_new(o, key, json_string(v));
+}
+
+static json_t *kbSourcesJson(const kbEntry *e) {
+    json_t *a = json_array();
+    for (size_t i = 0; i < e->nsources; i++) {
+        const kbSource *s = &e->sources[i];
+        json_t *o = json_object();
+        kbSetStr(o, "title", s->title);
+        kbSetStr(o, "url", s->url);
+        kbSetStr(o, "publisher", s->publisher);
+        kbSetStr(o, "date", s->date);
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
+static json_t *kbLinksJson(const kbEntry *e) {
+    json_t *a = json_array();
+    for (size_t i = 0; i < e->nlinks; i++) {
+        json_t *o = json_object();
+        kbSetStr(o, "title", e->links[i].title);
+        kbSetStr(o, "url", e->links[i].url);
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
+static json_t *kbEntryJson(const kbEntry *e) {
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_string(e->id));
+    json_object_set_new(o, "question", json_string(e->question));
+    json_object_set_new(o, "alternates", kbStrsJson(&e->alternates));
+    json_object_set_new(o, "keywords", kbStrsJson(&e->keywords));
+    json_object_set_new(o, "patterns", kbStrsJson(&e->patterns));
+    json_object_set_new(o, "answer", json_string(e->answer));
+    json_object_set_new(o, "sources", kbSourcesJson(e));
+    json_object_set_new(o, "links", kbLinksJson(e));
+    json_object_set_new(o, "related", kbStrsJson(&e->related));
+    json_object_set_new(o, "updated", e->updated ? json_string(e->updated) : json_null());
+    return o;
+}
+
+char *kbExportJson(const kb *k) {
+    json_t *root = json_object(), *ents = json_array(), *topics = json_array(),
+           *syn = json_array();
+    for (size_t i = 0; i < k->nentries; i++) json_array_append_new(ents, kbEntryJson(&k->entries[i]));
+    for (size_t i = 0; i < k->ntopics; i++) {
+        json_t *t = json_object();
+        json_object_set_new(t, "name", json_string(k->topics[i].name));
+        json_object_set_new(t, "title", json_string(k->topics[i].title));
+        json_object_set_new(t, "description", json_string(k->topics[i].description));
+        json_array_append_new(topics, t);
+    }
+    for (size_t i = 0; i < k->nsynonyms; i++) json_array_append_new(syn, kbStrsJson(&k->synonyms[i]));
+    json_object_set_new(root, "entries", ents);
+    json_object_set_new(root, "topics", topics);
+    json_object_set_new(root, "synonyms", syn);
+    char *s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(root);
+    assert(s); /* only fails on out-of-memory or invalid UTF-8, which the loader rejects */
+    char *out = cbSprintf("%s\n", s);
+    free(s);
+    return out;
+}

@@ -1,0 +1,39 @@
+/* kb_export.h - the kb maintainer tools beyond loading: JSON export and
+ * import (export -> import -> export is byte-identical), `kb new`
+ * templates, and the --links checker (libcurl multi). Used by cmd_kb.c
+ * and the tests. */
+#ifndef CB_KB_EXPORT_H
+#define CB_KB_EXPORT_H
+
+#include "kb/kb.h"
+
+/* {"entries": [...], "topics": [...], "synonyms": [...]} with 2-space
+ * indentation and a final newline; entries sorted by id. Caller frees. */
+char *kbExportJson(const kb *k);
+
+/* Write the knowledge files described by the export JSON in file into
+ * out_dir, then load them back to validate. Refuses a non-empty existing
+ * out_dir unless force (then it is replaced). All or nothing: on CB_ERR
+ * nothing is left behind; problems are in d and/or err. */
+int kbImport(const char *file, const char *out_dir, int force, kbDiags *d, char *err);
+
+/* Write a template entry dir/<topic>/<slug>.md (and the topic's
+ * _topic.json if missing) whose placeholders fail `kb check` until
+ * replaced. *path = the file written (caller frees). */
+int kbNewEntry(const char *dir, const char *id, char **path, char *err);
+
+/* ---- link checking ---- */
+typedef struct kbLinkOpts {
+    long connect_timeout_ms; /* default 5000 */
+    long timeout_ms;         /* per request, default 15000 ($CAREERBOT_LINK_TIMEOUT_MS) */
+    int max_parallel;        /* default 16 */
+    long max_redirects;      /* default 5 */
+} kbLinkOpts;
+
+void kbLinkOptsDefault(kbLinkOpts *o);
+/* Check every source and link URL of k (each distinct URL fetched once);
+ * dead ones become errors at the url's file:line:col. Returns how many
+ * distinct URLs are dead. */
+size_t kbCheckLinks(const kb *k, const kbLinkOpts *o, kbDiags *d);
+
+#endif

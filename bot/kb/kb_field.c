@@ -1,0 +1,229 @@
+/* kb_field.c - validators for the knowledge files: reading a file within
+ * the size limit, UTF-8/NUL checks with positions, dates, URLs (parsed
+ * with libcurl's URL API rather than by hand), names, and typed access to
+ * front-matter members that reports "must be X, got Y" at the value. */
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "base/common.h"
+#include "base/jsonloc.h"
+#include "kb/kb_int.h"
+
+const char *kbTypeName(const json_t *v) {
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: return "an object";
+    case JSON_ARRAY: return "an array";
+    case JSON_STRING: return "a string";
+    case JSON_INTEGER:
+    case JSON_REAL: return "a number";
+    case JSON_TRUE:
+    case JSON_FALSE: return "a boolean";
+    default: return "null";
+    }
+}
+
+int kbValidDate(const char *s) {
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-') return 0;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9')) return 0;
+    int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
+    if (y < 1900 || m < 1 || m > 12 || d < 1) return 0;
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return d <= mdays[m - 1] + (m == 2 && leap);
+}
+
+int kbValidUrl(const char *s) {
+    if (strncmp(s, "http://", 7) != 0 && strncmp(s, "https://", 8) != 0) return 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p <= ' ' || *p == 0x7F) return 0;
+    CURLU *u = curl_url();
+    if (!u) return 0;
+    char *host = NULL;
+    int ok = curl_url_set(u, CURLUPART_URL, s, 0) == CURLUE_OK &&
+             curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && host && *host &&
+             strchr(host, '.') != NULL;
+    if (host && strcmp(host, "localhost") == 0) ok = 0;
+    curl_free(host);
+    curl_url_cleanup(u);
+    return ok;
+}
+
+int kbValidName(const char *s) {
+    if (!*s) return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-')) return 0;
+    return 1;
+}
+
+int kbValidId(const char *s) {
+    const char *slash = strchr(s, '/');
+    if (!slash || slash == s) return 0;
+    char topic[256];
+    size_t n = (size_t)(slash - s);
+    if (n >= sizeof(topic)) return 0;
+    memcpy(topic, s, n);
+    topic[n] = '\0';
+    return kbValidName(topic) && kbValidName(slash + 1);
+}
+
+int kbReadFile(const char *path, kbDiags *d, char **data, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        kbDiagAdd(d, KB_ERROR, path, 0, 0, "cannot read: %s", strerror(errno));
+        return CB_ERR;
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && st.st_size > KB_MAX_FILE) {
+        kbDiagAdd(d, KB_ERROR, path, 0, 0,
+                  "file is %lld bytes; the limit is 256 KiB: split it into several entries",
+                  (long long)st.st_size);
+        fclose(f);
+        return CB_ERR;
+    }
+    char *buf = cbMalloc(KB_MAX_FILE + 2);
+    size_t n = fread(buf, 1, KB_MAX_FILE + 1, f);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad || n > KB_MAX_FILE) {
+        kbDiagAdd(d, KB_ERROR, path, 0, 0,
+                  bad ? "cannot read the file" : "file is over the 256 KiB limit");
+        free(buf);
+        return CB_ERR;
+    }
+    buf[n] = '\0';
+    *data = buf;
+    *len = n;
+    return CB_OK;
+}
+
+int kbCheckText(const char *path, const char *data, size_t len, kbDiags *d) {
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = (unsigned char)data[i];
+        size_t n = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+        if (c == 0 || i + n > len || !cbValidUtf8(data + i, n)) break;
+        i += n;
+    }
+    if (i == len) return CB_OK;
+    int line, col;
+    jlocLineCol(data, len, i, &line, &col);
+    if (data[i] == '\0')
+        kbDiagAdd(d, KB_ERROR, path, line, col, "NUL byte in the file; remove it");
+    else
+        kbDiagAdd(d, KB_ERROR, path, line, col,
+                  "invalid UTF-8 (byte 0x%02X); save the file as UTF-8",
+                  (unsigned char)data[i]);
+    return CB_ERR;
+}
+
+size_t kbCheckKeys(kbDiags *d, const kbJson *j, json_t *obj, const char *ptr,
+                   const char *const *known, size_t n) {
+    const char *key;
+    json_t *val;
+    size_t bad = 0;
+    json_object_foreach(obj, key, val) {
+        size_t i;
+        for (i = 0; i < n && strcmp(key, known[i]) != 0; i++) {}
+        if (i < n) continue;
+        char p[700];
+        snprintf(p, sizeof(p), "%s/", ptr);
+        jlocEscape(p, sizeof(p), key);
+        const char *near = kbClosest(key, known, n);
+        if (near)
+            kbDiagAt(d, KB_ERROR, j, p, 1, "unknown field '%s'; did you mean '%s'?", key, near);
+        else
+            kbDiagAt(d, KB_ERROR, j, p, 1, "unknown field '%s' (known fields: %s%s%s%s)", key,
+                     known[0], n > 1 ? ", " : "", n > 1 ? known[1] : "", n > 2 ? ", ..." : "");
+        bad++;
+    }
+    return bad;
+}
+
+/* "empty" and placeholder checks shared by strings. */
+static int kbStrOk(kbDiags *d, const kbJson *j, const char *p, const char *name,
+                   const char *s) {
+    const char *t = s;
+    while (*t == ' ' || *t == '\t' || *t == '\n' || *t == '\r') t++;
+    if (!*t) {
+        kbDiagAt(d, KB_ERROR, j, p, 0, "'%s' is empty; write some text or remove it", name);
+        return CB_ERR;
+    }
+    if (strstr(s, KB_PLACEHOLDER)) {
+        kbDiagAt(d, KB_ERROR, j, p, 0,
+                 "'%s' still has the template text from 'kb new'; replace it", name);
+        return CB_ERR;
+    }
+    return CB_OK;
+}
+
+int kbGetStr(kbDiags *d, const kbJson *j, json_t *obj, const char *ptr, const char *key,
+             int required, char **out) {
+    *out = NULL;
+    json_t *v = json_object_get(obj, key);
+    char p[256];
+    snprintf(p, sizeof(p), "%s/%s", ptr, key);
+    if (!v) {
+        if (!required) return CB_OK;
+        kbDiagAt(d, KB_ERROR, j, ptr, 0, "missing required field '%s'", key);
+        return CB_ERR;
+    }
+    if (!json_is_string(v)) {
+        kbDiagAt(d, KB_ERROR, j, p, 0, "'%s' must be a string, got %s", key, kbTypeName(v));
+        return CB_ERR;
+    }
+    if (kbStrOk(d, j, p, key, json_string_value(v)) != CB_OK) return CB_ERR;
+    *out = cbStrdup(json_string_value(v));
+    return CB_OK;
+}
+
+int kbGetStrs(kbDiags *d, const kbJson *j, json_t *obj, const char *key, kbStrs *out) {
+    out->v = NULL;
+    out->n = 0;
+    json_t *v = json_object_get(obj, key);
+    char p[256];
+    snprintf(p, sizeof(p), "/%s", key);
+    if (!v) return CB_OK;
+    if (!json_is_array(v)) {
+        kbDiagAt(d, KB_ERROR, j, p, 0, "'%s' must be an array of strings, got %s", key,
+                 kbTypeName(v));
+        return CB_ERR;
+    }
+    int rc = CB_OK;
+    size_t n = json_array_size(v);
+    if (n > KB_MAX_ITEMS) {
+        kbDiagAt(d, KB_ERROR, j, p, 0, "'%s' has %zu items; the limit is %d", key, n,
+                 KB_MAX_ITEMS);
+        return CB_ERR;
+    }
+    out->v = cbCalloc(n ? n : 1, sizeof(char *));
+    for (size_t i = 0; i < n; i++) {
+        json_t *s = json_array_get(v, i);
+        char pi[300];
+        snprintf(pi, sizeof(pi), "%s/%zu", p, i);
+        if (!json_is_string(s)) {
+            kbDiagAt(d, KB_ERROR, j, pi, 0,
+                     "'%s' must be an array of strings, but item %zu is %s", key, i + 1,
+                     kbTypeName(s));
+            rc = CB_ERR;
+        } else if (kbStrOk(d, j, pi, key, json_string_value(s)) != CB_OK) {
+            rc = CB_ERR;
+        } else {
+            out->v[out->n++] = cbStrdup(json_string_value(s));
+        }
+    }
+    if (rc != CB_OK) kbStrsFree(out);
+    return rc;
+}
+
+void kbStrsFree(kbStrs *s) {
+    for (size_t i = 0; i < s->n; i++) free(s->v[i]);
+    free(s->v);
+    s->v = NULL;
+    s->n = 0;
+}

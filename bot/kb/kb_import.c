@@ -1,0 +1,347 @@
+/* kb_import.c - `kb import FILE.json --out DIR`: rebuild knowledge files
+ * from `kb export` JSON. The structure of the JSON is checked first (with
+ * file:line:col in FILE.json); the files are written to a temporary
+ * sibling directory, loaded back with kbLoad to validate them, and only
+ * then moved into place, so a failed import leaves nothing behind. */
+#include <errno.h>
+#include <dirent.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/common.h"
+#include "kb/kb_export.h"
+#include "kb/kb_int.h"
+
+#define KB_MAX_IMPORT (64L * 1024 * 1024)
+
+static const char *const kbImpRoot[] = {"entries", "topics", "synonyms"};
+static const char *const kbImpEntry[] = {"id",      "question", "alternates", "keywords",
+                                         "patterns", "answer",   "sources",    "links",
+                                         "related",  "updated"};
+static const char *const kbImpTopic[] = {"name", "title", "description"};
+/* Front-matter fields, in the order they are written. */
+static const char *const kbFmOrder[] = {"question", "alternates", "keywords", "patterns",
+                                        "sources",  "links",      "related",  "updated"};
+
+static int kbRmOne(const char *p, const struct stat *st, int flag, struct FTW *f) {
+    (void)st;
+    (void)flag;
+    (void)f;
+    return remove(p);
+}
+
+static void kbRmTree(const char *dir) {
+    nftw(dir, kbRmOne, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static int kbWriteFile(const char *path, const char *a, const char *b, const char *c,
+                       char *err) {
+    FILE *f = fopen(path, "wx");
+    if (!f) return cbErr(err, "cannot create %s: %s", path, strerror(errno));
+    fputs(a, f);
+    if (b) fputs(b, f);
+    if (c) fputs(c, f);
+    if (fclose(f) != 0) return cbErr(err, "cannot write %s: %s", path, strerror(errno));
+    return CB_OK;
+}
+
+static char *kbDump(json_t *v) {
+    char *s = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+    return s ? s : cbStrdup("null");
+}
+
+/* A string member that must be a valid topic name or id. */
+static const char *kbImpName(kbDiags *d, const kbJson *j, json_t *o, const char *ptr,
+                             const char *key) {
+    json_t *v = json_object_get(o, key);
+    char p[128];
+    snprintf(p, sizeof(p), "%s/%s", ptr, key);
+    const char *s = json_string_value(v);
+    if (!v) {
+        kbDiagAt(d, KB_ERROR, j, ptr, 0, "missing required field '%s'", key);
+        return NULL;
+    }
+    if (!s) {
+        kbDiagAt(d, KB_ERROR, j, p, 0, "'%s' must be a string, got %s", key, kbTypeName(v));
+        return NULL;
+    }
+    int isid = strcmp(key, "id") == 0;
+    if (isid ? !kbValidId(s) : !kbValidName(s)) {
+        kbDiagAt(d, KB_ERROR, j, p, 0, "%s '%.100s' must be %s", key, s,
+                 isid ? "<topic>/<slug>, each of lowercase letters, digits and '-'"
+                      : "lowercase letters, digits and '-'");
+        return NULL;
+    }
+    return s;
+}
+
+/* An array member of root whose items are objects with known keys. */
+static json_t *kbImpArray(kbDiags *d, const kbJson *j, json_t *root, const char *key,
+                          const char *const *known, size_t nknown) {
+    json_t *a = json_object_get(root, key);
+    char p[64];
+    snprintf(p, sizeof(p), "/%s", key);
+    if (!json_is_array(a)) {
+        if (a) kbDiagAt(d, KB_ERROR, j, p, 0, "'%s' must be an array, got %s", key, kbTypeName(a));
+        else kbDiagAt(d, KB_ERROR, j, "", 0, "missing required field '%s'", key);
+        return NULL;
+    }
+    for (size_t i = 0; i < json_array_size(a); i++) {
+        json_t *o = json_array_get(a, i);
+        char pi[96];
+        snprintf(pi, sizeof(pi), "%s/%zu", p, i);
+        if (!json_is_object(o))
+            kbDiagAt(d, KB_ERROR, j, pi, 0, "'%s' item %zu must be an object, got %s", key,
+                     i + 1, kbTypeName(o));
+        else
+            kbCheckKeys(d, j, o, pi, known, nknown);
+    }
+    return a;
+}
+
+/* Names must be unique (ignoring case): report the later one. */
+static void kbImpUnique(kbDiags *d, const kbJson *j, json_t *a, const char *key,
+                        const char *what) {
+    for (size_t i = 0; i < json_array_size(a); i++) {
+        const char *s = json_string_value(json_object_get(json_array_get(a, i), key));
+        for (size_t k = 0; s && k < i; k++) {
+            const char *t = json_string_value(json_object_get(json_array_get(a, k), key));
+            if (!t || strcasecmp(s, t) != 0) continue;
+            char p[96];
+            snprintf(p, sizeof(p), "/%s/%zu/%s", what, i, key);
+            kbDiagAt(d, KB_ERROR, j, p, 0, "duplicate %s '%.100s' (item %zu has it too)", key, s,
+                     k + 1);
+            break;
+        }
+    }
+}
+
+static int kbImpHasTopic(json_t *topics, const char *id) {
+    size_t n = strcspn(id, "/");
+    for (size_t i = 0; i < json_array_size(topics); i++) {
+        const char *t = json_string_value(json_object_get(json_array_get(topics, i), "name"));
+        if (t && strlen(t) == n && strncmp(t, id, n) == 0) return 1;
+    }
+    return 0;
+}
+
+static void kbImpEntries(kbDiags *d, const kbJson *j, json_t *ents, json_t *topics) {
+    for (size_t i = 0; i < json_array_size(ents); i++) {
+        json_t *o = json_array_get(ents, i);
+        if (!json_is_object(o)) continue;
+        char p[64];
+        snprintf(p, sizeof(p), "/entries/%zu", i);
+        const char *id = kbImpName(d, j, o, p, "id");
+        if (id && topics && !kbImpHasTopic(topics, id))
+            kbDiagAt(d, KB_ERROR, j, p, 0, "entry '%s' has no topic '%.*s' in \"topics\"", id,
+                     (int)strcspn(id, "/"), id);
+        json_t *ans = json_object_get(o, "answer");
+        if (!json_is_string(ans))
+            kbDiagAt(d, KB_ERROR, j, p, 0, "'answer' must be a string (the Markdown answer)");
+    }
+    kbImpUnique(d, j, ents, "id", "entries");
+}
+
+/* Check the document's shape; CB_OK when files can be written from it. */
+static int kbImpCheck(kbDiags *d, const kbJson *j, json_t *root) {
+    size_t before = d->nerrors;
+    if (!json_is_object(root)) {
+        kbDiagAt(d, KB_ERROR, j, "", 0,
+                 "expected the object written by 'kb export' ({\"entries\": ...}), got %s",
+                 kbTypeName(root));
+        return CB_ERR;
+    }
+    kbCheckKeys(d, j, root, "", kbImpRoot, CB_ARRAY_LEN(kbImpRoot));
+    json_t *topics = kbImpArray(d, j, root, "topics", kbImpTopic, CB_ARRAY_LEN(kbImpTopic));
+    for (size_t i = 0; topics && i < json_array_size(topics); i++) {
+        json_t *o = json_array_get(topics, i);
+        char p[64];
+        snprintf(p, sizeof(p), "/topics/%zu", i);
+        if (json_is_object(o)) kbImpName(d, j, o, p, "name");
+    }
+    kbImpUnique(d, j, topics, "name", "topics");
+    json_t *ents = kbImpArray(d, j, root, "entries", kbImpEntry, CB_ARRAY_LEN(kbImpEntry));
+    kbImpEntries(d, j, ents, topics);
+    json_t *syn = json_object_get(root, "synonyms");
+    if (syn && !json_is_array(syn))
+        kbDiagAt(d, KB_ERROR, j, "/synonyms", 0, "'synonyms' must be an array of arrays, got %s",
+                 kbTypeName(syn));
+    return d->nerrors == before ? CB_OK : CB_ERR;
+}
+
+static int kbImpWriteTopics(const char *tmp, json_t *topics, char *err) {
+    for (size_t i = 0; i < json_array_size(topics); i++) {
+        json_t *t = json_array_get(topics, i), *o = json_object();
+        const char *name = json_string_value(json_object_get(t, "name"));
+        char *dir = cbSprintf("%s/%s", tmp, name);
+        int rc = mkdir(dir, 0755) == 0 ? CB_OK : cbErr(err, "cannot create %s: %s", dir, strerror(errno));
+        if (json_object_get(t, "title")) json_object_set(o, "title", json_object_get(t, "title"));
+        if (json_object_get(t, "description"))
+            json_object_set(o, "description", json_object_get(t, "description"));
+        char *s = kbDump(o), *path = cbSprintf("%s/_topic.json", dir);
+        if (rc == CB_OK) rc = kbWriteFile(path, s, "\n", NULL, err);
+        free(s);
+        free(path);
+        free(dir);
+        json_decref(o);
+        if (rc != CB_OK) return rc;
+    }
+    return CB_OK;
+}
+
+static int kbImpWriteEntry(const char *tmp, json_t *e, char *err) {
+    json_t *fm = json_object();
+    for (size_t k = 0; k < CB_ARRAY_LEN(kbFmOrder); k++) {
+        json_t *v = json_object_get(e, kbFmOrder[k]);
+        int empty = json_is_array(v) && json_array_size(v) == 0;
+        if (!v || json_is_null(v) || (empty && strcmp(kbFmOrder[k], "sources") != 0)) continue;
+        json_object_set(fm, kbFmOrder[k], v);
+    }
+    char *s = kbDump(fm);
+    char *path = cbSprintf("%s/%s.md", tmp, json_string_value(json_object_get(e, "id")));
+    char *head = cbSprintf("---\n%s\n---\n\n", s);
+    int rc = kbWriteFile(path, head, json_string_value(json_object_get(e, "answer")), "\n", err);
+    free(head);
+    free(path);
+    free(s);
+    json_decref(fm);
+    return rc;
+}
+
+static int kbImpWrite(const char *tmp, json_t *root, char *err) {
+    if (mkdir(tmp, 0755) != 0) return cbErr(err, "cannot create %s: %s", tmp, strerror(errno));
+    if (kbImpWriteTopics(tmp, json_object_get(root, "topics"), err) != CB_OK) return CB_ERR;
+    json_t *ents = json_object_get(root, "entries");
+    for (size_t i = 0; i < json_array_size(ents); i++)
+        if (kbImpWriteEntry(tmp, json_array_get(ents, i), err) != CB_OK) return CB_ERR;
+    json_t *syn = json_object_get(root, "synonyms");
+    if (json_array_size(syn) == 0) return CB_OK;
+    char *s = kbDump(syn), *path = cbSprintf("%s/synonyms.json", tmp);
+    int rc = kbWriteFile(path, s, "\n", NULL, err);
+    free(s);
+    free(path);
+    return rc;
+}
+
+/* Load what was written; copy its diagnostics with tmp/ shown as out/. */
+static int kbImpVerify(const char *tmp, const char *out, kbDiags *d) {
+    kbDiags td;
+    kbDiagsInit(&td);
+    kb *k = kbLoad(tmp, &td);
+    size_t tl = strlen(tmp);
+    for (size_t i = 0; i < td.n; i++) {
+        const kbDiag *g = &td.v[i];
+        const char *rest = strncmp(g->file, tmp, tl) == 0 ? g->file + tl : g->file;
+        char *f = cbSprintf("%s%s", strncmp(g->file, tmp, tl) == 0 ? out : "", rest);
+        kbDiagAdd(d, g->severity, f, g->line, g->col, "%s", g->msg);
+        free(f);
+    }
+    kbDiagsFree(&td);
+    int rc = k ? CB_OK : CB_ERR;
+    kbFree(k);
+    return rc;
+}
+
+/* 1 if path is a directory with something in it, 0 if empty or absent,
+ * -1 if it is not a directory. */
+static int kbDirState(const char *path) {
+    struct stat st;
+    if (stat(path, &st) != 0) return 0;
+    if (!S_ISDIR(st.st_mode)) return -1;
+    DIR *dh = opendir(path);
+    if (!dh) return -1;
+    struct dirent *de;
+    int full = 0;
+    while (!full && (de = readdir(dh)) != NULL)
+        full = strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
+    closedir(dh);
+    return full;
+}
+
+static int kbImpPlace(const char *tmp, const char *out, char *err) {
+    int st = kbDirState(out);
+    if (st == 0) {
+        rmdir(out); /* an empty dir: replace it */
+        if (rename(tmp, out) == 0) return CB_OK;
+        return cbErr(err, "cannot move %s to %s: %s", tmp, out, strerror(errno));
+    }
+    char *old = cbSprintf("%s.old-%ld", out, (long)getpid());
+    int rc = CB_OK;
+    if (rename(out, old) != 0) {
+        rc = cbErr(err, "cannot move %s aside: %s", out, strerror(errno));
+    } else if (rename(tmp, out) != 0) {
+        rc = cbErr(err, "cannot move %s to %s: %s", tmp, out, strerror(errno));
+        rename(old, out);
+    } else {
+        kbRmTree(old);
+    }
+    free(old);
+    return rc;
+}
+
+static json_t *kbImpRead(const char *file, kbDiags *d, char **data, kbJson *j, char *err) {
+    FILE *f = fopen(file, "rb");
+    if (!f) {
+        cbErr(err, "cannot read %s: %s", file, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 1 << 16, n = 0;
+    char *buf = cbMalloc(cap);
+    size_t got;
+    while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += got;
+        if (n == cap) {
+            if (cap >= (size_t)KB_MAX_IMPORT) break;
+            cap *= 2;
+            buf = cbRealloc(buf, cap);
+        }
+    }
+    fclose(f);
+    *data = buf;
+    if (n >= (size_t)KB_MAX_IMPORT) {
+        cbErr(err, "%s is larger than %ld MiB", file, KB_MAX_IMPORT >> 20);
+        return NULL;
+    }
+    *j = (kbJson){file, buf, n, 0};
+    json_error_t je;
+    json_t *root = json_loadb(buf, n, JSON_REJECT_DUPLICATES, &je);
+    if (!root) {
+        kbJsonSyntax(d, j, &je);
+        cbErr(err, "%s is not valid JSON", file);
+    }
+    return root;
+}
+
+int kbImport(const char *file, const char *out_dir, int force, kbDiags *d, char *err) {
+    int st = kbDirState(out_dir);
+    if (st < 0) return cbErr(err, "%s exists and is not a directory", out_dir);
+    if (st > 0 && !force)
+        return cbErr(err, "%s exists and is not empty; use --force to replace it", out_dir);
+    char *data = NULL;
+    kbJson j;
+    json_t *root = kbImpRead(file, d, &data, &j, err);
+    int rc = CB_ERR;
+    if (root && kbImpCheck(d, &j, root) != CB_OK) {
+        cbErr(err, "%s has errors; nothing was written", file);
+    } else if (root) {
+        size_t n = strlen(out_dir);
+        while (n > 1 && out_dir[n - 1] == '/') n--;
+        char *tmp = cbSprintf("%.*s.import-%ld", (int)n, out_dir, (long)getpid());
+        if (kbImpWrite(tmp, root, err) != CB_OK) {
+        } else if (kbImpVerify(tmp, out_dir, d) != CB_OK) {
+            cbErr(err, "the imported knowledge does not pass the checks; nothing was written");
+        } else {
+            rc = kbImpPlace(tmp, out_dir, err);
+        }
+        if (rc != CB_OK) kbRmTree(tmp);
+        free(tmp);
+    }
+    json_decref(root);
+    free(data);
+    return rc;
+}

@@ -1,0 +1,77 @@
+/* kb_int.h - internals shared by the knowledge loader's files (kb.c,
+ * kb_diag.c, kb_parse.c, kb_load.c, kb_export.c, kb_links.c): positions
+ * in front-matter JSON, field validators, and the helpers that turn every
+ * mistake into a "file:line:col: what to fix" diagnostic. Not for other
+ * modules: they use kb.h. */
+#ifndef CB_KB_INT_H
+#define CB_KB_INT_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "kb/kb.h"
+
+/* A piece of JSON text inside a file, for locating values. */
+typedef struct kbJson {
+    const char *path; /* the file */
+    const char *text; /* the JSON text (not NUL-terminated) */
+    size_t len;
+    int line0; /* file line of the text's first line, minus 1 */
+} kbJson;
+
+#define KB_PLACEHOLDER "TODO(kb new)" /* marks template text from `kb new` */
+#define KB_MAX_FILES 20000            /* directory entries looked at, in all */
+#define KB_MAX_ITEMS 200              /* items in one front-matter array */
+#define KB_MAX_DIAGS_PER_FILE 100     /* then "too many problems in this file" */
+
+/* Line and column in the file of the value (key=0) or key (key=1) at JSON
+ * pointer ptr; falls back to the start of the JSON when not found. */
+void kbPosAt(const kbJson *j, const char *ptr, int key, int *line, int *col);
+void kbDiagAt(kbDiags *d, kbSeverity sev, const kbJson *j, const char *ptr, int key,
+              const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* Report a jansson parse error at its place in the file. */
+void kbJsonSyntax(kbDiags *d, const kbJson *j, const json_error_t *e);
+
+/* Edit distance (bytes), capped at 100. */
+size_t kbEditDistance(const char *a, const char *b);
+/* The candidate closest to word if it is plausibly a typo of it, else NULL. */
+const char *kbClosest(const char *word, const char *const *cands, size_t n);
+
+/* "a string", "an array", ... for "must be X, got Y" messages. */
+const char *kbTypeName(const json_t *v);
+int kbValidDate(const char *s);  /* real calendar date YYYY-MM-DD */
+int kbValidUrl(const char *s);   /* http(s)://host[...] */
+int kbValidName(const char *s);  /* [a-z0-9-]+ */
+int kbValidId(const char *s);    /* <name>/<name> */
+
+/* Read a whole file (at most KB_MAX_FILE bytes, else an error). CB_OK with
+ * *data (NUL-terminated, caller frees) or CB_ERR with a diagnostic. */
+int kbReadFile(const char *path, kbDiags *d, char **data, size_t *len);
+/* NUL bytes and invalid UTF-8, reported at line:col of the first bad byte. */
+int kbCheckText(const char *path, const char *data, size_t len, kbDiags *d);
+
+/* Report members of obj (at pointer ptr) not in known[], suggesting the
+ * closest known name. Returns how many were unknown. */
+size_t kbCheckKeys(kbDiags *d, const kbJson *j, json_t *obj, const char *ptr,
+                   const char *const *known, size_t n);
+/* String member key of obj (at pointer ptr). CB_OK with *out (copy, NULL if
+ * absent and not required), else CB_ERR with a diagnostic. Empty strings
+ * and `kb new` placeholders are errors. what: name used in messages. */
+int kbGetStr(kbDiags *d, const kbJson *j, json_t *obj, const char *ptr, const char *key,
+             int required, char **out);
+/* Array-of-strings member (absent = empty). */
+int kbGetStrs(kbDiags *d, const kbJson *j, json_t *obj, const char *key, kbStrs *out);
+void kbStrsFree(kbStrs *s);
+
+/* Entry parse with the front matter kept for later positions. */
+typedef struct kbParsed {
+    kbEntry e;
+    kbJson fm; /* points into the caller's data */
+    int ok;
+} kbParsed;
+int kbParseEntryAt(const char *path, const char *data, size_t len, kbDiags *d, kbParsed *p);
+
+/* Lowercase, punctuation and whitespace collapsed: for duplicate phrasing. */
+char *kbPhraseKey(const char *s);
+
+#endif

@@ -1,0 +1,31 @@
+/* kb_load.h - the loader's working state, shared by kb_load.c (directory
+ * walk), kb_topic.c (_topic.json, synonyms.json), kb_cross.c (checks
+ * across files) and kb.c (building the final kb). Internal to the kb
+ * module. */
+#ifndef CB_KB_LOAD_H
+#define CB_KB_LOAD_H
+
+#include "kb/kb_int.h"
+
+typedef struct kbLoader {
+    const char *dir;
+    kbDiags *d;
+    long long now;     /* wall time for staleness */
+    kbParsed *ents;    /* every entry file read (ok or not) */
+    char **datas;      /* their contents: ents[i].fm points into datas[i] */
+    size_t n, cap;
+    kbTopic *topics;   /* valid _topic.json files */
+    size_t nt, tcap;
+    kbStrs *syn;       /* synonym groups */
+    size_t nsyn;
+    size_t nfiles;     /* directory entries seen (bounded) */
+    size_t nentries, ntopics; /* found, for the summary line */
+} kbLoader;
+
+void kbLoadTopicFile(kbLoader *L, const char *topic, const char *path);
+void kbLoadSynonyms(kbLoader *L, const char *path);
+void kbCrossCheck(kbLoader *L);
+/* Move the loader's entries, topics and synonyms into a new kb. */
+kb *kbBuild(kbLoader *L);
+
+#endif

@@ -1,0 +1,100 @@
+/* kb_new.c - `kb new TOPIC/SLUG`: write a template entry in which every
+ * field is present and explained. JSON has no comments, so the
+ * explanations are the placeholder values themselves; each carries the
+ * KB_PLACEHOLDER marker, which `kb check` reports as an error until it is
+ * replaced (so a half-edited template can never be loaded by the bot). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/common.h"
+#include "kb/kb_export.h"
+#include "kb/kb_int.h"
+
+#define P KB_PLACEHOLDER ": "
+
+static const char kbEntryTemplate[] =
+    "---\n"
+    "{\n"
+    "  \"question\": \"" P "the main question, as a Python developer would ask it (required)\",\n"
+    "  \"alternates\": [\n"
+    "    \"" P "another way to ask the same thing (optional; 5 or more help matching)\",\n"
+    "    \"" P "one more phrasing; delete items you do not need\"\n"
+    "  ],\n"
+    "  \"keywords\": [\"" P "a word or short phrase people use for this subject\"],\n"
+    "  \"patterns\": [\"" P "optional PCRE2 regex, matched case-insensitively; use [] for none\"],\n"
+    "  \"sources\": [\n"
+    "    {\n"
+    "      \"title\": \"" P "title of the page this answer is based on (required)\",\n"
+    "      \"url\": \"" P "https://... address of that page (required, unless the title starts "
+    "with '" KB_SEED_TITLE "')\",\n"
+    "      \"publisher\": \"" P "who published it (optional; delete this line if unknown)\",\n"
+    "      \"date\": \"" P "YYYY-MM-DD when it was published (optional; delete if unknown)\"\n"
+    "    }\n"
+    "  ],\n"
+    "  \"links\": [\n"
+    "    {\"title\": \"" P "further reading for the user\", \"url\": \"" P "https://...\"}\n"
+    "  ],\n"
+    "  \"related\": [\"" P "ids of related entries, like <topic>/<slug>; use [] for none\"],\n"
+    "  \"updated\": \"" P "YYYY-MM-DD, the day you last checked this entry\"\n"
+    "}\n"
+    "---\n"
+    "\n"
+    P "the answer in Markdown (60 to 250 words): answer the question directly first,\n"
+    "then give the details. Then run `careerbot kb check`.\n";
+
+static const char kbTopicTemplate[] =
+    "{\n"
+    "  \"title\": \"" P "the topic's name as users see it, e.g. Frameworks\",\n"
+    "  \"description\": \"" P "one sentence saying what questions this topic covers\"\n"
+    "}\n";
+
+/* Create path exclusively and write text; CB_ERR if it exists. */
+static int kbCreate(const char *path, const char *text, char *err) {
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    if (fd < 0)
+        return cbErr(err, errno == EEXIST ? "%s already exists; not overwriting it"
+                                          : "cannot create %s: %s",
+                     path, strerror(errno));
+    size_t n = strlen(text), off = 0;
+    while (off < n) {
+        ssize_t w = write(fd, text + off, n - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) {
+            close(fd);
+            return cbErr(err, "cannot write %s: %s", path, strerror(errno));
+        }
+        off += (size_t)w;
+    }
+    return close(fd) == 0 ? CB_OK : cbErr(err, "cannot write %s: %s", path, strerror(errno));
+}
+
+int kbNewEntry(const char *dir, const char *id, char **path, char *err) {
+    *path = NULL;
+    if (!kbValidId(id))
+        return cbErr(err, "'%s' is not TOPIC/SLUG (lowercase letters, digits and '-', e.g. "
+                          "frameworks/django-vs-flask)",
+                     id);
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        return cbErr(err, "%s is not a directory (use --kb DIR)", dir);
+    size_t tn = strcspn(id, "/");
+    char *tdir = cbSprintf("%s/%.*s", dir, (int)tn, id);
+    char *file = cbSprintf("%s/%s.md", dir, id);
+    char *tjson = cbSprintf("%s/_topic.json", tdir);
+    int rc = CB_OK;
+    if (stat(file, &st) == 0) rc = cbErr(err, "%s already exists; not overwriting it", file);
+    else if (mkdir(tdir, 0755) != 0 && errno != EEXIST)
+        rc = cbErr(err, "cannot create %s: %s", tdir, strerror(errno));
+    else if (stat(tjson, &st) != 0) rc = kbCreate(tjson, kbTopicTemplate, err);
+    if (rc == CB_OK) rc = kbCreate(file, kbEntryTemplate, err);
+    free(tdir);
+    free(tjson);
+    if (rc == CB_OK) *path = file;
+    else free(file);
+    return rc;
+}

@@ -1,0 +1,342 @@
+/* kb_parse.c - parse and validate one knowledge entry file: "---", JSON
+ * front matter (jansson), "---", Markdown answer. Every problem becomes a
+ * diagnostic at its file:line:col; patterns are compiled with PCRE2 to
+ * validate them and its error offset is mapped back into the JSON string
+ * literal. Cross-file checks (ids, related, duplicates) are in kb_load.c. */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/common.h"
+#include "base/jsonloc.h"
+#include "kb/kb_int.h"
+
+#define KB_MAX_PATTERN 1024
+
+static const char *const kbEntryFields[] = {"question", "alternates", "keywords", "patterns",
+                                            "sources",  "links",      "related",  "updated"};
+static const char *const kbSourceFields[] = {"title", "url", "publisher", "date"};
+static const char *const kbLinkFields[] = {"title", "url"};
+
+void kbEntryFree(kbEntry *e) {
+    free(e->id);
+    free(e->topic);
+    free(e->path);
+    free(e->question);
+    kbStrsFree(&e->alternates);
+    kbStrsFree(&e->keywords);
+    kbStrsFree(&e->patterns);
+    kbStrsFree(&e->related);
+    for (size_t i = 0; i < e->nsources; i++) {
+        free(e->sources[i].title);
+        free(e->sources[i].url);
+        free(e->sources[i].publisher);
+        free(e->sources[i].date);
+    }
+    free(e->sources);
+    for (size_t i = 0; i < e->nlinks; i++) {
+        free(e->links[i].title);
+        free(e->links[i].url);
+    }
+    free(e->links);
+    free(e->updated);
+    free(e->answer);
+    memset(e, 0, sizeof(*e));
+}
+
+/* A line that is exactly "---" (trailing spaces and CR allowed). */
+static int kbIsDelim(const char *s, const char *end) {
+    if (end - s < 3 || memcmp(s, "---", 3) != 0) return 0;
+    for (s += 3; s < end; s++)
+        if (*s != ' ' && *s != '\t' && *s != '\r') return 0;
+    return 1;
+}
+
+/* Find the front matter; *ans = offset of the answer, *ansline its line. */
+static int kbSplit(const char *path, const char *data, size_t len, kbDiags *d, kbJson *fm,
+                   size_t *ans, int *ansline) {
+    const char *p = data, *end = data + len;
+    if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) p += 3; /* BOM */
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    if (!kbIsDelim(p, nl ? nl : end)) {
+        kbDiagAdd(d, KB_ERROR, path, 1, 1,
+                  "the file must start with a line '---', then the JSON front matter, "
+                  "then a line '---', then the answer");
+        return CB_ERR;
+    }
+    const char *js = nl ? nl + 1 : end;
+    int line = 2;
+    for (const char *q = js; q < end; line++) {
+        const char *e = memchr(q, '\n', (size_t)(end - q));
+        if (kbIsDelim(q, e ? e : end)) {
+            fm->path = path;
+            fm->text = js;
+            fm->len = (size_t)(q - js);
+            fm->line0 = 1;
+            *ans = e ? (size_t)(e + 1 - data) : len;
+            *ansline = line + 1;
+            return CB_OK;
+        }
+        if (!e) break;
+        q = e + 1;
+    }
+    kbDiagAdd(d, KB_ERROR, path, 1, 1,
+              "no closing '---' line after the front matter that starts here; "
+              "add a line '---' after the JSON");
+    return CB_ERR;
+}
+
+static void kbPatternError(kbDiags *d, const kbJson *j, size_t i, int code, size_t erroff) {
+    PCRE2_UCHAR msg[256];
+    pcre2_get_error_message(code, msg, sizeof(msg));
+    char p[64];
+    snprintf(p, sizeof(p), "/patterns/%zu", i);
+    size_t off = 0, raw;
+    int line, col;
+    if (jlocFind(j->text, j->len, p, 0, &off) == CB_OK &&
+        jlocStringByte(j->text, j->len, off, erroff, &raw) == CB_OK) {
+        jlocLineCol(j->text, j->len, raw, &line, &col);
+        line += j->line0;
+    } else {
+        kbPosAt(j, p, 0, &line, &col);
+    }
+    kbDiagAdd(d, KB_ERROR, j->path, line, col, "invalid regex in 'patterns': %s", (char *)msg);
+}
+
+static int kbCheckPatterns(kbDiags *d, const kbJson *j, const kbStrs *pats) {
+    int rc = CB_OK;
+    for (size_t i = 0; i < pats->n; i++) {
+        if (strlen(pats->v[i]) > KB_MAX_PATTERN) {
+            char p[64];
+            snprintf(p, sizeof(p), "/patterns/%zu", i);
+            kbDiagAt(d, KB_ERROR, j, p, 0, "pattern is longer than %d bytes; simplify it",
+                     KB_MAX_PATTERN);
+            rc = CB_ERR;
+            continue;
+        }
+        int code;
+        PCRE2_SIZE erroff;
+        pcre2_code *re = pcre2_compile((PCRE2_SPTR)pats->v[i], PCRE2_ZERO_TERMINATED,
+                                       PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS, &code, &erroff,
+                                       NULL);
+        if (!re) {
+            kbPatternError(d, j, i, code, erroff);
+            rc = CB_ERR;
+        }
+        pcre2_code_free(re);
+    }
+    return rc;
+}
+
+/* The "url" of a source or link: valid http(s), position remembered. */
+static int kbGetUrl(kbDiags *d, const kbJson *j, json_t *o, const char *p, int required,
+                    char **url, int *line, int *col) {
+    if (kbGetStr(d, j, o, p, "url", required, url) != CB_OK) return CB_ERR;
+    if (!*url) return CB_OK;
+    char pu[128];
+    snprintf(pu, sizeof(pu), "%s/url", p);
+    kbPosAt(j, pu, 0, line, col);
+    if (kbValidUrl(*url)) return CB_OK;
+    kbDiagAt(d, KB_ERROR, j, pu, 0,
+             "'%.200s' is not a valid URL; use a full http(s) address like "
+             "https://example.org/page",
+             *url);
+    free(*url);
+    *url = NULL;
+    return CB_ERR;
+}
+
+/* Common shape check for "sources" and "links": an array of objects. */
+static json_t *kbObjArray(kbDiags *d, const kbJson *j, json_t *root, const char *key,
+                          const char *shape, int *rc) {
+    json_t *a = json_object_get(root, key);
+    char p[64];
+    snprintf(p, sizeof(p), "/%s", key);
+    if (a && !json_is_array(a)) {
+        kbDiagAt(d, KB_ERROR, j, p, 0, "'%s' must be an array of objects %s, got %s", key, shape,
+                 kbTypeName(a));
+        *rc = CB_ERR;
+        return NULL;
+    }
+    if (json_array_size(a) > KB_MAX_ITEMS) {
+        kbDiagAt(d, KB_ERROR, j, p, 0, "'%s' has %zu items; the limit is %d", key,
+                 json_array_size(a), KB_MAX_ITEMS);
+        *rc = CB_ERR;
+        return NULL;
+    }
+    for (size_t i = 0; a && i < json_array_size(a); i++) {
+        json_t *o = json_array_get(a, i);
+        if (json_is_object(o)) continue;
+        char pi[128];
+        snprintf(pi, sizeof(pi), "%s/%zu", p, i);
+        kbDiagAt(d, KB_ERROR, j, pi, 0, "'%s' item %zu must be an object %s, got %s", key,
+                 i + 1, shape, kbTypeName(o));
+        *rc = CB_ERR;
+    }
+    return a; /* items that are not objects are skipped by the callers */
+}
+
+static int kbParseSource(kbDiags *d, const kbJson *j, json_t *o, size_t i, kbSource *s) {
+    char p[64];
+    snprintf(p, sizeof(p), "/sources/%zu", i);
+    int rc = kbCheckKeys(d, j, o, p, kbSourceFields, CB_ARRAY_LEN(kbSourceFields)) ? CB_ERR
+                                                                                  : CB_OK;
+    if (kbGetStr(d, j, o, p, "title", 1, &s->title) != CB_OK) rc = CB_ERR;
+    int seed = s->title && strncmp(s->title, KB_SEED_TITLE, strlen(KB_SEED_TITLE)) == 0;
+    if (!seed && !json_object_get(o, "url")) {
+        kbDiagAt(d, KB_ERROR, j, p, 0,
+                 "missing required field 'url' in this source (only the seed article '%s' "
+                 "may have no url)",
+                 KB_SEED_TITLE);
+        rc = CB_ERR;
+    } else if (kbGetUrl(d, j, o, p, 0, &s->url, &s->url_line, &s->url_col) != CB_OK) {
+        rc = CB_ERR;
+    }
+    if (kbGetStr(d, j, o, p, "publisher", 0, &s->publisher) != CB_OK) rc = CB_ERR;
+    if (kbGetStr(d, j, o, p, "date", 0, &s->date) != CB_OK) rc = CB_ERR;
+    return rc;
+}
+
+static int kbParseSources(kbDiags *d, const kbJson *j, json_t *root, kbEntry *e) {
+    int rc = CB_OK;
+    json_t *a = kbObjArray(d, j, root, "sources", "{\"title\", \"url\"}", &rc);
+    if (!a && json_object_get(root, "sources")) return rc;
+    if (json_array_size(a) == 0) {
+        kbDiagAt(d, KB_ERROR, j, a ? "/sources" : "", 0,
+                 "%s: every entry needs at least one source {\"title\": ..., \"url\": ...}",
+                 a ? "'sources' is empty" : "missing required field 'sources'");
+        return CB_ERR;
+    }
+    e->sources = cbCalloc(json_array_size(a), sizeof(kbSource));
+    e->nsources = json_array_size(a);
+    for (size_t i = 0; i < e->nsources; i++) {
+        json_t *o = json_array_get(a, i);
+        if (json_is_object(o) && kbParseSource(d, j, o, i, &e->sources[i]) != CB_OK) rc = CB_ERR;
+    }
+    return rc;
+}
+
+static int kbParseLinks(kbDiags *d, const kbJson *j, json_t *root, kbEntry *e) {
+    int rc = CB_OK;
+    json_t *a = kbObjArray(d, j, root, "links", "{\"title\", \"url\"}", &rc);
+    if (!a) return rc;
+    e->links = cbCalloc(json_array_size(a) + 1, sizeof(kbLink));
+    e->nlinks = json_array_size(a);
+    for (size_t i = 0; i < e->nlinks; i++) {
+        json_t *o = json_array_get(a, i);
+        kbLink *l = &e->links[i];
+        if (!json_is_object(o)) continue;
+        char p[64];
+        snprintf(p, sizeof(p), "/links/%zu", i);
+        if (kbCheckKeys(d, j, o, p, kbLinkFields, CB_ARRAY_LEN(kbLinkFields))) rc = CB_ERR;
+        if (kbGetStr(d, j, o, p, "title", 1, &l->title) != CB_OK) rc = CB_ERR;
+        if (kbGetUrl(d, j, o, p, 1, &l->url, &l->url_line, &l->url_col) != CB_OK) rc = CB_ERR;
+    }
+    return rc;
+}
+
+static int kbParseUpdated(kbDiags *d, const kbJson *j, json_t *root, kbEntry *e) {
+    if (kbGetStr(d, j, root, "", "updated", 0, &e->updated) != CB_OK) return CB_ERR;
+    if (!e->updated) {
+        kbDiagAt(d, KB_WARNING, j, "", 0,
+                 "no 'updated' date; add \"updated\": \"YYYY-MM-DD\" (the day you last "
+                 "checked this entry)");
+        return CB_OK;
+    }
+    if (kbValidDate(e->updated)) return CB_OK;
+    kbDiagAt(d, KB_ERROR, j, "/updated", 0, "%.40s is not a date; use YYYY-MM-DD", e->updated);
+    free(e->updated);
+    e->updated = NULL;
+    return CB_ERR;
+}
+
+static int kbLineOf(const kbJson *j, const char *ptr) {
+    int line, col;
+    kbPosAt(j, ptr, 0, &line, &col);
+    return line;
+}
+
+static int kbParseFields(kbDiags *d, const kbJson *j, json_t *root, kbEntry *e) {
+    int rc = CB_OK;
+    if (kbCheckKeys(d, j, root, "", kbEntryFields, CB_ARRAY_LEN(kbEntryFields))) rc = CB_ERR;
+    if (kbGetStr(d, j, root, "", "question", 1, &e->question) != CB_OK) rc = CB_ERR;
+    if (kbGetStrs(d, j, root, "alternates", &e->alternates) != CB_OK) rc = CB_ERR;
+    if (kbGetStrs(d, j, root, "keywords", &e->keywords) != CB_OK) rc = CB_ERR;
+    if (kbGetStrs(d, j, root, "patterns", &e->patterns) != CB_OK) rc = CB_ERR;
+    else if (kbCheckPatterns(d, j, &e->patterns) != CB_OK) rc = CB_ERR;
+    if (kbParseSources(d, j, root, e) != CB_OK) rc = CB_ERR;
+    if (kbParseLinks(d, j, root, e) != CB_OK) rc = CB_ERR;
+    if (kbGetStrs(d, j, root, "related", &e->related) != CB_OK) rc = CB_ERR;
+    if (kbParseUpdated(d, j, root, e) != CB_OK) rc = CB_ERR;
+    if (rc == CB_OK && e->nlinks == 0)
+        kbDiagAt(d, KB_WARNING, j, json_object_get(root, "links") ? "/links" : "", 0,
+                 "no 'links'; add at least one {\"title\": ..., \"url\": ...} for further "
+                 "reading");
+    e->question_line = kbLineOf(j, "/question");
+    e->alternates_line = json_object_get(root, "alternates") ? kbLineOf(j, "/alternates") : 0;
+    e->patterns_line = json_object_get(root, "patterns") ? kbLineOf(j, "/patterns") : 0;
+    e->links_line = json_object_get(root, "links") ? kbLineOf(j, "/links") : 0;
+    return rc;
+}
+
+/* The answer: trimmed Markdown after the closing "---". */
+static int kbParseAnswer(const char *path, const char *data, size_t len, size_t ans,
+                         int ansline, kbDiags *d, kbEntry *e) {
+    size_t a = ans, b = len;
+    int first = ansline;
+    while (a < b && strchr(" \t\r\n", data[a])) {
+        if (data[a] == '\n') ansline++;
+        a++;
+    }
+    while (b > a && strchr(" \t\r\n", data[b - 1])) b--;
+    if (a == b) {
+        kbDiagAdd(d, KB_ERROR, path, first, 1,
+                  "empty answer: write the answer in Markdown after the second '---' line");
+        return CB_ERR;
+    }
+    if (memmem(data + a, b - a, KB_PLACEHOLDER, strlen(KB_PLACEHOLDER))) {
+        kbDiagAdd(d, KB_ERROR, path, ansline, 1,
+                  "the answer still has the template text from 'kb new'; replace it");
+        return CB_ERR;
+    }
+    e->answer = cbStrndup(data + a, b - a);
+    e->answer_line = ansline;
+    return CB_OK;
+}
+
+int kbParseEntryAt(const char *path, const char *data, size_t len, kbDiags *d, kbParsed *p) {
+    memset(p, 0, sizeof(*p));
+    size_t before = d->nerrors, ans;
+    int ansline;
+    if (len > KB_MAX_FILE) {
+        kbDiagAdd(d, KB_ERROR, path, 0, 0, "file is %zu bytes; the limit is 256 KiB", len);
+        return CB_ERR;
+    }
+    if (kbCheckText(path, data, len, d) != CB_OK) return CB_ERR;
+    if (kbSplit(path, data, len, d, &p->fm, &ans, &ansline) != CB_OK) return CB_ERR;
+    json_error_t err;
+    json_t *root = json_loadb(p->fm.text, p->fm.len, JSON_REJECT_DUPLICATES, &err);
+    if (!root) {
+        kbJsonSyntax(d, &p->fm, &err);
+    } else if (!json_is_object(root)) {
+        kbDiagAt(d, KB_ERROR, &p->fm, "", 0, "the front matter must be a JSON object {...}, got %s",
+                 kbTypeName(root));
+    } else {
+        kbParseFields(d, &p->fm, root, &p->e);
+    }
+    json_decref(root);
+    kbParseAnswer(path, data, len, ans, ansline, d, &p->e);
+    p->e.path = cbStrdup(path);
+    p->ok = d->nerrors == before;
+    if (!p->ok) kbEntryFree(&p->e);
+    return p->ok ? CB_OK : CB_ERR;
+}
+
+int kbParseEntry(const char *path, const char *data, size_t len, kbDiags *d, kbEntry *out) {
+    kbParsed p;
+    int rc = kbParseEntryAt(path, data, len, d, &p);
+    *out = p.e;
+    return rc;
+}

@@ -1,0 +1,563 @@
+/* engine.c - building the index (see engine.h): synonyms, terms, BM25F
+ * postings, bigrams of the questions, the typo vocabulary and the
+ * maintainers' patterns. Queries are in engine_query.c, the confidence in
+ * engine_conf.c.
+ *
+ * BM25F: each (term, entry) pair gets a fixed impact, computed once here:
+ *   tf~ = WQ * tfQ + WK * tfK + WA * tfA / (1 - B_A + B_A * len/avglen)
+ *   impact = idf * tf~ / (K1 + tf~),  idf = ln(1 + (N - df + .5)/(df + .5))
+ * where tfQ = 1 + (share of the question/alternates phrasings holding the
+ * term), so a term in every phrasing weighs more than one in a single
+ * alternate, and entries with many alternates are not favoured. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base/common.h"
+#include "match/engine_int.h"
+
+#define WQ 3.0
+#define WK 2.0
+#define WA 0.6
+#define B_A 0.75
+#define K1 1.2
+#define PAT_MATCH_LIMIT 10000
+#define PAT_DEPTH_LIMIT 1000
+
+void engDefaultParams(engParams *p) {
+    p->answer_threshold = 0.5;
+    p->suggest_threshold = 0.1; /* the fitted confidence is low below the answer band */
+    p->dict = ENG_DICT;
+}
+
+const kb *engKb(const engIndex *ix) { return ix->k; }
+
+uint64_t engPairHash(uint32_t a, uint32_t b) {
+    uint32_t v[2] = {a, b};
+    return engHash(v, sizeof(v), 3);
+}
+
+uint32_t engTermId(const engIndex *ix, const char *term) {
+    uint32_t id;
+    return engMapGet(&ix->termmap, term, strlen(term), &id) ? id : ENG_NOTERM;
+}
+
+long engTopicId(const engIndex *ix, const char *name) {
+    for (size_t i = 0; i < ix->ntopics; i++)
+        if (strcasecmp(ix->topics[i], name) == 0) return (long)i;
+    return -1;
+}
+
+static uint32_t termAdd(engIndex *ix, const char *name) {
+    size_t n = strlen(name);
+    uint32_t id = engMapPut(&ix->termmap, name, n, (uint32_t)ix->nterms);
+    if (id < ix->nterms) return id;
+    if (ix->nterms == ix->capterms) {
+        ix->capterms = ix->capterms ? ix->capterms * 2 : 1024;
+        ix->terms = cbRealloc(ix->terms, ix->capterms * sizeof(*ix->terms));
+    }
+    ix->terms[id] = (engTerm){.name = cbStrndup(name, n)};
+    ix->nterms++;
+    return id;
+}
+
+/* Stems of t joined by sep into dst (cap bytes); 0 when it does not fit. */
+static size_t joinStems(const txtToks *t, size_t from, size_t n, char sep, char *dst, size_t cap) {
+    size_t len = 0;
+    for (size_t i = from; i < from + n; i++) {
+        size_t l = strlen(txtStem(t, i));
+        if (len + l + 2 > cap) return 0;
+        if (i > from) dst[len++] = sep;
+        memcpy(dst + len, txtStem(t, i), l);
+        len += l;
+    }
+    dst[len] = '\0';
+    return len;
+}
+
+static int buildSynonyms(engIndex *ix, char *err) {
+    const kb *k = ix->k;
+    txtToks t;
+    txtToksInit(&t);
+    char key[512];
+    for (size_t g = 0; g < k->nsynonyms; g++) {
+        long canon = -1;
+        for (size_t m = 0; m < k->synonyms[g].n; m++) {
+            const char *s = k->synonyms[g].v[m];
+            txtToksReset(&t);
+            if (txtAnalyze(ix->txt, s, strlen(s), &t, err) != CB_OK) {
+                txtToksFree(&t);
+                return cbErr(err, "synonym group %zu, \"%s\": not valid UTF-8", g + 1, s);
+            }
+            for (size_t i = 0; i < t.n; i++) engTypoAddWord(&ix->typo, txtRaw(&t, i));
+            if (t.n == 0) continue;
+            if (canon < 0) {
+                if (!joinStems(&t, 0, t.n, '_', key, sizeof(key))) continue;
+                ix->canon = cbRealloc(ix->canon, (ix->ncanon + 1) * sizeof(*ix->canon));
+                ix->canon[ix->ncanon] = cbStrdup(key);
+                canon = (long)ix->ncanon++;
+            }
+            size_t kl = joinStems(&t, 0, t.n, ' ', key, sizeof(key));
+            if (!kl) continue;
+            engMapPut(&ix->synmap, key, kl, (uint32_t)canon);
+            if (t.n > ix->syn_maxlen) ix->syn_maxlen = t.n;
+            const char *first = txtStem(&t, 0);
+            engMapPut(&ix->synfirst, first, strlen(first), 0);
+            uint32_t *v = engMapRef(&ix->synfirst, first, strlen(first));
+            if (t.n > 1) *v |= ENG_SYN_MULTI;
+            else if (!(*v & ~ENG_SYN_MULTI)) *v |= (uint32_t)canon + 1;
+        }
+    }
+    txtToksFree(&t);
+    return CB_OK;
+}
+
+/* The synonym starting at token i of t: its canonical id and length in
+ * tokens (0 when none). One map lookup for most words. */
+static size_t synAt(const engIndex *ix, const txtToks *t, size_t i, size_t stlen, uint32_t *cid) {
+    uint32_t v;
+    if (!engMapGet(&ix->synfirst, txtStem(t, i), stlen, &v)) return 0;
+    size_t maxl = ix->syn_maxlen < t->n - i ? ix->syn_maxlen : t->n - i;
+    char key[512];
+    for (size_t l = (v & ENG_SYN_MULTI) ? maxl : 1; l >= 2; l--) {
+        size_t kl = joinStems(t, i, l, ' ', key, sizeof(key));
+        if (kl && engMapGet(&ix->synmap, key, kl, cid)) return l;
+    }
+    if (!(v & ~ENG_SYN_MULTI)) return 0;
+    *cid = (v & ~ENG_SYN_MULTI) - 1;
+    return 1;
+}
+
+void engCanon(const engIndex *ix, const txtToks *t, const uint8_t *corr, engTerms *x) {
+    txtToksReset(&x->out);
+    if (x->ccap < t->n + 1) {
+        x->ccap = t->n + 16;
+        x->corrected = cbRealloc(x->corrected, x->ccap);
+    }
+    for (size_t i = 0; i < t->n;) {
+        uint32_t cid = 0;
+        const char *term = txtStem(t, i);
+        size_t tl = strlen(term);
+        size_t best = synAt(ix, t, i, tl, &cid);
+        if (best) {
+            term = ix->canon[cid];
+            tl = strlen(term);
+        }
+        uint8_t c = 0;
+        for (size_t j = i; j < i + (best ? best : 1); j++) c |= corr ? corr[j] : 0;
+        x->corrected[x->out.n] = c;
+        txtToksPushTerm(&x->out, term, tl);
+        i += best ? best : 1;
+    }
+}
+
+/* One (term, entry) pair while building. */
+typedef struct buildRow {
+    uint32_t term, entry;
+    uint16_t q, k, a; /* phrasings / keywords holding it; count in the answer */
+    uint32_t last;    /* serial of the last string that bumped q or k */
+} buildRow;
+
+typedef struct buildState {
+    buildRow *rows;
+    size_t nrows, caprows;
+    uint32_t *alen;  /* answer length in terms, per entry */
+    uint16_t *nq;    /* phrasings with at least one term, per entry */
+    engTerms x;
+    uint32_t *seen;  /* term -> index+1 of its row for the current entry */
+    size_t seencap;
+    uint32_t serial; /* of the string being indexed */
+} buildState;
+
+static buildRow *rowFor(engIndex *ix, buildState *b, uint32_t term, uint32_t entry) {
+    if (term >= b->seencap) {
+        size_t nc = (ix->capterms > term ? ix->capterms : term + 1) * 2;
+        b->seen = cbRealloc(b->seen, nc * sizeof(*b->seen));
+        memset(b->seen + b->seencap, 0, (nc - b->seencap) * sizeof(*b->seen));
+        b->seencap = nc;
+    }
+    uint32_t r = b->seen[term];
+    if (r && b->rows[r - 1].entry == entry) return &b->rows[r - 1];
+    if (b->nrows == b->caprows) {
+        b->caprows = b->caprows ? b->caprows * 2 : 4096;
+        b->rows = cbRealloc(b->rows, b->caprows * sizeof(*b->rows));
+    }
+    b->rows[b->nrows] = (buildRow){.term = term, .entry = entry};
+    b->seen[term] = (uint32_t)++b->nrows;
+    return &b->rows[b->nrows - 1];
+}
+
+static void incr(uint16_t *v) {
+    if (*v < UINT16_MAX) (*v)++;
+}
+
+static void pairAdd(engIndex *ix, uint64_t key, uint32_t e) {
+    if (ix->nbigrams == ix->capbigrams) {
+        ix->capbigrams = ix->capbigrams ? ix->capbigrams * 2 : 1024;
+        ix->bigrams = cbRealloc(ix->bigrams, ix->capbigrams * sizeof(*ix->bigrams));
+    }
+    ix->bigrams[ix->nbigrams++] = (engPair){key, e};
+}
+
+/* Sort the pairs by key, keeping entry order within a key (they were
+ * added entry by entry): a stable LSD radix sort, 16 bits a pass, much
+ * faster than qsort on the ~40 pairs per entry; then drop duplicates. */
+static void pairsFinish(engIndex *ix) {
+    size_t n = ix->nbigrams;
+    engPair *tmp = cbMalloc((n ? n : 1) * sizeof(*tmp)), *a = ix->bigrams, *b = tmp;
+    size_t *cnt = cbMalloc(65536 * sizeof(*cnt));
+    for (int shift = 0; shift < 64 && n > 1; shift += 16) {
+        memset(cnt, 0, 65536 * sizeof(*cnt));
+        for (size_t i = 0; i < n; i++) cnt[(a[i].key >> shift) & 0xffff]++;
+        size_t sum = 0;
+        for (size_t d = 0; d < 65536; d++) {
+            size_t c = cnt[d];
+            cnt[d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++) b[cnt[(a[i].key >> shift) & 0xffff]++] = a[i];
+        engPair *t = a;
+        a = b;
+        b = t;
+    }
+    if (a != ix->bigrams) memcpy(ix->bigrams, a, n * sizeof(*a));
+    free(tmp);
+    free(cnt);
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++)
+        if (o == 0 || ix->bigrams[o - 1].key != ix->bigrams[i].key ||
+            ix->bigrams[o - 1].entry != ix->bigrams[i].entry)
+            ix->bigrams[o++] = ix->bigrams[i];
+    ix->nbigrams = o;
+}
+
+static int cmpU32(const void *a, const void *b) {
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Record a phrasing's distinct terms (sorted), for near-exact matches. */
+static void phraseAdd(engIndex *ix, const uint32_t *ids, size_t n) {
+    if (ix->nphr + 2 > ix->capphr) {
+        ix->capphr = ix->capphr ? ix->capphr * 2 : 1024;
+        ix->phr_off = cbRealloc(ix->phr_off, ix->capphr * sizeof(*ix->phr_off));
+    }
+    if (ix->nphr_terms + n > ix->capphr_terms) {
+        ix->capphr_terms = (ix->nphr_terms + n) * 2 + 1024;
+        ix->phr_terms = cbRealloc(ix->phr_terms, ix->capphr_terms * sizeof(*ix->phr_terms));
+    }
+    uint32_t *dst = ix->phr_terms + ix->nphr_terms;
+    memcpy(dst, ids, n * sizeof(*ids));
+    qsort(dst, n, sizeof(*dst), cmpU32);
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++)
+        if (o == 0 || dst[o - 1] != dst[i]) dst[o++] = dst[i];
+    ix->phr_off[ix->nphr] = (uint32_t)ix->nphr_terms;
+    ix->nphr_terms += o;
+    ix->phr_off[++ix->nphr] = (uint32_t)ix->nphr_terms;
+}
+
+/* Index one field string: field ENG_F_Q, ENG_F_K or ENG_F_A. */
+static int indexText(engIndex *ix, buildState *b, uint32_t e, const char *s, int field,
+                     char *err) {
+    if (!s) return CB_OK;
+    if (engAnalyze(ix, s, strlen(s), 0, &b->x, err) != CB_OK)
+        return cbErr(err, "%s: %s", ix->k->entries[e].id, err);
+    const txtToks *o = &b->x.out;
+    b->serial++;
+    /* Typos are corrected toward the words people ask with (questions,
+     * keywords, synonyms), not every word of the answers: "game" must not
+     * become "same", nor "draw" "raw". */
+    for (size_t i = 0; i < b->x.t.n && field != ENG_F_A; i++)
+        engTypoAddWord(&ix->typo, txtRaw(&b->x.t, i));
+    uint32_t prev = ENG_NOTERM, ids[64];
+    size_t nids = 0;
+    for (size_t i = 0; i < o->n; i++) {
+        uint32_t t = termAdd(ix, txtStem(o, i));
+        if (nids < CB_ARRAY_LEN(ids)) ids[nids++] = t;
+        buildRow *r = rowFor(ix, b, t, e);
+        assert(r != NULL);
+        if (field == ENG_F_A) incr(&r->a);
+        /* q and k count strings, not occurrences: bump once per string */
+        uint16_t *c = field == ENG_F_Q ? &r->q : field == ENG_F_K ? &r->k : NULL;
+        if (c && r->last != b->serial) incr(c);
+        r->last = b->serial;
+        if (field == ENG_F_Q && prev != ENG_NOTERM) pairAdd(ix, engPairHash(prev, t), e);
+        prev = t;
+    }
+    if (field == ENG_F_A) b->alen[e] += (uint32_t)o->n;
+    if (field == ENG_F_Q && o->n > 0) {
+        b->nq[e]++;
+        phraseAdd(ix, ids, nids);
+    }
+    return CB_OK;
+}
+
+static int indexEntry(engIndex *ix, buildState *b, uint32_t e, char *err) {
+    const kbEntry *en = &ix->k->entries[e];
+    ix->ent_phr[e] = (uint32_t)ix->nphr;
+    if (indexText(ix, b, e, en->question, ENG_F_Q, err) != CB_OK) return CB_ERR;
+    for (size_t i = 0; i < en->alternates.n; i++)
+        if (indexText(ix, b, e, en->alternates.v[i], ENG_F_Q, err) != CB_OK) return CB_ERR;
+    for (size_t i = 0; i < en->keywords.n; i++)
+        if (indexText(ix, b, e, en->keywords.v[i], ENG_F_K, err) != CB_OK) return CB_ERR;
+    return indexText(ix, b, e, en->answer, ENG_F_A, err);
+}
+
+/* From rows to postings grouped by term, with their BM25F impacts. */
+static void buildPostings(engIndex *ix, buildState *b) {
+    size_t N = ix->k->nentries;
+    double avg = 0;
+    for (size_t e = 0; e < N; e++) avg += b->alen[e];
+    avg = N && avg > 0 ? avg / (double)N : 1.0;
+    for (size_t r = 0; r < b->nrows; r++) ix->terms[b->rows[r].term].df++;
+    size_t off = 0;
+    ix->idf_max = 0;
+    for (size_t t = 0; t < ix->nterms; t++) {
+        engTerm *tm = &ix->terms[t];
+        tm->off = off;
+        off += tm->df;
+        tm->idf = (float)log1p(((double)N - tm->df + 0.5) / (tm->df + 0.5));
+        if (tm->idf > ix->idf_max) ix->idf_max = tm->idf;
+    }
+    ix->posts = cbMalloc((b->nrows ? b->nrows : 1) * sizeof(*ix->posts));
+    ix->nposts = b->nrows;
+    for (size_t r = 0; r < b->nrows; r++) {
+        const buildRow *w = &b->rows[r];
+        engTerm *tm = &ix->terms[w->term];
+        double tfq = w->q ? 1.0 + (double)w->q / (b->nq[w->entry] ? b->nq[w->entry] : 1) : 0;
+        double tfk = w->k > 2 ? 2 : w->k;
+        double tfa = w->a / (1 - B_A + B_A * b->alen[w->entry] / avg);
+        double tf = WQ * tfq + WK * tfk + WA * tfa;
+        uint8_t f = (uint8_t)((w->q ? ENG_F_Q : 0) | (w->k ? ENG_F_K : 0) | (w->a ? ENG_F_A : 0));
+        if (w->q || w->k) tm->asked = 1;
+        ix->posts[tm->off + tm->n++] =
+            (engPost){.entry = w->entry, .impact = (float)(tm->idf * tf / (K1 + tf)), .fields = f};
+    }
+}
+
+const engPost *engFindPost(const engIndex *ix, uint32_t t, uint32_t e) {
+    const engTerm *tm = &ix->terms[t];
+    const engPost *p = &ix->posts[tm->off];
+    size_t lo = 0, hi = tm->n;
+    while (lo < hi) { /* postings of a term are sorted by entry */
+        size_t mid = lo + (hi - lo) / 2;
+        if (p[mid].entry < e) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < tm->n && p[lo].entry == e ? &p[lo] : NULL;
+}
+
+/* The impact of term t for entry e (0 when it does not hold it). */
+static double impactOf(const engIndex *ix, uint32_t t, uint32_t e) {
+    const engPost *p = engFindPost(ix, t, e);
+    return p ? p->impact : 0;
+}
+
+/* Each entry's question scored against itself (its first phrasing). */
+/* Misspelt chat filler ("shoud", "realy", "pleae") is corrected to the
+ * stop word it is and then dropped, instead of weighing like a word the
+ * knowledge does not know. */
+static void addStopWordsToTypo(engIndex *ix) {
+    size_t n;
+    const char *const *stop = txtStopWords(&n);
+    for (size_t i = 0; i < n; i++) engTypoAddWord(&ix->typo, stop[i]);
+}
+
+static void buildSelf(engIndex *ix) {
+    size_t n = ix->k->nentries;
+    ix->self = cbCalloc(n ? n : 1, sizeof(*ix->self));
+    for (size_t e = 0; e < n; e++) {
+        uint32_t p = ix->ent_phr[e];
+        if (p >= ix->ent_phr[e + 1]) continue;
+        double sum = 0;
+        for (uint32_t k = ix->phr_off[p]; k < ix->phr_off[p + 1]; k++)
+            sum += impactOf(ix, ix->phr_terms[k], (uint32_t)e);
+        ix->self[e] = (float)sum;
+    }
+}
+
+/* The pattern's prefilter (engine_prefilter.c), compiled like it; NULL
+ * when there is none or it does not compile (the full pattern then runs). */
+static pcre2_code *compileFilter(const char *pattern) {
+    char *f = engPatternFilter(pattern);
+    if (!f) return NULL;
+    int ec;
+    PCRE2_SIZE eo;
+    pcre2_code *c = pcre2_compile((PCRE2_SPTR)f, PCRE2_ZERO_TERMINATED,
+                                  PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS, &ec, &eo, NULL);
+    free(f);
+    if (c) pcre2_jit_compile(c, PCRE2_JIT_COMPLETE);
+    return c;
+}
+
+static int buildPatterns(engIndex *ix, char *err) {
+    const kb *k = ix->k;
+    ix->mctx = pcre2_match_context_create(NULL);
+    pcre2_set_match_limit(ix->mctx, PAT_MATCH_LIMIT);
+    pcre2_set_depth_limit(ix->mctx, PAT_DEPTH_LIMIT);
+    for (size_t e = 0; e < k->nentries; e++) {
+        const kbStrs *ps = &k->entries[e].patterns;
+        for (size_t i = 0; i < ps->n; i++) {
+            int ec;
+            PCRE2_SIZE eo;
+            pcre2_code *c = pcre2_compile((PCRE2_SPTR)ps->v[i], PCRE2_ZERO_TERMINATED,
+                                          PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS, &ec, &eo, NULL);
+            if (!c) {
+                PCRE2_UCHAR msg[256];
+                pcre2_get_error_message(ec, msg, sizeof(msg));
+                return cbErr(err, "%s: pattern %zu (\"%s\") does not compile: %s at offset %zu",
+                             k->entries[e].id, i + 1, ps->v[i], (const char *)msg, (size_t)eo);
+            }
+            pcre2_jit_compile(c, PCRE2_JIT_COMPLETE); /* the interpreter is the fallback */
+            ix->pats = cbRealloc(ix->pats, (ix->npats + 1) * sizeof(*ix->pats));
+            ix->pats[ix->npats++] = (engPattern){.entry = (uint32_t)e, .code = c,
+                                                 .filter = compileFilter(ps->v[i])};
+        }
+    }
+    return CB_OK;
+}
+
+static void buildTopics(engIndex *ix) {
+    const kb *k = ix->k;
+    ix->topic = cbCalloc(k->nentries, sizeof(*ix->topic));
+    for (size_t e = 0; e < k->nentries; e++) {
+        const char *name = k->entries[e].topic ? k->entries[e].topic : "";
+        long t = engTopicId(ix, name);
+        if (t < 0) {
+            ix->topics = cbRealloc(ix->topics, (ix->ntopics + 1) * sizeof(*ix->topics));
+            ix->topics[ix->ntopics] = cbStrdup(name);
+            t = (long)ix->ntopics++;
+        }
+        ix->topic[e] = (uint32_t)t;
+    }
+}
+
+static int cmpStrp(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted words of the knowledge (for completion), each with the term it
+ * stands for when alone. */
+static void buildWords(engIndex *ix) {
+    const engTypo *t = &ix->typo;
+    ix->words = cbMalloc((t->n ? t->n : 1) * sizeof(*ix->words));
+    for (size_t i = 0; i < t->n; i++) ix->words[i] = t->w[i];
+    ix->nwords = t->n;
+    qsort(ix->words, ix->nwords, sizeof(*ix->words), cmpStrp);
+    ix->word_term = cbMalloc((t->n ? t->n : 1) * sizeof(*ix->word_term));
+    ix->word_freq = cbMalloc((t->n ? t->n : 1) * sizeof(*ix->word_freq));
+    engTerms x;
+    engTermsInit(&x);
+    for (size_t i = 0; i < ix->nwords; i++) {
+        ix->word_term[i] = ENG_NOTERM;
+        uint32_t id = 0;
+        engMapGet(&t->words, ix->words[i], strlen(ix->words[i]), &id);
+        ix->word_freq[i] = t->freq[id];
+        if (engAnalyze(ix, ix->words[i], strlen(ix->words[i]), 0, &x, NULL) == CB_OK &&
+            x.out.n == 1)
+            ix->word_term[i] = engTermId(ix, txtStem(&x.out, 0));
+    }
+    engTermsFree(&x);
+}
+
+static void buildScratch(engIndex *ix) {
+    size_t n = ix->k->nentries ? ix->k->nentries : 1;
+    engScratch *s = cbCalloc(1, sizeof(*s));
+    pthread_mutex_init(&s->mu, NULL);
+    s->acc = cbCalloc(n, sizeof(*s->acc));
+    s->cov = cbCalloc(n, sizeof(*s->cov));
+    s->flags = cbCalloc(n, sizeof(*s->flags));
+    s->nmatch = cbCalloc(n, sizeof(*s->nmatch));
+    s->touched = cbCalloc(n, sizeof(*s->touched));
+    ix->scr = s;
+}
+
+static int buildIndex(engIndex *ix, char *err) {
+    if (buildSynonyms(ix, err) != CB_OK) return CB_ERR;
+    buildState b = {0};
+    engTermsInit(&b.x);
+    size_t n = ix->k->nentries;
+    b.alen = cbCalloc(n ? n : 1, sizeof(*b.alen));
+    b.nq = cbCalloc(n ? n : 1, sizeof(*b.nq));
+    int rc = CB_OK;
+    ix->ent_phr = cbCalloc(n + 1, sizeof(*ix->ent_phr));
+    for (size_t e = 0; e < n && rc == CB_OK; e++) rc = indexEntry(ix, &b, (uint32_t)e, err);
+    ix->ent_phr[n] = (uint32_t)ix->nphr;
+    if (!ix->phr_off) ix->phr_off = cbCalloc(1, sizeof(*ix->phr_off));
+    if (rc == CB_OK) buildPostings(ix, &b);
+    if (rc == CB_OK) pairsFinish(ix);
+    if (rc == CB_OK) buildSelf(ix);
+    engTermsFree(&b.x);
+    free(b.rows);
+    free(b.alen);
+    free(b.nq);
+    free(b.seen);
+    if (rc != CB_OK) return CB_ERR;
+    addStopWordsToTypo(ix);
+    engTypoIndex(&ix->typo);
+    if (ix->p.dict) engTypoLoadDict(&ix->typo, ix->p.dict); /* optional */
+    buildTopics(ix);
+    buildWords(ix);
+    buildScratch(ix);
+    return buildPatterns(ix, err);
+}
+
+engIndex *engBuild(const kb *k, const engParams *p, char *err) {
+    engIndex *ix = cbCalloc(1, sizeof(*ix));
+    ix->k = k;
+    if (p) ix->p = *p;
+    else engDefaultParams(&ix->p);
+    engMapInit(&ix->termmap);
+    engMapInit(&ix->synmap);
+    engMapInit(&ix->synfirst);
+    engTypoInit(&ix->typo);
+    ix->txt = txtNew(err);
+    if (!ix->txt || buildIndex(ix, err) != CB_OK) {
+        engFree(ix);
+        return NULL;
+    }
+    return ix;
+}
+
+void engFree(engIndex *ix) {
+    if (!ix) return;
+    txtFree(ix->txt);
+    for (size_t i = 0; i < ix->nterms; i++) free(ix->terms[i].name);
+    free(ix->terms);
+    free(ix->posts);
+    engMapFree(&ix->termmap);
+    engMapFree(&ix->synmap);
+    engMapFree(&ix->synfirst);
+    for (size_t i = 0; i < ix->ncanon; i++) free(ix->canon[i]);
+    free(ix->canon);
+    engTypoFree(&ix->typo);
+    free(ix->bigrams);
+    free(ix->phr_terms);
+    free(ix->phr_off);
+    free(ix->ent_phr);
+    free(ix->self);
+    free(ix->topic);
+    for (size_t i = 0; i < ix->ntopics; i++) free(ix->topics[i]);
+    free(ix->topics);
+    for (size_t i = 0; i < ix->npats; i++) {
+        pcre2_code_free(ix->pats[i].code);
+        pcre2_code_free(ix->pats[i].filter); /* NULL is fine */
+    }
+    free(ix->pats);
+    if (ix->mctx) pcre2_match_context_free(ix->mctx);
+    free(ix->words);
+    free(ix->word_term);
+    free(ix->word_freq);
+    if (ix->scr) {
+        pthread_mutex_destroy(&ix->scr->mu);
+        free(ix->scr->acc);
+        free(ix->scr->cov);
+        free(ix->scr->flags);
+        free(ix->scr->nmatch);
+        free(ix->scr->touched);
+        free(ix->scr);
+    }
+    free(ix);
+}

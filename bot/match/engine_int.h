@@ -1,0 +1,187 @@
+/* engine_int.h - the engine's internals, shared by bot/match/engine*.c only:
+ * the hash maps, the typo index, and the index layout. Not an interface
+ * for other modules (use engine.h). */
+#ifndef CB_ENGINE_INT_H
+#define CB_ENGINE_INT_H
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "match/engine.h"
+#include "match/text.h"
+
+/* ---- string -> uint32 map (open addressing, keys copied) ---- */
+typedef struct engMap {
+    uint64_t *h;    /* 0 = empty slot */
+    uint32_t *val;
+    uint32_t *koff; /* key offset in arena */
+    size_t cap, n;
+    char *arena;
+    size_t alen, acap;
+} engMap;
+
+void engMapInit(engMap *m);
+void engMapFree(engMap *m);
+/* 1 and *val when found, else 0. */
+int engMapGet(const engMap *m, const char *k, size_t n, uint32_t *val);
+/* Insert k -> val unless present; returns the value stored for k. */
+uint32_t engMapPut(engMap *m, const char *k, size_t n, uint32_t val);
+/* The value slot of k (to update it), or NULL. */
+uint32_t *engMapRef(engMap *m, const char *k, size_t n);
+uint64_t engHash(const void *p, size_t n, uint64_t seed);
+
+/* ---- uint64 -> many uint32 (for the typo deletes) ---- */
+typedef struct engMulti {
+    uint64_t *key; /* 0 = empty */
+    uint32_t *val;
+    size_t cap, n;
+} engMulti;
+
+void engMultiInit(engMulti *m);
+void engMultiFree(engMulti *m);
+void engMultiAdd(engMulti *m, uint64_t key, uint32_t val); /* duplicates are kept */
+/* Calls fn(val, ud) for each value under key. */
+void engMultiEach(const engMulti *m, uint64_t key, void (*fn)(uint32_t val, void *ud), void *ud);
+
+/* ---- typo correction: a SymSpell-style deletion index over the
+ * knowledge's words (ASCII letters, 4..32 chars) ---- */
+#define ENG_TYPO_MAXLEN 32
+typedef struct engTypo {
+    engMap words;   /* word -> id */
+    char **w;       /* id -> word */
+    uint32_t *freq; /* id -> occurrences in the knowledge */
+    size_t n, cap;
+    engMulti dels;  /* hash(deletion variant) -> word id */
+    int indexed;
+    engMap dict;    /* real English words (never "corrected"), when loaded */
+    int hasdict;
+} engTypo;
+
+void engTypoInit(engTypo *t);
+void engTypoFree(engTypo *t);
+void engTypoAddWord(engTypo *t, const char *w); /* counts occurrences */
+void engTypoIndex(engTypo *t);                  /* build the deletion index */
+/* Load a word list (one word a line, e.g. /usr/share/dict/american-english):
+ * its words are real words, left alone. Returns the number of words kept,
+ * or -1 when the file cannot be read (then corrections are stricter). */
+long engTypoLoadDict(engTypo *t, const char *path);
+/* Max edit distance allowed for a query word of this length (0: none). */
+int engTypoMaxDist(size_t len);
+/* The best correction of w (not itself a known word), or NULL. */
+const char *engTypoCorrect(const engTypo *t, const char *w, int *dist);
+/* Optimal string alignment distance, or max+1 when above max. */
+int engOsa(const char *a, size_t la, const char *b, size_t lb, int max);
+
+/* ---- the index ---- */
+enum { ENG_F_Q = 1, ENG_F_K = 2, ENG_F_A = 4 }; /* question+alternates, keywords, answer */
+
+typedef struct engPost {
+    uint32_t entry;
+    float impact; /* BM25F contribution of the term to the entry */
+    uint8_t fields;
+} engPost;
+
+typedef struct engTerm {
+    char *name;
+    uint32_t df;
+    float idf;
+    uint8_t asked; /* in some question, alternate or keyword (not only answers) */
+    size_t off, n; /* postings in ix->posts */
+} engTerm;
+
+typedef struct engPair {
+    uint64_t key;
+    uint32_t entry;
+} engPair;
+
+typedef struct engPattern {
+    uint32_t entry;
+    pcre2_code *code;
+    pcre2_code *filter; /* a necessary condition, tried first (may be NULL) */
+} engPattern;
+
+/* engine_prefilter.c: for "^(?!guard)(?=...).*rest", the regex "rest"
+ * (unanchored, leading ".*" dropped), which matches whenever the pattern
+ * does; NULL when the pattern cannot be split safely. Caller frees. */
+char *engPatternFilter(const char *pattern);
+
+/* Per-query work arrays (one query at a time, behind mu). */
+typedef struct engScratch {
+    pthread_mutex_t mu;
+    float *acc, *cov;
+    uint8_t *flags;
+    uint8_t *nmatch; /* informative query terms the entry holds (saturating) */
+    uint32_t *touched;
+    size_t ntouched;
+} engScratch;
+
+struct engIndex {
+    const kb *k;
+    engParams p;
+    txtCtx *txt;
+    engMap termmap; /* term -> id */
+    engTerm *terms;
+    size_t nterms, capterms;
+    engPost *posts;
+    size_t nposts;
+    engMap synmap;  /* stems joined by ' ' -> canonical id */
+    engMap synfirst; /* one stem -> SYN_MULTI (a multi-word synonym starts
+                      * with it) | canonical id + 1 (it is a synonym alone) */
+    char **canon;   /* canonical terms */
+    size_t ncanon, syn_maxlen;
+    engTypo typo;
+    engPair *bigrams; /* (hash(term a, term b), entry), sorted, unique */
+    size_t nbigrams, capbigrams;
+    uint32_t *topic;  /* entry -> topic id */
+    char **topics;    /* topic id -> name */
+    size_t ntopics;
+    engPattern *pats;
+    size_t npats;
+    pcre2_match_context *mctx;
+    double idf_max;
+    char **words; /* sorted surface words, for completion */
+    uint32_t *word_term; /* term id of words[i] alone, or UINT32_MAX */
+    uint32_t *word_freq; /* occurrences of words[i] in the knowledge */
+    size_t nwords;
+    engScratch *scr;
+    /* The question and alternates of each entry as sorted, distinct term
+     * ids: phrasings phr_off[ent_phr[e]] .. phr_off[ent_phr[e + 1]]. */
+    uint32_t *phr_terms, *phr_off, *ent_phr;
+    /* Per entry: the score of its question asked as a query (no typos,
+     * bigrams or patterns), the scale of selfrel. */
+    float *self;
+    size_t nphr, nphr_terms, capphr, capphr_terms;
+};
+
+/* A text as canonical terms (synonyms applied). corrected[i] != 0 when the
+ * term came from a typo correction. Term strings live in ts->buf. */
+typedef struct engTerms {
+    txtToks t;        /* scratch: as analyzed */
+    txtToks f;        /* scratch: typos fixed */
+    txtToks out;      /* canonical terms: raw = stem = the term */
+    uint8_t *corrected;
+    size_t ccap;
+} engTerms;
+
+void engTermsInit(engTerms *x);
+void engTermsFree(engTerms *x);
+/* Normalize, tokenize, (typo-correct when fix), canonicalize. */
+int engAnalyze(const engIndex *ix, const char *s, size_t len, int fix, engTerms *x, char *err);
+/* Apply synonyms to t (stems) into x->out. */
+void engCanon(const engIndex *ix, const txtToks *t, const uint8_t *corr, engTerms *x);
+
+#define ENG_NOTERM UINT32_MAX
+#define ENG_SYN_MULTI 0x80000000u
+uint32_t engTermId(const engIndex *ix, const char *term);
+/* The posting of term t for entry e, NULL when e does not hold t. */
+const engPost *engFindPost(const engIndex *ix, uint32_t t, uint32_t e);
+uint64_t engPairHash(uint32_t a, uint32_t b);
+/* The best `top` entries touched in the scratch (score > 0), best first. */
+size_t engSelectTop(const engScratch *s, size_t top, uint32_t *best);
+/* The topic id of a name (case-insensitive), or -1. */
+long engTopicId(const engIndex *ix, const char *name);
+
+#endif

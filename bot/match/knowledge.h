@@ -1,0 +1,20 @@
+/* knowledge.h - a loaded knowledge base together with its search index: the
+ * unit that hot reload swaps atomically. Loading builds a complete new one
+ * or fails and leaves the caller's current one untouched. */
+#ifndef CB_KNOWLEDGE_H
+#define CB_KNOWLEDGE_H
+
+#include "match/engine.h"
+#include "kb/kb.h"
+
+typedef struct knowledge {
+    kb *kb;
+    engIndex *ix;
+    unsigned long generation; /* set by the owner; increases with each reload */
+} knowledge;
+
+/* NULL on failure, with every problem in d (index build failures too). */
+knowledge *knowledgeLoad(const char *dir, const engParams *p, kbDiags *d);
+void knowledgeFree(knowledge *k);
+
+#endif

@@ -1,0 +1,93 @@
+/* history_export.c - `careerbot history export`: every question, vote and
+ * daily answer count since a date as one JSON object per line (for jq),
+ * and the --since parser shared with `careerbot report`. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/common.h"
+#include "ops/history_int.h"
+
+static json_t *colJson(sqlite3_stmt *st, int i) {
+    switch (sqlite3_column_type(st, i)) {
+    case SQLITE_INTEGER: return json_integer(sqlite3_column_int64(st, i));
+    case SQLITE_FLOAT: return json_real(sqlite3_column_double(st, i));
+    case SQLITE_TEXT: return json_string((const char *)sqlite3_column_text(st, i));
+    default: return json_null();
+    }
+}
+
+/* Rows of sql as objects with "type": type and one key per column;
+ * json_cols are parsed as JSON (kept as a string if they are not). */
+static int exportRows(sqlite3 *db, const char *sql, const char *type, long long since, FILE *f,
+                      char *err) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return cbErr(err, "export: %s", sqlite3_errmsg(db));
+    sqlite3_bind_int64(st, 1, since);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        json_t *o = json_object();
+        json_object_set_new(o, "type", json_string(type));
+        for (int i = 0; i < sqlite3_column_count(st); i++) {
+            const char *name = sqlite3_column_name(st, i);
+            json_t *v = colJson(st, i);
+            if (strcmp(name, "candidates") == 0 && json_is_string(v)) {
+                json_t *parsed = json_loads(json_string_value(v), 0, NULL);
+                if (parsed) json_decref(v), v = parsed;
+            } else if (strcmp(name, "helpful") == 0 && json_is_integer(v)) {
+                json_t *b = json_boolean(json_integer_value(v) != 0);
+                json_decref(v), v = b;
+            }
+            json_object_set_new(o, name, v);
+        }
+        char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        json_decref(o);
+        if (line) fprintf(f, "%s\n", line);
+        free(line);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? CB_OK : cbErr(err, "export: %s", sqlite3_errmsg(db));
+}
+
+int histExport(histStore *h, long long since, void *stream, char *err) {
+    FILE *f = stream;
+    histFlush(h);
+    if (histExecRetry(h->db, "BEGIN", 100) != SQLITE_OK)
+        return cbErr(err, "export: %s", sqlite3_errmsg(h->db));
+    int rc = exportRows(h->db,
+                        "SELECT id, time, platform, channel_kind, user_hash, question, normalized,"
+                        " outcome, entry_id, confidence, candidates FROM questions"
+                        " WHERE time >= ?1 ORDER BY id",
+                        "question", since, f, err);
+    if (rc == CB_OK)
+        rc = exportRows(h->db,
+                        "SELECT id, time, platform, channel_kind, user_hash, entry_id, helpful"
+                        " FROM votes WHERE time >= ?1 ORDER BY id",
+                        "vote", since, f, err);
+    if (rc == CB_OK)
+        rc = exportRows(h->db,
+                        "SELECT entry_id, day, count FROM answer_counts"
+                        " WHERE day >= date(?1, 'unixepoch') ORDER BY day, entry_id",
+                        "answer_count", since, f, err);
+    sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL);
+    return rc;
+}
+
+int histParseSince(const char *s, long long now, long long *out) {
+    int y, m, d, n = 0;
+    char unit = 0, extra;
+    if (sscanf(s, "%d%c%c", &n, &unit, &extra) == 2 && unit == 'd' && n >= 0 && n <= 100000) {
+        *out = now - (long long)n * 86400;
+        return CB_OK;
+    }
+    if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &extra) != 3) return CB_ERR;
+    if (y < 1970 || m < 1 || m > 12 || d < 1 || d > 31) return CB_ERR;
+    struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d};
+    time_t t = timegm(&tm);
+    if (tm.tm_mday != d || tm.tm_mon != m - 1) return CB_ERR; /* 2024-02-31 */
+    *out = (long long)t;
+    return CB_OK;
+}

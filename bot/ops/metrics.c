@@ -1,0 +1,197 @@
+/* metrics.c - process-wide counters and the answer-latency histogram,
+ * rendered in the Prometheus text exposition format (version 0.0.4) for
+ * GET /metrics. Labelled counters live in small fixed tables (the label
+ * values come from code, not from users, but the tables are still bounded:
+ * past METRICS_MAX_SERIES new series are folded into one "other" series).
+ * Series are rendered sorted by label values so the text is deterministic.
+ * Single-threaded: only the loop touches these. */
+#include "ops/metrics.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/common.h"
+
+#define METRICS_MAX_SERIES 32
+#define METRICS_LABEL_MAX 32
+#define METRICS_MAX_TEXT (256 * 1024)
+
+typedef struct mSeries {
+    char a[METRICS_LABEL_MAX], b[METRICS_LABEL_MAX];
+    unsigned long long v;
+} mSeries;
+
+typedef struct mCounter {
+    mSeries s[METRICS_MAX_SERIES];
+    size_t n;
+} mCounter;
+
+/* Upper bounds in seconds: 50 µs to 1 s, then +Inf. */
+static const double latencyBounds[] = {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+                                       0.01,    0.025,  0.05,    0.1,    0.25,  0.5,   1.0};
+static const char *latencyLabels[] = {"0.00005", "0.0001", "0.00025", "0.0005", "0.001",
+                                     "0.0025",  "0.005",  "0.01",    "0.025",  "0.05",
+                                     "0.1",     "0.25",   "0.5",     "1"};
+#define NBOUNDS CB_ARRAY_LEN(latencyBounds)
+_Static_assert(CB_ARRAY_LEN(latencyLabels) == CB_ARRAY_LEN(latencyBounds), "one label per bound");
+
+static struct {
+    mCounter questions, reconnects, resumes, ratewaits, votes, reloads;
+    unsigned long long lat_buckets[NBOUNDS]; /* non-cumulative counts */
+    unsigned long long lat_count;
+    double lat_sum;
+    size_t kb_entries;
+    unsigned long long hist_rows, hist_errors;
+} M;
+
+void metricsReset(void) { memset(&M, 0, sizeof M); }
+
+static void copyLabel(char *dst, const char *src) {
+    snprintf(dst, METRICS_LABEL_MAX, "%s", src ? src : "");
+}
+
+static mSeries *seriesFind(mCounter *c, const char *a, const char *b) {
+    for (size_t i = 0; i < c->n; i++)
+        if (strcmp(c->s[i].a, a) == 0 && strcmp(c->s[i].b, b) == 0) return &c->s[i];
+    return NULL;
+}
+
+/* Add n to the series (a, b), creating it. The last slot is kept for the
+ * series ("other", "other"), which absorbs anything past the limit. */
+static void counterAdd(mCounter *c, const char *a, const char *b, unsigned long long n) {
+    char la[METRICS_LABEL_MAX], lb[METRICS_LABEL_MAX];
+    copyLabel(la, a);
+    copyLabel(lb, b);
+    mSeries *s = seriesFind(c, la, lb);
+    if (!s && c->n >= METRICS_MAX_SERIES - 1) {
+        copyLabel(la, "other");
+        copyLabel(lb, b ? "other" : "");
+        s = seriesFind(c, la, lb);
+    }
+    if (!s) {
+        assert(c->n < METRICS_MAX_SERIES);
+        s = &c->s[c->n++];
+        memcpy(s->a, la, sizeof la);
+        memcpy(s->b, lb, sizeof lb);
+        s->v = 0;
+    }
+    s->v += n;
+}
+
+void metricsQuestion(const char *platform, const char *outcome, double latency_seconds) {
+    counterAdd(&M.questions, platform, outcome, 1);
+    if (!(latency_seconds >= 0)) latency_seconds = 0; /* NaN or negative */
+    size_t i = 0;
+    while (i < NBOUNDS && latency_seconds > latencyBounds[i]) i++;
+    if (i < NBOUNDS) M.lat_buckets[i]++;
+    M.lat_count++;
+    M.lat_sum += latency_seconds;
+}
+
+void metricsReconnect(const char *platform, int resumed) {
+    counterAdd(&M.reconnects, platform, NULL, 1);
+    if (resumed) counterAdd(&M.resumes, platform, NULL, 1);
+}
+
+void metricsRateLimitWait(const char *platform) { counterAdd(&M.ratewaits, platform, NULL, 1); }
+
+void metricsReload(int ok) { counterAdd(&M.reloads, ok ? "ok" : "failed", NULL, 1); }
+
+void metricsKnowledgeEntries(size_t n) { M.kb_entries = n; }
+
+void metricsVote(const char *platform, int helpful) {
+    counterAdd(&M.votes, platform, helpful ? "helpful" : "not_helpful", 1);
+}
+
+void metricsHistoryRows(size_t n) { M.hist_rows += n; }
+
+void metricsHistoryError(void) { M.hist_errors++; }
+
+/* Label values escaped as the exposition format asks: \\, \" and \n. */
+static void putLabel(cbBuf *b, const char *name, const char *v) {
+    bufPrintf(b, "%s=\"", name);
+    for (const char *p = v; *p; p++) {
+        if (*p == '\\') bufAppendStr(b, "\\\\");
+        else if (*p == '"') bufAppendStr(b, "\\\"");
+        else if (*p == '\n') bufAppendStr(b, "\\n");
+        else bufAppend(b, p, 1);
+    }
+    bufAppendStr(b, "\"");
+}
+
+static void putHeader(cbBuf *b, const char *name, const char *type, const char *help) {
+    bufPrintf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static int seriesCmp(const void *x, const void *y) {
+    const mSeries *a = x, *b = y;
+    int c = strcmp(a->a, b->a);
+    return c ? c : strcmp(a->b, b->b);
+}
+
+/* One labelled counter: la (and lb when not NULL) name the labels. */
+static void putCounter(cbBuf *b, const mCounter *c, const char *name, const char *help,
+                       const char *la, const char *lb) {
+    mSeries sorted[METRICS_MAX_SERIES];
+    memcpy(sorted, c->s, c->n * sizeof *sorted);
+    qsort(sorted, c->n, sizeof *sorted, seriesCmp);
+    putHeader(b, name, "counter", help);
+    for (size_t i = 0; i < c->n; i++) {
+        bufPrintf(b, "%s{", name);
+        putLabel(b, la, sorted[i].a);
+        if (lb) {
+            bufAppendStr(b, ",");
+            putLabel(b, lb, sorted[i].b);
+        }
+        bufPrintf(b, "} %llu\n", sorted[i].v);
+    }
+}
+
+static void putLatency(cbBuf *b) {
+    const char *name = "careerbot_answer_latency_seconds";
+    putHeader(b, name, "histogram", "Time to compute a reply to a question.");
+    unsigned long long cum = 0;
+    for (size_t i = 0; i < NBOUNDS; i++) {
+        cum += M.lat_buckets[i];
+        bufPrintf(b, "%s_bucket{le=\"%s\"} %llu\n", name, latencyLabels[i], cum);
+    }
+    bufPrintf(b, "%s_bucket{le=\"+Inf\"} %llu\n", name, M.lat_count);
+    bufPrintf(b, "%s_sum %.9g\n", name, M.lat_sum);
+    bufPrintf(b, "%s_count %llu\n", name, M.lat_count);
+}
+
+static void putScalar(cbBuf *b, const char *name, const char *type, const char *help,
+                      unsigned long long v) {
+    putHeader(b, name, type, help);
+    bufPrintf(b, "%s %llu\n", name, v);
+}
+
+char *metricsRender(void) {
+    cbBuf b;
+    bufInit(&b, METRICS_MAX_TEXT);
+    mCounter reloads = M.reloads; /* both results always shown, 0 included */
+    counterAdd(&reloads, "ok", NULL, 0);
+    counterAdd(&reloads, "failed", NULL, 0);
+    putCounter(&b, &M.questions, "careerbot_questions_total", "Questions answered, by outcome.",
+               "platform", "outcome");
+    putLatency(&b);
+    putCounter(&b, &M.reconnects, "careerbot_reconnects_total",
+               "Reconnections to a platform.", "platform", NULL);
+    putCounter(&b, &M.resumes, "careerbot_resumes_total",
+               "Reconnections that resumed the previous session.", "platform", NULL);
+    putCounter(&b, &M.ratewaits, "careerbot_rate_limit_waits_total",
+               "Requests delayed by a platform rate limit.", "platform", NULL);
+    putScalar(&b, "careerbot_knowledge_entries", "gauge", "Entries in the live knowledge base.",
+              M.kb_entries);
+    putCounter(&b, &reloads, "careerbot_knowledge_reloads_total",
+               "Knowledge reloads, by result.", "result", NULL);
+    putCounter(&b, &M.votes, "careerbot_feedback_votes_total", "Feedback votes on answers.",
+               "platform", "vote");
+    putScalar(&b, "careerbot_history_rows_written_total", "counter",
+              "Rows committed to the history database.", M.hist_rows);
+    putScalar(&b, "careerbot_history_write_errors_total", "counter",
+              "Failed history writes.", M.hist_errors);
+    return bufDetach(&b);
+}

@@ -1,0 +1,354 @@
+/* console.c - the console transport (see console.h). Input comes from a
+ * libuv stream (uv_tty on a terminal, uv_pipe for pipes and sockets) or,
+ * for a regular file or /dev/null that epoll cannot watch, from uv_fs_read.
+ * Bytes are cut into lines in a bounded buffer; each line is one question
+ * (or a console command), answered synchronously through appAnswer() and
+ * printed with renderTerminal(). Nothing is in flight between lines, so
+ * shutdown only has to close the input handle. */
+#include "platform/console/console.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "app/app.h"
+#include "base/buf.h"
+#include "base/common.h"
+#include "base/log.h"
+#include "render/render.h"
+#include "render/wrap.h"
+
+#define CONSOLE_READ_CHUNK 65536
+
+typedef struct consolePriv {
+    cbTransport *t;
+    int fd;
+    FILE *out;
+    int tty;   /* input is a terminal: prompt and greeting */
+    int color; /* output is a terminal */
+    size_t width; /* wrap replies to this many columns (0: do not) */
+    int use_fs; /* regular file: uv_fs_read instead of a stream */
+    union {
+        uv_handle_t handle;
+        uv_stream_t stream;
+        uv_tty_t tty;
+        uv_pipe_t pipe;
+    } h;
+    uv_fs_t fsreq;
+    int fs_active;   /* a uv_fs_read is pending */
+    int handle_open; /* h was initialised and not yet closed */
+    int closing;
+    int started, stopped, free_pending;
+    cbBuf line;
+    int skipping; /* dropping the rest of an over-long line */
+    size_t answered;
+    consoleStopFn *stop_fn;
+    void *stop_ud;
+    char rbuf[CONSOLE_READ_CHUNK];
+} consolePriv;
+
+static void consoleDestroy(consolePriv *p) {
+    cbTransport *t = p->t;
+    bufFree(&p->line);
+    free(p);
+    free(t);
+}
+
+/* Free once nothing of libuv still points at p. */
+static void consoleMaybeDestroy(consolePriv *p) {
+    if (p->free_pending && !p->handle_open && !p->closing && !p->fs_active) consoleDestroy(p);
+}
+
+static void consoleOnClose(uv_handle_t *h) {
+    consolePriv *p = h->data;
+    p->closing = 0;
+    p->handle_open = 0;
+    consoleMaybeDestroy(p);
+}
+
+static void consoleCloseInput(consolePriv *p) {
+    if (!p->handle_open || p->closing) return;
+    if (!p->use_fs) uv_read_stop(&p->h.stream);
+    if (p->tty) uv_tty_reset_mode();
+    p->closing = 1;
+    uv_close(&p->h.handle, consoleOnClose);
+}
+
+static void consolePrint(consolePriv *p, const char *s) {
+    fputs(s, p->out);
+    fflush(p->out);
+}
+
+static void consolePrompt(consolePriv *p) {
+    if (p->tty && !p->stopped) consolePrint(p, CONSOLE_PROMPT);
+}
+
+/* The user is done: stop reading and tell the runner (once). */
+static void consoleStop(consolePriv *p, const char *why) {
+    if (p->stopped) return;
+    p->stopped = 1;
+    if (p->tty) consolePrint(p, "\n");
+    consoleCloseInput(p);
+    cbApp *a = p->t->app;
+    logEvent(LOG_INFO, "console.stop", "reason=%s answered=%zu", why, p->answered);
+    if (p->stop_fn) {
+        p->stop_fn(a, p->stop_ud, why);
+    } else if (a->request_stop) {
+        a->request_stop(a->stop_ud, why);
+    } else {
+        a->stopping = 1;
+        loopStop(&a->loop);
+    }
+}
+
+static void consoleShowReply(consolePriv *p, hndReply *r) {
+    char *raw = renderTerminal(r, p->color), *text = wrapText(raw, p->width);
+    free(raw);
+    fputs(text, p->out);
+    if (!p->tty) fputs("\n", p->out); /* a blank line between piped answers */
+    fflush(p->out);
+    free(text);
+    replyFree(r);
+}
+
+static void consoleAsk(consolePriv *p, const char *s, size_t len) {
+    hndRequest req = {.platform = PLATFORM_CONSOLE, .text = s, .len = len, .user = "console"};
+    hndReply r;
+    appAnswer(p->t->app, &req, &r);
+    p->answered++;
+    consoleShowReply(p, &r);
+}
+
+static void consoleUnknownCommand(consolePriv *p) {
+    hndReply r;
+    replyInit(&r);
+    r.kind = REPLY_ERROR;
+    r.body = cbStrdup("I don't know that command. Commands: `/faq QUESTION`, `/help`, `/topics`, "
+                      "`/topic NAME`, `/show ID`, `/quit`; or just type a question.");
+    consoleShowReply(p, &r);
+}
+
+/* 1 when s[0..len) is command word w alone or followed by a space. */
+static int consoleIsCmd(const char *s, size_t len, const char *w) {
+    size_t n = strlen(w);
+    return len >= n && strncasecmp(s, w, n) == 0 && (len == n || s[n] == ' ' || s[n] == '\t');
+}
+
+/* One complete input line (without its newline). */
+static void consoleLine(consolePriv *p, const char *s, size_t len) {
+    if (len && s[len - 1] == '\r') len--;
+    size_t n = len;
+    const char *t = s;
+    while (n && (*t == ' ' || *t == '\t')) t++, n--;
+    while (n && (t[n - 1] == ' ' || t[n - 1] == '\t')) n--;
+    if (n == 0) { /* blank: nothing to answer */
+        consolePrompt(p);
+        return;
+    }
+    if ((n == 5 && !strncasecmp(t, "/quit", 5)) || (n == 4 && !strncasecmp(t, "quit", 4)) ||
+        (n == 4 && !strncasecmp(t, "exit", 4)) || (n == 5 && !strncasecmp(t, "/exit", 5))) {
+        consoleStop(p, "quit");
+        return;
+    }
+    if (t[0] == '/' && !consoleIsCmd(t, n, "/faq") && !consoleIsCmd(t, n, "/help") &&
+        !consoleIsCmd(t, n, "/topics") && !consoleIsCmd(t, n, "/topic") &&
+        !consoleIsCmd(t, n, "/show"))
+        consoleUnknownCommand(p);
+    else if (t[0] == '/' && !consoleIsCmd(t, n, "/faq"))
+        consoleAsk(p, t + 1, n - 1); /* "/topics" -> "topics" */
+    else
+        consoleAsk(p, t, n); /* the handler strips "/faq" */
+    consolePrompt(p);
+}
+
+/* Cut data into lines; a line longer than the buffer is answered (the
+ * handler refuses it as too long) and the rest of it skipped. */
+static void consoleFeed(consolePriv *p, const char *data, size_t n) {
+    while (n && !p->stopped) {
+        const char *nl = memchr(data, '\n', n);
+        size_t seg = nl ? (size_t)(nl - data) : n;
+        if (!p->skipping) {
+            size_t room = p->line.max - p->line.len;
+            bufAppend(&p->line, data, seg < room ? seg : room);
+            if (seg > room) { /* over the limit: answer what we have, skip the rest */
+                consoleAsk(p, bufStr(&p->line), p->line.len);
+                bufReset(&p->line);
+                p->skipping = 1;
+            }
+        }
+        if (!nl) return;
+        if (!p->skipping) consoleLine(p, bufStr(&p->line), p->line.len);
+        else consolePrompt(p);
+        bufReset(&p->line);
+        p->skipping = 0;
+        data += seg + 1;
+        n -= seg + 1;
+    }
+}
+
+static void consoleEof(consolePriv *p, const char *why) {
+    if (p->line.len && !p->skipping && !p->stopped) { /* a last line without a newline */
+        consoleLine(p, bufStr(&p->line), p->line.len);
+    }
+    bufReset(&p->line);
+    consoleStop(p, why);
+}
+
+static void consoleAlloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
+    (void)suggested;
+    consolePriv *p = h->data;
+    *buf = uv_buf_init(p->rbuf, sizeof(p->rbuf));
+}
+
+static void consoleOnRead(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
+    consolePriv *p = s->data;
+    if (nread > 0) {
+        consoleFeed(p, buf->base, (size_t)nread);
+    } else if (nread == UV_EOF) {
+        consoleEof(p, "eof");
+    } else if (nread < 0) {
+        logEvent(LOG_ERROR, "console.read_failed", "error=\"%s\"", uv_strerror((int)nread));
+        consoleEof(p, "read error");
+    }
+}
+
+static void consoleFsRead(consolePriv *p);
+
+static void consoleOnFsRead(uv_fs_t *req) {
+    consolePriv *p = req->data;
+    ssize_t n = req->result;
+    uv_fs_req_cleanup(req);
+    /* fs_active stays set while we feed, so a stop hook that frees the
+     * transport defers the free to the end of this callback. */
+    if (!p->free_pending && n > 0) {
+        consoleFeed(p, p->rbuf, (size_t)n);
+    } else if (!p->free_pending && !p->stopped) {
+        if (n < 0) logEvent(LOG_ERROR, "console.read_failed", "error=\"%s\"", uv_strerror((int)n));
+        consoleEof(p, n == 0 ? "eof" : "read error");
+    }
+    p->fs_active = 0;
+    if (p->free_pending) consoleMaybeDestroy(p);
+    else if (n > 0 && !p->stopped) consoleFsRead(p);
+}
+
+static void consoleFsRead(consolePriv *p) {
+    uv_buf_t b = uv_buf_init(p->rbuf, sizeof(p->rbuf));
+    p->fsreq.data = p;
+    int rc = uv_fs_read(p->t->app->loop.uv, &p->fsreq, p->fd, &b, 1, -1, consoleOnFsRead);
+    if (rc < 0) {
+        logEvent(LOG_ERROR, "console.read_failed", "error=\"%s\"", uv_strerror(rc));
+        consoleStop(p, "read error");
+        return;
+    }
+    p->fs_active = 1;
+}
+
+static int consoleOpenStream(consolePriv *p, uv_loop_t *loop, uv_handle_type kind, char *err) {
+    int rc;
+    if (kind == UV_TTY) {
+        rc = uv_tty_init(loop, &p->h.tty, p->fd, 1);
+    } else {
+        rc = uv_pipe_init(loop, &p->h.pipe, 0);
+        if (rc == 0) {
+            p->handle_open = 1;
+            p->h.handle.data = p;
+            rc = uv_pipe_open(&p->h.pipe, p->fd);
+        }
+    }
+    if (rc == 0 && kind == UV_TTY) p->handle_open = 1;
+    p->h.handle.data = p;
+    if (rc == 0) rc = uv_read_start(&p->h.stream, consoleAlloc, consoleOnRead);
+    if (rc != 0) {
+        consoleCloseInput(p);
+        return cbErr(err, "cannot read the console input: %s", uv_strerror(rc));
+    }
+    return CB_OK;
+}
+
+static int consoleStart(cbTransport *t, char *err) {
+    consolePriv *p = t->priv;
+    uv_loop_t *loop = t->app->loop.uv;
+    if (p->started) return CB_OK;
+    uv_handle_type kind = uv_guess_handle(p->fd);
+    p->tty = kind == UV_TTY;
+    const char *nc = getenv("NO_COLOR");
+    p->color = isatty(fileno(p->out)) && !(nc && *nc);
+    p->width = wrapWidthFor(fileno(p->out));
+    p->use_fs = kind == UV_FILE || kind == UV_UNKNOWN_HANDLE;
+    if (p->use_fs) consoleFsRead(p);
+    else if (consoleOpenStream(p, loop, kind, err) != CB_OK) return CB_ERR;
+    p->started = 1;
+    if (p->tty) {
+        consolePrint(p, "careerbot: ask me about your Python career. Type /help for the "
+                        "commands, /quit to leave.\n");
+        consolePrompt(p);
+    }
+    logEvent(LOG_INFO, "console.started", "input=%s", p->tty ? "tty" : p->use_fs ? "file" : "pipe");
+    return CB_OK;
+}
+
+static void consoleShutdown(cbTransport *t) {
+    consolePriv *p = t->priv;
+    p->stopped = 1; /* the runner is stopping: no stop hook */
+    consoleCloseInput(p);
+    if (p->fs_active) uv_cancel((uv_req_t *)&p->fsreq);
+}
+
+static size_t consoleInFlight(const cbTransport *t) {
+    const consolePriv *p = t->priv;
+    return (size_t)(p->closing != 0) + (size_t)(p->fs_active != 0);
+}
+
+static int consoleHealthy(const cbTransport *t, char *why, size_t whylen) {
+    const consolePriv *p = t->priv;
+    if (p->started && !p->stopped) return 1;
+    snprintf(why, whylen, "%s", p->started ? "console input closed" : "console not started");
+    return 0;
+}
+
+static void consoleFree(cbTransport *t) {
+    if (!t) return;
+    consolePriv *p = t->priv;
+    p->free_pending = 1;
+    consoleShutdown(t);
+    consoleMaybeDestroy(p); /* else the close/read callback frees it */
+}
+
+static const cbTransportType consoleType = {
+    .name = "console",
+    .start = consoleStart,
+    .shutdown = consoleShutdown,
+    .in_flight = consoleInFlight,
+    .healthy = consoleHealthy,
+    .free = consoleFree,
+};
+
+cbTransport *consoleTransportNewWith(struct cbApp *a, int in_fd, FILE *out) {
+    cbTransport *t = cbCalloc(1, sizeof(*t));
+    consolePriv *p = cbCalloc(1, sizeof(*p));
+    t->type = &consoleType;
+    t->app = a;
+    t->priv = p;
+    p->t = t;
+    p->fd = in_fd;
+    p->out = out;
+    bufInit(&p->line, CONSOLE_MAX_LINE);
+    return t;
+}
+
+cbTransport *consoleTransportNew(struct cbApp *a) {
+    return consoleTransportNewWith(a, STDIN_FILENO, stdout);
+}
+
+void consoleSetStopHook(cbTransport *t, consoleStopFn *fn, void *ud) {
+    consolePriv *p = t->priv;
+    p->stop_fn = fn;
+    p->stop_ud = ud;
+}
+
+size_t consoleAnswered(const cbTransport *t) {
+    const consolePriv *p = t->priv;
+    return p->answered;
+}

@@ -1,0 +1,32 @@
+/* console.h - the console transport: questions typed on a terminal (a
+ * "careerbot> " prompt) or piped in (one question per line, no prompt),
+ * answered through appAnswer() and printed with renderTerminal(). Runs on
+ * the app's libuv loop like the chat transports. Commands: /faq QUESTION,
+ * /help, /topics, /topic NAME, /show ID, /quit (and `quit`/`exit` alone).
+ * End of input or /quit stops reading and calls the stop hook. */
+#ifndef CB_CONSOLE_H
+#define CB_CONSOLE_H
+
+#include <stdio.h>
+
+#include "platform/transport.h"
+
+#define CONSOLE_MAX_LINE (1024 * 1024) /* bytes; longer lines get an error and are skipped */
+#define CONSOLE_PROMPT "careerbot> "
+
+struct cbApp;
+
+/* Called once when the user is done (end of input, /quit). why: "eof",
+ * "quit" or "read error". Default (no hook set): a->request_stop(a->stop_ud,
+ * why) when the runner set it, else a->stopping = 1 and loopStop(). */
+typedef void consoleStopFn(struct cbApp *a, void *ud, const char *why);
+
+/* Reads stdin, writes stdout. */
+cbTransport *consoleTransportNew(struct cbApp *a);
+/* Reads in_fd (a TTY, pipe, socket or file), writes out (tests). */
+cbTransport *consoleTransportNewWith(struct cbApp *a, int in_fd, FILE *out);
+void consoleSetStopHook(cbTransport *t, consoleStopFn *fn, void *ud);
+/* Questions answered so far (for tests and logs). */
+size_t consoleAnswered(const cbTransport *t);
+
+#endif

@@ -1,0 +1,141 @@
+/* discord_events.c - MESSAGE_CREATE: decide whether a message is for the
+ * bot (a mention in a guild channel, or any message in a DM; never a bot
+ * author or itself; channel allow/deny lists), strip the mention, answer
+ * through app.h and post the rendered reply as a Discord reply
+ * (message_reference) with allowed_mentions {"parse": []}. Messages wait
+ * in a FIFO of small jobs while DC_MAX_INFLIGHT REST calls are out, so a
+ * flood costs bounded memory; the per-channel routes of http.h keep each
+ * channel's replies in order. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/common.h"
+#include "platform/discord/discord_int.h"
+#include "base/log.h"
+#include "render/render.h"
+
+/* 1 if the bot's user id is in m.mentions[] or the content. */
+static int dcMentioned(discord *d, json_t *m, const char *content) {
+    size_t i;
+    json_t *u;
+    json_array_foreach(json_object_get(m, "mentions"), i, u) {
+        const char *id = json_string_value(json_object_get(u, "id"));
+        if (id && strcmp(id, d->user_id) == 0) return 1;
+    }
+    return discordHasMention(content, d->user_id);
+}
+
+/* Why a message is not for the bot, or NULL when it is. */
+static const char *dcIgnoreWhy(discord *d, json_t *m, const char *content, const char *channel,
+                               const char *guild) {
+    json_t *author = json_object_get(m, "author");
+    const char *author_id = json_string_value(json_object_get(author, "id"));
+    if (!d->user_id) return "not_ready";
+    if (!content || !channel || !author_id) return "malformed";
+    if (json_is_true(json_object_get(author, "bot")) || json_object_get(m, "webhook_id")) return "bot_author";
+    if (strcmp(author_id, d->user_id) == 0) return "own_message";
+    if (!discordIsSnowflake(channel)) return "bad_channel";
+    if (guild && !dcMentioned(d, m, content)) return "not_mentioned";
+    if (guild && !cfgChannelAllowed(&d->a->cfg.discord_allow, &d->a->cfg.discord_deny, channel))
+        return "channel_not_allowed";
+    if (dcChannelForbidden(d, channel)) return "channel_forbidden";
+    return NULL;
+}
+
+static void dcOnReplied(discord *d, dcReq *q, const httpResponse *res) {
+    if (dcCheckResponse(d, q, res) == CB_OK && res->waited_ms > 0)
+        logEvent(LOG_INFO, "discord.reply_delayed", "channel=%s waited_ms=%.0f", q->channel, res->waited_ms);
+}
+
+static json_t *dcReplyPayload(const hndReply *r, const dcJob *j) {
+    renderOpts o = {.show_votes = r->kind == REPLY_ANSWER};
+    json_t *msg = renderDiscord(r, &o);
+    if (j->msg_id) {
+        json_t *ref = json_pack("{s:s,s:s,s:b}", "message_id", j->msg_id, "channel_id", j->channel,
+                                "fail_if_not_exists", 0);
+        if (j->guild) json_object_set_new(ref, "guild_id", json_string(j->guild));
+        json_object_set_new(msg, "message_reference", ref);
+    }
+    json_object_set_new(json_object_get(msg, "allowed_mentions"), "replied_user", json_false());
+    return msg;
+}
+
+static void dcJobFree(dcJob *j) {
+    free(j->channel);
+    free(j->guild);
+    free(j->msg_id);
+    free(j->user);
+    free(j->text);
+    free(j);
+}
+
+void dcJobsFree(discord *d) {
+    while (d->jobs) {
+        dcJob *j = d->jobs;
+        d->jobs = j->next;
+        dcJobFree(j);
+    }
+    d->jobs_tail = NULL;
+    d->njobs = 0;
+}
+
+static void dcAnswer(discord *d, const dcJob *j) {
+    hndRequest req = {
+        .platform = PLATFORM_DISCORD,
+        .text = j->text,
+        .len = strlen(j->text),
+        .user = j->user,
+        .channel = j->channel,
+        .is_dm = j->guild == NULL,
+    };
+    hndReply r;
+    appAnswer(d->a, &req, &r);
+    json_t *payload = dcReplyPayload(&r, j);
+    replyFree(&r);
+    char route[96];
+    snprintf(route, sizeof route, "POST /channels/%s/messages", j->channel);
+    dcReq *q = dcReqNew(d, "reply", j->channel);
+    dcCall(d, q, "POST", cbSprintf("%s/channels/%s/messages", d->api, j->channel), payload, route, dcOnReplied);
+}
+
+void dcPump(discord *d) {
+    if (d->fatal) {
+        dcJobsFree(d);
+        return;
+    }
+    while (d->jobs && d->inflight < DC_MAX_INFLIGHT) {
+        dcJob *j = d->jobs;
+        d->jobs = j->next;
+        if (!d->jobs) d->jobs_tail = NULL;
+        d->njobs--;
+        dcAnswer(d, j);
+        dcJobFree(j);
+    }
+}
+
+void dcOnMessageCreate(discord *d, json_t *m) {
+    const char *content = json_string_value(json_object_get(m, "content"));
+    const char *channel = json_string_value(json_object_get(m, "channel_id"));
+    const char *guild = json_string_value(json_object_get(m, "guild_id"));
+    const char *why = dcIgnoreWhy(d, m, content, channel, guild);
+    if (why) {
+        logEvent(LOG_DEBUG, "discord.ignored", "why=%s", why);
+        return;
+    }
+    if (d->njobs >= DC_MAX_JOBS) {
+        logEvent(LOG_ERROR, "discord.overloaded", "channel=%s queued=%zu msg=\"message dropped\"", channel,
+                 d->njobs);
+        return;
+    }
+    dcJob *j = cbCalloc(1, sizeof *j);
+    j->text = discordStripMention(content, d->user_id);
+    j->channel = cbStrdup(channel);
+    j->guild = cbStrdup(guild);
+    j->msg_id = cbStrdup(json_string_value(json_object_get(m, "id")));
+    j->user = cbStrdup(json_string_value(json_object_get(json_object_get(m, "author"), "id")));
+    if (d->jobs_tail) d->jobs_tail->next = j;
+    else d->jobs = j;
+    d->jobs_tail = j;
+    d->njobs++;
+    dcPump(d);
+}

@@ -1,0 +1,426 @@
+/* slack.c - the Slack transport's lifecycle and Socket Mode connections:
+ * token checks, auth.test (to learn our own ids), apps.connections.open,
+ * the websocket (hello, envelopes acked at once, disconnect), refreshes
+ * without a gap (the new socket must say hello before the old one is
+ * closed), reconnects with backoff + jitter, and a graceful shutdown.
+ * What to answer is decided in slack_reply.c; REST is in slack_rest.c. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/common.h"
+#include "net/http.h"
+#include "base/log.h"
+#include "ops/metrics.h"
+#include "platform/slack/slack_int.h"
+
+#define SLK_BACKOFF_BASE_MS 1000
+#define SLK_BACKOFF_CAP_MS 60000
+#define SLK_BACKOFF_MIN_MS 250
+
+static void slkConnect(slack *s);
+static void slkEnsure(slack *s);
+
+static void slkState(slack *s, const char *fmt, const char *arg) {
+    snprintf(s->state, sizeof(s->state), fmt, arg ? arg : "");
+}
+
+/* ---- tokens ---- */
+
+static int slkTokenOk(const char *name, const char *v, const char *prefix, const char *hint,
+                      char *err) {
+    if (!v || !*v) return cbErr(err, "%s is not set: %s", name, hint);
+    if (strncmp(v, prefix, strlen(prefix)) != 0)
+        return cbErr(err, "%s does not start with %s: %s", name, prefix, hint);
+    for (const char *p = v; *p; p++)
+        if ((unsigned char)*p <= 0x20 || *p == 0x7F)
+            return cbErr(err, "%s contains whitespace or control characters", name);
+    return CB_OK;
+}
+
+int slkCheckTokens(const char *app_token, const char *bot_token, char *err) {
+    if (slkTokenOk("SLACK_APP_TOKEN", app_token, "xapp-",
+                   "create an app-level token with connections:write (Basic Information)",
+                   err) != CB_OK)
+        return CB_ERR;
+    return slkTokenOk("SLACK_BOT_TOKEN", bot_token, "xoxb-",
+                      "copy the Bot User OAuth Token (OAuth & Permissions)", err);
+}
+
+int slkIsAuthError(const char *error) {
+    static const char *fatal[] = {"invalid_auth", "not_authed", "account_inactive",
+                                  "token_revoked", "token_expired", "not_allowed_token_type",
+                                  "missing_scope", "team_access_not_granted"};
+    for (size_t i = 0; error && i < CB_ARRAY_LEN(fatal); i++)
+        if (strcmp(error, fatal[i]) == 0) return 1;
+    return 0;
+}
+
+void slkFatal(slack *s, const char *msg) {
+    if (s->fatal) return;
+    s->fatal = 1;
+    s->t.fatal = 1;
+    snprintf(s->t.fatal_msg, sizeof(s->t.fatal_msg), "%s", msg);
+    logRedact(s->t.fatal_msg);
+    slkState(s, "stopped: %s", s->t.fatal_msg);
+    appFatal(s->a, s->t.fatal_msg); /* prints the one line and stops with 78 */
+}
+
+/* ---- the socket ---- */
+
+void slkConnClose(slkConn *c, const char *reason) {
+    if (!c || !c->ws || c->closing) return;
+    c->closing = 1;
+    wsClose(c->ws, 1000, reason);
+}
+
+int slkAck(slkConn *c, const char *envelope_id, json_t *payload) {
+    json_t *ack = json_pack("{s:s}", "envelope_id", envelope_id);
+    if (payload) json_object_set_new(ack, "payload", payload);
+    char *text = json_dumps(ack, JSON_COMPACT);
+    json_decref(ack);
+    int rc = c->ws ? wsSend(c->ws, text, strlen(text)) : CB_ERR;
+    if (rc != CB_OK) logEvent(LOG_WARN, "slack.ack_failed", "envelope=%s conn=%d", envelope_id, c->id);
+    free(text);
+    return rc;
+}
+
+static void slkOnHello(slack *s, slkConn *c) {
+    c->hello = 1;
+    uv_timer_stop(s->hello_timer);
+    backoffReset(&s->bo);
+    if (c == s->next) {
+        slkConn *old = s->cur;
+        s->cur = c;
+        s->next = NULL;
+        slkConnClose(old, "replaced");
+    }
+    slkState(s, "connected%s", "");
+    logEvent(LOG_INFO, "slack.connected", "conn=%d", c->id);
+    if (s->stopping) slkCheckDrained(s);
+}
+
+static void slkOnDisconnect(slack *s, slkConn *c, const char *reason) {
+    logEvent(LOG_INFO, "slack.disconnect_requested", "conn=%d reason=%s", c->id, reason);
+    if (strcmp(reason, "link_disabled") == 0) {
+        slkFatal(s, "Slack disabled the Socket Mode link (link_disabled): turn Socket Mode "
+                    "back on in the app settings, then restart");
+        return;
+    }
+    /* refresh_requested, warning, anything else: open a replacement now;
+     * this one keeps serving until the new one says hello. */
+    if (c == s->cur && !s->next && !s->opening && !s->stopping) {
+        metricsReconnect("slack", 1);
+        slkConnect(s);
+    }
+}
+
+static void slkDispatch(slack *s, slkConn *c, json_t *m, const char *type) {
+    const char *env_id = json_string_value(json_object_get(m, "envelope_id"));
+    if (!env_id || !*env_id) {
+        logEvent(LOG_WARN, "slack.skipped", "conn=%d reason=unknown_message type=%s", c->id, type);
+        return;
+    }
+    if (s->stopping) { /* not acked: Slack redelivers to a live connection */
+        logEvent(LOG_INFO, "slack.skipped", "conn=%d reason=shutting_down envelope=%s", c->id, env_id);
+        return;
+    }
+    if (strcmp(type, "slash_commands") == 0) {
+        slkOnSlash(s, c, m, env_id); /* acks with the answer as payload */
+        return;
+    }
+    slkAck(c, env_id, NULL);
+    if (slkSeenCheck(&s->seen, env_id)) {
+        logEvent(LOG_INFO, "slack.duplicate", "envelope=%s", env_id);
+        return;
+    }
+    if (strcmp(type, "events_api") == 0) slkOnEventsApi(s, c, m);
+    else if (strcmp(type, "interactive") == 0) slkOnInteractive(s, c, m);
+    else logEvent(LOG_WARN, "slack.skipped", "conn=%d reason=unknown_envelope type=%s", c->id, type);
+}
+
+static void slkOnMessage(wsConn *w, const char *data, size_t len, void *ud) {
+    (void)w;
+    slkConn *c = ud;
+    slack *s = c->s;
+    if (!s) return;
+    json_error_t je;
+    json_t *m = json_loadb(data, len, 0, &je); /* rejects invalid UTF-8 too */
+    const char *type = json_string_value(json_object_get(m, "type"));
+    if (!json_is_object(m) || !type) {
+        logEvent(LOG_WARN, "slack.skipped", "conn=%d reason=malformed bytes=%zu error=\"%s\"", c->id,
+                 len, m ? "no type" : je.text);
+        json_decref(m);
+        return;
+    }
+    if (strcmp(type, "hello") == 0) slkOnHello(s, c);
+    else if (strcmp(type, "disconnect") == 0) {
+        const char *reason = json_string_value(json_object_get(m, "reason"));
+        slkOnDisconnect(s, c, reason ? reason : "unknown");
+    } else slkDispatch(s, c, m, type);
+    json_decref(m);
+}
+
+static void slkOnOpen(wsConn *w, void *ud) {
+    (void)w;
+    slkConn *c = ud;
+    if (c->s) logEvent(LOG_DEBUG, "slack.socket_open", "conn=%d", c->id);
+}
+
+static void slkOnClose(wsConn *w, int code, const char *reason, void *ud) {
+    (void)w;
+    slkConn *c = ud;
+    slack *s = c->s;
+    c->ws = NULL;
+    if (s) {
+        for (slkConn **pp = &s->conns; *pp; pp = &(*pp)->link)
+            if (*pp == c) {
+                *pp = c->link;
+                break;
+            }
+        int was_cur = c == s->cur;
+        if (c == s->cur) s->cur = NULL;
+        if (c == s->next) s->next = NULL;
+        logEvent(was_cur && !s->stopping ? LOG_WARN : LOG_INFO, "slack.socket_closed",
+                 "conn=%d code=%d reason=\"%s\" hello=%d", c->id, code, reason ? reason : "",
+                 c->hello);
+        if (was_cur && !s->stopping && !s->fatal) {
+            metricsReconnect("slack", 0);
+            slkState(s, "reconnecting: socket closed%s", "");
+        }
+    }
+    free(c);
+    if (s) {
+        slkEnsure(s);
+        slkCheckDrained(s);
+    }
+}
+
+static void slkOnHelloTimeout(uv_timer_t *t) {
+    slack *s = t->data;
+    if (!s->next || s->next->hello) return;
+    logEvent(LOG_WARN, "slack.no_hello", "conn=%d after_ms=%d", s->next->id, SLK_HELLO_TIMEOUT_MS);
+    slkConnClose(s->next, "no hello"); /* on_close reconnects */
+}
+
+static void slkOpenSocket(slack *s, const char *url) {
+    static const wsCallbacks cbs = {slkOnOpen, slkOnMessage, slkOnClose};
+    slkConn *c = cbCalloc(1, sizeof(*c));
+    c->s = s;
+    c->id = ++s->conn_seq;
+    char err[CB_ERRLEN];
+    c->ws = wsConnect(&s->a->loop, url, &cbs, c, SLK_MAX_MESSAGE, err);
+    if (!c->ws) {
+        logEvent(LOG_WARN, "slack.connect_failed", "error=\"%s\"", err);
+        free(c);
+        return;
+    }
+    slkConnClose(s->next, "superseded");
+    s->next = c; /* serves at once; becomes s->cur when it says hello */
+    c->link = s->conns;
+    s->conns = c;
+    uv_timer_start(s->hello_timer, slkOnHelloTimeout, SLK_HELLO_TIMEOUT_MS, 0);
+}
+
+/* ---- connecting: auth.test once, then apps.connections.open ---- */
+
+static void slkFailed(slack *s, const char *step, const char *error, const char *var,
+                      const char *hint) {
+    if (slkIsAuthError(error)) {
+        char msg[256];
+        snprintf(msg, sizeof(msg), "%s was rejected by Slack (%s): %s", var, error, hint);
+        slkFatal(s, msg);
+        return;
+    }
+    logEvent(LOG_WARN, "slack.connect_failed", "step=%s error=\"%s\"", step, error);
+    slkState(s, "reconnecting: %s failed", step);
+}
+
+static void slkOnOpenUrl(slack *s, slkReq *q, int ok, const char *error, json_t *resp) {
+    (void)q;
+    s->opening = 0;
+    const char *url = json_string_value(json_object_get(resp, "url"));
+    if (ok && !url) ok = 0, error = "no url in the response";
+    if (!ok) slkFailed(s, "apps.connections.open", error, "SLACK_APP_TOKEN",
+                       "create an app-level token with connections:write");
+    else if (!s->stopping && !s->fatal) slkOpenSocket(s, url);
+    slkEnsure(s);
+}
+
+static void slkOpenUrl(slack *s) {
+    s->opening = 1;
+    if (slkCall(s, "apps.connections.open", json_object(), s->app_auth, NULL, slkOnOpenUrl) !=
+        CB_OK) {
+        s->opening = 0;
+        slkEnsure(s);
+    }
+}
+
+static void slkOnAuthTest(slack *s, slkReq *q, int ok, const char *error, json_t *resp) {
+    (void)q;
+    s->opening = 0;
+    const char *user = json_string_value(json_object_get(resp, "user_id"));
+    if (ok && !user) ok = 0, error = "no user_id in the response";
+    if (!ok) {
+        slkFailed(s, "auth.test", error, "SLACK_BOT_TOKEN",
+                  "reinstall the app and copy the Bot User OAuth Token (xoxb-)");
+        slkEnsure(s);
+        return;
+    }
+    free(s->self_user);
+    free(s->self_bot);
+    s->self_user = cbStrdup(user);
+    s->self_bot = cbStrdup(json_string_value(json_object_get(resp, "bot_id")));
+    logEvent(LOG_INFO, "slack.authenticated", "user_id=%s bot_id=%s", s->self_user,
+             s->self_bot ? s->self_bot : "-");
+    if (!s->stopping && !s->fatal) slkOpenUrl(s);
+}
+
+static void slkConnect(slack *s) {
+    if (s->stopping || s->fatal || s->opening) return;
+    if (s->self_user) {
+        slkOpenUrl(s);
+        return;
+    }
+    s->opening = 1;
+    if (slkCall(s, "auth.test", json_object(), s->bot_auth, NULL, slkOnAuthTest) != CB_OK) {
+        s->opening = 0;
+        slkEnsure(s);
+    }
+}
+
+static void slkOnTimer(uv_timer_t *t) {
+    slack *s = t->data;
+    s->timer_armed = 0;
+    slkConnect(s);
+}
+
+/* Nothing connected or connecting: try again after a backoff delay. */
+static void slkEnsure(slack *s) {
+    if (s->stopping || s->fatal || !s->started || s->cur || s->next || s->opening ||
+        s->timer_armed)
+        return;
+    double ms = backoffNext(&s->bo);
+    s->timer_armed = 1;
+    uv_timer_start(s->timer, slkOnTimer, (uint64_t)ms, 0);
+    logEvent(LOG_INFO, "slack.reconnect_scheduled", "in_ms=%.0f attempt=%d", ms, s->bo.attempt);
+}
+
+/* ---- the transport ops ---- */
+
+static int slkStart(cbTransport *t, char *err) {
+    slack *s = t->priv;
+    if (slkCheckTokens(s->a->secrets.slack_app_token, s->a->secrets.slack_bot_token, err) !=
+        CB_OK) {
+        t->fatal = 1;
+        snprintf(t->fatal_msg, sizeof(t->fatal_msg), "%s", err);
+        return CB_ERR;
+    }
+    if (!s->a->loop.http || !s->a->loop.uv) return cbErr(err, "slack: the event loop is not ready");
+    const char *base = s->a->cfg.slack_api_url && *s->a->cfg.slack_api_url
+                           ? s->a->cfg.slack_api_url : "https://slack.com/api/";
+    size_t n = strlen(base);
+    s->api = cbSprintf("%s%s", base, n && base[n - 1] == '/' ? "" : "/");
+    s->app_auth = cbSprintf("Bearer %s", s->a->secrets.slack_app_token);
+    s->bot_auth = cbSprintf("Bearer %s", s->a->secrets.slack_bot_token);
+    logAddSecret(s->a->secrets.slack_app_token);
+    logAddSecret(s->a->secrets.slack_bot_token);
+    s->timer = cbMalloc(sizeof(*s->timer));
+    uv_timer_init(s->a->loop.uv, s->timer);
+    s->timer->data = s;
+    s->hello_timer = cbMalloc(sizeof(*s->hello_timer));
+    uv_timer_init(s->a->loop.uv, s->hello_timer);
+    s->hello_timer->data = s;
+    s->started = 1;
+    slkState(s, "connecting%s", "");
+    slkConnect(s);
+    return CB_OK;
+}
+
+/* Replies still to deliver: REST calls in flight and queued events, not
+ * counting a pending connect (auth.test / apps.connections.open), which a
+ * shutdown abandons. */
+static size_t slkPendingReplies(const slack *s) {
+    size_t connect = s->opening && s->inflight > 0 ? 1 : 0;
+    return s->inflight - connect + s->njobs;
+}
+
+void slkCheckDrained(slack *s) {
+    if (!s->stopping || slkPendingReplies(s)) return;
+    for (slkConn *c = s->conns, *nx; c; c = nx) {
+        nx = c->link; /* in case on_close runs inside wsClose */
+        slkConnClose(c, "shutting down");
+    }
+}
+
+static void slkShutdown(cbTransport *t) {
+    slack *s = t->priv;
+    if (s->stopping) return;
+    s->stopping = 1;
+    slkState(s, "shutting down%s", "");
+    if (s->timer_armed) uv_timer_stop(s->timer), s->timer_armed = 0;
+    uv_timer_stop(s->hello_timer);
+    logEvent(LOG_INFO, "slack.shutdown", "in_flight=%zu queued=%zu", s->inflight, s->njobs);
+    slkCheckDrained(s);
+}
+
+static size_t slkInFlight(const cbTransport *t) {
+    const slack *s = t->priv;
+    size_t n = slkPendingReplies(s);
+    if (s->stopping && s->conns) n++; /* a socket still closing */
+    return n;
+}
+
+static int slkHealthy(const cbTransport *t, char *why, size_t whylen) {
+    const slack *s = t->priv;
+    if (s->cur && s->cur->hello && !s->stopping && !s->fatal) return 1;
+    if (why && whylen) snprintf(why, whylen, "slack: %s", s->state);
+    return 0;
+}
+
+static void slkFreeHandle(uv_handle_t *h) {
+    free(h);
+}
+
+static void slkFree(cbTransport *t) {
+    if (!t) return;
+    slack *s = t->priv;
+    for (slkConn *c = s->conns, *nx; c; c = nx) {
+        nx = c->link;
+        c->s = NULL; /* freed by its on_close */
+        slkConnClose(c, "shutting down");
+    }
+    for (slkReq *q = s->reqs; q; q = q->next) q->s = NULL; /* freed by their callbacks */
+    if (s->timer) uv_close((uv_handle_t *)s->timer, slkFreeHandle);
+    if (s->hello_timer) uv_close((uv_handle_t *)s->hello_timer, slkFreeHandle);
+    slkSeenFree(&s->seen);
+    slkJobsFree(s);
+    free(s->api);
+    free(s->app_auth);
+    free(s->bot_auth);
+    free(s->self_user);
+    free(s->self_bot);
+    free(s);
+}
+
+static const cbTransportType slackType = {
+    .name = "slack",
+    .start = slkStart,
+    .shutdown = slkShutdown,
+    .in_flight = slkInFlight,
+    .healthy = slkHealthy,
+    .free = slkFree,
+};
+
+cbTransport *slackTransportNew(struct cbApp *a, char *err) {
+    (void)err;
+    slack *s = cbCalloc(1, sizeof(*s));
+    s->a = a;
+    s->t.type = &slackType;
+    s->t.app = a;
+    s->t.priv = s;
+    backoffInit(&s->bo, SLK_BACKOFF_BASE_MS, SLK_BACKOFF_CAP_MS, SLK_BACKOFF_MIN_MS);
+    slkSeenInit(&s->seen);
+    slkState(s, "not started%s", "");
+    return &s->t;
+}

@@ -1,0 +1,79 @@
+/* slack.h - the Slack transport: Socket Mode (apps.connections.open +
+ * websocket) for events, slash commands and button clicks; the Web API
+ * (chat.postMessage, chat.update, response_url) for replies.
+ *
+ * slackTransportNew() only allocates; start() checks the tokens
+ * (SLACK_APP_TOKEN must start with "xapp-", SLACK_BOT_TOKEN with "xoxb-"),
+ * runs auth.test and connects. A token Slack rejects (invalid_auth,
+ * not_authed, account_inactive, token_revoked) or a disabled link is final:
+ * one clear line, t->fatal set, appFatal() (exit 78); never a retry loop.
+ *
+ * The slk* functions below are the transport's pure parts (event
+ * classification, mention stripping, duplicate detection, action ids, the
+ * "thanks for the feedback" rewrite), declared here for the unit tests. */
+#ifndef CB_SLACK_H
+#define CB_SLACK_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "platform/transport.h"
+
+struct cbApp;
+
+/* NULL (err filled) only when the loop has no REST client. */
+cbTransport *slackTransportNew(struct cbApp *a, char *err);
+
+/* ---- token checks (slack.c) ---- */
+/* CB_OK, or CB_ERR with a message naming the variable (never its value). */
+int slkCheckTokens(const char *app_token, const char *bot_token, char *err);
+/* 1 for Slack errors that mean "this token will never work". */
+int slkIsAuthError(const char *error);
+
+/* ---- duplicate detection (slack_events.c) ---- */
+#define SLK_SEEN_MAX 1024
+typedef struct slkSeen {
+    char *ids[SLK_SEEN_MAX]; /* ring of the most recent ids */
+    unsigned long long hash[SLK_SEEN_MAX];
+    size_t next;
+} slkSeen;
+
+void slkSeenInit(slkSeen *s);
+void slkSeenFree(slkSeen *s);
+/* 1 if id was seen among the last SLK_SEEN_MAX ids; else remembers it, 0.
+ * NULL or "" ids are never duplicates. */
+int slkSeenCheck(slkSeen *s, const char *id);
+
+/* ---- events (slack_events.c) ---- */
+typedef enum {
+    SLK_IGNORE = 0, /* not for us: why says which rule */
+    SLK_MENTION,    /* app_mention in a channel: answer in a thread */
+    SLK_DM          /* a person's message in an IM: answer directly */
+} slkEventKind;
+
+typedef struct slkEvent {
+    slkEventKind kind;
+    const char *why;     /* SLK_IGNORE: "own_message", "bot_message", "subtype", ... */
+    const char *channel; /* borrowed from the event */
+    const char *user;
+    const char *thread_ts; /* where to reply: thread_ts or ts (mention); NULL for a DM */
+    char *text;          /* mention stripped, trimmed; caller frees */
+} slkEvent;
+
+/* Classify payload.event; self_user/self_bot are the bot's ids (may be NULL). */
+void slkClassifyEvent(const json_t *event, const char *self_user, const char *self_bot,
+                      slkEvent *out);
+void slkEventFree(slkEvent *e);
+/* text with every <@self_user> / <@self_user|name> removed, whitespace
+ * trimmed; caller frees. */
+char *slkStripMention(const char *text, const char *self_user);
+
+/* ---- button actions (slack_events.c) ---- */
+typedef enum { SLK_ACT_NONE = 0, SLK_ACT_SHOW, SLK_ACT_VOTE_UP, SLK_ACT_VOTE_DOWN, SLK_ACT_SHARE } slkActKind;
+/* Decode an action_id/value of render.h; *id points into s. */
+slkActKind slkParseAction(const char *s, const char **id);
+/* A copy of blocks with the vote buttons removed (empty actions blocks
+ * dropped) and a context line "Thanks for the feedback" appended. */
+json_t *slkThankBlocks(const json_t *blocks);
+
+#endif

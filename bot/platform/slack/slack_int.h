@@ -1,0 +1,111 @@
+/* slack_int.h - the Slack transport's private state, shared by its files:
+ * slack.c (lifecycle, Socket Mode connections, envelopes), slack_rest.c
+ * (Web API calls and their bookkeeping) and slack_reply.c (turning events,
+ * slash commands and button clicks into replies). Not for other modules. */
+#ifndef CB_SLACK_INT_H
+#define CB_SLACK_INT_H
+
+#include <jansson.h>
+#include <uv.h>
+
+#include "app/app.h"
+#include "base/backoff.h"
+#include "platform/slack/slack.h"
+#include "net/ws.h"
+
+#define SLK_MAX_MESSAGE (1u << 20) /* socket messages; larger are dropped */
+#define SLK_REPLY_ATTEMPTS 6        /* 5xx/network tries per reply */
+#define SLK_MAX_INFLIGHT 64         /* REST calls at once; more events wait as jobs */
+#define SLK_MAX_JOBS 100000         /* acked events waiting to be answered */
+#define SLK_HELLO_TIMEOUT_MS 5000   /* a socket that has not said hello by then is closed */
+
+typedef struct slack slack;
+typedef struct slkReq slkReq;
+
+/* An acked event waiting for a free REST slot: small, so a flood of
+ * events costs ~200 bytes each, not a rendered reply + a curl handle. */
+typedef struct slkJob {
+    struct slkJob *next;
+    char *channel, *thread, *user, *text;
+    int is_dm;
+} slkJob;
+
+typedef struct slkConn {
+    slack *s; /* NULL once the transport is freed (the close is still pending) */
+    wsConn *ws;
+    int hello;
+    int closing; /* wsClose was called */
+    int id;
+    struct slkConn *link; /* every open connection: slack.conns */
+} slkConn;
+
+/* Called once per REST call: ok is Slack's "ok" (or HTTP 2xx for a
+ * response_url); error says why not; resp is the parsed body (may be NULL). */
+typedef void slkDoneFn(slack *s, slkReq *q, int ok, const char *error, json_t *resp);
+
+/* Something in flight: a REST call or a vote waiting to be committed. */
+struct slkReq {
+    slack *s; /* NULL once the transport is freed */
+    slkReq *prev, *next;
+    slkDoneFn *fn;
+    char *what;    /* method name or "response_url", for logs */
+    char *channel; /* for logs; may be NULL */
+    char *url, *body, *auth; /* owned copies handed to http.h */
+    /* follow-up data for votes */
+    char *entry_id, *ts, *response_url, *user;
+    json_t *blocks;
+    int ephemeral;
+    int in_call, called; /* a vote: inside appVote / its callback has run */
+};
+
+struct slack {
+    cbTransport t;
+    cbApp *a;
+    char *api;                /* base URL ending in '/' */
+    char *app_auth, *bot_auth;/* "Bearer ..." (never logged) */
+    char *self_user, *self_bot;
+    slkConn *cur;             /* the connection serving events */
+    slkConn *next;            /* a replacement waiting for its hello */
+    slkConn *conns;           /* all sockets not yet closed (incl. closing ones) */
+    int opening;              /* apps.connections.open or auth.test in flight */
+    int started, stopping, fatal;
+    int conn_seq;
+    cbBackoff bo;
+    uv_timer_t *timer;        /* reconnect backoff */
+    int timer_armed;
+    uv_timer_t *hello_timer;  /* watchdog for s->next */
+    slkSeen seen;
+    slkReq *reqs;             /* everything in flight */
+    size_t inflight;
+    slkJob *jobs, *jobs_tail;  /* FIFO of events to answer */
+    size_t njobs;
+    char state[300];          /* for healthy() */
+};
+
+/* slack.c */
+void slkFatal(slack *s, const char *msg);
+void slkConnClose(slkConn *c, const char *reason); /* close 1000, once */
+void slkCheckDrained(slack *s); /* after shutdown: close sockets when idle */
+int slkAck(slkConn *c, const char *envelope_id, json_t *payload /* stolen, may be NULL */);
+
+/* slack_rest.c */
+slkReq *slkReqNew(slack *s, const char *what, const char *channel);
+void slkReqFree(slkReq *q);
+void slkReqLink(slack *s, slkReq *q);
+void slkReqUnlink(slkReq *q);
+/* POST a Web API method (JSON body, stolen) with auth; fn may be NULL
+ * (failures are logged). q may be NULL (one is made). CB_ERR when it could
+ * not even be queued (logged; q freed). */
+int slkCall(slack *s, const char *method, json_t *body, const char *auth, slkReq *q,
+            slkDoneFn *fn);
+/* POST to a response_url (absolute; no token). */
+int slkRespond(slack *s, const char *url, json_t *body, slkReq *q, slkDoneFn *fn);
+
+/* slack_reply.c */
+void slkPump(slack *s); /* answer queued events while REST slots are free */
+void slkJobsFree(slack *s);
+void slkOnEventsApi(slack *s, slkConn *c, json_t *env);
+void slkOnSlash(slack *s, slkConn *c, json_t *env, const char *envelope_id);
+void slkOnInteractive(slack *s, slkConn *c, json_t *env);
+
+#endif

@@ -1,0 +1,291 @@
+/* slack_reply.c - what the Slack transport does with an acknowledged
+ * envelope: events (mentions answered in a thread, DMs directly), /faq
+ * slash commands (answered in the acknowledgement itself, as Socket Mode
+ * allows, ephemeral by default with a "Share in channel" button) and button
+ * clicks (show an entry, share it, vote and then thank the voter by
+ * updating the message). Decisions about which events count are in
+ * slack_events.c; answers come from appAnswer/appShow. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/common.h"
+#include "base/log.h"
+#include "render/render.h"
+#include "platform/slack/slack_int.h"
+
+static const char *slkStr(const json_t *o, const char *key) {
+    const char *s = json_string_value(json_object_get(o, key));
+    return s && *s ? s : NULL;
+}
+
+/* chat.postMessage msg (stolen) to channel, in thread when not NULL. */
+static void slkPost(slack *s, json_t *msg, const char *channel, const char *thread) {
+    json_object_set_new(msg, "channel", json_string(channel));
+    if (thread) json_object_set_new(msg, "thread_ts", json_string(thread));
+    json_object_set_new(msg, "unfurl_links", json_false());
+    json_object_set_new(msg, "unfurl_media", json_false());
+    json_object_del(msg, "response_type");
+    slkCall(s, "chat.postMessage", msg, s->bot_auth, NULL, NULL);
+}
+
+/* ---- events ---- */
+
+void slkOnEventsApi(slack *s, slkConn *c, json_t *env) {
+    json_t *p = json_object_get(env, "payload");
+    const char *event_id = slkStr(p, "event_id");
+    if (slkSeenCheck(&s->seen, event_id)) {
+        logEvent(LOG_INFO, "slack.duplicate", "event=%s retry_attempt=%lld", event_id,
+                 json_integer_value(json_object_get(env, "retry_attempt")));
+        return;
+    }
+    slkEvent e;
+    slkClassifyEvent(json_object_get(p, "event"), s->self_user, s->self_bot, &e);
+    if (e.kind == SLK_IGNORE) {
+        logEvent(LOG_DEBUG, "slack.ignored", "conn=%d event=%s why=%s", c->id,
+                 event_id ? event_id : "-", e.why);
+        return;
+    }
+    if (e.kind == SLK_MENTION &&
+        !cfgChannelAllowed(&s->a->cfg.slack_allow, &s->a->cfg.slack_deny, e.channel)) {
+        logEvent(LOG_INFO, "slack.ignored", "channel=%s why=channel_not_allowed", e.channel);
+        slkEventFree(&e);
+        return;
+    }
+    if (s->njobs >= SLK_MAX_JOBS) {
+        logEvent(LOG_ERROR, "slack.overloaded", "channel=%s queued=%zu msg=\"event dropped\"",
+                 e.channel, s->njobs);
+        slkEventFree(&e);
+        return;
+    }
+    slkJob *j = cbCalloc(1, sizeof(*j));
+    j->channel = cbStrdup(e.channel);
+    j->thread = cbStrdup(e.thread_ts);
+    j->user = cbStrdup(e.user);
+    j->text = e.text; /* taken */
+    j->is_dm = e.kind == SLK_DM;
+    if (s->jobs_tail) s->jobs_tail->next = j;
+    else s->jobs = j;
+    s->jobs_tail = j;
+    s->njobs++;
+    slkPump(s);
+}
+
+static void slkJobFree(slkJob *j) {
+    free(j->channel);
+    free(j->thread);
+    free(j->user);
+    free(j->text);
+    free(j);
+}
+
+static void slkAnswer(slack *s, const slkJob *j) {
+    hndRequest req = {.platform = PLATFORM_SLACK, .text = j->text, .len = strlen(j->text),
+                      .user = j->user, .channel = j->channel, .thread = j->thread,
+                      .is_dm = j->is_dm};
+    hndReply r;
+    appAnswer(s->a, &req, &r);
+    renderOpts o = {.show_votes = r.kind == REPLY_ANSWER};
+    slkPost(s, renderSlack(&r, &o), j->channel, j->thread);
+    replyFree(&r);
+}
+
+void slkPump(slack *s) {
+    while (s->jobs && s->inflight < SLK_MAX_INFLIGHT) {
+        slkJob *j = s->jobs;
+        s->jobs = j->next;
+        if (!s->jobs) s->jobs_tail = NULL;
+        s->njobs--;
+        slkAnswer(s, j);
+        slkJobFree(j);
+    }
+}
+
+void slkJobsFree(slack *s) {
+    while (s->jobs) {
+        slkJob *j = s->jobs;
+        s->jobs = j->next;
+        slkJobFree(j);
+    }
+    s->jobs_tail = NULL;
+    s->njobs = 0;
+}
+
+/* ---- /faq ---- */
+
+void slkOnSlash(slack *s, slkConn *c, json_t *env, const char *envelope_id) {
+    json_t *p = json_object_get(env, "payload");
+    if (slkSeenCheck(&s->seen, envelope_id)) {
+        slkAck(c, envelope_id, NULL);
+        logEvent(LOG_INFO, "slack.duplicate", "envelope=%s", envelope_id);
+        return;
+    }
+    const char *channel = slkStr(p, "channel_id"), *text = json_string_value(json_object_get(p, "text"));
+    if (channel && !cfgChannelAllowed(&s->a->cfg.slack_allow, &s->a->cfg.slack_deny, channel)) {
+        slkAck(c, envelope_id, json_pack("{s:s, s:s}", "response_type", "ephemeral", "text",
+                                         "Sorry, I am not enabled in this channel."));
+        return;
+    }
+    int eph = s->a->cfg.slash_ephemeral;
+    hndRequest req = {.platform = PLATFORM_SLACK, .text = text ? text : "",
+                      .len = text ? strlen(text) : 0, .user = slkStr(p, "user_id"),
+                      .channel = channel, .is_command = 1, .is_dm = channel && channel[0] == 'D'};
+    hndReply r;
+    appAnswer(s->a, &req, &r);
+    renderOpts o = {.ephemeral = eph, .show_share = eph && r.entry_id,
+                    .show_votes = r.kind == REPLY_ANSWER};
+    json_t *msg = renderSlack(&r, &o);
+    replyFree(&r);
+    if (!eph) json_object_set_new(msg, "response_type", json_string("in_channel"));
+    const char *url = slkStr(p, "response_url");
+    if (json_is_true(json_object_get(env, "accepts_response_payload")) || !url) {
+        slkAck(c, envelope_id, msg); /* the answer travels in the ack */
+        return;
+    }
+    slkAck(c, envelope_id, NULL);
+    slkRespond(s, url, msg, NULL, NULL);
+}
+
+/* ---- buttons ---- */
+
+typedef struct slkClick {
+    const char *user, *channel, *msg_ts, *thread, *response_url;
+    json_t *blocks; /* the clicked message's blocks (not for ephemeral ones) */
+    int ephemeral;
+} slkClick;
+
+static void slkShow(slack *s, const char *id, const slkClick *k) {
+    hndReply r;
+    appShow(s->a, id, &r);
+    renderOpts o = {.ephemeral = k->ephemeral, .show_share = k->ephemeral && r.entry_id,
+                    .show_votes = r.kind == REPLY_ANSWER};
+    json_t *msg = renderSlack(&r, &o);
+    replyFree(&r);
+    if (k->ephemeral && k->response_url) { /* keep it private, like the original */
+        json_object_set_new(msg, "replace_original", json_false());
+        slkRespond(s, k->response_url, msg, NULL, NULL);
+    } else if (k->channel) {
+        slkPost(s, msg, k->channel, k->thread);
+    } else {
+        json_decref(msg);
+    }
+}
+
+static int slkIsId(const char *s) {
+    if (!s || !*s || strlen(s) > 32) return 0;
+    for (; *s; s++)
+        if (!((*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9'))) return 0;
+    return 1;
+}
+
+static void slkShare(slack *s, const char *id, const slkClick *k) {
+    if (!k->channel) return;
+    hndReply r;
+    appShow(s->a, id, &r);
+    renderOpts o = {.show_votes = r.kind == REPLY_ANSWER};
+    json_t *msg = renderSlack(&r, &o);
+    replyFree(&r);
+    if (slkIsId(k->user)) {
+        char *t = cbSprintf("Shared by <@%s>", k->user);
+        json_array_append_new(json_object_get(msg, "blocks"),
+                              json_pack("{s:s, s:[{s:s, s:s}]}", "type", "context", "elements",
+                                        "type", "mrkdwn", "text", t));
+        free(t);
+    }
+    slkPost(s, msg, k->channel, NULL);
+}
+
+/* The clicked message with its vote buttons replaced by a thank-you. */
+static json_t *slkThanked(slack *s, slkReq *q) {
+    json_t *blocks;
+    if (json_is_array(q->blocks)) {
+        blocks = slkThankBlocks(q->blocks);
+    } else { /* ephemeral messages do not come back: draw the entry again */
+        hndReply r;
+        appShow(s->a, q->entry_id, &r);
+        renderOpts o = {.ephemeral = q->ephemeral, .show_share = q->ephemeral && r.entry_id};
+        json_t *msg = renderSlack(&r, &o);
+        replyFree(&r);
+        blocks = slkThankBlocks(json_object_get(msg, "blocks"));
+        json_decref(msg);
+    }
+    return json_pack("{s:s, s:o}", "text", "Thanks for the feedback", "blocks", blocks);
+}
+
+static void slkOnVoted(int ok, void *ud) {
+    slkReq *q = ud;
+    slack *s = q->s;
+    q->called = 1;
+    if (s && !ok)
+        logEvent(LOG_WARN, "slack.vote_failed", "entry=%s channel=%s", q->entry_id,
+                 q->channel ? q->channel : "-");
+    if (s && ok) {
+        json_t *msg = slkThanked(s, q);
+        if (q->ephemeral && q->response_url) {
+            json_object_set_new(msg, "replace_original", json_true());
+            slkRespond(s, q->response_url, msg, NULL, NULL);
+        } else if (q->channel && q->ts) {
+            json_object_set_new(msg, "channel", json_string(q->channel));
+            json_object_set_new(msg, "ts", json_string(q->ts));
+            slkCall(s, "chat.update", msg, s->bot_auth, NULL, NULL);
+        } else {
+            json_decref(msg);
+        }
+    }
+    if (q->in_call) return; /* slkVote frees it */
+    slkReqUnlink(q);
+    slkReqFree(q);
+    if (s) slkCheckDrained(s);
+}
+
+static void slkVote(slack *s, const char *id, int up, const slkClick *k) {
+    slkReq *q = slkReqNew(s, "vote", k->channel);
+    q->entry_id = cbStrdup(id);
+    q->ts = cbStrdup(k->msg_ts);
+    q->response_url = cbStrdup(k->response_url);
+    q->user = cbStrdup(k->user);
+    q->ephemeral = k->ephemeral;
+    q->blocks = json_incref(k->blocks);
+    slkReqLink(s, q);
+    q->in_call = 1;
+    int rc = appVote(s->a, PLATFORM_SLACK, k->user, id, up, slkOnVoted, q);
+    q->in_call = 0;
+    if (rc != CB_OK) logEvent(LOG_WARN, "slack.vote_failed", "entry=%s why=not_recorded", id);
+    if (rc != CB_OK || q->called) {
+        slkReqUnlink(q);
+        slkReqFree(q);
+    }
+}
+
+void slkOnInteractive(slack *s, slkConn *c, json_t *env) {
+    json_t *p = json_object_get(env, "payload");
+    const char *type = slkStr(p, "type");
+    if (!type || strcmp(type, "block_actions") != 0) {
+        logEvent(LOG_INFO, "slack.skipped", "conn=%d reason=interaction type=%s", c->id,
+                 type ? type : "-");
+        return;
+    }
+    json_t *act = json_array_get(json_object_get(p, "actions"), 0);
+    json_t *container = json_object_get(p, "container"), *message = json_object_get(p, "message");
+    const char *id;
+    slkActKind kind = slkParseAction(slkStr(act, "action_id"), &id);
+    if (kind == SLK_ACT_NONE) kind = slkParseAction(slkStr(act, "value"), &id);
+    slkClick k = {
+        .user = slkStr(json_object_get(p, "user"), "id"),
+        .channel = slkStr(json_object_get(p, "channel"), "id"),
+        .msg_ts = slkStr(message, "ts") ? slkStr(message, "ts") : slkStr(container, "message_ts"),
+        .response_url = slkStr(p, "response_url"),
+        .blocks = json_object_get(message, "blocks"),
+        .ephemeral = json_is_true(json_object_get(container, "is_ephemeral")),
+    };
+    if (!k.channel) k.channel = slkStr(container, "channel_id");
+    k.thread = slkStr(message, "thread_ts") ? slkStr(message, "thread_ts") : k.msg_ts;
+    switch (kind) {
+    case SLK_ACT_SHOW: slkShow(s, id, &k); break;
+    case SLK_ACT_SHARE: slkShare(s, id, &k); break;
+    case SLK_ACT_VOTE_UP: slkVote(s, id, 1, &k); break;
+    case SLK_ACT_VOTE_DOWN: slkVote(s, id, 0, &k); break;
+    case SLK_ACT_NONE:
+        logEvent(LOG_INFO, "slack.skipped", "conn=%d reason=unknown_action", c->id);
+        break;
+    }
+}

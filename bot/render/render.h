@@ -1,0 +1,39 @@
+/* render.h - turn a platform-neutral hndReply into each platform's native
+ * format: terminal text, Slack Block Kit, Discord embeds and components.
+ * Renderers never fail: content that exceeds a platform limit is cut at a
+ * word boundary with an ellipsis, and the reply stays valid.
+ *
+ * Button action ids are shared by both chat renderers so the transports can
+ * decode clicks the same way:
+ *   "show:<entry id>"      a "did you mean" or related question
+ *   "vote:up:<entry id>"   Helpful
+ *   "vote:down:<entry id>" Not helpful
+ *   "share:<entry id>"     Slack: post an ephemeral answer to the channel */
+#ifndef CB_RENDER_H
+#define CB_RENDER_H
+
+#include <jansson.h>
+
+#include "base/reply.h"
+
+/* Terminal text; color != 0 adds ANSI styling. Caller frees. */
+char *renderTerminal(const hndReply *r, int color);
+
+typedef struct renderOpts {
+    int ephemeral;   /* slash-command reply only the asker sees */
+    int show_share;  /* Slack: add a "Share in channel" button */
+    int show_votes;  /* add Helpful / Not helpful buttons (answers only) */
+} renderOpts;
+
+/* Slack: a new object {"text": fallback, "blocks": [...]} (caller owns the
+ * reference); add channel/thread_ts before posting. */
+json_t *renderSlack(const hndReply *r, const renderOpts *o);
+/* Discord: a new message object {"embeds": [...], "components": [...],
+ * "allowed_mentions": {"parse": []}} plus "flags": 64 when ephemeral. */
+json_t *renderDiscord(const hndReply *r, const renderOpts *o);
+
+/* Markdown conversion used by the renderers (caller frees). */
+char *renderMarkdownToMrkdwn(const char *md); /* Slack mrkdwn, & < > escaped */
+char *renderMarkdownToPlain(const char *md, int color);
+
+#endif
