@@ -22,14 +22,17 @@ CC ?= cc
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lstemmer -lm
 WARN := -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE
-INC := -Ibot -I. -Itests/support
+# Product code sees only its own tree; tests, fakes and benchmarks add
+# tests/support. -MMD -MP writes each object's header dependencies next to it.
+INC := -Ibot -I.
+TEST_INC := $(INC) -Itests/support
+DEPFLAGS = -MMD -MP -MF $@.d -MT $@
 REL_FLAGS := -O2 -g
 SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 
 BOT_DIRS := $(shell find bot -type d)
 SRC := $(foreach d,$(BOT_DIRS),$(wildcard $(d)/*.c)) $(wildcard handlers/*.c)
 LIB_SRC := $(filter-out bot/cli/main.c,$(SRC))
-HDRS := $(foreach d,$(BOT_DIRS),$(wildcard $(d)/*.h)) $(wildcard handlers/*.h tests/support/*.h tests/fakes/*.h tests/integration/*.h)
 SUPPORT_SRC := $(wildcard tests/support/*.c)
 TEST_SRC := $(wildcard tests/unit/test_*.c tests/integration/test_*.c)
 FAKE_SRC := $(wildcard tests/fakes/fake_*.c)
@@ -51,8 +54,8 @@ REL_FAKE_BIN := $(patsubst tests/fakes/%.c,$(B)/rel/%,$(FAKE_SRC))
 .PHONY: all deps run test check-build bench fuzz lint clean test-only
 # Keep intermediate objects (fakes' helpers) so they are not rebuilt every run.
 .SECONDARY:
-all: deps
-	@$(MAKE) --no-print-directory $(B)/careerbot
+# Plain `make` only builds; `make run` and `make test` also install packages.
+all: $(B)/careerbot
 
 # Install what a fresh Debian 12 machine lacks (we run as root; sudo otherwise).
 deps:
@@ -69,13 +72,22 @@ deps:
 $(B)/careerbot: $(B)/rel/bot/cli/main.o $(B)/rel/libcareerbot.a
 	$(CC) $(REL_FLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(B)/rel/%.o: %.c $(HDRS)
+$(B)/rel/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) $(REL_FLAGS) $(INC) $(PKG_CFLAGS) -c -o $@ $<
+	$(CC) $(WARN) $(REL_FLAGS) $(INC) $(PKG_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
-$(B)/san/%.o: %.c $(HDRS)
+$(B)/san/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) $(SAN_FLAGS) $(INC) $(PKG_CFLAGS) -c -o $@ $<
+	$(CC) $(WARN) $(SAN_FLAGS) $(INC) $(PKG_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+# Test code (tests/support, the fakes' helpers) may include test headers.
+$(B)/rel/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(REL_FLAGS) $(TEST_INC) -Itests/fakes $(PKG_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+$(B)/san/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(SAN_FLAGS) $(TEST_INC) -Itests/fakes $(PKG_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
 # Tests, fakes and benchmarks link a static archive, so each pulls in only
 # the modules it uses.
@@ -90,19 +102,19 @@ $(B)/rel/libcareerbot.a: $(REL_LIB_OBJ)
 $(B)/san/careerbot: $(B)/san/bot/cli/main.o $(B)/san/libcareerbot.a
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(B)/san/tests/%: tests/%.c $(B)/san/libcareerbot.a $(SAN_SUPPORT_OBJ) $(HDRS)
+$(B)/san/tests/%: tests/%.c $(B)/san/libcareerbot.a $(SAN_SUPPORT_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) $(SAN_FLAGS) $(INC) $(PKG_CFLAGS) -o $@ $< $(SAN_SUPPORT_OBJ) $(B)/san/libcareerbot.a $(PKG_LIBS) -lcmocka
+	$(CC) $(WARN) $(SAN_FLAGS) $(TEST_INC) $(PKG_CFLAGS) $(DEPFLAGS) -o $@ $< $(SAN_SUPPORT_OBJ) $(B)/san/libcareerbot.a $(PKG_LIBS) -lcmocka
 
-$(B)/san/fake_%: tests/fakes/fake_%.c $(SAN_FAKE_LIB_OBJ) $(B)/san/libcareerbot.a $(HDRS)
-	$(CC) $(WARN) $(SAN_FLAGS) $(INC) -Itests/fakes $(PKG_CFLAGS) -o $@ $< $(SAN_FAKE_LIB_OBJ) $(B)/san/libcareerbot.a $(PKG_LIBS)
+$(B)/san/fake_%: tests/fakes/fake_%.c $(SAN_FAKE_LIB_OBJ) $(B)/san/libcareerbot.a
+	$(CC) $(WARN) $(SAN_FLAGS) $(TEST_INC) -Itests/fakes $(PKG_CFLAGS) $(DEPFLAGS) -o $@ $< $(SAN_FAKE_LIB_OBJ) $(B)/san/libcareerbot.a $(PKG_LIBS)
 
 # Optimized fakes for the benchmarks, so they measure the bot, not the fake.
-$(B)/rel/fake_%: tests/fakes/fake_%.c $(REL_FAKE_LIB_OBJ) $(B)/rel/libcareerbot.a $(HDRS)
-	$(CC) $(WARN) $(REL_FLAGS) $(INC) -Itests/fakes $(PKG_CFLAGS) -o $@ $< $(REL_FAKE_LIB_OBJ) $(B)/rel/libcareerbot.a $(PKG_LIBS)
+$(B)/rel/fake_%: tests/fakes/fake_%.c $(REL_FAKE_LIB_OBJ) $(B)/rel/libcareerbot.a
+	$(CC) $(WARN) $(REL_FLAGS) $(TEST_INC) -Itests/fakes $(PKG_CFLAGS) $(DEPFLAGS) -o $@ $< $(REL_FAKE_LIB_OBJ) $(B)/rel/libcareerbot.a $(PKG_LIBS)
 
-$(B)/rel/bench_%: bench/bench_%.c $(B)/rel/libcareerbot.a $(HDRS)
-	$(CC) $(WARN) $(REL_FLAGS) $(INC) $(PKG_CFLAGS) -o $@ $< $(B)/rel/libcareerbot.a $(PKG_LIBS)
+$(B)/rel/bench_%: bench/bench_%.c $(B)/rel/libcareerbot.a
+	$(CC) $(WARN) $(REL_FLAGS) $(TEST_INC) $(PKG_CFLAGS) $(DEPFLAGS) -o $@ $< $(B)/rel/libcareerbot.a $(PKG_LIBS)
 
 check-build: $(B)/careerbot $(B)/san/careerbot $(TEST_BIN) $(FAKE_BIN)
 
@@ -130,3 +142,6 @@ lint: deps
 
 clean:
 	rm -rf $(B)
+
+# Header dependencies written by -MMD -MP (absent on the first build).
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
