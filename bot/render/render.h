@@ -3,12 +3,8 @@
  * Renderers never fail: content that exceeds a platform limit is cut at a
  * word boundary with an ellipsis, and the reply stays valid.
  *
- * Button action ids are shared by both chat renderers so the transports can
- * decode clicks the same way:
- *   "show:<entry id>"      a "did you mean" or related question
- *   "vote:up:<entry id>"   Helpful
- *   "vote:down:<entry id>" Not helpful
- *   "share:<entry id>"     Slack: post an ephemeral answer to the channel */
+ * Button ids come from action.h, so the transports decode clicks the same
+ * way for every platform. */
 #ifndef CB_RENDER_H
 #define CB_RENDER_H
 

@@ -13,6 +13,7 @@
 
 #include "base/buf.h"
 #include "base/common.h"
+#include "render/action.h"
 #include "render/render.h"
 
 #define RD_TITLE_MAX 256
@@ -288,9 +289,9 @@ static int rdHasId(const json_t *rows, const char *id) {
     return 0;
 }
 
-static void rdButton(rdRows *rr, int style, const char *label, const char *prefix, const char *id) {
+static void rdButton(rdRows *rr, int style, const char *label, actionKind kind, const char *id) {
     if (!id || !*id) return;
-    char *cid = cbSprintf("%s%s", prefix, id);
+    char *cid = actionEncode(kind, id);
     if (strlen(cid) > RD_CUSTOM_ID_MAX || !cbValidUtf8(cid, strlen(cid)) || rdHasId(rr->rows, cid)) {
         free(cid);
         return;
@@ -314,14 +315,14 @@ static json_t *rdComponents(const hndReply *r, const renderOpts *o) {
     int votes = o && o->show_votes && r->kind == REPLY_ANSWER && r->entry_id;
     rdRows rr = {.rows = json_array(), .row = NULL, .nrows_max = votes ? RD_ROWS - 1 : RD_ROWS};
     for (size_t i = 0; i < r->nsuggestions; i++)
-        rdButton(&rr, RD_STYLE_PRIMARY, r->suggestions[i].question, "show:", r->suggestions[i].id);
+        rdButton(&rr, RD_STYLE_PRIMARY, r->suggestions[i].question, ACTION_SHOW, r->suggestions[i].id);
     for (size_t i = 0; i < r->nrelated; i++)
-        rdButton(&rr, RD_STYLE_SECONDARY, r->related[i].question, "show:", r->related[i].id);
+        rdButton(&rr, RD_STYLE_SECONDARY, r->related[i].question, ACTION_SHOW, r->related[i].id);
     if (votes) {
         rr.row = NULL; /* votes get their own row */
         rr.nrows_max = RD_ROWS;
-        rdButton(&rr, RD_STYLE_SUCCESS, "Helpful", "vote:up:", r->entry_id);
-        rdButton(&rr, RD_STYLE_DANGER, "Not helpful", "vote:down:", r->entry_id);
+        rdButton(&rr, RD_STYLE_SUCCESS, "Helpful", ACTION_VOTE_UP, r->entry_id);
+        rdButton(&rr, RD_STYLE_DANGER, "Not helpful", ACTION_VOTE_DOWN, r->entry_id);
     }
     return rr.rows;
 }

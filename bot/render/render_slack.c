@@ -13,6 +13,7 @@
 
 #include "base/buf.h"
 #include "base/common.h"
+#include "render/action.h"
 #include "render/render.h"
 
 #define RS_SECTION_MAX 3000
@@ -220,7 +221,7 @@ static void rsSources(json_t *blocks, const hndReply *r) {
 /* A button, or NULL when its action_id would be too long or is already in
  * the message (Slack rejects a message with duplicate action_ids). */
 static json_t *rsButton(json_t *used, const char *label, const char *action, const char *style) {
-    if (strlen(action) > RS_ACTION_ID_MAX || json_object_get(used, action)) return NULL;
+    if (!action || strlen(action) > RS_ACTION_ID_MAX || json_object_get(used, action)) return NULL;
     json_object_set_new(used, action, json_true());
     json_t *b = json_pack("{s:s, s:o, s:s, s:s}", "type", "button", "text",
                           rsText("plain_text", label, RS_BUTTON_MAX), "action_id", action,
@@ -243,7 +244,7 @@ static json_t *rsRefButtons(json_t *used, const replyRef *refs, size_t n) {
     json_t *elems = json_array();
     for (size_t i = 0; i < n && json_array_size(elems) < RS_ACTIONS_MAX; i++) {
         if (!refs[i].id) continue;
-        char *action = cbSprintf("show:%s", refs[i].id);
+        char *action = actionEncode(ACTION_SHOW, refs[i].id);
         json_t *b = rsButton(used, refs[i].question ? refs[i].question : refs[i].id, action, NULL);
         if (b) json_array_append_new(elems, b);
         free(action);
@@ -254,14 +255,14 @@ static json_t *rsRefButtons(json_t *used, const replyRef *refs, size_t n) {
 static void rsFeedback(json_t *blocks, json_t *used, const hndReply *r, const renderOpts *o) {
     if (!r->entry_id) return;
     json_t *elems = json_array();
-    struct { int on; const char *label, *fmt, *style; } btn[] = {
-        {o->show_votes, "\xF0\x9F\x91\x8D Helpful", "vote:up:%s", NULL},
-        {o->show_votes, "\xF0\x9F\x91\x8E Not helpful", "vote:down:%s", NULL},
-        {o->show_share, "Share in channel", "share:%s", "primary"},
+    struct { int on; const char *label; actionKind kind; const char *style; } btn[] = {
+        {o->show_votes, "\xF0\x9F\x91\x8D Helpful", ACTION_VOTE_UP, NULL},
+        {o->show_votes, "\xF0\x9F\x91\x8E Not helpful", ACTION_VOTE_DOWN, NULL},
+        {o->show_share, "Share in channel", ACTION_SHARE, "primary"},
     };
     for (size_t i = 0; i < CB_ARRAY_LEN(btn); i++) {
         if (!btn[i].on) continue;
-        char *action = cbSprintf(btn[i].fmt, r->entry_id);
+        char *action = actionEncode(btn[i].kind, r->entry_id);
         json_t *b = rsButton(used, btn[i].label, action, btn[i].style);
         if (b) json_array_append_new(elems, b);
         free(action);

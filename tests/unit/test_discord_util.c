@@ -1,6 +1,6 @@
 /* test_discord_util.c - the Discord transport's pure parts: close-code
- * policy, mentions, snowflakes and tokens, custom ids, the /faq command
- * definition and options, and the gateway send limiter. */
+ * policy, mentions, snowflakes and tokens, the /faq command definition
+ * and options, and the gateway send limiter (custom ids: test_action.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -70,25 +70,6 @@ static void testIds(void **state) {
     assert_false(discordIsToken("a/b"));
     assert_false(discordIsToken("a?b"));
     assert_false(discordIsToken(NULL));
-}
-
-static void testCustomIds(void **state) {
-    (void)state;
-    static const struct { const char *in; discordActKind kind; const char *id; } cases[] = {
-        {"show:frameworks/django", DISCORD_ACT_SHOW, "frameworks/django"},
-        {"vote:up:a/b", DISCORD_ACT_VOTE_UP, "a/b"},
-        {"vote:down:a/b", DISCORD_ACT_VOTE_DOWN, "a/b"},
-        {"vote:sideways:a/b", DISCORD_ACT_NONE, NULL},
-        {"show:", DISCORD_ACT_NONE, NULL},
-        {"share:a/b", DISCORD_ACT_NONE, NULL},
-        {"", DISCORD_ACT_NONE, NULL},
-    };
-    for (size_t i = 0; i < CB_ARRAY_LEN(cases); i++) {
-        const char *id = NULL;
-        assert_int_equal(discordParseCustomId(cases[i].in, &id), cases[i].kind);
-        if (cases[i].id) assert_string_equal(id, cases[i].id);
-    }
-    assert_int_equal(discordParseCustomId(NULL, NULL), DISCORD_ACT_NONE);
 }
 
 static void testCommandDefs(void **state) {
@@ -179,7 +160,7 @@ static void testBucket(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(testClosePolicy), cmocka_unit_test(testMentions),
-        cmocka_unit_test(testIds),         cmocka_unit_test(testCustomIds),
+        cmocka_unit_test(testIds),
         cmocka_unit_test(testCommandDefs), cmocka_unit_test(testFaqText),
         cmocka_unit_test(testFocused),     cmocka_unit_test(testBucket),
     };

@@ -1,8 +1,8 @@
 /* test_slack_events.c - the Slack transport's pure decisions: which events
  * get an answer (table of real-shaped Slack events), mention stripping,
  * the bounded duplicate memory (envelope/event ids, eviction after
- * SLK_SEEN_MAX), button action decoding, the thank-you rewrite of a voted
- * message, and token checks that never echo the token. */
+ * SLK_SEEN_MAX), the thank-you rewrite of a voted message (button ids:
+ * test_action.c), and token checks that never echo the token. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -158,26 +158,6 @@ static void testSeen(void **state) {
     free(s);
 }
 
-static void testParseAction(void **state) {
-    (void)state;
-    static const struct { const char *in; slkActKind kind; const char *id; } tab[] = {
-        {"show:jobs/bootcamps", SLK_ACT_SHOW, "jobs/bootcamps"},
-        {"vote:up:a/b", SLK_ACT_VOTE_UP, "a/b"},
-        {"vote:down:a/b", SLK_ACT_VOTE_DOWN, "a/b"},
-        {"share:x/y", SLK_ACT_SHARE, "x/y"},
-        {"show:", SLK_ACT_NONE, NULL},
-        {"vote:sideways:a", SLK_ACT_NONE, NULL},
-        {"", SLK_ACT_NONE, NULL},
-        {NULL, SLK_ACT_NONE, NULL},
-    };
-    for (size_t i = 0; i < CB_ARRAY_LEN(tab); i++) {
-        const char *id = "unset";
-        assert_int_equal(slkParseAction(tab[i].in, &id), tab[i].kind);
-        if (tab[i].id) assert_string_equal(id, tab[i].id);
-        else assert_null(id);
-    }
-}
-
 static void testThankBlocks(void **state) {
     (void)state;
     json_t *blocks = json_loads(
@@ -235,7 +215,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(testClassify),     cmocka_unit_test(testClassifyNullEvent),
         cmocka_unit_test(testStripMention), cmocka_unit_test(testSeen),
-        cmocka_unit_test(testParseAction),  cmocka_unit_test(testThankBlocks),
+        cmocka_unit_test(testThankBlocks),
         cmocka_unit_test(testTokens),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

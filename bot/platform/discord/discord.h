@@ -9,7 +9,7 @@
  * appFatal() (exit 78); never a retry loop.
  *
  * The discord* functions below are the transport's pure parts (close-code
- * policy, mention handling, custom ids, the /faq command definition, the
+ * policy, mention handling, the /faq command definition, the
  * gateway send limiter), declared here for the unit tests and for
  * `careerbot discord register`. */
 #ifndef CB_DISCORD_H
@@ -52,11 +52,6 @@ char *discordStripMention(const char *content, const char *user_id);
 int discordIsSnowflake(const char *s);
 /* 1 if s looks like an interaction token (URL-safe, 1-500 chars). */
 int discordIsToken(const char *s);
-
-/* ---- buttons (discord_util.c) ---- */
-typedef enum { DISCORD_ACT_NONE = 0, DISCORD_ACT_SHOW, DISCORD_ACT_VOTE_UP, DISCORD_ACT_VOTE_DOWN } discordActKind;
-/* Decode a custom_id of render.h; *id points into s (non-empty). */
-discordActKind discordParseCustomId(const char *s, const char **id);
 
 /* ---- the /faq command (discord_util.c) ---- */
 /* The application command definitions for a bulk overwrite: one chat

@@ -13,6 +13,7 @@
 #include "base/common.h"
 #include "platform/discord/discord_int.h"
 #include "base/log.h"
+#include "render/action.h"
 #include "render/render.h"
 
 #define DC_CALLBACK_MESSAGE 4
@@ -164,14 +165,14 @@ static void dcOnVote(discord *d, const dcInteraction *in, const char *entry, int
 
 static void dcOnComponent(discord *d, const dcInteraction *in) {
     const char *id = NULL;
-    discordActKind k = discordParseCustomId(json_string_value(json_object_get(in->data, "custom_id")), &id);
-    if (k == DISCORD_ACT_SHOW) {
+    actionKind k = actionDecode(json_string_value(json_object_get(in->data, "custom_id")), &id);
+    if (k == ACTION_SHOW) {
         hndReply r;
         appShow(d->a, id, &r);
         dcRespondReply(d, in, &r, 1);
         replyFree(&r);
-    } else if ((k == DISCORD_ACT_VOTE_UP || k == DISCORD_ACT_VOTE_DOWN) && discordIsSnowflake(in->app_id)) {
-        dcOnVote(d, in, id, k == DISCORD_ACT_VOTE_UP);
+    } else if (actionIsVote(k) && discordIsSnowflake(in->app_id)) {
+        dcOnVote(d, in, id, k == ACTION_VOTE_UP);
     } else {
         logEvent(LOG_WARN, "discord.unknown_component", "type=%lld",
                  (long long)json_integer_value(json_object_get(in->data, "component_type")));

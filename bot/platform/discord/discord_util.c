@@ -1,7 +1,7 @@
 /* discord_util.c - the Discord transport's pure parts: what a gateway
- * close code means, mention detection and stripping, custom_id decoding,
- * the /faq command definition and its options, and the token bucket that
- * keeps the gateway under 120 events per minute. No I/O here, so all of
+ * close code means, mention detection and stripping, the /faq command
+ * definition and its options, and the token bucket that keeps the gateway
+ * under 120 events per minute. No I/O here, so all of
  * it is unit-tested directly. */
 #include <ctype.h>
 #include <stdlib.h>
@@ -84,23 +84,6 @@ int discordIsToken(const char *s) {
         if (n >= 500 || !(isalnum(c) || c == '-' || c == '_' || c == '.')) return 0;
     }
     return 1;
-}
-
-discordActKind discordParseCustomId(const char *s, const char **id) {
-    static const struct { const char *prefix; discordActKind kind; } acts[] = {
-        {"show:", DISCORD_ACT_SHOW},
-        {"vote:up:", DISCORD_ACT_VOTE_UP},
-        {"vote:down:", DISCORD_ACT_VOTE_DOWN},
-    };
-    if (!s) return DISCORD_ACT_NONE;
-    for (size_t i = 0; i < CB_ARRAY_LEN(acts); i++) {
-        size_t pl = strlen(acts[i].prefix);
-        if (strncmp(s, acts[i].prefix, pl) == 0 && s[pl]) {
-            if (id) *id = s + pl;
-            return acts[i].kind;
-        }
-    }
-    return DISCORD_ACT_NONE;
 }
 
 /* A copy of s cut to at most max bytes on a UTF-8 boundary. */

@@ -9,7 +9,7 @@
  * one clear line, t->fatal set, appFatal() (exit 78); never a retry loop.
  *
  * The slk* functions below are the transport's pure parts (event
- * classification, mention stripping, duplicate detection, action ids, the
+ * classification, mention stripping, duplicate detection, the
  * "thanks for the feedback" rewrite), declared here for the unit tests. */
 #ifndef CB_SLACK_H
 #define CB_SLACK_H
@@ -68,10 +68,7 @@ void slkEventFree(slkEvent *e);
  * trimmed; caller frees. */
 char *slkStripMention(const char *text, const char *self_user);
 
-/* ---- button actions (slack_events.c) ---- */
-typedef enum { SLK_ACT_NONE = 0, SLK_ACT_SHOW, SLK_ACT_VOTE_UP, SLK_ACT_VOTE_DOWN, SLK_ACT_SHARE } slkActKind;
-/* Decode an action_id/value of render.h; *id points into s. */
-slkActKind slkParseAction(const char *s, const char **id);
+/* ---- button actions (slack_events.c; ids are render/action.h's) ---- */
 /* A copy of blocks with the vote buttons removed (empty actions blocks
  * dropped) and a context line "Thanks for the feedback" appended. */
 json_t *slkThankBlocks(const json_t *blocks);

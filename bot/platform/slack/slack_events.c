@@ -2,7 +2,8 @@
  * the connection code so they can be unit-tested without a socket: which
  * events deserve an answer (mentions and people's DMs, never bots, our own
  * messages or edits), mention stripping, a bounded memory of recent
- * envelope/event ids against redeliveries, and button action decoding. */
+ * envelope/event ids against redeliveries, and the thank-you rewrite of a
+ * voted message. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "base/buf.h"
 #include "base/common.h"
 #include "platform/slack/slack.h"
+#include "render/action.h"
 
 /* ---- duplicate detection: a ring of the last SLK_SEEN_MAX ids ---- */
 
@@ -118,28 +120,8 @@ void slkEventFree(slkEvent *e) {
 
 /* ---- buttons ---- */
 
-slkActKind slkParseAction(const char *s, const char **id) {
-    static const struct { const char *prefix; slkActKind kind; } map[] = {
-        {"show:", SLK_ACT_SHOW},
-        {"vote:up:", SLK_ACT_VOTE_UP},
-        {"vote:down:", SLK_ACT_VOTE_DOWN},
-        {"share:", SLK_ACT_SHARE},
-    };
-    *id = NULL;
-    if (!s) return SLK_ACT_NONE;
-    for (size_t i = 0; i < CB_ARRAY_LEN(map); i++) {
-        size_t n = strlen(map[i].prefix);
-        if (strncmp(s, map[i].prefix, n) == 0 && s[n]) {
-            *id = s + n;
-            return map[i].kind;
-        }
-    }
-    return SLK_ACT_NONE;
-}
-
 static int slkIsVoteButton(const json_t *el) {
-    const char *a = json_string_value(json_object_get(el, "action_id"));
-    return a && strncmp(a, "vote:", 5) == 0;
+    return actionIsVote(actionDecode(json_string_value(json_object_get(el, "action_id")), NULL));
 }
 
 json_t *slkThankBlocks(const json_t *blocks) {

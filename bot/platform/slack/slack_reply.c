@@ -10,6 +10,7 @@
 
 #include "base/common.h"
 #include "base/log.h"
+#include "render/action.h"
 #include "render/render.h"
 #include "platform/slack/slack_int.h"
 
@@ -267,8 +268,8 @@ void slkOnInteractive(slack *s, slkConn *c, json_t *env) {
     json_t *act = json_array_get(json_object_get(p, "actions"), 0);
     json_t *container = json_object_get(p, "container"), *message = json_object_get(p, "message");
     const char *id;
-    slkActKind kind = slkParseAction(slkStr(act, "action_id"), &id);
-    if (kind == SLK_ACT_NONE) kind = slkParseAction(slkStr(act, "value"), &id);
+    actionKind kind = actionDecode(slkStr(act, "action_id"), &id);
+    if (kind == ACTION_NONE) kind = actionDecode(slkStr(act, "value"), &id);
     slkClick k = {
         .user = slkStr(json_object_get(p, "user"), "id"),
         .channel = slkStr(json_object_get(p, "channel"), "id"),
@@ -280,11 +281,11 @@ void slkOnInteractive(slack *s, slkConn *c, json_t *env) {
     if (!k.channel) k.channel = slkStr(container, "channel_id");
     k.thread = slkStr(message, "thread_ts") ? slkStr(message, "thread_ts") : k.msg_ts;
     switch (kind) {
-    case SLK_ACT_SHOW: slkShow(s, id, &k); break;
-    case SLK_ACT_SHARE: slkShare(s, id, &k); break;
-    case SLK_ACT_VOTE_UP: slkVote(s, id, 1, &k); break;
-    case SLK_ACT_VOTE_DOWN: slkVote(s, id, 0, &k); break;
-    case SLK_ACT_NONE:
+    case ACTION_SHOW: slkShow(s, id, &k); break;
+    case ACTION_SHARE: slkShare(s, id, &k); break;
+    case ACTION_VOTE_UP: slkVote(s, id, 1, &k); break;
+    case ACTION_VOTE_DOWN: slkVote(s, id, 0, &k); break;
+    case ACTION_NONE:
         logEvent(LOG_INFO, "slack.skipped", "conn=%d reason=unknown_action", c->id);
         break;
     }

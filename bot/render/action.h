@@ -1,0 +1,31 @@
+/* action.h - the ids of the buttons the chat renderers draw, encoded and
+ * decoded in one place so every renderer and every transport agree. An id
+ * is "<verb>:<entry id>":
+ *   "show:<entry id>"      a "did you mean" or related question
+ *   "vote:up:<entry id>"   Helpful
+ *   "vote:down:<entry id>" Not helpful
+ *   "share:<entry id>"     post an ephemeral answer to the channel
+ * Renderers encode (they know which buttons a reply gets); transports
+ * decode a click and call the app. Adding a button is one row in
+ * action.c's table and one value here. */
+#ifndef CB_ACTION_H
+#define CB_ACTION_H
+
+typedef enum {
+    ACTION_NONE = 0, /* not one of ours (or no entry id) */
+    ACTION_SHOW,
+    ACTION_VOTE_UP,
+    ACTION_VOTE_DOWN,
+    ACTION_SHARE
+} actionKind;
+
+/* "<verb>:<entry_id>"; caller frees. NULL for ACTION_NONE or an empty or
+ * NULL entry_id. */
+char *actionEncode(actionKind kind, const char *entry_id);
+/* The kind of an id; *entry_id (if not NULL) points into s, non-empty.
+ * ACTION_NONE (and *entry_id NULL) for NULL, unknown verbs or no id. */
+actionKind actionDecode(const char *s, const char **entry_id);
+/* 1 for ACTION_VOTE_UP and ACTION_VOTE_DOWN. */
+int actionIsVote(actionKind kind);
+
+#endif
