@@ -11,6 +11,7 @@
 
 #include "base/common.h"
 #include "base/log.h"
+#include "base/redact.h"
 #include "ops/metrics.h"
 
 #define APP_MAX_SUGGESTIONS 3
@@ -72,9 +73,19 @@ static void recordQuestion(cbApp *a, const hndRequest *req, const hndReply *r) {
     free(question);
 }
 
-void appAnswer(cbApp *a, const hndRequest *req, hndReply *out) {
+/* A token pasted into a question reaches neither the engine, the history
+ * nor the log: the question is scrubbed once, here. */
+void appAnswer(cbApp *a, const hndRequest *raw, hndReply *out) {
     assert(a->k != NULL);
     double t0 = cbNowUs();
+    char *text = cbStrndup(raw->text, raw->len);
+    hndRequest scrubbed = *raw;
+    const hndRequest *req = raw;
+    if (redactText(text)) {
+        scrubbed.text = text;
+        scrubbed.len = strlen(text);
+        req = &scrubbed;
+    }
     hndContext ctx = {.k = a->k, .max_suggestions = APP_MAX_SUGGESTIONS};
     hndHandle(&ctx, req, out);
     double seconds = (cbNowUs() - t0) / 1e6;
@@ -87,6 +98,7 @@ void appAnswer(cbApp *a, const hndRequest *req, hndReply *out) {
                  out->entry_id ? out->entry_id : "-", out->confidence, q);
         free(q);
     }
+    free(text);
 }
 
 void appShow(cbApp *a, const char *id, hndReply *out) {
@@ -94,8 +106,13 @@ void appShow(cbApp *a, const char *id, hndReply *out) {
     hndShow(&ctx, id, out);
 }
 
-int appVote(cbApp *a, cbPlatform p, const char *user, const char *entry_id, int helpful,
-            histDoneFn *done, void *ud) {
+int appVote(cbApp *a, cbPlatform p, const char *user, const char *message, const char *entry_id,
+            int helpful, histDoneFn *done, void *ud) {
+    if (!entry_id || !a->k || !kbFindEntry(a->k->kb, entry_id)) {
+        logEvent(LOG_WARN, "vote.unknown_entry", "platform=%s msg=\"no such entry in the knowledge\"",
+                 platformName(p));
+        return CB_ERR;
+    }
     metricsVote(platformName(p), helpful);
     if (!a->hist) { /* nothing to commit: acknowledge right away */
         if (done) done(1, ud);
@@ -107,6 +124,7 @@ int appVote(cbApp *a, cbPlatform p, const char *user, const char *entry_id, int 
         .channel_kind = p == PLATFORM_CONSOLE ? "console" : "channel",
         .user = user ? user : "",
         .entry_id = entry_id,
+        .message = message,
         .helpful = helpful ? 1 : 0,
     };
     return histRecordVote(a->hist, &v, done, ud);

@@ -31,9 +31,12 @@ typedef struct cbApp {
 
 void appAnswer(cbApp *a, const hndRequest *req, hndReply *out);
 void appShow(cbApp *a, const char *id, hndReply *out);
-/* Record a vote; done runs once it is committed (or failed). */
-int appVote(cbApp *a, cbPlatform p, const char *user, const char *entry_id, int helpful,
-            histDoneFn *done, void *ud);
+/* Record a vote on a message (NULL: the entry stands for it; a user's
+ * later vote on the same message replaces the earlier one); done runs once
+ * it is committed (or failed). CB_ERR, without done, for an entry that is
+ * not in the live knowledge. */
+int appVote(cbApp *a, cbPlatform p, const char *user, const char *message, const char *entry_id,
+            int helpful, histDoneFn *done, void *ud);
 /* Load the knowledge again; on failure keep the old one, log, count. */
 int appReload(cbApp *a);
 /* A transport found a fatal condition (e.g. invalid token): log one clear

@@ -8,17 +8,15 @@
 
 #include "base/buf.h"
 #include "base/common.h"
+#include "base/redact.h"
 
-#define LOG_MAX_SECRETS 16
 #define LOG_LINE_MAX 8192
 
 static struct {
     logLevel level;
     int json;
     FILE *out;
-    char *secrets[LOG_MAX_SECRETS];
-    int nsecrets;
-} L = {LOG_INFO, 0, NULL, {0}, 0};
+} L = {LOG_INFO, 0, NULL};
 
 static const char *levelNames[] = {"debug", "info", "warn", "error", "off"};
 
@@ -41,32 +39,11 @@ int logLevelFromName(const char *name, logLevel *out) {
     return CB_ERR;
 }
 
-void logAddSecret(const char *secret) {
-    if (!secret || strlen(secret) < 8 || L.nsecrets == LOG_MAX_SECRETS) return;
-    for (int i = 0; i < L.nsecrets; i++)
-        if (strcmp(L.secrets[i], secret) == 0) return;
-    L.secrets[L.nsecrets++] = cbStrdup(secret);
-}
+void logAddSecret(const char *secret) { redactAddSecret(secret); }
 
-void logClearSecrets(void) {
-    for (int i = 0; i < L.nsecrets; i++) free(L.secrets[i]);
-    L.nsecrets = 0;
-}
+void logClearSecrets(void) { redactClearSecrets(); }
 
-void logRedact(char *s) {
-    static const char mask[] = "[redacted]";
-    for (int i = 0; i < L.nsecrets; i++) {
-        size_t n = strlen(L.secrets[i]);
-        char *hit;
-        while ((hit = strstr(s, L.secrets[i])) != NULL) {
-            /* The line never grows: at most n bytes of the mask replace
-             * the n bytes of the secret, the rest of the line moves up. */
-            size_t m = strlen(mask) < n ? strlen(mask) : n;
-            memcpy(hit, mask, m); /* NOLINT(bugprone-not-null-terminated-result): in place */
-            memmove(hit + m, hit + n, strlen(hit + n) + 1);
-        }
-    }
-}
+void logRedact(char *s) { redactText(s); }
 
 /* Escape control characters so one event is always one line. */
 static void appendSanitized(cbBuf *b, const char *s) {

@@ -7,8 +7,9 @@
  *
  * Secrets: every token the bot reads is registered with logAddSecret() at
  * start-up; any occurrence in a formatted line is replaced by "[redacted]"
- * before it is written. This is a second line of defence: code must still
- * never pass a token to the logger. */
+ * before it is written, and so is anything shaped like a Slack or Discord
+ * token (base/redact.h, the scrubber the history uses too). This is a
+ * second line of defence: code must still never pass a token to the logger. */
 #ifndef CB_LOG_H
 #define CB_LOG_H
 
@@ -22,7 +23,8 @@ logLevel logGetLevel(void);
 int logLevelFromName(const char *name, logLevel *out); /* CB_OK / CB_ERR */
 void logAddSecret(const char *secret);                  /* copies; ignores short strings */
 void logClearSecrets(void);
-/* Replace registered secrets in s (in place, may shorten). Also used for
+/* Replace registered secrets and token-shaped strings in s (in place, may
+ * shorten). Also used for
  * error messages that may echo server text. */
 void logRedact(char *s);
 

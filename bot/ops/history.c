@@ -16,6 +16,7 @@
 #include "base/common.h"
 #include "ops/history_int.h"
 #include "base/log.h"
+#include "base/redact.h"
 #include "ops/metrics.h"
 
 #define HIST_MAX_TEXT 4000      /* bytes of question text kept */
@@ -80,6 +81,7 @@ static void voteFree(histPendVote *v) {
     free(v->platform);
     free(v->channel_kind);
     free(v->entry_id);
+    free(v->message);
 }
 
 static void pushAck(histStore *h, histDoneFn *done, void *ud, int ok) {
@@ -145,6 +147,7 @@ static int insertVote(histStore *h, const histPendVote *v) {
     sqlite3_bind_text(st, 4, v->user_hash, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, v->entry_id, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 6, v->helpful);
+    sqlite3_bind_text(st, 7, v->message, -1, SQLITE_STATIC);
     return stepReset(st);
 }
 
@@ -242,7 +245,8 @@ int histRecordQuestion(histStore *h, const histQuestion *q, double review_thresh
         r->platform = dupText(q->platform ? q->platform : "", 32);
         r->channel_kind = dupText(q->channel_kind ? q->channel_kind : "", 32);
         r->question = dupText(q->question, HIST_MAX_TEXT);
-        r->normalized = dupText(q->normalized, HIST_MAX_TEXT);
+        r->normalized = redactText(r->question) ? NULL : dupText(q->normalized, HIST_MAX_TEXT);
+        redactText(r->normalized);
         r->outcome = dupText(q->outcome, 32);
         r->confidence = q->confidence;
         if (q->candidates_json && strlen(q->candidates_json) <= HIST_MAX_CANDIDATES)
@@ -264,6 +268,8 @@ int histRecordVote(histStore *h, const histVote *v, histDoneFn *done, void *ud) 
     p->platform = dupText(v->platform ? v->platform : "", 32);
     p->channel_kind = dupText(v->channel_kind ? v->channel_kind : "", 32);
     p->entry_id = dupText(v->entry_id, 256);
+    p->message = v->message && *v->message ? dupText(v->message, 256)
+                                           : cbSprintf("entry:%s", p->entry_id);
     p->helpful = v->helpful ? 1 : 0;
     p->done = done;
     p->ud = ud;
@@ -324,7 +330,10 @@ static int prepare(histStore *h, char *err) {
                            " VALUES (?1, date(?2, 'unixepoch'), 1)"
                            " ON CONFLICT (entry_id, day) DO UPDATE SET count = count + 1";
     static const char *v = "INSERT INTO votes (time, platform, channel_kind, user_hash,"
-                           " entry_id, helpful) VALUES (?, ?, ?, ?, ?, ?)";
+                           " entry_id, helpful, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+                           " ON CONFLICT (platform, user_hash, message) DO UPDATE SET"
+                           " time = excluded.time, channel_kind = excluded.channel_kind,"
+                           " entry_id = excluded.entry_id, helpful = excluded.helpful";
     if (sqlite3_prepare_v2(h->db, q, -1, &h->ins_q, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(h->db, c, -1, &h->upsert_c, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(h->db, v, -1, &h->ins_v, NULL) != SQLITE_OK)

@@ -32,6 +32,7 @@ typedef struct histVote {
     const char *channel_kind;
     const char *user;
     const char *entry_id;
+    const char *message; /* the voted message (channel:ts, message id); NULL: the entry */
     int helpful; /* 1 up, 0 down */
 } histVote;
 
@@ -54,9 +55,13 @@ void histDefaultOptions(histOptions *o);
  * synchronous). histOpen = histOpenWith(default options). */
 histStore *histOpen(const char *path, cbLoop *loop, char *err);
 histStore *histOpenWith(const char *path, cbLoop *loop, const histOptions *o, char *err);
-/* Queues; a question answered confidently is only counted per entry/day. */
+/* Queues; a question answered confidently is only counted per entry/day.
+ * Secrets and token-shaped strings are scrubbed from the stored text
+ * (base/redact.h); a question that had one keeps no normalized form. */
 int histRecordQuestion(histStore *h, const histQuestion *q, double review_threshold);
-/* The vote and every pending question are committed in one transaction
+/* One vote per user per message: a second vote on the same message
+ * replaces the first (a change of mind). Without a message the entry
+ * stands for it. The vote and every pending question are committed in one transaction
  * right away. done(ok) runs after the commit (or the failure): with a loop
  * always from the loop (a 0 ms timer), never inside histRecordVote; without
  * a loop, synchronously before histRecordVote returns. SQLITE_BUSY is
@@ -115,7 +120,8 @@ char *histReportJson(const histReport *r); /* caller frees */
 void histReportText(const histReport *r, void *stream /* FILE* */);
 /* One JSON object per line for each question and vote row since `since`. */
 int histExport(histStore *h, long long since, void *stream /* FILE* */, char *err);
-/* "YYYY-MM-DD" (UTC midnight) or "Nd" (N days before now) -> unix seconds. */
+/* "YYYY-MM-DD" (UTC midnight) or "Nd" (UTC midnight N days before today:
+ * "0d" is today, "1d" yesterday and today) -> unix seconds. */
 int histParseSince(const char *s, long long now, long long *out);
 
 #endif

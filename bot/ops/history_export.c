@@ -64,7 +64,7 @@ int histExport(histStore *h, long long since, void *stream, char *err) {
                         "question", since, f, err);
     if (rc == CB_OK)
         rc = exportRows(h->db,
-                        "SELECT id, time, platform, channel_kind, user_hash, entry_id, helpful"
+                        "SELECT id, time, platform, channel_kind, user_hash, entry_id, helpful, message"
                         " FROM votes WHERE time >= ?1 ORDER BY id",
                         "vote", since, f, err);
     if (rc == CB_OK)
@@ -80,7 +80,7 @@ int histParseSince(const char *s, long long now, long long *out) {
     int y, m, d, n = 0;
     char unit = 0, extra;
     if (sscanf(s, "%d%c%c", &n, &unit, &extra) == 2 && unit == 'd' && n >= 0 && n <= 100000) {
-        *out = now - (long long)n * 86400;
+        *out = now - now % 86400 - (long long)n * 86400; /* UTC midnight */
         return CB_OK;
     }
     if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &extra) != 3) return CB_ERR;

@@ -9,7 +9,7 @@
 
 #include "ops/history.h"
 
-#define HIST_SCHEMA_VERSION 3
+#define HIST_SCHEMA_VERSION 4
 #define HIST_HASH_HEX 32 /* 128 bits of HMAC-SHA-256, in hex */
 #define HIST_SALT_BYTES 32
 
@@ -23,7 +23,7 @@ typedef struct histRow { /* a queued question, strings owned */
 
 typedef struct histPendVote {
     long long time;
-    char *platform, *channel_kind, *entry_id;
+    char *platform, *channel_kind, *entry_id, *message;
     char user_hash[HIST_HASH_HEX + 1];
     int helpful;
     histDoneFn *done;

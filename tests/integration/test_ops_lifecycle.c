@@ -275,13 +275,29 @@ static void testHistoryWhileRunning(void **state) {
     } while (opsNow() < end);
     assert_int_equal(opsCountKind(&b->slack, "http", "/api/chat.update"), 1);
     assert_int_equal(opsMetric(b, "careerbot_feedback_votes_total{platform=\"slack\",vote=\"not_helpful\"}"), 1);
+    /* A vote for an entry the knowledge does not have is not stored; a
+     * change of mind on the same message replaces the first vote. Events
+     * are handled in order: once the second chat.update is out, both
+     * clicks have been handled. */
+    json_decref(opsCmd(&b->slack, "{\"cmd\":\"click\",\"action_id\":\"vote:up:nope/missing\","
+                                  "\"channel\":\"C0HIST\",\"message_ts\":\"%s\"}", reply_ts));
+    json_decref(opsCmd(&b->slack, "{\"cmd\":\"click\",\"action_id\":\"vote:up:frameworks/fastapi\","
+                                  "\"channel\":\"C0HIST\",\"message_ts\":\"%s\"}", reply_ts));
+    end = opsNow() + REPLY_MS;
+    do {
+        opsFetchLog(&b->slack);
+        if (opsCountKind(&b->slack, "http", "/api/chat.update") >= 2) break;
+        opsSleep(20);
+    } while (opsNow() < end);
+    assert_int_equal(opsCountKind(&b->slack, "http", "/api/chat.update"), 2);
 
     int found = 0; /* questions are committed in batches: poll, bounded */
     for (int i = 0; i < 25 && !(found = reportHasUnanswered(b, "sourdough")); i++) opsSleep(200);
     assert_true(found);
     assert_false(reportHasUnanswered(b, "fastapi")); /* answered: not listed */
-    assert_true(exportHasVote(b, "frameworks/fastapi", 0));
-    assert_false(exportHasVote(b, "frameworks/fastapi", 1));
+    assert_true(exportHasVote(b, "frameworks/fastapi", 1)); /* the change of mind */
+    assert_false(exportHasVote(b, "frameworks/fastapi", 0));
+    assert_false(exportHasVote(b, "nope/missing", 1));
     assert_int_equal(tpWait(&b->bot, 0), -1); /* the bot still runs */
     tpSignal(&b->bot, SIGTERM);
     assert_int_equal(tpWait(&b->bot, 12000), 0);

@@ -3,8 +3,10 @@
  * full batch committed at once, a vote on disk before its done callback
  * (which never runs inside histRecordVote), a busy database retried,
  * close flushing, confident answers only counted, user ids hashed with a
- * private salt, the retention purge, and migration from every earlier
- * schema version (built here with that version's own DDL). */
+ * private salt, the retention purge, one vote per user per message (a
+ * change of mind replaces it), tokens scrubbed from stored questions, and
+ * migration from every earlier schema version (built here with that
+ * version's own DDL; old repeated votes collapse to the last). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +21,7 @@
 #include <uv.h>
 
 #include "base/common.h"
+#include "base/redact.h"
 #include "ops/history.h"
 #include "net/loop.h"
 
@@ -277,17 +280,27 @@ static const char *ddlV1 =
     " outcome, confidence, candidates) VALUES (CAST(strftime('%s', 'now') AS INTEGER), 'slack', 'dm', 'abc', 'Bad json',"
     " 'bad json', 'abstain', 0, 'not json');"
     "INSERT INTO votes (time, platform, channel_kind, user_hash, entry_id, helpful)"
-    " VALUES (CAST(strftime('%s', 'now') AS INTEGER), 'slack', 'dm', 'abc', 'career/x', 0);";
+    " VALUES (CAST(strftime('%s', 'now') AS INTEGER), 'slack', 'dm', 'abc', 'career/x', 0);"
+    "INSERT INTO votes (time, platform, channel_kind, user_hash, entry_id, helpful)"
+    " VALUES (CAST(strftime('%s', 'now') AS INTEGER), 'slack', 'dm', 'abc', 'career/x', 1);";
 static const char *ddlV2 = "ALTER TABLE questions ADD COLUMN top_id TEXT;"
                            "ALTER TABLE questions ADD COLUMN top_confidence REAL;";
+static const char *ddlV3 =
+    "CREATE INDEX questions_unanswered ON questions (normalized, time)"
+    " WHERE outcome IN ('did_you_mean', 'abstain');"
+    "CREATE INDEX questions_low ON questions (entry_id, time, confidence) WHERE outcome = 'answer';"
+    "CREATE INDEX questions_time ON questions (time);"
+    "CREATE INDEX votes_entry ON votes (entry_id, helpful, time);"
+    "CREATE INDEX votes_time ON votes (time);";
 
-static void makeOld(const char *sql_a, const char *sql_b, int version) {
+static void makeOld(const char *sql_a, const char *sql_b, const char *sql_c, int version) {
     char cmd[64];
     sqlite3 *c;
     mkdir(dir, 0755); /* parent made by system() below */
     assert_int_equal(sqlite3_open(db, &c), SQLITE_OK);
     if (sql_a) assert_int_equal(sqlite3_exec(c, sql_a, NULL, NULL, NULL), SQLITE_OK);
     if (sql_b) assert_int_equal(sqlite3_exec(c, sql_b, NULL, NULL, NULL), SQLITE_OK);
+    if (sql_c) assert_int_equal(sqlite3_exec(c, sql_c, NULL, NULL, NULL), SQLITE_OK);
     snprintf(cmd, sizeof cmd, "PRAGMA user_version=%d", version);
     assert_int_equal(sqlite3_exec(c, cmd, NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(c);
@@ -297,29 +310,90 @@ static void test_migrations(void **state) {
     (void)state;
     char cmd[256], err[CB_ERRLEN];
     snprintf(cmd, sizeof cmd, "mkdir -p %s", dir);
-    for (int from = 0; from <= 2; from++) {
+    for (int from = 0; from <= 3; from++) {
         assert_int_equal(system(cmd), 0);
-        makeOld(from >= 1 ? ddlV1 : NULL, from >= 2 ? ddlV2 : NULL, from);
+        makeOld(from >= 1 ? ddlV1 : NULL, from >= 2 ? ddlV2 : NULL, from >= 3 ? ddlV3 : NULL, from);
         histStore *h = histOpen(db, NULL, err);
         if (!h) fail_msg("from v%d: %s", from, err);
         histQuestion q = question("new", "abstain", 0);
         assert_int_equal(histRecordQuestion(h, &q, 0.7), CB_OK);
         histClose(h);
-        assert_int_equal(count("PRAGMA user_version"), 3);
+        assert_int_equal(count("PRAGMA user_version"), 4);
         assert_int_equal(count("SELECT count(*) FROM sqlite_master WHERE type = 'index'"
                                " AND name = 'questions_unanswered'"), 1);
         assert_int_equal(count("SELECT count(*) FROM questions"), from >= 1 ? 3 : 1);
         if (from >= 1) {
-            assert_int_equal(count("SELECT count(*) FROM votes"), 1);
+            assert_int_equal(count("SELECT count(*) FROM votes"), 1); /* two clicks, one vote */
+            assert_int_equal(count("SELECT helpful FROM votes"), 1);     /* the last one */
             assert_int_equal(count("SELECT count(*) FROM questions WHERE question = 'Old one?'"), 1);
         }
         if (from == 1) /* backfilled by the v2 step; bad JSON left NULL */
             assert_int_equal(count("SELECT count(*) FROM questions WHERE top_id = 'career/x'"), 1);
         unlink(db);
     }
-    makeOld(NULL, NULL, 99); /* from the future */
+    makeOld(NULL, NULL, NULL, 99); /* from the future */
     assert_null(histOpen(db, NULL, err));
     assert_non_null(strstr(err, "newer than this careerbot"));
+}
+
+static void vote(histStore *h, const char *user, const char *message, const char *entry,
+                 int helpful) {
+    histVote v = {.time = cbWallTime(), .platform = "slack", .channel_kind = "channel",
+                  .user = user, .message = message, .entry_id = entry, .helpful = helpful};
+    assert_int_equal(histRecordVote(h, &v, NULL, NULL), CB_OK);
+}
+
+static void test_one_vote_per_user_per_message(void **state) {
+    (void)state;
+    char err[CB_ERRLEN];
+    histStore *h = histOpen(db, NULL, err);
+    assert_non_null(h);
+    for (int i = 0; i < 4; i++) vote(h, "U1", "C1:1.1", "career/salary", 0); /* four clicks */
+    assert_int_equal(count("SELECT count(*) FROM votes"), 1);
+    vote(h, "U1", "C1:1.1", "career/salary", 1); /* a change of mind */
+    assert_int_equal(count("SELECT count(*) FROM votes"), 1);
+    assert_int_equal(count("SELECT helpful FROM votes"), 1);
+    vote(h, "U2", "C1:1.1", "career/salary", 0); /* another user */
+    vote(h, "U1", "C1:2.2", "career/salary", 0); /* another message */
+    assert_int_equal(count("SELECT count(*) FROM votes"), 3);
+    vote(h, "U3", NULL, "career/remote", 0); /* no message: the entry stands for it */
+    vote(h, "U3", NULL, "career/remote", 0);
+    vote(h, "U3", NULL, "career/salary", 1);
+    assert_int_equal(count("SELECT count(*) FROM votes"), 5);
+    histClose(h);
+}
+
+static void test_tokens_scrubbed_from_questions(void **state) {
+    (void)state;
+    char err[CB_ERRLEN];
+    redactAddSecret("my-own-bot-secret-123");
+    histStore *h = histOpen(db, NULL, err);
+    assert_non_null(h);
+    const char *texts[] = {
+        "why does xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOp fail?",
+        "token xapp-1-A0123456789-1234567890-abcdef0123456789 leaked",
+        "discord MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.abcdefghijklmnopqrstuvwxyz0123 help",
+        "pasted my-own-bot-secret-123 by mistake",
+    };
+    for (size_t i = 0; i < CB_ARRAY_LEN(texts); i++) {
+        histQuestion q = question(texts[i], "abstain", 0);
+        assert_int_equal(histRecordQuestion(h, &q, 0.7), CB_OK);
+    }
+    histQuestion plain = question("is python.org a good start for jobs?", "abstain", 0);
+    assert_int_equal(histRecordQuestion(h, &plain, 0.7), CB_OK);
+    histClose(h);
+    redactClearSecrets();
+    assert_int_equal(count("SELECT count(*) FROM questions WHERE question LIKE '%xox%'"
+                           " OR question LIKE '%xapp%' OR question LIKE '%GaBcDe%'"
+                           " OR question LIKE '%secret-123%' OR normalized LIKE '%xox%'"
+                           " OR normalized LIKE '%secret%' OR normalized LIKE '%GaBcDe%'"),
+                     0);
+    assert_int_equal(count("SELECT count(*) FROM questions WHERE question LIKE '%[redacted]%'"), 4);
+    assert_int_equal(count("SELECT count(*) FROM questions WHERE normalized IS NULL"), 4);
+    assert_int_equal(count("SELECT count(*) FROM questions"
+                           " WHERE question = 'why does [redacted] fail?'"), 1);
+    assert_int_equal(count("SELECT count(*) FROM questions"
+                           " WHERE question = 'is python.org a good start for jobs?'"), 1);
 }
 
 int main(void) {
@@ -332,6 +406,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_user_hash_and_salt, setup, teardown),
         cmocka_unit_test_setup_teardown(test_retention_purge, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migrations, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_one_vote_per_user_per_message, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tokens_scrubbed_from_questions, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -34,7 +34,10 @@ static void q(histStore *h, long long t, const char *text, const char *norm, con
 }
 
 static void vote(histStore *h, const char *entry, int helpful) {
-    histVote v = {.time = now, .platform = "discord", .channel_kind = "channel", .user = "7",
+    static int voter;
+    char user[16];
+    snprintf(user, sizeof user, "%d", ++voter); /* one vote per user per message */
+    histVote v = {.time = now, .platform = "discord", .channel_kind = "channel", .user = user,
                   .entry_id = entry, .helpful = helpful};
     assert_int_equal(histRecordVote(h, &v, NULL, NULL), CB_OK);
 }
@@ -223,8 +226,8 @@ static void test_parse_since(void **state) {
         int ok;
         long long want;
     } cases[] = {
-        {"2024-03-01", 1, 1709251200}, {"1970-01-01", 1, 0}, {"30d", 1, 1000000000 - 30 * 86400},
-        {"0d", 1, 1000000000},         {"2024-02-30", 0, 0}, {"2024-13-01", 0, 0},
+        {"2024-03-01", 1, 1709251200}, {"1970-01-01", 1, 0}, {"30d", 1, 999993600 - 30 * 86400},
+        {"0d", 1, 999993600} /* today: UTC midnight */, {"1d", 1, 999993600 - 86400},         {"2024-02-30", 0, 0}, {"2024-13-01", 0, 0},
         {"24-03-01", 0, 0},            {"yesterday", 0, 0},  {"5x", 0, 0},
         {"", 0, 0},                    {"2024-03-01x", 0, 0},
     };

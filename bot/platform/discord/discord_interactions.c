@@ -24,6 +24,7 @@
 
 typedef struct dcInteraction {
     const char *id, *token, *app_id, *channel, *guild, *user;
+    const char *message; /* the message a component belongs to; may be NULL */
     json_t *data;
 } dcInteraction;
 
@@ -151,7 +152,8 @@ static void dcOnVote(discord *d, const dcInteraction *in, const char *entry, int
     v->itoken = cbStrdup(in->token);
     v->app_id = cbStrdup(in->app_id);
     dcReqLink(d, v);
-    int rc = appVote(d->a, PLATFORM_DISCORD, in->user, entry, helpful, dcOnVoteDone, v);
+    int rc = appVote(d->a, PLATFORM_DISCORD, in->user, in->message, entry, helpful,
+                     dcOnVoteDone, v);
     if (v->vote_done || rc != CB_OK) { /* committed (or failed) already: answer in one go */
         int ok = rc == CB_OK && v->vote_ok;
         dcReqUnlink(v);
@@ -189,6 +191,7 @@ void dcOnInteraction(discord *d, json_t *i) {
         .channel = json_string_value(json_object_get(i, "channel_id")),
         .guild = json_string_value(json_object_get(i, "guild_id")),
         .user = json_string_value(json_object_get(user, "id")),
+        .message = json_string_value(json_object_get(json_object_get(i, "message"), "id")),
         .data = json_object_get(i, "data"),
     };
     if (!in.app_id) in.app_id = d->app_id;
@@ -197,6 +200,7 @@ void dcOnInteraction(discord *d, json_t *i) {
         return;
     }
     if (in.channel && !discordIsSnowflake(in.channel)) in.channel = NULL;
+    if (in.message && !discordIsSnowflake(in.message)) in.message = NULL;
     switch (json_integer_value(json_object_get(i, "type"))) {
     case 2: dcOnCommand(d, &in); break;
     case 3: dcOnComponent(d, &in); break;

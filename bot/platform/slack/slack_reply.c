@@ -248,7 +248,9 @@ static void slkVote(slack *s, const char *id, int up, const slkClick *k) {
     q->blocks = json_incref(k->blocks);
     slkReqLink(s, q);
     q->in_call = 1;
-    int rc = appVote(s->a, PLATFORM_SLACK, k->user, id, up, slkOnVoted, q);
+    char *message = k->msg_ts ? cbSprintf("%s:%s", k->channel ? k->channel : "-", k->msg_ts) : NULL;
+    int rc = appVote(s->a, PLATFORM_SLACK, k->user, message, id, up, slkOnVoted, q);
+    free(message);
     q->in_call = 0;
     if (rc != CB_OK) logEvent(LOG_WARN, "slack.vote_failed", "entry=%s why=not_recorded", id);
     if (rc != CB_OK || q->called) {
