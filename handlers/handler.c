@@ -49,6 +49,7 @@ static void hndCopyEntry(const kb *k, const kbEntry *e, hndReply *out) {
     out->kind = REPLY_ANSWER;
     out->entry_id = cbStrdup(e->id);
     out->title = cbStrdup(e->question);
+    out->summary = cbStrdup(e->summary);
     out->body = cbStrdup(e->answer);
     out->sources = cbCalloc(e->nsources, sizeof(*out->sources));
     for (size_t i = 0; i < e->nsources; i++) {

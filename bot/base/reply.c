@@ -45,6 +45,7 @@ void replyFree(hndReply *r) {
     if (!r) return;
     free(r->entry_id);
     free(r->title);
+    free(r->summary);
     free(r->body);
     for (size_t i = 0; i < r->nsources; i++) {
         free(r->sources[i].title);

@@ -61,6 +61,8 @@ typedef struct hndReply {
     replyKind kind;
     char *entry_id;   /* REPLY_ANSWER: the entry; else NULL */
     char *title;      /* the entry's question, or a heading; may be NULL */
+    char *summary;    /* REPLY_ANSWER: the entry's plain-text short answer (at
+                       * most 40 words) to lead with; NULL when it has none */
     char *body;       /* Markdown; never NULL after hndHandle */
     double confidence;/* REPLY_ANSWER: the top hit's confidence */
     replySource *sources;

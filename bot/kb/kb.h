@@ -66,6 +66,7 @@ typedef struct kbEntry {
     char *topic; /* "<topic>" */
     char *path;  /* the file it came from */
     char *question;
+    char *summary;   /* plain text, at most KB_MAX_SUMMARY_WORDS; NULL if absent */
     kbStrs alternates;
     kbStrs keywords;
     kbStrs patterns;  /* PCRE2 sources; compiled by the engine */
@@ -122,6 +123,7 @@ void kbEntryFree(kbEntry *e);
 /* Sort diagnostics by file, then line, then column (stable). */
 void kbDiagsSort(kbDiags *d);
 
+#define KB_MAX_SUMMARY_WORDS 40 /* a summary is two lines in a chat, not a page */
 #define KB_MAX_FILE (256 * 1024) /* bytes; larger knowledge files are errors */
 #define KB_SEED_TITLE "Python developer career growth" /* source without a URL */
 

@@ -49,6 +49,7 @@ static json_t *kbEntryJson(const kbEntry *e) {
     json_t *o = json_object();
     json_object_set_new(o, "id", json_string(e->id));
     json_object_set_new(o, "question", json_string(e->question));
+    json_object_set_new(o, "summary", e->summary ? json_string(e->summary) : json_null());
     json_object_set_new(o, "alternates", kbStrsJson(&e->alternates));
     json_object_set_new(o, "keywords", kbStrsJson(&e->keywords));
     json_object_set_new(o, "patterns", kbStrsJson(&e->patterns));

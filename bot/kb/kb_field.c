@@ -27,6 +27,16 @@ const char *kbTypeName(const json_t *v) {
     }
 }
 
+size_t kbWordCount(const char *s) {
+    size_t n = 0;
+    for (int in = 0; *s; s++) {
+        int blank = strchr(" \t\r\n\f\v", *s) != NULL;
+        n += !blank && !in;
+        in = !blank;
+    }
+    return n;
+}
+
 int kbValidDate(const char *s) {
     static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     if (strlen(s) != 10 || s[4] != '-' || s[7] != '-') return 0;

@@ -20,13 +20,14 @@
 #define KB_MAX_IMPORT (64L * 1024 * 1024)
 
 static const char *const kbImpRoot[] = {"entries", "topics", "synonyms"};
-static const char *const kbImpEntry[] = {"id",      "question", "alternates", "keywords",
-                                         "patterns", "answer",   "sources",    "links",
-                                         "related",  "updated"};
+static const char *const kbImpEntry[] = {"id",      "question", "summary", "alternates",
+                                         "keywords", "patterns", "answer",  "sources",
+                                         "links",    "related",  "updated"};
 static const char *const kbImpTopic[] = {"name", "title", "description"};
 /* Front-matter fields, in the order they are written. */
-static const char *const kbFmOrder[] = {"question", "alternates", "keywords", "patterns",
-                                        "sources",  "links",      "related",  "updated"};
+static const char *const kbFmOrder[] = {"question", "summary", "alternates", "keywords",
+                                        "patterns", "sources", "links",      "related",
+                                        "updated"};
 
 static int kbRmOne(const char *p, const struct stat *st, int flag, struct FTW *f) {
     (void)st;

@@ -39,6 +39,7 @@ const char *kbClosest(const char *word, const char *const *cands, size_t n);
 
 /* "a string", "an array", ... for "must be X, got Y" messages. */
 const char *kbTypeName(const json_t *v);
+size_t kbWordCount(const char *s); /* runs of non-blank characters */
 int kbValidDate(const char *s);  /* real calendar date YYYY-MM-DD */
 int kbValidUrl(const char *s);   /* http(s)://host[...] */
 int kbValidName(const char *s);  /* [a-z0-9-]+ */

@@ -21,6 +21,8 @@ static const char kbEntryTemplate[] =
     "---\n"
     "{\n"
     "  \"question\": \"" P "the main question, as a Python developer would ask it (required)\",\n"
+    "  \"summary\": \"" P "the short answer in plain text, at most 40 words: chat platforms "
+    "show it first\",\n"
     "  \"alternates\": [\n"
     "    \"" P "another way to ask the same thing (optional; 5 or more help matching)\",\n"
     "    \"" P "one more phrasing; delete items you do not need\"\n"

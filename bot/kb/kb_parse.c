@@ -15,8 +15,9 @@
 
 #define KB_MAX_PATTERN 1024
 
-static const char *const kbEntryFields[] = {"question", "alternates", "keywords", "patterns",
-                                            "sources",  "links",      "related",  "updated"};
+static const char *const kbEntryFields[] = {"question", "summary", "alternates", "keywords",
+                                            "patterns", "sources", "links",      "related",
+                                            "updated"};
 static const char *const kbSourceFields[] = {"title", "url", "publisher", "date"};
 static const char *const kbLinkFields[] = {"title", "url"};
 
@@ -25,6 +26,7 @@ void kbEntryFree(kbEntry *e) {
     free(e->topic);
     free(e->path);
     free(e->question);
+    free(e->summary);
     kbStrsFree(&e->alternates);
     kbStrsFree(&e->keywords);
     kbStrsFree(&e->patterns);
@@ -252,6 +254,48 @@ static int kbParseUpdated(kbDiags *d, const kbJson *j, json_t *root, kbEntry *e)
     return CB_ERR;
 }
 
+/* Markdown markers a plain-text summary must not carry (chat platforms
+ * show it as is, escaped). */
+static const char *kbSummaryMarkup(const char *s) {
+    static const char *const marks[] = {"**", "__", "`", "](", "~~", "<http"};
+    for (size_t i = 0; i < CB_ARRAY_LEN(marks); i++)
+        if (strstr(s, marks[i])) return marks[i];
+    return NULL;
+}
+
+/* "summary": optional but checked: one paragraph of plain text, at most
+ * KB_MAX_SUMMARY_WORDS words; a warning when missing. */
+static int kbParseSummary(kbDiags *d, const kbJson *j, json_t *root, kbEntry *e) {
+    if (kbGetStr(d, j, root, "", "summary", 0, &e->summary) != CB_OK) return CB_ERR;
+    if (!e->summary) {
+        kbDiagAt(d, KB_WARNING, j, "", 0,
+                 "no 'summary'; add the short answer in plain text (at most %d words) that "
+                 "chat platforms show first",
+                 KB_MAX_SUMMARY_WORDS);
+        return CB_OK;
+    }
+    size_t words = kbWordCount(e->summary);
+    const char *mark = kbSummaryMarkup(e->summary);
+    int rc = CB_ERR;
+    if (words > KB_MAX_SUMMARY_WORDS)
+        kbDiagAt(d, KB_ERROR, j, "/summary", 0,
+                 "'summary' has %zu words; keep it to at most %d (the full answer is one click "
+                 "away)",
+                 words, KB_MAX_SUMMARY_WORDS);
+    else if (strpbrk(e->summary, "\r\n"))
+        kbDiagAt(d, KB_ERROR, j, "/summary", 0, "'summary' must be one paragraph (no line breaks)");
+    else if (mark)
+        kbDiagAt(d, KB_ERROR, j, "/summary", 0,
+                 "'summary' is plain text shown as written; remove the Markdown '%s'", mark);
+    else
+        rc = CB_OK;
+    if (rc != CB_OK) {
+        free(e->summary);
+        e->summary = NULL;
+    }
+    return rc;
+}
+
 static int kbLineOf(const kbJson *j, const char *ptr) {
     int line, col;
     kbPosAt(j, ptr, 0, &line, &col);
@@ -262,6 +306,7 @@ static int kbParseFields(kbDiags *d, const kbJson *j, json_t *root, kbEntry *e) 
     int rc = CB_OK;
     if (kbCheckKeys(d, j, root, "", kbEntryFields, CB_ARRAY_LEN(kbEntryFields))) rc = CB_ERR;
     if (kbGetStr(d, j, root, "", "question", 1, &e->question) != CB_OK) rc = CB_ERR;
+    if (kbParseSummary(d, j, root, e) != CB_OK) rc = CB_ERR;
     if (kbGetStrs(d, j, root, "alternates", &e->alternates) != CB_OK) rc = CB_ERR;
     if (kbGetStrs(d, j, root, "keywords", &e->keywords) != CB_OK) rc = CB_ERR;
     if (kbGetStrs(d, j, root, "patterns", &e->patterns) != CB_OK) rc = CB_ERR;

@@ -112,6 +112,8 @@ static void testShow(void **state) {
     askStr(*state, "show learning/bootcamps", &r);
     assert_int_equal(r.kind, REPLY_ANSWER);
     assert_string_equal(r.entry_id, "learning/bootcamps");
+    assert_string_equal(r.summary, "A bootcamp helps when you need structure and deadlines; it "
+                                   "does not replace a portfolio.");
     assert_string_equal(r.title, "Is a coding bootcamp worth it?");
     assertHas(r.body, "structure and deadlines");
     assert_int_equal(r.nsources, 1);

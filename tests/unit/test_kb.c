@@ -88,7 +88,8 @@ static void test_good_loads(void **state) {
     assert_int_equal(e->alternates_line, 4);
     assert_int_equal(e->patterns_line, 10);
     assert_int_equal(e->links_line, 23);
-    assert_int_equal(e->answer_line, 31);
+    assert_int_equal(e->answer_line, 32);
+    assert_string_equal(e->summary, "Start with the one your target jobs ask for.");
     assert_true(strncmp(e->answer, "**Start with", 12) == 0);
     assert_int_equal(e->answer[strlen(e->answer) - 1], '.'); /* trimmed */
     assert_string_equal(e->updated, "2025-03-10");
@@ -163,6 +164,7 @@ static const expDiag warnTab[] = {
     {W, "t/dup-b.md", 4, 36, "same phrasing as tests/fixtures/kb/warn/t/dup-a.md:3"},
     {W, "t/nolinks.md", 2, 1, "no 'links'"},
     {W, "t/noupdated.md", 2, 1, "no 'updated' date"},
+    {W, "t/noupdated.md", 2, 1, "no 'summary'; add the short answer in plain text"},
     {W, "t/stale.md", 6, 14, "updated 2024-05-31 is more than 12 months ago"},
 };
 
@@ -246,6 +248,9 @@ typedef struct memCase {
 } memCase;
 
 #define GOODFM "{\"question\": \"Q?\", \"sources\": [{\"title\": \"T\", \"url\": \"https://a.org/\"}], \"links\": [{\"title\": \"L\", \"url\": \"https://b.org/\"}], \"updated\": \"2025-01-01\"}"
+#define GOODFM_REST " \"sources\": [{\"title\": \"T\", \"url\": \"https://a.org/\"}], \"links\": [{\"title\": \"L\", \"url\": \"https://b.org/\"}], \"updated\": \"2025-01-01\"}"
+#define WORDS10 "one two three four five six seven eight nine ten "
+#define WORDS40 WORDS10 WORDS10 WORDS10 "one two three four five six seven eight nine ten"
 #define S(lit) lit, sizeof(lit) - 1
 
 static const memCase memTab[] = {
@@ -261,6 +266,12 @@ static const memCase memTab[] = {
     {"trailing comma", S("---\n{\"question\": \"Q\",\n  }\n---\nA.\n"), 0, 3, 3, "remove the comma before it"},
     {"duplicate key", S("---\n{\"question\": \"Q\", \"question\": \"R\"}\n---\nA.\n"), 0, 2, 19, "duplicate object key"},
     {"eof in json", S("---\n{\"question\": \n---\nA.\n"), 0, 3, 1, "malformed JSON"},
+    {"summary 40 words", S("---\n{\"question\": \"Q?\", \"summary\": \"" WORDS40 "\",\n" GOODFM_REST "\n---\nAnswer.\n"), 1, 0, 0, ""},
+    {"summary 41 words", S("---\n{\"question\": \"Q?\", \"summary\": \"" WORDS40 " one\",\n" GOODFM_REST "\n---\nAnswer.\n"), 0, 2, 31, "'summary' has 41 words; keep it to at most 40"},
+    {"summary type", S("---\n{\"question\": \"Q?\",\n \"summary\": [\"x\"],\n" GOODFM_REST "\n---\nAnswer.\n"), 0, 3, 13, "'summary' must be a string, got an array"},
+    {"summary lines", S("---\n{\"question\": \"Q?\", \"summary\": \"Yes.\\nNo.\",\n" GOODFM_REST "\n---\nAnswer.\n"), 0, 2, 31, "one paragraph"},
+    {"summary markup", S("---\n{\"question\": \"Q?\", \"summary\": \"It **depends**.\",\n" GOODFM_REST "\n---\nAnswer.\n"), 0, 2, 31, "remove the Markdown '**'"},
+    {"summary empty", S("---\n{\"question\": \"Q?\", \"summary\": \"\",\n" GOODFM_REST "\n---\nAnswer.\n"), 0, 2, 31, "summary"},
 };
 
 static void test_parse_memory(void **state) {
@@ -283,6 +294,11 @@ static void test_parse_memory(void **state) {
                 fail_msg("case '%s': no diagnostic at %d:%d", c->name, c->line, c->col);
             }
         } else {
+            int has = strstr(c->data, "\"summary\"") != NULL;
+            expDiag w = {KB_WARNING, "mem.md", 2, 1, "no 'summary'"};
+            assert_int_equal(findDiag(&d, &w) >= 0, !has); /* warned only when missing */
+            if (has) assert_int_equal(strlen(e.summary), strlen(WORDS40));
+            else assert_null(e.summary);
             assert_string_equal(e.question, "Q?");
             assert_string_equal(e.answer, "Answer.");
         }

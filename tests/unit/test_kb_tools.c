@@ -160,7 +160,7 @@ static void test_export_import_fixture(void **state) {
     (void)state;
     char *json = exportDir("tests/fixtures/kb/good");
     /* keys in the documented order, entries sorted by id */
-    const char *keys[] = {"\"id\"",     "\"question\"", "\"alternates\"", "\"keywords\"",
+    const char *keys[] = {"\"id\"",     "\"question\"", "\"summary\"", "\"alternates\"", "\"keywords\"",
                           "\"patterns\"", "\"answer\"",  "\"sources\"",    "\"links\"",
                           "\"related\"",  "\"updated\""};
     const char *p = json;
@@ -176,6 +176,7 @@ static void test_export_import_fixture(void **state) {
     assert_true(a && b && a < b);
     assert_non_null(strstr(json, "\"topics\": ["));
     assert_non_null(strstr(json, "\"coding school\""));
+    assert_non_null(strstr(json, "\"summary\": \"Start with the one your target jobs ask for.\""));
     free(json);
     roundTrip("tests/fixtures/kb/good");
 }
