@@ -1,9 +1,13 @@
 /* log.h - one line per event, logfmt (default) or JSON, with levels.
  *
- * Callers write the key/value part in logfmt: logEvent(LOG_INFO,
- * "slack.connected", "attempt=%d url=%s", n, url). Free text values go in
- * double quotes: "reason=\"%s\"" (the logger escapes control characters and
- * quotes inside them). In JSON mode the logfmt pairs are converted.
+ * Callers write the key/value part as a logfmt format: logEvent(LOG_INFO,
+ * "slack.connected", "attempt=%d url=%s", n, url). Free text values may go
+ * in double quotes: "reason=\"%s\"". The logger formats each value on its
+ * own and then escapes it ('"', '\\', newlines, control characters), so a
+ * value can never add a field or a line. In JSON mode (built with jansson)
+ * a value that is exactly one numeric conversion (%d, %zu, %.3f ...) and not
+ * quoted is a JSON number; everything else is a string. Invalid UTF-8
+ * bytes are written as '?'.
  *
  * Secrets: every token the bot reads is registered with logAddSecret() at
  * start-up; any occurrence in a formatted line is replaced by "[redacted]"
