@@ -55,7 +55,7 @@ start_fake "$FAKE" --port 0 --token "$TOKEN" --heartbeat 30000 --seconds 600
 
 DISCORD_API_URL="http://127.0.0.1:$port/api/v10" DISCORD_TOKEN="$TOKEN" SLACK_APP_TOKEN='' SLACK_BOT_TOKEN='' \
 CAREERBOT_KB="$KB" CAREERBOT_HEALTH_LISTEN=off CAREERBOT_HISTORY_PATH="$tmp/history.db" \
-CAREERBOT_LOG_LEVEL=warn CAREERBOT_CONFIG='' \
+CAREERBOT_LOG_LEVEL=warn CAREERBOT_CONFIG='' CAREERBOT_LIMITS_USER_COOLDOWN=0 \
   "$B/careerbot" run >"$tmp/bot.out" 2>"$tmp/bot.err" &
 bot_pid=$!
 for _ in $(seq 100); do

@@ -45,6 +45,7 @@ start_fake "$FAKE" 0 600
 SLACK_API_URL="http://127.0.0.1:$port/api/" SLACK_APP_TOKEN="xapp-1-A0BENCH-1-benchtoken" \
 SLACK_BOT_TOKEN="xoxb-1-2-benchtoken" CAREERBOT_KB="$KB" CAREERBOT_HEALTH_LISTEN=off \
 CAREERBOT_HISTORY_PATH="$tmp/history.db" CAREERBOT_LOG_LEVEL=warn CAREERBOT_CONFIG='' DISCORD_TOKEN='' \
+CAREERBOT_LIMITS_USER_COOLDOWN=0 \
   "$B/careerbot" run >"$tmp/bot.out" 2>"$tmp/bot.err" &
 bot_pid=$!
 for _ in $(seq 100); do curl -s "http://127.0.0.1:$port/_log" | grep -q '"ws_open"' && break; sleep 0.1; done

@@ -73,10 +73,59 @@ static void recordQuestion(cbApp *a, const hndRequest *req, const hndReply *r) {
     free(question);
 }
 
+void appLimitsInit(cbApp *a) {
+    cdInit(&a->cool_user, a->cfg.user_cooldown * 1000.0, APP_COOLDOWN_KEYS);
+    cdInit(&a->cool_channel, a->cfg.channel_cooldown * 1000.0, APP_COOLDOWN_KEYS);
+}
+
+void appLimitsFree(cbApp *a) {
+    cdFree(&a->cool_user);
+    cdFree(&a->cool_channel);
+}
+
+/* Cooldowns: the worse verdict of the user's and the channel's (DMs have
+ * only the user's); both tables learn what was done. */
+static coolVerdict appCooldown(cbApp *a, const hndRequest *req, double *wait_s) {
+    if (req->platform == PLATFORM_CONSOLE || !a->cool_user.slots) return COOL_ALLOW;
+    a->cool_user.cooldown_ms = a->cfg.user_cooldown * 1000.0; /* follows a config reload */
+    a->cool_channel.cooldown_ms = a->cfg.channel_cooldown * 1000.0;
+    char ukey[256], ckey[256];
+    snprintf(ukey, sizeof ukey, "%s:%s", platformName(req->platform), req->user ? req->user : "");
+    snprintf(ckey, sizeof ckey, "%s:%s", platformName(req->platform), req->channel ? req->channel : "");
+    int channel = req->channel && !req->is_dm;
+    double now = cbNowMs();
+    coolVerdict v = req->user ? cdCheck(&a->cool_user, ukey, now) : COOL_ALLOW;
+    if (channel) v = cdWorse(v, cdCheck(&a->cool_channel, ckey, now));
+    if (v == COOL_SILENT) return v;
+    double wu = req->user ? cdWaitSeconds(&a->cool_user, ukey, now) : 0;
+    double wc = channel ? cdWaitSeconds(&a->cool_channel, ckey, now) : 0;
+    *wait_s = wu > wc ? wu : wc;
+    if (req->user) cdRecord(&a->cool_user, ukey, now, v);
+    if (channel) cdRecord(&a->cool_channel, ckey, now, v);
+    return v;
+}
+
+static void slowDownReply(hndReply *out, double wait_s) {
+    replyInit(out);
+    out->kind = REPLY_INFO;
+    out->body = cbSprintf("You are asking faster than I can answer well. Please wait about %.0f "
+                          "second%s and ask again; I will stay quiet until then.",
+                          wait_s < 1 ? 1 : wait_s, wait_s < 1.5 ? "" : "s");
+}
+
 /* A token pasted into a question reaches neither the engine, the history
  * nor the log: the question is scrubbed once, here. */
-void appAnswer(cbApp *a, const hndRequest *raw, hndReply *out) {
+int appAnswer(cbApp *a, const hndRequest *raw, hndReply *out) {
     assert(a->k != NULL);
+    double wait_s = 0;
+    coolVerdict cv = appCooldown(a, raw, &wait_s);
+    if (cv != COOL_ALLOW) {
+        slowDownReply(out, wait_s);
+        metricsCooldown(platformName(raw->platform), cv == COOL_WARN ? "warned" : "silenced");
+        logEvent(LOG_INFO, "cooldown", "platform=%s action=%s", platformName(raw->platform),
+                 cv == COOL_WARN ? "warned" : "silenced");
+        return cv == COOL_WARN;
+    }
     double t0 = cbNowUs();
     char *text = cbStrndup(raw->text, raw->len);
     hndRequest scrubbed = *raw;
@@ -91,14 +140,17 @@ void appAnswer(cbApp *a, const hndRequest *raw, hndReply *out) {
     double seconds = (cbNowUs() - t0) / 1e6;
     metricsQuestion(platformName(req->platform), outcomeMetric(out->kind), seconds);
     recordQuestion(a, req, out);
-    if (a->cfg.log_question_text || logGetLevel() == LOG_DEBUG) {
+    /* log.question_text logs the text at info; otherwise only debug shows it. */
+    logLevel lv = a->cfg.log_question_text ? LOG_INFO : LOG_DEBUG;
+    if (lv >= logGetLevel()) {
         char *q = cbStrndup(req->text, req->len < 300 ? req->len : 300);
-        logEvent(LOG_DEBUG, "question", "platform=%s outcome=%s entry=%s confidence=%.3f text=\"%s\"",
+        logEvent(lv, "question", "platform=%s outcome=%s entry=%s confidence=%.3f text=\"%s\"",
                  platformName(req->platform), replyOutcomeName(out->kind),
                  out->entry_id ? out->entry_id : "-", out->confidence, q);
         free(q);
     }
     free(text);
+    return 1;
 }
 
 void appShow(cbApp *a, const char *id, hndReply *out) {

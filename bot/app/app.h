@@ -6,6 +6,7 @@
 #define CB_APP_H
 
 #include "app/config.h"
+#include "app/cooldown.h"
 #include "handlers/handler.h"
 #include "ops/history.h"
 #include "match/knowledge.h"
@@ -13,6 +14,7 @@
 #include "platform/transport.h"
 
 #define APP_MAX_TRANSPORTS 4
+#define APP_COOLDOWN_KEYS 8192 /* users (and channels) remembered at once */
 
 typedef struct cbApp {
     cbConfig cfg;
@@ -20,6 +22,9 @@ typedef struct cbApp {
     cbLoop loop;
     knowledge *k;          /* current; replaced atomically by appReload() */
     histStore *hist;       /* may be NULL */
+    /* Per-user and per-channel cooldowns (limits.*); off until
+     * appLimitsInit() (the runner calls it; in-process tests need not). */
+    coolTable cool_user, cool_channel;
     cbTransport *transports[APP_MAX_TRANSPORTS];
     size_t ntransports;
     int stopping;
@@ -29,7 +34,15 @@ typedef struct cbApp {
     void *stop_ud;
 } cbApp;
 
-void appAnswer(cbApp *a, const hndRequest *req, hndReply *out);
+/* Answer a question into out. Returns 1 when the transport should send
+ * out, 0 when it should say nothing: the user or the channel is cooling
+ * down and was already told to slow down (out then holds that notice, for
+ * a transport that must answer something, e.g. an interaction). The
+ * console has no cooldowns. */
+int appAnswer(cbApp *a, const hndRequest *req, hndReply *out);
+/* Turn the cooldowns on (sized for APP_COOLDOWN_KEYS keys each). */
+void appLimitsInit(cbApp *a);
+void appLimitsFree(cbApp *a);
 void appShow(cbApp *a, const char *id, hndReply *out);
 /* Record a vote on a message (NULL: the entry stands for it; a user's
  * later vote on the same message replaces the earlier one); done runs once

@@ -40,6 +40,8 @@ void cfgDefaults(cbConfig *c) {
     c->history_path = cbStrdup("data/careerbot.db");
     c->retention_days = 90;
     c->log_question_text = 0;
+    c->user_cooldown = 2;
+    c->channel_cooldown = 0;
     c->log_level = cbStrdup("info");
     c->log_format = cbStrdup("logfmt");
     c->health_addr = cbStrdup("127.0.0.1:8080");

@@ -23,6 +23,8 @@ typedef struct cbConfig {
     double suggest_threshold; /* matching.suggest_threshold; default 0.2 */
     double review_threshold;  /* matching.review_threshold: answers below it are kept for review; default 0.7 */
     int slash_ephemeral;      /* replies.slash_ephemeral; default 1 */
+    double user_cooldown;     /* limits.user_cooldown: seconds between answers to one user; default 2 */
+    double channel_cooldown;  /* limits.channel_cooldown: seconds between answers in one channel; default 0 (off) */
     cfgList slack_allow, slack_deny;     /* slack.allow_channels / deny_channels */
     cfgList discord_allow, discord_deny; /* discord.allow_channels / deny_channels */
     int discord_shard_id, discord_shard_count; /* discord.shard = "0/1" */
@@ -49,6 +51,10 @@ void cfgDefaults(cbConfig *c);
  * line:column; returns CB_ERR if there was any error. */
 int cfgLoadFile(cbConfig *c, const char *path, kbDiags *d);
 void cfgApplyEnv(cbConfig *c); /* environment overrides; bad values are logged and ignored */
+/* Every key "section.key" may be set as CAREERBOT_SECTION_KEY. */
+void cfgEnvName(const char *key, char *out, size_t n);
+size_t cfgKeyCount(void);
+const char *cfgKeyName(size_t i); /* NULL past the end */
 /* The same, with bad values (e.g. CAREERBOT_DISCORD_SHARD=abc) reported in
  * d (file "environment", line 0); CB_ERR if any. */
 int cfgApplyEnvDiags(cbConfig *c, kbDiags *d);

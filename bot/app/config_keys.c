@@ -15,7 +15,7 @@
 #include "app/config_int.h"
 
 typedef enum {
-    K_STR, K_URL, K_BOOL, K_NUM01, K_DAYS, K_LEVEL, K_FORMAT, K_LIST, K_SHARD, K_LISTEN
+    K_STR, K_URL, K_BOOL, K_NUM01, K_DAYS, K_SECONDS, K_LEVEL, K_FORMAT, K_LIST, K_SHARD, K_LISTEN
 } cfgType;
 
 typedef struct cfgKey {
@@ -32,6 +32,8 @@ static const cfgKey keys[] = {
     {"matching.suggest_threshold", K_NUM01, OFF(suggest_threshold)},
     {"matching.review_threshold", K_NUM01, OFF(review_threshold)},
     {"replies.slash_ephemeral", K_BOOL, OFF(slash_ephemeral)},
+    {"limits.user_cooldown", K_SECONDS, OFF(user_cooldown)},
+    {"limits.channel_cooldown", K_SECONDS, OFF(channel_cooldown)},
     {"slack.allow_channels", K_LIST, OFF(slack_allow)},
     {"slack.deny_channels", K_LIST, OFF(slack_deny)},
     {"discord.allow_channels", K_LIST, OFF(discord_allow)},
@@ -47,17 +49,17 @@ static const cfgKey keys[] = {
 #define NKEYS CB_ARRAY_LEN(keys)
 _Static_assert(CB_ARRAY_LEN(keys) <= CFG_NKEYS_MAX, "raise CFG_NKEYS_MAX");
 
-static const char *sections[] = {"knowledge", "matching", "replies", "slack",
+static const char *sections[] = {"knowledge", "matching", "replies", "limits", "slack",
                                  "discord",   "history",  "log",     "health"};
 
-/* Environment overrides, applied after the file. */
+/* Environment overrides, applied after the file: every key as
+ * CAREERBOT_SECTION_KEY (cfgEnvName), plus these. */
 static const struct {
     const char *env, *key;
 } envKeys[] = {
-    {"CAREERBOT_KB", "knowledge.dir"},         {"CAREERBOT_LOG_LEVEL", "log.level"},
-    {"CAREERBOT_LOG_FORMAT", "log.format"},    {"CAREERBOT_HEALTH_LISTEN", "health.listen"},
-    {"CAREERBOT_HISTORY_PATH", "history.path"}, {"CAREERBOT_DISCORD_SHARD", "discord.shard"},
-    {"SLACK_API_URL", "@slack_api_url"},       {"DISCORD_API_URL", "@discord_api_url"},
+    {"CAREERBOT_KB", "knowledge.dir"},
+    {"SLACK_API_URL", "@slack_api_url"},
+    {"DISCORD_API_URL", "@discord_api_url"},
 };
 
 /* ---- suggestions ---- */
@@ -104,7 +106,7 @@ const char *cfgClosestSection(const char *section) {
 }
 
 const char *cfgSectionNames(void) {
-    return "[knowledge] [matching] [replies] [slack] [discord] [history] [log] [health]";
+    return "[knowledge] [matching] [replies] [limits] [slack] [discord] [history] [log] [health]";
 }
 
 static const char *closestKey(const char *key) {
@@ -264,6 +266,15 @@ static int setScalar(cfgParser *ps, const cfgKey *k, const char *v, const char *
         cfgErr(ps, at, "%s must be a whole number of days from 0 to 36500 (0 keeps text forever), not '%s'",
                k->name, shown(v, sh));
         return CB_ERR;
+    case K_SECONDS: {
+        errno = 0;
+        double x = strtod(v, &end);
+        if (*v && !*end && !errno && isfinite(x) && x >= 0 && x <= 86400)
+            return *(double *)base = x, CB_OK;
+        cfgErr(ps, at, "%s must be a number of seconds from 0 to 86400 (0 turns it off), not '%s'",
+               k->name, shown(v, sh));
+        return CB_ERR;
+    }
     case K_LEVEL:
         if (oneOf(v, levels, 4) == CB_OK) return setStr((char **)base, v), CB_OK;
         cfgErr(ps, at, "%s must be debug, info, warn or error, not '%s'", k->name, shown(v, sh));
@@ -374,24 +385,45 @@ void cfgCheckRelations(cfgParser *ps) {
 
 /* ---- environment ---- */
 
+void cfgEnvName(const char *key, char *out, size_t n) {
+    size_t j = (size_t)snprintf(out, n, "CAREERBOT_");
+    for (const char *p = key; *p && j + 1 < n; p++)
+        out[j++] = *p == '.' ? '_' : (char)toupper((unsigned char)*p);
+    if (j < n) out[j] = '\0';
+}
+
+size_t cfgKeyCount(void) { return NKEYS; }
+const char *cfgKeyName(size_t i) { return i < NKEYS ? keys[i].name : NULL; }
+
+static void applyEnvValue(cfgParser *ps, const char *env, const cfgKey *key, const char *v) {
+    char name[128];
+    snprintf(name, sizeof name, "%s (%s)", env, key->name);
+    cfgKey k = *key;
+    k.name = name;
+    setValue(ps, &k, v, NULL);
+}
+
 int cfgApplyEnvDiags(cbConfig *c, kbDiags *d) {
     cfgParser ps = {.c = c, .d = d, .file = "environment"};
     for (size_t i = 0; i < CB_ARRAY_LEN(envKeys); i++) {
         const char *v = getenv(envKeys[i].env);
         if (!v || !*v) continue;
-        char name[96];
-        snprintf(name, sizeof name, "%s (%s)", envKeys[i].env, envKeys[i].key);
-        cfgKey k = {.name = name};
+        cfgKey k = {.name = envKeys[i].key};
         size_t idx;
         if (strcmp(envKeys[i].key, "@slack_api_url") == 0) {
-            k.type = K_URL, k.off = OFF(slack_api_url);
+            k.type = K_URL, k.off = OFF(slack_api_url), k.name = "slack api url";
         } else if (strcmp(envKeys[i].key, "@discord_api_url") == 0) {
-            k.type = K_URL, k.off = OFF(discord_api_url);
+            k.type = K_URL, k.off = OFF(discord_api_url), k.name = "discord api url";
         } else {
             k = *findKey(envKeys[i].key, &idx);
-            k.name = name;
         }
-        setValue(&ps, &k, v, NULL);
+        applyEnvValue(&ps, envKeys[i].env, &k, v);
+    }
+    for (size_t i = 0; i < NKEYS; i++) { /* the generic names win over the aliases */
+        char env[96];
+        cfgEnvName(keys[i].name, env, sizeof env);
+        const char *v = getenv(env);
+        if (v && *v) applyEnvValue(&ps, env, &keys[i], v);
     }
     return ps.errors ? CB_ERR : CB_OK;
 }

@@ -356,6 +356,7 @@ static void runTeardown(runState *s) {
     a->ntransports = 0;
     histClose(a->hist);
     a->hist = NULL;
+    appLimitsFree(a);
     loopFree(&a->loop);
     knowledgeFree(a->k);
     a->k = NULL;
@@ -392,6 +393,7 @@ int cmdRun(int argc, char **argv) {
         rc = CB_EXIT_FAIL;
     } else {
         runOpenHistory(a);
+        appLimitsInit(a);
         runInitHandles(s);
         if (runStartTransports(s) == CB_OK) {
             runStartHealth(s);

@@ -38,7 +38,7 @@ static const char *latencyLabels[] = {"0.00005", "0.0001", "0.00025", "0.0005", 
 _Static_assert(CB_ARRAY_LEN(latencyLabels) == CB_ARRAY_LEN(latencyBounds), "one label per bound");
 
 static struct {
-    mCounter questions, reconnects, resumes, ratewaits, votes, reloads;
+    mCounter questions, reconnects, resumes, ratewaits, votes, reloads, cooldowns;
     unsigned long long lat_buckets[NBOUNDS]; /* non-cumulative counts */
     unsigned long long lat_count;
     double lat_sum;
@@ -108,6 +108,10 @@ void metricsVote(const char *platform, int helpful) {
 void metricsHistoryRows(size_t n) { M.hist_rows += n; }
 
 void metricsHistoryError(void) { M.hist_errors++; }
+
+void metricsCooldown(const char *platform, const char *action) {
+    counterAdd(&M.cooldowns, platform, action, 1);
+}
 
 /* Label values escaped as the exposition format asks: \\, \" and \n. */
 static void putLabel(cbBuf *b, const char *name, const char *v) {
@@ -189,6 +193,9 @@ char *metricsRender(void) {
                "Knowledge reloads, by result.", "result", NULL);
     putCounter(&b, &M.votes, "careerbot_feedback_votes_total", "Feedback votes on answers.",
                "platform", "vote");
+    putCounter(&b, &M.cooldowns, "careerbot_cooldowns_total",
+               "Questions not answered because the user or channel was cooling down.",
+               "platform", "action");
     putScalar(&b, "careerbot_history_rows_written_total", "counter",
               "Rows committed to the history database.", M.hist_rows);
     putScalar(&b, "careerbot_history_write_errors_total", "counter",

@@ -32,7 +32,8 @@ static int spawnBot(shFixture *f, botRun *b, const char *app, const char *bot) {
     snprintf(e_app, sizeof(e_app), "SLACK_APP_TOKEN=%s", app);
     snprintf(e_bot, sizeof(e_bot), "SLACK_BOT_TOKEN=%s", bot);
     char *env[] = {url, hist, e_app, e_bot, "CAREERBOT_KB=" SH_KB, "CAREERBOT_HEALTH_LISTEN=off",
-                   "CAREERBOT_CONFIG=", "DISCORD_TOKEN=", "CAREERBOT_LOG_LEVEL=info", NULL};
+                   "CAREERBOT_CONFIG=", "DISCORD_TOKEN=", "CAREERBOT_LOG_LEVEL=info",
+                   "CAREERBOT_LIMITS_USER_COOLDOWN=0", NULL};
     char *path = tpBuildPath("san/careerbot");
     char *argv[] = {path, "run", NULL};
     int rc = tpSpawn(&b->p, argv, env, 0);

@@ -143,7 +143,7 @@ int opsInit(opsBot *b, int slack, int discord) {
     snprintf(cmd, sizeof(cmd), "cp -r '%s' '%s'", OPS_KB_FIXTURE, b->kb);
     if (system(cmd) != 0) return -1;
     /* SIGHUP is the only reload trigger, so tests control when it happens */
-    if (opsWriteFile(b->conf, "[knowledge]\nwatch = false\n") != 0) return -1;
+    if (opsWriteFile(b->conf, "[knowledge]\nwatch = false\n[limits]\nuser_cooldown = 0\n") != 0) return -1;
     if (slack && opsStartSlack(&b->slack) != 0) return -1;
     if (discord && opsStartDiscord(&b->discord) != 0) return -1;
     return 0;

@@ -224,6 +224,42 @@ static void test_env_overrides(void **state) {
     cfgFree(&c);
 }
 
+/* Every key has its CAREERBOT_SECTION_KEY variable, checked like the file. */
+static void test_env_every_key(void **state) {
+    (void)state;
+    char name[96];
+    cfgEnvName("matching.answer_threshold", name, sizeof name);
+    assert_string_equal(name, "CAREERBOT_MATCHING_ANSWER_THRESHOLD");
+    assert_true(cfgKeyCount() > 15);
+    assert_null(cfgKeyName(cfgKeyCount()));
+    cbConfig c;
+    cfgDefaults(&c);
+    assert_float_equal(c.user_cooldown, 2, 1e-9);
+    kbDiags d;
+    kbDiagsInit(&d);
+    setenv("CAREERBOT_MATCHING_ANSWER_THRESHOLD", "0.6", 1);
+    setenv("CAREERBOT_LIMITS_USER_COOLDOWN", "5.5", 1);
+    setenv("CAREERBOT_LIMITS_CHANNEL_COOLDOWN", "1", 1);
+    setenv("CAREERBOT_SLACK_DENY_CHANNELS", "C1,C2", 1);
+    setenv("CAREERBOT_REPLIES_SLASH_EPHEMERAL", "no", 1);
+    assert_int_equal(cfgApplyEnvDiags(&c, &d), CB_OK);
+    assert_float_equal(c.answer_threshold, 0.6, 1e-9);
+    assert_float_equal(c.user_cooldown, 5.5, 1e-9);
+    assert_float_equal(c.channel_cooldown, 1, 1e-9);
+    assert_int_equal(c.slack_deny.n, 2);
+    assert_int_equal(c.slash_ephemeral, 0);
+    setenv("CAREERBOT_LIMITS_USER_COOLDOWN", "-1", 1); /* bad: reported, value kept */
+    assert_int_equal(cfgApplyEnvDiags(&c, &d), CB_ERR);
+    assert_non_null(strstr(d.v[d.n - 1].msg, "CAREERBOT_LIMITS_USER_COOLDOWN"));
+    assert_float_equal(c.user_cooldown, 5.5, 1e-9);
+    const char *vars[] = {"CAREERBOT_MATCHING_ANSWER_THRESHOLD", "CAREERBOT_LIMITS_USER_COOLDOWN",
+                          "CAREERBOT_LIMITS_CHANNEL_COOLDOWN", "CAREERBOT_SLACK_DENY_CHANNELS",
+                          "CAREERBOT_REPLIES_SLASH_EPHEMERAL"};
+    for (size_t i = 0; i < CB_ARRAY_LEN(vars); i++) unsetenv(vars[i]);
+    kbDiagsFree(&d);
+    cfgFree(&c);
+}
+
 static void test_channels(void **state) {
     (void)state;
     cfgList allow = {.n = 0}, deny = {.n = 0}, none = {.n = 0};
@@ -321,6 +357,7 @@ int main(void) {
         cmocka_unit_test(test_errors_table),     cmocka_unit_test(test_all_errors_reported),
         cmocka_unit_test(test_full_file),        cmocka_unit_test(test_defaults_and_example),
         cmocka_unit_test(test_review_warning),   cmocka_unit_test(test_env_overrides),
+        cmocka_unit_test(test_env_every_key),
         cmocka_unit_test(test_channels),         cmocka_unit_test(test_check_hides_secrets),
         cmocka_unit_test(test_secrets_from_env),
     };

@@ -59,6 +59,9 @@ static const char *expected =
     "# TYPE careerbot_feedback_votes_total counter\n"
     "careerbot_feedback_votes_total{platform=\"slack\",vote=\"helpful\"} 1\n"
     "careerbot_feedback_votes_total{platform=\"slack\",vote=\"not_helpful\"} 2\n"
+    "# HELP careerbot_cooldowns_total Questions not answered because the user or channel was cooling down.\n"
+    "# TYPE careerbot_cooldowns_total counter\n"
+    "careerbot_cooldowns_total{platform=\"slack\",action=\"warned\"} 1\n"
     "# HELP careerbot_history_rows_written_total Rows committed to the history database.\n"
     "# TYPE careerbot_history_rows_written_total counter\n"
     "careerbot_history_rows_written_total 7\n"
@@ -87,6 +90,7 @@ static void test_exact_text(void **state) {
     metricsHistoryRows(3);
     metricsHistoryRows(4);
     metricsHistoryError();
+    metricsCooldown("slack", "warned");
     char *text = metricsRender();
     assert_string_equal(text, expected);
     free(text);

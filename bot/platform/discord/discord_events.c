@@ -89,7 +89,10 @@ static void dcAnswer(discord *d, const dcJob *j) {
         .is_dm = j->guild == NULL,
     };
     hndReply r;
-    appAnswer(d->a, &req, &r);
+    if (!appAnswer(d->a, &req, &r)) { /* cooling down: say nothing */
+        replyFree(&r);
+        return;
+    }
     json_t *payload = dcReplyPayload(&r, j);
     replyFree(&r);
     char route[96];

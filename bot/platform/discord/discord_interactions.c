@@ -52,6 +52,7 @@ static void dcOnCommand(discord *d, const dcInteraction *in) {
     json_t *opts = json_object_get(in->data, "options");
     char *text = discordFaqText(opts);
     hndReply r;
+    int eph = d->a->cfg.slash_ephemeral;
     if (kbFindEntry(d->a->k->kb, text)) { /* an autocomplete choice: its value is the entry id */
         appShow(d->a, text, &r);
     } else {
@@ -59,9 +60,10 @@ static void dcOnCommand(discord *d, const dcInteraction *in) {
             .platform = PLATFORM_DISCORD, .text = text, .len = strlen(text), .user = in->user,
             .channel = in->channel, .is_command = 1, .is_dm = in->guild == NULL,
         };
-        appAnswer(d->a, &req, &r);
+        /* cooling down: an interaction must still be answered; privately */
+        if (!appAnswer(d->a, &req, &r)) eph = 1;
     }
-    dcRespondReply(d, in, &r, d->a->cfg.slash_ephemeral);
+    dcRespondReply(d, in, &r, eph);
     replyFree(&r);
     free(text);
 }

@@ -84,9 +84,10 @@ static void slkAnswer(slack *s, const slkJob *j) {
                       .user = j->user, .channel = j->channel, .thread = j->thread,
                       .is_dm = j->is_dm};
     hndReply r;
-    appAnswer(s->a, &req, &r);
-    renderOpts o = {.show_votes = r.kind == REPLY_ANSWER};
-    slkPost(s, renderSlack(&r, &o), j->channel, j->thread);
+    if (appAnswer(s->a, &req, &r)) { /* 0: cooling down, say nothing */
+        renderOpts o = {.show_votes = r.kind == REPLY_ANSWER};
+        slkPost(s, renderSlack(&r, &o), j->channel, j->thread);
+    }
     replyFree(&r);
 }
 
@@ -131,7 +132,11 @@ void slkOnSlash(slack *s, slkConn *c, json_t *env, const char *envelope_id) {
                       .len = text ? strlen(text) : 0, .user = slkStr(p, "user_id"),
                       .channel = channel, .is_command = 1, .is_dm = channel && channel[0] == 'D'};
     hndReply r;
-    appAnswer(s->a, &req, &r);
+    if (!appAnswer(s->a, &req, &r)) { /* cooling down: acknowledge, say nothing */
+        replyFree(&r);
+        slkAck(c, envelope_id, NULL);
+        return;
+    }
     renderOpts o = {.ephemeral = eph, .show_share = eph && r.entry_id,
                     .show_votes = r.kind == REPLY_ANSWER};
     json_t *msg = renderSlack(&r, &o);
