@@ -41,6 +41,7 @@ typedef struct runState {
     uv_timer_t drain, debounce;
     uv_fs_event_t *watches[RUN_MAX_WATCHES];
     size_t nwatches;
+    char kb_name[1024];/* the knowledge dir's last path component */
     double drain_deadline;
     int draining;
     healthServer *health;
@@ -249,8 +250,8 @@ static void runOnSignal(uv_signal_t *h, int signum) {
 static void runOnDebounce(uv_timer_t *t) {
     runState *s = t->data;
     if (s->draining) return;
+    runWatch(s); /* first: a change made while reloading is not missed */
     appReload(&s->app);
-    runWatch(s); /* new topic directories may have appeared */
 }
 
 static void runOnFsEvent(uv_fs_event_t *h, const char *file, int events, int status) {
@@ -261,25 +262,58 @@ static void runOnFsEvent(uv_fs_event_t *h, const char *file, int events, int sta
     uv_timer_start(&s->debounce, runOnDebounce, RUN_RELOAD_DEBOUNCE_MS, 0);
 }
 
-static void runWatchDir(runState *s, const char *dir) {
-    if (s->nwatches == RUN_MAX_WATCHES) return;
+/* The knowledge dir's parent: only events on the knowledge dir's own name
+ * count (it was created, deleted, renamed over, or a symlink swapped). */
+static void runOnParentEvent(uv_fs_event_t *h, const char *file, int events, int status) {
+    runState *s = h->data;
+    if (file && strcmp(file, s->kb_name) != 0) return;
+    runOnFsEvent(h, file, events, status);
+}
+
+static int runWatchDir(runState *s, const char *dir, uv_fs_event_cb cb) {
+    if (s->nwatches == RUN_MAX_WATCHES) return CB_ERR;
     uv_fs_event_t *w = cbCalloc(1, sizeof(*w));
     uv_fs_event_init(s->app.loop.uv, w);
     w->data = s;
-    if (uv_fs_event_start(w, runOnFsEvent, dir, 0) != 0) {
+    if (uv_fs_event_start(w, cb, dir, 0) != 0) {
         uv_close((uv_handle_t *)w, (uv_close_cb)free);
-        return;
+        return CB_ERR;
     }
     s->watches[s->nwatches++] = w;
+    return CB_OK;
 }
 
-/* Watch the knowledge dir and each topic dir (inotify is not recursive). */
+/* Split the knowledge dir into its parent and its name ("kb" -> ".", "kb"). */
+static void runKbParent(const char *root, char *parent, size_t np, char *name, size_t nn) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s", root);
+    size_t n = strlen(path);
+    while (n > 1 && path[n - 1] == '/') path[--n] = '\0';
+    char *slash = strrchr(path, '/');
+    if (!slash) {
+        snprintf(parent, np, ".");
+        snprintf(name, nn, "%s", path);
+    } else {
+        snprintf(name, nn, "%s", slash + 1);
+        if (slash == path) slash[1] = '\0';
+        else *slash = '\0';
+        snprintf(parent, np, "%s", path);
+    }
+}
+
+/* Watch the knowledge dir, each topic dir (inotify is not recursive) and
+ * the parent, so a knowledge dir deleted and made again (or renamed into
+ * place) is watched again. Re-armed after every reload. Only directories
+ * are watched; stat() and readdir() never block on a FIFO. */
 static void runWatch(runState *s) {
     if (!s->app.cfg.watch_kb || s->draining) return;
     for (size_t i = 0; i < s->nwatches; i++) uv_close((uv_handle_t *)s->watches[i], (uv_close_cb)free);
     s->nwatches = 0;
     const char *root = s->app.cfg.kb_dir;
-    runWatchDir(s, root);
+    char parent[1024];
+    runKbParent(root, parent, sizeof parent, s->kb_name, sizeof s->kb_name);
+    runWatchDir(s, parent, runOnParentEvent);
+    if (runWatchDir(s, root, runOnFsEvent) != CB_OK) return;
     DIR *d = opendir(root);
     if (!d) return;
     struct dirent *e;
@@ -287,7 +321,7 @@ static void runWatch(runState *s) {
         if (e->d_name[0] == '.') continue;
         char *path = cbSprintf("%s/%s", root, e->d_name);
         struct stat st;
-        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) runWatchDir(s, path);
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) runWatchDir(s, path, runOnFsEvent);
         free(path);
     }
     closedir(d);

@@ -144,10 +144,50 @@ static void testSighupReload(void **state) {
     assert_int_equal(tpWait(&f->bot, WAIT_MS), 0);
 }
 
+/* The knowledge dir deleted and made again (as a deploy that replaces the
+ * folder does): the bot notices both, loads the new folder, and keeps
+ * watching it (a later edit inside it reloads again). */
+static void testWatchSurvivesDeleteAndRecreate(void **state) {
+    runFixture *f = *state;
+    ask(f, "show frameworks/fastapi\n");
+    assert_true(tpWaitFor(f->bot.out_path, "FastAPI", 1, WAIT_MS));
+    char cmd[1024];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", f->kb);
+    assert_int_equal(system(cmd), 0);
+    assert_true(tpWaitFor(f->bot.err_path, "knowledge.reload_failed", 1, WAIT_MS));
+
+    snprintf(cmd, sizeof(cmd), "cp -r tests/fixtures/app-kb %s.new && mv %s.new %s", f->kb, f->kb, f->kb);
+    assert_int_equal(system(cmd), 0);
+    char entry[256];
+    snprintf(entry, sizeof(entry), "%s/frameworks/fastapi.md", f->kb);
+    assert_true(tpWaitFor(f->bot.err_path, "generation=2", 1, WAIT_MS));
+    rewriteAnswer(entry, "Edited after the folder came back: RECREATED-MARKER, long enough.");
+    assert_true(tpWaitFor(f->bot.err_path, "generation=3", 1, WAIT_MS));
+    ask(f, "show frameworks/fastapi\n");
+    assert_true(tpWaitFor(f->bot.out_path, "RECREATED-MARKER", 1, WAIT_MS));
+
+    /* deleted and made again in place (mkdir, then the files) */
+    snprintf(cmd, sizeof(cmd), "rm -rf %s && mkdir %s && cp -r tests/fixtures/app-kb/. %s", f->kb,
+             f->kb, f->kb);
+    assert_int_equal(system(cmd), 0);
+    rewriteAnswer(entry, "Edited once more: SECOND-MARKER, with enough words to count.");
+    /* each question is answered from the knowledge live when it is asked:
+     * ask until the edit shows, at most WAIT_MS in all */
+    int seen = 0;
+    for (int i = 0; i < 8 && !seen; i++) {
+        ask(f, "show frameworks/fastapi\n");
+        seen = tpWaitFor(f->bot.out_path, "SECOND-MARKER", 1, WAIT_MS / 8);
+    }
+    assert_true(seen);
+    tpCloseStdin(&f->bot);
+    assert_int_equal(tpWait(&f->bot, WAIT_MS), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(testWatchReloadAndBrokenEdit, setupWatch, teardown),
         cmocka_unit_test_setup_teardown(testSighupReload, setupNoWatch, teardown),
+        cmocka_unit_test_setup_teardown(testWatchSurvivesDeleteAndRecreate, setupWatch, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
