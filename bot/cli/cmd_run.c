@@ -345,6 +345,9 @@ static void runHealthStatus(void *ud, healthReport *out) {
 }
 
 static void runStartHealth(runState *s) {
+    metricsSetVersion(CAREERBOT_VERSION);
+    for (size_t i = 0; i < s->app.ntransports; i++)
+        metricsDeclarePlatform(s->app.transports[i]->type->name);
     const char *addr = s->app.cfg.health_addr;
     if (healthDisabled(addr) || s->console_mode) return;
     char err[CB_ERRLEN] = "";

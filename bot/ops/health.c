@@ -1,4 +1,5 @@
-/* health.c - GET /healthz and GET /metrics on an extra libwebsockets vhost
+/* health.c - /livez, /readyz (= /healthz) and /metrics, GET or HEAD, on an
+ * extra libwebsockets vhost
  * of the loop's context (see health.h). lws parses the request (with its
  * own header size limits); we answer from LWS_CALLBACK_HTTP by writing the
  * headers at once and the body when the socket is writable. A body is a
@@ -27,6 +28,7 @@ struct healthServer {
 typedef struct healthPss { /* per connection */
     char *body;
     size_t len, off;
+    int head; /* HEAD: headers only */
 } healthPss;
 
 int healthDisabled(const char *addr) { return !addr || !*addr || strcmp(addr, "off") == 0; }
@@ -53,27 +55,36 @@ int healthRender(const healthReport *r, char **body) {
     return reason[0] ? 503 : 200;
 }
 
-/* Status, content type and body for a request. */
-static int route(healthServer *s, struct lws *wsi, const char *path, char **body,
-                 const char **ctype) {
+/* The platforms' connected gauges follow the status at each scrape. */
+static void updateGauges(const healthReport *r) {
+    for (size_t i = 0; i < r->nplatforms && i < HEALTH_MAX_PLATFORMS; i++)
+        if (r->platforms[i].name && r->platforms[i].configured)
+            metricsPlatformConnected(r->platforms[i].name, r->platforms[i].connected);
+}
+
+/* Status, content type and body for a request (GET or HEAD). */
+static int route(healthServer *s, const char *path, char **body, const char **ctype) {
     *ctype = "text/plain; charset=utf-8";
-    if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0) {
-        *body = cbStrdup("method not allowed: use GET\n");
-        return 405;
+    healthReport r;
+    memset(&r, 0, sizeof r);
+    if (strcmp(path, "/livez") == 0) { /* the loop runs: it is answering this */
+        *ctype = "application/json";
+        *body = cbStrdup("{\"status\":\"ok\"}\n");
+        return 200;
     }
-    if (strcmp(path, "/healthz") == 0) {
-        healthReport r;
-        memset(&r, 0, sizeof r);
+    if (strcmp(path, "/readyz") == 0 || strcmp(path, "/healthz") == 0) {
         if (s->fn) s->fn(s->ud, &r);
         *ctype = "application/json";
         return healthRender(&r, body);
     }
     if (strcmp(path, "/metrics") == 0) {
+        if (s->fn) s->fn(s->ud, &r);
+        updateGauges(&r);
         *ctype = "text/plain; version=0.0.4; charset=utf-8";
-        *body = metricsRender();
+        *body = metricsRenderAll();
         return 200;
     }
-    *body = cbStrdup("not found: try /healthz or /metrics\n");
+    *body = cbStrdup("not found: try /livez, /readyz, /healthz or /metrics\n");
     return 404;
 }
 
@@ -86,17 +97,24 @@ static int sendHeaders(struct lws *wsi, int status, const char *ctype, size_t le
                                     (const unsigned char *)"no-store", 8, &p, end))
         return -1;
     if (status == 405 && lws_add_http_header_by_name(wsi, (const unsigned char *)"allow:",
-                                                     (const unsigned char *)"GET", 3, &p, end))
+                                                     (const unsigned char *)"GET, HEAD", 9, &p, end))
         return -1;
     return lws_finalize_write_http_header(wsi, start, &p, end) ? -1 : 0;
 }
 
 static int onHttp(struct lws *wsi, healthPss *pss, const char *path) {
     healthServer *s = lws_get_vhost_user(lws_get_vhost(wsi));
-    const char *ctype;
+    const char *ctype = "text/plain; charset=utf-8";
     free(pss->body);
     pss->body = NULL;
-    int status = route(s, wsi, path ? path : "", &pss->body, &ctype);
+    pss->head = lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) > 0;
+    int status;
+    if (!pss->head && lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0) {
+        pss->body = cbStrdup("method not allowed: use GET or HEAD\n");
+        status = 405;
+    } else {
+        status = route(s, path ? path : "", &pss->body, &ctype);
+    }
     pss->len = strlen(pss->body);
     pss->off = 0;
     if (sendHeaders(wsi, status, ctype, pss->len) != 0) return -1;
@@ -106,6 +124,11 @@ static int onHttp(struct lws *wsi, healthPss *pss, const char *path) {
 
 static int onWritable(struct lws *wsi, healthPss *pss) {
     if (!pss->body) return 0;
+    if (pss->head) { /* the headers said how long the body is; no body */
+        free(pss->body);
+        pss->body = NULL;
+        return lws_http_transaction_completed(wsi) ? -1 : 0;
+    }
     unsigned char buf[LWS_PRE + HEALTH_CHUNK];
     size_t n = pss->len - pss->off;
     if (n > HEALTH_CHUNK) n = HEALTH_CHUNK;

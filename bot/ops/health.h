@@ -1,11 +1,15 @@
 /* health.h - the health and metrics listener: an HTTP/1.1 vhost created on
  * the loop's libwebsockets context (so it shares the one uv loop) serving
- *   GET /healthz  200 {"status":"ok",...} when the knowledge is loaded and
- *                 every configured platform is connected, else
- *                 503 {"status":"unavailable","reason":"slack: not connected"}
- *   GET /metrics  the Prometheus text (metricsRender)
- * Other paths 404, other methods 405. Default 127.0.0.1:8080; "off"
- * disables it. */
+ *   /livez    200 {"status":"ok"} while the loop runs (a platform outage
+ *             is no reason to restart the process)
+ *   /readyz   200 {"status":"ok",...} when the knowledge is loaded and
+ *             every configured platform is connected, else
+ *             503 {"status":"unavailable","reason":"slack: not connected"}
+ *   /healthz  the same as /readyz (kept for existing probes)
+ *   /metrics  the Prometheus text (metricsRenderAll), with each platform's
+ *             connected gauge updated from the status
+ * GET and HEAD (headers only, same Content-Length); other paths 404, other
+ * methods 405 with Allow. Default 127.0.0.1:8080; "off" disables it. */
 #ifndef CB_HEALTH_H
 #define CB_HEALTH_H
 
@@ -29,7 +33,7 @@ typedef struct healthReport {
     size_t nplatforms;
 } healthReport;
 
-/* Called on every GET /healthz: fill *out (zeroed before the call). */
+/* Called on /readyz, /healthz and /metrics: fill *out (zeroed before). */
 typedef void healthStatusFn(void *ud, healthReport *out);
 
 typedef struct healthServer healthServer;

@@ -7,9 +7,13 @@
  * Single-threaded: only the loop touches these. */
 #include "ops/metrics.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "base/buf.h"
 #include "base/common.h"
@@ -38,7 +42,7 @@ static const char *latencyLabels[] = {"0.00005", "0.0001", "0.00025", "0.0005", 
 _Static_assert(CB_ARRAY_LEN(latencyLabels) == CB_ARRAY_LEN(latencyBounds), "one label per bound");
 
 static struct {
-    mCounter questions, reconnects, resumes, ratewaits, votes, reloads, cooldowns;
+    mCounter questions, reconnects, resumes, ratewaits, votes, reloads, cooldowns, failures, connected;
     unsigned long long lat_buckets[NBOUNDS]; /* non-cumulative counts */
     unsigned long long lat_count;
     double lat_sum;
@@ -113,6 +117,31 @@ void metricsCooldown(const char *platform, const char *action) {
     counterAdd(&M.cooldowns, platform, action, 1);
 }
 
+void metricsReplyFailed(const char *platform) { counterAdd(&M.failures, platform, NULL, 1); }
+
+void metricsPlatformConnected(const char *platform, int connected) {
+    char la[METRICS_LABEL_MAX];
+    copyLabel(la, platform);
+    mSeries *s = seriesFind(&M.connected, la, "");
+    if (!s) counterAdd(&M.connected, platform, NULL, 0), s = seriesFind(&M.connected, la, "");
+    if (s) s->v = connected ? 1 : 0;
+}
+
+void metricsDeclarePlatform(const char *platform) {
+    static const char *outcomes[] = {"answered", "did_you_mean", "abstained", "chitchat", "info", "error"};
+    for (size_t i = 0; i < CB_ARRAY_LEN(outcomes); i++)
+        counterAdd(&M.questions, platform, outcomes[i], 0);
+    counterAdd(&M.reconnects, platform, NULL, 0);
+    counterAdd(&M.resumes, platform, NULL, 0);
+    counterAdd(&M.ratewaits, platform, NULL, 0);
+    counterAdd(&M.votes, platform, "helpful", 0);
+    counterAdd(&M.votes, platform, "not_helpful", 0);
+    counterAdd(&M.cooldowns, platform, "warned", 0);
+    counterAdd(&M.cooldowns, platform, "silenced", 0);
+    counterAdd(&M.failures, platform, NULL, 0);
+    counterAdd(&M.connected, platform, NULL, 0);
+}
+
 /* Label values escaped as the exposition format asks: \\, \" and \n. */
 static void putLabel(cbBuf *b, const char *name, const char *v) {
     bufPrintf(b, "%s=\"", name);
@@ -149,6 +178,20 @@ static void putCounter(cbBuf *b, const mCounter *c, const char *name, const char
             bufAppendStr(b, ",");
             putLabel(b, lb, sorted[i].b);
         }
+        bufPrintf(b, "} %llu\n", sorted[i].v);
+    }
+}
+
+/* A labelled gauge (values are 0/1 here). */
+static void putGauge(cbBuf *b, const mCounter *c, const char *name, const char *help,
+                     const char *la) {
+    mSeries sorted[METRICS_MAX_SERIES];
+    memcpy(sorted, c->s, c->n * sizeof *sorted);
+    qsort(sorted, c->n, sizeof *sorted, seriesCmp);
+    putHeader(b, name, "gauge", help);
+    for (size_t i = 0; i < c->n; i++) {
+        bufPrintf(b, "%s{", name);
+        putLabel(b, la, sorted[i].a);
         bufPrintf(b, "} %llu\n", sorted[i].v);
     }
 }
@@ -196,9 +239,92 @@ char *metricsRender(void) {
     putCounter(&b, &M.cooldowns, "careerbot_cooldowns_total",
                "Questions not answered because the user or channel was cooling down.",
                "platform", "action");
+    putCounter(&b, &M.failures, "careerbot_reply_failures_total",
+               "Replies the platform did not accept, after retries.", "platform", NULL);
+    putGauge(&b, &M.connected, "careerbot_platform_connected",
+             "1 when the platform connection is up.", "platform");
     putScalar(&b, "careerbot_history_rows_written_total", "counter",
               "Rows committed to the history database.", M.hist_rows);
     putScalar(&b, "careerbot_history_write_errors_total", "counter",
               "Failed history writes.", M.hist_errors);
+    return bufDetach(&b);
+}
+
+/* ---- process_* (the names of the Prometheus client libraries) ---- */
+
+static double procStartTime(void) {
+    long ticks = sysconf(_SC_CLK_TCK);
+    unsigned long long start = 0, btime = 0;
+    char buf[1024];
+    FILE *f = fopen("/proc/self/stat", "r");
+    if (f) {
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        buf[n] = '\0';
+        fclose(f);
+        const char *p = strrchr(buf, ')'); /* the name may hold spaces */
+        for (int field = 2; p && *p && field < 22; p++)
+            if (*p == ' ') field++;
+        if (p) start = strtoull(p, NULL, 10);
+    }
+    f = fopen("/proc/stat", "r");
+    while (f && fgets(buf, sizeof buf, f))
+        if (sscanf(buf, "btime %llu", &btime) == 1) break;
+    if (f) fclose(f);
+    return ticks > 0 ? (double)btime + (double)start / (double)ticks : 0;
+}
+
+static size_t procOpenFds(void) {
+    size_t n = 0;
+    DIR *d = opendir("/proc/self/fd");
+    if (!d) return 0;
+    const struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (e->d_name[0] != '.') n++;
+    closedir(d);
+    return n > 0 ? n - 1 : 0; /* not the one opendir holds */
+}
+
+static void putProcess(cbBuf *b) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    double cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+                 (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+    putHeader(b, "process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.");
+    bufPrintf(b, "process_cpu_seconds_total %.6f\n", cpu);
+    unsigned long long pages_virt = 0, pages_res = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f) {
+        if (fscanf(f, "%llu %llu", &pages_virt, &pages_res) != 2) pages_virt = pages_res = 0;
+        fclose(f);
+    }
+    unsigned long long page = (unsigned long long)sysconf(_SC_PAGESIZE);
+    putScalar(b, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.",
+              pages_res * page);
+    putScalar(b, "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.",
+              pages_virt * page);
+    putHeader(b, "process_start_time_seconds", "gauge",
+              "Start time of the process since unix epoch in seconds.");
+    bufPrintf(b, "process_start_time_seconds %.2f\n", procStartTime());
+    putScalar(b, "process_open_fds", "gauge", "Number of open file descriptors.", procOpenFds());
+    struct rlimit rl;
+    unsigned long long maxfds = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? (unsigned long long)rl.rlim_cur : 0;
+    putScalar(b, "process_max_fds", "gauge", "Maximum number of open file descriptors.", maxfds);
+}
+
+static char buildVersion[METRICS_LABEL_MAX] = "unknown";
+
+void metricsSetVersion(const char *version) { copyLabel(buildVersion, version); }
+
+char *metricsRenderAll(void) {
+    char *core = metricsRender();
+    cbBuf b;
+    bufInit(&b, METRICS_MAX_TEXT * 2);
+    bufAppendStr(&b, core);
+    free(core);
+    putProcess(&b);
+    putHeader(&b, "careerbot_build_info", "gauge", "Always 1; the version in a label.");
+    bufAppendStr(&b, "careerbot_build_info{");
+    putLabel(&b, "version", buildVersion);
+    bufAppendStr(&b, "} 1\n");
     return bufDetach(&b);
 }

@@ -18,7 +18,20 @@ void metricsHistoryRows(size_t n);
 void metricsHistoryError(void);
 /* action: "warned" (told to slow down) or "silenced" (said nothing). */
 void metricsCooldown(const char *platform, const char *action);
-/* The exposition text; caller frees. */
+/* A reply the platform did not accept (after retries). */
+void metricsReplyFailed(const char *platform);
+/* The connected gauge of a platform (set when /metrics is read). */
+void metricsPlatformConnected(const char *platform, int connected);
+/* Create every series of a configured platform at zero, so dashboards and
+ * alerts see them from the start (rate() needs a first sample). */
+void metricsDeclarePlatform(const char *platform);
+/* The careerbot_* exposition text (deterministic, for tests); caller frees. */
 char *metricsRender(void);
+/* What GET /metrics serves: metricsRender() plus process_* (CPU seconds,
+ * resident memory, start time, open and max fds, from /proc) and
+ * careerbot_build_info{version}. Caller frees. */
+char *metricsRenderAll(void);
+/* The version shown in careerbot_build_info (copied; default "unknown"). */
+void metricsSetVersion(const char *version);
 
 #endif

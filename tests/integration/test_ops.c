@@ -3,7 +3,8 @@
  * /healthz turns 503 naming the platform a fake dropped and 200 again once
  * the bot reconnected; /metrics counts answered questions exactly and
  * reports the knowledge size; a token Slack rejects ends the process with
- * exit 78 and one clear line, never printing a token. Everything listens
+ * exit 78 and one clear line, never printing a token; /livez, /readyz and
+ * HEAD, and every series present at zero from the start. Everything listens
  * on 127.0.0.1 and every wait is bounded. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -239,6 +240,61 @@ static void testMetricsCount(void **state) {
     assertNoErrors(b);
 }
 
+static long headStatus(opsBot *b, const char *path) {
+    char url[128], *body = NULL;
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", b->health_port, path);
+    long st = tpHttp("HEAD", url, NULL, &body);
+    if (body && *body) st = -1; /* HEAD has no body */
+    free(body);
+    return st;
+}
+
+/* 4. Probes and series from the start: /livez, /readyz (GET and HEAD);
+ * every series of the configured platform present at zero before any
+ * question; process_* and build info; while Slack is down (its reconnect
+ * held off by a 429) /readyz is 503 and the gauge 0, but /livez stays 200:
+ * an outage is no reason to restart the process. */
+static void testProbesAndSeriesAtStart(void **state) {
+    opsBot *b = *state;
+    startBot(b, 1, 0);
+    char *body = NULL;
+    assert_int_equal(opsGet(b, "/livez", &body), 200);
+    assert_non_null(strstr(body, "\"status\":\"ok\""));
+    free(body);
+    assert_int_equal(opsGet(b, "/readyz", NULL), 200);
+    assert_int_equal(headStatus(b, "/livez"), 200);
+    assert_int_equal(headStatus(b, "/readyz"), 200);
+    assert_int_equal(headStatus(b, "/metrics"), 200);
+    const char *zero[] = {Q_SLACK_ANSWERED, Q_SLACK_ABSTAINED,
+                          "careerbot_reply_failures_total{platform=\"slack\"}",
+                          "careerbot_reconnects_total{platform=\"slack\"}",
+                          "careerbot_rate_limit_waits_total{platform=\"slack\"}",
+                          "careerbot_feedback_votes_total{platform=\"slack\",vote=\"helpful\"}",
+                          "careerbot_cooldowns_total{platform=\"slack\",action=\"warned\"}",
+                          "careerbot_knowledge_reloads_total{result=\"failed\"}"};
+    for (size_t i = 0; i < sizeof(zero) / sizeof(zero[0]); i++)
+        if (opsMetric(b, zero[i]) != 0) fail_msg("%s is not 0 from the start", zero[i]);
+    assert_int_equal(opsMetric(b, "careerbot_platform_connected{platform=\"slack\"}"), 1);
+    assert_true(opsMetric(b, "process_resident_memory_bytes") > 1e6);
+    assert_true(opsMetric(b, "process_open_fds") >= 3);
+    assert_true(opsMetric(b, "process_start_time_seconds") > 1e9);
+    assert_true(opsMetric(b, "process_cpu_seconds_total") >= 0);
+    char *m = NULL;
+    assert_int_equal(opsGet(b, "/metrics", &m), 200);
+    assert_non_null(strstr(m, "\ncareerbot_build_info{version=\""));
+    free(m);
+
+    json_decref(opsCmd(&b->slack, "{\"cmd\":\"ratelimit\",\"method\":\"apps.connections.open\","
+                                  "\"count\":5,\"retry_after\":30}"));
+    json_decref(opsCmd(&b->slack, "{\"cmd\":\"drop\"}"));
+    assert_true(opsWaitHealth(b, 503, "slack: not connected", 5000, NULL));
+    assert_int_equal(opsGet(b, "/readyz", NULL), 503);
+    assert_int_equal(headStatus(b, "/readyz"), 503);
+    assert_int_equal(opsGet(b, "/livez", NULL), 200);
+    assert_int_equal(headStatus(b, "/livez"), 200);
+    assert_int_equal(opsMetric(b, "careerbot_platform_connected{platform=\"slack\"}"), 0);
+}
+
 typedef struct fatalCase {
     const char *pre;       /* fake Slack command before the bot starts, or NULL */
     const char *app, *bot; /* tokens */
@@ -304,6 +360,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(testHealthFollowsConnections, setup, teardown),
         cmocka_unit_test_setup_teardown(testMetricsCount, setup, teardown),
         cmocka_unit_test_setup_teardown(testInvalidSlackToken, setup, teardown),
+        cmocka_unit_test_setup_teardown(testProbesAndSeriesAtStart, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,8 +1,10 @@
 /* test_health.c - the health listener on the real loop (uv + lws): a
  * forked child makes the HTTP requests with curl while the parent runs the
- * loop. /healthz answers 200 when everything configured is up and 503 with
- * the reason otherwise; /metrics is the Prometheus text; unknown paths 404;
- * other methods 405; a taken port is a clear error; "off" disables. */
+ * loop. /readyz (= /healthz) answers 200 when everything configured is up
+ * and 503 with the reason otherwise; /livez 200 while the loop runs;
+ * /metrics is the Prometheus text with process_*, build info and the
+ * connected gauge; HEAD gives headers only; unknown paths 404; other
+ * methods 405; a taken port is a clear error; "off" disables. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -46,9 +48,16 @@ typedef struct req {
 
 static const req reqs[] = {
     {"GET", "/healthz", 200, "{\"status\":\"ok\",\"knowledge_entries\":17,\"platforms\":{\"slack\":\"connected\"}}"},
-    {"GET", "/healthz", 503, "\"reason\":\"slack: not connected\""},
-    {"GET", "/healthz", 503, "\"reason\":\"knowledge: not loaded\""},
+    {"GET", "/readyz", 503, "\"reason\":\"slack: not connected\""},
+    {"GET", "/readyz", 503, "\"reason\":\"knowledge: not loaded\""},
     {"GET", "/metrics", 200, "careerbot_questions_total{platform=\"slack\",outcome=\"answered\"} 1\n"},
+    {"GET", "/metrics", 200, "careerbot_platform_connected{platform=\"slack\"} 1\n"},
+    {"GET", "/metrics", 200, "\nprocess_resident_memory_bytes "},
+    {"GET", "/metrics", 200, "\ncareerbot_build_info{version=\"9.9.9\"} 1\n"},
+    {"GET", "/livez", 200, "{\"status\":\"ok\"}"},
+    {"HEAD", "/livez", 200, NULL},
+    {"HEAD", "/readyz", 200, NULL},
+    {"HEAD", "/metrics", 200, NULL},
     {"GET", "/nope", 404, "not found"},
     {"POST", "/healthz", 405, "method not allowed"},
     {"DELETE", "/metrics", 405, "method not allowed"},
@@ -63,7 +72,8 @@ static void client(int port, const char *out) {
         char url[128], *body = NULL;
         snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, reqs[i].path);
         long st = tpHttp(reqs[i].method, url, NULL, &body);
-        int ok = st == reqs[i].want && body && strstr(body, reqs[i].needle);
+        int ok = st == reqs[i].want &&
+                 (reqs[i].needle ? body && strstr(body, reqs[i].needle) : !body || !*body);
         fprintf(f, "%zu %s %ld\n", i, ok ? "ok" : "bad", st);
         if (!ok) fprintf(f, "   body: %s\n", body ? body : "(none)");
         free(body);
@@ -91,6 +101,7 @@ static void test_endpoints(void **state) {
     assert_int_equal(loopInit(&l, NULL, err), CB_OK);
     metricsReset();
     metricsQuestion("slack", "answered", 0.001);
+    metricsSetVersion("9.9.9");
     calls = 0;
     healthServer *s = healthStart(&l, "127.0.0.1:0", status, NULL, err);
     if (!s) fail_msg("healthStart: %s", err);
@@ -107,7 +118,7 @@ static void test_endpoints(void **state) {
     for (const char *p = text; (p = strstr(p, " ok ")); p++) good++;
     if (good != (int)CB_ARRAY_LEN(reqs)) fail_msg("results:\n%s", text);
     free(text);
-    assert_int_equal(calls, 4); /* /healthz was asked four times */
+    assert_int_equal(calls, 10); /* readiness and metrics ask; /livez does not */
     healthStop(s);
     loopFree(&l);
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/common.h"
 #include "ops/metrics.h"
@@ -62,6 +63,13 @@ static const char *expected =
     "# HELP careerbot_cooldowns_total Questions not answered because the user or channel was cooling down.\n"
     "# TYPE careerbot_cooldowns_total counter\n"
     "careerbot_cooldowns_total{platform=\"slack\",action=\"warned\"} 1\n"
+    "# HELP careerbot_reply_failures_total Replies the platform did not accept, after retries.\n"
+    "# TYPE careerbot_reply_failures_total counter\n"
+    "careerbot_reply_failures_total{platform=\"discord\"} 2\n"
+    "# HELP careerbot_platform_connected 1 when the platform connection is up.\n"
+    "# TYPE careerbot_platform_connected gauge\n"
+    "careerbot_platform_connected{platform=\"discord\"} 0\n"
+    "careerbot_platform_connected{platform=\"slack\"} 1\n"
     "# HELP careerbot_history_rows_written_total Rows committed to the history database.\n"
     "# TYPE careerbot_history_rows_written_total counter\n"
     "careerbot_history_rows_written_total 7\n"
@@ -91,6 +99,11 @@ static void test_exact_text(void **state) {
     metricsHistoryRows(4);
     metricsHistoryError();
     metricsCooldown("slack", "warned");
+    metricsReplyFailed("discord");
+    metricsReplyFailed("discord");
+    metricsPlatformConnected("slack", 0);
+    metricsPlatformConnected("slack", 1); /* a gauge: the last value */
+    metricsPlatformConnected("discord", 0);
     char *text = metricsRender();
     assert_string_equal(text, expected);
     free(text);
@@ -163,12 +176,74 @@ static void test_escaping_and_bound(void **state) {
     free(text);
 }
 
+/* A declared platform has every series from the start, at zero. */
+static void test_declared_series_at_zero(void **state) {
+    (void)state;
+    metricsReset();
+    metricsDeclarePlatform("slack");
+    char *text = metricsRender();
+    const char *want[] = {
+        "careerbot_questions_total{platform=\"slack\",outcome=\"answered\"} 0\n",
+        "careerbot_questions_total{platform=\"slack\",outcome=\"abstained\"} 0\n",
+        "careerbot_questions_total{platform=\"slack\",outcome=\"did_you_mean\"} 0\n",
+        "careerbot_questions_total{platform=\"slack\",outcome=\"error\"} 0\n",
+        "careerbot_reconnects_total{platform=\"slack\"} 0\n",
+        "careerbot_resumes_total{platform=\"slack\"} 0\n",
+        "careerbot_rate_limit_waits_total{platform=\"slack\"} 0\n",
+        "careerbot_feedback_votes_total{platform=\"slack\",vote=\"helpful\"} 0\n",
+        "careerbot_feedback_votes_total{platform=\"slack\",vote=\"not_helpful\"} 0\n",
+        "careerbot_cooldowns_total{platform=\"slack\",action=\"warned\"} 0\n",
+        "careerbot_cooldowns_total{platform=\"slack\",action=\"silenced\"} 0\n",
+        "careerbot_reply_failures_total{platform=\"slack\"} 0\n",
+        "careerbot_platform_connected{platform=\"slack\"} 0\n",
+        "careerbot_knowledge_reloads_total{result=\"failed\"} 0\n",
+        "careerbot_answer_latency_seconds_count 0\n",
+    };
+    for (size_t i = 0; i < CB_ARRAY_LEN(want); i++)
+        if (!strstr(text, want[i])) fail_msg("missing %s", want[i]);
+    free(text);
+    metricsQuestion("slack", "answered", 0.001); /* counting goes on from there */
+    text = metricsRender();
+    assert_non_null(strstr(text, "careerbot_questions_total{platform=\"slack\",outcome=\"answered\"} 1\n"));
+    free(text);
+}
+
+/* The value of "name " at the start of a line in text, or -1. */
+static double sample(const char *text, const char *name) {
+    char key[96];
+    snprintf(key, sizeof key, "\n%s ", name);
+    const char *p = strstr(text, key);
+    return p ? strtod(p + strlen(key), NULL) : -1;
+}
+
+static void test_process_and_build_info(void **state) {
+    (void)state;
+    metricsReset();
+    metricsSetVersion("1.2.3");
+    for (volatile int i = 0; i < 2000000; i++) { /* some CPU time */
+    }
+    char *text = metricsRenderAll();
+    assert_true(sample(text, "process_cpu_seconds_total") > 0);
+    assert_true(sample(text, "process_resident_memory_bytes") > 1e6);
+    assert_true(sample(text, "process_virtual_memory_bytes") > 1e6);
+    double start = sample(text, "process_start_time_seconds"), now = (double)time(NULL);
+    assert_true(start > now - 86400 * 365.0 && start <= now + 1);
+    assert_true(sample(text, "process_open_fds") >= 3);
+    assert_true(sample(text, "process_max_fds") >= 64);
+    assert_non_null(strstr(text, "# TYPE process_cpu_seconds_total counter\n"));
+    assert_non_null(strstr(text, "\ncareerbot_build_info{version=\"1.2.3\"} 1\n"));
+    assert_non_null(strstr(text, "careerbot_answer_latency_seconds_count 0\n")); /* and the rest */
+    free(text);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_exact_text),
         cmocka_unit_test(test_reset_and_empty),
         cmocka_unit_test(test_buckets_edges),
         cmocka_unit_test(test_escaping_and_bound),
+        cmocka_unit_test(test_declared_series_at_zero),
+        cmocka_unit_test(test_process_and_build_info),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

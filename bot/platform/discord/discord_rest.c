@@ -13,6 +13,7 @@
 #include "base/common.h"
 #include "platform/discord/discord_int.h"
 #include "base/log.h"
+#include "ops/metrics.h"
 
 dcReq *dcReqNew(discord *d, const char *what, const char *channel) {
     dcReq *q = cbCalloc(1, sizeof *q);
@@ -83,6 +84,7 @@ int dcCheckResponse(discord *d, dcReq *q, const httpResponse *res) {
     if (res->status >= 200 && res->status < 300) return CB_OK;
     char why[200];
     dcErrorText(res, why, sizeof why);
+    metricsReplyFailed("discord");
     logEvent(LOG_ERROR, "discord.request_failed", "what=%s channel=%s status=%ld attempts=%d reason=\"%s\"",
              q->what, q->channel ? q->channel : "-", res->status, res->attempts, why);
     if (res->status == 401) {
@@ -139,6 +141,7 @@ int dcCall(discord *d, dcReq *q, const char *method, char *url, json_t *body, co
         dcReqUnlink(q);
         if (!d->fatal) {
             logRedact(err);
+            metricsReplyFailed("discord");
             logEvent(LOG_ERROR, "discord.request_failed", "what=%s channel=%s error=\"%s\"", q->what,
                      q->channel ? q->channel : "-", err);
         }

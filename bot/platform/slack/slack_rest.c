@@ -89,9 +89,11 @@ static void slkHttpDone(const httpResponse *res, void *ud) {
     json_t *resp = NULL;
     int ok = slkOutcome(res, strcmp(q->what, "response_url") == 0, &resp, error, sizeof(error));
     logRedact(error);
-    if (!ok && !q->fn)
+    if (!ok && !q->fn) {
+        metricsReplyFailed("slack");
         logEvent(LOG_ERROR, "slack.reply_failed", "method=%s channel=%s error=\"%s\" attempts=%d",
                  q->what, q->channel ? q->channel : "-", error, res->attempts);
+    }
     if (res->waited_ms > 0) metricsRateLimitWait("slack");
     if (q->fn) q->fn(s, q, ok, ok ? NULL : error, resp);
     json_decref(resp);
@@ -119,6 +121,7 @@ static int slkSubmit(slack *s, slkReq *q, const char *route, int attempts) {
     if (httpSubmit(s->a->loop.http, &req, slkHttpDone, q, err) != CB_OK) {
         slkReqUnlink(q);
         logRedact(err);
+        metricsReplyFailed("slack");
         logEvent(LOG_ERROR, "slack.reply_failed", "method=%s channel=%s error=\"%s\"", q->what,
                  q->channel ? q->channel : "-", err);
         slkReqFree(q);
