@@ -19,6 +19,15 @@ int cmdDiscord(int argc, char **argv); /* careerbot discord register [--guild ID
 const char *cliKbDir(const char *flag_value);
 
 void cliUsage(void *stream /* FILE* */);
+/* The environment the bot reads: tokens, and every config key as
+ * CAREERBOT_SECTION_KEY (for --help). */
+void cliPrintEnv(void *stream /* FILE* */);
+/* The config file to read: flag, else $CAREERBOT_CONFIG (set but empty:
+ * none), else CLI_DEFAULT_CONFIG when it exists, else NULL. */
+const char *cliConfigPath(const char *flag_value);
+int cmdHealthcheck(int argc, char **argv); /* careerbot healthcheck [--live] [--url URL] */
+
+#define CLI_DEFAULT_CONFIG "/etc/careerbot/careerbot.conf"
 
 #define CAREERBOT_VERSION "0.1.0"
 

@@ -18,6 +18,7 @@
 #include "base/buf.h"
 #include "cli/cli.h"
 #include "base/common.h"
+#include "cli/cliopt.h"
 #include "handlers/handler.h"
 #include "render/render.h"
 #include "render/wrap.h"
@@ -40,77 +41,54 @@ typedef struct askCtx {
     size_t width; /* wrap to this many columns (0: do not) */
 } askCtx;
 
-static void askUsage(FILE *f) {
-    fprintf(f, "usage: careerbot ask [--kb DIR] [--json] [--top N] [--threshold F] [QUESTION...]\n"
-               "  Answers QUESTION, or one question per line of stdin when none is given.\n"
-               "  --kb DIR       knowledge directory (default: $CAREERBOT_KB or ./knowledge)\n"
-               "  --json         one JSON line per question: query, answered, outcome, results\n"
-               "  --top N        at most N ranked results in --json (1-%d, default %d)\n"
-               "  --threshold F  confidence needed to answer (0-1, default: the engine's)\n",
-            ENG_MAX_TOP, ASK_DEFAULT_TOP);
-}
+static const cliOpt askOpts_[] = {
+    {"kb", "DIR", "knowledge directory (default: $CAREERBOT_KB or ./knowledge)"},
+    {"json", NULL, "one JSON line per question: query, answered, outcome, results"},
+    {"top", "N", "at most N ranked results in --json (default 5)"},
+    {"threshold", "F", "confidence needed to answer (0-1, default: the engine's)"},
+};
 
-/* The value of option name at argv[*i] ("--name V" or "--name=V"), or NULL. */
-static const char *askValue(int argc, char **argv, int *i, const char *name, int *bad) {
-    size_t n = strlen(name);
-    const char *a = argv[*i];
-    assert(a != NULL); /* *i < argc */
-    if (strncmp(a, name, n) != 0) return NULL;
-    if (a[n] == '=') return a + n + 1;
-    if (a[n] != '\0') return NULL;
-    if (*i + 1 >= argc) {
-        fprintf(stderr, "careerbot ask: %s needs a value\n", name);
-        *bad = 1;
-        return NULL;
+static const cliSpec askSpec = {
+    .cmd = "ask",
+    .args = "[QUESTION...]",
+    .about = "Answers QUESTION, or one question per line of stdin when none is given.",
+    .opts = askOpts_,
+    .nopts = CB_ARRAY_LEN(askOpts_),
+    .stop_at_operand = 1, /* the question's words are not options */
+};
+
+static int askOnOpt(void *ud, int i, const char *v) {
+    askOpts *o = ud;
+    char *end;
+    if (i == 0) {
+        o->kb_dir = v;
+    } else if (i == 1) {
+        o->json = 1;
+    } else if (i == 2) {
+        long n = strtol(v, &end, 10);
+        if (*v == '\0' || *end || n < 1 || n > ENG_MAX_TOP) {
+            fprintf(stderr, "careerbot ask: --top must be a number from 1 to %d\n", ENG_MAX_TOP);
+            return CB_ERR;
+        }
+        o->top = (size_t)n;
+    } else {
+        o->threshold = strtod(v, &end);
+        if (*v == '\0' || *end || !(o->threshold >= 0 && o->threshold <= 1)) {
+            fprintf(stderr, "careerbot ask: --threshold must be a number from 0 to 1\n");
+            return CB_ERR;
+        }
     }
-    return argv[++*i];
+    return CB_OK;
 }
 
-/* CB_EXIT_OK to go on, or the exit code (usage errors: 2; --help: 0 + 1). */
+/* CB_EXIT_OK to go on, or the exit code (usage errors: 2; --help: -1). */
 static int askParse(int argc, char **argv, askOpts *o) {
     *o = (askOpts){.top = ASK_DEFAULT_TOP, .threshold = -1};
-    int bad = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-        char *end;
-        if (strcmp(a, "--") == 0) {
-            o->qarg = i + 1 < argc ? i + 1 : 0;
-            return CB_EXIT_OK;
-        } else if (strcmp(a, "--json") == 0) {
-            o->json = 1;
-        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            askUsage(stdout);
-            return -1;
-        } else if ((v = askValue(argc, argv, &i, "--kb", &bad)) || bad) {
-            o->kb_dir = v;
-        } else if ((v = askValue(argc, argv, &i, "--top", &bad)) || bad) {
-            if (bad) break;
-            long n = strtol(v, &end, 10);
-            if (*v == '\0' || *end || n < 1 || n > ENG_MAX_TOP) {
-                fprintf(stderr, "careerbot ask: --top must be a number from 1 to %d\n", ENG_MAX_TOP);
-                bad = 1;
-            }
-            o->top = (size_t)n;
-        } else if ((v = askValue(argc, argv, &i, "--threshold", &bad)) || bad) {
-            if (bad) break;
-            o->threshold = strtod(v, &end);
-            if (*v == '\0' || *end || !(o->threshold >= 0 && o->threshold <= 1)) {
-                fprintf(stderr, "careerbot ask: --threshold must be a number from 0 to 1\n");
-                bad = 1;
-            }
-        } else if (a[0] == '-' && a[1] != '\0') {
-            fprintf(stderr, "careerbot ask: unknown option '%s'\n", a);
-            bad = 1;
-        } else {
-            o->qarg = i;
-            return CB_EXIT_OK;
-        }
-        if (bad) break;
-    }
-    if (bad) {
-        askUsage(stderr);
-        return CB_EXIT_USAGE;
-    }
+    int first;
+    int rc = cliParse(&askSpec, argc, argv, askOnOpt, o, &first);
+    if (rc == CLI_HELP) return -1;
+    if (rc != CB_OK) return CB_EXIT_USAGE;
+    o->qarg = first < argc ? first : 0;
     return CB_EXIT_OK;
 }
 

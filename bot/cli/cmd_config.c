@@ -1,6 +1,7 @@
 /* cmd_config.c - `careerbot config check [--config FILE] [--format text|github]
  * [FILE]`: read the config file the bot would read (FILE, else --config,
- * else $CAREERBOT_CONFIG, else config/careerbot.conf.example), apply the
+ * else $CAREERBOT_CONFIG, else /etc/careerbot/careerbot.conf when it
+ * exists, else config/careerbot.conf.example), apply the
  * environment overrides, and print every problem as file:line:col. Exit 1
  * on errors, 0 with "config OK" otherwise. Secrets are only ever reported
  * as set or not set, never printed. */
@@ -10,13 +11,47 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "cli/cliopt.h"
 #include "base/common.h"
 #include "app/config.h"
 
 #define CFG_DEFAULT_FILE "config/careerbot.conf.example"
 
+static const cliOpt configOpts[] = {
+    {"config", "FILE", "the file to check (like FILE)"},
+    {"format", "text|github", "text (file:line:col) or GitHub Actions annotations"},
+};
+
+static const cliSpec configSpec = {
+    .cmd = "config check",
+    .args = "[FILE]",
+    .about = "Check a config file as the bot would read it (FILE, else --config, else\n"
+             "$CAREERBOT_CONFIG, else " CLI_DEFAULT_CONFIG " when it exists, else\n"
+             CFG_DEFAULT_FILE "), with the environment applied. Exit 1 on errors.",
+    .opts = configOpts,
+    .nopts = CB_ARRAY_LEN(configOpts),
+};
+
+typedef struct configArgs {
+    const char *flag, *format;
+} configArgs;
+
+static int configOnOpt(void *ud, int i, const char *v) {
+    configArgs *a = ud;
+    if (i == 0) {
+        a->flag = v;
+        return CB_OK;
+    }
+    if (strcmp(v, "text") != 0 && strcmp(v, "github") != 0) {
+        fprintf(stderr, "careerbot config check: --format must be text or github\n");
+        return CB_ERR;
+    }
+    a->format = v;
+    return CB_OK;
+}
+
 static int usage(void) {
-    fprintf(stderr, "usage: careerbot config check [--config FILE] [--format text|github] [FILE]\n");
+    cliPrintUsage(&configSpec, stderr);
     return CB_EXIT_USAGE;
 }
 
@@ -59,16 +94,18 @@ static int check(const char *file, const char *format) {
 }
 
 int cmdConfig(int argc, char **argv) {
-    if (argc < 2 || strcmp(argv[1], "check") != 0) return usage();
-    const char *file = NULL, *flag = NULL, *format = "text";
-    for (int i = 2; i < argc; i++) {
-        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) flag = argv[++i];
-        else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) format = argv[++i];
-        else if (argv[i][0] == '-' || file) return usage();
-        else file = argv[i];
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        cliPrintUsage(&configSpec, stdout);
+        return CB_EXIT_OK;
     }
-    if (strcmp(format, "text") != 0 && strcmp(format, "github") != 0) return usage();
-    const char *env = getenv("CAREERBOT_CONFIG");
-    if (!file) file = flag ? flag : env && *env ? env : CFG_DEFAULT_FILE;
-    return check(file, format);
+    if (argc < 2 || strcmp(argv[1], "check") != 0) return usage();
+    configArgs a = {.format = "text"};
+    int first;
+    int rc = cliParse(&configSpec, argc - 1, argv + 1, configOnOpt, &a, &first);
+    if (rc != CB_OK) return rc == CLI_HELP ? CB_EXIT_OK : CB_EXIT_USAGE;
+    if (argc - 1 - first > 1) return usage();
+    const char *file = first < argc - 1 ? argv[1 + first] : NULL;
+    if (!file) file = cliConfigPath(a.flag);
+    if (!file) file = CFG_DEFAULT_FILE;
+    return check(file, a.format);
 }

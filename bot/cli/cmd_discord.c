@@ -1,4 +1,6 @@
-/* cmd_discord.c - `careerbot discord register [--guild ID] [--kb DIR]`:
+/* cmd_discord.c - `careerbot discord invite [--client-id ID]` prints the
+ * URL that adds the bot to a server; `careerbot discord register [--guild
+ * ID] [--kb DIR]`:
  * install the /faq command with a bulk overwrite (PUT
  * /applications/{app}/commands, or .../guilds/{guild}/commands, which
  * shows up at once and suits testing). The application id comes from
@@ -10,6 +12,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/cliopt.h"
 #include "base/common.h"
 #include "app/config.h"
 #include "platform/discord/discord.h"
@@ -91,8 +94,83 @@ static void regOnMe(const httpResponse *res, void *ud) {
     regPut(r);
 }
 
+static const cliOpt regOpts[] = {
+    {"guild", "ID", "register in one guild (shows at once; for testing) instead of globally"},
+    {"kb", "DIR", "knowledge directory, for the topic choices (default: $CAREERBOT_KB)"},
+};
+
+static const cliSpec regSpec = {
+    .cmd = "discord register",
+    .about = "Install the /faq command (bulk overwrite). Needs DISCORD_TOKEN; the application\n"
+             "id comes from DISCORD_APPLICATION_ID or the API.",
+    .opts = regOpts,
+    .nopts = CB_ARRAY_LEN(regOpts),
+};
+
+/* What the bot needs in a channel (Discord's permission bits): View
+ * Channel 1<<10, Send Messages 1<<11, Embed Links 1<<14, Read Message
+ * History 1<<16. The same four the bot names when a channel refuses it. */
+#define DISCORD_INVITE_PERMISSIONS ((1ULL << 10) | (1ULL << 11) | (1ULL << 14) | (1ULL << 16))
+
+static const cliOpt inviteOpts[] = {
+    {"client-id", "ID", "the application (client) id (default: $DISCORD_APPLICATION_ID)"},
+    {"permissions", "N", "the permissions integer (default: View Channel, Send Messages, "
+                         "Embed Links, Read Message History)"},
+};
+
+static const cliSpec inviteSpec = {
+    .cmd = "discord invite",
+    .about = "Print the URL that adds the bot to a server, with the scopes bot and\n"
+             "applications.commands (for /faq) and the permissions it needs.",
+    .opts = inviteOpts,
+    .nopts = CB_ARRAY_LEN(inviteOpts),
+};
+
+typedef struct discordArgs {
+    const char *guild, *kb, *client_id, *perms;
+} discordArgs;
+
+static int discordOnOpt(void *ud, int i, const char *v) {
+    discordArgs *a = ud;
+    const char **slots[] = {&a->guild, &a->kb};
+    *slots[i] = v;
+    return CB_OK;
+}
+
+static int inviteOnOpt(void *ud, int i, const char *v) {
+    discordArgs *a = ud;
+    if (i == 0) a->client_id = v;
+    else a->perms = v;
+    return CB_OK;
+}
+
+static int discordInvite(int argc, char **argv) {
+    discordArgs a = {0};
+    int first;
+    int rc = cliParse(&inviteSpec, argc, argv, inviteOnOpt, &a, &first);
+    if (rc != CB_OK) return rc == CLI_HELP ? CB_EXIT_OK : CB_EXIT_USAGE;
+    const char *id = a.client_id ? a.client_id : getenv("DISCORD_APPLICATION_ID");
+    if (!id || !discordIsSnowflake(id)) {
+        fprintf(stderr, "careerbot discord invite: give the application id (--client-id or "
+                        "DISCORD_APPLICATION_ID): the number under General Information\n");
+        return CB_EXIT_USAGE;
+    }
+    unsigned long long perms = DISCORD_INVITE_PERMISSIONS;
+    if (a.perms) {
+        char *end;
+        perms = strtoull(a.perms, &end, 10);
+        if (!*a.perms || *end || a.perms[0] == '-') {
+            fprintf(stderr, "careerbot discord invite: --permissions wants a whole number\n");
+            return CB_EXIT_USAGE;
+        }
+    }
+    printf("https://discord.com/oauth2/authorize?client_id=%s&scope=bot%%20applications.commands"
+           "&permissions=%llu\n", id, perms);
+    return CB_EXIT_OK;
+}
+
 static int regUsage(void) {
-    fprintf(stderr, "usage: careerbot discord register [--guild ID] [--kb DIR]\n");
+    cliPrintUsage(&regSpec, stderr);
     return CB_EXIT_USAGE;
 }
 
@@ -123,19 +201,20 @@ static int regRun(regState *r, const char *app_id) {
     return r->rc;
 }
 
-static int regArgs(int argc, char **argv, const char **guild, const char **kbdir) {
-    if (argc < 2 || strcmp(argv[1], "register") != 0) return CB_ERR;
-    for (int i = 2; i < argc; i++) {
-        if (strcmp(argv[i], "--guild") == 0 && i + 1 < argc) *guild = argv[++i];
-        else if (strcmp(argv[i], "--kb") == 0 && i + 1 < argc) *kbdir = argv[++i];
-        else return CB_ERR;
-    }
-    return CB_OK;
-}
-
 int cmdDiscord(int argc, char **argv) {
-    const char *guild = NULL, *kbdir = NULL;
-    if (regArgs(argc, argv, &guild, &kbdir) != CB_OK) return regUsage();
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        printf("usage: careerbot discord register|invite [OPTIONS]\n"
+               "Install the /faq command, or print the invite URL; each takes --help.\n");
+        return CB_EXIT_OK;
+    }
+    if (argc >= 2 && strcmp(argv[1], "invite") == 0) return discordInvite(argc - 1, argv + 1);
+    if (argc < 2 || strcmp(argv[1], "register") != 0) return regUsage();
+    discordArgs da = {0};
+    int first;
+    int prc = cliParse(&regSpec, argc - 1, argv + 1, discordOnOpt, &da, &first);
+    if (prc != CB_OK) return prc == CLI_HELP ? CB_EXIT_OK : CB_EXIT_USAGE;
+    if (first < argc - 1) return regUsage();
+    const char *guild = da.guild, *kbdir = da.kb;
     if (guild && !discordIsSnowflake(guild)) {
         fprintf(stderr, "careerbot: --guild wants a numeric guild id\n");
         return CB_EXIT_USAGE;

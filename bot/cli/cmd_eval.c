@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/cliopt.h"
 #include "base/common.h"
 #include "match/engine.h"
 #include "match/engine_fit.h"
@@ -53,64 +54,75 @@ typedef struct evalStats {
     size_t nrows;
 } evalStats;
 
-static void evalUsage(FILE *f) {
-    fprintf(f, "usage: careerbot kb eval [--kb DIR] [--min-correct F] [--max-wrong F]\n"
-               "                         [--min-abstain F] [--json] FILE.jsonl...\n"
-               "       careerbot kb eval --fit [--l2 F] [--folds N] [--fit-wrong F] FILE.jsonl...\n"
-               "defaults: --min-correct 0.90 --max-wrong 0.03 --min-abstain 0.95\n"
-               "--fit: refit the confidence (logistic regression on the top hit's features),\n"
-               "print the coefficients and cross-validated figures (--l2 1, --folds 5,\n"
-               "--fit-wrong 0.02: the wrong-answer rate the operating point aims for);\n"
-               "--features: the same rows as tab-separated values (label, file, features)\n");
-}
+static const cliOpt evalOpts[] = {
+    {"kb", "DIR", "knowledge directory (default: $CAREERBOT_KB or ./knowledge)"},
+    {"min-correct", "F", "in-scope questions answered with a right entry, at least (0.90)"},
+    {"max-wrong", "F", "questions answered with a wrong entry, at most (0.03)"},
+    {"min-abstain", "F", "out-of-scope questions not answered, at least (0.95)"},
+    {"json", NULL, "the figures as JSON"},
+    {"fit", NULL, "refit the confidence (logistic regression on the top hit's features)"},
+    {"features", NULL, "the fit's rows as tab-separated values (label, file, features)"},
+    {"l2", "F", "--fit: the L2 penalty (1)"},
+    {"folds", "N", "--fit: cross-validation folds, 2-100 (5)"},
+    {"fit-wrong", "F", "--fit: the wrong-answer rate the operating point aims for (0.02)"},
+};
 
-static int parseFrac(const char *s, double *out) {
+static const cliSpec evalSpec = {
+    .cmd = "kb eval",
+    .args = "FILE.jsonl...",
+    .about = "Measure matching quality on question files; exit 1 below the targets.",
+    .opts = evalOpts,
+    .nopts = CB_ARRAY_LEN(evalOpts),
+};
+
+static void evalUsage(FILE *f) { cliPrintUsage(&evalSpec, f); }
+
+static int evalNumber(const char *name, const char *v, double lo, double hi, double *out) {
     char *end;
-    double v = strtod(s, &end);
-    if (!*s || *end || v < 0 || v > 1) return CB_ERR;
-    *out = v;
-    return CB_OK;
+    double x = strtod(v, &end);
+    if (*v && !*end && x >= lo && x <= hi) {
+        *out = x;
+        return CB_OK;
+    }
+    fprintf(stderr, "careerbot kb eval: --%s wants a number from %g to %g, not '%s'\n", name, lo,
+            hi, v);
+    return CB_ERR;
 }
 
+static int evalOnOpt(void *ud, int i, const char *v) {
+    evalArgs *a = ud;
+    const char *name = evalOpts[i].name;
+    double folds = 0;
+    switch (i) {
+    case 0: a->kb = v; return CB_OK;
+    case 1: return evalNumber(name, v, 0, 1, &a->min_correct);
+    case 2: return evalNumber(name, v, 0, 1, &a->max_wrong);
+    case 3: return evalNumber(name, v, 0, 1, &a->min_abstain);
+    case 4: a->json = 1; return CB_OK;
+    case 5: a->fit = 1; return CB_OK;
+    case 6: a->fit = 2; return CB_OK;
+    case 7: return evalNumber(name, v, 0, 1e6, &a->l2);
+    case 8:
+        if (evalNumber(name, v, 2, 100, &folds) != CB_OK) return CB_ERR;
+        a->folds = (int)folds;
+        return CB_OK;
+    default: return evalNumber(name, v, 0, 1, &a->fit_wrong);
+    }
+}
+
+/* CB_OK, CLI_HELP or CB_ERR (printed). */
 static int evalParseArgs(int argc, char **argv, evalArgs *a) {
     *a = (evalArgs){.min_correct = 0.90, .max_wrong = 0.03, .min_abstain = 0.95, .l2 = 1.0,
                     .folds = 5, .fit_wrong = 0.02};
     a->files = cbCalloc((size_t)argc + 1, sizeof(*a->files));
-    for (int i = 1; i < argc; i++) {
-        const char *o = argv[i];
-        double *frac = strcmp(o, "--min-correct") == 0 ? &a->min_correct
-                       : strcmp(o, "--max-wrong") == 0 ? &a->max_wrong
-                       : strcmp(o, "--min-abstain") == 0 ? &a->min_abstain
-                                                         : NULL;
-        if (frac || strcmp(o, "--kb") == 0) {
-            if (i + 1 >= argc) return cbErr(NULL, "missing value");
-            if (frac && parseFrac(argv[++i], frac) != CB_OK) {
-                fprintf(stderr, "careerbot kb eval: %s wants a number in [0,1]\n", o);
-                return CB_ERR;
-            }
-            if (!frac) a->kb = argv[++i];
-        } else if (strcmp(o, "--json") == 0) {
-            a->json = 1;
-        } else if (strcmp(o, "--fit") == 0 || strcmp(o, "--features") == 0) {
-            a->fit = o[2] == 'f' && o[3] == 'i' ? 1 : 2;
-        } else if (strcmp(o, "--l2") == 0 || strcmp(o, "--folds") == 0 ||
-                   strcmp(o, "--fit-wrong") == 0) {
-            if (i + 1 >= argc) return cbErr(NULL, "missing value");
-            char *end;
-            double v = strtod(argv[++i], &end);
-            if (*end || !(v >= 0) || v > 1e6) return cbErr(NULL, "bad number");
-            if (o[2] == 'l') a->l2 = v;
-            else if (o[2] == 'f' && o[3] == 'o') a->folds = v >= 2 && v <= 100 ? (int)v : 0;
-            else a->fit_wrong = v;
-            if (!a->folds || a->fit_wrong > 1) return cbErr(NULL, "bad number");
-        } else if (o[0] == '-' && o[1]) {
-            fprintf(stderr, "careerbot kb eval: unknown option '%s'\n", o);
-            return CB_ERR;
-        } else {
-            a->files[a->nfiles++] = argv[i];
-        }
-    }
-    return a->nfiles ? CB_OK : CB_ERR;
+    int first;
+    int rc = cliParse(&evalSpec, argc, argv, evalOnOpt, a, &first);
+    if (rc != CB_OK) return rc;
+    for (int i = first; i < argc; i++) a->files[a->nfiles++] = argv[i];
+    if (a->nfiles) return CB_OK;
+    fprintf(stderr, "careerbot kb eval: name at least one FILE.jsonl\n");
+    evalUsage(stderr);
+    return CB_ERR;
 }
 
 /* The whole file, at most EVAL_MAX_FILE bytes; NULL with a message. */
@@ -440,10 +452,10 @@ static int evalRun(const evalArgs *a, const knowledge *kn) {
 
 int cmdKbEval(int argc, char **argv) {
     evalArgs a;
-    if (evalParseArgs(argc, argv, &a) != CB_OK) {
-        evalUsage(stderr);
+    int prc = evalParseArgs(argc, argv, &a);
+    if (prc != CB_OK) {
         free(a.files);
-        return CB_EXIT_USAGE;
+        return prc == CLI_HELP ? CB_EXIT_OK : CB_EXIT_USAGE;
     }
     kbDiags d;
     kbDiagsInit(&d);

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "cli/cliopt.h"
 #include "base/common.h"
 #include "kb/kb.h"
 #include "kb/kb_export.h"
@@ -20,53 +21,49 @@ static void kbUsage(void) {
             "       careerbot kb eval [--kb DIR] FILE.jsonl...\n"
             "       careerbot kb export [--kb DIR]\n"
             "       careerbot kb import FILE.json --out DIR [--force]\n"
-            "       careerbot kb new TOPIC/SLUG [--kb DIR]\n");
+            "       careerbot kb new TOPIC/SLUG [--kb DIR]\n"
+            "each takes --help\n");
 }
 
 typedef struct kbArgs {
     const char *kb, *format, *out, *pos;
     int links, force;
+    const cliSpec *spec;
 } kbArgs;
 
-/* "--name VALUE" or "--name=VALUE"; advances *i. 1 matched, -1 missing value. */
-static int kbOptVal(int argc, char **argv, int *i, const char *name, const char **out) {
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n) != 0) return 0;
-    if (argv[*i][n] == '=') {
-        *out = argv[*i] + n + 1;
-        return 1;
-    }
-    if (argv[*i][n] != '\0') return 0;
-    if (*i + 1 >= argc) return -1;
-    *out = argv[++*i];
-    return 1;
-}
+#define KB_OPT_KB {"kb", "DIR", "knowledge directory (default: $CAREERBOT_KB or ./knowledge)"}
+static const cliOpt checkOpts[] = {
+    KB_OPT_KB,
+    {"format", "text|github", "diagnostics as text (file:line:col) or GitHub annotations"},
+    {"links", NULL, "also check that every link answers (HTTP, bounded)"},
+};
+static const cliOpt kbOnlyOpts[] = {KB_OPT_KB};
+static const cliOpt importOpts[] = {
+    {"out", "DIR", "the knowledge directory to write"},
+    {"force", NULL, "write into a directory that is not empty"},
+};
+static const cliSpec checkSpec = {"kb check", NULL,
+                                  "Validate the knowledge files; every problem with file:line:col. "
+                                  "Exit 1 on errors.",
+                                  checkOpts, CB_ARRAY_LEN(checkOpts), NULL, 0};
+static const cliSpec exportSpec = {"kb export", NULL, "Print the knowledge as one JSON document.",
+                                   kbOnlyOpts, CB_ARRAY_LEN(kbOnlyOpts), NULL, 0};
+static const cliSpec importSpec = {"kb import", "FILE.json",
+                                   "Write knowledge files from JSON (as kb export prints it).",
+                                   importOpts, CB_ARRAY_LEN(importOpts), NULL, 0};
+static const cliSpec newSpec = {"kb new", "TOPIC/SLUG",
+                                "Write a template entry that fails kb check until every placeholder "
+                                "is replaced.",
+                                kbOnlyOpts, CB_ARRAY_LEN(kbOnlyOpts), NULL, 0};
 
-/* Parse options; allowed: the options this subcommand accepts. CB_ERR on
- * anything else (after printing what is wrong). */
-static int kbParseArgs(int argc, char **argv, const char *allowed, kbArgs *a) {
-    memset(a, 0, sizeof(*a));
-    for (int i = 1; i < argc; i++) {
-        const char *s = argv[i];
-        int r = 0;
-        if (strstr(allowed, "kb") && (r = kbOptVal(argc, argv, &i, "--kb", &a->kb))) {
-        } else if (strstr(allowed, "format") &&
-                   (r = kbOptVal(argc, argv, &i, "--format", &a->format))) {
-        } else if (strstr(allowed, "out") && (r = kbOptVal(argc, argv, &i, "--out", &a->out))) {
-        } else if (strstr(allowed, "links") && strcmp(s, "--links") == 0) {
-            a->links = r = 1;
-        } else if (strstr(allowed, "force") && strcmp(s, "--force") == 0) {
-            a->force = r = 1;
-        } else if (s[0] != '-' && strstr(allowed, "pos") && !a->pos) {
-            a->pos = s;
-            r = 1;
-        }
-        if (r == 1) continue;
-        fprintf(stderr, r < 0 ? "careerbot kb %s: option '%s' needs a value\n"
-                              : "careerbot kb %s: unexpected argument '%s'\n",
-                argv[0], s);
-        return CB_ERR;
-    }
+static int kbOnOpt(void *ud, int i, const char *v) {
+    kbArgs *a = ud;
+    const char *name = a->spec->opts[i].name;
+    if (strcmp(name, "kb") == 0) a->kb = v;
+    else if (strcmp(name, "format") == 0) a->format = v;
+    else if (strcmp(name, "out") == 0) a->out = v;
+    else if (strcmp(name, "links") == 0) a->links = 1;
+    else a->force = 1;
     if (a->format && strcmp(a->format, "text") != 0 && strcmp(a->format, "github") != 0) {
         fprintf(stderr, "careerbot kb check: --format must be text or github\n");
         return CB_ERR;
@@ -74,12 +71,30 @@ static int kbParseArgs(int argc, char **argv, const char *allowed, kbArgs *a) {
     return CB_OK;
 }
 
+/* Parse options and at most one operand (when the command takes one).
+ * CB_OK, CLI_HELP, or CB_ERR after printing what is wrong. */
+static int kbParseArgs(const cliSpec *spec, int argc, char **argv, kbArgs *a) {
+    memset(a, 0, sizeof(*a));
+    a->spec = spec;
+    int first;
+    int rc = cliParse(spec, argc, argv, kbOnOpt, a, &first);
+    if (rc != CB_OK) return rc;
+    if (first < argc && spec->args) a->pos = argv[first++];
+    if (first < argc) {
+        fprintf(stderr, "careerbot %s: unexpected argument '%s'\n", spec->cmd, argv[first]);
+        cliPrintUsage(spec, stderr);
+        return CB_ERR;
+    }
+    return CB_OK;
+}
+
+/* The exit code for a parse that did not return CB_OK. */
+static int kbParseExit(int rc) { return rc == CLI_HELP ? CB_EXIT_OK : CB_EXIT_USAGE; }
+
 static int kbCmdCheck(int argc, char **argv) {
     kbArgs a;
-    if (kbParseArgs(argc, argv, "kb format links", &a) != CB_OK) {
-        kbUsage();
-        return CB_EXIT_USAGE;
-    }
+    int prc = kbParseArgs(&checkSpec, argc, argv, &a);
+    if (prc != CB_OK) return kbParseExit(prc);
     kbDiags d;
     kbDiagsInit(&d);
     kbLoadOpts o = {0};
@@ -102,10 +117,8 @@ static int kbCmdCheck(int argc, char **argv) {
 
 static int kbCmdExport(int argc, char **argv) {
     kbArgs a;
-    if (kbParseArgs(argc, argv, "kb", &a) != CB_OK) {
-        kbUsage();
-        return CB_EXIT_USAGE;
-    }
+    int prc = kbParseArgs(&exportSpec, argc, argv, &a);
+    if (prc != CB_OK) return kbParseExit(prc);
     kbDiags d;
     kbDiagsInit(&d);
     kb *k = kbLoad(cliKbDir(a.kb), &d);
@@ -126,9 +139,11 @@ static int kbCmdExport(int argc, char **argv) {
 
 static int kbCmdImport(int argc, char **argv) {
     kbArgs a;
-    if (kbParseArgs(argc, argv, "out force pos", &a) != CB_OK || !a.pos || !a.out) {
-        if (!a.pos || !a.out) fprintf(stderr, "careerbot kb import: needs FILE.json and --out DIR\n");
-        kbUsage();
+    int prc = kbParseArgs(&importSpec, argc, argv, &a);
+    if (prc != CB_OK) return kbParseExit(prc);
+    if (!a.pos || !a.out) {
+        fprintf(stderr, "careerbot kb import: needs FILE.json and --out DIR\n");
+        cliPrintUsage(&importSpec, stderr);
         return CB_EXIT_USAGE;
     }
     kbDiags d;
@@ -144,9 +159,11 @@ static int kbCmdImport(int argc, char **argv) {
 
 static int kbCmdNew(int argc, char **argv) {
     kbArgs a;
-    if (kbParseArgs(argc, argv, "kb pos", &a) != CB_OK || !a.pos) {
-        if (!a.pos) fprintf(stderr, "careerbot kb new: needs TOPIC/SLUG\n");
-        kbUsage();
+    int prc = kbParseArgs(&newSpec, argc, argv, &a);
+    if (prc != CB_OK) return kbParseExit(prc);
+    if (!a.pos) {
+        fprintf(stderr, "careerbot kb new: needs TOPIC/SLUG\n");
+        cliPrintUsage(&newSpec, stderr);
         return CB_EXIT_USAGE;
     }
     char err[CB_ERRLEN];
@@ -173,7 +190,8 @@ int cmdKb(int argc, char **argv) {
     if (strcmp(sub, "import") == 0) return kbCmdImport(argc - 1, argv + 1);
     if (strcmp(sub, "new") == 0) return kbCmdNew(argc - 1, argv + 1);
     if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
-        kbUsage();
+        printf("usage: careerbot kb check|eval|export|import|new [OPTIONS]\n"
+               "The maintainers' commands for the knowledge files; each takes --help.\n");
         return CB_EXIT_OK;
     }
     fprintf(stderr, "careerbot kb: unknown subcommand '%s'\n", sub);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/cliopt.h"
 #include "base/common.h"
 #include "app/config.h"
 #include "ops/history.h"
@@ -19,28 +20,65 @@ typedef struct reportArgs {
     long limit;
 } reportArgs;
 
-static int parseArgs(int argc, char **argv, int first, int allow_report, reportArgs *a) {
-    memset(a, 0, sizeof *a);
-    for (int i = first; i < argc; i++) {
-        const char *s = argv[i];
-        int has = i + 1 < argc;
-        if (strcmp(s, "--db") == 0 && has) a->db = argv[++i];
-        else if (strcmp(s, "--config") == 0 && has) a->config = argv[++i];
-        else if (strcmp(s, "--since") == 0 && has) a->since = argv[++i];
-        else if (allow_report && strcmp(s, "--json") == 0) a->json = 1;
-        else if (allow_report && strcmp(s, "--limit") == 0 && has) a->limit = atol(argv[++i]);
-        else return CB_ERR;
+static const cliOpt reportOpts[] = {
+    {"since", "DATE", "only since DATE (YYYY-MM-DD) or the last N days (30d)"},
+    {"db", "PATH", "the history database (default: $CAREERBOT_HISTORY_PATH, history.path)"},
+    {"config", "FILE", "the config file (for history.path and the thresholds)"},
+    {"json", NULL, "one JSON document instead of text"},
+    {"limit", "N", "at most N rows per section"},
+};
+
+static const cliSpec reportSpec = {
+    .cmd = "report",
+    .about = "What the bot could not answer, the entries voted down and the answers given at\n"
+             "low confidence, each with a suggestion for the knowledge maintainers.",
+    .opts = reportOpts,
+    .nopts = CB_ARRAY_LEN(reportOpts),
+};
+
+static const cliSpec exportSpec = {
+    .cmd = "history export",
+    .about = "The history (questions kept for review, votes) as JSON lines.",
+    .opts = reportOpts,
+    .nopts = 3, /* --since, --db, --config */
+};
+
+static int reportOnOpt(void *ud, int i, const char *v) {
+    reportArgs *a = ud;
+    char *end;
+    switch (i) {
+    case 0: a->since = v; break;
+    case 1: a->db = v; break;
+    case 2: a->config = v; break;
+    case 3: a->json = 1; break;
+    default:
+        a->limit = strtol(v, &end, 10);
+        if (!*v || *end || a->limit < 0) {
+            fprintf(stderr, "careerbot report: --limit wants a whole number, not '%s'\n", v);
+            return CB_ERR;
+        }
     }
-    return a->limit < 0 ? CB_ERR : CB_OK;
+    return CB_OK;
+}
+
+/* CB_OK, CLI_HELP or CB_ERR (after the usage). */
+static int parseArgs(const cliSpec *spec, int argc, char **argv, reportArgs *a) {
+    memset(a, 0, sizeof *a);
+    int first;
+    int rc = cliParse(spec, argc, argv, reportOnOpt, a, &first);
+    if (rc == CB_OK && first < argc) {
+        fprintf(stderr, "careerbot %s: unexpected argument '%s'\n", spec->cmd, argv[first]);
+        cliPrintUsage(spec, stderr);
+        return CB_ERR;
+    }
+    return rc;
 }
 
 /* The settings (for the db path and the "moderate" threshold); CB_ERR
  * after printing the config's problems. */
 static int loadSettings(const reportArgs *a, cbConfig *c) {
     cfgDefaults(c);
-    const char *file = a->config;
-    const char *env = getenv("CAREERBOT_CONFIG");
-    if (!file && env && *env) file = env;
+    const char *file = cliConfigPath(a->config);
     if (file) {
         kbDiags d;
         kbDiagsInit(&d);
@@ -83,11 +121,8 @@ int cmdReport(int argc, char **argv) {
     reportArgs a;
     cbConfig c;
     long long since;
-    if (parseArgs(argc, argv, 1, 1, &a) != CB_OK) {
-        fprintf(stderr, "usage: careerbot report [--since DATE] [--json] [--limit N] "
-                        "[--db PATH] [--config FILE]\n");
-        return CB_EXIT_USAGE;
-    }
+    int prc = parseArgs(&reportSpec, argc, argv, &a);
+    if (prc != CB_OK) return prc == CLI_HELP ? CB_EXIT_OK : CB_EXIT_USAGE;
     if (sinceOf(&a, &since) != CB_OK) return CB_EXIT_USAGE;
     if (loadSettings(&a, &c) != CB_OK) return cfgFree(&c), CB_EXIT_CONFIG;
     histStore *h = openForReading(&c);
@@ -118,11 +153,16 @@ int cmdHistory(int argc, char **argv) {
     reportArgs a;
     cbConfig c;
     long long since;
-    if (argc < 2 || strcmp(argv[1], "export") != 0 || parseArgs(argc, argv, 2, 0, &a) != CB_OK) {
-        fprintf(stderr, "usage: careerbot history export [--since DATE] [--db PATH] "
-                        "[--config FILE]\n");
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        cliPrintUsage(&exportSpec, stdout);
+        return CB_EXIT_OK;
+    }
+    if (argc < 2 || strcmp(argv[1], "export") != 0) {
+        cliPrintUsage(&exportSpec, stderr);
         return CB_EXIT_USAGE;
     }
+    int prc = parseArgs(&exportSpec, argc - 1, argv + 1, &a);
+    if (prc != CB_OK) return prc == CLI_HELP ? CB_EXIT_OK : CB_EXIT_USAGE;
     if (sinceOf(&a, &since) != CB_OK) return CB_EXIT_USAGE;
     if (loadSettings(&a, &c) != CB_OK) return cfgFree(&c), CB_EXIT_CONFIG;
     histStore *h = openForReading(&c);

@@ -14,6 +14,7 @@
 
 #include "app/app.h"
 #include "cli/cli.h"
+#include "cli/cliopt.h"
 #include "base/common.h"
 #include "platform/console/console.h"
 #include "platform/discord/discord.h"
@@ -47,30 +48,50 @@ typedef struct runState {
     healthServer *health;
 } runState;
 
-static void runUsage(FILE *f) {
-    fprintf(f, "usage: careerbot [run] [--console] [--config FILE] [--kb DIR]\n");
+static const cliOpt runOptTable[] = {
+    {"console", NULL, "answer in this terminal even when platform tokens are set"},
+    {"config", "FILE", "the config file (default: $CAREERBOT_CONFIG, else " CLI_DEFAULT_CONFIG
+                       " when it exists)"},
+    {"kb", "DIR", "the knowledge directory (default: knowledge.dir, $CAREERBOT_KB, ./knowledge)"},
+};
+
+static const cliSpec runSpec = {
+    .cmd = "run",
+    .about = "Run the bot: Slack and/or Discord when their tokens are set, else the console.\n"
+             "SIGHUP reloads the config and the knowledge; SIGTERM drains replies and exits 0.",
+    .opts = runOptTable,
+    .nopts = CB_ARRAY_LEN(runOptTable),
+};
+
+static int runOnOpt(void *ud, int i, const char *v) {
+    runOpts *o = ud;
+    if (i == 0) o->console = 1;
+    else if (i == 1) o->config = v;
+    else o->kb = v;
+    return CB_OK;
 }
 
 static int runParse(int argc, char **argv, runOpts *o) {
     memset(o, 0, sizeof(*o));
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--console") == 0) o->console = 1;
-        else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) o->config = argv[++i];
-        else if (strcmp(argv[i], "--kb") == 0 && i + 1 < argc) o->kb = argv[++i];
-        else if (strcmp(argv[i], "--help") == 0) return 1;
-        else {
-            fprintf(stderr, "careerbot: unknown option '%s'\n", argv[i]);
-            return CB_ERR;
-        }
+    int first;
+    int rc = cliParse(&runSpec, argc, argv, runOnOpt, o, &first);
+    if (rc == CLI_HELP) {
+        cliPrintEnv(stdout);
+        return rc;
     }
-    return CB_OK;
+    if (rc == CB_OK && first < argc) {
+        fprintf(stderr, "careerbot run: unexpected argument '%s'\n", argv[first]);
+        cliPrintUsage(&runSpec, stderr);
+        return CB_ERR;
+    }
+    return rc;
 }
 
 /* Defaults, then the file, then the environment, then --kb. */
 static int runLoadConfig(cbConfig *cfg, const runOpts *o) {
     cfgDefaults(cfg);
-    const char *path = o->config ? o->config : getenv("CAREERBOT_CONFIG");
-    if (path && *path) {
+    const char *path = cliConfigPath(o->config);
+    if (path) {
         kbDiags d;
         kbDiagsInit(&d);
         int rc = cfgLoadFile(cfg, path, &d);
@@ -404,10 +425,7 @@ static void runTeardown(runState *s) {
 int cmdRun(int argc, char **argv) {
     runOpts o;
     int prc = runParse(argc, argv, &o);
-    if (prc != CB_OK) {
-        runUsage(prc == 1 ? stdout : stderr);
-        return prc == 1 ? CB_EXIT_OK : CB_EXIT_USAGE;
-    }
+    if (prc != CB_OK) return prc == CLI_HELP ? CB_EXIT_OK : CB_EXIT_USAGE;
     runState *s = cbCalloc(1, sizeof(*s));
     cbApp *a = &s->app;
     if (runLoadConfig(&a->cfg, &o) != CB_OK) {

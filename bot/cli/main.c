@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "app/config.h"
 #include "cli/cli.h"
 #include "base/common.h"
 
@@ -16,7 +18,7 @@ typedef struct cliCommand {
 static const cliCommand commands[] = {
     {"run", cmdRun},         {"ask", cmdAsk},       {"kb", cmdKb},
     {"report", cmdReport},   {"history", cmdHistory}, {"config", cmdConfig},
-    {"discord", cmdDiscord},
+    {"discord", cmdDiscord}, {"healthcheck", cmdHealthcheck},
 };
 
 void cliUsage(void *stream) {
@@ -27,7 +29,7 @@ void cliUsage(void *stream) {
             "Answers Python developers' career questions from a curated knowledge base,\n"
             "in Slack, Discord, or the console (when no platform tokens are set).\n"
             "\n"
-            "commands:\n"
+            "commands (each takes --help; options also as --name=value):\n"
             "  run [--console] [--config FILE] [--kb DIR]   run the bot (the default)\n"
             "  ask [--kb DIR] [--json] [--top N] [QUESTION] answer one question, or one per stdin line\n"
             "  kb check [--kb DIR] [--links] [--format text|github]\n"
@@ -40,10 +42,35 @@ void cliUsage(void *stream) {
             "  history export [--since DATE]                the history as JSON lines\n"
             "  config check [FILE]                          validate a config file\n"
             "  discord register [--guild ID]                install the /faq command\n"
+            "  discord invite [--client-id ID]              print the URL that adds the bot to a server\n"
+            "  healthcheck [--live] [--url URL]             probe the running bot (exit 0 when ready)\n"
             "\n"
             "options: --help, --version\n"
-            "environment: CAREERBOT_KB, CAREERBOT_CONFIG, SLACK_APP_TOKEN, SLACK_BOT_TOKEN,\n"
-            "  DISCORD_TOKEN, DISCORD_APPLICATION_ID, SLACK_API_URL, DISCORD_API_URL\n");
+            "config file: --config FILE, else $CAREERBOT_CONFIG, else " CLI_DEFAULT_CONFIG "\n");
+    cliPrintEnv(f);
+}
+
+void cliPrintEnv(void *stream) {
+    FILE *f = stream;
+    fprintf(f, "\nenvironment:\n"
+               "  SLACK_APP_TOKEN, SLACK_BOT_TOKEN   Slack tokens (xapp-, xoxb-)\n"
+               "  DISCORD_TOKEN, DISCORD_APPLICATION_ID\n"
+               "  CAREERBOT_CONFIG                   the config file\n"
+               "  CAREERBOT_KB                       the knowledge directory\n"
+               "  SLACK_API_URL, DISCORD_API_URL     API base URLs (tests)\n"
+               "  every config key, overriding the file:\n");
+    for (size_t i = 0; i < cfgKeyCount(); i++) {
+        char env[96];
+        cfgEnvName(cfgKeyName(i), env, sizeof env);
+        fprintf(f, "    %-40s %s\n", env, cfgKeyName(i));
+    }
+}
+
+const char *cliConfigPath(const char *flag_value) {
+    if (flag_value && *flag_value) return flag_value;
+    const char *env = getenv("CAREERBOT_CONFIG");
+    if (env) return *env ? env : NULL; /* set but empty: no file */
+    return access(CLI_DEFAULT_CONFIG, F_OK) == 0 ? CLI_DEFAULT_CONFIG : NULL;
 }
 
 const char *cliKbDir(const char *flag_value) {

@@ -240,6 +240,24 @@ static void testMetricsCount(void **state) {
     assertNoErrors(b);
 }
 
+/* `careerbot healthcheck ARGS...` against the bot's listener; exit code. */
+static int healthcheck(opsBot *b, const char *a1, const char *a2) {
+    char *bin = tpBuildPath("san/careerbot");
+    char listen[64];
+    snprintf(listen, sizeof listen, "CAREERBOT_HEALTH_LISTEN=127.0.0.1:%d", b->health_port);
+    char *argv[] = {bin, "healthcheck", (char *)a1, (char *)a2, NULL};
+    char *env[] = {listen, "CAREERBOT_CONFIG=", NULL};
+    tpProc p;
+    int rc = -1;
+    if (tpSpawn(&p, argv, env, 0) == 0) {
+        rc = tpWait(&p, 10000);
+        if (rc < 0) rc = tpStop(&p, 1000);
+        tpCleanup(&p);
+    }
+    free(bin);
+    return rc;
+}
+
 static long headStatus(opsBot *b, const char *path) {
     char url[128], *body = NULL;
     snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", b->health_port, path);
@@ -265,6 +283,8 @@ static void testProbesAndSeriesAtStart(void **state) {
     assert_int_equal(headStatus(b, "/livez"), 200);
     assert_int_equal(headStatus(b, "/readyz"), 200);
     assert_int_equal(headStatus(b, "/metrics"), 200);
+    assert_int_equal(healthcheck(b, NULL, NULL), 0);
+    assert_int_equal(healthcheck(b, "--live", NULL), 0);
     const char *zero[] = {Q_SLACK_ANSWERED, Q_SLACK_ABSTAINED,
                           "careerbot_reply_failures_total{platform=\"slack\"}",
                           "careerbot_reconnects_total{platform=\"slack\"}",
@@ -293,6 +313,8 @@ static void testProbesAndSeriesAtStart(void **state) {
     assert_int_equal(opsGet(b, "/livez", NULL), 200);
     assert_int_equal(headStatus(b, "/livez"), 200);
     assert_int_equal(opsMetric(b, "careerbot_platform_connected{platform=\"slack\"}"), 0);
+    assert_int_equal(healthcheck(b, NULL, NULL), 1);      /* not ready */
+    assert_int_equal(healthcheck(b, "--live", NULL), 0);  /* but alive */
 }
 
 typedef struct fatalCase {
