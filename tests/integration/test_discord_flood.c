@@ -5,7 +5,7 @@
  * calls is out (the rest wait as small jobs: bounded memory); a 429 in the
  * middle delays but loses nothing; and a graceful shutdown with messages
  * still queued answers them all before closing the gateway with 1000.
- * White-box where it must be: it reads the transport's counters through
+ * White-box where it must be: it reads the transport's outbox through
  * discord_int.h to see the cap and the queue. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -31,8 +31,8 @@ static int flWait(dhFixture *f, size_t n, double ms, flWatch *w) {
     double end = cbNowMs() + ms, next_fetch = 0;
     for (;;) {
         dhSpin(f, 2);
-        if (d->inflight > w->max_inflight) w->max_inflight = d->inflight;
-        if (d->njobs > w->max_jobs) w->max_jobs = d->njobs;
+        if (outboxInFlight(d->ob) > w->max_inflight) w->max_inflight = outboxInFlight(d->ob);
+        if (outboxQueued(d->ob) > w->max_jobs) w->max_jobs = outboxQueued(d->ob);
         if (cbNowMs() >= next_fetch) {
             dhFetchLog(f);
             if (dhCount(f, "http", "/messages", -1) >= n) return 1;
@@ -128,8 +128,8 @@ static void testShutdownDrainsQueue(void **state) {
     discord *d = f.t->priv;
     flBurst(&f, N);
     double end = cbNowMs() + 10000;
-    while (d->njobs == 0 && cbNowMs() < end) dhSpin(&f, 1);
-    assert_true(d->njobs > 0); /* messages are waiting */
+    while (outboxQueued(d->ob) == 0 && cbNowMs() < end) dhSpin(&f, 1);
+    assert_true(outboxQueued(d->ob) > 0); /* messages are waiting */
     f.t->type->shutdown(f.t);
     end = cbNowMs() + 30000;
     while (f.t->type->in_flight(f.t) > 0 && cbNowMs() < end) dhSpin(&f, 10);

@@ -3,7 +3,7 @@
  * author or itself; channel allow/deny lists), strip the mention, answer
  * through app.h and post the rendered reply as a Discord reply
  * (message_reference) with allowed_mentions {"parse": []}. Messages wait
- * in a FIFO of small jobs while DC_MAX_INFLIGHT REST calls are out, so a
+ * in the shared outbox while DC_MAX_INFLIGHT REST calls are out, so a
  * flood costs bounded memory; the per-channel routes of http.h keep each
  * channel's replies in order. */
 #include <stdlib.h>
@@ -43,50 +43,34 @@ static const char *dcIgnoreWhy(discord *d, json_t *m, const char *content, const
 }
 
 static void dcOnReplied(discord *d, dcReq *q, const httpResponse *res) {
+    if (!d || d->fatal) return;
     if (dcCheckResponse(d, q, res) == CB_OK && res->waited_ms > 0)
         logEvent(LOG_INFO, "discord.reply_delayed", "channel=%s waited_ms=%.0f", q->channel, res->waited_ms);
 }
 
-static json_t *dcReplyPayload(const hndReply *r, const dcJob *j) {
+static json_t *dcReplyPayload(const hndReply *r, const outboxJob *j) {
     renderOpts o = {.show_votes = r->kind == REPLY_ANSWER};
     json_t *msg = renderDiscord(r, &o);
-    if (j->msg_id) {
-        json_t *ref = json_pack("{s:s,s:s,s:b}", "message_id", j->msg_id, "channel_id", j->channel,
+    if (j->thread) { /* the message to reply to */
+        json_t *ref = json_pack("{s:s,s:s,s:b}", "message_id", j->thread, "channel_id", j->channel,
                                 "fail_if_not_exists", 0);
-        if (j->guild) json_object_set_new(ref, "guild_id", json_string(j->guild));
+        if (j->team) json_object_set_new(ref, "guild_id", json_string(j->team));
         json_object_set_new(msg, "message_reference", ref);
     }
     json_object_set_new(json_object_get(msg, "allowed_mentions"), "replied_user", json_false());
     return msg;
 }
 
-static void dcJobFree(dcJob *j) {
-    free(j->channel);
-    free(j->guild);
-    free(j->msg_id);
-    free(j->user);
-    free(j->text);
-    free(j);
-}
-
-void dcJobsFree(discord *d) {
-    while (d->jobs) {
-        dcJob *j = d->jobs;
-        d->jobs = j->next;
-        dcJobFree(j);
-    }
-    d->jobs_tail = NULL;
-    d->njobs = 0;
-}
-
-static void dcAnswer(discord *d, const dcJob *j) {
+void dcAnswer(void *owner, const outboxJob *j) {
+    discord *d = owner;
+    if (d->fatal) return;
     hndRequest req = {
         .platform = PLATFORM_DISCORD,
         .text = j->text,
         .len = strlen(j->text),
         .user = j->user,
         .channel = j->channel,
-        .is_dm = j->guild == NULL,
+        .is_dm = j->is_dm,
     };
     hndReply r;
     if (!appAnswer(d->a, &req, &r)) { /* cooling down: say nothing */
@@ -97,23 +81,8 @@ static void dcAnswer(discord *d, const dcJob *j) {
     replyFree(&r);
     char route[96];
     snprintf(route, sizeof route, "POST /channels/%s/messages", j->channel);
-    dcReq *q = dcReqNew(d, "reply", j->channel);
+    dcReq *q = dcReqNew("reply", j->channel);
     dcCall(d, q, "POST", cbSprintf("%s/channels/%s/messages", d->api, j->channel), payload, route, dcOnReplied);
-}
-
-void dcPump(discord *d) {
-    if (d->fatal) {
-        dcJobsFree(d);
-        return;
-    }
-    while (d->jobs && d->inflight < DC_MAX_INFLIGHT) {
-        dcJob *j = d->jobs;
-        d->jobs = j->next;
-        if (!d->jobs) d->jobs_tail = NULL;
-        d->njobs--;
-        dcAnswer(d, j);
-        dcJobFree(j);
-    }
 }
 
 void dcOnMessageCreate(discord *d, json_t *m) {
@@ -125,20 +94,16 @@ void dcOnMessageCreate(discord *d, json_t *m) {
         logEvent(LOG_DEBUG, "discord.ignored", "why=%s", why);
         return;
     }
-    if (d->njobs >= DC_MAX_JOBS) {
-        logEvent(LOG_ERROR, "discord.overloaded", "channel=%s queued=%zu msg=\"message dropped\"", channel,
-                 d->njobs);
-        return;
-    }
-    dcJob *j = cbCalloc(1, sizeof *j);
-    j->text = discordStripMention(content, d->user_id);
-    j->channel = cbStrdup(channel);
-    j->guild = cbStrdup(guild);
-    j->msg_id = cbStrdup(json_string_value(json_object_get(m, "id")));
-    j->user = cbStrdup(json_string_value(json_object_get(json_object_get(m, "author"), "id")));
-    if (d->jobs_tail) d->jobs_tail->next = j;
-    else d->jobs = j;
-    d->jobs_tail = j;
-    d->njobs++;
-    dcPump(d);
+    char *text = discordStripMention(content, d->user_id);
+    outboxJob j = {
+        .text = text,
+        .user = json_string_value(json_object_get(json_object_get(m, "author"), "id")),
+        .channel = channel,
+        .thread = json_string_value(json_object_get(m, "id")),
+        .team = guild,
+        .is_dm = guild == NULL,
+    };
+    char err[CB_ERRLEN];
+    outboxQueue(d->ob, &j, err); /* a full queue is logged there */
+    free(text);
 }

@@ -32,6 +32,7 @@ void dcFatal(discord *d, const char *msg) {
         d->conn->closing = 1;
         wsClose(d->conn->ws, 1000, "fatal");
     }
+    outboxDropJobs(d->ob); /* nothing more is sent */
     appFatal(d->a, d->t.fatal_msg);
 }
 
@@ -328,7 +329,7 @@ static void dcOpenSocket(discord *d) {
 /* ---- GET /gateway/bot ---- */
 
 static void dcOnGatewayBot(discord *d, dcReq *q, const httpResponse *res) {
-    (void)q;
+    if (!d) return; /* the transport is gone */
     d->fetching = 0;
     if (d->stopping || d->fatal) return;
     if (dcCheckResponse(d, q, res) != CB_OK) {
@@ -364,7 +365,7 @@ static void dcConnect(discord *d) {
     }
     d->fetching = 1;
     dcState(d, "fetching the gateway URL%s", "");
-    dcReq *q = dcReqNew(d, "gateway/bot", NULL);
+    dcReq *q = dcReqNew("gateway/bot", NULL);
     if (dcCall(d, q, "GET", cbSprintf("%s/gateway/bot", d->api), NULL, "GET /gateway/bot",
                dcOnGatewayBot) != CB_OK) {
         d->fetching = 0;
@@ -402,7 +403,7 @@ static int dcStart(cbTransport *t, char *err) {
 }
 
 void dcCheckDrained(discord *d) {
-    if (!d->stopping || d->inflight || d->njobs) return;
+    if (!d->stopping || outboxInFlight(d->ob) || outboxQueued(d->ob)) return;
     dcConn *c = d->conn;
     if (c && c->ws && !c->closing) {
         c->closing = 1;
@@ -417,13 +418,14 @@ static void dcShutdown(cbTransport *t) {
     d->stopping = 1;
     dcState(d, "shutting down%s", "");
     if (d->timer_armed) uv_timer_stop(d->timer), d->timer_armed = 0;
-    logEvent(LOG_INFO, "discord.shutdown", "in_flight=%zu queued=%zu", d->inflight, d->njobs);
+    logEvent(LOG_INFO, "discord.shutdown", "in_flight=%zu queued=%zu", outboxInFlight(d->ob),
+             outboxQueued(d->ob));
     dcCheckDrained(d);
 }
 
 static size_t dcInFlight(const cbTransport *t) {
     const discord *d = t->priv;
-    return d->inflight + d->njobs + (d->stopping && d->conn ? 1 : 0);
+    return outboxInFlight(d->ob) + outboxQueued(d->ob) + (d->stopping && d->conn ? 1 : 0);
 }
 
 static int dcHealthy(const cbTransport *t, char *why, size_t whylen) {
@@ -442,11 +444,10 @@ static void dcFree(cbTransport *t) {
         d->conn->d = NULL; /* freed by its on_close */
         if (!d->conn->closing) wsClose(d->conn->ws, 1000, "shutting down");
     }
-    for (dcReq *q = d->reqs; q; q = q->next) q->d = NULL; /* freed by their callbacks */
+    outboxFree(d->ob); /* calls and votes out finish without us */
     if (d->timer) uv_close((uv_handle_t *)d->timer, dcFreeHandle);
     if (d->hb_timer) uv_close((uv_handle_t *)d->hb_timer, dcFreeHandle);
     for (size_t i = 0; i < d->nforbidden; i++) free(d->forbidden[i]);
-    dcJobsFree(d);
     free(d->api);
     free(d->auth);
     free(d->gw_url);
@@ -456,6 +457,12 @@ static void dcFree(cbTransport *t) {
     free(d->app_id);
     free(d);
 }
+
+static void dcSettled(void *d) {
+    dcCheckDrained(d);
+}
+
+static const outboxOps discordOutboxOps = {.answer = dcAnswer, .settled = dcSettled};
 
 static const cbTransportType discordType = {
     .name = "discord",
@@ -477,6 +484,8 @@ cbTransport *discordTransportNew(struct cbApp *a, char *err) {
     d->starts_remaining = -1;
     d->max_concurrency = 1;
     backoffInit(&d->bo, DC_BACKOFF_BASE_MS, DC_BACKOFF_CAP_MS, DC_BACKOFF_MIN_MS);
+    outboxOptions o = {.name = "discord", .max_jobs = DC_MAX_JOBS, .max_inflight = DC_MAX_INFLIGHT};
+    d->ob = outboxNew(&o, &discordOutboxOps, d);
     dcState(d, "not started%s", "");
     return &d->t;
 }

@@ -1,7 +1,7 @@
 /* discord_int.h - the Discord transport's private state, shared by its
  * files: discord_gateway.c (lifecycle, the gateway connection, heartbeats,
- * identify/resume, reconnects), discord_rest.c (REST calls and their
- * bookkeeping), discord_events.c (MESSAGE_CREATE -> reply) and
+ * identify/resume, reconnects), discord_rest.c (REST calls through the
+ * shared outbox, and what their failures mean), discord_events.c (MESSAGE_CREATE -> reply) and
  * discord_interactions.c (slash command, autocomplete, buttons). Not for
  * other modules. */
 #ifndef CB_DISCORD_INT_H
@@ -13,6 +13,7 @@
 #include "app/app.h"
 #include "base/backoff.h"
 #include "platform/discord/discord.h"
+#include "platform/outbox.h"
 #include "net/http.h"
 #include "net/ws.h"
 
@@ -25,19 +26,11 @@
 #define DC_SEND_RESERVE 5         /* kept for heartbeats */
 #define DC_IDENTIFY_WINDOW_MS 5000
 #define DC_MAX_FORBIDDEN 64       /* channels remembered after a 403 */
-#define DC_MAX_INFLIGHT 64        /* REST calls at once; more messages wait as jobs */
+#define DC_MAX_INFLIGHT 64        /* REST calls and votes at once; more messages wait */
 #define DC_MAX_JOBS 100000        /* messages waiting to be answered */
 
 typedef struct discord discord;
 typedef struct dcReq dcReq;
-
-/* A message for the bot waiting for a free REST slot: small (~200 bytes),
- * so a flood costs the text of each message, not a rendered reply, its
- * JSON and a curl handle. Answered in arrival order. */
-typedef struct dcJob {
-    struct dcJob *next;
-    char *channel, *guild, *msg_id, *user, *text;
-} dcJob;
 
 typedef enum { DC_NEXT_RESUME = 0, DC_NEXT_IDENTIFY, DC_NEXT_IDENTIFY_LATER } dcNext;
 
@@ -51,22 +44,16 @@ typedef struct dcConn {
     dcNext next;  /* what to do after our close */
 } dcConn;
 
-/* Called once per REST call with the final response. */
+/* Called once per REST call with the final response; d is NULL when the
+ * transport is gone (then only free what ud holds). */
 typedef void dcDoneFn(discord *d, dcReq *q, const httpResponse *res);
 
+/* A REST call out: what it was, for its log line and its callback. */
 struct dcReq {
-    discord *d; /* NULL once the transport is freed */
-    dcReq *prev, *next;
-    dcDoneFn *fn;
+    dcDoneFn *fn;  /* NULL: failures are logged (dcCheckResponse) */
+    void *ud;      /* fn's */
     char *what;    /* for logs, e.g. "reply", "callback" (never a token) */
     char *channel; /* for logs; may be NULL */
-    char *url, *body, *route;
-    /* vote follow-up */
-    char *iid, *app_id;
-    char *itoken;  /* interaction token (secret) */
-    int vote_done, vote_ok, deferred;
-    int ack_done, ack_ok; /* the type 6 acknowledgement went out (and was 2xx) */
-    dcReq *vote;          /* on that acknowledgement's request: its vote */
 };
 
 struct discord {
@@ -92,10 +79,7 @@ struct discord {
     int max_concurrency;
     long long starts_remaining;
     double starts_reset_ms; /* cbNowMs() when remaining resets */
-    dcReq *reqs;
-    size_t inflight;
-    dcJob *jobs, *jobs_tail; /* FIFO of messages to answer */
-    size_t njobs;
+    outbox *ob;  /* messages waiting, replies and votes in flight */
     char *forbidden[DC_MAX_FORBIDDEN];
     size_t nforbidden;
     char state[320];
@@ -107,15 +91,11 @@ void dcCheckDrained(discord *d);
 void dcState(discord *d, const char *fmt, const char *arg);
 
 /* discord_rest.c */
-dcReq *dcReqNew(discord *d, const char *what, const char *channel);
-void dcReqFree(dcReq *q);
-/* Count q as in flight (REST calls do it themselves; votes waiting for
- * their commit use it directly). */
-void dcReqLink(discord *d, dcReq *q);
-void dcReqUnlink(dcReq *q);
-/* Send method url with body (stolen, may be NULL) and the bot's auth.
- * route: the rate-limit key (with major parameters, no tokens). fn may be
- * NULL (failures are logged). CB_ERR if it could not be queued (q freed). */
+dcReq *dcReqNew(const char *what, const char *channel);
+/* Send method url (taken) with body (stolen, may be NULL) and the bot's
+ * auth. route: the rate-limit key (with major parameters, no tokens). fn
+ * (q->fn) runs once with the response, also after the transport is gone.
+ * CB_ERR if it could not be queued (logged; q freed, fn not called). */
 int dcCall(discord *d, dcReq *q, const char *method, char *url, json_t *body, const char *route,
            dcDoneFn *fn);
 /* Log a failed call (never the URL: it may hold a token); 401 is fatal. */
@@ -124,14 +104,9 @@ int dcChannelForbidden(discord *d, const char *channel);
 
 /* discord_events.c */
 void dcOnMessageCreate(discord *d, json_t *m);
-/* Answer queued messages while fewer than DC_MAX_INFLIGHT calls are out
- * (called after every REST completion); drops them once fatal. */
-void dcPump(discord *d);
-void dcJobsFree(discord *d);
+void dcAnswer(void *d, const outboxJob *j); /* the outbox's answer op */
 
 /* discord_interactions.c */
 void dcOnInteraction(discord *d, json_t *i);
-/* The deferred acknowledgement of a vote finished (d may be NULL). */
-void dcOnVoteAcked(discord *d, dcReq *ack, const httpResponse *res);
 
 #endif

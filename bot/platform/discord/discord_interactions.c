@@ -33,7 +33,7 @@ static void dcCallback(discord *d, const dcInteraction *in, int type, json_t *da
     if (data) json_object_set_new(body, "data", data);
     char route[96];
     snprintf(route, sizeof route, "POST /interactions/%s/callback", in->id);
-    dcReq *q = dcReqNew(d, "interaction_callback", in->channel);
+    dcReq *q = dcReqNew("interaction_callback", in->channel);
     dcCall(d, q, "POST", cbSprintf("%s/interactions/%s/%s/callback", d->api, in->id, in->token), body,
            route, NULL);
 }
@@ -99,35 +99,49 @@ static json_t *dcThanks(int ok) {
                      "components", "allowed_mentions", "parse");
 }
 
+/* A button vote: committed by the app, acknowledged to Discord; when the
+ * commit is slow, the message is edited once both are done. */
+typedef struct dcVote {
+    outboxHold *hold; /* in flight until the last of the two */
+    char *iid, *app_id, *channel;
+    char *itoken;     /* interaction token (secret) */
+    int vote_done, vote_ok, deferred;
+    int ack_done, ack_ok; /* the type 6 acknowledgement went out (and was 2xx) */
+} dcVote;
+
+static void dcVoteFree(dcVote *v) {
+    outboxRelease(v->hold);
+    free(v->iid);
+    free(v->app_id);
+    free(v->channel);
+    free(v->itoken);
+    free(v);
+}
+
 /* Both the acknowledgement and the commit are done: edit the message. */
-static void dcVoteFinish(dcReq *v) {
-    discord *d = v->d;
-    dcReqUnlink(v);
+static void dcVoteFinish(dcVote *v) {
+    discord *d = outboxHoldOwner(v->hold);
     if (d && !d->fatal && v->ack_ok) {
         char route[96];
         snprintf(route, sizeof route, "PATCH /webhooks/%s/%s", v->app_id, v->iid);
-        dcReq *q = dcReqNew(d, "vote_followup", v->channel);
+        dcReq *q = dcReqNew("vote_followup", v->channel);
         dcCall(d, q, "PATCH", cbSprintf("%s/webhooks/%s/%s/messages/@original", d->api, v->app_id, v->itoken),
                dcThanks(v->vote_ok), route, NULL);
     }
-    dcReqFree(v);
-    if (d) {
-        dcPump(d);
-        dcCheckDrained(d);
-    }
+    dcVoteFree(v);
 }
 
-void dcOnVoteAcked(discord *d, dcReq *ack, const httpResponse *res) {
-    dcReq *v = ack->vote;
-    ack->vote = NULL;
+/* The deferred acknowledgement of a vote finished (d may be NULL). */
+static void dcOnVoteAcked(discord *d, dcReq *ack, const httpResponse *res) {
+    dcVote *v = ack->ud;
     v->ack_done = 1;
     v->ack_ok = res->status >= 200 && res->status < 300;
-    if (d && !v->ack_ok) dcCheckResponse(d, ack, res);
-    if (v->vote_done || !v->d) dcVoteFinish(v);
+    if (d && !d->fatal && !v->ack_ok) dcCheckResponse(d, ack, res);
+    if (v->vote_done) dcVoteFinish(v); /* else the commit's callback finishes */
 }
 
 static void dcOnVoteDone(int ok, void *ud) {
-    dcReq *v = ud;
+    dcVote *v = ud;
     v->vote_done = 1;
     v->vote_ok = ok;
     if (!v->deferred) return; /* answered synchronously: dcOnVote replies */
@@ -136,30 +150,30 @@ static void dcOnVoteDone(int ok, void *ud) {
 
 /* Acknowledge a button click now (type 6); the message is edited when the
  * vote is committed and this acknowledgement has reached Discord. */
-static void dcDeferVote(discord *d, const dcInteraction *in, dcReq *v) {
+static void dcDeferVote(discord *d, const dcInteraction *in, dcVote *v) {
     char route[96];
     snprintf(route, sizeof route, "POST /interactions/%s/callback", in->id);
-    dcReq *q = dcReqNew(d, "interaction_callback", in->channel);
-    q->vote = v;
+    dcReq *q = dcReqNew("interaction_callback", in->channel);
+    q->ud = v;
     if (dcCall(d, q, "POST", cbSprintf("%s/interactions/%s/%s/callback", d->api, in->id, in->token),
-               json_pack("{s:i}", "type", DC_CALLBACK_DEFERRED_UPDATE), route, NULL) != CB_OK) {
+               json_pack("{s:i}", "type", DC_CALLBACK_DEFERRED_UPDATE), route, dcOnVoteAcked) != CB_OK) {
         v->ack_done = 1; /* not sent: nothing to edit later */
         v->ack_ok = 0;
     }
 }
 
 static void dcOnVote(discord *d, const dcInteraction *in, const char *entry, int helpful) {
-    dcReq *v = dcReqNew(d, "vote", in->channel);
+    dcVote *v = cbCalloc(1, sizeof *v);
+    v->hold = outboxHoldNew(d->ob);
     v->iid = cbStrdup(in->id);
     v->itoken = cbStrdup(in->token);
     v->app_id = cbStrdup(in->app_id);
-    dcReqLink(d, v);
+    v->channel = cbStrdup(in->channel);
     int rc = appVote(d->a, PLATFORM_DISCORD, in->user, in->message, entry, helpful,
                      dcOnVoteDone, v);
     if (v->vote_done || rc != CB_OK) { /* committed (or failed) already: answer in one go */
         int ok = rc == CB_OK && v->vote_ok;
-        dcReqUnlink(v);
-        dcReqFree(v);
+        dcVoteFree(v);
         dcCallback(d, in, DC_CALLBACK_UPDATE, dcThanks(ok));
         return;
     }

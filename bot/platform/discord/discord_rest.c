@@ -1,10 +1,9 @@
-/* discord_rest.c - the Discord transport's REST calls and their
- * bookkeeping: every call is a dcReq on a list (so shutdown knows what is
- * in flight and a freed transport can orphan them), http.h does the rate
- * limits and retries, and one place decides what a failure means: 401 is
- * fatal (exit 78, nothing else is sent), 403 marks the channel as
- * forbidden (no more replies there), anything else is logged with the
- * channel and reason. URLs are never logged: interaction and webhook URLs
+/* discord_rest.c - the Discord transport's REST calls, sent through the
+ * shared outbox (which counts them for a graceful shutdown and outlives
+ * the transport); http.h does the rate limits and retries, and one place
+ * decides what a failure means: 401 is fatal (exit 78, nothing else is
+ * sent), 403 marks the channel as forbidden (no more replies there),
+ * anything else is logged with the channel and reason. URLs are never logged: interaction and webhook URLs
  * contain tokens. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,42 +14,17 @@
 #include "base/log.h"
 #include "ops/metrics.h"
 
-dcReq *dcReqNew(discord *d, const char *what, const char *channel) {
+dcReq *dcReqNew(const char *what, const char *channel) {
     dcReq *q = cbCalloc(1, sizeof *q);
-    q->d = d;
     q->what = cbStrdup(what);
     q->channel = cbStrdup(channel);
     return q;
 }
 
-void dcReqFree(dcReq *q) {
-    if (!q) return;
+static void dcReqFree(dcReq *q) {
     free(q->what);
     free(q->channel);
-    free(q->url);
-    free(q->body);
-    free(q->route);
-    free(q->itoken);
-    free(q->iid);
-    free(q->app_id);
     free(q);
-}
-
-void dcReqLink(discord *d, dcReq *q) {
-    q->next = d->reqs;
-    if (d->reqs) d->reqs->prev = q;
-    d->reqs = q;
-    d->inflight++;
-}
-
-void dcReqUnlink(dcReq *q) {
-    discord *d = q->d;
-    if (!d) return;
-    if (q->prev) q->prev->next = q->next;
-    else d->reqs = q->next;
-    if (q->next) q->next->prev = q->prev;
-    q->prev = q->next = NULL;
-    d->inflight--;
 }
 
 int dcChannelForbidden(discord *d, const char *channel) {
@@ -99,46 +73,33 @@ int dcCheckResponse(discord *d, dcReq *q, const httpResponse *res) {
     return CB_ERR;
 }
 
-static void dcHttpDone(const httpResponse *res, void *ud) {
+static void dcHttpDone(void *owner, void *ud, const httpResponse *res) {
+    discord *d = owner;
     dcReq *q = ud;
-    discord *d = q->d;
-    dcReqUnlink(q);
-    if (q->vote) {
-        dcOnVoteAcked(d, q, res); /* also when the transport is gone: frees the vote */
-    } else if (d && !d->fatal) {
-        if (q->fn) q->fn(d, q, res);
-        else dcCheckResponse(d, q, res);
-    }
+    if (q->fn) q->fn(d, q, res);
+    else if (d && !d->fatal) dcCheckResponse(d, q, res);
     dcReqFree(q);
-    if (d) {
-        dcPump(d);
-        dcCheckDrained(d);
-    }
 }
 
 int dcCall(discord *d, dcReq *q, const char *method, char *url, json_t *body, const char *route,
            dcDoneFn *fn) {
     q->fn = fn;
-    free(q->url);
-    q->url = url;
-    q->route = cbSprintf("%s", route);
-    if (body) {
-        q->body = json_dumps(body, JSON_COMPACT);
-        json_decref(body);
-    }
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
     httpRequest req = {
         .method = method,
-        .url = q->url,
-        .body = q->body,
+        .url = url,
+        .body = text,
         .authorization = d->auth,
-        .route = q->route,
+        .route = route,
         .max_attempts = DC_REPLY_ATTEMPTS,
         .timeout_ms = 10000,
     };
-    char err[CB_ERRLEN];
-    dcReqLink(d, q);
-    if (d->fatal || httpSubmit(d->a->loop.http, &req, dcHttpDone, q, err) != CB_OK) {
-        dcReqUnlink(q);
+    char err[CB_ERRLEN] = "";
+    int rc = d->fatal ? CB_ERR : outboxSend(d->ob, d->a->loop.http, &req, dcHttpDone, q, err);
+    free(url); /* http.h keeps its own copies */
+    free(text);
+    if (rc != CB_OK) {
         if (!d->fatal) {
             logRedact(err);
             metricsReplyFailed("discord");
@@ -146,10 +107,6 @@ int dcCall(discord *d, dcReq *q, const char *method, char *url, json_t *body, co
                      q->channel ? q->channel : "-", err);
         }
         dcReqFree(q);
-        return CB_ERR;
     }
-    free(q->url); /* http.h keeps its own copies */
-    free(q->body);
-    q->url = q->body = NULL;
-    return CB_OK;
+    return rc;
 }

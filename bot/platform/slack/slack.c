@@ -249,7 +249,7 @@ static void slkOnOpenUrl(slack *s, slkReq *q, int ok, const char *error, json_t 
 
 static void slkOpenUrl(slack *s) {
     s->opening = 1;
-    if (slkCall(s, "apps.connections.open", json_object(), s->app_auth, NULL, slkOnOpenUrl) !=
+    if (slkCall(s, "apps.connections.open", json_object(), s->app_auth, slkOnOpenUrl) !=
         CB_OK) {
         s->opening = 0;
         slkEnsure(s);
@@ -283,7 +283,7 @@ static void slkConnect(slack *s) {
         return;
     }
     s->opening = 1;
-    if (slkCall(s, "auth.test", json_object(), s->bot_auth, NULL, slkOnAuthTest) != CB_OK) {
+    if (slkCall(s, "auth.test", json_object(), s->bot_auth, slkOnAuthTest) != CB_OK) {
         s->opening = 0;
         slkEnsure(s);
     }
@@ -341,8 +341,9 @@ static int slkStart(cbTransport *t, char *err) {
  * counting a pending connect (auth.test / apps.connections.open), which a
  * shutdown abandons. */
 static size_t slkPendingReplies(const slack *s) {
-    size_t connect = s->opening && s->inflight > 0 ? 1 : 0;
-    return s->inflight - connect + s->njobs;
+    size_t inflight = outboxInFlight(s->ob);
+    size_t connect = s->opening && inflight > 0 ? 1 : 0;
+    return inflight - connect + outboxQueued(s->ob);
 }
 
 void slkCheckDrained(slack *s) {
@@ -360,7 +361,8 @@ static void slkShutdown(cbTransport *t) {
     slkState(s, "shutting down%s", "");
     if (s->timer_armed) uv_timer_stop(s->timer), s->timer_armed = 0;
     uv_timer_stop(s->hello_timer);
-    logEvent(LOG_INFO, "slack.shutdown", "in_flight=%zu queued=%zu", s->inflight, s->njobs);
+    logEvent(LOG_INFO, "slack.shutdown", "in_flight=%zu queued=%zu", outboxInFlight(s->ob),
+             outboxQueued(s->ob));
     slkCheckDrained(s);
 }
 
@@ -390,11 +392,10 @@ static void slkFree(cbTransport *t) {
         c->s = NULL; /* freed by its on_close */
         slkConnClose(c, "shutting down");
     }
-    for (slkReq *q = s->reqs; q; q = q->next) q->s = NULL; /* freed by their callbacks */
+    outboxFree(s->ob); /* calls and votes out finish without us */
     if (s->timer) uv_close((uv_handle_t *)s->timer, slkFreeHandle);
     if (s->hello_timer) uv_close((uv_handle_t *)s->hello_timer, slkFreeHandle);
     slkSeenFree(&s->seen);
-    slkJobsFree(s);
     free(s->api);
     free(s->app_auth);
     free(s->bot_auth);
@@ -402,6 +403,12 @@ static void slkFree(cbTransport *t) {
     free(s->self_bot);
     free(s);
 }
+
+static void slkSettled(void *s) {
+    slkCheckDrained(s);
+}
+
+static const outboxOps slackOutboxOps = {.answer = slkAnswer, .settled = slkSettled};
 
 static const cbTransportType slackType = {
     .name = "slack",
@@ -421,6 +428,8 @@ cbTransport *slackTransportNew(struct cbApp *a, char *err) {
     s->t.priv = s;
     backoffInit(&s->bo, SLK_BACKOFF_BASE_MS, SLK_BACKOFF_CAP_MS, SLK_BACKOFF_MIN_MS);
     slkSeenInit(&s->seen);
+    outboxOptions o = {.name = "slack", .max_jobs = SLK_MAX_JOBS, .max_inflight = SLK_MAX_INFLIGHT};
+    s->ob = outboxNew(&o, &slackOutboxOps, s);
     slkState(s, "not started%s", "");
     return &s->t;
 }

@@ -10,25 +10,18 @@
 
 #include "app/app.h"
 #include "base/backoff.h"
+#include "platform/outbox.h"
 #include "platform/slack/slack.h"
 #include "net/ws.h"
 
 #define SLK_MAX_MESSAGE (1u << 20) /* socket messages; larger are dropped */
 #define SLK_REPLY_ATTEMPTS 6        /* 5xx/network tries per reply */
-#define SLK_MAX_INFLIGHT 64         /* REST calls at once; more events wait as jobs */
+#define SLK_MAX_INFLIGHT 64         /* REST calls and votes at once; more events wait */
 #define SLK_MAX_JOBS 100000         /* acked events waiting to be answered */
 #define SLK_HELLO_TIMEOUT_MS 5000   /* a socket that has not said hello by then is closed */
 
 typedef struct slack slack;
 typedef struct slkReq slkReq;
-
-/* An acked event waiting for a free REST slot: small, so a flood of
- * events costs ~200 bytes each, not a rendered reply + a curl handle. */
-typedef struct slkJob {
-    struct slkJob *next;
-    char *channel, *thread, *user, *text;
-    int is_dm;
-} slkJob;
 
 typedef struct slkConn {
     slack *s; /* NULL once the transport is freed (the close is still pending) */
@@ -43,19 +36,11 @@ typedef struct slkConn {
  * response_url); error says why not; resp is the parsed body (may be NULL). */
 typedef void slkDoneFn(slack *s, slkReq *q, int ok, const char *error, json_t *resp);
 
-/* Something in flight: a REST call or a vote waiting to be committed. */
+/* A REST call out: what it was, for its log line and its callback. */
 struct slkReq {
-    slack *s; /* NULL once the transport is freed */
-    slkReq *prev, *next;
-    slkDoneFn *fn;
+    slkDoneFn *fn; /* may be NULL: failures are logged */
     char *what;    /* method name or "response_url", for logs */
     char *channel; /* for logs; may be NULL */
-    char *url, *body, *auth; /* owned copies handed to http.h */
-    /* follow-up data for votes */
-    char *entry_id, *ts, *response_url, *user;
-    json_t *blocks;
-    int ephemeral;
-    int in_call, called; /* a vote: inside appVote / its callback has run */
 };
 
 struct slack {
@@ -75,10 +60,7 @@ struct slack {
     int timer_armed;
     uv_timer_t *hello_timer;  /* watchdog for s->next */
     slkSeen seen;
-    slkReq *reqs;             /* everything in flight */
-    size_t inflight;
-    slkJob *jobs, *jobs_tail;  /* FIFO of events to answer */
-    size_t njobs;
+    outbox *ob;               /* questions waiting, replies and votes in flight */
     char state[300];          /* for healthy() */
 };
 
@@ -89,21 +71,14 @@ void slkCheckDrained(slack *s); /* after shutdown: close sockets when idle */
 int slkAck(slkConn *c, const char *envelope_id, json_t *payload /* stolen, may be NULL */);
 
 /* slack_rest.c */
-slkReq *slkReqNew(slack *s, const char *what, const char *channel);
-void slkReqFree(slkReq *q);
-void slkReqLink(slack *s, slkReq *q);
-void slkReqUnlink(slkReq *q);
 /* POST a Web API method (JSON body, stolen) with auth; fn may be NULL
- * (failures are logged). q may be NULL (one is made). CB_ERR when it could
- * not even be queued (logged; q freed). */
-int slkCall(slack *s, const char *method, json_t *body, const char *auth, slkReq *q,
-            slkDoneFn *fn);
+ * (failures are logged). CB_ERR when it could not even be queued (logged). */
+int slkCall(slack *s, const char *method, json_t *body, const char *auth, slkDoneFn *fn);
 /* POST to a response_url (absolute; no token). */
-int slkRespond(slack *s, const char *url, json_t *body, slkReq *q, slkDoneFn *fn);
+int slkRespond(slack *s, const char *url, json_t *body);
 
 /* slack_reply.c */
-void slkPump(slack *s); /* answer queued events while REST slots are free */
-void slkJobsFree(slack *s);
+void slkAnswer(void *s, const outboxJob *j); /* the outbox's answer op */
 void slkOnEventsApi(slack *s, slkConn *c, json_t *env);
 void slkOnSlash(slack *s, slkConn *c, json_t *env, const char *envelope_id);
 void slkOnInteractive(slack *s, slkConn *c, json_t *env);

@@ -26,7 +26,7 @@ static void slkPost(slack *s, json_t *msg, const char *channel, const char *thre
     json_object_set_new(msg, "unfurl_links", json_false());
     json_object_set_new(msg, "unfurl_media", json_false());
     json_object_del(msg, "response_type");
-    slkCall(s, "chat.postMessage", msg, s->bot_auth, NULL, NULL);
+    slkCall(s, "chat.postMessage", msg, s->bot_auth, NULL);
 }
 
 /* ---- events ---- */
@@ -52,34 +52,15 @@ void slkOnEventsApi(slack *s, slkConn *c, json_t *env) {
         slkEventFree(&e);
         return;
     }
-    if (s->njobs >= SLK_MAX_JOBS) {
-        logEvent(LOG_ERROR, "slack.overloaded", "channel=%s queued=%zu msg=\"event dropped\"",
-                 e.channel, s->njobs);
-        slkEventFree(&e);
-        return;
-    }
-    slkJob *j = cbCalloc(1, sizeof(*j));
-    j->channel = cbStrdup(e.channel);
-    j->thread = cbStrdup(e.thread_ts);
-    j->user = cbStrdup(e.user);
-    j->text = e.text; /* taken */
-    j->is_dm = e.kind == SLK_DM;
-    if (s->jobs_tail) s->jobs_tail->next = j;
-    else s->jobs = j;
-    s->jobs_tail = j;
-    s->njobs++;
-    slkPump(s);
+    outboxJob j = {.text = e.text, .user = e.user, .channel = e.channel, .thread = e.thread_ts,
+                   .is_dm = e.kind == SLK_DM};
+    char err[CB_ERRLEN];
+    outboxQueue(s->ob, &j, err); /* a full queue is logged there */
+    slkEventFree(&e);
 }
 
-static void slkJobFree(slkJob *j) {
-    free(j->channel);
-    free(j->thread);
-    free(j->user);
-    free(j->text);
-    free(j);
-}
-
-static void slkAnswer(slack *s, const slkJob *j) {
+void slkAnswer(void *owner, const outboxJob *j) {
+    slack *s = owner;
     hndRequest req = {.platform = PLATFORM_SLACK, .text = j->text, .len = strlen(j->text),
                       .user = j->user, .channel = j->channel, .thread = j->thread,
                       .is_dm = j->is_dm};
@@ -89,27 +70,6 @@ static void slkAnswer(slack *s, const slkJob *j) {
         slkPost(s, renderSlack(&r, &o), j->channel, j->thread);
     }
     replyFree(&r);
-}
-
-void slkPump(slack *s) {
-    while (s->jobs && s->inflight < SLK_MAX_INFLIGHT) {
-        slkJob *j = s->jobs;
-        s->jobs = j->next;
-        if (!s->jobs) s->jobs_tail = NULL;
-        s->njobs--;
-        slkAnswer(s, j);
-        slkJobFree(j);
-    }
-}
-
-void slkJobsFree(slack *s) {
-    while (s->jobs) {
-        slkJob *j = s->jobs;
-        s->jobs = j->next;
-        slkJobFree(j);
-    }
-    s->jobs_tail = NULL;
-    s->njobs = 0;
 }
 
 /* ---- /faq ---- */
@@ -148,7 +108,7 @@ void slkOnSlash(slack *s, slkConn *c, json_t *env, const char *envelope_id) {
         return;
     }
     slkAck(c, envelope_id, NULL);
-    slkRespond(s, url, msg, NULL, NULL);
+    slkRespond(s, url, msg);
 }
 
 /* ---- buttons ---- */
@@ -168,7 +128,7 @@ static void slkShow(slack *s, const char *id, const slkClick *k) {
     replyFree(&r);
     if (k->ephemeral && k->response_url) { /* keep it private, like the original */
         json_object_set_new(msg, "replace_original", json_false());
-        slkRespond(s, k->response_url, msg, NULL, NULL);
+        slkRespond(s, k->response_url, msg);
     } else if (k->channel) {
         slkPost(s, msg, k->channel, k->thread);
     } else {
@@ -200,15 +160,32 @@ static void slkShare(slack *s, const char *id, const slkClick *k) {
     slkPost(s, msg, k->channel, NULL);
 }
 
+/* A vote waiting for its commit, then thanked by editing the message. */
+typedef struct slkVoteRec {
+    outboxHold *hold; /* in flight until the commit is done */
+    char *entry_id, *channel, *ts, *response_url;
+    json_t *blocks; /* the clicked message's (NULL for ephemeral ones) */
+    int ephemeral;
+} slkVoteRec;
+
+static void slkVoteFree(slkVoteRec *v) {
+    free(v->entry_id);
+    free(v->channel);
+    free(v->ts);
+    free(v->response_url);
+    json_decref(v->blocks);
+    free(v);
+}
+
 /* The clicked message with its vote buttons replaced by a thank-you. */
-static json_t *slkThanked(slack *s, slkReq *q) {
+static json_t *slkThanked(slack *s, const slkVoteRec *v) {
     json_t *blocks;
-    if (json_is_array(q->blocks)) {
-        blocks = slkThankBlocks(q->blocks);
+    if (json_is_array(v->blocks)) {
+        blocks = slkThankBlocks(v->blocks);
     } else { /* ephemeral messages do not come back: draw the entry again */
         hndReply r;
-        appShow(s->a, q->entry_id, &r);
-        renderOpts o = {.ephemeral = q->ephemeral, .show_share = q->ephemeral && r.entry_id};
+        appShow(s->a, v->entry_id, &r);
+        renderOpts o = {.ephemeral = v->ephemeral, .show_share = v->ephemeral && r.entry_id};
         json_t *msg = renderSlack(&r, &o);
         replyFree(&r);
         blocks = slkThankBlocks(json_object_get(msg, "blocks"));
@@ -217,50 +194,49 @@ static json_t *slkThanked(slack *s, slkReq *q) {
     return json_pack("{s:s, s:o}", "text", "Thanks for the feedback", "blocks", blocks);
 }
 
-static void slkOnVoted(int ok, void *ud) {
-    slkReq *q = ud;
-    slack *s = q->s;
-    q->called = 1;
-    if (s && !ok)
-        logEvent(LOG_WARN, "slack.vote_failed", "entry=%s channel=%s", q->entry_id,
-                 q->channel ? q->channel : "-");
-    if (s && ok) {
-        json_t *msg = slkThanked(s, q);
-        if (q->ephemeral && q->response_url) {
-            json_object_set_new(msg, "replace_original", json_true());
-            slkRespond(s, q->response_url, msg, NULL, NULL);
-        } else if (q->channel && q->ts) {
-            json_object_set_new(msg, "channel", json_string(q->channel));
-            json_object_set_new(msg, "ts", json_string(q->ts));
-            slkCall(s, "chat.update", msg, s->bot_auth, NULL, NULL);
-        } else {
-            json_decref(msg);
-        }
+static void slkThank(slack *s, const slkVoteRec *v) {
+    json_t *msg = slkThanked(s, v);
+    if (v->ephemeral && v->response_url) {
+        json_object_set_new(msg, "replace_original", json_true());
+        slkRespond(s, v->response_url, msg);
+    } else if (v->channel && v->ts) {
+        json_object_set_new(msg, "channel", json_string(v->channel));
+        json_object_set_new(msg, "ts", json_string(v->ts));
+        slkCall(s, "chat.update", msg, s->bot_auth, NULL);
+    } else {
+        json_decref(msg);
     }
-    if (q->in_call) return; /* slkVote frees it */
-    slkReqUnlink(q);
-    slkReqFree(q);
-    if (s) slkCheckDrained(s);
+}
+
+/* The commit is done (ok) or failed; s is NULL once the transport is gone. */
+static void slkOnVoted(int ok, void *ud) {
+    slkVoteRec *v = ud;
+    slack *s = outboxHoldOwner(v->hold);
+    if (s && !ok)
+        logEvent(LOG_WARN, "slack.vote_failed", "entry=%s channel=%s", v->entry_id,
+                 v->channel ? v->channel : "-");
+    if (s && ok) slkThank(s, v);
+    outboxRelease(v->hold);
+    slkVoteFree(v);
 }
 
 static void slkVote(slack *s, const char *id, int up, const slkClick *k) {
-    slkReq *q = slkReqNew(s, "vote", k->channel);
-    q->entry_id = cbStrdup(id);
-    q->ts = cbStrdup(k->msg_ts);
-    q->response_url = cbStrdup(k->response_url);
-    q->user = cbStrdup(k->user);
-    q->ephemeral = k->ephemeral;
-    q->blocks = json_incref(k->blocks);
-    slkReqLink(s, q);
-    q->in_call = 1;
+    slkVoteRec *v = cbCalloc(1, sizeof(*v));
+    v->hold = outboxHoldNew(s->ob);
+    v->entry_id = cbStrdup(id);
+    v->channel = cbStrdup(k->channel);
+    v->ts = cbStrdup(k->msg_ts);
+    v->response_url = cbStrdup(k->response_url);
+    v->ephemeral = k->ephemeral;
+    v->blocks = json_incref(k->blocks);
     char *message = k->msg_ts ? cbSprintf("%s:%s", k->channel ? k->channel : "-", k->msg_ts) : NULL;
-    int rc = appVote(s->a, PLATFORM_SLACK, k->user, message, id, up, slkOnVoted, q);
+    /* CB_OK: slkOnVoted runs exactly once (maybe already); CB_ERR: never */
+    int rc = appVote(s->a, PLATFORM_SLACK, k->user, message, id, up, slkOnVoted, v);
     free(message);
-    q->in_call = 0;
-    if (rc != CB_OK) logEvent(LOG_WARN, "slack.vote_failed", "entry=%s why=not_recorded", id);
-    if (rc != CB_OK || q->called) {
-        slkReqUnlink(q);
-        slkReqFree(q);
+    if (rc != CB_OK) {
+        logEvent(LOG_WARN, "slack.vote_failed", "entry=%s why=not_recorded", id);
+        outboxRelease(v->hold);
+        slkVoteFree(v);
     }
 }
 

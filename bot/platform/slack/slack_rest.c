@@ -1,9 +1,9 @@
-/* slack_rest.c - the Slack transport's Web API calls over http.h: one
- * request record per call (kept in a list so replies in flight are counted
- * for a graceful shutdown and survive the transport being freed first),
- * Slack's {"ok": false, "error": ...} convention decoded into one callback,
- * and every failure logged with the method and channel - never a token.
- * Rate limits (429 Retry-After) and 5xx retries are http.h's job. */
+/* slack_rest.c - the Slack transport's Web API calls, sent through the
+ * shared outbox (which counts them for a graceful shutdown and outlives
+ * the transport): Slack's {"ok": false, "error": ...} convention decoded
+ * into one callback, and every failure logged with the method and channel
+ * - never a token. Rate limits (429 Retry-After) and 5xx retries are
+ * http.h's job. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,47 +13,18 @@
 #include "ops/metrics.h"
 #include "platform/slack/slack_int.h"
 
-slkReq *slkReqNew(slack *s, const char *what, const char *channel) {
+static slkReq *slkReqNew(const char *what, const char *channel, slkDoneFn *fn) {
     slkReq *q = cbCalloc(1, sizeof(*q));
-    q->s = s;
+    q->fn = fn;
     q->what = cbStrdup(what);
     q->channel = cbStrdup(channel);
     return q;
 }
 
-void slkReqFree(slkReq *q) {
-    if (!q) return;
+static void slkReqFree(slkReq *q) {
     free(q->what);
     free(q->channel);
-    free(q->url);
-    free(q->body);
-    free(q->auth);
-    free(q->entry_id);
-    free(q->ts);
-    free(q->response_url);
-    free(q->user);
-    json_decref(q->blocks);
     free(q);
-}
-
-void slkReqLink(slack *s, slkReq *q) {
-    q->s = s;
-    q->prev = NULL;
-    q->next = s->reqs;
-    if (s->reqs) s->reqs->prev = q;
-    s->reqs = q;
-    s->inflight++;
-}
-
-void slkReqUnlink(slkReq *q) {
-    slack *s = q->s;
-    if (!s) return;
-    if (q->prev) q->prev->next = q->next;
-    else s->reqs = q->next;
-    if (q->next) q->next->prev = q->prev;
-    q->prev = q->next = NULL;
-    assert(s->inflight > 0);
-    s->inflight--;
 }
 
 /* Decode an HTTP outcome into ok/error; *resp gets the parsed body. */
@@ -77,14 +48,13 @@ static int slkOutcome(const httpResponse *res, int is_response_url, json_t **res
     return 0;
 }
 
-static void slkHttpDone(const httpResponse *res, void *ud) {
+static void slkHttpDone(void *owner, void *ud, const httpResponse *res) {
+    slack *s = owner;
     slkReq *q = ud;
-    slack *s = q->s;
     if (!s) { /* the transport is gone */
         slkReqFree(q);
         return;
     }
-    slkReqUnlink(q);
     char error[200] = "";
     json_t *resp = NULL;
     int ok = slkOutcome(res, strcmp(q->what, "response_url") == 0, &resp, error, sizeof(error));
@@ -97,62 +67,47 @@ static void slkHttpDone(const httpResponse *res, void *ud) {
     if (res->waited_ms > 0) metricsRateLimitWait("slack");
     if (q->fn) q->fn(s, q, ok, ok ? NULL : error, resp);
     json_decref(resp);
-    slkReqFree(q); /* fn makes new records for any follow-up call */
-    slkPump(s);
-    slkCheckDrained(s);
+    slkReqFree(q); /* fn sends any follow-up call itself */
 }
 
-static int slkSubmit(slack *s, slkReq *q, const char *route, int attempts) {
+/* POST body (stolen, may be NULL) to url; q is freed on failure. */
+static int slkSubmit(slack *s, slkReq *q, const char *url, json_t *body, const char *auth) {
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
     httpRequest req = {
         .method = "POST",
-        .url = q->url,
-        .body = q->body,
-        .content_type = q->body ? "application/json; charset=utf-8"
-                                : "application/x-www-form-urlencoded",
-        .authorization = q->auth,
-        .route = route,
-        .max_attempts = attempts,
+        .url = url,
+        .body = text,
+        .content_type = text ? "application/json; charset=utf-8"
+                             : "application/x-www-form-urlencoded",
+        .authorization = auth,
+        .route = q->what,
+        .max_attempts = SLK_REPLY_ATTEMPTS,
         .timeout_ms = 10000,
         /* replies go to different threads: no need for strict order */
         .route_concurrency = HTTP_MAX_ROUTE_CONCURRENCY,
     };
     char err[CB_ERRLEN];
-    slkReqLink(s, q);
-    if (httpSubmit(s->a->loop.http, &req, slkHttpDone, q, err) != CB_OK) {
-        slkReqUnlink(q);
+    int rc = outboxSend(s->ob, s->a->loop.http, &req, slkHttpDone, q, err);
+    free(text); /* http.h keeps its own copies */
+    if (rc != CB_OK) {
         logRedact(err);
         metricsReplyFailed("slack");
         logEvent(LOG_ERROR, "slack.reply_failed", "method=%s channel=%s error=\"%s\"", q->what,
                  q->channel ? q->channel : "-", err);
         slkReqFree(q);
-        return CB_ERR;
     }
-    return CB_OK;
+    return rc;
 }
 
-static char *slkDump(json_t *body) {
-    if (!body) return NULL;
-    char *s = json_dumps(body, JSON_COMPACT);
-    json_decref(body);
-    return s;
+int slkCall(slack *s, const char *method, json_t *body, const char *auth, slkDoneFn *fn) {
+    slkReq *q = slkReqNew(method, json_string_value(json_object_get(body, "channel")), fn);
+    char *url = cbSprintf("%s%s", s->api, method);
+    int rc = slkSubmit(s, q, url, body, auth);
+    free(url);
+    return rc;
 }
 
-int slkCall(slack *s, const char *method, json_t *body, const char *auth, slkReq *q,
-            slkDoneFn *fn) {
-    if (!q) q = slkReqNew(s, method, json_string_value(json_object_get(body, "channel")));
-    q->fn = fn;
-    q->url = cbSprintf("%s%s", s->api, method);
-    q->body = slkDump(body);
-    q->auth = cbStrdup(auth);
-    return slkSubmit(s, q, method, SLK_REPLY_ATTEMPTS);
-}
-
-int slkRespond(slack *s, const char *url, json_t *body, slkReq *q, slkDoneFn *fn) {
-    if (!q) q = slkReqNew(s, "response_url", NULL);
-    free(q->what);
-    q->what = cbStrdup("response_url");
-    q->fn = fn;
-    q->url = cbStrdup(url);
-    q->body = slkDump(body);
-    return slkSubmit(s, q, "response_url", SLK_REPLY_ATTEMPTS);
+int slkRespond(slack *s, const char *url, json_t *body) {
+    return slkSubmit(s, slkReqNew("response_url", NULL, NULL), url, body, NULL);
 }

@@ -1,0 +1,171 @@
+/* outbox.c - the queue, in-flight count, pump and drain every chat
+ * platform shares (see outbox.h). Nothing here knows a platform: jobs are
+ * answered and calls decoded by the owner's callbacks. */
+#include "platform/outbox.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "base/common.h"
+#include "base/log.h"
+
+/* A queued job: owned copies of its strings. */
+typedef struct outboxItem {
+    struct outboxItem *next;
+    char *text, *user, *channel, *thread, *team;
+    int is_dm;
+} outboxItem;
+
+struct outbox {
+    char name[32];
+    const outboxOps *ops;
+    void *owner; /* NULL once outboxFree ran */
+    size_t max_jobs, max_inflight;
+    outboxItem *jobs, *tail;
+    size_t njobs;
+    size_t inflight; /* calls and holds */
+    int pumping;
+};
+
+struct outboxHold {
+    outbox *ob;
+};
+
+typedef struct outboxCall {
+    outbox *ob;
+    outboxDoneFn *done;
+    void *ud;
+} outboxCall;
+
+outbox *outboxNew(const outboxOptions *o, const outboxOps *ops, void *owner) {
+    outbox *ob = cbCalloc(1, sizeof *ob);
+    snprintf(ob->name, sizeof ob->name, "%s", o->name ? o->name : "outbox");
+    ob->ops = ops;
+    ob->owner = owner;
+    ob->max_jobs = o->max_jobs;
+    ob->max_inflight = o->max_inflight ? o->max_inflight : 1;
+    return ob;
+}
+
+static void outboxItemFree(outboxItem *j) {
+    free(j->text);
+    free(j->user);
+    free(j->channel);
+    free(j->thread);
+    free(j->team);
+    free(j);
+}
+
+void outboxDropJobs(outbox *ob) {
+    while (ob->jobs) {
+        outboxItem *j = ob->jobs;
+        ob->jobs = j->next;
+        outboxItemFree(j);
+    }
+    ob->tail = NULL;
+    ob->njobs = 0;
+}
+
+void outboxFree(outbox *ob) {
+    if (!ob) return;
+    outboxDropJobs(ob);
+    ob->owner = NULL;
+    if (ob->inflight == 0 && !ob->pumping) free(ob); /* else the last piece or the pump does */
+}
+
+size_t outboxQueued(const outbox *ob) { return ob->njobs; }
+size_t outboxInFlight(const outbox *ob) { return ob->inflight; }
+
+int outboxQueue(outbox *ob, const outboxJob *job, char *err) {
+    if (!ob->owner) return cbErr(err, "%s: shutting down", ob->name);
+    if (ob->njobs >= ob->max_jobs) {
+        char event[48];
+        snprintf(event, sizeof event, "%s.overloaded", ob->name);
+        logEvent(LOG_ERROR, event, "channel=%s queued=%zu msg=\"question dropped\"",
+                 job->channel ? job->channel : "-", ob->njobs);
+        return cbErr(err, "%s: %zu questions are waiting already", ob->name, ob->njobs);
+    }
+    outboxItem *j = cbCalloc(1, sizeof *j);
+    j->text = cbStrdup(job->text ? job->text : "");
+    j->user = cbStrdup(job->user);
+    j->channel = cbStrdup(job->channel);
+    j->thread = cbStrdup(job->thread);
+    j->team = cbStrdup(job->team);
+    j->is_dm = job->is_dm;
+    if (ob->tail) ob->tail->next = j;
+    else ob->jobs = j;
+    ob->tail = j;
+    ob->njobs++;
+    outboxPump(ob);
+    return CB_OK;
+}
+
+void outboxPump(outbox *ob) {
+    if (ob->pumping || !ob->owner) return; /* an answer's sends do not recurse */
+    ob->pumping = 1;
+    while (ob->jobs && ob->inflight < ob->max_inflight && ob->owner) {
+        outboxItem *j = ob->jobs;
+        ob->jobs = j->next;
+        if (!ob->jobs) ob->tail = NULL;
+        ob->njobs--;
+        outboxJob view = {.text = j->text, .user = j->user, .channel = j->channel,
+                          .thread = j->thread, .team = j->team, .is_dm = j->is_dm};
+        ob->ops->answer(ob->owner, &view);
+        outboxItemFree(j);
+    }
+    ob->pumping = 0;
+    if (!ob->owner && ob->inflight == 0) free(ob); /* freed by an answer */
+}
+
+/* One piece of work is over: pump and tell the owner, or free a freed
+ * outbox after its last piece. */
+static void outboxSettle(outbox *ob) {
+    assert(ob->inflight > 0);
+    ob->inflight--;
+    if (!ob->owner) {
+        if (ob->inflight == 0) free(ob);
+        return;
+    }
+    outboxPump(ob);
+    if (ob->owner && ob->ops->settled) ob->ops->settled(ob->owner);
+}
+
+static void outboxHttpDone(const httpResponse *res, void *ud) {
+    outboxCall *c = ud;
+    outbox *ob = c->ob;
+    if (c->done) c->done(ob->owner, c->ud, res);
+    free(c);
+    outboxSettle(ob);
+}
+
+int outboxSend(outbox *ob, httpClient *http, const httpRequest *req, outboxDoneFn *done,
+               void *ud, char *err) {
+    if (!ob->owner) return cbErr(err, "%s: shutting down", ob->name);
+    if (!http) return cbErr(err, "%s: no REST client", ob->name);
+    outboxCall *c = cbCalloc(1, sizeof *c);
+    c->ob = ob;
+    c->done = done;
+    c->ud = ud;
+    if (httpSubmit(http, req, outboxHttpDone, c, err) != CB_OK) {
+        free(c);
+        return CB_ERR;
+    }
+    ob->inflight++;
+    return CB_OK;
+}
+
+outboxHold *outboxHoldNew(outbox *ob) {
+    outboxHold *h = cbCalloc(1, sizeof *h);
+    h->ob = ob;
+    ob->inflight++;
+    return h;
+}
+
+void *outboxHoldOwner(const outboxHold *h) { return h->ob->owner; }
+
+void outboxRelease(outboxHold *h) {
+    if (!h) return;
+    outbox *ob = h->ob;
+    free(h);
+    outboxSettle(ob);
+}

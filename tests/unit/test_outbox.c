@@ -1,0 +1,228 @@
+/* test_outbox.c - the queue every chat platform shares
+ * (bot/platform/outbox.h): jobs are answered in arrival order and only
+ * while fewer than max_inflight pieces of work are out; a full queue is a
+ * clear error, not a crash; a release pumps the next job and then tells
+ * the owner (settled), so a drain check sees the queue already moved; a
+ * REST call's done runs once from the loop with its ud; an outbox freed
+ * with work out lives until the last piece, whose callback sees no owner
+ * (ASan fails a leak or a use after free). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <arpa/inet.h>
+#include <cmocka.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "base/common.h"
+#include "net/http.h"
+#include "net/loop.h"
+#include "platform/outbox.h"
+
+#define MAX_SEEN 16
+
+typedef struct owner {
+    outbox *ob;
+    char seen[MAX_SEEN][32]; /* what happened, in order */
+    size_t nseen;
+    outboxHold *holds[MAX_SEEN]; /* one per answered job */
+    size_t nholds;
+} owner;
+
+static void note(owner *o, const char *what) {
+    assert_true(o->nseen < MAX_SEEN);
+    snprintf(o->seen[o->nseen++], sizeof o->seen[0], "%s", what);
+}
+
+/* An answer that stays in flight until the test releases it. */
+static void answer(void *ud, const outboxJob *j) {
+    owner *o = ud;
+    char what[32];
+    snprintf(what, sizeof what, "answer %s%s", j->text, j->is_dm ? " dm" : "");
+    note(o, what);
+    o->holds[o->nholds++] = outboxHoldNew(o->ob);
+}
+
+static void settled(void *ud) {
+    owner *o = ud;
+    char what[32];
+    snprintf(what, sizeof what, "settled q=%zu f=%zu", outboxQueued(o->ob), outboxInFlight(o->ob));
+    note(o, what);
+}
+
+static const outboxOps ops = {answer, settled};
+
+static outbox *newOutbox(owner *o, size_t max_jobs, size_t max_inflight) {
+    memset(o, 0, sizeof *o);
+    outboxOptions opt = {.name = "test", .max_jobs = max_jobs, .max_inflight = max_inflight};
+    o->ob = outboxNew(&opt, &ops, o);
+    return o->ob;
+}
+
+static void queue(owner *o, const char *text, int want) {
+    char err[CB_ERRLEN] = "";
+    outboxJob j = {.text = text, .channel = "C1", .user = "U1"};
+    assert_int_equal(outboxQueue(o->ob, &j, err), want);
+    if (want == CB_ERR) assert_non_null(strstr(err, "waiting"));
+}
+
+static void testFifoAndLimit(void **state) {
+    (void)state;
+    owner o;
+    outbox *ob = newOutbox(&o, 10, 2);
+    queue(&o, "a", CB_OK);
+    queue(&o, "b", CB_OK);
+    queue(&o, "c", CB_OK); /* two are out: c waits */
+    assert_int_equal(o.nseen, 2);
+    assert_int_equal(outboxInFlight(ob), 2);
+    assert_int_equal(outboxQueued(ob), 1);
+    outboxRelease(o.holds[0]); /* a is done: c goes, then the owner hears */
+    assert_int_equal(o.nseen, 4);
+    assert_string_equal(o.seen[0], "answer a");
+    assert_string_equal(o.seen[1], "answer b");
+    assert_string_equal(o.seen[2], "answer c");
+    assert_string_equal(o.seen[3], "settled q=0 f=2");
+    outboxRelease(o.holds[1]);
+    outboxRelease(o.holds[2]);
+    assert_string_equal(o.seen[5], "settled q=0 f=0");
+    assert_int_equal(outboxInFlight(ob), 0);
+    outboxFree(ob);
+}
+
+static void testFullQueueRefuses(void **state) {
+    (void)state;
+    owner o;
+    outbox *ob = newOutbox(&o, 2, 1);
+    queue(&o, "a", CB_OK); /* answered: in flight */
+    queue(&o, "b", CB_OK);
+    queue(&o, "c", CB_OK);
+    queue(&o, "d", CB_ERR); /* b and c wait: the queue is full */
+    assert_int_equal(outboxQueued(ob), 2);
+    outboxRelease(o.holds[0]); /* b goes out; there is room again */
+    queue(&o, "e", CB_OK);
+    assert_int_equal(outboxQueued(ob), 2);
+    outboxFree(ob); /* c and e are dropped, b is still out */
+    outboxRelease(o.holds[1]); /* the last piece frees the outbox */
+    assert_int_equal(o.nholds, 2);
+}
+
+static void testDropJobs(void **state) {
+    (void)state;
+    owner o;
+    outbox *ob = newOutbox(&o, 10, 1);
+    queue(&o, "a", CB_OK);
+    queue(&o, "b", CB_OK);
+    outboxDropJobs(ob);
+    assert_int_equal(outboxQueued(ob), 0);
+    outboxRelease(o.holds[0]);
+    assert_int_equal(o.nholds, 1); /* b was never answered */
+    outboxFree(ob);
+}
+
+static void testHoldOwnerAfterFree(void **state) {
+    (void)state;
+    owner o;
+    outbox *ob = newOutbox(&o, 10, 4);
+    outboxHold *h = outboxHoldNew(ob);
+    assert_ptr_equal(outboxHoldOwner(h), &o);
+    outboxFree(ob);
+    assert_null(outboxHoldOwner(h)); /* a vote committed late sends nothing */
+    size_t before = o.nseen;
+    outboxRelease(h);
+    assert_int_equal(o.nseen, before); /* no settled call to a freed owner */
+}
+
+/* ---- REST calls: a port nothing listens on answers at once, refused ---- */
+
+typedef struct callResult {
+    int calls;
+    void *owner;
+    long status;
+    int had_error;
+} callResult;
+
+static void onDone(void *own, void *ud, const httpResponse *res) {
+    callResult *r = ud;
+    r->calls++;
+    r->owner = own;
+    r->status = res->status;
+    r->had_error = res->error != NULL;
+}
+
+static int closedPort(void) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t n = sizeof a;
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &n), 0);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+static void runUntil(cbLoop *l, const int *flag) {
+    for (int i = 0; i < 2000 && !*flag; i++) loopRunFor(l, 5); /* at most ~10 s */
+}
+
+static void sendRefused(owner *o, cbLoop *l, callResult *r) {
+    char *u = cbSprintf("http://127.0.0.1:%d/x", closedPort());
+    httpRequest req = {.method = "POST", .url = u, .body = "{}", .route = "x", .max_attempts = 1,
+                       .timeout_ms = 5000};
+    char err[CB_ERRLEN];
+    assert_int_equal(outboxSend(o->ob, l->http, &req, onDone, r, err), CB_OK);
+    free(u);
+    assert_int_equal(r->calls, 0); /* never from inside outboxSend */
+    assert_int_equal(outboxInFlight(o->ob), 1);
+}
+
+static void testSendDone(void **state) {
+    (void)state;
+    cbLoop l;
+    char err[CB_ERRLEN];
+    assert_int_equal(loopInit(&l, NULL, err), CB_OK);
+    owner o;
+    newOutbox(&o, 10, 4);
+    callResult r = {0};
+    sendRefused(&o, &l, &r);
+    runUntil(&l, &r.calls);
+    assert_int_equal(r.calls, 1);
+    assert_ptr_equal(r.owner, &o);
+    assert_int_equal(r.status, 0);
+    assert_true(r.had_error);
+    assert_int_equal(outboxInFlight(o.ob), 0);
+    assert_string_equal(o.seen[o.nseen - 1], "settled q=0 f=0"); /* after done */
+    httpRequest bad = {.method = "GET", .url = "http://127.0.0.1:1/", .route = "x"};
+    assert_int_equal(outboxSend(o.ob, NULL, &bad, onDone, &r, err), CB_ERR);
+    assert_int_equal(outboxInFlight(o.ob), 0);
+    outboxFree(o.ob);
+    loopFree(&l);
+}
+
+static void testSendOutlivesOwner(void **state) {
+    (void)state;
+    cbLoop l;
+    char err[CB_ERRLEN];
+    assert_int_equal(loopInit(&l, NULL, err), CB_OK);
+    owner o;
+    newOutbox(&o, 10, 4);
+    callResult r = {0};
+    sendRefused(&o, &l, &r);
+    outboxFree(o.ob); /* the transport is freed with the call out */
+    runUntil(&l, &r.calls);
+    assert_int_equal(r.calls, 1);
+    assert_null(r.owner);
+    loopFree(&l);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(testFifoAndLimit),   cmocka_unit_test(testFullQueueRefuses),
+        cmocka_unit_test(testDropJobs),       cmocka_unit_test(testHoldOwnerAfterFree),
+        cmocka_unit_test(testSendDone),       cmocka_unit_test(testSendOutlivesOwner),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
