@@ -3,8 +3,10 @@
 #   runtime: only the shared libraries, a non-root user, the binary, the
 #            knowledge base and the example config.
 # Knowledge and history live in volumes (/app/knowledge, /app/data). The
-# health listener stays on 127.0.0.1 inside the container; the HEALTHCHECK
-# probes it from inside with curl.
+# HEALTHCHECK is `careerbot healthcheck --live` (no curl in the image): it
+# asks /livez, so a Slack or Discord outage does not mark the container
+# unhealthy (restarting would not help); readiness is /readyz and the
+# careerbot_platform_connected gauge.
 
 FROM debian:bookworm-slim AS build
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
@@ -20,7 +22,7 @@ RUN make -j"$(nproc)" build/careerbot
 
 FROM debian:bookworm-slim AS runtime
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        ca-certificates curl libcurl4 libwebsockets17 libwebsockets-evlib-uv \
+        ca-certificates libcurl4 libwebsockets17 libwebsockets-evlib-uv \
         libjansson4 libpcre2-8-0 libutf8proc2 libstemmer0d libuv1 libsqlite3-0 libssl3 wamerican \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --create-home --home-dir /app --uid 10001 careerbot
@@ -35,7 +37,7 @@ ENV CAREERBOT_CONFIG=/app/careerbot.conf \
     CAREERBOT_HISTORY_PATH=/app/data/careerbot.db \
     CAREERBOT_HEALTH_LISTEN=127.0.0.1:8080
 VOLUME ["/app/knowledge", "/app/data"]
-HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-    CMD curl -fsS http://127.0.0.1:8080/healthz || exit 1
+HEALTHCHECK --interval=30s --timeout=10s --start-period=20s --retries=3 \
+    CMD ["careerbot", "healthcheck", "--live"]
 ENTRYPOINT ["careerbot"]
 CMD ["run"]

@@ -5,6 +5,9 @@
 #               the knowledge checks and the eval
 #   make bench  print performance figures (not a test)
 #   make fuzz   run the libFuzzer targets for FUZZ_SECONDS each
+#   make install  the binary, man page, bash completion, systemd unit,
+#               example config and knowledge under DESTDIR + PREFIX
+#               (default /usr/local; config in /etc/careerbot)
 # Sources are found by wildcard: bot/**/*.c and handlers/*.c form the program
 # (bot/cli/main.c is the entry point; bot/'s folders are its layers, see the
 # README's "How the code is organized"), tests/unit/test_*.c and
@@ -14,7 +17,8 @@
 DEBS := build-essential pkg-config libcurl4-openssl-dev libwebsockets-dev \
         libwebsockets-evlib-uv libjansson-dev libpcre2-dev libutf8proc-dev \
         libstemmer-dev libuv1-dev libsqlite3-dev libssl-dev libcmocka-dev sqlite3 \
-        docker-compose shellcheck clang libclang-rt-14-dev clang-tidy cppcheck wamerican
+        docker-compose shellcheck clang libclang-rt-14-dev clang-tidy cppcheck wamerican \
+        groff-base
 PKGS := libcurl libwebsockets jansson libpcre2-8 libutf8proc libuv sqlite3 libcrypto
 
 B := build
@@ -51,7 +55,7 @@ REL_LIB_OBJ := $(filter-out $(B)/rel/bot/cli/main.o,$(REL_OBJ))
 REL_FAKE_LIB_OBJ := $(patsubst %.c,$(B)/rel/%.o,$(FAKE_LIB_SRC))
 REL_FAKE_BIN := $(patsubst tests/fakes/%.c,$(B)/rel/%,$(FAKE_SRC))
 
-.PHONY: all deps run test check-build bench fuzz lint clean test-only
+.PHONY: all deps run test check-build bench fuzz lint clean test-only install uninstall
 # Keep intermediate objects (fakes' helpers) so they are not rebuilt every run.
 .SECONDARY:
 # Plain `make` only builds; `make run` and `make test` also install packages.
@@ -142,6 +146,39 @@ lint: deps
 
 clean:
 	rm -rf $(B)
+
+# Install paths (GNU names); DESTDIR stages a package.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share
+MANDIR ?= $(DATADIR)/man
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+COMPLETIONDIR ?= $(DATADIR)/bash-completion/completions
+
+# The config file is installed only when absent (an operator's edits stay);
+# the example beside it is always the current one.
+install: $(B)/careerbot
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(COMPLETIONDIR) \
+	  $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/careerbot $(DESTDIR)$(DATADIR)/careerbot
+	install -m 755 $(B)/careerbot $(DESTDIR)$(BINDIR)/careerbot
+	install -m 644 man/careerbot.1 $(DESTDIR)$(MANDIR)/man1/careerbot.1
+	install -m 644 config/careerbot.bash-completion $(DESTDIR)$(COMPLETIONDIR)/careerbot
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DATADIR@|$(DATADIR)|g' config/careerbot.service \
+	  >$(DESTDIR)$(UNITDIR)/careerbot.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/careerbot.service
+	install -m 644 config/careerbot.conf.example $(DESTDIR)$(SYSCONFDIR)/careerbot/careerbot.conf.example
+	[ -e $(DESTDIR)$(SYSCONFDIR)/careerbot/careerbot.conf ] || \
+	  install -m 644 config/careerbot.conf.example $(DESTDIR)$(SYSCONFDIR)/careerbot/careerbot.conf
+	rm -rf $(DESTDIR)$(DATADIR)/careerbot/knowledge
+	cp -R knowledge $(DESTDIR)$(DATADIR)/careerbot/knowledge
+	chmod -R u=rwX,go=rX $(DESTDIR)$(DATADIR)/careerbot/knowledge
+
+# Leaves /etc/careerbot (the operator's config) in place.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/careerbot $(DESTDIR)$(MANDIR)/man1/careerbot.1 \
+	  $(DESTDIR)$(COMPLETIONDIR)/careerbot $(DESTDIR)$(UNITDIR)/careerbot.service
+	rm -rf $(DESTDIR)$(DATADIR)/careerbot
 
 # Header dependencies written by -MMD -MP (absent on the first build).
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
