@@ -1,10 +1,16 @@
-/* cliopt.c - getopt_long behind a table per command (see cliopt.h). */
+/* cliopt.c - getopt_long behind a table per command (see cliopt.h), and
+ * what every command shares: the environment list for --help and the
+ * config file to read. */
 #include "cli/cliopt.h"
 
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "app/config.h"
 #include "base/common.h"
+#include "cli/cli.h"
 
 #define CLI_MAX_OPTS 24
 
@@ -62,3 +68,27 @@ int cliParse(const cliSpec *s, int argc, char **argv, cliOnOpt *on, void *ud, in
     *first = optind;
     return CB_OK;
 }
+
+void cliPrintEnv(void *stream) {
+    FILE *f = stream;
+    fprintf(f, "\nenvironment:\n"
+               "  SLACK_APP_TOKEN, SLACK_BOT_TOKEN   Slack tokens (xapp-, xoxb-)\n"
+               "  DISCORD_TOKEN, DISCORD_APPLICATION_ID\n"
+               "  CAREERBOT_CONFIG                   the config file\n"
+               "  CAREERBOT_KB                       the knowledge directory\n"
+               "  SLACK_API_URL, DISCORD_API_URL     API base URLs (tests)\n"
+               "  every config key, overriding the file:\n");
+    for (size_t i = 0; i < cfgKeyCount(); i++) {
+        char env[96];
+        cfgEnvName(cfgKeyName(i), env, sizeof env);
+        fprintf(f, "    %-40s %s\n", env, cfgKeyName(i));
+    }
+}
+
+const char *cliConfigPath(const char *flag_value) {
+    if (flag_value && *flag_value) return flag_value;
+    const char *env = getenv("CAREERBOT_CONFIG");
+    if (env) return *env ? env : NULL; /* set but empty: no file */
+    return access(CLI_DEFAULT_CONFIG, F_OK) == 0 ? CLI_DEFAULT_CONFIG : NULL;
+}
+

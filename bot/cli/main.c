@@ -4,9 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "app/config.h"
 #include "cli/cli.h"
 #include "base/common.h"
 
@@ -48,29 +46,6 @@ void cliUsage(void *stream) {
             "options: --help, --version\n"
             "config file: --config FILE, else $CAREERBOT_CONFIG, else " CLI_DEFAULT_CONFIG "\n");
     cliPrintEnv(f);
-}
-
-void cliPrintEnv(void *stream) {
-    FILE *f = stream;
-    fprintf(f, "\nenvironment:\n"
-               "  SLACK_APP_TOKEN, SLACK_BOT_TOKEN   Slack tokens (xapp-, xoxb-)\n"
-               "  DISCORD_TOKEN, DISCORD_APPLICATION_ID\n"
-               "  CAREERBOT_CONFIG                   the config file\n"
-               "  CAREERBOT_KB                       the knowledge directory\n"
-               "  SLACK_API_URL, DISCORD_API_URL     API base URLs (tests)\n"
-               "  every config key, overriding the file:\n");
-    for (size_t i = 0; i < cfgKeyCount(); i++) {
-        char env[96];
-        cfgEnvName(cfgKeyName(i), env, sizeof env);
-        fprintf(f, "    %-40s %s\n", env, cfgKeyName(i));
-    }
-}
-
-const char *cliConfigPath(const char *flag_value) {
-    if (flag_value && *flag_value) return flag_value;
-    const char *env = getenv("CAREERBOT_CONFIG");
-    if (env) return *env ? env : NULL; /* set but empty: no file */
-    return access(CLI_DEFAULT_CONFIG, F_OK) == 0 ? CLI_DEFAULT_CONFIG : NULL;
 }
 
 const char *cliKbDir(const char *flag_value) {
