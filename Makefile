@@ -16,10 +16,10 @@
 
 DEBS := build-essential pkg-config libcurl4-openssl-dev libwebsockets-dev \
         libwebsockets-evlib-uv libjansson-dev libpcre2-dev libutf8proc-dev \
-        libstemmer-dev libuv1-dev libsqlite3-dev libssl-dev libcmocka-dev sqlite3 \
+        libstemmer-dev libuv1-dev libsqlite3-dev libssl-dev libcmocka-dev libfyaml-dev sqlite3 \
         docker-compose shellcheck clang libclang-rt-14-dev clang-tidy cppcheck wamerican \
         groff-base
-PKGS := libcurl libwebsockets jansson libpcre2-8 libutf8proc libuv sqlite3 libcrypto
+PKGS := libcurl libwebsockets jansson libpcre2-8 libutf8proc libuv sqlite3 libcrypto libfyaml
 
 B := build
 CC ?= cc

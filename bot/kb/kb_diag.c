@@ -80,7 +80,13 @@ void kbDiagAdd(kbDiags *d, kbSeverity sev, const char *file, int line, int col,
 
 void kbPosAt(const kbJson *j, const char *ptr, int key, int *line, int *col) {
     size_t off = 0;
-    if (jlocFind(j->text, j->len, ptr, key, &off) != CB_OK) off = 0;
+    if (j->map) {
+        if (kbPosMapOffset(j->map, ptr, key, &off) != CB_OK &&
+            kbPosMapOffset(j->map, "", 0, &off) != CB_OK)
+            off = 0;
+    } else if (jlocFind(j->text, j->len, ptr, key, &off) != CB_OK) {
+        off = 0;
+    }
     jlocLineCol(j->text, j->len, off, line, col);
     *line += j->line0;
 }

@@ -1,5 +1,6 @@
 /* kb_import.c - `kb import FILE.json --out DIR`: rebuild knowledge files
- * from `kb export` JSON. The structure of the JSON is checked first (with
+ * from `kb export` JSON; entries are written with YAML front matter
+ * (kb_yaml_emit.c). The structure of the JSON is checked first (with
  * file:line:col in FILE.json); the files are written to a temporary
  * sibling directory, loaded back with kbLoad to validate them, and only
  * then moved into place, so a failed import leaves nothing behind. */
@@ -203,9 +204,9 @@ static int kbImpWriteEntry(const char *tmp, json_t *e, char *err) {
         if (!v || json_is_null(v) || (empty && strcmp(kbFmOrder[k], "sources") != 0)) continue;
         json_object_set(fm, kbFmOrder[k], v);
     }
-    char *s = kbDump(fm);
+    char *s = kbYamlFrontMatter(fm, kbFmOrder, CB_ARRAY_LEN(kbFmOrder));
     char *path = cbSprintf("%s/%s.md", tmp, json_string_value(json_object_get(e, "id")));
-    char *head = cbSprintf("---\n%s\n---\n\n", s);
+    char *head = cbSprintf("---\n%s---\n\n", s);
     int rc = kbWriteFile(path, head, json_string_value(json_object_get(e, "answer")), "\n", err);
     free(head);
     free(path);
@@ -308,7 +309,7 @@ static json_t *kbImpRead(const char *file, kbDiags *d, char **data, kbJson *j, c
         cbErr(err, "%s is larger than %ld MiB", file, KB_MAX_IMPORT >> 20);
         return NULL;
     }
-    *j = (kbJson){file, buf, n, 0};
+    *j = (kbJson){file, buf, n, 0, NULL};
     json_error_t je;
     json_t *root = json_loadb(buf, n, JSON_REJECT_DUPLICATES, &je);
     if (!root) {

@@ -11,13 +11,34 @@
 
 #include "kb/kb.h"
 
-/* A piece of JSON text inside a file, for locating values. */
+/* Where each value of YAML front matter is (kb_yaml.c). */
+typedef struct kbPosMap kbPosMap;
+
+/* A piece of JSON or YAML text inside a file, for locating values. */
 typedef struct kbJson {
     const char *path; /* the file */
-    const char *text; /* the JSON text (not NUL-terminated) */
+    const char *text; /* the JSON or YAML text (not NUL-terminated) */
     size_t len;
     int line0; /* file line of the text's first line, minus 1 */
+    kbPosMap *map;       /* YAML: positions by JSON pointer; NULL for JSON */
 } kbJson;
+
+/* Parse YAML front matter j into a jansson tree (plain scalars resolved
+ * with the YAML 1.2 core schema) and a position map (caller frees both).
+ * CB_ERR with a positioned diagnostic on a syntax error, an alias or a tag. */
+int kbYamlParse(const kbJson *j, kbDiags *d, json_t **root, kbPosMap **map);
+void kbPosMapFree(kbPosMap *m);
+/* Offset in the text of the value (key=0) or key (key=1) at pointer ptr. */
+int kbPosMapOffset(const kbPosMap *m, const char *ptr, int key, size_t *off);
+/* Offset in the text of decoded byte index of the string at ptr. */
+int kbPosMapStringByte(const kbPosMap *m, const char *text, size_t len, const char *ptr,
+                       size_t index, size_t *out);
+/* 'n'ull, 'b'oolean, 'i'nteger, 'f'loat or 's'tring: how YAML 1.2 reads
+ * the plain scalar s (for writing: what must be quoted). */
+char kbYamlPlainType(const char *s, size_t n);
+/* YAML front matter (no "---" lines) for the export-shaped entry object
+ * e, fields in keys[] order; caller frees. */
+char *kbYamlFrontMatter(json_t *e, const char *const *keys, size_t nkeys);
 
 #define KB_PLACEHOLDER "TODO(kb new)" /* marks template text from `kb new` */
 #define KB_MAX_FILES 20000            /* directory entries looked at, in all */
@@ -67,7 +88,7 @@ void kbStrsFree(kbStrs *s);
 /* Entry parse with the front matter kept for later positions. */
 typedef struct kbParsed {
     kbEntry e;
-    kbJson fm; /* points into the caller's data */
+    kbJson fm; /* points into the caller's data; fm.map is owned (kbPosMapFree) */
     int ok;
 } kbParsed;
 int kbParseEntryAt(const char *path, const char *data, size_t len, kbDiags *d, kbParsed *p);

@@ -174,6 +174,7 @@ static long long kbNow(const kbLoadOpts *o, kbDiags *d) {
 static void kbLoaderFree(kbLoader *L) {
     for (size_t i = 0; i < L->n; i++) {
         kbEntryFree(&L->ents[i].e);
+        kbPosMapFree(L->ents[i].fm.map);
         free(L->datas[i]);
     }
     free(L->ents);

@@ -1,8 +1,11 @@
-/* kb_parse.c - parse and validate one knowledge entry file: "---", JSON
- * front matter (jansson), "---", Markdown answer. Every problem becomes a
- * diagnostic at its file:line:col; patterns are compiled with PCRE2 to
- * validate them and its error offset is mapped back into the JSON string
- * literal. Cross-file checks (ids, related, duplicates) are in kb_load.c. */
+/* kb_parse.c - parse and validate one knowledge entry file: "---", front
+ * matter, "---", Markdown answer. The front matter is YAML (kb_yaml.c,
+ * libfyaml) or, when it starts with '{', JSON (jansson, strictly, as the
+ * files were first written); both become one jansson tree checked by the
+ * same validators. Every problem becomes a diagnostic at its
+ * file:line:col; patterns are compiled with PCRE2 to validate them and its
+ * error offset is mapped back into the string as written. Cross-file
+ * checks (ids, related, duplicates) are in kb_cross.c. */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include <stdio.h>
@@ -64,7 +67,7 @@ static int kbSplit(const char *path, const char *data, size_t len, kbDiags *d, k
     const char *nl = memchr(p, '\n', (size_t)(end - p));
     if (!kbIsDelim(p, nl ? nl : end)) {
         kbDiagAdd(d, KB_ERROR, path, 1, 1,
-                  "the file must start with a line '---', then the JSON front matter, "
+                  "the file must start with a line '---', then the front matter (YAML), "
                   "then a line '---', then the answer");
         return CB_ERR;
     }
@@ -86,7 +89,7 @@ static int kbSplit(const char *path, const char *data, size_t len, kbDiags *d, k
     }
     kbDiagAdd(d, KB_ERROR, path, 1, 1,
               "no closing '---' line after the front matter that starts here; "
-              "add a line '---' after the JSON");
+              "add a line '---' after the front matter");
     return CB_ERR;
 }
 
@@ -96,9 +99,14 @@ static void kbPatternError(kbDiags *d, const kbJson *j, size_t i, int code, size
     char p[64];
     snprintf(p, sizeof(p), "/patterns/%zu", i);
     size_t off = 0, raw;
-    int line, col;
-    if (jlocFind(j->text, j->len, p, 0, &off) == CB_OK &&
-        jlocStringByte(j->text, j->len, off, erroff, &raw) == CB_OK) {
+    int line, col, found;
+    if (j->map)
+        found = kbPosMapStringByte(j->map, j->text, j->len, p, erroff, &raw);
+    else
+        found = jlocFind(j->text, j->len, p, 0, &off) == CB_OK
+                    ? jlocStringByte(j->text, j->len, off, erroff, &raw)
+                    : CB_ERR;
+    if (found == CB_OK) {
         jlocLineCol(j->text, j->len, raw, &line, &col);
         line += j->line0;
     } else {
@@ -274,6 +282,8 @@ static int kbParseSummary(kbDiags *d, const kbJson *j, json_t *root, kbEntry *e)
                  KB_MAX_SUMMARY_WORDS);
         return CB_OK;
     }
+    size_t n = strlen(e->summary); /* a YAML block scalar ends with a line break */
+    while (n > 0 && strchr(" \t\r\n", e->summary[n - 1])) e->summary[--n] = '\0';
     size_t words = kbWordCount(e->summary);
     const char *mark = kbSummaryMarkup(e->summary);
     int rc = CB_ERR;
@@ -351,6 +361,24 @@ static int kbParseAnswer(const char *path, const char *data, size_t len, size_t 
     return CB_OK;
 }
 
+/* JSON when the first thing in it is '{' (the files' first format, read
+ * strictly by jansson), else YAML. NULL after reporting a syntax error. */
+static json_t *kbFrontMatter(kbDiags *d, kbJson *fm) {
+    size_t i = 0;
+    while (i < fm->len && strchr(" \t\r\n", fm->text[i])) i++;
+    if (i < fm->len && fm->text[i] == '{') {
+        json_error_t err;
+        json_t *root = json_loadb(fm->text, fm->len, JSON_REJECT_DUPLICATES, &err);
+        if (!root) kbJsonSyntax(d, fm, &err);
+        return root;
+    }
+    json_t *root = NULL;
+    kbPosMap *map = NULL;
+    kbYamlParse(fm, d, &root, &map);
+    fm->map = map;
+    return root;
+}
+
 int kbParseEntryAt(const char *path, const char *data, size_t len, kbDiags *d, kbParsed *p) {
     memset(p, 0, sizeof(*p));
     size_t before = d->nerrors, ans;
@@ -361,14 +389,16 @@ int kbParseEntryAt(const char *path, const char *data, size_t len, kbDiags *d, k
     }
     if (kbCheckText(path, data, len, d) != CB_OK) return CB_ERR;
     if (kbSplit(path, data, len, d, &p->fm, &ans, &ansline) != CB_OK) return CB_ERR;
-    json_error_t err;
-    json_t *root = json_loadb(p->fm.text, p->fm.len, JSON_REJECT_DUPLICATES, &err);
-    if (!root) {
-        kbJsonSyntax(d, &p->fm, &err);
-    } else if (!json_is_object(root)) {
-        kbDiagAt(d, KB_ERROR, &p->fm, "", 0, "the front matter must be a JSON object {...}, got %s",
-                 kbTypeName(root));
-    } else {
+    json_t *root = kbFrontMatter(d, &p->fm);
+    if (root && !json_is_object(root)) {
+        if (p->fm.map)
+            kbDiagAt(d, KB_ERROR, &p->fm, "", 0,
+                     "the front matter must be fields like 'question: ...' one per line, got %s",
+                     kbTypeName(root));
+        else
+            kbDiagAt(d, KB_ERROR, &p->fm, "", 0,
+                     "the front matter must be a JSON object {...}, got %s", kbTypeName(root));
+    } else if (root) {
         kbParseFields(d, &p->fm, root, &p->e);
     }
     json_decref(root);
@@ -382,6 +412,7 @@ int kbParseEntryAt(const char *path, const char *data, size_t len, kbDiags *d, k
 int kbParseEntry(const char *path, const char *data, size_t len, kbDiags *d, kbEntry *out) {
     kbParsed p;
     int rc = kbParseEntryAt(path, data, len, d, &p);
+    kbPosMapFree(p.fm.map);
     *out = p.e;
     return rc;
 }

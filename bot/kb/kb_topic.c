@@ -21,6 +21,7 @@ static json_t *kbLoadJsonFile(kbLoader *L, const char *path, char **data, kbJson
     j->text = *data;
     j->len = len;
     j->line0 = 0;
+    j->map = NULL;
     json_error_t err;
     json_t *root = json_loadb(*data, len, JSON_REJECT_DUPLICATES, &err);
     if (!root) kbJsonSyntax(L->d, j, &err);

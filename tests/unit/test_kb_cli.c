@@ -122,7 +122,7 @@ static void test_export_import_new(void **state) {
     runFree(&n);
     run c = bot(today, "kb", "check", "--kb", out, NULL, NULL);
     assert_int_equal(c.rc, 1);
-    assert_non_null(strstr(c.out, "career/first-job.md:3:15: error: 'question' still has the "
+    assert_non_null(strstr(c.out, "career/first-job.md:5:11: error: 'question' still has the "
                                   "template text from 'kb new'"));
     runFree(&c);
     runFree(&r);

@@ -1,0 +1,220 @@
+/* test_kb_yaml.c - YAML front matter: comments, regexes without doubled
+ * backslashes, block scalars and flow lists load; every mistake (a YAML
+ * syntax error, a bad type, a broken regex, a duplicate field, an alias, a
+ * tag) is reported at its file:line:col; what `kb import` writes reads
+ * back to the same strings, however awkward; JSON front matter still
+ * loads beside YAML in one folder. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/common.h"
+#include "kb/kb.h"
+#include "kb/kb_export.h"
+#include "kb/kb_int.h"
+#include "test_kb_util.h"
+
+#define REST                                                                                    \
+    "sources:\n  - title: T\n    url: https://a.org/\nlinks:\n  - {title: L, url: 'https://b.org/'}\n" \
+    "updated: 2025-01-01\n"
+
+static void test_yaml_loads(void **state) {
+    (void)state;
+    static const char doc[] =
+        "---\n"
+        "# a comment, as maintainers write them\n"
+        "question: Is pytest worth learning?   # trailing comment\n"
+        "summary: >\n"
+        "  Yes: most Python teams use it,\n"
+        "  and it shows employers you test.\n"
+        "alternates: [should I learn pytest, \"pytest or unittest\"]\n"
+        "keywords:\n  - pytest\n"
+        "patterns:\n"
+        "  - \\bpy ?test\\b.*\\bworth\\b\n"
+        "  - '\\bunit ?tests?\\b'\n" REST "---\n"
+        "The answer.\n";
+    kbDiags d;
+    kbDiagsInit(&d);
+    kbEntry e;
+    int rc = kbParseEntry("y.md", doc, sizeof(doc) - 1, &d, &e);
+    if (rc != CB_OK || d.n) kbDiagsPrint(&d, "text", stderr);
+    assert_int_equal(rc, CB_OK);
+    assert_int_equal(d.n, 0);
+    assert_string_equal(e.question, "Is pytest worth learning?");
+    assert_string_equal(e.summary, "Yes: most Python teams use it, and it shows employers you test.");
+    assert_int_equal(e.alternates.n, 2);
+    assert_string_equal(e.alternates.v[1], "pytest or unittest");
+    assert_string_equal(e.patterns.v[0], "\\bpy ?test\\b.*\\bworth\\b"); /* one backslash each */
+    assert_string_equal(e.patterns.v[1], "\\bunit ?tests?\\b");
+    assert_string_equal(e.updated, "2025-01-01"); /* a string, not a YAML 1.1 date */
+    assert_string_equal(e.links[0].url, "https://b.org/");
+    assert_int_equal(e.question_line, 3);
+    assert_int_equal(e.patterns_line, 10);
+    assert_int_equal(e.sources[0].url_line, 15);
+    assert_int_equal(e.sources[0].url_col, 10);
+    assert_int_equal(e.answer_line, 20);
+    kbEntryFree(&e);
+    kbDiagsFree(&d);
+}
+
+typedef struct yCase {
+    const char *name, *fm; /* front matter between the '---' lines */
+    int line, col;
+    const char *text;
+} yCase;
+
+static const yCase yTab[] = {
+    {"syntax: indentation", "question: Q\n  alternates: [a]\n" REST, 3, 12, "malformed YAML"},
+    {"syntax: unclosed quote", "question: 'Q\n" REST, 0, 0, "malformed YAML"},
+    {"syntax: unclosed flow", "question: Q\nalternates: [a, b\n" REST, 0, 0, "malformed YAML"},
+    {"bad type: number", "question: 42\n" REST, 2, 11, "'question' must be a string, got a number"},
+    {"bad type: list", "question: Q\nalternates: just one\n" REST, 3, 13,
+     "'alternates' must be an array of strings, got a string"},
+    {"bad type: null", "question:\n" REST, 2, 1, "'question' must be a string, got null"},
+    {"bad type: item", "question: Q\nkeywords:\n  - ok\n  - true\n" REST, 5, 5,
+     "but item 2 is a boolean"},
+    {"broken regex: plain", "question: Q\npatterns:\n  - \\bfoo(bar\n" REST, 4, 14,
+     "missing closing parenthesis"},
+    {"broken regex: single", "question: Q\npatterns: ['\\bit''s(x']\n" REST, 3, 22,
+     "missing closing parenthesis"},
+    {"broken regex: double", "question: Q\npatterns: [\"\\\\bx[\"]\n" REST, 3, 18,
+     "missing terminating ]"},
+    {"duplicate field", "question: Q\nquestion: R\n" REST, 3, 1, "duplicate field 'question'"},
+    {"alias", "question: &q Q\nalternates: [*q]\n" REST, 3, 14, "aliases (*name)"},
+    {"tag", "question: !!str Q\n" REST, 2, 11, "tags (!name)"},
+    {"unknown field", "question: Q\nqestions: [a]\n" REST, 3, 1, "did you mean 'question'?"},
+    {"not a mapping", "- question\n" REST, 0, 0, "malformed YAML"},
+    {"a list", "[question, Q]\n", 2, 1, "must be fields like 'question: ...'"},
+    {"empty", "# nothing yet\n", 2, 1, "got null"},
+    {"summary too long",
+     "question: Q\nsummary: one two three four five six seven eight nine ten one two three four "
+     "five six seven eight nine ten one two three four five six seven eight nine ten one two "
+     "three four five six seven eight nine ten eleven\n" REST,
+     3, 10, "'summary' has 41 words"},
+};
+
+static void test_yaml_errors(void **state) {
+    (void)state;
+    for (size_t i = 0; i < CB_ARRAY_LEN(yTab); i++) {
+        const yCase *c = &yTab[i];
+        char *doc = cbSprintf("---\n%s---\nThe answer.\n", c->fm);
+        kbDiags d;
+        kbDiagsInit(&d);
+        kbEntry e;
+        int rc = kbParseEntry("y.md", doc, strlen(doc), &d, &e);
+        size_t k;
+        for (k = 0; k < d.n; k++)
+            if (d.v[k].severity == KB_ERROR && strstr(d.v[k].msg, c->text) &&
+                (c->line == 0 ? d.v[k].line >= 2 && d.v[k].col >= 1
+                              : d.v[k].line == c->line && d.v[k].col == c->col))
+                break;
+        if (rc != CB_ERR || k == d.n) {
+            kbDiagsPrint(&d, "text", stderr);
+            fail_msg("case '%s': rc %d, no error '%s' at %d:%d", c->name, rc, c->text, c->line,
+                     c->col);
+        }
+        kbEntryFree(&e);
+        kbDiagsFree(&d);
+        free(doc);
+    }
+}
+
+/* What kb import writes reads back to the same string. */
+static void test_yaml_emit_round_trip(void **state) {
+    (void)state;
+    static const char *const awkward[] = {
+        "plain words", "yes", "No", "42", "3.5", "null", "~", "true", "2026-11-24",
+        "a: b", "# not a comment", "x #y", "it's", "'quoted'", "\"double\"", "-dash", "- item",
+        "? key", "[flow]", "{map}", "*alias", "&anchor", "!tag", "%directive", "@at", "`tick",
+        "|pipe", ">fold", "trailing space ", " leading space", "ends with colon:", "tab\there",
+        "line\nbreak", "\\bregex\\b", "caf\xC3\xA9 \xE2\x80\x94 ok", "nel\xC2\x85", "bom\xEF\xBB\xBF",
+        "ls\xE2\x80\xA8", "...", "---", "C++", "50%",
+    };
+    static const char *const keys[] = {"question", "patterns"};
+    for (size_t i = 0; i < CB_ARRAY_LEN(awkward); i++) {
+        json_t *e = json_pack("{s:s, s:[s]}", "question", awkward[i], "patterns", awkward[i]);
+        char *fm = kbYamlFrontMatter(e, keys, 2);
+        json_decref(e);
+        kbJson j = {"e.md", fm, strlen(fm), 0, NULL};
+        kbDiags d;
+        kbDiagsInit(&d);
+        json_t *root = NULL;
+        kbPosMap *map = NULL;
+        int rc = kbYamlParse(&j, &d, &root, &map);
+        if (rc != CB_OK) kbDiagsPrint(&d, "text", stderr);
+        assert_int_equal(rc, CB_OK);
+        const char *q = json_string_value(json_object_get(root, "question"));
+        const char *p = json_string_value(json_array_get(json_object_get(root, "patterns"), 0));
+        if (!q || !p || strcmp(q, awkward[i]) != 0 || strcmp(p, awkward[i]) != 0)
+            fail_msg("'%s' came back as '%s' / '%s' from:\n%s", awkward[i], q ? q : "(none)",
+                     p ? p : "(none)", fm);
+        json_decref(root);
+        kbPosMapFree(map);
+        kbDiagsFree(&d);
+        free(fm);
+    }
+}
+
+/* A folder with a JSON entry and a YAML entry loads; export -> import
+ * writes YAML; the import exports to the same bytes. */
+static void test_json_and_yaml_together(void **state) {
+    (void)state;
+    char *tmp = ktTempDir();
+    char *dir = cbSprintf("%s/kb", tmp);
+    ktCopyTree("tests/fixtures/kb/good", dir);
+    char *y = cbSprintf("%s/learning/yaml-entry.md", dir);
+    ktWrite(y, "---\nquestion: A YAML entry?\nsummary: It loads.\nkeywords: [yaml]\n" REST
+               "---\nIt loads beside the JSON ones.\n");
+    kbDiags d;
+    kbDiagsInit(&d);
+    kb *k = kbLoad(dir, &d);
+    if (!k) kbDiagsPrint(&d, "text", stderr);
+    assert_non_null(k);
+    assert_non_null(kbFindEntry(k, "learning/yaml-entry"));
+    assert_non_null(kbFindEntry(k, "frameworks/django-vs-flask")); /* JSON */
+    char *json = kbExportJson(k);
+    kbFree(k);
+    char *file = cbSprintf("%s/export.json", tmp), *out = cbSprintf("%s/out", tmp);
+    ktWrite(file, json);
+    char err[CB_ERRLEN] = "";
+    assert_int_equal(kbImport(file, out, 0, &d, err), CB_OK);
+    char *f = cbSprintf("%s/frameworks/django-vs-flask.md", out);
+    char *text = ktRead(f);
+    assert_true(strncmp(text, "---\nquestion: Should I learn Django or Flask first?\n", 52) == 0);
+    assert_non_null(strstr(text, "\npatterns:\n  - '\\b(django|flask)\\b.*\\b(first|start|begin)'\n"));
+    kbDiagsFree(&d);
+    kbDiagsInit(&d);
+    k = kbLoad(out, &d);
+    assert_non_null(k);
+    char *again = kbExportJson(k);
+    assert_string_equal(json, again);
+    kbFree(k);
+    kbDiagsFree(&d);
+    ktRmTree(tmp);
+    free(again);
+    free(text);
+    free(f);
+    free(file);
+    free(out);
+    free(json);
+    free(y);
+    free(dir);
+    free(tmp);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_yaml_loads),
+        cmocka_unit_test(test_yaml_errors),
+        cmocka_unit_test(test_yaml_emit_round_trip),
+        cmocka_unit_test(test_json_and_yaml_together),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
