@@ -148,7 +148,13 @@ static json_t *kbYamlScalar(const char *s, size_t n, int plain) {
     switch (kbYamlPlainType(s, n)) {
     case 'n': return json_null();
     case 'b': return json_boolean(s[0] == 't' || s[0] == 'T');
-    case 'i': return json_integer(strtoll(s, NULL, 0));
+    case 'i': { /* libfyaml's text is not NUL-terminated */
+        char num[32];
+        if (n >= sizeof(num)) return json_real(0.0); /* too big for an integer anyway */
+        memcpy(num, s, n);
+        num[n] = '\0';
+        return json_integer(strtoll(num, NULL, 0));
+    }
     case 'f': return json_real(0.0); /* only its type matters to the validators */
     default: return json_stringn_nocheck(s, n);
     }
