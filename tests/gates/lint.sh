@@ -13,6 +13,7 @@ mapfile -t SOURCES < <(find bot handlers -name '*.c' | sort)
 # has ~100 files and one serial run takes minutes on a loaded machine.
 TIDY_ARGS=(-std=c17 -D_GNU_SOURCE -Ibot -I. "${PKG_CFLAGS[@]}")
 # A file's findings are printed only when it has any (xargs exits 123 then).
+# shellcheck disable=SC2016 # the single-quoted script expands in its own bash
 printf '%s\0' "${SOURCES[@]}" |
   xargs -0 -I{} -P "$(nproc)" bash -c \
     'out=$(clang-tidy --quiet --warnings-as-errors="*" "$1" -- "${@:2}" 2>&1) || { printf "%s\n" "$out"; exit 1; }' \
