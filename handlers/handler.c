@@ -174,7 +174,19 @@ static int hndHasSpace(const char *s, size_t len) {
     return 0;
 }
 
-/* Commands: help, topics, topic NAME, show ID; 1 when s was a command (out filled). */
+/* An entry id alone ("<topic>/<slug>", e.g. the value of an autocomplete
+ * choice) shows that entry, as "show ID" does; 1 if it was one. */
+static int hndBareId(const hndContext *ctx, const char *s, size_t len, hndReply *out) {
+    if (!len || hndHasSpace(s, len) || !memchr(s, '/', len)) return 0;
+    char *id = cbStrndup(s, len);
+    int found = kbFindEntry(ctx->k->kb, id) != NULL;
+    if (found) hndShow(ctx, id, out);
+    free(id);
+    return found;
+}
+
+/* Commands: help, topics, topic NAME, show ID, or an entry id alone; 1
+ * when s was a command (out filled). */
 static int hndCommand(const hndContext *ctx, const char *s, size_t len, hndReply *out) {
     const char *rest;
     size_t rlen;
@@ -205,7 +217,7 @@ static int hndCommand(const hndContext *ctx, const char *s, size_t len, hndReply
         free(id);
         return is_id;
     }
-    return 0;
+    return hndBareId(ctx, s, len, out);
 }
 
 /* "TOPIC: QUESTION" with a known topic: the topic, question in *q and *qlen. */

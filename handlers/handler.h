@@ -1,7 +1,8 @@
 /* handler.h - decides what to answer. Platform-neutral: takes an hndRequest
  * and the current knowledge, fills an hndReply. Commands understood in the
  * request text (after the transport stripped a mention or "/faq"):
- *   help | topics | topic NAME | show ID | TOPIC: QUESTION | QUESTION
+ *   help | topics | topic NAME | show ID | ID | TOPIC: QUESTION | QUESTION
+ * (ID alone: an entry id such as an autocomplete choice's value)
  * plus chit-chat ("hi", "thanks"), answered briefly. */
 #ifndef CB_HANDLER_H
 #define CB_HANDLER_H

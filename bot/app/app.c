@@ -1,8 +1,10 @@
-/* app.c - what every transport calls: answer a question (handler + metrics
- * + history), show an entry, record a vote, reload the knowledge, stop on a
- * fatal platform error. Keeping this in one place means Slack, Discord and
- * the console are measured and remembered the same way. */
-#include "app/app.h"
+/* app.c - what every transport calls through app.h's door: answer a
+ * question (cooldowns, handler, metrics, history), show an entry, record a
+ * vote, stop on a fatal platform error; and, for the process, reload the
+ * knowledge. Keeping this in one place means Slack, Discord and the
+ * console are measured and remembered the same way. The rest of the door
+ * (options, loop, channel lists, autocomplete, stop) is app_transport.c. */
+#include "app/process.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -12,6 +14,7 @@
 #include "base/common.h"
 #include "base/log.h"
 #include "base/redact.h"
+#include "handlers/handler.h"
 #include "ops/metrics.h"
 
 #define APP_MAX_SUGGESTIONS 3
@@ -159,7 +162,7 @@ void appShow(cbApp *a, const char *id, hndReply *out) {
 }
 
 int appVote(cbApp *a, cbPlatform p, const char *user, const char *message, const char *entry_id,
-            int helpful, histDoneFn *done, void *ud) {
+            int helpful, appVoteDoneFn *done, void *ud) {
     if (!entry_id || !a->k || !kbFindEntry(a->k->kb, entry_id)) {
         logEvent(LOG_WARN, "vote.unknown_entry", "platform=%s msg=\"no such entry in the knowledge\"",
                  platformName(p));
@@ -226,10 +229,5 @@ int appReload(cbApp *a) {
 void appFatal(cbApp *a, const char *msg) {
     if (a->exit_code == 0) a->exit_code = CB_EXIT_CONFIG;
     fprintf(stderr, "careerbot: %s\n", msg);
-    if (a->request_stop) {
-        a->request_stop(a->stop_ud, msg);
-    } else {
-        a->stopping = 1;
-        loopStop(&a->loop);
-    }
+    appStop(a, msg);
 }

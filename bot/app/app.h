@@ -1,59 +1,65 @@
-/* app.h - the process: configuration, the current knowledge, the loop,
- * history, and the transports. Transports call appAnswer() for every
- * question; it runs the handler and records metrics and history, so every
- * platform is measured and remembered the same way. */
+/* app.h - the door between a chat transport and the process. A transport
+ * sees only this: its own options, the loop it runs on, and six calls:
+ * appAnswer (a question: the handler runs, metrics and history record it
+ * for every platform alike), appShow (an entry, for a button), appComplete
+ * (autocomplete, counted in metrics), appVote, appChannelAllowed and
+ * appFatal (plus appStop for a console whose user is done). cbApp itself
+ * (config, secrets, knowledge, history) is opaque here; the process that
+ * owns it includes app/process.h. */
 #ifndef CB_APP_H
 #define CB_APP_H
 
-#include "app/config.h"
-#include "app/cooldown.h"
-#include "handlers/handler.h"
-#include "ops/history.h"
-#include "match/knowledge.h"
+#include <stddef.h>
+
+#include "base/reply.h"
 #include "net/loop.h"
-#include "platform/transport.h"
 
-#define APP_MAX_TRANSPORTS 4
-#define APP_COOLDOWN_KEYS 8192 /* users (and channels) remembered at once */
+typedef struct cbApp cbApp;
 
-typedef struct cbApp {
-    cbConfig cfg;
-    cbSecrets secrets;
-    cbLoop loop;
-    knowledge *k;          /* current; replaced atomically by appReload() */
-    histStore *hist;       /* may be NULL */
-    /* Per-user and per-channel cooldowns (limits.*); off until
-     * appLimitsInit() (the runner calls it; in-process tests need not). */
-    coolTable cool_user, cool_channel;
-    cbTransport *transports[APP_MAX_TRANSPORTS];
-    size_t ntransports;
-    int stopping;
-    int exit_code;
-    /* Set by the runner: begin a graceful shutdown (drain, close, exit). */
-    void (*request_stop)(void *ud, const char *why);
-    void *stop_ud;
-} cbApp;
+/* A transport's own settings, from the config file and the environment.
+ * Strings are borrowed from the app (valid while it lives). */
+typedef struct appTransportOptions {
+    const char *api_url;   /* the platform's REST base; NULL or "": its default */
+    const char *token;     /* Slack: the bot token (xoxb-); Discord: the bot token */
+    const char *app_token; /* Slack: the app-level token (xapp-); else NULL */
+    int slash_ephemeral;   /* slash-command answers only the asker sees */
+    int shard_id, shard_count; /* Discord: this process's shard (count 1: none) */
+} appTransportOptions;
 
-/* Answer a question into out. Returns 1 when the transport should send
- * out, 0 when it should say nothing: the user or the channel is cooling
- * down and was already told to slow down (out then holds that notice, for
- * a transport that must answer something, e.g. an interaction). The
- * console has no cooldowns. */
+void appTransportOptionsFor(const cbApp *a, cbPlatform p, appTransportOptions *out);
+/* The loop every transport runs on (uv, libwebsockets, the REST client). */
+cbLoop *appLoop(cbApp *a);
+
+/* Answer a question into out (the handler runs; metrics and history
+ * record it). Returns 1 when the transport should send out, 0 when it
+ * should say nothing: the user or the channel is cooling down and was
+ * already told to slow down (out then holds that notice, for a transport
+ * that must answer something, e.g. an interaction). The console has no
+ * cooldowns. */
 int appAnswer(cbApp *a, const hndRequest *req, hndReply *out);
-/* Turn the cooldowns on (sized for APP_COOLDOWN_KEYS keys each). */
-void appLimitsInit(cbApp *a);
-void appLimitsFree(cbApp *a);
+/* One entry's answer, for a button ("show ID"). */
 void appShow(cbApp *a, const char *id, hndReply *out);
+/* Up to max entries whose question best matches a partial question (for
+ * autocomplete): out[i].id and .question are copies; free them with
+ * appCompleteFree. Counted in metrics. Fast: no history, no log. */
+size_t appComplete(cbApp *a, cbPlatform p, const char *partial, size_t max, replyRef *out);
+void appCompleteFree(replyRef *refs, size_t n);
+
+typedef void appVoteDoneFn(int ok, void *ud);
 /* Record a vote on a message (NULL: the entry stands for it; a user's
- * later vote on the same message replaces the earlier one); done runs once
- * it is committed (or failed). CB_ERR, without done, for an entry that is
- * not in the live knowledge. */
+ * later vote on the same message replaces the earlier one). CB_OK: done
+ * runs exactly once when it is committed (or failed), maybe before
+ * appVote returns; CB_ERR, done never runs: an entry that is not in the
+ * live knowledge, or nothing could be queued. */
 int appVote(cbApp *a, cbPlatform p, const char *user, const char *message, const char *entry_id,
-            int helpful, histDoneFn *done, void *ud);
-/* Load the knowledge again; on failure keep the old one, log, count. */
-int appReload(cbApp *a);
+            int helpful, appVoteDoneFn *done, void *ud);
+/* 1 if the platform's allow/deny lists let the bot answer in channel. */
+int appChannelAllowed(const cbApp *a, cbPlatform p, const char *channel);
 /* A transport found a fatal condition (e.g. invalid token): log one clear
  * line, then stop gracefully with exit code 78. */
 void appFatal(cbApp *a, const char *msg);
+/* A transport is done for good (the console's input ended): stop
+ * gracefully with the exit code so far. */
+void appStop(cbApp *a, const char *why);
 
 #endif

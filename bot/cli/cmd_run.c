@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <dirent.h>
 
-#include "app/app.h"
+#include "app/process.h"
 #include "cli/cli.h"
 #include "cli/cliopt.h"
 #include "base/common.h"

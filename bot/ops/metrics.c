@@ -42,7 +42,8 @@ static const char *latencyLabels[] = {"0.00005", "0.0001", "0.00025", "0.0005", 
 _Static_assert(CB_ARRAY_LEN(latencyLabels) == CB_ARRAY_LEN(latencyBounds), "one label per bound");
 
 static struct {
-    mCounter questions, reconnects, resumes, ratewaits, votes, reloads, cooldowns, failures, connected;
+    mCounter questions, reconnects, resumes, ratewaits, votes, reloads, cooldowns, failures, connected,
+        completions;
     unsigned long long lat_buckets[NBOUNDS]; /* non-cumulative counts */
     unsigned long long lat_count;
     double lat_sum;
@@ -113,6 +114,8 @@ void metricsHistoryRows(size_t n) { M.hist_rows += n; }
 
 void metricsHistoryError(void) { M.hist_errors++; }
 
+void metricsAutocomplete(const char *platform) { counterAdd(&M.completions, platform, NULL, 1); }
+
 void metricsCooldown(const char *platform, const char *action) {
     counterAdd(&M.cooldowns, platform, action, 1);
 }
@@ -138,6 +141,7 @@ void metricsDeclarePlatform(const char *platform) {
     counterAdd(&M.votes, platform, "not_helpful", 0);
     counterAdd(&M.cooldowns, platform, "warned", 0);
     counterAdd(&M.cooldowns, platform, "silenced", 0);
+    counterAdd(&M.completions, platform, NULL, 0);
     counterAdd(&M.failures, platform, NULL, 0);
     counterAdd(&M.connected, platform, NULL, 0);
 }
@@ -236,6 +240,8 @@ char *metricsRender(void) {
                "Knowledge reloads, by result.", "result", NULL);
     putCounter(&b, &M.votes, "careerbot_feedback_votes_total", "Feedback votes on answers.",
                "platform", "vote");
+    putCounter(&b, &M.completions, "careerbot_autocomplete_total",
+               "Autocomplete requests (suggestions while a question is typed).", "platform", NULL);
     putCounter(&b, &M.cooldowns, "careerbot_cooldowns_total",
                "Questions not answered because the user or channel was cooling down.",
                "platform", "action");

@@ -16,6 +16,8 @@ void metricsKnowledgeEntries(size_t n);
 void metricsVote(const char *platform, int helpful);
 void metricsHistoryRows(size_t n);
 void metricsHistoryError(void);
+/* An autocomplete request (Discord's /faq question option). */
+void metricsAutocomplete(const char *platform);
 /* action: "warned" (told to slow down) or "silenced" (said nothing). */
 void metricsCooldown(const char *platform, const char *action);
 /* A reply the platform did not accept (after retries). */

@@ -15,7 +15,7 @@
 
 #include <jansson.h>
 
-#include "app/app.h"
+#include "app/process.h"
 #include "base/common.h"
 #include "base/log.h"
 #include "platform/slack/slack.h"

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "app/app.h"
+#include "app/process.h"
 #include "base/common.h"
 #include "platform/console/console.h"
 #include "tproc.h"

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "discord_harness.h"
+#include "ops/metrics.h"
 
 /* The body of the n-th POST to path (borrowed from the last log). */
 static json_t *bodyOf(dhFixture *f, const char *path, size_t n) {
@@ -94,6 +95,7 @@ static void testInteractions(void **state) {
     assert_int_equal(json_integer_value(json_object_get(data, "flags")), 64); /* slash_ephemeral default */
     assert_non_null(strstr(dhS(json_array_get(json_object_get(data, "embeds"), 0), "title"), "Django"));
 
+    metricsReset();
     interaction(&f, "730000000000000002", 4,
                 "{\"name\":\"faq\",\"type\":1,\"options\":[{\"name\":\"question\",\"type\":3,\"value\":\"boot\",\"focused\":true}]}");
     assert_true(dhWait(&f, "http", "/interactions/730000000000000002/", -1, 1, 5000));
@@ -105,6 +107,20 @@ static void testInteractions(void **state) {
     snprintf(id, sizeof id, "%s", dhS(json_array_get(choices, 0), "value"));
     snprintf(name, sizeof name, "%s", dhS(json_array_get(choices, 0), "name"));
     assert_non_null(strstr(id, "bootcamp"));
+    char *metrics = metricsRender(); /* autocomplete goes through the app: counted */
+    assert_non_null(strstr(metrics, "careerbot_autocomplete_total{platform=\"discord\"} 1\n"));
+    free(metrics);
+
+    /* /faq with the chosen suggestion: its value is the entry id, shown as is */
+    char faq[300];
+    snprintf(faq, sizeof faq,
+             "{\"name\":\"faq\",\"type\":1,\"options\":[{\"name\":\"question\",\"type\":3,\"value\":\"%s\"}]}", id);
+    interaction(&f, "730000000000000005", 2, faq);
+    assert_true(dhWait(&f, "http", "/interactions/730000000000000005/", -1, 1, 5000));
+    cb = bodyOf(&f, "/interactions/730000000000000005/", 0);
+    assert_int_equal(json_integer_value(json_object_get(cb, "type")), 4);
+    assert_string_equal(dhS(json_array_get(json_object_get(json_object_get(cb, "data"), "embeds"), 0), "title"),
+                        name);
 
     char custom[200];
     snprintf(custom, sizeof custom, "{\"custom_id\":\"show:%s\",\"component_type\":2}", id);

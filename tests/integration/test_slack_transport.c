@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "app/app.h"
+#include "app/process.h"
 #include "base/common.h"
 #include "base/log.h"
 #include "platform/slack/slack.h"

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "app/app.h"
+#include "app/process.h"
 #include "app/cooldown.h"
 #include "base/common.h"
 #include "base/log.h"

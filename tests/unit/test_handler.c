@@ -1,6 +1,6 @@
 /* test_handler.c - hndHandle/hndShow against the small fixture knowledge
  * (tests/fixtures/app-kb, loaded with the real kb loader and engine):
- * commands (help, topics, topic NAME, show ID, TOPIC: question), chit-chat
+ * commands (help, topics, topic NAME, show ID, ID, TOPIC: question), chit-chat
  * alone and before a question, the three engine outcomes, bad input (empty,
  * too long, invalid UTF-8, NUL), limits from the context, and that a reply
  * stays valid after the knowledge it came from is freed (ASan checks). */
@@ -124,6 +124,18 @@ static void testShow(void **state) {
     askStr(*state, "show nope/missing", &r);
     assert_int_equal(r.kind, REPLY_ERROR);
     assertHas(r.body, "no answer with that id");
+    replyFree(&r);
+
+    /* an entry id alone (an autocomplete choice's value) shows it too */
+    askStr(*state, "learning/bootcamps", &r);
+    assert_int_equal(r.kind, REPLY_ANSWER);
+    assert_string_equal(r.entry_id, "learning/bootcamps");
+    assert_string_equal(r.title, "Is a coding bootcamp worth it?");
+    assert_int_equal(r.nhits, 1); /* shown, not searched: no ranking score */
+    assert_true(r.hits[0].score == 0.0 && r.confidence == 1.0);
+    replyFree(&r);
+    askStr(*state, "nope/missing", &r); /* not an id: a question like any other */
+    assert_int_not_equal(r.kind, REPLY_ERROR);
     replyFree(&r);
 
     hndContext ctx = {.k = *state};

@@ -60,6 +60,9 @@ static const char *expected =
     "# TYPE careerbot_feedback_votes_total counter\n"
     "careerbot_feedback_votes_total{platform=\"slack\",vote=\"helpful\"} 1\n"
     "careerbot_feedback_votes_total{platform=\"slack\",vote=\"not_helpful\"} 2\n"
+    "# HELP careerbot_autocomplete_total Autocomplete requests (suggestions while a question is typed).\n"
+    "# TYPE careerbot_autocomplete_total counter\n"
+    "careerbot_autocomplete_total{platform=\"discord\"} 2\n"
     "# HELP careerbot_cooldowns_total Questions not answered because the user or channel was cooling down.\n"
     "# TYPE careerbot_cooldowns_total counter\n"
     "careerbot_cooldowns_total{platform=\"slack\",action=\"warned\"} 1\n"
@@ -99,6 +102,8 @@ static void test_exact_text(void **state) {
     metricsHistoryRows(4);
     metricsHistoryError();
     metricsCooldown("slack", "warned");
+    metricsAutocomplete("discord");
+    metricsAutocomplete("discord");
     metricsReplyFailed("discord");
     metricsReplyFailed("discord");
     metricsPlatformConnected("slack", 0);
@@ -194,6 +199,7 @@ static void test_declared_series_at_zero(void **state) {
         "careerbot_feedback_votes_total{platform=\"slack\",vote=\"not_helpful\"} 0\n",
         "careerbot_cooldowns_total{platform=\"slack\",action=\"warned\"} 0\n",
         "careerbot_cooldowns_total{platform=\"slack\",action=\"silenced\"} 0\n",
+        "careerbot_autocomplete_total{platform=\"slack\"} 0\n",
         "careerbot_reply_failures_total{platform=\"slack\"} 0\n",
         "careerbot_platform_connected{platform=\"slack\"} 0\n",
         "careerbot_knowledge_reloads_total{result=\"failed\"} 0\n",

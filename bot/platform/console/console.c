@@ -93,14 +93,8 @@ static void consoleStop(consolePriv *p, const char *why) {
     consoleCloseInput(p);
     cbApp *a = p->t->app;
     logEvent(LOG_INFO, "console.stop", "reason=%s answered=%zu", why, p->answered);
-    if (p->stop_fn) {
-        p->stop_fn(a, p->stop_ud, why);
-    } else if (a->request_stop) {
-        a->request_stop(a->stop_ud, why);
-    } else {
-        a->stopping = 1;
-        loopStop(&a->loop);
-    }
+    if (p->stop_fn) p->stop_fn(a, p->stop_ud, why);
+    else appStop(a, why);
 }
 
 static void consoleShowReply(consolePriv *p, hndReply *r) {
@@ -236,7 +230,7 @@ static void consoleOnFsRead(uv_fs_t *req) {
 static void consoleFsRead(consolePriv *p) {
     uv_buf_t b = uv_buf_init(p->rbuf, sizeof(p->rbuf));
     p->fsreq.data = p;
-    int rc = uv_fs_read(p->t->app->loop.uv, &p->fsreq, p->fd, &b, 1, -1, consoleOnFsRead);
+    int rc = uv_fs_read(appLoop(p->t->app)->uv, &p->fsreq, p->fd, &b, 1, -1, consoleOnFsRead);
     if (rc < 0) {
         logEvent(LOG_ERROR, "console.read_failed", "error=\"%s\"", uv_strerror(rc));
         consoleStop(p, "read error");
@@ -269,7 +263,7 @@ static int consoleOpenStream(consolePriv *p, uv_loop_t *loop, uv_handle_type kin
 
 static int consoleStart(cbTransport *t, char *err) {
     consolePriv *p = t->priv;
-    uv_loop_t *loop = t->app->loop.uv;
+    uv_loop_t *loop = appLoop(t->app)->uv;
     if (p->started) return CB_OK;
     uv_handle_type kind = uv_guess_handle(p->fd);
     p->tty = kind == UV_TTY;

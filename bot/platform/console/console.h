@@ -17,8 +17,7 @@
 struct cbApp;
 
 /* Called once when the user is done (end of input, /quit). why: "eof",
- * "quit" or "read error". Default (no hook set): a->request_stop(a->stop_ud,
- * why) when the runner set it, else a->stopping = 1 and loopStop(). */
+ * "quit" or "read error". Default (no hook set): appStop(a, why). */
 typedef void consoleStopFn(struct cbApp *a, void *ud, const char *why);
 
 /* Reads stdin, writes stdout. */

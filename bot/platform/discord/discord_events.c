@@ -36,7 +36,7 @@ static const char *dcIgnoreWhy(discord *d, json_t *m, const char *content, const
     if (strcmp(author_id, d->user_id) == 0) return "own_message";
     if (!discordIsSnowflake(channel)) return "bad_channel";
     if (guild && !dcMentioned(d, m, content)) return "not_mentioned";
-    if (guild && !cfgChannelAllowed(&d->a->cfg.discord_allow, &d->a->cfg.discord_deny, channel))
+    if (guild && !appChannelAllowed(d->a, PLATFORM_DISCORD, channel))
         return "channel_not_allowed";
     if (dcChannelForbidden(d, channel)) return "channel_forbidden";
     return NULL;

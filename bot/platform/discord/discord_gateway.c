@@ -102,15 +102,14 @@ static void dcOnHeartbeatTimer(uv_timer_t *t) {
 
 static void dcIdentifyNow(discord *d) {
     json_t *props = json_pack("{s:s,s:s,s:s}", "os", "linux", "browser", "careerbot", "device", "careerbot");
-    json_t *dd = json_pack("{s:s,s:i,s:o}", "token", d->a->secrets.discord_token, "intents",
+    json_t *dd = json_pack("{s:s,s:i,s:o}", "token", d->o.token, "intents",
                            DISCORD_INTENTS, "properties", props);
-    if (d->a->cfg.discord_shard_count > 1)
-        json_object_set_new(dd, "shard", json_pack("[i,i]", d->a->cfg.discord_shard_id,
-                                                   d->a->cfg.discord_shard_count));
+    if (d->o.shard_count > 1)
+        json_object_set_new(dd, "shard", json_pack("[i,i]", d->o.shard_id, d->o.shard_count));
     d->last_identify_ms = cbNowMs();
     if (d->starts_remaining > 0) d->starts_remaining--;
     logEvent(LOG_INFO, "discord.identify", "intents=%d shard=%d/%d", DISCORD_INTENTS,
-             d->a->cfg.discord_shard_id, d->a->cfg.discord_shard_count);
+             d->o.shard_id, d->o.shard_count);
     dcGwSend(d, json_pack("{s:i,s:o}", "op", 2, "d", dd), 0);
 }
 
@@ -140,7 +139,7 @@ static void dcOnIdentifyTimer(uv_timer_t *t) {
 
 static void dcResume(discord *d) {
     logEvent(LOG_INFO, "discord.resume", "seq=%lld", d->seq);
-    json_t *dd = json_pack("{s:s,s:s,s:o}", "token", d->a->secrets.discord_token, "session_id",
+    json_t *dd = json_pack("{s:s,s:s,s:o}", "token", d->o.token, "session_id",
                            d->session_id, "seq", d->seq >= 0 ? json_integer(d->seq) : json_null());
     dcGwSend(d, json_pack("{s:i,s:o}", "op", 6, "d", dd), 0);
 }
@@ -314,7 +313,7 @@ static void dcOpenSocket(discord *d) {
     c->d = d;
     c->id = ++d->conn_seq;
     char err[CB_ERRLEN];
-    c->ws = wsConnect(&d->a->loop, url, &cbs, c, DISCORD_MAX_MESSAGE, err);
+    c->ws = wsConnect(d->loop, url, &cbs, c, DISCORD_MAX_MESSAGE, err);
     free(url);
     if (!c->ws) {
         free(c);
@@ -377,24 +376,23 @@ static void dcConnect(discord *d) {
 
 static int dcStart(cbTransport *t, char *err) {
     discord *d = t->priv;
-    const char *tok = d->a->secrets.discord_token;
+    const char *tok = d->o.token;
     if (!tok || !*tok) {
         t->fatal = 1;
         snprintf(t->fatal_msg, sizeof t->fatal_msg, "discord: DISCORD_TOKEN is not set");
         return cbErr(err, "%s", t->fatal_msg);
     }
-    if (!d->a->loop.http || !d->a->loop.uv) return cbErr(err, "discord: the event loop is not ready");
+    if (!d->loop->http || !d->loop->uv) return cbErr(err, "discord: the event loop is not ready");
     logAddSecret(tok);
-    const char *base = d->a->cfg.discord_api_url && *d->a->cfg.discord_api_url ? d->a->cfg.discord_api_url
-                                                                                : DISCORD_DEFAULT_API;
+    const char *base = d->o.api_url && *d->o.api_url ? d->o.api_url : DISCORD_DEFAULT_API;
     d->api = cbStrdup(base);
     size_t n = strlen(d->api);
     while (n > 0 && d->api[n - 1] == '/') d->api[--n] = '\0';
     d->auth = cbSprintf("Bot %s", tok);
     d->timer = cbMalloc(sizeof *d->timer);
     d->hb_timer = cbMalloc(sizeof *d->hb_timer);
-    uv_timer_init(d->a->loop.uv, d->timer);
-    uv_timer_init(d->a->loop.uv, d->hb_timer);
+    uv_timer_init(d->loop->uv, d->timer);
+    uv_timer_init(d->loop->uv, d->hb_timer);
     d->timer->data = d->hb_timer->data = d;
     discordBucketInit(&d->bucket, DC_SEND_LIMIT, DC_SEND_WINDOW_MS, DC_SEND_RESERVE, cbNowMs());
     d->started = 1;
@@ -477,6 +475,8 @@ cbTransport *discordTransportNew(struct cbApp *a, char *err) {
     (void)err;
     discord *d = cbCalloc(1, sizeof *d);
     d->a = a;
+    appTransportOptionsFor(a, PLATFORM_DISCORD, &d->o);
+    d->loop = appLoop(a);
     d->t.type = &discordType;
     d->t.app = a;
     d->t.priv = d;

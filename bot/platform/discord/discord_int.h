@@ -58,7 +58,9 @@ struct dcReq {
 
 struct discord {
     cbTransport t;
-    cbApp *a;
+    cbApp *a;         /* only through app.h's door */
+    appTransportOptions o; /* token, API URL, shard, slash_ephemeral */
+    cbLoop *loop;
     char *api;        /* base URL, no trailing '/' */
     char *auth;       /* "Bot <token>" (never logged) */
     char *gw_url;     /* from GET /gateway/bot */

@@ -1,7 +1,7 @@
 /* discord_interactions.c - INTERACTION_CREATE: the /faq slash command
  * (callback type 4 with the rendered answer, ephemeral when configured),
  * autocomplete on its question option (type 8 with up to 25 entries from
- * engComplete, answered without touching anything slow) and buttons
+ * appComplete, answered without touching anything slow) and buttons
  * ("show:<id>" -> the answer, ephemeral; "vote:up|down:<id>" -> appVote,
  * then type 7 replacing the buttons with a thank-you line, or type 6 at
  * once and a PATCH of the original message when the commit is slow).
@@ -52,17 +52,14 @@ static void dcOnCommand(discord *d, const dcInteraction *in) {
     json_t *opts = json_object_get(in->data, "options");
     char *text = discordFaqText(opts);
     hndReply r;
-    int eph = d->a->cfg.slash_ephemeral;
-    if (kbFindEntry(d->a->k->kb, text)) { /* an autocomplete choice: its value is the entry id */
-        appShow(d->a, text, &r);
-    } else {
-        hndRequest req = {
-            .platform = PLATFORM_DISCORD, .text = text, .len = strlen(text), .user = in->user,
-            .channel = in->channel, .is_command = 1, .is_dm = in->guild == NULL,
-        };
-        /* cooling down: an interaction must still be answered; privately */
-        if (!appAnswer(d->a, &req, &r)) eph = 1;
-    }
+    int eph = d->o.slash_ephemeral;
+    /* an autocomplete choice's value is an entry id: the handler shows it */
+    hndRequest req = {
+        .platform = PLATFORM_DISCORD, .text = text, .len = strlen(text), .user = in->user,
+        .channel = in->channel, .is_command = 1, .is_dm = in->guild == NULL,
+    };
+    /* cooling down: an interaction must still be answered; privately */
+    if (!appAnswer(d->a, &req, &r)) eph = 1;
     dcRespondReply(d, in, &r, eph);
     replyFree(&r);
     free(text);
@@ -81,14 +78,15 @@ static void dcOnAutocomplete(discord *d, const dcInteraction *in) {
     const char *v = discordFocusedValue(json_object_get(in->data, "options"), &opt);
     json_t *choices = json_array();
     if (strcmp(opt, "question") == 0) {
-        const kbEntry *hits[DC_MAX_CHOICES];
-        size_t n = engComplete(d->a->k->ix, v, strlen(v), DC_MAX_CHOICES, hits);
+        replyRef hits[DC_MAX_CHOICES];
+        size_t n = appComplete(d->a, PLATFORM_DISCORD, v, DC_MAX_CHOICES, hits);
         for (size_t i = 0; i < n; i++) {
-            if (strlen(hits[i]->id) > 100) continue;
-            char *q = dcCut(hits[i]->question, 100);
-            json_array_append_new(choices, json_pack("{s:s,s:s}", "name", q, "value", hits[i]->id));
+            if (strlen(hits[i].id) > 100) continue;
+            char *q = dcCut(hits[i].question, 100);
+            json_array_append_new(choices, json_pack("{s:s,s:s}", "name", q, "value", hits[i].id));
             free(q);
         }
+        appCompleteFree(hits, n);
     }
     dcCallback(d, in, DC_CALLBACK_AUTOCOMPLETE, json_pack("{s:o}", "choices", choices));
 }

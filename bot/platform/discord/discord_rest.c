@@ -96,7 +96,7 @@ int dcCall(discord *d, dcReq *q, const char *method, char *url, json_t *body, co
         .timeout_ms = 10000,
     };
     char err[CB_ERRLEN] = "";
-    int rc = d->fatal ? CB_ERR : outboxSend(d->ob, d->a->loop.http, &req, dcHttpDone, q, err);
+    int rc = d->fatal ? CB_ERR : outboxSend(d->ob, d->loop->http, &req, dcHttpDone, q, err);
     free(url); /* http.h keeps its own copies */
     free(text);
     if (rc != CB_OK) {

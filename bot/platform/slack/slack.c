@@ -209,7 +209,7 @@ static void slkOpenSocket(slack *s, const char *url) {
     c->s = s;
     c->id = ++s->conn_seq;
     char err[CB_ERRLEN];
-    c->ws = wsConnect(&s->a->loop, url, &cbs, c, SLK_MAX_MESSAGE, err);
+    c->ws = wsConnect(s->loop, url, &cbs, c, SLK_MAX_MESSAGE, err);
     if (!c->ws) {
         logEvent(LOG_WARN, "slack.connect_failed", "error=\"%s\"", err);
         free(c);
@@ -310,26 +310,24 @@ static void slkEnsure(slack *s) {
 
 static int slkStart(cbTransport *t, char *err) {
     slack *s = t->priv;
-    if (slkCheckTokens(s->a->secrets.slack_app_token, s->a->secrets.slack_bot_token, err) !=
-        CB_OK) {
+    if (slkCheckTokens(s->o.app_token, s->o.token, err) != CB_OK) {
         t->fatal = 1;
         snprintf(t->fatal_msg, sizeof(t->fatal_msg), "%s", err);
         return CB_ERR;
     }
-    if (!s->a->loop.http || !s->a->loop.uv) return cbErr(err, "slack: the event loop is not ready");
-    const char *base = s->a->cfg.slack_api_url && *s->a->cfg.slack_api_url
-                           ? s->a->cfg.slack_api_url : "https://slack.com/api/";
+    if (!s->loop->http || !s->loop->uv) return cbErr(err, "slack: the event loop is not ready");
+    const char *base = s->o.api_url && *s->o.api_url ? s->o.api_url : "https://slack.com/api/";
     size_t n = strlen(base);
     s->api = cbSprintf("%s%s", base, n && base[n - 1] == '/' ? "" : "/");
-    s->app_auth = cbSprintf("Bearer %s", s->a->secrets.slack_app_token);
-    s->bot_auth = cbSprintf("Bearer %s", s->a->secrets.slack_bot_token);
-    logAddSecret(s->a->secrets.slack_app_token);
-    logAddSecret(s->a->secrets.slack_bot_token);
+    s->app_auth = cbSprintf("Bearer %s", s->o.app_token);
+    s->bot_auth = cbSprintf("Bearer %s", s->o.token);
+    logAddSecret(s->o.app_token);
+    logAddSecret(s->o.token);
     s->timer = cbMalloc(sizeof(*s->timer));
-    uv_timer_init(s->a->loop.uv, s->timer);
+    uv_timer_init(s->loop->uv, s->timer);
     s->timer->data = s;
     s->hello_timer = cbMalloc(sizeof(*s->hello_timer));
-    uv_timer_init(s->a->loop.uv, s->hello_timer);
+    uv_timer_init(s->loop->uv, s->hello_timer);
     s->hello_timer->data = s;
     s->started = 1;
     slkState(s, "connecting%s", "");
@@ -423,6 +421,8 @@ cbTransport *slackTransportNew(struct cbApp *a, char *err) {
     (void)err;
     slack *s = cbCalloc(1, sizeof(*s));
     s->a = a;
+    appTransportOptionsFor(a, PLATFORM_SLACK, &s->o);
+    s->loop = appLoop(a);
     s->t.type = &slackType;
     s->t.app = a;
     s->t.priv = s;

@@ -45,7 +45,9 @@ struct slkReq {
 
 struct slack {
     cbTransport t;
-    cbApp *a;
+    cbApp *a;                 /* only through app.h's door */
+    appTransportOptions o;    /* tokens, API URL, slash_ephemeral */
+    cbLoop *loop;
     char *api;                /* base URL ending in '/' */
     char *app_auth, *bot_auth;/* "Bearer ..." (never logged) */
     char *self_user, *self_bot;

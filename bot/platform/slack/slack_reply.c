@@ -47,7 +47,7 @@ void slkOnEventsApi(slack *s, slkConn *c, json_t *env) {
         return;
     }
     if (e.kind == SLK_MENTION &&
-        !cfgChannelAllowed(&s->a->cfg.slack_allow, &s->a->cfg.slack_deny, e.channel)) {
+        !appChannelAllowed(s->a, PLATFORM_SLACK, e.channel)) {
         logEvent(LOG_INFO, "slack.ignored", "channel=%s why=channel_not_allowed", e.channel);
         slkEventFree(&e);
         return;
@@ -82,12 +82,12 @@ void slkOnSlash(slack *s, slkConn *c, json_t *env, const char *envelope_id) {
         return;
     }
     const char *channel = slkStr(p, "channel_id"), *text = json_string_value(json_object_get(p, "text"));
-    if (channel && !cfgChannelAllowed(&s->a->cfg.slack_allow, &s->a->cfg.slack_deny, channel)) {
+    if (channel && !appChannelAllowed(s->a, PLATFORM_SLACK, channel)) {
         slkAck(c, envelope_id, json_pack("{s:s, s:s}", "response_type", "ephemeral", "text",
                                          "Sorry, I am not enabled in this channel."));
         return;
     }
-    int eph = s->a->cfg.slash_ephemeral;
+    int eph = s->o.slash_ephemeral;
     hndRequest req = {.platform = PLATFORM_SLACK, .text = text ? text : "",
                       .len = text ? strlen(text) : 0, .user = slkStr(p, "user_id"),
                       .channel = channel, .is_command = 1, .is_dm = channel && channel[0] == 'D'};

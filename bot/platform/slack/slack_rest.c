@@ -88,7 +88,7 @@ static int slkSubmit(slack *s, slkReq *q, const char *url, json_t *body, const c
         .route_concurrency = HTTP_MAX_ROUTE_CONCURRENCY,
     };
     char err[CB_ERRLEN];
-    int rc = outboxSend(s->ob, s->a->loop.http, &req, slkHttpDone, q, err);
+    int rc = outboxSend(s->ob, s->loop->http, &req, slkHttpDone, q, err);
     free(text); /* http.h keeps its own copies */
     if (rc != CB_OK) {
         logRedact(err);

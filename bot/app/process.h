@@ -1,0 +1,42 @@
+/* process.h - the process behind the door of app.h: configuration,
+ * secrets, the current knowledge, the loop, history and the transports.
+ * For the runner (cli/cmd_run.c), app.c and tests; never for a transport,
+ * which sees only app.h. */
+#ifndef CB_PROCESS_H
+#define CB_PROCESS_H
+
+#include "app/app.h"
+#include "app/config.h"
+#include "app/cooldown.h"
+#include "match/knowledge.h"
+#include "ops/history.h"
+#include "platform/transport.h"
+
+#define APP_MAX_TRANSPORTS 4
+#define APP_COOLDOWN_KEYS 8192 /* users (and channels) remembered at once */
+
+struct cbApp {
+    cbConfig cfg;
+    cbSecrets secrets;
+    cbLoop loop;
+    knowledge *k;          /* current; replaced atomically by appReload() */
+    histStore *hist;       /* may be NULL */
+    /* Per-user and per-channel cooldowns (limits.*); off until
+     * appLimitsInit() (the runner calls it; in-process tests need not). */
+    coolTable cool_user, cool_channel;
+    cbTransport *transports[APP_MAX_TRANSPORTS];
+    size_t ntransports;
+    int stopping;
+    int exit_code;
+    /* Set by the runner: begin a graceful shutdown (drain, close, exit). */
+    void (*request_stop)(void *ud, const char *why);
+    void *stop_ud;
+};
+
+/* Turn the cooldowns on (sized for APP_COOLDOWN_KEYS keys each). */
+void appLimitsInit(cbApp *a);
+void appLimitsFree(cbApp *a);
+/* Load the knowledge again; on failure keep the old one, log, count. */
+int appReload(cbApp *a);
+
+#endif
