@@ -35,6 +35,8 @@ void cfgDefaults(cbConfig *c) {
     c->suggest_threshold = ep.suggest_threshold;
     c->review_threshold = 0.7;
     c->slash_ephemeral = 1;
+    c->slack_ping_interval = 5;
+    c->slack_ping_timeout = 10;
     c->discord_shard_id = 0;
     c->discord_shard_count = 1;
     c->history_path = cbStrdup("data/careerbot.db");

@@ -26,6 +26,8 @@ typedef struct cbConfig {
     double user_cooldown;     /* limits.user_cooldown: seconds between answers to one user; default 2 */
     double channel_cooldown;  /* limits.channel_cooldown: seconds between answers in one channel; default 0 (off) */
     cfgList slack_allow, slack_deny;     /* slack.allow_channels / deny_channels */
+    double slack_ping_interval; /* slack.ping_interval: ping a link silent this long (s); default 5 */
+    double slack_ping_timeout;  /* slack.ping_timeout: reconnect a link silent this long (s); default 10 */
     cfgList discord_allow, discord_deny; /* discord.allow_channels / deny_channels */
     int discord_shard_id, discord_shard_count; /* discord.shard = "0/1" */
     char *history_path;       /* history.path; default data/careerbot.db */

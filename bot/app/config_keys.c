@@ -15,7 +15,8 @@
 #include "app/config_int.h"
 
 typedef enum {
-    K_STR, K_URL, K_BOOL, K_NUM01, K_DAYS, K_SECONDS, K_LEVEL, K_FORMAT, K_LIST, K_SHARD, K_LISTEN
+    K_STR, K_URL, K_BOOL, K_NUM01, K_SECS, K_DAYS, K_SECONDS, K_LEVEL, K_FORMAT, K_LIST, K_SHARD,
+    K_LISTEN
 } cfgType;
 
 typedef struct cfgKey {
@@ -36,6 +37,8 @@ static const cfgKey keys[] = {
     {"limits.channel_cooldown", K_SECONDS, OFF(channel_cooldown)},
     {"slack.allow_channels", K_LIST, OFF(slack_allow)},
     {"slack.deny_channels", K_LIST, OFF(slack_deny)},
+    {"slack.ping_interval", K_SECS, OFF(slack_ping_interval)},
+    {"slack.ping_timeout", K_SECS, OFF(slack_ping_timeout)},
     {"discord.allow_channels", K_LIST, OFF(discord_allow)},
     {"discord.deny_channels", K_LIST, OFF(discord_deny)},
     {"discord.shard", K_SHARD, OFF(discord_shard_id)},
@@ -259,6 +262,15 @@ static int setScalar(cfgParser *ps, const cfgKey *k, const char *v, const char *
         if (*v && !*end && !errno && isfinite(x) && x >= 0 && x <= 1)
             return *(double *)base = x, CB_OK;
         cfgErr(ps, at, "%s must be a number from 0 to 1, not '%s'", k->name, shown(v, sh));
+        return CB_ERR;
+    }
+    case K_SECS: {
+        errno = 0;
+        double x = strtod(v, &end);
+        if (*v && !*end && !errno && isfinite(x) && x >= 0.05 && x <= 3600)
+            return *(double *)base = x, CB_OK;
+        cfgErr(ps, at, "%s must be a number of seconds from 0.05 to 3600, not '%s'", k->name,
+               shown(v, sh));
         return CB_ERR;
     }
     case K_DAYS:

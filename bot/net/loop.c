@@ -108,6 +108,7 @@ static void loopDrain(cbLoop *l) {
 void loopFree(cbLoop *l) {
     if (!l->uv) return;
     l->freeing = 1;
+    wsLoopFreeing(l);
     if (l->http) httpClientFree(l->http);
     l->http = NULL;
     /* With a foreign loop, the first destroy starts closing lws's handles;

@@ -18,6 +18,7 @@ typedef struct cbLoop {
     struct httpClient *http;     /* REST client on curl multi */
     int owns_uv;
     int freeing;                 /* loopFree has begun: start nothing new */
+    struct wsConn *ws_conns;     /* ws.c: every websocket not yet ended */
 } cbLoop;
 
 /* uv may be NULL (a new loop is created). Creates l->lws and l->http.

@@ -1,20 +1,28 @@
 /* ws.c - websocket client connections on the loop's lws context (see
  * ws.h). One lws protocol serves every client; its callback finds the
- * wsConn through the wsi's opaque user data. Incoming fragments are joined
- * into a bounded buffer (oversized messages are skipped up to their final
- * fragment, the connection stays); outgoing messages are copied into a
- * bounded queue and written one per CLIENT_WRITEABLE. on_close is called
- * exactly once, then the wsConn is freed (its uv timer, used to report a
- * connect that failed inside wsConnect asynchronously, is closed first).
- * A host name is resolved with uv_getaddrinfo (libuv's thread pool) before
- * lws connects to the address: Debian's lws has no async DNS and would
- * block the loop, and every platform, in getaddrinfo. TLS still checks the
- * certificate against the host name (lws uses ci.host for SNI and the
- * check, ci.address only to connect). */
+ * connection attempt (and through it the wsConn) in the wsi's opaque user
+ * data. Incoming fragments are joined into a bounded buffer (oversized
+ * messages are skipped up to their final fragment, the connection stays).
+ * Outgoing messages wait in two byte-bounded queues, urgent first (Slack's
+ * acks), and each CLIENT_WRITEABLE writes as many frames as the socket
+ * takes (lws_send_pipe_choked), so a burst never waits a loop turn per
+ * frame. A keepalive timer pings a silent link and drops one that stays
+ * silent (no frame, no pong) for dead_ms, reported as 1006.
+ *
+ * A host name is resolved with uv_getaddrinfo (libuv's thread pool): lws's
+ * own lookup would block the loop. Every address is tried, Happy Eyeballs
+ * style (RFC 8305): families interleaved, a new attempt every 250 ms or as
+ * soon as one fails, the first to finish the handshake wins and the others
+ * are dropped. TLS still checks the certificate against the host name (lws
+ * uses ci.host for SNI and the check, ci.address only to connect).
+ *
+ * on_close is called exactly once, then the wsConn is freed once its two
+ * uv timers have closed. */
 #include "net/ws.h"
 
 #include <arpa/inet.h>
 #include <libwebsockets.h>
+#include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,8 +30,11 @@
 #include "base/common.h"
 #include "base/log.h"
 
-#define WS_MAX_QUEUE 1024
 #define WS_CLOSE_ABNORMAL 1006
+#define WS_MAX_ATTEMPTS 8         /* addresses tried per connect */
+#define WS_ATTEMPT_DELAY_MS 250   /* RFC 8305's Connection Attempt Delay */
+#define WS_DEFAULT_PING_MS 30000
+#define WS_DEFAULT_DEAD_MS 90000
 /* lws's private LWS_WRITE_CLOSE (4): lws-write.h keeps the gap, the enum is ABI. */
 #define WS_WRITE_CLOSE ((enum lws_write_protocol)4)
 
@@ -33,45 +44,131 @@ typedef struct wsMsg {
     char data[]; /* LWS_PRE bytes of headroom, then the text */
 } wsMsg;
 
+typedef struct wsQueue {
+    wsMsg *head, *tail;
+    size_t n, bytes; /* bytes: what the messages cost, headers included */
+} wsQueue;
+
+/* One connection attempt (one address); the wsi's opaque user data. */
+typedef struct wsAttempt {
+    wsConn *c;
+    struct lws *wsi;
+    int live;   /* started and not failed or dropped */
+    int failed; /* CONNECTION_ERROR came (maybe inside the connect call) */
+} wsAttempt;
+
 struct wsConn {
     cbLoop *loop;
-    struct lws *wsi;
+    wsConn *lprev, *lnext;   /* in loop->ws_conns */
+    struct lws *wsi;         /* the attempt that won, once open */
+    wsAttempt att[WS_MAX_ATTEMPTS];
+    char addr[WS_MAX_ATTEMPTS][INET6_ADDRSTRLEN];
+    int naddr, next_addr, live;
     wsCallbacks cb;
     void *ud;
+    wsOptions opt;
     cbBuf rx;
     int rx_skip;   /* current message is oversized or binary: drop it */
-    wsMsg *qhead, *qtail;
-    size_t qlen;
-    int open, closing, close_sent, done;
-    int in_connect, connect_failed; /* inside lws_client_connect_via_info */
+    wsQueue urgent, normal;
+    int open, closing, close_sent, done, ping_due;
     int close_code;     /* what we asked for in wsClose */
     int peer_code;      /* what the peer sent, 0 if none */
     char peer_reason[124];
     char close_reason[124];
-    uv_timer_t timer;   /* deferred on_close for a connect that failed early */
-    uv_getaddrinfo_t dns; /* the host's lookup, while resolving */
-    int resolving;
-    struct wsUrl *url;  /* kept until lws has it */
+    char last_error[96];     /* why the last attempt failed */
+    double last_rx_ms, last_ping_ms;
+    uv_timer_t timer;   /* the next attempt, or a deferred on_close */
+    uv_timer_t alive;   /* keepalive while open */
+    int handles_open;   /* uv handles not yet closed */
+    struct wsLookup *lookup; /* the host name's lookup, while it runs */
+    struct wsUrl *url;
 };
+
+/* A name lookup in libuv's thread pool. It belongs to its conn until the
+ * conn ends; then it is detached (c = NULL) and frees itself when the
+ * lookup returns, so nobody waits for the DNS. */
+typedef struct wsLookup {
+    uv_getaddrinfo_t req;
+    wsConn *c;
+} wsLookup;
+
+static double wsNow(void) {
+    return cbNowMs();
+}
+
+/* ---- queues ---- */
+
+static size_t wsMsgCost(size_t len) {
+    return sizeof(wsMsg) + LWS_PRE + len + 1;
+}
+
+static wsMsg *wsPop(wsQueue *q) {
+    wsMsg *m = q->head;
+    if (!m) return NULL;
+    q->head = m->next;
+    if (!q->head) q->tail = NULL;
+    q->n--;
+    q->bytes -= wsMsgCost(m->len);
+    return m;
+}
+
+static void wsQueueFree(wsQueue *q) {
+    wsMsg *m;
+    while ((m = wsPop(q))) free(m);
+}
 
 /* ---- lifecycle ---- */
 
-static void wsTimerClosed(uv_handle_t *h) {
-    free(h->data);
+static void wsHandleClosed(uv_handle_t *h) {
+    wsConn *c = h->data;
+    if (--c->handles_open == 0) free(c);
+}
+
+static void wsLoopUnlink(wsConn *c) {
+    if (c->lprev) c->lprev->lnext = c->lnext;
+    else if (c->loop->ws_conns == c) c->loop->ws_conns = c->lnext;
+    if (c->lnext) c->lnext->lprev = c->lprev;
+    c->lprev = c->lnext = NULL;
+}
+
+/* Stop waiting for c's lookup (it frees itself when it returns). */
+static void wsDetachLookup(wsConn *c) {
+    if (!c->lookup) return;
+    c->lookup->c = NULL;
+    uv_cancel((uv_req_t *)&c->lookup->req); /* may be too late: it is detached anyway */
+    c->lookup = NULL;
+}
+
+/* Forget one attempt: its wsi (if any) no longer reaches c and is killed. */
+static void wsDropAttempt(wsAttempt *a) {
+    if (a->wsi) {
+        lws_set_opaque_user_data(a->wsi, NULL);
+        if (a->wsi != a->c->wsi)
+            lws_set_timeout(a->wsi, PENDING_TIMEOUT_AWAITING_PROXY_RESPONSE, LWS_TO_KILL_ASYNC);
+    }
+    if (a->live) a->c->live--;
+    a->wsi = NULL;
+    a->live = 0;
+}
+
+static void wsDropAttempts(wsConn *c) {
+    for (int i = 0; i < WS_MAX_ATTEMPTS; i++)
+        if (c->att[i].wsi || c->att[i].live) wsDropAttempt(&c->att[i]);
 }
 
 static void wsFreeConn(wsConn *c) {
+    wsDetachLookup(c);
+    wsLoopUnlink(c);
+    wsDropAttempts(c);
+    if (c->wsi) lws_set_opaque_user_data(c->wsi, NULL);
+    c->wsi = NULL;
     free(c->url);
     c->url = NULL;
-    while (c->qhead) {
-        wsMsg *m = c->qhead;
-        c->qhead = m->next;
-        free(m);
-    }
+    wsQueueFree(&c->urgent);
+    wsQueueFree(&c->normal);
     bufFree(&c->rx);
-    if (c->wsi) lws_set_opaque_user_data(c->wsi, NULL);
-    c->timer.data = c;
-    uv_close((uv_handle_t *)&c->timer, wsTimerClosed);
+    uv_close((uv_handle_t *)&c->timer, wsHandleClosed);
+    uv_close((uv_handle_t *)&c->alive, wsHandleClosed);
 }
 
 /* Report the end once and free. */
@@ -84,7 +181,14 @@ static void wsFinish(wsConn *c, int code, const char *reason) {
 
 static void wsDeferredFail(uv_timer_t *t) {
     wsConn *c = t->data;
-    wsFinish(c, c->closing ? c->close_code : WS_CLOSE_ABNORMAL, "connect failed");
+    if (c->closing) wsFinish(c, c->close_code, c->close_reason);
+    else wsFinish(c, WS_CLOSE_ABNORMAL, c->last_error[0] ? c->last_error : "connect failed");
+}
+
+/* Report a failure from the loop, never from inside wsConnect/lws. */
+static void wsFailLater(wsConn *c) {
+    wsDropAttempts(c);
+    uv_timer_start(&c->timer, wsDeferredFail, 0, 0);
 }
 
 /* ---- URL parsing ---- */
@@ -123,18 +227,20 @@ static int wsParseUrl(const char *url, wsUrl *u, char *err) {
     return CB_OK;
 }
 
-/* ---- connect ---- */
+/* ---- connect: every address, Happy Eyeballs style ---- */
 
-/* A connection silent for 30 s gets a ping; one silent for 90 s (no pong,
- * no data) is dropped and reported as 1006, so a dead TCP path cannot
- * leave a transport waiting forever. Reconnect backoff is the caller's. */
+/* lws's own idle policy stays lenient: the keepalive timer below decides. */
 static const lws_retry_bo_t wsIdlePolicy = {
-    .secs_since_valid_ping = 30,
-    .secs_since_valid_hangup = 90,
+    .secs_since_valid_ping = 3000,
+    .secs_since_valid_hangup = 3600,
 };
 
-/* Hand the connection to lws, to address (a numeric IP). */
-static void wsStartLws(wsConn *c, const char *address) {
+/* Start an attempt to address (numeric); 0 when it failed at once. */
+static int wsStartAttempt(wsConn *c, const char *address) {
+    wsAttempt *a = NULL;
+    for (int i = 0; i < WS_MAX_ATTEMPTS && !a; i++)
+        if (!c->att[i].live && !c->att[i].wsi) a = &c->att[i];
+    if (!a) return 0;
     const wsUrl *u = c->url;
     struct lws_client_connect_info ci;
     memset(&ci, 0, sizeof(ci));
@@ -146,44 +252,124 @@ static void wsStartLws(wsConn *c, const char *address) {
     ci.origin = u->host;
     ci.ssl_connection = u->tls ? LCCSCF_USE_SSL : 0; /* certificate checks stay on */
     ci.local_protocol_name = "cb-ws";
-    ci.opaque_user_data = c;
+    ci.opaque_user_data = a;
     ci.retry_and_idle_policy = &wsIdlePolicy;
-    c->in_connect = 1;
-    c->wsi = lws_client_connect_via_info(&ci);
-    c->in_connect = 0;
-    if (!c->wsi || c->connect_failed) {
-        /* Failed at once: report it from the loop like any other failure. */
-        if (c->wsi) lws_set_opaque_user_data(c->wsi, NULL);
-        c->wsi = NULL;
+    memset(a, 0, sizeof(*a));
+    a->c = c;
+    a->live = 1;
+    c->live++;
+    struct lws *wsi = lws_client_connect_via_info(&ci);
+    if (wsi && !a->failed && a->live) {
+        a->wsi = wsi;
+        return 1;
+    }
+    if (wsi) lws_set_opaque_user_data(wsi, NULL);
+    if (a->live) c->live--;
+    a->live = 0;
+    a->wsi = NULL;
+    return 0;
+}
+
+static void wsNextTimer(uv_timer_t *t);
+
+/* Start the next address (skipping those that fail at once); while more
+ * are left, the next one starts after the attempt delay unless this one
+ * fails first. Nothing live and nothing left: the connect failed. */
+static void wsConnectNext(wsConn *c) {
+    if (c->done || c->open || c->closing) return;
+    int started = 0;
+    while (!started && c->next_addr < c->naddr) {
+        const char *ip = c->addr[c->next_addr++];
+        started = wsStartAttempt(c, ip);
+        if (!started)
+            logEvent(LOG_DEBUG, "ws.attempt_failed", "address=%s reason=\"%s\"", ip, c->last_error);
+    }
+    if (c->next_addr < c->naddr && started)
+        uv_timer_start(&c->timer, wsNextTimer, WS_ATTEMPT_DELAY_MS, 0);
+    else if (c->live == 0)
         uv_timer_start(&c->timer, wsDeferredFail, 0, 0);
+}
+
+static void wsNextTimer(uv_timer_t *t) {
+    wsConnectNext(t->data);
+}
+
+static void wsCopyAddr(char dst[INET6_ADDRSTRLEN], const char *src) {
+    size_t n = strnlen(src, INET6_ADDRSTRLEN - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+/* Keep up to WS_MAX_ATTEMPTS addresses, families interleaved (RFC 8305
+ * 4): the first family getaddrinfo preferred, then the other, and so on. */
+static void wsTakeAddresses(wsConn *c, const struct addrinfo *res) {
+    char v6[WS_MAX_ATTEMPTS][INET6_ADDRSTRLEN], v4[WS_MAX_ATTEMPTS][INET6_ADDRSTRLEN];
+    int n6 = 0, n4 = 0, first6 = res && res->ai_family == AF_INET6;
+    for (const struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+        if (ai->ai_family == AF_INET6 && n6 < WS_MAX_ATTEMPTS)
+            n6 += uv_ip6_name((const struct sockaddr_in6 *)ai->ai_addr, v6[n6], sizeof(v6[0])) == 0;
+        else if (ai->ai_family == AF_INET && n4 < WS_MAX_ATTEMPTS)
+            n4 += uv_ip4_name((const struct sockaddr_in *)ai->ai_addr, v4[n4], sizeof(v4[0])) == 0;
+    }
+    c->naddr = c->next_addr = 0;
+    for (int i = 0; c->naddr < WS_MAX_ATTEMPTS && (i < n6 || i < n4); i++) {
+        const char *a = first6 ? (i < n6 ? v6[i] : NULL) : (i < n4 ? v4[i] : NULL);
+        const char *b = first6 ? (i < n4 ? v4[i] : NULL) : (i < n6 ? v6[i] : NULL);
+        if (a) wsCopyAddr(c->addr[c->naddr++], a);
+        if (b && c->naddr < WS_MAX_ATTEMPTS) wsCopyAddr(c->addr[c->naddr++], b);
     }
 }
 
 static void wsResolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res) {
-    wsConn *c = req->data;
-    c->resolving = 0;
-    char ip[64] = "";
-    if (status == 0 && res && res->ai_family == AF_INET)
-        uv_ip4_name((const struct sockaddr_in *)res->ai_addr, ip, sizeof(ip));
-    else if (status == 0 && res && res->ai_family == AF_INET6)
-        uv_ip6_name((const struct sockaddr_in6 *)res->ai_addr, ip, sizeof(ip));
+    wsLookup *lk = (wsLookup *)req;
+    wsConn *c = lk->c;
+    free(lk);
+    if (!c) { /* detached: the conn is gone or finished */
+        uv_freeaddrinfo(res);
+        return;
+    }
+    c->lookup = NULL;
+    if (status == 0) wsTakeAddresses(c, res);
     uv_freeaddrinfo(res);
-    if (c->closing) { /* wsClose came first */
-        wsFinish(c, c->close_code, c->close_reason);
-    } else if (c->loop->freeing || !c->loop->lws) { /* the loop is going away */
-        wsFinish(c, WS_CLOSE_ABNORMAL, "shutting down");
-    } else if (!ip[0]) {
+    if (c->naddr == 0) {
         logEvent(LOG_WARN, "ws.dns_failed", "host=%s reason=\"%s\"", c->url->host,
                  status ? uv_strerror(status) : "no address");
-        wsFinish(c, WS_CLOSE_ABNORMAL, "cannot resolve the host");
-    } else {
-        wsStartLws(c, ip);
+        snprintf(c->last_error, sizeof(c->last_error), "cannot resolve the host");
+        wsFailLater(c);
+        return;
     }
+    wsConnectNext(c);
+}
+
+/* Start the lookup of c's host; CB_ERR when libuv refused it. */
+static int wsLookupStart(wsConn *c) {
+    struct addrinfo hints;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC; /* no AI_ADDRCONFIG: it hides ::1 on hosts without IPv6 routes */
+    hints.ai_socktype = SOCK_STREAM;
+    wsLookup *lk = cbCalloc(1, sizeof(*lk));
+    lk->c = c;
+    int rc = uv_getaddrinfo(c->loop->uv, &lk->req, wsResolved, c->url->host, NULL, &hints);
+    if (rc != 0) {
+        free(lk);
+        logEvent(LOG_WARN, "ws.dns_failed", "host=%s reason=\"%s\"", c->url->host, uv_strerror(rc));
+        snprintf(c->last_error, sizeof(c->last_error), "cannot resolve the host");
+        return CB_ERR;
+    }
+    c->lookup = lk;
+    return CB_OK;
 }
 
 static int isNumericHost(const char *host) {
     unsigned char a[16];
     return inet_pton(AF_INET, host, a) == 1 || inet_pton(AF_INET6, host, a) == 1;
+}
+
+void wsLoopFreeing(cbLoop *l) {
+    for (wsConn *c = l->ws_conns, *nx; c; c = nx) {
+        nx = c->lnext;
+        if (!c->open) wsFinish(c, WS_CLOSE_ABNORMAL, "shutting down"); /* open ones: lws ends them */
+    }
 }
 
 wsConn *wsConnect(cbLoop *l, const char *url, const wsCallbacks *cb, void *ud,
@@ -193,49 +379,71 @@ wsConn *wsConnect(cbLoop *l, const char *url, const wsCallbacks *cb, void *ud,
         cbErr(err, "wsConnect: no loop, URL or callbacks");
         return NULL;
     }
+    if (l->freeing) {
+        cbErr(err, "wsConnect: the loop is shutting down");
+        return NULL;
+    }
     if (wsParseUrl(url, &u, err) != CB_OK) return NULL;
     wsConn *c = cbCalloc(1, sizeof(*c));
     c->loop = l;
     c->cb = *cb;
     c->ud = ud;
+    c->opt.ping_ms = WS_DEFAULT_PING_MS;
+    c->opt.dead_ms = WS_DEFAULT_DEAD_MS;
     c->url = cbMalloc(sizeof(*c->url));
     *c->url = u;
     bufInit(&c->rx, max_message ? max_message : (1u << 20));
     uv_timer_init(l->uv, &c->timer);
-    c->timer.data = c;
+    uv_timer_init(l->uv, &c->alive);
+    c->timer.data = c->alive.data = c;
+    c->handles_open = 2;
+    c->lnext = l->ws_conns;
+    if (c->lnext) c->lnext->lprev = c;
+    l->ws_conns = c;
     if (isNumericHost(u.host)) {
-        wsStartLws(c, u.host);
-        return c;
-    }
-    struct addrinfo hints;
-    memset(&hints, 0, sizeof(hints));
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    c->dns.data = c;
-    int rc = uv_getaddrinfo(l->uv, &c->dns, wsResolved, c->url->host, NULL, &hints);
-    if (rc != 0) {
-        logEvent(LOG_WARN, "ws.dns_failed", "host=%s reason=\"%s\"", u.host, uv_strerror(rc));
-        uv_timer_start(&c->timer, wsDeferredFail, 0, 0);
-    } else {
-        c->resolving = 1;
+        c->naddr = 1; /* a numeric address fits: INET6_ADDRSTRLEN */
+        wsCopyAddr(c->addr[0], u.host);
+        wsConnectNext(c);
+    } else if (wsLookupStart(c) != CB_OK) {
+        wsFailLater(c);
     }
     return c;
 }
 
+void wsSetOptions(wsConn *c, const wsOptions *o) {
+    if (!c || !o) return;
+    c->opt = *o;
+    if (!c->opt.ping_ms) c->opt.ping_ms = WS_DEFAULT_PING_MS;
+    if (!c->opt.dead_ms) c->opt.dead_ms = WS_DEFAULT_DEAD_MS;
+}
+
 /* ---- sending / closing ---- */
 
-int wsSend(wsConn *c, const char *text, size_t len) {
-    if (!c || c->closing || c->done || c->qlen >= WS_MAX_QUEUE) return CB_ERR;
+static int wsEnqueue(wsConn *c, wsQueue *q, const char *text, size_t len) {
+    if (!c || c->closing || c->done) return CB_ERR;
+    if (q->bytes + wsMsgCost(len) > WS_MAX_QUEUE_BYTES) {
+        logEvent(LOG_WARN, "ws.queue_full", "queued=%zu bytes=%zu", q->n, q->bytes);
+        return CB_ERR;
+    }
     wsMsg *m = cbMalloc(sizeof(*m) + LWS_PRE + len + 1);
     m->next = NULL;
     m->len = len;
     memcpy(m->data + LWS_PRE, text, len);
-    if (c->qtail) c->qtail->next = m;
-    else c->qhead = m;
-    c->qtail = m;
-    c->qlen++;
+    if (q->tail) q->tail->next = m;
+    else q->head = m;
+    q->tail = m;
+    q->n++;
+    q->bytes += wsMsgCost(len);
     if (c->open && c->wsi) lws_callback_on_writable(c->wsi);
     return CB_OK;
+}
+
+int wsSend(wsConn *c, const char *text, size_t len) {
+    return c ? wsEnqueue(c, &c->normal, text, len) : CB_ERR;
+}
+
+int wsSendUrgent(wsConn *c, const char *text, size_t len) {
+    return c ? wsEnqueue(c, &c->urgent, text, len) : CB_ERR;
 }
 
 void wsClose(wsConn *c, int code, const char *reason) {
@@ -243,58 +451,103 @@ void wsClose(wsConn *c, int code, const char *reason) {
     c->closing = 1;
     c->close_code = code;
     snprintf(c->close_reason, sizeof(c->close_reason), "%s", reason ? reason : "");
-    if (c->resolving) { /* on_close comes from wsResolved */
-        uv_cancel((uv_req_t *)&c->dns);
+    if (!c->open) { /* resolving or connecting: report it from the loop */
+        wsDetachLookup(c);
+        wsFailLater(c);
         return;
     }
-    if (!c->wsi) return; /* the deferred failure reports it */
-    if (c->open) lws_callback_on_writable(c->wsi);
-    else lws_set_timeout(c->wsi, PENDING_TIMEOUT_AWAITING_PROXY_RESPONSE, LWS_TO_KILL_ASYNC);
+    if (c->wsi) lws_callback_on_writable(c->wsi);
 }
 
 size_t wsQueued(const wsConn *c) {
-    return c ? c->qlen : 0;
+    return c ? c->urgent.n + c->normal.n : 0;
 }
 
-/* One frame per callback; the close frame once the queue is empty. */
+/* The close frame, once the queues are empty. It is written by hand rather
+ * than with lws_close_reason() + "return -1": Debian's lws 4.1.6 is a
+ * _DEBUG build whose libuv path then closes a second time ("uv repeat
+ * test") and drops the socket before the frame goes out. The peer echoes
+ * the close and lws then ends the connection; if it never does, the
+ * timeout kills it. */
+static int wsWriteClose(wsConn *c) {
+    c->close_sent = 1;
+    unsigned char frame[LWS_PRE + 2 + sizeof(c->close_reason)];
+    size_t rlen = strlen(c->close_reason);
+    frame[LWS_PRE] = (unsigned char)(c->close_code >> 8);
+    frame[LWS_PRE + 1] = (unsigned char)(c->close_code & 0xff);
+    memcpy(frame + LWS_PRE + 2, c->close_reason, rlen);
+    if (lws_write(c->wsi, frame + LWS_PRE, 2 + rlen, WS_WRITE_CLOSE) < 0) return -1;
+    lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_ACK, 5);
+    return 0;
+}
+
+/* A due ping, then urgent frames, then the others, as long as the socket
+ * takes them; then the close frame once nothing is left. */
 static int wsWriteable(wsConn *c) {
-    wsMsg *m = c->qhead;
-    if (!m) {
-        if (!c->closing) return 0;
-        if (c->close_sent) return 0;
-        c->close_sent = 1;
-        /* The close frame is written by hand rather than with
-         * lws_close_reason() + "return -1": Debian's lws 4.1.6 is a _DEBUG
-         * build whose libuv path then closes a second time ("uv repeat
-         * test") and drops the socket before the frame goes out. The peer
-         * echoes the close and lws then ends the connection; if it never
-         * does, the timeout kills it. */
-        unsigned char frame[LWS_PRE + 2 + sizeof(c->close_reason)];
-        size_t rlen = strlen(c->close_reason);
-        frame[LWS_PRE] = (unsigned char)(c->close_code >> 8);
-        frame[LWS_PRE + 1] = (unsigned char)(c->close_code & 0xff);
-        memcpy(frame + LWS_PRE + 2, c->close_reason, rlen);
-        if (lws_write(c->wsi, frame + LWS_PRE, 2 + rlen, WS_WRITE_CLOSE) < 0) return -1;
-        lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_ACK, 5);
+    if (c->ping_due && !c->close_sent) {
+        unsigned char ping[LWS_PRE + 1];
+        c->ping_due = 0;
+        c->last_ping_ms = wsNow();
+        if (lws_write(c->wsi, ping + LWS_PRE, 0, LWS_WRITE_PING) < 0) return -1;
+    }
+    while (!c->close_sent && !lws_send_pipe_choked(c->wsi)) {
+        wsMsg *m = c->urgent.head ? wsPop(&c->urgent) : wsPop(&c->normal);
+        if (!m) break;
+        int w = lws_write(c->wsi, (unsigned char *)m->data + LWS_PRE, m->len, LWS_WRITE_TEXT);
+        size_t len = m->len;
+        free(m);
+        if (w < (int)len) {
+            logEvent(LOG_WARN, "ws.write_failed", "bytes=%zu", len);
+            return -1;
+        }
+    }
+    if (wsQueued(c)) {
+        lws_callback_on_writable(c->wsi);
         return 0;
     }
-    int w = lws_write(c->wsi, (unsigned char *)m->data + LWS_PRE, m->len, LWS_WRITE_TEXT);
-    c->qhead = m->next;
-    if (!c->qhead) c->qtail = NULL;
-    c->qlen--;
-    size_t len = m->len;
-    free(m);
-    if (w < (int)len) {
-        logEvent(LOG_WARN, "ws.write_failed", "bytes=%zu", len);
-        return -1;
+    if (!c->closing || c->close_sent) return 0;
+    if (lws_send_pipe_choked(c->wsi)) {
+        lws_callback_on_writable(c->wsi);
+        return 0;
     }
-    if (c->qhead || c->closing) lws_callback_on_writable(c->wsi);
-    return 0;
+    return wsWriteClose(c);
+}
+
+/* ---- keepalive ---- */
+
+static void wsAliveTick(uv_timer_t *t) {
+    wsConn *c = t->data;
+    if (!c->open || !c->wsi || c->done) return;
+    double now = wsNow(), quiet = now - c->last_rx_ms;
+    if (quiet >= c->opt.dead_ms) {
+        char why[96];
+        snprintf(why, sizeof(why), "no frame or pong for %.0f ms", quiet);
+        logEvent(LOG_WARN, "ws.link_dead", "quiet_ms=%.0f", quiet);
+        struct lws *wsi = c->wsi;
+        lws_set_opaque_user_data(wsi, NULL);
+        c->wsi = NULL;
+        lws_set_timeout(wsi, PENDING_TIMEOUT_AWAITING_PROXY_RESPONSE, LWS_TO_KILL_ASYNC);
+        wsFinish(c, WS_CLOSE_ABNORMAL, why);
+        return;
+    }
+    if (quiet >= c->opt.ping_ms && now - c->last_ping_ms >= c->opt.ping_ms) {
+        c->ping_due = 1;
+        lws_callback_on_writable(c->wsi);
+    }
+}
+
+static void wsAliveStart(wsConn *c) {
+    unsigned tick = (c->opt.ping_ms < c->opt.dead_ms ? c->opt.ping_ms : c->opt.dead_ms) / 4;
+    if (tick < 20) tick = 20;
+    if (tick > 1000) tick = 1000;
+    c->last_rx_ms = wsNow();
+    uv_timer_start(&c->alive, wsAliveTick, tick, tick);
 }
 
 /* ---- receiving ---- */
 
 static void wsReceive(wsConn *c, struct lws *wsi, const char *in, size_t len) {
+    c->last_rx_ms = wsNow();
     if (lws_is_first_fragment(wsi)) {
         bufReset(&c->rx);
         c->rx_skip = lws_frame_is_binary(wsi) ? 2 : 0;
@@ -306,7 +559,8 @@ static void wsReceive(wsConn *c, struct lws *wsi, const char *in, size_t len) {
     }
     if (!lws_is_final_fragment(wsi)) return;
     if (c->rx_skip == 2) logEvent(LOG_WARN, "ws.message_dropped", "reason=binary");
-    if (!c->rx_skip && !c->closing && c->cb.on_message)
+    int deliver = !c->closing || c->opt.read_while_closing;
+    if (!c->rx_skip && deliver && c->cb.on_message)
         c->cb.on_message(c, bufStr(&c->rx), c->rx.len, c->ud);
     bufReset(&c->rx);
     c->rx_skip = 0;
@@ -320,42 +574,83 @@ static void wsPeerClose(wsConn *c, const unsigned char *in, size_t len) {
     c->peer_reason[n] = '\0';
 }
 
+/* An attempt finished its handshake: the first one wins. */
+static int wsEstablished(wsAttempt *a, struct lws *wsi) {
+    wsConn *c = a->c;
+    a->wsi = wsi;
+    if (c->open || c->closing) { /* another won, or we gave up */
+        wsDropAttempt(a);
+        return -1;
+    }
+    c->open = 1;
+    c->wsi = wsi; /* from now on callbacks tell the winner by its wsi */
+    a->wsi = NULL;
+    a->live = 0;
+    c->live--;
+    uv_timer_stop(&c->timer);
+    for (int i = 0; i < WS_MAX_ATTEMPTS; i++)
+        if (&c->att[i] != a && (c->att[i].wsi || c->att[i].live)) wsDropAttempt(&c->att[i]);
+    wsAliveStart(c);
+    if (c->cb.on_open) c->cb.on_open(c, c->ud);
+    if (!c->done && c->wsi && (wsQueued(c) || c->closing)) lws_callback_on_writable(c->wsi);
+    return 0;
+}
+
+/* An attempt failed before the handshake: try the next address now. */
+static void wsAttemptFailed(wsAttempt *a, struct lws *wsi, const char *why) {
+    wsConn *c = a->c;
+    lws_set_opaque_user_data(wsi, NULL);
+    snprintf(c->last_error, sizeof(c->last_error), "%s", why ? why : "connect failed");
+    logEvent(LOG_DEBUG, "ws.attempt_failed", "reason=\"%s\"", c->last_error);
+    a->failed = 1;
+    a->wsi = NULL;
+    if (!a->live) return;
+    a->live = 0;
+    c->live--;
+    if (c->closing) return; /* wsClose reports it */
+    if (c->next_addr < c->naddr) {
+        uv_timer_start(&c->timer, wsNextTimer, 0, 0); /* from the loop, not inside lws */
+    } else if (c->live == 0) {
+        logEvent(LOG_WARN, "ws.connect_failed", "reason=\"%s\"", c->last_error);
+        uv_timer_start(&c->timer, wsDeferredFail, 0, 0);
+    }
+}
+
+static void wsClosed(wsConn *c, struct lws *wsi) {
+    lws_set_opaque_user_data(wsi, NULL);
+    c->wsi = NULL;
+    if (c->closing) wsFinish(c, c->close_code, c->close_reason); /* we asked */
+    else if (c->peer_code) wsFinish(c, c->peer_code, c->peer_reason);
+    else wsFinish(c, WS_CLOSE_ABNORMAL, "connection lost");
+}
+
 static int wsCallback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                       size_t len) {
-    wsConn *c = lws_get_opaque_user_data(wsi);
-    if (!c) return lws_callback_http_dummy(wsi, reason, user, in, len);
-    if (!c->wsi && !c->connect_failed) c->wsi = wsi;
+    wsAttempt *a = lws_get_opaque_user_data(wsi);
+    if (!a || !a->c) return lws_callback_http_dummy(wsi, reason, user, in, len);
+    wsConn *c = a->c;
+    int winner = c->wsi == wsi;
     switch (reason) {
     case LWS_CALLBACK_CLIENT_ESTABLISHED:
-        c->open = 1;
-        if (c->cb.on_open && !c->closing) c->cb.on_open(c, c->ud);
-        if (c->qhead || c->closing) lws_callback_on_writable(wsi);
-        return 0;
+        return wsEstablished(a, wsi);
     case LWS_CALLBACK_CLIENT_RECEIVE:
-        wsReceive(c, wsi, in, len);
+        if (winner) wsReceive(c, wsi, in, len);
+        return 0;
+    case LWS_CALLBACK_CLIENT_RECEIVE_PONG:
+        if (winner) c->last_rx_ms = wsNow();
         return 0;
     case LWS_CALLBACK_CLIENT_WRITEABLE:
-        return wsWriteable(c);
+        return winner ? wsWriteable(c) : 0;
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
-        wsPeerClose(c, in, len);
+        if (winner) wsPeerClose(c, in, len);
         return 0;
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-        logEvent(LOG_WARN, "ws.connect_failed", "reason=\"%s\"", in ? (const char *)in : "unknown");
-        lws_set_opaque_user_data(wsi, NULL);
-        c->wsi = NULL;
-        if (c->in_connect) {
-            c->connect_failed = 1; /* wsConnect reports it */
-            return 0;
-        }
-        wsFinish(c, c->closing ? c->close_code : WS_CLOSE_ABNORMAL, in ? (const char *)in : "connect failed");
+        wsAttemptFailed(a, wsi, in ? (const char *)in : NULL);
         return 0;
     case LWS_CALLBACK_CLIENT_CLOSED:
     case LWS_CALLBACK_WSI_DESTROY:
-        c->wsi = NULL;
-        lws_set_opaque_user_data(wsi, NULL);
-        if (c->closing) wsFinish(c, c->close_code, c->close_reason); /* we asked */
-        else if (c->peer_code) wsFinish(c, c->peer_code, c->peer_reason);
-        else wsFinish(c, WS_CLOSE_ABNORMAL, "connection lost");
+        if (winner) wsClosed(c, wsi);
+        else wsAttemptFailed(a, wsi, "connection lost");
         return 0;
     default:
         return lws_callback_http_dummy(wsi, reason, user, in, len);

@@ -12,7 +12,8 @@
  * "default": null} clears it). spec: {"status": 429, "headers": {"Retry-After":
  * "1"}, "body": "text or JSON value", "delay_ms": 500}.
  * Websocket (any path): echoes text; "close:CODE" closes with CODE;
- * "drop" drops the TCP connection; "frag:N:F" sends N bytes in F-byte
+ * "drop" drops the TCP connection; "freeze" stops reading and writing
+ * (a dead path: pings get no pong); "frag:N:F" sends N bytes in F-byte
  * fragments; "burst:K" sends K numbered messages; "later:MS:TEXT" sends
  * TEXT after MS milliseconds (a fakesrv timer). */
 #include <stdio.h>
@@ -157,6 +158,8 @@ static void onWsMessage(fsWs *ws, const char *data, size_t len, void *ud) {
         fsWsClose(ws, (int)a, "scripted close");
     } else if (strcmp(cmd, "drop") == 0) {
         fsWsDrop(ws);
+    } else if (strcmp(cmd, "freeze") == 0) {
+        fsWsFreeze(ws);
     } else if (sscanf(cmd, "frag:%lu:%lu", &a, &b) == 2) {
         sendFrag(ws, a, b);
     } else if (sscanf(cmd, "later:%lu:", &a) == 1 && !pendingLater) {

@@ -11,8 +11,12 @@
  *
  * POST /_control {"cmd": ...} scripts it (see fslControl in
  * slack_script.c): mention, dm, bot_message, own_message, edit, slash,
- * click, redeliver, disconnect, raw, drop, reject_tokens, ratelimit, fail,
- * burst, stats, acks. Log kinds it adds: "envelope" (sent), "ack",
+ * click, redeliver, disconnect, raw, drop, freeze, close, reject_tokens,
+ * ratelimit, fail, burst, redelivery, stats. Like Slack it can resend
+ * envelopes not acked within 3 s ("redelivery"), and a disconnect message
+ * ({"type":"disconnect","reason":"refresh_requested"|"warning"|
+ * "link_disabled","debug_info":{...}}) may be followed by Slack closing
+ * that link ("close_after_ms"). Log kinds it adds: "envelope" (sent), "ack",
  * "post" (a chat.postMessage / chat.update / response_url it accepted),
  * "violation". */
 #include <stdio.h>

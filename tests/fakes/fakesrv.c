@@ -1,7 +1,8 @@
 /* fakesrv.c - fake platform server library: one lws context listening on
  * 127.0.0.1 whose single protocol serves both HTTP (built-in /_log and
  * /_control, then the fake's handler) and websockets (reassembled messages
- * in, a queue of messages out written one frame per SERVER_WRITEABLE).
+ * in, a queue of messages out written as many frames per SERVER_WRITEABLE
+ * as the socket takes, as a real server would).
  * See fakesrv.h for the API; fakesrv_util.c holds the connection-free
  * parts (responses, timers, log). */
 #include <ctype.h>
@@ -350,16 +351,9 @@ static void wsReceive(fsWs *ws, struct lws *wsi, const char *in, size_t len) {
     if (ws->srv->h.ws_message) ws->srv->h.ws_message(ws, bufStr(&ws->rx), ws->rx.len, ws->srv->ud);
 }
 
-/* One frame per callback; then the pending close, if any. */
-static int wsWriteable(fsWs *ws) {
-    if (ws->dropped) return -1;
+/* One frame of the first queued message; -1 when the write failed. */
+static int wsWriteFrame(fsWs *ws) {
     fsMsg *m = ws->qhead;
-    if (!m) {
-        if (!ws->closing) return 0;
-        lws_close_reason(ws->wsi, (enum lws_close_status)ws->close_code,
-                         (unsigned char *)ws->close_reason, strlen(ws->close_reason));
-        return -1;
-    }
     size_t n = m->len - m->off < m->frag ? m->len - m->off : m->frag;
     int first = m->off == 0, last = m->off + n == m->len;
     unsigned char *b = cbMalloc(LWS_PRE + n + 1);
@@ -376,7 +370,21 @@ static int wsWriteable(fsWs *ws) {
         free(m->data);
         free(m);
     }
-    if (ws->qhead || ws->closing) lws_callback_on_writable(ws->wsi);
+    return 0;
+}
+
+/* Frames while the socket takes them; then the pending close, if any. */
+static int wsWriteable(fsWs *ws) {
+    if (ws->dropped) return -1;
+    if (ws->frozen) return 0;
+    while (ws->qhead && !lws_send_pipe_choked(ws->wsi))
+        if (wsWriteFrame(ws) < 0) return -1;
+    if (!ws->qhead && ws->closing) {
+        lws_close_reason(ws->wsi, (enum lws_close_status)ws->close_code,
+                         (unsigned char *)ws->close_reason, strlen(ws->close_reason));
+        return -1;
+    }
+    if (ws->qhead) lws_callback_on_writable(ws->wsi);
     return 0;
 }
 
@@ -416,6 +424,12 @@ void fsWsDrop(fsWs *ws) {
     /* No close frame: shut the socket down under lws, which then sees EOF. */
     shutdown(lws_get_socket_fd(ws->wsi), SHUT_RDWR);
     lws_callback_on_writable(ws->wsi);
+}
+
+void fsWsFreeze(fsWs *ws) {
+    if (!ws || ws->frozen) return;
+    ws->frozen = 1;
+    lws_rx_flow_control(ws->wsi, 0); /* nothing read: no pongs either */
 }
 
 void fsWsSetData(fsWs *ws, void *data) { ws->data = data; }

@@ -92,8 +92,8 @@ void fsAddHeader(fsResponse *res, const char *name, const char *value); /* e.g. 
 /* Send the response only after ms (to test client timeouts). */
 void fsDelay(fsResponse *res, double ms);
 
-/* Websockets. Sends are queued (copied) and written one per writeable
- * callback; CB-style 0 / -1 (-1 when closing or the queue is full). */
+/* Websockets. Sends are queued (copied) and written as the socket takes
+ * them; CB-style 0 / -1 (-1 when closing or the queue is full). */
 int fsWsSend(fsWs *ws, const char *text);
 int fsWsSendLen(fsWs *ws, const char *data, size_t len);
 /* Send a message as several continuation frames of frag bytes each. */
@@ -102,6 +102,9 @@ int fsWsSendFragmented(fsWs *ws, const char *data, size_t len, size_t frag);
 void fsWsClose(fsWs *ws, int code, const char *reason);
 /* Abrupt TCP close: no close frame (the client sees 1006). */
 void fsWsDrop(fsWs *ws);
+/* A dead path: stop reading (so no pong answers a ping) and writing; the
+ * TCP connection stays open. */
+void fsWsFreeze(fsWs *ws);
 void fsWsSetData(fsWs *ws, void *data);
 void *fsWsData(const fsWs *ws);
 const char *fsWsPath(const fsWs *ws);

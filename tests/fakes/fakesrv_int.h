@@ -49,6 +49,7 @@ struct fsWs {
     int closing, close_code;
     char close_reason[120];
     int dropped;
+    int frozen; /* fsWsFreeze: reads and writes nothing more */
     int peer_code;
     void *data;
 };

@@ -34,10 +34,15 @@ typedef struct fslState {
     json_t *envelopes; /* envelope_id -> {"t": sent ms, "env": envelope, "ack": ms} */
     json_t *messages;  /* ts -> message as stored by chat.postMessage */
     json_t *sent_ts;   /* event ts -> sent ms, until its reply arrives */
+    json_t *replied_ts;/* event ts -> 1 once answered (answers_twice counts more) */
     unsigned long seq;
     double *lat;       /* reply latencies (ms) */
     size_t nlat;
     size_t sent, replied, acks, late_acks;
+    size_t answered_twice;  /* chat.postMessage in a thread already answered */
+    size_t redelivered;     /* envelopes sent again because they were not acked */
+    int redeliver_on;       /* like Slack: resend unacked envelopes (retry_attempt+1) */
+    double redeliver_after_ms;
     double first_send, last_reply, max_ack_ms;
     int burst_left, burst_per_tick;
     double burst_tick_ms;

@@ -1,8 +1,11 @@
 /* slack_script.c - the fake Slack's scripting: POST /_control commands
  * that send real-shaped Socket Mode envelopes (mentions, DMs, bot and own
  * messages, edits, /faq, button clicks, redeliveries, disconnects, raw
- * frames), script errors (rejected tokens, 429 + Retry-After, 5xx), run
- * paced bursts for the benchmark, and report acks and reply latencies.
+ * frames, a frozen link), script errors (rejected tokens, 429 +
+ * Retry-After, 5xx), run paced bursts, redeliver unacked envelopes as
+ * Slack does (retry_attempt 1..3, retry_reason "timeout", a new
+ * envelope_id, the same event_id), and report acks, answers given twice
+ * and reply latencies.
  *
  * Every command answers {"ok": true, ...ids} or {"ok": false, "error"}. */
 #include <stdio.h>
@@ -17,6 +20,7 @@ void fslInit(fslState *st) {
     st->envelopes = json_object();
     st->messages = json_object();
     st->sent_ts = json_object();
+    st->replied_ts = json_object();
     st->lat = malloc(FSL_MAX_LAT * sizeof(double));
 }
 
@@ -24,6 +28,7 @@ void fslFree(fslState *st) {
     json_decref(st->envelopes);
     json_decref(st->messages);
     json_decref(st->sent_ts);
+    json_decref(st->replied_ts);
     free(st->lat);
 }
 
@@ -35,10 +40,18 @@ fslScript *fslScriptFor(fslState *st, const char *method) {
 
 /* ---- sending ---- */
 
+/* The link a command is for: "conn": "oldest", a link's number (from
+ * "disconnect"; NULL once that link is closed), or the newest. */
 static fsWs *fslTarget(fsServer *s, const json_t *cmd) {
     const char *which = json_string_value(json_object_get(cmd, "conn"));
     fsWs *w = fsWsFirst(s), *last = NULL;
     if (which && strcmp(which, "oldest") == 0) return w;
+    if (json_is_integer(json_object_get(cmd, "conn"))) {
+        long want = (long)json_integer_value(json_object_get(cmd, "conn"));
+        for (; w; w = fsWsNext(w))
+            if ((long)fsWsData(w) == want) return w;
+        return NULL;
+    }
     for (; w; w = fsWsNext(w)) last = w;
     return last;
 }
@@ -232,23 +245,29 @@ static int cmdClick(fslState *st, fsServer *s, const json_t *cmd, fsResponse *re
     return fslOk(res, out);
 }
 
-/* Send an envelope again as Slack does after a missed ack: same payload
- * (same event_id), retry_attempt + 1, a new envelope_id unless "same". */
-static int cmdRedeliver(fslState *st, fsServer *s, const json_t *cmd, fsResponse *res) {
-    fsWs *ws = fslTarget(s, cmd);
-    json_t *rec = json_object_get(st->envelopes, fslStr(cmd, "envelope_id", ""));
-    if (!ws || !rec) return fslFail(res, 404, "no connection or unknown envelope");
+/* The envelope of rec again as Slack sends it after a missed ack: same
+ * payload (same event_id), retry_attempt + 1, retry_reason "timeout", a
+ * new envelope_id unless same. */
+static json_t *fslRetryOf(fslState *st, const json_t *rec, int same) {
     json_t *env = json_deep_copy(json_object_get(rec, "env"));
     json_object_set_new(env, "retry_attempt",
                         json_integer(json_integer_value(json_object_get(env, "retry_attempt")) + 1));
     json_object_set_new(env, "retry_reason", json_string("timeout"));
-    if (!json_is_true(json_object_get(cmd, "same"))) {
+    if (!same) {
         char id[48];
         snprintf(id, sizeof(id), "env-retry-%06lu", ++st->seq);
         json_object_set_new(env, "envelope_id", json_string(id));
-    } else {
-        json_object_del(st->envelopes, fslStr(cmd, "envelope_id", ""));
     }
+    return env;
+}
+
+static int cmdRedeliver(fslState *st, fsServer *s, const json_t *cmd, fsResponse *res) {
+    fsWs *ws = fslTarget(s, cmd);
+    json_t *rec = json_object_get(st->envelopes, fslStr(cmd, "envelope_id", ""));
+    if (!ws || !rec || !json_object_get(rec, "env")) return fslFail(res, 404, "no connection or unknown envelope");
+    int same = json_is_true(json_object_get(cmd, "same"));
+    json_t *env = fslRetryOf(st, rec, same);
+    if (same) json_object_del(st->envelopes, fslStr(cmd, "envelope_id", ""));
     json_t *out = json_pack("{s:O}", "envelope_id", json_object_get(env, "envelope_id"));
     const char *e = fslSend(st, s, ws, env);
     if (e) {
@@ -287,6 +306,43 @@ static int cmdDisconnect(fslState *st, fsServer *s, const json_t *cmd, fsRespons
         fsAfter(s, after, fslCloseTimer, c);
     }
     return fslOk(res, json_pack("{s:i}", "conn", (int)(long)fsWsData(ws)));
+}
+
+/* Slack's side of a missed ack: every envelope not acked within
+ * redeliver_after_ms is sent again on the newest link (at most 3 retries),
+ * until redelivery is turned off. */
+static void fslRedeliverTick(fsServer *s, void *ud) {
+    fslState *st = ud;
+    if (!st->redeliver_on) return;
+    fsWs *ws = fslTarget(s, NULL);
+    double now = fsNowMs(s);
+    json_t *due = json_array(), *v;
+    const char *k;
+    json_object_foreach(st->envelopes, k, v) {
+        json_t *env = json_object_get(v, "env");
+        if (json_object_get(v, "ack") || json_object_get(v, "retried") || !env) continue;
+        if (json_integer_value(json_object_get(env, "retry_attempt")) >= 3) continue;
+        if (now - json_number_value(json_object_get(v, "t")) >= st->redeliver_after_ms)
+            json_array_append(due, v);
+    }
+    size_t i;
+    json_array_foreach(due, i, v) {
+        if (!ws) break;
+        json_object_set_new(v, "retried", json_true());
+        if (!fslSend(st, s, ws, fslRetryOf(st, v, 0))) st->redelivered++;
+    }
+    json_decref(due);
+    fsAfter(s, 100, fslRedeliverTick, st);
+}
+
+/* {"on": bool, "after_ms": ms (default 3000, Slack's ack deadline)} */
+static int cmdRedelivery(fslState *st, fsServer *s, const json_t *cmd, fsResponse *res) {
+    int was = st->redeliver_on;
+    st->redeliver_on = json_is_true(json_object_get(cmd, "on"));
+    double after = json_number_value(json_object_get(cmd, "after_ms"));
+    st->redeliver_after_ms = after > 0 ? after : FSL_ACK_DEADLINE_MS;
+    if (st->redeliver_on && !was) fsAfter(s, 100, fslRedeliverTick, st);
+    return fslOk(res, json_object());
 }
 
 static int fslHex(int c) {
@@ -370,6 +426,22 @@ static int fslCmpD(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
+/* p99 of the ack delays recorded so far (ms). */
+static double fslAckP99(fslState *st) {
+    size_t n = 0, i = 0;
+    const char *k;
+    json_t *v;
+    json_object_foreach(st->envelopes, k, v) n += json_object_get(v, "ack") != NULL;
+    if (!n) return 0;
+    double *d = malloc(n * sizeof(double));
+    json_object_foreach(st->envelopes, k, v)
+        if (json_object_get(v, "ack")) d[i++] = json_number_value(json_object_get(v, "ack"));
+    qsort(d, n, sizeof(double), fslCmpD);
+    double p = d[(size_t)((double)(n - 1) * 0.99)];
+    free(d);
+    return p;
+}
+
 static int cmdStats(fslState *st, fsServer *s, fsResponse *res) {
     double p50 = 0, p99 = 0, max = 0;
     if (st->nlat) {
@@ -385,14 +457,16 @@ static int cmdStats(fslState *st, fsServer *s, fsResponse *res) {
     const char *k;
     json_t *v;
     json_object_foreach(st->envelopes, k, v) unacked += json_object_get(v, "ack") == NULL;
-    return fslOk(res, json_pack("{s:I, s:I, s:f, s:f, s:f, s:f, s:I, s:I, s:f, s:I, s:I, s:i}",
+    return fslOk(res, json_pack("{s:I, s:I, s:f, s:f, s:f, s:f, s:I, s:I, s:f, s:I, s:I, s:i, s:I, s:I, s:f}",
                                 "sent", (json_int_t)st->sent, "replied", (json_int_t)st->replied,
                                 "p50_ms", p50, "p99_ms", p99, "max_ms", max, "elapsed_ms",
                                 st->last_reply > st->first_send ? st->last_reply - st->first_send : 0.0,
                                 "acks", (json_int_t)st->acks, "unacked", (json_int_t)unacked,
                                 "max_ack_ms", st->max_ack_ms, "late_acks", (json_int_t)st->late_acks,
                                 "violations", (json_int_t)fsLogCount(s, "violation"), "burst_left",
-                                st->burst_left));
+                                st->burst_left, "answered_twice", (json_int_t)st->answered_twice,
+                                "redelivered", (json_int_t)st->redelivered, "ack_p99_ms",
+                                fslAckP99(st)));
 }
 
 static int cmdConn(fslState *st, fsServer *s, const json_t *cmd, fsResponse *res, const char *c) {
@@ -400,11 +474,12 @@ static int cmdConn(fslState *st, fsServer *s, const json_t *cmd, fsResponse *res
     fsWs *ws = fslTarget(s, cmd);
     if (!ws) return fslFail(res, 409, "no connection");
     if (strcmp(c, "drop") == 0) fsWsDrop(ws);
+    else if (strcmp(c, "freeze") == 0) fsWsFreeze(ws);
     else {
         int code = (int)json_integer_value(json_object_get(cmd, "code"));
         fsWsClose(ws, code ? code : 1000, "closed by fake slack");
     }
-    return fslOk(res, json_object());
+    return fslOk(res, json_pack("{s:f}", "t", fsNowMs(s)));
 }
 
 void fslControl(fslState *st, fsServer *s, const char *body, size_t len, fsResponse *res) {
@@ -422,7 +497,9 @@ void fslControl(fslState *st, fsServer *s, const char *body, size_t len, fsRespo
     else if (strcmp(c, "redeliver") == 0) cmdRedeliver(st, s, cmd, res);
     else if (strcmp(c, "disconnect") == 0) cmdDisconnect(st, s, cmd, res);
     else if (strcmp(c, "raw") == 0) cmdRaw(st, s, cmd, res);
-    else if (strcmp(c, "drop") == 0 || strcmp(c, "close") == 0) cmdConn(st, s, cmd, res, c);
+    else if (strcmp(c, "drop") == 0 || strcmp(c, "close") == 0 || strcmp(c, "freeze") == 0)
+        cmdConn(st, s, cmd, res, c);
+    else if (strcmp(c, "redelivery") == 0) cmdRedelivery(st, s, cmd, res);
     else if (strcmp(c, "reject_tokens") == 0) cmdReject(st, cmd, res);
     else if (strcmp(c, "ratelimit") == 0) cmdScript(st, cmd, res, 429);
     else if (strcmp(c, "fail") == 0) cmdScript(st, cmd, res, 0);
@@ -483,7 +560,11 @@ void fslOnAck(fslState *st, fsServer *s, const char *data, size_t len) {
 
 void fslRecordReply(fslState *st, fsServer *s, const char *thread_ts) {
     json_t *t = thread_ts ? json_object_get(st->sent_ts, thread_ts) : NULL;
-    if (!t) return;
+    if (!t) {
+        if (thread_ts && json_object_get(st->replied_ts, thread_ts)) st->answered_twice++;
+        return;
+    }
+    json_object_set_new(st->replied_ts, thread_ts, json_true());
     double now = fsNowMs(s);
     if (st->nlat < FSL_MAX_LAT) st->lat[st->nlat++] = now - json_number_value(t);
     st->replied++;

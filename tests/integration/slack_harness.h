@@ -36,6 +36,7 @@ typedef struct shFixture {
     json_t *keep;      /* objects handed to the test */
     json_t *log;       /* last /_log */
     size_t violations; /* already reported */
+    double ping_interval, ping_timeout; /* s; 0 = the config's defaults */
 } shFixture;
 
 static inline void shOnStop(void *ud, const char *why) {
@@ -204,6 +205,25 @@ static inline json_t *shWaitAck(shFixture *f, const char *id, double ms) {
     return NULL;
 }
 
+/* Wait until every envelope id in ids (a JSON array of strings) is acked. */
+static inline int shWaitAcks(shFixture *f, const json_t *ids, double ms) {
+    double end = cbNowMs() + ms;
+    do {
+        shSpin(f, 10);
+        shFetchLog(f);
+        json_t *acked = json_object(), *e;
+        size_t i, missing = 0;
+        json_array_foreach(f->log, i, e) {
+            const char *got = shIsKind(e, "ws") ? shS(json_object_get(e, "body"), "envelope_id") : NULL;
+            if (got) json_object_set_new(acked, got, json_true());
+        }
+        json_array_foreach(ids, i, e) missing += !json_object_get(acked, json_string_value(e));
+        json_decref(acked);
+        if (!missing) return 1;
+    } while (cbNowMs() < end);
+    return 0;
+}
+
 static inline double shStat(shFixture *f, const char *key) {
     json_t *st = shCmd(f, "{\"cmd\":\"stats\"}");
     double v = json_number_value(json_object_get(st, key));
@@ -271,6 +291,8 @@ static inline int shStartApp(shFixture *f) {
     f->a.cfg.slack_api_url = cbSprintf("%s/api/", f->base);
     f->a.secrets.slack_app_token = cbStrdup(SH_APP_TOKEN);
     f->a.secrets.slack_bot_token = cbStrdup(SH_BOT_TOKEN);
+    if (f->ping_interval > 0) f->a.cfg.slack_ping_interval = f->ping_interval;
+    if (f->ping_timeout > 0) f->a.cfg.slack_ping_timeout = f->ping_timeout;
     f->a.request_stop = shOnStop;
     f->a.stop_ud = f;
     if (loopInit(&f->a.loop, NULL, err) != CB_OK || appReload(&f->a) != CB_OK) {
@@ -295,8 +317,19 @@ static inline int shStartFakeOnly(shFixture *f) {
 
 /* Start the fake (pre: a /_control command sent before the bot starts,
  * may be NULL) and the bot; wait until it is connected unless pre is set. */
+static inline int shStartPing(shFixture *f, const char *pre, double ping_interval,
+                              double ping_timeout);
+
 static inline int shStart(shFixture *f, const char *pre) {
+    return shStartPing(f, pre, 0, 0);
+}
+
+/* shStart with Slack's keepalive settings (seconds; 0 = defaults). */
+static inline int shStartPing(shFixture *f, const char *pre, double ping_interval,
+                              double ping_timeout) {
     memset(f, 0, sizeof(*f));
+    f->ping_interval = ping_interval;
+    f->ping_timeout = ping_timeout;
     f->keep = json_array();
     f->log = json_array();
     logInit(LOG_WARN, 0, stderr);

@@ -2,10 +2,12 @@
  * leak checker sees all of it) against the fake Slack in a child process:
  * mentions answered in threads with sources, DMs, ignored bot/own/edited
  * messages, /faq answered in the ack, buttons (show, vote -> chat.update,
- * share), refresh_requested without losing an event, redelivery answered
- * once, 429 honoured, malformed/unknown frames skipped, every envelope
- * acked within 3 s, a rejected token is fatal (78) without a retry loop,
- * and a graceful shutdown that closes the socket with 1000.
+ * share), refresh_requested without losing an event (events still sent on
+ * the old link after the new one said hello are acked and answered once),
+ * redelivery answered once, 429 honoured, malformed/unknown frames skipped,
+ * every envelope acked within 3 s, a silent link (no pong) replaced within
+ * 15 s, a rejected token is fatal (78) without a retry loop, and a
+ * graceful shutdown that closes the socket with 1000.
  * Every wait is bounded; the fake stops by itself after 90 s. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -79,12 +81,20 @@ static void testIgnoredMessages(void **state) {
         "{\"cmd\":\"own_message\",\"text\":\"django or flask\",\"channel\":\"D0IGN\"}",
         "{\"cmd\":\"edit\",\"text\":\"django or flask\",\"channel\":\"D0IGN\"}",
     };
-    for (size_t i = 0; i < CB_ARRAY_LEN(cmds); i++) json_decref(shCmd(&F, cmds[i]));
+    json_t *ids = json_array();
+    for (size_t i = 0; i < CB_ARRAY_LEN(cmds); i++) {
+        json_t *r = shCmd(&F, cmds[i]);
+        json_array_append(ids, json_object_get(r, "envelope_id"));
+        json_decref(r);
+    }
     /* a marker DM after them: once it is answered, the others were seen */
     json_decref(shCmd(&F, "{\"cmd\":\"dm\",\"text\":\"fastapi jobs\",\"channel\":\"D0MARK\"}"));
     assert_non_null(shWaitPostChannel(&F, "D0MARK", 5000));
     assert_int_equal(shCountPosts(&F, "D0IGN"), 0);
-    assert_int_equal(shCountAcks(&F), shCountSent(&F)); /* ignored ones are still acked */
+    /* ignored ones are still acked: wait for each ack (not for time) */
+    assert_int_equal(json_array_size(ids), CB_ARRAY_LEN(cmds));
+    assert_true(shWaitAcks(&F, ids, 10000));
+    json_decref(ids);
     shAssertClean(&F);
 }
 
@@ -181,16 +191,55 @@ static void testMalformedFramesSkipped(void **state) {
 static void testRefreshWithoutLoss(void **state) {
     (void)state;
     size_t opens = shCountKind(&F, "ws_open"), closes = shCountKindNow(&F, "ws_close");
-    json_decref(shCmd(&F, "{\"cmd\":\"disconnect\",\"reason\":\"refresh_requested\"}"));
+    json_decref(shCmd(&F, "{\"cmd\":\"disconnect\",\"reason\":\"refresh_requested\",\"close_after_ms\":1500}"));
     /* an event right after the disconnect message, on the old socket */
     json_decref(shCmd(&F, "{\"cmd\":\"mention\",\"text\":\"fastapi jobs\",\"channel\":\"C0REF1\",\"conn\":\"oldest\"}"));
     assert_true(shWaitKind(&F, "ws_open", opens + 1, 5000));
     json_decref(shCmd(&F, "{\"cmd\":\"mention\",\"text\":\"django or flask\",\"channel\":\"C0REF2\"}"));
     assert_non_null(shWaitPostChannel(&F, "C0REF1", 5000));
     assert_non_null(shWaitPostChannel(&F, "C0REF2", 5000));
-    assert_true(shWaitKind(&F, "ws_close", closes + 1, 5000)); /* the old one, closed by the bot */
+    assert_true(shWaitKind(&F, "ws_close", closes + 1, 8000)); /* the old one, closed by Slack */
     char why[128];
     for (int i = 0; i < 100 && !F.t->type->healthy(F.t, why, sizeof(why)); i++) shSpin(&F, 20);
+    assert_true(F.t->type->healthy(F.t, why, sizeof(why)));
+    shAssertClean(&F);
+}
+
+/* Slack asks for a refresh and keeps sending on the old link after the new
+ * one said hello: those envelopes are acked and answered, once each. (The
+ * old bot closed the old link at the new hello and dropped them unacked.) */
+static void testRefreshEventsInFlight(void **state) {
+    (void)state;
+    size_t opens = shCountKind(&F, "ws_open"), closes = shCountKindNow(&F, "ws_close");
+    json_t *d = shCmd(&F, "{\"cmd\":\"disconnect\",\"reason\":\"warning\",\"close_after_ms\":6000}");
+    json_int_t old = json_integer_value(json_object_get(d, "conn"));
+    json_decref(d);
+    assert_true(old > 0);
+    assert_true(shWaitKind(&F, "ws_open", opens + 1, 8000));
+    /* the new link's hello came before this marker: once it is acked, the
+     * bot has switched to the new link */
+    json_t *mk = shCmd(&F, "{\"cmd\":\"mention\",\"text\":\"fastapi jobs\",\"channel\":\"C0NEWLINK\"}");
+    assert_non_null(shWaitAck(&F, json_string_value(json_object_get(mk, "envelope_id")), 8000));
+    json_decref(mk);
+    json_t *ids = json_array();
+    enum { N = 20 };
+    for (int i = 0; i < N; i++) {
+        char cmd[160];
+        snprintf(cmd, sizeof(cmd),
+                 "{\"cmd\":\"mention\",\"text\":\"django or flask\",\"channel\":\"C0OLDLINK\",\"conn\":%lld}",
+                 (long long)old);
+        json_t *r = shCmd(&F, cmd);
+        assert_non_null(json_object_get(r, "envelope_id")); /* the old link is still open */
+        json_array_append(ids, json_object_get(r, "envelope_id"));
+        json_decref(r);
+    }
+    assert_true(shWaitAcks(&F, ids, 10000));
+    for (int i = 0; i < 1000 && shCountPosts(&F, "C0OLDLINK") < N; i++) shSpin(&F, 10);
+    assert_int_equal(shCountPosts(&F, "C0OLDLINK"), N);
+    assert_true(shWaitKind(&F, "ws_close", closes + 1, 10000)); /* Slack closed the old one */
+    assert_int_equal(shCountPosts(&F, "C0OLDLINK"), N); /* once each */
+    json_decref(ids);
+    char why[128];
     assert_true(F.t->type->healthy(F.t, why, sizeof(why)));
     shAssertClean(&F);
 }
@@ -349,6 +398,37 @@ static void testNoHelloReconnects(void **state) {
     shStop(&G);
 }
 
+/* A link that goes silent (no event, no pong: a dead TCP path) is noticed
+ * from the missing pongs and replaced. The test uses short settings
+ * (slack.ping_interval 0.3 s, ping_timeout 1.5 s); the defaults (5 s, 10 s)
+ * notice it within 11 s. The old bot waited for lws's 90 s. */
+static void testSilentLinkReplaced(void **state) {
+    (void)state;
+    shFixture G;
+    assert_int_equal(shStartPing(&G, NULL, 0.3, 1.5), 0);
+    size_t opens = shCountKind(&G, "ws_open");
+    json_decref(shCmd(&G, "{\"cmd\":\"freeze\"}"));
+    assert_true(shWaitKind(&G, "ws_open", opens + 1, 15000)); /* a new link, well within 15 s */
+    char why[128];
+    for (int i = 0; i < 500 && !G.t->type->healthy(G.t, why, sizeof(why)); i++) shSpin(&G, 10);
+    assert_true(G.t->type->healthy(G.t, why, sizeof(why)));
+    json_decref(shCmd(&G, "{\"cmd\":\"dm\",\"text\":\"fastapi jobs\",\"channel\":\"D0SILENT\"}"));
+    assert_non_null(shWaitPostChannel(&G, "D0SILENT", 5000));
+    shAssertClean(&G);
+    shStop(&G);
+}
+
+/* The defaults notice a silent link within 15 s: ping_timeout plus one
+ * keepalive tick (at most 1 s). */
+static void testDefaultPingWithin15s(void **state) {
+    (void)state;
+    cbConfig c;
+    cfgDefaults(&c);
+    assert_true(c.slack_ping_interval < c.slack_ping_timeout);
+    assert_true(c.slack_ping_timeout + 1.0 <= 15.0);
+    cfgFree(&c);
+}
+
 static void testShutdownClosesWith1000(void **state) {
     (void)state;
     shFixture G;
@@ -378,6 +458,7 @@ int main(void) {
         cmocka_unit_test(testRedeliveryAnsweredOnce),
         cmocka_unit_test(testMalformedFramesSkipped),
         cmocka_unit_test(testRefreshWithoutLoss),
+        cmocka_unit_test(testRefreshEventsInFlight),
         cmocka_unit_test(testDropReconnects),
         cmocka_unit_test(testRateLimitedReplyArrives),
         cmocka_unit_test(testServerErrorsRetried),
@@ -391,6 +472,8 @@ int main(void) {
         cmocka_unit_test(testShutdownClosesWith1000),
         cmocka_unit_test(testLinkDisabledIsFatal),
         cmocka_unit_test(testNoHelloReconnects),
+        cmocka_unit_test(testSilentLinkReplaced),
+        cmocka_unit_test(testDefaultPingWithin15s),
     };
     int failed = cmocka_run_group_tests(tests, setup, teardown);
     return failed + cmocka_run_group_tests(alone, NULL, NULL);

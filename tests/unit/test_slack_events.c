@@ -1,8 +1,9 @@
 /* test_slack_events.c - the Slack transport's pure decisions: which events
  * get an answer (table of real-shaped Slack events), mention stripping,
- * the bounded duplicate memory (envelope/event ids, eviction after
- * SLK_SEEN_MAX), the thank-you rewrite of a voted message (button ids:
- * test_action.c), and token checks that never echo the token. */
+ * the duplicate memory (ids kept SLK_SEEN_TTL_MS, not by count; the
+ * oldest forgotten early only past SLK_SEEN_MAX), the thank-you rewrite of
+ * a voted message (button ids: test_action.c), and token checks that never
+ * echo the token. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -139,21 +140,50 @@ static void testSeen(void **state) {
     (void)state;
     slkSeen *s = cbMalloc(sizeof(*s));
     slkSeenInit(s);
-    assert_int_equal(slkSeenCheck(s, "Ev1"), 0);
-    assert_int_equal(slkSeenCheck(s, "Ev1"), 1);
-    assert_int_equal(slkSeenCheck(s, "Ev2"), 0);
-    assert_int_equal(slkSeenCheck(s, NULL), 0);
-    assert_int_equal(slkSeenCheck(s, ""), 0);
-    assert_int_equal(slkSeenCheck(s, ""), 0);
+    double t = 1000.0;
+    assert_int_equal(slkSeenCheck(s, "Ev1", t), 0);
+    assert_int_equal(slkSeenCheck(s, "Ev1", t), 1);
+    assert_int_equal(slkSeenCheck(s, "Ev2", t), 0);
+    assert_int_equal(slkSeenCheck(s, NULL, t), 0);
+    assert_int_equal(slkSeenCheck(s, "", t), 0);
+    assert_int_equal(slkSeenCheck(s, "", t), 0);
+    assert_int_equal(slkSeenHas(s, "Ev3", t), 0); /* Has does not remember */
+    assert_int_equal(slkSeenHas(s, "Ev3", t), 0);
+    /* the old 1,024-slot ring forgot Ev1 after ~1,000 newer ids: now only time does */
     char id[32];
-    for (int i = 0; i < SLK_SEEN_MAX - 2; i++) { /* fill: Ev1 and Ev2 still remembered */
+    for (int i = 0; i < 100000; i++) {
         snprintf(id, sizeof(id), "fill-%d", i);
-        assert_int_equal(slkSeenCheck(s, id), 0);
+        assert_int_equal(slkSeenCheck(s, id, t + i * 0.01), 0);
     }
-    assert_int_equal(slkSeenCheck(s, "Ev1"), 1);
-    assert_int_equal(slkSeenCheck(s, "fill-0"), 1);
-    assert_int_equal(slkSeenCheck(s, "one-more"), 0); /* evicts Ev1, the oldest */
-    assert_int_equal(slkSeenCheck(s, "Ev1"), 0);
+    assert_int_equal(slkSeenHas(s, "Ev1", t + 5 * 60 * 1000.0), 1);      /* a retry 5 minutes later */
+    assert_int_equal(slkSeenHas(s, "fill-99999", t + 14 * 60 * 1000.0), 1);
+    assert_int_equal(slkSeenHas(s, "Ev1", t + SLK_SEEN_TTL_MS + 2000.0), 0); /* forgotten after the TTL */
+    assert_int_equal(s->n, 0); /* and its memory with it */
+    assert_int_equal(s->evicted_early, 0);
+    slkSeenFree(s);
+    free(s);
+}
+
+/* At SLK_SEEN_MAX ids within the TTL the oldest is forgotten early and
+ * counted; memory stays at the bound. */
+static void testSeenBound(void **state) {
+    (void)state;
+    slkSeen *s = cbMalloc(sizeof(*s));
+    slkSeenInit(s);
+    char id[32];
+    for (unsigned i = 0; i < SLK_SEEN_MAX; i++) {
+        snprintf(id, sizeof(id), "b%u", i);
+        slkSeenAdd(s, id, 0.0);
+    }
+    assert_int_equal(s->n, SLK_SEEN_MAX);
+    assert_int_equal(slkSeenHas(s, "b0", 0.0), 1);
+    slkSeenAdd(s, "one-more", 0.0);
+    assert_int_equal(s->cap, SLK_SEEN_MAX);
+    assert_int_equal(s->n, SLK_SEEN_MAX);
+    assert_int_equal(s->evicted_early, 1);
+    assert_int_equal(slkSeenHas(s, "b0", 0.0), 0); /* the oldest went */
+    assert_int_equal(slkSeenHas(s, "b1", 0.0), 1);
+    assert_int_equal(slkSeenHas(s, "one-more", 0.0), 1);
     slkSeenFree(s);
     free(s);
 }
@@ -215,7 +245,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(testClassify),     cmocka_unit_test(testClassifyNullEvent),
         cmocka_unit_test(testStripMention), cmocka_unit_test(testSeen),
-        cmocka_unit_test(testThankBlocks),
+        cmocka_unit_test(testSeenBound),    cmocka_unit_test(testThankBlocks),
         cmocka_unit_test(testTokens),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

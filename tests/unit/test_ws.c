@@ -4,9 +4,16 @@
  * message dropped while the connection survives, the peer's close code,
  * a dropped TCP connection (1006), a closed port (1006, no on_open), a bad
  * URL (NULL, no callback), wsClose(1000) as seen by the server, a host
- * name resolved off the loop, a name that does not resolve, and a close
- * or a loop freed while the name resolves. Every
- * wait is bounded with loopRunFor; the fake stops by itself. */
+ * name resolved off the loop, a name whose first addresses are IPv6 ones
+ * nobody listens on (every address is tried), a name that does not
+ * resolve, a close or a loop freed while the name resolves, urgent frames
+ * before queued ones, and a silent link (no pong) dropped as 1006. Every
+ * wait is bounded with loopRunFor; the fake stops by itself.
+ *
+ * getaddrinfo is interposed for the one name V6FIRST_HOST, so the test
+ * does not depend on /etc/hosts (a stock Debian one lists ::1 first for
+ * localhost; this machine's may not): it answers ::1 and 100::1 (the
+ * discard prefix) before 127.0.0.1, where the fake listens. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,12 +23,43 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <dlfcn.h>
 #include <jansson.h>
+#include <netdb.h>
 
 #include "base/common.h"
 #include "net/loop.h"
 #include "tproc.h"
 #include "net/ws.h"
+
+#define V6FIRST_HOST "v6first.careerbot.test"
+
+typedef int gaiFn(const char *, const char *, const struct addrinfo *, struct addrinfo **);
+
+static gaiFn *realGetaddrinfo(void) {
+    static gaiFn *real;
+    if (!real) *(void **)&real = dlsym(RTLD_NEXT, "getaddrinfo");
+    return real;
+}
+
+/* The real lookup of each numeric address, chained in this order. */
+int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
+                struct addrinfo **res) {
+    if (!node || strcmp(node, V6FIRST_HOST) != 0) return realGetaddrinfo()(node, service, hints, res);
+    static const char *order[] = {"::1", "100::1", "127.0.0.1"};
+    struct addrinfo h, *head = NULL, **tail = &head;
+    memset(&h, 0, sizeof(h));
+    h.ai_flags = AI_NUMERICHOST;
+    h.ai_socktype = SOCK_STREAM;
+    for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+        struct addrinfo *r = NULL;
+        if (realGetaddrinfo()(order[i], service, &h, &r) != 0 || !r) continue;
+        *tail = r;
+        while (*tail) tail = &(*tail)->ai_next;
+    }
+    *res = head;
+    return head ? 0 : EAI_NONAME;
+}
 
 static tpProc fake;
 static int fakePort;
@@ -315,6 +353,78 @@ static void test_connect_by_name(void **state) {
     finish(&l, &t);
 }
 
+/* A name whose first addresses are IPv6 ones nobody listens on (::1 is
+ * refused, 100::1 is a black hole) still connects, to 127.0.0.1: every
+ * address is tried, families interleaved. The old client tried only the
+ * first and ended in 1006. */
+static void test_connect_ipv6_first(void **state) {
+    (void)state;
+    cbLoop l;
+    char err[CB_ERRLEN], url[128];
+    assert_int_equal(loopInit(&l, NULL, err), CB_OK);
+    snprintf(url, sizeof(url), "ws://" V6FIRST_HOST ":%d/socket", fakePort);
+    wsT t;
+    memset(&t, 0, sizeof(t));
+    t.send_on_open = "v6 first";
+    wsConn *c = wsConnect(&l, url, &cbs, &t, 1024, err);
+    assert_non_null(c);
+    runUntil(&l, &t.nmsg, 1, 15000);
+    assert_int_equal(t.closed, 0);
+    assert_int_equal(t.opened, 1);
+    assert_string_equal(t.last, "v6 first");
+    wsClose(c, 1000, NULL);
+    runUntil(&l, &t.closed, 1, 5000);
+    assert_int_equal(t.code, 1000);
+    loopRunFor(&l, 50);
+    assert_int_equal(t.opened, 1); /* the losing attempts never surface */
+    assert_int_equal(t.closed, 1);
+    finish(&l, &t);
+}
+
+/* Urgent messages (acks) go out before normal ones queued earlier. */
+static void test_urgent_first(void **state) {
+    (void)state;
+    cbLoop l;
+    char err[CB_ERRLEN];
+    assert_int_equal(loopInit(&l, NULL, err), CB_OK);
+    wsT t;
+    wsConn *c = connectT(&l, &t, 1 << 16);
+    char m[16];
+    for (int i = 0; i < 50; i++) {
+        snprintf(m, sizeof(m), "n%d", i);
+        assert_int_equal(wsSend(c, m, strlen(m)), CB_OK);
+    }
+    assert_int_equal(wsSendUrgent(c, "u0", 2), CB_OK);
+    assert_int_equal(wsSendUrgent(c, "u1", 2), CB_OK);
+    runUntil(&l, &t.nmsg, 52, 8000);
+    assert_int_equal(t.nmsg, 52);
+    assert_memory_equal(t.order, "u0,u1,n0,n1,", 12);
+    wsClose(c, 1000, NULL);
+    runUntil(&l, &t.closed, 1, 5000);
+    finish(&l, &t);
+}
+
+/* A peer that stops answering (no data, no pong) is dropped after dead_ms
+ * and reported as 1006, instead of after 90 s. */
+static void test_silent_link_dropped(void **state) {
+    (void)state;
+    cbLoop l;
+    char err[CB_ERRLEN];
+    assert_int_equal(loopInit(&l, NULL, err), CB_OK);
+    wsT t;
+    wsConn *c = connectT(&l, &t, 1 << 16);
+    wsOptions o = {.ping_ms = 100, .dead_ms = 600};
+    wsSetOptions(c, &o);
+    t.send_on_open = NULL;
+    runUntil(&l, &t.opened, 1, 5000);
+    assert_int_equal(wsSend(c, "freeze", 6), CB_OK);
+    runUntil(&l, &t.closed, 1, 15000);
+    assert_int_equal(t.closed, 1);
+    assert_int_equal(t.code, 1006);
+    assert_non_null(strstr(t.reason, "no frame or pong"));
+    finish(&l, &t);
+}
+
 /* A name that cannot resolve ends in on_close(1006) once, never on_open. */
 static void test_dns_failure(void **state) {
     (void)state;
@@ -395,6 +505,9 @@ int main(void) {
         cmocka_unit_test(test_close_before_open),
         cmocka_unit_test(test_connect_refused),
         cmocka_unit_test(test_connect_by_name),
+        cmocka_unit_test(test_connect_ipv6_first),
+        cmocka_unit_test(test_urgent_first),
+        cmocka_unit_test(test_silent_link_dropped),
         cmocka_unit_test(test_dns_failure),
         cmocka_unit_test(test_close_while_resolving),
         cmocka_unit_test(test_bad_urls),

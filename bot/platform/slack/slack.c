@@ -1,8 +1,12 @@
 /* slack.c - the Slack transport's lifecycle and Socket Mode connections:
  * token checks, auth.test (to learn our own ids), apps.connections.open,
  * the websocket (hello, envelopes acked at once, disconnect), refreshes
- * without a gap (the new socket must say hello before the old one is
- * closed), reconnects with backoff + jitter, and a graceful shutdown.
+ * without a gap or a loss (the new socket must say hello first; the old
+ * one is read until Slack closes it, or SLK_RETIRE_MS), a silent link
+ * noticed from missing pongs (slack.ping_interval / ping_timeout),
+ * reconnects with backoff + jitter, and a graceful shutdown.
+ * Acks go out before any other frame; an envelope whose ack could not be
+ * queued is not answered (Slack delivers it again) and not remembered.
  * What to answer is decided in slack_reply.c; REST is in slack_rest.c. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,10 +83,35 @@ int slkAck(slkConn *c, const char *envelope_id, json_t *payload) {
     if (payload) json_object_set_new(ack, "payload", payload);
     char *text = json_dumps(ack, JSON_COMPACT);
     json_decref(ack);
-    int rc = c->ws ? wsSend(c->ws, text, strlen(text)) : CB_ERR;
-    if (rc != CB_OK) logEvent(LOG_WARN, "slack.ack_failed", "envelope=%s conn=%d", envelope_id, c->id);
+    int rc = c->ws && !c->closing ? wsSendUrgent(c->ws, text, strlen(text)) : CB_ERR;
+    if (rc != CB_OK)
+        logEvent(LOG_WARN, "slack.ack_failed", "envelope=%s conn=%d msg=\"not answered: Slack will redeliver\"",
+                 envelope_id, c->id);
     free(text);
     return rc;
+}
+
+/* ---- retiring links: read until Slack closes them ---- */
+
+static void slkOnRetireTimer(uv_timer_t *t) {
+    slack *s = t->data;
+    double now = cbNowMs(), next = 0;
+    for (slkConn *c = s->conns, *nx; c; c = nx) {
+        nx = c->link; /* in case on_close runs inside wsClose */
+        if (!c->retire_at || c == s->cur || c == s->next || c->closing) continue;
+        if (now >= c->retire_at) slkConnClose(c, "replaced");
+        else if (!next || c->retire_at < next) next = c->retire_at;
+    }
+    if (next) uv_timer_start(s->retire_timer, slkOnRetireTimer, (uint64_t)(next - now) + 1, 0);
+}
+
+/* old was replaced: it keeps serving (and acking) what Slack still sends on
+ * it until Slack closes it; SLK_RETIRE_MS later we close it ourselves. */
+static void slkRetire(slack *s, slkConn *old) {
+    old->retire_at = cbNowMs() + SLK_RETIRE_MS;
+    logEvent(LOG_INFO, "slack.link_retiring", "conn=%d close_in_ms=%d", old->id, SLK_RETIRE_MS);
+    if (!uv_is_active((uv_handle_t *)s->retire_timer))
+        uv_timer_start(s->retire_timer, slkOnRetireTimer, SLK_RETIRE_MS + 1, 0);
 }
 
 static void slkOnHello(slack *s, slkConn *c) {
@@ -93,7 +122,7 @@ static void slkOnHello(slack *s, slkConn *c) {
         slkConn *old = s->cur;
         s->cur = c;
         s->next = NULL;
-        slkConnClose(old, "replaced");
+        if (old) slkRetire(s, old);
     }
     slkState(s, "connected%s", "");
     logEvent(LOG_INFO, "slack.connected", "conn=%d", c->id);
@@ -129,11 +158,18 @@ static void slkDispatch(slack *s, slkConn *c, json_t *m, const char *type) {
         slkOnSlash(s, c, m, env_id); /* acks with the answer as payload */
         return;
     }
-    slkAck(c, env_id, NULL);
-    if (slkSeenCheck(&s->seen, env_id)) {
-        logEvent(LOG_INFO, "slack.duplicate", "envelope=%s", env_id);
+    /* an event is known by its event_id (a redelivery has a new envelope) */
+    const char *event_id = json_string_value(json_object_get(json_object_get(m, "payload"), "event_id"));
+    const char *key = event_id && *event_id ? event_id : env_id;
+    double now = cbNowMs();
+    int dup = slkSeenHas(&s->seen, key, now);
+    if (slkAck(c, env_id, NULL) != CB_OK) return; /* unacked: Slack redelivers; answer that one */
+    if (dup) {
+        logEvent(LOG_INFO, "slack.duplicate", "envelope=%s id=%s retry_attempt=%lld", env_id, key,
+                 json_integer_value(json_object_get(m, "retry_attempt")));
         return;
     }
+    slkSeenAdd(&s->seen, key, now);
     if (strcmp(type, "events_api") == 0) slkOnEventsApi(s, c, m);
     else if (strcmp(type, "interactive") == 0) slkOnInteractive(s, c, m);
     else logEvent(LOG_WARN, "slack.skipped", "conn=%d reason=unknown_envelope type=%s", c->id, type);
@@ -215,6 +251,11 @@ static void slkOpenSocket(slack *s, const char *url) {
         free(c);
         return;
     }
+    const cbConfig *cfg = &s->a->cfg;
+    wsOptions o = {.ping_ms = (unsigned)(cfg->slack_ping_interval * 1000),
+                   .dead_ms = (unsigned)(cfg->slack_ping_timeout * 1000),
+                   .read_while_closing = 1}; /* unacked then, so not answered: Slack redelivers */
+    wsSetOptions(c->ws, &o);
     slkConnClose(s->next, "superseded");
     s->next = c; /* serves at once; becomes s->cur when it says hello */
     c->link = s->conns;
@@ -329,6 +370,9 @@ static int slkStart(cbTransport *t, char *err) {
     s->hello_timer = cbMalloc(sizeof(*s->hello_timer));
     uv_timer_init(s->loop->uv, s->hello_timer);
     s->hello_timer->data = s;
+    s->retire_timer = cbMalloc(sizeof(*s->retire_timer));
+    uv_timer_init(s->a->loop.uv, s->retire_timer);
+    s->retire_timer->data = s;
     s->started = 1;
     slkState(s, "connecting%s", "");
     slkConnect(s);
@@ -359,6 +403,7 @@ static void slkShutdown(cbTransport *t) {
     slkState(s, "shutting down%s", "");
     if (s->timer_armed) uv_timer_stop(s->timer), s->timer_armed = 0;
     uv_timer_stop(s->hello_timer);
+    uv_timer_stop(s->retire_timer);
     logEvent(LOG_INFO, "slack.shutdown", "in_flight=%zu queued=%zu", outboxInFlight(s->ob),
              outboxQueued(s->ob));
     slkCheckDrained(s);
@@ -393,6 +438,7 @@ static void slkFree(cbTransport *t) {
     outboxFree(s->ob); /* calls and votes out finish without us */
     if (s->timer) uv_close((uv_handle_t *)s->timer, slkFreeHandle);
     if (s->hello_timer) uv_close((uv_handle_t *)s->hello_timer, slkFreeHandle);
+    if (s->retire_timer) uv_close((uv_handle_t *)s->retire_timer, slkFreeHandle);
     slkSeenFree(&s->seen);
     free(s->api);
     free(s->app_auth);

@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "platform/transport.h"
 
@@ -30,19 +31,32 @@ int slkCheckTokens(const char *app_token, const char *bot_token, char *err);
 /* 1 for Slack errors that mean "this token will never work". */
 int slkIsAuthError(const char *error);
 
-/* ---- duplicate detection (slack_events.c) ---- */
-#define SLK_SEEN_MAX 1024
+/* ---- duplicate detection (slack_events.c) ----
+ * Event ids (and the envelope ids of slash commands and clicks) are
+ * remembered for SLK_SEEN_TTL_MS: Slack retries an unacked event for
+ * minutes (retry_attempt 1..3, the last about 5 minutes after the first).
+ * At most SLK_SEEN_MAX ids (16 bytes each: 16 MiB plus a 4 MiB index,
+ * allocated only as needed); past that the oldest is forgotten before its
+ * time and counted in evicted_early (at 100 events/s the bound is never
+ * reached; at a sustained 5,000/s it holds about 3.5 minutes). */
+#define SLK_SEEN_TTL_MS (15 * 60 * 1000)
+#define SLK_SEEN_MAX (1u << 20)
+#define SLK_SEEN_FIRST 1024u
 typedef struct slkSeen {
-    char *ids[SLK_SEEN_MAX]; /* ring of the most recent ids */
-    unsigned long long hash[SLK_SEEN_MAX];
-    size_t next;
+    struct slkSeenEnt *ring; /* arrival order, oldest at head */
+    uint32_t *bucket;        /* hash -> ring index + 1, chained */
+    size_t cap, head, n;
+    double t0;               /* ms of the first id; -1 before */
+    unsigned long long evicted_early;
 } slkSeen;
 
 void slkSeenInit(slkSeen *s);
 void slkSeenFree(slkSeen *s);
-/* 1 if id was seen among the last SLK_SEEN_MAX ids; else remembers it, 0.
- * NULL or "" ids are never duplicates. */
-int slkSeenCheck(slkSeen *s, const char *id);
+/* now_ms: a monotonic clock (cbNowMs). NULL or "" ids are never seen. */
+int slkSeenHas(slkSeen *s, const char *id, double now_ms);
+void slkSeenAdd(slkSeen *s, const char *id, double now_ms);
+/* Has, else Add: 1 if seen within the TTL, else remembers it and 0. */
+int slkSeenCheck(slkSeen *s, const char *id, double now_ms);
 
 /* ---- events (slack_events.c) ---- */
 typedef enum {

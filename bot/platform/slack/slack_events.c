@@ -1,10 +1,11 @@
 /* slack_events.c - the Slack transport's pure decisions, kept apart from
  * the connection code so they can be unit-tested without a socket: which
  * events deserve an answer (mentions and people's DMs, never bots, our own
- * messages or edits), mention stripping, a bounded memory of recent
+ * messages or edits), mention stripping, a time-bounded memory of
  * envelope/event ids against redeliveries, and the thank-you rewrite of a
  * voted message. */
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,32 +14,115 @@
 #include "platform/slack/slack.h"
 #include "render/action.h"
 
-/* ---- duplicate detection: a ring of the last SLK_SEEN_MAX ids ---- */
+/* ---- duplicate detection: ids remembered for SLK_SEEN_TTL_MS ----
+ * A ring of (64-bit hash, second) in arrival order, oldest first, indexed
+ * by a chained hash table; it starts small and doubles up to SLK_SEEN_MAX.
+ * Full: the oldest id is forgotten early (counted in evicted_early). A
+ * 64-bit hash stands for the id: at 2^20 ids a false "seen" has a chance
+ * of about 3e-8. */
 
-static unsigned long long slkHash(const char *s) { /* FNV-1a */
+struct slkSeenEnt {
+    unsigned long long h;
+    uint32_t sec;  /* when it was added, seconds since t0 */
+    uint32_t next; /* next in its bucket: ring index + 1, 0 = end */
+};
+
+static unsigned long long slkHash(const char *s) { /* FNV-1a + a splitmix64 finish */
     unsigned long long h = 1469598103934665603ULL;
     for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
+    h ^= h >> 30;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 27;
+    h *= 0x94d049bb133111ebULL;
+    return h ^ (h >> 31);
 }
 
 void slkSeenInit(slkSeen *s) {
     memset(s, 0, sizeof(*s));
+    s->t0 = -1;
 }
 
 void slkSeenFree(slkSeen *s) {
-    for (size_t i = 0; i < SLK_SEEN_MAX; i++) free(s->ids[i]);
+    free(s->ring);
+    free(s->bucket);
     memset(s, 0, sizeof(*s));
 }
 
-int slkSeenCheck(slkSeen *s, const char *id) {
-    if (!id || !*id) return 0;
+static uint32_t *slkBucket(slkSeen *s, unsigned long long h) {
+    return &s->bucket[h & (s->cap - 1)];
+}
+
+/* Forget the oldest id. */
+static void slkSeenDropOldest(slkSeen *s) {
+    uint32_t idx = (uint32_t)s->head + 1;
+    for (uint32_t *p = slkBucket(s, s->ring[s->head].h); *p; p = &s->ring[*p - 1].next)
+        if (*p == idx) {
+            *p = s->ring[s->head].next;
+            break;
+        }
+    s->head = (s->head + 1) & (s->cap - 1);
+    s->n--;
+}
+
+/* Twice the room (or the first), keeping the order. */
+static void slkSeenGrow(slkSeen *s) {
+    size_t cap = s->cap ? s->cap * 2 : SLK_SEEN_FIRST;
+    struct slkSeenEnt *ring = cbCalloc(cap, sizeof(*ring));
+    uint32_t *bucket = cbCalloc(cap, sizeof(*bucket));
+    for (size_t i = 0; i < s->n; i++) {
+        ring[i] = s->ring[(s->head + i) & (s->cap - 1)];
+        uint32_t *b = &bucket[ring[i].h & (cap - 1)];
+        ring[i].next = *b;
+        *b = (uint32_t)i + 1;
+    }
+    free(s->ring);
+    free(s->bucket);
+    s->ring = ring;
+    s->bucket = bucket;
+    s->cap = cap;
+    s->head = 0;
+}
+
+static uint32_t slkSeenSec(slkSeen *s, double now_ms) {
+    if (s->t0 < 0) s->t0 = now_ms;
+    double d = (now_ms - s->t0) / 1000.0;
+    return d > 0 ? (uint32_t)d : 0;
+}
+
+static void slkSeenExpire(slkSeen *s, uint32_t now) {
+    uint32_t ttl = SLK_SEEN_TTL_MS / 1000;
+    while (s->n && now - s->ring[s->head].sec > ttl) slkSeenDropOldest(s);
+}
+
+int slkSeenHas(slkSeen *s, const char *id, double now_ms) {
+    if (!id || !*id || !s->n) return 0;
+    slkSeenExpire(s, slkSeenSec(s, now_ms));
     unsigned long long h = slkHash(id);
-    for (size_t i = 0; i < SLK_SEEN_MAX; i++)
-        if (s->ids[i] && s->hash[i] == h && strcmp(s->ids[i], id) == 0) return 1;
-    free(s->ids[s->next]);
-    s->ids[s->next] = cbStrdup(id);
-    s->hash[s->next] = h;
-    s->next = (s->next + 1) % SLK_SEEN_MAX;
+    for (uint32_t i = s->n ? *slkBucket(s, h) : 0; i; i = s->ring[i - 1].next)
+        if (s->ring[i - 1].h == h) return 1;
+    return 0;
+}
+
+void slkSeenAdd(slkSeen *s, const char *id, double now_ms) {
+    if (!id || !*id) return;
+    uint32_t now = slkSeenSec(s, now_ms);
+    slkSeenExpire(s, now);
+    if (s->n == s->cap && s->cap < SLK_SEEN_MAX) slkSeenGrow(s);
+    if (s->n == s->cap) {
+        slkSeenDropOldest(s);
+        s->evicted_early++;
+    }
+    size_t i = (s->head + s->n) & (s->cap - 1);
+    unsigned long long h = slkHash(id);
+    uint32_t *b = slkBucket(s, h);
+    s->ring[i] = (struct slkSeenEnt){.h = h, .sec = now, .next = *b};
+    *b = (uint32_t)i + 1;
+    s->n++;
+}
+
+int slkSeenCheck(slkSeen *s, const char *id, double now_ms) {
+    if (slkSeenHas(s, id, now_ms)) return 1;
+    slkSeenAdd(s, id, now_ms);
     return 0;
 }
 

@@ -19,6 +19,7 @@
 #define SLK_MAX_INFLIGHT 64         /* REST calls and votes at once; more events wait */
 #define SLK_MAX_JOBS 100000         /* acked events waiting to be answered */
 #define SLK_HELLO_TIMEOUT_MS 5000   /* a socket that has not said hello by then is closed */
+#define SLK_RETIRE_MS 30000         /* a replaced socket Slack has not closed by then is closed */
 
 typedef struct slack slack;
 typedef struct slkReq slkReq;
@@ -28,6 +29,7 @@ typedef struct slkConn {
     wsConn *ws;
     int hello;
     int closing; /* wsClose was called */
+    double retire_at; /* replaced: close it at this cbNowMs() unless Slack does first; 0 = serving */
     int id;
     struct slkConn *link; /* every open connection: slack.conns */
 } slkConn;
@@ -61,6 +63,7 @@ struct slack {
     uv_timer_t *timer;        /* reconnect backoff */
     int timer_armed;
     uv_timer_t *hello_timer;  /* watchdog for s->next */
+    uv_timer_t *retire_timer; /* closes replaced sockets Slack left open */
     slkSeen seen;
     outbox *ob;               /* questions waiting, replies and votes in flight */
     char state[300];          /* for healthy() */

@@ -33,12 +33,7 @@ static void slkPost(slack *s, json_t *msg, const char *channel, const char *thre
 
 void slkOnEventsApi(slack *s, slkConn *c, json_t *env) {
     json_t *p = json_object_get(env, "payload");
-    const char *event_id = slkStr(p, "event_id");
-    if (slkSeenCheck(&s->seen, event_id)) {
-        logEvent(LOG_INFO, "slack.duplicate", "event=%s retry_attempt=%lld", event_id,
-                 json_integer_value(json_object_get(env, "retry_attempt")));
-        return;
-    }
+    const char *event_id = slkStr(p, "event_id"); /* duplicates were skipped in slkDispatch */
     slkEvent e;
     slkClassifyEvent(json_object_get(p, "event"), s->self_user, s->self_bot, &e);
     if (e.kind == SLK_IGNORE) {
@@ -76,7 +71,8 @@ void slkAnswer(void *owner, const outboxJob *j) {
 
 void slkOnSlash(slack *s, slkConn *c, json_t *env, const char *envelope_id) {
     json_t *p = json_object_get(env, "payload");
-    if (slkSeenCheck(&s->seen, envelope_id)) {
+    double now = cbNowMs();
+    if (slkSeenHas(&s->seen, envelope_id, now)) {
         slkAck(c, envelope_id, NULL);
         logEvent(LOG_INFO, "slack.duplicate", "envelope=%s", envelope_id);
         return;
@@ -104,10 +100,15 @@ void slkOnSlash(slack *s, slkConn *c, json_t *env, const char *envelope_id) {
     if (!eph) json_object_set_new(msg, "response_type", json_string("in_channel"));
     const char *url = slkStr(p, "response_url");
     if (json_is_true(json_object_get(env, "accepts_response_payload")) || !url) {
-        slkAck(c, envelope_id, msg); /* the answer travels in the ack */
+        /* the answer travels in the ack; not acked: Slack redelivers */
+        if (slkAck(c, envelope_id, msg) == CB_OK) slkSeenAdd(&s->seen, envelope_id, now);
         return;
     }
-    slkAck(c, envelope_id, NULL);
+    if (slkAck(c, envelope_id, NULL) != CB_OK) {
+        json_decref(msg);
+        return;
+    }
+    slkSeenAdd(&s->seen, envelope_id, now);
     slkRespond(s, url, msg);
 }
 
