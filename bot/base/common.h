@@ -21,6 +21,11 @@
 #define CB_EXIT_USAGE 2
 #define CB_EXIT_CONFIG 78 /* EX_CONFIG: bad token, fatal close code, bad config */
 
+/* The release, and where the project is described (Discord's User-Agent
+ * names both: "DiscordBot ($url, $version)"). */
+#define CB_VERSION "0.1.0"
+#define CB_PROJECT_URL "https://github.com/careerbot/careerbot"
+
 #define CB_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Fill err (CB_ERRLEN bytes, may be NULL) with a formatted message. Always

@@ -29,6 +29,6 @@ int cmdHealthcheck(int argc, char **argv); /* careerbot healthcheck [--live] [--
 
 #define CLI_DEFAULT_CONFIG "/etc/careerbot/careerbot.conf"
 
-#define CAREERBOT_VERSION "0.1.0"
+#define CAREERBOT_VERSION CB_VERSION
 
 #endif

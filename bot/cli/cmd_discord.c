@@ -72,7 +72,7 @@ static void regPut(regState *r) {
                       : cbSprintf("%s/applications/%s/commands", r->api, r->app_id);
     r->body = json_dumps(r->defs, JSON_COMPACT);
     httpRequest req = {.method = "PUT", .url = r->url, .body = r->body, .authorization = r->auth,
-                       .route = "PUT /applications/commands"};
+                       .route = "PUT /applications/commands", .user_agent = DISCORD_USER_AGENT};
     char err[CB_ERRLEN];
     if (httpSubmit(r->loop.http, &req, regOnPut, r, err) != CB_OK) {
         fprintf(stderr, "careerbot: %s\n", err);
@@ -189,7 +189,7 @@ static int regRun(regState *r, const char *app_id) {
     } else {
         url = cbSprintf("%s/applications/@me", r->api);
         httpRequest req = {.method = "GET", .url = url, .authorization = r->auth,
-                           .route = "GET /applications/@me"};
+                           .route = "GET /applications/@me", .user_agent = DISCORD_USER_AGENT};
         if (httpSubmit(r->loop.http, &req, regOnMe, r, err) != CB_OK) {
             fprintf(stderr, "careerbot: %s\n", err);
             queued = 0;

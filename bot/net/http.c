@@ -34,7 +34,7 @@ typedef struct httpCall {
     struct httpClient *c;
     struct httpCall *next;             /* route queue link */
     struct httpCall *fprev, *fnext;    /* in-flight list links */
-    char *method, *url, *body, *ctype, *auth;
+    char *method, *url, *body, *ctype, *auth, *ua;
     int max_attempts, concurrency;
     double timeout_ms;
     rlRoute *route;
@@ -113,6 +113,7 @@ static void httpCallFree(httpCall *h) {
     free(h->body);
     free(h->ctype);
     free(h->auth);
+    free(h->ua);
     free(h);
 }
 
@@ -332,7 +333,7 @@ static void httpSetupEasy(httpCall *h) {
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-    curl_easy_setopt(e, CURLOPT_USERAGENT, "careerbot/1.0 (libcurl)");
+    curl_easy_setopt(e, CURLOPT_USERAGENT, h->ua);
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)h->timeout_ms);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)(h->timeout_ms < 10000 ? h->timeout_ms : 10000));
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, h->errbuf);
@@ -371,7 +372,7 @@ static void httpStart(httpClient *c, httpCall *h) {
     CURLMcode mc = curl_multi_add_handle(c->multi, h->easy);
     if (mc != CURLM_OK) {
         httpFlightRemove(c, h);
-        h->route->inflight--;
+        rlDone(h->route);
         httpFinish(h, 0, curl_multi_strerror(mc));
     }
 }
@@ -433,7 +434,7 @@ static void httpAttemptDone(httpClient *c, httpCall *h, CURLcode rc) {
     double now = cbNowMs();
     curl_multi_remove_handle(c->multi, h->easy);
     httpFlightRemove(c, h);
-    h->route->inflight--;
+    rlDone(h->route);
     if (rc != CURLE_OK) {
         if (h->too_big) {
             httpFinish(h, 0, "response body exceeds the size limit");
@@ -575,6 +576,7 @@ int httpSubmit(httpClient *c, const httpRequest *req, httpDoneFn *done, void *ud
     h->body = cbStrdup(req->body);
     h->ctype = cbStrdup(req->content_type ? req->content_type : "application/json; charset=utf-8");
     h->auth = cbStrdup(req->authorization);
+    h->ua = cbStrdup(req->user_agent ? req->user_agent : "careerbot/" CB_VERSION " (libcurl)");
     h->max_attempts = req->max_attempts > 0 ? req->max_attempts : 4;
     h->timeout_ms = req->timeout_ms > 0 ? req->timeout_ms : 10000;
     h->concurrency = req->route_concurrency > 0 ? req->route_concurrency : 1;
@@ -587,6 +589,9 @@ int httpSubmit(httpClient *c, const httpRequest *req, httpDoneFn *done, void *ud
     char *key = cbSprintf("%s %s", h->method, req->route ? req->route : req->url);
     h->route = rlGet(&c->rl, req->route && strchr(req->route, ' ') ? req->route : key);
     free(key);
+    if (req->group && req->group_n > 0 && !h->route->group)
+        h->route->group = rlGroupGet(&c->rl, req->group, req->group_n,
+                                     req->group_window_ms > 0 ? req->group_window_ms : 1000);
     httpQueuePush(h->route, h, 0);
     if (h->route->blocked) {
         h->blocked_since = cbNowMs();
@@ -629,7 +634,7 @@ void httpClientFree(httpClient *c) {
         assert(!h->fprev); /* the head of the in-flight list */
         curl_multi_remove_handle(c->multi, h->easy);
         httpFlightRemove(c, h);
-        h->route->inflight--;
+        rlDone(h->route);
         httpFinish(h, 0, "shutting down");
     }
     rlEachQueued(&c->rl, httpFailQueued, NULL);

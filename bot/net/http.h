@@ -11,6 +11,9 @@
  *    resets. Routes that report the same bucket share its state.
  *  - 5xx and network errors: bounded retries with exponential backoff and
  *    jitter (max_attempts).
+ *  - a group limit (Discord's global 50 requests/s): at most group_n
+ *    requests of the group in any group_window_ms, all routes together;
+ *    the others wait their turn in their route's queue.
  * Connections are reused (one multi handle). Response bodies are limited in
  * size. Authorization values are never logged. */
 #ifndef CB_HTTP_H
@@ -40,6 +43,10 @@ typedef struct httpRequest {
                                  /webhooks/ID or /interactions/ID cut off. */
     int max_attempts;         /* for 5xx/network errors; default 4 */
     double timeout_ms;        /* per attempt; default 10000 */
+    const char *user_agent;   /* default "careerbot/<version> (libcurl)" */
+    const char *group;        /* shared proactive limit, e.g. "discord"; NULL: none */
+    int group_n;              /* requests per window in that group */
+    double group_window_ms;   /* default 1000 */
     int route_concurrency;    /* requests of this route in flight at once;
                                  default 1: strict FIFO order on the wire.
                                  Up to HTTP_MAX_ROUTE_CONCURRENCY. */

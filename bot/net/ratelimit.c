@@ -1,6 +1,7 @@
 /* ratelimit.c - per-route / per-bucket rate-limit state (see ratelimit.h). */
 #include "net/ratelimit.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,9 +68,46 @@ rlRoute *rlGet(rlTable *t, const char *name) {
     return r;
 }
 
+rlGroup *rlGroupGet(rlTable *t, const char *name, int n, double window_ms) {
+    for (int i = 0; i < t->ngroups; i++)
+        if (strcmp(t->groups[i].name, name) == 0) return &t->groups[i];
+    if (t->ngroups == RL_MAX_GROUPS || n < 1) return NULL;
+    rlGroup *g = &t->groups[t->ngroups++];
+    snprintf(g->name, sizeof(g->name), "%s", name);
+    g->n = n > RL_GROUP_MAX_N ? RL_GROUP_MAX_N : n;
+    g->window_ms = window_ms;
+    g->done = cbCalloc((size_t)g->n, sizeof(double));
+    return g;
+}
+
+/* ms until the group allows one more request: fewer than n in flight or
+ * answered within the window. */
+static double rlGroupWait(const rlGroup *g, double now) {
+    if (g->inflight >= g->n) return g->window_ms; /* a response pumps sooner */
+    int recent = 0;
+    while (recent < g->count &&
+           g->done[(g->head + g->count - 1 - recent) % g->n] > now - g->window_ms)
+        recent++;
+    int over = g->inflight + recent - g->n + 1; /* recent ones that must age out */
+    if (over <= 0) return 0;
+    double t = g->done[(g->head + g->count - recent + over - 1) % g->n];
+    return t + g->window_ms - now;
+}
+
+static void rlGroupDone(rlGroup *g, double now) {
+    if (g->inflight > 0) g->inflight--;
+    if (g->count < g->n) {
+        g->done[(g->head + g->count++) % g->n] = now;
+    } else {
+        g->done[g->head] = now;
+        g->head = (g->head + 1) % g->n;
+    }
+}
+
 double rlWaitMs(rlTable *t, rlRoute *r, double now) {
     double w = 0;
     if (t->global_until > now) w = t->global_until - now;
+    if (r->group && rlGroupWait(r->group, now) > w) w = rlGroupWait(r->group, now);
     rlBucket *b = r->bucket;
     if (b->blocked_until > now && b->blocked_until - now > w) w = b->blocked_until - now;
     if (b->remaining == 0) {
@@ -86,6 +124,16 @@ double rlWaitMs(rlTable *t, rlRoute *r, double now) {
 void rlSent(rlRoute *r) {
     if (r->bucket->remaining > 0) r->bucket->remaining--;
     r->inflight++;
+    if (r->group) r->group->inflight++;
+}
+
+void rlDoneAt(rlRoute *r, double now) {
+    r->inflight--;
+    if (r->group) rlGroupDone(r->group, now);
+}
+
+void rlDone(rlRoute *r) {
+    rlDoneAt(r, cbNowMs());
 }
 
 /* Discord's major parameters: the id after channels/, guilds/ or webhooks/. */
@@ -174,6 +222,7 @@ void rlEachQueued(rlTable *t, void (*fn)(rlRoute *r, void *arg), void *arg) {
 }
 
 void rlFree(rlTable *t) {
+    for (int i = 0; i < t->ngroups; i++) free(t->groups[i].done);
     for (int i = 0; i < RL_SLOTS; i++) {
         while (t->routes[i]) {
             rlRoute *r = t->routes[i];

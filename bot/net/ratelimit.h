@@ -10,6 +10,14 @@
  * bucket with 0 remaining unfreezes when its reset time passes, and a
  * global 429 blocks every route until it expires.
  *
+ * A route may also belong to a group with a proactive limit shared by all
+ * its routes (Discord's global limit: at most N requests in any window_ms
+ * at the server). Network delay makes our send times a poor guide to
+ * when the server saw a request, so the group counts requests in flight
+ * plus those whose response came within the last window_ms: a request
+ * reached the server before its response came back, so N + 1 requests
+ * can never arrive within one window, however the network bunches them.
+ *
  * The table also holds the per-route FIFO of waiting requests (opaque
  * here; http.c owns the items). Single-threaded, times in cbNowMs() ms. */
 #ifndef CB_RATELIMIT_H
@@ -29,9 +37,22 @@ typedef struct rlBucket {
     struct rlBucket *next;
 } rlBucket;
 
+#define RL_MAX_GROUPS 4
+#define RL_GROUP_MAX_N 1000
+
+typedef struct rlGroup {
+    char name[32];
+    int n;            /* requests allowed per window */
+    double window_ms;
+    int inflight;     /* sent, no response yet */
+    double *done;     /* ring of the last n response times, oldest at head */
+    int head, count;
+} rlGroup;
+
 typedef struct rlRoute {
     char *name;
     rlBucket *bucket;
+    rlGroup *group;       /* NULL: no shared proactive limit */
     void *head, *tail; /* FIFO of waiting requests (http.c's) */
     size_t queued;
     int inflight;
@@ -44,6 +65,8 @@ typedef struct rlTable {
     rlBucket *buckets[RL_SLOTS];
     size_t nroutes;
     double global_until;
+    rlGroup groups[RL_MAX_GROUPS];
+    int ngroups;
 } rlTable;
 
 void rlInit(rlTable *t);
@@ -52,6 +75,12 @@ rlRoute *rlGet(rlTable *t, const char *name); /* find or create */
 /* 0 when a request on r may be sent now, else the ms to wait. */
 double rlWaitMs(rlTable *t, rlRoute *r, double now);
 void rlSent(rlRoute *r);
+/* The response to a request sent on r came (or it failed): now. */
+void rlDoneAt(rlRoute *r, double now);
+void rlDone(rlRoute *r);
+/* The group name (find or create: n per window_ms, n <= RL_GROUP_MAX_N);
+ * NULL when RL_MAX_GROUPS groups exist already. */
+rlGroup *rlGroupGet(rlTable *t, const char *name, int n, double window_ms);
 /* Headers of a response on r. bucket: NULL/"" if absent; remaining -1 and
  * reset_after_ms < 0 when absent. */
 void rlLearn(rlTable *t, rlRoute *r, const char *bucket, int remaining, double reset_after_ms,

@@ -100,10 +100,11 @@ int outboxQueue(outbox *ob, const outboxJob *job, char *err) {
     return CB_OK;
 }
 
-void outboxPump(outbox *ob) {
-    if (ob->pumping || !ob->owner) return; /* an answer's sends do not recurse */
+int outboxPumpFor(outbox *ob, double budget_ms) {
+    if (ob->pumping || !ob->owner) return 0; /* an answer's sends do not recurse */
     ob->pumping = 1;
-    while (ob->jobs && ob->inflight < ob->max_inflight && ob->owner) {
+    double end = budget_ms > 0 ? cbNowMs() + budget_ms : 0;
+    while (ob->jobs && ob->inflight < ob->max_inflight && ob->owner && (!end || cbNowMs() < end)) {
         outboxItem *j = ob->jobs;
         ob->jobs = j->next;
         if (!ob->jobs) ob->tail = NULL;
@@ -114,7 +115,19 @@ void outboxPump(outbox *ob) {
         outboxItemFree(j);
     }
     ob->pumping = 0;
-    if (!ob->owner && ob->inflight == 0) free(ob); /* freed by an answer */
+    if (!ob->owner) {
+        if (ob->inflight == 0) free(ob); /* freed by an answer */
+        return 0;
+    }
+    return ob->jobs && ob->inflight < ob->max_inflight;
+}
+
+void outboxPump(outbox *ob) {
+    if (!ob->ops->schedule) {
+        outboxPumpFor(ob, 0);
+        return;
+    }
+    if (ob->owner && ob->jobs && ob->inflight < ob->max_inflight) ob->ops->schedule(ob->owner);
 }
 
 /* One piece of work is over: pump and tell the owner, or free a freed

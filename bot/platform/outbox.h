@@ -41,6 +41,11 @@ typedef struct outboxOps {
     /* A call or hold finished and the queue was pumped: check whether a
      * shutdown can now close the connection. May be NULL. */
     void (*settled)(void *owner);
+    /* May be NULL: then queued questions are answered at once (inside
+     * outboxQueue or a call's completion). Else the outbox only asks the
+     * owner to call outboxPumpFor() soon, from the loop, so answering never
+     * runs inside a socket or REST callback (Slack: acks go out first). */
+    void (*schedule)(void *owner);
 } outboxOps;
 
 typedef struct outboxOptions {
@@ -57,8 +62,12 @@ void outboxFree(outbox *ob);
 /* Queue a copy of job and pump. CB_ERR with err filled
  * (and "<name>.overloaded" logged) when max_jobs are already waiting. */
 int outboxQueue(outbox *ob, const outboxJob *job, char *err);
-/* Answer queued jobs while fewer than max_inflight are out. */
+/* Answer queued jobs while fewer than max_inflight are out (or ask the
+ * owner to, see ops->schedule). */
 void outboxPump(outbox *ob);
+/* Answer queued jobs while slots are free, for about budget_ms (0: no
+ * limit; at least one). 1 when jobs are left that a free slot could take. */
+int outboxPumpFor(outbox *ob, double budget_ms);
 /* Forget every queued job (the platform refused us for good). */
 void outboxDropJobs(outbox *ob);
 size_t outboxQueued(const outbox *ob);

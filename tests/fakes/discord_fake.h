@@ -17,6 +17,7 @@
 #define FD_BENCH_MAX 200000
 #define FD_BURST_MESSAGES 0
 #define FD_BURST_AUTOCOMPLETE 1
+#define FD_GLOBAL_PER_S 50 /* Discord's global limit: requests per second per bot */
 
 typedef struct fdEvent {
     long seq;
@@ -46,6 +47,9 @@ typedef struct fdState {
     double rl_retry_after;
     int rl_global;
     int unauthorized;   /* next REST calls answered 401 */
+    double global_sent[FD_GLOBAL_PER_S]; /* arrival ms of the last 50 counted requests */
+    int global_next;
+    size_t global_limited; /* requests answered with a global 429 */
     long long next_id;
     /* bench: send time per message/interaction id (index id - base) */
     double *sent_ms;

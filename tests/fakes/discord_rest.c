@@ -1,7 +1,12 @@
 /* discord_rest.c - the fake Discord's REST API: /gateway/bot, channel
  * messages, interaction callbacks, webhooks, application commands and
  * applications/@me, each shaped like Discord's (status, body, rate-limit
- * headers). Scripted 429s and 401s come from /_control. Every payload the
+ * headers). Scripted 429s and 401s come from /_control. Like Discord it
+ * answers a 51st request within one second (interaction endpoints not
+ * counted) with a global 429 (body {"message", "retry_after", "global":
+ * true}, headers Retry-After, X-RateLimit-Global, X-RateLimit-Scope:
+ * global), and it requires the User-Agent Discord documents,
+ * "DiscordBot ($url, $versionNumber)" (a violation otherwise). Every payload the
  * bot sends is checked (allowed_mentions parse [], no @everyone, embed and
  * component limits, interaction callback types); problems are logged as
  * kind "violation", which the tests assert never appear. */
@@ -224,6 +229,35 @@ static void fdGatewayBot(fdState *st, fsResponse *res) {
     fdRateHeaders(res, "gwbucket", 9999);
 }
 
+/* "DiscordBot (URL, VERSION)": a URL without spaces, a comma, a version. */
+static void fdCheckUserAgent(fdState *st, const fsRequest *req) {
+    const char *ua = fsHeader(req, "user-agent");
+    char url[256] = "", ver[64] = "", close = 0;
+    if (!ua || sscanf(ua, "DiscordBot (%255[^, ], %63[^) ]%c", url, ver, &close) != 3 || close != ')' ||
+        strncmp(url, "http", 4) != 0)
+        fdViolation(st, "User-Agent", "not DiscordBot ($url, $versionNumber)");
+}
+
+/* 1 (and a global 429 answered) when this request is over 50 in a second. */
+static int fdGlobalLimited(fdState *st, const fsRequest *req, fsResponse *res) {
+    double oldest = st->global_sent[st->global_next];
+    if (oldest > 0 && req->t_ms - oldest < 1000) {
+        double ra = (1000 - (req->t_ms - oldest)) / 1000.0;
+        st->global_limited++;
+        fsLogf(st->s, "global_limited", "{\"path\":\"%s\"}", req->path);
+        fsReplyf(res, 429, "{\"message\":\"You are being rate limited.\",\"retry_after\":%.3f,\"global\":true}", ra);
+        char v[32];
+        snprintf(v, sizeof v, "%.3f", ra);
+        fsAddHeader(res, "Retry-After", v);
+        fsAddHeader(res, "X-RateLimit-Global", "true");
+        fsAddHeader(res, "X-RateLimit-Scope", "global");
+        return 1;
+    }
+    st->global_sent[st->global_next] = req->t_ms;
+    st->global_next = (st->global_next + 1) % FD_GLOBAL_PER_S;
+    return 0;
+}
+
 void fdHttp(fsServer *s, const fsRequest *req, fsResponse *res, void *ud) {
     (void)s;
     fdState *st = ud;
@@ -231,8 +265,10 @@ void fdHttp(fsServer *s, const fsRequest *req, fsResponse *res, void *ud) {
     if (strncmp(p, "/api/v10/", 9) != 0) return; /* 404 */
     p += 8;
     char a[128] = "", b[600] = "", c[64] = "";
+    fdCheckUserAgent(st, req);
     int webhook = strncmp(p, "/webhooks/", 10) == 0 || strncmp(p, "/interactions/", 14) == 0;
     if (!webhook && !fdAuthorized(st, req, res)) return;
+    if (!webhook && fdGlobalLimited(st, req, res)) return;
     int post = strcmp(req->method, "POST") == 0, put = strcmp(req->method, "PUT") == 0;
     if (strcmp(req->method, "GET") == 0 && strcmp(p, "/gateway/bot") == 0) {
         fdGatewayBot(st, res);

@@ -283,11 +283,11 @@ static void fdStats(fdState *st, fsResponse *res) {
              "{\"replies\":%zu,\"sent\":%zu,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f,"
              "\"per_second\":%.1f,\"session_id\":\"%s\",\"seq\":%ld,\"connected\":%s,"
              "\"identifies\":%d,\"resumes\":%d,\"burst_left\":%zu,\"elapsed_ms\":%.1f,"
-             "\"queue_full\":%zu,\"violations\":%zu}",
+             "\"queue_full\":%zu,\"violations\":%zu,\"global_limited\":%zu}",
              st->nlat, st->burst_sent, p50, p99, st->nlat ? v[st->nlat - 1] : 0,
              span > 0 ? st->nlat * 1000.0 / span : 0, st->session, st->seq, st->gw ? "true" : "false",
              st->nidentify, st->nresume, st->burst_n - st->burst_sent, span > 0 ? span : 0, st->burst_full,
-             fsLogCount(st->s, "violation"));
+             fsLogCount(st->s, "violation"), st->global_limited);
     free(v);
 }
 

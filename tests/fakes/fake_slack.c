@@ -140,6 +140,11 @@ static void onWsMessage(fsWs *ws, const char *data, size_t len, void *ud) {
     fslOnAck(&st, fsWsServer(ws), data, len);
 }
 
+static void onWsSent(fsWs *ws, const char *data, size_t len, void *ud) {
+    (void)ud;
+    fslOnWritten(&st, fsWsServer(ws), data, len);
+}
+
 static void onControl(fsServer *s, const char *body, size_t len, fsResponse *res, void *ud) {
     (void)ud;
     fslControl(&st, s, body, len, res);
@@ -150,7 +155,7 @@ int main(int argc, char **argv) {
     double secs = argc > 2 ? atof(argv[2]) : 120;
     fslInit(&st);
     fsHandlers h = {.http = onHttp, .ws_open = onWsOpen, .ws_message = onWsMessage,
-                    .control = onControl};
+                    .ws_sent = onWsSent, .control = onControl};
     fsServer *s = fsStart(port, &h, NULL);
     if (!s) return 1;
     int rc = fsRun(s, secs);

@@ -130,7 +130,8 @@ static json_t *jsonStr(const char *s) {
     return j ? j : json_string("<not UTF-8>");
 }
 
-static void txLog(fsTx *tx) {
+/* The request's log entry (borrowed; NULL when the log is full). */
+static json_t *txLog(fsTx *tx) {
     json_t *e = json_object(), *h = json_object();
     json_object_set_new(e, "kind", json_string("http"));
     json_object_set_new(e, "method", json_string(tx->method));
@@ -140,7 +141,9 @@ static void txLog(fsTx *tx) {
         json_object_set_new(h, tx->hdrs[i].name, jsonStr(tx->hdrs[i].value));
     json_object_set_new(e, "headers", h);
     json_object_set_new(e, "body", fsJsonBody(bufStr(&tx->body), tx->body.len));
+    size_t before = json_array_size(tx->srv->log);
     fsLogAppend(tx->srv, e);
+    return json_array_size(tx->srv->log) > before ? json_array_get(tx->srv->log, before) : NULL;
 }
 
 static void txDelayFired(lws_sorted_usec_list_t *sul) {
@@ -175,8 +178,9 @@ static void txBuiltinOrHandler(fsTx *tx, const fsRequest *req) {
         if (isQuit(req->body, req->body_len)) fsStop(s);
         else if (s->h.control) s->h.control(s, req->body, req->body_len, res, s->ud);
     } else {
-        txLog(tx);
+        json_t *e = txLog(tx);
         if (s->h.http) s->h.http(s, req, res, s->ud);
+        if (e) json_object_set_new(e, "status", json_integer(res->touched ? res->status : 404));
     }
 }
 
@@ -364,6 +368,7 @@ static int wsWriteFrame(fsWs *ws) {
     if (w < (int)n) return -1;
     m->off += n;
     if (last) {
+        if (ws->srv->h.ws_sent) ws->srv->h.ws_sent(ws, m->data, m->len, ws->srv->ud);
         ws->qhead = m->next;
         if (!ws->qhead) ws->qtail = NULL;
         ws->qlen--;

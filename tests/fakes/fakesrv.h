@@ -7,7 +7,8 @@
  * Built-in routes (handled before the fake's own handler):
  *   GET  /_log      the request log as a JSON array, oldest first; entries
  *                   {"t": ms since start, "kind": "http", "method", "path",
- *                    "query", "headers": {lower-case name: value}, "body"}
+ *                    "query", "headers": {lower-case name: value}, "body",
+ *                    "status": the status answered}
  *                   {"t", "kind": "ws", "path", "body"}           (message in)
  *                   {"t", "kind": "ws_open"|"ws_close", "path", "code"?}
  *                   {"t", "kind": <anything a fake logs with fsLog>, "body"}
@@ -57,6 +58,8 @@ typedef struct fsHandlers {
     /* Websocket events. path/query are those of the upgrade request. */
     void (*ws_open)(fsWs *ws, const char *path, const char *query, void *ud);
     void (*ws_message)(fsWs *ws, const char *data, size_t len, void *ud);
+    /* A message was written to the socket completely (after fsWsSend). */
+    void (*ws_sent)(fsWs *ws, const char *data, size_t len, void *ud);
     /* code: the client's close code, 1006 when it dropped without one. */
     void (*ws_close)(fsWs *ws, int code, void *ud);
     /* POST /_control body (not "quit"); reply with fsReply* (default 200 {"ok":true}). */

@@ -56,6 +56,7 @@ fslScript *fslScriptFor(fslState *st, const char *method);
 /* slack_script.c */
 void fslControl(fslState *st, fsServer *s, const char *body, size_t len, fsResponse *res);
 void fslOnAck(fslState *st, fsServer *s, const char *data, size_t len);
+void fslOnWritten(fslState *st, fsServer *s, const char *data, size_t len);
 void fslRecordReply(fslState *st, fsServer *s, const char *thread_ts);
 
 /* slack_chat.c */

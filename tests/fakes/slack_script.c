@@ -321,6 +321,7 @@ static void fslRedeliverTick(fsServer *s, void *ud) {
     json_object_foreach(st->envelopes, k, v) {
         json_t *env = json_object_get(v, "env");
         if (json_object_get(v, "ack") || json_object_get(v, "retried") || !env) continue;
+        if (!json_object_get(v, "written")) continue; /* still in our own send queue */
         if (json_integer_value(json_object_get(env, "retry_attempt")) >= 3) continue;
         if (now - json_number_value(json_object_get(v, "t")) >= st->redeliver_after_ms)
             json_array_append(due, v);
@@ -519,6 +520,24 @@ void fslControl(fslState *st, fsServer *s, const char *body, size_t len, fsRespo
     }
     else fslFail(res, 400, "unknown cmd");
     json_decref(cmd);
+}
+
+/* An envelope left for the bot: its ack clock starts now, as Slack's does
+ * when it sends (not when the fake queued it behind others). */
+void fslOnWritten(fslState *st, fsServer *s, const char *data, size_t len) {
+    static const char key[] = "\"envelope_id\":\"";
+    const char *p = memmem(data, len, key, sizeof(key) - 1);
+    if (!p) return;
+    p += sizeof(key) - 1;
+    const char *q = memchr(p, '"', len - (size_t)(p - data));
+    if (!q || q - p >= 64) return;
+    char id[64];
+    memcpy(id, p, (size_t)(q - p));
+    id[q - p] = '\0';
+    json_t *rec = json_object_get(st->envelopes, id);
+    if (!rec || json_object_get(rec, "ack")) return;
+    json_object_set_new(rec, "t", json_real(fsNowMs(s)));
+    json_object_set_new(rec, "written", json_true());
 }
 
 /* ---- what the bot sends on the socket ---- */

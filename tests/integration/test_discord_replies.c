@@ -1,6 +1,6 @@
 /* test_discord_replies.c - what Discord users see, against the fake: a
  * mention gets a reply (embed, sources, buttons, message_reference,
- * allowed_mentions parse []), a DM gets one, bots and unmentioned guild
+ * allowed_mentions parse [], the User-Agent Discord documents), a DM gets one, bots and unmentioned guild
  * messages get none, /faq gets a type-4 callback, autocomplete gets <= 25
  * choices quickly, a "show" button the chosen answer (ephemeral), a vote
  * is acknowledged (type 7), and a 429 delays the reply by retry_after
@@ -35,6 +35,11 @@ static void testMentionReply(void **state) {
     assert_true(dhWait(&f, "http", "/channels/" DH_CHANNEL "/messages", -1, 1, 5000));
     json_t *e = dhNth(&f, "http", "/channels/" DH_CHANNEL "/messages", -1, 0);
     assert_string_equal(dhS(json_object_get(e, "headers"), "authorization"), "Bot " DH_TOKEN);
+    /* Discord's documented User-Agent, "DiscordBot ($url, $versionNumber)" */
+    const char *ua = dhS(json_object_get(e, "headers"), "user-agent");
+    assert_non_null(ua);
+    assert_string_equal(ua, DISCORD_USER_AGENT);
+    assert_memory_equal(ua, "DiscordBot (https://", 20);
     json_t *b = json_object_get(e, "body");
     json_t *ref = json_object_get(b, "message_reference");
     assert_string_equal(dhS(ref, "message_id"), "710000000000000001");

@@ -447,6 +447,40 @@ static void test_ratelimit_table(void **state) {
     rlFree(&t);
 }
 
+/* A group limit (Discord's global 50/s): routes of one group together get
+ * at most n requests in flight or answered within the window; other
+ * routes are not held. */
+static void test_ratelimit_group(void **state) {
+    (void)state;
+    rlTable t;
+    rlInit(&t);
+    rlGroup *g = rlGroupGet(&t, "discord", 50, 1000);
+    assert_non_null(g);
+    assert_ptr_equal(rlGroupGet(&t, "discord", 50, 1000), g);
+    double now = 5000;
+    char name[64];
+    rlRoute *r[50];
+    for (int i = 0; i < 50; i++) { /* 50 channels: 50 routes, one group */
+        snprintf(name, sizeof name, "POST /channels/%d/messages", i);
+        r[i] = rlGet(&t, name);
+        r[i]->group = g;
+        assert_float_equal(rlWaitMs(&t, r[i], now), 0, 0);
+        rlSent(r[i]);
+    }
+    rlRoute *r51 = rlGet(&t, "POST /channels/51/messages");
+    r51->group = g;
+    assert_true(rlWaitMs(&t, r51, now) > 0); /* 50 in flight */
+    for (int i = 0; i < 50; i++) rlDoneAt(r[i], now + 100 + i); /* answered at +100..+149 */
+    assert_float_equal(rlWaitMs(&t, r51, now + 200), 900, 1e-9);  /* until the 1st answer is 1 s old */
+    assert_float_equal(rlWaitMs(&t, r51, now + 1100), 0, 0);
+    rlSent(r51);
+    assert_float_equal(rlWaitMs(&t, r[0], now + 1100), 1, 1e-9); /* the 2nd answer, +101 */
+    rlRoute *other = rlGet(&t, "chat.postMessage");                /* no group: not held */
+    assert_float_equal(rlWaitMs(&t, other, now + 200), 0, 0);
+    rlDoneAt(r51, now + 1200);
+    rlFree(&t);
+}
+
 /* Failure logs name the route, but never an Authorization value nor the
  * token that follows an interaction/webhook id. */
 static void test_logs_hold_no_secrets(void **state) {
@@ -481,6 +515,7 @@ static void test_logs_hold_no_secrets(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ratelimit_table),
+        cmocka_unit_test(test_ratelimit_group),
         cmocka_unit_test_setup_teardown(test_ok_200, setupLoop, teardownLoop),
         cmocka_unit_test_setup_teardown(test_429_retry_after, setupLoop, teardownLoop),
         cmocka_unit_test_setup_teardown(test_bucket_remaining_zero_waits, setupLoop, teardownLoop),

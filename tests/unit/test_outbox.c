@@ -55,7 +55,13 @@ static void settled(void *ud) {
     note(o, what);
 }
 
-static const outboxOps ops = {answer, settled};
+static const outboxOps ops = {answer, settled, NULL};
+
+static void schedule(void *ud) {
+    note(ud, "schedule");
+}
+
+static const outboxOps deferredOps = {answer, settled, schedule};
 
 static outbox *newOutbox(owner *o, size_t max_jobs, size_t max_inflight) {
     memset(o, 0, sizeof *o);
@@ -90,6 +96,35 @@ static void testFifoAndLimit(void **state) {
     outboxRelease(o.holds[1]);
     outboxRelease(o.holds[2]);
     assert_string_equal(o.seen[5], "settled q=0 f=0");
+    assert_int_equal(outboxInFlight(ob), 0);
+    outboxFree(ob);
+}
+
+/* With ops->schedule, queueing and completions never answer inline (Slack:
+ * a socket callback acks, it does not answer); the owner pumps from the
+ * loop with outboxPumpFor, which says whether work is left. */
+static void testDeferredPump(void **state) {
+    (void)state;
+    owner o;
+    memset(&o, 0, sizeof o);
+    outboxOptions opt = {.name = "test", .max_jobs = 10, .max_inflight = 2};
+    outbox *ob = o.ob = outboxNew(&opt, &deferredOps, &o);
+    queue(&o, "a", CB_OK);
+    queue(&o, "b", CB_OK);
+    queue(&o, "c", CB_OK);
+    assert_int_equal(outboxInFlight(ob), 0); /* nothing answered inside outboxQueue */
+    assert_string_equal(o.seen[0], "schedule");
+    assert_int_equal(outboxPumpFor(ob, 0), 0); /* a, b out; c waits for a slot: nothing to do now */
+    assert_int_equal(outboxInFlight(ob), 2);
+    assert_int_equal(outboxQueued(ob), 1);
+    size_t before = o.nseen;
+    outboxRelease(o.holds[0]); /* a slot: the owner is asked, c is not answered inline */
+    assert_string_equal(o.seen[before], "schedule");
+    assert_int_equal(outboxQueued(ob), 1);
+    assert_int_equal(outboxPumpFor(ob, 0), 0);
+    assert_int_equal(outboxQueued(ob), 0);
+    outboxRelease(o.holds[1]);
+    outboxRelease(o.holds[2]);
     assert_int_equal(outboxInFlight(ob), 0);
     outboxFree(ob);
 }
@@ -221,6 +256,7 @@ static void testSendOutlivesOwner(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(testFifoAndLimit),   cmocka_unit_test(testFullQueueRefuses),
+        cmocka_unit_test(testDeferredPump),
         cmocka_unit_test(testDropJobs),       cmocka_unit_test(testHoldOwnerAfterFree),
         cmocka_unit_test(testSendDone),       cmocka_unit_test(testSendOutlivesOwner),
     };

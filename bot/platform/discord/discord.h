@@ -18,6 +18,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "base/common.h"
 #include "kb/kb.h"
 #include "platform/transport.h"
 
@@ -26,6 +27,15 @@ struct cbApp;
 /* GUILD_MESSAGES | DIRECT_MESSAGES | MESSAGE_CONTENT */
 #define DISCORD_INTENTS ((1 << 9) | (1 << 12) | (1 << 15))
 #define DISCORD_DEFAULT_API "https://discord.com/api/v10"
+/* Every REST call identifies the bot as Discord requires:
+ * "DiscordBot ($url, $versionNumber)" (Reference: User Agent). */
+#define DISCORD_USER_AGENT "DiscordBot (" CB_PROJECT_URL ", " CB_VERSION ")"
+/* Discord's global limit: 50 requests per second per bot, all routes
+ * together; interaction callbacks and their webhooks are not counted. Kept
+ * proactively, counted from responses (see ratelimit.h), so network delay
+ * cannot bunch 51 requests into one second at Discord. */
+#define DISCORD_GLOBAL_PER_S 50
+#define DISCORD_GLOBAL_WINDOW_MS 1000
 #define DISCORD_MAX_MESSAGE (4u << 20) /* gateway messages; larger are dropped */
 
 /* NULL (err filled) only when the loop has no REST client. */

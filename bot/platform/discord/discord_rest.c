@@ -1,9 +1,11 @@
 /* discord_rest.c - the Discord transport's REST calls, sent through the
  * shared outbox (which counts them for a graceful shutdown and outlives
- * the transport); http.h does the rate limits and retries, and one place
- * decides what a failure means: 401 is fatal (exit 78, nothing else is
- * sent), 403 marks the channel as forbidden (no more replies there),
- * anything else is logged with the channel and reason. URLs are never logged: interaction and webhook URLs
+ * the transport); http.h does the rate limits (per route, and Discord's
+ * global 50/s kept proactively) and retries, every call says who it is
+ * (DISCORD_USER_AGENT), and one place decides what a failure means: 401 is
+ * fatal (exit 78, nothing else is sent), 403 marks the channel as
+ * forbidden (no more replies there), anything else is logged with the
+ * channel and reason. URLs are never logged: interaction and webhook URLs
  * contain tokens. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,6 +88,8 @@ int dcCall(discord *d, dcReq *q, const char *method, char *url, json_t *body, co
     q->fn = fn;
     char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
     json_decref(body);
+    /* interaction endpoints do not count against the global limit */
+    int interaction = strstr(route, "/interactions/") || strstr(route, "/webhooks/");
     httpRequest req = {
         .method = method,
         .url = url,
@@ -94,6 +98,10 @@ int dcCall(discord *d, dcReq *q, const char *method, char *url, json_t *body, co
         .route = route,
         .max_attempts = DC_REPLY_ATTEMPTS,
         .timeout_ms = 10000,
+        .user_agent = DISCORD_USER_AGENT,
+        .group = interaction ? NULL : "discord",
+        .group_n = DISCORD_GLOBAL_PER_S,
+        .group_window_ms = DISCORD_GLOBAL_WINDOW_MS,
     };
     char err[CB_ERRLEN] = "";
     int rc = d->fatal ? CB_ERR : outboxSend(d->ob, d->loop->http, &req, dcHttpDone, q, err);

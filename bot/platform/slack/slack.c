@@ -373,6 +373,9 @@ static int slkStart(cbTransport *t, char *err) {
     s->retire_timer = cbMalloc(sizeof(*s->retire_timer));
     uv_timer_init(s->a->loop.uv, s->retire_timer);
     s->retire_timer->data = s;
+    s->pump = cbMalloc(sizeof(*s->pump));
+    uv_idle_init(s->a->loop.uv, s->pump);
+    s->pump->data = s;
     s->started = 1;
     slkState(s, "connecting%s", "");
     slkConnect(s);
@@ -439,6 +442,7 @@ static void slkFree(cbTransport *t) {
     if (s->timer) uv_close((uv_handle_t *)s->timer, slkFreeHandle);
     if (s->hello_timer) uv_close((uv_handle_t *)s->hello_timer, slkFreeHandle);
     if (s->retire_timer) uv_close((uv_handle_t *)s->retire_timer, slkFreeHandle);
+    if (s->pump) uv_close((uv_handle_t *)s->pump, slkFreeHandle);
     slkSeenFree(&s->seen);
     free(s->api);
     free(s->app_auth);
@@ -452,7 +456,8 @@ static void slkSettled(void *s) {
     slkCheckDrained(s);
 }
 
-static const outboxOps slackOutboxOps = {.answer = slkAnswer, .settled = slkSettled};
+static const outboxOps slackOutboxOps = {.answer = slkAnswer, .settled = slkSettled,
+                                         .schedule = slkSchedulePump};
 
 static const cbTransportType slackType = {
     .name = "slack",

@@ -17,6 +17,7 @@
 #define SLK_MAX_MESSAGE (1u << 20) /* socket messages; larger are dropped */
 #define SLK_REPLY_ATTEMPTS 6        /* 5xx/network tries per reply */
 #define SLK_MAX_INFLIGHT 64         /* REST calls and votes at once; more events wait */
+#define SLK_PUMP_BUDGET_MS 5.0      /* answering per loop turn, so reads and acks go first */
 #define SLK_MAX_JOBS 100000         /* acked events waiting to be answered */
 #define SLK_HELLO_TIMEOUT_MS 5000   /* a socket that has not said hello by then is closed */
 #define SLK_RETIRE_MS 30000         /* a replaced socket Slack has not closed by then is closed */
@@ -64,6 +65,7 @@ struct slack {
     int timer_armed;
     uv_timer_t *hello_timer;  /* watchdog for s->next */
     uv_timer_t *retire_timer; /* closes replaced sockets Slack left open */
+    uv_idle_t *pump;          /* answers queued events a little each loop turn */
     slkSeen seen;
     outbox *ob;               /* questions waiting, replies and votes in flight */
     char state[300];          /* for healthy() */
@@ -84,6 +86,7 @@ int slkRespond(slack *s, const char *url, json_t *body);
 
 /* slack_reply.c */
 void slkAnswer(void *s, const outboxJob *j); /* the outbox's answer op */
+void slkSchedulePump(void *s);              /* the outbox's schedule op: answer from the loop */
 void slkOnEventsApi(slack *s, slkConn *c, json_t *env);
 void slkOnSlash(slack *s, slkConn *c, json_t *env, const char *envelope_id);
 void slkOnInteractive(slack *s, slkConn *c, json_t *env);
