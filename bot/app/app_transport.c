@@ -18,6 +18,8 @@ void appTransportOptionsFor(const cbApp *a, cbPlatform p, appTransportOptions *o
         out->api_url = c->slack_api_url;
         out->token = a->secrets.slack_bot_token;
         out->app_token = a->secrets.slack_app_token;
+        out->ping_interval = c->slack_ping_interval;
+        out->ping_timeout = c->slack_ping_timeout;
     } else if (p == PLATFORM_DISCORD) {
         out->api_url = c->discord_api_url;
         out->token = a->secrets.discord_token;

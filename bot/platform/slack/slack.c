@@ -251,9 +251,8 @@ static void slkOpenSocket(slack *s, const char *url) {
         free(c);
         return;
     }
-    const cbConfig *cfg = &s->a->cfg;
-    wsOptions o = {.ping_ms = (unsigned)(cfg->slack_ping_interval * 1000),
-                   .dead_ms = (unsigned)(cfg->slack_ping_timeout * 1000),
+    wsOptions o = {.ping_ms = (unsigned)(s->o.ping_interval * 1000),
+                   .dead_ms = (unsigned)(s->o.ping_timeout * 1000),
                    .read_while_closing = 1}; /* unacked then, so not answered: Slack redelivers */
     wsSetOptions(c->ws, &o);
     slkConnClose(s->next, "superseded");
@@ -371,10 +370,10 @@ static int slkStart(cbTransport *t, char *err) {
     uv_timer_init(s->loop->uv, s->hello_timer);
     s->hello_timer->data = s;
     s->retire_timer = cbMalloc(sizeof(*s->retire_timer));
-    uv_timer_init(s->a->loop.uv, s->retire_timer);
+    uv_timer_init(s->loop->uv, s->retire_timer);
     s->retire_timer->data = s;
     s->pump = cbMalloc(sizeof(*s->pump));
-    uv_idle_init(s->a->loop.uv, s->pump);
+    uv_idle_init(s->loop->uv, s->pump);
     s->pump->data = s;
     s->started = 1;
     slkState(s, "connecting%s", "");
