@@ -72,12 +72,12 @@ static size_t loadEvalQueries(char **qs, size_t max) {
 }
 
 static void benchBundled(const char *dir) {
-    kbDiags d;
-    kbDiagsInit(&d);
+    cbDiags d;
+    cbDiagsInit(&d);
     double t0 = cbNowMs();
     kb *k = kbLoad(dir, &d);
     double tl = cbNowMs() - t0;
-    kbDiagsFree(&d);
+    cbDiagsFree(&d);
     if (!k) {
         printf("bundled knowledge in %s does not load (run `careerbot kb check`)\n", dir);
         return;

@@ -193,22 +193,22 @@ static engParams appEngineParams(const cbApp *a) {
     return p;
 }
 
-static void logDiags(const kbDiags *d) {
+static void logDiags(const cbDiags *d) {
     for (size_t i = 0; i < d->n; i++) {
-        const kbDiag *g = &d->v[i];
-        logEvent(g->severity == KB_ERROR ? LOG_ERROR : LOG_WARN, "knowledge.problem",
+        const cbDiag *g = &d->v[i];
+        logEvent(g->severity == CB_DIAG_ERROR ? LOG_ERROR : LOG_WARN, "knowledge.problem",
                  "file=%s line=%d col=%d msg=\"%s\"", g->file, g->line, g->col, g->msg);
     }
 }
 
 int appReload(cbApp *a) {
     engParams p = appEngineParams(a);
-    kbDiags d;
-    kbDiagsInit(&d);
+    cbDiags d;
+    cbDiagsInit(&d);
     double t0 = cbNowMs();
     knowledge *k = knowledgeLoad(a->cfg.kb_dir, &p, &d);
     logDiags(&d);
-    kbDiagsFree(&d);
+    cbDiagsFree(&d);
     if (!k) {
         metricsReload(0);
         logEvent(LOG_ERROR, "knowledge.reload_failed",

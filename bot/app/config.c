@@ -95,18 +95,18 @@ static int colOf(const cfgParser *ps, const char *p) {
     return col;
 }
 
-void cfgDiag(cfgParser *ps, kbSeverity sev, const char *at, const char *fmt, ...) {
+void cfgDiag(cfgParser *ps, cbSeverity sev, const char *at, const char *fmt, ...) {
     char msg[CB_ERRLEN];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     logRedact(msg);
-    if (sev == KB_ERROR) ps->errors++;
+    if (sev == CB_DIAG_ERROR) ps->errors++;
     if (ps->d)
-        kbDiagAdd(ps->d, sev, ps->file, ps->line, at ? colOf(ps, at) : 0, "%s", msg);
+        cbDiagAdd(ps->d, sev, ps->file, ps->line, at ? colOf(ps, at) : 0, "%s", msg);
     else
-        logEvent(sev == KB_ERROR ? LOG_ERROR : LOG_WARN, "config.problem", "where=%s msg=\"%s\"",
+        logEvent(sev == CB_DIAG_ERROR ? LOG_ERROR : LOG_WARN, "config.problem", "where=%s msg=\"%s\"",
                  ps->file, msg);
 }
 
@@ -275,12 +275,12 @@ static void parseText(cfgParser *ps, char *text, size_t len) {
     }
 }
 
-int cfgLoadFile(cbConfig *c, const char *path, kbDiags *d) {
+int cfgLoadFile(cbConfig *c, const char *path, cbDiags *d) {
     char err[CB_ERRLEN];
     size_t len = 0;
     char *text = readWhole(path, &len, err);
     if (!text) {
-        kbDiagAdd(d, KB_ERROR, path, 0, 0, "%s", err);
+        cbDiagAdd(d, CB_DIAG_ERROR, path, 0, 0, "%s", err);
         return CB_ERR;
     }
     cfgParser ps = {.c = c, .d = d, .file = path};

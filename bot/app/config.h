@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#include "kb/kb.h"
+#include "base/diag.h"
 
 #define CFG_MAX_LIST 64
 
@@ -51,7 +51,7 @@ typedef struct cbSecrets { /* from the environment only */
 void cfgDefaults(cbConfig *c);
 /* Read path into c (on top of what is there). Problems go to d with
  * line:column; returns CB_ERR if there was any error. */
-int cfgLoadFile(cbConfig *c, const char *path, kbDiags *d);
+int cfgLoadFile(cbConfig *c, const char *path, cbDiags *d);
 void cfgApplyEnv(cbConfig *c); /* environment overrides; bad values are logged and ignored */
 /* Every key "section.key" may be set as CAREERBOT_SECTION_KEY. */
 void cfgEnvName(const char *key, char *out, size_t n);
@@ -59,7 +59,7 @@ size_t cfgKeyCount(void);
 const char *cfgKeyName(size_t i); /* NULL past the end */
 /* The same, with bad values (e.g. CAREERBOT_DISCORD_SHARD=abc) reported in
  * d (file "environment", line 0); CB_ERR if any. */
-int cfgApplyEnvDiags(cbConfig *c, kbDiags *d);
+int cfgApplyEnvDiags(cbConfig *c, cbDiags *d);
 void cfgFree(cbConfig *c);
 int cfgChannelAllowed(const cfgList *allow, const cfgList *deny, const char *channel);
 

@@ -4,7 +4,7 @@
 #define CB_CONFIG_INT_H
 
 #include "app/config.h"
-#include "kb/kb.h"
+#include "base/diag.h"
 
 #define CFG_NKEYS_MAX 32
 
@@ -14,7 +14,7 @@ typedef struct cfgPos {
 
 typedef struct cfgParser {
     cbConfig *c;
-    kbDiags *d;               /* NULL: problems are logged instead */
+    cbDiags *d;               /* NULL: problems are logged instead */
     const char *file;         /* for diagnostics ("environment" for env vars) */
     int line;
     const char *linep;        /* start of the current line, for columns; may be NULL */
@@ -25,9 +25,9 @@ typedef struct cfgParser {
 } cfgParser;
 
 /* A problem at `at` (a pointer into the current line, or NULL). */
-void cfgDiag(cfgParser *ps, kbSeverity sev, const char *at, const char *fmt, ...)
+void cfgDiag(cfgParser *ps, cbSeverity sev, const char *at, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-#define cfgErr(ps, at, ...) cfgDiag((ps), KB_ERROR, (at), __VA_ARGS__)
+#define cfgErr(ps, at, ...) cfgDiag((ps), CB_DIAG_ERROR, (at), __VA_ARGS__)
 
 int cfgSectionKnown(const char *section);
 const char *cfgClosestSection(const char *section); /* NULL when nothing is close */

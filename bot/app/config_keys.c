@@ -362,14 +362,14 @@ void cfgApplyKey(cfgParser *ps, const char *key, const char *key_at, const char 
 
 /* ---- cross-key checks ---- */
 
-static void diagAt(cfgParser *ps, kbSeverity sev, size_t key_idx, const char *msg) {
+static void diagAt(cfgParser *ps, cbSeverity sev, size_t key_idx, const char *msg) {
     int line = ps->seen[key_idx].line;
     if (!ps->d) {
         cfgDiag(ps, sev, NULL, "%s", msg);
         return;
     }
-    if (sev == KB_ERROR) ps->errors++;
-    kbDiagAdd(ps->d, sev, ps->file, line, line ? ps->seen[key_idx].col : 0, "%s", msg);
+    if (sev == CB_DIAG_ERROR) ps->errors++;
+    cbDiagAdd(ps->d, sev, ps->file, line, line ? ps->seen[key_idx].col : 0, "%s", msg);
 }
 
 void cfgCheckRelations(cfgParser *ps) {
@@ -384,14 +384,14 @@ void cfgCheckRelations(cfgParser *ps) {
                  "matching.suggest_threshold (%g) is above matching.answer_threshold (%g); "
                  "make it lower",
                  c->suggest_threshold, c->answer_threshold);
-        diagAt(ps, KB_ERROR, ps->seen[is].line ? is : ia, msg);
+        diagAt(ps, CB_DIAG_ERROR, ps->seen[is].line ? is : ia, msg);
     }
     if (c->review_threshold < c->answer_threshold) {
         snprintf(msg, sizeof msg,
                  "matching.review_threshold (%g) is below matching.answer_threshold (%g): "
                  "no answer will be kept for review",
                  c->review_threshold, c->answer_threshold);
-        diagAt(ps, KB_WARNING, ps->seen[ir].line ? ir : ia, msg);
+        diagAt(ps, CB_DIAG_WARNING, ps->seen[ir].line ? ir : ia, msg);
     }
 }
 
@@ -415,7 +415,7 @@ static void applyEnvValue(cfgParser *ps, const char *env, const cfgKey *key, con
     setValue(ps, &k, v, NULL);
 }
 
-int cfgApplyEnvDiags(cbConfig *c, kbDiags *d) {
+int cfgApplyEnvDiags(cbConfig *c, cbDiags *d) {
     cfgParser ps = {.c = c, .d = d, .file = "environment"};
     for (size_t i = 0; i < CB_ARRAY_LEN(envKeys); i++) {
         const char *v = getenv(envKeys[i].env);

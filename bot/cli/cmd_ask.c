@@ -183,17 +183,17 @@ int cmdAsk(int argc, char **argv) {
     engDefaultParams(&p);
     if (o.threshold >= 0) p.answer_threshold = o.threshold;
     if (p.suggest_threshold > p.answer_threshold) p.suggest_threshold = p.answer_threshold;
-    kbDiags d;
-    kbDiagsInit(&d);
+    cbDiags d;
+    cbDiagsInit(&d);
     const char *dir = cliKbDir(o.kb_dir);
     knowledge *k = knowledgeLoad(dir, &p, &d);
     if (!k) {
-        kbDiagsPrint(&d, "text", stderr);
+        cbDiagsPrint(&d, "text", stderr);
         fprintf(stderr, "careerbot ask: cannot load the knowledge in %s\n", dir);
-        kbDiagsFree(&d);
+        cbDiagsFree(&d);
         return CB_EXIT_FAIL;
     }
-    kbDiagsFree(&d);
+    cbDiagsFree(&d);
     const char *nc = getenv("NO_COLOR");
     askCtx c = {.k = k, .o = &o, .color = isatty(STDOUT_FILENO) && !(nc && *nc) && !o.json,
                 .width = o.json ? 0 : wrapWidthFor(STDOUT_FILENO)};

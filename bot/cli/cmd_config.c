@@ -69,17 +69,17 @@ static void printSummary(const cbConfig *c, const cbSecrets *s) {
 static int check(const char *file, const char *format) {
     cbConfig c;
     cbSecrets s;
-    kbDiags d;
+    cbDiags d;
     cfgDefaults(&c);
-    kbDiagsInit(&d);
+    cbDiagsInit(&d);
     cfgLoadFile(&c, file, &d);
     cfgApplyEnvDiags(&c, &d);
     struct stat st;
     if (d.nerrors == 0 && (stat(c.kb_dir, &st) != 0 || !S_ISDIR(st.st_mode)))
-        kbDiagAdd(&d, KB_WARNING, file, 0, 0,
+        cbDiagAdd(&d, CB_DIAG_WARNING, file, 0, 0,
                   "knowledge.dir '%s' is not a directory (yet); the bot will not start without it",
                   c.kb_dir);
-    kbDiagsPrint(&d, format, stderr);
+    cbDiagsPrint(&d, format, stderr);
     int rc = d.nerrors ? CB_EXIT_FAIL : CB_EXIT_OK;
     if (rc == CB_EXIT_OK) {
         secretsFromEnv(&s);
@@ -88,7 +88,7 @@ static int check(const char *file, const char *format) {
     } else {
         fprintf(stderr, "%zu error%s in %s\n", d.nerrors, d.nerrors == 1 ? "" : "s", file);
     }
-    kbDiagsFree(&d);
+    cbDiagsFree(&d);
     cfgFree(&c);
     return rc;
 }

@@ -225,13 +225,13 @@ int cmdDiscord(int argc, char **argv) {
     cfgApplyEnv(&cfg);
     secretsFromEnv(&sec);
     int rc = CB_EXIT_CONFIG;
-    kbDiags d;
-    kbDiagsInit(&d);
+    cbDiags d;
+    cbDiagsInit(&d);
     kb *k = NULL;
     if (!sec.discord_token || !*sec.discord_token) {
         fprintf(stderr, "careerbot: DISCORD_TOKEN is not set\n");
     } else if (!(k = kbLoad(cliKbDir(kbdir), &d))) {
-        kbDiagsPrint(&d, "text", stderr);
+        cbDiagsPrint(&d, "text", stderr);
         fprintf(stderr, "careerbot: the knowledge in %s does not load; fix it first (careerbot kb check)\n",
                 cliKbDir(kbdir));
         rc = CB_EXIT_FAIL;
@@ -251,7 +251,7 @@ int cmdDiscord(int argc, char **argv) {
         free(api);
     }
     kbFree(k);
-    kbDiagsFree(&d);
+    cbDiagsFree(&d);
     secretsFree(&sec);
     cfgFree(&cfg);
     return rc;

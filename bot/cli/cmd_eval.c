@@ -457,16 +457,16 @@ int cmdKbEval(int argc, char **argv) {
         free(a.files);
         return prc == CLI_HELP ? CB_EXIT_OK : CB_EXIT_USAGE;
     }
-    kbDiags d;
-    kbDiagsInit(&d);
+    cbDiags d;
+    cbDiagsInit(&d);
     engParams p;
     engDefaultParams(&p);
     knowledge *kn = knowledgeLoad(cliKbDir(a.kb), &p, &d);
     if (!kn) {
-        kbDiagsPrint(&d, "text", stderr);
+        cbDiagsPrint(&d, "text", stderr);
         fprintf(stderr, "careerbot kb eval: cannot load the knowledge in %s\n", cliKbDir(a.kb));
     }
-    kbDiagsFree(&d);
+    cbDiagsFree(&d);
     int rc = kn ? evalRun(&a, kn) : CB_EXIT_FAIL;
     knowledgeFree(kn);
     free(a.files);

@@ -59,10 +59,10 @@ static char *hcUrlFromConfig(const hcArgs *a) {
     cfgDefaults(&c);
     const char *file = cliConfigPath(a->config);
     if (file) {
-        kbDiags d;
-        kbDiagsInit(&d);
+        cbDiags d;
+        cbDiagsInit(&d);
         cfgLoadFile(&c, file, &d); /* problems: the defaults stay */
-        kbDiagsFree(&d);
+        cbDiagsFree(&d);
     }
     cfgApplyEnv(&c);
     char *url = NULL;

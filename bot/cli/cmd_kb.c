@@ -95,23 +95,23 @@ static int kbCmdCheck(int argc, char **argv) {
     kbArgs a;
     int prc = kbParseArgs(&checkSpec, argc, argv, &a);
     if (prc != CB_OK) return kbParseExit(prc);
-    kbDiags d;
-    kbDiagsInit(&d);
+    cbDiags d;
+    cbDiagsInit(&d);
     kbLoadOpts o = {0};
     kb *k = kbLoadWith(cliKbDir(a.kb), &o, &d);
     if (k && a.links) {
         kbLinkOpts lo;
         kbLinkOptsDefault(&lo);
         kbCheckLinks(k, &lo, &d);
-        kbDiagsSort(&d);
+        cbDiagsSort(&d);
     }
-    kbDiagsPrint(&d, a.format ? a.format : "text", stdout);
+    cbDiagsPrint(&d, a.format ? a.format : "text", stdout);
     if (!k && a.links) fprintf(stderr, "careerbot kb check: links not checked; fix the errors first\n");
     printf("%zu entries in %zu topics: %zu errors, %zu warnings\n", o.nentries, o.ntopics,
            d.nerrors, d.nwarnings);
     int rc = d.nerrors ? CB_EXIT_FAIL : CB_EXIT_OK;
     kbFree(k);
-    kbDiagsFree(&d);
+    cbDiagsFree(&d);
     return rc;
 }
 
@@ -119,12 +119,12 @@ static int kbCmdExport(int argc, char **argv) {
     kbArgs a;
     int prc = kbParseArgs(&exportSpec, argc, argv, &a);
     if (prc != CB_OK) return kbParseExit(prc);
-    kbDiags d;
-    kbDiagsInit(&d);
+    cbDiags d;
+    cbDiagsInit(&d);
     kb *k = kbLoad(cliKbDir(a.kb), &d);
     int rc = CB_EXIT_FAIL;
     if (!k) {
-        kbDiagsPrint(&d, "text", stderr);
+        cbDiagsPrint(&d, "text", stderr);
         fprintf(stderr, "careerbot kb export: the knowledge has errors; fix them first\n");
     } else {
         char *s = kbExportJson(k);
@@ -133,7 +133,7 @@ static int kbCmdExport(int argc, char **argv) {
         free(s);
     }
     kbFree(k);
-    kbDiagsFree(&d);
+    cbDiagsFree(&d);
     return rc;
 }
 
@@ -146,14 +146,14 @@ static int kbCmdImport(int argc, char **argv) {
         cliPrintUsage(&importSpec, stderr);
         return CB_EXIT_USAGE;
     }
-    kbDiags d;
-    kbDiagsInit(&d);
+    cbDiags d;
+    cbDiagsInit(&d);
     char err[CB_ERRLEN];
     int rc = kbImport(a.pos, a.out, a.force, &d, err);
-    kbDiagsPrint(&d, "text", stderr);
+    cbDiagsPrint(&d, "text", stderr);
     if (rc != CB_OK) fprintf(stderr, "careerbot kb import: %s\n", err);
     else printf("wrote %s\n", a.out);
-    kbDiagsFree(&d);
+    cbDiagsFree(&d);
     return rc == CB_OK ? CB_EXIT_OK : CB_EXIT_FAIL;
 }
 

@@ -80,11 +80,11 @@ static int loadSettings(const reportArgs *a, cbConfig *c) {
     cfgDefaults(c);
     const char *file = cliConfigPath(a->config);
     if (file) {
-        kbDiags d;
-        kbDiagsInit(&d);
+        cbDiags d;
+        cbDiagsInit(&d);
         int rc = cfgLoadFile(c, file, &d);
-        kbDiagsPrint(&d, "text", stderr);
-        kbDiagsFree(&d);
+        cbDiagsPrint(&d, "text", stderr);
+        cbDiagsFree(&d);
         if (rc != CB_OK) return CB_ERR;
     }
     cfgApplyEnv(c);

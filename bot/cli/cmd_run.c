@@ -92,11 +92,11 @@ static int runLoadConfig(cbConfig *cfg, const runOpts *o) {
     cfgDefaults(cfg);
     const char *path = cliConfigPath(o->config);
     if (path) {
-        kbDiags d;
-        kbDiagsInit(&d);
+        cbDiags d;
+        cbDiagsInit(&d);
         int rc = cfgLoadFile(cfg, path, &d);
-        kbDiagsPrint(&d, "text", stderr);
-        kbDiagsFree(&d);
+        cbDiagsPrint(&d, "text", stderr);
+        cbDiagsFree(&d);
         if (rc != CB_OK) return CB_ERR;
     }
     cfgApplyEnv(cfg);
@@ -234,13 +234,13 @@ static void runReloadConfig(runState *s) {
     snprintf(path, sizeof(path), "%s", s->app.cfg.config_path);
     cbConfig next;
     cfgDefaults(&next);
-    kbDiags d;
-    kbDiagsInit(&d);
+    cbDiags d;
+    cbDiagsInit(&d);
     int rc = cfgLoadFile(&next, path, &d);
     for (size_t i = 0; i < d.n; i++)
         logEvent(LOG_ERROR, "config.problem", "file=%s line=%d col=%d msg=\"%s\"", d.v[i].file,
                  d.v[i].line, d.v[i].col, d.v[i].msg);
-    kbDiagsFree(&d);
+    cbDiagsFree(&d);
     if (rc != CB_OK) {
         logEvent(LOG_ERROR, "config.reload_failed", "file=%s msg=\"kept the old config\"", path);
         cfgFree(&next);

@@ -16,30 +16,7 @@
 
 #include <stddef.h>
 
-/* ---- diagnostics ---- */
-typedef enum { KB_ERROR = 0, KB_WARNING = 1 } kbSeverity;
-
-typedef struct kbDiag {
-    kbSeverity severity;
-    char *file; /* path as given (relative to cwd when the dir was relative) */
-    int line;   /* 1-based; 0 when the problem is about the whole file */
-    int col;    /* 1-based; 0 when unknown */
-    char *msg;  /* what is wrong and what to fix */
-} kbDiag;
-
-typedef struct kbDiags {
-    kbDiag *v;
-    size_t n, cap;
-    size_t nerrors, nwarnings;
-} kbDiags;
-
-void kbDiagsInit(kbDiags *d);
-void kbDiagsFree(kbDiags *d);
-void kbDiagAdd(kbDiags *d, kbSeverity sev, const char *file, int line, int col,
-               const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-/* Print "file:line:col: error: msg" lines (format "text") or GitHub
- * Actions annotations (format "github"). */
-void kbDiagsPrint(const kbDiags *d, const char *format, void *stream /* FILE* */);
+#include "base/diag.h"
 
 /* ---- the model ---- */
 typedef struct kbSource {
@@ -103,7 +80,7 @@ typedef struct kb {
  * are in d, sorted by file then line); warnings alone do not fail the load.
  * "Today" for the staleness warnings is $CAREERBOT_TODAY (YYYY-MM-DD) when
  * set, else the wall clock. */
-kb *kbLoad(const char *dir, kbDiags *d);
+kb *kbLoad(const char *dir, cbDiags *d);
 void kbFree(kb *k);
 
 /* kbLoad with options. */
@@ -111,17 +88,15 @@ typedef struct kbLoadOpts {
     long long now; /* in: wall time (UTC seconds) for staleness; 0 = as kbLoad */
     size_t nentries, ntopics; /* out: what was found, even when the load fails */
 } kbLoadOpts;
-kb *kbLoadWith(const char *dir, kbLoadOpts *o, kbDiags *d);
+kb *kbLoadWith(const char *dir, kbLoadOpts *o, cbDiags *d);
 
 /* Parse one entry file already in memory (any bytes: this is the fuzzing
  * entry point). Fills *out (free it with kbEntryFree) and returns CB_OK,
  * or CB_ERR with the problems in d (out is then left empty). Checks only
  * what one file can tell: not its id, not whether `related` ids exist. */
-int kbParseEntry(const char *path, const char *data, size_t len, kbDiags *d, kbEntry *out);
+int kbParseEntry(const char *path, const char *data, size_t len, cbDiags *d, kbEntry *out);
 void kbEntryFree(kbEntry *e);
 
-/* Sort diagnostics by file, then line, then column (stable). */
-void kbDiagsSort(kbDiags *d);
 
 #define KB_MAX_SUMMARY_WORDS 40 /* a summary is two lines in a chat, not a page */
 #define KB_MAX_FILE (256 * 1024) /* bytes; larger knowledge files are errors */

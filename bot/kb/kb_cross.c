@@ -16,7 +16,7 @@ static void kbCheckIds(kbLoader *L) {
     for (size_t i = 0; i < L->n; i++)
         for (size_t k = 0; k < i; k++) {
             if (strcasecmp(L->ents[i].e.id, L->ents[k].e.id) != 0) continue;
-            kbDiagAdd(L->d, KB_ERROR, L->ents[i].e.path, 0, 0,
+            cbDiagAdd(L->d, CB_DIAG_ERROR, L->ents[i].e.path, 0, 0,
                       "duplicate id '%s': %s has the same id (ids are compared ignoring "
                       "case); rename one of them",
                       L->ents[i].e.id, L->ents[k].e.path);
@@ -44,15 +44,15 @@ static void kbCheckRelated(kbLoader *L) {
             size_t k;
             for (k = 0; k < L->n && strcmp(ids[k], rid) != 0; k++) {}
             if (k == i) {
-                kbDiagAt(L->d, KB_ERROR, &p->fm, ptr, 0,
+                kbDiagAt(L->d, CB_DIAG_ERROR, &p->fm, ptr, 0,
                          "'related' lists this entry itself ('%s'); remove it", rid);
             } else if (k == L->n) {
                 const char *near = kbClosest(rid, ids, L->n);
                 if (near)
-                    kbDiagAt(L->d, KB_ERROR, &p->fm, ptr, 0,
+                    kbDiagAt(L->d, CB_DIAG_ERROR, &p->fm, ptr, 0,
                              "'related' id '%s' does not exist; did you mean '%s'?", rid, near);
                 else
-                    kbDiagAt(L->d, KB_ERROR, &p->fm, ptr, 0,
+                    kbDiagAt(L->d, CB_DIAG_ERROR, &p->fm, ptr, 0,
                              "'related' id '%s' does not exist (ids are <topic>/<slug>%s)", rid,
                              kbHasTopic(L, rid) ? "" : "; no such topic");
             }
@@ -71,7 +71,7 @@ static void kbCheckStale(kbLoader *L) {
     for (size_t i = 0; i < L->n; i++) {
         kbParsed *p = &L->ents[i];
         if (!p->ok || !p->e.updated || strcmp(p->e.updated, cutoff) >= 0) continue;
-        kbDiagAt(L->d, KB_WARNING, &p->fm, "/updated", 0,
+        kbDiagAt(L->d, CB_DIAG_WARNING, &p->fm, "/updated", 0,
                  "updated %s is more than 12 months ago; review the entry and bump the date",
                  p->e.updated);
     }
@@ -119,7 +119,7 @@ static void kbPhraseWarn(kbLoader *L, const kbPhrase *a, const kbPhrase *b) {
     const kbParsed *pa = &L->ents[a->ent], *pb = &L->ents[b->ent];
     int line, col;
     kbPosAt(&pb->fm, b->ptr, 0, &line, &col);
-    kbDiagAt(L->d, KB_WARNING, &pa->fm, a->ptr, 0,
+    kbDiagAt(L->d, CB_DIAG_WARNING, &pa->fm, a->ptr, 0,
              "same phrasing as %s:%d (%s): \"%s\"; keep it in one entry only", pb->e.path, line,
              pb->e.id, a->key);
 }

@@ -15,7 +15,7 @@ char *kbExportJson(const kb *k);
  * out_dir, then load them back to validate. Refuses a non-empty existing
  * out_dir unless force (then it is replaced). All or nothing: on CB_ERR
  * nothing is left behind; problems are in d and/or err. */
-int kbImport(const char *file, const char *out_dir, int force, kbDiags *d, char *err);
+int kbImport(const char *file, const char *out_dir, int force, cbDiags *d, char *err);
 
 /* Write a template entry dir/<topic>/<slug>.md (and the topic's
  * _topic.json if missing) whose placeholders fail `kb check` until
@@ -34,6 +34,6 @@ void kbLinkOptsDefault(kbLinkOpts *o);
 /* Check every source and link URL of k (each distinct URL fetched once);
  * dead ones become errors at the url's file:line:col. Returns how many
  * distinct URLs are dead. */
-size_t kbCheckLinks(const kb *k, const kbLinkOpts *o, kbDiags *d);
+size_t kbCheckLinks(const kb *k, const kbLinkOpts *o, cbDiags *d);
 
 #endif

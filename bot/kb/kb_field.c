@@ -82,15 +82,15 @@ int kbValidId(const char *s) {
     return kbValidName(topic) && kbValidName(slash + 1);
 }
 
-int kbReadFile(const char *path, kbDiags *d, char **data, size_t *len) {
+int kbReadFile(const char *path, cbDiags *d, char **data, size_t *len) {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        kbDiagAdd(d, KB_ERROR, path, 0, 0, "cannot read: %s", strerror(errno));
+        cbDiagAdd(d, CB_DIAG_ERROR, path, 0, 0, "cannot read: %s", strerror(errno));
         return CB_ERR;
     }
     struct stat st;
     if (fstat(fileno(f), &st) == 0 && st.st_size > KB_MAX_FILE) {
-        kbDiagAdd(d, KB_ERROR, path, 0, 0,
+        cbDiagAdd(d, CB_DIAG_ERROR, path, 0, 0,
                   "file is %lld bytes; the limit is 256 KiB: split it into several entries",
                   (long long)st.st_size);
         fclose(f);
@@ -101,7 +101,7 @@ int kbReadFile(const char *path, kbDiags *d, char **data, size_t *len) {
     int bad = ferror(f);
     fclose(f);
     if (bad || n > KB_MAX_FILE) {
-        kbDiagAdd(d, KB_ERROR, path, 0, 0,
+        cbDiagAdd(d, CB_DIAG_ERROR, path, 0, 0,
                   bad ? "cannot read the file" : "file is over the 256 KiB limit");
         free(buf);
         return CB_ERR;
@@ -112,7 +112,7 @@ int kbReadFile(const char *path, kbDiags *d, char **data, size_t *len) {
     return CB_OK;
 }
 
-int kbCheckText(const char *path, const char *data, size_t len, kbDiags *d) {
+int kbCheckText(const char *path, const char *data, size_t len, cbDiags *d) {
     size_t i = 0;
     while (i < len) {
         unsigned char c = (unsigned char)data[i];
@@ -124,15 +124,15 @@ int kbCheckText(const char *path, const char *data, size_t len, kbDiags *d) {
     int line, col;
     jlocLineCol(data, len, i, &line, &col);
     if (data[i] == '\0')
-        kbDiagAdd(d, KB_ERROR, path, line, col, "NUL byte in the file; remove it");
+        cbDiagAdd(d, CB_DIAG_ERROR, path, line, col, "NUL byte in the file; remove it");
     else
-        kbDiagAdd(d, KB_ERROR, path, line, col,
+        cbDiagAdd(d, CB_DIAG_ERROR, path, line, col,
                   "invalid UTF-8 (byte 0x%02X); save the file as UTF-8",
                   (unsigned char)data[i]);
     return CB_ERR;
 }
 
-size_t kbCheckKeys(kbDiags *d, const kbJson *j, json_t *obj, const char *ptr,
+size_t kbCheckKeys(cbDiags *d, const kbJson *j, json_t *obj, const char *ptr,
                    const char *const *known, size_t n) {
     const char *key;
     json_t *val;
@@ -146,9 +146,9 @@ size_t kbCheckKeys(kbDiags *d, const kbJson *j, json_t *obj, const char *ptr,
         jlocEscape(p, sizeof(p), key);
         const char *near = kbClosest(key, known, n);
         if (near)
-            kbDiagAt(d, KB_ERROR, j, p, 1, "unknown field '%s'; did you mean '%s'?", key, near);
+            kbDiagAt(d, CB_DIAG_ERROR, j, p, 1, "unknown field '%s'; did you mean '%s'?", key, near);
         else
-            kbDiagAt(d, KB_ERROR, j, p, 1, "unknown field '%s' (known fields: %s%s%s%s)", key,
+            kbDiagAt(d, CB_DIAG_ERROR, j, p, 1, "unknown field '%s' (known fields: %s%s%s%s)", key,
                      known[0], n > 1 ? ", " : "", n > 1 ? known[1] : "", n > 2 ? ", ..." : "");
         bad++;
     }
@@ -156,23 +156,23 @@ size_t kbCheckKeys(kbDiags *d, const kbJson *j, json_t *obj, const char *ptr,
 }
 
 /* "empty" and placeholder checks shared by strings. */
-static int kbStrOk(kbDiags *d, const kbJson *j, const char *p, const char *name,
+static int kbStrOk(cbDiags *d, const kbJson *j, const char *p, const char *name,
                    const char *s) {
     const char *t = s;
     while (*t == ' ' || *t == '\t' || *t == '\n' || *t == '\r') t++;
     if (!*t) {
-        kbDiagAt(d, KB_ERROR, j, p, 0, "'%s' is empty; write some text or remove it", name);
+        kbDiagAt(d, CB_DIAG_ERROR, j, p, 0, "'%s' is empty; write some text or remove it", name);
         return CB_ERR;
     }
     if (strstr(s, KB_PLACEHOLDER)) {
-        kbDiagAt(d, KB_ERROR, j, p, 0,
+        kbDiagAt(d, CB_DIAG_ERROR, j, p, 0,
                  "'%s' still has the template text from 'kb new'; replace it", name);
         return CB_ERR;
     }
     return CB_OK;
 }
 
-int kbGetStr(kbDiags *d, const kbJson *j, json_t *obj, const char *ptr, const char *key,
+int kbGetStr(cbDiags *d, const kbJson *j, json_t *obj, const char *ptr, const char *key,
              int required, char **out) {
     *out = NULL;
     json_t *v = json_object_get(obj, key);
@@ -180,11 +180,11 @@ int kbGetStr(kbDiags *d, const kbJson *j, json_t *obj, const char *ptr, const ch
     snprintf(p, sizeof(p), "%s/%s", ptr, key);
     if (!v) {
         if (!required) return CB_OK;
-        kbDiagAt(d, KB_ERROR, j, ptr, 0, "missing required field '%s'", key);
+        kbDiagAt(d, CB_DIAG_ERROR, j, ptr, 0, "missing required field '%s'", key);
         return CB_ERR;
     }
     if (!json_is_string(v)) {
-        kbDiagAt(d, KB_ERROR, j, p, 0, "'%s' must be a string, got %s", key, kbTypeName(v));
+        kbDiagAt(d, CB_DIAG_ERROR, j, p, 0, "'%s' must be a string, got %s", key, kbTypeName(v));
         return CB_ERR;
     }
     if (kbStrOk(d, j, p, key, json_string_value(v)) != CB_OK) return CB_ERR;
@@ -192,7 +192,7 @@ int kbGetStr(kbDiags *d, const kbJson *j, json_t *obj, const char *ptr, const ch
     return CB_OK;
 }
 
-int kbGetStrs(kbDiags *d, const kbJson *j, json_t *obj, const char *key, kbStrs *out) {
+int kbGetStrs(cbDiags *d, const kbJson *j, json_t *obj, const char *key, kbStrs *out) {
     out->v = NULL;
     out->n = 0;
     json_t *v = json_object_get(obj, key);
@@ -200,14 +200,14 @@ int kbGetStrs(kbDiags *d, const kbJson *j, json_t *obj, const char *key, kbStrs 
     snprintf(p, sizeof(p), "/%s", key);
     if (!v) return CB_OK;
     if (!json_is_array(v)) {
-        kbDiagAt(d, KB_ERROR, j, p, 0, "'%s' must be an array of strings, got %s", key,
+        kbDiagAt(d, CB_DIAG_ERROR, j, p, 0, "'%s' must be an array of strings, got %s", key,
                  kbTypeName(v));
         return CB_ERR;
     }
     int rc = CB_OK;
     size_t n = json_array_size(v);
     if (n > KB_MAX_ITEMS) {
-        kbDiagAt(d, KB_ERROR, j, p, 0, "'%s' has %zu items; the limit is %d", key, n,
+        kbDiagAt(d, CB_DIAG_ERROR, j, p, 0, "'%s' has %zu items; the limit is %d", key, n,
                  KB_MAX_ITEMS);
         return CB_ERR;
     }
@@ -217,7 +217,7 @@ int kbGetStrs(kbDiags *d, const kbJson *j, json_t *obj, const char *key, kbStrs 
         char pi[300];
         snprintf(pi, sizeof(pi), "%s/%zu", p, i);
         if (!json_is_string(s)) {
-            kbDiagAt(d, KB_ERROR, j, pi, 0,
+            kbDiagAt(d, CB_DIAG_ERROR, j, pi, 0,
                      "'%s' must be an array of strings, but item %zu is %s", key, i + 1,
                      kbTypeName(s));
             rc = CB_ERR;

@@ -58,23 +58,23 @@ static char *kbDump(json_t *v) {
 }
 
 /* A string member that must be a valid topic name or id. */
-static const char *kbImpName(kbDiags *d, const kbJson *j, json_t *o, const char *ptr,
+static const char *kbImpName(cbDiags *d, const kbJson *j, json_t *o, const char *ptr,
                              const char *key) {
     json_t *v = json_object_get(o, key);
     char p[128];
     snprintf(p, sizeof(p), "%s/%s", ptr, key);
     const char *s = json_string_value(v);
     if (!v) {
-        kbDiagAt(d, KB_ERROR, j, ptr, 0, "missing required field '%s'", key);
+        kbDiagAt(d, CB_DIAG_ERROR, j, ptr, 0, "missing required field '%s'", key);
         return NULL;
     }
     if (!s) {
-        kbDiagAt(d, KB_ERROR, j, p, 0, "'%s' must be a string, got %s", key, kbTypeName(v));
+        kbDiagAt(d, CB_DIAG_ERROR, j, p, 0, "'%s' must be a string, got %s", key, kbTypeName(v));
         return NULL;
     }
     int isid = strcmp(key, "id") == 0;
     if (isid ? !kbValidId(s) : !kbValidName(s)) {
-        kbDiagAt(d, KB_ERROR, j, p, 0, "%s '%.100s' must be %s", key, s,
+        kbDiagAt(d, CB_DIAG_ERROR, j, p, 0, "%s '%.100s' must be %s", key, s,
                  isid ? "<topic>/<slug>, each of lowercase letters, digits and '-'"
                       : "lowercase letters, digits and '-'");
         return NULL;
@@ -83,14 +83,14 @@ static const char *kbImpName(kbDiags *d, const kbJson *j, json_t *o, const char 
 }
 
 /* An array member of root whose items are objects with known keys. */
-static json_t *kbImpArray(kbDiags *d, const kbJson *j, json_t *root, const char *key,
+static json_t *kbImpArray(cbDiags *d, const kbJson *j, json_t *root, const char *key,
                           const char *const *known, size_t nknown) {
     json_t *a = json_object_get(root, key);
     char p[64];
     snprintf(p, sizeof(p), "/%s", key);
     if (!json_is_array(a)) {
-        if (a) kbDiagAt(d, KB_ERROR, j, p, 0, "'%s' must be an array, got %s", key, kbTypeName(a));
-        else kbDiagAt(d, KB_ERROR, j, "", 0, "missing required field '%s'", key);
+        if (a) kbDiagAt(d, CB_DIAG_ERROR, j, p, 0, "'%s' must be an array, got %s", key, kbTypeName(a));
+        else kbDiagAt(d, CB_DIAG_ERROR, j, "", 0, "missing required field '%s'", key);
         return NULL;
     }
     for (size_t i = 0; i < json_array_size(a); i++) {
@@ -98,7 +98,7 @@ static json_t *kbImpArray(kbDiags *d, const kbJson *j, json_t *root, const char 
         char pi[96];
         snprintf(pi, sizeof(pi), "%s/%zu", p, i);
         if (!json_is_object(o))
-            kbDiagAt(d, KB_ERROR, j, pi, 0, "'%s' item %zu must be an object, got %s", key,
+            kbDiagAt(d, CB_DIAG_ERROR, j, pi, 0, "'%s' item %zu must be an object, got %s", key,
                      i + 1, kbTypeName(o));
         else
             kbCheckKeys(d, j, o, pi, known, nknown);
@@ -107,7 +107,7 @@ static json_t *kbImpArray(kbDiags *d, const kbJson *j, json_t *root, const char 
 }
 
 /* Names must be unique (ignoring case): report the later one. */
-static void kbImpUnique(kbDiags *d, const kbJson *j, json_t *a, const char *key,
+static void kbImpUnique(cbDiags *d, const kbJson *j, json_t *a, const char *key,
                         const char *what) {
     for (size_t i = 0; i < json_array_size(a); i++) {
         const char *s = json_string_value(json_object_get(json_array_get(a, i), key));
@@ -116,7 +116,7 @@ static void kbImpUnique(kbDiags *d, const kbJson *j, json_t *a, const char *key,
             if (!t || strcasecmp(s, t) != 0) continue;
             char p[96];
             snprintf(p, sizeof(p), "/%s/%zu/%s", what, i, key);
-            kbDiagAt(d, KB_ERROR, j, p, 0, "duplicate %s '%.100s' (item %zu has it too)", key, s,
+            kbDiagAt(d, CB_DIAG_ERROR, j, p, 0, "duplicate %s '%.100s' (item %zu has it too)", key, s,
                      k + 1);
             break;
         }
@@ -132,7 +132,7 @@ static int kbImpHasTopic(json_t *topics, const char *id) {
     return 0;
 }
 
-static void kbImpEntries(kbDiags *d, const kbJson *j, json_t *ents, json_t *topics) {
+static void kbImpEntries(cbDiags *d, const kbJson *j, json_t *ents, json_t *topics) {
     for (size_t i = 0; i < json_array_size(ents); i++) {
         json_t *o = json_array_get(ents, i);
         if (!json_is_object(o)) continue;
@@ -140,20 +140,20 @@ static void kbImpEntries(kbDiags *d, const kbJson *j, json_t *ents, json_t *topi
         snprintf(p, sizeof(p), "/entries/%zu", i);
         const char *id = kbImpName(d, j, o, p, "id");
         if (id && topics && !kbImpHasTopic(topics, id))
-            kbDiagAt(d, KB_ERROR, j, p, 0, "entry '%s' has no topic '%.*s' in \"topics\"", id,
+            kbDiagAt(d, CB_DIAG_ERROR, j, p, 0, "entry '%s' has no topic '%.*s' in \"topics\"", id,
                      (int)strcspn(id, "/"), id);
         json_t *ans = json_object_get(o, "answer");
         if (!json_is_string(ans))
-            kbDiagAt(d, KB_ERROR, j, p, 0, "'answer' must be a string (the Markdown answer)");
+            kbDiagAt(d, CB_DIAG_ERROR, j, p, 0, "'answer' must be a string (the Markdown answer)");
     }
     kbImpUnique(d, j, ents, "id", "entries");
 }
 
 /* Check the document's shape; CB_OK when files can be written from it. */
-static int kbImpCheck(kbDiags *d, const kbJson *j, json_t *root) {
+static int kbImpCheck(cbDiags *d, const kbJson *j, json_t *root) {
     size_t before = d->nerrors;
     if (!json_is_object(root)) {
-        kbDiagAt(d, KB_ERROR, j, "", 0,
+        kbDiagAt(d, CB_DIAG_ERROR, j, "", 0,
                  "expected the object written by 'kb export' ({\"entries\": ...}), got %s",
                  kbTypeName(root));
         return CB_ERR;
@@ -171,7 +171,7 @@ static int kbImpCheck(kbDiags *d, const kbJson *j, json_t *root) {
     kbImpEntries(d, j, ents, topics);
     json_t *syn = json_object_get(root, "synonyms");
     if (syn && !json_is_array(syn))
-        kbDiagAt(d, KB_ERROR, j, "/synonyms", 0, "'synonyms' must be an array of arrays, got %s",
+        kbDiagAt(d, CB_DIAG_ERROR, j, "/synonyms", 0, "'synonyms' must be an array of arrays, got %s",
                  kbTypeName(syn));
     return d->nerrors == before ? CB_OK : CB_ERR;
 }
@@ -231,19 +231,19 @@ static int kbImpWrite(const char *tmp, json_t *root, char *err) {
 }
 
 /* Load what was written; copy its diagnostics with tmp/ shown as out/. */
-static int kbImpVerify(const char *tmp, const char *out, kbDiags *d) {
-    kbDiags td;
-    kbDiagsInit(&td);
+static int kbImpVerify(const char *tmp, const char *out, cbDiags *d) {
+    cbDiags td;
+    cbDiagsInit(&td);
     kb *k = kbLoad(tmp, &td);
     size_t tl = strlen(tmp);
     for (size_t i = 0; i < td.n; i++) {
-        const kbDiag *g = &td.v[i];
+        const cbDiag *g = &td.v[i];
         const char *rest = strncmp(g->file, tmp, tl) == 0 ? g->file + tl : g->file;
         char *f = cbSprintf("%s%s", strncmp(g->file, tmp, tl) == 0 ? out : "", rest);
-        kbDiagAdd(d, g->severity, f, g->line, g->col, "%s", g->msg);
+        cbDiagAdd(d, g->severity, f, g->line, g->col, "%s", g->msg);
         free(f);
     }
-    kbDiagsFree(&td);
+    cbDiagsFree(&td);
     int rc = k ? CB_OK : CB_ERR;
     kbFree(k);
     return rc;
@@ -286,7 +286,7 @@ static int kbImpPlace(const char *tmp, const char *out, char *err) {
     return rc;
 }
 
-static json_t *kbImpRead(const char *file, kbDiags *d, char **data, kbJson *j, char *err) {
+static json_t *kbImpRead(const char *file, cbDiags *d, char **data, kbJson *j, char *err) {
     FILE *f = fopen(file, "rb");
     if (!f) {
         cbErr(err, "cannot read %s: %s", file, strerror(errno));
@@ -319,7 +319,7 @@ static json_t *kbImpRead(const char *file, kbDiags *d, char **data, kbJson *j, c
     return root;
 }
 
-int kbImport(const char *file, const char *out_dir, int force, kbDiags *d, char *err) {
+int kbImport(const char *file, const char *out_dir, int force, cbDiags *d, char *err) {
     int st = kbDirState(out_dir);
     if (st < 0) return cbErr(err, "%s exists and is not a directory", out_dir);
     if (st > 0 && !force)

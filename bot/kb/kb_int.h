@@ -26,7 +26,7 @@ typedef struct kbJson {
 /* Parse YAML front matter j into a jansson tree (plain scalars resolved
  * with the YAML 1.2 core schema) and a position map (caller frees both).
  * CB_ERR with a positioned diagnostic on a syntax error, an alias or a tag. */
-int kbYamlParse(const kbJson *j, kbDiags *d, json_t **root, kbPosMap **map);
+int kbYamlParse(const kbJson *j, cbDiags *d, json_t **root, kbPosMap **map);
 void kbPosMapFree(kbPosMap *m);
 /* Offset in the text of the value (key=0) or key (key=1) at pointer ptr. */
 int kbPosMapOffset(const kbPosMap *m, const char *ptr, int key, size_t *off);
@@ -43,15 +43,14 @@ char *kbYamlFrontMatter(json_t *e, const char *const *keys, size_t nkeys);
 #define KB_PLACEHOLDER "TODO(kb new)" /* marks template text from `kb new` */
 #define KB_MAX_FILES 20000            /* directory entries looked at, in all */
 #define KB_MAX_ITEMS 200              /* items in one front-matter array */
-#define KB_MAX_DIAGS_PER_FILE 100     /* then "too many problems in this file" */
 
 /* Line and column in the file of the value (key=0) or key (key=1) at JSON
  * pointer ptr; falls back to the start of the JSON when not found. */
 void kbPosAt(const kbJson *j, const char *ptr, int key, int *line, int *col);
-void kbDiagAt(kbDiags *d, kbSeverity sev, const kbJson *j, const char *ptr, int key,
+void kbDiagAt(cbDiags *d, cbSeverity sev, const kbJson *j, const char *ptr, int key,
               const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 /* Report a jansson parse error at its place in the file. */
-void kbJsonSyntax(kbDiags *d, const kbJson *j, const json_error_t *e);
+void kbJsonSyntax(cbDiags *d, const kbJson *j, const json_error_t *e);
 
 /* Edit distance (bytes), capped at 100. */
 size_t kbEditDistance(const char *a, const char *b);
@@ -68,21 +67,21 @@ int kbValidId(const char *s);    /* <name>/<name> */
 
 /* Read a whole file (at most KB_MAX_FILE bytes, else an error). CB_OK with
  * *data (NUL-terminated, caller frees) or CB_ERR with a diagnostic. */
-int kbReadFile(const char *path, kbDiags *d, char **data, size_t *len);
+int kbReadFile(const char *path, cbDiags *d, char **data, size_t *len);
 /* NUL bytes and invalid UTF-8, reported at line:col of the first bad byte. */
-int kbCheckText(const char *path, const char *data, size_t len, kbDiags *d);
+int kbCheckText(const char *path, const char *data, size_t len, cbDiags *d);
 
 /* Report members of obj (at pointer ptr) not in known[], suggesting the
  * closest known name. Returns how many were unknown. */
-size_t kbCheckKeys(kbDiags *d, const kbJson *j, json_t *obj, const char *ptr,
+size_t kbCheckKeys(cbDiags *d, const kbJson *j, json_t *obj, const char *ptr,
                    const char *const *known, size_t n);
 /* String member key of obj (at pointer ptr). CB_OK with *out (copy, NULL if
  * absent and not required), else CB_ERR with a diagnostic. Empty strings
  * and `kb new` placeholders are errors. what: name used in messages. */
-int kbGetStr(kbDiags *d, const kbJson *j, json_t *obj, const char *ptr, const char *key,
+int kbGetStr(cbDiags *d, const kbJson *j, json_t *obj, const char *ptr, const char *key,
              int required, char **out);
 /* Array-of-strings member (absent = empty). */
-int kbGetStrs(kbDiags *d, const kbJson *j, json_t *obj, const char *key, kbStrs *out);
+int kbGetStrs(cbDiags *d, const kbJson *j, json_t *obj, const char *key, kbStrs *out);
 void kbStrsFree(kbStrs *s);
 
 /* Entry parse with the front matter kept for later positions. */
@@ -91,7 +90,7 @@ typedef struct kbParsed {
     kbJson fm; /* points into the caller's data; fm.map is owned (kbPosMapFree) */
     int ok;
 } kbParsed;
-int kbParseEntryAt(const char *path, const char *data, size_t len, kbDiags *d, kbParsed *p);
+int kbParseEntryAt(const char *path, const char *data, size_t len, cbDiags *d, kbParsed *p);
 
 /* Lowercase, punctuation and whitespace collapsed: for duplicate phrasing. */
 char *kbPhraseKey(const char *s);

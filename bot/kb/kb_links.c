@@ -168,7 +168,7 @@ static void kbReap(CURLM *m, const kbLinkOpts *o, int *active) {
     }
 }
 
-static void kbReport(const kbUrl *u, kbDiags *d) {
+static void kbReport(const kbUrl *u, cbDiags *d) {
     char why[CURL_ERROR_SIZE + 64];
     if (u->rc == CURLE_OK && u->status < 400) return;
     if (u->rc == CURLE_OK)
@@ -176,11 +176,11 @@ static void kbReport(const kbUrl *u, kbDiags *d) {
     else
         snprintf(why, sizeof(why), "%s", u->error[0] ? u->error : curl_easy_strerror(u->rc));
     for (size_t r = 0; r < u->nrefs; r++)
-        kbDiagAdd(d, KB_ERROR, u->refs[r].path, u->refs[r].line, u->refs[r].col,
+        cbDiagAdd(d, CB_DIAG_ERROR, u->refs[r].path, u->refs[r].line, u->refs[r].col,
                   "dead link %s: %s; fix or replace the URL", u->url, why);
 }
 
-size_t kbCheckLinks(const kb *k, const kbLinkOpts *o, kbDiags *d) {
+size_t kbCheckLinks(const kb *k, const kbLinkOpts *o, cbDiags *d) {
     size_t n, next = 0, dead = 0;
     kbUrl *v = kbCollectUrls(k, &n);
     CURLM *m = curl_multi_init();

@@ -21,7 +21,7 @@ static int kbNameCmp(const void *a, const void *b) {
 static char **kbListDir(kbLoader *L, const char *dir, size_t *n) {
     DIR *dh = opendir(dir);
     if (!dh) {
-        kbDiagAdd(L->d, KB_ERROR, dir, 0, 0, "cannot open the directory");
+        cbDiagAdd(L->d, CB_DIAG_ERROR, dir, 0, 0, "cannot open the directory");
         return NULL;
     }
     char **v = NULL;
@@ -32,7 +32,7 @@ static char **kbListDir(kbLoader *L, const char *dir, size_t *n) {
         if (de->d_name[0] == '.') continue;
         if (++L->nfiles > KB_MAX_FILES) {
             if (L->nfiles == KB_MAX_FILES + 1)
-                kbDiagAdd(L->d, KB_ERROR, dir, 0, 0, "more than %d files; is this the right "
+                cbDiagAdd(L->d, CB_DIAG_ERROR, dir, 0, 0, "more than %d files; is this the right "
                           "directory?", KB_MAX_FILES);
             break;
         }
@@ -66,7 +66,7 @@ static void kbLoadEntryFile(kbLoader *L, const char *topic, const char *name,
                             const char *path) {
     char *slug = cbStrndup(name, strlen(name) - 3);
     if (!kbValidName(slug))
-        kbDiagAdd(L->d, KB_ERROR, path, 0, 0,
+        cbDiagAdd(L->d, CB_DIAG_ERROR, path, 0, 0,
                   "file name '%s' must be lowercase letters, digits and '-', ending in '.md' "
                   "(the id is <topic>/<slug>)",
                   name);
@@ -94,7 +94,7 @@ static void kbLoadEntryFile(kbLoader *L, const char *topic, const char *name,
 
 static void kbLoadTopicDir(kbLoader *L, const char *topic, const char *path) {
     if (!kbValidName(topic))
-        kbDiagAdd(L->d, KB_ERROR, path, 0, 0,
+        cbDiagAdd(L->d, CB_DIAG_ERROR, path, 0, 0,
                   "topic directory name '%s' must be lowercase letters, digits and '-'", topic);
     L->ntopics++;
     size_t n;
@@ -105,9 +105,9 @@ static void kbLoadTopicDir(kbLoader *L, const char *topic, const char *path) {
         char *fp = kbJoin(path, names[i]);
         struct stat st;
         if (stat(fp, &st) != 0) {
-            kbDiagAdd(L->d, KB_ERROR, fp, 0, 0, "cannot read (broken link?)");
+            cbDiagAdd(L->d, CB_DIAG_ERROR, fp, 0, 0, "cannot read (broken link?)");
         } else if (S_ISDIR(st.st_mode)) {
-            kbDiagAdd(L->d, KB_ERROR, fp, 0, 0,
+            cbDiagAdd(L->d, CB_DIAG_ERROR, fp, 0, 0,
                       "directories inside a topic are not allowed; entries go directly in "
                       "<topic>/");
         } else if (strcmp(names[i], "_topic.json") == 0) {
@@ -116,13 +116,13 @@ static void kbLoadTopicDir(kbLoader *L, const char *topic, const char *path) {
         } else if (kbEndsWith(names[i], ".md") && strlen(names[i]) > 3) {
             kbLoadEntryFile(L, topic, names[i], fp);
         } else {
-            kbDiagAdd(L->d, KB_WARNING, fp, 0, 0,
+            cbDiagAdd(L->d, CB_DIAG_WARNING, fp, 0, 0,
                       "unexpected file, ignored (entries are <slug>.md, lowercase)");
         }
         free(fp);
     }
     if (!has_topic)
-        kbDiagAdd(L->d, KB_ERROR, path, 0, 0,
+        cbDiagAdd(L->d, CB_DIAG_ERROR, path, 0, 0,
                   "topic directory has no _topic.json; create it with "
                   "{\"title\": \"...\", \"description\": \"...\"}");
     kbFreeNames(names, n);
@@ -133,11 +133,11 @@ static void kbLoadRootFile(kbLoader *L, const char *name, const char *fp) {
     if (strcmp(name, "synonyms.json") == 0) {
         kbLoadSynonyms(L, fp);
     } else if (kbEndsWith(name, ".md")) {
-        kbDiagAdd(L->d, KB_ERROR, fp, 0, 0,
+        cbDiagAdd(L->d, CB_DIAG_ERROR, fp, 0, 0,
                   "entry file outside a topic directory; move it to <topic>/%s", name);
         L->nentries++;
     } else {
-        kbDiagAdd(L->d, KB_WARNING, fp, 0, 0,
+        cbDiagAdd(L->d, CB_DIAG_WARNING, fp, 0, 0,
                   "unexpected file, ignored (expected topic directories, synonyms.json, "
                   "README.md)");
     }
@@ -150,7 +150,7 @@ static void kbWalk(kbLoader *L) {
     for (size_t i = 0; i < n; i++) {
         char *fp = kbJoin(L->dir, names[i]);
         struct stat st;
-        if (stat(fp, &st) != 0) kbDiagAdd(L->d, KB_ERROR, fp, 0, 0, "cannot read (broken link?)");
+        if (stat(fp, &st) != 0) cbDiagAdd(L->d, CB_DIAG_ERROR, fp, 0, 0, "cannot read (broken link?)");
         else if (S_ISDIR(st.st_mode)) kbLoadTopicDir(L, names[i], fp);
         else kbLoadRootFile(L, names[i], fp);
         free(fp);
@@ -159,13 +159,13 @@ static void kbWalk(kbLoader *L) {
 }
 
 /* "Today" as wall time: opts, $CAREERBOT_TODAY, or the clock. */
-static long long kbNow(const kbLoadOpts *o, kbDiags *d) {
+static long long kbNow(const kbLoadOpts *o, cbDiags *d) {
     if (o && o->now) return o->now;
     const char *env = getenv("CAREERBOT_TODAY");
     if (env && *env) {
         struct tm tm = {0};
         if (kbValidDate(env) && strptime(env, "%Y-%m-%d", &tm)) return (long long)timegm(&tm);
-        kbDiagAdd(d, KB_WARNING, "CAREERBOT_TODAY", 0, 0,
+        cbDiagAdd(d, CB_DIAG_WARNING, "CAREERBOT_TODAY", 0, 0,
                   "'%.20s' is not a date (YYYY-MM-DD); using the clock", env);
     }
     return cbWallTime();
@@ -189,7 +189,7 @@ static void kbLoaderFree(kbLoader *L) {
     free(L->syn);
 }
 
-kb *kbLoadWith(const char *dir, kbLoadOpts *o, kbDiags *d) {
+kb *kbLoadWith(const char *dir, kbLoadOpts *o, cbDiags *d) {
     kbLoader L;
     memset(&L, 0, sizeof(L));
     L.dir = dir;
@@ -198,7 +198,7 @@ kb *kbLoadWith(const char *dir, kbLoadOpts *o, kbDiags *d) {
     L.now = kbNow(o, d);
     struct stat st;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-        kbDiagAdd(d, KB_ERROR, dir, 0, 0, "not a directory (set --kb DIR or CAREERBOT_KB)");
+        cbDiagAdd(d, CB_DIAG_ERROR, dir, 0, 0, "not a directory (set --kb DIR or CAREERBOT_KB)");
     else
         kbWalk(&L);
     kbCrossCheck(&L);
@@ -208,10 +208,10 @@ kb *kbLoadWith(const char *dir, kbLoadOpts *o, kbDiags *d) {
     }
     kb *k = d->nerrors == before ? kbBuild(&L) : NULL;
     kbLoaderFree(&L);
-    kbDiagsSort(d);
+    cbDiagsSort(d);
     return k;
 }
 
-kb *kbLoad(const char *dir, kbDiags *d) {
+kb *kbLoad(const char *dir, cbDiags *d) {
     return kbLoadWith(dir, NULL, d);
 }

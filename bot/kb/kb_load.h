@@ -9,7 +9,7 @@
 
 typedef struct kbLoader {
     const char *dir;
-    kbDiags *d;
+    cbDiags *d;
     long long now;     /* wall time for staleness */
     kbParsed *ents;    /* every entry file read (ok or not) */
     char **datas;      /* their contents: ents[i].fm points into datas[i] */

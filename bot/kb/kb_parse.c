@@ -60,13 +60,13 @@ static int kbIsDelim(const char *s, const char *end) {
 }
 
 /* Find the front matter; *ans = offset of the answer, *ansline its line. */
-static int kbSplit(const char *path, const char *data, size_t len, kbDiags *d, kbJson *fm,
+static int kbSplit(const char *path, const char *data, size_t len, cbDiags *d, kbJson *fm,
                    size_t *ans, int *ansline) {
     const char *p = data, *end = data + len;
     if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) p += 3; /* BOM */
     const char *nl = memchr(p, '\n', (size_t)(end - p));
     if (!kbIsDelim(p, nl ? nl : end)) {
-        kbDiagAdd(d, KB_ERROR, path, 1, 1,
+        cbDiagAdd(d, CB_DIAG_ERROR, path, 1, 1,
                   "the file must start with a line '---', then the front matter (YAML), "
                   "then a line '---', then the answer");
         return CB_ERR;
@@ -87,13 +87,13 @@ static int kbSplit(const char *path, const char *data, size_t len, kbDiags *d, k
         if (!e) break;
         q = e + 1;
     }
-    kbDiagAdd(d, KB_ERROR, path, 1, 1,
+    cbDiagAdd(d, CB_DIAG_ERROR, path, 1, 1,
               "no closing '---' line after the front matter that starts here; "
               "add a line '---' after the front matter");
     return CB_ERR;
 }
 
-static void kbPatternError(kbDiags *d, const kbJson *j, size_t i, int code, size_t erroff) {
+static void kbPatternError(cbDiags *d, const kbJson *j, size_t i, int code, size_t erroff) {
     PCRE2_UCHAR msg[256];
     pcre2_get_error_message(code, msg, sizeof(msg));
     char p[64];
@@ -112,16 +112,16 @@ static void kbPatternError(kbDiags *d, const kbJson *j, size_t i, int code, size
     } else {
         kbPosAt(j, p, 0, &line, &col);
     }
-    kbDiagAdd(d, KB_ERROR, j->path, line, col, "invalid regex in 'patterns': %s", (char *)msg);
+    cbDiagAdd(d, CB_DIAG_ERROR, j->path, line, col, "invalid regex in 'patterns': %s", (char *)msg);
 }
 
-static int kbCheckPatterns(kbDiags *d, const kbJson *j, const kbStrs *pats) {
+static int kbCheckPatterns(cbDiags *d, const kbJson *j, const kbStrs *pats) {
     int rc = CB_OK;
     for (size_t i = 0; i < pats->n; i++) {
         if (strlen(pats->v[i]) > KB_MAX_PATTERN) {
             char p[64];
             snprintf(p, sizeof(p), "/patterns/%zu", i);
-            kbDiagAt(d, KB_ERROR, j, p, 0, "pattern is longer than %d bytes; simplify it",
+            kbDiagAt(d, CB_DIAG_ERROR, j, p, 0, "pattern is longer than %d bytes; simplify it",
                      KB_MAX_PATTERN);
             rc = CB_ERR;
             continue;
@@ -141,7 +141,7 @@ static int kbCheckPatterns(kbDiags *d, const kbJson *j, const kbStrs *pats) {
 }
 
 /* The "url" of a source or link: valid http(s), position remembered. */
-static int kbGetUrl(kbDiags *d, const kbJson *j, json_t *o, const char *p, int required,
+static int kbGetUrl(cbDiags *d, const kbJson *j, json_t *o, const char *p, int required,
                     char **url, int *line, int *col) {
     if (kbGetStr(d, j, o, p, "url", required, url) != CB_OK) return CB_ERR;
     if (!*url) return CB_OK;
@@ -149,7 +149,7 @@ static int kbGetUrl(kbDiags *d, const kbJson *j, json_t *o, const char *p, int r
     snprintf(pu, sizeof(pu), "%s/url", p);
     kbPosAt(j, pu, 0, line, col);
     if (kbValidUrl(*url)) return CB_OK;
-    kbDiagAt(d, KB_ERROR, j, pu, 0,
+    kbDiagAt(d, CB_DIAG_ERROR, j, pu, 0,
              "'%.200s' is not a valid URL; use a full http(s) address like "
              "https://example.org/page",
              *url);
@@ -159,19 +159,19 @@ static int kbGetUrl(kbDiags *d, const kbJson *j, json_t *o, const char *p, int r
 }
 
 /* Common shape check for "sources" and "links": an array of objects. */
-static json_t *kbObjArray(kbDiags *d, const kbJson *j, json_t *root, const char *key,
+static json_t *kbObjArray(cbDiags *d, const kbJson *j, json_t *root, const char *key,
                           const char *shape, int *rc) {
     json_t *a = json_object_get(root, key);
     char p[64];
     snprintf(p, sizeof(p), "/%s", key);
     if (a && !json_is_array(a)) {
-        kbDiagAt(d, KB_ERROR, j, p, 0, "'%s' must be an array of objects %s, got %s", key, shape,
+        kbDiagAt(d, CB_DIAG_ERROR, j, p, 0, "'%s' must be an array of objects %s, got %s", key, shape,
                  kbTypeName(a));
         *rc = CB_ERR;
         return NULL;
     }
     if (json_array_size(a) > KB_MAX_ITEMS) {
-        kbDiagAt(d, KB_ERROR, j, p, 0, "'%s' has %zu items; the limit is %d", key,
+        kbDiagAt(d, CB_DIAG_ERROR, j, p, 0, "'%s' has %zu items; the limit is %d", key,
                  json_array_size(a), KB_MAX_ITEMS);
         *rc = CB_ERR;
         return NULL;
@@ -181,14 +181,14 @@ static json_t *kbObjArray(kbDiags *d, const kbJson *j, json_t *root, const char 
         if (json_is_object(o)) continue;
         char pi[128];
         snprintf(pi, sizeof(pi), "%s/%zu", p, i);
-        kbDiagAt(d, KB_ERROR, j, pi, 0, "'%s' item %zu must be an object %s, got %s", key,
+        kbDiagAt(d, CB_DIAG_ERROR, j, pi, 0, "'%s' item %zu must be an object %s, got %s", key,
                  i + 1, shape, kbTypeName(o));
         *rc = CB_ERR;
     }
     return a; /* items that are not objects are skipped by the callers */
 }
 
-static int kbParseSource(kbDiags *d, const kbJson *j, json_t *o, size_t i, kbSource *s) {
+static int kbParseSource(cbDiags *d, const kbJson *j, json_t *o, size_t i, kbSource *s) {
     char p[64];
     snprintf(p, sizeof(p), "/sources/%zu", i);
     int rc = kbCheckKeys(d, j, o, p, kbSourceFields, CB_ARRAY_LEN(kbSourceFields)) ? CB_ERR
@@ -196,7 +196,7 @@ static int kbParseSource(kbDiags *d, const kbJson *j, json_t *o, size_t i, kbSou
     if (kbGetStr(d, j, o, p, "title", 1, &s->title) != CB_OK) rc = CB_ERR;
     int seed = s->title && strncmp(s->title, KB_SEED_TITLE, strlen(KB_SEED_TITLE)) == 0;
     if (!seed && !json_object_get(o, "url")) {
-        kbDiagAt(d, KB_ERROR, j, p, 0,
+        kbDiagAt(d, CB_DIAG_ERROR, j, p, 0,
                  "missing required field 'url' in this source (only the seed article '%s' "
                  "may have no url)",
                  KB_SEED_TITLE);
@@ -209,12 +209,12 @@ static int kbParseSource(kbDiags *d, const kbJson *j, json_t *o, size_t i, kbSou
     return rc;
 }
 
-static int kbParseSources(kbDiags *d, const kbJson *j, json_t *root, kbEntry *e) {
+static int kbParseSources(cbDiags *d, const kbJson *j, json_t *root, kbEntry *e) {
     int rc = CB_OK;
     json_t *a = kbObjArray(d, j, root, "sources", "{\"title\", \"url\"}", &rc);
     if (!a && json_object_get(root, "sources")) return rc;
     if (json_array_size(a) == 0) {
-        kbDiagAt(d, KB_ERROR, j, a ? "/sources" : "", 0,
+        kbDiagAt(d, CB_DIAG_ERROR, j, a ? "/sources" : "", 0,
                  "%s: every entry needs at least one source {\"title\": ..., \"url\": ...}",
                  a ? "'sources' is empty" : "missing required field 'sources'");
         return CB_ERR;
@@ -228,7 +228,7 @@ static int kbParseSources(kbDiags *d, const kbJson *j, json_t *root, kbEntry *e)
     return rc;
 }
 
-static int kbParseLinks(kbDiags *d, const kbJson *j, json_t *root, kbEntry *e) {
+static int kbParseLinks(cbDiags *d, const kbJson *j, json_t *root, kbEntry *e) {
     int rc = CB_OK;
     json_t *a = kbObjArray(d, j, root, "links", "{\"title\", \"url\"}", &rc);
     if (!a) return rc;
@@ -247,16 +247,16 @@ static int kbParseLinks(kbDiags *d, const kbJson *j, json_t *root, kbEntry *e) {
     return rc;
 }
 
-static int kbParseUpdated(kbDiags *d, const kbJson *j, json_t *root, kbEntry *e) {
+static int kbParseUpdated(cbDiags *d, const kbJson *j, json_t *root, kbEntry *e) {
     if (kbGetStr(d, j, root, "", "updated", 0, &e->updated) != CB_OK) return CB_ERR;
     if (!e->updated) {
-        kbDiagAt(d, KB_WARNING, j, "", 0,
+        kbDiagAt(d, CB_DIAG_WARNING, j, "", 0,
                  "no 'updated' date; add \"updated\": \"YYYY-MM-DD\" (the day you last "
                  "checked this entry)");
         return CB_OK;
     }
     if (kbValidDate(e->updated)) return CB_OK;
-    kbDiagAt(d, KB_ERROR, j, "/updated", 0, "%.40s is not a date; use YYYY-MM-DD", e->updated);
+    kbDiagAt(d, CB_DIAG_ERROR, j, "/updated", 0, "%.40s is not a date; use YYYY-MM-DD", e->updated);
     free(e->updated);
     e->updated = NULL;
     return CB_ERR;
@@ -273,10 +273,10 @@ static const char *kbSummaryMarkup(const char *s) {
 
 /* "summary": optional but checked: one paragraph of plain text, at most
  * KB_MAX_SUMMARY_WORDS words; a warning when missing. */
-static int kbParseSummary(kbDiags *d, const kbJson *j, json_t *root, kbEntry *e) {
+static int kbParseSummary(cbDiags *d, const kbJson *j, json_t *root, kbEntry *e) {
     if (kbGetStr(d, j, root, "", "summary", 0, &e->summary) != CB_OK) return CB_ERR;
     if (!e->summary) {
-        kbDiagAt(d, KB_WARNING, j, "", 0,
+        kbDiagAt(d, CB_DIAG_WARNING, j, "", 0,
                  "no 'summary'; add the short answer in plain text (at most %d words) that "
                  "chat platforms show first",
                  KB_MAX_SUMMARY_WORDS);
@@ -288,14 +288,14 @@ static int kbParseSummary(kbDiags *d, const kbJson *j, json_t *root, kbEntry *e)
     const char *mark = kbSummaryMarkup(e->summary);
     int rc = CB_ERR;
     if (words > KB_MAX_SUMMARY_WORDS)
-        kbDiagAt(d, KB_ERROR, j, "/summary", 0,
+        kbDiagAt(d, CB_DIAG_ERROR, j, "/summary", 0,
                  "'summary' has %zu words; keep it to at most %d (the full answer is one click "
                  "away)",
                  words, KB_MAX_SUMMARY_WORDS);
     else if (strpbrk(e->summary, "\r\n"))
-        kbDiagAt(d, KB_ERROR, j, "/summary", 0, "'summary' must be one paragraph (no line breaks)");
+        kbDiagAt(d, CB_DIAG_ERROR, j, "/summary", 0, "'summary' must be one paragraph (no line breaks)");
     else if (mark)
-        kbDiagAt(d, KB_ERROR, j, "/summary", 0,
+        kbDiagAt(d, CB_DIAG_ERROR, j, "/summary", 0,
                  "'summary' is plain text shown as written; remove the Markdown '%s'", mark);
     else
         rc = CB_OK;
@@ -312,7 +312,7 @@ static int kbLineOf(const kbJson *j, const char *ptr) {
     return line;
 }
 
-static int kbParseFields(kbDiags *d, const kbJson *j, json_t *root, kbEntry *e) {
+static int kbParseFields(cbDiags *d, const kbJson *j, json_t *root, kbEntry *e) {
     int rc = CB_OK;
     if (kbCheckKeys(d, j, root, "", kbEntryFields, CB_ARRAY_LEN(kbEntryFields))) rc = CB_ERR;
     if (kbGetStr(d, j, root, "", "question", 1, &e->question) != CB_OK) rc = CB_ERR;
@@ -326,7 +326,7 @@ static int kbParseFields(kbDiags *d, const kbJson *j, json_t *root, kbEntry *e) 
     if (kbGetStrs(d, j, root, "related", &e->related) != CB_OK) rc = CB_ERR;
     if (kbParseUpdated(d, j, root, e) != CB_OK) rc = CB_ERR;
     if (rc == CB_OK && e->nlinks == 0)
-        kbDiagAt(d, KB_WARNING, j, json_object_get(root, "links") ? "/links" : "", 0,
+        kbDiagAt(d, CB_DIAG_WARNING, j, json_object_get(root, "links") ? "/links" : "", 0,
                  "no 'links'; add at least one {\"title\": ..., \"url\": ...} for further "
                  "reading");
     e->question_line = kbLineOf(j, "/question");
@@ -338,7 +338,7 @@ static int kbParseFields(kbDiags *d, const kbJson *j, json_t *root, kbEntry *e) 
 
 /* The answer: trimmed Markdown after the closing "---". */
 static int kbParseAnswer(const char *path, const char *data, size_t len, size_t ans,
-                         int ansline, kbDiags *d, kbEntry *e) {
+                         int ansline, cbDiags *d, kbEntry *e) {
     size_t a = ans, b = len;
     int first = ansline;
     while (a < b && strchr(" \t\r\n", data[a])) {
@@ -347,12 +347,12 @@ static int kbParseAnswer(const char *path, const char *data, size_t len, size_t 
     }
     while (b > a && strchr(" \t\r\n", data[b - 1])) b--;
     if (a == b) {
-        kbDiagAdd(d, KB_ERROR, path, first, 1,
+        cbDiagAdd(d, CB_DIAG_ERROR, path, first, 1,
                   "empty answer: write the answer in Markdown after the second '---' line");
         return CB_ERR;
     }
     if (memmem(data + a, b - a, KB_PLACEHOLDER, strlen(KB_PLACEHOLDER))) {
-        kbDiagAdd(d, KB_ERROR, path, ansline, 1,
+        cbDiagAdd(d, CB_DIAG_ERROR, path, ansline, 1,
                   "the answer still has the template text from 'kb new'; replace it");
         return CB_ERR;
     }
@@ -363,7 +363,7 @@ static int kbParseAnswer(const char *path, const char *data, size_t len, size_t 
 
 /* JSON when the first thing in it is '{' (the files' first format, read
  * strictly by jansson), else YAML. NULL after reporting a syntax error. */
-static json_t *kbFrontMatter(kbDiags *d, kbJson *fm) {
+static json_t *kbFrontMatter(cbDiags *d, kbJson *fm) {
     size_t i = 0;
     while (i < fm->len && strchr(" \t\r\n", fm->text[i])) i++;
     if (i < fm->len && fm->text[i] == '{') {
@@ -379,12 +379,12 @@ static json_t *kbFrontMatter(kbDiags *d, kbJson *fm) {
     return root;
 }
 
-int kbParseEntryAt(const char *path, const char *data, size_t len, kbDiags *d, kbParsed *p) {
+int kbParseEntryAt(const char *path, const char *data, size_t len, cbDiags *d, kbParsed *p) {
     memset(p, 0, sizeof(*p));
     size_t before = d->nerrors, ans;
     int ansline;
     if (len > KB_MAX_FILE) {
-        kbDiagAdd(d, KB_ERROR, path, 0, 0, "file is %zu bytes; the limit is 256 KiB", len);
+        cbDiagAdd(d, CB_DIAG_ERROR, path, 0, 0, "file is %zu bytes; the limit is 256 KiB", len);
         return CB_ERR;
     }
     if (kbCheckText(path, data, len, d) != CB_OK) return CB_ERR;
@@ -392,11 +392,11 @@ int kbParseEntryAt(const char *path, const char *data, size_t len, kbDiags *d, k
     json_t *root = kbFrontMatter(d, &p->fm);
     if (root && !json_is_object(root)) {
         if (p->fm.map)
-            kbDiagAt(d, KB_ERROR, &p->fm, "", 0,
+            kbDiagAt(d, CB_DIAG_ERROR, &p->fm, "", 0,
                      "the front matter must be fields like 'question: ...' one per line, got %s",
                      kbTypeName(root));
         else
-            kbDiagAt(d, KB_ERROR, &p->fm, "", 0,
+            kbDiagAt(d, CB_DIAG_ERROR, &p->fm, "", 0,
                      "the front matter must be a JSON object {...}, got %s", kbTypeName(root));
     } else if (root) {
         kbParseFields(d, &p->fm, root, &p->e);
@@ -409,7 +409,7 @@ int kbParseEntryAt(const char *path, const char *data, size_t len, kbDiags *d, k
     return p->ok ? CB_OK : CB_ERR;
 }
 
-int kbParseEntry(const char *path, const char *data, size_t len, kbDiags *d, kbEntry *out) {
+int kbParseEntry(const char *path, const char *data, size_t len, cbDiags *d, kbEntry *out) {
     kbParsed p;
     int rc = kbParseEntryAt(path, data, len, d, &p);
     kbPosMapFree(p.fm.map);

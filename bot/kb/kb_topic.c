@@ -33,7 +33,7 @@ void kbLoadTopicFile(kbLoader *L, const char *topic, const char *path) {
     kbJson j;
     json_t *root = kbLoadJsonFile(L, path, &data, &j);
     if (root && !json_is_object(root)) {
-        kbDiagAt(L->d, KB_ERROR, &j, "", 0,
+        kbDiagAt(L->d, CB_DIAG_ERROR, &j, "", 0,
                  "_topic.json must be an object {\"title\": ..., \"description\": ...}, got %s",
                  kbTypeName(root));
     } else if (root) {
@@ -65,12 +65,12 @@ static int kbSynGroup(kbLoader *L, const kbJson *j, json_t *g, size_t i, kbStrs 
     char p[64];
     snprintf(p, sizeof(p), "/%zu", i);
     if (!json_is_array(g)) {
-        kbDiagAt(L->d, KB_ERROR, j, p, 0,
+        kbDiagAt(L->d, CB_DIAG_ERROR, j, p, 0,
                  "each synonym group must be an array of strings, got %s", kbTypeName(g));
         return CB_ERR;
     }
     if (json_array_size(g) < 2) {
-        kbDiagAt(L->d, KB_ERROR, j, p, 0,
+        kbDiagAt(L->d, CB_DIAG_ERROR, j, p, 0,
                  "a synonym group needs at least 2 terms, like [\"aws\", \"amazon web "
                  "services\"]");
         return CB_ERR;
@@ -83,11 +83,11 @@ static int kbSynGroup(kbLoader *L, const kbJson *j, json_t *g, size_t i, kbStrs 
         snprintf(pk, sizeof(pk), "%s/%zu", p, k);
         const char *v = json_is_string(s) ? json_string_value(s) : NULL;
         if (!v) {
-            kbDiagAt(L->d, KB_ERROR, j, pk, 0, "a synonym must be a string, got %s",
+            kbDiagAt(L->d, CB_DIAG_ERROR, j, pk, 0, "a synonym must be a string, got %s",
                      kbTypeName(s));
             rc = CB_ERR;
         } else if (!*v || strspn(v, " \t") == strlen(v)) {
-            kbDiagAt(L->d, KB_ERROR, j, pk, 0, "empty synonym; remove it");
+            kbDiagAt(L->d, CB_DIAG_ERROR, j, pk, 0, "empty synonym; remove it");
             rc = CB_ERR;
         } else {
             out->v[out->n++] = cbStrdup(v);
@@ -102,7 +102,7 @@ void kbLoadSynonyms(kbLoader *L, const char *path) {
     kbJson j;
     json_t *root = kbLoadJsonFile(L, path, &data, &j);
     if (root && !json_is_array(root)) {
-        kbDiagAt(L->d, KB_ERROR, &j, "", 0,
+        kbDiagAt(L->d, CB_DIAG_ERROR, &j, "", 0,
                  "synonyms.json must be an array of groups, like [[\"aws\", \"amazon web "
                  "services\"]], got %s",
                  kbTypeName(root));

@@ -165,7 +165,7 @@ static json_t *kbYamlScalar(const char *s, size_t n, int plain) {
 typedef struct kbYB {
     struct fy_parser *p;
     kbPosMap *map;
-    kbDiags *d;
+    cbDiags *d;
     const kbJson *j;
     size_t nodes;
     int failed; /* a problem was reported: stop */
@@ -176,7 +176,7 @@ static void kbYErr(kbYB *b, size_t off, const char *msg) {
     b->failed = 1;
     int line, col;
     jlocLineCol(b->j->text, b->j->len, off > b->j->len ? b->j->len : off, &line, &col);
-    kbDiagAdd(b->d, KB_ERROR, b->j->path, line + b->j->line0, col, "%s", msg);
+    cbDiagAdd(b->d, CB_DIAG_ERROR, b->j->path, line + b->j->line0, col, "%s", msg);
 }
 
 static size_t kbEvOff(struct fy_event *ev) {
@@ -295,7 +295,7 @@ static void kbYSyntax(kbYB *b, struct fy_diag *dg) {
     void *it = NULL;
     struct fy_diag_error *e = fy_diag_errors_iterate(dg, &it);
     int line = e && e->line >= 0 ? e->line + 1 : 1, col = e && e->column >= 0 ? e->column + 1 : 1;
-    kbDiagAdd(b->d, KB_ERROR, b->j->path, line + b->j->line0, col,
+    cbDiagAdd(b->d, CB_DIAG_ERROR, b->j->path, line + b->j->line0, col,
               "malformed YAML: %s; check the indentation, the ': ' after each field name and "
               "the quotes",
               e && e->msg ? e->msg : "cannot parse");
@@ -322,7 +322,7 @@ static json_t *kbYDocument(kbYB *b) {
     return root;
 }
 
-int kbYamlParse(const kbJson *j, kbDiags *d, json_t **root, kbPosMap **map) {
+int kbYamlParse(const kbJson *j, cbDiags *d, json_t **root, kbPosMap **map) {
     *root = NULL;
     *map = cbCalloc(1, sizeof(kbPosMap));
     struct fy_diag_cfg dc;

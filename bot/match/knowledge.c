@@ -5,13 +5,13 @@
 
 #include "base/common.h"
 
-knowledge *knowledgeLoad(const char *dir, const engParams *p, kbDiags *d) {
+knowledge *knowledgeLoad(const char *dir, const engParams *p, cbDiags *d) {
     kb *k = kbLoad(dir, d);
     if (!k) return NULL;
     char err[CB_ERRLEN];
     engIndex *ix = engBuild(k, p, err);
     if (!ix) {
-        kbDiagAdd(d, KB_ERROR, dir, 0, 0, "cannot build the search index: %s", err);
+        cbDiagAdd(d, CB_DIAG_ERROR, dir, 0, 0, "cannot build the search index: %s", err);
         kbFree(k);
         return NULL;
     }

@@ -14,7 +14,7 @@ typedef struct knowledge {
 } knowledge;
 
 /* NULL on failure, with every problem in d (index build failures too). */
-knowledge *knowledgeLoad(const char *dir, const engParams *p, kbDiags *d);
+knowledge *knowledgeLoad(const char *dir, const engParams *p, cbDiags *d);
 void knowledgeFree(knowledge *k);
 
 #endif

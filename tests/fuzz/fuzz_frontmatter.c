@@ -9,8 +9,8 @@
 #include "kb/kb.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    kbDiags d;
-    kbDiagsInit(&d);
+    cbDiags d;
+    cbDiagsInit(&d);
     kbEntry e;
     int rc = kbParseEntry("fuzz/entry.md", (const char *)data, size, &d, &e);
     if (rc == 0 && (!e.question || !e.answer || e.nsources == 0)) abort();
@@ -18,6 +18,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     for (size_t i = 0; i < d.n; i++)
         if (d.v[i].line < 0 || (size_t)d.v[i].line > size + 2) abort();
     kbEntryFree(&e);
-    kbDiagsFree(&d);
+    cbDiagsFree(&d);
     return 0;
 }

@@ -37,10 +37,10 @@ static int setupFix(void **state) {
     consoleFix *f = cbCalloc(1, sizeof(*f));
     engParams p;
     engDefaultParams(&p);
-    kbDiags d;
-    kbDiagsInit(&d);
+    cbDiags d;
+    cbDiagsInit(&d);
     f->app.k = knowledgeLoad(KB_DIR, &p, &d);
-    kbDiagsFree(&d);
+    cbDiagsFree(&d);
     if (!f->app.k || uv_loop_init(&f->loop) != 0) return -1;
     f->app.loop.uv = &f->loop;
     f->out = tmpfile();

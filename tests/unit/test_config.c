@@ -41,10 +41,10 @@ static int teardownTmp(void **state) {
 }
 
 /* Parse text; returns the diagnostics (caller frees) and the result. */
-static int parse(const char *text, cbConfig *c, kbDiags *d) {
+static int parse(const char *text, cbConfig *c, cbDiags *d) {
     writeFile(tmpPath, text);
     cfgDefaults(c);
-    kbDiagsInit(d);
+    cbDiagsInit(d);
     return cfgLoadFile(c, tmpPath, d);
 }
 
@@ -90,7 +90,7 @@ static void test_errors_table(void **state) {
     for (size_t i = 0; i < CB_ARRAY_LEN(errCases); i++) {
         const errCase *e = &errCases[i];
         cbConfig c;
-        kbDiags d;
+        cbDiags d;
         int rc = parse(e->text, &c, &d);
         if (rc != CB_ERR || d.nerrors < 1 || d.v[0].line != e->line || d.v[0].col != e->col ||
             !strstr(d.v[0].msg, e->needle))
@@ -98,7 +98,7 @@ static void test_errors_table(void **state) {
                      d.n ? d.v[0].line : -1, d.n ? d.v[0].col : -1, d.n ? d.v[0].msg : "-");
         assert_int_equal(d.nerrors, 1); /* one mistake, one error */
         assert_null(strstr(d.v[0].msg, "xoxb-")); /* never echoes a token */
-        kbDiagsFree(&d);
+        cbDiagsFree(&d);
         cfgFree(&c);
     }
 }
@@ -106,17 +106,17 @@ static void test_errors_table(void **state) {
 static void test_all_errors_reported(void **state) {
     (void)state;
     cbConfig c;
-    kbDiags d;
+    cbDiags d;
     assert_int_equal(parse("[log]\nlevel = loud\nformat = xml\n[nope]\nx = 1\n", &c, &d), CB_ERR);
     assert_int_equal(d.nerrors, 3); /* level, format, section; keys under [nope] skipped */
-    kbDiagsFree(&d);
+    cbDiagsFree(&d);
     cfgFree(&c);
 }
 
 static void test_full_file(void **state) {
     (void)state;
     cbConfig c;
-    kbDiags d;
+    cbDiags d;
     const char *text = "# comment\n; another\n[knowledge]\ndir = \"/srv/kb # not a comment\"\n"
                        "watch = off\n[matching]\nanswer_threshold = 0.6 # inline comment\n"
                        "suggest_threshold = 0.25\nreview_threshold = 0.8\n[replies]\n"
@@ -144,20 +144,20 @@ static void test_full_file(void **state) {
     assert_int_equal(c.log_question_text, 1);
     assert_string_equal(c.health_addr, "off");
     assert_string_equal(c.config_path, tmpPath);
-    kbDiagsFree(&d);
+    cbDiagsFree(&d);
     cfgFree(&c);
 }
 
 static void test_defaults_and_example(void **state) {
     (void)state;
     cbConfig c, def;
-    kbDiags d;
+    cbDiags d;
     cfgDefaults(&def);
     assert_string_equal(def.history_path, "data/careerbot.db");
     assert_string_equal(def.health_addr, "127.0.0.1:8080");
     assert_int_equal(def.retention_days, 90);
     cfgDefaults(&c);
-    kbDiagsInit(&d);
+    cbDiagsInit(&d);
     /* The example documents every key with its default: reading it must
      * change nothing. */
     assert_int_equal(cfgLoadFile(&c, "config/careerbot.conf.example", &d), CB_OK);
@@ -170,7 +170,7 @@ static void test_defaults_and_example(void **state) {
     assert_string_equal(c.health_addr, def.health_addr);
     assert_string_equal(c.log_level, def.log_level);
     assert_int_equal(c.retention_days, def.retention_days);
-    kbDiagsFree(&d);
+    cbDiagsFree(&d);
     cfgFree(&c);
     cfgFree(&def);
 }
@@ -178,20 +178,20 @@ static void test_defaults_and_example(void **state) {
 static void test_review_warning(void **state) {
     (void)state;
     cbConfig c;
-    kbDiags d;
+    cbDiags d;
     assert_int_equal(parse("[matching]\nreview_threshold = 0.3\n", &c, &d), CB_OK);
     assert_int_equal(d.nerrors, 0);
     assert_int_equal(d.nwarnings, 1);
     assert_int_equal(d.v[0].line, 2);
     assert_int_equal(d.v[0].col, 20);
-    kbDiagsFree(&d);
+    cbDiagsFree(&d);
     cfgFree(&c);
 }
 
 static void test_env_overrides(void **state) {
     (void)state;
     cbConfig c;
-    kbDiags d;
+    cbDiags d;
     assert_int_equal(parse("[knowledge]\ndir = fromfile\n[log]\nlevel = warn\n", &c, &d), CB_OK);
     setenv("CAREERBOT_KB", "/env/kb", 1);
     setenv("CAREERBOT_LOG_LEVEL", "debug", 1);
@@ -220,7 +220,7 @@ static void test_env_overrides(void **state) {
                           "CAREERBOT_HEALTH_LISTEN", "CAREERBOT_HISTORY_PATH",
                           "CAREERBOT_DISCORD_SHARD", "SLACK_API_URL", "DISCORD_API_URL"};
     for (size_t i = 0; i < CB_ARRAY_LEN(vars); i++) unsetenv(vars[i]);
-    kbDiagsFree(&d);
+    cbDiagsFree(&d);
     cfgFree(&c);
 }
 
@@ -235,8 +235,8 @@ static void test_env_every_key(void **state) {
     cbConfig c;
     cfgDefaults(&c);
     assert_float_equal(c.user_cooldown, 2, 1e-9);
-    kbDiags d;
-    kbDiagsInit(&d);
+    cbDiags d;
+    cbDiagsInit(&d);
     setenv("CAREERBOT_MATCHING_ANSWER_THRESHOLD", "0.6", 1);
     setenv("CAREERBOT_LIMITS_USER_COOLDOWN", "5.5", 1);
     setenv("CAREERBOT_LIMITS_CHANNEL_COOLDOWN", "1", 1);
@@ -256,7 +256,7 @@ static void test_env_every_key(void **state) {
                           "CAREERBOT_LIMITS_CHANNEL_COOLDOWN", "CAREERBOT_SLACK_DENY_CHANNELS",
                           "CAREERBOT_REPLIES_SLASH_EPHEMERAL"};
     for (size_t i = 0; i < CB_ARRAY_LEN(vars); i++) unsetenv(vars[i]);
-    kbDiagsFree(&d);
+    cbDiagsFree(&d);
     cfgFree(&c);
 }
 

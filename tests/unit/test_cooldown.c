@@ -92,10 +92,10 @@ static int setupApp(void **state) {
     f->app.cfg.channel_cooldown = 0;
     engParams p;
     engDefaultParams(&p);
-    kbDiags d;
-    kbDiagsInit(&d);
+    cbDiags d;
+    cbDiagsInit(&d);
     f->app.k = knowledgeLoad("tests/fixtures/app-kb", &p, &d);
-    kbDiagsFree(&d);
+    cbDiagsFree(&d);
     if (!f->app.k) return -1;
     appLimitsInit(&f->app);
     f->logf = open_memstream(&f->log, &f->loglen);

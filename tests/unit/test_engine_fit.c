@@ -117,8 +117,8 @@ static void testShiftAndCv(void **state) {
  * bootcamps; the topic feature is set and confidence is not lower. */
 static void testTopicFilter(void **state) {
     (void)state;
-    kbDiags d;
-    kbDiagsInit(&d);
+    cbDiags d;
+    cbDiagsInit(&d);
     kb *k = kbLoad("knowledge", &d);
     assert_non_null(k);
     char err[CB_ERRLEN];
@@ -141,7 +141,7 @@ static void testTopicFilter(void **state) {
     }
     engFree(ix);
     kbFree(k);
-    kbDiagsFree(&d);
+    cbDiagsFree(&d);
 }
 
 int main(void) {

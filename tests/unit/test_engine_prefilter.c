@@ -99,8 +99,8 @@ static size_t loadQuestions(char ***out) {
  * rejects most questions (what it is for). */
 static void testSoundOnKnowledge(void **state) {
     (void)state;
-    kbDiags d;
-    kbDiagsInit(&d);
+    cbDiags d;
+    cbDiagsInit(&d);
     kb *k = kbLoad("knowledge", &d);
     assert_non_null(k);
     char **qs;
@@ -134,7 +134,7 @@ static void testSoundOnKnowledge(void **state) {
     for (size_t i = 0; i < nq; i++) free(qs[i]);
     free(qs);
     kbFree(k);
-    kbDiagsFree(&d);
+    cbDiagsFree(&d);
 }
 
 int main(void) {

@@ -157,8 +157,8 @@ static void testExactPhrasing(void **state) {
         assert_string_equal(r.hits[0].entry->id, ENTRIES[e].id);
         assert_true(r.hits[0].confidence >= 0.85);
     }
-    kbDiags d;
-    kbDiagsInit(&d);
+    cbDiags d;
+    cbDiagsInit(&d);
     kb *k = kbLoad("tests/fixtures/app-kb", &d);
     assert_non_null(k);
     char err[CB_ERRLEN];
@@ -174,7 +174,7 @@ static void testExactPhrasing(void **state) {
     }
     engFree(ax);
     kbFree(k);
-    kbDiagsFree(&d);
+    cbDiagsFree(&d);
 }
 
 int main(void) {

@@ -22,11 +22,11 @@ static knowledge *loadKnowledge(double answer_threshold) {
     engParams p;
     engDefaultParams(&p);
     if (answer_threshold > 0) p.answer_threshold = answer_threshold;
-    kbDiags d;
-    kbDiagsInit(&d);
+    cbDiags d;
+    cbDiagsInit(&d);
     knowledge *k = knowledgeLoad(KB_DIR, &p, &d);
-    if (!k) kbDiagsPrint(&d, "text", stderr);
-    kbDiagsFree(&d);
+    if (!k) cbDiagsPrint(&d, "text", stderr);
+    cbDiagsFree(&d);
     return k;
 }
 

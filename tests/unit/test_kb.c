@@ -22,17 +22,17 @@
 #define FIX "tests/fixtures/kb/"
 
 typedef struct expDiag {
-    kbSeverity sev;
+    cbSeverity sev;
     const char *suffix; /* the file name ends with this */
     int line, col;
     const char *text; /* substring of the message */
 } expDiag;
 
 /* Index of the diagnostic matching e exactly, or -1. */
-static long findDiag(const kbDiags *d, const expDiag *e) {
+static long findDiag(const cbDiags *d, const expDiag *e) {
     size_t sl = strlen(e->suffix);
     for (size_t i = 0; i < d->n; i++) {
-        const kbDiag *g = &d->v[i];
+        const cbDiag *g = &d->v[i];
         size_t fl = strlen(g->file);
         if (g->severity == e->sev && fl >= sl && strcmp(g->file + fl - sl, e->suffix) == 0 &&
             g->line == e->line && g->col == e->col && strstr(g->msg, e->text))
@@ -41,16 +41,16 @@ static long findDiag(const kbDiags *d, const expDiag *e) {
     return -1;
 }
 
-static void expectAll(const kbDiags *d, const expDiag *tab, size_t n) {
+static void expectAll(const cbDiags *d, const expDiag *tab, size_t n) {
     for (size_t i = 0; i < n; i++) {
         if (findDiag(d, &tab[i]) >= 0) continue;
-        kbDiagsPrint(d, "text", stderr);
+        cbDiagsPrint(d, "text", stderr);
         fail_msg("missing diagnostic %s:%d:%d '%s'", tab[i].suffix, tab[i].line, tab[i].col,
                  tab[i].text);
     }
 }
 
-static void expectSorted(const kbDiags *d) {
+static void expectSorted(const cbDiags *d) {
     for (size_t i = 1; i < d->n; i++) {
         int c = strcmp(d->v[i - 1].file, d->v[i].file);
         assert_true(c < 0 || (c == 0 && d->v[i - 1].line <= d->v[i].line));
@@ -59,11 +59,11 @@ static void expectSorted(const kbDiags *d) {
 
 static void test_good_loads(void **state) {
     (void)state;
-    kbDiags d;
-    kbDiagsInit(&d);
+    cbDiags d;
+    cbDiagsInit(&d);
     kbLoadOpts o = {.now = ktDay("2025-06-01")};
     kb *k = kbLoadWith(FIX "good", &o, &d);
-    if (d.n) kbDiagsPrint(&d, "text", stderr);
+    if (d.n) cbDiagsPrint(&d, "text", stderr);
     assert_non_null(k);
     assert_int_equal(d.n, 0);
     assert_int_equal(o.nentries, 4);
@@ -102,11 +102,11 @@ static void test_good_loads(void **state) {
     assert_int_equal(k->synonyms[2].n, 3);
     assert_string_equal(k->synonyms[0].v[1], "amazon web services");
     kbFree(k);
-    kbDiagsFree(&d);
+    cbDiagsFree(&d);
 }
 
-#define E KB_ERROR
-#define W KB_WARNING
+#define E CB_DIAG_ERROR
+#define W CB_DIAG_WARNING
 static const expDiag brokenTab[] = {
     {E, "badtopic/_topic.json", 1, 1, "missing required field 'description'"},
     {E, "badtopic/_topic.json", 3, 3, "unknown field 'descripton'; did you mean 'description'?"},
@@ -143,8 +143,8 @@ static const expDiag brokenTab[] = {
 
 static void test_broken_fixture(void **state) {
     (void)state;
-    kbDiags d;
-    kbDiagsInit(&d);
+    cbDiags d;
+    cbDiagsInit(&d);
     kbLoadOpts o = {.now = ktDay("2025-06-01")};
     kb *k = kbLoadWith(FIX "broken", &o, &d);
     assert_null(k); /* t/ok.md and notopic/entry.md are fine: still nothing loads */
@@ -154,7 +154,7 @@ static void test_broken_fixture(void **state) {
     assert_int_equal(o.ntopics, 3);
     for (size_t i = 0; i < d.n; i++) assert_null(strstr(d.v[i].file, "t/ok.md"));
     expectSorted(&d);
-    kbDiagsFree(&d);
+    cbDiagsFree(&d);
 }
 
 static const expDiag warnTab[] = {
@@ -170,8 +170,8 @@ static const expDiag warnTab[] = {
 
 static void test_warnings(void **state) {
     (void)state;
-    kbDiags d;
-    kbDiagsInit(&d);
+    cbDiags d;
+    cbDiagsInit(&d);
     kbLoadOpts o = {.now = ktDay("2025-06-01")};
     kb *k = kbLoadWith(FIX "warn", &o, &d);
     assert_non_null(k); /* warnings do not fail the load */
@@ -179,9 +179,9 @@ static void test_warnings(void **state) {
     expectAll(&d, warnTab, CB_ARRAY_LEN(warnTab));
     assert_int_equal(d.nwarnings, CB_ARRAY_LEN(warnTab)); /* t/fresh.md is not stale */
     kbFree(k);
-    kbDiagsFree(&d);
+    cbDiagsFree(&d);
     /* A year later, every dated entry is stale; CAREERBOT_TODAY is honoured. */
-    kbDiagsInit(&d);
+    cbDiagsInit(&d);
     setenv("CAREERBOT_TODAY", "2026-06-02", 1);
     k = kbLoad(FIX "warn", &d);
     unsetenv("CAREERBOT_TODAY");
@@ -190,7 +190,7 @@ static void test_warnings(void **state) {
     for (size_t i = 0; i < d.n; i++) stale += strstr(d.v[i].msg, "12 months") != NULL;
     assert_int_equal(stale, 5);
     kbFree(k);
-    kbDiagsFree(&d);
+    cbDiagsFree(&d);
 }
 
 /* One bad file in a copy of the good dir: nothing loads; fix it: loads. */
@@ -200,40 +200,40 @@ static void test_all_or_nothing(void **state) {
     ktCopyTree(FIX "good", dir);
     char *bad = cbSprintf("%s/learning/zz-bad.md", dir);
     ktWrite(bad, "---\n{\"question\": \"Broken\", \"sources\": [{\"title\": \"x\", \"url\": \"nope\"}]}\n---\nA.\n");
-    kbDiags d;
-    kbDiagsInit(&d);
+    cbDiags d;
+    cbDiagsInit(&d);
     kb *k = kbLoad(dir, &d);
     assert_null(k);
-    if (d.nerrors != 1) kbDiagsPrint(&d, "text", stderr);
+    if (d.nerrors != 1) cbDiagsPrint(&d, "text", stderr);
     assert_int_equal(d.nerrors, 1);
-    expDiag x = {KB_ERROR, "learning/zz-bad.md", 2, 58, "'nope' is not a valid URL"};
+    expDiag x = {CB_DIAG_ERROR, "learning/zz-bad.md", 2, 58, "'nope' is not a valid URL"};
     assert_true(findDiag(&d, &x) >= 0);
-    kbDiagsFree(&d);
+    cbDiagsFree(&d);
     ktWrite(bad, "---\n{\"question\": \"Fixed\", \"sources\": [{\"title\": \"x\", \"url\": \"https://example.org\"}]}\n---\nA.\n");
-    kbDiagsInit(&d);
+    cbDiagsInit(&d);
     k = kbLoad(dir, &d);
     assert_non_null(k);
     assert_int_equal(k->nentries, 5);
     assert_non_null(kbFindEntry(k, "learning/zz-bad"));
     kbFree(k);
-    kbDiagsFree(&d);
+    cbDiagsFree(&d);
     /* a file over 256 KiB */
     char *big = cbMalloc(300 * 1024);
     memset(big, 'a', 300 * 1024 - 1);
     big[300 * 1024 - 1] = '\0';
     ktWrite(bad, big);
     free(big);
-    kbDiagsInit(&d);
+    cbDiagsInit(&d);
     assert_null(kbLoad(dir, &d));
     assert_int_equal(d.nerrors, 1);
-    expDiag y = {KB_ERROR, "learning/zz-bad.md", 0, 0, "the limit is 256 KiB"};
+    expDiag y = {CB_DIAG_ERROR, "learning/zz-bad.md", 0, 0, "the limit is 256 KiB"};
     assert_true(findDiag(&d, &y) >= 0);
-    kbDiagsFree(&d);
+    cbDiagsFree(&d);
     /* a missing directory */
-    kbDiagsInit(&d);
+    cbDiagsInit(&d);
     assert_null(kbLoad("tests/fixtures/kb/no-such-dir", &d));
     assert_int_equal(d.nerrors, 1);
-    kbDiagsFree(&d);
+    cbDiagsFree(&d);
     ktRmTree(dir);
     free(bad);
     free(dir);
@@ -278,24 +278,24 @@ static void test_parse_memory(void **state) {
     (void)state;
     for (size_t i = 0; i < CB_ARRAY_LEN(memTab); i++) {
         const memCase *c = &memTab[i];
-        kbDiags d;
-        kbDiagsInit(&d);
+        cbDiags d;
+        cbDiagsInit(&d);
         kbEntry e;
         int rc = kbParseEntry("mem.md", c->data, c->len, &d, &e);
         if ((rc == CB_OK) != c->ok) {
-            kbDiagsPrint(&d, "text", stderr);
+            cbDiagsPrint(&d, "text", stderr);
             fail_msg("case '%s': rc %d", c->name, rc);
         }
         if (!c->ok) {
             assert_true(d.nerrors >= 1);
-            expDiag x = {KB_ERROR, "mem.md", c->line, c->col, c->text};
+            expDiag x = {CB_DIAG_ERROR, "mem.md", c->line, c->col, c->text};
             if (findDiag(&d, &x) < 0) {
-                kbDiagsPrint(&d, "text", stderr);
+                cbDiagsPrint(&d, "text", stderr);
                 fail_msg("case '%s': no diagnostic at %d:%d", c->name, c->line, c->col);
             }
         } else {
             int has = strstr(c->data, "\"summary\"") != NULL;
-            expDiag w = {KB_WARNING, "mem.md", 2, 1, "no 'summary'"};
+            expDiag w = {CB_DIAG_WARNING, "mem.md", 2, 1, "no 'summary'"};
             assert_int_equal(findDiag(&d, &w) >= 0, !has); /* warned only when missing */
             if (has) assert_int_equal(strlen(e.summary), strlen(WORDS40));
             else assert_null(e.summary);
@@ -303,7 +303,7 @@ static void test_parse_memory(void **state) {
             assert_string_equal(e.answer, "Answer.");
         }
         kbEntryFree(&e);
-        kbDiagsFree(&d);
+        cbDiagsFree(&d);
     }
 }
 
@@ -315,44 +315,44 @@ static void test_limits(void **state) {
     bufAppendStr(&b, "---\n{\"question\": \"Q\", \"alternates\": [");
     for (int i = 0; i < 300; i++) bufPrintf(&b, "%s\"a%d\"", i ? ", " : "", i);
     bufAppendStr(&b, "],\n \"sources\": [{\"title\": \"T\", \"url\": \"https://a.org/\"}]}\n---\nA.\n");
-    kbDiags d;
-    kbDiagsInit(&d);
+    cbDiags d;
+    cbDiagsInit(&d);
     kbEntry e;
     assert_int_equal(kbParseEntry("big.md", bufStr(&b), b.len, &d, &e), CB_ERR);
-    expDiag x = {KB_ERROR, "big.md", 2, 33, "'alternates' has 300 items; the limit is 200"};
+    expDiag x = {CB_DIAG_ERROR, "big.md", 2, 33, "'alternates' has 300 items; the limit is 200"};
     assert_true(findDiag(&d, &x) >= 0);
-    kbDiagsFree(&d);
+    cbDiagsFree(&d);
     bufReset(&b);
     bufAppendStr(&b, "---\n{\"question\": \"Q\"");
     for (int i = 0; i < 1000; i++) bufPrintf(&b, ", \"x%d\": 1", i);
     bufAppendStr(&b, "}\n---\nA.\n");
-    kbDiagsInit(&d);
+    cbDiagsInit(&d);
     double t0 = cbNowMs();
     assert_int_equal(kbParseEntry("flood.md", bufStr(&b), b.len, &d, &e), CB_ERR);
     assert_true(cbNowMs() - t0 < 2000);
     assert_int_equal(d.n, 100); /* 99 problems and "too many problems" */
     assert_true(d.nerrors > 1000);
     assert_non_null(strstr(d.v[99].msg, "too many problems"));
-    kbDiagsFree(&d);
+    cbDiagsFree(&d);
     bufFree(&b);
 }
 
-static char *printed(const kbDiags *d, const char *format) {
+static char *printed(const cbDiags *d, const char *format) {
     char *s = NULL;
     size_t n = 0;
     FILE *f = open_memstream(&s, &n);
-    kbDiagsPrint(d, format, f);
+    cbDiagsPrint(d, format, f);
     fclose(f);
     return s;
 }
 
 static void test_formats(void **state) {
     (void)state;
-    kbDiags d;
-    kbDiagsInit(&d);
-    kbDiagAdd(&d, KB_ERROR, "k/t/a.md", 5, 14, "bad %s", "date");
-    kbDiagAdd(&d, KB_WARNING, "k/foo, 100%.txt", 0, 0, "line one\nline two: 50%%");
-    kbDiagAdd(&d, KB_ERROR, "k/b.md", 3, 0, "no column");
+    cbDiags d;
+    cbDiagsInit(&d);
+    cbDiagAdd(&d, CB_DIAG_ERROR, "k/t/a.md", 5, 14, "bad %s", "date");
+    cbDiagAdd(&d, CB_DIAG_WARNING, "k/foo, 100%.txt", 0, 0, "line one\nline two: 50%%");
+    cbDiagAdd(&d, CB_DIAG_ERROR, "k/b.md", 3, 0, "no column");
     assert_int_equal(d.nerrors, 2);
     assert_int_equal(d.nwarnings, 1);
     char *t = printed(&d, "text");
@@ -365,10 +365,10 @@ static void test_formats(void **state) {
                            "::warning file=k/foo%2C 100%25.txt::line one%0Aline two: 50%25\n"
                            "::error file=k/b.md,line=3::no column\n");
     free(g);
-    kbDiagsSort(&d);
+    cbDiagsSort(&d);
     assert_string_equal(d.v[0].file, "k/b.md");
     assert_string_equal(d.v[2].file, "k/t/a.md");
-    kbDiagsFree(&d);
+    cbDiagsFree(&d);
 }
 
 int main(void) {

@@ -176,7 +176,7 @@ static const deadCase deadTab[] = {
     {"t/b.md", 7, 34, "timed out"},
 };
 
-static void expectDead(const kbDiags *d) {
+static void expectDead(const cbDiags *d) {
     for (size_t i = 0; i < CB_ARRAY_LEN(deadTab); i++) {
         const deadCase *w = &deadTab[i];
         size_t j, wl = strlen(w->file);
@@ -195,8 +195,8 @@ static void test_links(void **state) {
     srv s;
     srvStart(&s);
     char *dir = writeLinkKb(s.port, tpFreePort());
-    kbDiags d;
-    kbDiagsInit(&d);
+    cbDiags d;
+    cbDiagsInit(&d);
     kb *k = kbLoad(dir, &d);
     assert_non_null(k);
     kbLinkOpts o;
@@ -206,8 +206,8 @@ static void test_links(void **state) {
     double t0 = cbNowMs();
     size_t dead = kbCheckLinks(k, &o, &d);
     double took = cbNowMs() - t0;
-    kbDiagsSort(&d);
-    kbDiagsPrint(&d, "text", stderr);
+    cbDiagsSort(&d);
+    cbDiagsPrint(&d, "text", stderr);
     assert_int_equal(dead, 5);
     assert_int_equal(d.nerrors, 5);
     expectDead(&d);
@@ -220,7 +220,7 @@ static void test_links(void **state) {
     assert_int_equal(srvCount(&s, "HEAD /slow\n"), 1);   /* a timeout is not retried */
     assert_true(took < 6000); /* in parallel, bounded by the timeouts */
     kbFree(k);
-    kbDiagsFree(&d);
+    cbDiagsFree(&d);
     srvStop(&s);
     ktRmTree(dir);
     free(dir);

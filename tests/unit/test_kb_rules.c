@@ -110,11 +110,11 @@ static void problem(problems *p, const char *fmt, ...) {
 /* ---- fixture: the real knowledge base ---- */
 
 static int setupKb(void **state) {
-    kbDiags d;
-    kbDiagsInit(&d);
+    cbDiags d;
+    cbDiagsInit(&d);
     kb *k = kbLoad(KB_DIR, &d);
-    if (!k) kbDiagsPrint(&d, "text", stderr);
-    kbDiagsFree(&d);
+    if (!k) cbDiagsPrint(&d, "text", stderr);
+    cbDiagsFree(&d);
     *state = k;
     return k ? 0 : -1;
 }

@@ -113,14 +113,14 @@ static void test_validators(void **state) {
 }
 
 static char *exportDir(const char *dir) {
-    kbDiags d;
-    kbDiagsInit(&d);
+    cbDiags d;
+    cbDiagsInit(&d);
     kb *k = kbLoad(dir, &d);
-    if (!k) kbDiagsPrint(&d, "text", stderr);
+    if (!k) cbDiagsPrint(&d, "text", stderr);
     assert_non_null(k);
     char *s = kbExportJson(k);
     kbFree(k);
-    kbDiagsFree(&d);
+    cbDiagsFree(&d);
     return s;
 }
 
@@ -130,12 +130,12 @@ static void roundTrip(const char *src) {
     char *json = exportDir(src), *file = cbSprintf("%s/export.json", tmp),
          *out = cbSprintf("%s/out", tmp);
     ktWrite(file, json);
-    kbDiags d;
-    kbDiagsInit(&d);
+    cbDiags d;
+    cbDiagsInit(&d);
     char err[CB_ERRLEN] = "";
     int rc = kbImport(file, out, 0, &d, err);
     if (rc != CB_OK) {
-        kbDiagsPrint(&d, "text", stderr);
+        cbDiagsPrint(&d, "text", stderr);
         fail_msg("import of %s: %s", src, err);
     }
     char *again = exportDir(out);
@@ -147,7 +147,7 @@ static void roundTrip(const char *src) {
     free(again);
     again = exportDir(out);
     assert_string_equal(json, again);
-    kbDiagsFree(&d);
+    cbDiagsFree(&d);
     ktRmTree(tmp);
     free(again);
     free(json);
@@ -188,11 +188,11 @@ static void test_export_import_real(void **state) {
         skip();
         return;
     }
-    kbDiags d;
-    kbDiagsInit(&d);
+    cbDiags d;
+    cbDiagsInit(&d);
     kb *k = kbLoad("knowledge", &d);
     kbFree(k);
-    kbDiagsFree(&d);
+    cbDiagsFree(&d);
     if (!k) {
         skip(); /* ./knowledge is being edited and has errors: not this test's business */
         return;
@@ -236,8 +236,8 @@ static void test_import_errors(void **state) {
     for (size_t i = 0; i < CB_ARRAY_LEN(impTab); i++) {
         const impCase *c = &impTab[i];
         ktWrite(file, c->json);
-        kbDiags d;
-        kbDiagsInit(&d);
+        cbDiags d;
+        cbDiagsInit(&d);
         char err[CB_ERRLEN] = "";
         assert_int_equal(kbImport(file, out, 0, &d, err), CB_ERR);
         size_t k;
@@ -246,12 +246,12 @@ static void test_import_errors(void **state) {
                                                                   d.v[k].col == c->col)))
                 break;
         if (k == d.n) {
-            kbDiagsPrint(&d, "text", stderr);
+            cbDiagsPrint(&d, "text", stderr);
             fail_msg("case '%s': err '%s'", c->name, err);
         }
         struct stat st;
         assert_int_not_equal(stat(out, &st), 0); /* nothing left behind */
-        kbDiagsFree(&d);
+        cbDiagsFree(&d);
     }
     ktRmTree(tmp);
     free(file);
@@ -272,12 +272,12 @@ static void test_kb_new(void **state) {
     free(path);
     assert_int_equal(kbNewEntry(tmp, "career/switching-roles", &path, err), CB_ERR);
     assert_non_null(strstr(err, "already exists"));
-    kbDiags d;
-    kbDiagsInit(&d);
+    cbDiags d;
+    cbDiagsInit(&d);
     assert_null(kbLoad(tmp, &d)); /* the template fails until edited */
     size_t inEntry = 0, inTopic = 0, url = 0;
     for (size_t i = 0; i < d.n; i++) {
-        if (d.v[i].severity != KB_ERROR) continue;
+        if (d.v[i].severity != CB_DIAG_ERROR) continue;
         assert_non_null(strstr(d.v[i].msg, "template text from 'kb new'"));
         assert_true(d.v[i].line > 0);
         inEntry += strstr(d.v[i].file, "switching-roles.md") != NULL;
@@ -287,7 +287,7 @@ static void test_kb_new(void **state) {
     assert_int_equal(inTopic, 2);
     assert_int_equal(url, 2);      /* the source's and the link's */
     assert_true(inEntry >= 10);    /* every field of the template */
-    kbDiagsFree(&d);
+    cbDiagsFree(&d);
     /* The new entry in an existing topic does not touch its _topic.json. */
     assert_int_equal(kbNewEntry(tmp, "learning/mentors", &path, err), CB_OK);
     free(path);

@@ -40,11 +40,11 @@ static void test_yaml_loads(void **state) {
         "  - \\bpy ?test\\b.*\\bworth\\b\n"
         "  - '\\bunit ?tests?\\b'\n" REST "---\n"
         "The answer.\n";
-    kbDiags d;
-    kbDiagsInit(&d);
+    cbDiags d;
+    cbDiagsInit(&d);
     kbEntry e;
     int rc = kbParseEntry("y.md", doc, sizeof(doc) - 1, &d, &e);
-    if (rc != CB_OK || d.n) kbDiagsPrint(&d, "text", stderr);
+    if (rc != CB_OK || d.n) cbDiagsPrint(&d, "text", stderr);
     assert_int_equal(rc, CB_OK);
     assert_int_equal(d.n, 0);
     assert_string_equal(e.question, "Is pytest worth learning?");
@@ -61,7 +61,7 @@ static void test_yaml_loads(void **state) {
     assert_int_equal(e.sources[0].url_col, 10);
     assert_int_equal(e.answer_line, 20);
     kbEntryFree(&e);
-    kbDiagsFree(&d);
+    cbDiagsFree(&d);
 }
 
 typedef struct yCase {
@@ -105,23 +105,23 @@ static void test_yaml_errors(void **state) {
     for (size_t i = 0; i < CB_ARRAY_LEN(yTab); i++) {
         const yCase *c = &yTab[i];
         char *doc = cbSprintf("---\n%s---\nThe answer.\n", c->fm);
-        kbDiags d;
-        kbDiagsInit(&d);
+        cbDiags d;
+        cbDiagsInit(&d);
         kbEntry e;
         int rc = kbParseEntry("y.md", doc, strlen(doc), &d, &e);
         size_t k;
         for (k = 0; k < d.n; k++)
-            if (d.v[k].severity == KB_ERROR && strstr(d.v[k].msg, c->text) &&
+            if (d.v[k].severity == CB_DIAG_ERROR && strstr(d.v[k].msg, c->text) &&
                 (c->line == 0 ? d.v[k].line >= 2 && d.v[k].col >= 1
                               : d.v[k].line == c->line && d.v[k].col == c->col))
                 break;
         if (rc != CB_ERR || k == d.n) {
-            kbDiagsPrint(&d, "text", stderr);
+            cbDiagsPrint(&d, "text", stderr);
             fail_msg("case '%s': rc %d, no error '%s' at %d:%d", c->name, rc, c->text, c->line,
                      c->col);
         }
         kbEntryFree(&e);
-        kbDiagsFree(&d);
+        cbDiagsFree(&d);
         free(doc);
     }
 }
@@ -143,12 +143,12 @@ static void test_yaml_emit_round_trip(void **state) {
         char *fm = kbYamlFrontMatter(e, keys, 2);
         json_decref(e);
         kbJson j = {"e.md", fm, strlen(fm), 0, NULL};
-        kbDiags d;
-        kbDiagsInit(&d);
+        cbDiags d;
+        cbDiagsInit(&d);
         json_t *root = NULL;
         kbPosMap *map = NULL;
         int rc = kbYamlParse(&j, &d, &root, &map);
-        if (rc != CB_OK) kbDiagsPrint(&d, "text", stderr);
+        if (rc != CB_OK) cbDiagsPrint(&d, "text", stderr);
         assert_int_equal(rc, CB_OK);
         const char *q = json_string_value(json_object_get(root, "question"));
         const char *p = json_string_value(json_array_get(json_object_get(root, "patterns"), 0));
@@ -157,7 +157,7 @@ static void test_yaml_emit_round_trip(void **state) {
                      p ? p : "(none)", fm);
         json_decref(root);
         kbPosMapFree(map);
-        kbDiagsFree(&d);
+        cbDiagsFree(&d);
         free(fm);
     }
 }
@@ -172,10 +172,10 @@ static void test_json_and_yaml_together(void **state) {
     char *y = cbSprintf("%s/learning/yaml-entry.md", dir);
     ktWrite(y, "---\nquestion: A YAML entry?\nsummary: It loads.\nkeywords: [yaml]\n" REST
                "---\nIt loads beside the JSON ones.\n");
-    kbDiags d;
-    kbDiagsInit(&d);
+    cbDiags d;
+    cbDiagsInit(&d);
     kb *k = kbLoad(dir, &d);
-    if (!k) kbDiagsPrint(&d, "text", stderr);
+    if (!k) cbDiagsPrint(&d, "text", stderr);
     assert_non_null(k);
     assert_non_null(kbFindEntry(k, "learning/yaml-entry"));
     assert_non_null(kbFindEntry(k, "frameworks/django-vs-flask")); /* JSON */
@@ -189,14 +189,14 @@ static void test_json_and_yaml_together(void **state) {
     char *text = ktRead(f);
     assert_true(strncmp(text, "---\nquestion: Should I learn Django or Flask first?\n", 52) == 0);
     assert_non_null(strstr(text, "\npatterns:\n  - '\\b(django|flask)\\b.*\\b(first|start|begin)'\n"));
-    kbDiagsFree(&d);
-    kbDiagsInit(&d);
+    cbDiagsFree(&d);
+    cbDiagsInit(&d);
     k = kbLoad(out, &d);
     assert_non_null(k);
     char *again = kbExportJson(k);
     assert_string_equal(json, again);
     kbFree(k);
-    kbDiagsFree(&d);
+    cbDiagsFree(&d);
     ktRmTree(tmp);
     free(again);
     free(text);
