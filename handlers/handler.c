@@ -79,8 +79,16 @@ void hndShow(const hndContext *ctx, const char *id, hndReply *out) {
     }
     const kbEntry *e = len ? kbFindEntry(ctx->k->kb, id) : NULL;
     if (!e) {
-        hndError(out, "I have no answer with that id; it may have been removed or renamed. "
-                      "Type `topics` to browse what I know.");
+        const kb *k = ctx->k->kb;
+        const char **ids = cbCalloc(k->nentries + 1, sizeof(*ids));
+        for (size_t i = 0; i < k->nentries; i++) ids[i] = k->entries[i].id;
+        const char *close = hndClosestName(id, len, ids, k->nentries);
+        if (close)
+            hndError(out, "I have no answer with that id. Did you mean `show %s`?", close);
+        else
+            hndError(out, "I have no answer with that id; it may have been removed or renamed. "
+                          "Type `topics` to browse what I know.");
+        free(ids);
         return;
     }
     hndCopyEntry(ctx->k->kb, e, out);
@@ -151,8 +159,10 @@ static void hndQuestion(const hndContext *ctx, const char *s, size_t len, const 
         out->kind = REPLY_DID_YOU_MEAN;
         hndSuggest(ctx, &res, 1, out);
         out->title = cbStrdup("Did you mean...");
-        out->body = cbStrdup("I'm not sure I understood. Did you mean one of these? "
-                             "Type `show ID` to read one, or rephrase your question.");
+        out->body = cbStrdup(ctx->chat ? "I'm not sure I understood. Did you mean one of these? "
+                                         "Pick one below, or rephrase your question."
+                                       : "I'm not sure I understood. Did you mean one of these? "
+                                         "Type `show ID` to read one, or rephrase your question.");
     } else {
         hndAbstain(ctx, &res, topic, out);
     }
@@ -172,6 +182,15 @@ static int hndHasSpace(const char *s, size_t len) {
     for (size_t i = 0; i < len; i++)
         if (hndSpace(s[i])) return 1;
     return 0;
+}
+
+/* "show" without an id: how to use it, with an id to try. */
+static void hndShowUsage(const hndContext *ctx, hndReply *out) {
+    const kb *k = ctx->k->kb;
+    hndError(out, "`show` needs an answer id, for example `show %s`. `topic NAME` lists a "
+                  "topic's questions with their ids.",
+             k->nentries ? k->entries[0].id : "topic/question");
+    out->kind = REPLY_INFO;
 }
 
 /* An entry id alone ("<topic>/<slug>", e.g. the value of an autocomplete
@@ -206,11 +225,15 @@ static int hndCommand(const hndContext *ctx, const char *s, size_t len, hndReply
     if (hndWord(s, len, "topic", &rest, &rlen)) {
         const kbTopic *t = hndFindTopic(ctx->k->kb, rest, rlen);
         if (t) hndTopicQuestions(ctx, t, out);
-        else if (rest[rlen - 1] != '?') hndUnknownTopic(ctx, out);
+        else if (rest[rlen - 1] != '?') hndUnknownTopic(ctx, rest, rlen, out);
         else return 0; /* "topic modelling jobs in python?" is a question */
         return 1;
     }
-    if (hndWord(s, len, "show", &rest, &rlen) && rlen && !hndHasSpace(rest, rlen)) {
+    if (hndWord(s, len, "show", &rest, &rlen) && rlen == 0) {
+        hndShowUsage(ctx, out);
+        return 1;
+    }
+    if (hndWord(s, len, "show", &rest, &rlen) && !hndHasSpace(rest, rlen)) {
         char *id = cbStrndup(rest, rlen);
         int is_id = memchr(rest, '/', rlen) || kbFindEntry(ctx->k->kb, id);
         if (is_id) hndShow(ctx, id, out);
@@ -286,5 +309,7 @@ void hndHandle(const hndContext *ctx, const hndRequest *req, hndReply *out) {
                       "for what I know about.");
         return;
     }
-    hndText(ctx, s, len, 0, out);
+    hndContext c = *ctx;
+    c.chat = req->platform != PLATFORM_CONSOLE;
+    hndText(&c, s, len, 0, out);
 }

@@ -18,6 +18,9 @@ typedef struct hndContext {
     size_t max_hits;        /* ranked hits copied into the reply; 0 = 10 (<= ENG_MAX_TOP) */
     double suggest_floor;   /* abstain: suggest hits at or above this confidence;
                              * 0 = half the default suggest threshold */
+    int chat;               /* set by hndHandle from the request: a chat platform,
+                             * where choices are buttons and there is nothing to
+                             * "type" (no console wording such as `show ID`) */
 } hndContext;
 
 /* Always fills out (replyInit first is not needed). */

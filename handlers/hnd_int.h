@@ -27,12 +27,17 @@ size_t hndGreetingPrefix(const char *s, size_t len);
 void hndHelp(const hndContext *ctx, hndReply *out, replyKind kind);
 void hndTopics(const hndContext *ctx, hndReply *out);
 void hndTopicQuestions(const hndContext *ctx, const kbTopic *t, hndReply *out);
-/* REPLY_ERROR: unknown topic, with the list of topics. */
-void hndUnknownTopic(const hndContext *ctx, hndReply *out);
+/* REPLY_ERROR: unknown topic name[0..len), the closest known name if one
+ * is close, and the list of topics. */
+void hndUnknownTopic(const hndContext *ctx, const char *name, size_t len, hndReply *out);
 /* "- **Title** (`name`)" lines, one per topic. */
 void hndAppendTopicList(const kb *k, cbBuf *b, int with_details);
 /* A topic by name or title: ASCII case-insensitive, '-', '_' and ' ' equal. */
 const kbTopic *hndFindTopic(const kb *k, const char *name, size_t len);
+/* The name in names[0..n) closest to s (edit distance, ASCII case
+ * folded), when it is within a third of s's length (at least 2); NULL
+ * otherwise. For "did you mean" on a mistyped id or topic. */
+const char *hndClosestName(const char *s, size_t len, const char *const *names, size_t n);
 /* Fill out as REPLY_ERROR with a formatted Markdown body. */
 void hndError(hndReply *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

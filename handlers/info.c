@@ -1,6 +1,7 @@
 /* info.c - the handler's informational replies: help, the topic list, one
  * topic's questions, and error replies. Built from the current knowledge
  * so examples and lists always name entries that exist. */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,9 +82,9 @@ void hndHelp(const hndContext *ctx, hndReply *out, replyKind kind) {
     if (shown) bufAppendStr(&b, "\n");
     bufAppendStr(&b, "**Commands:**\n"
                      "- `topics`: the topics I know about\n"
-                     "- `topic NAME`: the questions in one topic\n"
-                     "- `show ID`: one answer, by its id\n"
-                     "- `TOPIC: QUESTION`: search one topic only\n"
+                     "- `topic NAME`: the questions in one topic\n");
+    if (!ctx->chat) bufAppendStr(&b, "- `show ID`: one answer, by its id\n");
+    bufAppendStr(&b, "- `TOPIC: QUESTION`: search one topic only\n"
                      "- `help`: this message\n");
     replyFree(out);
     out->kind = kind;
@@ -115,8 +116,12 @@ void hndTopicQuestions(const hndContext *ctx, const kbTopic *t, hndReply *out) {
         n++;
     }
     if (n == 0) bufAppendStr(&b, "No questions in this topic yet.\n");
-    bufPrintf(&b, "\nType `show ID` to read one, or ask `%s: your question` to search this "
-                  "topic only.\n", t->name);
+    if (ctx->chat)
+        bufPrintf(&b, "\nAsk me one of these, or ask `%s: your question` to search this topic "
+                      "only.\n", t->name);
+    else
+        bufPrintf(&b, "\nType `show ID` to read one, or ask `%s: your question` to search this "
+                      "topic only.\n", t->name);
     replyFree(out);
     out->kind = REPLY_INFO;
     out->title = cbStrdup(t->title ? t->title : t->name);
@@ -124,13 +129,57 @@ void hndTopicQuestions(const hndContext *ctx, const kbTopic *t, hndReply *out) {
     out->body = bufDetach(&b);
 }
 
-void hndUnknownTopic(const hndContext *ctx, hndReply *out) {
+/* The topic names closest to the unknown name (NULL when none is close). */
+static const char *infoClosestTopic(const kb *k, const char *name, size_t len) {
+    const char **names = cbCalloc(k->ntopics + 1, sizeof(*names));
+    for (size_t i = 0; i < k->ntopics; i++) names[i] = k->topics[i].name;
+    const char *best = hndClosestName(name, len, names, k->ntopics);
+    free(names);
+    return best;
+}
+
+void hndUnknownTopic(const hndContext *ctx, const char *name, size_t len, hndReply *out) {
     cbBuf b;
     bufInit(&b, HND_BODY_MAX);
-    bufAppendStr(&b, "I don't know that topic. These are the topics I know:\n\n");
+    const char *close = infoClosestTopic(ctx->k->kb, name, len);
+    if (close) bufPrintf(&b, "I don't know that topic. Did you mean `topic %s`? ", close);
+    else bufAppendStr(&b, "I don't know that topic. ");
+    bufAppendStr(&b, "These are the topics I know:\n\n");
     hndAppendTopicList(ctx->k->kb, &b, 0);
-    bufAppendStr(&b, "\nType `topic NAME` with one of the names above.\n");
+    bufAppendStr(&b, "\nAsk `topic NAME` with one of the names above.\n");
     replyFree(out);
     out->kind = REPLY_ERROR;
     out->body = bufDetach(&b);
+}
+
+/* Levenshtein distance, ASCII case folded; names over 63 bytes never match. */
+static size_t infoDistance(const char *a, size_t la, const char *b) {
+    size_t lb = strlen(b);
+    if (la > 63 || lb > 63) return (size_t)-1;
+    size_t row[64];
+    for (size_t j = 0; j <= lb; j++) row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
+            size_t best = diag + cost;
+            if (up + 1 < best) best = up + 1;
+            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+const char *hndClosestName(const char *s, size_t len, const char *const *names, size_t n) {
+    const char *best = NULL;
+    size_t bd = (size_t)-1, limit = len / 3 > 2 ? len / 3 : 2;
+    for (size_t i = 0; i < n; i++) {
+        size_t d = infoDistance(s, len, names[i]);
+        if (d < bd) bd = d, best = names[i];
+    }
+    return bd <= limit ? best : NULL;
 }

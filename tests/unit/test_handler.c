@@ -53,6 +53,14 @@ static void askStr(const knowledge *k, const char *text, hndReply *out) {
     ask(k, text, strlen(text), out);
 }
 
+/* As a chat platform asks (Slack). */
+static void askChat(const knowledge *k, const char *text, hndReply *out) {
+    hndContext ctx = {.k = k, .max_suggestions = 3};
+    hndRequest req = {.platform = PLATFORM_SLACK, .text = text, .len = strlen(text), .user = "U1"};
+    hndHandle(&ctx, &req, out);
+    assert_non_null(out->body);
+}
+
 static void assertHas(const char *text, const char *needle) {
     if (!text || !strstr(text, needle)) fail_msg("missing [%s] in [%s]", needle, text ? text : "(null)");
 }
@@ -276,6 +284,59 @@ static void testAbstain(void **state) {
 }
 
 /* With an answer threshold nobody reaches, a good question is a "did you mean". */
+/* "show" alone explains itself; a mistyped id or topic gets the closest. */
+static void testShowUsageAndClosest(void **state) {
+    const char *bare[] = {"show", "/show", "SHOW", "/faq show"};
+    for (size_t i = 0; i < CB_ARRAY_LEN(bare); i++) {
+        hndReply r;
+        askStr(*state, bare[i], &r);
+        if (r.kind != REPLY_INFO) fail_msg("'%s': kind %d", bare[i], r.kind);
+        assertHas(r.body, "needs an answer id, for example `show ");
+        replyFree(&r);
+    }
+    hndReply r;
+    askStr(*state, "show learning/bootcmps", &r);
+    assert_int_equal(r.kind, REPLY_ERROR);
+    assertHas(r.body, "Did you mean `show learning/bootcamps`?");
+    replyFree(&r);
+    askStr(*state, "show zzz/qqqqqqqq", &r); /* nothing close: no guess */
+    assert_int_equal(r.kind, REPLY_ERROR);
+    assert_null(strstr(r.body, "Did you mean"));
+    replyFree(&r);
+    askStr(*state, "topic lerning", &r);
+    assert_int_equal(r.kind, REPLY_ERROR);
+    assertHas(r.body, "Did you mean `topic learning`?");
+    assertHas(r.body, "`frameworks`"); /* and the list */
+    replyFree(&r);
+    askStr(*state, "topic cooking", &r);
+    assert_null(strstr(r.body, "Did you mean"));
+    replyFree(&r);
+}
+
+/* Chat platforms get no console wording: nothing to "type `show ID`". */
+static void testChatWording(void **state) {
+    const char *asks[] = {"help", "topic learning", "topics"};
+    for (size_t i = 0; i < CB_ARRAY_LEN(asks); i++) {
+        hndReply r;
+        askChat(*state, asks[i], &r);
+        if (strstr(r.body, "show ID") || strstr(r.body, "Type `show"))
+            fail_msg("'%s' on Slack: console wording in [%s]", asks[i], r.body);
+        replyFree(&r);
+        askStr(*state, asks[i], &r); /* the console keeps it where it helps */
+        if (i < 2) assertHas(r.body, "show ID");
+        replyFree(&r);
+    }
+    knowledge *k = loadKnowledge(1.01);
+    assert_non_null(k);
+    hndReply r;
+    askChat(k, "django or flask for a beginner", &r);
+    assert_int_equal(r.kind, REPLY_DID_YOU_MEAN);
+    assertHas(r.body, "Pick one below");
+    assert_null(strstr(r.body, "show ID"));
+    replyFree(&r);
+    knowledgeFree(k);
+}
+
 static void testDidYouMean(void **state) {
     (void)state;
     knowledge *k = loadKnowledge(1.01);
@@ -373,6 +434,8 @@ int main(void) {
         cmocka_unit_test(testGreetingThenQuestion),
         cmocka_unit_test(testManyGreetings),
         cmocka_unit_test(testAbstain),
+        cmocka_unit_test(testShowUsageAndClosest),
+        cmocka_unit_test(testChatWording),
         cmocka_unit_test(testDidYouMean),
         cmocka_unit_test(testBadInput),
         cmocka_unit_test(testReplyOutlivesKnowledge),

@@ -1,12 +1,16 @@
-/* console.c - the console transport (see console.h). Input comes from a
- * libuv stream (uv_tty on a terminal, uv_pipe for pipes and sockets) or,
- * for a regular file or /dev/null that epoll cannot watch, from uv_fs_read.
+/* console.c - the console transport (see console.h). On a terminal, lines
+ * are read with libedit (line editing, history) in its callback mode: a
+ * uv_poll tells when a key is there and rl_callback_read_char() takes it,
+ * so the loop never blocks. Otherwise input comes from a libuv stream
+ * (uv_pipe for pipes and sockets) or, for a regular file or /dev/null that
+ * epoll cannot watch, from uv_fs_read.
  * Bytes are cut into lines in a bounded buffer; each line is one question
  * (or a console command), answered synchronously through appAnswer() and
  * printed with renderTerminal(). Nothing is in flight between lines, so
  * shutdown only has to close the input handle. */
 #include "platform/console/console.h"
 
+#include <editline/readline.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -27,6 +31,11 @@ typedef struct consolePriv {
     int fd;
     FILE *out;
     int tty;   /* input is a terminal: prompt and greeting */
+    int editor; /* libedit reads the terminal (its prompt, editing, history) */
+    int editor_remove; /* remove libedit's handler once its callback returns */
+    int in_editor; /* inside rl_callback_read_char() */
+    int editor_line; /* a line was handled: install the handler again (prompt, raw mode) */
+    FILE *editor_in; /* the input as a FILE for libedit */
     int color; /* output is a terminal */
     size_t width; /* wrap replies to this many columns (0: do not) */
     int use_fs; /* regular file: uv_fs_read instead of a stream */
@@ -35,6 +44,7 @@ typedef struct consolePriv {
         uv_stream_t stream;
         uv_tty_t tty;
         uv_pipe_t pipe;
+        uv_poll_t poll;
     } h;
     uv_fs_t fsreq;
     int fs_active;   /* a uv_fs_read is pending */
@@ -49,8 +59,12 @@ typedef struct consolePriv {
     char rbuf[CONSOLE_READ_CHUNK];
 } consolePriv;
 
+/* libedit's line callback has no user data: the one console using it. */
+static consolePriv *editorOwner;
+
 static void consoleDestroy(consolePriv *p) {
     cbTransport *t = p->t;
+    if (editorOwner == p) editorOwner = NULL;
     bufFree(&p->line);
     free(p);
     free(t);
@@ -68,10 +82,26 @@ static void consoleOnClose(uv_handle_t *h) {
     consoleMaybeDestroy(p);
 }
 
+/* Give the terminal back (cooked mode, no handler). Not from inside
+ * libedit's line callback: it touches its state after the callback. */
+static void consoleEditorEnd(consolePriv *p) {
+    if (!p->editor) return;
+    if (p->in_editor) {
+        p->editor_remove = 1;
+        return;
+    }
+    rl_callback_handler_remove();
+    p->editor = 0;
+    if (p->editor_in) fclose(p->editor_in);
+    p->editor_in = NULL;
+}
+
 static void consoleCloseInput(consolePriv *p) {
     if (!p->handle_open || p->closing) return;
-    if (!p->use_fs) uv_read_stop(&p->h.stream);
-    if (p->tty) uv_tty_reset_mode();
+    if (p->editor) uv_poll_stop(&p->h.poll);
+    else if (!p->use_fs) uv_read_stop(&p->h.stream);
+    consoleEditorEnd(p);
+    if (p->tty && !p->editor) uv_tty_reset_mode();
     p->closing = 1;
     uv_close(&p->h.handle, consoleOnClose);
 }
@@ -82,7 +112,7 @@ static void consolePrint(consolePriv *p, const char *s) {
 }
 
 static void consolePrompt(consolePriv *p) {
-    if (p->tty && !p->stopped) consolePrint(p, CONSOLE_PROMPT);
+    if (p->tty && !p->editor && !p->stopped) consolePrint(p, CONSOLE_PROMPT);
 }
 
 /* The user is done: stop reading and tell the runner (once). */
@@ -261,6 +291,72 @@ static int consoleOpenStream(consolePriv *p, uv_loop_t *loop, uv_handle_type kin
     return CB_OK;
 }
 
+static void consoleEditorLine(char *line) {
+    consolePriv *p = editorOwner;
+    if (!p || p->stopped) {
+        free(line);
+        return;
+    }
+    if (!line) { /* Ctrl-D on an empty line */
+        consoleEof(p, "eof");
+        return;
+    }
+    const char *s = line;
+    while (*s == ' ' || *s == '\t') s++;
+    if (*s) add_history(line);
+    p->editor_line = 1;
+    consoleLine(p, line, strlen(line));
+    free(line);
+}
+
+static void consoleOnKey(uv_poll_t *h, int status, int events) {
+    consolePriv *p = h->data;
+    (void)events;
+    if (status < 0) {
+        logEvent(LOG_ERROR, "console.read_failed", "error=\"%s\"", uv_strerror(status));
+        consoleEof(p, "read error");
+        return;
+    }
+    p->in_editor = 1;
+    rl_callback_read_char(); /* one key; a finished line calls consoleEditorLine */
+    p->in_editor = 0;
+    if (p->editor_remove) {
+        p->editor_remove = 0;
+        consoleEditorEnd(p);
+    } else if (p->editor_line && p->editor) {
+        /* libedit leaves its raw mode after a line: start the next one */
+        rl_callback_handler_install(CONSOLE_PROMPT, consoleEditorLine);
+    }
+    p->editor_line = 0;
+}
+
+/* A terminal: libedit edits the line and keeps the history; the loop
+ * watches the descriptor and hands each key to libedit. */
+static int consoleOpenEditor(consolePriv *p, uv_loop_t *loop, char *err) {
+    int fd = dup(p->fd);
+    p->editor_in = fd >= 0 ? fdopen(fd, "r") : NULL;
+    if (!p->editor_in) {
+        if (fd >= 0) close(fd);
+        return cbErr(err, "cannot read the console input");
+    }
+    int rc = uv_poll_init(loop, &p->h.poll, p->fd);
+    if (rc != 0) {
+        fclose(p->editor_in);
+        p->editor_in = NULL;
+        return cbErr(err, "cannot watch the console input: %s", uv_strerror(rc));
+    }
+    p->handle_open = 1;
+    p->h.handle.data = p;
+    rl_instream = p->editor_in;
+    rl_outstream = p->out;
+    rl_catch_signals = 0; /* the loop handles SIGINT and SIGTERM */
+    editorOwner = p;
+    p->editor = 1;
+    rl_callback_handler_install(CONSOLE_PROMPT, consoleEditorLine);
+    uv_poll_start(&p->h.poll, UV_READABLE, consoleOnKey);
+    return CB_OK;
+}
+
 static int consoleStart(cbTransport *t, char *err) {
     consolePriv *p = t->priv;
     uv_loop_t *loop = appLoop(t->app)->uv;
@@ -271,14 +367,17 @@ static int consoleStart(cbTransport *t, char *err) {
     p->color = isatty(fileno(p->out)) && !(nc && *nc);
     p->width = wrapWidthFor(fileno(p->out));
     p->use_fs = kind == UV_FILE || kind == UV_UNKNOWN_HANDLE;
-    if (p->use_fs) consoleFsRead(p);
-    else if (consoleOpenStream(p, loop, kind, err) != CB_OK) return CB_ERR;
-    p->started = 1;
-    if (p->tty) {
+    if (p->tty)
         consolePrint(p, "careerbot: ask me about your Python career. Type /help for the "
                         "commands, /quit to leave.\n");
-        consolePrompt(p);
+    if (p->use_fs) consoleFsRead(p);
+    else if (p->tty && isatty(fileno(p->out)) && !editorOwner) {
+        if (consoleOpenEditor(p, loop, err) != CB_OK) return CB_ERR;
+    } else if (consoleOpenStream(p, loop, kind, err) != CB_OK) {
+        return CB_ERR;
     }
+    p->started = 1;
+    if (p->tty) consolePrompt(p);
     logEvent(LOG_INFO, "console.started", "input=%s", p->tty ? "tty" : p->use_fs ? "file" : "pipe");
     return CB_OK;
 }

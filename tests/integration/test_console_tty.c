@@ -1,0 +1,143 @@
+/* test_console_tty.c - `careerbot --console` on a real terminal (a pty):
+ * libedit edits the line (Ctrl-A to its start and Ctrl-K kill what was
+ * typed before the command), keeps the history (Up brings the last question
+ * back), the loop is not blocked while a line is being typed (SIGTERM in
+ * the middle of a line still stops the bot at once), and /quit leaves with
+ * exit 0. Every read waits for the expected text, bounded in time. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tproc.h"
+
+#define WAIT_MS 20000.0
+#define ANSWER_ID "id: learning/bootcamps" /* only an answer shows it */
+
+typedef struct ttyBot {
+    pid_t pid;
+    int master;
+    char out[1 << 17];
+    size_t len;
+} ttyBot;
+
+static double nowMs(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int startBot(ttyBot *b) {
+    memset(b, 0, sizeof(*b));
+    char *bin = tpBuildPath("san/careerbot");
+    struct winsize ws = {.ws_row = 40, .ws_col = 100};
+    b->pid = forkpty(&b->master, NULL, NULL, &ws);
+    if (b->pid < 0) return -1;
+    if (b->pid == 0) {
+        setenv("TERM", "xterm", 1);
+        setenv("NO_COLOR", "1", 1);
+        setenv("CAREERBOT_CONFIG", "", 1);
+        setenv("CAREERBOT_KB", "tests/fixtures/app-kb", 1);
+        setenv("CAREERBOT_HISTORY_PATH", "off", 1);
+        unsetenv("SLACK_APP_TOKEN");
+        unsetenv("SLACK_BOT_TOKEN");
+        unsetenv("DISCORD_TOKEN");
+        execl(bin, bin, "--console", (char *)NULL);
+        _exit(127);
+    }
+    free(bin);
+    return 0;
+}
+
+/* Read from the pty until needle has appeared count times in all output. */
+static int waitFor(ttyBot *b, const char *needle, int count) {
+    double end = nowMs() + WAIT_MS;
+    for (;;) {
+        int seen = 0;
+        for (const char *s = b->out; (s = strstr(s, needle)) != NULL; s++) seen++;
+        if (seen >= count) return 1;
+        double left = end - nowMs();
+        if (left <= 0 || b->len + 1 >= sizeof(b->out)) return 0;
+        struct pollfd pf = {.fd = b->master, .events = POLLIN};
+        if (poll(&pf, 1, (int)left) <= 0) return 0;
+        ssize_t n = read(b->master, b->out + b->len, sizeof(b->out) - 1 - b->len);
+        if (n <= 0) return 0; /* the child is gone */
+        b->len += (size_t)n;
+        b->out[b->len] = '\0';
+    }
+}
+
+static void type(ttyBot *b, const char *keys) {
+    size_t n = strlen(keys);
+    assert_int_equal(write(b->master, keys, n), (ssize_t)n);
+}
+
+/* Wait for the child's exit (bounded); its exit code, or -1. */
+static int waitExit(ttyBot *b) {
+    double end = nowMs() + WAIT_MS;
+    int st;
+    while (nowMs() < end) {
+        char sink[4096];
+        struct pollfd pf = {.fd = b->master, .events = POLLIN};
+        if (poll(&pf, 1, 20) > 0 && read(b->master, sink, sizeof sink) < 0 && errno != EIO) break;
+        pid_t r = waitpid(b->pid, &st, WNOHANG);
+        if (r == b->pid) return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    }
+    kill(b->pid, SIGKILL);
+    waitpid(b->pid, &st, 0);
+    return -1;
+}
+
+static void test_edit_history_quit(void **state) {
+    (void)state;
+    ttyBot *b = calloc(1, sizeof(*b));
+    assert_non_null(b);
+    assert_int_equal(startBot(b), 0);
+    if (!waitFor(b, "careerbot> ", 1)) fail_msg("no prompt; output:\n%s", b->out);
+    /* nonsense, Ctrl-A (to the start), Ctrl-K (kill to the end), then a
+     * command: only line editing leaves "show learning/bootcamps" alone */
+    type(b, "zzz qqq\001\013show learning/bootcamps\r");
+    if (!waitFor(b, ANSWER_ID, 1)) fail_msg("not answered; output:\n%s", b->out);
+    if (!waitFor(b, "careerbot> ", 2)) fail_msg("no second prompt; output:\n%s", b->out);
+    type(b, "\033[A\r"); /* Up: the same question again */
+    if (!waitFor(b, ANSWER_ID, 2)) fail_msg("history did not bring it back; output:\n%s", b->out);
+    if (!waitFor(b, "careerbot> ", 3)) fail_msg("no third prompt; output:\n%s", b->out);
+    type(b, "/quit\r");
+    assert_int_equal(waitExit(b), 0);
+    close(b->master);
+    free(b);
+}
+
+/* Half a line typed: the loop still runs, so SIGTERM stops it promptly. */
+static void test_sigterm_mid_line(void **state) {
+    (void)state;
+    ttyBot *b = calloc(1, sizeof(*b));
+    assert_non_null(b);
+    assert_int_equal(startBot(b), 0);
+    if (!waitFor(b, "careerbot> ", 1)) fail_msg("no prompt; output:\n%s", b->out);
+    type(b, "are bootcamps");
+    assert_true(waitFor(b, "are bootcamps", 1)); /* echoed by libedit */
+    kill(b->pid, SIGTERM);
+    assert_int_equal(waitExit(b), 0);
+    close(b->master);
+    free(b);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_edit_history_quit),
+        cmocka_unit_test(test_sigterm_mid_line),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
