@@ -39,6 +39,22 @@ static const char *latencyLabels[] = {"0.00005", "0.0001", "0.00025", "0.0005", 
                                      "0.0025",  "0.005",  "0.01",    "0.025",  "0.05",
                                      "0.1",     "0.25",   "0.5",     "1"};
 #define NBOUNDS CB_ARRAY_LEN(latencyBounds)
+
+/* End to end, from the event to the platform accepting the reply: 5 ms
+ * to 10 s, then +Inf. */
+static const double replyBounds[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0};
+static const char *replyLabels[] = {"0.005", "0.01", "0.025", "0.05", "0.1", "0.25",
+                                    "0.5",   "1",    "2.5",   "5",    "10"};
+#define NREPLY CB_ARRAY_LEN(replyBounds)
+_Static_assert(CB_ARRAY_LEN(replyLabels) == CB_ARRAY_LEN(replyBounds), "one label per bound");
+#define METRICS_MAX_PLATFORMS 4
+
+typedef struct mReplyHist {
+    char platform[METRICS_LABEL_MAX];
+    unsigned long long buckets[NREPLY]; /* non-cumulative */
+    unsigned long long count;
+    double sum;
+} mReplyHist;
 _Static_assert(CB_ARRAY_LEN(latencyLabels) == CB_ARRAY_LEN(latencyBounds), "one label per bound");
 
 static struct {
@@ -49,6 +65,8 @@ static struct {
     double lat_sum;
     size_t kb_entries;
     unsigned long long hist_rows, hist_errors;
+    mReplyHist reply[METRICS_MAX_PLATFORMS];
+    size_t nreply;
 } M;
 
 void metricsReset(void) { memset(&M, 0, sizeof M); }
@@ -120,6 +138,29 @@ void metricsCooldown(const char *platform, const char *action) {
     counterAdd(&M.cooldowns, platform, action, 1);
 }
 
+/* The platform's reply histogram; the last slot takes any platform past
+ * the bound. */
+static mReplyHist *replyHist(const char *platform) {
+    char p[METRICS_LABEL_MAX];
+    copyLabel(p, platform);
+    for (size_t i = 0; i < M.nreply; i++)
+        if (strcmp(M.reply[i].platform, p) == 0) return &M.reply[i];
+    if (M.nreply == METRICS_MAX_PLATFORMS) return &M.reply[METRICS_MAX_PLATFORMS - 1];
+    mReplyHist *h = &M.reply[M.nreply++];
+    memcpy(h->platform, p, sizeof p);
+    return h;
+}
+
+void metricsReplyLatency(const char *platform, double seconds) {
+    mReplyHist *h = replyHist(platform);
+    if (!(seconds >= 0)) seconds = 0;
+    size_t i = 0;
+    while (i < NREPLY && seconds > replyBounds[i]) i++;
+    if (i < NREPLY) h->buckets[i]++;
+    h->count++;
+    h->sum += seconds;
+}
+
 void metricsReplyFailed(const char *platform) { counterAdd(&M.failures, platform, NULL, 1); }
 
 void metricsPlatformConnected(const char *platform, int connected) {
@@ -144,6 +185,7 @@ void metricsDeclarePlatform(const char *platform) {
     counterAdd(&M.completions, platform, NULL, 0);
     counterAdd(&M.failures, platform, NULL, 0);
     counterAdd(&M.connected, platform, NULL, 0);
+    (void)replyHist(platform);
 }
 
 /* Label values escaped as the exposition format asks: \\, \" and \n. */
@@ -213,6 +255,36 @@ static void putLatency(cbBuf *b) {
     bufPrintf(b, "%s_count %llu\n", name, M.lat_count);
 }
 
+static int replyCmp(const void *x, const void *y) {
+    return strcmp(((const mReplyHist *)x)->platform, ((const mReplyHist *)y)->platform);
+}
+
+static void putReplyLatency(cbBuf *b) {
+    const char *name = "careerbot_reply_latency_seconds";
+    putHeader(b, name, "histogram",
+              "From a question's event to the platform accepting the reply.");
+    mReplyHist sorted[METRICS_MAX_PLATFORMS];
+    memcpy(sorted, M.reply, M.nreply * sizeof *sorted);
+    qsort(sorted, M.nreply, sizeof *sorted, replyCmp);
+    for (size_t p = 0; p < M.nreply; p++) {
+        const mReplyHist *h = &sorted[p];
+        unsigned long long cum = 0;
+        for (size_t i = 0; i < NREPLY; i++) {
+            cum += h->buckets[i];
+            bufPrintf(b, "%s_bucket{", name);
+            putLabel(b, "platform", h->platform);
+            bufPrintf(b, ",le=\"%s\"} %llu\n", replyLabels[i], cum);
+        }
+        bufPrintf(b, "%s_bucket{", name);
+        putLabel(b, "platform", h->platform);
+        bufPrintf(b, ",le=\"+Inf\"} %llu\n%s_sum{", h->count, name);
+        putLabel(b, "platform", h->platform);
+        bufPrintf(b, "} %.9g\n%s_count{", h->sum, name);
+        putLabel(b, "platform", h->platform);
+        bufPrintf(b, "} %llu\n", h->count);
+    }
+}
+
 static void putScalar(cbBuf *b, const char *name, const char *type, const char *help,
                       unsigned long long v) {
     putHeader(b, name, type, help);
@@ -228,6 +300,7 @@ char *metricsRender(void) {
     putCounter(&b, &M.questions, "careerbot_questions_total", "Questions answered, by outcome.",
                "platform", "outcome");
     putLatency(&b);
+    putReplyLatency(&b);
     putCounter(&b, &M.reconnects, "careerbot_reconnects_total",
                "Reconnections to a platform.", "platform", NULL);
     putCounter(&b, &M.resumes, "careerbot_resumes_total",

@@ -20,6 +20,9 @@ void metricsHistoryError(void);
 void metricsAutocomplete(const char *platform);
 /* action: "warned" (told to slow down) or "silenced" (said nothing). */
 void metricsCooldown(const char *platform, const char *action);
+/* Seconds from a question's event to the platform accepting its reply
+ * (histogram careerbot_reply_latency_seconds{platform}). */
+void metricsReplyLatency(const char *platform, double seconds);
 /* A reply the platform did not accept (after retries). */
 void metricsReplyFailed(const char *platform);
 /* The connected gauge of a platform (set when /metrics is read). */

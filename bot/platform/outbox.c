@@ -8,12 +8,14 @@
 
 #include "base/common.h"
 #include "base/log.h"
+#include "ops/metrics.h"
 
 /* A queued job: owned copies of its strings. */
 typedef struct outboxItem {
     struct outboxItem *next;
     char *text, *user, *channel, *thread, *team;
     int is_dm;
+    double t0_ms; /* when it was queued (the event arrived) */
 } outboxItem;
 
 struct outbox {
@@ -25,6 +27,7 @@ struct outbox {
     size_t njobs;
     size_t inflight; /* calls and holds */
     int pumping;
+    double answering_t0_ms; /* inside ops->answer: the job's t0 (its reply's start) */
 };
 
 struct outboxHold {
@@ -35,6 +38,7 @@ typedef struct outboxCall {
     outbox *ob;
     outboxDoneFn *done;
     void *ud;
+    double t0_ms; /* a reply: when its question arrived (0: another call) */
 } outboxCall;
 
 outbox *outboxNew(const outboxOptions *o, const outboxOps *ops, void *owner) {
@@ -92,6 +96,7 @@ int outboxQueue(outbox *ob, const outboxJob *job, char *err) {
     j->thread = cbStrdup(job->thread);
     j->team = cbStrdup(job->team);
     j->is_dm = job->is_dm;
+    j->t0_ms = cbNowMs();
     if (ob->tail) ob->tail->next = j;
     else ob->jobs = j;
     ob->tail = j;
@@ -111,7 +116,9 @@ int outboxPumpFor(outbox *ob, double budget_ms) {
         ob->njobs--;
         outboxJob view = {.text = j->text, .user = j->user, .channel = j->channel,
                           .thread = j->thread, .team = j->team, .is_dm = j->is_dm};
+        ob->answering_t0_ms = j->t0_ms;
         ob->ops->answer(ob->owner, &view);
+        ob->answering_t0_ms = 0;
         outboxItemFree(j);
     }
     ob->pumping = 0;
@@ -146,6 +153,8 @@ static void outboxSettle(outbox *ob) {
 static void outboxHttpDone(const httpResponse *res, void *ud) {
     outboxCall *c = ud;
     outbox *ob = c->ob;
+    if (c->t0_ms > 0 && res->status >= 200 && res->status < 300)
+        metricsReplyLatency(ob->name, (cbNowMs() - c->t0_ms) / 1000.0);
     if (c->done) c->done(ob->owner, c->ud, res);
     free(c);
     outboxSettle(ob);
@@ -159,6 +168,7 @@ int outboxSend(outbox *ob, httpClient *http, const httpRequest *req, outboxDoneF
     c->ob = ob;
     c->done = done;
     c->ud = ud;
+    c->t0_ms = ob->answering_t0_ms; /* the reply of the job being answered */
     if (httpSubmit(http, req, outboxHttpDone, c, err) != CB_OK) {
         free(c);
         return CB_ERR;

@@ -227,6 +227,12 @@ static void testMetricsCount(void **state) {
     }
     assert_int_equal((long)(metricOr0(b, Q_SLACK_ANSWERED) - answered0), 3);
     assert_int_equal((long)(metricOr0(b, Q_SLACK_ABSTAINED) - abstained0), 1);
+    /* each reply counted end to end once the bot read Slack's answer to it */
+    double end = opsNow() + REPLY_MS, replies = 0;
+    const char *e2e = "careerbot_reply_latency_seconds_count{platform=\"slack\"}";
+    while ((replies = metricOr0(b, e2e)) < 4 && opsNow() < end) opsSleep(20);
+    assert_true(replies >= 4);
+    assert_true(opsMetric(b, "careerbot_reply_latency_seconds_sum{platform=\"slack\"}") > 0);
     assert_int_equal((long)(metricOr0(b, Q_DISCORD_ANSWERED) - discord0), 0);
 
     opsDiscordMention(b, "710000000000000301", "are bootcamps worth it?");
@@ -291,7 +297,8 @@ static void testProbesAndSeriesAtStart(void **state) {
                           "careerbot_rate_limit_waits_total{platform=\"slack\"}",
                           "careerbot_feedback_votes_total{platform=\"slack\",vote=\"helpful\"}",
                           "careerbot_cooldowns_total{platform=\"slack\",action=\"warned\"}",
-                          "careerbot_knowledge_reloads_total{result=\"failed\"}"};
+                          "careerbot_knowledge_reloads_total{result=\"failed\"}",
+                          "careerbot_reply_latency_seconds_count{platform=\"slack\"}"};
     for (size_t i = 0; i < sizeof(zero) / sizeof(zero[0]); i++)
         if (opsMetric(b, zero[i]) != 0) fail_msg("%s is not 0 from the start", zero[i]);
     assert_int_equal(opsMetric(b, "careerbot_platform_connected{platform=\"slack\"}"), 1);

@@ -39,6 +39,22 @@ static const char *expected =
     "careerbot_answer_latency_seconds_bucket{le=\"+Inf\"} 3\n"
     "careerbot_answer_latency_seconds_sum 3.0003\n"
     "careerbot_answer_latency_seconds_count 3\n"
+    "# HELP careerbot_reply_latency_seconds From a question's event to the platform accepting the reply.\n"
+    "# TYPE careerbot_reply_latency_seconds histogram\n"
+    "careerbot_reply_latency_seconds_bucket{platform=\"slack\",le=\"0.005\"} 0\n"
+    "careerbot_reply_latency_seconds_bucket{platform=\"slack\",le=\"0.01\"} 0\n"
+    "careerbot_reply_latency_seconds_bucket{platform=\"slack\",le=\"0.025\"} 1\n"
+    "careerbot_reply_latency_seconds_bucket{platform=\"slack\",le=\"0.05\"} 1\n"
+    "careerbot_reply_latency_seconds_bucket{platform=\"slack\",le=\"0.1\"} 1\n"
+    "careerbot_reply_latency_seconds_bucket{platform=\"slack\",le=\"0.25\"} 1\n"
+    "careerbot_reply_latency_seconds_bucket{platform=\"slack\",le=\"0.5\"} 1\n"
+    "careerbot_reply_latency_seconds_bucket{platform=\"slack\",le=\"1\"} 1\n"
+    "careerbot_reply_latency_seconds_bucket{platform=\"slack\",le=\"2.5\"} 1\n"
+    "careerbot_reply_latency_seconds_bucket{platform=\"slack\",le=\"5\"} 2\n"
+    "careerbot_reply_latency_seconds_bucket{platform=\"slack\",le=\"10\"} 2\n"
+    "careerbot_reply_latency_seconds_bucket{platform=\"slack\",le=\"+Inf\"} 2\n"
+    "careerbot_reply_latency_seconds_sum{platform=\"slack\"} 5.02\n"
+    "careerbot_reply_latency_seconds_count{platform=\"slack\"} 2\n"
     "# HELP careerbot_reconnects_total Reconnections to a platform.\n"
     "# TYPE careerbot_reconnects_total counter\n"
     "careerbot_reconnects_total{platform=\"discord\"} 1\n"
@@ -106,6 +122,8 @@ static void test_exact_text(void **state) {
     metricsAutocomplete("discord");
     metricsReplyFailed("discord");
     metricsReplyFailed("discord");
+    metricsReplyLatency("slack", 0.02);
+    metricsReplyLatency("slack", 5.0); /* == a bound: le="5" */
     metricsPlatformConnected("slack", 0);
     metricsPlatformConnected("slack", 1); /* a gauge: the last value */
     metricsPlatformConnected("discord", 0);
@@ -204,6 +222,8 @@ static void test_declared_series_at_zero(void **state) {
         "careerbot_platform_connected{platform=\"slack\"} 0\n",
         "careerbot_knowledge_reloads_total{result=\"failed\"} 0\n",
         "careerbot_answer_latency_seconds_count 0\n",
+        "careerbot_reply_latency_seconds_count{platform=\"slack\"} 0\n",
+        "careerbot_reply_latency_seconds_bucket{platform=\"slack\",le=\"+Inf\"} 0\n",
     };
     for (size_t i = 0; i < CB_ARRAY_LEN(want); i++)
         if (!strstr(text, want[i])) fail_msg("missing %s", want[i]);
