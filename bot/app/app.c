@@ -56,6 +56,9 @@ static void recordQuestion(cbApp *a, const hndRequest *req, const hndReply *r) {
     if (r->kind != REPLY_ANSWER && r->kind != REPLY_DID_YOU_MEAN && r->kind != REPLY_ABSTAIN)
         return;
     char *question = cbStrndup(req->text, req->len);
+    if (!a->feedback) a->feedback = fbNew(0);
+    int rephrase = fbOnQuestion(a->feedback, platformName(req->platform), req->user, question,
+                                r->kind == REPLY_ANSWER ? r->entry_id : NULL, cbWallTime());
     char *cands = candidatesJson(r);
     histQuestion q = {
         .time = cbWallTime(),
@@ -70,6 +73,7 @@ static void recordQuestion(cbApp *a, const hndRequest *req, const hndReply *r) {
                       : r->nsuggestions       ? r->suggestions[0].confidence
                                               : 0.0,
         .candidates_json = cands,
+        .keep_text = rephrase && r->kind == REPLY_ANSWER, /* what a 👎 taught */
     };
     if (histRecordQuestion(a->hist, &q, a->cfg.review_threshold) != CB_OK) metricsHistoryError();
     free(cands);
@@ -161,6 +165,29 @@ void appShow(cbApp *a, const char *id, hndReply *out) {
     hndShow(&ctx, id, out);
 }
 
+/* The question that got a 👎, kept with the entry that answered it. */
+static void recordDownVoted(cbApp *a, cbPlatform p, const char *user, const char *entry_id) {
+    char *text = fbOnDownVote(a->feedback, platformName(p), user, entry_id, cbWallTime());
+    if (!text) return;
+    histQuestion q = {.time = cbWallTime(), .platform = platformName(p), .channel_kind = "vote",
+                      .user = user ? user : "", .question = text, .normalized = "",
+                      .outcome = "voted_down", .entry_id = entry_id, .candidates_json = "[]"};
+    if (histRecordQuestion(a->hist, &q, a->cfg.review_threshold) != CB_OK) metricsHistoryError();
+    free(text);
+}
+
+void appNoteChoice(cbApp *a, cbPlatform p, const char *user, const char *entry_id) {
+    if (!a->hist || !entry_id || !a->k || !kbFindEntry(a->k->kb, entry_id)) return;
+    if (histRecordClick(a->hist, cbWallTime(), platformName(p), user ? user : "", entry_id) !=
+        CB_OK)
+        metricsHistoryError();
+}
+
+void appFreeFeedback(cbApp *a) {
+    fbFree(a->feedback);
+    a->feedback = NULL;
+}
+
 int appVote(cbApp *a, cbPlatform p, const char *user, const char *message, const char *entry_id,
             int helpful, appVoteDoneFn *done, void *ud) {
     if (!entry_id || !a->k || !kbFindEntry(a->k->kb, entry_id)) {
@@ -173,6 +200,7 @@ int appVote(cbApp *a, cbPlatform p, const char *user, const char *message, const
         if (done) done(1, ud);
         return CB_OK;
     }
+    if (!helpful) recordDownVoted(a, p, user, entry_id);
     histVote v = {
         .time = cbWallTime(),
         .platform = platformName(p),

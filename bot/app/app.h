@@ -54,6 +54,9 @@ typedef void appVoteDoneFn(int ok, void *ud);
  * live knowledge, or nothing could be queued. */
 int appVote(cbApp *a, cbPlatform p, const char *user, const char *message, const char *entry_id,
             int helpful, appVoteDoneFn *done, void *ud);
+/* A user chose entry_id among did-you-mean choices (a "show" button):
+ * remembered as "their question meant entry_id" for the report. */
+void appNoteChoice(cbApp *a, cbPlatform p, const char *user, const char *entry_id);
 /* 1 if the platform's allow/deny lists let the bot answer in channel. */
 int appChannelAllowed(const cbApp *a, cbPlatform p, const char *channel);
 /* A transport found a fatal condition (e.g. invalid token): log one clear

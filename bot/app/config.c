@@ -41,6 +41,7 @@ void cfgDefaults(cbConfig *c) {
     c->discord_shard_count = 1;
     c->history_path = cbStrdup("data/careerbot.db");
     c->retention_days = 90;
+    c->report_similarity = 0.5;
     c->log_question_text = 0;
     c->user_cooldown = 2;
     c->channel_cooldown = 0;

@@ -32,6 +32,7 @@ typedef struct cbConfig {
     int discord_shard_id, discord_shard_count; /* discord.shard = "0/1" */
     char *history_path;       /* history.path; default data/careerbot.db */
     int retention_days;       /* history.retention_days; default 90 */
+    double report_similarity; /* report.similarity: questions this alike are one group; default 0.5 */
     int log_question_text;    /* log.question_text; default 0 */
     char *log_level;          /* log.level; default info */
     char *log_format;         /* log.format: logfmt | json */

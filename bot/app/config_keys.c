@@ -44,6 +44,7 @@ static const cfgKey keys[] = {
     {"discord.shard", K_SHARD, OFF(discord_shard_id)},
     {"history.path", K_STR, OFF(history_path)},
     {"history.retention_days", K_DAYS, OFF(retention_days)},
+    {"report.similarity", K_NUM01, OFF(report_similarity)},
     {"log.level", K_LEVEL, OFF(log_level)},
     {"log.format", K_FORMAT, OFF(log_format)},
     {"log.question_text", K_BOOL, OFF(log_question_text)},
@@ -53,7 +54,7 @@ static const cfgKey keys[] = {
 _Static_assert(CB_ARRAY_LEN(keys) <= CFG_NKEYS_MAX, "raise CFG_NKEYS_MAX");
 
 static const char *sections[] = {"knowledge", "matching", "replies", "limits", "slack",
-                                 "discord",   "history",  "log",     "health"};
+                                 "discord",   "history",  "report",  "log",     "health"};
 
 /* Environment overrides, applied after the file: every key as
  * CAREERBOT_SECTION_KEY (cfgEnvName), plus these. */

@@ -9,6 +9,7 @@
 #include "app/config.h"
 #include "app/cooldown.h"
 #include "match/knowledge.h"
+#include "ops/feedback.h"
 #include "ops/history.h"
 #include "platform/transport.h"
 
@@ -24,6 +25,7 @@ struct cbApp {
     /* Per-user and per-channel cooldowns (limits.*); off until
      * appLimitsInit() (the runner calls it; in-process tests need not). */
     coolTable cool_user, cool_channel;
+    fbTracker *feedback;   /* implicit feedback; made with the first question */
     cbTransport *transports[APP_MAX_TRANSPORTS];
     size_t ntransports;
     int stopping;
@@ -36,6 +38,8 @@ struct cbApp {
 /* Turn the cooldowns on (sized for APP_COOLDOWN_KEYS keys each). */
 void appLimitsInit(cbApp *a);
 void appLimitsFree(cbApp *a);
+/* Free what the app made for itself (implicit feedback memory). */
+void appFreeFeedback(cbApp *a);
 /* Load the knowledge again; on failure keep the old one, log, count. */
 int appReload(cbApp *a);
 

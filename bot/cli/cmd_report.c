@@ -1,37 +1,38 @@
-/* cmd_report.c - `careerbot report [--since DATE] [--json] [--limit N]
- * [--db PATH] [--config FILE]` and `careerbot history export [--since DATE]
- * [--db PATH] [--config FILE]`. The database is --db, else
- * $CAREERBOT_HISTORY_PATH, else the config's history.path, else
- * data/careerbot.db. Both read while the bot runs (WAL). */
+/* cmd_report.c - `careerbot report [--since DATE] [--format text|json|csv|
+ * html] [--json] [--limit N] [--kb DIR] [--db PATH] [--config FILE]`, its
+ * subcommands `accept` and `dismiss` (cmd_report_accept.c), and `careerbot
+ * history export`. The database is --db, else $CAREERBOT_HISTORY_PATH,
+ * else the config's history.path, else data/careerbot.db; the knowledge
+ * the open questions are asked of again is --kb, else the config's. Both
+ * read while the bot runs (WAL). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "base/common.h"
 #include "cli/cli.h"
 #include "cli/cliopt.h"
-#include "base/common.h"
-#include "app/config.h"
-#include "ops/history.h"
-
-typedef struct reportArgs {
-    const char *db, *config, *since;
-    int json;
-    long limit;
-} reportArgs;
+#include "cli/report_cli.h"
+#include "handlers/handler.h"
 
 static const cliOpt reportOpts[] = {
-    {"since", "DATE", "only since DATE (YYYY-MM-DD) or the last N days (30d)"},
+    {"since", "DATE", "only since DATE (YYYY-MM-DD) or the last N whole days (30d; 0d = today)"},
     {"db", "PATH", "the history database (default: $CAREERBOT_HISTORY_PATH, history.path)"},
-    {"config", "FILE", "the config file (for history.path and the thresholds)"},
-    {"json", NULL, "one JSON document instead of text"},
-    {"limit", "N", "at most N rows per section"},
+    {"config", "FILE", "the config file (history.path, thresholds, report.similarity)"},
+    {"json", NULL, "the same as --format json"},
+    {"limit", "N", "at most N groups and entries per section (default 20)"},
+    {"format", "F", "text (default), json, csv or html (one self-contained page)"},
+    {"kb", "DIR", "the live knowledge the open questions are asked again (default: the config's)"},
+    {"similarity", "X", "group questions at least this alike, 0..1 (default: report.similarity)"},
 };
 
 static const cliSpec reportSpec = {
     .cmd = "report",
-    .about = "What the bot could not answer, the entries voted down and the answers given at\n"
-             "low confidence, each with a suggestion for the knowledge maintainers.",
+    .args = "[accept|dismiss ID]",
+    .about = "What users asked: open questions grouped by meaning with real examples, each asked\n"
+             "again of the live knowledge, with the entry it means and the command that applies\n"
+             "it; per-entry answers, votes and trend; the answer rate per day and platform.",
     .opts = reportOpts,
     .nopts = CB_ARRAY_LEN(reportOpts),
 };
@@ -43,39 +44,81 @@ static const cliSpec exportSpec = {
     .nopts = 3, /* --since, --db, --config */
 };
 
-static int reportOnOpt(void *ud, int i, const char *v) {
+static const cliOpt decideOpts[] = {
+    {"db", "PATH", "the history database"},
+    {"config", "FILE", "the config file"},
+    {"kb", "DIR", "the knowledge checkout to change (default: the config's)"},
+    {"entry", "ID", "add the questions to this entry instead of the one suggested"},
+    {"as", "TOPIC/SLUG", "the group means no entry yet: write a new entry draft here"},
+};
+
+const cliSpec reportAcceptSpec = {
+    .cmd = "report accept",
+    .args = "ID",
+    .about = "Add the questions of report group ID as alternates of the entry they mean (the\n"
+             "same writer as kb import: the diff is the new lines), or draft a new entry; then\n"
+             "kb check runs.",
+    .opts = decideOpts,
+    .nopts = CB_ARRAY_LEN(decideOpts),
+};
+
+const cliSpec reportDismissSpec = {
+    .cmd = "report dismiss",
+    .args = "ID",
+    .about = "Record that report group ID is not worth an entry: it no longer comes back.",
+    .opts = decideOpts,
+    .nopts = 3, /* --db, --config, --kb */
+};
+
+/* One callback for every table: options are told apart by name. */
+static int onOpt(void *ud, const cliOpt *o, const char *v) {
     reportArgs *a = ud;
-    char *end;
-    switch (i) {
-    case 0: a->since = v; break;
-    case 1: a->db = v; break;
-    case 2: a->config = v; break;
-    case 3: a->json = 1; break;
-    default:
-        a->limit = strtol(v, &end, 10);
-        if (!*v || *end || a->limit < 0) {
-            fprintf(stderr, "careerbot report: --limit wants a whole number, not '%s'\n", v);
-            return CB_ERR;
-        }
+    char *end = NULL;
+    const char *n = o->name;
+    if (strcmp(n, "since") == 0) a->since = v;
+    else if (strcmp(n, "db") == 0) a->db = v;
+    else if (strcmp(n, "config") == 0) a->config = v;
+    else if (strcmp(n, "json") == 0) a->format = "json";
+    else if (strcmp(n, "format") == 0) a->format = v;
+    else if (strcmp(n, "kb") == 0) a->kb = v;
+    else if (strcmp(n, "entry") == 0) a->entry = v;
+    else if (strcmp(n, "as") == 0) a->as = v;
+    else if (strcmp(n, "limit") == 0) a->limit = strtol(v, &end, 10);
+    else if (strcmp(n, "similarity") == 0) a->similarity = strtod(v, &end);
+    if (end && (!*v || *end || a->limit < 0 || a->similarity < 0 || a->similarity > 1)) {
+        fprintf(stderr, "careerbot report: --%s does not take '%s'\n", n, v);
+        return CB_ERR;
+    }
+    if (a->format && strcmp(a->format, "text") != 0 && strcmp(a->format, "json") != 0 &&
+        strcmp(a->format, "csv") != 0 && strcmp(a->format, "html") != 0) {
+        fprintf(stderr, "careerbot report: --format is text, json, csv or html, not '%s'\n", v);
+        return CB_ERR;
     }
     return CB_OK;
 }
 
-/* CB_OK, CLI_HELP or CB_ERR (after the usage). */
-static int parseArgs(const cliSpec *spec, int argc, char **argv, reportArgs *a) {
+static int onReportOpt(void *ud, int i, const char *v) { return onOpt(ud, &reportOpts[i], v); }
+static int onDecideOpt(void *ud, int i, const char *v) { return onOpt(ud, &decideOpts[i], v); }
+
+int reportParseArgs(const cliSpec *spec, int argc, char **argv, reportArgs *a) {
     memset(a, 0, sizeof *a);
     int first;
-    int rc = cliParse(spec, argc, argv, reportOnOpt, a, &first);
-    if (rc == CB_OK && first < argc) {
-        fprintf(stderr, "careerbot %s: unexpected argument '%s'\n", spec->cmd, argv[first]);
+    int rc = cliParse(spec, argc, argv, spec->opts == decideOpts ? onDecideOpt : onReportOpt, a,
+                      &first);
+    if (rc != CB_OK) return rc;
+    int want = spec->args && strcmp(spec->args, "ID") == 0; /* accept, dismiss */
+    if (want && first < argc) a->pos = argv[first++];
+    if (first < argc || (want && !a->pos) || (a->entry && a->as)) {
+        if (first < argc)
+            fprintf(stderr, "careerbot %s: unexpected argument '%s'\n", spec->cmd, argv[first]);
         cliPrintUsage(spec, stderr);
         return CB_ERR;
     }
-    return rc;
+    return CB_OK;
 }
 
-/* The settings (for the db path and the "moderate" threshold); CB_ERR
- * after printing the config's problems. */
+/* The settings (db path, thresholds, knowledge dir); CB_ERR after printing
+ * the config's problems. */
 static int loadSettings(const reportArgs *a, cbConfig *c) {
     cfgDefaults(c);
     const char *file = cliConfigPath(a->config);
@@ -92,11 +135,15 @@ static int loadSettings(const reportArgs *a, cbConfig *c) {
         free(c->history_path);
         c->history_path = cbStrdup(a->db);
     }
+    if (a->kb) {
+        free(c->kb_dir);
+        c->kb_dir = cbStrdup(a->kb);
+    }
     return CB_OK;
 }
 
-/* Open the history for reading; NULL (after a message) when it is absent. */
-static histStore *openForReading(const cbConfig *c) {
+/* Open the history; NULL (after a message) when it is absent. */
+static histStore *openHistory(const cbConfig *c) {
     if (access(c->history_path, F_OK) != 0) {
         fprintf(stderr, "careerbot: no history at %s yet (the bot creates it; see --db)\n",
                 c->history_path);
@@ -108,50 +155,129 @@ static histStore *openForReading(const cbConfig *c) {
     return h;
 }
 
+/* The live knowledge, or NULL with a warning: the report still runs,
+ * without asking the questions again. */
+static knowledge *loadKnowledge(const cbConfig *c) {
+    engParams p;
+    engDefaultParams(&p);
+    p.answer_threshold = c->answer_threshold;
+    p.suggest_threshold = c->suggest_threshold;
+    cbDiags d;
+    cbDiagsInit(&d);
+    knowledge *k = knowledgeLoad(c->kb_dir, &p, &d);
+    if (!k) {
+        cbDiagsPrint(&d, "text", stderr);
+        fprintf(stderr, "careerbot: the knowledge in %s does not load; the report does not ask "
+                        "the open questions again\n", c->kb_dir);
+    }
+    cbDiagsFree(&d);
+    return k;
+}
+
+int reportOpen(const reportArgs *a, reportCtx *c) {
+    memset(c, 0, sizeof *c);
+    if (loadSettings(a, &c->cfg) != CB_OK) return CB_EXIT_CONFIG;
+    c->h = openHistory(&c->cfg);
+    if (!c->h) return CB_EXIT_FAIL;
+    c->k = loadKnowledge(&c->cfg);
+    if (c->k) {
+        c->ids = cbCalloc(c->k->kb->nentries + 1, sizeof *c->ids);
+        for (size_t i = 0; i < c->k->kb->nentries; i++) c->ids[i] = c->k->kb->entries[i].id;
+    }
+    return CB_EXIT_OK;
+}
+
+void reportClose(reportCtx *c) {
+    histClose(c->h);
+    free(c->ids);
+    knowledgeFree(c->k);
+    cfgFree(&c->cfg);
+    memset(c, 0, sizeof *c);
+}
+
+/* histRerunFn: the handler answers as the bot would now. */
+static int rerun(void *ud, const char *question, char **entry_id, double *confidence) {
+    const knowledge *k = ud;
+    hndContext ctx = {.k = k, .max_suggestions = 3};
+    hndRequest req = {.platform = PLATFORM_CONSOLE, .text = question, .len = strlen(question)};
+    hndReply r;
+    hndHandle(&ctx, &req, &r);
+    int ok = r.kind == REPLY_ANSWER && r.entry_id;
+    if (ok) {
+        *entry_id = cbStrdup(r.entry_id);
+        *confidence = r.confidence;
+    }
+    replyFree(&r);
+    return ok;
+}
+
+int reportBuild(reportCtx *c, const reportArgs *a, long long since, histReport *r) {
+    histReportOptions o;
+    histReportDefaults(&o);
+    o.since = since;
+    if (a->limit) o.limit = (size_t)a->limit;
+    if (a->similarity > 0) o.similarity = a->similarity;
+    else o.similarity = c->cfg.report_similarity;
+    o.moderate = c->cfg.suggest_threshold;
+    o.review = c->cfg.review_threshold;
+    if (c->k) {
+        o.entries = c->ids;
+        o.nentries = c->k->kb->nentries;
+        o.rerun = rerun;
+        o.rerun_ud = c->k;
+    }
+    char err[CB_ERRLEN];
+    if (histReportBuild(c->h, &o, r, err) == CB_OK) return CB_OK;
+    fprintf(stderr, "careerbot: %s\n", err);
+    return CB_ERR;
+}
+
 static int sinceOf(const reportArgs *a, long long *since) {
     *since = 0;
     if (!a->since) return CB_OK;
     if (histParseSince(a->since, cbWallTime(), since) == CB_OK) return CB_OK;
-    fprintf(stderr, "careerbot: --since takes YYYY-MM-DD or a number of days like 30d, not '%s'\n",
-            a->since);
+    fprintf(stderr, "careerbot: --since takes YYYY-MM-DD or a number of days like 30d (0d = "
+                    "today), not '%s'\n", a->since);
     return CB_ERR;
 }
 
+static void printReport(const histReport *r, const char *format) {
+    if (strcmp(format, "json") == 0) {
+        char *s = histReportJson(r);
+        printf("%s\n", s);
+        free(s);
+    } else if (strcmp(format, "csv") == 0) {
+        histReportCsv(r, stdout);
+    } else if (strcmp(format, "html") == 0) {
+        histReportHtml(r, stdout);
+    } else {
+        histReportText(r, stdout);
+    }
+}
+
 int cmdReport(int argc, char **argv) {
+    if (argc > 1 && strcmp(argv[1], "accept") == 0) return cmdReportAccept(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "dismiss") == 0) return cmdReportDismiss(argc - 1, argv + 1);
     reportArgs a;
-    cbConfig c;
     long long since;
-    int prc = parseArgs(&reportSpec, argc, argv, &a);
+    int prc = reportParseArgs(&reportSpec, argc, argv, &a);
     if (prc != CB_OK) return prc == CLI_HELP ? CB_EXIT_OK : CB_EXIT_USAGE;
     if (sinceOf(&a, &since) != CB_OK) return CB_EXIT_USAGE;
-    if (loadSettings(&a, &c) != CB_OK) return cfgFree(&c), CB_EXIT_CONFIG;
-    histStore *h = openForReading(&c);
-    int rc = CB_EXIT_FAIL;
+    reportCtx c;
+    int rc = reportOpen(&a, &c);
     histReport r;
-    char err[CB_ERRLEN];
-    histReportOptions o = {.since = since, .limit = (size_t)a.limit,
-                           .moderate = c.suggest_threshold};
-    if (h && histReportBuild(h, &o, &r, err) == CB_OK) {
-        if (a.json) {
-            char *s = histReportJson(&r);
-            printf("%s\n", s);
-            free(s);
-        } else {
-            histReportText(&r, stdout);
-        }
+    if (rc == CB_EXIT_OK && reportBuild(&c, &a, since, &r) == CB_OK) {
+        printReport(&r, a.format ? a.format : "text");
         histReportFree(&r);
-        rc = CB_EXIT_OK;
-    } else if (h) {
-        fprintf(stderr, "careerbot: %s\n", err);
+    } else if (rc == CB_EXIT_OK) {
+        rc = CB_EXIT_FAIL;
     }
-    histClose(h);
-    cfgFree(&c);
+    reportClose(&c);
     return rc;
 }
 
 int cmdHistory(int argc, char **argv) {
     reportArgs a;
-    cbConfig c;
     long long since;
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         cliPrintUsage(&exportSpec, stdout);
@@ -161,11 +287,12 @@ int cmdHistory(int argc, char **argv) {
         cliPrintUsage(&exportSpec, stderr);
         return CB_EXIT_USAGE;
     }
-    int prc = parseArgs(&exportSpec, argc - 1, argv + 1, &a);
+    int prc = reportParseArgs(&exportSpec, argc - 1, argv + 1, &a);
     if (prc != CB_OK) return prc == CLI_HELP ? CB_EXIT_OK : CB_EXIT_USAGE;
     if (sinceOf(&a, &since) != CB_OK) return CB_EXIT_USAGE;
+    cbConfig c;
     if (loadSettings(&a, &c) != CB_OK) return cfgFree(&c), CB_EXIT_CONFIG;
-    histStore *h = openForReading(&c);
+    histStore *h = openHistory(&c);
     int rc = CB_EXIT_FAIL;
     char err[CB_ERRLEN];
     if (h && histExport(h, since, stdout, err) == CB_OK) rc = CB_EXIT_OK;

@@ -415,6 +415,7 @@ static void runTeardown(runState *s) {
     histClose(a->hist);
     a->hist = NULL;
     appLimitsFree(a);
+    appFreeFeedback(a);
     loopFree(&a->loop);
     knowledgeFree(a->k);
     a->k = NULL;

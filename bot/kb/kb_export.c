@@ -45,7 +45,7 @@ static json_t *kbLinksJson(const kbEntry *e) {
     return a;
 }
 
-static json_t *kbEntryJson(const kbEntry *e) {
+json_t *kbEntryJson(const kbEntry *e) {
     json_t *o = json_object();
     json_object_set_new(o, "id", json_string(e->id));
     json_object_set_new(o, "question", json_string(e->question));

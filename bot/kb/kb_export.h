@@ -22,6 +22,21 @@ int kbImport(const char *file, const char *out_dir, int force, cbDiags *d, char 
  * replaced. *path = the file written (caller frees). */
 int kbNewEntry(const char *dir, const char *id, char **path, char *err);
 
+/* kbNewEntry with the question and alternates already filled in (the
+ * other fields stay placeholders, so `kb check` asks for them). */
+int kbNewEntryDraft(const char *dir, const char *id, const char *question,
+                    const char *const *alts, size_t n, char **path, char *err);
+
+/* Add alternates to entry id of the knowledge in dir: the entry is
+ * exported, the new phrasings appended (those already there as question or
+ * alternate, ignoring case, are skipped), and its file written back by the
+ * same writer as `kb import` (keeping a JSON front matter JSON), then the
+ * knowledge is loaded again to check
+ * it (on failure the old file is put back). *added = how many were new
+ * (0: nothing written); *path = the entry's file (caller frees). */
+int kbAddAlternates(const char *dir, const char *id, const char *const *alts, size_t n,
+                    size_t *added, char **path, cbDiags *d, char *err);
+
 /* ---- link checking ---- */
 typedef struct kbLinkOpts {
     long connect_timeout_ms; /* default 5000 */

@@ -196,7 +196,10 @@ static int kbImpWriteTopics(const char *tmp, json_t *topics, char *err) {
     return CB_OK;
 }
 
-static int kbImpWriteEntry(const char *tmp, json_t *e, char *err) {
+/* Write entry e as tmp/<id>.md: YAML front matter (what import writes), or
+ * JSON as the older files have it (json_fm), so rewriting one of those
+ * changes only what changed. */
+static int kbImpWriteEntryAs(const char *tmp, json_t *e, int json_fm, char *err) {
     json_t *fm = json_object();
     for (size_t k = 0; k < CB_ARRAY_LEN(kbFmOrder); k++) {
         json_t *v = json_object_get(e, kbFmOrder[k]);
@@ -204,15 +207,19 @@ static int kbImpWriteEntry(const char *tmp, json_t *e, char *err) {
         if (!v || json_is_null(v) || (empty && strcmp(kbFmOrder[k], "sources") != 0)) continue;
         json_object_set(fm, kbFmOrder[k], v);
     }
-    char *s = kbYamlFrontMatter(fm, kbFmOrder, CB_ARRAY_LEN(kbFmOrder));
+    char *s = json_fm ? kbDump(fm) : kbYamlFrontMatter(fm, kbFmOrder, CB_ARRAY_LEN(kbFmOrder));
     char *path = cbSprintf("%s/%s.md", tmp, json_string_value(json_object_get(e, "id")));
-    char *head = cbSprintf("---\n%s---\n\n", s);
+    char *head = json_fm ? cbSprintf("---\n%s\n---\n", s) : cbSprintf("---\n%s---\n\n", s);
     int rc = kbWriteFile(path, head, json_string_value(json_object_get(e, "answer")), "\n", err);
     free(head);
     free(path);
     free(s);
     json_decref(fm);
     return rc;
+}
+
+static int kbImpWriteEntry(const char *tmp, json_t *e, char *err) {
+    return kbImpWriteEntryAs(tmp, e, 0, err);
 }
 
 static int kbImpWrite(const char *tmp, json_t *root, char *err) {
@@ -345,5 +352,88 @@ int kbImport(const char *file, const char *out_dir, int force, cbDiags *d, char 
     }
     json_decref(root);
     free(data);
+    return rc;
+}
+
+/* ---- adding alternates to one entry (`careerbot report accept`) ---- */
+
+static int kbHasPhrase(const kbEntry *e, json_t *alts, const char *s) {
+    if (strcasecmp(e->question, s) == 0) return 1;
+    for (size_t i = 0; i < json_array_size(alts); i++)
+        if (strcasecmp(json_string_value(json_array_get(alts, i)), s) == 0) return 1;
+    return 0;
+}
+
+/* Write e's JSON into a sibling temp dir, then move the file over the
+ * entry's own (same file system: rename is atomic). */
+static int kbReplaceEntry(const char *dir, const kbEntry *e, json_t *ej, int json_fm, char *err) {
+    size_t n = strlen(dir);
+    while (n > 1 && dir[n - 1] == '/') n--;
+    char *tmp = cbSprintf("%.*s.accept-%ld", (int)n, dir, (long)getpid());
+    char *tdir = cbSprintf("%s/%s", tmp, e->topic), *file = cbSprintf("%s/%s.md", tmp, e->id);
+    int rc = CB_OK;
+    if (mkdir(tmp, 0755) != 0 || mkdir(tdir, 0755) != 0)
+        rc = cbErr(err, "cannot create %s: %s", tdir, strerror(errno));
+    if (rc == CB_OK) rc = kbImpWriteEntryAs(tmp, ej, json_fm, err);
+    if (rc == CB_OK && rename(file, e->path) != 0)
+        rc = cbErr(err, "cannot replace %s: %s", e->path, strerror(errno));
+    kbRmTree(tmp);
+    free(tmp);
+    free(tdir);
+    free(file);
+    return rc;
+}
+
+static int kbRestore(const char *path, const char *data, size_t len) {
+    FILE *f = fopen(path, "wb");
+    if (!f) return CB_ERR;
+    size_t w = fwrite(data, 1, len, f);
+    return fclose(f) == 0 && w == len ? CB_OK : CB_ERR;
+}
+
+/* Append the new phrasings to ej's alternates; returns how many. */
+static size_t kbAppendNew(const kbEntry *e, json_t *ej, const char *const *alts, size_t n) {
+    json_t *a = json_object_get(ej, "alternates");
+    size_t added = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!alts[i] || !*alts[i] || kbHasPhrase(e, a, alts[i])) continue;
+        json_array_append_new(a, json_string(alts[i]));
+        added++;
+    }
+    return added;
+}
+
+int kbAddAlternates(const char *dir, const char *id, const char *const *alts, size_t n,
+                    size_t *added, char **path, cbDiags *d, char *err) {
+    *added = 0;
+    *path = NULL;
+    kb *k = kbLoad(dir, d);
+    if (!k) return cbErr(err, "the knowledge in %s has errors; fix them first (kb check)", dir);
+    const kbEntry *e = kbFindEntry(k, id);
+    if (!e) {
+        kbFree(k);
+        return cbErr(err, "no entry '%s' in %s", id, dir);
+    }
+    json_t *ej = kbEntryJson(e);
+    *added = kbAppendNew(e, ej, alts, n);
+    *path = cbStrdup(e->path);
+    char *old = NULL;
+    size_t oldlen = 0;
+    int rc = *added ? kbReadFile(e->path, d, &old, &oldlen) : CB_OK;
+    /* the front matter stays in the format the file has */
+    int json_fm = old && strncmp(old + strspn(old, "-\r\n \t"), "{", 1) == 0;
+    if (*added && rc == CB_OK) rc = kbReplaceEntry(dir, e, ej, json_fm, err);
+    json_decref(ej);
+    kbFree(k);
+    if (*added && rc == CB_OK) {
+        kb *again = kbLoad(dir, d);
+        if (!again) {
+            kbRestore(*path, old, oldlen);
+            rc = cbErr(err, "%s does not pass the checks with the new alternates; left as it was",
+                       *path);
+        }
+        kbFree(again);
+    }
+    free(old);
     return rc;
 }

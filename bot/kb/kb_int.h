@@ -65,6 +65,9 @@ int kbValidUrl(const char *s);   /* http(s)://host[...] */
 int kbValidName(const char *s);  /* [a-z0-9-]+ */
 int kbValidId(const char *s);    /* <name>/<name> */
 
+/* One entry as `kb export` writes it (kb_export.c); caller decrefs. */
+json_t *kbEntryJson(const kbEntry *e);
+
 /* Read a whole file (at most KB_MAX_FILE bytes, else an error). CB_OK with
  * *data (NUL-terminated, caller frees) or CB_ERR with a diagnostic. */
 int kbReadFile(const char *path, cbDiags *d, char **data, size_t *len);

@@ -79,7 +79,28 @@ static int kbCreate(const char *path, const char *text, char *err) {
     return close(fd) == 0 ? CB_OK : cbErr(err, "cannot write %s: %s", path, strerror(errno));
 }
 
+/* The template with the question and alternates filled in (JSON-quoted). */
+static char *kbDraftText(const char *question, const char *const *alts, size_t n) {
+    json_t *q = json_string(question), *a = json_array();
+    for (size_t i = 0; i < n; i++) json_array_append_new(a, json_string(alts[i]));
+    char *qs = json_dumps(q, JSON_ENCODE_ANY), *as = json_dumps(a, JSON_INDENT(4));
+    json_decref(q);
+    json_decref(a);
+    const char *qline = strstr(kbEntryTemplate, "  \"question\""), *kline = strstr(kbEntryTemplate, "  \"keywords\"");
+    char *out = cbSprintf("%.*s  \"question\": %s,\n  \"alternates\": %s,\n%s",
+                          (int)(qline - kbEntryTemplate), kbEntryTemplate, qs ? qs : "\"\"",
+                          as ? as : "[]", kline);
+    free(qs);
+    free(as);
+    return out;
+}
+
 int kbNewEntry(const char *dir, const char *id, char **path, char *err) {
+    return kbNewEntryDraft(dir, id, NULL, NULL, 0, path, err);
+}
+
+int kbNewEntryDraft(const char *dir, const char *id, const char *question,
+                    const char *const *alts, size_t n, char **path, char *err) {
     *path = NULL;
     if (!kbValidId(id))
         return cbErr(err, "'%s' is not TOPIC/SLUG (lowercase letters, digits and '-', e.g. "
@@ -97,7 +118,11 @@ int kbNewEntry(const char *dir, const char *id, char **path, char *err) {
     else if (mkdir(tdir, 0755) != 0 && errno != EEXIST)
         rc = cbErr(err, "cannot create %s: %s", tdir, strerror(errno));
     else if (stat(tjson, &st) != 0) rc = kbCreate(tjson, kbTopicTemplate, err);
-    if (rc == CB_OK) rc = kbCreate(file, kbEntryTemplate, err);
+    if (rc == CB_OK) {
+        char *text = question ? kbDraftText(question, alts, n) : cbStrdup(kbEntryTemplate);
+        rc = kbCreate(file, text, err);
+        free(text);
+    }
     free(tdir);
     free(tjson);
     if (rc == CB_OK) *path = file;

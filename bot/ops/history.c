@@ -119,10 +119,19 @@ static int stepReset(sqlite3_stmt *st) {
 }
 
 static int insertRow(histStore *h, const histRow *r) {
+    if (r->click) {
+        sqlite3_stmt *st = h->ins_click;
+        sqlite3_bind_int64(st, 1, r->time);
+        sqlite3_bind_text(st, 2, r->platform, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, r->user_hash, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, r->entry_id, -1, SQLITE_STATIC);
+        return stepReset(st);
+    }
     if (!r->keep_text) {
         sqlite3_stmt *st = h->upsert_c;
         sqlite3_bind_text(st, 1, r->entry_id, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, r->time);
+        sqlite3_bind_text(st, 3, r->platform, -1, SQLITE_STATIC);
         return stepReset(st);
     }
     sqlite3_stmt *st = h->ins_q;
@@ -232,7 +241,7 @@ static void hashUser(const histStore *h, const char *platform, const char *user,
 int histRecordQuestion(histStore *h, const histQuestion *q, double review_threshold) {
     if (!h || !q || !q->outcome) return CB_ERR;
     int confident = strcmp(q->outcome, "answer") == 0 && q->entry_id &&
-                    q->confidence >= review_threshold;
+                    q->confidence >= review_threshold && !q->keep_text;
     if (h->nrows + h->nvotes >= h->opt.pending_max)
         return CB_ERR; /* the db has been busy for long: shed load (the caller counts it) */
     h->rows = grow(h->rows, &h->caprows, h->nrows + 1, sizeof *h->rows);
@@ -241,8 +250,8 @@ int histRecordQuestion(histStore *h, const histQuestion *q, double review_thresh
     r->time = q->time;
     r->keep_text = !confident;
     r->entry_id = cbStrdup(q->entry_id);
+    r->platform = dupText(q->platform ? q->platform : "", 32);
     if (r->keep_text) {
-        r->platform = dupText(q->platform ? q->platform : "", 32);
         r->channel_kind = dupText(q->channel_kind ? q->channel_kind : "", 32);
         r->question = dupText(q->question, HIST_MAX_TEXT);
         r->normalized = redactText(r->question) ? NULL : dupText(q->normalized, HIST_MAX_TEXT);
@@ -253,6 +262,24 @@ int histRecordQuestion(histStore *h, const histQuestion *q, double review_thresh
             r->candidates = cbStrdup(q->candidates_json);
         hashUser(h, q->platform, q->user, r->user_hash);
     }
+    if (!h->loop || h->nrows >= h->opt.batch_max)
+        return commitPending(h) == COMMIT_FAIL ? CB_ERR : CB_OK;
+    armFlush(h, h->opt.flush_ms);
+    return CB_OK;
+}
+
+int histRecordClick(histStore *h, long long time, const char *platform, const char *user,
+                    const char *entry_id) {
+    if (!h || !entry_id) return CB_ERR;
+    if (h->nrows + h->nvotes >= h->opt.pending_max) return CB_ERR;
+    h->rows = grow(h->rows, &h->caprows, h->nrows + 1, sizeof *h->rows);
+    histRow *r = &h->rows[h->nrows++];
+    memset(r, 0, sizeof *r);
+    r->time = time;
+    r->click = 1;
+    r->platform = dupText(platform ? platform : "", 32);
+    r->entry_id = dupText(entry_id, 256);
+    hashUser(h, platform, user, r->user_hash);
     if (!h->loop || h->nrows >= h->opt.batch_max)
         return commitPending(h) == COMMIT_FAIL ? CB_ERR : CB_OK;
     armFlush(h, h->opt.flush_ms);
@@ -326,9 +353,11 @@ static int prepare(histStore *h, char *err) {
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
         " CASE WHEN json_valid(?10) THEN json_extract(?10, '$[0].id') END,"
         " CASE WHEN json_valid(?10) THEN json_extract(?10, '$[0].confidence') END)";
-    static const char *c = "INSERT INTO answer_counts (entry_id, day, count)"
-                           " VALUES (?1, date(?2, 'unixepoch'), 1)"
-                           " ON CONFLICT (entry_id, day) DO UPDATE SET count = count + 1";
+    static const char *c = "INSERT INTO answer_counts (entry_id, day, platform, count)"
+                           " VALUES (?1, date(?2, 'unixepoch'), ?3, 1)"
+                           " ON CONFLICT (entry_id, day, platform) DO UPDATE SET count = count + 1";
+    static const char *k = "INSERT INTO clicks (time, platform, user_hash, entry_id)"
+                           " VALUES (?1, ?2, ?3, ?4)";
     static const char *v = "INSERT INTO votes (time, platform, channel_kind, user_hash,"
                            " entry_id, helpful, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
                            " ON CONFLICT (platform, user_hash, message) DO UPDATE SET"
@@ -336,7 +365,8 @@ static int prepare(histStore *h, char *err) {
                            " entry_id = excluded.entry_id, helpful = excluded.helpful";
     if (sqlite3_prepare_v2(h->db, q, -1, &h->ins_q, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(h->db, c, -1, &h->upsert_c, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(h->db, v, -1, &h->ins_v, NULL) != SQLITE_OK)
+        sqlite3_prepare_v2(h->db, v, -1, &h->ins_v, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(h->db, k, -1, &h->ins_click, NULL) != SQLITE_OK)
         return cbErr(err, "preparing history statements: %s", sqlite3_errmsg(h->db));
     return CB_OK;
 }
@@ -445,6 +475,7 @@ void histClose(histStore *h) {
     sqlite3_finalize(h->ins_q);
     sqlite3_finalize(h->upsert_c);
     sqlite3_finalize(h->ins_v);
+    sqlite3_finalize(h->ins_click);
     if (h->db) sqlite3_exec(h->db, "PRAGMA optimize", NULL, NULL, NULL); /* planner stats */
     if (h->db) sqlite3_close(h->db);
     free(h->rows);

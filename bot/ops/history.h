@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "net/loop.h"
+#include "ops/report_cluster.h"
 
 typedef struct histStore histStore;
 
@@ -20,10 +21,11 @@ typedef struct histQuestion {
     const char *user;        /* raw platform id; hashed with the salt before storing */
     const char *question;    /* text (kept only for unanswered / low confidence) */
     const char *normalized;
-    const char *outcome;     /* "answer", "did_you_mean", "abstain" */
+    const char *outcome;     /* "answer", "did_you_mean", "abstain", "voted_down" */
     const char *entry_id;    /* may be NULL */
     double confidence;
     const char *candidates_json; /* [{"id":..,"confidence":..}, ...] */
+    int keep_text; /* keep the text even of a confident answer (a rephrase after a 👎) */
 } histQuestion;
 
 typedef struct histVote {
@@ -67,6 +69,10 @@ int histRecordQuestion(histStore *h, const histQuestion *q, double review_thresh
  * a loop, synchronously before histRecordVote returns. SQLITE_BUSY is
  * retried on the timer until vote_retry_ms, then done(0). */
 int histRecordVote(histStore *h, const histVote *v, histDoneFn *done, void *ud);
+/* A user chose entry_id among did-you-mean choices (batched like questions):
+ * the report reads it as "their question meant entry_id". */
+int histRecordClick(histStore *h, long long time, const char *platform, const char *user,
+                    const char *entry_id);
 int histFlush(histStore *h); /* commit what is pending now */
 void histClose(histStore *h); /* flushes, runs waiting done callbacks, frees */
 /* Erase question text older than retention_days before now (also done at
@@ -74,50 +80,97 @@ void histClose(histStore *h); /* flushes, runs waiting done callbacks, frees */
 long long histPurge(histStore *h, long long now);
 size_t histPending(const histStore *h); /* questions + votes not yet committed */
 
-/* ---- reading: report and export (history_report.c) ---- */
+/* ---- reading: the maintainers' report (history_report.c, report_*.c) ---- */
 
-typedef struct histGroup { /* unanswered questions with one normalized form */
-    char *normalized, *example, *top_id; /* top_id may be NULL */
-    long long count;
-    double top_confidence;
-    char *suggestion;
-} histGroup;
-
-typedef struct histEntryVotes {
-    char *entry_id;
-    long long not_helpful, helpful;
-    char *suggestion;
-} histEntryVotes;
-
-typedef struct histLowEntry { /* answers given below the review threshold */
-    char *entry_id, *example;
-    long long count;
-    double avg_confidence;
-    char *suggestion;
-} histLowEntry;
-
-typedef struct histReport {
-    long long since;          /* unix seconds; 0 = all */
-    long long answered;       /* confident answers (counted per entry/day) */
-    long long unanswered;     /* did_you_mean + abstain rows */
-    histGroup *groups;
-    size_t ngroups;
-    histEntryVotes *votes;
-    size_t nvotes;
-    histLowEntry *low;
-    size_t nlow;
-} histReport;
+/* Ask the live knowledge again: 1 with *entry_id (caller frees) and
+ * *confidence when it now answers question confidently, else 0. */
+typedef int histRerunFn(void *ud, const char *question, char **entry_id, double *confidence);
 
 typedef struct histReportOptions {
-    long long since;       /* 0 = all */
-    size_t limit;          /* per section; default 20 */
-    double moderate;       /* top candidate at least this: "add an alternate"; default 0.2 */
+    long long since;      /* unix seconds; 0 = all */
+    long long now;        /* for trends; 0 = the wall clock */
+    size_t limit;         /* groups and entries listed per section; default 20 */
+    double moderate;      /* closest entry at least this: the suggested target; default 0.2 */
+    double review;        /* answers below this were kept for review; default 0.7 */
+    double similarity;    /* questions at least this similar are grouped; default 0.5 */
+    size_t max_questions; /* the most recent open questions grouped; default 3000 */
+    const char *const *entries; /* the live knowledge's entry ids; NULL: not known */
+    size_t nentries;
+    histRerunFn *rerun; /* NULL: questions are not asked again */
+    void *rerun_ud;
+    const rcFeaturizer *features; /* NULL: rcDefaultFeaturizer */
 } histReportOptions;
 
+typedef enum {
+    HIST_WHY_NONE,      /* nothing close: a new entry */
+    HIST_WHY_CLOSEST,   /* the closest entry was moderately confident */
+    HIST_WHY_CLICK,     /* users picked the entry among did-you-mean choices */
+    HIST_WHY_REPHRASE,  /* a 👎, then the rephrased question was answered by it */
+} histWhy;
+
+typedef struct histCluster { /* questions that mean the same thing */
+    char *id;                /* "q<lowest question id>": for report accept/dismiss */
+    long long count;         /* questions in the group */
+    long long *qids;         /* their ids */
+    size_t nqids;
+    char **examples;         /* up to HIST_EXAMPLES real questions, latest first */
+    size_t nexamples;
+    char *target;            /* the entry they mean; NULL: a new entry */
+    histWhy why;
+    long long evidence;      /* questions that say so */
+    char *now_entry;         /* the live knowledge answers them now with it; NULL: open */
+    long long now_answered;  /* questions of the group answered now */
+    long long first, last;   /* times */
+    char *suggestion;        /* what to do, in words */
+} histCluster;
+#define HIST_EXAMPLES 5
+
+typedef struct histEntryStat {
+    char *entry_id;
+    long long answers, low; /* answers in the window; of them below the review threshold */
+    long long helpful, not_helpful;
+    long long recent, previous; /* answers in the last 7 days and the 7 before (trend) */
+} histEntryStat;
+
+typedef struct histDayStat {
+    char day[11];      /* YYYY-MM-DD (UTC) */
+    char platform[16]; /* "" for counts older than schema 5 */
+    long long answered, unanswered;
+} histDayStat;
+
+typedef struct histReport {
+    long long since, now;
+    long long answered;   /* answers given (confident ones are counted per entry/day) */
+    long long unanswered; /* did_you_mean + abstain rows */
+    histCluster *open;    /* still open, most asked first */
+    size_t nopen;
+    histCluster *fixed;   /* answered now by the live knowledge */
+    size_t nfixed;
+    long long dismissed;  /* questions hidden by a dismissal */
+    histEntryStat *entries; /* most answered first; only live entries when known */
+    size_t nentries;
+    char **unasked;       /* live entries nobody asked about in the window */
+    size_t nunasked;
+    histDayStat *days;    /* by day, then platform */
+    size_t ndays;
+} histReport;
+
+void histReportDefaults(histReportOptions *o);
 int histReportBuild(histStore *h, const histReportOptions *o, histReport *out, char *err);
 void histReportFree(histReport *r);
+/* The group with this id, or the one holding question "q<N>"; NULL. */
+const histCluster *histReportFind(const histReport *r, const char *id);
+/* Renderers (report_render.c, report_html.c); stream is a FILE*. */
 char *histReportJson(const histReport *r); /* caller frees */
-void histReportText(const histReport *r, void *stream /* FILE* */);
+void histReportText(const histReport *r, void *stream);
+void histReportCsv(const histReport *r, void *stream);
+void histReportHtml(const histReport *r, void *stream);
+
+/* A maintainer's decision ("accept" with the entry, or "dismiss") on the
+ * questions of a group; a dismissed group does not come back. */
+int histDecide(histStore *h, const char *decision, const char *entry_id, const long long *qids,
+               size_t n, char *err);
+
 /* One JSON object per line for each question and vote row since `since`. */
 int histExport(histStore *h, long long since, void *stream /* FILE* */, char *err);
 /* "YYYY-MM-DD" (UTC midnight) or "Nd" (UTC midnight N days before today:

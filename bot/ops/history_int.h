@@ -9,7 +9,7 @@
 
 #include "ops/history.h"
 
-#define HIST_SCHEMA_VERSION 4
+#define HIST_SCHEMA_VERSION 5
 #define HIST_HASH_HEX 32 /* 128 bits of HMAC-SHA-256, in hex */
 #define HIST_SALT_BYTES 32
 
@@ -18,7 +18,8 @@ typedef struct histRow { /* a queued question, strings owned */
     char *platform, *channel_kind, *question, *normalized, *outcome, *entry_id, *candidates;
     char user_hash[HIST_HASH_HEX + 1];
     double confidence;
-    int keep_text; /* 0: only counted per entry/day */
+    int keep_text; /* 0: only counted per entry/day/platform */
+    int click;     /* a did-you-mean choice: platform, user_hash, entry_id, time */
 } histRow;
 
 typedef struct histPendVote {
@@ -45,7 +46,7 @@ struct histStore {
     histOptions opt;
     unsigned char salt[HIST_SALT_BYTES];
     size_t salt_len;
-    sqlite3_stmt *ins_q, *upsert_c, *ins_v;
+    sqlite3_stmt *ins_q, *upsert_c, *ins_v, *ins_click;
     histRow *rows;
     size_t nrows, caprows;
     histPendVote *votes;

@@ -65,6 +65,27 @@ static const char *const migrations[HIST_SCHEMA_VERSION] = {
     " (SELECT max(id) FROM votes GROUP BY platform, user_hash, entry_id);"
     "UPDATE votes SET message = 'entry:' || entry_id;"
     "CREATE UNIQUE INDEX votes_one_per_message ON votes (platform, user_hash, message);",
+    /* 4 -> 5: what the report learns from. Answer counts per platform
+     * (older counts: platform ''), clicks on did-you-mean choices, and the
+     * maintainers' decisions on suggestions (accepted, dismissed) with the
+     * questions each one covered, so a dismissed group does not come back. */
+    "CREATE TABLE answer_counts_v5 ("
+    " entry_id TEXT NOT NULL, day TEXT NOT NULL, platform TEXT NOT NULL DEFAULT '',"
+    " count INTEGER NOT NULL, PRIMARY KEY (entry_id, day, platform)) WITHOUT ROWID;"
+    "INSERT INTO answer_counts_v5 (entry_id, day, platform, count)"
+    " SELECT entry_id, day, '', count FROM answer_counts;"
+    "DROP TABLE answer_counts;"
+    "ALTER TABLE answer_counts_v5 RENAME TO answer_counts;"
+    "CREATE TABLE clicks ("
+    " id INTEGER PRIMARY KEY, time INTEGER NOT NULL, platform TEXT NOT NULL,"
+    " user_hash TEXT NOT NULL, entry_id TEXT NOT NULL);"
+    "CREATE INDEX clicks_time ON clicks (time);"
+    "CREATE INDEX questions_user ON questions (user_hash, time);"
+    "CREATE TABLE decisions ("
+    " id INTEGER PRIMARY KEY, time INTEGER NOT NULL, decision TEXT NOT NULL,"
+    " entry_id TEXT, note TEXT);"
+    "CREATE TABLE decided_questions ("
+    " question_id INTEGER PRIMARY KEY, decision_id INTEGER NOT NULL REFERENCES decisions (id));",
 };
 
 int histExecRetry(sqlite3 *db, const char *sql, int tries) {

@@ -294,11 +294,85 @@ static void testHistoryWhileRunning(void **state) {
     int found = 0; /* questions are committed in batches: poll, bounded */
     for (int i = 0; i < 25 && !(found = reportHasUnanswered(b, "sourdough")); i++) opsSleep(200);
     assert_true(found);
-    assert_false(reportHasUnanswered(b, "fastapi")); /* answered: not listed */
+    assert_true(reportHasUnanswered(b, "fastapi")); /* answered, but 👎'd: open for review */
     assert_true(exportHasVote(b, "frameworks/fastapi", 1)); /* the change of mind */
     assert_false(exportHasVote(b, "frameworks/fastapi", 0));
     assert_false(exportHasVote(b, "nope/missing", 1));
     assert_int_equal(tpWait(&b->bot, 0), -1); /* the bot still runs */
+    tpSignal(&b->bot, SIGTERM);
+    assert_int_equal(tpWait(&b->bot, 12000), 0);
+}
+
+/* The report's group holding text: its target and why (0 if absent). */
+static int reportTaught(opsBot *b, const char *text, const char *target, const char *why) {
+    char *args[] = {"report", "--json", "--db", b->db, "--kb", b->kb, NULL};
+    int rc;
+    char *out = runCli(args, &rc);
+    json_t *j = json_loads(out, 0, NULL);
+    free(out);
+    assert_int_equal(rc, 0);
+    int found = 0;
+    size_t i, k;
+    json_t *g, *ex;
+    json_array_foreach(json_object_get(j, "unanswered_groups"), i, g) {
+        const char *t = json_string_value(json_object_get(g, "target"));
+        const char *w = json_string_value(json_object_get(g, "why"));
+        json_array_foreach(json_object_get(g, "examples"), k, ex)
+            found |= strcmp(json_string_value(ex), text) == 0 && t && strcmp(t, target) == 0 && w &&
+                     strcmp(w, why) == 0;
+    }
+    json_decref(j);
+    return found;
+}
+
+/* Wait for the n-th request to path at the fake Slack. */
+static void waitCalls(opsBot *b, const char *path, size_t n) {
+    double end = opsNow() + REPLY_MS;
+    do {
+        opsFetchLog(&b->slack);
+        if (opsCountKind(&b->slack, "http", path) >= n) break;
+        opsSleep(20);
+    } while (opsNow() < end);
+    assert_int_equal(opsCountKind(&b->slack, "http", path), n);
+}
+
+/* 7. Implicit feedback: a did-you-mean choice clicked, and a 👎 followed
+ * by a rephrased question that was answered, become suggestions. */
+static void testImplicitFeedback(void **state) {
+    opsBot *b = *state;
+    startBot(b, 1, 0);
+    char ts[64], reply_ts[64];
+    assert_int_equal(opsSlackMention(b, "what should be on my resume", "C0FB", ts, sizeof(ts)), 0);
+    char *r = opsSlackWaitReply(b, ts, REPLY_MS); /* did you mean: jobs/cv */
+    assert_non_null(r);
+    assert_non_null(strstr(r, "show:jobs/cv"));
+    free(r);
+    assert_true(opsSlackReplyTs(b, ts, reply_ts, sizeof(reply_ts)));
+    opsFetchLog(&b->slack);
+    size_t posts = opsCountKind(&b->slack, "http", "/api/chat.postMessage");
+    json_decref(opsCmd(&b->slack, "{\"cmd\":\"click\",\"action_id\":\"show:jobs/cv\","
+                                  "\"channel\":\"C0FB\",\"message_ts\":\"%s\"}", reply_ts));
+    waitCalls(b, "/api/chat.postMessage", posts + 1); /* the chosen answer */
+    assert_int_equal(opsSlackMention(b, "fastapi or django", "C0FB", ts, sizeof(ts)), 0);
+    r = opsSlackWaitReply(b, ts, REPLY_MS);
+    assert_non_null(r);
+    assert_non_null(strstr(r, "vote:down:frameworks/fastapi"));
+    free(r);
+    assert_true(opsSlackReplyTs(b, ts, reply_ts, sizeof(reply_ts)));
+    json_decref(opsCmd(&b->slack, "{\"cmd\":\"click\",\"action_id\":\"vote:down:frameworks/fastapi\","
+                                  "\"channel\":\"C0FB\",\"message_ts\":\"%s\"}", reply_ts));
+    waitCalls(b, "/api/chat.update", 1); /* the vote is on disk */
+    assert_int_equal(opsSlackMention(b, "web frameworks", "C0FB", ts, sizeof(ts)), 0);
+    r = opsSlackWaitReply(b, ts, REPLY_MS); /* answered by frameworks/django-vs-flask */
+    assert_non_null(r);
+    assert_non_null(strstr(r, "vote:up:frameworks/django-vs-flask"));
+    free(r);
+    int found = 0; /* questions are committed in batches: poll, bounded */
+    for (int i = 0; i < 25 && !(found = reportTaught(b, "fastapi or django", "frameworks/django-vs-flask",
+                                                     "rephrased_after_down_vote")); i++)
+        opsSleep(200);
+    assert_true(found);
+    assert_true(reportTaught(b, "what should be on my resume", "jobs/cv", "did_you_mean_click"));
     tpSignal(&b->bot, SIGTERM);
     assert_int_equal(tpWait(&b->bot, 12000), 0);
 }
@@ -322,6 +396,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(testSigtermDrainsReplies, setup, teardown),
         cmocka_unit_test_setup_teardown(testHistoryWhileRunning, setup, teardown),
         cmocka_unit_test_setup_teardown(testSigtermWhileReconnecting, setup, teardown),
+        cmocka_unit_test_setup_teardown(testImplicitFeedback, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

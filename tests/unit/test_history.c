@@ -293,7 +293,15 @@ static const char *ddlV3 =
     "CREATE INDEX votes_entry ON votes (entry_id, helpful, time);"
     "CREATE INDEX votes_time ON votes (time);";
 
-static void makeOld(const char *sql_a, const char *sql_b, const char *sql_c, int version) {
+static const char *ddlV4 =
+    "ALTER TABLE votes ADD COLUMN message TEXT;"
+    "UPDATE votes SET message = 'entry:' || entry_id WHERE id = (SELECT max(id) FROM votes);"
+    "DELETE FROM votes WHERE message IS NULL;"
+    "CREATE UNIQUE INDEX votes_one_per_message ON votes (platform, user_hash, message);"
+    "INSERT INTO answer_counts (entry_id, day, count) VALUES ('career/x', '2026-01-01', 4);";
+
+static void makeOld(const char *sql_a, const char *sql_b, const char *sql_c, const char *sql_d,
+                    int version) {
     char cmd[64];
     sqlite3 *c;
     mkdir(dir, 0755); /* parent made by system() below */
@@ -301,6 +309,7 @@ static void makeOld(const char *sql_a, const char *sql_b, const char *sql_c, int
     if (sql_a) assert_int_equal(sqlite3_exec(c, sql_a, NULL, NULL, NULL), SQLITE_OK);
     if (sql_b) assert_int_equal(sqlite3_exec(c, sql_b, NULL, NULL, NULL), SQLITE_OK);
     if (sql_c) assert_int_equal(sqlite3_exec(c, sql_c, NULL, NULL, NULL), SQLITE_OK);
+    if (sql_d) assert_int_equal(sqlite3_exec(c, sql_d, NULL, NULL, NULL), SQLITE_OK);
     snprintf(cmd, sizeof cmd, "PRAGMA user_version=%d", version);
     assert_int_equal(sqlite3_exec(c, cmd, NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(c);
@@ -310,15 +319,18 @@ static void test_migrations(void **state) {
     (void)state;
     char cmd[256], err[CB_ERRLEN];
     snprintf(cmd, sizeof cmd, "mkdir -p %s", dir);
-    for (int from = 0; from <= 3; from++) {
+    for (int from = 0; from <= 4; from++) {
         assert_int_equal(system(cmd), 0);
-        makeOld(from >= 1 ? ddlV1 : NULL, from >= 2 ? ddlV2 : NULL, from >= 3 ? ddlV3 : NULL, from);
+        makeOld(from >= 1 ? ddlV1 : NULL, from >= 2 ? ddlV2 : NULL, from >= 3 ? ddlV3 : NULL,
+                from >= 4 ? ddlV4 : NULL, from);
         histStore *h = histOpen(db, NULL, err);
         if (!h) fail_msg("from v%d: %s", from, err);
         histQuestion q = question("new", "abstain", 0);
         assert_int_equal(histRecordQuestion(h, &q, 0.7), CB_OK);
         histClose(h);
-        assert_int_equal(count("PRAGMA user_version"), 4);
+        assert_int_equal(count("PRAGMA user_version"), 5);
+        if (from == 4) /* counts kept, platform unknown */
+            assert_int_equal(count("SELECT count FROM answer_counts WHERE platform = ''"), 4);
         assert_int_equal(count("SELECT count(*) FROM sqlite_master WHERE type = 'index'"
                                " AND name = 'questions_unanswered'"), 1);
         assert_int_equal(count("SELECT count(*) FROM questions"), from >= 1 ? 3 : 1);
@@ -331,7 +343,7 @@ static void test_migrations(void **state) {
             assert_int_equal(count("SELECT count(*) FROM questions WHERE top_id = 'career/x'"), 1);
         unlink(db);
     }
-    makeOld(NULL, NULL, NULL, 99); /* from the future */
+    makeOld(NULL, NULL, NULL, NULL, 99); /* from the future */
     assert_null(histOpen(db, NULL, err));
     assert_non_null(strstr(err, "newer than this careerbot"));
 }

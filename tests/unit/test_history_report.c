@@ -1,10 +1,11 @@
 /* test_history_report.c - the maintainers' report over a known history:
- * unanswered questions grouped by normalized form with counts, the latest
- * example and a suggestion ("add an alternate to X" when the closest entry
- * was moderately confident, "new entry?" otherwise), entries voted not
- * helpful, answers at low confidence, --since, the JSON form (parsed with
- * jansson), `careerbot report --json --db` end to end, and the JSON-lines
- * export. */
+ * paraphrases grouped by meaning with real example questions (never
+ * stemmed keys) and unrelated questions kept apart, the entry each group
+ * means (closest entry, a did-you-mean click, a 👎 then an answered
+ * rephrase), answer counts per day and platform, per-entry answers and
+ * votes, entries nobody asked about, a dismissal that hides its group for
+ * good, --since, the JSON and CSV forms, `careerbot report --json --db` end
+ * to end, and the JSON-lines export. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,10 +26,10 @@
 static char dir[128], db[160];
 static long long now;
 
-static void q(histStore *h, long long t, const char *text, const char *norm, const char *outcome,
+static void q(histStore *h, long long t, const char *user, const char *text, const char *outcome,
               const char *entry, double conf, const char *cands) {
-    histQuestion x = {.time = t, .platform = "slack", .channel_kind = "channel", .user = "U1",
-                      .question = text, .normalized = norm, .outcome = outcome,
+    histQuestion x = {.time = t, .platform = "slack", .channel_kind = "channel", .user = user,
+                      .question = text, .normalized = "unused", .outcome = outcome,
                       .entry_id = entry, .confidence = conf, .candidates_json = cands};
     assert_int_equal(histRecordQuestion(h, &x, 0.7), CB_OK);
 }
@@ -52,19 +53,31 @@ static int setup(void **state) {
     assert_non_null(h);
     const char *salary = "[{\"id\":\"career/salary\",\"confidence\":0.35}]";
     const char *far = "[{\"id\":\"career/remote\",\"confidence\":0.05}]";
-    q(h, now - 100, "How do I get a job at Google?", "job google", "abstain", NULL, 0, "[]");
-    q(h, now - 90, "job at google??", "job google", "abstain", NULL, 0, far);
-    q(h, now - 80, "Getting a job at Google", "job google", "abstain", NULL, 0, "[]");
-    q(h, now - 70, "what do python devs earn", "python dev earn", "did_you_mean", NULL, 0.35, salary);
-    q(h, now - 60, "What do Python developers earn?", "python dev earn", "did_you_mean", NULL, 0.35,
-      salary);
-    q(h, now - 50, "are bootcamps ok", "bootcamp ok", "answer", "career/bootcamps", 0.55,
+    q(h, now - 100, "U1", "How do I get a job at Google?", "abstain", NULL, 0, "[]");
+    q(h, now - 90, "U2", "job at google??", "abstain", NULL, 0, far);
+    q(h, now - 80, "U3", "Getting a job at Google", "abstain", NULL, 0, "[]");
+    q(h, now - 70, "U4", "what do python devs earn", "did_you_mean", NULL, 0.35, salary);
+    q(h, now - 60, "U5", "What do Python developers earn?", "did_you_mean", NULL, 0.35, salary);
+    q(h, now - 50, "U6", "are bootcamps ok", "answer", "career/bootcamps", 0.55,
       "[{\"id\":\"career/bootcamps\",\"confidence\":0.55}]");
-    q(h, now - 40, "bootcamp worth it?", "bootcamp worth", "answer", "career/bootcamps", 0.65,
+    q(h, now - 40, "U6", "bootcamp worth it?", "answer", "career/bootcamps", 0.65,
       "[{\"id\":\"career/bootcamps\",\"confidence\":0.65}]");
     for (int i = 0; i < 3; i++)
-        q(h, now - 30, "django or flask", "django flask", "answer", "frameworks/django", 0.9, "[]");
-    q(h, now - 40 * 86400, "ancient question", "ancient", "abstain", NULL, 0, "[]");
+        q(h, now - 30, "U9", "django or flask", "answer", "frameworks/django", 0.9, "[]");
+    q(h, now - 20, "U1", "how do I bake sourdough bread", "abstain", NULL, 0, "[]");
+    q(h, now - 40 * 86400, "U1", "ancient question", "abstain", NULL, 0, "[]");
+    /* U7 clicks fastapi among the did-you-mean choices. */
+    q(h, now - 15, "U7", "which web framework should I learn first", "did_you_mean", NULL, 0.4,
+      "[{\"id\":\"frameworks/django\",\"confidence\":0.4},"
+      "{\"id\":\"frameworks/fastapi\",\"confidence\":0.3}]");
+    assert_int_equal(histRecordClick(h, now - 14, "slack", "U7", "frameworks/fastapi"), CB_OK);
+    /* U8 votes 👎 on a bootcamps answer, rephrases, gets learning/degree. */
+    q(h, now - 12, "U8", "should i do a masters degree", "voted_down", "career/bootcamps", 0, "[]");
+    histQuestion re = {.time = now - 10, .platform = "slack", .channel_kind = "channel",
+                       .user = "U8", .question = "is a cs degree worth it", .normalized = "",
+                       .outcome = "answer", .entry_id = "learning/degree", .confidence = 0.9,
+                       .candidates_json = "[]", .keep_text = 1};
+    assert_int_equal(histRecordQuestion(h, &re, 0.7), CB_OK);
     vote(h, "career/salary", 0);
     vote(h, "career/salary", 0);
     vote(h, "career/salary", 1);
@@ -82,53 +95,149 @@ static int teardown(void **state) {
     return 0;
 }
 
+/* The open group whose examples include text; NULL if none. */
+static const histCluster *groupWith(const histReport *r, const char *text) {
+    for (size_t i = 0; i < r->nopen; i++)
+        for (size_t k = 0; k < r->open[i].nexamples; k++)
+            if (strcmp(r->open[i].examples[k], text) == 0) return &r->open[i];
+    return NULL;
+}
+
 static void test_report_groups(void **state) {
     (void)state;
     char err[CB_ERRLEN];
     histStore *h = histOpen(db, NULL, err);
     assert_non_null(h);
     histReport r;
-    histReportOptions o = {.since = now - 7 * 86400, .limit = 10, .moderate = 0.2};
+    histReportOptions o;
+    histReportDefaults(&o);
+    o.since = now - 7 * 86400;
     assert_int_equal(histReportBuild(h, &o, &r, err), CB_OK);
-    assert_int_equal(r.answered, 3);
-    assert_int_equal(r.unanswered, 5); /* the ancient one is before --since */
-    assert_int_equal(r.ngroups, 2);
-    assert_string_equal(r.groups[0].normalized, "job google");
-    assert_int_equal(r.groups[0].count, 3);
-    assert_string_equal(r.groups[0].example, "Getting a job at Google"); /* the latest */
-    assert_null(r.groups[0].top_id);
-    assert_string_equal(r.groups[0].suggestion, "new entry? 'Getting a job at Google'");
-    assert_string_equal(r.groups[1].normalized, "python dev earn");
-    assert_int_equal(r.groups[1].count, 2);
-    assert_string_equal(r.groups[1].top_id, "career/salary");
-    assert_true(r.groups[1].top_confidence > 0.34 && r.groups[1].top_confidence < 0.36);
-    assert_string_equal(r.groups[1].suggestion,
-                        "add an alternate to career/salary: 'What do Python developers earn?'");
-    assert_int_equal(r.nvotes, 2); /* career/remote has no "not helpful" */
-    assert_string_equal(r.votes[0].entry_id, "career/salary");
-    assert_int_equal(r.votes[0].not_helpful, 2);
-    assert_int_equal(r.votes[0].helpful, 1);
-    assert_string_equal(r.votes[1].entry_id, "frameworks/django");
-    assert_int_equal(r.nlow, 1);
-    assert_string_equal(r.low[0].entry_id, "career/bootcamps");
-    assert_int_equal(r.low[0].count, 2);
-    assert_true(r.low[0].avg_confidence > 0.59 && r.low[0].avg_confidence < 0.61);
-    assert_string_equal(r.low[0].suggestion,
-                        "add an alternate to career/bootcamps: 'bootcamp worth it?'");
+    assert_int_equal(r.answered, 3 + 2 + 1); /* counted + low confidence + the rephrase */
+    assert_int_equal(r.unanswered, 7);       /* the ancient one is before --since */
+    /* Paraphrases in one group, with the real questions, latest first. */
+    const histCluster *g = groupWith(&r, "job at google??");
+    assert_non_null(g);
+    assert_int_equal(g->count, 3);
+    assert_int_equal(g->nexamples, 3);
+    assert_string_equal(g->examples[0], "Getting a job at Google");
+    assert_string_equal(g->examples[2], "How do I get a job at Google?");
+    assert_null(g->target);
+    assert_int_equal(g->why, HIST_WHY_NONE);
+    assert_non_null(strstr(g->suggestion, "new entry"));
+    assert_non_null(strstr(g->suggestion, g->id));
+    assert_ptr_equal(r.open, g); /* the most asked first */
+    /* Unrelated questions stay apart. */
+    const histCluster *bread = groupWith(&r, "how do I bake sourdough bread");
+    assert_non_null(bread);
+    assert_int_equal(bread->count, 1);
+    const histCluster *pay = groupWith(&r, "what do python devs earn");
+    assert_non_null(pay);
+    assert_ptr_equal(pay, groupWith(&r, "What do Python developers earn?"));
+    assert_int_equal(pay->count, 2);
+    assert_string_equal(pay->target, "career/salary");
+    assert_int_equal(pay->why, HIST_WHY_CLOSEST);
+    assert_non_null(strstr(pay->suggestion, "alternates of career/salary"));
+    const histCluster *boot = groupWith(&r, "bootcamp worth it?");
+    assert_non_null(boot);
+    assert_int_equal(boot->count, 2);
+    assert_string_equal(boot->target, "career/bootcamps");
+    assert_true(g != pay && g != bread && pay != boot && bread != boot);
+    /* What users taught: a click, and a 👎 followed by an answered rephrase. */
+    const histCluster *click = groupWith(&r, "which web framework should I learn first");
+    assert_non_null(click);
+    assert_string_equal(click->target, "frameworks/fastapi"); /* not the closer django */
+    assert_int_equal(click->why, HIST_WHY_CLICK);
+    const histCluster *re = groupWith(&r, "should i do a masters degree");
+    assert_non_null(re);
+    assert_string_equal(re->target, "learning/degree");
+    assert_int_equal(re->why, HIST_WHY_REPHRASE);
+    assert_null(groupWith(&r, "is a cs degree worth it")); /* answered: not open */
+    assert_int_equal(r.nopen, 6);
+    /* Entries: answers, votes; the day x platform table. */
+    assert_string_equal(r.entries[0].entry_id, "frameworks/django");
+    assert_int_equal(r.entries[0].answers, 3);
+    assert_int_equal(r.entries[0].recent, 3);
+    assert_int_equal(r.entries[0].not_helpful, 1);
+    int salary = 0;
+    for (size_t i = 0; i < r.nentries; i++)
+        if (strcmp(r.entries[i].entry_id, "career/salary") == 0) {
+            salary = 1;
+            assert_int_equal(r.entries[i].not_helpful, 2);
+            assert_int_equal(r.entries[i].helpful, 1);
+        }
+    assert_true(salary);
+    long long answered = 0, unanswered = 0;
+    for (size_t i = 0; i < r.ndays; i++) {
+        assert_string_equal(r.days[i].platform, "slack");
+        answered += r.days[i].answered;
+        unanswered += r.days[i].unanswered;
+    }
+    assert_int_equal(answered, r.answered);
+    assert_int_equal(unanswered, r.unanswered);
     histReportFree(&r);
-    /* All time: the ancient question is a third group; limit 1 keeps the top. */
-    o.since = 0;
+    histClose(h);
+}
+
+static void test_report_live_entries_and_limit(void **state) {
+    (void)state;
+    char err[CB_ERRLEN];
+    histStore *h = histOpen(db, NULL, err);
+    assert_non_null(h);
+    const char *live[] = {"career/salary", "frameworks/django", "jobs/unasked"};
+    histReport r;
+    histReportOptions o;
+    histReportDefaults(&o);
+    o.entries = live;
+    o.nentries = 3;
     o.limit = 1;
     assert_int_equal(histReportBuild(h, &o, &r, err), CB_OK);
-    assert_int_equal(r.unanswered, 6);
-    assert_int_equal(r.ngroups, 1);
-    assert_string_equal(r.groups[0].normalized, "job google");
+    assert_int_equal(r.nopen, 1); /* the limit */
+    assert_int_equal(r.open[0].count, 3);
+    /* Removed entries are not targets, nor listed with their votes. */
+    for (size_t i = 0; i < r.nentries; i++) assert_string_not_equal(r.entries[i].entry_id, "career/remote");
+    assert_int_equal(r.nunasked, 2); /* career/salary was only voted on */
+    assert_string_equal(r.unasked[1], "jobs/unasked");
     histReportFree(&r);
-    /* A higher "moderate" bar turns the salary group into a new-entry idea. */
-    o.limit = 10;
-    o.moderate = 0.5;
+    o.limit = 20;
     assert_int_equal(histReportBuild(h, &o, &r, err), CB_OK);
-    assert_non_null(strstr(r.groups[1].suggestion, "new entry?"));
+    const histCluster *boot = groupWith(&r, "bootcamp worth it?");
+    assert_non_null(boot);
+    assert_null(boot->target); /* career/bootcamps is gone from the knowledge */
+    assert_int_equal(r.unanswered, 8); /* all time: the ancient question too */
+    histReportFree(&r);
+    histClose(h);
+}
+
+static void test_dismiss_persists(void **state) {
+    (void)state;
+    char err[CB_ERRLEN];
+    histStore *h = histOpen(db, NULL, err);
+    assert_non_null(h);
+    histReport r;
+    histReportOptions o;
+    histReportDefaults(&o);
+    assert_int_equal(histReportBuild(h, &o, &r, err), CB_OK);
+    size_t before = r.nopen;
+    const histCluster *g = groupWith(&r, "job at google??");
+    assert_non_null(g);
+    assert_ptr_equal(histReportFind(&r, g->id), g);
+    char qid[32];
+    snprintf(qid, sizeof qid, "q%lld", g->qids[2]); /* any of its questions finds it */
+    assert_ptr_equal(histReportFind(&r, qid), g);
+    assert_null(histReportFind(&r, "q999999"));
+    assert_int_equal(histDecide(h, "dismiss", NULL, g->qids, g->nqids, err), CB_OK);
+    histReportFree(&r);
+    histClose(h);
+    /* Reopened, with one more paraphrase: the group does not come back. */
+    h = histOpen(db, NULL, err);
+    assert_non_null(h);
+    q(h, now - 5, "U3", "get a job at google", "abstain", NULL, 0, "[]");
+    assert_int_equal(histReportBuild(h, &o, &r, err), CB_OK);
+    assert_int_equal(r.nopen, before - 1);
+    assert_null(groupWith(&r, "job at google??"));
+    assert_null(groupWith(&r, "get a job at google"));
+    assert_int_equal(r.dismissed, 4);
     histReportFree(&r);
     histClose(h);
 }
@@ -151,27 +260,37 @@ static char *captureStdout(int (*fn)(int, char **), int argc, char **argv, int *
 
 static void test_report_json_cli(void **state) {
     (void)state;
-    char *argv[] = {"report", "--json", "--since", "7d", "--db", db, NULL};
+    char *argv[] = {"report", "--json", "--since", "7d", "--db", db, "--kb", "tests/fixtures/app-kb",
+                    NULL};
     int rc;
-    char *text = captureStdout(cmdReport, 6, argv, &rc);
+    char *text = captureStdout(cmdReport, 8, argv, &rc);
     assert_int_equal(rc, CB_EXIT_OK);
     json_error_t je;
     json_t *root = json_loads(text, 0, &je);
     if (!root) fail_msg("report --json is not JSON: %s", je.text);
-    assert_int_equal(json_integer_value(json_object_get(root, "answered")), 3);
+    assert_int_equal(json_integer_value(json_object_get(root, "answered")), 6);
     json_t *groups = json_object_get(root, "unanswered_groups");
-    assert_int_equal(json_array_size(groups), 2);
-    json_t *g1 = json_array_get(groups, 1);
-    assert_int_equal(json_integer_value(json_object_get(g1, "count")), 2);
-    json_t *top = json_object_get(g1, "top_candidate");
-    assert_string_equal(json_string_value(json_object_get(top, "id")), "career/salary");
-    assert_true(json_is_null(json_object_get(json_array_get(groups, 0), "top_candidate")));
-    json_t *nh = json_object_get(root, "not_helpful");
-    assert_int_equal(json_integer_value(json_object_get(json_array_get(nh, 0), "not_helpful")), 2);
-    json_t *low = json_object_get(root, "low_confidence");
-    assert_string_equal(json_string_value(json_object_get(json_array_get(low, 0), "entry_id")),
-                        "career/bootcamps");
+    json_t *g0 = json_array_get(groups, 0);
+    assert_int_equal(json_integer_value(json_object_get(g0, "count")), 3);
+    assert_string_equal(json_string_value(json_object_get(g0, "example")), "Getting a job at Google");
+    assert_int_equal(json_array_size(json_object_get(g0, "examples")), 3);
+    assert_int_equal(json_array_size(json_object_get(g0, "question_ids")), 3);
+    assert_null(strstr(text, "\"normalized\"")); /* real questions, never stemmed keys */
+    /* career/salary is not in this knowledge: no target, no entry line. */
+    size_t i;
+    json_t *g;
+    json_array_foreach(groups, i, g) assert_null(strstr(json_string_value(json_object_get(g, "suggestion")), "career/salary"));
+    assert_true(json_array_size(json_object_get(root, "unasked_entries")) >= 5);
+    assert_true(json_array_size(json_object_get(root, "days")) >= 1);
     json_decref(root);
+    free(text);
+    char *csv[] = {"report", "--format", "csv", "--db", db, "--kb", "tests/fixtures/app-kb", NULL};
+    text = captureStdout(cmdReport, 7, csv, &rc);
+    assert_int_equal(rc, CB_EXIT_OK);
+    assert_true(strncmp(text, "section,", 8) == 0);
+    assert_non_null(strstr(text, "\"group\",\"q"));
+    assert_non_null(strstr(text, "\"Getting a job at Google\""));
+    assert_non_null(strstr(text, "\"unasked\""));
     free(text);
     char *bad[] = {"report", "--since", "yesterday", "--db", db, NULL};
     text = captureStdout(cmdReport, 5, bad, &rc);
@@ -212,10 +331,10 @@ static void test_export_lines(void **state) {
         lines++;
         json_decref(o);
     }
-    assert_int_equal(questions, 8);
+    assert_int_equal(questions, 12); /* kept for review, with the 👎 one and its rephrase */
     assert_int_equal(votes, 5);
     assert_int_equal(counts, 1);
-    assert_int_equal(lines, 14);
+    assert_int_equal(lines, 18);
     free(text);
 }
 
@@ -242,9 +361,11 @@ static void test_parse_since(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_report_groups),
+        cmocka_unit_test(test_report_live_entries_and_limit),
         cmocka_unit_test(test_report_json_cli),
         cmocka_unit_test(test_export_lines),
         cmocka_unit_test(test_parse_since),
+        cmocka_unit_test(test_dismiss_persists), /* last: it changes the history */
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -184,6 +184,7 @@ static void dcOnComponent(discord *d, const dcInteraction *in) {
     actionKind k = actionDecode(json_string_value(json_object_get(in->data, "custom_id")), &id);
     if (k == ACTION_SHOW) {
         hndReply r;
+        appNoteChoice(d->a, PLATFORM_DISCORD, in->user, id);
         appShow(d->a, id, &r);
         dcRespondReply(d, in, &r, 1);
         replyFree(&r);

@@ -138,6 +138,7 @@ typedef struct slkClick {
 
 static void slkShow(slack *s, const char *id, const slkClick *k) {
     hndReply r;
+    appNoteChoice(s->a, PLATFORM_SLACK, k->user, id);
     appShow(s->a, id, &r);
     renderOpts o = {.ephemeral = k->ephemeral, .show_share = k->ephemeral && r.entry_id,
                     .show_votes = r.kind == REPLY_ANSWER};

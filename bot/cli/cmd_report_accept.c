@@ -1,0 +1,122 @@
+/* cmd_report_accept.c - one step from a report suggestion to the
+ * knowledge: `careerbot report accept ID` adds the group's real questions
+ * as alternates of the entry they mean (or of --entry), through the same
+ * writer as `kb import`, so the diff of the entry file is the new lines;
+ * a group that means no entry becomes a new entry draft (`kb new`, with
+ * the question and alternates filled in) at --as TOPIC/SLUG. `kb check`
+ * runs afterwards. `careerbot report dismiss ID` records that the group
+ * is not worth an entry, so the report stops showing it. Both record the
+ * decision in the history with the questions it covered. ID is the
+ * group's id in the report ("q123"), or any of its questions' ids. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/common.h"
+#include "cli/cli.h"
+#include "cli/report_cli.h"
+#include "kb/kb_export.h"
+
+/* The group holding question ID in the all-time report; NULL after a
+ * message. */
+static const histCluster *findGroup(reportCtx *c, const reportArgs *a, histReport *r) {
+    if (reportBuild(c, a, 0, r) != CB_OK) return NULL;
+    const histCluster *g = histReportFind(r, a->pos);
+    if (!g) fprintf(stderr, "careerbot: no group of the report holds '%s' (see `careerbot report`)\n",
+                    a->pos);
+    return g;
+}
+
+/* What `careerbot kb check --kb dir` prints and returns. */
+static int runKbCheck(const char *dir) {
+    cbDiags d;
+    cbDiagsInit(&d);
+    kbLoadOpts o = {0};
+    kb *k = kbLoadWith(dir, &o, &d);
+    cbDiagsPrint(&d, "text", stdout);
+    printf("kb check: %zu entries in %zu topics: %zu errors, %zu warnings\n", o.nentries,
+           o.ntopics, d.nerrors, d.nwarnings);
+    int rc = d.nerrors ? CB_EXIT_FAIL : CB_EXIT_OK;
+    kbFree(k);
+    cbDiagsFree(&d);
+    return rc;
+}
+
+static int acceptInto(const reportCtx *c, const histCluster *g, const char *entry) {
+    char err[CB_ERRLEN];
+    size_t added = 0;
+    char *path = NULL;
+    cbDiags d;
+    cbDiagsInit(&d);
+    int rc = kbAddAlternates(c->cfg.kb_dir, entry, (const char *const *)g->examples, g->nexamples,
+                             &added, &path, &d, err);
+    if (rc != CB_OK) {
+        cbDiagsPrint(&d, "text", stderr);
+        fprintf(stderr, "careerbot: %s\n", err);
+    } else {
+        printf("%s: %zu alternate%s added to %s\n", path, added, added == 1 ? "" : "s", entry);
+    }
+    cbDiagsFree(&d);
+    free(path);
+    return rc;
+}
+
+static int draftNew(const reportCtx *c, const histCluster *g, const char *id) {
+    char err[CB_ERRLEN], *path = NULL;
+    int rc = kbNewEntryDraft(c->cfg.kb_dir, id, g->examples[0],
+                             (const char *const *)g->examples + 1, g->nexamples - 1, &path, err);
+    if (rc != CB_OK) fprintf(stderr, "careerbot: %s\n", err);
+    else printf("%s: a new entry draft; write its answer and sources, then run kb check\n", path);
+    free(path);
+    return rc;
+}
+
+static int acceptGroup(reportCtx *c, const reportArgs *a, const histCluster *g) {
+    const char *entry = a->entry ? a->entry : a->as ? NULL : g->target;
+    if (entry && (!c->k || !kbFindEntry(c->k->kb, entry))) {
+        fprintf(stderr, "careerbot: no entry '%s' in %s (accept only adds to entries that exist;"
+                        " --as TOPIC/SLUG drafts a new one)\n", entry, c->cfg.kb_dir);
+        return CB_EXIT_FAIL;
+    }
+    if (!entry && !a->as) {
+        fprintf(stderr, "careerbot: group %s means no entry yet; name the new one with --as "
+                        "TOPIC/SLUG, or add to an entry with --entry ID\n", g->id);
+        return CB_EXIT_USAGE;
+    }
+    if (!g->nexamples) return CB_EXIT_FAIL;
+    int rc = entry ? acceptInto(c, g, entry) : draftNew(c, g, a->as);
+    if (rc != CB_OK) return CB_EXIT_FAIL;
+    char err[CB_ERRLEN];
+    if (histDecide(c->h, "accept", entry ? entry : a->as, g->qids, g->nqids, err) != CB_OK)
+        fprintf(stderr, "careerbot: %s\n", err);
+    int check = runKbCheck(c->cfg.kb_dir);
+    return entry ? check : CB_EXIT_OK; /* a draft fails the check until it is written */
+}
+
+static int decide(int argc, char **argv, int accept) {
+    reportArgs a;
+    int prc = reportParseArgs(accept ? &reportAcceptSpec : &reportDismissSpec, argc, argv, &a);
+    if (prc != CB_OK) return prc == CLI_HELP ? CB_EXIT_OK : CB_EXIT_USAGE;
+    reportCtx c;
+    int rc = reportOpen(&a, &c);
+    histReport r;
+    memset(&r, 0, sizeof r);
+    const histCluster *g = rc == CB_EXIT_OK ? findGroup(&c, &a, &r) : NULL;
+    char err[CB_ERRLEN];
+    if (rc == CB_EXIT_OK && !g) {
+        rc = CB_EXIT_FAIL;
+    } else if (g && accept) {
+        rc = acceptGroup(&c, &a, g);
+    } else if (g && histDecide(c.h, "dismiss", NULL, g->qids, g->nqids, err) != CB_OK) {
+        fprintf(stderr, "careerbot: %s\n", err);
+        rc = CB_EXIT_FAIL;
+    } else if (g) {
+        printf("dismissed %s (%lld questions); the report no longer shows it\n", g->id, g->count);
+    }
+    histReportFree(&r);
+    reportClose(&c);
+    return rc;
+}
+
+int cmdReportAccept(int argc, char **argv) { return decide(argc, argv, 1); }
+int cmdReportDismiss(int argc, char **argv) { return decide(argc, argv, 0); }
