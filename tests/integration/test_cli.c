@@ -60,6 +60,8 @@ static void test_every_command_has_help(void **state) {
         {"kb", "import", NULL},
         {"kb", "new", NULL},
         {"report", NULL},
+        {"report", "accept", NULL},
+        {"report", "dismiss", NULL},
         {"history", NULL},
         {"history", "export", NULL},
         {"config", NULL},
