@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/buf.h"
 #include "base/common.h"
 #include "kb/kb_export.h"
 #include "kb/kb_int.h"
@@ -79,19 +80,34 @@ static int kbCreate(const char *path, const char *text, char *err) {
     return close(fd) == 0 ? CB_OK : cbErr(err, "cannot write %s: %s", path, strerror(errno));
 }
 
-/* The template with the question and alternates filled in (JSON-quoted). */
+/* A JSON string is a valid YAML double-quoted scalar. Caller frees. */
+static char *kbQuoted(const char *s) {
+    json_t *j = json_string(s ? s : "");
+    char *q = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+    json_decref(j);
+    return q ? q : cbStrdup("\"\"");
+}
+
+/* The template with the question and alternates filled in (the rest stays
+ * placeholders). The template as it is when a marker is not found. */
 static char *kbDraftText(const char *question, const char *const *alts, size_t n) {
-    json_t *q = json_string(question), *a = json_array();
-    for (size_t i = 0; i < n; i++) json_array_append_new(a, json_string(alts[i]));
-    char *qs = json_dumps(q, JSON_ENCODE_ANY), *as = json_dumps(a, JSON_INDENT(4));
-    json_decref(q);
-    json_decref(a);
-    const char *qline = strstr(kbEntryTemplate, "  \"question\""), *kline = strstr(kbEntryTemplate, "  \"keywords\"");
-    char *out = cbSprintf("%.*s  \"question\": %s,\n  \"alternates\": %s,\n%s",
-                          (int)(qline - kbEntryTemplate), kbEntryTemplate, qs ? qs : "\"\"",
-                          as ? as : "[]", kline);
+    const char *t = kbEntryTemplate, *q = strstr(t, "\nquestion: "), *a = strstr(t, "\nalternates:\n"),
+               *k = strstr(t, "\nkeywords:");
+    if (!q || !a || !k || !(q < a && a < k)) return cbStrdup(t);
+    const char *qend = strchr(q + 1, '\n');
+    cbBuf b;
+    bufInit(&b, KB_MAX_FILE);
+    char *qs = kbQuoted(question);
+    bufPrintf(&b, "%.*s\nquestion: %s%.*s\nalternates:\n", (int)(q - t), t, qs, (int)(a - qend), qend);
     free(qs);
-    free(as);
+    for (size_t i = 0; i < n; i++) {
+        char *as = kbQuoted(alts[i]);
+        bufPrintf(&b, "  - %s\n", as);
+        free(as);
+    }
+    bufAppendStr(&b, k + 1);
+    char *out = cbStrdup(bufStr(&b));
+    bufFree(&b);
     return out;
 }
 
