@@ -48,6 +48,17 @@ static void esc(FILE *f, const char *s) {
     }
 }
 
+/* s escaped for an attribute (caller frees). */
+static char *escDup(const char *s) {
+    char *out = NULL;
+    size_t n = 0;
+    FILE *m = open_memstream(&out, &n);
+    if (!m) return cbStrdup("");
+    esc(m, s);
+    fclose(m);
+    return out;
+}
+
 /* At most max characters of s (UTF-8 aware), with an ellipsis. */
 static void escShort(FILE *f, const char *s, size_t max) {
     size_t n = 0, chars = 0;
@@ -109,11 +120,14 @@ static void rateLine(FILE *f, const htmlSeries *s, size_t ndays, const char **da
     for (size_t i = 0; i < ndays; i++) {
         if (!s->all[i]) continue;
         double rate = (double)s->answered[i] / (double)s->all[i];
+        char *plat = escDup(s->platform), *day = escDup(days[i]);
         fprintf(f, "<circle class=\"point\" cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\""
                    " data-platform=\"%s\" data-day=\"%s\" data-value=\"%.3f\"><title>",
-                x0 + dx * (double)i, y0 + h - h * rate, color, s->platform, days[i], rate);
-        fprintf(f, "%s %s: %lld of %lld answered</title></circle>\n", days[i], s->platform,
-                s->answered[i], s->all[i]);
+                x0 + dx * (double)i, y0 + h - h * rate, color, plat, day, rate);
+        fprintf(f, "%s %s: %lld of %lld answered</title></circle>\n", day, plat, s->answered[i],
+                s->all[i]);
+        free(plat);
+        free(day);
     }
 }
 
@@ -132,14 +146,18 @@ static void chartRate(FILE *f, const histReport *r) {
         fprintf(f, "<line x1=\"%.0f\" x2=\"%.0f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#e2e8f0\"/>"
                    "<text x=\"4\" y=\"%.1f\">%d%%</text>\n", x0, x0 + w, y, y, y + 4, pct);
     }
-    for (size_t i = 0; i < nd; i += nd > 8 ? (nd + 7) / 8 : 1)
-        fprintf(f, "<text x=\"%.1f\" y=\"222\" text-anchor=\"middle\">%s</text>\n",
-                x0 + dx * (double)i, days[i] + 5);
+    for (size_t i = 0; i < nd; i += nd > 8 ? (nd + 7) / 8 : 1) { /* MM-DD */
+        fprintf(f, "<text x=\"%.1f\" y=\"222\" text-anchor=\"middle\">", x0 + dx * (double)i);
+        esc(f, strlen(days[i]) == 10 ? days[i] + 5 : days[i]);
+        fputs("</text>\n", f);
+    }
     for (size_t k = 0; k < ns; k++) rateLine(f, &s[k], nd, days, x0, dx, y0, h, htmlColors[k]);
     fputs("</svg>\n<p class=\"legend\">", f);
-    for (size_t k = 0; k < ns; k++)
-        fprintf(f, "<span><i class=\"sw\" style=\"background:%s\"></i>%s</span>", htmlColors[k],
-                s[k].platform);
+    for (size_t k = 0; k < ns; k++) {
+        fprintf(f, "<span><i class=\"sw\" style=\"background:%s\"></i>", htmlColors[k]);
+        esc(f, s[k].platform);
+        fputs("</span>", f);
+    }
     fputs("</p>\n", f);
 }
 
@@ -169,17 +187,19 @@ static void chartOpen(FILE *f, const histReport *r) {
 
 static void voteBar(FILE *f, const histEntryStat *e, double y, double scale) {
     double up = scale * (double)e->helpful, down = scale * (double)e->not_helpful;
+    char *id = escDup(e->entry_id);
     fprintf(f, "<text x=\"0\" y=\"%.0f\">", y + 15);
     escShort(f, e->entry_id, 36);
     fprintf(f, "</text><rect class=\"bar up\" x=\"%d\" y=\"%.0f\" width=\"%.1f\" height=\"%d\""
                " fill=\"#10b981\" data-entry=\"%s\" data-vote=\"helpful\" data-value=\"%lld\">"
                "<title>%lld helpful</title></rect>",
-            HTML_LABEL_W, y, up, HTML_BAR_H - 6, e->entry_id, e->helpful, e->helpful);
+            HTML_LABEL_W, y, up, HTML_BAR_H - 6, id, e->helpful, e->helpful);
     fprintf(f, "<rect class=\"bar down\" x=\"%.1f\" y=\"%.0f\" width=\"%.1f\" height=\"%d\""
                " fill=\"#ef4444\" data-entry=\"%s\" data-vote=\"not_helpful\" data-value=\"%lld\">"
                "<title>%lld not helpful</title></rect><text x=\"%.1f\" y=\"%.0f\">%lld up, %lld down</text>\n",
-            HTML_LABEL_W + up, y, down, HTML_BAR_H - 6, e->entry_id, e->not_helpful,
-            e->not_helpful, HTML_LABEL_W + up + down + 6, y + 15, e->helpful, e->not_helpful);
+            HTML_LABEL_W + up, y, down, HTML_BAR_H - 6, id, e->not_helpful, e->not_helpful,
+            HTML_LABEL_W + up + down + 6, y + 15, e->helpful, e->not_helpful);
+    free(id);
 }
 
 static void chartVotes(FILE *f, const histReport *r) {

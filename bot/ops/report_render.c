@@ -145,6 +145,15 @@ void histReportText(const histReport *r, void *stream) {
 
 /* ---- CSV (RFC 4180 quoting) ---- */
 
+static const char *const csvColumns[] = {
+    "section", "id",          "day",      "platform", "entry",        "count",  "answered",
+    "unanswered", "helpful", "not_helpful", "evidence", "now_answered", "status", "text"};
+
+typedef struct csvRec { /* one row; unused fields stay empty or 0 */
+    const char *section, *id, *day, *platform, *entry, *status, *text;
+    long long count, answered, unanswered, helpful, not_helpful, evidence, now_answered;
+} csvRec;
+
 static void csvField(FILE *f, const char *s, int last) {
     fputc('"', f);
     for (; s && *s; s++) {
@@ -155,42 +164,45 @@ static void csvField(FILE *f, const char *s, int last) {
     fputc(last ? '\n' : ',', f);
 }
 
-static void csvRow(FILE *f, const char *section, const char *id, const char *day,
-                   const char *platform, const char *entry, long long a, long long b, long long c,
-                   const char *status, const char *text) {
-    char na[24], nb[24], nc[24];
-    snprintf(na, sizeof na, "%lld", a);
-    snprintf(nb, sizeof nb, "%lld", b);
-    snprintf(nc, sizeof nc, "%lld", c);
-    const char *v[] = {section, id, day, platform, entry, na, nb, nc, status};
-    for (size_t i = 0; i < CB_ARRAY_LEN(v); i++) csvField(f, v[i], 0);
-    csvField(f, text, 1);
+static void csvRow(FILE *f, const csvRec *r) {
+    const char *text[] = {r->section, r->id, r->day, r->platform, r->entry};
+    long long num[] = {r->count,       r->answered, r->unanswered, r->helpful,
+                       r->not_helpful, r->evidence, r->now_answered};
+    for (size_t i = 0; i < CB_ARRAY_LEN(text); i++) csvField(f, text[i], 0);
+    for (size_t i = 0; i < CB_ARRAY_LEN(num); i++) fprintf(f, "%lld,", num[i]);
+    csvField(f, r->status, 0);
+    csvField(f, r->text, 1);
 }
 
 static void csvClusters(FILE *f, const histCluster *c, size_t n) {
-    for (size_t i = 0; i < n; i++) {
-        const char *status = c[i].now_entry ? "now_answered" : "open";
-        csvRow(f, "group", c[i].id, "", "", c[i].now_entry ? c[i].now_entry : c[i].target,
-               c[i].count, c[i].evidence, c[i].now_answered, status,
-               c[i].nexamples ? c[i].examples[0] : "");
-    }
+    for (size_t i = 0; i < n; i++)
+        csvRow(f, &(csvRec){.section = "group", .id = c[i].id,
+                            .entry = c[i].now_entry ? c[i].now_entry : c[i].target,
+                            .count = c[i].count, .evidence = c[i].evidence,
+                            .now_answered = c[i].now_answered,
+                            .status = c[i].now_entry ? "now_answered" : "open",
+                            .text = c[i].nexamples ? c[i].examples[0] : ""});
 }
 
 void histReportCsv(const histReport *r, void *stream) {
     FILE *f = stream;
-    fprintf(f, "section,id,day,platform,entry,count,helpful_or_evidence,not_helpful_or_now,status,text\n");
+    for (size_t i = 0; i < CB_ARRAY_LEN(csvColumns); i++)
+        fprintf(f, "%s%c", csvColumns[i], i + 1 < CB_ARRAY_LEN(csvColumns) ? ',' : '\n');
     for (size_t i = 0; i < r->ndays; i++) {
         const histDayStat *d = &r->days[i];
-        csvRow(f, "day", "", d->day, *d->platform ? d->platform : "unknown", "",
-               d->answered + d->unanswered, d->answered, d->unanswered, "", "");
+        csvRow(f, &(csvRec){.section = "day", .day = d->day,
+                            .platform = *d->platform ? d->platform : "unknown",
+                            .count = d->answered + d->unanswered, .answered = d->answered,
+                            .unanswered = d->unanswered});
     }
     csvClusters(f, r->open, r->nopen);
     csvClusters(f, r->fixed, r->nfixed);
     for (size_t i = 0; i < r->nentries; i++) {
         const histEntryStat *e = &r->entries[i];
-        csvRow(f, "entry", "", "", "", e->entry_id, e->answers, e->helpful, e->not_helpful,
-               trendName(e), "");
+        csvRow(f, &(csvRec){.section = "entry", .entry = e->entry_id, .count = e->answers,
+                            .answered = e->answers, .helpful = e->helpful,
+                            .not_helpful = e->not_helpful, .status = trendName(e)});
     }
     for (size_t i = 0; i < r->nunasked; i++)
-        csvRow(f, "unasked", "", "", "", r->unasked[i], 0, 0, 0, "", "");
+        csvRow(f, &(csvRec){.section = "unasked", .entry = r->unasked[i]});
 }
