@@ -190,6 +190,13 @@ static size_t kbEvOff(struct fy_event *ev) {
     return off;
 }
 
+/* kbEvOff, and an alias at its '*' (libfyaml marks the name). */
+static size_t kbYOff(const kbYB *b, struct fy_event *ev) {
+    size_t off = kbEvOff(ev);
+    if (ev->type == FYET_ALIAS && off > 0 && off <= b->j->len && b->j->text[off - 1] == '*') off--;
+    return off;
+}
+
 static struct fy_event *kbYNext(kbYB *b) {
     return b->failed ? NULL : fy_parser_parse(b->p);
 }
@@ -200,11 +207,12 @@ static json_t *kbYMapping(kbYB *b, const char *ptr, int depth) {
     json_t *obj = json_object();
     struct fy_event *ev;
     while ((ev = kbYNext(b)) != NULL && ev->type != FYET_MAPPING_END) {
-        size_t koff = kbEvOff(ev);
+        size_t koff = kbYOff(b, ev);
         if (ev->type != FYET_SCALAR) {
             kbYErr(b, koff, "a field name must be a plain word like 'question', not a list "
                                   "or a mapping");
             fy_parser_event_free(b->p, ev);
+            ev = NULL; /* freed: not again below */
             break;
         }
         size_t n;
@@ -256,10 +264,9 @@ static struct fy_token *kbYTag(struct fy_event *ev) {
 
 /* The node that starts with ev (consumed here). */
 static json_t *kbYValue(kbYB *b, struct fy_event *ev, const char *ptr, size_t koff, int depth) {
-    size_t off = kbEvOff(ev);
+    size_t off = kbYOff(b, ev);
     enum fy_event_type t = ev->type;
     json_t *v = NULL;
-    if (t == FYET_ALIAS && off > 0 && off <= b->j->len && b->j->text[off - 1] == '*') off--;
     if (++b->nodes > KB_YAML_MAX_NODES || depth > KB_YAML_MAX_DEPTH)
         kbYErr(b, off, "the front matter is too large or too deeply nested");
     else if (t == FYET_ALIAS)

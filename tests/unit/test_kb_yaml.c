@@ -89,6 +89,9 @@ static const yCase yTab[] = {
     {"duplicate field", "question: Q\nquestion: R\n" REST, 3, 1, "duplicate field 'question'"},
     {"alias", "question: &q Q\nalternates: [*q]\n" REST, 3, 14, "aliases (*name)"},
     {"tag", "question: !!str Q\n" REST, 2, 11, "tags (!name)"},
+    {"alias as a key", "question: Q\nalternates: [{*k: v}]\n" REST, 3, 15,
+     "a field name must be a plain word"}, /* fuzz: once freed its event twice */
+    {"list as a key", "question: Q\n? [a]\n: b\n" REST, 0, 0, "a field name must be a plain word"},
     {"unknown field", "question: Q\nqestions: [a]\n" REST, 3, 1, "did you mean 'question'?"},
     {"not a mapping", "- question\n" REST, 0, 0, "malformed YAML"},
     {"a list", "[question, Q]\n", 2, 1, "must be fields like 'question: ...'"},
