@@ -14,6 +14,7 @@
 #include "base/common.h"
 #include "kb/kb.h"
 #include "kb/kb_export.h"
+#include "render/render.h"
 
 static void kbUsage(void) {
     fprintf(stderr,
@@ -91,6 +92,26 @@ static int kbParseArgs(const cliSpec *spec, int argc, char **argv, kbArgs *a) {
 /* The exit code for a parse that did not return CB_OK. */
 static int kbParseExit(int rc) { return rc == CLI_HELP ? CB_EXIT_OK : CB_EXIT_USAGE; }
 
+/* What Slack or Discord cannot show as written in an answer: warnings at
+ * the line of the file. */
+static void kbCheckMarkdown(const kb *k, kbDiags *d) {
+    static const struct { const char *what, *msg; } says[] = {
+        {"table", "a table: Slack and Discord show it as a monospace block that wraps on "
+                  "phones; a list usually reads better"},
+        {"image", "an image: chat platforms show it as a link, not the picture"},
+        {"html", "raw HTML: every platform shows the tags as text; use Markdown"}};
+    for (size_t i = 0; i < k->nentries; i++) {
+        const kbEntry *e = &k->entries[i];
+        renderMdIssue v[16];
+        size_t n = renderMarkdownIssues(e->answer, v, CB_ARRAY_LEN(v));
+        for (size_t j = 0; j < n; j++)
+            for (size_t s = 0; s < CB_ARRAY_LEN(says); s++)
+                if (strcmp(v[j].what, says[s].what) == 0)
+                    kbDiagAdd(d, KB_WARNING, e->path, e->answer_line + v[j].line - 1, 1, "%s",
+                              says[s].msg);
+    }
+}
+
 static int kbCmdCheck(int argc, char **argv) {
     kbArgs a;
     int prc = kbParseArgs(&checkSpec, argc, argv, &a);
@@ -99,6 +120,10 @@ static int kbCmdCheck(int argc, char **argv) {
     cbDiagsInit(&d);
     kbLoadOpts o = {0};
     kb *k = kbLoadWith(cliKbDir(a.kb), &o, &d);
+    if (k) {
+        kbCheckMarkdown(k, &d);
+        kbDiagsSort(&d);
+    }
     if (k && a.links) {
         kbLinkOpts lo;
         kbLinkOptsDefault(&lo);

@@ -28,8 +28,19 @@ json_t *renderSlack(const hndReply *r, const renderOpts *o);
  * "allowed_mentions": {"parse": []}} plus "flags": 64 when ephemeral. */
 json_t *renderDiscord(const hndReply *r, const renderOpts *o);
 
-/* Markdown conversion used by the renderers (caller frees). */
-char *renderMarkdownToMrkdwn(const char *md); /* Slack mrkdwn, & < > escaped */
+/* Markdown (CommonMark, tables, ~~strikethrough~~; md4c) converted for the
+ * renderers (caller frees; NULL in = ""). */
+char *renderMarkdownToMrkdwn(const char *md);  /* Slack mrkdwn, & < > escaped */
+char *renderMarkdownToDiscord(const char *md); /* Discord Markdown */
 char *renderMarkdownToPlain(const char *md, int color);
+
+/* What a chat platform cannot show as written, for `kb check`: "table"
+ * (a monospace block), "image" (a link) or "html" (literal text), with
+ * its 1-based line in md. Returns how many were found (at most max). */
+typedef struct renderMdIssue {
+    int line;
+    const char *what;
+} renderMdIssue;
+size_t renderMarkdownIssues(const char *md, renderMdIssue *out, size_t max);
 
 #endif

@@ -257,7 +257,9 @@ static json_t *rdEmbed(const hndReply *r) {
     else json_decref(fields);
     assert(used < RD_TOTAL_MAX - 100);
     size_t room = RD_TOTAL_MAX - used;
-    char *d = rdText(rdBodyOrDefault(r), room < RD_DESC_MAX ? room : RD_DESC_MAX);
+    char *md = renderMarkdownToDiscord(rdBodyOrDefault(r));
+    char *d = rdText(md, room < RD_DESC_MAX ? room : RD_DESC_MAX);
+    free(md);
     if (!*d) {
         free(d);
         d = cbStrdup(RD_ELLIPSIS);

@@ -1,275 +1,358 @@
-/* render_md.c - the small Markdown dialect of our answers (paragraphs,
- * "#" headings, "-"/"*" bullets, numbered lists, fenced code, **bold**,
- * *italic* or _italic_, `code`, [text](url), <url>) converted to Slack mrkdwn
- * or to terminal text. Hand-written: Debian's Markdown libraries render
- * HTML (discount) or would add a dependency outside the project's list just
- * to walk an AST (cmark), and our dialect is small.
- *
- * This file renders the spans (inline syntax); render_md_block.c splits
- * blocks, joins a paragraph's lines and calls mdInline(). Unterminated
- * markers stay literal; spans nest at most MD_MAX_DEPTH deep and every
- * search for a closing marker is charged to a budget proportional to the
- * input, so hostile text costs linear time and bounded stack. */
-#include <ctype.h>
+/* render_md.c - answers' Markdown parsed by md4c (CommonMark with tables
+ * and strikethrough, from Debian) and written for each platform: Slack
+ * mrkdwn, Discord Markdown, terminal text. This file walks md4c's events
+ * and keeps the layout: blocks separated by one blank line, list markers
+ * and indentation, quote prefixes, code fences, headings (bold: neither
+ * chat platform shows them in our messages), links and images collected
+ * then written in the target's syntax (render_md_text.c). Raw HTML is not
+ * parsed, so it stays text (escaped). What a platform cannot show - a
+ * table, an image, raw HTML - is reported by renderMarkdownIssues for
+ * `kb check`. md4c bounds its own work on hostile input; we add none of
+ * our own recursion. */
+#include <md4c.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/common.h"
+#include "render/render.h"
 #include "render/render_md.h"
 
-#define MD_MAX_DEPTH 8
-#define MD_MAX_SPAN 8192 /* bytes searched for a closing marker */
-
+#define MD_RULE "\xE2\x94\x80\xE2\x94\x80\xE2\x94\x80\xE2\x94\x80\xE2\x94\x80\xE2\x94\x80"
+#define MD_BULLET "\xE2\x80\xA2 "
 #define ANSI_BOLD "\x1b[1m"
 #define ANSI_BOLD_OFF "\x1b[22m"
 #define ANSI_ITALIC "\x1b[3m"
 #define ANSI_ITALIC_OFF "\x1b[23m"
+#define ANSI_STRIKE "\x1b[9m"
+#define ANSI_STRIKE_OFF "\x1b[29m"
 #define ANSI_CODE "\x1b[36m"
 #define ANSI_CODE_OFF "\x1b[39m"
 
-/* 1 when s[0..n) starts with p and has more after it. */
-static int mdStarts(const char *s, size_t n, const char *p) {
-    size_t k = strlen(p);
-    return n > k && memcmp(s, p, k) == 0;
+void mdIssue(mdR *r, const char *what) {
+    if (!r->issues) return;
+    int line = 1;
+    for (size_t i = 0; i < r->last_src && i < r->srclen; i++) line += r->src[i] == '\n';
+    for (size_t i = 0; i < r->nissues; i++)
+        if (r->issues[i].line == line && strcmp(r->issues[i].what, what) == 0) return;
+    if (r->nissues < r->maxissues) r->issues[r->nissues++] = (renderMdIssue){line, what};
 }
 
-static int mdAlnum(unsigned char c) {
-    return isalnum(c) || c >= 0x80;
+static int mdLevel(const mdR *r) {
+    return r->nlists < MD_MAX_LISTS ? r->nlists : MD_MAX_LISTS;
 }
 
-void mdText(mdOut *o, const char *s, size_t n) {
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (o->mrkdwn && c == '&') bufAppendStr(o->b, "&amp;");
-        else if (o->mrkdwn && c == '<') bufAppendStr(o->b, "&lt;");
-        else if (o->mrkdwn && c == '>') bufAppendStr(o->b, "&gt;");
-        else if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7F) continue; /* no ESC etc. */
-        else bufAppend(o->b, s + i, 1);
-    }
-}
-
-void mdRaw(mdOut *o, const char *s) {
-    bufAppendStr(o->b, s);
-}
-
-static void mdStyle(mdOut *o, int bold, int on) {
-    if (o->mrkdwn) {
-        if (!o->no_marks) mdRaw(o, bold ? "*" : "_");
+/* Quote marks and list indentation at the start of a line. */
+static void mdPrefix(mdR *r, int with_bullet) {
+    if (r->b != &r->out) return; /* table cells are single lines */
+    /* Slack and Discord quote one level deep: one mark for any depth. */
+    int marks = r->t == MDT_TERM ? r->quote : r->quote > 0;
+    for (int q = 0; q < marks; q++) mdRaw(r, "> ");
+    int level = mdLevel(r), indent = r->t == MDT_TERM ? level : level - 1;
+    for (int i = 0; i < indent; i++) mdRaw(r, "  ");
+    if (!with_bullet) {
+        if (level > 0 && !r->bullet) mdRaw(r, "  "); /* under the item's text */
         return;
     }
-    int *depth = bold ? &o->bold : &o->italic;
-    if (on && (*depth)++ == 0 && o->color) mdRaw(o, bold ? ANSI_BOLD : ANSI_ITALIC);
-    if (!on && --(*depth) == 0 && o->color) mdRaw(o, bold ? ANSI_BOLD_OFF : ANSI_ITALIC_OFF);
-}
-
-/* The end of a search from `from`: at most MD_MAX_SPAN bytes and within
- * the conversion's scan budget, so hostile input with thousands of unclosed
- * markers costs linear time (from itself once the budget is spent). */
-static size_t mdSearchEnd(const mdOut *o, size_t n, size_t from) {
-    size_t want = n - from > MD_MAX_SPAN ? MD_MAX_SPAN : n - from;
-    return from + (want > o->budget ? o->budget : want);
-}
-
-/* Charge the bytes scanned from..to to the budget; returns ret. */
-static size_t mdCharge(mdOut *o, size_t from, size_t to, size_t ret) {
-    size_t k = to > from ? to - from : 0;
-    o->budget -= k > o->budget ? o->budget : k;
-    return ret;
-}
-
-/* Index of the closing backtick for a code span opened at s[from-1]. */
-static size_t mdFindTick(mdOut *o, const char *s, size_t n, size_t from) {
-    size_t end = mdSearchEnd(o, n, from);
-    const char *p = memchr(s + from, '`', end - from);
-    return p ? mdCharge(o, from, (size_t)(p - s), (size_t)(p - s)) : mdCharge(o, from, end, n);
-}
-
-/* The closer for emphasis marker c repeated k (1 or 2) times, opened just
- * before from; n when there is none. Skips code spans, escapes and runs of
- * the other length (a nested pair); in a run of three the marker nearest
- * the text closes first. */
-static size_t mdFindCloser(mdOut *o, const char *s, size_t n, size_t from, char c, int k) {
-    size_t end = mdSearchEnd(o, n, from);
-    for (size_t j = from; j < end; j++) {
-        if (s[j] == '\\') { j++; continue; }
-        if (s[j] == '`') {
-            const char *p = memchr(s + j + 1, '`', end - j - 1);
-            size_t t = p ? (size_t)(p - s) : n;
-            if (t < n) j = t;
-            continue;
-        }
-        if (s[j] != c) continue;
-        size_t run = 1;
-        while (j + run < end && s[j + run] == c) run++;
-        int flanked = j > from && !isspace((unsigned char)s[j - 1]);
-        size_t at = j + run - (size_t)k; /* "***": the inner marker closes first */
-        size_t after = at + (size_t)k;
-        int ok = flanked && (run == (size_t)k || run == 3) &&
-                 !(c == '_' && after < n && mdAlnum((unsigned char)s[after]));
-        if (!ok) {
-            j += run - 1; /* skip the whole run (a nested pair, or too long) */
-            continue;
-        }
-        return mdCharge(o, from, j, at);
-    }
-    return mdCharge(o, from, end, n);
-}
-
-/* A link [text](url) starting at s[i] == '['; fills text and url spans and
- * returns the index after it, or 0 when it is not a link. */
-static size_t mdParseLink(mdOut *o, const char *s, size_t n, size_t i, size_t *t0, size_t *t1,
-                          size_t *u0, size_t *u1) {
-    size_t end = mdSearchEnd(o, n, i), j, depth = 0;
-    for (j = i; j < end; j++) {
-        if (s[j] == '\\') j++;
-        else if (s[j] == '[') depth++;
-        else if (s[j] == ']' && --depth == 0) break;
-    }
-    if (j >= end || j + 1 >= n || s[j + 1] != '(') return mdCharge(o, i, j, 0);
-    *t0 = i + 1, *t1 = j;
-    size_t k = j + 2, par = 1;
-    for (; k < end; k++) {
-        if (s[k] == '(') par++;
-        else if (s[k] == ')' && --par == 0) break;
-        else if (isspace((unsigned char)s[k])) break;
-    }
-    *u0 = j + 2, *u1 = k;
-    while (k < end && s[k] != ')') k++; /* skip a "title" */
-    if (k >= end || *u1 == *u0) return mdCharge(o, i, k, 0);
-    return mdCharge(o, i, k, k + 1);
-}
-
-/* An autolink <http...> at s[i] == '<': index after it, or 0. */
-static size_t mdParseAutolink(mdOut *o, const char *s, size_t n, size_t i, size_t *u0,
-                              size_t *u1) {
-    if (!mdStarts(s + i + 1, n - i - 1, "http://") && !mdStarts(s + i + 1, n - i - 1, "https://"))
-        return 0;
-    size_t end = mdSearchEnd(o, n, i);
-    for (size_t j = i + 1; j < end; j++) {
-        if (s[j] == '>') {
-            *u0 = i + 1, *u1 = j;
-            return mdCharge(o, i, j, j + 1);
-        }
-        if (isspace((unsigned char)s[j]) || s[j] == '<') return mdCharge(o, i, j, 0);
-    }
-    return mdCharge(o, i, end, 0);
-}
-
-static int mdSafeUrl(const char *u, size_t n) {
-    return mdStarts(u, n, "http://") || mdStarts(u, n, "https://") || mdStarts(u, n, "mailto:");
-}
-
-/* url for inside <url|text>: & escaped, | < > spaces and controls
- * percent-encoded so the text part cannot be forged. */
-static void mdUrlMrkdwn(mdOut *o, const char *u, size_t n) {
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)u[i];
-        if (c == '&') mdRaw(o, "&amp;");
-        else if (c == '|' || c == '<' || c == '>' || c <= 0x20 || c == 0x7F)
-            bufPrintf(o->b, "%%%02X", c);
-        else bufAppend(o->b, u + i, 1);
-    }
-}
-
-static void mdLink(mdOut *o, const char *s, size_t t0, size_t t1, size_t u0, size_t u1,
-                   int depth) {
-    const char *url = s + u0;
-    size_t ulen = u1 - u0;
-    int same = t1 - t0 == ulen && memcmp(s + t0, url, ulen) == 0;
-    if (o->mrkdwn && !o->no_marks && mdSafeUrl(url, ulen)) {
-        mdRaw(o, "<");
-        mdUrlMrkdwn(o, url, ulen);
-        mdRaw(o, "|");
-        o->no_marks = 1;
-        if (t1 > t0) mdInline(o, s + t0, t1 - t0, depth + 1);
-        else mdText(o, url, ulen);
-        o->no_marks = 0;
-        mdRaw(o, ">");
-        return;
-    }
-    if (t1 > t0) mdInline(o, s + t0, t1 - t0, depth + 1);
-    if (same || t1 == t0) {
-        if (t1 == t0) mdText(o, url, ulen);
-        return;
-    }
-    mdRaw(o, " (");
-    mdText(o, url, ulen);
-    mdRaw(o, ")");
-}
-
-static void mdCode(mdOut *o, const char *s, size_t n) {
-    if (o->mrkdwn) {
-        if (!o->no_marks) mdRaw(o, "`");
-        mdText(o, s, n);
-        if (!o->no_marks) mdRaw(o, "`");
-    } else if (o->color) {
-        mdRaw(o, ANSI_CODE);
-        mdText(o, s, n);
-        mdRaw(o, ANSI_CODE_OFF);
+    mdList *l = &r->lists[level - 1];
+    if (l->ordered) {
+        bufPrintf(r->b, "%u. ", l->next++);
     } else {
-        mdRaw(o, "`");
-        mdText(o, s, n);
-        mdRaw(o, "`");
+        mdRaw(r, r->t == MDT_DISCORD ? "- " : MD_BULLET);
     }
 }
 
-/* Emphasis at s[i] (c is '*' or '_'); index after it, or 0 when literal. */
-static size_t mdEmphasis(mdOut *o, const char *s, size_t n, size_t i, int depth) {
-    char c = s[i];
-    int k = (i + 1 < n && s[i + 1] == c) ? 2 : 1;
-    if (c == '_' && i > 0 && mdAlnum((unsigned char)s[i - 1])) return 0; /* snake_case */
-    size_t from = i + (size_t)k;
-    if (from >= n || isspace((unsigned char)s[from])) return 0;
-    size_t close = mdFindCloser(o, s, n, from, c, k);
-    if (close >= n) return 0;
-    mdStyle(o, k == 2, 1);
-    mdInline(o, s + from, close - from, depth + 1);
-    mdStyle(o, k == 2, 0);
-    return close + (size_t)k;
+void mdBeginContent(mdR *r) {
+    if (r->b != &r->out) return;
+    if (r->out.len == 0) r->sep = 0;
+    for (int i = 0; i < r->sep; i++) {
+        mdRaw(r, "\n");
+        if (i + 1 < r->sep && r->quote > 0) mdRaw(r, r->t == MDT_TERM ? ">" : "> "); /* a blank line inside a quote */
+    }
+    int fresh = r->sep > 0 || r->out.len == 0;
+    r->sep = 0;
+    r->after_para = 0;
+    if (!fresh) return;
+    int bullet = r->bullet && r->nlists > 0;
+    mdPrefix(r, bullet);
+    r->bullet = 0;
 }
 
-/* One special construct at s[i]; index after it, or 0 when s[i] is literal. */
-static size_t mdSpan(mdOut *o, const char *s, size_t n, size_t i, int depth) {
-    size_t t0, t1, u0, u1, next;
-    switch (s[i]) {
-    case '\\':
-        if (i + 1 < n && ispunct((unsigned char)s[i + 1])) {
-            mdText(o, s + i + 1, 1);
-            return i + 2;
+static void mdOwe(mdR *r, int n) {
+    if (r->sep < n) r->sep = n;
+}
+
+/* ---- blocks ---- */
+
+static void mdCodeFence(mdR *r) {
+    mdBeginContent(r);
+    if (r->t != MDT_TERM) mdRaw(r, "```\n");
+}
+
+/* A table cell is written as plain terminal text, then laid out in a
+ * monospace block for the real target (mdTableWrite). */
+static void mdCellStart(mdR *r) {
+    bufReset(&r->cell);
+    r->b = &r->cell;
+    r->cell_t = r->t;
+    r->cell_color = r->color;
+    r->t = MDT_TERM;
+    r->color = 0;
+}
+
+static void mdCellEnd(mdR *r) {
+    r->t = r->cell_t;
+    r->color = r->cell_color;
+    r->b = &r->out;
+    mdTableCell(r);
+}
+
+static void mdRowEnd(mdR *r) {
+    mdTable *t = &r->tab;
+    while (t->nrows > 0 && t->row_cells < t->ncols) { /* pad a short row */
+        bufReset(&r->cell);
+        mdTableCell(r);
+    }
+    t->nrows++;
+}
+
+static void mdCodeLines(mdR *r, const char *s, size_t n) {
+    for (size_t i = 0; i < n;) {
+        const char *nl = memchr(s + i, '\n', n - i);
+        size_t k = nl ? (size_t)(nl - (s + i)) + 1 : n - i;
+        if (r->t == MDT_TERM && (r->b->len == 0 || bufStr(r->b)[r->b->len - 1] == '\n' || r->code_block == 1))
+            mdRaw(r, "    ");
+        r->code_block = 2;
+        mdCode(r, s + i, k);
+        i += k;
+    }
+}
+
+static int mdEnterBlock(MD_BLOCKTYPE type, void *detail, void *ud) {
+    mdR *r = ud;
+    switch (type) {
+    case MD_BLOCK_UL:
+    case MD_BLOCK_OL:
+        if (r->nlists < MD_MAX_LISTS) {
+            const MD_BLOCK_OL_DETAIL *ol = detail;
+            r->lists[r->nlists] = (mdList){type == MD_BLOCK_OL, type == MD_BLOCK_OL ? ol->start : 0};
         }
-        return 0;
-    case '`':
-        t0 = mdFindTick(o, s, n, i + 1);
-        if (t0 >= n) return 0;
-        mdCode(o, s + i + 1, t0 - i - 1);
-        return t0 + 1;
-    case '*':
-    case '_':
-        return depth < MD_MAX_DEPTH ? mdEmphasis(o, s, n, i, depth) : 0;
-    case '[':
-        if (depth >= MD_MAX_DEPTH || !(next = mdParseLink(o, s, n, i, &t0, &t1, &u0, &u1)))
-            return 0;
-        mdLink(o, s, t0, t1, u0, u1, depth);
-        return next;
-    case '<':
-        if (!(next = mdParseAutolink(o, s, n, i, &u0, &u1))) return 0;
-        mdLink(o, s, u0, u1, u0, u1, depth);
-        return next;
+        r->nlists++;
+        if (r->after_para == 1) r->sep = 1; /* a list right under its lead-in line */
+        mdOwe(r, 1);
+        break;
+    case MD_BLOCK_LI: r->bullet = 1; mdOwe(r, 1); break;
+    case MD_BLOCK_QUOTE: r->quote++; mdOwe(r, 2); break;
+    case MD_BLOCK_H:
+        mdBeginContent(r);
+        r->heading = 1;
+        r->marks_off++;
+        if (r->t == MDT_SLACK) mdRaw(r, "*");
+        else if (r->t == MDT_DISCORD) mdRaw(r, "**");
+        else if (r->color) mdRaw(r, ANSI_BOLD);
+        break;
+    case MD_BLOCK_CODE: r->code_block = 1; mdCodeFence(r); break;
+    case MD_BLOCK_HR: mdBeginContent(r); mdRaw(r, MD_RULE); mdOwe(r, 2); break;
+    case MD_BLOCK_TABLE:
+        r->table = 2; /* the issue is reported at the first cell's text */
+        memset(&r->tab, 0, sizeof(r->tab));
+        break;
+    case MD_BLOCK_TR: r->tab.row_cells = 0; break;
+    case MD_BLOCK_TH:
+    case MD_BLOCK_TD: mdCellStart(r); break;
+    case MD_BLOCK_HTML: mdIssue(r, "html"); break;
+    default: break;
     }
     return 0;
 }
 
-void mdInline(mdOut *o, const char *s, size_t n, int depth) {
-    size_t i = 0;
-    while (i < n) {
-        size_t next = mdSpan(o, s, n, i, depth);
-        if (next) {
-            i = next;
-            continue;
+/* Is the source line after the one holding the last text blank? (A list
+ * keeps the blank line, or its absence, before it.) */
+static int mdBlankAfter(const mdR *r) {
+    size_t i = r->last_src;
+    while (i < r->srclen && r->src[i] != '\n') i++;
+    for (i++; i < r->srclen && r->src[i] != '\n'; i++)
+        if (!strchr(" \t\r", r->src[i])) return 0;
+    return 1;
+}
+
+static int mdLeaveBlock(MD_BLOCKTYPE type, void *detail, void *ud) {
+    (void)detail;
+    mdR *r = ud;
+    switch (type) {
+    case MD_BLOCK_UL:
+    case MD_BLOCK_OL: r->nlists--; mdOwe(r, r->nlists > 0 ? 1 : 2); break;
+    case MD_BLOCK_LI: r->bullet = 0; mdOwe(r, 1); break;
+    case MD_BLOCK_QUOTE: r->quote--; mdOwe(r, 2); break;
+    case MD_BLOCK_P:
+        mdOwe(r, r->nlists > 0 ? 1 : 2);
+        r->after_para = mdBlankAfter(r) ? 2 : 1;
+        break;
+    case MD_BLOCK_H:
+        if (r->t == MDT_SLACK) mdRaw(r, "*");
+        else if (r->t == MDT_DISCORD) mdRaw(r, "**");
+        else if (r->color) mdRaw(r, ANSI_BOLD_OFF);
+        r->heading = 0;
+        r->marks_off--;
+        mdOwe(r, 1);
+        break;
+    case MD_BLOCK_CODE:
+        if (r->out.len && r->out.p[r->out.len - 1] == '\n') {
+            r->out.len--;
+            r->out.p[r->out.len] = '\0';
         }
-        size_t j = i + 1; /* a run of ordinary characters */
-        while (j < n && !strchr("\\`*_[<", s[j])) j++;
-        mdText(o, s + i, j - i);
-        i = j;
+        if (r->t != MDT_TERM) mdRaw(r, "\n```");
+        r->code_block = 0;
+        mdOwe(r, 2);
+        break;
+    case MD_BLOCK_TH:
+    case MD_BLOCK_TD: mdCellEnd(r); break;
+    case MD_BLOCK_TR: mdRowEnd(r); break;
+    case MD_BLOCK_TABLE: mdBeginContent(r); mdTableWrite(r); r->table = 0; mdOwe(r, 2); break;
+    default: break;
     }
+    return 0;
+}
+
+/* ---- spans ---- */
+
+static void mdStyle(mdR *r, MD_SPANTYPE type, int on) {
+    static const char *const slack[] = {"_", "*", "~"}, *const discord[] = {"*", "**", "~~"};
+    int k = type == MD_SPAN_EM ? 0 : type == MD_SPAN_STRONG ? 1 : 2;
+    if (r->t != MDT_TERM) {
+        if (!r->marks_off) mdRaw(r, r->t == MDT_SLACK ? slack[k] : discord[k]);
+        return;
+    }
+    int *depth = k == 0 ? &r->italic : k == 1 ? &r->bold : &r->strike;
+    static const char *const ansiOn[] = {ANSI_ITALIC, ANSI_BOLD, ANSI_STRIKE};
+    static const char *const ansiOff[] = {ANSI_ITALIC_OFF, ANSI_BOLD_OFF, ANSI_STRIKE_OFF};
+    if (on && (*depth)++ == 0 && r->color) mdRaw(r, ansiOn[k]);
+    if (!on && --(*depth) == 0 && r->color) mdRaw(r, ansiOff[k]);
+}
+
+static void mdLinkOpen(mdR *r, const MD_ATTRIBUTE *href, int image) {
+    mdBeginContent(r);
+    if (href->text >= r->src && href->text < r->src + r->srclen)
+        r->last_src = (size_t)(href->text - r->src);
+    if (image) mdIssue(r, "image");
+    if (r->in_link++) return; /* an image inside a link's text: its alt text only */
+    r->link_start = r->b->len;
+    free(r->link_url);
+    r->link_url = mdSafeUrl(href->text, href->size);
+    r->link_safe = r->link_url != NULL;
+    if (!r->link_url && href->size) r->link_url = cbStrndup(href->text, href->size);
+    r->marks_off++;
+}
+
+static int mdEnterSpan(MD_SPANTYPE type, void *detail, void *ud) {
+    mdR *r = ud;
+    if (type == MD_SPAN_A) {
+        mdLinkOpen(r, &((MD_SPAN_A_DETAIL *)detail)->href, 0);
+    } else if (type == MD_SPAN_IMG) {
+        mdLinkOpen(r, &((MD_SPAN_IMG_DETAIL *)detail)->src, 1);
+    } else if (type == MD_SPAN_CODE) {
+        mdBeginContent(r);
+        r->code_span = 1;
+        if (r->t != MDT_TERM || !r->color) mdRaw(r, "`");
+        else mdRaw(r, ANSI_CODE);
+    } else {
+        mdBeginContent(r);
+        mdStyle(r, type, 1);
+    }
+    return 0;
+}
+
+static int mdLeaveSpan(MD_SPANTYPE type, void *detail, void *ud) {
+    (void)detail;
+    mdR *r = ud;
+    if (type == MD_SPAN_A || type == MD_SPAN_IMG) {
+        if (--r->in_link > 0) return 0;
+        r->marks_off--;
+        mdLinkClose(r, type == MD_SPAN_IMG);
+    } else if (type == MD_SPAN_CODE) {
+        r->code_span = 0;
+        if (r->t != MDT_TERM || !r->color) mdRaw(r, "`");
+        else mdRaw(r, ANSI_CODE_OFF);
+    } else {
+        mdStyle(r, type, 0);
+    }
+    return 0;
+}
+
+/* ---- text ---- */
+
+static int mdOnText(MD_TEXTTYPE type, const MD_CHAR *text, MD_SIZE size, void *ud) {
+    mdR *r = ud;
+    r->next_src = ' ';
+    if (text >= r->src && text < r->src + r->srclen) {
+        r->last_src = (size_t)(text - r->src);
+        if (r->last_src + size < r->srclen) r->next_src = text[size];
+    }
+    if (r->table == 2) {
+        mdIssue(r, "table");
+        r->table = 1;
+    }
+    switch (type) {
+    case MD_TEXT_BR:
+        if (r->b != &r->out || r->heading) mdRaw(r, " ");
+        else r->sep = 1;
+        return 0;
+    case MD_TEXT_SOFTBR: mdRaw(r, " "); return 0;
+    case MD_TEXT_NULLCHAR: mdBeginContent(r); mdRaw(r, "\xEF\xBF\xBD"); return 0;
+    case MD_TEXT_ENTITY: mdBeginContent(r); mdEntity(r, text, size); return 0;
+    case MD_TEXT_HTML: mdIssue(r, "html"); mdBeginContent(r); mdText(r, text, size); return 0;
+    case MD_TEXT_CODE:
+        if (!r->code_block) mdBeginContent(r);
+        if (r->code_block) mdCodeLines(r, text, size);
+        else mdCode(r, text, size);
+        return 0;
+    default: mdBeginContent(r); mdText(r, text, size); return 0;
+    }
+}
+
+static void mdDebugLog(const char *msg, void *ud) {
+    (void)msg;
+    (void)ud;
+}
+
+static char *mdRun(const char *md, mdTarget t, int color, unsigned flags, renderMdIssue *issues,
+                   size_t max, size_t *nissues) {
+    mdR r;
+    memset(&r, 0, sizeof(r));
+    r.t = t;
+    r.color = color;
+    r.src = md ? md : "";
+    r.srclen = strlen(r.src);
+    r.issues = issues;
+    r.maxissues = max;
+    bufInit(&r.out, 4 * r.srclen + 65536);
+    bufInit(&r.cell, 4 * r.srclen + 4096);
+    r.b = &r.out;
+    MD_PARSER p = {0, flags, mdEnterBlock, mdLeaveBlock, mdEnterSpan, mdLeaveSpan, mdOnText,
+                   mdDebugLog, NULL};
+    md_parse(r.src, (MD_SIZE)r.srclen, &p, &r);
+    free(r.link_url);
+    mdTableFree(&r.tab);
+    bufFree(&r.cell);
+    if (nissues) *nissues = r.nissues;
+    return bufDetach(&r.out);
+}
+
+#define MD_FLAGS (MD_FLAG_TABLES | MD_FLAG_STRIKETHROUGH | MD_FLAG_NOHTML)
+
+char *renderMarkdownToMrkdwn(const char *md) {
+    return mdRun(md, MDT_SLACK, 0, MD_FLAGS, NULL, 0, NULL);
+}
+
+char *renderMarkdownToDiscord(const char *md) {
+    return mdRun(md, MDT_DISCORD, 0, MD_FLAGS, NULL, 0, NULL);
+}
+
+char *renderMarkdownToPlain(const char *md, int color) {
+    return mdRun(md, MDT_TERM, color, MD_FLAGS, NULL, 0, NULL);
+}
+
+size_t renderMarkdownIssues(const char *md, renderMdIssue *out, size_t max) {
+    size_t n = 0; /* raw HTML is parsed as HTML here, to find it */
+    free(mdRun(md, MDT_TERM, 0, MD_FLAG_TABLES | MD_FLAG_STRIKETHROUGH, out, max, &n));
+    return n;
 }

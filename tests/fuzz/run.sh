@@ -9,7 +9,7 @@ B=${1:-build}
 SECS=${2:-30}
 FB="$B/fuzz"
 mkdir -p "$FB/obj"
-PKGS=(libcurl libwebsockets jansson libpcre2-8 libutf8proc libuv sqlite3 libcrypto libfyaml)
+PKGS=(libcurl libwebsockets jansson libpcre2-8 libutf8proc libuv sqlite3 libcrypto libfyaml md4c)
 read -r -a PKG_CFLAGS <<<"$(pkg-config --cflags "${PKGS[@]}")"
 read -r -a PKG_LIBS <<<"$(pkg-config --libs "${PKGS[@]}")"
 CFLAGS=(-std=c17 -D_GNU_SOURCE -g -O1 "-fsanitize=fuzzer-no-link,address,undefined" -Ibot -I. "${PKG_CFLAGS[@]}")

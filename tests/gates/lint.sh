@@ -7,7 +7,7 @@ cd "$(dirname "$0")/../.."
 for tool in clang-tidy cppcheck pkg-config; do
   command -v "$tool" >/dev/null || { echo "lint gate: $tool is not installed (make deps)"; exit 1; }
 done
-read -r -a PKG_CFLAGS <<<"$(pkg-config --cflags libcurl libwebsockets jansson libpcre2-8 libutf8proc libuv sqlite3 libcrypto libfyaml)"
+read -r -a PKG_CFLAGS <<<"$(pkg-config --cflags libcurl libwebsockets jansson libpcre2-8 libutf8proc libuv sqlite3 libcrypto libfyaml md4c)"
 mapfile -t SOURCES < <(find bot handlers -name '*.c' | sort)
 # One clang-tidy per file, as many at once as there are cores: the product
 # has ~100 files and one serial run takes minutes on a loaded machine.

@@ -132,8 +132,37 @@ static void test_export_import_new(void **state) {
     free(out);
 }
 
+/* kb check warns, at the answer's line, about what chat platforms cannot
+ * show: a table, an image, raw HTML. */
+static void test_check_markdown(void **state) {
+    (void)state;
+    char *tmp = ktTempDir();
+    ktCopyTree("tests/fixtures/kb/good", tmp);
+    char *f = cbSprintf("%s/learning/bootcamps.md", tmp);
+    char *text = ktRead(f), *more = cbSprintf("%s\n| a | b |\n|---|---|\n| 1 | 2 |\n\n"
+                                              "![logo](https://example.org/l.png)\n\n<b>x</b>\n", text);
+    ktWrite(f, more);
+    run r = bot(today, "kb", "check", "--kb", tmp, NULL, NULL);
+    assert_int_equal(r.rc, 0); /* warnings only */
+    char *want[] = {cbSprintf("%s:22:1: warning: a table: Slack and Discord", f),
+                    cbSprintf("%s:26:1: warning: an image: chat platforms show it as a link", f),
+                    cbSprintf("%s:28:1: warning: raw HTML", f)};
+    for (size_t i = 0; i < CB_ARRAY_LEN(want); i++) {
+        if (!strstr(r.out, want[i])) fail_msg("no '%s' in:\n%s", want[i], r.out);
+        free(want[i]);
+    }
+    assert_non_null(strstr(r.out, "4 entries in 2 topics: 0 errors, 3 warnings\n"));
+    runFree(&r);
+    ktRmTree(tmp);
+    free(more);
+    free(text);
+    free(f);
+    free(tmp);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_check_markdown),
         cmocka_unit_test(test_check),
         cmocka_unit_test(test_usage),
         cmocka_unit_test(test_export_import_new),

@@ -1,5 +1,7 @@
-/* test_markdown.c - the Markdown converters (render_md*.c): Slack mrkdwn
- * and terminal text, table-driven over the constructs our answers use and
+/* test_markdown.c - the Markdown converters (render_md*.c, md4c): Slack
+ * mrkdwn, Discord Markdown and terminal text (escapes, look-alikes for
+ * Slack's unescapable markers, strikethrough, tables, images, links),
+ * what kb check warns about, table-driven over the constructs our answers use and
  * the hard cases (nesting, unterminated markers, brackets without a url,
  * urls with & and |, escaping, hostile input that must stay fast). */
 #include <setjmp.h>
@@ -33,21 +35,31 @@ static const mdCase mrkdwnCases[] = {
     {"[x](javascript:alert(1))", "x (javascript:alert(1))"},
     {"[brackets] without url", "[brackets] without url"},
     {"[a] (b)", "[a] (b)"},
-    {"[]()", "[]()"},
+    {"[]()", ""},
     {"<https://python.org>", "<https://python.org|https://python.org>"},
     {"Tom & Jerry <3 > 2", "Tom &amp; Jerry &lt;3 &gt; 2"},
     {"<!channel> hi", "&lt;!channel&gt; hi"},
-    {"**unterminated bold", "**unterminated bold"},
-    {"*unterminated italic", "*unterminated italic"},
-    {"`unterminated code", "`unterminated code"},
+    {"**unterminated bold", "\xE2\x88\x97\xE2\x88\x97unterminated bold"}, /* literal: look-alikes */
+    {"*unterminated italic", "\xE2\x88\x97unterminated italic"},
+    {"`unterminated code", "\xCB\x8Bunterminated code"},
     {"**bold with *italic* inside**", "*bold with _italic_ inside*"},
     {"*italic with **bold** inside*", "_italic with *bold* inside_"},
-    {"***both***", "*_both_*"},
+    {"***both***", "_*both*_"},
     {"**[link](https://a.io)**", "*<https://a.io|link>*"},
     {"[**bold** link](https://a.io)", "<https://a.io|bold link>"},
     {"snake_case_name stays", "snake_case_name stays"},
     {"2 * 3 * 4", "2 * 3 * 4"},
-    {"\\*not italic\\*", "*not italic*"},
+    {"\\*not bold\\*", "\xE2\x88\x97not bold\xE2\x88\x97"}, /* U+2217: Slack has no escape */
+    {"\\_not italic\\_ and \\~not struck\\~", "\xEF\xBC\xBFnot italic\xEF\xBC\xBF and \xE2\x88\xBCnot struck\xE2\x88\xBC"},
+    {"~~old~~ new", "~old~ new"},
+    {"a &amp; b &#233; &copy;", "a &amp; b \xC3\xA9 \xC2\xA9"},
+    {"line one  \nline two", "line one\nline two"},
+    {"![logo](https://x.org/l.png)", "<https://x.org/l.png|logo>"},
+    {"![](https://x.org/l.png)", "<https://x.org/l.png|image>"},
+    {"| a | bb |\n|---|---|\n| 1 | 2 |\n| x<y | **z** |", "```\na   | bb\n----+---\n1   | 2\nx&lt;y | z\n```"},
+    {"Intro:\n- a\n- b\n\nAfter.", "Intro:\n\xE2\x80\xA2 a\n\xE2\x80\xA2 b\n\nAfter."},
+    {"<b>html</b> stays text", "&lt;b&gt;html&lt;/b&gt; stays text"},
+    {"3. three\n4. four", "3. three\n4. four"},
     {"# Heading", "*Heading*"},
     {"### Heading **bold** ###", "*Heading bold*"},
     {"- one\n- two", "\xE2\x80\xA2 one\n\xE2\x80\xA2 two"},
@@ -79,17 +91,39 @@ static const mdCase plainCases[] = {
     {"**unterminated", "**unterminated"},
     {"a\n\n\n\nb", "a\n\nb"},
     {"```\ncode line\n```", "    code line"},
+    {"~~old~~ new", "old new"},
+    {"![logo](https://x.org/l.png)", "logo (https://x.org/l.png)"},
+    {"| a | bb |\n|---|---|\n| 1 | `2` |", "  a | bb\n  --+----\n  1 | `2`"},
+    {"> quoted\n> more", "> quoted more"},
     {"esc\x1b]0;title\x07here", "esc]0;titlehere"},
+};
+
+static const mdCase discordCases[] = {
+    {"**bold** and *it*", "**bold** and *it*"},
+    {"\\*literal\\* and snake_case", "\\*literal\\* and snake\\_case"},
+    {"~~old~~ new", "~~old~~ new"},
+    {"# Title\nbody", "**Title**\nbody"},
+    {"- a\n- b\n  - c", "- a\n- b\n  - c"},
+    {"[Python](https://python.org)", "[Python](https://python.org)"},
+    {"<https://python.org>", "https://python.org"},
+    {"![logo](https://x.org/l.png)", "[logo](https://x.org/l.png)"},
+    {"```\ncode *x*\n```", "```\ncode *x*\n```"},
+    {"| a | b |\n|---|---|\n| 1 | 2 |", "```\na | b\n--+--\n1 | 2\n```"},
+    {"> quote", "> quote"},
+    {"a | b [x]", "a \\| b \\[x\\]"},
+    {"`a`b`", "`a`b\\`"},
+    {"`` a`b ``", "`a\xCB\x8B" "b`"},
 };
 
 static void runCases(const mdCase *cases, size_t n, int mrkdwn) {
     size_t failed = 0;
     for (size_t i = 0; i < n; i++) {
-        char *got = mrkdwn ? renderMarkdownToMrkdwn(cases[i].in)
-                           : renderMarkdownToPlain(cases[i].in, 0);
+        char *got = mrkdwn == 2 ? renderMarkdownToDiscord(cases[i].in)
+                    : mrkdwn    ? renderMarkdownToMrkdwn(cases[i].in)
+                                : renderMarkdownToPlain(cases[i].in, 0);
         if (strcmp(got, cases[i].want) != 0) {
             print_error("case %zu (%s)\n  in:   [%s]\n  want: [%s]\n  got:  [%s]\n", i,
-                        mrkdwn ? "mrkdwn" : "plain", cases[i].in, cases[i].want, got);
+                        mrkdwn == 2 ? "discord" : mrkdwn ? "mrkdwn" : "plain", cases[i].in, cases[i].want, got);
             failed++;
         }
         free(got);
@@ -105,6 +139,29 @@ static void testMrkdwnTable(void **state) {
 static void testPlainTable(void **state) {
     (void)state;
     runCases(plainCases, CB_ARRAY_LEN(plainCases), 0);
+}
+
+static void testDiscordTable(void **state) {
+    (void)state;
+    runCases(discordCases, CB_ARRAY_LEN(discordCases), 2);
+}
+
+/* What a chat platform cannot show, at its line, for kb check. */
+static void testIssues(void **state) {
+    (void)state;
+    const char *md = "Intro.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n![logo](https://x.org/l.png)\n\n"
+                     "Some <b>bold</b> HTML.\n";
+    renderMdIssue v[8];
+    size_t n = renderMarkdownIssues(md, v, 8);
+    assert_int_equal(n, 3);
+    assert_string_equal(v[0].what, "table");
+    assert_int_equal(v[0].line, 3);
+    assert_string_equal(v[1].what, "image");
+    assert_int_equal(v[1].line, 7);
+    assert_string_equal(v[2].what, "html");
+    assert_int_equal(v[2].line, 9);
+    assert_int_equal(renderMarkdownIssues("**fine** text\n- list\n", v, 8), 0);
+    assert_int_equal(renderMarkdownIssues(md, v, 1), 1); /* at most max */
 }
 
 static void testPlainColor(void **state) {
@@ -162,6 +219,8 @@ int main(void) {
         cmocka_unit_test(testMrkdwnTable),
         cmocka_unit_test(testPlainTable),
         cmocka_unit_test(testPlainColor),
+        cmocka_unit_test(testDiscordTable),
+        cmocka_unit_test(testIssues),
         cmocka_unit_test(testNullIsEmpty),
         cmocka_unit_test(testHostileInputIsFast),
     };

@@ -394,8 +394,25 @@ static void testLinkNotCutInHalf(void **state) {
     freeReply(&r);
 }
 
+/* The body goes through the Markdown converter: a table becomes a
+ * monospace block, an escaped marker stays escaped, an image a link. */
+static void testMarkdownConverted(void **state) {
+    (void)state;
+    hndReply r;
+    answer(&r, "Q?", "\\*not bold\\* and ~~old~~\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n"
+                     "![logo](https://example.org/l.png)");
+    json_t *msg = renderDiscord(&r, NULL);
+    assertValidMessage(msg);
+    const char *d = json_string_value(json_object_get(embedOf(msg), "description"));
+    assert_string_equal(d, "\\*not bold\\* and ~~old~~\n\n```\na | b\n--+--\n1 | 2\n```\n\n"
+                           "[logo](https://example.org/l.png)");
+    json_decref(msg);
+    freeReply(&r);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(testMarkdownConverted),
         cmocka_unit_test(testAnswerShape),      cmocka_unit_test(testEphemeralAndNoVotes),
         cmocka_unit_test(testLongTextCut),      cmocka_unit_test(testFieldOverflow),
         cmocka_unit_test(testTotalLimit),       cmocka_unit_test(testButtonsLimits),
