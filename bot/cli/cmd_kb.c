@@ -94,7 +94,7 @@ static int kbParseExit(int rc) { return rc == CLI_HELP ? CB_EXIT_OK : CB_EXIT_US
 
 /* What Slack or Discord cannot show as written in an answer: warnings at
  * the line of the file. */
-static void kbCheckMarkdown(const kb *k, kbDiags *d) {
+static void kbCheckMarkdown(const kb *k, cbDiags *d) {
     static const struct { const char *what, *msg; } says[] = {
         {"table", "a table: Slack and Discord show it as a monospace block that wraps on "
                   "phones; a list usually reads better"},
@@ -107,7 +107,7 @@ static void kbCheckMarkdown(const kb *k, kbDiags *d) {
         for (size_t j = 0; j < n; j++)
             for (size_t s = 0; s < CB_ARRAY_LEN(says); s++)
                 if (strcmp(v[j].what, says[s].what) == 0)
-                    kbDiagAdd(d, KB_WARNING, e->path, e->answer_line + v[j].line - 1, 1, "%s",
+                    cbDiagAdd(d, CB_DIAG_WARNING, e->path, e->answer_line + v[j].line - 1, 1, "%s",
                               says[s].msg);
     }
 }
@@ -122,7 +122,7 @@ static int kbCmdCheck(int argc, char **argv) {
     kb *k = kbLoadWith(cliKbDir(a.kb), &o, &d);
     if (k) {
         kbCheckMarkdown(k, &d);
-        kbDiagsSort(&d);
+        cbDiagsSort(&d);
     }
     if (k && a.links) {
         kbLinkOpts lo;

@@ -1,7 +1,8 @@
 /* kb_cross.c - checks that need the whole knowledge base: unique ids
  * (ignoring case), `related` ids that exist (with the closest id as a
- * hint), entries not reviewed for 12 months, and two entries claiming the
- * same phrasing (a question or alternate that would be ambiguous). */
+ * hint), entries not reviewed for 12 months or dated in the future, two
+ * entries claiming the same phrasing (a question or alternate that would
+ * be ambiguous), then kb_lint.c's broad patterns and copied entries. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,12 +69,21 @@ static void kbCheckStale(kbLoader *L) {
     char cutoff[32];
     snprintf(cutoff, sizeof(cutoff), "%04d-%02d-%02d", tm.tm_year + 1900 - 1, tm.tm_mon + 1,
              tm.tm_mday);
+    char today[32];
+    snprintf(today, sizeof(today), "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday);
     for (size_t i = 0; i < L->n; i++) {
         kbParsed *p = &L->ents[i];
-        if (!p->ok || !p->e.updated || strcmp(p->e.updated, cutoff) >= 0) continue;
-        kbDiagAt(L->d, CB_DIAG_WARNING, &p->fm, "/updated", 0,
-                 "updated %s is more than 12 months ago; review the entry and bump the date",
-                 p->e.updated);
+        if (!p->ok || !p->e.updated) continue;
+        if (strcmp(p->e.updated, today) > 0)
+            kbDiagAt(L->d, CB_DIAG_WARNING, &p->fm, "/updated", 0,
+                     "updated %s is in the future (today is %s); use the day you last "
+                     "reviewed the entry",
+                     p->e.updated, today);
+        else if (strcmp(p->e.updated, cutoff) < 0)
+            kbDiagAt(L->d, CB_DIAG_WARNING, &p->fm, "/updated", 0,
+                     "updated %s is more than 12 months ago; review the entry and bump the date",
+                     p->e.updated);
     }
 }
 
@@ -158,4 +168,5 @@ void kbCrossCheck(kbLoader *L) {
     kbCheckRelated(L);
     kbCheckStale(L);
     kbCheckPhrasings(L);
+    kbLintCheck(L);
 }

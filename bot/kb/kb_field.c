@@ -4,11 +4,13 @@
  * front-matter members that reports "must be X, got Y" at the value. */
 #include <curl/curl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/common.h"
 #include "base/jsonloc.h"
@@ -82,12 +84,37 @@ int kbValidId(const char *s) {
     return kbValidName(topic) && kbValidName(slash + 1);
 }
 
-int kbReadFile(const char *path, cbDiags *d, char **data, size_t *len) {
-    FILE *f = fopen(path, "rb");
+/* Open for reading without blocking on a FIFO (opening one for reading
+ * waits for a writer: it hung kb check and the bot), and refuse anything
+ * that is not a regular file. */
+static FILE *kbOpenRegular(const char *path, cbDiags *d) {
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        cbDiagAdd(d, CB_DIAG_ERROR, path, 0, 0, "cannot read: %s", strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        cbDiagAdd(d, CB_DIAG_ERROR, path, 0, 0,
+                  "not a regular file (%s); skipped: remove it from the knowledge folder",
+                  S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISSOCK(st.st_mode) ? "a socket"
+                                                                     : "a device or other");
+        close(fd);
+        return NULL;
+    }
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0) fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    FILE *f = fdopen(fd, "rb");
     if (!f) {
         cbDiagAdd(d, CB_DIAG_ERROR, path, 0, 0, "cannot read: %s", strerror(errno));
-        return CB_ERR;
+        close(fd);
     }
+    return f;
+}
+
+int kbReadFile(const char *path, cbDiags *d, char **data, size_t *len) {
+    FILE *f = kbOpenRegular(path, d);
+    if (!f) return CB_ERR;
     struct stat st;
     if (fstat(fileno(f), &st) == 0 && st.st_size > KB_MAX_FILE) {
         cbDiagAdd(d, CB_DIAG_ERROR, path, 0, 0,

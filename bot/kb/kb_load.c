@@ -92,6 +92,14 @@ static void kbLoadEntryFile(kbLoader *L, const char *topic, const char *name,
     free(slug);
 }
 
+/* A FIFO, socket or device: never opened (reading a FIFO blocks). */
+static void kbNotRegular(kbLoader *L, const char *path, const struct stat *st) {
+    cbDiagAdd(L->d, CB_DIAG_ERROR, path, 0, 0,
+              "not a regular file (%s); skipped: remove it from the knowledge folder",
+              S_ISFIFO(st->st_mode) ? "a FIFO" : S_ISSOCK(st->st_mode) ? "a socket"
+                                                                      : "a device or other");
+}
+
 static void kbLoadTopicDir(kbLoader *L, const char *topic, const char *path) {
     if (!kbValidName(topic))
         cbDiagAdd(L->d, CB_DIAG_ERROR, path, 0, 0,
@@ -110,6 +118,8 @@ static void kbLoadTopicDir(kbLoader *L, const char *topic, const char *path) {
             cbDiagAdd(L->d, CB_DIAG_ERROR, fp, 0, 0,
                       "directories inside a topic are not allowed; entries go directly in "
                       "<topic>/");
+        } else if (!S_ISREG(st.st_mode)) {
+            kbNotRegular(L, fp, &st);
         } else if (strcmp(names[i], "_topic.json") == 0) {
             has_topic = 1;
             kbLoadTopicFile(L, topic, fp);
@@ -152,6 +162,7 @@ static void kbWalk(kbLoader *L) {
         struct stat st;
         if (stat(fp, &st) != 0) cbDiagAdd(L->d, CB_DIAG_ERROR, fp, 0, 0, "cannot read (broken link?)");
         else if (S_ISDIR(st.st_mode)) kbLoadTopicDir(L, names[i], fp);
+        else if (!S_ISREG(st.st_mode)) kbNotRegular(L, fp, &st);
         else kbLoadRootFile(L, names[i], fp);
         free(fp);
     }

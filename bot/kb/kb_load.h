@@ -25,6 +25,8 @@ typedef struct kbLoader {
 void kbLoadTopicFile(kbLoader *L, const char *topic, const char *path);
 void kbLoadSynonyms(kbLoader *L, const char *path);
 void kbCrossCheck(kbLoader *L);
+/* Broad patterns and copied entries (kb_lint.c, data in kb_check_data.txt). */
+void kbLintCheck(kbLoader *L);
 /* Move the loader's entries, topics and synonyms into a new kb. */
 kb *kbBuild(kbLoader *L);
 

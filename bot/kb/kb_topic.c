@@ -97,6 +97,41 @@ static int kbSynGroup(kbLoader *L, const kbJson *j, json_t *g, size_t i, kbStrs 
     return rc;
 }
 
+/* A term in two groups joins them silently in the matcher: warn at the
+ * later one. Terms compare as the matcher sees them (case, punctuation). */
+static void kbSynOverlap(kbLoader *L, const kbJson *j, json_t *root) {
+    size_t n = json_array_size(root), nt = 0, cap = 0;
+    struct kbTerm { char *key; size_t g, k; } *t = NULL;
+    for (size_t i = 0; i < n; i++) {
+        json_t *g = json_array_get(root, i);
+        for (size_t k = 0; json_is_array(g) && k < json_array_size(g); k++) {
+            const char *v = json_string_value(json_array_get(g, k));
+            if (!v) continue;
+            if (nt == cap) {
+                cap = cap ? cap * 2 : 64;
+                t = cbRealloc(t, cap * sizeof(*t));
+            }
+            t[nt++] = (struct kbTerm){kbPhraseKey(v), i, k};
+        }
+    }
+    for (size_t a = 0; a < nt; a++)
+        for (size_t b = 0; b < a; b++) {
+            if (t[a].g == t[b].g || !*t[a].key || strcmp(t[a].key, t[b].key) != 0) continue;
+            char p[64], pb[64];
+            snprintf(p, sizeof(p), "/%zu/%zu", t[a].g, t[a].k);
+            snprintf(pb, sizeof(pb), "/%zu/%zu", t[b].g, t[b].k);
+            int line, col;
+            kbPosAt(j, pb, 0, &line, &col);
+            kbDiagAt(L->d, CB_DIAG_WARNING, j, p, 0,
+                     "'%s' is also in synonym group %zu (line %d); a term belongs to one group, "
+                     "or the two groups become one",
+                     t[a].key, t[b].g + 1, line);
+            break;
+        }
+    for (size_t a = 0; a < nt; a++) free(t[a].key);
+    free(t);
+}
+
 void kbLoadSynonyms(kbLoader *L, const char *path) {
     char *data;
     kbJson j;
@@ -113,6 +148,7 @@ void kbLoadSynonyms(kbLoader *L, const char *path) {
             kbStrs g = {0};
             if (kbSynGroup(L, &j, json_array_get(root, i), i, &g) == CB_OK) L->syn[L->nsyn++] = g;
         }
+        kbSynOverlap(L, &j, root);
     }
     json_decref(root);
     free(data);

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/common.h"
 #include "test_kb_util.h"
@@ -160,8 +162,34 @@ static void test_check_markdown(void **state) {
     free(tmp);
 }
 
+/* A FIFO in the folder is reported and skipped; kb check must not block
+ * opening it (it used to hang until a writer came). Bounded by bot()'s
+ * 20 s wait. */
+static void test_check_fifo(void **state) {
+    (void)state;
+    char *tmp = ktTempDir();
+    ktCopyTree("tests/fixtures/kb/good", tmp);
+    char *fifo = cbSprintf("%s/learning/pipe.md", tmp), *fifo2 = cbSprintf("%s/synonyms.json", tmp);
+    unlink(fifo2);
+    assert_int_equal(mkfifo(fifo, 0644), 0);
+    assert_int_equal(mkfifo(fifo2, 0644), 0);
+    run r = bot(today, "kb", "check", "--kb", tmp, NULL, NULL);
+    assert_int_equal(r.rc, 1);
+    char *want = cbSprintf("%s: error: not a regular file (a FIFO); skipped", fifo);
+    char *want2 = cbSprintf("%s: error: not a regular file (a FIFO); skipped", fifo2);
+    if (!strstr(r.out, want) || !strstr(r.out, want2)) fail_msg("got:\n%s", r.out);
+    runFree(&r);
+    ktRmTree(tmp);
+    free(want);
+    free(want2);
+    free(fifo);
+    free(fifo2);
+    free(tmp);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_check_fifo),
         cmocka_unit_test(test_check_markdown),
         cmocka_unit_test(test_check),
         cmocka_unit_test(test_usage),

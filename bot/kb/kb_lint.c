@@ -1,0 +1,185 @@
+/* kb_lint.c - checks that catch what loads fine but misleads: a pattern
+ * that matches nearly anything (tried on unrelated sentences), and an
+ * entry copied from another (its answer or question shares nearly all its
+ * words). Thresholds and sentences are data: kb_check_data.txt, built into
+ * the binary with .incbin so `kb check` and the bot need no file at run
+ * time. Findings are warnings at the file:line:col of what to change. */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/common.h"
+#include "kb/kb_load.h"
+
+/* The data file, NUL-terminated, in .rodata. */
+__asm__(".section .rodata\n"
+        ".global kbCheckData\n"
+        "kbCheckData:\n"
+        ".incbin \"bot/kb/kb_check_data.txt\"\n"
+        ".byte 0\n"
+        ".previous\n");
+extern const char kbCheckData[];
+
+#define KB_LINT_MAX_SENTENCES 1000
+#define KB_LINT_MATCH_LIMIT 100000
+
+typedef struct kbLintData {
+    double broad_share, answer_share, question_share, min_words;
+    char *sentences[KB_LINT_MAX_SENTENCES];
+    size_t nsentences;
+} kbLintData;
+
+static void kbLintParse(kbLintData *ld) {
+    memset(ld, 0, sizeof(*ld));
+    ld->broad_share = ld->answer_share = ld->question_share = 2; /* off unless set */
+    for (const char *p = kbCheckData; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        char line[512];
+        snprintf(line, sizeof(line), "%.*s", (int)(n < sizeof(line) ? n : sizeof(line) - 1), p);
+        p += n + (nl != NULL);
+        double v;
+        if (strncmp(line, "sentence: ", 10) == 0 && ld->nsentences < KB_LINT_MAX_SENTENCES)
+            ld->sentences[ld->nsentences++] = cbStrdup(line + 10);
+        else if (sscanf(line, "broad_pattern_share = %lf", &v) == 1) ld->broad_share = v;
+        else if (sscanf(line, "copied_answer_share = %lf", &v) == 1) ld->answer_share = v;
+        else if (sscanf(line, "copied_question_share = %lf", &v) == 1) ld->question_share = v;
+        else if (sscanf(line, "copied_min_words = %lf", &v) == 1) ld->min_words = v;
+    }
+}
+
+static void kbLintFree(kbLintData *ld) {
+    for (size_t i = 0; i < ld->nsentences; i++) free(ld->sentences[i]);
+}
+
+/* How many sentences pattern re matches; *first = the first one. */
+static size_t kbLintMatches(const kbLintData *ld, pcre2_code *re, const char **first) {
+    pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
+    pcre2_match_context *mc = pcre2_match_context_create(NULL);
+    pcre2_set_match_limit(mc, KB_LINT_MATCH_LIMIT);
+    size_t hits = 0;
+    *first = NULL;
+    for (size_t i = 0; i < ld->nsentences; i++) {
+        if (pcre2_match(re, (PCRE2_SPTR)ld->sentences[i], PCRE2_ZERO_TERMINATED, 0, 0, md, mc) < 0)
+            continue;
+        if (!hits++) *first = ld->sentences[i];
+    }
+    pcre2_match_context_free(mc);
+    pcre2_match_data_free(md);
+    return hits;
+}
+
+static void kbLintPatterns(kbLoader *L, const kbLintData *ld) {
+    for (size_t i = 0; i < L->n; i++) {
+        kbParsed *p = &L->ents[i];
+        for (size_t k = 0; p->ok && k < p->e.patterns.n; k++) {
+            int code;
+            PCRE2_SIZE off;
+            pcre2_code *re = pcre2_compile((PCRE2_SPTR)p->e.patterns.v[k], PCRE2_ZERO_TERMINATED,
+                                           PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS, &code, &off, NULL);
+            if (!re) continue; /* reported by the parser */
+            const char *first;
+            size_t hits = kbLintMatches(ld, re, &first);
+            pcre2_code_free(re);
+            if (!ld->nsentences || (double)hits / (double)ld->nsentences <= ld->broad_share) continue;
+            char ptr[64];
+            snprintf(ptr, sizeof(ptr), "/patterns/%zu", k);
+            kbDiagAt(L->d, CB_DIAG_WARNING, &p->fm, ptr, 0,
+                     "this pattern matches nearly anything: %zu of %zu unrelated sentences, such "
+                     "as \"%s\"; make it require words only this question uses",
+                     hits, ld->nsentences, first);
+        }
+    }
+}
+
+/* ---- copies ---- */
+
+typedef struct kbWords {
+    char **v;
+    size_t n;
+} kbWords;
+
+static int kbStrCmp(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The distinct words of s (phrase-key normalized), sorted. */
+static kbWords kbWordSet(const char *s) {
+    char *k = kbPhraseKey(s);
+    kbWords w = {cbCalloc(strlen(k) / 2 + 2, sizeof(char *)), 0};
+    for (char *save = NULL, *t = strtok_r(k, " ", &save); t; t = strtok_r(NULL, " ", &save))
+        w.v[w.n++] = cbStrdup(t);
+    free(k);
+    if (w.n) qsort(w.v, w.n, sizeof(char *), kbStrCmp);
+    size_t o = 0;
+    for (size_t i = 0; i < w.n; i++) {
+        if (o && strcmp(w.v[o - 1], w.v[i]) == 0) free(w.v[i]);
+        else w.v[o++] = w.v[i];
+    }
+    w.n = o;
+    return w;
+}
+
+static void kbWordsFree(kbWords *w) {
+    for (size_t i = 0; i < w->n; i++) free(w->v[i]);
+    free(w->v);
+}
+
+/* Shared words over all distinct words (Jaccard); 0 when either has fewer
+ * than min words. */
+static double kbOverlap(const kbWords *a, const kbWords *b, double min) {
+    if ((double)a->n < min || (double)b->n < min) return 0;
+    size_t i = 0, k = 0, both = 0;
+    while (i < a->n && k < b->n) {
+        int c = strcmp(a->v[i], b->v[k]);
+        both += c == 0;
+        i += c <= 0;
+        k += c >= 0;
+    }
+    size_t all = a->n + b->n - both;
+    return all && a->n && b->n ? (double)both / (double)all : 0;
+}
+
+static void kbLintCopies(kbLoader *L, const kbLintData *ld) {
+    kbWords *ans = cbCalloc(L->n + 1, sizeof(kbWords)), *qs = cbCalloc(L->n + 1, sizeof(kbWords));
+    for (size_t i = 0; i < L->n; i++) {
+        if (!L->ents[i].ok) continue;
+        ans[i] = kbWordSet(L->ents[i].e.answer);
+        qs[i] = kbWordSet(L->ents[i].e.question);
+    }
+    for (size_t i = 0; i < L->n; i++) {
+        kbParsed *p = &L->ents[i];
+        for (size_t k = 0; p->ok && k < i; k++) {
+            const kbParsed *o = &L->ents[k];
+            if (!o->ok) continue;
+            double a = kbOverlap(&ans[i], &ans[k], ld->min_words);
+            double q = kbOverlap(&qs[i], &qs[k], ld->min_words);
+            if (a > ld->answer_share)
+                cbDiagAdd(L->d, CB_DIAG_WARNING, p->e.path, p->e.answer_line, 1,
+                          "this answer is nearly a copy of %s's (%s:%d): %.0f%% of their words "
+                          "are shared; merge the entries or make each answer its own",
+                          o->e.id, o->e.path, o->e.answer_line, a * 100);
+            else if (q > ld->question_share)
+                kbDiagAt(L->d, CB_DIAG_WARNING, &p->fm, "/question", 0,
+                         "this question is nearly the same as %s's (%s:%d): %.0f%% of their "
+                         "words are shared; merge the entries or ask each its own question",
+                         o->e.id, o->e.path, o->e.question_line, q * 100);
+        }
+    }
+    for (size_t i = 0; i < L->n; i++) {
+        kbWordsFree(&ans[i]);
+        kbWordsFree(&qs[i]);
+    }
+    free(ans);
+    free(qs);
+}
+
+void kbLintCheck(kbLoader *L) {
+    kbLintData ld;
+    kbLintParse(&ld);
+    kbLintPatterns(L, &ld);
+    kbLintCopies(L, &ld);
+    kbLintFree(&ld);
+}

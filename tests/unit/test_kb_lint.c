@@ -1,0 +1,148 @@
+/* test_kb_lint.c - the kb check findings for what loads but misleads, each
+ * at its file:line:col: a pattern that matches nearly anything (tried on
+ * the unrelated sentences in bot/kb/kb_check_data.txt), an `updated` date
+ * in the future, a term in two synonym groups, an entry copied from
+ * another (answer or question), and a FIFO in the folder (an error, not a
+ * hang). Each case also has its negative: the specific pattern, today's
+ * date, disjoint groups, different answers stay quiet. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base/common.h"
+#include "kb/kb.h"
+#include "test_kb_util.h"
+
+#define SRC "sources:\n  - title: T\n    url: https://example.org/t\n"
+#define LINKS "links:\n  - title: L\n    url: https://example.org/l\n"
+
+/* A temp folder with topic t and the given entries ("slug", "file text"). */
+static char *kbDir(const char *const *files, size_t n) {
+    char *dir = ktTempDir();
+    char *t = cbSprintf("%s/t", dir);
+    mkdir(t, 0755);
+    char *tj = cbSprintf("%s/_topic.json", t);
+    ktWrite(tj, "{\"title\": \"T\", \"description\": \"Test topic.\"}\n");
+    for (size_t i = 0; i + 1 < n; i += 2) {
+        char *f = cbSprintf("%s/%s.md", t, files[i]);
+        ktWrite(f, files[i + 1]);
+        free(f);
+    }
+    free(tj);
+    free(t);
+    return dir;
+}
+
+/* Load dir on 2025-06-01; the warnings containing text, as "file:line:col". */
+static size_t warnings(const char *dir, const char *text, char *first, size_t cap) {
+    cbDiags d;
+    cbDiagsInit(&d);
+    kbLoadOpts o = {.now = ktDay("2025-06-01")};
+    kb *k = kbLoadWith(dir, &o, &d);
+    if (!k) cbDiagsPrint(&d, "text", stderr);
+    assert_non_null(k);
+    size_t n = 0;
+    for (size_t i = 0; i < d.n; i++) {
+        if (d.v[i].severity != CB_DIAG_WARNING || !strstr(d.v[i].msg, text)) continue;
+        const char *base = strrchr(d.v[i].file, '/');
+        if (!n++ && first) snprintf(first, cap, "%s:%d:%d", base ? base + 1 : d.v[i].file,
+                                    d.v[i].line, d.v[i].col);
+    }
+    kbFree(k);
+    cbDiagsFree(&d);
+    return n;
+}
+
+static void test_broad_pattern(void **state) {
+    (void)state;
+    const char *files[] = {
+        "broad", "---\nquestion: Is a broad pattern caught?\nsummary: Yes.\npatterns:\n"
+                 "  - '\\bpcep\\b'\n  - '\\b(the|a|is|how|do)\\b'\n" SRC LINKS
+                 "updated: 2025-05-01\n---\nIt is.\n",
+        "narrow", "---\nquestion: Is a narrow pattern fine?\nsummary: Yes.\npatterns:\n"
+                  "  - '\\bpython\\b.*\\b(career|salary)\\b'\n" SRC LINKS
+                  "updated: 2025-05-01\n---\nIt is fine.\n"};
+    char *dir = kbDir(files, CB_ARRAY_LEN(files));
+    char where[256] = "";
+    assert_int_equal(warnings(dir, "matches nearly anything", where, sizeof(where)), 1);
+    assert_string_equal(where, "broad.md:6:5"); /* the second pattern, not the first */
+    ktRmTree(dir);
+    free(dir);
+}
+
+static void test_future_date(void **state) {
+    (void)state;
+    const char *files[] = {
+        "future", "---\nquestion: Dated ahead?\nsummary: Yes.\n" SRC LINKS
+                  "updated: 2025-06-02\n---\nA date after today.\n",
+        "today", "---\nquestion: Dated today?\nsummary: Yes.\n" SRC LINKS
+                 "updated: 2025-06-01\n---\nToday is fine.\n"};
+    char *dir = kbDir(files, CB_ARRAY_LEN(files));
+    char where[256] = "";
+    assert_int_equal(warnings(dir, "is in the future (today is 2025-06-01)", where, sizeof(where)), 1);
+    assert_string_equal(where, "future.md:10:10");
+    ktRmTree(dir);
+    free(dir);
+}
+
+static void test_synonym_in_two_groups(void **state) {
+    (void)state;
+    const char *files[] = {"a", "---\nquestion: Q?\nsummary: S.\n" SRC LINKS
+                                "updated: 2025-05-01\n---\nAn answer.\n"};
+    char *dir = kbDir(files, CB_ARRAY_LEN(files));
+    char *syn = cbSprintf("%s/synonyms.json", dir);
+    ktWrite(syn, "[\n  [\"ml\", \"machine learning\"],\n  [\"ai\", \"artificial intelligence\"],\n"
+                 "  [\"ML\", \"statistics\"]\n]\n");
+    char where[256] = "";
+    assert_int_equal(warnings(dir, "is also in synonym group 1 (line 2)", where, sizeof(where)), 1);
+    assert_string_equal(where, "synonyms.json:4:4");
+    ktWrite(syn, "[[\"ml\", \"machine learning\"], [\"ai\", \"artificial intelligence\"]]\n");
+    assert_int_equal(warnings(dir, "synonym group", NULL, 0), 0);
+    ktRmTree(dir);
+    free(syn);
+    free(dir);
+}
+
+#define ANSWER "Bootcamps suit people who need structure, deadlines and a cohort; they cost " \
+               "money and weeks of full-time work, and they do not replace a portfolio of " \
+               "projects that show what you can build on your own."
+
+static void test_copied_entry(void **state) {
+    (void)state;
+    const char *files[] = {
+        "a-original", "---\nquestion: Is a coding bootcamp worth the money?\nsummary: S.\n" SRC LINKS
+                      "updated: 2025-05-01\n---\n" ANSWER "\n",
+        "b-copy", "---\nquestion: Should I pay for a bootcamp?\nsummary: S.\n" SRC LINKS
+                  "updated: 2025-05-01\n---\n\n" ANSWER " Really.\n",
+        "c-asked-again", "---\nquestion: Is a coding bootcamp worth the money really?\nsummary: S.\n"
+                         SRC LINKS "updated: 2025-05-01\n---\nA different answer about "
+                         "something else entirely, written in other words.\n",
+        "d-own", "---\nquestion: How do I pick an online course?\nsummary: S.\n" SRC LINKS
+                 "updated: 2025-05-01\n---\nLook at the syllabus, the projects and who teaches it.\n"};
+    char *dir = kbDir(files, CB_ARRAY_LEN(files));
+    char where[256] = "";
+    assert_int_equal(warnings(dir, "this answer is nearly a copy of t/a-original's", where, sizeof(where)), 1);
+    assert_string_equal(where, "b-copy.md:13:1");
+    assert_int_equal(warnings(dir, "this question is nearly the same as t/a-original's", where,
+                              sizeof(where)), 1);
+    assert_string_equal(where, "c-asked-again.md:2:11");
+    ktRmTree(dir);
+    free(dir);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_broad_pattern),
+        cmocka_unit_test(test_future_date),
+        cmocka_unit_test(test_synonym_in_two_groups),
+        cmocka_unit_test(test_copied_entry),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
