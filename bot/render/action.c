@@ -15,6 +15,7 @@ static const struct {
     {ACTION_VOTE_UP, "vote:up:"},
     {ACTION_VOTE_DOWN, "vote:down:"},
     {ACTION_SHARE, "share:"},
+    {ACTION_FULL, "full:"},
 };
 
 char *actionEncode(actionKind kind, const char *entry_id) {

@@ -5,6 +5,7 @@
  *   "vote:up:<entry id>"   Helpful
  *   "vote:down:<entry id>" Not helpful
  *   "share:<entry id>"     post an ephemeral answer to the channel
+ *   "full:<entry id>"      the full answer under a summary, to the clicker
  * Renderers encode (they know which buttons a reply gets); transports
  * decode a click and call the app. Adding a button is one row in
  * action.c's table and one value here. */
@@ -16,7 +17,8 @@ typedef enum {
     ACTION_SHOW,
     ACTION_VOTE_UP,
     ACTION_VOTE_DOWN,
-    ACTION_SHARE
+    ACTION_SHARE,
+    ACTION_FULL
 } actionKind;
 
 /* "<verb>:<entry_id>"; caller frees. NULL for ACTION_NONE or an empty or

@@ -19,7 +19,16 @@ typedef struct renderOpts {
     int ephemeral;   /* slash-command reply only the asker sees */
     int show_share;  /* Slack: add a "Share in channel" button */
     int show_votes;  /* add Helpful / Not helpful buttons (answers only) */
+    int full;        /* the whole answer even when it has a summary */
 } renderOpts;
+
+/* Slack and Discord lead an answer that has a summary with just that (two
+ * lines, not a page) and a "Full answer" button (action "full:<id>") that
+ * brings the rest to the clicker; o->full (the click) renders it all. */
+int renderSummaryFirst(const hndReply *r, const renderOpts *o);
+/* Plain text (a summary) escaped so Slack / Discord show it as written. */
+char *renderTextToMrkdwn(const char *plain);
+char *renderTextToDiscord(const char *plain);
 
 /* Slack: a new object {"text": fallback, "blocks": [...]} (caller owns the
  * reference); add channel/thread_ts before posting. */

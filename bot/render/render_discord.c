@@ -234,7 +234,7 @@ static const char *rdBodyOrDefault(const hndReply *r) {
     }
 }
 
-static json_t *rdEmbed(const hndReply *r) {
+static json_t *rdEmbed(const hndReply *r, int summary) {
     json_t *e = json_object();
     size_t used = 0;
     const char *title = r->title && *r->title ? r->title : rdDefaultTitle(r->kind);
@@ -250,14 +250,15 @@ static json_t *rdEmbed(const hndReply *r) {
         json_object_set_new(e, "footer", json_pack("{s:s}", "text", f));
         free(f);
     }
-    json_t *fields = json_array();
-    if (r->nsources) used += rdAddField(fields, "Sources", rdSourcesText(r, RD_FIELD_VALUE_MAX));
-    if (r->nlinks) used += rdAddField(fields, "Links", rdLinksText(r, RD_FIELD_VALUE_MAX));
+    json_t *fields = json_array(); /* with the full answer, not under a summary */
+    if (r->nsources && !summary)
+        used += rdAddField(fields, "Sources", rdSourcesText(r, RD_FIELD_VALUE_MAX));
+    if (r->nlinks && !summary) used += rdAddField(fields, "Links", rdLinksText(r, RD_FIELD_VALUE_MAX));
     if (json_array_size(fields)) json_object_set_new(e, "fields", fields);
     else json_decref(fields);
     assert(used < RD_TOTAL_MAX - 100);
     size_t room = RD_TOTAL_MAX - used;
-    char *md = renderMarkdownToDiscord(rdBodyOrDefault(r));
+    char *md = summary ? renderTextToDiscord(r->summary) : renderMarkdownToDiscord(rdBodyOrDefault(r));
     char *d = rdText(md, room < RD_DESC_MAX ? room : RD_DESC_MAX);
     free(md);
     if (!*d) {
@@ -315,14 +316,19 @@ static void rdButton(rdRows *rr, int style, const char *label, actionKind kind, 
 
 static json_t *rdComponents(const hndReply *r, const renderOpts *o) {
     int votes = o && o->show_votes && r->kind == REPLY_ANSWER && r->entry_id;
-    rdRows rr = {.rows = json_array(), .row = NULL, .nrows_max = votes ? RD_ROWS - 1 : RD_ROWS};
+    int summary = renderSummaryFirst(r, o);
+    rdRows rr = {.rows = json_array(), .row = NULL,
+                 .nrows_max = votes || summary ? RD_ROWS - 1 : RD_ROWS};
     for (size_t i = 0; i < r->nsuggestions; i++)
         rdButton(&rr, RD_STYLE_PRIMARY, r->suggestions[i].question, ACTION_SHOW, r->suggestions[i].id);
-    for (size_t i = 0; i < r->nrelated; i++)
+    for (size_t i = 0; !summary && i < r->nrelated; i++)
         rdButton(&rr, RD_STYLE_SECONDARY, r->related[i].question, ACTION_SHOW, r->related[i].id);
-    if (votes) {
-        rr.row = NULL; /* votes get their own row */
+    if (votes || summary) {
+        rr.row = NULL; /* "Full answer" and the votes get their own row */
         rr.nrows_max = RD_ROWS;
+        if (summary) rdButton(&rr, RD_STYLE_PRIMARY, "Full answer", ACTION_FULL, r->entry_id);
+    }
+    if (votes) {
         rdButton(&rr, RD_STYLE_SUCCESS, "Helpful", ACTION_VOTE_UP, r->entry_id);
         rdButton(&rr, RD_STYLE_DANGER, "Not helpful", ACTION_VOTE_DOWN, r->entry_id);
     }
@@ -331,7 +337,7 @@ static json_t *rdComponents(const hndReply *r, const renderOpts *o) {
 
 json_t *renderDiscord(const hndReply *r, const renderOpts *o) {
     json_t *msg = json_object();
-    json_object_set_new(msg, "embeds", json_pack("[o]", rdEmbed(r)));
+    json_object_set_new(msg, "embeds", json_pack("[o]", rdEmbed(r, renderSummaryFirst(r, o))));
     json_object_set_new(msg, "components", rdComponents(r, o));
     json_object_set_new(msg, "allowed_mentions", json_pack("{s:[]}", "parse"));
     if (o && o->ephemeral) json_object_set_new(msg, "flags", json_integer(64));

@@ -351,6 +351,33 @@ char *renderMarkdownToPlain(const char *md, int color) {
     return mdRun(md, MDT_TERM, color, MD_FLAGS, NULL, 0, NULL);
 }
 
+/* Plain text through the same text writer (escapes, look-alikes). */
+static char *mdPlainText(const char *plain, mdTarget t) {
+    mdR r;
+    memset(&r, 0, sizeof(r));
+    r.t = t;
+    r.src = plain ? plain : "";
+    r.srclen = strlen(r.src);
+    r.next_src = ' ';
+    bufInit(&r.out, 4 * r.srclen + 64);
+    r.b = &r.out;
+    mdText(&r, r.src, r.srclen);
+    return bufDetach(&r.out);
+}
+
+char *renderTextToMrkdwn(const char *plain) {
+    return mdPlainText(plain, MDT_SLACK);
+}
+
+char *renderTextToDiscord(const char *plain) {
+    return mdPlainText(plain, MDT_DISCORD);
+}
+
+int renderSummaryFirst(const hndReply *r, const renderOpts *o) {
+    return r->kind == REPLY_ANSWER && r->summary && *r->summary && r->entry_id &&
+           !(o && o->full);
+}
+
 size_t renderMarkdownIssues(const char *md, renderMdIssue *out, size_t max) {
     size_t n = 0; /* raw HTML is parsed as HTML here, to find it */
     free(mdRun(md, MDT_TERM, 0, MD_FLAG_TABLES | MD_FLAG_STRIKETHROUGH, out, max, &n));

@@ -255,10 +255,11 @@ static json_t *rsRefButtons(json_t *used, const replyRef *refs, size_t n) {
 static void rsFeedback(json_t *blocks, json_t *used, const hndReply *r, const renderOpts *o) {
     if (!r->entry_id) return;
     json_t *elems = json_array();
-    struct { int on; const char *label; actionKind kind; const char *style; } btn[] = {
-        {o->show_votes, "\xF0\x9F\x91\x8D Helpful", ACTION_VOTE_UP, NULL},
-        {o->show_votes, "\xF0\x9F\x91\x8E Not helpful", ACTION_VOTE_DOWN, NULL},
-        {o->show_share, "Share in channel", ACTION_SHARE, "primary"},
+    struct { const char *label, *style; int on; actionKind kind; } btn[] = {
+        {"Full answer", "primary", renderSummaryFirst(r, o), ACTION_FULL},
+        {"\xF0\x9F\x91\x8D Helpful", NULL, o->show_votes, ACTION_VOTE_UP},
+        {"\xF0\x9F\x91\x8E Not helpful", NULL, o->show_votes, ACTION_VOTE_DOWN},
+        {"Share in channel", "primary", o->show_share, ACTION_SHARE},
     };
     for (size_t i = 0; i < CB_ARRAY_LEN(btn); i++) {
         if (!btn[i].on) continue;
@@ -270,9 +271,19 @@ static void rsFeedback(json_t *blocks, json_t *used, const hndReply *r, const re
     rsActions(blocks, elems);
 }
 
+/* The summary as the whole body: one section (<= 40 words fits). */
+static void rsSummary(json_t *blocks, const hndReply *r) {
+    char *mk = renderTextToMrkdwn(r->summary);
+    char *t = cbStrndup(mk, rsSplitAt(mk, strlen(mk), RS_SECTION_MAX));
+    json_array_append_new(blocks, json_pack("{s:s, s:{s:s, s:s}}", "type", "section", "text",
+                                            "type", "mrkdwn", "text", t));
+    free(t);
+    free(mk);
+}
+
 /* The plain-text notification fallback (escaped: Slack parses it too). */
-static char *rsFallback(const hndReply *r) {
-    char *plain = renderMarkdownToPlain(r->body ? r->body : "", 0);
+static char *rsFallback(const hndReply *r, int summary) {
+    char *plain = summary ? cbStrdup(r->summary) : renderMarkdownToPlain(r->body ? r->body : "", 0);
     char *joined = r->title && *r->title ? cbSprintf("%s\n%s", r->title, plain) : cbStrdup(plain);
     char *t = rsEscCut(joined, RS_FALLBACK_MAX);
     free(plain);
@@ -281,25 +292,27 @@ static char *rsFallback(const hndReply *r) {
 }
 
 json_t *renderSlack(const hndReply *r, const renderOpts *o) {
-    static const renderOpts none = {0, 0, 0};
+    static const renderOpts none = {0};
     if (!o) o = &none;
+    int summary = renderSummaryFirst(r, o);
     json_t *blocks = json_array(), *used = json_object();
     if (r->title && *r->title)
         json_array_append_new(blocks, json_pack("{s:s, s:o}", "type", "header", "text",
                                                 rsText("plain_text", r->title, RS_HEADER_MAX)));
-    rsBody(blocks, r->body, RS_MAX_BLOCKS - RS_TAIL_BLOCKS - json_array_size(blocks));
+    if (summary) rsSummary(blocks, r);
+    else rsBody(blocks, r->body, RS_MAX_BLOCKS - RS_TAIL_BLOCKS - json_array_size(blocks));
     if (json_array_size(blocks) == 0) /* Slack rejects a message without blocks */
         json_array_append_new(blocks, json_pack("{s:s, s:o}", "type", "section", "text",
                                                 rsText("mrkdwn", "\xE2\x80\xA6", 10)));
     rsActions(blocks, rsRefButtons(used, r->suggestions, r->nsuggestions));
-    rsSources(blocks, r);
+    if (!summary) rsSources(blocks, r); /* with the full answer */
     if (r->kind == REPLY_ANSWER) {
         char *band = cbSprintf("Confidence: *%s*", replyConfidenceBand(r->confidence));
         json_array_append_new(blocks, json_pack("{s:s, s:[o]}", "type", "context", "elements",
                                                 rsMrkdwnElem(band)));
         free(band);
     }
-    json_t *related = rsRefButtons(used, r->related, r->nrelated);
+    json_t *related = summary ? json_array() : rsRefButtons(used, r->related, r->nrelated);
     if (json_array_size(related))
         json_array_append_new(blocks, json_pack("{s:s, s:[o]}", "type", "context", "elements",
                                                 rsMrkdwnElem("Related questions:")));
@@ -308,7 +321,7 @@ json_t *renderSlack(const hndReply *r, const renderOpts *o) {
     json_decref(used);
     while (json_array_size(blocks) > RS_MAX_BLOCKS) /* unreachable by construction */
         json_array_remove(blocks, json_array_size(blocks) - 1);
-    char *fallback = rsFallback(r);
+    char *fallback = rsFallback(r, summary);
     json_t *msg = json_pack("{s:s, s:o}", "text", *fallback ? fallback : " ", "blocks", blocks);
     free(fallback);
     if (o->ephemeral) json_object_set_new(msg, "response_type", json_string("ephemeral"));

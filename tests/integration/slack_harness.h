@@ -138,8 +138,12 @@ static inline json_t *shFindPost(shFixture *f, const char *method, const char *c
     json_array_foreach(f->log, i, e) {
         if (!shPostMatches(e, method, channel, thread) || seen++ != nth) continue;
         const char *path = method ? method : shS(json_object_get(e, "body"), "method");
-        char want[96];
-        snprintf(want, sizeof(want), "/api/%s", path);
+        const char *url_path = shS(json_object_get(e, "body"), "path");
+        char want[160];
+        if (path && strcmp(path, "response_url") == 0 && url_path) /* not an /api/ call */
+            snprintf(want, sizeof(want), "%s", url_path);
+        else
+            snprintf(want, sizeof(want), "/api/%s", path);
         for (size_t j = i; j-- > 0;) { /* the request just before it */
             json_t *h = json_array_get(f->log, j);
             if (!shIsKind(h, "http") || !shS(h, "path") || strcmp(shS(h, "path"), want) != 0) continue;

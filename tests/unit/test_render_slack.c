@@ -354,8 +354,44 @@ static void testEveryKindRenders(void **state) {
     }
 }
 
+/* An answer with a summary: header, the summary, confidence, and a "Full
+ * answer" button before the votes; no sources, no related. o.full (the
+ * click) renders everything. The summary is plain text: *, <, & literal. */
+static void testSummaryFirst(void **state) {
+    (void)state;
+    hndReply r;
+    answer(&r, "jobs/first-job", "First job?", "**Long** answer with a [link](https://a.org).");
+    r.summary = cbStrdup("Yes, *really* & <b>soon</b>.");
+    addSource(&r, "Survey", "https://example.org/s", NULL);
+    addRef(&r.related, &r.nrelated, "jobs/cv", "CV?", 0);
+    renderOpts o = {.show_votes = 1};
+    json_t *msg = renderSlack(&r, &o);
+    char *js = json_dumps(msg, JSON_COMPACT);
+    assert_non_null(strstr(js, "\"text\":\"Yes, \xE2\x88\x97really\xE2\x88\x97 &amp; &lt;b&gt;soon&lt;/b&gt;.\""));
+    const char *full = strstr(js, "\"action_id\":\"full:jobs/first-job\"");
+    const char *up = strstr(js, "\"action_id\":\"vote:up:jobs/first-job\"");
+    assert_true(full && up && full < up);
+    assert_null(strstr(js, "Long"));
+    assert_null(strstr(js, "Source"));
+    assert_null(strstr(js, "show:jobs/cv"));
+    assert_string_equal(textOf(msg), "First job?\nYes, *really* &amp; &lt;b&gt;soon&lt;/b&gt;.");
+    free(js);
+    json_decref(msg);
+    o.full = 1;
+    msg = renderSlack(&r, &o);
+    js = json_dumps(msg, JSON_COMPACT);
+    assert_non_null(strstr(js, "*Long* answer"));
+    assert_non_null(strstr(js, "Source"));
+    assert_non_null(strstr(js, "show:jobs/cv"));
+    assert_null(strstr(js, "full:"));
+    free(js);
+    json_decref(msg);
+    replyFree(&r);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(testSummaryFirst),
         cmocka_unit_test(testAnswerShape),        cmocka_unit_test(testEphemeralShare),
         cmocka_unit_test(testAbstainSuggestions), cmocka_unit_test(testNoInjection),
         cmocka_unit_test(testLongBodySplit),      cmocka_unit_test(testButtonAndHeaderCuts),

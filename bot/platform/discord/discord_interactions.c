@@ -188,6 +188,12 @@ static void dcOnComponent(discord *d, const dcInteraction *in) {
         appShow(d->a, id, &r);
         dcRespondReply(d, in, &r, 1);
         replyFree(&r);
+    } else if (k == ACTION_FULL) { /* under a summary: the whole entry, to the clicker only */
+        hndReply r;
+        appShow(d->a, id, &r);
+        renderOpts o = {.ephemeral = 1, .full = 1, .show_votes = r.kind == REPLY_ANSWER};
+        dcCallback(d, in, DC_CALLBACK_MESSAGE, renderDiscord(&r, &o));
+        replyFree(&r);
     } else if (actionIsVote(k) && discordIsSnowflake(in->app_id)) {
         dcOnVote(d, in, id, k == ACTION_VOTE_UP);
     } else {

@@ -154,6 +154,25 @@ static void slkShow(slack *s, const char *id, const slkClick *k) {
     }
 }
 
+/* "Full answer" under a summary: the whole entry to the clicker only
+ * (ephemeral through response_url), or in the thread when there is none. */
+static void slkFull(slack *s, const char *id, const slkClick *k) {
+    hndReply r;
+    appShow(s->a, id, &r);
+    renderOpts o = {.ephemeral = 1, .full = 1, .show_votes = r.kind == REPLY_ANSWER};
+    json_t *msg = renderSlack(&r, &o);
+    replyFree(&r);
+    if (k->response_url) {
+        json_object_set_new(msg, "replace_original", json_false());
+        slkRespond(s, k->response_url, msg);
+    } else if (k->channel) {
+        json_object_del(msg, "response_type");
+        slkPost(s, msg, k->channel, k->thread);
+    } else {
+        json_decref(msg);
+    }
+}
+
 static int slkIsId(const char *s) {
     if (!s || !*s || strlen(s) > 32) return 0;
     for (; *s; s++)
@@ -284,6 +303,7 @@ void slkOnInteractive(slack *s, slkConn *c, json_t *env) {
     switch (kind) {
     case ACTION_SHOW: slkShow(s, id, &k); break;
     case ACTION_SHARE: slkShare(s, id, &k); break;
+    case ACTION_FULL: slkFull(s, id, &k); break;
     case ACTION_VOTE_UP: slkVote(s, id, 1, &k); break;
     case ACTION_VOTE_DOWN: slkVote(s, id, 0, &k); break;
     case ACTION_NONE:
