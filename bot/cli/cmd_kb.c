@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/cliopt.h"
@@ -18,7 +19,8 @@
 
 static void kbUsage(void) {
     fprintf(stderr,
-            "usage: careerbot kb check [--kb DIR] [--format text|github] [--links]\n"
+            "usage: careerbot kb check [--kb DIR] [--format text|github] [--links [--timeout S]\n"
+            "                          [--exclude PATTERN]...]\n"
             "       careerbot kb eval [--kb DIR] FILE.jsonl...\n"
             "       careerbot kb export [--kb DIR]\n"
             "       careerbot kb import FILE.json --out DIR [--force]\n"
@@ -26,9 +28,14 @@ static void kbUsage(void) {
             "each takes --help\n");
 }
 
+#define KB_MAX_EXCLUDE 64
+
 typedef struct kbArgs {
     const char *kb, *format, *out, *pos;
     int links, force;
+    double timeout_s;
+    const char *exclude[KB_MAX_EXCLUDE];
+    size_t nexclude;
     const cliSpec *spec;
 } kbArgs;
 
@@ -37,6 +44,9 @@ static const cliOpt checkOpts[] = {
     KB_OPT_KB,
     {"format", "text|github", "diagnostics as text (file:line:col) or GitHub annotations"},
     {"links", NULL, "also check that every link answers (HTTP, bounded)"},
+    {"timeout", "SECONDS", "--links: give each request this long (default 15)"},
+    {"exclude", "PATTERN", "--links: do not fetch URLs matching this glob or containing it "
+                           "(repeatable)"},
 };
 static const cliOpt kbOnlyOpts[] = {KB_OPT_KB};
 static const cliOpt importOpts[] = {
@@ -57,6 +67,16 @@ static const cliSpec newSpec = {"kb new", "TOPIC/SLUG",
                                 "is replaced.",
                                 kbOnlyOpts, CB_ARRAY_LEN(kbOnlyOpts), NULL, 0};
 
+static int kbTimeoutOpt(kbArgs *a, const char *v) {
+    char *end = NULL;
+    a->timeout_s = strtod(v, &end);
+    if (end == v || *end || !(a->timeout_s > 0 && a->timeout_s <= 600)) {
+        fprintf(stderr, "careerbot kb check: --timeout must be seconds between 0 and 600\n");
+        return CB_ERR;
+    }
+    return CB_OK;
+}
+
 static int kbOnOpt(void *ud, int i, const char *v) {
     kbArgs *a = ud;
     const char *name = a->spec->opts[i].name;
@@ -64,6 +84,9 @@ static int kbOnOpt(void *ud, int i, const char *v) {
     else if (strcmp(name, "format") == 0) a->format = v;
     else if (strcmp(name, "out") == 0) a->out = v;
     else if (strcmp(name, "links") == 0) a->links = 1;
+    else if (strcmp(name, "timeout") == 0) return kbTimeoutOpt(a, v);
+    else if (strcmp(name, "exclude") == 0 && a->nexclude < KB_MAX_EXCLUDE) a->exclude[a->nexclude++] = v;
+    else if (strcmp(name, "exclude") == 0) return CB_ERR;
     else a->force = 1;
     if (a->format && strcmp(a->format, "text") != 0 && strcmp(a->format, "github") != 0) {
         fprintf(stderr, "careerbot kb check: --format must be text or github\n");
@@ -112,6 +135,28 @@ static void kbCheckMarkdown(const kb *k, cbDiags *d) {
     }
 }
 
+/* "checking links: 12/40" rewritten in place on a terminal. */
+static void kbProgress(size_t done, size_t total, void *ud) {
+    (void)ud;
+    fprintf(stderr, "\rchecking links: %zu/%zu", done, total);
+    if (done == total) fputs("\r\033[K", stderr); /* done: clear the line */
+    fflush(stderr);
+}
+
+static void kbCheckLinksCmd(const kb *k, const kbArgs *a, cbDiags *d, kbLinkStats *st) {
+    kbLinkOpts lo;
+    kbLinkOptsDefault(&lo);
+    if (a->timeout_s > 0) {
+        lo.timeout_ms = (long)(a->timeout_s * 1000);
+        if (lo.connect_timeout_ms > lo.timeout_ms) lo.connect_timeout_ms = lo.timeout_ms;
+    }
+    lo.exclude = a->exclude;
+    lo.nexclude = a->nexclude;
+    if (isatty(fileno(stderr))) lo.progress = kbProgress; /* not when piped */
+    kbCheckLinks(k, &lo, d, st);
+    cbDiagsSort(d);
+}
+
 static int kbCmdCheck(int argc, char **argv) {
     kbArgs a;
     int prc = kbParseArgs(&checkSpec, argc, argv, &a);
@@ -124,14 +169,14 @@ static int kbCmdCheck(int argc, char **argv) {
         kbCheckMarkdown(k, &d);
         cbDiagsSort(&d);
     }
-    if (k && a.links) {
-        kbLinkOpts lo;
-        kbLinkOptsDefault(&lo);
-        kbCheckLinks(k, &lo, &d);
-        cbDiagsSort(&d);
-    }
+    kbLinkStats st = {0};
+    if (k && a.links) kbCheckLinksCmd(k, &a, &d, &st);
     cbDiagsPrint(&d, a.format ? a.format : "text", stdout);
     if (!k && a.links) fprintf(stderr, "careerbot kb check: links not checked; fix the errors first\n");
+    if (k && a.links)
+        printf("links: %zu checked, %zu ok, %zu dead, %zu slow, %zu not checkable (403/429), "
+               "%zu excluded\n",
+               st.checked, st.ok, st.dead, st.slow, st.warned, st.excluded);
     printf("%zu entries in %zu topics: %zu errors, %zu warnings\n", o.nentries, o.ntopics,
            d.nerrors, d.nwarnings);
     int rc = d.nerrors ? CB_EXIT_FAIL : CB_EXIT_OK;

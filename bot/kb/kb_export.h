@@ -38,17 +38,34 @@ int kbAddAlternates(const char *dir, const char *id, const char *const *alts, si
                     size_t *added, char **path, cbDiags *d, char *err);
 
 /* ---- link checking ---- */
+typedef struct kbLinkStats {
+    size_t checked;  /* distinct URLs fetched */
+    size_t ok, dead, slow;
+    size_t warned;   /* 403 or 429: the site refused an automated check */
+    size_t excluded; /* matched an --exclude pattern: not fetched */
+} kbLinkStats;
+
 typedef struct kbLinkOpts {
     long connect_timeout_ms; /* default 5000 */
     long timeout_ms;         /* per request, default 15000 ($CAREERBOT_LINK_TIMEOUT_MS) */
+    long slow_ms;            /* an answer slower than this is reported slow; default 5000 */
+    long retry_after_max_ms; /* a 429 asking to wait longer is not retried; default 30000 */
     int max_parallel;        /* default 16 */
+    int per_host;            /* requests to one host at once; default 4 */
     long max_redirects;      /* default 5 */
+    const char *const *exclude; /* fnmatch(3) patterns of URLs not to fetch */
+    size_t nexclude;
+    /* Called as URLs finish (done of total), e.g. for a progress line. */
+    void (*progress)(size_t done, size_t total, void *ud);
+    void *progress_ud;
 } kbLinkOpts;
 
 void kbLinkOptsDefault(kbLinkOpts *o);
-/* Check every source and link URL of k (each distinct URL fetched once);
- * dead ones become errors at the url's file:line:col. Returns how many
+/* Check every source and link URL of k (each distinct URL fetched once):
+ * dead ones become errors at the url's file:line:col; 403 and 429 (after
+ * waiting out a Retry-After of at most retry_after_max_ms, once) and slow
+ * answers become warnings. Fills *st (may be NULL); returns how many
  * distinct URLs are dead. */
-size_t kbCheckLinks(const kb *k, const kbLinkOpts *o, cbDiags *d);
+size_t kbCheckLinks(const kb *k, const kbLinkOpts *o, cbDiags *d, kbLinkStats *st);
 
 #endif
