@@ -22,7 +22,7 @@ static void kbUsage(void) {
             "usage: careerbot kb check [--kb DIR] [--format text|github] [--links [--timeout S]\n"
             "                          [--exclude PATTERN]...]\n"
             "       careerbot kb eval [--kb DIR] FILE.jsonl...\n"
-            "       careerbot kb export [--kb DIR]\n"
+            "       careerbot kb export [--kb DIR] [--format json|csv]\n"
             "       careerbot kb import FILE.json --out DIR [--force]\n"
             "       careerbot kb new TOPIC/SLUG [--kb DIR]\n"
             "each takes --help\n");
@@ -49,6 +49,10 @@ static const cliOpt checkOpts[] = {
                            "(repeatable)"},
 };
 static const cliOpt kbOnlyOpts[] = {KB_OPT_KB};
+static const cliOpt exportOpts[] = {
+    KB_OPT_KB,
+    {"format", "json|csv", "one JSON document (kb import reads it) or CSV for spreadsheets"},
+};
 static const cliOpt importOpts[] = {
     {"out", "DIR", "the knowledge directory to write"},
     {"force", NULL, "write into a directory that is not empty"},
@@ -57,8 +61,10 @@ static const cliSpec checkSpec = {"kb check", NULL,
                                   "Validate the knowledge files; every problem with file:line:col. "
                                   "Exit 1 on errors.",
                                   checkOpts, CB_ARRAY_LEN(checkOpts), NULL, 0};
-static const cliSpec exportSpec = {"kb export", NULL, "Print the knowledge as one JSON document.",
-                                   kbOnlyOpts, CB_ARRAY_LEN(kbOnlyOpts), NULL, 0};
+static const cliSpec exportSpec = {"kb export", NULL,
+                                   "Print the knowledge as one JSON document, or as CSV (one row "
+                                   "per entry) for reviewers.",
+                                   exportOpts, CB_ARRAY_LEN(exportOpts), NULL, 0};
 static const cliSpec importSpec = {"kb import", "FILE.json",
                                    "Write knowledge files from JSON (as kb export prints it).",
                                    importOpts, CB_ARRAY_LEN(importOpts), NULL, 0};
@@ -88,8 +94,13 @@ static int kbOnOpt(void *ud, int i, const char *v) {
     else if (strcmp(name, "exclude") == 0 && a->nexclude < KB_MAX_EXCLUDE) a->exclude[a->nexclude++] = v;
     else if (strcmp(name, "exclude") == 0) return CB_ERR;
     else a->force = 1;
-    if (a->format && strcmp(a->format, "text") != 0 && strcmp(a->format, "github") != 0) {
+    int export = a->spec == &exportSpec;
+    if (a->format && !export && strcmp(a->format, "text") != 0 && strcmp(a->format, "github") != 0) {
         fprintf(stderr, "careerbot kb check: --format must be text or github\n");
+        return CB_ERR;
+    }
+    if (a->format && export && strcmp(a->format, "json") != 0 && strcmp(a->format, "csv") != 0) {
+        fprintf(stderr, "careerbot kb export: --format must be json or csv\n");
         return CB_ERR;
     }
     return CB_OK;
@@ -197,7 +208,7 @@ static int kbCmdExport(int argc, char **argv) {
         cbDiagsPrint(&d, "text", stderr);
         fprintf(stderr, "careerbot kb export: the knowledge has errors; fix them first\n");
     } else {
-        char *s = kbExportJson(k);
+        char *s = a.format && strcmp(a.format, "csv") == 0 ? kbExportCsv(k) : kbExportJson(k);
         fputs(s, stdout);
         rc = ferror(stdout) ? CB_EXIT_FAIL : CB_EXIT_OK;
         free(s);

@@ -10,6 +10,9 @@
 /* {"entries": [...], "topics": [...], "synonyms": [...]} with 2-space
  * indentation and a final newline; entries sorted by id. Caller frees. */
 char *kbExportJson(const kb *k);
+/* One CSV row per entry (RFC 4180, a header row) for spreadsheet
+ * reviewers; see kb_export_csv.c. Caller frees. */
+char *kbExportCsv(const kb *k);
 
 /* Write the knowledge files described by the export JSON in file into
  * out_dir, then load them back to validate. Refuses a non-empty existing

@@ -303,6 +303,61 @@ static void test_kb_new(void **state) {
     free(tmp);
 }
 
+/* Records and fields of an RFC 4180 text; fields of record r, column c
+ * copied into out when asked. A quote outside a quoted field fails. */
+static int csvCount(const char *s, size_t *records, size_t *fields_first, size_t r, size_t c,
+                    char *out, size_t cap) {
+    size_t rec = 0, col = 0, o = 0;
+    *fields_first = 0;
+    while (*s) {
+        int quoted = *s == '"';
+        if (quoted) s++;
+        for (;;) {
+            if (!*s) return quoted ? -1 : 0;
+            if (quoted && s[0] == '"' && s[1] == '"') s++;
+            else if (quoted && *s == '"') { s++; break; }
+            else if (!quoted && (*s == ',' || *s == '\r')) break;
+            else if (!quoted && *s == '"') return -1;
+            if (rec == r && col == c && o + 1 < cap) out[o++] = *s;
+            s++;
+        }
+        if (*s == ',') { col++; s++; continue; }
+        if (s[0] != '\r' || s[1] != '\n') return -1;
+        s += 2;
+        if (rec == 0) *fields_first = col + 1;
+        rec++;
+        col = 0;
+    }
+    if (out && cap) out[o] = '\0';
+    *records = rec;
+    return 0;
+}
+
+static void test_export_csv(void **state) {
+    (void)state;
+    cbDiags d;
+    cbDiagsInit(&d);
+    kb *k = kbLoad("tests/fixtures/kb/good", &d);
+    assert_non_null(k);
+    char *csv = kbExportCsv(k);
+    static const char head[] = "Id,Question,Summary,Answer,Alternates,Keywords,Sources,Links,"
+                               "Related,Updated\r\n";
+    assert_true(strncmp(csv, head, sizeof head - 1) == 0);
+    size_t recs = 0, cols = 0;
+    char cell[512];
+    assert_int_equal(csvCount(csv, &recs, &cols, 1, 6, cell, sizeof cell), 0);
+    assert_int_equal(recs, 1 + k->nentries);
+    assert_int_equal(cols, 10);
+    assert_string_equal(k->entries[0].id, "frameworks/django-vs-flask");
+    /* Sources of the first entry: one per line, "Title <url>" */
+    assert_non_null(strstr(cell, "\nDjango documentation <https://docs.djangoproject.com/"));
+    assert_int_equal(csvCount(csv, &recs, &cols, 1, 3, cell, sizeof cell), 0);
+    assert_true(strncmp(cell, "**Start with", 12) == 0); /* the answer, quoted whole */
+    free(csv);
+    kbFree(k);
+    cbDiagsFree(&d);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_jsonloc),
@@ -311,6 +366,7 @@ int main(void) {
         cmocka_unit_test(test_export_import_real),
         cmocka_unit_test(test_import_errors),
         cmocka_unit_test(test_kb_new),
+        cmocka_unit_test(test_export_csv),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
