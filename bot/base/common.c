@@ -2,6 +2,7 @@
  * validation shared by every module (see common.h). */
 #include "base/common.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,4 +104,11 @@ int cbValidUtf8(const char *s, size_t len) {
         i += (size_t)n;
     }
     return 1;
+}
+
+void cbFreeN(size_t n, ...) {
+    va_list ap;
+    va_start(ap, n);
+    for (size_t i = 0; i < n; i++) free(va_arg(ap, void *));
+    va_end(ap);
 }

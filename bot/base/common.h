@@ -38,6 +38,9 @@ void *cbRealloc(void *p, size_t n);
 char *cbStrdup(const char *s);         /* NULL in, NULL out */
 char *cbStrndup(const char *s, size_t n);
 char *cbSprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* free() each of the n pointers that follow (any may be NULL): one line
+ * for a record's owned strings and the record itself. */
+void cbFreeN(size_t n, ...);
 
 /* Monotonic clock in milliseconds / microseconds; wall clock in seconds. */
 double cbNowMs(void);

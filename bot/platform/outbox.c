@@ -160,6 +160,22 @@ static void outboxHttpDone(const httpResponse *res, void *ud) {
     outboxSettle(ob);
 }
 
+/* http refused a call: count it and say why (the route names the call;
+ * it never holds a token). */
+static void outboxRefused(const outbox *ob, const httpRequest *req, char *err) {
+    char event[48];
+    snprintf(event, sizeof event, "%s.request_failed", ob->name);
+    logRedact(err);
+    metricsReplyFailed(ob->name);
+    logEvent(LOG_ERROR, event, "route=\"%s\" error=\"%s\"", req->route ? req->route : "-", err);
+}
+
+void outboxLogShutdown(const outbox *ob) {
+    char event[48];
+    snprintf(event, sizeof event, "%s.shutdown", ob->name);
+    logEvent(LOG_INFO, event, "in_flight=%zu queued=%zu", ob->inflight, ob->njobs);
+}
+
 int outboxSend(outbox *ob, httpClient *http, const httpRequest *req, outboxDoneFn *done,
                void *ud, char *err) {
     if (!ob->owner) return cbErr(err, "%s: shutting down", ob->name);
@@ -171,6 +187,7 @@ int outboxSend(outbox *ob, httpClient *http, const httpRequest *req, outboxDoneF
     c->t0_ms = ob->answering_t0_ms; /* the reply of the job being answered */
     if (httpSubmit(http, req, outboxHttpDone, c, err) != CB_OK) {
         free(c);
+        outboxRefused(ob, req, err);
         return CB_ERR;
     }
     ob->inflight++;

@@ -71,12 +71,15 @@ int outboxPumpFor(outbox *ob, double budget_ms);
 /* Forget every queued job (the platform refused us for good). */
 void outboxDropJobs(outbox *ob);
 size_t outboxQueued(const outbox *ob);
+/* "<name>.shutdown in_flight=N queued=N": what a graceful stop waits for. */
+void outboxLogShutdown(const outbox *ob);
 size_t outboxInFlight(const outbox *ob);
 
 /* One REST call over http (see http.h for retries and rate limits).
  * done(owner, ud, res) runs exactly once, from the loop, then the queue
- * is pumped and ops->settled runs. CB_ERR (err filled, done never called)
- * when http refused it. */
+ * is pumped and ops->settled runs. CB_ERR (err filled, done never called,
+ * "<name>.request_failed" logged with the route and counted as a failed
+ * reply) when http refused it. */
 typedef void outboxDoneFn(void *owner, void *ud, const httpResponse *res);
 int outboxSend(outbox *ob, httpClient *http, const httpRequest *req, outboxDoneFn *done,
                void *ud, char *err);

@@ -36,4 +36,12 @@ struct cbTransport {
     void *priv;
 };
 
+/* Fill the common part of a transport: its table, the app, its state. */
+static inline void transportInit(cbTransport *t, const cbTransportType *type, struct cbApp *app,
+                                 void *priv) {
+    t->type = type;
+    t->app = app;
+    t->priv = priv;
+}
+
 #endif

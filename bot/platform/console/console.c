@@ -409,21 +409,14 @@ static void consoleFree(cbTransport *t) {
     consoleMaybeDestroy(p); /* else the close/read callback frees it */
 }
 
-static const cbTransportType consoleType = {
-    .name = "console",
-    .start = consoleStart,
-    .shutdown = consoleShutdown,
-    .in_flight = consoleInFlight,
-    .healthy = consoleHealthy,
-    .free = consoleFree,
-};
+static const cbTransportType consoleType = {.name = "console", .start = consoleStart,
+    .shutdown = consoleShutdown, .in_flight = consoleInFlight, .healthy = consoleHealthy,
+    .free = consoleFree};
 
 cbTransport *consoleTransportNewWith(struct cbApp *a, int in_fd, FILE *out) {
     cbTransport *t = cbCalloc(1, sizeof(*t));
     consolePriv *p = cbCalloc(1, sizeof(*p));
-    t->type = &consoleType;
-    t->app = a;
-    t->priv = p;
+    transportInit(t, &consoleType, a, p);
     p->t = t;
     p->fd = in_fd;
     p->out = out;

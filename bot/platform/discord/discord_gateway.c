@@ -416,8 +416,7 @@ static void dcShutdown(cbTransport *t) {
     d->stopping = 1;
     dcState(d, "shutting down%s", "");
     if (d->timer_armed) uv_timer_stop(d->timer), d->timer_armed = 0;
-    logEvent(LOG_INFO, "discord.shutdown", "in_flight=%zu queued=%zu", outboxInFlight(d->ob),
-             outboxQueued(d->ob));
+    outboxLogShutdown(d->ob);
     dcCheckDrained(d);
 }
 
@@ -446,14 +445,7 @@ static void dcFree(cbTransport *t) {
     if (d->timer) uv_close((uv_handle_t *)d->timer, dcFreeHandle);
     if (d->hb_timer) uv_close((uv_handle_t *)d->hb_timer, dcFreeHandle);
     for (size_t i = 0; i < d->nforbidden; i++) free(d->forbidden[i]);
-    free(d->api);
-    free(d->auth);
-    free(d->gw_url);
-    free(d->resume_url);
-    free(d->session_id);
-    free(d->user_id);
-    free(d->app_id);
-    free(d);
+    cbFreeN(8, d->api, d->auth, d->gw_url, d->resume_url, d->session_id, d->user_id, d->app_id, d);
 }
 
 static void dcSettled(void *d) {
@@ -462,14 +454,8 @@ static void dcSettled(void *d) {
 
 static const outboxOps discordOutboxOps = {.answer = dcAnswer, .settled = dcSettled};
 
-static const cbTransportType discordType = {
-    .name = "discord",
-    .start = dcStart,
-    .shutdown = dcShutdown,
-    .in_flight = dcInFlight,
-    .healthy = dcHealthy,
-    .free = dcFree,
-};
+static const cbTransportType discordType = {.name = "discord", .start = dcStart,
+    .shutdown = dcShutdown, .in_flight = dcInFlight, .healthy = dcHealthy, .free = dcFree};
 
 cbTransport *discordTransportNew(struct cbApp *a, char *err) {
     (void)err;
@@ -477,9 +463,7 @@ cbTransport *discordTransportNew(struct cbApp *a, char *err) {
     d->a = a;
     appTransportOptionsFor(a, PLATFORM_DISCORD, &d->o);
     d->loop = appLoop(a);
-    d->t.type = &discordType;
-    d->t.app = a;
-    d->t.priv = d;
+    transportInit(&d->t, &discordType, a, d);
     d->seq = -1;
     d->starts_remaining = -1;
     d->max_concurrency = 1;

@@ -109,11 +109,7 @@ typedef struct dcVote {
 
 static void dcVoteFree(dcVote *v) {
     outboxRelease(v->hold);
-    free(v->iid);
-    free(v->app_id);
-    free(v->channel);
-    free(v->itoken);
-    free(v);
+    cbFreeN(5, v->iid, v->app_id, v->channel, v->itoken, v);
 }
 
 /* Both the acknowledgement and the commit are done: edit the message. */

@@ -24,9 +24,7 @@ dcReq *dcReqNew(const char *what, const char *channel) {
 }
 
 static void dcReqFree(dcReq *q) {
-    free(q->what);
-    free(q->channel);
-    free(q);
+    cbFreeN(3, q->what, q->channel, q);
 }
 
 int dcChannelForbidden(discord *d, const char *channel) {
@@ -107,14 +105,6 @@ int dcCall(discord *d, dcReq *q, const char *method, char *url, json_t *body, co
     int rc = d->fatal ? CB_ERR : outboxSend(d->ob, d->loop->http, &req, dcHttpDone, q, err);
     free(url); /* http.h keeps its own copies */
     free(text);
-    if (rc != CB_OK) {
-        if (!d->fatal) {
-            logRedact(err);
-            metricsReplyFailed("discord");
-            logEvent(LOG_ERROR, "discord.request_failed", "what=%s channel=%s error=\"%s\"", q->what,
-                     q->channel ? q->channel : "-", err);
-        }
-        dcReqFree(q);
-    }
+    if (rc != CB_OK) dcReqFree(q); /* the outbox logged why (nothing is sent once fatal) */
     return rc;
 }

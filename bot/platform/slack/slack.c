@@ -398,16 +398,20 @@ void slkCheckDrained(slack *s) {
     }
 }
 
+/* No more reconnects, hello watchdogs or retirements. */
+static void slkStopTimers(slack *s) {
+    if (s->timer_armed) uv_timer_stop(s->timer), s->timer_armed = 0;
+    uv_timer_stop(s->hello_timer);
+    uv_timer_stop(s->retire_timer);
+}
+
 static void slkShutdown(cbTransport *t) {
     slack *s = t->priv;
     if (s->stopping) return;
     s->stopping = 1;
     slkState(s, "shutting down%s", "");
-    if (s->timer_armed) uv_timer_stop(s->timer), s->timer_armed = 0;
-    uv_timer_stop(s->hello_timer);
-    uv_timer_stop(s->retire_timer);
-    logEvent(LOG_INFO, "slack.shutdown", "in_flight=%zu queued=%zu", outboxInFlight(s->ob),
-             outboxQueued(s->ob));
+    slkStopTimers(s);
+    outboxLogShutdown(s->ob);
     slkCheckDrained(s);
 }
 
@@ -443,12 +447,7 @@ static void slkFree(cbTransport *t) {
     if (s->retire_timer) uv_close((uv_handle_t *)s->retire_timer, slkFreeHandle);
     if (s->pump) uv_close((uv_handle_t *)s->pump, slkFreeHandle);
     slkSeenFree(&s->seen);
-    free(s->api);
-    free(s->app_auth);
-    free(s->bot_auth);
-    free(s->self_user);
-    free(s->self_bot);
-    free(s);
+    cbFreeN(6, s->api, s->app_auth, s->bot_auth, s->self_user, s->self_bot, s);
 }
 
 static void slkSettled(void *s) {
@@ -458,14 +457,8 @@ static void slkSettled(void *s) {
 static const outboxOps slackOutboxOps = {.answer = slkAnswer, .settled = slkSettled,
                                          .schedule = slkSchedulePump};
 
-static const cbTransportType slackType = {
-    .name = "slack",
-    .start = slkStart,
-    .shutdown = slkShutdown,
-    .in_flight = slkInFlight,
-    .healthy = slkHealthy,
-    .free = slkFree,
-};
+static const cbTransportType slackType = {.name = "slack", .start = slkStart,
+    .shutdown = slkShutdown, .in_flight = slkInFlight, .healthy = slkHealthy, .free = slkFree};
 
 cbTransport *slackTransportNew(struct cbApp *a, char *err) {
     (void)err;
@@ -473,9 +466,7 @@ cbTransport *slackTransportNew(struct cbApp *a, char *err) {
     s->a = a;
     appTransportOptionsFor(a, PLATFORM_SLACK, &s->o);
     s->loop = appLoop(a);
-    s->t.type = &slackType;
-    s->t.app = a;
-    s->t.priv = s;
+    transportInit(&s->t, &slackType, a, s);
     backoffInit(&s->bo, SLK_BACKOFF_BASE_MS, SLK_BACKOFF_CAP_MS, SLK_BACKOFF_MIN_MS);
     slkSeenInit(&s->seen);
     outboxOptions o = {.name = "slack", .max_jobs = SLK_MAX_JOBS, .max_inflight = SLK_MAX_INFLIGHT};

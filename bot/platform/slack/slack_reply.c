@@ -206,12 +206,8 @@ typedef struct slkVoteRec {
 } slkVoteRec;
 
 static void slkVoteFree(slkVoteRec *v) {
-    free(v->entry_id);
-    free(v->channel);
-    free(v->ts);
-    free(v->response_url);
     json_decref(v->blocks);
-    free(v);
+    cbFreeN(5, v->entry_id, v->channel, v->ts, v->response_url, v);
 }
 
 /* The clicked message with its vote buttons replaced by a thank-you. */

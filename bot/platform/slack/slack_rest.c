@@ -22,9 +22,7 @@ static slkReq *slkReqNew(const char *what, const char *channel, slkDoneFn *fn) {
 }
 
 static void slkReqFree(slkReq *q) {
-    free(q->what);
-    free(q->channel);
-    free(q);
+    cbFreeN(3, q->what, q->channel, q);
 }
 
 /* Decode an HTTP outcome into ok/error; *resp gets the parsed body. */
@@ -90,13 +88,7 @@ static int slkSubmit(slack *s, slkReq *q, const char *url, json_t *body, const c
     char err[CB_ERRLEN];
     int rc = outboxSend(s->ob, s->loop->http, &req, slkHttpDone, q, err);
     free(text); /* http.h keeps its own copies */
-    if (rc != CB_OK) {
-        logRedact(err);
-        metricsReplyFailed("slack");
-        logEvent(LOG_ERROR, "slack.reply_failed", "method=%s channel=%s error=\"%s\"", q->what,
-                 q->channel ? q->channel : "-", err);
-        slkReqFree(q);
-    }
+    if (rc != CB_OK) slkReqFree(q); /* the outbox logged why */
     return rc;
 }
 
