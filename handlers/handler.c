@@ -40,9 +40,7 @@ static size_t hndMaxHits(const hndContext *ctx) {
 
 static double hndFloor(const hndContext *ctx) {
     if (ctx->suggest_floor > 0) return ctx->suggest_floor;
-    engParams p;
-    engDefaultParams(&p);
-    return p.suggest_threshold / 2;
+    return engSuggestThreshold(ctx->k->ix) / 2; /* the knowledge's matching.json */
 }
 
 static void hndCopyEntry(const kb *k, const kbEntry *e, hndReply *out) {

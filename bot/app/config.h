@@ -19,8 +19,8 @@ typedef struct cfgList {
 typedef struct cbConfig {
     char *kb_dir;             /* knowledge.dir, CAREERBOT_KB; default ./knowledge */
     int watch_kb;             /* knowledge.watch: inotify reload; default 1 */
-    double answer_threshold;  /* matching.answer_threshold; default 0.5 */
-    double suggest_threshold; /* matching.suggest_threshold; default 0.2 */
+    double answer_threshold;  /* matching.answer_threshold; 0: knowledge/matching.json */
+    double suggest_threshold; /* matching.suggest_threshold; 0: knowledge/matching.json */
     double review_threshold;  /* matching.review_threshold: answers below it are kept for review; default 0.7 */
     int slash_ephemeral;      /* replies.slash_ephemeral; default 1 */
     double user_cooldown;     /* limits.user_cooldown: seconds between answers to one user; default 2 */

@@ -380,14 +380,15 @@ void cfgCheckRelations(cfgParser *ps) {
     findKey("matching.review_threshold", &ir);
     const cbConfig *c = ps->c;
     char msg[CB_ERRLEN];
-    if (c->suggest_threshold > c->answer_threshold) {
+    /* 0 leaves a threshold to the knowledge's matching.json */
+    if (c->answer_threshold > 0 && c->suggest_threshold > c->answer_threshold) {
         snprintf(msg, sizeof msg,
                  "matching.suggest_threshold (%g) is above matching.answer_threshold (%g); "
                  "make it lower",
                  c->suggest_threshold, c->answer_threshold);
         diagAt(ps, CB_DIAG_ERROR, ps->seen[is].line ? is : ia, msg);
     }
-    if (c->review_threshold < c->answer_threshold) {
+    if (c->answer_threshold > 0 && c->review_threshold < c->answer_threshold) {
         snprintf(msg, sizeof msg,
                  "matching.review_threshold (%g) is below matching.answer_threshold (%g): "
                  "no answer will be kept for review",

@@ -5,10 +5,16 @@
 #ifndef CB_CLI_H
 #define CB_CLI_H
 
+#include <stddef.h>
+
 int cmdRun(int argc, char **argv);     /* careerbot [run] [--console] [--config F] [--kb DIR] */
 int cmdAsk(int argc, char **argv);     /* careerbot ask [--kb DIR] [--json] [--top N] [Q] */
 int cmdKb(int argc, char **argv);      /* careerbot kb check|eval|export|import|new ... */
 int cmdKbEval(int argc, char **argv);  /* careerbot kb eval [--kb DIR] FILE.jsonl ... */
+struct kb;
+/* `kb check`: the entry pairs whose examples the matcher confuses out of
+ * fold (at most max lines on stdout; nothing when none). cmd_eval.c. */
+void evalPrintDoubts(const struct kb *k, size_t max);
 int cmdReport(int argc, char **argv);  /* careerbot report [--since DATE] [--json] */
 int cmdHistory(int argc, char **argv); /* careerbot history export [--since DATE] */
 int cmdConfig(int argc, char **argv);  /* careerbot config check [FILE] */

@@ -8,6 +8,14 @@
  *                      (in-scope or out-of-scope) / all questions
  *   out-of-scope abstained = out-of-scope questions not answered /
  *                      out-of-scope questions
+ *   right or one click away = in-scope questions answered right, or whose
+ *                      gold entry is among the "did you mean" choices
+ *
+ * The eval questions are never training examples (the classifier trains
+ * on the knowledge only), so these figures are out of sample. It also
+ * prints a reliability table (answers by confidence bucket: how many were
+ * right) and the classifier's cross-validated figures on the knowledge's
+ * own examples.
  *
  * It also refuses eval questions copied from an entry's question or
  * alternates (compared after folding case, punctuation and spaces): such a
@@ -23,18 +31,19 @@
 #include "cli/cliopt.h"
 #include "base/common.h"
 #include "match/engine.h"
-#include "match/engine_fit.h"
 #include "match/knowledge.h"
 #include "match/text.h"
 
 #define EVAL_MAX_FILE (16 * 1024 * 1024)
 #define EVAL_MAX_GOLD 16
 
+#define EVAL_DOUBT_MIN 2 /* collisions shown by `kb check` from this many examples */
+#define EVAL_CHOICES 3 /* "did you mean" choices shown, as the handler shows them */
+
 typedef struct evalArgs {
     const char *kb;
-    double min_correct, max_wrong, min_abstain;
-    int json, fit, folds; /* fit: 1 --fit, 2 --features (a TSV of the rows) */
-    double l2, fit_wrong;
+    double min_correct, max_wrong, min_abstain, min_oneclick;
+    int json;
     char **files;
     int nfiles;
 } evalArgs;
@@ -50,8 +59,8 @@ typedef struct evalCase {
 typedef struct evalStats {
     size_t n, in, oos, correct, wrong, oos_abstained, dym, bad_lines, copied;
     size_t top1, top3;   /* in-scope questions with a gold entry ranked first / in the top 3 */
-    engFitRow *rows;     /* --fit: the top hit's features and label, per question */
-    size_t nrows;
+    size_t oneclick;     /* in-scope: right, or gold among the did-you-mean choices */
+    size_t bucket_n[ENG_NBUCKETS], bucket_right[ENG_NBUCKETS]; /* top hit by confidence */
 } evalStats;
 
 static const cliOpt evalOpts[] = {
@@ -59,12 +68,8 @@ static const cliOpt evalOpts[] = {
     {"min-correct", "F", "in-scope questions answered with a right entry, at least (0.90)"},
     {"max-wrong", "F", "questions answered with a wrong entry, at most (0.03)"},
     {"min-abstain", "F", "out-of-scope questions not answered, at least (0.95)"},
+    {"min-oneclick", "F", "in-scope questions answered right or offered as a choice, at least (0)"},
     {"json", NULL, "the figures as JSON"},
-    {"fit", NULL, "refit the confidence (logistic regression on the top hit's features)"},
-    {"features", NULL, "the fit's rows as tab-separated values (label, file, features)"},
-    {"l2", "F", "--fit: the L2 penalty (1)"},
-    {"folds", "N", "--fit: cross-validation folds, 2-100 (5)"},
-    {"fit-wrong", "F", "--fit: the wrong-answer rate the operating point aims for (0.02)"},
 };
 
 static const cliSpec evalSpec = {
@@ -92,28 +97,19 @@ static int evalNumber(const char *name, const char *v, double lo, double hi, dou
 static int evalOnOpt(void *ud, int i, const char *v) {
     evalArgs *a = ud;
     const char *name = evalOpts[i].name;
-    double folds = 0;
     switch (i) {
     case 0: a->kb = v; return CB_OK;
     case 1: return evalNumber(name, v, 0, 1, &a->min_correct);
     case 2: return evalNumber(name, v, 0, 1, &a->max_wrong);
     case 3: return evalNumber(name, v, 0, 1, &a->min_abstain);
-    case 4: a->json = 1; return CB_OK;
-    case 5: a->fit = 1; return CB_OK;
-    case 6: a->fit = 2; return CB_OK;
-    case 7: return evalNumber(name, v, 0, 1e6, &a->l2);
-    case 8:
-        if (evalNumber(name, v, 2, 100, &folds) != CB_OK) return CB_ERR;
-        a->folds = (int)folds;
-        return CB_OK;
-    default: return evalNumber(name, v, 0, 1, &a->fit_wrong);
+    case 4: return evalNumber(name, v, 0, 1, &a->min_oneclick);
+    default: a->json = 1; return CB_OK;
     }
 }
 
 /* CB_OK, CLI_HELP or CB_ERR (printed). */
 static int evalParseArgs(int argc, char **argv, evalArgs *a) {
-    *a = (evalArgs){.min_correct = 0.90, .max_wrong = 0.03, .min_abstain = 0.95, .l2 = 1.0,
-                    .folds = 5, .fit_wrong = 0.02};
+    *a = (evalArgs){.min_correct = 0.90, .max_wrong = 0.03, .min_abstain = 0.95};
     a->files = cbCalloc((size_t)argc + 1, sizeof(*a->files));
     int first;
     int rc = cliParse(&evalSpec, argc, argv, evalOnOpt, a, &first);
@@ -245,6 +241,17 @@ static size_t checkCopies(const kb *k, const evalCase *v, size_t n) {
                 free(t);
             }
         }
+        for (size_t o = 0; o < k->out_of_scope.n; o++) {
+            char *t = foldText(k->out_of_scope.v[o]);
+            if (*q && strcmp(q, t) == 0) {
+                fprintf(stderr, "%s: error: eval question \"%s\" is copied from %s:%d; eval "
+                        "questions must not be training examples\n", v[i].where, v[i].q,
+                        k->out_of_scope_path ? k->out_of_scope_path : "out-of-scope.txt",
+                        k->out_of_scope_line ? k->out_of_scope_line[o] : 0);
+                bad++;
+            }
+            free(t);
+        }
         free(q);
     }
     return bad;
@@ -281,18 +288,24 @@ static void printMiss(const evalCase *c, const engResult *r) {
     printf("%s\n", r->nhits ? "" : "(none)");
 }
 
-/* Top-1/top-3 counts and, with --fit, the top hit's features. */
-static void noteRanks(const evalCase *c, const engResult *r, evalStats *st) {
+/* Top-1/top-3 counts, "one click away", reliability buckets. */
+static void noteRanks(const engIndex *ix, const evalCase *c, const engResult *r, evalStats *st) {
     int first = r->nhits && inGold(c, r->hits[0].entry->id), in3 = first;
     for (size_t h = 1; h < r->nhits && h < 3; h++) in3 |= inGold(c, r->hits[h].entry->id);
     if (c->ngold) st->top1 += first, st->top3 += in3;
-    if (!st->rows) return;
-    engFitRow *row = &st->rows[st->nrows++];
-    memset(row, 0, sizeof(*row));
-    if (r->nhits) memcpy(row->x, r->hits[0].feat, sizeof(row->x));
-    row->label = first && c->ngold;
-    row->inscope = c->ngold > 0;
-    row->group = c->file;
+    int click = r->outcome == ENG_ANSWER && first;
+    double floor = engSuggestThreshold(ix) / 2; /* as the handler lists choices */
+    for (size_t h = 0; r->outcome == ENG_DID_YOU_MEAN && h < r->nhits && h < EVAL_CHOICES; h++)
+        if (h == 0 || r->hits[h].confidence >= floor) click |= inGold(c, r->hits[h].entry->id);
+    if (c->ngold) st->oneclick += click;
+    if (!r->nhits) return;
+    double conf = r->hits[0].confidence;
+    for (int b = ENG_NBUCKETS - 1; b >= 0; b--)
+        if (b == 0 || conf >= (double[]){0, 0.3, 0.5, 0.7, 0.9}[b]) {
+            st->bucket_n[b]++;
+            st->bucket_right[b] += first && c->ngold;
+            break;
+        }
 }
 
 /* Run every case; misses go to stdout (text) or into misses (JSON). */
@@ -311,7 +324,7 @@ static void runCases(const engIndex *ix, const evalCase *v, size_t n, evalStats 
         st->n++;
         int answered = r.outcome == ENG_ANSWER && r.nhits > 0;
         int right = answered && inGold(c, r.hits[0].entry->id);
-        noteRanks(c, &r, st);
+        noteRanks(ix, c, &r, st);
         if (c->ngold) st->in++;
         else st->oos++;
         if (c->ngold && right) st->correct++;
@@ -319,7 +332,7 @@ static void runCases(const engIndex *ix, const evalCase *v, size_t n, evalStats 
         if (!c->ngold && !answered) st->oos_abstained++;
         if (r.outcome == ENG_DID_YOU_MEAN) st->dym++;
         int miss = c->ngold ? !right : answered;
-        if (!miss || st->rows) continue; /* --fit prints figures, not misses */
+        if (!miss) continue;
         if (misses) json_array_append_new(misses, missJson(c, &r));
         else printMiss(c, &r);
     }
@@ -331,11 +344,14 @@ static double ratio(size_t a, size_t b) { return b ? (double)a / (double)b : 1.0
 static int report(const evalArgs *a, const evalStats *st, json_t *misses) {
     double c = ratio(st->correct, st->in), w = st->n ? (double)st->wrong / (double)st->n : 0,
            o = ratio(st->oos_abstained, st->oos);
-    int ok = c >= a->min_correct && w <= a->max_wrong && o >= a->min_abstain;
+    double oc = ratio(st->oneclick, st->in);
+    int ok = c >= a->min_correct && w <= a->max_wrong && o >= a->min_abstain &&
+             oc >= a->min_oneclick;
     if (a->json) {
         json_t *j = json_pack(
-            "{s:f, s:f, s:f, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:O, s:b}",
-            "answered_correct", c, "wrong", w, "out_of_scope_abstained", o, "counts", "queries",
+            "{s:f, s:f, s:f, s:f, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:O, s:b}",
+            "answered_correct", c, "wrong", w, "out_of_scope_abstained", o, "right_or_one_click",
+            oc, "counts", "queries",
             (json_int_t)st->n, "in_scope", (json_int_t)st->in, "out_of_scope",
             (json_int_t)st->oos, "correct", (json_int_t)st->correct, "wrong",
             (json_int_t)st->wrong, "oos_abstained", (json_int_t)st->oos_abstained,
@@ -355,72 +371,58 @@ static int report(const evalArgs *a, const evalStats *st, json_t *misses) {
            st->n, 100 * a->max_wrong, w <= a->max_wrong ? "" : "  FAIL");
     printf("out-of-scope abstained  %6.1f%%  (%zu/%zu, need >= %.1f%%)%s\n", 100 * o,
            st->oos_abstained, st->oos, 100 * a->min_abstain, o >= a->min_abstain ? "" : "  FAIL");
+    printf("right or one click away %6.1f%%  (%zu/%zu: answered right, or among the did-you-mean "
+           "choices)%s\n", 100 * oc, st->oneclick, st->in, oc >= a->min_oneclick ? "" : "  FAIL");
     printf("ranked first %.1f%%, in the top 3 %.1f%% (in-scope)\n", 100 * ratio(st->top1, st->in),
            100 * ratio(st->top3, st->in));
+    printf("\nreliability (top hit's confidence: questions, right):\n");
+    static const char *const names[ENG_NBUCKETS] = {"< 0.3", "0.3-0.5", "0.5-0.7", "0.7-0.9",
+                                                     ">= 0.9"};
+    for (int b = 0; b < ENG_NBUCKETS; b++)
+        printf("  %-8s %5zu  %5.1f%% right\n", names[b], st->bucket_n[b],
+               100 * ratio(st->bucket_right[b], st->bucket_n[b]));
     return ok;
 }
 
-static void fitPrint(const char *what, const engFitStats *s) {
-    printf("%-34s correct %5.1f%% (%zu/%zu)  wrong %4.1f%% (%zu/%zu)  oos answered %4.1f%% "
-           "(%zu/%zu)\n", what, 100 * ratio(s->correct, s->in), s->correct, s->in,
-           s->n ? 100.0 * (double)s->wrong / (double)s->n : 0, s->wrong, s->n,
-           s->oos ? 100.0 * (double)s->oos_answered / (double)s->oos : 0, s->oos_answered, s->oos);
-}
-
-static void printFeatures(const engFitRow *rows, size_t n) {
-    printf("label\tinscope\tfile");
-    for (size_t i = 0; i < ENG_NFEAT; i++) printf("\t%s", engFeatName(i));
-    printf("\n");
-    for (size_t r = 0; r < n; r++) {
-        printf("%d\t%d\t%d", rows[r].label, rows[r].inscope, rows[r].group);
-        for (size_t i = 0; i < ENG_NFEAT; i++) printf("\t%.6g", rows[r].x[i]);
-        printf("\n");
+/* The classifier's own cross-validated figures on the knowledge. */
+static void printLearned(const engIndex *ix) {
+    engLearned L;
+    engLearnedInfo(ix, &L);
+    if (!L.trained) {
+        printf("\nno classifier (more than %d entries): BM25F ranks\n", ENG_DENSE_MAX);
+        return;
     }
+    printf("\nclassifier: %zu examples, %zu features, %zu classes (entries + out of scope), "
+           "trained in %.0f ms\n", L.examples, L.features, L.classes, L.train_ms);
+    printf("cross-validated on the knowledge's examples: %.1f%% right first (%zu/%zu), "
+           "temperature %.2f\n", 100 * ratio(L.oof_right, L.oof), L.oof_right, L.oof,
+           L.temperature);
+    for (int b = 0; b < ENG_NBUCKETS; b++)
+        printf("  confidence %.1f-%.1f: %5zu examples, %5.1f%% right\n", L.buckets[b].lo,
+               L.buckets[b].hi, L.buckets[b].n, 100 * ratio(L.buckets[b].right, L.buckets[b].n));
 }
 
-/* --fit: coefficients on everything, then cross-validated figures. */
-static int evalFit(const evalArgs *a, const engFitRow *rows, size_t n) {
-    double coef[ENG_NFEAT + 1] = {0};
+void evalPrintDoubts(const kb *k, size_t max) {
+    engParams p;
+    engDefaultParams(&p);
     char err[CB_ERRLEN];
-    if (engFitLogistic(rows, n, a->l2, coef, err) != CB_OK) {
-        fprintf(stderr, "careerbot kb eval --fit: %s\n", err);
-        return CB_ERR;
+    engIndex *ix = engBuild(k, &p, err);
+    if (!ix) return; /* the check itself reports what is wrong */
+    const kbEntry *from, *to;
+    size_t n, shown = 0;
+    const char *ex;
+    for (size_t i = 0; shown < max && engCollision(ix, i, &from, &to, &n, &ex); i++) {
+        if (n < EVAL_DOUBT_MIN) break;
+        if (!shown++)
+            printf("entries the matcher confuses (examples of one that a model trained "
+                   "without them gives to the other):\n");
+        printf("  %s -> %s: %zu example%s, e.g. \"%s\"\n", from->id, to->id, n,
+               n == 1 ? "" : "s", ex);
     }
-    for (size_t i = 0; i < ENG_NFEAT; i++) /* topic: a prior, eval questions have no topic */
-        if (strcmp(engFeatName(i), "topic") == 0) coef[1 + i] = engCoefficients()[1 + i];
-    double shift = engFitShift(rows, n, a->fit_wrong, coef);
-    printf("fitted on %zu questions, l2 %g, operating point: wrong <= %.1f%% (intercept shift "
-           "%.2f, i.e. threshold %.2f on the fitted probability)\n", n, a->l2,
-           100 * a->fit_wrong, shift, 1.0 / (1.0 + exp(-shift)));
-    printf("static const double COEF[ENG_NFEAT + 1] = {\n    %.3f, /* intercept */\n", coef[0]);
-    for (size_t i = 0; i < ENG_NFEAT; i++) printf("    %.3f, /* %s */\n", coef[1 + i], engFeatName(i));
-    printf("};\n");
-    engFitStats all = {0}, cur = {0}, cv = {0}, byfile = {0};
-    engFitCount(rows, n, coef, &all);
-    engFitCount(rows, n, engCoefficients(), &cur);
-    int *fold = cbMalloc((n ? n : 1) * sizeof(*fold)), *ffold = cbMalloc((n ? n : 1) * sizeof(int));
-    int nfiles = 0;
-    for (size_t i = 0; i < n; i++) {
-        fold[i] = (int)((i * 2654435761u) % 1000003u % (size_t)a->folds); /* fixed shuffle */
-        ffold[i] = rows[i].group;
-        if (rows[i].group + 1 > nfiles) nfiles = rows[i].group + 1;
-    }
-    int rc = engFitCv(rows, n, fold, a->folds, a->l2, a->fit_wrong, &cv, err);
-    if (rc == CB_OK && nfiles > 1)
-        rc = engFitCv(rows, n, ffold, nfiles, a->l2, a->fit_wrong, &byfile, err);
-    fitPrint("engine's current coefficients:", &cur);
-    fitPrint("new fit, on the fitting data:", &all);
-    if (rc == CB_OK) {
-        char what[64];
-        snprintf(what, sizeof(what), "cross-validated (%d folds):", a->folds);
-        fitPrint(what, &cv);
-        if (nfiles > 1) fitPrint("cross-validated (leave a file out):", &byfile);
-    } else {
-        fprintf(stderr, "careerbot kb eval --fit: %s\n", err);
-    }
-    free(fold);
-    free(ffold);
-    return rc;
+    if (shown)
+        printf("  (reword or move those examples, or merge the entries; `kb eval` has the "
+               "figures)\n");
+    engFree(ix);
 }
 
 static int evalRun(const evalArgs *a, const knowledge *kn) {
@@ -432,13 +434,9 @@ static int evalRun(const evalArgs *a, const knowledge *kn) {
         if (loadCases(kn->kb, a->files[i], i, &v, &n, &st) != CB_OK) rc = CB_EXIT_FAIL;
     st.copied = checkCopies(kn->kb, v, n);
     json_t *misses = a->json ? json_array() : NULL;
-    if (a->fit) st.rows = cbCalloc(n ? n : 1, sizeof(*st.rows));
-    runCases(kn->ix, v, n, &st, a->fit ? NULL : misses);
-    if (a->fit == 2) printFeatures(st.rows, st.nrows);
-    else if (a->fit) rc = evalFit(a, st.rows, st.nrows) == CB_OK && rc == CB_EXIT_OK ? CB_EXIT_OK
-                                                                               : CB_EXIT_FAIL;
-    else if (!report(a, &st, misses)) rc = CB_EXIT_FAIL;
-    free(st.rows);
+    runCases(kn->ix, v, n, &st, misses);
+    if (!report(a, &st, misses)) rc = CB_EXIT_FAIL;
+    if (!a->json) printLearned(kn->ix);
     if (st.bad_lines || st.copied) {
         fprintf(stderr, "careerbot kb eval: %zu malformed line(s), %zu copied question(s)\n",
                 st.bad_lines, st.copied);

@@ -183,6 +183,7 @@ static int kbCmdCheck(int argc, char **argv) {
     kbLinkStats st = {0};
     if (k && a.links) kbCheckLinksCmd(k, &a, &d, &st);
     cbDiagsPrint(&d, a.format ? a.format : "text", stdout);
+    if (k && !d.nerrors && (!a.format || strcmp(a.format, "text") == 0)) evalPrintDoubts(k, 10);
     if (!k && a.links) fprintf(stderr, "careerbot kb check: links not checked; fix the errors first\n");
     if (k && a.links)
         printf("links: %zu checked, %zu ok, %zu dead, %zu slow, %zu not checkable (403/429), "

@@ -218,7 +218,8 @@ int reportBuild(reportCtx *c, const reportArgs *a, long long since, histReport *
     if (a->limit) o.limit = (size_t)a->limit;
     if (a->similarity > 0) o.similarity = a->similarity;
     else o.similarity = c->cfg.report_similarity;
-    o.moderate = c->cfg.suggest_threshold;
+    if (c->cfg.suggest_threshold > 0) o.moderate = c->cfg.suggest_threshold;
+    else if (c->k) o.moderate = engSuggestThreshold(c->k->ix); /* matching.json's */
     o.review = c->cfg.review_threshold;
     if (c->k) {
         o.entries = c->ids;

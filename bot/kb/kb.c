@@ -41,6 +41,13 @@ kb *kbBuild(kbLoader *L) {
     k->nsynonyms = L->nsyn;
     L->syn = NULL;
     L->nsyn = 0;
+    k->out_of_scope = L->oos;
+    k->out_of_scope_line = L->oos_line;
+    k->out_of_scope_path = L->oos_path;
+    k->matching = L->matching;
+    memset(&L->oos, 0, sizeof(L->oos));
+    L->oos_line = NULL;
+    L->oos_path = NULL;
     return k;
 }
 
@@ -56,6 +63,9 @@ void kbFree(kb *k) {
     free(k->topics);
     for (size_t i = 0; i < k->nsynonyms; i++) kbStrsFree(&k->synonyms[i]);
     free(k->synonyms);
+    kbStrsFree(&k->out_of_scope);
+    free(k->out_of_scope_line);
+    free(k->out_of_scope_path);
     free(k->dir);
     free(k);
 }

@@ -5,6 +5,8 @@
  *   knowledge/<topic>/<slug>.md     JSON front matter between two "---"
  *                                   lines, then the answer in Markdown
  *   knowledge/synonyms.json         [["aws", "amazon web services"], ...]
+ *   knowledge/out-of-scope.txt      questions to decline, one a line
+ *   knowledge/matching.json         decision thresholds (kb_examples.c)
  *
  * kbLoad() reads everything or nothing: it returns a complete, validated
  * knowledge base, or NULL with every problem in the diagnostics list (each
@@ -66,6 +68,14 @@ typedef struct kbTopic {
     size_t nentries;
 } kbTopic;
 
+/* matching.json: decision thresholds on the calibrated confidence (0 when
+ * the file does not set one: the engine's fallback then applies). */
+typedef struct kbMatching {
+    double answer_threshold;
+    double suggest_threshold;
+    double pattern_confidence; /* the confidence a maintainer's pattern gives */
+} kbMatching;
+
 typedef struct kb {
     char *dir;
     kbEntry *entries; /* sorted by id */
@@ -74,6 +84,12 @@ typedef struct kb {
     size_t ntopics;
     kbStrs *synonyms; /* groups of equivalent terms, as written */
     size_t nsynonyms;
+    /* out-of-scope.txt: questions to decline, one a line (the matcher
+     * learns them as one more class), with their line numbers. */
+    kbStrs out_of_scope;
+    int *out_of_scope_line;
+    char *out_of_scope_path; /* NULL when there is no such file */
+    kbMatching matching;
 } kb;
 
 /* Load and validate dir. Returns NULL if there is any error (all of them

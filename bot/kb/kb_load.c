@@ -142,6 +142,10 @@ static void kbLoadRootFile(kbLoader *L, const char *name, const char *fp) {
     if (strcmp(name, "README.md") == 0) return;
     if (strcmp(name, "synonyms.json") == 0) {
         kbLoadSynonyms(L, fp);
+    } else if (strcmp(name, "out-of-scope.txt") == 0) {
+        kbLoadOutOfScope(L, fp);
+    } else if (strcmp(name, "matching.json") == 0) {
+        kbLoadMatching(L, fp);
     } else if (kbEndsWith(name, ".md")) {
         cbDiagAdd(L->d, CB_DIAG_ERROR, fp, 0, 0,
                   "entry file outside a topic directory; move it to <topic>/%s", name);
@@ -149,7 +153,7 @@ static void kbLoadRootFile(kbLoader *L, const char *name, const char *fp) {
     } else {
         cbDiagAdd(L->d, CB_DIAG_WARNING, fp, 0, 0,
                   "unexpected file, ignored (expected topic directories, synonyms.json, "
-                  "README.md)");
+                  "out-of-scope.txt, matching.json, README.md)");
     }
 }
 
@@ -198,6 +202,9 @@ static void kbLoaderFree(kbLoader *L) {
     free(L->topics);
     for (size_t i = 0; i < L->nsyn; i++) kbStrsFree(&L->syn[i]);
     free(L->syn);
+    kbStrsFree(&L->oos);
+    free(L->oos_line);
+    free(L->oos_path);
 }
 
 kb *kbLoadWith(const char *dir, kbLoadOpts *o, cbDiags *d) {

@@ -18,12 +18,18 @@ typedef struct kbLoader {
     size_t nt, tcap;
     kbStrs *syn;       /* synonym groups */
     size_t nsyn;
+    kbStrs oos;        /* out-of-scope.txt questions (kb_examples.c) */
+    int *oos_line;
+    char *oos_path;
+    kbMatching matching; /* matching.json (kb_examples.c) */
     size_t nfiles;     /* directory entries seen (bounded) */
     size_t nentries, ntopics; /* found, for the summary line */
 } kbLoader;
 
 void kbLoadTopicFile(kbLoader *L, const char *topic, const char *path);
 void kbLoadSynonyms(kbLoader *L, const char *path);
+void kbLoadOutOfScope(kbLoader *L, const char *path);
+void kbLoadMatching(kbLoader *L, const char *path);
 void kbCrossCheck(kbLoader *L);
 /* Broad patterns and copied entries (kb_lint.c, data in kb_check_data.txt). */
 void kbLintCheck(kbLoader *L);

@@ -1,7 +1,8 @@
 /* engine.c - building the index (see engine.h): synonyms, terms, BM25F
  * postings, bigrams of the questions, the typo vocabulary and the
- * maintainers' patterns. Queries are in engine_query.c, the confidence in
- * engine_conf.c.
+ * maintainers' patterns. Queries are in engine_query.c.
+ *
+ * The classifier is trained by engine_train.c at the end of the build.
  *
  * BM25F: each (term, entry) pair gets a fixed impact, computed once here:
  *   tf~ = WQ * tfQ + WK * tfK + WA * tfA / (1 - B_A + B_A * len/avglen)
@@ -25,10 +26,54 @@
 #define PAT_MATCH_LIMIT 10000
 #define PAT_DEPTH_LIMIT 1000
 
+#define PATTERN_CONF_FALLBACK 0.95 /* a pattern's confidence without matching.json */
+
 void engDefaultParams(engParams *p) {
-    p->answer_threshold = 0.5;
-    p->suggest_threshold = 0.1; /* the fitted confidence is low below the answer band */
+    p->answer_threshold = 0; /* from the knowledge's matching.json */
+    p->suggest_threshold = 0;
     p->dict = ENG_DICT;
+}
+
+double engAnswerThreshold(const engIndex *ix) { return ix->answer_thr; }
+double engSuggestThreshold(const engIndex *ix) { return ix->suggest_thr; }
+
+/* Params override matching.json, which overrides the fallbacks. */
+static void setThresholds(engIndex *ix) {
+    const kbMatching *m = &ix->k->matching;
+    ix->answer_thr = ix->p.answer_threshold > 0   ? ix->p.answer_threshold
+                     : m->answer_threshold > 0   ? m->answer_threshold
+                                                 : ENG_FALLBACK_ANSWER;
+    ix->suggest_thr = ix->p.suggest_threshold > 0 ? ix->p.suggest_threshold
+                      : m->suggest_threshold > 0 ? m->suggest_threshold
+                                                 : ENG_FALLBACK_SUGGEST;
+    if (ix->suggest_thr > ix->answer_thr) ix->suggest_thr = ix->answer_thr;
+    ix->pattern_conf = m->pattern_confidence > 0 ? m->pattern_confidence : PATTERN_CONF_FALLBACK;
+}
+
+void engLearnedInfo(const engIndex *ix, engLearned *out) {
+    memset(out, 0, sizeof(*out));
+    const mdlModel *m = ix->model;
+    if (!m) return;
+    *out = (engLearned){.trained = 1, .examples = m->noof, .features = m->nfeat,
+                        .classes = m->nclass, .temperature = m->temp, .train_ms = m->train_ms,
+                        .oof = m->noof, .oof_right = m->oof_right, .ncollisions = m->ncoll};
+    for (int b = 0; b < ENG_NBUCKETS && b < MDL_NBUCKETS; b++) {
+        out->buckets[b].lo = m->buckets[b].lo;
+        out->buckets[b].hi = m->buckets[b].hi;
+        out->buckets[b].n = m->buckets[b].n;
+        out->buckets[b].right = m->buckets[b].right;
+    }
+}
+
+int engCollision(const engIndex *ix, size_t i, const kbEntry **from, const kbEntry **to,
+                 size_t *n, const char **example) {
+    if (!ix->model || i >= ix->model->ncoll) return 0;
+    const mdlCollision *c = &ix->model->coll[i];
+    *from = &ix->k->entries[c->from];
+    *to = &ix->k->entries[c->to];
+    *n = c->n;
+    *example = c->example;
+    return 1;
 }
 
 const kb *engKb(const engIndex *ix) { return ix->k; }
@@ -232,32 +277,6 @@ static void pairsFinish(engIndex *ix) {
     ix->nbigrams = o;
 }
 
-static int cmpU32(const void *a, const void *b) {
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* Record a phrasing's distinct terms (sorted), for near-exact matches. */
-static void phraseAdd(engIndex *ix, const uint32_t *ids, size_t n) {
-    if (ix->nphr + 2 > ix->capphr) {
-        ix->capphr = ix->capphr ? ix->capphr * 2 : 1024;
-        ix->phr_off = cbRealloc(ix->phr_off, ix->capphr * sizeof(*ix->phr_off));
-    }
-    if (ix->nphr_terms + n > ix->capphr_terms) {
-        ix->capphr_terms = (ix->nphr_terms + n) * 2 + 1024;
-        ix->phr_terms = cbRealloc(ix->phr_terms, ix->capphr_terms * sizeof(*ix->phr_terms));
-    }
-    uint32_t *dst = ix->phr_terms + ix->nphr_terms;
-    memcpy(dst, ids, n * sizeof(*ids));
-    qsort(dst, n, sizeof(*dst), cmpU32);
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++)
-        if (o == 0 || dst[o - 1] != dst[i]) dst[o++] = dst[i];
-    ix->phr_off[ix->nphr] = (uint32_t)ix->nphr_terms;
-    ix->nphr_terms += o;
-    ix->phr_off[++ix->nphr] = (uint32_t)ix->nphr_terms;
-}
-
 /* Index one field string: field ENG_F_Q, ENG_F_K or ENG_F_A. */
 static int indexText(engIndex *ix, buildState *b, uint32_t e, const char *s, int field,
                      char *err) {
@@ -271,11 +290,9 @@ static int indexText(engIndex *ix, buildState *b, uint32_t e, const char *s, int
      * become "same", nor "draw" "raw". */
     for (size_t i = 0; i < b->x.t.n && field != ENG_F_A; i++)
         engTypoAddWord(&ix->typo, txtRaw(&b->x.t, i));
-    uint32_t prev = ENG_NOTERM, ids[64];
-    size_t nids = 0;
+    uint32_t prev = ENG_NOTERM;
     for (size_t i = 0; i < o->n; i++) {
         uint32_t t = termAdd(ix, txtStem(o, i));
-        if (nids < CB_ARRAY_LEN(ids)) ids[nids++] = t;
         buildRow *r = rowFor(ix, b, t, e);
         assert(r != NULL);
         if (field == ENG_F_A) incr(&r->a);
@@ -287,16 +304,12 @@ static int indexText(engIndex *ix, buildState *b, uint32_t e, const char *s, int
         prev = t;
     }
     if (field == ENG_F_A) b->alen[e] += (uint32_t)o->n;
-    if (field == ENG_F_Q && o->n > 0) {
-        b->nq[e]++;
-        phraseAdd(ix, ids, nids);
-    }
+    if (field == ENG_F_Q && o->n > 0) b->nq[e]++;
     return CB_OK;
 }
 
 static int indexEntry(engIndex *ix, buildState *b, uint32_t e, char *err) {
     const kbEntry *en = &ix->k->entries[e];
-    ix->ent_phr[e] = (uint32_t)ix->nphr;
     if (indexText(ix, b, e, en->question, ENG_F_Q, err) != CB_OK) return CB_ERR;
     for (size_t i = 0; i < en->alternates.n; i++)
         if (indexText(ix, b, e, en->alternates.v[i], ENG_F_Q, err) != CB_OK) return CB_ERR;
@@ -349,13 +362,6 @@ const engPost *engFindPost(const engIndex *ix, uint32_t t, uint32_t e) {
     return lo < tm->n && p[lo].entry == e ? &p[lo] : NULL;
 }
 
-/* The impact of term t for entry e (0 when it does not hold it). */
-static double impactOf(const engIndex *ix, uint32_t t, uint32_t e) {
-    const engPost *p = engFindPost(ix, t, e);
-    return p ? p->impact : 0;
-}
-
-/* Each entry's question scored against itself (its first phrasing). */
 /* Misspelt chat filler ("shoud", "realy", "pleae") is corrected to the
  * stop word it is and then dropped, instead of weighing like a word the
  * knowledge does not know. */
@@ -363,19 +369,6 @@ static void addStopWordsToTypo(engIndex *ix) {
     size_t n;
     const char *const *stop = txtStopWords(&n);
     for (size_t i = 0; i < n; i++) engTypoAddWord(&ix->typo, stop[i]);
-}
-
-static void buildSelf(engIndex *ix) {
-    size_t n = ix->k->nentries;
-    ix->self = cbCalloc(n ? n : 1, sizeof(*ix->self));
-    for (size_t e = 0; e < n; e++) {
-        uint32_t p = ix->ent_phr[e];
-        if (p >= ix->ent_phr[e + 1]) continue;
-        double sum = 0;
-        for (uint32_t k = ix->phr_off[p]; k < ix->phr_off[p + 1]; k++)
-            sum += impactOf(ix, ix->phr_terms[k], (uint32_t)e);
-        ix->self[e] = (float)sum;
-    }
 }
 
 /* The pattern's prefilter (engine_prefilter.c), compiled like it; NULL
@@ -467,10 +460,12 @@ static void buildScratch(engIndex *ix) {
     engScratch *s = cbCalloc(1, sizeof(*s));
     pthread_mutex_init(&s->mu, NULL);
     s->acc = cbCalloc(n, sizeof(*s->acc));
-    s->cov = cbCalloc(n, sizeof(*s->cov));
     s->flags = cbCalloc(n, sizeof(*s->flags));
-    s->nmatch = cbCalloc(n, sizeof(*s->nmatch));
     s->touched = cbCalloc(n, sizeof(*s->touched));
+    s->prob = cbCalloc(n + 1, sizeof(*s->prob));
+    s->conf = cbCalloc(n, sizeof(*s->conf));
+    s->cand = cbCalloc(n, sizeof(*s->cand));
+    s->allow = cbCalloc(n, sizeof(*s->allow));
     ix->scr = s;
 }
 
@@ -482,13 +477,9 @@ static int buildIndex(engIndex *ix, char *err) {
     b.alen = cbCalloc(n ? n : 1, sizeof(*b.alen));
     b.nq = cbCalloc(n ? n : 1, sizeof(*b.nq));
     int rc = CB_OK;
-    ix->ent_phr = cbCalloc(n + 1, sizeof(*ix->ent_phr));
     for (size_t e = 0; e < n && rc == CB_OK; e++) rc = indexEntry(ix, &b, (uint32_t)e, err);
-    ix->ent_phr[n] = (uint32_t)ix->nphr;
-    if (!ix->phr_off) ix->phr_off = cbCalloc(1, sizeof(*ix->phr_off));
     if (rc == CB_OK) buildPostings(ix, &b);
     if (rc == CB_OK) pairsFinish(ix);
-    if (rc == CB_OK) buildSelf(ix);
     engTermsFree(&b.x);
     free(b.rows);
     free(b.alen);
@@ -501,7 +492,9 @@ static int buildIndex(engIndex *ix, char *err) {
     buildTopics(ix);
     buildWords(ix);
     buildScratch(ix);
-    return buildPatterns(ix, err);
+    setThresholds(ix);
+    if (buildPatterns(ix, err) != CB_OK) return CB_ERR;
+    return engTrain(ix, err);
 }
 
 engIndex *engBuild(const kb *k, const engParams *p, char *err) {
@@ -534,10 +527,7 @@ void engFree(engIndex *ix) {
     free(ix->canon);
     engTypoFree(&ix->typo);
     free(ix->bigrams);
-    free(ix->phr_terms);
-    free(ix->phr_off);
-    free(ix->ent_phr);
-    free(ix->self);
+    mdlFree(ix->model);
     free(ix->topic);
     for (size_t i = 0; i < ix->ntopics; i++) free(ix->topics[i]);
     free(ix->topics);
@@ -553,10 +543,14 @@ void engFree(engIndex *ix) {
     if (ix->scr) {
         pthread_mutex_destroy(&ix->scr->mu);
         free(ix->scr->acc);
-        free(ix->scr->cov);
         free(ix->scr->flags);
-        free(ix->scr->nmatch);
         free(ix->scr->touched);
+        mdlKeysFree(&ix->scr->keys);
+        mdlVecFree(&ix->scr->vec);
+        free(ix->scr->prob);
+        free(ix->scr->conf);
+        free(ix->scr->cand);
+        free(ix->scr->allow);
         free(ix->scr);
     }
     free(ix);

@@ -3,10 +3,15 @@
  *
  * Text is normalized (NFKC + case folding with utf8proc, tokens with PCRE2
  * in UCP mode, stop words removed, Snowball stems), synonyms expanded,
- * typos corrected against the knowledge vocabulary, then entries ranked with
- * BM25F over their fields (question and alternates weigh most, then
- * keywords, then the answer), with bonuses for bigram matches and for
- * maintainers' `patterns`, which run with PCRE2 match and depth limits.
+ * typos corrected against the knowledge vocabulary. A classifier trained
+ * on the knowledge when the index is built (each entry's question and
+ * alternates are its examples, out-of-scope.txt the examples of "none")
+ * ranks the entries; its probability, calibrated out of fold, is the
+ * confidence, and matching.json's thresholds turn it into a decision.
+ * BM25F over the entries' fields (question and alternates weigh most, then
+ * keywords, then the answer) serves autocomplete and, past ENG_DENSE_MAX
+ * entries, the ranking. Maintainers' `patterns` are explicit overrides
+ * and run with PCRE2 match and depth limits.
  *
  * An index borrows its kb (never frees it): free the index first. */
 #ifndef CB_ENGINE_H
@@ -25,9 +30,17 @@ typedef enum {
     ENG_ABSTAIN          /* nothing close */
 } engOutcome;
 
+/* Past this many entries the index keeps no per-entry classifier (its
+ * weights would not fit): BM25F ranks, a scaled scorer gives the
+ * confidence (engine_scaled.c). */
+#define ENG_DENSE_MAX 2000
+
 typedef struct engParams {
-    double answer_threshold;  /* confidence >= this answers (default 0.5) */
-    double suggest_threshold; /* confidence >= this is a "did you mean" (default 0.2) */
+    /* Thresholds on the confidence; 0 (the default): the knowledge's
+     * matching.json decides (else ENG_FALLBACK_ANSWER/_SUGGEST). Set them
+     * to override (config matching.*, `ask --threshold`). */
+    double answer_threshold;  /* confidence >= this answers */
+    double suggest_threshold; /* confidence >= this is a "did you mean" */
     /* A list of real English words that typo correction leaves alone
      * ("pilot" is not a typo of "pivot"); default ENG_DICT (Debian's
      * wamerican). NULL or a missing file: corrections are stricter. */
@@ -38,28 +51,15 @@ typedef struct engParams {
 
 void engDefaultParams(engParams *p);
 
+#define ENG_FALLBACK_ANSWER 0.5 /* for a knowledge without matching.json */
+#define ENG_FALLBACK_SUGGEST 0.2
+
 typedef struct engHit {
     const kbEntry *entry; /* borrowed from the kb */
-    double score;         /* raw ranking score */
-    double confidence;    /* calibrated, in [0,1] */
-    /* What the confidence was computed from (for `ask --json` and eval). */
-    double coverage;      /* share of the question's informative words matched, [0,1] */
-    double margin;        /* (score - best other score) / score, [-1,1] */
-    double strength;      /* informativeness matched, in idf units */
+    double score;         /* BM25F score (lexical evidence; 0 when no word matched) */
+    double confidence;    /* calibrated probability that this entry is the answer */
     int pattern;          /* a maintainer's pattern matched */
-    double feat[32];      /* the confidence features (ENG_NFEAT used, see engFeatName) */
 } engHit;
-
-/* The confidence is a logistic regression over ENG_NFEAT features of a hit
- * (engine_conf.c); `kb eval --fit` refits it from labelled questions. */
-#define ENG_NFEAT 25
-const char *engFeatName(size_t i);
-/* The confidence of a hit with these features under coefficients coef
- * (coef[0] the intercept, coef[1 + i] feature i), with the engine's rules
- * on top (a maintainer's pattern, a near-exact phrasing). */
-double engConfidence(const double *feat, const double *coef);
-/* The engine's own coefficients (ENG_NFEAT + 1 values). */
-const double *engCoefficients(void);
 
 typedef struct engResult {
     engOutcome outcome;
@@ -85,6 +85,33 @@ int engQuery(const engIndex *ix, const char *text, size_t len, const char *topic
  * entries, returns how many. Must be fast (Discord wants < 100 ms). */
 size_t engComplete(const engIndex *ix, const char *partial, size_t len, size_t max,
                    const kbEntry **out);
+
+/* The thresholds in force (after params and matching.json). */
+double engAnswerThreshold(const engIndex *ix);
+double engSuggestThreshold(const engIndex *ix);
+
+/* What the classifier learned, for `kb check` and `kb eval`: figures from
+ * cross-validation on the knowledge's own examples (each predicted by a
+ * model that did not train on it). trained 0: no classifier (too many
+ * entries, or none). */
+#define ENG_NBUCKETS 5
+typedef struct engLearned {
+    int trained;
+    size_t examples, features, classes;
+    double temperature, train_ms;
+    size_t oof, oof_right; /* examples predicted out of fold, right first */
+    struct {
+        double lo, hi;
+        size_t n, right;
+    } buckets[ENG_NBUCKETS]; /* out-of-fold answers by confidence */
+    size_t ncollisions;
+} engLearned;
+void engLearnedInfo(const engIndex *ix, engLearned *out);
+/* Collision i (most frequent first): examples of entry `from` that went to
+ * entry `to` out of fold, how many, and one of them. 0 when i is past the
+ * end. */
+int engCollision(const engIndex *ix, size_t i, const kbEntry **from, const kbEntry **to,
+                 size_t *n, const char **example);
 
 /* The normalized form of a question (tokens joined by spaces), as used for
  * grouping unanswered questions in the history. Caller frees. NULL when

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "match/engine.h"
+#include "match/engine_model.h"
 #include "match/text.h"
 
 /* ---- string -> uint32 map (open addressing, keys copied) ---- */
@@ -111,11 +112,17 @@ char *engPatternFilter(const char *pattern);
 /* Per-query work arrays (one query at a time, behind mu). */
 typedef struct engScratch {
     pthread_mutex_t mu;
-    float *acc, *cov;
+    float *acc;
     uint8_t *flags;
-    uint8_t *nmatch; /* informative query terms the entry holds (saturating) */
     uint32_t *touched;
     size_t ntouched;
+    /* the classifier's work: features, probabilities (entries + 1),
+     * confidences and candidates (entries), the topic filter */
+    mdlKeys keys;
+    mdlVec vec;
+    double *prob, *conf;
+    uint32_t *cand;
+    uint8_t *allow;
 } engScratch;
 
 struct engIndex {
@@ -147,14 +154,15 @@ struct engIndex {
     uint32_t *word_freq; /* occurrences of words[i] in the knowledge */
     size_t nwords;
     engScratch *scr;
-    /* The question and alternates of each entry as sorted, distinct term
-     * ids: phrasings phr_off[ent_phr[e]] .. phr_off[ent_phr[e + 1]]. */
-    uint32_t *phr_terms, *phr_off, *ent_phr;
-    /* Per entry: the score of its question asked as a query (no typos,
-     * bigrams or patterns), the scale of selfrel. */
-    float *self;
-    size_t nphr, nphr_terms, capphr, capphr_terms;
+    mdlModel *model; /* NULL past ENG_DENSE_MAX entries (engine_train.c) */
+    double answer_thr, suggest_thr, pattern_conf; /* in force */
 };
+
+/* engine_train.c: train the classifier on the knowledge (ix->model). */
+int engTrain(engIndex *ix, char *err);
+/* engine_scaled.c: without a classifier, the confidence of each entry
+ * BM25F touched (conf[e]); fills cand with them, returns how many. */
+size_t engScaledConfidence(const engIndex *ix, double *conf, uint32_t *cand);
 
 /* A text as canonical terms (synonyms applied). corrected[i] != 0 when the
  * term came from a typo correction. Term strings live in ts->buf. */

@@ -1,24 +1,24 @@
 /* engine_query.c - answering a question with the index built by engine.c:
- * analyze (normalize, tokenize, fix typos, apply synonyms), add up the
- * BM25F impacts of the query's terms per entry, add the bigram and pattern
- * bonuses, keep the best entries and give each a confidence
- * (engine_conf.c). Everything is bounded: the question is cut to
- * ENG_MAX_QUERY bytes, patterns see at most ENG_PAT_SUBJECT bytes and run
+ * analyze (normalize, tokenize, fix typos, apply synonyms), score entries
+ * with BM25F (the impacts of the query's terms, bigram and pattern
+ * bonuses: the candidates, and the ranking when there is no model), then
+ * rank and decide with the learned classifier (engine_model.h): its
+ * calibrated probability is the confidence. A maintainer's pattern is an
+ * explicit override: its entry comes first, at least as sure as
+ * matching.json's pattern_confidence. Everything is bounded: the question
+ * is cut to ENG_MAX_QUERY bytes (patterns see all of it) and patterns run
  * with PCRE2 match/depth limits (a limit error counts as no match). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/common.h"
-#include "match/engine_conf.h"
 #include "match/engine_int.h"
 
-#define ENG_PAT_SUBJECT 1024
 #define ENG_MAX_QTERMS 256
 #define BIGRAM_BONUS 0.5 /* times the smaller idf of the pair */
 #define COMMON_DF 256 /* postings; see isCommon() */
-#define TYPO_RANK 0.8  /* a corrected word ranks a little less... */
-#define TYPO_COVER 0.5 /* ...and makes us much less sure: "pilot" is not "pivot" */
+#define TYPO_RANK 0.8  /* a corrected word ranks a little less */
 
 void engTermsInit(engTerms *x) { memset(x, 0, sizeof(*x)); }
 
@@ -60,67 +60,28 @@ int engAnalyze(const engIndex *ix, const char *s, size_t len, int fix, engTerms 
 typedef struct qTerm {
     uint32_t id; /* ENG_NOTERM when unknown to the knowledge */
     uint32_t pos; /* index in the analyzed terms */
-    float w;     /* informativeness (idf) */
     float mult;  /* TYPO_RANK when corrected, else 1 */
-    float cmult; /* TYPO_COVER when corrected, else 1 */
-    int inf;     /* a known, informative word (idf >= INF_IDF, not a number) */
 } qTerm;
 
-typedef struct qInfo {
-    double wsum;  /* total weight of the query's terms */
-    double wknown; /* of which terms people ask with (in-vocabulary) */
-    int coding;   /* a coding-help cue */
-    int ninf;     /* informative known terms */
-    int career;   /* a career-intent cue */
-    int code;     /* marks of code in the raw text */
-    int howto;    /* a how-to phrasing */
-    int fact;     /* a question for a fact */
-    int support;  /* a word of logistics/support */
-    int tech;     /* a word of software work */
-} qInfo;
-
-static int sameTerm(const engTerms *x, const qTerm *a, uint32_t id, const char *name) {
-    if (id != ENG_NOTERM) return a->id == id;
-    return a->id == ENG_NOTERM && strcmp(name, txtStem(&x->out, a->pos)) == 0;
-}
-
-static size_t queryTerms(const engIndex *ix, const engTerms *x, qTerm *q, qInfo *qi) {
+static size_t queryTerms(const engIndex *ix, const engTerms *x, qTerm *q) {
     size_t n = 0;
-    memset(qi, 0, sizeof(*qi));
     for (size_t i = 0; i < x->out.n && n < ENG_MAX_QTERMS; i++) {
         uint32_t id = engTermId(ix, txtStem(&x->out, i));
-        const char *name = txtStem(&x->out, i);
+        if (id == ENG_NOTERM) continue;
         int dup = 0;
-        for (size_t j = 0; j < n && !dup; j++) dup = sameTerm(x, &q[j], id, name);
+        for (size_t j = 0; j < n && !dup; j++) dup = q[j].id == id;
         if (dup) continue;
-        double idf = id != ENG_NOTERM ? ix->terms[id].idf : 0;
-        q[n] = (qTerm){.id = id, .pos = (uint32_t)i, .mult = 1.0f, .cmult = 1.0f};
-        int known = id == ENG_NOTERM ? 0 : ix->terms[id].asked ? 2 : 1;
-        q[n].w = (float)confTermWeight(name, known, idf, ix->idf_max);
-        q[n].inf = id != ENG_NOTERM && idf >= confInformativeIdf(ix->idf_max) &&
-                   !strpbrk(name, "0123456789");
-        if (x->corrected[i]) q[n].mult = TYPO_RANK, q[n].cmult = TYPO_COVER;
-        qi->coding |= confCodingCue(name);
-        qi->career |= confCareerCue(name);
-        qi->support |= confSupportCue(name);
-        qi->tech |= confTechCue(name);
-        qi->ninf += q[n].inf && ix->terms[id].asked;
-        qi->wsum += q[n].w;
-        if (known == 2) qi->wknown += q[n].w;
-        n++;
+        q[n++] = (qTerm){.id = id, .pos = (uint32_t)i, .mult = x->corrected[i] ? TYPO_RANK : 1.0f};
     }
-    for (size_t i = 0; i < x->f.n; i++) /* the words as asked, before synonyms */
-        qi->tech |= confTechCue(txtStem(&x->f, i));
     return n;
 }
 
-enum { SEEN = 1, BIGRAM = 2, PATTERN = 4, ASKED = 8 }; /* ASKED: an informative term in a question or keyword */
+enum { SEEN = 1, BIGRAM = 2, PATTERN = 4 };
 
 static void touch(engScratch *s, uint32_t e) {
     if (s->flags[e] & SEEN) return;
     s->flags[e] = SEEN;
-    s->acc[e] = s->cov[e] = 0;
-    s->nmatch[e] = 0;
+    s->acc[e] = 0;
     s->touched[s->ntouched++] = e;
 }
 
@@ -137,10 +98,6 @@ static void bigramHit(uint32_t e, bigramCtx *b) {
 
 static void addPost(engScratch *s, const engPost *p, const qTerm *q) {
     s->acc[p->entry] += p->impact * q->mult;
-    s->cov[p->entry] += (float)(q->w * q->cmult * confFieldQuality(p->fields));
-    if (!q->inf) return;
-    if (s->nmatch[p->entry] < UINT8_MAX) s->nmatch[p->entry]++;
-    if (p->fields & (ENG_F_Q | ENG_F_K)) s->flags[p->entry] |= ASKED;
 }
 
 /* A very common term ("python" in a big knowledge base) has long postings
@@ -218,7 +175,6 @@ static void scoreBigrams(const engIndex *ix, const engTerms *x) {
 static void scorePatterns(const engIndex *ix, const char *norm, size_t len, long topic,
                           double bonus) {
     if (!ix->npats) return;
-    len = txtUtf8Cut(norm, len, ENG_PAT_SUBJECT);
     pcre2_match_data *md = pcre2_match_data_create(1, NULL);
     for (size_t i = 0; i < ix->npats; i++) {
         uint32_t e = ix->pats[i].entry;
@@ -261,108 +217,79 @@ size_t engSelectTop(const engScratch *s, size_t top, uint32_t *best) {
     return n;
 }
 
-/* How nearly the query says one of e's phrasings (question or an
- * alternate): the best weighted Jaccard similarity of their term sets. */
-static double phraseSim(const engIndex *ix, uint32_t e, const qTerm *q, size_t nq) {
-    double qsum = 0, best = 0;
-    for (size_t i = 0; i < nq; i++) qsum += confPhraseWeight(q[i].w);
-    for (uint32_t p = ix->ent_phr[e]; p < ix->ent_phr[e + 1]; p++) {
-        double inter = 0, extra = 0;
-        for (uint32_t k = ix->phr_off[p]; k < ix->phr_off[p + 1]; k++) {
-            uint32_t t = ix->phr_terms[k];
-            size_t i = 0;
-            while (i < nq && q[i].id != t) i++;
-            if (i < nq) inter += confPhraseWeight(q[i].w) * q[i].cmult;
-            else extra += confPhraseWeight(ix->terms[t].idf);
-        }
-        double u = qsum + extra;
-        if (u > 0 && inter / u > best) best = inter / u;
-    }
-    return best;
+/* The entries the classifier may choose (the topic filter), or NULL. */
+static const uint8_t *allowed(const engIndex *ix, long topic) {
+    if (topic < 0) return NULL;
+    uint8_t *a = ix->scr->allow;
+    for (size_t e = 0; e < ix->k->nentries; e++) a[e] = ix->topic[e] == (uint32_t)topic;
+    return a;
 }
 
-/* Entries other than e scoring at least CONF_AMBIG_SHARE of e's score. */
-static int closeCount(const engScratch *s, uint32_t e) {
-    double lim = s->acc[e] * CONF_AMBIG_SHARE;
-    int n = 0;
-    for (size_t i = 0; i < s->ntouched; i++)
-        n += s->touched[i] != e && s->acc[s->touched[i]] >= lim;
+/* The classifier's probabilities into ix->scr->prob (entries, then out of
+ * scope), from the analyzed terms (typos fixed) and the normalized text. */
+static void classify(const engIndex *ix, const engTerms *x, const char *norm, size_t nl,
+                     long topic) {
+    engScratch *s = ix->scr;
+    mdlKeysOf(&x->out, norm, nl, &s->keys);
+    mdlVectorize(ix->model, &s->keys, &s->vec);
+    mdlPredict(ix->model, &s->vec, allowed(ix, topic), s->prob);
+}
+
+/* Is entry a surer than entry b (confidence, then the earlier entry)? */
+static int surer(const double *conf, uint32_t a, uint32_t b) {
+    return conf[a] != conf[b] ? conf[a] > conf[b] : a < b;
+}
+
+/* The best `top` entries by conf (over cand[0..n)), best first. */
+static size_t selectSure(const double *conf, const uint32_t *cand, size_t n, size_t top,
+                         uint32_t *best) {
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t e = cand[i];
+        if (k == top && !surer(conf, e, best[k - 1])) continue;
+        size_t j = k < top ? k++ : k - 1;
+        while (j > 0 && surer(conf, e, best[j - 1])) {
+            best[j] = best[j - 1];
+            j--;
+        }
+        best[j] = e;
+    }
+    return k;
+}
+
+/* Confidence per entry: the classifier's probability (a pattern lifts its
+ * entry to at least pattern_conf), over every entry of the topic. */
+static size_t modelConfidence(const engIndex *ix, long topic, double *conf, uint32_t *cand) {
+    const engScratch *s = ix->scr;
+    size_t n = 0;
+    for (size_t e = 0; e < ix->k->nentries; e++) {
+        if (topic >= 0 && ix->topic[e] != (uint32_t)topic) continue;
+        conf[e] = mdlConfidence(ix->model, s->prob[e]);
+        if ((s->flags[e] & SEEN) && (s->flags[e] & PATTERN) && conf[e] < ix->pattern_conf)
+            conf[e] = ix->pattern_conf;
+        cand[n++] = (uint32_t)e;
+    }
     return n;
 }
 
-/* The fields of entry e holding term t (with bit 0x80 set), 0 if none. */
-static uint8_t holds(const engIndex *ix, uint32_t t, uint32_t e) {
-    const engPost *p = engFindPost(ix, t, e);
-    return p ? (uint8_t)(p->fields | 0x80) : 0;
-}
-
-/* The query's weight that e does not hold: in all, and its largest term;
- * and the share of it in e's question or alternates. */
-static void missed(const engIndex *ix, uint32_t e, const qTerm *q, size_t nq, double wsum,
-                   confFeat *f) {
-    for (size_t i = 0; i < nq; i++) {
-        uint8_t fl = q[i].id != ENG_NOTERM ? holds(ix, q[i].id, e) : 0;
-        if (wsum > 0 && (fl & ENG_F_Q)) f->covq += q[i].w * q[i].cmult / wsum;
-        if (fl) continue;
-        f->miss += q[i].w;
-        double r = ix->idf_max > 0 ? q[i].w / ix->idf_max : 0;
-        if (r > f->maxmiss) f->maxmiss = r;
-    }
-}
-
-static confFeat hitFeat(const engIndex *ix, uint32_t e, double m, const qTerm *q, size_t nq,
-                        const qInfo *qi, long topic) {
-    const engScratch *s = ix->scr;
-    double self = ix->self[e];
-    confFeat f = {
-        .cov = qi->wsum > 0 ? s->cov[e] / qi->wsum : 0,
-        .margin = m < -1 ? -1 : m,
-        .strength = s->cov[e],
-        .pattern = (s->flags[e] & PATTERN) != 0,
-        .coding = qi->coding,
-        .ninf = qi->ninf,
-        .nmatch = s->nmatch[e],
-        .asked = (s->flags[e] & ASKED) != 0,
-        .phrase = phraseSim(ix, e, q, nq),
-        .covk = qi->wknown > 0 ? s->cov[e] / qi->wknown : 0,
-        .selfrel = self > 0 ? s->acc[e] / self : 0,
-        .score = s->acc[e],
-        .nclose = closeCount(s, e),
-        .topic = topic >= 0,
-        .code = qi->code,
-        .howto = qi->howto,
-        .fact = qi->fact,
-        .support = qi->support,
-        .tech = qi->tech,
-        .career = qi->career,
-    };
-    missed(ix, e, q, nq, qi->wsum, &f);
-    return f;
-}
-
-static void fillHits(const engIndex *ix, const uint32_t *best, size_t n, size_t top,
-                     const qTerm *q, size_t nq, const qInfo *qi, long topic, engResult *out) {
-    const engScratch *s = ix->scr;
-    double s1 = n ? s->acc[best[0]] : 0, s2 = n > 1 ? s->acc[best[1]] : 0;
-    double prev = 1.0;
-    for (size_t i = 0; i < n && i < (top ? top : 1); i++) {
+static void fillHits(const engIndex *ix, long topic, size_t top, engResult *out) {
+    engScratch *s = ix->scr;
+    double *conf = s->conf;
+    size_t n = ix->model ? modelConfidence(ix, topic, conf, s->cand)
+                         : engScaledConfidence(ix, conf, s->cand);
+    uint32_t best[ENG_MAX_TOP];
+    size_t k = selectSure(conf, s->cand, n, top ? top : 1, best);
+    for (size_t i = 0; i < k; i++) {
         uint32_t e = best[i];
-        double sc = s->acc[e];
-        double m = sc > 0 ? (i == 0 ? (s1 - s2) / s1 : (sc - s1) / sc) : -1;
-        confFeat f = hitFeat(ix, e, m, q, nq, qi, topic);
-        uint32_t other = i == 0 ? (n > 1 ? best[1] : e) : best[0];
-        f.covgap = qi->wsum > 0 && other != e ? (s->cov[e] - s->cov[other]) / qi->wsum : f.cov;
-        double c = confCompute(&f);
-        if (c > prev) c = prev; /* a lower-ranked hit is never more certain */
-        prev = c;
-        engHit *h = &out->hits[out->nhits++];
-        *h = (engHit){&ix->k->entries[e], sc, c, f.cov, f.margin, f.strength, f.pattern, {0}};
-        confVector(&f, h->feat);
+        double sc = (s->flags[e] & SEEN) ? s->acc[e] : 0;
+        out->hits[out->nhits++] = (engHit){.entry = &ix->k->entries[e], .score = sc,
+                                           .confidence = conf[e],
+                                           .pattern = (s->flags[e] & SEEN) && (s->flags[e] & PATTERN)};
     }
     double c = out->nhits ? out->hits[0].confidence : 0;
-    out->outcome = out->nhits && c >= ix->p.answer_threshold    ? ENG_ANSWER
-                   : out->nhits && c >= ix->p.suggest_threshold ? ENG_DID_YOU_MEAN
-                                                                : ENG_ABSTAIN;
+    out->outcome = out->nhits && c >= ix->answer_thr    ? ENG_ANSWER
+                   : out->nhits && c >= ix->suggest_thr ? ENG_DID_YOU_MEAN
+                                                        : ENG_ABSTAIN;
     if (out->nhits > top) out->nhits = top;
 }
 
@@ -370,26 +297,23 @@ static void fillHits(const engIndex *ix, const uint32_t *best, size_t n, size_t 
 static void rank(const engIndex *ix, const engTerms *x, const char *text, size_t len, long topic,
                  size_t top, engResult *out) {
     qTerm q[ENG_MAX_QTERMS];
-    qInfo qi;
-    size_t nq = queryTerms(ix, x, q, &qi);
-    size_t marks = txtCodeMarks(text, len);
-    qi.code = marks > 8 ? 8 : (int)marks;
+    size_t nq = queryTerms(ix, x, q);
     ix->scr->ntouched = 0;
     scoreTerms(ix, q, nq, topic);
     scoreBigrams(ix, x);
-    char *norm;
-    size_t nl;
+    char *norm = NULL;
+    size_t nl = 0;
     if (txtNormalize(text, len, &norm, &nl, NULL) == CB_OK) {
-        qi.howto = txtHowTo(norm, nl);
-        qi.fact = txtFactQuestion(norm, nl);
         double bonus = 1.0;
-        for (size_t i = 0; i < nq; i++) bonus += q[i].id != ENG_NOTERM ? q[i].w : 0;
+        for (size_t i = 0; i < nq; i++) bonus += ix->terms[q[i].id].idf;
         scorePatterns(ix, norm, nl, topic, bonus);
-        free(norm);
     }
-    uint32_t best[ENG_MAX_TOP];
-    size_t n = engSelectTop(ix->scr, ENG_MAX_TOP, best);
-    fillHits(ix, best, n, top, q, nq, &qi, topic, out);
+    /* Nothing the knowledge knows and no pattern: no hit at all. */
+    if (ix->scr->ntouched > 0) {
+        if (ix->model) classify(ix, x, norm, norm ? nl : 0, topic);
+        fillHits(ix, topic, top, out);
+    }
+    free(norm);
     for (size_t i = 0; i < ix->scr->ntouched; i++) ix->scr->flags[ix->scr->touched[i]] = 0;
 }
 

@@ -10,7 +10,6 @@
 #include <pcre2.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <utf8proc.h>
 
 #include "base/common.h"
@@ -457,89 +456,4 @@ int txtAnalyze(txtCtx *c, const char *s, size_t len, txtToks *t, char *err) {
     txtTokenize(c, norm, nlen, t);
     free(norm);
     return CB_OK;
-}
-
-/* ---- question shape: code marks and how-to phrasing ---- */
-
-static int asciiAlpha(unsigned char ch) {
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
-}
-
-/* Suffixes of dotted names that are product or web names, not code. */
-static int webSuffix(const char *s, size_t n) {
-    static const char *const SUF[] = {"js", "net", "io", "ai", "com", "org", "dev", "co", "ts"};
-    for (size_t i = 0; i < sizeof(SUF) / sizeof(SUF[0]); i++)
-        if (strlen(SUF[i]) == n && strncasecmp(s, SUF[i], n) == 0) return 1;
-    return 0;
-}
-
-/* A dotted name at s[i] == '.': >= 2 letters before, >= 2 after. */
-static int dottedName(const char *s, size_t len, size_t i) {
-    size_t a = i, b = i + 1;
-    while (a > 0 && asciiAlpha((unsigned char)s[a - 1])) a--;
-    while (b < len && (asciiAlpha((unsigned char)s[b]) || s[b] == '_')) b++;
-    if (i - a < 2 || b - i - 1 < 2) return 0;
-    if (a > 0 && (s[a - 1] == '.' || s[a - 1] == '/')) return 0; /* www.x.com, a path */
-    return !webSuffix(s + i + 1, b - i - 1);
-}
-
-static int codeMarkAt(const char *s, size_t len, size_t i) {
-    unsigned char ch = (unsigned char)s[i], nx = i + 1 < len ? (unsigned char)s[i + 1] : 0;
-    unsigned char pv = i > 0 ? (unsigned char)s[i - 1] : 0;
-    if (ch == '`') return 1;
-    if ((ch == '(' || ch == '[') && asciiWord(pv))
-        return !(nx == 's' && i + 2 < len && s[i + 2] == ')'); /* not "job(s)" */
-    if (ch == '_') return (asciiAlpha(pv) && asciiAlpha(nx)) || (nx == '_' && !asciiWord(pv));
-    if (ch == '.') return dottedName(s, len, i);
-    if (nx == '=' && strchr("=!+-*<>", ch)) return 1;
-    return (ch == '-' && nx == '>') || (ch == ':' && nx == ':');
-}
-
-size_t txtCodeMarks(const char *s, size_t len) {
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++) n += (size_t)codeMarkAt(s, len, i);
-    return n;
-}
-
-/* Where the question starts after up to two greetings ("hey, so ..."). */
-static size_t skipGreetings(const char *norm, size_t len) {
-    static const char *const GREET[] = {"hey", "hi", "hello", "so", "ok", "quick question"};
-    size_t i = 0;
-    for (int round = 0; round < 2; round++) {
-        while (i < len && !asciiAlpha((unsigned char)norm[i])) i++;
-        for (size_t g = 0; g < sizeof(GREET) / sizeof(GREET[0]); g++) {
-            size_t gl = strlen(GREET[g]);
-            if (len - i > gl && memcmp(norm + i, GREET[g], gl) == 0 &&
-                !asciiAlpha((unsigned char)norm[i + gl]))
-                i += gl;
-        }
-    }
-    while (i < len && !asciiAlpha((unsigned char)norm[i])) i++;
-    return i;
-}
-
-static int startsWithAny(const char *s, size_t len, const char *const *v, size_t n) {
-    for (size_t k = 0; k < n; k++)
-        if (len >= strlen(v[k]) && memcmp(s, v[k], strlen(v[k])) == 0) return 1;
-    return 0;
-}
-
-int txtFactQuestion(const char *norm, size_t len) {
-    static const char *const FACT[] = {
-        "when is ",      "when was ",   "when are ",      "when were ",  "when did ",
-        "when does ",    "when will ",  "who is ",        "who was ",    "who created ",
-        "who made ",     "who invented ", "who wrote ",   "who founded ", "who owns ",
-        "where is ",     "where was ",  "what year ",     "what time ",  "what date ",
-        "what day ",     "how old is ", "how many people "};
-    size_t i = skipGreetings(norm, len);
-    return startsWithAny(norm + i, len - i, FACT, sizeof(FACT) / sizeof(FACT[0]));
-}
-
-int txtHowTo(const char *norm, size_t len) {
-    static const char *const HOW[] = {"how do i ", "how to ", "how can i ", "how does ",
-                                      "how do you ", "how should i ", "how would i ",
-                                      "why does my ", "why do i get ", "why is my code ",
-                                      "what is the best way to "};
-    size_t i = skipGreetings(norm, len);
-    return startsWithAny(norm + i, len - i, HOW, sizeof(HOW) / sizeof(HOW[0]));
 }

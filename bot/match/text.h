@@ -67,23 +67,6 @@ const char *const *txtStopWords(size_t *n);
  * other characters are copied as they are. Returns the length. */
 size_t txtStemWord(txtCtx *c, const char *w, size_t len, char *dst, size_t cap);
 
-/* Marks of code in a raw text (any bytes, ASCII cues only): a name
- * followed by "(" or "[" ("print(x)", "Optional[str]"), a backtick, an
- * operator ("==", "->", "::", "+="...), a snake_case or __dunder__ name, a
- * dotted name of two words ("requests.get", "main.py"; not "node.js",
- * "asp.net" or a web address). Returns how many (bounded by len). */
-size_t txtCodeMarks(const char *s, size_t len);
-
-/* 1 if a normalized (case-folded) text asks how to do something
- * ("how do i ...", "how to ...", "how does ... work", "why does my ..."),
- * after a short greeting. */
-int txtHowTo(const char *norm, size_t len);
-
-/* 1 if a normalized text asks for a fact ("when is ...", "who created
- * ...", "where is ...", "what year ..."), after a short greeting: trivia
- * and event logistics, rarely career advice. */
-int txtFactQuestion(const char *norm, size_t len);
-
 /* Truncate s[0..len) to at most max bytes on a UTF-8 boundary. */
 size_t txtUtf8Cut(const char *s, size_t len, size_t max);
 

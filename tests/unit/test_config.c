@@ -179,10 +179,11 @@ static void test_review_warning(void **state) {
     (void)state;
     cbConfig c;
     cbDiags d;
-    assert_int_equal(parse("[matching]\nreview_threshold = 0.3\n", &c, &d), CB_OK);
+    assert_int_equal(parse("[matching]\nanswer_threshold = 0.5\nreview_threshold = 0.3\n", &c,
+                           &d), CB_OK);
     assert_int_equal(d.nerrors, 0);
     assert_int_equal(d.nwarnings, 1);
-    assert_int_equal(d.v[0].line, 2);
+    assert_int_equal(d.v[0].line, 3);
     assert_int_equal(d.v[0].col, 20);
     cbDiagsFree(&d);
     cfgFree(&c);

@@ -2,8 +2,8 @@
  * know: chat filler, numbers and words seen only in answers must not sink
  * a clear question; real English words are never "typo-corrected" into
  * knowledge words; one answer-text word alone never answers; an entry's
- * own question is always a confident answer. Each case failed before the
- * fix it guards (see the git log of bot/match/engine_conf.c). */
+ * own question is always a confident answer (the knowledge has a few
+ * out-of-scope examples, as out-of-scope.txt gives the real one). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -44,7 +44,17 @@ static kbEntry ENTRIES[] = {
                "before you lean on an ORM."},
 };
 
-static kb KB = {.dir = "mem", .entries = ENTRIES, .nentries = CB_ARRAY_LEN(ENTRIES)};
+/* The knowledge's out-of-scope examples: the classifier's "none" class. */
+static char *OOS[] = {
+    "what should i eat for dinner",       "tell me a joke",
+    "how do i write excel formulas",      "what is the weather tomorrow",
+    "how do i fix a null pointer error",  "recommend a movie for tonight",
+    "how do i become a doctor",           "sql query returns duplicate rows",
+    "what is the meaning of this word",   "how much does a plumber earn",
+};
+
+static kb KB = {.dir = "mem", .entries = ENTRIES, .nentries = CB_ARRAY_LEN(ENTRIES),
+                .out_of_scope = {OOS, CB_ARRAY_LEN(OOS)}};
 
 static char DICT[64];
 

@@ -190,7 +190,8 @@ static void testAnswerCopiesEverything(void **state) {
     assert_true(r.nhits >= 1);
     assert_string_equal(r.hits[0].id, "learning/bootcamps");
     assert_true(r.hits[0].confidence == r.confidence);
-    for (size_t i = 1; i < r.nhits; i++) assert_true(r.hits[i].score <= r.hits[i - 1].score);
+    for (size_t i = 1; i < r.nhits; i++)
+        assert_true(r.hits[i].confidence <= r.hits[i - 1].confidence);
     assert_null(r.topic);
     replyFree(&r);
 }

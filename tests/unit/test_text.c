@@ -161,71 +161,6 @@ static void testAsciiFastPath(void **state) {
     txtFree(slow);
 }
 
-/* Code marks and how-to phrasing: the question-shape features of the
- * engine's confidence (txtCodeMarks, txtHowTo). */
-static void testQuestionShape(void **state) {
-    (void)state;
-    static const struct {
-        const char *s;
-        size_t marks;
-        int howto;
-    } cases[] = {
-        {"how do i mock requests.get in pytest", 1, 1},
-        {"mypy says incompatible type Optional[str], how do i fix", 1, 0},
-        {"my django orm query does n+1, how to use select_related", 1, 0},
-        {"print(x) == None?", 2, 0},
-        {"what does __init__ do in `main.py`", 4, 0}, /* __x, 2 backticks, a.py */
-        {"a -> b and a::b", 2, 0},
-        {"is node.js or asp.net worth learning", 0, 0},
-        {"is realpython.com worth it, e.g. for juniors", 0, 0},
-        {"which job(s) should i apply to (remote)", 0, 0},
-        {"Hey, how does the airflow scheduler work", 0, 1},
-        {"hi so how to get a job without experience", 0, 1},
-        {"how much do plumbers make", 0, 0},
-        {"show do i", 0, 0},
-        {"", 0, 0},
-    };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        const char *s = cases[i].s;
-        char *norm;
-        size_t nl;
-        assert_int_equal(txtNormalize(s, strlen(s), &norm, &nl, NULL), CB_OK);
-        size_t m = txtCodeMarks(s, strlen(s));
-        int h = txtHowTo(norm, nl);
-        free(norm);
-        if (m != cases[i].marks || h != cases[i].howto)
-            fail_msg("'%s': %zu marks, howto %d; want %zu, %d", s, m, h, cases[i].marks,
-                     cases[i].howto);
-    }
-}
-
-/* Questions for a fact (trivia, event logistics) vs career questions. */
-static void testFactQuestion(void **state) {
-    (void)state;
-    static const struct {
-        const char *s;
-        int fact;
-    } cases[] = {
-        {"when is pycon us this year", 1},
-        {"Hey, who created Django?", 1},
-        {"hi so where is djangocon held", 1},
-        {"what year did python 3 come out", 1},
-        {"when should i apply for senior roles", 0},
-        {"who should i ask for mentoring", 0},
-        {"is python still in demand", 0},
-        {"whenever i code i feel lost", 0},
-        {"", 0},
-    };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        char *norm;
-        size_t nl;
-        assert_int_equal(txtNormalize(cases[i].s, strlen(cases[i].s), &norm, &nl, NULL), CB_OK);
-        int f = txtFactQuestion(norm, nl);
-        free(norm);
-        if (f != cases[i].fact) fail_msg("'%s': fact %d, want %d", cases[i].s, f, cases[i].fact);
-    }
-}
-
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(testTokenTable),
@@ -233,8 +168,6 @@ int main(void) {
         cmocka_unit_test(testLongToken),
         cmocka_unit_test(testStopWords),
         cmocka_unit_test(testAsciiFastPath),
-        cmocka_unit_test(testQuestionShape),
-        cmocka_unit_test(testFactQuestion),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

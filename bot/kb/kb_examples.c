@@ -1,0 +1,111 @@
+/* kb_examples.c - the two knowledge files that steer matching rather than
+ * answer anything:
+ *
+ *   out-of-scope.txt  questions the bot must decline, one a line ('#'
+ *                     starts a comment line): the matcher learns them as
+ *                     one more class, next to the entries' questions and
+ *                     alternates. Plain text, so anyone can add a line.
+ *   matching.json     the decision thresholds on the calibrated
+ *                     confidence: {"answer_threshold": 0.5,
+ *                     "suggest_threshold": 0.2, "pattern_confidence": 0.95}.
+ *
+ * Mistakes are diagnostics with file:line:column like every other file. */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/common.h"
+#include "kb/kb_load.h"
+
+#define OOS_MAX_LINE 500 /* bytes of one out-of-scope question */
+#define OOS_MAX_LINES 20000
+
+static void oosPush(kbLoader *L, const char *s, size_t n, int line) {
+    if (L->oos.n % 64 == 0) {
+        L->oos.v = cbRealloc(L->oos.v, (L->oos.n + 64) * sizeof(*L->oos.v));
+        L->oos_line = cbRealloc(L->oos_line, (L->oos.n + 64) * sizeof(*L->oos_line));
+    }
+    L->oos_line[L->oos.n] = line;
+    L->oos.v[L->oos.n++] = cbStrndup(s, n);
+}
+
+/* One line (without its newline): trimmed, checked, kept. */
+static void oosLine(kbLoader *L, const char *path, const char *p, size_t n, int line) {
+    size_t a = 0;
+    while (a < n && (p[a] == ' ' || p[a] == '\t')) a++;
+    while (n > a && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r')) n--;
+    if (a == n || p[a] == '#') return;
+    if (n - a > OOS_MAX_LINE) {
+        cbDiagAdd(L->d, CB_DIAG_ERROR, path, line, OOS_MAX_LINE + 1,
+                  "question longer than %d bytes; shorten it", OOS_MAX_LINE);
+        return;
+    }
+    if (L->oos.n >= OOS_MAX_LINES) {
+        cbDiagAdd(L->d, CB_DIAG_ERROR, path, line, 1, "more than %d questions; split the file's "
+                  "work into fewer, more typical questions", OOS_MAX_LINES);
+        return;
+    }
+    oosPush(L, p + a, n - a, line);
+}
+
+void kbLoadOutOfScope(kbLoader *L, const char *path) {
+    char *data;
+    size_t len;
+    if (kbReadFile(path, L->d, &data, &len) != CB_OK) return;
+    if (kbCheckText(path, data, len, L->d) == CB_OK) {
+        int line = 0;
+        for (char *p = data, *nl; p < data + len; p = nl + 1) {
+            nl = memchr(p, '\n', (size_t)(data + len - p));
+            if (!nl) nl = data + len;
+            oosLine(L, path, p, (size_t)(nl - p), ++line);
+        }
+        L->oos_path = cbStrdup(path);
+    }
+    free(data);
+}
+
+static const char *const kbMatchingFields[] = {"answer_threshold", "suggest_threshold",
+                                               "pattern_confidence"};
+
+/* Member key of root, a number in (0, 1]; absent leaves *out alone. */
+static int matchingNum(kbLoader *L, const kbJson *j, json_t *root, const char *key, double *out) {
+    json_t *v = json_object_get(root, key);
+    if (!v) return CB_OK;
+    char ptr[64];
+    snprintf(ptr, sizeof(ptr), "/%s", key);
+    if (!json_is_number(v) || json_number_value(v) <= 0 || json_number_value(v) > 1) {
+        kbDiagAt(L->d, CB_DIAG_ERROR, j, ptr, 0, "'%s' must be a number above 0 and at most 1", key);
+        return CB_ERR;
+    }
+    *out = json_number_value(v);
+    return CB_OK;
+}
+
+void kbLoadMatching(kbLoader *L, const char *path) {
+    char *data;
+    size_t len;
+    if (kbReadFile(path, L->d, &data, &len) != CB_OK) return;
+    kbJson j = {.path = path, .text = data, .len = len};
+    json_error_t e;
+    int text = kbCheckText(path, data, len, L->d) == CB_OK;
+    json_t *root = text ? json_loadb(data, len, JSON_REJECT_DUPLICATES, &e) : NULL;
+    if (text && !root) kbJsonSyntax(L->d, &j, &e);
+    if (root && !json_is_object(root)) {
+        kbDiagAt(L->d, CB_DIAG_ERROR, &j, "", 0, "matching.json must be an object like "
+                 "{\"answer_threshold\": 0.5, \"suggest_threshold\": 0.2}");
+    } else if (root) {
+        kbMatching m = {0};
+        int bad = kbCheckKeys(L->d, &j, root, "", kbMatchingFields, 3) > 0;
+        bad |= matchingNum(L, &j, root, "answer_threshold", &m.answer_threshold) != CB_OK;
+        bad |= matchingNum(L, &j, root, "suggest_threshold", &m.suggest_threshold) != CB_OK;
+        bad |= matchingNum(L, &j, root, "pattern_confidence", &m.pattern_confidence) != CB_OK;
+        if (!bad && m.answer_threshold > 0 && m.suggest_threshold > m.answer_threshold)
+            kbDiagAt(L->d, CB_DIAG_ERROR, &j, "/suggest_threshold", 0,
+                     "'suggest_threshold' (%g) is above 'answer_threshold' (%g)",
+                     m.suggest_threshold, m.answer_threshold);
+        else if (!bad)
+            L->matching = m;
+    }
+    json_decref(root);
+    free(data);
+}

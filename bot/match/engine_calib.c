@@ -1,0 +1,242 @@
+/* engine_calib.c - training the matcher's classifier as a whole
+ * (engine_model.h): the feature vocabulary and idf, then k-fold
+ * cross-validation to get every example's prediction from a model that
+ * did not see it (folds are drawn by a hash of the example's text, so
+ * copies of one wording stay together), then the final fit on everything.
+ *
+ * From the out-of-fold predictions come:
+ *   the temperature of the softmax, chosen to minimize the out-of-fold
+ *   log loss; then a Platt scaling of the best entry's probability fitted
+ *   on whether it was right, so the confidence means what it says on
+ *   questions the model did not train on;
+ *   the reliability table (answers by confidence bucket, how many right);
+ *   the collisions: entries whose examples go to another entry out of
+ *   fold (what `kb check` shows maintainers). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/common.h"
+#include "match/engine_int.h"
+#include "match/engine_model.h"
+
+#define TEMP_MIN 0.2
+#define TEMP_MAX 5.0
+#define TEMP_STEPS 48
+#define PLATT_ITERS 50
+#define PLATT_RIDGE 1e-3
+#define PLATT_MIN_EXAMPLES 300 /* fewer: too little to fit it on (identity) */
+#define UNK_MIN_EXAMPLES 300 /* fewer: most terms are in one example; none is "rare" */
+#define PLATT_A_MIN 0.2
+#define PLATT_A_MAX 5.0
+
+static const double BUCKET_EDGES[MDL_NBUCKETS + 1] = {0.0, 0.3, 0.5, 0.7, 0.9, 1.0000001};
+
+static int cmpU64(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Feature ids for every key and the idf: ln((1 + n) / (1 + df)) + 1. */
+static void buildVocab(mdlModel *m, const mdlKeys *keys, size_t n) {
+    size_t dcap = 4096, scap = 256;
+    uint32_t *df = cbCalloc(dcap, sizeof(*df));
+    uint64_t *s = cbMalloc(scap * sizeof(*s));
+    for (size_t i = 0; i < n; i++) {
+        if (keys[i].n > scap) {
+            scap = keys[i].n * 2;
+            s = cbRealloc(s, scap * sizeof(*s));
+        }
+        memcpy(s, keys[i].k, keys[i].n * sizeof(*s));
+        qsort(s, keys[i].n, sizeof(*s), cmpU64);
+        for (size_t j = 0; j < keys[i].n; j++) {
+            if (j && s[j] == s[j - 1]) continue;
+            uint32_t id = mdlFeatAdd(m, s[j]);
+            if (id >= dcap) {
+                size_t nc = dcap * 2 > id ? dcap * 2 : (size_t)id + 1;
+                df = cbRealloc(df, nc * sizeof(*df));
+                memset(df + dcap, 0, (nc - dcap) * sizeof(*df));
+                dcap = nc;
+            }
+            df[id]++;
+        }
+    }
+    /* Terms in one example only stand for "a term the examples do not
+     * use", as any unknown term of a question does: the model learns what
+     * such words say (mostly: out of scope). */
+    size_t nunk = 0;
+    m->rare = cbCalloc(m->nfeat ? m->nfeat : 1, 1);
+    for (size_t i = 0; i < n; i++) {
+        int has = 0;
+        for (size_t j = 0; j < keys[i].n; j++) {
+            uint64_t key = keys[i].k[j];
+            if (!mdlIsTerm(key)) continue;
+            uint32_t id = mdlFeatAdd(m, key); /* already there */
+            if (df[id] < 2 && n >= UNK_MIN_EXAMPLES) m->rare[id] = 1, has = 1;
+        }
+        nunk += (size_t)has;
+    }
+    m->unk = mdlFeatAdd(m, MDL_UNK_KEY);
+    m->rare = cbRealloc(m->rare, m->nfeat);
+    m->rare[m->unk] = 0;
+    m->idf = cbMalloc((m->nfeat ? m->nfeat : 1) * sizeof(*m->idf));
+    for (size_t f = 0; f < m->nfeat; f++)
+        m->idf[f] = (float)(log((1.0 + (double)n) / (1.0 + (f == m->unk ? nunk : df[f]))) + 1.0);
+    free(df);
+    free(s);
+}
+
+/* Mean log loss of the out-of-fold logits z at temperature t. */
+static double logLoss(const double *z, const uint32_t *y, size_t n, size_t nc, double t,
+                      double *p) {
+    double sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        mdlSoftmax(z + i * nc, nc, t, NULL, p);
+        sum -= log(p[y[i]] > 1e-12 ? p[y[i]] : 1e-12);
+    }
+    return n ? sum / (double)n : 0;
+}
+
+static void noteCollision(mdlModel *m, uint32_t from, uint32_t to, const char *text) {
+    for (size_t i = 0; i < m->ncoll; i++)
+        if (m->coll[i].from == from && m->coll[i].to == to) {
+            m->coll[i].n++;
+            return;
+        }
+    m->coll = cbRealloc(m->coll, (m->ncoll + 1) * sizeof(*m->coll));
+    m->coll[m->ncoll++] = (mdlCollision){from, to, 1, text};
+}
+
+static int cmpColl(const void *a, const void *b) {
+    const mdlCollision *x = a, *y = b;
+    if (x->n != y->n) return x->n < y->n ? 1 : -1;
+    return x->from != y->from ? (x->from < y->from ? -1 : 1) : (x->to > y->to) - (x->to < y->to);
+}
+
+/* Platt scaling: a, b maximizing the likelihood of right[i] under
+ * sigmoid(a * x[i] + b) (x = logit of the best entry's probability), by
+ * Newton's method with a small ridge. */
+static void fitPlatt(const double *x, const uint8_t *right, size_t n, double *a, double *b) {
+    *a = 1, *b = 0;
+    for (int it = 0; it < PLATT_ITERS && n; it++) {
+        double ga = PLATT_RIDGE * (*a - 1), gb = 0, haa = PLATT_RIDGE, hab = 0, hbb = 1e-9;
+        for (size_t i = 0; i < n; i++) {
+            double q = 1.0 / (1.0 + exp(-(*a * x[i] + *b))), d = q - right[i], w = q * (1 - q);
+            ga += d * x[i], gb += d;
+            haa += w * x[i] * x[i], hab += w * x[i], hbb += w;
+        }
+        double det = haa * hbb - hab * hab;
+        if (!(fabs(det) > 1e-12)) break;
+        double da = (hbb * ga - hab * gb) / det, db = (haa * gb - hab * ga) / det;
+        *a -= da, *b -= db;
+        if (fabs(da) + fabs(db) < 1e-7) break;
+    }
+}
+
+/* Reliability buckets and collisions from the out-of-fold logits. */
+static void oofFigures(mdlModel *m, const double *z, const uint32_t *y, const mdlExample *ex,
+                       size_t n, double *p) {
+    size_t nc = m->nclass, oos = nc - 1;
+    double *x = cbMalloc((n ? n : 1) * sizeof(*x));
+    uint8_t *ok = cbMalloc(n ? n : 1);
+    for (size_t i = 0; i < n; i++) {
+        mdlSoftmax(z + i * nc, nc, m->temp, NULL, p);
+        size_t best = 0;
+        for (size_t c = 1; c < oos; c++)
+            if (p[c] > p[best]) best = c;
+        double q = p[best] < 1e-9 ? 1e-9 : p[best] > 1 - 1e-9 ? 1 - 1e-9 : p[best];
+        x[i] = log(q / (1 - q));
+        ok[i] = best == y[i];
+    }
+    if (n >= PLATT_MIN_EXAMPLES) fitPlatt(x, ok, n, &m->platt_a, &m->platt_b);
+    if (!(m->platt_a >= PLATT_A_MIN && m->platt_a <= PLATT_A_MAX)) m->platt_a = 1, m->platt_b = 0;
+    free(x);
+    free(ok);
+    for (int b = 0; b < MDL_NBUCKETS; b++)
+        m->buckets[b] = (mdlBucket){BUCKET_EDGES[b], BUCKET_EDGES[b + 1] > 1 ? 1 : BUCKET_EDGES[b + 1], 0, 0};
+    for (size_t i = 0; i < n; i++) {
+        mdlSoftmax(z + i * nc, nc, m->temp, NULL, p);
+        size_t best = 0;
+        for (size_t c = 1; c < oos; c++)
+            if (p[c] > p[best]) best = c;
+        int right = best == y[i];
+        double conf = mdlConfidence(m, p[best]);
+        m->noof++;
+        m->oof_right += right;
+        for (int b = 0; b < MDL_NBUCKETS; b++)
+            if (conf >= BUCKET_EDGES[b] && conf < BUCKET_EDGES[b + 1]) {
+                m->buckets[b].n++;
+                m->buckets[b].right += right;
+            }
+        if (y[i] != oos && !right && p[best] > p[y[i]]) noteCollision(m, y[i], (uint32_t)best, ex[i].text);
+    }
+    qsort(m->coll, m->ncoll, sizeof(*m->coll), cmpColl);
+}
+
+/* Out-of-fold logits of every example into z (n x nclass). */
+static void crossValidate(const mdlModel *m, const mdlVec *x, const uint32_t *y,
+                          const mdlExample *ex, size_t n, int folds, double *z) {
+    size_t nc = m->nclass;
+    float *w = cbMalloc((m->nfeat ? m->nfeat : 1) * mdlStride(nc) * sizeof(*w));
+    float *b = cbMalloc(nc * sizeof(*b));
+    uint32_t *idx = cbMalloc((n ? n : 1) * sizeof(*idx));
+    int *fold = cbMalloc((n ? n : 1) * sizeof(*fold));
+    for (size_t i = 0; i < n; i++)
+        fold[i] = (int)(engHash(ex[i].text, strlen(ex[i].text), 7) % (uint64_t)folds);
+    for (int f = 0; f < folds; f++) {
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++)
+            if (fold[i] != f) idx[k++] = (uint32_t)i;
+        mdlFit(x, y, idx, k, nc, m->nfeat, w, b);
+        for (size_t i = 0; i < n; i++)
+            if (fold[i] == f) mdlLogits(m, &x[i], w, b, z + i * nc);
+    }
+    free(w);
+    free(b);
+    free(idx);
+    free(fold);
+}
+
+static void calibrate(mdlModel *m, const mdlVec *x, const uint32_t *y, const mdlExample *ex,
+                      size_t n, int folds) {
+    size_t nc = m->nclass;
+    double *z = cbMalloc((n ? n : 1) * nc * sizeof(*z)), *p = cbMalloc(nc * sizeof(*p));
+    crossValidate(m, x, y, ex, n, folds, z);
+    double best = INFINITY;
+    for (int s = 0; s <= TEMP_STEPS; s++) {
+        double t = TEMP_MIN * pow(TEMP_MAX / TEMP_MIN, (double)s / TEMP_STEPS);
+        double l = logLoss(z, y, n, nc, t, p);
+        if (l < best) best = l, m->temp = t;
+    }
+    oofFigures(m, z, y, ex, n, p);
+    free(z);
+    free(p);
+}
+
+mdlModel *mdlTrain(const mdlKeys *keys, const mdlExample *ex, size_t n, size_t nclass,
+                   int folds) {
+    if (nclass < 2) return NULL;
+    double t0 = cbNowMs();
+    mdlModel *m = cbCalloc(1, sizeof(*m));
+    m->nclass = nclass;
+    m->temp = 1.0;
+    m->platt_a = 1.0;
+    buildVocab(m, keys, n);
+    mdlVec *x = cbCalloc(n ? n : 1, sizeof(*x));
+    uint32_t *y = cbMalloc((n ? n : 1) * sizeof(*y)), *all = cbMalloc((n ? n : 1) * sizeof(*all));
+    for (size_t i = 0; i < n; i++) {
+        mdlVectorize(m, &keys[i], &x[i]);
+        y[i] = ex[i].label < nclass ? ex[i].label : (uint32_t)nclass - 1;
+        all[i] = (uint32_t)i;
+    }
+    if (folds >= 2 && n >= (size_t)folds) calibrate(m, x, y, ex, n, folds);
+    m->w = cbMalloc((m->nfeat ? m->nfeat : 1) * mdlStride(nclass) * sizeof(*m->w));
+    m->b = cbMalloc(nclass * sizeof(*m->b));
+    mdlFit(x, y, all, n, nclass, m->nfeat, m->w, m->b);
+    for (size_t i = 0; i < n; i++) mdlVecFree(&x[i]);
+    free(x);
+    free(y);
+    free(all);
+    m->train_ms = cbNowMs() - t0;
+    return m;
+}

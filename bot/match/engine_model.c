@@ -1,0 +1,337 @@
+/* engine_model.c - features and the softmax classifier of the matcher
+ * (see engine_model.h); the out-of-fold calibration is in
+ * engine_calib.c.
+ *
+ * Features, as in a TF-IDF + logistic regression text classifier:
+ *   word block   each analyzed term (stem, synonyms applied) and each pair
+ *                of adjacent terms;
+ *   char block   the byte 3-, 4- and 5-grams of each normalized word as
+ *                typed, padded with spaces (" cert", "certs", "rts "):
+ *                typos, plurals and unknown forms share most n-grams.
+ * Each feature weighs (1 + ln tf) * idf; each block is L2-normalized and
+ * scaled by 1/sqrt(2), so a vector has norm 1.
+ *
+ * Training: stochastic gradient descent on the softmax cross-entropy with
+ * an L2 penalty (exact, applied lazily through a global scale), a fixed
+ * shuffle and a decreasing step, MDL_EPOCHS passes. Deterministic: the
+ * same knowledge gives the same model. */
+#include "match/engine_model.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/common.h"
+#include "match/engine_int.h"
+
+#define WORD_TAG (1ULL << 63) /* set on word-block keys */
+#define UNI_TAG (1ULL << 62)  /* set on single-term keys (word block) */
+#define NGRAM_MIN 3
+#define NGRAM_MAX 5
+#define WORD_MAXLEN 24 /* bytes of a word used for character n-grams */
+
+void mdlVecFree(mdlVec *v) {
+    free(v->f);
+    memset(v, 0, sizeof(*v));
+}
+
+void mdlKeysFree(mdlKeys *k) {
+    free(k->k);
+    memset(k, 0, sizeof(*k));
+}
+
+static void keyPush(mdlKeys *k, uint64_t key) {
+    if (k->n == k->cap) {
+        k->cap = k->cap ? k->cap * 2 : 256;
+        k->k = cbRealloc(k->k, k->cap * sizeof(*k->k));
+    }
+    k->k[k->n++] = key;
+}
+
+static uint64_t wordKey(const void *p, size_t n, uint64_t seed) {
+    return engHash(p, n, seed) | WORD_TAG;
+}
+
+int mdlIsTerm(uint64_t key) { return (key & (WORD_TAG | UNI_TAG)) == (WORD_TAG | UNI_TAG); }
+
+static uint64_t charKey(const void *p, size_t n) {
+    uint64_t h = engHash(p, n, 103) & ~WORD_TAG;
+    return h ? h : 1;
+}
+
+static int wordByte(unsigned char c) {
+    return c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '#';
+}
+
+/* Character n-grams of each word of the normalized text (stop words
+ * included: "how do i" is a sign of a coding question), padded with
+ * spaces. */
+static void charKeys(const char *norm, size_t nlen, mdlKeys *out) {
+    char w[WORD_MAXLEN + 2];
+    for (size_t i = 0; i < nlen;) {
+        if (!wordByte((unsigned char)norm[i])) {
+            i++;
+            continue;
+        }
+        size_t j = i;
+        while (j < nlen && wordByte((unsigned char)norm[j])) j++;
+        size_t l = j - i < WORD_MAXLEN ? j - i : WORD_MAXLEN;
+        w[0] = ' ';
+        memcpy(w + 1, norm + i, l);
+        w[l + 1] = ' ';
+        for (size_t n = NGRAM_MIN; n <= NGRAM_MAX; n++)
+            for (size_t s = 0; s + n <= l + 2; s++) keyPush(out, charKey(w + s, n));
+        i = j;
+    }
+}
+
+void mdlKeysOf(const txtToks *terms, const char *norm, size_t nlen, mdlKeys *out) {
+    out->n = 0;
+    char pair[2 * TXT_MAX_TOKEN + 8];
+    for (size_t i = 0; i < terms->n; i++) {
+        const char *a = txtStem(terms, i);
+        size_t al = strlen(a);
+        keyPush(out, wordKey(a, al, 101) | UNI_TAG);
+        if (i + 1 >= terms->n) continue;
+        const char *b = txtStem(terms, i + 1);
+        size_t bl = strlen(b);
+        if (al + bl + 1 >= sizeof(pair)) continue;
+        snprintf(pair, sizeof(pair), "%s\x01%s", a, b); /* "a b" with a separator no term has */
+        keyPush(out, wordKey(pair, al + bl + 1, 102) & ~UNI_TAG);
+    }
+    if (norm) charKeys(norm, nlen, out);
+}
+
+/* ---- feature ids ---- */
+
+static size_t slotOf(const mdlModel *m, uint64_t key) {
+    size_t i = (size_t)(key ^ (key >> 29)) & (m->kcap - 1);
+    while (m->keys[i] && m->keys[i] != key) i = (i + 1) & (m->kcap - 1);
+    return i;
+}
+
+static uint32_t featId(const mdlModel *m, uint64_t key) {
+    if (!m->kcap) return UINT32_MAX;
+    size_t i = slotOf(m, key);
+    return m->keys[i] ? m->kid[i] : UINT32_MAX;
+}
+
+static void featGrow(mdlModel *m) {
+    size_t oc = m->kcap;
+    uint64_t *ok = m->keys;
+    uint32_t *oi = m->kid;
+    m->kcap = oc ? oc * 2 : 4096;
+    m->keys = cbCalloc(m->kcap, sizeof(*m->keys));
+    m->kid = cbCalloc(m->kcap, sizeof(*m->kid));
+    for (size_t i = 0; i < oc; i++)
+        if (ok[i]) {
+            size_t s = slotOf(m, ok[i]);
+            m->keys[s] = ok[i];
+            m->kid[s] = oi[i];
+        }
+    free(ok);
+    free(oi);
+}
+
+uint32_t mdlFeatAdd(mdlModel *m, uint64_t key) {
+    if ((m->nfeat + 1) * 2 > m->kcap) featGrow(m);
+    size_t i = slotOf(m, key);
+    if (!m->keys[i]) {
+        m->keys[i] = key;
+        m->kid[i] = (uint32_t)m->nfeat++;
+    }
+    return m->kid[i];
+}
+
+static int cmpU64(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void vecPush(mdlVec *v, uint32_t id, float val) {
+    if (v->n == v->cap) {
+        v->cap = v->cap ? v->cap * 2 : 128;
+        v->f = cbRealloc(v->f, v->cap * sizeof(*v->f));
+    }
+    v->f[v->n++] = (mdlFeat){id, val};
+}
+
+/* Sorted copy of k's keys (duplicates adjacent), in scratch. */
+static uint64_t *sortedKeys(const mdlKeys *k) {
+    uint64_t *s = cbMalloc((k->n ? k->n : 1) * sizeof(*s));
+    memcpy(s, k->k, k->n * sizeof(*s));
+    qsort(s, k->n, sizeof(*s), cmpU64);
+    return s;
+}
+
+/* Scale out->f[from..to) to norm 1/sqrt(2) (its block's share). */
+static void blockNorm(mdlVec *v, size_t from, size_t to, double sq, double share) {
+    if (sq <= 0) return;
+    float k = (float)(share / sqrt(sq));
+    for (size_t i = from; i < to; i++) v->f[i].v *= k;
+}
+
+void mdlVectorize(const mdlModel *m, const mdlKeys *k, mdlVec *out) {
+    out->n = 0;
+    uint64_t *s = sortedKeys(k);
+    double sq[2] = {0, 0};
+    size_t split = 0, unk = 0; /* sorted: char keys (tag clear) first, then words */
+    for (size_t i = 0; i < k->n;) {
+        size_t j = i;
+        while (j < k->n && s[j] == s[i]) j++;
+        uint32_t id = featId(m, s[i]);
+        if (mdlIsTerm(s[i]) && (id == UINT32_MAX || m->rare[id])) {
+            unk += j - i; /* a term the examples (nearly) never use */
+        } else if (id != UINT32_MAX) {
+            float v = (float)((1.0 + log((double)(j - i))) * m->idf[id]);
+            int word = (s[i] & WORD_TAG) != 0;
+            vecPush(out, id, v);
+            sq[word] += (double)v * v;
+            if (!word) split = out->n;
+        }
+        i = j;
+    }
+    free(s);
+    if (unk && m->unk != UINT32_MAX) {
+        float v = (float)((1.0 + log((double)unk)) * m->idf[m->unk]);
+        vecPush(out, m->unk, v);
+        sq[1] += (double)v * v;
+    }
+    blockNorm(out, 0, split, sq[0], M_SQRT1_2);
+    blockNorm(out, split, out->n, sq[1], M_SQRT1_2);
+}
+
+/* ---- training ---- */
+
+static uint64_t nextRand(uint64_t *s) {
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+size_t mdlStride(size_t nc) { return (nc + 7) & ~(size_t)7; }
+
+/* acc[0..ncp) += a * wr[0..ncp), ncp a multiple of 8: chunks of a known
+ * length, which the compiler turns into vector instructions at -O2. */
+static void axpy(float *restrict acc, const float *restrict wr, float a, size_t ncp) {
+    for (size_t c = 0; c < ncp; c += 8)
+        for (size_t k = 0; k < 8; k++) acc[c + k] += a * wr[c + k];
+}
+
+/* z[c] = b[c] + scale * sum_f x_f w[f][c], then softmax in place. */
+static void forward(const mdlVec *v, const float *w, const float *b, double scale, size_t nc,
+                    float *acc, double *z) {
+    size_t ncp = mdlStride(nc);
+    memset(acc, 0, ncp * sizeof(*acc));
+    for (size_t k = 0; k < v->n; k++) axpy(acc, w + (size_t)v->f[k].id * ncp, v->f[k].v, ncp);
+    double mx = -INFINITY, sum = 0;
+    for (size_t c = 0; c < nc; c++) {
+        z[c] = acc[c] * scale + b[c];
+        if (z[c] > mx) mx = z[c];
+    }
+    for (size_t c = 0; c < nc; c++) sum += (z[c] = exp(z[c] - mx));
+    for (size_t c = 0; c < nc; c++) z[c] /= sum;
+}
+
+void mdlFit(const mdlVec *x, const uint32_t *y, const uint32_t *idx, size_t n, size_t nc,
+            size_t nfeat, float *w, float *b) {
+    size_t ncp = mdlStride(nc);
+    memset(w, 0, nfeat * ncp * sizeof(*w));
+    memset(b, 0, nc * sizeof(*b));
+    if (!n) return;
+    uint32_t *ord = cbMalloc(n * sizeof(*ord)), *act = cbMalloc(nc * sizeof(*act));
+    memcpy(ord, idx, n * sizeof(*ord));
+    double *p = cbMalloc(nc * sizeof(*p)), *g = cbMalloc(nc * sizeof(*g)), scale = 1.0;
+    float *acc = cbMalloc(ncp * sizeof(*acc)), *gf = cbCalloc(ncp, sizeof(*gf));
+    const int epochs = MDL_EPOCHS;
+    const double l2 = MDL_L2, lr0 = MDL_LR;
+    uint64_t rng = 0x9E3779B97F4A7C15ULL;
+    size_t t = 0;
+    for (int ep = 0; ep < epochs; ep++) {
+        for (size_t i = n; i > 1; i--) {
+            size_t j = (size_t)(nextRand(&rng) % i);
+            uint32_t tmp = ord[i - 1];
+            ord[i - 1] = ord[j];
+            ord[j] = tmp;
+        }
+        for (size_t r = 0; r < n; r++, t++) {
+            const mdlVec *v = &x[ord[r]];
+            double lr = lr0 / (1.0 + MDL_LR_DECAY * (double)t / (double)n);
+            forward(v, w, b, scale, nc, acc, p);
+            size_t na = 0;
+            for (size_t c = 0; c < nc; c++) {
+                g[c] = p[c] - (c == y[ord[r]]);
+                gf[c] = 0;
+                if (fabs(g[c]) > 1e-5) act[na++] = (uint32_t)c, gf[c] = (float)g[c];
+            }
+            scale *= 1.0 - lr * l2;
+            if (scale < 1e-3) { /* fold the scale into the weights */
+                for (size_t i = 0; i < nfeat * ncp; i++) w[i] = (float)(w[i] * scale);
+                scale = 1.0;
+            }
+            for (size_t a = 0; a < na; a++) b[act[a]] -= (float)(lr * g[act[a]]);
+            for (size_t k = 0; k < v->n; k++) {
+                float *wr = w + (size_t)v->f[k].id * ncp;
+                double s = lr * v->f[k].v / scale;
+                if (na * 4 > nc) { /* most classes move: one vector pass */
+                    axpy(wr, gf, (float)-s, ncp);
+                    continue;
+                }
+                for (size_t a = 0; a < na; a++) wr[act[a]] -= (float)(s * g[act[a]]);
+            }
+        }
+    }
+    for (size_t i = 0; i < nfeat * ncp; i++) w[i] = (float)(w[i] * scale);
+    free(ord);
+    free(act);
+    free(p);
+    free(g);
+    free(acc);
+    free(gf);
+}
+
+void mdlLogits(const mdlModel *m, const mdlVec *v, const float *w, const float *b, double *z) {
+    size_t nc = m->nclass, ncp = mdlStride(nc);
+    float *acc = cbCalloc(ncp, sizeof(*acc));
+    for (size_t k = 0; k < v->n; k++) axpy(acc, w + (size_t)v->f[k].id * ncp, v->f[k].v, ncp);
+    for (size_t c = 0; c < nc; c++) z[c] = b[c] + (double)acc[c];
+    free(acc);
+}
+
+void mdlSoftmax(const double *z, size_t nc, double temp, const uint8_t *allow, double *p) {
+    double mx = -INFINITY, sum = 0;
+    for (size_t c = 0; c < nc; c++)
+        if ((!allow || c == nc - 1 || allow[c]) && z[c] > mx) mx = z[c];
+    for (size_t c = 0; c < nc; c++) {
+        p[c] = !allow || c == nc - 1 || allow[c] ? exp((z[c] - mx) / temp) : 0;
+        sum += p[c];
+    }
+    for (size_t c = 0; c < nc; c++) p[c] /= sum;
+}
+
+double mdlConfidence(const mdlModel *m, double p) {
+    const double eps = 1e-9;
+    p = p < eps ? eps : p > 1 - eps ? 1 - eps : p;
+    return 1.0 / (1.0 + exp(-(m->platt_a * log(p / (1 - p)) + m->platt_b)));
+}
+
+void mdlPredict(const mdlModel *m, const mdlVec *x, const uint8_t *allow, double *p) {
+    double *z = cbMalloc(m->nclass * sizeof(*z));
+    mdlLogits(m, x, m->w, m->b, z);
+    mdlSoftmax(z, m->nclass, m->temp, allow, p);
+    free(z);
+}
+
+void mdlFree(mdlModel *m) {
+    if (!m) return;
+    free(m->keys);
+    free(m->kid);
+    free(m->idf);
+    free(m->rare);
+    free(m->w);
+    free(m->b);
+    free(m->coll);
+    free(m);
+}

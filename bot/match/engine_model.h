@@ -1,0 +1,129 @@
+/* engine_model.h - the learned part of the matcher (internal to
+ * bot/match/engine*.c): a multinomial logistic regression over TF-IDF word
+ * 1-2-grams (of the analyzed terms: stems, synonyms applied) and character
+ * 3-5-grams (of the normalized words), trained on each entry's question
+ * and alternates, with the knowledge's out-of-scope examples as one more
+ * class; and its calibration, fitted on out-of-fold predictions.
+ *
+ * Features are hashed (64 bits) and given ids only for what the training
+ * examples contain: a query's feature the examples never had weighs
+ * nothing in any class, so it is skipped. */
+#ifndef CB_ENGINE_MODEL_H
+#define CB_ENGINE_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "match/text.h"
+
+typedef struct mdlFeat {
+    uint32_t id;
+    float v;
+} mdlFeat;
+
+/* A sparse, L2-normalized feature vector. */
+typedef struct mdlVec {
+    mdlFeat *f;
+    size_t n, cap;
+} mdlVec;
+
+/* Raw hashed features of a text before weighting (scratch). */
+typedef struct mdlKeys {
+    uint64_t *k;
+    size_t n, cap;
+} mdlKeys;
+
+/* A training example: its text and class (an entry index, or nentries for
+ * out of scope). */
+typedef struct mdlExample {
+    const char *text;
+    uint32_t label;
+} mdlExample;
+
+/* One reliability bucket (out-of-fold): answers with a confidence in
+ * [lo, hi), how many, how many right. */
+typedef struct mdlBucket {
+    double lo, hi;
+    size_t n, right;
+} mdlBucket;
+
+#define MDL_NBUCKETS 5
+
+/* Two entries whose examples collide out of fold: `n` examples of `from`
+ * went to `to` (the first one in `example`). */
+typedef struct mdlCollision {
+    uint32_t from, to;
+    size_t n;
+    const char *example;
+} mdlCollision;
+
+typedef struct mdlModel {
+    size_t nclass, nfeat; /* nclass = entries + 1 (the last: out of scope) */
+    uint64_t *keys;       /* open addressing: feature hash -> id (0 = empty) */
+    uint32_t *kid;
+    size_t kcap;
+    float *idf;           /* per feature */
+    uint8_t *rare;        /* per feature: a term in one example only (counts as unknown) */
+    uint32_t unk;         /* the "unknown term" feature: terms the examples (nearly) never
+                           * use, so a question about something else weighs toward none */
+    float *w;             /* nfeat x mdlStride(nclass) */
+    float *b;             /* nclass */
+    double temp;          /* softmax temperature, fitted out of fold */
+    double platt_a, platt_b; /* conf = 1 / (1 + exp(-(a * logit(p) + b))), fitted out of
+                              * fold on "the best entry is right" */
+    /* Out-of-fold figures, for `kb check` and `kb eval`. */
+    size_t noof, oof_right;
+    mdlBucket buckets[MDL_NBUCKETS];
+    mdlCollision *coll;
+    size_t ncoll;
+    double train_ms; /* time spent training and calibrating */
+} mdlModel;
+
+void mdlVecFree(mdlVec *v);
+void mdlKeysFree(mdlKeys *k);
+
+/* Hashed features of an analyzed text: terms (stems after synonyms) for
+ * word 1-2-grams, norm (the normalized text) for character n-grams.
+ * Word features are tagged so the two blocks are weighted apart. */
+void mdlKeysOf(const txtToks *terms, const char *norm, size_t nlen, mdlKeys *out);
+
+/* The weighted vector of keys under m (unknown features skipped). */
+void mdlVectorize(const mdlModel *m, const mdlKeys *k, mdlVec *out);
+
+/* Train on n examples (keys[i] their features): vocabulary, idf, weights,
+ * then the temperature and the reliability figures out of fold (folds
+ * folds; 0 or 1: none, temperature 1). Returns NULL only on bad input. */
+mdlModel *mdlTrain(const mdlKeys *keys, const mdlExample *ex, size_t n, size_t nclass,
+                   int folds);
+void mdlFree(mdlModel *m);
+
+/* Class probabilities of x (nclass values into p), with the fitted
+ * temperature. allow: NULL, or 1 per class that may be chosen (others get
+ * 0; the out-of-scope class is always allowed). */
+void mdlPredict(const mdlModel *m, const mdlVec *x, const uint8_t *allow, double *p);
+
+/* The calibrated confidence of an entry the classifier gives probability
+ * p (monotone in p). */
+double mdlConfidence(const mdlModel *m, double p);
+
+/* Training internals shared with engine_calib.c. */
+#define MDL_EPOCHS 10
+#define MDL_LR 1.0
+#define MDL_LR_DECAY 0.5 /* the step shrinks as 1 / (1 + decay * epochs done) */
+#define MDL_L2 1e-4
+/* Weight rows are padded to a multiple of 8 classes (vector code). */
+size_t mdlStride(size_t nc);
+/* Fit w (nfeat x mdlStride(nc)) and b by SGD on the examples idx[0..n) of x/y. */
+void mdlFit(const mdlVec *x, const uint32_t *y, const uint32_t *idx, size_t n, size_t nc,
+            size_t nfeat, float *w, float *b);
+/* The logits of v under w, b (m gives the sizes). */
+void mdlLogits(const mdlModel *m, const mdlVec *v, const float *w, const float *b, double *z);
+/* Softmax of z / temp over the allowed classes (allow NULL: all). */
+void mdlSoftmax(const double *z, size_t nc, double temp, const uint8_t *allow, double *p);
+/* engine_model.c: give the training keys feature ids and idf (df over n). */
+uint32_t mdlFeatAdd(mdlModel *m, uint64_t key);
+/* 1 if key is a single term's (word unigram). */
+int mdlIsTerm(uint64_t key);
+#define MDL_UNK_KEY (0xC000000000000001ULL) /* word block, term, never a hash */
+
+#endif

@@ -1,0 +1,60 @@
+/* engine_train.c - the matcher's training set, taken from the knowledge
+ * each time an index is built (so an edit, a hot reload or `kb import`
+ * retrains with no manual step): each entry's question and alternates are
+ * examples of that entry, each line of out-of-scope.txt an example of
+ * "out of scope", analyzed exactly as questions are (engAnalyze: stems,
+ * synonyms), then handed to the classifier (engine_model.h).
+ *
+ * Up to ENG_DENSE_MAX entries the classifier is the dense softmax over
+ * every entry; above, its weights (features x entries) would not fit and
+ * the index keeps no model: entries are ranked by BM25F and the confidence
+ * comes from the scaled scorer (engine_query.c). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/common.h"
+#include "match/engine_int.h"
+
+#define ENG_FOLDS 4 /* cross-validation folds for the calibration */
+
+static void addExample(engIndex *ix, engTerms *x, const char *s, uint32_t label,
+                       mdlExample *ex, mdlKeys *keys, size_t *n) {
+    if (!s) return;
+    char *norm = NULL;
+    size_t nl = 0;
+    if (engAnalyze(ix, s, strlen(s), 0, x, NULL) != CB_OK ||
+        txtNormalize(s, strlen(s), &norm, &nl, NULL) != CB_OK)
+        return;
+    memset(&keys[*n], 0, sizeof(keys[*n]));
+    mdlKeysOf(&x->out, norm, nl, &keys[*n]);
+    free(norm);
+    ex[*n] = (mdlExample){s, label};
+    (*n)++;
+}
+
+int engTrain(engIndex *ix, char *err) {
+    const kb *k = ix->k;
+    (void)err;
+    if (k->nentries == 0 || k->nentries > ENG_DENSE_MAX) return CB_OK;
+    size_t cap = k->out_of_scope.n;
+    for (size_t e = 0; e < k->nentries; e++) cap += 1 + k->entries[e].alternates.n;
+    mdlExample *ex = cbMalloc(cap * sizeof(*ex));
+    mdlKeys *keys = cbMalloc(cap * sizeof(*keys));
+    size_t n = 0;
+    engTerms x;
+    engTermsInit(&x);
+    for (size_t e = 0; e < k->nentries; e++) {
+        const kbEntry *en = &k->entries[e];
+        addExample(ix, &x, en->question, (uint32_t)e, ex, keys, &n);
+        for (size_t a = 0; a < en->alternates.n; a++)
+            addExample(ix, &x, en->alternates.v[a], (uint32_t)e, ex, keys, &n);
+    }
+    for (size_t i = 0; i < k->out_of_scope.n; i++)
+        addExample(ix, &x, k->out_of_scope.v[i], (uint32_t)k->nentries, ex, keys, &n);
+    engTermsFree(&x);
+    ix->model = mdlTrain(keys, ex, n, k->nentries + 1, ENG_FOLDS);
+    for (size_t i = 0; i < n; i++) mdlKeysFree(&keys[i]);
+    free(keys);
+    free(ex);
+    return CB_OK;
+}

@@ -1,0 +1,362 @@
+/* test_engine_learn.c - the learned matcher as a whole: its confidence is
+ * calibrated on questions it did not train on; a knowledge edit retrains
+ * it with no manual step; the issue's probes get the behaviour the
+ * bundled knowledge supports; entries whose examples collide are found;
+ * out-of-scope.txt and matching.json errors point at file:line:col;
+ * patterns see the whole question, not its first kilobyte. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "base/common.h"
+#include "match/engine.h"
+#include "match/knowledge.h"
+
+static engResult ask(const engIndex *ix, const char *q) {
+    engResult r;
+    char err[CB_ERRLEN];
+    assert_int_equal(engQuery(ix, q, strlen(q), NULL, 5, &r, err), CB_OK);
+    return r;
+}
+
+static knowledge *load(const char *dir, cbDiags *d) {
+    engParams p;
+    engDefaultParams(&p);
+    cbDiagsInit(d);
+    return knowledgeLoad(dir, &p, d);
+}
+
+/* The bundled knowledge, loaded once. */
+static int setupBundled(void **state) {
+    setenv("CAREERBOT_TODAY", "2026-12-01", 1);
+    cbDiags d;
+    knowledge *k = load("knowledge", &d);
+    if (!k) cbDiagsPrint(&d, "text", stderr);
+    cbDiagsFree(&d);
+    *state = k;
+    return k ? 0 : -1;
+}
+
+static int teardownBundled(void **state) {
+    knowledgeFree(*state);
+    return 0;
+}
+
+/* Held-out questions: the eval sets are never training examples. Answers
+ * at confidence >= 0.9 are right at least 95% of the time, and out of fold
+ * on the knowledge's own examples a surer bucket is never much less
+ * right than a less sure one. */
+static void testCalibration(void **state) {
+    const knowledge *k = *state;
+    static const char *const files[] = {"tests/eval/dev.jsonl", "tests/eval/fresh.jsonl",
+                                        "tests/eval/fresh3.jsonl", "tests/eval/fresh5.jsonl",
+                                        "tests/eval/fresh8.jsonl"};
+    size_t sure = 0, right = 0;
+    for (size_t f = 0; f < CB_ARRAY_LEN(files); f++) {
+        FILE *in = fopen(files[f], "r");
+        assert_non_null(in);
+        char line[4096];
+        while (fgets(line, sizeof(line), in)) {
+            /* {"q": "...", "gold": ["id", ...]}: the question and its golds as text */
+            char *q = strstr(line, "\"q\": \""), *g = strstr(line, "\"gold\": [");
+            if (!q || !g) continue;
+            q += 6;
+            char *end = strstr(q, "\", \"gold\"");
+            if (!end || strchr(q, '\\')) continue; /* skip escaped text: simple parse */
+            *end = '\0';
+            engResult r = ask(k->ix, q);
+            if (r.outcome != ENG_ANSWER || r.hits[0].confidence < 0.9) continue;
+            char want[160];
+            snprintf(want, sizeof(want), "\"%s\"", r.hits[0].entry->id);
+            sure++;
+            right += strstr(end + 1, want) != NULL;
+        }
+        fclose(in);
+    }
+    assert_true(sure >= 200);
+    double share = (double)right / (double)sure;
+    if (share < 0.95) fail_msg("confidence >= 0.9: %.3f right on held-out questions", share);
+    engLearned L;
+    engLearnedInfo(k->ix, &L);
+    assert_int_equal(L.trained, 1);
+    assert_true(L.oof > 1000);
+    for (size_t b = 1; b < ENG_NBUCKETS; b++) {
+        double lo = (double)L.buckets[b - 1].right / (double)(L.buckets[b - 1].n + 1);
+        double hi = (double)L.buckets[b].right / (double)(L.buckets[b].n + 1);
+        assert_true(hi >= lo - 0.05);
+    }
+}
+
+/* The issue's probes, with what the bundled knowledge supports. */
+static void testProbes(void **state) {
+    const knowledge *k = *state;
+    static const struct {
+        const char *q, *id;
+        int outcome; /* ENG_ANSWER: answered with id; DID_YOU_MEAN: id offered first */
+    } cases[] = {
+        /* its entry, but "specialize" is also high-paying-niches' word: offered */
+        {"Should I specialize or generalize?", "career/specialize-or-generalize", ENG_DID_YOU_MEAN},
+        {"Are type hints in python necessary?", "skills/type-hints", ENG_ANSWER},
+        {"Should I learn a language other than Python?", "career/other-languages", ENG_ANSWER},
+        {"how to get experience", "experience/without-a-job", ENG_ANSWER},
+        {"do certifications help?", "certifications/value", ENG_ANSWER},
+        /* a mention is not a different question */
+        {"@everyone do certifications help?", "certifications/value", ENG_ANSWER},
+    };
+    int bad = 0;
+    for (size_t i = 0; i < CB_ARRAY_LEN(cases); i++) {
+        engResult r = ask(k->ix, cases[i].q);
+        const char *got = r.nhits ? r.hits[0].entry->id : "(none)";
+        int ok = strcmp(got, cases[i].id) == 0 &&
+                 (cases[i].outcome == ENG_ANSWER ? r.outcome == ENG_ANSWER
+                                                 : r.outcome != ENG_ABSTAIN);
+        if (!ok) {
+            print_error("'%s': %s outcome %d (%.2f), want %s outcome %d\n", cases[i].q, got,
+                        r.outcome, r.nhits ? r.hits[0].confidence : 0, cases[i].id,
+                        cases[i].outcome);
+            bad++;
+        }
+    }
+    /* no entry is about choosing a dataframe library: never a sure answer */
+    engResult r = ask(k->ix, "which is better for data science pandas or polars");
+    if (r.outcome == ENG_ANSWER) {
+        print_error("pandas or polars answered with %s (%.2f)\n", r.hits[0].entry->id,
+                    r.hits[0].confidence);
+        bad++;
+    }
+    assert_int_equal(bad, 0);
+}
+
+/* ---- a knowledge base in a temporary directory ---- */
+
+static char DIR_[64];
+
+static void writeFile(const char *rel, const char *text) {
+    char path[256];
+    snprintf(path, sizeof(path), "%s/%s", DIR_, rel);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static char *entry(const char *question, const char *alternates) {
+    return cbSprintf("---\n{\n  \"question\": \"%s\",\n  \"alternates\": [%s],\n"
+                     "  \"sources\": [{\"title\": \"Docs\", \"url\": \"https://example.org/\"}],\n"
+                     "  \"links\": [{\"title\": \"A\", \"url\": \"https://example.org/a\"},\n"
+                     "            {\"title\": \"B\", \"url\": \"https://example.org/b\"}],\n"
+                     "  \"updated\": \"2026-11-01\"\n}\n---\nAn answer.\n",
+                     question, alternates);
+}
+
+static void writeEntry(const char *rel, const char *question, const char *alternates) {
+    char *e = entry(question, alternates);
+    writeFile(rel, e);
+    free(e);
+}
+
+static int setupDir(void **state) {
+    (void)state;
+    setenv("CAREERBOT_TODAY", "2026-12-01", 1);
+    snprintf(DIR_, sizeof(DIR_), "/tmp/cb-learn-%ld", (long)getpid());
+    char path[128];
+    mkdir(DIR_, 0700);
+    snprintf(path, sizeof(path), "%s/jobs", DIR_);
+    mkdir(path, 0700);
+    writeFile("jobs/_topic.json", "{\"title\": \"Jobs\", \"description\": \"Getting hired.\"}\n");
+    writeEntry("jobs/salary.md", "How much do Python developers earn?",
+               "\"python developer salary\", \"what do python devs make\", "
+               "\"how to negotiate a raise\", \"pay for a junior python dev\"");
+    writeEntry("jobs/resume.md", "How do I write a developer resume?",
+               "\"cv tips for programmers\", \"what to put on my resume\", "
+               "\"one page or two page cv\", \"resume for a junior developer\"");
+    writeEntry("jobs/remote.md", "How do I find remote Python work?",
+               "\"remote python jobs\", \"work from home as a developer\", "
+               "\"where to find remote roles\", \"remote junior python job\"");
+    writeFile("out-of-scope.txt", "# declined\nhow do i fix a syntax error\ntell me a joke\n"
+                                  "what is the weather tomorrow\nhow do i install numpy\n");
+    return 0;
+}
+
+static int teardownDir(void **state) {
+    (void)state;
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", DIR_);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Editing a file and reloading (as the bot's hot reload does) retrains:
+ * the same question gets another answer, with no other step. */
+static void testEditRetrains(void **state) {
+    (void)state;
+    const char *q = "should i put my github projects on my cv";
+    cbDiags d;
+    knowledge *k = load(DIR_, &d);
+    assert_non_null(k);
+    cbDiagsFree(&d);
+    engResult r = ask(k->ix, q);
+    assert_true(r.nhits > 0);
+    assert_string_equal(r.hits[0].entry->id, "jobs/resume");
+    knowledgeFree(k);
+    /* a maintainer moves the question to the remote entry... */
+    writeEntry("jobs/remote.md", "How do I find remote Python work?",
+               "\"remote python jobs\", \"work from home as a developer\", "
+               "\"where to find remote roles\", \"remote junior python job\", "
+               "\"should github projects go on the cv\", \"github projects on my cv\", "
+               "\"put my github projects on a cv\"");
+    writeEntry("jobs/resume.md", "How do I write a developer resume?",
+               "\"what to put on my resume\", \"one page or two page resume\", "
+               "\"resume for a junior developer\"");
+    k = load(DIR_, &d);
+    assert_non_null(k);
+    cbDiagsFree(&d);
+    r = ask(k->ix, q);
+    assert_true(r.nhits > 0);
+    assert_string_equal(r.hits[0].entry->id, "jobs/remote");
+    knowledgeFree(k);
+    /* ...then declares that kind of question out of scope */
+    writeFile("out-of-scope.txt", "how do i fix a syntax error\ntell me a joke\n"
+                                  "should github projects go on the cv\n"
+                                  "github projects on my cv\nput my github projects on a cv\n");
+    writeEntry("jobs/remote.md", "How do I find remote Python work?",
+               "\"remote python jobs\", \"work from home as a developer\", "
+               "\"where to find remote roles\", \"remote junior python job\"");
+    k = load(DIR_, &d);
+    assert_non_null(k);
+    cbDiagsFree(&d);
+    r = ask(k->ix, q);
+    assert_int_not_equal(r.outcome, ENG_ANSWER);
+    knowledgeFree(k);
+}
+
+/* The first error about a file whose name ends with name, or NULL. */
+static const cbDiag *diagFor(const cbDiags *d, const char *name) {
+    for (size_t i = 0; i < d->n; i++) {
+        size_t fl = strlen(d->v[i].file), nl = strlen(name);
+        if (d->v[i].severity == CB_DIAG_ERROR && fl >= nl && strcmp(d->v[i].file + fl - nl, name) == 0)
+            return &d->v[i];
+    }
+    return NULL;
+}
+
+/* Mistakes in the two matching files are errors at file:line:col. */
+static void testDataFileErrors(void **state) {
+    (void)state;
+    writeFile("out-of-scope.txt", "tell me a joke\n\nbad \xff byte here\n");
+    cbDiags d;
+    knowledge *k = load(DIR_, &d);
+    assert_null(k);
+    const cbDiag *e = diagFor(&d, "out-of-scope.txt");
+    assert_non_null(e);
+    assert_int_equal(e->line, 3);
+    assert_int_equal(e->col, 5);
+    cbDiagsFree(&d);
+    writeFile("out-of-scope.txt", "tell me a joke\n");
+    writeFile("matching.json", "{\n  \"answer_threshold\": 0.5,\n  \"suggest_threshold\": 1.5\n}\n");
+    k = load(DIR_, &d);
+    assert_null(k);
+    e = diagFor(&d, "matching.json");
+    assert_non_null(e);
+    assert_int_equal(e->line, 3);
+    assert_non_null(strstr(e->msg, "suggest_threshold"));
+    cbDiagsFree(&d);
+    writeFile("matching.json", "{\"answer_treshold\": 0.5}\n");
+    k = load(DIR_, &d);
+    assert_null(k);
+    e = diagFor(&d, "matching.json");
+    assert_non_null(e);
+    assert_non_null(strstr(e->msg, "answer_threshold"));
+    cbDiagsFree(&d);
+    /* a valid file sets the thresholds in force */
+    writeFile("matching.json", "{\"answer_threshold\": 0.8, \"suggest_threshold\": 0.3}\n");
+    k = load(DIR_, &d);
+    assert_non_null(k);
+    assert_true(engAnswerThreshold(k->ix) == 0.8);
+    assert_true(engSuggestThreshold(k->ix) == 0.3);
+    knowledgeFree(k);
+    cbDiagsFree(&d);
+    char path[128];
+    snprintf(path, sizeof(path), "%s/matching.json", DIR_);
+    unlink(path);
+}
+
+/* Two entries asked the same way: their examples collide out of fold and
+ * engCollision names the pair (what `kb check` shows). */
+static void testCollisions(void **state) {
+    (void)state;
+#define S(...) {(char *[]){__VA_ARGS__}, sizeof((char *[]){__VA_ARGS__}) / sizeof(char *)}
+    kbEntry es[] = {
+        {.id = "a/pay", .topic = "a", .question = "how much do developers earn",
+         .alternates = S("developer salary", "developer pay", "what do developers earn",
+                         "how much money do developers make"),
+         .answer = "x"},
+        {.id = "a/raise", .topic = "a", .question = "how do I ask for more money",
+         .alternates = S("developer salary raise", "developer pay rise", "earn more as a developer",
+                         "how much more money should developers ask"),
+         .answer = "x"},
+        {.id = "a/cv", .topic = "a", .question = "how do I write a resume",
+         .alternates = S("resume tips", "cv format", "one page resume", "resume template"),
+         .answer = "x"},
+    };
+    kb k = {.entries = es, .nentries = 3};
+    char err[CB_ERRLEN];
+    engIndex *ix = engBuild(&k, NULL, err);
+    assert_non_null(ix);
+    const kbEntry *from, *to;
+    size_t n;
+    const char *ex;
+    int pair = 0;
+    for (size_t i = 0; engCollision(ix, i, &from, &to, &n, &ex); i++) {
+        assert_true(n >= 1 && ex != NULL);
+        pair |= (strcmp(from->id, "a/cv") != 0 && strcmp(to->id, "a/cv") != 0);
+        assert_string_not_equal(from->id, to->id);
+    }
+    assert_true(pair);
+    engFree(ix);
+}
+
+/* Patterns see the whole question (up to ENG_MAX_QUERY), so an end anchor
+ * still works after a long preamble (they saw 1,024 bytes before). */
+static void testPatternSeesLongQuestions(void **state) {
+    (void)state;
+    kbEntry es[] = {{.id = "t/end", .topic = "t", .question = "zebra crossing rules",
+                     .patterns = S("zebra crossing\\?$"), .answer = "x"},
+                    {.id = "t/other", .topic = "t", .question = "traffic lights", .answer = "x"}};
+    kb k = {.entries = es, .nentries = 2};
+    char err[CB_ERRLEN];
+    engIndex *ix = engBuild(&k, NULL, err);
+    assert_non_null(ix);
+    char q[3000];
+    size_t n = 0;
+    while (n < 2000) n += (size_t)snprintf(q + n, sizeof(q) - n, "traffic lights ");
+    snprintf(q + n, sizeof(q) - n, "what about the zebra crossing?");
+    engResult r = ask(ix, q);
+    assert_true(r.nhits > 0);
+    assert_string_equal(r.hits[0].entry->id, "t/end");
+    assert_int_equal(r.hits[0].pattern, 1);
+    engFree(ix);
+}
+
+int main(void) {
+    const struct CMUnitTest bundled[] = {
+        cmocka_unit_test(testCalibration),
+        cmocka_unit_test(testProbes),
+    };
+    const struct CMUnitTest temp[] = {
+        cmocka_unit_test(testEditRetrains),
+        cmocka_unit_test(testDataFileErrors),
+        cmocka_unit_test(testCollisions),
+        cmocka_unit_test(testPatternSeesLongQuestions),
+    };
+    int rc = cmocka_run_group_tests_name("bundled knowledge", bundled, setupBundled,
+                                         teardownBundled);
+    return rc + cmocka_run_group_tests_name("temporary knowledge", temp, setupDir, teardownDir);
+}
