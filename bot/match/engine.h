@@ -9,8 +9,8 @@
  * ranks the entries; its probability, calibrated out of fold, is the
  * confidence, and matching.json's thresholds turn it into a decision.
  * BM25F over the entries' fields (question and alternates weigh most, then
- * keywords, then the answer) serves autocomplete and, past ENG_DENSE_MAX
- * entries, the ranking. Maintainers' `patterns` are explicit overrides
+ * keywords, then the answer) serves autocomplete and, when the knowledge is
+ * too big for the classifier, the ranking. Maintainers' `patterns` are explicit overrides
  * and run with PCRE2 match and depth limits.
  *
  * An index borrows its kb (never frees it): free the index first. */
@@ -30,9 +30,11 @@ typedef enum {
     ENG_ABSTAIN          /* nothing close */
 } engOutcome;
 
-/* Past this many entries the index keeps no per-entry classifier (its
- * weights would not fit): BM25F ranks, a scaled scorer gives the
- * confidence (engine_scaled.c). */
+/* The per-entry classifier is trained while its weights take at most 48 MB
+ * and its training about a second of CPU (fewer folds, then fewer epochs as
+ * the knowledge grows; engine_calib.c), and never past this many entries:
+ * beyond, BM25F ranks and a scaled scorer gives the confidence
+ * (engine_scaled.c). */
 #define ENG_DENSE_MAX 2000
 
 typedef struct engParams {

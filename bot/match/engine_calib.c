@@ -20,6 +20,8 @@
 #include "match/engine_int.h"
 #include "match/engine_model.h"
 
+#define MDL_MAX_BYTES (48.0 * 1024 * 1024) /* the weights of a dense model */
+#define MDL_MAX_WORK 6e9 /* multiply-adds to train it (about a second of CPU) */
 #define TEMP_MIN 0.2
 #define TEMP_MAX 5.0
 #define TEMP_STEPS 48
@@ -79,6 +81,10 @@ static void buildVocab(mdlModel *m, const mdlKeys *keys, size_t n) {
     m->unk = mdlFeatAdd(m, MDL_UNK_KEY);
     m->rare = cbRealloc(m->rare, m->nfeat);
     m->rare[m->unk] = 0;
+    m->isword = cbCalloc(m->nfeat ? m->nfeat : 1, 1);
+    m->cnt = cbCalloc(m->nfeat ? m->nfeat : 1, sizeof(*m->cnt));
+    for (size_t i = 0; i < m->kcap; i++)
+        if (m->keys[i]) m->isword[m->kid[i]] = (m->keys[i] >> 63) != 0;
     m->idf = cbMalloc((m->nfeat ? m->nfeat : 1) * sizeof(*m->idf));
     for (size_t f = 0; f < m->nfeat; f++)
         m->idf[f] = (float)(log((1.0 + (double)n) / (1.0 + (f == m->unk ? nunk : df[f]))) + 1.0);
@@ -187,7 +193,7 @@ static void crossValidate(const mdlModel *m, const mdlVec *x, const uint32_t *y,
         size_t k = 0;
         for (size_t i = 0; i < n; i++)
             if (fold[i] != f) idx[k++] = (uint32_t)i;
-        mdlFit(x, y, idx, k, nc, m->nfeat, w, b);
+        mdlFit(x, y, idx, k, nc, m->nfeat, m->epochs, w, b);
         for (size_t i = 0; i < n; i++)
             if (fold[i] == f) mdlLogits(m, &x[i], w, b, z + i * nc);
     }
@@ -213,6 +219,29 @@ static void calibrate(mdlModel *m, const mdlVec *x, const uint32_t *y, const mdl
     free(p);
 }
 
+/* Fit the budgets: the dense weights in memory, and training (every fold
+ * and the final fit) in time, giving up folds, then epochs, as the
+ * knowledge grows (m->folds, m->epochs). 0 when even the least does not. */
+static int mdlPlan(mdlModel *m, const mdlKeys *keys, size_t n, int folds) {
+    double nnz = 0;
+    for (size_t i = 0; i < n; i++) nnz += (double)keys[i].n;
+    double ncp = (double)mdlStride(m->nclass);
+    if ((double)m->nfeat * ncp * sizeof(float) > MDL_MAX_BYTES) return 0;
+    static const int plan[][2] = {{0, MDL_EPOCHS}, {2, MDL_EPOCHS}, {2, MDL_EPOCHS / 2},
+                                  {-1, MDL_EPOCHS / 2}};
+    for (size_t i = 0; i < sizeof(plan) / sizeof(plan[0]); i++) {
+        int f = plan[i][0] == 0 ? folds : plan[i][0] < 0 ? 0 : plan[i][0];
+        if (f > folds) f = folds;
+        double work = nnz * ncp * plan[i][1] * (f >= 2 ? f + 1 : 1);
+        if (work <= MDL_MAX_WORK) {
+            m->folds = f >= 2 ? f : 0;
+            m->epochs = plan[i][1];
+            return 1;
+        }
+    }
+    return 0;
+}
+
 mdlModel *mdlTrain(const mdlKeys *keys, const mdlExample *ex, size_t n, size_t nclass,
                    int folds) {
     if (nclass < 2) return NULL;
@@ -222,6 +251,11 @@ mdlModel *mdlTrain(const mdlKeys *keys, const mdlExample *ex, size_t n, size_t n
     m->temp = 1.0;
     m->platt_a = 1.0;
     buildVocab(m, keys, n);
+    if (!mdlPlan(m, keys, n, folds)) {
+        mdlFree(m);
+        return NULL; /* too big for a dense model: the caller ranks by BM25F */
+    }
+    folds = m->folds;
     mdlVec *x = cbCalloc(n ? n : 1, sizeof(*x));
     uint32_t *y = cbMalloc((n ? n : 1) * sizeof(*y)), *all = cbMalloc((n ? n : 1) * sizeof(*all));
     for (size_t i = 0; i < n; i++) {
@@ -232,7 +266,7 @@ mdlModel *mdlTrain(const mdlKeys *keys, const mdlExample *ex, size_t n, size_t n
     if (folds >= 2 && n >= (size_t)folds) calibrate(m, x, y, ex, n, folds);
     m->w = cbMalloc((m->nfeat ? m->nfeat : 1) * mdlStride(nclass) * sizeof(*m->w));
     m->b = cbMalloc(nclass * sizeof(*m->b));
-    mdlFit(x, y, all, n, nclass, m->nfeat, m->w, m->b);
+    mdlFit(x, y, all, n, nclass, m->nfeat, m->epochs, m->w, m->b);
     for (size_t i = 0; i < n; i++) mdlVecFree(&x[i]);
     free(x);
     free(y);

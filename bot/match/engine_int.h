@@ -154,7 +154,7 @@ struct engIndex {
     uint32_t *word_freq; /* occurrences of words[i] in the knowledge */
     size_t nwords;
     engScratch *scr;
-    mdlModel *model; /* NULL past ENG_DENSE_MAX entries (engine_train.c) */
+    mdlModel *model; /* NULL when the knowledge is too big for it (engine_train.c) */
     double answer_thr, suggest_thr, pattern_conf; /* in force */
 };
 

@@ -13,7 +13,8 @@
  *
  * Training: stochastic gradient descent on the softmax cross-entropy with
  * an L2 penalty (exact, applied lazily through a global scale), a fixed
- * shuffle and a decreasing step, MDL_EPOCHS passes. Deterministic: the
+ * shuffle and a decreasing step, MDL_EPOCHS passes (fewer for a big
+ * knowledge base, see engine_calib.c). Deterministic: the
  * same knowledge gives the same model. */
 #include "match/engine_model.h"
 
@@ -144,10 +145,6 @@ uint32_t mdlFeatAdd(mdlModel *m, uint64_t key) {
     return m->kid[i];
 }
 
-static int cmpU64(const void *a, const void *b) {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
 
 static void vecPush(mdlVec *v, uint32_t id, float val) {
     if (v->n == v->cap) {
@@ -157,49 +154,35 @@ static void vecPush(mdlVec *v, uint32_t id, float val) {
     v->f[v->n++] = (mdlFeat){id, val};
 }
 
-/* Sorted copy of k's keys (duplicates adjacent), in scratch. */
-static uint64_t *sortedKeys(const mdlKeys *k) {
-    uint64_t *s = cbMalloc((k->n ? k->n : 1) * sizeof(*s));
-    memcpy(s, k->k, k->n * sizeof(*s));
-    qsort(s, k->n, sizeof(*s), cmpU64);
-    return s;
-}
 
-/* Scale out->f[from..to) to norm 1/sqrt(2) (its block's share). */
-static void blockNorm(mdlVec *v, size_t from, size_t to, double sq, double share) {
-    if (sq <= 0) return;
-    float k = (float)(share / sqrt(sq));
-    for (size_t i = from; i < to; i++) v->f[i].v *= k;
-}
 
 void mdlVectorize(const mdlModel *m, const mdlKeys *k, mdlVec *out) {
     out->n = 0;
-    uint64_t *s = sortedKeys(k);
-    double sq[2] = {0, 0};
-    size_t split = 0, unk = 0; /* sorted: char keys (tag clear) first, then words */
-    for (size_t i = 0; i < k->n;) {
-        size_t j = i;
-        while (j < k->n && s[j] == s[i]) j++;
-        uint32_t id = featId(m, s[i]);
-        if (mdlIsTerm(s[i]) && (id == UINT32_MAX || m->rare[id])) {
-            unk += j - i; /* a term the examples (nearly) never use */
-        } else if (id != UINT32_MAX) {
-            float v = (float)((1.0 + log((double)(j - i))) * m->idf[id]);
-            int word = (s[i] & WORD_TAG) != 0;
-            vecPush(out, id, v);
-            sq[word] += (double)v * v;
-            if (!word) split = out->n;
+    size_t unk = 0;
+    for (size_t i = 0; i < k->n; i++) { /* count each feature (no sort: O(n)) */
+        uint32_t id = featId(m, k->k[i]);
+        if (mdlIsTerm(k->k[i]) && (id == UINT32_MAX || m->rare[id])) {
+            unk++; /* a term the examples (nearly) never use */
+            continue;
         }
-        i = j;
+        if (id == UINT32_MAX) continue;
+        if (m->cnt[id]++ == 0) vecPush(out, id, 0);
     }
-    free(s);
     if (unk && m->unk != UINT32_MAX) {
-        float v = (float)((1.0 + log((double)unk)) * m->idf[m->unk]);
-        vecPush(out, m->unk, v);
-        sq[1] += (double)v * v;
+        vecPush(out, m->unk, 0);
+        m->cnt[m->unk] = (uint16_t)(unk < UINT16_MAX ? unk : UINT16_MAX);
     }
-    blockNorm(out, 0, split, sq[0], M_SQRT1_2);
-    blockNorm(out, split, out->n, sq[1], M_SQRT1_2);
+    double sq[2] = {0, 0};
+    for (size_t i = 0; i < out->n; i++) {
+        uint32_t id = out->f[i].id;
+        float v = (float)((1.0 + log((double)m->cnt[id])) * m->idf[id]);
+        out->f[i].v = v;
+        sq[m->isword[id]] += (double)v * v;
+        m->cnt[id] = 0;
+    }
+    float scale[2];
+    for (int b = 0; b < 2; b++) scale[b] = sq[b] > 0 ? (float)(M_SQRT1_2 / sqrt(sq[b])) : 0;
+    for (size_t i = 0; i < out->n; i++) out->f[i].v *= scale[m->isword[out->f[i].id]];
 }
 
 /* ---- training ---- */
@@ -236,7 +219,7 @@ static void forward(const mdlVec *v, const float *w, const float *b, double scal
 }
 
 void mdlFit(const mdlVec *x, const uint32_t *y, const uint32_t *idx, size_t n, size_t nc,
-            size_t nfeat, float *w, float *b) {
+            size_t nfeat, int epochs, float *w, float *b) {
     size_t ncp = mdlStride(nc);
     memset(w, 0, nfeat * ncp * sizeof(*w));
     memset(b, 0, nc * sizeof(*b));
@@ -245,7 +228,6 @@ void mdlFit(const mdlVec *x, const uint32_t *y, const uint32_t *idx, size_t n, s
     memcpy(ord, idx, n * sizeof(*ord));
     double *p = cbMalloc(nc * sizeof(*p)), *g = cbMalloc(nc * sizeof(*g)), scale = 1.0;
     float *acc = cbMalloc(ncp * sizeof(*acc)), *gf = cbCalloc(ncp, sizeof(*gf));
-    const int epochs = MDL_EPOCHS;
     const double l2 = MDL_L2, lr0 = MDL_LR;
     uint64_t rng = 0x9E3779B97F4A7C15ULL;
     size_t t = 0;
@@ -330,6 +312,8 @@ void mdlFree(mdlModel *m) {
     free(m->kid);
     free(m->idf);
     free(m->rare);
+    free(m->isword);
+    free(m->cnt);
     free(m->w);
     free(m->b);
     free(m->coll);

@@ -64,6 +64,8 @@ typedef struct mdlModel {
     size_t kcap;
     float *idf;           /* per feature */
     uint8_t *rare;        /* per feature: a term in one example only (counts as unknown) */
+    uint8_t *isword;      /* per feature: 1 word block, 0 character block */
+    uint16_t *cnt;        /* per feature: scratch counts for mdlVectorize (kept zero) */
     uint32_t unk;         /* the "unknown term" feature: terms the examples (nearly) never
                            * use, so a question about something else weighs toward none */
     float *w;             /* nfeat x mdlStride(nclass) */
@@ -77,6 +79,7 @@ typedef struct mdlModel {
     mdlCollision *coll;
     size_t ncoll;
     double train_ms; /* time spent training and calibrating */
+    int epochs, folds; /* as trained (a big knowledge base gets fewer) */
 } mdlModel;
 
 void mdlVecFree(mdlVec *v);
@@ -92,7 +95,10 @@ void mdlVectorize(const mdlModel *m, const mdlKeys *k, mdlVec *out);
 
 /* Train on n examples (keys[i] their features): vocabulary, idf, weights,
  * then the temperature and the reliability figures out of fold (folds
- * folds; 0 or 1: none, temperature 1). Returns NULL only on bad input. */
+ * folds; 0 or 1: none, temperature 1). NULL when there are fewer than two
+ * classes, or when the dense weights (features x classes) would take more
+ * than 48 MB or training more than ~2e9 multiply-adds (about a second):
+ * the caller then ranks without a model. */
 mdlModel *mdlTrain(const mdlKeys *keys, const mdlExample *ex, size_t n, size_t nclass,
                    int folds);
 void mdlFree(mdlModel *m);
@@ -115,7 +121,7 @@ double mdlConfidence(const mdlModel *m, double p);
 size_t mdlStride(size_t nc);
 /* Fit w (nfeat x mdlStride(nc)) and b by SGD on the examples idx[0..n) of x/y. */
 void mdlFit(const mdlVec *x, const uint32_t *y, const uint32_t *idx, size_t n, size_t nc,
-            size_t nfeat, float *w, float *b);
+            size_t nfeat, int epochs, float *w, float *b);
 /* The logits of v under w, b (m gives the sizes). */
 void mdlLogits(const mdlModel *m, const mdlVec *v, const float *w, const float *b, double *z);
 /* Softmax of z / temp over the allowed classes (allow NULL: all). */

@@ -5,10 +5,10 @@
  * "out of scope", analyzed exactly as questions are (engAnalyze: stems,
  * synonyms), then handed to the classifier (engine_model.h).
  *
- * Up to ENG_DENSE_MAX entries the classifier is the dense softmax over
- * every entry; above, its weights (features x entries) would not fit and
- * the index keeps no model: entries are ranked by BM25F and the confidence
- * comes from the scaled scorer (engine_query.c). */
+ * The classifier is a dense softmax over every entry while it fits its
+ * budgets (engine_calib.c) and up to ENG_DENSE_MAX entries; beyond, the
+ * index keeps no model: entries are ranked by BM25F and the confidence
+ * comes from the scaled scorer (engine_scaled.c). */
 #include <stdlib.h>
 #include <string.h>
 
