@@ -293,12 +293,6 @@ void mdlSoftmax(const double *z, size_t nc, double temp, const uint8_t *allow, d
     for (size_t c = 0; c < nc; c++) p[c] /= sum;
 }
 
-double mdlConfidence(const mdlModel *m, double p) {
-    const double eps = 1e-9;
-    p = p < eps ? eps : p > 1 - eps ? 1 - eps : p;
-    return 1.0 / (1.0 + exp(-(m->platt_a * log(p / (1 - p)) + m->platt_b)));
-}
-
 void mdlPredict(const mdlModel *m, const mdlVec *x, const uint8_t *allow, double *p) {
     double *z = cbMalloc(m->nclass * sizeof(*z));
     mdlLogits(m, x, m->w, m->b, z);

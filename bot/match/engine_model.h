@@ -71,8 +71,6 @@ typedef struct mdlModel {
     float *w;             /* nfeat x mdlStride(nclass) */
     float *b;             /* nclass */
     double temp;          /* softmax temperature, fitted out of fold */
-    double platt_a, platt_b; /* conf = 1 / (1 + exp(-(a * logit(p) + b))), fitted out of
-                              * fold on "the best entry is right" */
     /* Out-of-fold figures, for `kb check` and `kb eval`. */
     size_t noof, oof_right;
     mdlBucket buckets[MDL_NBUCKETS];
@@ -107,10 +105,6 @@ void mdlFree(mdlModel *m);
  * temperature. allow: NULL, or 1 per class that may be chosen (others get
  * 0; the out-of-scope class is always allowed). */
 void mdlPredict(const mdlModel *m, const mdlVec *x, const uint8_t *allow, double *p);
-
-/* The calibrated confidence of an entry the classifier gives probability
- * p (monotone in p). */
-double mdlConfidence(const mdlModel *m, double p);
 
 /* Training internals shared with engine_calib.c. */
 #define MDL_EPOCHS 10

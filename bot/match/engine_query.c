@@ -264,7 +264,7 @@ static size_t modelConfidence(const engIndex *ix, long topic, double *conf, uint
     size_t n = 0;
     for (size_t e = 0; e < ix->k->nentries; e++) {
         if (topic >= 0 && ix->topic[e] != (uint32_t)topic) continue;
-        conf[e] = mdlConfidence(ix->model, s->prob[e]);
+        conf[e] = s->prob[e];
         if ((s->flags[e] & SEEN) && (s->flags[e] & PATTERN) && conf[e] < ix->pattern_conf)
             conf[e] = ix->pattern_conf;
         cand[n++] = (uint32_t)e;

@@ -100,9 +100,10 @@ static void testProbes(void **state) {
     const knowledge *k = *state;
     static const struct {
         const char *q, *id;
-        int outcome; /* ENG_ANSWER: answered with id; DID_YOU_MEAN: id offered first */
+        int outcome; /* ENG_ANSWER: answered with id; else id first and shown as a choice */
     } cases[] = {
-        /* its entry, but "specialize" is also high-paying-niches' word: offered */
+        /* its entry, but "specialize" is also high-paying-niches' word and
+         * "generalize" no example's: not sure, its entry offered first */
         {"Should I specialize or generalize?", "career/specialize-or-generalize", ENG_DID_YOU_MEAN},
         {"Are type hints in python necessary?", "skills/type-hints", ENG_ANSWER},
         {"Should I learn a language other than Python?", "career/other-languages", ENG_ANSWER},
@@ -115,9 +116,11 @@ static void testProbes(void **state) {
     for (size_t i = 0; i < CB_ARRAY_LEN(cases); i++) {
         engResult r = ask(k->ix, cases[i].q);
         const char *got = r.nhits ? r.hits[0].entry->id : "(none)";
+        double floor = engSuggestThreshold(k->ix) / 2; /* the handler lists choices from here */
         int ok = strcmp(got, cases[i].id) == 0 &&
-                 (cases[i].outcome == ENG_ANSWER ? r.outcome == ENG_ANSWER
-                                                 : r.outcome != ENG_ABSTAIN);
+                 (cases[i].outcome == ENG_ANSWER
+                      ? r.outcome == ENG_ANSWER
+                      : r.outcome != ENG_ANSWER && r.hits[0].confidence >= floor);
         if (!ok) {
             print_error("'%s': %s outcome %d (%.2f), want %s outcome %d\n", cases[i].q, got,
                         r.outcome, r.nhits ? r.hits[0].confidence : 0, cases[i].id,
