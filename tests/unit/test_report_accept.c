@@ -78,10 +78,13 @@ static int setup(void **state) {
     char err[CB_ERRLEN];
     histStore *h = histOpen(db, NULL, err); /* makes dir */
     assert_non_null(h);
+    /* Questions none of whose words the fixture knowledge uses (it has no
+     * out-of-scope examples, so the learned matcher answers anything close
+     * to an entry): unanswered until their group is accepted. */
     const char *near = "[{\"id\":\"jobs/first-job\",\"confidence\":0.25}]";
-    q(h, "How do I get a job at Google?", near);
-    q(h, "job at google??", near);
-    q(h, "Getting a job at Google", near);
+    q(h, "Which ergonomic keyboard should I buy?", near);
+    q(h, "ergonomic keyboard??", near);
+    q(h, "Picking an ergonomic keyboard", near);
     q(h, "how do I bake sourdough bread", "[]");
     histClose(h);
     makeCheckout();
@@ -126,7 +129,7 @@ static int countLines(const char *text, char c) {
 static void test_accept_adds_alternates(void **state) {
     (void)state;
     json_t *root = report();
-    json_t *g = group(root, "unanswered_groups", "job at google??");
+    json_t *g = group(root, "unanswered_groups", "ergonomic keyboard??");
     assert_non_null(g);
     assert_string_equal(json_string_value(json_object_get(g, "target")), "jobs/first-job");
     char id[32];
@@ -153,14 +156,14 @@ static void test_accept_adds_alternates(void **state) {
     char *diff = tpReadFile(diffout);
     assert_int_equal(countLines(diff, '<'), 0);
     assert_int_equal(countLines(diff, '>'), 3);
-    assert_non_null(strstr(diff, "How do I get a job at Google?"));
-    assert_non_null(strstr(diff, "job at google??"));
-    assert_non_null(strstr(diff, "Getting a job at Google"));
+    assert_non_null(strstr(diff, "Which ergonomic keyboard should I buy?"));
+    assert_non_null(strstr(diff, "ergonomic keyboard??"));
+    assert_non_null(strstr(diff, "Picking an ergonomic keyboard"));
     free(diff);
     /* Asked again, the live knowledge answers them: listed as answered. */
     root = report();
-    assert_null(group(root, "unanswered_groups", "job at google??"));
-    g = group(root, "now_answered_groups", "job at google??");
+    assert_null(group(root, "unanswered_groups", "ergonomic keyboard??"));
+    g = group(root, "now_answered_groups", "ergonomic keyboard??");
     assert_non_null(g);
     assert_string_equal(json_string_value(json_object_get(g, "now_answered_by")), "jobs/first-job");
     assert_int_equal(json_integer_value(json_object_get(g, "now_answered")), 3);
@@ -213,7 +216,7 @@ static void test_accept_keeps_the_file_format(void **state) {
     snprintf(cmd, sizeof cmd, "cp %s %s", target, before);
     assert_int_equal(system(cmd), 0);
     json_t *root = report();
-    json_t *g = group(root, "unanswered_groups", "job at google??");
+    json_t *g = group(root, "unanswered_groups", "ergonomic keyboard??");
     assert_non_null(g);
     char id[32];
     snprintf(id, sizeof id, "%s", json_string_value(json_object_get(g, "id")));
