@@ -213,7 +213,7 @@ static char *runCli(char *const args[], int *rc) {
 
 /* The report lists a group whose example contains text (1) or not (0). */
 static int reportHasUnanswered(opsBot *b, const char *text) {
-    char *args[] = {"report", "--json", "--db", b->db, NULL};
+    char *args[] = {"report", "--json", "--db", b->db, "--kb", b->kb, NULL};
     int rc;
     char *out = runCli(args, &rc);
     json_t *j = json_loads(out, 0, NULL);
@@ -342,7 +342,7 @@ static void testImplicitFeedback(void **state) {
     opsBot *b = *state;
     startBot(b, 1, 0);
     char ts[64], reply_ts[64];
-    assert_int_equal(opsSlackMention(b, "what should be on my resume", "C0FB", ts, sizeof(ts)), 0);
+    assert_int_equal(opsSlackMention(b, "how to stand out to recruiters", "C0FB", ts, sizeof(ts)), 0);
     char *r = opsSlackWaitReply(b, ts, REPLY_MS); /* did you mean: jobs/cv */
     assert_non_null(r);
     assert_non_null(strstr(r, "show:jobs/cv"));
@@ -372,7 +372,7 @@ static void testImplicitFeedback(void **state) {
                                                      "rephrased_after_down_vote")); i++)
         opsSleep(200);
     assert_true(found);
-    assert_true(reportTaught(b, "what should be on my resume", "jobs/cv", "did_you_mean_click"));
+    assert_true(reportTaught(b, "how to stand out to recruiters", "jobs/cv", "did_you_mean_click"));
     tpSignal(&b->bot, SIGTERM);
     assert_int_equal(tpWait(&b->bot, 12000), 0);
 }

@@ -42,7 +42,7 @@ static void makeHistory(void) {
     histStore *h = histOpen(db, NULL, err);
     assert_non_null(h);
     long long now = cbWallTime();
-    const char *g[] = {"How do I get a job at Google?", "job at google??", "Getting a job at Google"};
+    const char *g[] = {"Which ergonomic keyboard should I buy?", "ergonomic keyboard??", "Picking an ergonomic keyboard"};
     const char *pay[] = {"what do python devs earn", "What do Python developers earn?"};
     const char *cand = "[{\"id\":\"jobs/first-job\",\"confidence\":0.25}]";
     for (int day = 2; day >= 0; day--) {
@@ -187,13 +187,13 @@ static void checkDom(const char *dom) {
     assert_int_equal(count(rate, "class=\"point\""), 9);
     assert_int_equal(count(rate, "<polyline"), 3);
     assert_non_null(strstr(rate, "data-platform=\"discord\""));
-    /* open groups: the 8 google questions, the 3 about pay, the bread */
+    /* open groups: the 8 keyboard questions, the 3 about pay, the bread */
     assert_int_equal(count(open, "class=\"bar\""), 3);
     assert_non_null(strstr(open, "data-value=\"8\""));
     assert_non_null(strstr(open, "data-value=\"3\""));
     assert_non_null(strstr(votes, "data-entry=\"frameworks/django-vs-flask\" data-vote=\"helpful\" data-value=\"2\""));
     assert_non_null(strstr(votes, "data-entry=\"jobs/cv\" data-vote=\"helpful\" data-value=\"2\""));
-    assert_non_null(strstr(dom, "Getting a job at Google")); /* real questions in the table */
+    assert_non_null(strstr(dom, "Picking an ergonomic keyboard")); /* real questions in the table */
     free(rate);
     free(open);
     free(votes);

@@ -53,9 +53,9 @@ static int setup(void **state) {
     assert_non_null(h);
     const char *salary = "[{\"id\":\"career/salary\",\"confidence\":0.35}]";
     const char *far = "[{\"id\":\"career/remote\",\"confidence\":0.05}]";
-    q(h, now - 100, "U1", "How do I get a job at Google?", "abstain", NULL, 0, "[]");
-    q(h, now - 90, "U2", "job at google??", "abstain", NULL, 0, far);
-    q(h, now - 80, "U3", "Getting a job at Google", "abstain", NULL, 0, "[]");
+    q(h, now - 100, "U1", "Which ergonomic keyboard should I buy?", "abstain", NULL, 0, "[]");
+    q(h, now - 90, "U2", "ergonomic keyboard??", "abstain", NULL, 0, far);
+    q(h, now - 80, "U3", "Picking an ergonomic keyboard", "abstain", NULL, 0, "[]");
     q(h, now - 70, "U4", "what do python devs earn", "did_you_mean", NULL, 0.35, salary);
     q(h, now - 60, "U5", "What do Python developers earn?", "did_you_mean", NULL, 0.35, salary);
     q(h, now - 50, "U6", "are bootcamps ok", "answer", "career/bootcamps", 0.55,
@@ -116,12 +116,12 @@ static void test_report_groups(void **state) {
     assert_int_equal(r.answered, 3 + 2 + 1); /* counted + low confidence + the rephrase */
     assert_int_equal(r.unanswered, 7);       /* the ancient one is before --since */
     /* Paraphrases in one group, with the real questions, latest first. */
-    const histCluster *g = groupWith(&r, "job at google??");
+    const histCluster *g = groupWith(&r, "ergonomic keyboard??");
     assert_non_null(g);
     assert_int_equal(g->count, 3);
     assert_int_equal(g->nexamples, 3);
-    assert_string_equal(g->examples[0], "Getting a job at Google");
-    assert_string_equal(g->examples[2], "How do I get a job at Google?");
+    assert_string_equal(g->examples[0], "Picking an ergonomic keyboard");
+    assert_string_equal(g->examples[2], "Which ergonomic keyboard should I buy?");
     assert_null(g->target);
     assert_int_equal(g->why, HIST_WHY_NONE);
     assert_non_null(strstr(g->suggestion, "new entry"));
@@ -219,7 +219,7 @@ static void test_dismiss_persists(void **state) {
     histReportDefaults(&o);
     assert_int_equal(histReportBuild(h, &o, &r, err), CB_OK);
     size_t before = r.nopen;
-    const histCluster *g = groupWith(&r, "job at google??");
+    const histCluster *g = groupWith(&r, "ergonomic keyboard??");
     assert_non_null(g);
     assert_ptr_equal(histReportFind(&r, g->id), g);
     char qid[32];
@@ -232,11 +232,11 @@ static void test_dismiss_persists(void **state) {
     /* Reopened, with one more paraphrase: the group does not come back. */
     h = histOpen(db, NULL, err);
     assert_non_null(h);
-    q(h, now - 5, "U3", "get a job at google", "abstain", NULL, 0, "[]");
+    q(h, now - 5, "U3", "an ergonomic keyboard", "abstain", NULL, 0, "[]");
     assert_int_equal(histReportBuild(h, &o, &r, err), CB_OK);
     assert_int_equal(r.nopen, before - 1);
-    assert_null(groupWith(&r, "job at google??"));
-    assert_null(groupWith(&r, "get a job at google"));
+    assert_null(groupWith(&r, "ergonomic keyboard??"));
+    assert_null(groupWith(&r, "an ergonomic keyboard"));
     assert_int_equal(r.dismissed, 4);
     histReportFree(&r);
     histClose(h);
@@ -272,7 +272,7 @@ static void test_report_json_cli(void **state) {
     json_t *groups = json_object_get(root, "unanswered_groups");
     json_t *g0 = json_array_get(groups, 0);
     assert_int_equal(json_integer_value(json_object_get(g0, "count")), 3);
-    assert_string_equal(json_string_value(json_object_get(g0, "example")), "Getting a job at Google");
+    assert_string_equal(json_string_value(json_object_get(g0, "example")), "Picking an ergonomic keyboard");
     assert_int_equal(json_array_size(json_object_get(g0, "examples")), 3);
     assert_int_equal(json_array_size(json_object_get(g0, "question_ids")), 3);
     assert_null(strstr(text, "\"normalized\"")); /* real questions, never stemmed keys */
@@ -291,7 +291,7 @@ static void test_report_json_cli(void **state) {
                        "not_helpful,evidence,now_answered,status,text\n";
     assert_true(strncmp(text, head, strlen(head)) == 0);
     assert_non_null(strstr(text, "\"group\",\"q"));
-    assert_non_null(strstr(text, "\"Getting a job at Google\""));
+    assert_non_null(strstr(text, "\"Picking an ergonomic keyboard\""));
     assert_non_null(strstr(text, "\"unasked\""));
     free(text);
     char *bad[] = {"report", "--since", "yesterday", "--db", db, NULL};
