@@ -1,6 +1,8 @@
 /* kb_import.c - `kb import FILE.json --out DIR`: rebuild knowledge files
  * from `kb export` JSON; entries are written with YAML front matter
- * (kb_yaml_emit.c). The structure of the JSON is checked first (with
+ * (kb_yaml_emit.c). Problems found when the written files are loaded
+ * back are reported at their place in FILE.json (the entry's field), never
+ * at the files, which are not placed when there is an error. The structure of the JSON is checked first (with
  * file:line:col in FILE.json); the files are written to a temporary
  * sibling directory, loaded back with kbLoad to validate them, and only
  * then moved into place, so a failed import leaves nothing behind. */
@@ -14,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/buf.h"
 #include "base/common.h"
 #include "kb/kb_export.h"
 #include "kb/kb_int.h"
@@ -237,18 +240,93 @@ static int kbImpWrite(const char *tmp, json_t *root, char *err) {
     return rc;
 }
 
-/* Load what was written; copy its diagnostics with tmp/ shown as out/. */
-static int kbImpVerify(const char *tmp, const char *out, cbDiags *d) {
+/* The top-level field of written entry file path that holds line
+ * ("answer" after the second '---'); "" when unknown. */
+static void kbImpFieldAt(const char *path, int line, char *field, size_t cap) {
+    field[0] = '\0';
+    FILE *f = fopen(path, "rb");
+    if (!f) return;
+    char *l = NULL;
+    size_t lcap = 0;
+    int n = 0, dashes = 0;
+    while (getline(&l, &lcap, f) > 0 && ++n <= line) {
+        if (strncmp(l, "---", 3) == 0 && dashes < 2) {
+            if (++dashes == 2) snprintf(field, cap, "answer");
+        } else if (dashes == 1 && l[0] != ' ' && l[0] != '#' && strchr(l, ':')) {
+            snprintf(field, cap, "%.*s", (int)strcspn(l, ":"), l);
+        }
+    }
+    free(l);
+    fclose(f);
+}
+
+/* msg with every "<tmp>/<topic>/<slug>.md[:line]" said as "entry
+ * '<topic>/<slug>'": temporary paths never reach a message. */
+static char *kbImpScrub(const char *msg, const char *tmp) {
+    cbBuf b;
+    bufInit(&b, 4 * strlen(msg) + 64);
+    size_t tl = strlen(tmp);
+    for (const char *p = msg; *p;) {
+        const char *hit = strstr(p, tmp);
+        if (!hit) {
+            bufAppendStr(&b, p);
+            break;
+        }
+        bufAppend(&b, p, (size_t)(hit - p));
+        const char *id = hit + tl + (hit[tl] == '/'), *end = strstr(id, ".md");
+        size_t idn = end ? (size_t)(end - id) : strcspn(id, " :;,)");
+        bufPrintf(&b, "entry '%.*s'", (int)idn, id);
+        p = id + idn + (end ? 3 : 0);
+        if (*p == ':') p += 1 + strspn(p + 1, "0123456789");
+    }
+    return bufDetach(&b);
+}
+
+/* Where in FILE.json (j) the written file g->file came from. */
+static void kbImpPointer(const cbDiag *g, const char *rel, json_t *root, char *ptr, size_t cap) {
+    json_t *ents = json_object_get(root, "entries"), *topics = json_object_get(root, "topics");
+    snprintf(ptr, cap, "%s", strstr(rel, "synonyms.json") ? "/synonyms" : "");
+    size_t rn = strlen(rel);
+    if (rn > 3 && strcmp(rel + rn - 3, ".md") == 0) {
+        for (size_t i = 0; i < json_array_size(ents); i++) {
+            const char *id = json_string_value(json_object_get(json_array_get(ents, i), "id"));
+            if (!id || strlen(id) != rn - 3 || strncmp(id, rel, rn - 3) != 0) continue;
+            char field[64];
+            kbImpFieldAt(g->file, g->line, field, sizeof(field));
+            if (*field && json_object_get(json_array_get(ents, i), field))
+                snprintf(ptr, cap, "/entries/%zu/%s", i, field);
+            else
+                snprintf(ptr, cap, "/entries/%zu", i);
+        }
+    }
+    for (size_t i = 0; i < json_array_size(topics); i++) {
+        const char *t = json_string_value(json_object_get(json_array_get(topics, i), "name"));
+        if (t && strncmp(rel, t, strlen(t)) == 0 && strcmp(rel + strlen(t), "/_topic.json") == 0)
+            snprintf(ptr, cap, "/topics/%zu", i);
+    }
+}
+
+/* Load what was written and report its problems at their place in
+ * FILE.json: the files were never placed, so no message names them. */
+static int kbImpVerify(const char *tmp, const kbJson *j, json_t *root, cbDiags *d) {
     cbDiags td;
     cbDiagsInit(&td);
     kb *k = kbLoad(tmp, &td);
     size_t tl = strlen(tmp);
     for (size_t i = 0; i < td.n; i++) {
         const cbDiag *g = &td.v[i];
-        const char *rest = strncmp(g->file, tmp, tl) == 0 ? g->file + tl : g->file;
-        char *f = cbSprintf("%s%s", strncmp(g->file, tmp, tl) == 0 ? out : "", rest);
-        cbDiagAdd(d, g->severity, f, g->line, g->col, "%s", g->msg);
-        free(f);
+        const char *rel = strncmp(g->file, tmp, tl) == 0 ? g->file + tl + (g->file[tl] == '/') : g->file;
+        char ptr[128];
+        kbImpPointer(g, rel, root, ptr, sizeof(ptr));
+        int line, col;
+        kbPosAt(j, ptr, 0, &line, &col);
+        char *msg = kbImpScrub(g->msg, tmp);
+        size_t rn = strlen(rel);
+        if (rn > 3 && strcmp(rel + rn - 3, ".md") == 0)
+            cbDiagAdd(d, g->severity, j->path, line, col, "entry '%.*s': %s", (int)(rn - 3), rel, msg);
+        else
+            cbDiagAdd(d, g->severity, j->path, line, col, "%s: %s", rel, msg);
+        free(msg);
     }
     cbDiagsFree(&td);
     int rc = k ? CB_OK : CB_ERR;
@@ -342,7 +420,7 @@ int kbImport(const char *file, const char *out_dir, int force, cbDiags *d, char 
         while (n > 1 && out_dir[n - 1] == '/') n--;
         char *tmp = cbSprintf("%.*s.import-%ld", (int)n, out_dir, (long)getpid());
         if (kbImpWrite(tmp, root, err) != CB_OK) {
-        } else if (kbImpVerify(tmp, out_dir, d) != CB_OK) {
+        } else if (kbImpVerify(tmp, &j, root, d) != CB_OK) {
             cbErr(err, "the imported knowledge does not pass the checks; nothing was written");
         } else {
             rc = kbImpPlace(tmp, out_dir, err);

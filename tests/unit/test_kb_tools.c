@@ -226,7 +226,13 @@ static const impCase impTab[] = {
     {"invalid entry",
      "{\"topics\": [{\"name\": \"t\", \"title\": \"T\", \"description\": \"D\"}],\n"
      " \"entries\": [{\"id\": \"t/a\", \"question\": \"Q\", \"answer\": \"x\", \"sources\": []}]}",
-     0, 0, "'sources' is empty"},
+     2, 71, "entry 't/a': 'sources' is empty"}, /* at the field in the input, not a file */
+    {"bad source item, shared phrasing",
+     "{\"topics\": [{\"name\": \"t\", \"title\": \"T\", \"description\": \"D\"}],\n"
+     " \"entries\": [{\"id\": \"t/a\", \"question\": \"Q\", \"answer\": \"x\", \"sources\": [{\"title\": \"s\", \"url\": \"https://a.org/\"}]},\n"
+     "  {\"id\": \"t/b\", \"question\": \"R\", \"answer\": \"y\", \"sources\": [\"nope\"]},\n"
+     "  {\"id\": \"t/c\", \"question\": \"S\", \"alternates\": [\"q\"], \"answer\": \"z\", \"sources\": [{\"title\": \"s\", \"url\": \"https://a.org/\"}]}]}",
+     3, 60, "entry 't/b': 'sources' item 1 must be an object"},
 };
 
 static void test_import_errors(void **state) {
@@ -248,6 +254,11 @@ static void test_import_errors(void **state) {
         if (k == d.n) {
             cbDiagsPrint(&d, "text", stderr);
             fail_msg("case '%s': err '%s'", c->name, err);
+        }
+        for (k = 0; k < d.n; k++) { /* every problem points at the input, none at a temp file */
+            assert_string_equal(d.v[k].file, file);
+            assert_null(strstr(d.v[k].msg, ".import-"));
+            assert_null(strstr(d.v[k].msg, tmp));
         }
         struct stat st;
         assert_int_not_equal(stat(out, &st), 0); /* nothing left behind */
