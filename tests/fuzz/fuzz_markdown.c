@@ -1,5 +1,6 @@
 /* fuzz_markdown.c - libFuzzer target for the Markdown converters
- * (render_md*.c): any bytes must convert without a crash, a leak or a hang,
+ * (render_md*.c, md4c; Slack, Discord, terminal, kb check's issues, plain
+ * summaries): any bytes must convert without a crash, a leak or a hang,
  * and the output must keep the promises the renderers rely on: mrkdwn has
  * no raw '<' or '>' outside the links it generated itself (and quote
  * markers at a line start), and terminal
@@ -37,11 +38,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char *a = renderMarkdownToMrkdwn(md);
     char *b = renderMarkdownToPlain(md, 0);
     char *c = renderMarkdownToPlain(md, 1);
+    char *dc = renderMarkdownToDiscord(md);
+    char *t = renderTextToMrkdwn(md); /* a summary: plain text, same promises */
     checkMrkdwn(a);
+    checkMrkdwn(t);
     checkPlain(b);
+    renderMdIssue v[8];
+    size_t n = renderMarkdownIssues(md, v, 8);
+    for (size_t i = 0; i < n; i++)
+        if (v[i].line < 1 || (size_t)v[i].line > size + 1) abort(); /* a line of the input */
     free(a);
     free(b);
     free(c);
+    free(dc);
+    free(t);
     free(md);
     return 0;
 }
