@@ -78,19 +78,6 @@ void slkConnClose(slkConn *c, const char *reason) {
     wsClose(c->ws, 1000, reason);
 }
 
-int slkAck(slkConn *c, const char *envelope_id, json_t *payload) {
-    json_t *ack = json_pack("{s:s}", "envelope_id", envelope_id);
-    if (payload) json_object_set_new(ack, "payload", payload);
-    char *text = json_dumps(ack, JSON_COMPACT);
-    json_decref(ack);
-    int rc = c->ws && !c->closing ? wsSendUrgent(c->ws, text, strlen(text)) : CB_ERR;
-    if (rc != CB_OK)
-        logEvent(LOG_WARN, "slack.ack_failed", "envelope=%s conn=%d msg=\"not answered: Slack will redeliver\"",
-                 envelope_id, c->id);
-    free(text);
-    return rc;
-}
-
 /* ---- retiring links: read until Slack closes them ---- */
 
 static void slkOnRetireTimer(uv_timer_t *t) {
@@ -448,6 +435,22 @@ static void slkFree(cbTransport *t) {
     if (s->pump) uv_close((uv_handle_t *)s->pump, slkFreeHandle);
     slkSeenFree(&s->seen);
     cbFreeN(6, s->api, s->app_auth, s->bot_auth, s->self_user, s->self_bot, s);
+}
+
+/* Answers run from an idle handle, SLK_PUMP_BUDGET_MS per loop turn, never
+ * inside a socket or REST callback: each turn the loop reads and acks what
+ * arrived before it answers more, so a burst cannot hold acks back. */
+static void slkPumpIdle(uv_idle_t *h) {
+    slack *s = h->data;
+    if (!outboxPumpFor(s->ob, SLK_PUMP_BUDGET_MS)) {
+        uv_idle_stop(h);
+        slkCheckDrained(s);
+    }
+}
+
+void slkSchedulePump(void *owner) {
+    slack *s = owner;
+    if (s->pump) uv_idle_start(s->pump, slkPumpIdle);
 }
 
 static void slkSettled(void *s) {

@@ -1,7 +1,9 @@
 /* slack_int.h - the Slack transport's private state, shared by its files:
- * slack.c (lifecycle, Socket Mode connections, envelopes), slack_rest.c
- * (Web API calls and their bookkeeping) and slack_reply.c (turning events,
- * slash commands and button clicks into replies). Not for other modules. */
+ * slack.c (lifecycle, Socket Mode connections, envelopes, the answer
+ * pump), slack_rest.c (what goes out: acks and Web API calls) and
+ * slack_reply.c (turning events, slash commands and button clicks into
+ * replies). Calls go one way: slack.c -> slack_reply.c -> slack_rest.c.
+ * Not for other modules. */
 #ifndef CB_SLACK_INT_H
 #define CB_SLACK_INT_H
 
@@ -75,9 +77,12 @@ struct slack {
 void slkFatal(slack *s, const char *msg);
 void slkConnClose(slkConn *c, const char *reason); /* close 1000, once */
 void slkCheckDrained(slack *s); /* after shutdown: close sockets when idle */
-int slkAck(slkConn *c, const char *envelope_id, json_t *payload /* stolen, may be NULL */);
+void slkSchedulePump(void *s);  /* the outbox's schedule op: answer from the loop */
 
 /* slack_rest.c */
+/* Ack an envelope on c before any other frame; payload stolen, may be
+ * NULL. CB_ERR (logged) when it could not be queued. */
+int slkAck(slkConn *c, const char *envelope_id, json_t *payload);
 /* POST a Web API method (JSON body, stolen) with auth; fn may be NULL
  * (failures are logged). CB_ERR when it could not even be queued (logged). */
 int slkCall(slack *s, const char *method, json_t *body, const char *auth, slkDoneFn *fn);
@@ -86,7 +91,6 @@ int slkRespond(slack *s, const char *url, json_t *body);
 
 /* slack_reply.c */
 void slkAnswer(void *s, const outboxJob *j); /* the outbox's answer op */
-void slkSchedulePump(void *s);              /* the outbox's schedule op: answer from the loop */
 void slkOnEventsApi(slack *s, slkConn *c, json_t *env);
 void slkOnSlash(slack *s, slkConn *c, json_t *env, const char *envelope_id);
 void slkOnInteractive(slack *s, slkConn *c, json_t *env);

@@ -67,22 +67,6 @@ void slkAnswer(void *owner, const outboxJob *j) {
     replyFree(&r);
 }
 
-/* Answers run from an idle handle, SLK_PUMP_BUDGET_MS per loop turn, never
- * inside a socket or REST callback: each turn the loop reads and acks what
- * arrived before it answers more, so a burst cannot hold acks back. */
-static void slkPumpIdle(uv_idle_t *h) {
-    slack *s = h->data;
-    if (!outboxPumpFor(s->ob, SLK_PUMP_BUDGET_MS)) {
-        uv_idle_stop(h);
-        slkCheckDrained(s);
-    }
-}
-
-void slkSchedulePump(void *owner) {
-    slack *s = owner;
-    if (s->pump) uv_idle_start(s->pump, slkPumpIdle);
-}
-
 /* ---- /faq ---- */
 
 void slkOnSlash(slack *s, slkConn *c, json_t *env, const char *envelope_id) {

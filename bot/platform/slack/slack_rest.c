@@ -1,4 +1,5 @@
-/* slack_rest.c - the Slack transport's Web API calls, sent through the
+/* slack_rest.c - what the Slack transport sends: Socket Mode acks (urgent
+ * frames on the websocket) and Web API calls, sent through the
  * shared outbox (which counts them for a graceful shutdown and outlives
  * the transport): Slack's {"ok": false, "error": ...} convention decoded
  * into one callback, and every failure logged with the method and channel
@@ -102,4 +103,19 @@ int slkCall(slack *s, const char *method, json_t *body, const char *auth, slkDon
 
 int slkRespond(slack *s, const char *url, json_t *body) {
     return slkSubmit(s, slkReqNew("response_url", NULL, NULL), url, body, NULL);
+}
+
+/* ---- Socket Mode acks: the frames that must go first ---- */
+
+int slkAck(slkConn *c, const char *envelope_id, json_t *payload) {
+    json_t *ack = json_pack("{s:s}", "envelope_id", envelope_id);
+    if (payload) json_object_set_new(ack, "payload", payload);
+    char *text = json_dumps(ack, JSON_COMPACT);
+    json_decref(ack);
+    int rc = c->ws && !c->closing ? wsSendUrgent(c->ws, text, strlen(text)) : CB_ERR;
+    if (rc != CB_OK)
+        logEvent(LOG_WARN, "slack.ack_failed", "envelope=%s conn=%d msg=\"not answered: Slack will redeliver\"",
+                 envelope_id, c->id);
+    free(text);
+    return rc;
 }
