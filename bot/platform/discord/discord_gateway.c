@@ -17,25 +17,6 @@
 static void dcConnect(discord *d);
 static void dcOpenSocket(discord *d);
 
-void dcState(discord *d, const char *fmt, const char *arg) {
-    snprintf(d->state, sizeof d->state, fmt, arg);
-}
-
-void dcFatal(discord *d, const char *msg) {
-    if (d->fatal) return;
-    d->fatal = 1;
-    d->t.fatal = 1;
-    snprintf(d->t.fatal_msg, sizeof d->t.fatal_msg, "discord: %s", msg);
-    logRedact(d->t.fatal_msg);
-    dcState(d, "stopped: %s", d->t.fatal_msg);
-    if (d->conn && d->conn->ws && !d->conn->closing) {
-        d->conn->closing = 1;
-        wsClose(d->conn->ws, 1000, "fatal");
-    }
-    outboxDropJobs(d->ob); /* nothing more is sent */
-    appFatal(d->a, d->t.fatal_msg);
-}
-
 /* ---- timers ---- */
 
 static void dcArm(discord *d, double ms, uv_timer_cb cb) {
