@@ -1,7 +1,8 @@
 /* test_run.c - the running bot's process behaviour, end to end through the
  * console transport: knowledge hot reload on file change (inotify) and on
  * SIGHUP, a broken edit keeping the old knowledge live with a file:line:col
- * error in the log, and SIGTERM / end of input exiting 0. */
+ * error in the log, a FIFO in the folder never blocking the loop, and
+ * SIGTERM / end of input exiting 0. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tproc.h"
@@ -183,11 +185,37 @@ static void testWatchSurvivesDeleteAndRecreate(void **state) {
     assert_int_equal(tpWait(&f->bot, WAIT_MS), 0);
 }
 
+/* A FIFO dropped into the watched folder: the reload it triggers reports
+ * it (never opens it: opening a FIFO for reading blocks until a writer
+ * comes, which would stop the loop for good), the old knowledge keeps
+ * answering, and the reload after it is removed succeeds. */
+static void testFifoNeverBlocks(void **state) {
+    runFixture *f = *state;
+    char fifo[256];
+    snprintf(fifo, sizeof(fifo), "%s/frameworks/pipe.md", f->kb);
+    ask(f, "show frameworks/fastapi\n"); /* the bot is up and answering */
+    assert_true(tpWaitFor(f->bot.out_path, "FastAPI", 1, WAIT_MS));
+    assert_int_equal(mkfifo(fifo, 0644), 0);
+    assert_true(tpWaitFor(f->bot.err_path, "knowledge.reload_failed", 1, WAIT_MS));
+    assert_true(tpWaitFor(f->bot.err_path, "FIFO", 1, WAIT_MS));
+    ask(f, "show frameworks/fastapi\n");
+    assert_true(tpWaitFor(f->bot.out_path, "FastAPI", 2, WAIT_MS));
+    tpSignal(&f->bot, SIGHUP); /* the same on an explicit reload */
+    assert_true(tpWaitFor(f->bot.err_path, "knowledge.reload_failed", 2, WAIT_MS));
+    ask(f, "show frameworks/fastapi\n");
+    assert_true(tpWaitFor(f->bot.out_path, "FastAPI", 3, WAIT_MS));
+    assert_int_equal(unlink(fifo), 0);
+    assert_true(tpWaitFor(f->bot.err_path, "generation=2", 1, WAIT_MS));
+    tpCloseStdin(&f->bot);
+    assert_int_equal(tpWait(&f->bot, WAIT_MS), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(testWatchReloadAndBrokenEdit, setupWatch, teardown),
         cmocka_unit_test_setup_teardown(testSighupReload, setupNoWatch, teardown),
         cmocka_unit_test_setup_teardown(testWatchSurvivesDeleteAndRecreate, setupWatch, teardown),
+        cmocka_unit_test_setup_teardown(testFifoNeverBlocks, setupWatch, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
