@@ -80,7 +80,7 @@ void hndShow(const hndContext *ctx, const char *id, hndReply *out) {
         const kb *k = ctx->k->kb;
         const char **ids = cbCalloc(k->nentries + 1, sizeof(*ids));
         for (size_t i = 0; i < k->nentries; i++) ids[i] = k->entries[i].id;
-        const char *close = hndClosestName(id, len, ids, k->nentries);
+        const char *close = cbClosestName(id, len, ids, k->nentries);
         if (close)
             hndError(out, "I have no answer with that id. Did you mean `show %s`?", close);
         else

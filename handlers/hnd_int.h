@@ -34,10 +34,6 @@ void hndUnknownTopic(const hndContext *ctx, const char *name, size_t len, hndRep
 void hndAppendTopicList(const kb *k, cbBuf *b, int with_details);
 /* A topic by name or title: ASCII case-insensitive, '-', '_' and ' ' equal. */
 const kbTopic *hndFindTopic(const kb *k, const char *name, size_t len);
-/* The name in names[0..n) closest to s (edit distance, ASCII case
- * folded), when it is within a third of s's length (at least 2); NULL
- * otherwise. For "did you mean" on a mistyped id or topic. */
-const char *hndClosestName(const char *s, size_t len, const char *const *names, size_t n);
 /* Fill out as REPLY_ERROR with a formatted Markdown body. */
 void hndError(hndReply *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -133,7 +133,7 @@ void hndTopicQuestions(const hndContext *ctx, const kbTopic *t, hndReply *out) {
 static const char *infoClosestTopic(const kb *k, const char *name, size_t len) {
     const char **names = cbCalloc(k->ntopics + 1, sizeof(*names));
     for (size_t i = 0; i < k->ntopics; i++) names[i] = k->topics[i].name;
-    const char *best = hndClosestName(name, len, names, k->ntopics);
+    const char *best = cbClosestName(name, len, names, k->ntopics);
     free(names);
     return best;
 }
@@ -152,34 +152,3 @@ void hndUnknownTopic(const hndContext *ctx, const char *name, size_t len, hndRep
     out->body = bufDetach(&b);
 }
 
-/* Levenshtein distance, ASCII case folded; names over 63 bytes never match. */
-static size_t infoDistance(const char *a, size_t la, const char *b) {
-    size_t lb = strlen(b);
-    if (la > 63 || lb > 63) return (size_t)-1;
-    size_t row[64];
-    for (size_t j = 0; j <= lb; j++) row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
-            size_t best = diag + cost;
-            if (up + 1 < best) best = up + 1;
-            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
-const char *hndClosestName(const char *s, size_t len, const char *const *names, size_t n) {
-    const char *best = NULL;
-    size_t bd = (size_t)-1, limit = len / 3 > 2 ? len / 3 : 2;
-    for (size_t i = 0; i < n; i++) {
-        size_t d = infoDistance(s, len, names[i]);
-        if (d < bd) bd = d, best = names[i];
-    }
-    return bd <= limit ? best : NULL;
-}

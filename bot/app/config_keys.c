@@ -68,35 +68,8 @@ static const struct {
 
 /* ---- suggestions ---- */
 
-static size_t editDistance(const char *a, const char *b) {
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 63 || lb > 63) return 1000;
-    size_t row[64];
-    for (size_t j = 0; j <= lb; j++) row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
-            size_t best = diag + cost;
-            if (up + 1 < best) best = up + 1;
-            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
 static const char *closest(const char *s, const char *const *names, size_t n) {
-    const char *best = NULL;
-    size_t bd = (size_t)-1, limit = strlen(s) / 3 > 2 ? strlen(s) / 3 : 2;
-    for (size_t i = 0; i < n; i++) {
-        size_t d = editDistance(s, names[i]);
-        if (d < bd) bd = d, best = names[i];
-    }
-    return bd <= limit ? best : NULL;
+    return cbClosestName(s, strlen(s), names, n);
 }
 
 int cfgSectionKnown(const char *section) {

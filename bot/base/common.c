@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <ctype.h>
+#include <utf8proc.h>
 
 int cbErr(char *err, const char *fmt, ...) {
     if (err) {
@@ -111,4 +113,41 @@ void cbFreeN(size_t n, ...) {
     va_start(ap, n);
     for (size_t i = 0; i < n; i++) free(va_arg(ap, void *));
     va_end(ap);
+}
+
+size_t cbUtf8Encode(unsigned long cp, char out[4]) {
+    if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;
+    return (size_t)utf8proc_encode_char((utf8proc_int32_t)cp, (utf8proc_uint8_t *)out);
+}
+
+/* Levenshtein distance, ASCII case folded; names over 63 bytes never match. */
+static size_t cbDistance(const char *a, size_t la, const char *b) {
+    size_t lb = strlen(b);
+    if (la > 63 || lb > 63) return (size_t)-1;
+    size_t row[64];
+    for (size_t j = 0; j <= lb; j++) row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
+            size_t best = diag + cost;
+            if (up + 1 < best) best = up + 1;
+            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+const char *cbClosestName(const char *s, size_t len, const char *const *names, size_t n) {
+    const char *best = NULL;
+    size_t bd = (size_t)-1, limit = len / 3 > 2 ? len / 3 : 2;
+    for (size_t i = 0; i < n; i++) {
+        size_t d = cbDistance(s, len, names[i]);
+        if (d < bd) bd = d, best = names[i];
+    }
+    return bd <= limit ? best : NULL;
 }

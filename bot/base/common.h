@@ -50,4 +50,13 @@ long long cbWallTime(void);
 /* 1 if s[0..len) is valid UTF-8 without NUL bytes, else 0. */
 int cbValidUtf8(const char *s, size_t len);
 
+/* Code point cp as UTF-8 in out (4 bytes of room); NUL, surrogates and
+ * values past U+10FFFF become U+FFFD. Returns the bytes written. */
+size_t cbUtf8Encode(unsigned long cp, char out[4]);
+
+/* The name in names[0..n) closest to s[0..len) (Levenshtein, ASCII case
+ * folded), or NULL when even the closest is more than a third of s away
+ * (at least 2 edits allowed): the "did you mean" of ids, keys and topics. */
+const char *cbClosestName(const char *s, size_t len, const char *const *names, size_t n);
+
 #endif

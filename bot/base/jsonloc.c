@@ -31,26 +31,6 @@ static int jlHex4(const char *s, size_t len, size_t i, unsigned *out) {
     return CB_OK;
 }
 
-static size_t jlUtf8(unsigned cp, char *o) {
-    if (cp < 0x80) { o[0] = (char)cp; return 1; }
-    if (cp < 0x800) {
-        o[0] = (char)(0xC0 | (cp >> 6));
-        o[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | (cp >> 12));
-        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        o[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | (cp >> 18));
-    o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    o[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
 /* Decode one character of a string literal at *i (not the closing quote)
  * into o (4 bytes); *n = decoded bytes; *i moves past it. */
 static int jlDecodeChar(const char *s, size_t len, size_t *i, char *o, size_t *n) {
@@ -79,7 +59,7 @@ static int jlDecodeChar(const char *s, size_t len, size_t *i, char *o, size_t *n
         cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
         p += 6;
     }
-    *n = jlUtf8(cp, o);
+    *n = cbUtf8Encode(cp, o);
     *i = p;
     return CB_OK;
 }

@@ -99,30 +99,6 @@ void mdCode(mdR *r, const char *s, size_t n) {
     }
 }
 
-static size_t mdUtf8(unsigned long cp, char *o) {
-    if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;
-    if (cp < 0x80) {
-        o[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (char)(0xC0 | (cp >> 6));
-        o[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | (cp >> 12));
-        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        o[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | (cp >> 18));
-    o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    o[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
 void mdEntity(mdR *r, const char *s, size_t n) {
     static const struct { const char *name, *text; } named[] = {
         {"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&apos;", "'"},
@@ -141,7 +117,7 @@ void mdEntity(mdR *r, const char *s, size_t n) {
             memcpy(num, s + (hex ? 3 : 2), k);
             num[k] = '\0';
             char o[4];
-            size_t len = mdUtf8(strtoul(num, NULL, hex ? 16 : 10), o);
+            size_t len = cbUtf8Encode(strtoul(num, NULL, hex ? 16 : 10), o);
             mdText(r, o, len);
             return;
         }
