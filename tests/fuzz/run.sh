@@ -8,6 +8,8 @@ set -euo pipefail
 B=${1:-build}
 SECS=${2:-30}
 FB="$B/fuzz"
+# Leaks inside third-party libraries, named one by one (tests/fuzz/lsan.supp).
+export LSAN_OPTIONS="suppressions=$PWD/tests/fuzz/lsan.supp:print_suppressions=0"
 mkdir -p "$FB/obj"
 PKGS=(libcurl libwebsockets jansson libpcre2-8 libutf8proc libuv sqlite3 libcrypto libfyaml md4c)
 read -r -a PKG_CFLAGS <<<"$(pkg-config --cflags "${PKGS[@]}")"
