@@ -210,13 +210,14 @@ static int seriesCmp(const void *x, const void *y) {
     return c ? c : strcmp(a->b, b->b);
 }
 
-/* One labelled counter: la (and lb when not NULL) name the labels. */
-static void putCounter(cbBuf *b, const mCounter *c, const char *name, const char *help,
-                       const char *la, const char *lb) {
+/* One labelled series of type (counter or gauge): la (and lb when not
+ * NULL) name the labels, sorted so the output is stable. */
+static void putSeries(cbBuf *b, const mCounter *c, const char *name, const char *type,
+                      const char *help, const char *la, const char *lb) {
     mSeries sorted[METRICS_MAX_SERIES];
     memcpy(sorted, c->s, c->n * sizeof *sorted);
     qsort(sorted, c->n, sizeof *sorted, seriesCmp);
-    putHeader(b, name, "counter", help);
+    putHeader(b, name, type, help);
     for (size_t i = 0; i < c->n; i++) {
         bufPrintf(b, "%s{", name);
         putLabel(b, la, sorted[i].a);
@@ -228,18 +229,15 @@ static void putCounter(cbBuf *b, const mCounter *c, const char *name, const char
     }
 }
 
+static void putCounter(cbBuf *b, const mCounter *c, const char *name, const char *help,
+                       const char *la, const char *lb) {
+    putSeries(b, c, name, "counter", help, la, lb);
+}
+
 /* A labelled gauge (values are 0/1 here). */
 static void putGauge(cbBuf *b, const mCounter *c, const char *name, const char *help,
                      const char *la) {
-    mSeries sorted[METRICS_MAX_SERIES];
-    memcpy(sorted, c->s, c->n * sizeof *sorted);
-    qsort(sorted, c->n, sizeof *sorted, seriesCmp);
-    putHeader(b, name, "gauge", help);
-    for (size_t i = 0; i < c->n; i++) {
-        bufPrintf(b, "%s{", name);
-        putLabel(b, la, sorted[i].a);
-        bufPrintf(b, "} %llu\n", sorted[i].v);
-    }
+    putSeries(b, c, name, "gauge", help, la, NULL);
 }
 
 static void putLatency(cbBuf *b) {
