@@ -210,8 +210,10 @@ static int kbCmdExport(int argc, char **argv) {
         fprintf(stderr, "careerbot kb export: the knowledge has errors; fix them first\n");
     } else {
         char *s = a.format && strcmp(a.format, "csv") == 0 ? kbExportCsv(k) : kbExportJson(k);
-        fputs(s, stdout);
-        rc = ferror(stdout) ? CB_EXIT_FAIL : CB_EXIT_OK;
+        if (s) fputs(s, stdout);
+        else fprintf(stderr, "careerbot kb export: matching.json or out-of-scope.txt changed "
+                             "while it was read; run it again\n");
+        rc = s && !ferror(stdout) ? CB_EXIT_OK : CB_EXIT_FAIL;
         free(s);
     }
     kbFree(k);

@@ -1,10 +1,13 @@
 /* kb_export.c - `kb export`: the whole knowledge base as one JSON document
- * (entries sorted by id with keys in a fixed order, topics, synonyms), so
- * it can be diffed, processed by scripts, or rebuilt by `kb import`
- * (kb_import.c). The output is canonical: export -> import -> export gives
- * the same bytes. */
+ * (entries sorted by id with keys in a fixed order, topics, synonyms,
+ * matching.json as an object and out-of-scope.txt as its text, verbatim),
+ * so it can be diffed, processed by scripts, or rebuilt by `kb import`
+ * (kb_import.c) into a knowledge that answers the same. The output is
+ * canonical: export -> import -> export gives the same bytes. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "base/common.h"
 #include "kb/kb_export.h"
@@ -61,6 +64,43 @@ json_t *kbEntryJson(const kbEntry *e) {
     return o;
 }
 
+/* The text of file name in k's directory: CB_OK with *text (NULL when
+ * there is no such file), CB_ERR when it is there and cannot be read. */
+static int kbExportFile(const kb *k, const char *name, char **text) {
+    char *path = cbSprintf("%s/%s", k->dir, name);
+    struct stat st;
+    *text = NULL;
+    int rc = CB_OK;
+    if (stat(path, &st) == 0 || errno != ENOENT) {
+        cbDiags d;
+        cbDiagsInit(&d);
+        size_t len;
+        rc = kbReadFile(path, &d, text, &len);
+        cbDiagsFree(&d);
+    }
+    free(path);
+    return rc;
+}
+
+/* matching.json and out-of-scope.txt, which steer matching: a knowledge
+ * imported without them would answer differently. */
+static int kbExportSteering(const kb *k, json_t *root) {
+    char *m, *oos;
+    if (kbExportFile(k, "matching.json", &m) != CB_OK) return CB_ERR;
+    if (kbExportFile(k, "out-of-scope.txt", &oos) != CB_OK) {
+        free(m);
+        return CB_ERR;
+    }
+    json_t *mj = m ? json_loads(m, JSON_REJECT_DUPLICATES, NULL) : NULL;
+    json_t *oj = oos ? json_string(oos) : NULL;
+    int rc = (m && !mj) || (oos && !oj) ? CB_ERR : CB_OK; /* changed since it was loaded */
+    if (mj) json_object_set_new(root, "matching", mj);
+    if (oj) json_object_set_new(root, "out_of_scope", oj);
+    free(m);
+    free(oos);
+    return rc;
+}
+
 char *kbExportJson(const kb *k) {
     json_t *root = json_object(), *ents = json_array(), *topics = json_array(),
            *syn = json_array();
@@ -76,7 +116,11 @@ char *kbExportJson(const kb *k) {
     json_object_set_new(root, "entries", ents);
     json_object_set_new(root, "topics", topics);
     json_object_set_new(root, "synonyms", syn);
-    char *s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (kbExportSteering(k, root) != CB_OK) {
+        json_decref(root);
+        return NULL;
+    }
+    char *s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
     json_decref(root);
     assert(s); /* only fails on out-of-memory or invalid UTF-8, which the loader rejects */
     char *out = cbSprintf("%s\n", s);

@@ -7,8 +7,11 @@
 
 #include "kb/kb.h"
 
-/* {"entries": [...], "topics": [...], "synonyms": [...]} with 2-space
- * indentation and a final newline; entries sorted by id. Caller frees. */
+/* {"entries": [...], "topics": [...], "synonyms": [...], "matching": {...},
+ * "out_of_scope": "..."} with 2-space indentation and a final newline;
+ * entries sorted by id; the last two only when the files exist
+ * (out-of-scope.txt as its text, verbatim). Caller frees. NULL when
+ * matching.json or out-of-scope.txt can no longer be read. */
 char *kbExportJson(const kb *k);
 /* One CSV row per entry (RFC 4180, a header row) for spreadsheet
  * reviewers; see kb_export_csv.c. Caller frees. */

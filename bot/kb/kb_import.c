@@ -18,12 +18,14 @@
 
 #include "base/buf.h"
 #include "base/common.h"
+#include "base/jsonloc.h"
 #include "kb/kb_export.h"
 #include "kb/kb_int.h"
 
 #define KB_MAX_IMPORT (64L * 1024 * 1024)
 
-static const char *const kbImpRoot[] = {"entries", "topics", "synonyms"};
+static const char *const kbImpRoot[] = {"entries", "topics", "synonyms", "matching",
+                                        "out_of_scope"};
 static const char *const kbImpEntry[] = {"id",      "question", "summary", "alternates",
                                          "keywords", "patterns", "answer",  "sources",
                                          "links",    "related",  "updated"};
@@ -56,7 +58,8 @@ static int kbWriteFile(const char *path, const char *a, const char *b, const cha
 }
 
 static char *kbDump(json_t *v) {
-    char *s = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+    char *s = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY |
+                                JSON_REAL_PRECISION(15));
     return s ? s : cbStrdup("null");
 }
 
@@ -176,6 +179,14 @@ static int kbImpCheck(cbDiags *d, const kbJson *j, json_t *root) {
     if (syn && !json_is_array(syn))
         kbDiagAt(d, CB_DIAG_ERROR, j, "/synonyms", 0, "'synonyms' must be an array of arrays, got %s",
                  kbTypeName(syn));
+    json_t *m = json_object_get(root, "matching"), *oos = json_object_get(root, "out_of_scope");
+    if (m && !json_is_object(m))
+        kbDiagAt(d, CB_DIAG_ERROR, j, "/matching", 0,
+                 "'matching' must be an object (matching.json), got %s", kbTypeName(m));
+    if (oos && !json_is_string(oos))
+        kbDiagAt(d, CB_DIAG_ERROR, j, "/out_of_scope", 0,
+                 "'out_of_scope' must be a string (the text of out-of-scope.txt), got %s",
+                 kbTypeName(oos));
     return d->nerrors == before ? CB_OK : CB_ERR;
 }
 
@@ -225,17 +236,28 @@ static int kbImpWriteEntry(const char *tmp, json_t *e, char *err) {
     return kbImpWriteEntryAs(tmp, e, 0, err);
 }
 
+static int kbImpWriteJson(const char *tmp, const char *name, json_t *v, char *err) {
+    char *s = kbDump(v), *path = cbSprintf("%s/%s", tmp, name);
+    int rc = kbWriteFile(path, s, "\n", NULL, err);
+    free(s);
+    free(path);
+    return rc;
+}
+
 static int kbImpWrite(const char *tmp, json_t *root, char *err) {
     if (mkdir(tmp, 0755) != 0) return cbErr(err, "cannot create %s: %s", tmp, strerror(errno));
     if (kbImpWriteTopics(tmp, json_object_get(root, "topics"), err) != CB_OK) return CB_ERR;
     json_t *ents = json_object_get(root, "entries");
     for (size_t i = 0; i < json_array_size(ents); i++)
         if (kbImpWriteEntry(tmp, json_array_get(ents, i), err) != CB_OK) return CB_ERR;
-    json_t *syn = json_object_get(root, "synonyms");
-    if (json_array_size(syn) == 0) return CB_OK;
-    char *s = kbDump(syn), *path = cbSprintf("%s/synonyms.json", tmp);
-    int rc = kbWriteFile(path, s, "\n", NULL, err);
-    free(s);
+    json_t *syn = json_object_get(root, "synonyms"), *m = json_object_get(root, "matching");
+    const char *oos = json_string_value(json_object_get(root, "out_of_scope"));
+    if (json_array_size(syn) > 0 && kbImpWriteJson(tmp, "synonyms.json", syn, err) != CB_OK)
+        return CB_ERR;
+    if (m && kbImpWriteJson(tmp, "matching.json", m, err) != CB_OK) return CB_ERR;
+    if (!oos) return CB_OK;
+    char *path = cbSprintf("%s/out-of-scope.txt", tmp);
+    int rc = kbWriteFile(path, oos, NULL, NULL, err); /* verbatim: its text is its own */
     free(path);
     return rc;
 }
@@ -285,7 +307,10 @@ static char *kbImpScrub(const char *msg, const char *tmp) {
 /* Where in FILE.json (j) the written file g->file came from. */
 static void kbImpPointer(const cbDiag *g, const char *rel, json_t *root, char *ptr, size_t cap) {
     json_t *ents = json_object_get(root, "entries"), *topics = json_object_get(root, "topics");
-    snprintf(ptr, cap, "%s", strstr(rel, "synonyms.json") ? "/synonyms" : "");
+    snprintf(ptr, cap, "%s", strcmp(rel, "synonyms.json") == 0      ? "/synonyms"
+                             : strcmp(rel, "matching.json") == 0     ? "/matching"
+                             : strcmp(rel, "out-of-scope.txt") == 0 ? "/out_of_scope"
+                                                                    : "");
     size_t rn = strlen(rel);
     if (rn > 3 && strcmp(rel + rn - 3, ".md") == 0) {
         for (size_t i = 0; i < json_array_size(ents); i++) {
@@ -306,6 +331,20 @@ static void kbImpPointer(const cbDiag *g, const char *rel, json_t *root, char *p
     }
 }
 
+/* A problem at line fline of out-of-scope.txt: where that line starts
+ * inside the "out_of_scope" string of FILE.json (JSON input only). */
+static void kbImpOosPos(const kbJson *j, json_t *root, int fline, int *line, int *col) {
+    const char *s = json_string_value(json_object_get(root, "out_of_scope"));
+    size_t off, raw, index = 0;
+    if (!s || j->map || fline < 2 || jlocFind(j->text, j->len, "/out_of_scope", 0, &off) != CB_OK)
+        return;
+    for (int l = 1; l < fline && s[index]; index++)
+        if (s[index] == '\n') l++;
+    if (jlocStringByte(j->text, j->len, off, index, &raw) != CB_OK) return;
+    jlocLineCol(j->text, j->len, raw, line, col);
+    *line += j->line0;
+}
+
 /* Load what was written and report its problems at their place in
  * FILE.json: the files were never placed, so no message names them. */
 static int kbImpVerify(const char *tmp, const kbJson *j, json_t *root, cbDiags *d) {
@@ -320,6 +359,7 @@ static int kbImpVerify(const char *tmp, const kbJson *j, json_t *root, cbDiags *
         kbImpPointer(g, rel, root, ptr, sizeof(ptr));
         int line, col;
         kbPosAt(j, ptr, 0, &line, &col);
+        if (strcmp(ptr, "/out_of_scope") == 0) kbImpOosPos(j, root, g->line, &line, &col);
         char *msg = kbImpScrub(g->msg, tmp);
         size_t rn = strlen(rel);
         if (rn > 3 && strcmp(rel + rn - 3, ".md") == 0)

@@ -209,6 +209,13 @@ typedef struct impCase {
 static const impCase impTab[] = {
     {"syntax", "{\"entries\": [}", 1, 14, "malformed JSON"},
     {"not object", "[1]", 1, 1, "expected the object written by 'kb export'"},
+    {"out_of_scope not text", "{\"topics\": [], \"entries\": [],\n \"out_of_scope\": [\"a\"]}", 2, 18,
+     "'out_of_scope' must be a string"},
+    {"matching not object", "{\"topics\": [], \"entries\": [], \"matching\": 0.5}", 1, 43,
+     "'matching' must be an object"},
+    {"matching value",
+     "{\"topics\": [], \"entries\": [],\n \"matching\": {\"answer_threshold\": 7}}", 2, 14,
+     "matching.json: 'answer_threshold' must be a number above 0 and at most 1"},
     {"no topics", "{\"entries\": []}", 1, 1, "missing required field 'topics'"},
     {"dup id",
      "{\"topics\": [{\"name\": \"t\", \"title\": \"T\", \"description\": \"D\"}],\n"
@@ -268,6 +275,38 @@ static void test_import_errors(void **state) {
     free(file);
     free(out);
     free(tmp);
+}
+
+/* A problem in out-of-scope.txt is reported at its line inside the
+ * "out_of_scope" string of the JSON, and nothing is written. */
+static void test_import_out_of_scope_line(void **state) {
+    (void)state;
+    char *tmp = ktTempDir(), *file = cbSprintf("%s/in.json", tmp), *out = cbSprintf("%s/out", tmp);
+    char longq[600];
+    memset(longq, 'x', sizeof longq - 1);
+    longq[sizeof longq - 1] = '\0';
+    char *json = cbSprintf("{\"topics\": [], \"entries\": [],\n"
+                           " \"out_of_scope\": \"# a comment\\nhow do i sort a dict\\n%s\\n\"}\n", longq);
+    ktWrite(file, json);
+    cbDiags d;
+    cbDiagsInit(&d);
+    char err[CB_ERRLEN] = "";
+    assert_int_equal(kbImport(file, out, 0, &d, err), CB_ERR);
+    size_t k;
+    for (k = 0; k < d.n && !strstr(d.v[k].msg, "out-of-scope.txt: question longer than"); k++) {}
+    if (k == d.n) cbDiagsPrint(&d, "text", stderr);
+    assert_true(k < d.n);
+    assert_string_equal(d.v[k].file, file);
+    assert_int_equal(d.v[k].line, 2);
+    assert_int_equal(d.v[k].col, 54); /* the third line of the text starts there */
+    struct stat st;
+    assert_int_not_equal(stat(out, &st), 0);
+    cbDiagsFree(&d);
+    ktRmTree(tmp);
+    free(json);
+    free(tmp);
+    free(file);
+    free(out);
 }
 
 static void test_kb_new(void **state) {
@@ -377,6 +416,7 @@ int main(void) {
         cmocka_unit_test(test_export_import_real),
         cmocka_unit_test(test_import_errors),
         cmocka_unit_test(test_kb_new),
+        cmocka_unit_test(test_import_out_of_scope_line),
         cmocka_unit_test(test_export_csv),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
