@@ -166,12 +166,14 @@ void appShow(cbApp *a, const char *id, hndReply *out) {
 }
 
 /* The question that got a 👎, kept with the entry that answered it. */
-static void recordDownVoted(cbApp *a, cbPlatform p, const char *user, const char *entry_id) {
+static void recordDownVoted(cbApp *a, cbPlatform p, const char *user, const char *message,
+                            const char *entry_id) {
     char *text = fbOnDownVote(a->feedback, platformName(p), user, entry_id, cbWallTime());
     if (!text) return;
     histQuestion q = {.time = cbWallTime(), .platform = platformName(p), .channel_kind = "vote",
                       .user = user ? user : "", .question = text, .normalized = "",
-                      .outcome = "voted_down", .entry_id = entry_id, .candidates_json = "[]"};
+                      .outcome = "voted_down", .entry_id = entry_id, .candidates_json = "[]",
+                      .message = message};
     if (histRecordQuestion(a->hist, &q, a->cfg.review_threshold) != CB_OK) metricsHistoryError();
     free(text);
 }
@@ -200,7 +202,7 @@ int appVote(cbApp *a, cbPlatform p, const char *user, const char *message, const
         if (done) done(1, ud);
         return CB_OK;
     }
-    if (!helpful) recordDownVoted(a, p, user, entry_id);
+    if (!helpful) recordDownVoted(a, p, user, message, entry_id);
     histVote v = {
         .time = cbWallTime(),
         .platform = platformName(p),

@@ -75,6 +75,7 @@ static void rowFree(histRow *r) {
     free(r->outcome);
     free(r->entry_id);
     free(r->candidates);
+    free(r->message);
 }
 
 static void voteFree(histPendVote *v) {
@@ -145,6 +146,7 @@ static int insertRow(histStore *h, const histRow *r) {
     sqlite3_bind_text(st, 8, r->entry_id, -1, SQLITE_STATIC);
     sqlite3_bind_double(st, 9, r->confidence);
     sqlite3_bind_text(st, 10, r->candidates, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 11, r->message, -1, SQLITE_STATIC);
     return stepReset(st);
 }
 
@@ -260,6 +262,9 @@ int histRecordQuestion(histStore *h, const histQuestion *q, double review_thresh
         r->confidence = q->confidence;
         if (q->candidates_json && strlen(q->candidates_json) <= HIST_MAX_CANDIDATES)
             r->candidates = cbStrdup(q->candidates_json);
+        if (q->message && *q->message) r->message = dupText(q->message, 256);
+        else if (strcmp(q->outcome, "voted_down") == 0 && q->entry_id) /* as histRecordVote */
+            r->message = cbSprintf("entry:%s", q->entry_id);
         hashUser(h, q->platform, q->user, r->user_hash);
     }
     if (!h->loop || h->nrows >= h->opt.batch_max)
@@ -349,8 +354,8 @@ static char *dirOf(const char *path) {
 static int prepare(histStore *h, char *err) {
     static const char *q =
         "INSERT INTO questions (time, platform, channel_kind, user_hash, question, normalized,"
-        " outcome, entry_id, confidence, candidates, top_id, top_confidence)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+        " outcome, entry_id, confidence, candidates, message, top_id, top_confidence)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
         " CASE WHEN json_valid(?10) THEN json_extract(?10, '$[0].id') END,"
         " CASE WHEN json_valid(?10) THEN json_extract(?10, '$[0].confidence') END)";
     static const char *c = "INSERT INTO answer_counts (entry_id, day, platform, count)"

@@ -26,6 +26,7 @@ typedef struct histQuestion {
     double confidence;
     const char *candidates_json; /* [{"id":..,"confidence":..}, ...] */
     int keep_text; /* keep the text even of a confident answer (a rephrase after a 👎) */
+    const char *message; /* "voted_down": the message voted on (as histVote's); may be NULL */
 } histQuestion;
 
 typedef struct histVote {
@@ -171,7 +172,10 @@ void histReportHtml(const histReport *r, void *stream);
 int histDecide(histStore *h, const char *decision, const char *entry_id, const long long *qids,
                size_t n, char *err);
 
-/* One JSON object per line for each question and vote row since `since`. */
+/* One JSON object per line for each row since `since`: questions, votes,
+ * daily answer counts, did-you-mean clicks, the maintainers' decisions
+ * (with the questions each covered) and hand-offs to mentors; each has
+ * "type". Stored text was scrubbed of tokens when it was written. */
 int histExport(histStore *h, long long since, void *stream /* FILE* */, char *err);
 /* "YYYY-MM-DD" (UTC midnight) or "Nd" (UTC midnight N days before today:
  * "0d" is today, "1d" yesterday and today) -> unix seconds. */

@@ -1,6 +1,8 @@
-/* history_export.c - `careerbot history export`: every question, vote and
- * daily answer count since a date as one JSON object per line (for jq),
- * and the --since parser shared with `careerbot report`. */
+/* history_export.c - `careerbot history export`: every row since a date
+ * (questions, votes, daily answer counts, did-you-mean clicks, the
+ * maintainers' decisions with the questions they covered) as one JSON
+ * object per line with its "type" (for jq), and the --since parser shared
+ * with `careerbot report`. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +36,8 @@ static int exportRows(sqlite3 *db, const char *sql, const char *type, long long 
         for (int i = 0; i < sqlite3_column_count(st); i++) {
             const char *name = sqlite3_column_name(st, i);
             json_t *v = colJson(st, i);
-            if (strcmp(name, "candidates") == 0 && json_is_string(v)) {
+            if ((strcmp(name, "candidates") == 0 || strcmp(name, "questions") == 0) &&
+                json_is_string(v)) {
                 json_t *parsed = json_loads(json_string_value(v), 0, NULL);
                 if (parsed) json_decref(v), v = parsed;
             } else if (strcmp(name, "helpful") == 0 && json_is_integer(v)) {
@@ -52,26 +55,33 @@ static int exportRows(sqlite3 *db, const char *sql, const char *type, long long 
     return rc == SQLITE_DONE ? CB_OK : cbErr(err, "export: %s", sqlite3_errmsg(db));
 }
 
+/* What is exported, table by table: its "type" and the query (?1 since). */
+static const struct {
+    const char *type, *sql;
+} exportSets[] = {
+    {"question", "SELECT id, time, platform, channel_kind, user_hash, question, normalized,"
+                 " outcome, entry_id, confidence, candidates, message FROM questions"
+                 " WHERE time >= ?1 ORDER BY id"},
+    {"vote", "SELECT id, time, platform, channel_kind, user_hash, entry_id, helpful, message"
+             " FROM votes WHERE time >= ?1 ORDER BY id"},
+    {"answer_count", "SELECT entry_id, day, platform, count FROM answer_counts"
+                     " WHERE day >= date(?1, 'unixepoch') ORDER BY day, entry_id, platform"},
+    {"click", "SELECT id, time, platform, user_hash, entry_id FROM clicks"
+              " WHERE time >= ?1 ORDER BY id"},
+    {"decision", "SELECT d.id, d.time, d.decision, d.entry_id, d.note,"
+                 " (SELECT json_group_array(question_id) FROM (SELECT question_id FROM"
+                 "  decided_questions WHERE decision_id = d.id ORDER BY question_id)) AS questions"
+                 " FROM decisions d WHERE d.time >= ?1 ORDER BY d.id"},
+};
+
 int histExport(histStore *h, long long since, void *stream, char *err) {
     FILE *f = stream;
     histFlush(h);
     if (histExecRetry(h->db, "BEGIN", 100) != SQLITE_OK)
         return cbErr(err, "export: %s", sqlite3_errmsg(h->db));
-    int rc = exportRows(h->db,
-                        "SELECT id, time, platform, channel_kind, user_hash, question, normalized,"
-                        " outcome, entry_id, confidence, candidates FROM questions"
-                        " WHERE time >= ?1 ORDER BY id",
-                        "question", since, f, err);
-    if (rc == CB_OK)
-        rc = exportRows(h->db,
-                        "SELECT id, time, platform, channel_kind, user_hash, entry_id, helpful, message"
-                        " FROM votes WHERE time >= ?1 ORDER BY id",
-                        "vote", since, f, err);
-    if (rc == CB_OK)
-        rc = exportRows(h->db,
-                        "SELECT entry_id, day, count FROM answer_counts"
-                        " WHERE day >= date(?1, 'unixepoch') ORDER BY day, entry_id",
-                        "answer_count", since, f, err);
+    int rc = CB_OK;
+    for (size_t i = 0; rc == CB_OK && i < CB_ARRAY_LEN(exportSets); i++)
+        rc = exportRows(h->db, exportSets[i].sql, exportSets[i].type, since, f, err);
     sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL);
     return rc;
 }

@@ -9,13 +9,14 @@
 
 #include "ops/history.h"
 
-#define HIST_SCHEMA_VERSION 5
+#define HIST_SCHEMA_VERSION 6
 #define HIST_HASH_HEX 32 /* 128 bits of HMAC-SHA-256, in hex */
 #define HIST_SALT_BYTES 32
 
 typedef struct histRow { /* a queued question, strings owned */
     long long time;
     char *platform, *channel_kind, *question, *normalized, *outcome, *entry_id, *candidates;
+    char *message; /* a voted_down question: the voted message */
     char user_hash[HIST_HASH_HEX + 1];
     double confidence;
     int keep_text; /* 0: only counted per entry/day/platform */

@@ -147,6 +147,14 @@ static int loadEntries(sqlite3 *db, const histReportOptions *o, histReport *r, c
 
 /* ---- open questions ---- */
 
+/* The helpful flag of the user's latest vote on the message a 👎'd
+ * question q names (rows older than schema 6 name none: the user's latest
+ * vote on the entry): a change of mind to 👍 closes the question. */
+#define LATEST_VOTE                                                                           \
+    "(SELECT v.helpful FROM votes v WHERE v.platform = q.platform"                            \
+    " AND v.user_hash = q.user_hash AND (v.message = q.message"                               \
+    "  OR (q.message IS NULL AND v.entry_id = q.entry_id)) ORDER BY v.time DESC, v.id DESC LIMIT 1)"
+
 static int loadQuestions(sqlite3 *db, const histReportOptions *o, long long since, rpQuestions *qs,
                          char *err) {
     sqlite3_stmt *st;
@@ -156,8 +164,9 @@ static int loadQuestions(sqlite3 *db, const histReportOptions *o, long long sinc
         " LEFT JOIN decided_questions dq ON dq.question_id = q.id"
         " LEFT JOIN decisions d ON d.id = dq.decision_id"
         " WHERE q.time >= ?1 AND q.question IS NOT NULL AND q.question <> ''"
-        " AND (q.outcome IN ('did_you_mean', 'abstain', 'voted_down')"
-        "  OR (q.outcome = 'answer' AND q.confidence < ?2))"
+        " AND (q.outcome IN ('did_you_mean', 'abstain')"
+        "  OR (q.outcome = 'answer' AND q.confidence < ?2)"
+        "  OR (q.outcome = 'voted_down' AND coalesce(" LATEST_VOTE ", 0) = 0))"
         " ORDER BY q.id DESC LIMIT ?3";
     if (prep(db, sql, &st, err) != CB_OK) return CB_ERR;
     sqlite3_bind_int64(st, 1, since);

@@ -86,6 +86,10 @@ static const char *const migrations[HIST_SCHEMA_VERSION] = {
     " entry_id TEXT, note TEXT);"
     "CREATE TABLE decided_questions ("
     " question_id INTEGER PRIMARY KEY, decision_id INTEGER NOT NULL REFERENCES decisions (id));",
+    /* 5 -> 6: a 👎'd question names the message voted on, so a change of
+     * mind (👍 on the same message) closes it again; older rows fall back
+     * to the user's latest vote on the entry. */
+    "ALTER TABLE questions ADD COLUMN message TEXT;",
 };
 
 int histExecRetry(sqlite3 *db, const char *sql, int tries) {

@@ -4,8 +4,9 @@
  * means (closest entry, a did-you-mean click, a 👎 then an answered
  * rephrase), answer counts per day and platform, per-entry answers and
  * votes, entries nobody asked about, a dismissal that hides its group for
- * good, --since, the JSON and CSV forms, `careerbot report --json --db` end
- * to end, and the JSON-lines export. */
+ * good, a 👎 taken back by a 👍 on the same message, --since, the JSON and
+ * CSV forms, `careerbot report --json --db` end to end, and the JSON-lines
+ * export of every table (clicks and decisions too; tokens scrubbed). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -336,7 +337,105 @@ static void test_export_lines(void **state) {
     assert_int_equal(questions, 12); /* kept for review, with the 👎 one and its rephrase */
     assert_int_equal(votes, 5);
     assert_int_equal(counts, 1);
-    assert_int_equal(lines, 18);
+    assert_int_equal(lines, 19); /* and U7's click */
+    free(text);
+}
+
+/* A store of its own at name (removed first). */
+static histStore *freshStore(const char *name, char *path, size_t n) {
+    char err[CB_ERRLEN];
+    snprintf(path, n, "%s/%s", dir, name);
+    unlink(path);
+    histStore *h = histOpen(path, NULL, err);
+    if (!h) fail_msg("%s", err);
+    return h;
+}
+
+static void voteOn(histStore *h, const char *user, const char *message, const char *entry,
+                   int helpful, long long t) {
+    histVote v = {.time = t, .platform = "slack", .channel_kind = "channel", .user = user,
+                  .entry_id = entry, .message = message, .helpful = helpful};
+    assert_int_equal(histRecordVote(h, &v, NULL, NULL), CB_OK);
+}
+
+static void downVoted(histStore *h, const char *user, const char *text, const char *message,
+                      long long t) {
+    histQuestion x = {.time = t, .platform = "slack", .channel_kind = "vote", .user = user,
+                      .question = text, .normalized = "", .outcome = "voted_down",
+                      .entry_id = "career/salary", .candidates_json = "[]", .message = message};
+    assert_int_equal(histRecordQuestion(h, &x, 0.7), CB_OK);
+}
+
+/* A 👎'd question leaves the open groups when the same user changes the
+ * vote on that message to 👍 (the latest vote wins); a 👎 on another
+ * message, or another user's, stays; a 👎 again reopens it. */
+static void test_vote_change_of_mind(void **state) {
+    (void)state;
+    char path[200], err[CB_ERRLEN];
+    histStore *h = freshStore("mind.db", path, sizeof path);
+    downVoted(h, "U20", "how much do interns earn in berlin", "C1:1.000001", now - 50);
+    voteOn(h, "U20", "C1:1.000001", "career/salary", 0, now - 50);
+    downVoted(h, "U21", "do freelancers earn more than employees", "C1:2.000002", now - 40);
+    voteOn(h, "U21", "C1:2.000002", "career/salary", 0, now - 40);
+    voteOn(h, "U21", "C1:3.000003", "career/salary", 1, now - 30); /* another message */
+    voteOn(h, "U20", "C1:1.000001", "career/salary", 1, now - 20); /* U20 changes their mind */
+    histReport r;
+    histReportOptions o;
+    histReportDefaults(&o);
+    assert_int_equal(histReportBuild(h, &o, &r, err), CB_OK);
+    assert_null(groupWith(&r, "how much do interns earn in berlin"));
+    assert_non_null(groupWith(&r, "do freelancers earn more than employees"));
+    assert_int_equal(r.nopen, 1);
+    histReportFree(&r);
+    voteOn(h, "U20", "C1:1.000001", "career/salary", 0, now - 10); /* and back again */
+    assert_int_equal(histReportBuild(h, &o, &r, err), CB_OK);
+    assert_non_null(groupWith(&r, "how much do interns earn in berlin"));
+    assert_int_equal(r.nopen, 2);
+    histReportFree(&r);
+    histClose(h);
+}
+
+/* Every table in the export, with its type; stored text scrubbed. */
+static void test_export_all_tables(void **state) {
+    (void)state;
+    char path[200], err[CB_ERRLEN];
+    histStore *h = freshStore("export.db", path, sizeof path);
+    q(h, now - 30, "U30", "my token xoxb-1234-5678-abcdefghijkl leaked, what now", "abstain", NULL,
+      0, "[]");
+    assert_int_equal(histRecordClick(h, now - 20, "discord", "U31", "career/salary"), CB_OK);
+    long long qids[] = {1};
+    assert_int_equal(histDecide(h, "dismiss", NULL, qids, 1, err), CB_OK);
+    char out[200];
+    snprintf(out, sizeof out, "%s/export.jsonl", dir);
+    FILE *f = fopen(out, "w");
+    assert_non_null(f);
+    assert_int_equal(histExport(h, 0, f, err), CB_OK);
+    fclose(f);
+    histClose(h);
+    char *text = tpReadFile(out);
+    assert_null(strstr(text, "xoxb-1234")); /* scrubbed when it was stored */
+    assert_non_null(strstr(text, "[redacted]"));
+    int clicks = 0, decisions = 0;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        json_t *o = json_loads(line, 0, NULL);
+        if (!o) fail_msg("not JSON: %s", line);
+        const char *type = json_string_value(json_object_get(o, "type"));
+        if (strcmp(type, "click") == 0) {
+            clicks++;
+            assert_string_equal(json_string_value(json_object_get(o, "entry_id")), "career/salary");
+            assert_string_equal(json_string_value(json_object_get(o, "platform")), "discord");
+            assert_int_equal(strlen(json_string_value(json_object_get(o, "user_hash"))), 32);
+        } else if (strcmp(type, "decision") == 0) {
+            decisions++;
+            assert_string_equal(json_string_value(json_object_get(o, "decision")), "dismiss");
+            json_t *qs = json_object_get(o, "questions");
+            assert_int_equal(json_array_size(qs), 1);
+            assert_int_equal(json_integer_value(json_array_get(qs, 0)), 1);
+        }
+        json_decref(o);
+    }
+    assert_int_equal(clicks, 1);
+    assert_int_equal(decisions, 1);
     free(text);
 }
 
@@ -367,6 +466,8 @@ int main(void) {
         cmocka_unit_test(test_report_json_cli),
         cmocka_unit_test(test_export_lines),
         cmocka_unit_test(test_parse_since),
+        cmocka_unit_test(test_vote_change_of_mind),
+        cmocka_unit_test(test_export_all_tables),
         cmocka_unit_test(test_dismiss_persists), /* last: it changes the history */
     };
     return cmocka_run_group_tests(tests, setup, teardown);
