@@ -22,8 +22,9 @@ static void kbUsage(void) {
             "usage: careerbot kb check [--kb DIR] [--format text|github] [--links [--timeout S]\n"
             "                          [--exclude PATTERN]...]\n"
             "       careerbot kb eval [--kb DIR] FILE.jsonl...\n"
-            "       careerbot kb export [--kb DIR] [--format json|csv]\n"
-            "       careerbot kb import FILE.json --out DIR [--force]\n"
+            "       careerbot kb export [--kb DIR] [--format json|csv|tsv]\n"
+            "       careerbot kb import FILE.json|FILE.csv|FILE.tsv --out DIR [--force]\n"
+            "                           [--format json|csv|tsv] [--base DIR]\n"
             "       careerbot kb new TOPIC/SLUG [--kb DIR]\n"
             "each takes --help\n");
 }
@@ -31,7 +32,7 @@ static void kbUsage(void) {
 #define KB_MAX_EXCLUDE 64
 
 typedef struct kbArgs {
-    const char *kb, *format, *out, *pos;
+    const char *kb, *format, *out, *pos, *base;
     int links, force;
     double timeout_s;
     const char *exclude[KB_MAX_EXCLUDE];
@@ -51,11 +52,15 @@ static const cliOpt checkOpts[] = {
 static const cliOpt kbOnlyOpts[] = {KB_OPT_KB};
 static const cliOpt exportOpts[] = {
     KB_OPT_KB,
-    {"format", "json|csv", "one JSON document (kb import reads it) or CSV for spreadsheets"},
+    {"format", "json|csv|tsv", "one JSON document, or one row per entry for spreadsheets (kb "
+                               "import reads all three)"},
 };
 static const cliOpt importOpts[] = {
     {"out", "DIR", "the knowledge directory to write"},
     {"force", NULL, "write into a directory that is not empty"},
+    {"format", "json|csv|tsv", "the file's format (default: its extension, else JSON)"},
+    {"base", "DIR", "CSV/TSV: take topics, synonyms, matching.json and out-of-scope.txt from "
+                    "this knowledge"},
 };
 static const cliSpec checkSpec = {"kb check", NULL,
                                   "Validate the knowledge files; every problem with file:line:col. "
@@ -65,8 +70,11 @@ static const cliSpec exportSpec = {"kb export", NULL,
                                    "Print the knowledge as one JSON document, or as CSV (one row "
                                    "per entry) for reviewers.",
                                    exportOpts, CB_ARRAY_LEN(exportOpts), NULL, 0};
-static const cliSpec importSpec = {"kb import", "FILE.json",
-                                   "Write knowledge files from JSON (as kb export prints it).",
+static const cliSpec importSpec = {"kb import", "FILE",
+                                   "Write knowledge files from kb export's JSON, or from a "
+                                   "question/answer CSV or TSV with a header row (ours, or Azure "
+                                   "question answering's: Question, Answer, Source, Metadata, "
+                                   "QnaId...).",
                                    importOpts, CB_ARRAY_LEN(importOpts), NULL, 0};
 static const cliSpec newSpec = {"kb new", "TOPIC/SLUG",
                                 "Write a template entry that fails kb check until every placeholder "
@@ -89,18 +97,20 @@ static int kbOnOpt(void *ud, int i, const char *v) {
     if (strcmp(name, "kb") == 0) a->kb = v;
     else if (strcmp(name, "format") == 0) a->format = v;
     else if (strcmp(name, "out") == 0) a->out = v;
+    else if (strcmp(name, "base") == 0) a->base = v;
     else if (strcmp(name, "links") == 0) a->links = 1;
     else if (strcmp(name, "timeout") == 0) return kbTimeoutOpt(a, v);
     else if (strcmp(name, "exclude") == 0 && a->nexclude < KB_MAX_EXCLUDE) a->exclude[a->nexclude++] = v;
     else if (strcmp(name, "exclude") == 0) return CB_ERR;
     else a->force = 1;
-    int export = a->spec == &exportSpec;
-    if (a->format && !export && strcmp(a->format, "text") != 0 && strcmp(a->format, "github") != 0) {
+    int data = a->spec == &exportSpec || a->spec == &importSpec;
+    if (a->format && !data && strcmp(a->format, "text") != 0 && strcmp(a->format, "github") != 0) {
         fprintf(stderr, "careerbot kb check: --format must be text or github\n");
         return CB_ERR;
     }
-    if (a->format && export && strcmp(a->format, "json") != 0 && strcmp(a->format, "csv") != 0) {
-        fprintf(stderr, "careerbot kb export: --format must be json or csv\n");
+    if (a->format && data && strcmp(a->format, "json") != 0 && strcmp(a->format, "csv") != 0 &&
+        strcmp(a->format, "tsv") != 0) {
+        fprintf(stderr, "careerbot %s: --format must be json, csv or tsv\n", a->spec->cmd);
         return CB_ERR;
     }
     return CB_OK;
@@ -209,10 +219,12 @@ static int kbCmdExport(int argc, char **argv) {
         cbDiagsPrint(&d, "text", stderr);
         fprintf(stderr, "careerbot kb export: the knowledge has errors; fix them first\n");
     } else {
-        char *s = a.format && strcmp(a.format, "csv") == 0 ? kbExportCsv(k) : kbExportJson(k);
+        char err[CB_ERRLEN] = "matching.json or out-of-scope.txt changed while it was read; "
+                              "run it again";
+        char sep = !a.format ? 'j' : strcmp(a.format, "csv") == 0 ? ',' : strcmp(a.format, "tsv") == 0 ? '\t' : 'j';
+        char *s = sep == 'j' ? kbExportJson(k) : kbExportCsv(k, sep, err);
         if (s) fputs(s, stdout);
-        else fprintf(stderr, "careerbot kb export: matching.json or out-of-scope.txt changed "
-                             "while it was read; run it again\n");
+        else fprintf(stderr, "careerbot kb export: %s\n", err);
         rc = s && !ferror(stdout) ? CB_EXIT_OK : CB_EXIT_FAIL;
         free(s);
     }
@@ -226,14 +238,15 @@ static int kbCmdImport(int argc, char **argv) {
     int prc = kbParseArgs(&importSpec, argc, argv, &a);
     if (prc != CB_OK) return kbParseExit(prc);
     if (!a.pos || !a.out) {
-        fprintf(stderr, "careerbot kb import: needs FILE.json and --out DIR\n");
+        fprintf(stderr, "careerbot kb import: needs FILE (.json, .csv or .tsv) and --out DIR\n");
         cliPrintUsage(&importSpec, stderr);
         return CB_EXIT_USAGE;
     }
     cbDiags d;
     cbDiagsInit(&d);
     char err[CB_ERRLEN];
-    int rc = kbImport(a.pos, a.out, a.force, &d, err);
+    kbImportOpts o = {.force = a.force, .format = a.format, .base = a.base};
+    int rc = kbImportWith(a.pos, a.out, &o, &d, err);
     cbDiagsPrint(&d, "text", stderr);
     if (rc != CB_OK) fprintf(stderr, "careerbot kb import: %s\n", err);
     else printf("wrote %s\n", a.out);

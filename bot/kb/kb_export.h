@@ -13,15 +13,29 @@
  * (out-of-scope.txt as its text, verbatim). Caller frees. NULL when
  * matching.json or out-of-scope.txt can no longer be read. */
 char *kbExportJson(const kb *k);
-/* One CSV row per entry (RFC 4180, a header row) for spreadsheet
- * reviewers; see kb_export_csv.c. Caller frees. */
-char *kbExportCsv(const kb *k);
+/* One row per entry (RFC 4180, a header row; sep ',' for CSV or '\t' for
+ * TSV) for spreadsheet reviewers, read back by kbImportWith; see
+ * kb_export_csv.c. Caller frees; NULL with err when a value cannot be
+ * carried (a line break inside a list item, title or URL). */
+char *kbExportCsv(const kb *k, char sep, char *err);
 
 /* Write the knowledge files described by the export JSON in file into
  * out_dir, then load them back to validate. Refuses a non-empty existing
  * out_dir unless force (then it is replaced). All or nothing: on CB_ERR
  * nothing is left behind; problems are in d and/or err. */
 int kbImport(const char *file, const char *out_dir, int force, cbDiags *d, char *err);
+
+typedef struct kbImportOpts {
+    int force;          /* replace a non-empty out_dir */
+    const char *format; /* "json", "csv" or "tsv"; NULL: by file's extension (JSON otherwise) */
+    const char *base;   /* CSV/TSV: topics, synonyms, matching.json and out-of-scope.txt from
+                         * this knowledge dir (NULL: topics named after their folder) */
+} kbImportOpts;
+/* kbImport of a `kb export` JSON document or of a question/answer CSV or
+ * TSV file (header row, RFC 4180 quoting; see kb_import_csv.c). Every
+ * problem is reported at its file:line:col in file. */
+int kbImportWith(const char *file, const char *out_dir, const kbImportOpts *o, cbDiags *d,
+                 char *err);
 
 /* Write a template entry dir/<topic>/<slug>.md (and the topic's
  * _topic.json if missing) whose placeholders fail `kb check` until

@@ -1,5 +1,7 @@
-/* kb_import.c - `kb import FILE.json --out DIR`: rebuild knowledge files
- * from `kb export` JSON; entries are written with YAML front matter
+/* kb_import.c - `kb import FILE --out DIR`: rebuild knowledge files
+ * from `kb export` JSON (or from a CSV/TSV spreadsheet, which
+ * kb_import_csv.c first turns into the same document, with a position map
+ * into the spreadsheet); entries are written with YAML front matter
  * (kb_yaml_emit.c). Problems found when the written files are loaded
  * back are reported at their place in FILE.json (the entry's field), never
  * at the files, which are not placed when there is an error. The structure of the JSON is checked first (with
@@ -411,12 +413,10 @@ static int kbImpPlace(const char *tmp, const char *out, char *err) {
     return rc;
 }
 
-static json_t *kbImpRead(const char *file, cbDiags *d, char **data, kbJson *j, char *err) {
+/* The bytes of file, at most KB_MAX_IMPORT (*data: caller frees). */
+static int kbImpSlurp(const char *file, char **data, size_t *len, char *err) {
     FILE *f = fopen(file, "rb");
-    if (!f) {
-        cbErr(err, "cannot read %s: %s", file, strerror(errno));
-        return NULL;
-    }
+    if (!f) return cbErr(err, "cannot read %s: %s", file, strerror(errno));
     size_t cap = 1 << 16, n = 0;
     char *buf = cbMalloc(cap);
     size_t got;
@@ -430,47 +430,106 @@ static json_t *kbImpRead(const char *file, cbDiags *d, char **data, kbJson *j, c
     }
     fclose(f);
     *data = buf;
-    if (n >= (size_t)KB_MAX_IMPORT) {
-        cbErr(err, "%s is larger than %ld MiB", file, KB_MAX_IMPORT >> 20);
-        return NULL;
-    }
-    *j = (kbJson){file, buf, n, 0, NULL};
+    *len = n;
+    if (n >= (size_t)KB_MAX_IMPORT)
+        return cbErr(err, "%s is larger than %ld MiB", file, KB_MAX_IMPORT >> 20);
+    return CB_OK;
+}
+
+static json_t *kbImpParseJson(kbJson *j, cbDiags *d, char *err) {
     json_error_t je;
-    json_t *root = json_loadb(buf, n, JSON_REJECT_DUPLICATES, &je);
+    json_t *root = json_loadb(j->text, j->len, JSON_REJECT_DUPLICATES, &je);
     if (!root) {
         kbJsonSyntax(d, j, &je);
-        cbErr(err, "%s is not valid JSON", file);
+        cbErr(err, "%s is not valid JSON", j->path);
     }
     return root;
 }
 
-int kbImport(const char *file, const char *out_dir, int force, cbDiags *d, char *err) {
+/* A CSV or TSV file: UTF-8 (a BOM is skipped; positions count from after
+ * it, as editors do), then the document kb_import_csv.c builds. */
+static json_t *kbImpParseCsv(kbJson *j, char sep, json_t *base, cbDiags *d, char *err) {
+    if (j->len >= 3 && memcmp(j->text, "\xEF\xBB\xBF", 3) == 0) {
+        j->text += 3;
+        j->len -= 3;
+    }
+    json_t *root = NULL;
+    if (kbCheckText(j->path, j->text, j->len, d) == CB_OK) {
+        j->map = kbPosMapNew();
+        root = kbCsvDocument(j, sep, base, j->map, d);
+    }
+    if (!root) cbErr(err, "%s has errors; nothing was written", j->path);
+    return root;
+}
+
+/* 'j'son, ',' (CSV) or '\t' (TSV): --format, else the file's extension. */
+static char kbImpFormat(const char *file, const char *format) {
+    const char *dot = strrchr(file, '.');
+    const char *f = format ? format : dot ? dot + 1 : "";
+    if (strcasecmp(f, "csv") == 0) return ',';
+    if (strcasecmp(f, "tsv") == 0 || strcasecmp(f, "tab") == 0) return '\t';
+    return 'j';
+}
+
+/* The --base knowledge as an export document, for what a CSV lacks. */
+static int kbImpBase(const char *dir, json_t **base, char *err) {
+    cbDiags bd;
+    cbDiagsInit(&bd);
+    kb *k = kbLoad(dir, &bd);
+    cbDiagsFree(&bd);
+    if (!k) return cbErr(err, "the knowledge in %s (--base) has errors; run 'careerbot kb check "
+                              "--kb %s' and fix them first", dir, dir);
+    char *s = kbExportJson(k);
+    kbFree(k);
+    *base = s ? json_loads(s, 0, NULL) : NULL;
+    free(s);
+    return *base ? CB_OK : cbErr(err, "cannot read the knowledge in %s (--base)", dir);
+}
+
+/* Write what root describes into out_dir through a temporary sibling,
+ * loaded back first: problems are reported at their place in j. */
+static int kbImpApply(const kbJson *j, json_t *root, const char *out_dir, cbDiags *d, char *err) {
+    if (kbImpCheck(d, j, root) != CB_OK)
+        return cbErr(err, "%s has errors; nothing was written", j->path);
+    size_t n = strlen(out_dir);
+    while (n > 1 && out_dir[n - 1] == '/') n--;
+    char *tmp = cbSprintf("%.*s.import-%ld", (int)n, out_dir, (long)getpid());
+    int rc = kbImpWrite(tmp, root, err);
+    if (rc == CB_OK && kbImpVerify(tmp, j, root, d) != CB_OK)
+        rc = cbErr(err, "the imported knowledge does not pass the checks; nothing was written");
+    if (rc == CB_OK) rc = kbImpPlace(tmp, out_dir, err);
+    if (rc != CB_OK) kbRmTree(tmp);
+    free(tmp);
+    return rc;
+}
+
+int kbImportWith(const char *file, const char *out_dir, const kbImportOpts *o, cbDiags *d,
+                 char *err) {
     int st = kbDirState(out_dir);
     if (st < 0) return cbErr(err, "%s exists and is not a directory", out_dir);
-    if (st > 0 && !force)
+    if (st > 0 && !o->force)
         return cbErr(err, "%s exists and is not empty; use --force to replace it", out_dir);
+    char sep = kbImpFormat(file, o->format);
+    if (sep == 'j' && o->base)
+        return cbErr(err, "--base is for CSV and TSV files (a JSON export has everything)");
+    json_t *base = NULL, *root = NULL;
+    if (o->base && kbImpBase(o->base, &base, err) != CB_OK) return CB_ERR;
     char *data = NULL;
-    kbJson j;
-    json_t *root = kbImpRead(file, d, &data, &j, err);
-    int rc = CB_ERR;
-    if (root && kbImpCheck(d, &j, root) != CB_OK) {
-        cbErr(err, "%s has errors; nothing was written", file);
-    } else if (root) {
-        size_t n = strlen(out_dir);
-        while (n > 1 && out_dir[n - 1] == '/') n--;
-        char *tmp = cbSprintf("%.*s.import-%ld", (int)n, out_dir, (long)getpid());
-        if (kbImpWrite(tmp, root, err) != CB_OK) {
-        } else if (kbImpVerify(tmp, &j, root, d) != CB_OK) {
-            cbErr(err, "the imported knowledge does not pass the checks; nothing was written");
-        } else {
-            rc = kbImpPlace(tmp, out_dir, err);
-        }
-        if (rc != CB_OK) kbRmTree(tmp);
-        free(tmp);
-    }
+    size_t len = 0;
+    int rc = kbImpSlurp(file, &data, &len, err);
+    kbJson j = {file, data, len, 0, NULL};
+    if (rc == CB_OK) root = sep == 'j' ? kbImpParseJson(&j, d, err) : kbImpParseCsv(&j, sep, base, d, err);
+    rc = root ? kbImpApply(&j, root, out_dir, d, err) : CB_ERR;
+    kbPosMapFree(j.map);
     json_decref(root);
+    json_decref(base);
     free(data);
     return rc;
+}
+
+int kbImport(const char *file, const char *out_dir, int force, cbDiags *d, char *err) {
+    kbImportOpts o = {.force = force};
+    return kbImportWith(file, out_dir, &o, d, err);
 }
 
 /* ---- adding alternates to one entry (`careerbot report accept`) ---- */

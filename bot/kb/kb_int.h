@@ -28,6 +28,10 @@ typedef struct kbJson {
  * CB_ERR with a positioned diagnostic on a syntax error, an alias or a tag. */
 int kbYamlParse(const kbJson *j, cbDiags *d, json_t **root, kbPosMap **map);
 void kbPosMapFree(kbPosMap *m);
+/* A map filled by hand (kb_import_csv.c: pointers of the document built
+ * from a CSV file to the offsets of its cells); "" should be there. */
+kbPosMap *kbPosMapNew(void);
+void kbPosMapPut(kbPosMap *m, const char *ptr, size_t off);
 /* Offset in the text of the value (key=0) or key (key=1) at pointer ptr. */
 int kbPosMapOffset(const kbPosMap *m, const char *ptr, int key, size_t *off);
 /* Offset in the text of decoded byte index of the string at ptr. */
@@ -64,6 +68,14 @@ int kbValidDate(const char *s);  /* real calendar date YYYY-MM-DD */
 int kbValidUrl(const char *s);   /* http(s)://host[...] */
 int kbValidName(const char *s);  /* [a-z0-9-]+ */
 int kbValidId(const char *s);    /* <name>/<name> */
+
+/* The `kb export` document (entries, topics, ...) built from a CSV or TSV
+ * file j (sep ',' or '\t'; j->text without a BOM; j->map receives where
+ * each entry and field came from), with topics, synonyms, matching and
+ * out_of_scope taken from base (an export document, may be NULL). NULL
+ * with positioned diagnostics in d when the file is malformed
+ * (kb_import_csv.c). */
+json_t *kbCsvDocument(const kbJson *j, char sep, json_t *base, kbPosMap *map, cbDiags *d);
 
 /* One entry as `kb export` writes it (kb_export.c); caller decrefs. */
 json_t *kbEntryJson(const kbEntry *e);

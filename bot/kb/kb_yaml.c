@@ -50,6 +50,10 @@ static void kbPosAdd(kbPosMap *m, const char *ptr, size_t voff, size_t koff, int
     m->v[m->n++] = (kbPos){cbStrdup(ptr), voff, koff, style};
 }
 
+kbPosMap *kbPosMapNew(void) { return cbCalloc(1, sizeof(kbPosMap)); }
+
+void kbPosMapPut(kbPosMap *m, const char *ptr, size_t off) { kbPosAdd(m, ptr, off, off, -1); }
+
 static const kbPos *kbPosFind(const kbPosMap *m, const char *ptr) {
     for (size_t i = 0; i < m->n; i++)
         if (strcmp(m->v[i].ptr, ptr) == 0) return &m->v[i];

@@ -134,6 +134,37 @@ static void test_export_import_new(void **state) {
     free(out);
 }
 
+/* kb export --format csv|tsv and kb import of it through the command
+ * line; a malformed file names itself as given, at line:col. */
+static void test_csv_cli(void **state) {
+    (void)state;
+    char *tmp = ktTempDir(), *file = cbSprintf("%s/k.csv", tmp), *out = cbSprintf("%s/kb", tmp);
+    run r = bot(today, "kb", "export", "--kb", "tests/fixtures/kb/good", "--format=csv", NULL);
+    assert_int_equal(r.rc, 0);
+    ktWrite(file, r.out);
+    run i = bot(today, "kb", "import", file, "--out", out, "--base=tests/fixtures/kb/good");
+    assert_int_equal(i.rc, 0);
+    run e = bot(today, "kb", "export", "--kb", out, "--format=csv", NULL);
+    assert_string_equal(r.out, e.out);
+    runFree(&e);
+    runFree(&i);
+    ktWrite(file, "Question,Answer\r\nA?,\"never closed\r\n");
+    i = bot(today, "kb", "import", file, "--out", out, "--force");
+    assert_int_equal(i.rc, 1);
+    char *want = cbSprintf("%s:2:4: error: unterminated quoted field; close it with \"\n", file);
+    assert_non_null(strstr(i.err, want));
+    runFree(&i);
+    e = bot(today, "kb", "export", "--kb", out, "--format=csv", NULL);
+    assert_string_equal(r.out, e.out); /* the failed import changed nothing */
+    runFree(&e);
+    runFree(&r);
+    ktRmTree(tmp);
+    free(want);
+    free(tmp);
+    free(file);
+    free(out);
+}
+
 /* `ask --json` on kb of questions (one a line, on stdin); caller frees. */
 static char *askAll(const char *kbdir, const char *questions) {
     char *bin = getenv("CB_BOT") ? cbStrdup(getenv("CB_BOT")) : tpBuildPath("san/careerbot");
@@ -262,6 +293,7 @@ int main(void) {
         cmocka_unit_test(test_usage),
         cmocka_unit_test(test_export_import_new),
         cmocka_unit_test(test_export_import_answers_same),
+        cmocka_unit_test(test_csv_cli),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -389,15 +389,16 @@ static void test_export_csv(void **state) {
     cbDiagsInit(&d);
     kb *k = kbLoad("tests/fixtures/kb/good", &d);
     assert_non_null(k);
-    char *csv = kbExportCsv(k);
-    static const char head[] = "Id,Question,Summary,Answer,Alternates,Keywords,Sources,Links,"
-                               "Related,Updated\r\n";
+    char err[CB_ERRLEN];
+    char *csv = kbExportCsv(k, ',', err);
+    static const char head[] = "Id,Question,Summary,Answer,Alternates,Keywords,Patterns,Sources,"
+                               "Links,Related,Updated\r\n";
     assert_true(strncmp(csv, head, sizeof head - 1) == 0);
     size_t recs = 0, cols = 0;
     char cell[512];
-    assert_int_equal(csvCount(csv, &recs, &cols, 1, 6, cell, sizeof cell), 0);
+    assert_int_equal(csvCount(csv, &recs, &cols, 1, 7, cell, sizeof cell), 0);
     assert_int_equal(recs, 1 + k->nentries);
-    assert_int_equal(cols, 10);
+    assert_int_equal(cols, 11);
     assert_string_equal(k->entries[0].id, "frameworks/django-vs-flask");
     /* Sources of the first entry: one per line, "Title <url>" */
     assert_non_null(strstr(cell, "\nDjango documentation <https://docs.djangoproject.com/"));
