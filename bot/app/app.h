@@ -25,6 +25,8 @@ typedef struct appTransportOptions {
     int slash_ephemeral;   /* slash-command answers only the asker sees */
     int shard_id, shard_count; /* Discord: this process's shard (count 1: none) */
     double ping_interval, ping_timeout; /* Slack: seconds of silence before a ping / a new link */
+    const char *history_file; /* console: the line history file ("" default, "off" none) */
+    int history_size;         /* console: lines of it kept (0: none) */
 } appTransportOptions;
 
 void appTransportOptionsFor(const cbApp *a, cbPlatform p, appTransportOptions *out);

@@ -20,6 +20,9 @@ void appTransportOptionsFor(const cbApp *a, cbPlatform p, appTransportOptions *o
         out->app_token = a->secrets.slack_app_token;
         out->ping_interval = c->slack_ping_interval;
         out->ping_timeout = c->slack_ping_timeout;
+    } else if (p == PLATFORM_CONSOLE) {
+        out->history_file = c->console_history;
+        out->history_size = c->console_history_size;
     } else if (p == PLATFORM_DISCORD) {
         out->api_url = c->discord_api_url;
         out->token = a->secrets.discord_token;

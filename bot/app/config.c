@@ -48,6 +48,8 @@ void cfgDefaults(cbConfig *c) {
     c->log_level = cbStrdup("info");
     c->log_format = cbStrdup("logfmt");
     c->health_addr = cbStrdup("127.0.0.1:8080");
+    c->console_history = cbStrdup("");
+    c->console_history_size = 1000;
     c->slack_api_url = cbStrdup("https://slack.com/api/");
     c->discord_api_url = cbStrdup("https://discord.com/api/v10");
 }
@@ -63,6 +65,7 @@ void cfgFree(cbConfig *c) {
     free(c->log_level);
     free(c->log_format);
     free(c->health_addr);
+    free(c->console_history);
     free(c->slack_api_url);
     free(c->discord_api_url);
     free(c->config_path);

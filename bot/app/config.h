@@ -37,6 +37,9 @@ typedef struct cbConfig {
     char *log_level;          /* log.level; default info */
     char *log_format;         /* log.format: logfmt | json */
     char *health_addr;        /* health.listen: "127.0.0.1:8080"; "off" disables */
+    char *console_history;    /* console.history: the terminal's line history file; "" = the
+                               * XDG state dir's careerbot/console_history; "off" disables */
+    int console_history_size; /* console.history_size: lines kept; default 1000; 0 disables */
     char *slack_api_url;      /* SLACK_API_URL, default https://slack.com/api/ */
     char *discord_api_url;    /* DISCORD_API_URL, default https://discord.com/api/v10 */
     char *config_path;        /* the file read, or NULL */

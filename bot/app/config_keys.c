@@ -16,7 +16,7 @@
 
 typedef enum {
     K_STR, K_URL, K_BOOL, K_NUM01, K_SECS, K_DAYS, K_SECONDS, K_LEVEL, K_FORMAT, K_LIST, K_SHARD,
-    K_LISTEN
+    K_LISTEN, K_LINES
 } cfgType;
 
 typedef struct cfgKey {
@@ -49,12 +49,15 @@ static const cfgKey keys[] = {
     {"log.format", K_FORMAT, OFF(log_format)},
     {"log.question_text", K_BOOL, OFF(log_question_text)},
     {"health.listen", K_LISTEN, OFF(health_addr)},
+    {"console.history", K_STR, OFF(console_history)},
+    {"console.history_size", K_LINES, OFF(console_history_size)},
 };
 #define NKEYS CB_ARRAY_LEN(keys)
 _Static_assert(CB_ARRAY_LEN(keys) <= CFG_NKEYS_MAX, "raise CFG_NKEYS_MAX");
 
 static const char *sections[] = {"knowledge", "matching", "replies", "limits", "slack",
-                                 "discord",   "history",  "report",  "log",     "health"};
+                                 "discord",   "history",  "report",  "log",     "health",
+                                 "console"};
 
 /* Environment overrides, applied after the file: every key as
  * CAREERBOT_SECTION_KEY (cfgEnvName), plus these. */
@@ -83,7 +86,8 @@ const char *cfgClosestSection(const char *section) {
 }
 
 const char *cfgSectionNames(void) {
-    return "[knowledge] [matching] [replies] [limits] [slack] [discord] [history] [log] [health]";
+    return "[knowledge] [matching] [replies] [limits] [slack] [discord] [history] [log] [health] "
+           "[console]";
 }
 
 static const char *closestKey(const char *key) {
@@ -247,6 +251,11 @@ static int setScalar(cfgParser *ps, const cfgKey *k, const char *v, const char *
                shown(v, sh));
         return CB_ERR;
     }
+    case K_LINES:
+        if (parseLong(v, 0, 100000, &n) == CB_OK) return *(int *)base = (int)n, CB_OK;
+        cfgErr(ps, at, "%s must be a whole number of lines from 0 to 100000 (0 keeps none), not '%s'",
+               k->name, shown(v, sh));
+        return CB_ERR;
     case K_DAYS:
         if (parseLong(v, 0, 36500, &n) == CB_OK) return *(int *)base = (int)n, CB_OK;
         cfgErr(ps, at, "%s must be a whole number of days from 0 to 36500 (0 keeps text forever), not '%s'",

@@ -3,7 +3,9 @@
  * typed before the command), keeps the history (Up brings the last question
  * back), the loop is not blocked while a line is being typed (SIGTERM in
  * the middle of a line still stops the bot at once), and /quit leaves with
- * exit 0. Every read waits for the expected text, bounded in time. */
+ * exit 0. The history is kept in a file between sessions (0600, bounded,
+ * tokens scrubbed, never written when the input is piped). Every read
+ * waits for the expected text, bounded in time. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -38,7 +41,8 @@ static double nowMs(void) {
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-static int startBot(ttyBot *b) {
+/* hist: CAREERBOT_CONSOLE_HISTORY ("off": none); size: ..._HISTORY_SIZE or NULL. */
+static int startBotWith(ttyBot *b, const char *hist, const char *size) {
     memset(b, 0, sizeof(*b));
     char *bin = tpBuildPath("san/careerbot");
     struct winsize ws = {.ws_row = 40, .ws_col = 100};
@@ -50,6 +54,9 @@ static int startBot(ttyBot *b) {
         setenv("CAREERBOT_CONFIG", "", 1);
         setenv("CAREERBOT_KB", "tests/fixtures/app-kb", 1);
         setenv("CAREERBOT_HISTORY_PATH", "off", 1);
+        setenv("CAREERBOT_CONSOLE_HISTORY", hist, 1);
+        if (size) setenv("CAREERBOT_CONSOLE_HISTORY_SIZE", size, 1);
+        else unsetenv("CAREERBOT_CONSOLE_HISTORY_SIZE");
         unsetenv("SLACK_APP_TOKEN");
         unsetenv("SLACK_BOT_TOKEN");
         unsetenv("DISCORD_TOKEN");
@@ -58,6 +65,10 @@ static int startBot(ttyBot *b) {
     }
     free(bin);
     return 0;
+}
+
+static int startBot(ttyBot *b) {
+    return startBotWith(b, "off", NULL);
 }
 
 /* Read from the pty until needle has appeared count times in all output. */
@@ -134,10 +145,91 @@ static void test_sigterm_mid_line(void **state) {
     free(b);
 }
 
+#define TOKEN "xoxb-123456789012-123456789012-abcdefghijklmnopqrstuvwx"
+
+/* One session on the pty: each line typed waits for the next prompt. */
+static void session(const char *hist, const char *size, const char *const *lines, size_t n,
+                    const char *must_see) {
+    ttyBot *b = calloc(1, sizeof(*b));
+    assert_non_null(b);
+    assert_int_equal(startBotWith(b, hist, size), 0);
+    if (!waitFor(b, "careerbot> ", 1)) fail_msg("no prompt; output:\n%s", b->out);
+    for (size_t i = 0; i < n; i++) {
+        type(b, lines[i]);
+        if (!waitFor(b, "careerbot> ", (int)i + 2)) fail_msg("no prompt after line %zu:\n%s", i, b->out);
+    }
+    if (must_see && !waitFor(b, must_see, 1)) fail_msg("no '%s'; output:\n%s", must_see, b->out);
+    type(b, "/quit\r");
+    assert_int_equal(waitExit(b), 0);
+    close(b->master);
+    free(b);
+}
+
+static int countLines(const char *s) {
+    int n = 0;
+    for (; *s; s++) n += *s == '\n';
+    return n;
+}
+
+/* The history outlives the session: saved as typed (0600, in a folder
+ * made for it), a token scrubbed before it is written, Up brings an
+ * earlier session's question back, the file keeps at most
+ * CAREERBOT_CONSOLE_HISTORY_SIZE lines, and piped input writes nothing. */
+static void test_history_persisted(void **state) {
+    (void)state;
+    char dir[] = "/tmp/careerbot-hist-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char hist[128];
+    snprintf(hist, sizeof hist, "%s/state/careerbot/console_history", dir);
+    const char *first[] = {"show learning/bootcamps\r", "my token is " TOKEN "\r"};
+    session(hist, NULL, first, 2, NULL);
+    struct stat st;
+    assert_int_equal(stat(hist, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    char *text = tpReadFile(hist);
+    assert_string_equal(text, "show learning/bootcamps\nmy token is [redacted]\n/quit\n");
+    free(text);
+    /* Up three times: the first session's question, answered again */
+    const char *again[] = {"\033[A\033[A\033[A\r"};
+    session(hist, NULL, again, 1, ANSWER_ID);
+    text = tpReadFile(hist);
+    assert_int_equal(countLines(text), 5);
+    free(text);
+    session(hist, "2", NULL, 0, NULL); /* bounded: only the last 2 lines stay */
+    text = tpReadFile(hist);
+    assert_string_equal(text, "/quit\n/quit\n");
+    free(text);
+    /* not a terminal: nothing is written */
+    char piped[160];
+    snprintf(piped, sizeof piped, "%s/piped_history", dir);
+    char *bin = tpBuildPath("san/careerbot"), *env_hist = NULL;
+    assert_true(asprintf(&env_hist, "CAREERBOT_CONSOLE_HISTORY=%s", piped) > 0);
+    char *argv[] = {bin, "--console", NULL};
+    char *env[] = {"CAREERBOT_CONFIG=", "CAREERBOT_KB=tests/fixtures/app-kb", "CAREERBOT_HISTORY_PATH=off",
+                   "SLACK_APP_TOKEN=", "SLACK_BOT_TOKEN=", "DISCORD_TOKEN=", env_hist, NULL};
+    tpProc p;
+    assert_int_equal(tpSpawn(&p, argv, env, 1), 0);
+    assert_int_equal(tpWrite(&p, "show learning/bootcamps\n"), 0);
+    tpCloseStdin(&p);
+    assert_int_equal(tpWait(&p, WAIT_MS), 0);
+    assert_int_equal(tpCount(p.out_path, ANSWER_ID), 1);
+    assert_int_not_equal(stat(piped, &st), 0);
+    tpCleanup(&p);
+    free(env_hist);
+    free(bin);
+    unlink(hist);
+    snprintf(hist, sizeof hist, "%s/state/careerbot", dir);
+    rmdir(hist);
+    snprintf(hist, sizeof hist, "%s/state", dir);
+    rmdir(hist);
+    rmdir(dir);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_edit_history_quit),
         cmocka_unit_test(test_sigterm_mid_line),
+        cmocka_unit_test(test_history_persisted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

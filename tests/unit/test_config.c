@@ -72,6 +72,7 @@ static const errCase errCases[] = {
     {"[discord]\nshard = two\n", 2, 9, "ID/COUNT"},
     {"[health]\nlisten = \"127.0.0.1\"\n", 2, 10, "HOST:PORT"},
     {"[health]\nlisten = 127.0.0.1:99999\n", 2, 10, "HOST:PORT"},
+    {"[console]\nhistory_size = lots\n", 2, 16, "whole number of lines from 0 to 100000"},
     {"[knowledge]\ndir = \"unterminated\n", 2, 7, "unterminated quoted value"},
     {"[history]\nretention_days = -1\n", 2, 18, "whole number of days"},
     {"  [log]\n  format = xml\n", 2, 12, "logfmt or json"},
@@ -170,6 +171,9 @@ static void test_defaults_and_example(void **state) {
     assert_string_equal(c.health_addr, def.health_addr);
     assert_string_equal(c.log_level, def.log_level);
     assert_int_equal(c.retention_days, def.retention_days);
+    assert_string_equal(c.console_history, def.console_history);
+    assert_int_equal(c.console_history_size, 1000);
+    assert_int_equal(c.console_history_size, def.console_history_size);
     cbDiagsFree(&d);
     cfgFree(&c);
     cfgFree(&def);

@@ -9,6 +9,7 @@
  * printed with renderTerminal(). Nothing is in flight between lines, so
  * shutdown only has to close the input handle. */
 #include "platform/console/console.h"
+#include "platform/console/console_history.h"
 
 #include <editline/readline.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include "base/buf.h"
 #include "base/common.h"
 #include "base/log.h"
+#include "base/redact.h"
 #include "render/render.h"
 #include "render/wrap.h"
 
@@ -36,6 +38,8 @@ typedef struct consolePriv {
     int in_editor; /* inside rl_callback_read_char() */
     int editor_line; /* a line was handled: install the handler again (prompt, raw mode) */
     FILE *editor_in; /* the input as a FILE for libedit */
+    char *hist_path; /* the line history file kept between sessions (terminal only), or NULL */
+    int hist_max;    /* lines of it kept */
     int color; /* output is a terminal */
     size_t width; /* wrap replies to this many columns (0: do not) */
     int use_fs; /* regular file: uv_fs_read instead of a stream */
@@ -66,6 +70,7 @@ static void consoleDestroy(consolePriv *p) {
     cbTransport *t = p->t;
     if (editorOwner == p) editorOwner = NULL;
     bufFree(&p->line);
+    free(p->hist_path);
     free(p);
     free(t);
 }
@@ -291,6 +296,34 @@ static int consoleOpenStream(consolePriv *p, uv_loop_t *loop, uv_handle_type kin
     return CB_OK;
 }
 
+/* A typed line into the history, in memory and in the file, with any
+ * token in it scrubbed out first. */
+static void consoleRemember(consolePriv *p, const char *line) {
+    char *clean = cbStrdup(line), err[CB_ERRLEN];
+    redactText(clean);
+    add_history(clean);
+    if (p->hist_path && conHistAppend(p->hist_path, clean, p->hist_max, err) != CB_OK) {
+        logEvent(LOG_WARN, "console.history_failed", "error=\"%s\"", err);
+        free(p->hist_path); /* said once; the session goes on without it */
+        p->hist_path = NULL;
+    }
+    free(clean);
+}
+
+/* The history file of earlier sessions, when one is configured. */
+static void consoleHistoryStart(consolePriv *p) {
+    appTransportOptions o;
+    appTransportOptionsFor(p->t->app, PLATFORM_CONSOLE, &o);
+    p->hist_max = o.history_size;
+    p->hist_path = o.history_size > 0 ? conHistPath(o.history_file) : NULL;
+    char err[CB_ERRLEN];
+    if (p->hist_path && conHistLoad(p->hist_path, p->hist_max, err) != CB_OK) {
+        logEvent(LOG_WARN, "console.history_failed", "error=\"%s\"", err);
+        free(p->hist_path);
+        p->hist_path = NULL;
+    }
+}
+
 static void consoleEditorLine(char *line) {
     consolePriv *p = editorOwner;
     if (!p || p->stopped) {
@@ -303,7 +336,7 @@ static void consoleEditorLine(char *line) {
     }
     const char *s = line;
     while (*s == ' ' || *s == '\t') s++;
-    if (*s) add_history(line);
+    if (*s) consoleRemember(p, line);
     p->editor_line = 1;
     consoleLine(p, line, strlen(line));
     free(line);
@@ -350,6 +383,7 @@ static int consoleOpenEditor(consolePriv *p, uv_loop_t *loop, char *err) {
     rl_instream = p->editor_in;
     rl_outstream = p->out;
     rl_catch_signals = 0; /* the loop handles SIGINT and SIGTERM */
+    consoleHistoryStart(p);
     editorOwner = p;
     p->editor = 1;
     rl_callback_handler_install(CONSOLE_PROMPT, consoleEditorLine);
