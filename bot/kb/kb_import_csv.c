@@ -358,7 +358,7 @@ static json_t *kbCsvTopics(kbCsv *c, json_t *base) {
     }
     for (size_t i = 0; i < json_array_size(c->ents); i++) {
         const char *id = json_string_value(json_object_get(json_array_get(c->ents, i), "id"));
-        char name[128], ptr[64];
+        char name[128], ptr[64], entry_id[64];
         snprintf(name, sizeof name, "%.*s", (int)strcspn(id, "/"), id);
         if (!kbValidName(name) || json_object_get(seen, name)) continue;
         json_object_set_new(seen, name, json_true());
@@ -368,10 +368,10 @@ static json_t *kbCsvTopics(kbCsv *c, json_t *base) {
         char *desc = cbSprintf("%s questions, imported.", title);
         json_array_append_new(out, json_pack("{s:s, s:s, s:s}", "name", name, "title", title,
                                              "description", desc));
+        size_t off = 0; /* a made-up topic is placed at its first entry's id */
+        snprintf(entry_id, sizeof entry_id, "/entries/%zu/id", i);
+        kbPosMapOffset(c->map, entry_id, 0, &off);
         snprintf(ptr, sizeof ptr, "/topics/%zu", json_array_size(out) - 1);
-        size_t off = 0;
-        snprintf(name, sizeof name, "/entries/%zu/id", i);
-        kbPosMapOffset(c->map, name, 0, &off);
         kbPosMapPut(c->map, ptr, off);
         free(title);
         free(desc);
