@@ -68,4 +68,76 @@ void appFatal(cbApp *a, const char *msg);
  * gracefully with the exit code so far. */
 void appStop(cbApp *a, const char *why);
 
+/* ---- hand-offs to human mentors (app_handoff.c) ----
+ * A question the bot declined (or a 👎'd answer) can go to the platform's
+ * mentors channel (slack./discord.mentors_channel): the transport offers
+ * it (buttons with a token), posts it when its asker clicks, and relays
+ * the first mentor reply back. The state is in the history, so it
+ * survives a restart; each step happens once. */
+#define APP_MENTOR_TOKEN 33 /* a token and its NUL */
+
+typedef struct appMentorAsk {
+    cbPlatform platform;
+    const char *user;
+    const char *channel, *thread; /* where to relay the answer (Discord: a DM instead) */
+    const char *question;         /* NULL: the question the user just 👎'd */
+    const char *voted_entry;      /* after a 👎: the entry whose answer did not help */
+} appMentorAsk;
+
+/* 1 and token filled when the question can be handed over (a mentors
+ * channel is configured for the platform, the history is open and
+ * mentor.daily_limit is not 0), else 0: no buttons. */
+int appMentorOffer(cbApp *a, const appMentorAsk *o, char token[APP_MENTOR_TOKEN]);
+
+typedef enum {
+    MENTOR_OK = 0,   /* post it (out filled) */
+    MENTOR_LIMITED,  /* the asker's hand-offs for today are used up */
+    MENTOR_NOT_ASKER,/* someone else clicked */
+    MENTOR_TAKEN,    /* already sent (or cancelled, answered) */
+    MENTOR_GONE,     /* unknown token or too old */
+    MENTOR_FAILED    /* could not be stored */
+} appMentorVerdict;
+
+typedef struct appMentorPost {
+    char *channel;  /* the mentors channel */
+    char *question;
+    char *asker_id; /* NULL unless the asker chose to show their name */
+} appMentorPost;
+
+/* The asker clicked "Ask a mentor" (named: "show my name"). MENTOR_OK:
+ * post out to out->channel, then call appMentorPosted. */
+appMentorVerdict appMentorRequest(cbApp *a, cbPlatform p, const char *token, const char *user,
+                                  int named, appMentorPost *out);
+void appMentorPostFree(appMentorPost *out);
+/* What to tell the clicker for a verdict other than MENTOR_OK. */
+const char *appMentorVerdictText(appMentorVerdict v);
+/* The post is in the mentors channel as post (Slack "CHANNEL:ts", a
+ * Discord message id), or NULL: it could not be posted (the asker may try
+ * again). */
+void appMentorPosted(cbApp *a, cbPlatform p, const char *token, const char *post);
+/* The asker withdraws it: 1 (and *post, caller frees, may be NULL) when it
+ * was open, 0 when it was not theirs or is closed already. */
+int appMentorCancel(cbApp *a, cbPlatform p, const char *token, const char *user, char **post);
+
+typedef struct appMentorReply {
+    const char *posts[2];     /* what it may reply to (a thread's root, a replied message) */
+    const char *mentor_user;  /* platform id */
+    const char *mentor_name;  /* display name; may be NULL */
+    const char *text;
+} appMentorReply;
+
+typedef struct appMentorRelay {
+    char *user, *channel, *thread; /* the asker, and where they asked */
+    char *question, *answer, *mentor;
+} appMentorRelay;
+
+/* A message that may answer a hand-off's post. 1 (out filled: relay it)
+ * for the first reply to an open hand-off, by someone other than its
+ * asker, within 7 days; 0 for a reply to a hand-off that is not relayed (a
+ * second reply, closed, expired, the asker's own); -1: no hand-off. */
+int appMentorReplied(cbApp *a, cbPlatform p, const appMentorReply *in, appMentorRelay *out);
+void appMentorRelayFree(appMentorRelay *r);
+/* The platform's mentors channel, or NULL (never answer questions there). */
+const char *appMentorsChannel(const cbApp *a, cbPlatform p);
+
 #endif

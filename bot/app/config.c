@@ -42,6 +42,7 @@ void cfgDefaults(cbConfig *c) {
     c->history_path = cbStrdup("data/careerbot.db");
     c->retention_days = 90;
     c->report_similarity = 0.5;
+    c->mentor_daily_limit = 3;
     c->log_question_text = 0;
     c->user_cooldown = 2;
     c->channel_cooldown = 0;
@@ -69,6 +70,8 @@ void cfgFree(cbConfig *c) {
     free(c->slack_api_url);
     free(c->discord_api_url);
     free(c->config_path);
+    free(c->slack_mentors_channel);
+    free(c->discord_mentors_channel);
     cfgListFree(&c->slack_allow);
     cfgListFree(&c->slack_deny);
     cfgListFree(&c->discord_allow);

@@ -28,6 +28,9 @@ typedef struct cbConfig {
     cfgList slack_allow, slack_deny;     /* slack.allow_channels / deny_channels */
     double slack_ping_interval; /* slack.ping_interval: ping a link silent this long (s); default 5 */
     double slack_ping_timeout;  /* slack.ping_timeout: reconnect a link silent this long (s); default 10 */
+    char *slack_mentors_channel;   /* slack.mentors_channel: hand-offs go there; NULL: none */
+    char *discord_mentors_channel; /* discord.mentors_channel; NULL: none */
+    int mentor_daily_limit;   /* mentor.daily_limit: hand-offs per user per UTC day; default 3, 0: off */
     cfgList discord_allow, discord_deny; /* discord.allow_channels / deny_channels */
     int discord_shard_id, discord_shard_count; /* discord.shard = "0/1" */
     char *history_path;       /* history.path; default data/careerbot.db */

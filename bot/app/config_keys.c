@@ -16,7 +16,7 @@
 
 typedef enum {
     K_STR, K_URL, K_BOOL, K_NUM01, K_SECS, K_DAYS, K_SECONDS, K_LEVEL, K_FORMAT, K_LIST, K_SHARD,
-    K_LISTEN, K_LINES
+    K_LISTEN, K_LINES, K_CHANNEL, K_COUNT
 } cfgType;
 
 typedef struct cfgKey {
@@ -39,9 +39,12 @@ static const cfgKey keys[] = {
     {"slack.deny_channels", K_LIST, OFF(slack_deny)},
     {"slack.ping_interval", K_SECS, OFF(slack_ping_interval)},
     {"slack.ping_timeout", K_SECS, OFF(slack_ping_timeout)},
+    {"slack.mentors_channel", K_CHANNEL, OFF(slack_mentors_channel)},
     {"discord.allow_channels", K_LIST, OFF(discord_allow)},
     {"discord.deny_channels", K_LIST, OFF(discord_deny)},
     {"discord.shard", K_SHARD, OFF(discord_shard_id)},
+    {"discord.mentors_channel", K_CHANNEL, OFF(discord_mentors_channel)},
+    {"mentor.daily_limit", K_COUNT, OFF(mentor_daily_limit)},
     {"history.path", K_STR, OFF(history_path)},
     {"history.retention_days", K_DAYS, OFF(retention_days)},
     {"report.similarity", K_NUM01, OFF(report_similarity)},
@@ -55,9 +58,8 @@ static const cfgKey keys[] = {
 #define NKEYS CB_ARRAY_LEN(keys)
 _Static_assert(CB_ARRAY_LEN(keys) <= CFG_NKEYS_MAX, "raise CFG_NKEYS_MAX");
 
-static const char *sections[] = {"knowledge", "matching", "replies", "limits", "slack",
-                                 "discord",   "history",  "report",  "log",     "health",
-                                 "console"};
+static const char *sections[] = {"knowledge", "matching", "replies", "limits", "slack", "discord",
+                                 "mentor",    "history",  "report",  "log",    "health", "console"};
 
 /* Environment overrides, applied after the file: every key as
  * CAREERBOT_SECTION_KEY (cfgEnvName), plus these. */
@@ -86,8 +88,8 @@ const char *cfgClosestSection(const char *section) {
 }
 
 const char *cfgSectionNames(void) {
-    return "[knowledge] [matching] [replies] [limits] [slack] [discord] [history] [log] [health] "
-           "[console]";
+    return "[knowledge] [matching] [replies] [limits] [slack] [discord] [mentor] [history] [report] "
+           "[log] [health] [console]";
 }
 
 static const char *closestKey(const char *key) {
@@ -217,6 +219,15 @@ static int checkListen(const char *v) {
     return CB_OK;
 }
 
+/* A channel id: letters and digits (Slack C0123ABCD, a Discord snowflake). */
+static int checkChannel(const char *v) {
+    size_t n = strlen(v);
+    if (n == 0 || n > 32) return CB_ERR;
+    for (const char *p = v; *p; p++)
+        if (!isalnum((unsigned char)*p)) return CB_ERR;
+    return CB_OK;
+}
+
 static int oneOf(const char *v, const char *const *opts, size_t n) {
     for (size_t i = 0; i < n; i++)
         if (strcmp(v, opts[i]) == 0) return CB_OK;
@@ -278,6 +289,16 @@ static int setScalar(cfgParser *ps, const cfgKey *k, const char *v, const char *
         if (oneOf(v, fmts, 2) == CB_OK) return setStr((char **)base, v), CB_OK;
         cfgErr(ps, at, "%s must be logfmt or json, not '%s'", k->name, shown(v, sh));
         return CB_ERR;
+    case K_COUNT:
+        if (parseLong(v, 0, 1000, &n) == CB_OK) return *(int *)base = (int)n, CB_OK;
+        cfgErr(ps, at, "%s must be a whole number from 0 to 1000, not '%s'", k->name, shown(v, sh));
+        return CB_ERR;
+    case K_CHANNEL: /* empty: none */
+        if (!*v) return free(*(char **)base), *(char **)base = NULL, CB_OK;
+        if (checkChannel(v) == CB_OK) return setStr((char **)base, v), CB_OK;
+        cfgErr(ps, at, "%s must be a channel id (letters and digits, e.g. C0123ABCD or "
+                       "123456789012345678), or empty for none, not '%s'", k->name, shown(v, sh));
+        return CB_ERR;
     case K_LISTEN:
         if (checkListen(v) == CB_OK) return setStr((char **)base, v), CB_OK;
         cfgErr(ps, at, "%s must be HOST:PORT (e.g. 127.0.0.1:8080) or off, not '%s'", k->name,
@@ -294,7 +315,7 @@ static int setValue(cfgParser *ps, const cfgKey *k, const char *v, const char *a
         cfgErr(ps, at, "this value looks like a token; secrets come only from the environment");
         return CB_ERR;
     }
-    if (*v == '\0' && k->type != K_LIST) {
+    if (*v == '\0' && k->type != K_LIST && k->type != K_CHANNEL) {
         cfgErr(ps, at, "%s has no value; remove the line to keep the default", k->name);
         return CB_ERR;
     }

@@ -30,6 +30,9 @@ struct cbApp {
     size_t ntransports;
     int stopping;
     int exit_code;
+    /* The wall clock in unix seconds (NULL: cbWallTime); tests move it to
+     * see a hand-off expire without waiting 7 days. */
+    long long (*clock)(void);
     /* Set by the runner: begin a graceful shutdown (drain, close, exit). */
     void (*request_stop)(void *ud, const char *why);
     void *stop_ud;
@@ -40,6 +43,8 @@ void appLimitsInit(cbApp *a);
 void appLimitsFree(cbApp *a);
 /* Free what the app made for itself (implicit feedback memory). */
 void appFreeFeedback(cbApp *a);
+/* The app's wall clock (a->clock, else cbWallTime). */
+long long appNow(const cbApp *a);
 /* Load the knowledge again; on failure keep the old one, log, count. */
 int appReload(cbApp *a);
 

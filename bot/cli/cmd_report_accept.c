@@ -7,7 +7,9 @@
  * runs afterwards. `careerbot report dismiss ID` records that the group
  * is not worth an entry, so the report stops showing it. Both record the
  * decision in the history with the questions it covered. ID is the
- * group's id in the report ("q123"), or any of its questions' ids. */
+ * group's id in the report ("q123"), or any of its questions' ids, or a
+ * question a human mentor answered ("h7": --as drafts an entry whose body
+ * is the mentor's answer, for a maintainer to rewrite). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,7 +66,7 @@ static int acceptInto(const reportCtx *c, const histCluster *g, const char *entr
 static int draftNew(const reportCtx *c, const histCluster *g, const char *id) {
     char err[CB_ERRLEN], *path = NULL;
     int rc = kbNewEntryDraft(c->cfg.kb_dir, id, g->examples[0],
-                             (const char *const *)g->examples + 1, g->nexamples - 1, &path, err);
+                             (const char *const *)g->examples + 1, g->nexamples - 1, NULL, &path, err);
     if (rc != CB_OK) fprintf(stderr, "careerbot: %s\n", err);
     else printf("%s: a new entry draft; write its answer and sources, then run kb check\n", path);
     free(path);
@@ -93,6 +95,41 @@ static int acceptGroup(reportCtx *c, const reportArgs *a, const histCluster *g) 
     return entry ? check : CB_EXIT_OK; /* a draft fails the check until it is written */
 }
 
+/* A mentor's answer "hN": --as drafts an entry with the question and the
+ * answer; --entry adds the question as an alternate; dismiss drops it. */
+static int decideMentor(reportCtx *c, const reportArgs *a, const histMentorAnswer *m, int accept) {
+    char err[CB_ERRLEN], *path = NULL;
+    int rc = CB_OK;
+    if (accept && !a->as && !a->entry) {
+        fprintf(stderr, "careerbot: %s was answered by a mentor: name the new entry with --as "
+                        "TOPIC/SLUG (or add the question to an entry with --entry ID)\n", m->id);
+        return CB_EXIT_USAGE;
+    }
+    if (accept && a->entry && (!c->k || !kbFindEntry(c->k->kb, a->entry))) {
+        fprintf(stderr, "careerbot: no entry '%s' in %s\n", a->entry, c->cfg.kb_dir);
+        return CB_EXIT_FAIL;
+    }
+    if (accept && a->entry) {
+        char *q[] = {m->question};
+        histCluster g = {.id = m->id, .examples = q, .nexamples = 1};
+        rc = acceptInto(c, &g, a->entry);
+    } else if (accept) {
+        rc = kbNewEntryDraft(c->cfg.kb_dir, a->as, m->question, NULL, 0, m->answer, &path, err);
+        if (rc != CB_OK) fprintf(stderr, "careerbot: %s\n", err);
+        else printf("%s: a new entry draft with the mentor's answer; rewrite it in the bot's words, "
+                    "add sources, then run kb check\n", path);
+        free(path);
+    }
+    if (rc != CB_OK) return CB_EXIT_FAIL;
+    const char *what = accept ? "accept" : "dismiss", *entry = accept ? (a->entry ? a->entry : a->as) : NULL;
+    if (histDecideHandoff(c->h, what, entry, m->handoff, err) != CB_OK) {
+        fprintf(stderr, "careerbot: %s\n", err);
+        return CB_EXIT_FAIL;
+    }
+    if (!accept) printf("dismissed %s; the report no longer shows it\n", m->id);
+    return accept && a->entry ? runKbCheck(c->cfg.kb_dir) : CB_EXIT_OK;
+}
+
 static int decide(int argc, char **argv, int accept) {
     reportArgs a;
     int prc = reportParseArgs(accept ? &reportAcceptSpec : &reportDismissSpec, argc, argv, &a);
@@ -101,6 +138,17 @@ static int decide(int argc, char **argv, int accept) {
     int rc = reportOpen(&a, &c);
     histReport r;
     memset(&r, 0, sizeof r);
+    const histMentorAnswer *m = NULL;
+    if (rc == CB_EXIT_OK && a.pos[0] == 'h') { /* a mentor's answer */
+        rc = reportBuild(&c, &a, 0, &r) == CB_OK ? CB_EXIT_OK : CB_EXIT_FAIL;
+        m = rc == CB_EXIT_OK ? histReportFindMentor(&r, a.pos) : NULL;
+        if (rc == CB_EXIT_OK && !m)
+            fprintf(stderr, "careerbot: no mentor answer '%s' in the report\n", a.pos);
+        rc = m ? decideMentor(&c, &a, m, accept) : CB_EXIT_FAIL;
+        histReportFree(&r);
+        reportClose(&c);
+        return rc;
+    }
     const histCluster *g = rc == CB_EXIT_OK ? findGroup(&c, &a, &r) : NULL;
     char err[CB_ERRLEN];
     if (rc == CB_EXIT_OK && !g) {

@@ -43,9 +43,11 @@ int kbImportWith(const char *file, const char *out_dir, const kbImportOpts *o, c
 int kbNewEntry(const char *dir, const char *id, char **path, char *err);
 
 /* kbNewEntry with the question and alternates already filled in (the
- * other fields stay placeholders, so `kb check` asks for them). */
+ * other fields stay placeholders, so `kb check` asks for them). answer
+ * (may be NULL): a draft of the answer (a mentor's words) put in the body
+ * under a placeholder line asking to rewrite it. */
 int kbNewEntryDraft(const char *dir, const char *id, const char *question,
-                    const char *const *alts, size_t n, char **path, char *err);
+                    const char *const *alts, size_t n, const char *answer, char **path, char *err);
 
 /* Add alternates to entry id of the knowledge in dir: the entry is
  * exported, the new phrasings appended (those already there as question or

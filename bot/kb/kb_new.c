@@ -98,8 +98,12 @@ static char *kbDraftText(const char *question, const char *const *alts, size_t n
     cbBuf b;
     bufInit(&b, KB_MAX_FILE);
     char *qs = kbQuoted(question);
-    bufPrintf(&b, "%.*s\nquestion: %s%.*s\nalternates:\n", (int)(q - t), t, qs, (int)(a - qend), qend);
+    bufPrintf(&b, "%.*s\nquestion: %s%.*s\n", (int)(q - t), t, qs, (int)(a - qend), qend);
     free(qs);
+    if (n == 0) /* none known: the template's placeholders ask for them */
+        bufPrintf(&b, "%.*s", (int)(k - a - 1), a + 1);
+    else
+        bufAppendStr(&b, "alternates:\n");
     for (size_t i = 0; i < n; i++) {
         char *as = kbQuoted(alts[i]);
         bufPrintf(&b, "  - %s\n", as);
@@ -112,11 +116,25 @@ static char *kbDraftText(const char *question, const char *const *alts, size_t n
 }
 
 int kbNewEntry(const char *dir, const char *id, char **path, char *err) {
-    return kbNewEntryDraft(dir, id, NULL, NULL, 0, path, err);
+    return kbNewEntryDraft(dir, id, NULL, NULL, 0, NULL, path, err);
+}
+
+/* text with its body (after the closing ---) replaced by answer, under a
+ * placeholder line. Caller frees. */
+static char *kbWithAnswer(char *text, const char *answer) {
+    char *end = strstr(text, "\n---\n");
+    if (!answer || !end) return text;
+    char *out = cbSprintf("%.*s\n---\n\n" P "the answer below is a mentor's reply to this question; "
+                          "rewrite it in the bot's own words (60 to 250 words, the direct answer "
+                          "first), give its sources, delete this line, then run `careerbot kb "
+                          "check`.\n\n%s\n",
+                          (int)(end - text), text, answer);
+    free(text);
+    return out;
 }
 
 int kbNewEntryDraft(const char *dir, const char *id, const char *question,
-                    const char *const *alts, size_t n, char **path, char *err) {
+                    const char *const *alts, size_t n, const char *answer, char **path, char *err) {
     *path = NULL;
     if (!kbValidId(id))
         return cbErr(err, "'%s' is not TOPIC/SLUG (lowercase letters, digits and '-', e.g. "
@@ -136,6 +154,7 @@ int kbNewEntryDraft(const char *dir, const char *id, const char *question,
     else if (stat(tjson, &st) != 0) rc = kbCreate(tjson, kbTopicTemplate, err);
     if (rc == CB_OK) {
         char *text = question ? kbDraftText(question, alts, n) : cbStrdup(kbEntryTemplate);
+        text = kbWithAnswer(text, answer);
         rc = kbCreate(file, text, err);
         free(text);
     }

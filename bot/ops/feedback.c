@@ -17,6 +17,7 @@ typedef struct fbUser {
     char *key;      /* platform:user */
     char *text;     /* last question answered; NULL when none */
     char *entry_id; /* what answered it */
+    char *down_text; /* the question last 👎'd */
     long long asked, down; /* times: last question, last 👎 (0 = none) */
 } fbUser;
 
@@ -36,6 +37,7 @@ static void fbUserFree(fbUser *u) {
     free(u->key);
     free(u->text);
     free(u->entry_id);
+    free(u->down_text);
     memset(u, 0, sizeof *u);
 }
 
@@ -93,5 +95,14 @@ char *fbOnDownVote(fbTracker *t, const char *platform, const char *user, const c
         return NULL;
     char *text = u->text;
     u->text = NULL; /* one 👎 per question is enough */
+    free(u->down_text);
+    u->down_text = cbStrdup(text);
     return text;
+}
+
+char *fbLastDownVoted(fbTracker *t, const char *platform, const char *user, long long now) {
+    if (!t || !user || !*user) return NULL;
+    fbUser *u = fbFind(t, platform, user, 0);
+    if (!u || !u->down_text || now - u->down > t->window) return NULL;
+    return cbStrdup(u->down_text);
 }

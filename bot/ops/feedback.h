@@ -21,5 +21,8 @@ int fbOnQuestion(fbTracker *t, const char *platform, const char *user, const cha
  * answered it within the window (caller frees), else NULL. */
 char *fbOnDownVote(fbTracker *t, const char *platform, const char *user, const char *entry_id,
                    long long now);
+/* The text of the question the user last 👎'd within the window (a copy,
+ * caller frees), else NULL: what "Ask a mentor" after a 👎 hands over. */
+char *fbLastDownVoted(fbTracker *t, const char *platform, const char *user, long long now);
 
 #endif

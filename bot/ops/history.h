@@ -139,6 +139,13 @@ typedef struct histDayStat {
     long long answered, unanswered;
 } histDayStat;
 
+typedef struct histMentorAnswer { /* a question a human mentor answered */
+    char *id;        /* "h<hand-off id>": for report accept/dismiss */
+    long long handoff, time; /* its id; when the answer came */
+    char *platform, *question, *mentor, *answer;
+    char *suggestion; /* what to do, in words */
+} histMentorAnswer;
+
 typedef struct histReport {
     long long since, now;
     long long answered;   /* answers given (confident ones are counted per entry/day) */
@@ -154,6 +161,8 @@ typedef struct histReport {
     size_t nunasked;
     histDayStat *days;    /* by day, then platform */
     size_t ndays;
+    histMentorAnswer *mentor; /* mentors' answers not yet decided on, latest first */
+    size_t nmentor;
 } histReport;
 
 void histReportDefaults(histReportOptions *o);
@@ -161,6 +170,8 @@ int histReportBuild(histStore *h, const histReportOptions *o, histReport *out, c
 void histReportFree(histReport *r);
 /* The group with this id, or the one holding question "q<N>"; NULL. */
 const histCluster *histReportFind(const histReport *r, const char *id);
+/* The mentor answer "h<N>"; NULL. */
+const histMentorAnswer *histReportFindMentor(const histReport *r, const char *id);
 /* Renderers (report_render.c, report_html.c); stream is a FILE*. */
 char *histReportJson(const histReport *r); /* caller frees */
 void histReportText(const histReport *r, void *stream);
@@ -171,6 +182,56 @@ void histReportHtml(const histReport *r, void *stream);
  * questions of a group; a dismissed group does not come back. */
 int histDecide(histStore *h, const char *decision, const char *entry_id, const long long *qids,
                size_t n, char *err);
+
+/* ---- hand-offs to human mentors (history_handoff.c) ----
+ * A hand-off is offered under a declined answer (or after a 👎), requested
+ * when its asker clicks, posted to the mentors' channel, then relayed (the
+ * first mentor reply went back), cancelled by the asker, or expired after
+ * HIST_HANDOFF_TTL_S. Every write is committed at once; a change of state
+ * happens only from the state before it, so it happens once. */
+#define HIST_TOKEN_LEN 32 /* hex characters of a hand-off's token (in button ids) */
+#define HIST_HANDOFF_TTL_S (7LL * 86400)
+
+typedef struct histHandoff {
+    long long id, time, requested, answered;
+    char *token, *platform, *user_hash, *user_id; /* user_id: NULL once closed */
+    char *channel, *thread;  /* where it was asked (to relay to) */
+    char *question, *state, *post, *mentor, *answer;
+    int named;               /* the asker chose to show their name */
+} histHandoff;
+
+typedef struct histHandoffOfferArgs {
+    long long time;
+    const char *platform, *user, *channel, *thread, *question;
+} histHandoffOfferArgs;
+
+typedef struct histHandoffChange {
+    const char *to;       /* "requested", "offered", "posted", "relayed", "cancelled" */
+    long long time;       /* requested: when; relayed: when answered; 0: unchanged */
+    int named;            /* -1: unchanged */
+    const char *post, *mentor, *answer; /* NULL: unchanged */
+} histHandoffChange;
+
+/* A new offer; token gets its id. CB_ERR (err) when it could not be stored. */
+int histHandoffOffer(histStore *h, const histHandoffOfferArgs *o, char token[HIST_TOKEN_LEN + 1],
+                     char *err);
+/* CB_OK and *out filled (free with histHandoffFree), or CB_ERR: none. */
+int histHandoffGet(histStore *h, const char *token, histHandoff *out);
+int histHandoffByPost(histStore *h, const char *platform, const char *post, histHandoff *out);
+void histHandoffFree(histHandoff *x);
+/* 1 if user (raw id) is the one who asked. */
+int histHandoffIsAsker(const histStore *h, const histHandoff *x, const char *user);
+/* Hand-offs user requested since a time; -1 on error. */
+long long histHandoffRequests(histStore *h, const char *platform, const char *user, long long since);
+/* 1 if the hand-off moved to c->to (it was in a state that leads there),
+ * 0 if not, -1 on error. */
+int histHandoffMove(histStore *h, long long id, const histHandoffChange *c);
+/* Open hand-offs requested more than HIST_HANDOFF_TTL_S before now become
+ * expired; returns how many (-1 on error). */
+long long histHandoffExpire(histStore *h, long long now);
+/* A maintainer's decision on the mentor answer of hand-off hid. */
+int histDecideHandoff(histStore *h, const char *decision, const char *entry_id, long long hid,
+                      char *err);
 
 /* One JSON object per line for each row since `since`: questions, votes,
  * daily answer counts, did-you-mean clicks, the maintainers' decisions

@@ -1,6 +1,7 @@
 /* history_export.c - `careerbot history export`: every row since a date
  * (questions, votes, daily answer counts, did-you-mean clicks, the
- * maintainers' decisions with the questions they covered) as one JSON
+ * maintainers' decisions with the questions they covered, hand-offs to
+ * mentors) as one JSON
  * object per line with its "type" (for jq), and the --since parser shared
  * with `careerbot report`. */
 #include <jansson.h>
@@ -72,6 +73,9 @@ static const struct {
                  " (SELECT json_group_array(question_id) FROM (SELECT question_id FROM"
                  "  decided_questions WHERE decision_id = d.id ORDER BY question_id)) AS questions"
                  " FROM decisions d WHERE d.time >= ?1 ORDER BY d.id"},
+    /* never the raw user id nor the token of a hand-off */
+    {"handoff", "SELECT id, time, platform, user_hash, state, named, requested, post, question,"
+                " mentor, answer, answered, decision_id FROM handoffs WHERE time >= ?1 ORDER BY id"},
 };
 
 int histExport(histStore *h, long long since, void *stream, char *err) {

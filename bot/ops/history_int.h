@@ -9,7 +9,7 @@
 
 #include "ops/history.h"
 
-#define HIST_SCHEMA_VERSION 6
+#define HIST_SCHEMA_VERSION 7
 #define HIST_HASH_HEX 32 /* 128 bits of HMAC-SHA-256, in hex */
 #define HIST_SALT_BYTES 32
 

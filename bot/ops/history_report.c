@@ -256,6 +256,34 @@ static void questionsFree(rpQuestions *qs) {
     free(qs->v);
 }
 
+/* ---- mentors' answers: each a suggested entry ---- */
+
+static int loadMentor(sqlite3 *db, const histReportOptions *o, histReport *r, char *err) {
+    sqlite3_stmt *st;
+    const char *sql = "SELECT id, answered, platform, question, mentor, answer FROM handoffs"
+                      " WHERE state = 'relayed' AND decision_id IS NULL AND answered >= ?1"
+                      " AND question IS NOT NULL AND answer IS NOT NULL"
+                      " ORDER BY answered DESC, id DESC LIMIT ?2";
+    if (prep(db, sql, &st, err) != CB_OK) return CB_ERR;
+    sqlite3_bind_int64(st, 1, r->since);
+    sqlite3_bind_int64(st, 2, (long long)o->limit);
+    r->mentor = cbCalloc(o->limit ? o->limit : 1, sizeof *r->mentor);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && r->nmentor < o->limit) {
+        histMentorAnswer *m = &r->mentor[r->nmentor++];
+        m->handoff = sqlite3_column_int64(st, 0);
+        m->id = cbSprintf("h%lld", m->handoff);
+        m->time = sqlite3_column_int64(st, 1);
+        m->platform = colDup(st, 2);
+        m->question = colDup(st, 3);
+        m->mentor = colDup(st, 4);
+        m->answer = colDup(st, 5);
+        m->suggestion = cbSprintf("a mentor answered it: careerbot report accept %s --as "
+                                  "TOPIC/SLUG drafts an entry with the answer to edit", m->id);
+    }
+    return done(db, st, rc == SQLITE_ROW ? SQLITE_DONE : rc, err);
+}
+
 static int loadAll(histStore *h, const histReportOptions *o, histReport *r, rpQuestions *qs,
                    char *err) {
     int rc = loadDays(h->db, r, err);
@@ -263,6 +291,7 @@ static int loadAll(histStore *h, const histReportOptions *o, histReport *r, rpQu
     if (rc == CB_OK) rc = loadQuestions(h->db, o, r->since, qs, err);
     if (rc == CB_OK) rc = loadTaught(h->db, rephraseSql, r->since, qs, HIST_WHY_REPHRASE, err);
     if (rc == CB_OK) rc = loadTaught(h->db, clickSql, r->since, qs, HIST_WHY_CLICK, err);
+    if (rc == CB_OK) rc = loadMentor(h->db, o, r, err);
     return rc;
 }
 
@@ -299,7 +328,20 @@ void histReportFree(histReport *r) {
     free(r->entries);
     free(r->unasked);
     free(r->days);
+    for (size_t i = 0; i < r->nmentor; i++) {
+        histMentorAnswer *m = &r->mentor[i];
+        cbFreeN(6, m->id, m->platform, m->question, m->mentor, m->answer, m->suggestion);
+    }
+    free(r->mentor);
     memset(r, 0, sizeof *r);
+}
+
+const histMentorAnswer *histReportFindMentor(const histReport *r, const char *id) {
+    long long hid = 0;
+    if (!id || sscanf(id, "h%lld", &hid) != 1) return NULL;
+    for (size_t i = 0; i < r->nmentor; i++)
+        if (r->mentor[i].handoff == hid) return &r->mentor[i];
+    return NULL;
 }
 
 const histCluster *histReportFind(const histReport *r, const char *id) {

@@ -90,6 +90,19 @@ static const char *const migrations[HIST_SCHEMA_VERSION] = {
      * mind (👍 on the same message) closes it again; older rows fall back
      * to the user's latest vote on the entry. */
     "ALTER TABLE questions ADD COLUMN message TEXT;",
+    /* 6 -> 7: questions handed to human mentors (history_handoff.c): who
+     * asked (hashed; the raw id only while open, to relay), where, the
+     * mentors' post, the first mentor answer, the maintainers' decision. */
+    "CREATE TABLE handoffs ("
+    " id INTEGER PRIMARY KEY, token TEXT NOT NULL UNIQUE, time INTEGER NOT NULL,"
+    " platform TEXT NOT NULL, user_hash TEXT NOT NULL, user_id TEXT, channel TEXT, thread TEXT,"
+    " question TEXT, state TEXT NOT NULL, named INTEGER NOT NULL DEFAULT 0, requested INTEGER,"
+    " post TEXT, mentor TEXT, answer TEXT, answered INTEGER,"
+    " decision_id INTEGER REFERENCES decisions (id));"
+    "CREATE INDEX handoffs_post ON handoffs (post, platform) WHERE post IS NOT NULL;"
+    "CREATE INDEX handoffs_requests ON handoffs (user_hash, requested) WHERE requested IS NOT NULL;"
+    "CREATE INDEX handoffs_time ON handoffs (time);"
+    "CREATE INDEX handoffs_open ON handoffs (requested) WHERE state IN ('requested', 'posted');",
 };
 
 int histExecRetry(sqlite3 *db, const char *sql, int tries) {
@@ -263,5 +276,19 @@ int histPurgeDb(sqlite3 *db, long long now, int days, long long *changed) {
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) return CB_ERR;
     *changed = sqlite3_changes(db);
+    /* hand-offs: offers never taken go with the text; closed ones keep
+     * their counts, not their words */
+    const char *ho = "DELETE FROM handoffs WHERE state = 'offered' AND time < ?1;"
+                     "UPDATE handoffs SET question = NULL, answer = NULL, mentor = NULL"
+                     " WHERE time < ?1 AND question IS NOT NULL AND state <> 'offered'";
+    for (const char *sql = ho; sql && *sql;) {
+        if (sqlite3_prepare_v2(db, sql, -1, &st, &sql) != SQLITE_OK) return CB_ERR;
+        if (!st) break;
+        sqlite3_bind_int64(st, 1, now - (long long)days * 86400);
+        rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE) return CB_ERR;
+        *changed += sqlite3_changes(db);
+    }
     return CB_OK;
 }

@@ -59,7 +59,7 @@ _Static_assert(CB_ARRAY_LEN(latencyLabels) == CB_ARRAY_LEN(latencyBounds), "one 
 
 static struct {
     mCounter questions, reconnects, resumes, ratewaits, votes, reloads, cooldowns, failures, connected,
-        completions;
+        completions, handoffs;
     unsigned long long lat_buckets[NBOUNDS]; /* non-cumulative counts */
     unsigned long long lat_count;
     double lat_sum;
@@ -124,6 +124,13 @@ void metricsReload(int ok) { counterAdd(&M.reloads, ok ? "ok" : "failed", NULL, 
 
 void metricsKnowledgeEntries(size_t n) { M.kb_entries = n; }
 
+static const char *const handoffEvents[] = {"requested", "relayed", "cancelled", "expired",
+                                            "limited"};
+
+void metricsHandoff(const char *platform, const char *event) {
+    counterAdd(&M.handoffs, platform, event, 1);
+}
+
 void metricsVote(const char *platform, int helpful) {
     counterAdd(&M.votes, platform, helpful ? "helpful" : "not_helpful", 1);
 }
@@ -183,6 +190,8 @@ void metricsDeclarePlatform(const char *platform) {
     counterAdd(&M.cooldowns, platform, "warned", 0);
     counterAdd(&M.cooldowns, platform, "silenced", 0);
     counterAdd(&M.completions, platform, NULL, 0);
+    for (size_t i = 0; i < CB_ARRAY_LEN(handoffEvents); i++)
+        counterAdd(&M.handoffs, platform, handoffEvents[i], 0);
     counterAdd(&M.failures, platform, NULL, 0);
     counterAdd(&M.connected, platform, NULL, 0);
     (void)replyHist(platform);
@@ -316,6 +325,8 @@ char *metricsRender(void) {
     putCounter(&b, &M.cooldowns, "careerbot_cooldowns_total",
                "Questions not answered because the user or channel was cooling down.",
                "platform", "action");
+    putCounter(&b, &M.handoffs, "careerbot_mentor_handoffs_total",
+               "Questions handed to human mentors, by event.", "platform", "event");
     putCounter(&b, &M.failures, "careerbot_reply_failures_total",
                "Replies the platform did not accept, after retries.", "platform", NULL);
     putGauge(&b, &M.connected, "careerbot_platform_connected",

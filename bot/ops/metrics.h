@@ -14,6 +14,9 @@ void metricsRateLimitWait(const char *platform);
 void metricsReload(int ok);
 void metricsKnowledgeEntries(size_t n);
 void metricsVote(const char *platform, int helpful);
+/* A hand-off to mentors: "requested", "relayed", "cancelled", "expired"
+ * or "limited" (refused by mentor.daily_limit). */
+void metricsHandoff(const char *platform, const char *event);
 void metricsHistoryRows(size_t n);
 void metricsHistoryError(void);
 /* An autocomplete request (Discord's /faq question option). */

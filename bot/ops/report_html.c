@@ -244,6 +244,25 @@ static void groupTable(FILE *f, const char *title, const histCluster *c, size_t 
     fputs("</table></section>\n", f);
 }
 
+static void mentorTable(FILE *f, const histReport *r) {
+    fputs("<section><h2>Answered by mentors</h2><table><tr><th>id</th><th>question</th>"
+          "<th>mentor's answer</th><th>what to do</th></tr>\n", f);
+    for (size_t i = 0; i < r->nmentor; i++) {
+        const histMentorAnswer *m = &r->mentor[i];
+        fprintf(f, "<tr data-mentor=\"%s\"><td><code>%s</code></td><td>", m->id, m->id);
+        esc(f, m->question);
+        fputs("</td><td><div class=\"ex\">", f);
+        esc(f, m->answer);
+        fputs("</div><span class=\"muted\">\xE2\x80\x94 ", f);
+        esc(f, m->mentor ? m->mentor : "a mentor");
+        fputs("</span></td><td>", f);
+        esc(f, m->suggestion);
+        fputs("</td></tr>\n", f);
+    }
+    if (!r->nmentor) fputs("<tr><td colspan=\"4\" class=\"muted\">none</td></tr>\n", f);
+    fputs("</table></section>\n", f);
+}
+
 static void entryTable(FILE *f, const histReport *r) {
     fputs("<section><h2>Entries</h2><table><tr><th>entry</th><th>answers</th><th>below review"
           "</th><th>helpful</th><th>not helpful</th><th>last 7 days (7 before)</th></tr>\n", f);
@@ -296,6 +315,7 @@ void histReportHtml(const histReport *r, void *stream) {
     fputs("</section>\n", f);
     groupTable(f, "Open questions", r->open, r->nopen);
     groupTable(f, "Answered now by the live knowledge", r->fixed, r->nfixed);
+    mentorTable(f, r);
     fputs("<section><h2>Votes per entry</h2>\n", f);
     chartVotes(f, r);
     fputs("</section>\n", f);

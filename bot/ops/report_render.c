@@ -1,6 +1,6 @@
 /* report_render.c - the maintainers' report as text (for a terminal), JSON
  * (everything, for pipelines) and CSV (one table with a "section" column:
- * day, group, entry, unasked; filter with grep or a spreadsheet). The HTML
+ * day, group, entry, unasked, mentor; filter with grep or a spreadsheet). The HTML
  * page is report_html.c. */
 #include <jansson.h>
 #include <stdio.h>
@@ -67,6 +67,18 @@ static json_t *daysJson(const histReport *r) {
     return a;
 }
 
+static json_t *mentorJson(const histReport *r) {
+    json_t *a = json_array();
+    for (size_t i = 0; i < r->nmentor; i++) {
+        const histMentorAnswer *m = &r->mentor[i];
+        json_array_append_new(a, json_pack("{s:s,s:I,s:s,s:o,s:o,s:o,s:s}", "id", m->id, "time",
+                                           (json_int_t)m->time, "platform", m->platform ? m->platform : "",
+                                           "question", jstr(m->question), "mentor", jstr(m->mentor),
+                                           "answer", jstr(m->answer), "suggestion", m->suggestion));
+    }
+    return a;
+}
+
 char *histReportJson(const histReport *r) {
     json_t *open = json_array(), *fixed = json_array(), *unasked = json_array();
     for (size_t i = 0; i < r->nopen; i++) json_array_append_new(open, clusterJson(&r->open[i]));
@@ -78,6 +90,7 @@ char *histReportJson(const histReport *r) {
                              "dismissed", (json_int_t)r->dismissed, "unanswered_groups", open,
                              "now_answered_groups", fixed, "entries", entriesJson(r),
                              "unasked_entries", unasked, "days", daysJson(r));
+    json_object_set_new(root, "mentor_answers", mentorJson(r));
     char *s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(root);
     return s;
@@ -113,6 +126,16 @@ static void printClusters(FILE *f, const char *title, const histCluster *c, size
     }
 }
 
+static void printMentor(FILE *f, const histReport *r) {
+    fprintf(f, "\nAnswered by mentors (suggested entries):\n");
+    if (!r->nmentor) fprintf(f, "  none\n");
+    for (size_t i = 0; i < r->nmentor; i++) {
+        const histMentorAnswer *m = &r->mentor[i];
+        fprintf(f, "  [%s] \"%s\"\n      %s: \"%s\"\n      -> %s\n", m->id, m->question,
+                m->mentor ? m->mentor : "a mentor", m->answer, m->suggestion);
+    }
+}
+
 static void printEntries(FILE *f, const histReport *r) {
     fprintf(f, "\nEntries (answers, 👍/👎, last 7 days vs the 7 before):\n");
     if (!r->nentries) fprintf(f, "  none\n");
@@ -133,6 +156,7 @@ void histReportText(const histReport *r, void *stream) {
     printClusters(f, "Open questions (most asked first):", r->open, r->nopen);
     printClusters(f, "Answered now by the live knowledge:", r->fixed, r->nfixed);
     if (r->dismissed) fprintf(f, "  (%lld questions hidden by dismissals)\n", r->dismissed);
+    printMentor(f, r);
     printEntries(f, r);
     fprintf(f, "\nAnswer rate per day and platform:\n");
     for (size_t i = 0; i < r->ndays; i++) {
@@ -205,4 +229,9 @@ void histReportCsv(const histReport *r, void *stream) {
     }
     for (size_t i = 0; i < r->nunasked; i++)
         csvRow(f, &(csvRec){.section = "unasked", .entry = r->unasked[i]});
+    for (size_t i = 0; i < r->nmentor; i++) { /* the question; the answer is in --json */
+        const histMentorAnswer *m = &r->mentor[i];
+        csvRow(f, &(csvRec){.section = "mentor", .id = m->id, .platform = m->platform,
+                            .status = "answered_by_mentor", .text = m->question});
+    }
 }

@@ -16,6 +16,9 @@ static const struct {
     {ACTION_VOTE_DOWN, "vote:down:"},
     {ACTION_SHARE, "share:"},
     {ACTION_FULL, "full:"},
+    {ACTION_MENTOR, "mentor:ask:"},
+    {ACTION_MENTOR_NAMED, "mentor:named:"},
+    {ACTION_MENTOR_CANCEL, "mentor:cancel:"},
 };
 
 char *actionEncode(actionKind kind, const char *entry_id) {
@@ -40,4 +43,8 @@ actionKind actionDecode(const char *s, const char **entry_id) {
 
 int actionIsVote(actionKind kind) {
     return kind == ACTION_VOTE_UP || kind == ACTION_VOTE_DOWN;
+}
+
+int actionIsMentor(actionKind kind) {
+    return kind == ACTION_MENTOR || kind == ACTION_MENTOR_NAMED || kind == ACTION_MENTOR_CANCEL;
 }

@@ -6,6 +6,11 @@
  *   "vote:down:<entry id>" Not helpful
  *   "share:<entry id>"     post an ephemeral answer to the channel
  *   "full:<entry id>"      the full answer under a summary, to the clicker
+ *   "mentor:ask:<token>"   hand the question to a human mentor, anonymously
+ *   "mentor:named:<token>" the same, showing the asker's name to the mentors
+ *   "mentor:cancel:<token>" withdraw a hand-off before a mentor answers
+ * (a token is a hand-off's id, app.h's appMentorOffer; it stands where an
+ * entry id stands for the other verbs.)
  * Renderers encode (they know which buttons a reply gets); transports
  * decode a click and call the app. Adding a button is one row in
  * action.c's table and one value here. */
@@ -18,7 +23,10 @@ typedef enum {
     ACTION_VOTE_UP,
     ACTION_VOTE_DOWN,
     ACTION_SHARE,
-    ACTION_FULL
+    ACTION_FULL,
+    ACTION_MENTOR,
+    ACTION_MENTOR_NAMED,
+    ACTION_MENTOR_CANCEL
 } actionKind;
 
 /* "<verb>:<entry_id>"; caller frees. NULL for ACTION_NONE or an empty or
@@ -29,5 +37,7 @@ char *actionEncode(actionKind kind, const char *entry_id);
 actionKind actionDecode(const char *s, const char **entry_id);
 /* 1 for ACTION_VOTE_UP and ACTION_VOTE_DOWN. */
 int actionIsVote(actionKind kind);
+/* 1 for ACTION_MENTOR, ACTION_MENTOR_NAMED and ACTION_MENTOR_CANCEL. */
+int actionIsMentor(actionKind kind);
 
 #endif

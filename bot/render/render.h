@@ -20,6 +20,7 @@ typedef struct renderOpts {
     int show_share;  /* Slack: add a "Share in channel" button */
     int show_votes;  /* add Helpful / Not helpful buttons (answers only) */
     int full;        /* the whole answer even when it has a summary */
+    const char *mentor_token; /* not NULL: "Ask a mentor" buttons for this hand-off */
 } renderOpts;
 
 /* Slack and Discord lead an answer that has a summary with just that (two
@@ -36,6 +37,35 @@ json_t *renderSlack(const hndReply *r, const renderOpts *o);
 /* Discord: a new message object {"embeds": [...], "components": [...],
  * "allowed_mentions": {"parse": []}} plus "flags": 64 when ephemeral. */
 json_t *renderDiscord(const hndReply *r, const renderOpts *o);
+
+/* ---- hand-offs to human mentors (render_handoff.c) ----
+ * Every text from a user or a mentor is escaped for its platform (no
+ * mention or @everyone/@here can be formed); the asker appears as a
+ * mention only when asker_id is set (they chose to show their name). */
+typedef struct renderHandoff {
+    const char *question;  /* the asker's words */
+    const char *asker_id;  /* NULL: anonymous */
+    const char *mentor;    /* the mentor's display name (relay) */
+    const char *answer;    /* the mentor's words (relay) */
+    const char *token;     /* the hand-off, for its Cancel button (ack) */
+} renderHandoff;
+/* What the mentors' channel gets. New references; add the channel. */
+json_t *renderSlackHandoffPost(const renderHandoff *h);
+json_t *renderDiscordHandoffPost(const renderHandoff *h);
+/* The private note to the asker that it was sent, with a Cancel button:
+ * Slack {"response_type": "ephemeral", ...}, Discord flags 64. */
+json_t *renderSlackHandoffAck(const renderHandoff *h);
+json_t *renderDiscordHandoffAck(const renderHandoff *h);
+/* The mentor's answer for the asker. */
+json_t *renderSlackHandoffRelay(const renderHandoff *h);
+json_t *renderDiscordHandoffRelay(const renderHandoff *h);
+/* The "Ask a mentor" / "Ask a mentor (show my name)" buttons for token:
+ * a Slack actions block, a Discord action row (new references). */
+json_t *renderSlackMentorButtons(const char *token);
+json_t *renderDiscordMentorRow(const char *token);
+/* A one-line notice (plain text, escaped): "cancelled", a limit, ... */
+json_t *renderSlackNotice(const char *text);
+json_t *renderDiscordNotice(const char *text);
 
 /* Markdown (CommonMark, tables, ~~strikethrough~~; md4c) converted for the
  * renderers (caller frees; NULL in = ""). */

@@ -317,21 +317,24 @@ static void rdButton(rdRows *rr, int style, const char *label, actionKind kind, 
 static json_t *rdComponents(const hndReply *r, const renderOpts *o) {
     int votes = o && o->show_votes && r->kind == REPLY_ANSWER && r->entry_id;
     int summary = renderSummaryFirst(r, o);
-    rdRows rr = {.rows = json_array(), .row = NULL,
-                 .nrows_max = votes || summary ? RD_ROWS - 1 : RD_ROWS};
+    const char *mentor = o ? o->mentor_token : NULL;
+    size_t kept = (votes || summary ? 1 : 0) + (mentor ? 1 : 0); /* rows kept for the buttons below */
+    rdRows rr = {.rows = json_array(), .row = NULL, .nrows_max = RD_ROWS - kept};
     for (size_t i = 0; i < r->nsuggestions; i++)
         rdButton(&rr, RD_STYLE_PRIMARY, r->suggestions[i].question, ACTION_SHOW, r->suggestions[i].id);
     for (size_t i = 0; !summary && i < r->nrelated; i++)
         rdButton(&rr, RD_STYLE_SECONDARY, r->related[i].question, ACTION_SHOW, r->related[i].id);
     if (votes || summary) {
         rr.row = NULL; /* "Full answer" and the votes get their own row */
-        rr.nrows_max = RD_ROWS;
+        rr.nrows_max = RD_ROWS - (mentor ? 1 : 0);
         if (summary) rdButton(&rr, RD_STYLE_PRIMARY, "Full answer", ACTION_FULL, r->entry_id);
     }
     if (votes) {
         rdButton(&rr, RD_STYLE_SUCCESS, "Helpful", ACTION_VOTE_UP, r->entry_id);
         rdButton(&rr, RD_STYLE_DANGER, "Not helpful", ACTION_VOTE_DOWN, r->entry_id);
     }
+    if (mentor) /* a hand-off to a human mentor: its own row */
+        json_array_append_new(rr.rows, renderDiscordMentorRow(mentor));
     return rr.rows;
 }
 

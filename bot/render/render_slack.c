@@ -271,6 +271,11 @@ static void rsFeedback(json_t *blocks, json_t *used, const hndReply *r, const re
     rsActions(blocks, elems);
 }
 
+/* "Ask a mentor" (anonymous) and "... (show my name)" for a hand-off. */
+static void rsMentor(json_t *blocks, const renderOpts *o) {
+    if (o->mentor_token) json_array_append_new(blocks, renderSlackMentorButtons(o->mentor_token));
+}
+
 /* The summary as the whole body: one section (<= 40 words fits). */
 static void rsSummary(json_t *blocks, const hndReply *r) {
     char *mk = renderTextToMrkdwn(r->summary);
@@ -318,6 +323,7 @@ json_t *renderSlack(const hndReply *r, const renderOpts *o) {
                                                 rsMrkdwnElem("Related questions:")));
     rsActions(blocks, related);
     rsFeedback(blocks, used, r, o);
+    rsMentor(blocks, o);
     json_decref(used);
     while (json_array_size(blocks) > RS_MAX_BLOCKS) /* unreachable by construction */
         json_array_remove(blocks, json_array_size(blocks) - 1);

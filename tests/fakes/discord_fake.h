@@ -61,6 +61,9 @@ typedef struct fdState {
     int bursting;       /* dispatches are not logged meanwhile */
     size_t burst_full;  /* sends refused by a full websocket queue (retried) */
     char *burst_channel, *burst_content;
+    json_t *dm_channels;   /* DM channel id -> recipient id (POST /users/@me/channels) */
+    json_t *plain_channels;/* channels the bot posts to without replying (mentors) */
+    json_t *closed_dms;    /* recipient ids whose DMs are closed: 50007 */
     double burst_first_ms, last_reply_ms;
 } fdState;
 

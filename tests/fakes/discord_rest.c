@@ -1,6 +1,7 @@
 /* discord_rest.c - the fake Discord's REST API: /gateway/bot, channel
  * messages, interaction callbacks, webhooks, application commands and
- * applications/@me, each shaped like Discord's (status, body, rate-limit
+ * applications/@me, DM channels (POST /users/@me/channels; a closed DM
+ * answers 403 code 50007), message edits, each shaped like Discord's (status, body, rate-limit
  * headers). Scripted 429s and 401s come from /_control. Like Discord it
  * answers a 51st request within one second (interaction endpoints not
  * counted) with a global 429 (body {"message", "retry_after", "global":
@@ -117,12 +118,14 @@ static void fdRateHeaders(fsResponse *res, const char *bucket, int remaining) {
 }
 
 static void fdReplyMessage(fdState *st, fsResponse *res, const char *channel, json_t *body) {
-    json_t *m = json_pack("{s:i,s:s,s:O?,s:O?}", "type", 0, "channel_id", channel, "embeds",
+    json_t *m = json_pack("{s:i,s:s,s:O?,s:O?,s:O?}", "type", 0, "channel_id", channel, "embeds",
                           json_object_get(body, "embeds"), "components",
-                          json_object_get(body, "components"));
+                          json_object_get(body, "components"), "content",
+                          json_object_get(body, "content"));
     char id[32];
     snprintf(id, sizeof id, "%lld", st->next_id++);
     json_object_set_new(m, "id", json_string(id));
+    fsLogf(st->s, "message", "{\"id\":\"%s\",\"channel_id\":\"%s\"}", id, channel);
     json_object_set_new(m, "author", json_pack("{s:s,s:b}", "id", FD_BOT_ID, "bot", 1));
     char *text = json_dumps(m, JSON_COMPACT);
     fsReplyJson(res, 200, text);
@@ -151,12 +154,51 @@ static void fdMessages(fdState *st, const fsRequest *req, fsResponse *res, const
         fd429(st, res);
         return;
     }
+    const char *rcpt = json_string_value(json_object_get(st->dm_channels, channel));
+    if (rcpt && json_object_get(st->closed_dms, rcpt)) { /* Discord's answer to a closed DM */
+        fsReplyJson(res, 403, "{\"message\": \"Cannot send messages to this user\", \"code\": 50007}");
+        return;
+    }
     json_t *body = json_loadb(req->body, req->body_len, 0, NULL);
-    fdCheckMessage(st, body, "POST /channels/messages", 1);
+    /* replies to a user's message reference it; DMs and the mentors'
+     * channel get messages of their own */
+    int plain = rcpt || json_object_get(st->plain_channels, channel);
+    fdCheckMessage(st, body, "POST /channels/messages", !plain);
     fdBenchReply(st, json_string_value(json_object_get(json_object_get(body, "message_reference"),
                                                        "message_id")));
     fdRateHeaders(res, "msgbucket", 9999);
     fdReplyMessage(st, res, channel, body);
+    json_decref(body);
+}
+
+/* POST /users/@me/channels {"recipient_id"}: a DM channel object. */
+static void fdOpenDm(fdState *st, const fsRequest *req, fsResponse *res) {
+    json_t *body = json_loadb(req->body, req->body_len, 0, NULL);
+    const char *rcpt = json_string_value(json_object_get(body, "recipient_id"));
+    if (!rcpt || !*rcpt) {
+        fdViolation(st, "POST /users/@me/channels", "no recipient_id");
+        fsReplyJson(res, 400, "{\"code\": 50035, \"errors\": {\"recipient_id\": {\"_errors\": "
+                              "[{\"code\": \"BASE_TYPE_REQUIRED\", \"message\": \"This field is "
+                              "required\"}]}}, \"message\": \"Invalid Form Body\"}");
+        json_decref(body);
+        return;
+    }
+    const char *id = NULL, *k;
+    json_t *v;
+    json_object_foreach(st->dm_channels, k, v) if (strcmp(json_string_value(v), rcpt) == 0) id = k;
+    char fresh[32];
+    if (!id) { /* the same DM channel for the same user, as Discord does */
+        snprintf(fresh, sizeof fresh, "%lld", st->next_id++);
+        json_object_set_new(st->dm_channels, fresh, json_string(rcpt));
+        id = fresh;
+    }
+    json_t *ch = json_pack("{s:s,s:i,s:n,s:i,s:[{s:s,s:s,s:s}]}", "id", id, "type", 1,
+                           "last_message_id", "flags", 0, "recipients", "id", rcpt, "username",
+                           "asker", "discriminator", "0");
+    char *text = json_dumps(ch, JSON_COMPACT);
+    fsReplyJson(res, 200, text);
+    free(text);
+    json_decref(ch);
     json_decref(body);
 }
 
@@ -274,6 +316,14 @@ void fdHttp(fsServer *s, const fsRequest *req, fsResponse *res, void *ud) {
         fdGatewayBot(st, res);
     } else if (post && sscanf(p, "/channels/%127[0-9]/messages%63s", a, c) == 1) {
         fdMessages(st, req, res, a);
+    } else if (post && strcmp(p, "/users/@me/channels") == 0) {
+        fdOpenDm(st, req, res);
+    } else if (strcmp(req->method, "PATCH") == 0 &&
+               sscanf(p, "/channels/%127[0-9]/messages/%599[0-9]", a, b) == 2) {
+        json_t *body = json_loadb(req->body, req->body_len, 0, NULL);
+        fdCheckMessage(st, body, "PATCH /channels/messages", 0);
+        fdReplyMessage(st, res, a, body);
+        json_decref(body);
     } else if (post && sscanf(p, "/interactions/%127[0-9]/%599[^/]/callback", a, b) == 2) {
         fdCallback(st, req, res, a);
     } else if (sscanf(p, "/webhooks/%127[0-9]/%599[^/]", a, b) == 2 &&

@@ -13,8 +13,13 @@
  *
  * POST /_control, a JSON object with "cmd":
  *   message {id, channel_id, guild_id?, content, author_id?, author_bot?,
- *            mention?}         dispatch a MESSAGE_CREATE (mention: put the
- *                              bot in mentions[])
+ *            mention?, author_name?, nick?, reply_to?}
+ *                              dispatch a MESSAGE_CREATE (mention: put the
+ *                              bot in mentions[]; reply_to: a reply, type
+ *                              19 with message_reference)
+ *   plain_channel {channel_id} the bot posts there without a reply
+ *                              (the mentors' channel)
+ *   close_dms {user_id}        messages to that user's DM answer 50007
  *   dispatch {t, d}            dispatch any event
  *   reconnect                  op 7
  *   invalid_session {resumable} op 9
@@ -217,6 +222,24 @@ static int fdMessage(fdState *st, json_t *j) {
                           "mentions", "type", 0);
     const char *guild = json_string_value(json_object_get(j, "guild_id"));
     if (guild) json_object_set_new(d, "guild_id", json_string(guild));
+    const char *name = json_string_value(json_object_get(j, "author_name"));
+    if (name) { /* a person's names: username, display name, server nickname */
+        json_object_set_new(json_object_get(d, "author"), "username", json_string(name));
+        json_object_set_new(json_object_get(d, "author"), "global_name", json_string(name));
+    }
+    const char *nick = json_string_value(json_object_get(j, "nick"));
+    if (guild && nick) json_object_set_new(d, "member", json_pack("{s:s,s:[]}", "nick", nick, "roles"));
+    const char *reply_to = json_string_value(json_object_get(j, "reply_to"));
+    if (reply_to) { /* a reply: type 19 with message_reference (and the message, abridged) */
+        json_object_set_new(d, "type", json_integer(19));
+        json_t *ref = json_pack("{s:i,s:s,s:O}", "type", 0, "message_id", reply_to, "channel_id",
+                                json_object_get(d, "channel_id"));
+        if (guild) json_object_set_new(ref, "guild_id", json_string(guild));
+        json_object_set_new(d, "message_reference", ref);
+        json_object_set_new(d, "referenced_message",
+                            json_pack("{s:s,s:O,s:{s:s,s:b}}", "id", reply_to, "channel_id",
+                                      json_object_get(d, "channel_id"), "author", "id", FD_BOT_ID, "bot", 1));
+    }
     if (json_is_true(json_object_get(j, "mention")))
         json_array_append_new(json_object_get(d, "mentions"), json_pack("{s:s,s:b}", "id", FD_BOT_ID, "bot", 1));
     return fdDispatch(st, "MESSAGE_CREATE", d);
@@ -347,6 +370,12 @@ static void fdControl(fsServer *s, const char *body, size_t len, fsResponse *res
         json_t *d = json_object_get(j, "d");
         fdDispatch(st, t ? t : "UNKNOWN_EVENT", d ? json_incref(d) : json_object());
     }
+    else if (strcmp(cmd, "plain_channel") == 0) /* the bot posts here without replying */
+        json_object_set_new(st->plain_channels, json_string_value(json_object_get(j, "channel_id")) ?
+                            json_string_value(json_object_get(j, "channel_id")) : "", json_true());
+    else if (strcmp(cmd, "close_dms") == 0) /* this user's DMs refuse the bot: 50007 */
+        json_object_set_new(st->closed_dms, json_string_value(json_object_get(j, "user_id")) ?
+                            json_string_value(json_object_get(j, "user_id")) : "", json_true());
     else if (strcmp(cmd, "withhold_acks") == 0) st->withhold_acks = json_is_true(json_object_get(j, "on"));
     else if (strcmp(cmd, "identify_close") == 0) st->identify_close = (int)json_integer_value(json_object_get(j, "code"));
     else if (strcmp(cmd, "rate_limit") == 0) {
@@ -374,6 +403,9 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[i], "--seconds") == 0) secs = atof(argv[i + 1]);
     }
     st.events = calloc(FD_MAX_EVENTS, sizeof *st.events);
+    st.dm_channels = json_object();
+    st.plain_channels = json_object();
+    st.closed_dms = json_object();
     st.sent_ms = calloc(FD_BENCH_MAX, sizeof *st.sent_ms);
     st.lat_ms = calloc(FD_BENCH_MAX, sizeof *st.lat_ms);
     fsHandlers h = {.http = fdHttp, .ws_open = fdWsOpen, .ws_message = fdWsMessage,
@@ -388,5 +420,8 @@ int main(int argc, char **argv) {
     free(st.lat_ms);
     free(st.burst_channel);
     free(st.burst_content);
+    json_decref(st.dm_channels);
+    json_decref(st.plain_channels);
+    json_decref(st.closed_dms);
     return rc == 0 ? 0 : 3;
 }

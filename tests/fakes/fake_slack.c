@@ -10,7 +10,9 @@
  * Usage: fake_slack [port (0 = any)] [max_seconds (default 120)]
  *
  * POST /_control {"cmd": ...} scripts it (see fslControl in
- * slack_script.c): mention, dm, bot_message, own_message, edit, slash,
+ * slack_script.c): mention, dm, bot_message, own_message, edit,
+ * thread_reply (a message in a channel thread: thread_ts, parent_user_id,
+ * user_profile; what a mentor's answer to a hand-off looks like), slash,
  * click, redeliver, disconnect, raw, drop, freeze, close, reject_tokens,
  * ratelimit, fail, burst, redelivery, stats. Like Slack it can resend
  * envelopes not acked within 3 s ("redelivery"), and a disconnect message

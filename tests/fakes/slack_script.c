@@ -110,6 +110,16 @@ static json_t *fslEvent(fslState *st, const char *kind, const json_t *cmd, char 
     } else if (strcmp(kind, "own_message") == 0) {
         json_object_set_new(ev, "user", json_string(FSL_BOT_USER));
         json_object_set_new(ev, "bot_id", json_string(FSL_BOT_ID));
+    } else if (strcmp(kind, "thread_reply") == 0) {
+        /* a person's reply in a channel thread (what message.channels
+         * delivers): thread_ts names the root, parent_user_id its author */
+        json_object_set_new(ev, "channel", json_string(fslStr(cmd, "channel", "C0MENTORS")));
+        json_object_set_new(ev, "channel_type", json_string("channel"));
+        json_object_set_new(ev, "parent_user_id", json_string(fslStr(cmd, "parent_user_id", FSL_BOT_USER)));
+        json_object_set_new(ev, "text", json_string(text));
+        const char *name = fslStr(cmd, "name", "Mentor Mo");
+        json_object_set_new(ev, "user_profile", json_pack("{s:s, s:s, s:s}", "display_name", name,
+                                                          "real_name", name, "name", "mentor"));
     } else if (strcmp(kind, "edit") == 0) {
         json_object_set_new(ev, "subtype", json_string("message_changed"));
         json_object_set_new(ev, "message", json_pack("{s:s, s:s, s:s}", "user", user, "text", text,
@@ -484,7 +494,8 @@ static int cmdConn(fslState *st, fsServer *s, const json_t *cmd, fsResponse *res
 }
 
 void fslControl(fslState *st, fsServer *s, const char *body, size_t len, fsResponse *res) {
-    static const char *events[] = {"mention", "dm", "bot_message", "own_message", "edit"};
+    static const char *events[] = {"mention", "dm", "bot_message", "own_message", "edit",
+                                   "thread_reply"};
     json_t *cmd = json_loadb(body, len, 0, NULL);
     const char *c = fslStr(cmd, "cmd", "");
     for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++)

@@ -21,6 +21,11 @@ static void testDecode(void **state) {
         {"vote:up:a/b", ACTION_VOTE_UP, "a/b"},
         {"vote:down:a/b", ACTION_VOTE_DOWN, "a/b"},
         {"share:x/y", ACTION_SHARE, "x/y"},
+        {"mentor:ask:0123abcd", ACTION_MENTOR, "0123abcd"},
+        {"mentor:named:0123abcd", ACTION_MENTOR_NAMED, "0123abcd"},
+        {"mentor:cancel:0123abcd", ACTION_MENTOR_CANCEL, "0123abcd"},
+        {"mentor:ask:", ACTION_NONE, NULL},
+        {"mentor:0123abcd", ACTION_NONE, NULL},
         {"show:", ACTION_NONE, NULL},
         {"vote:", ACTION_NONE, NULL},
         {"vote:up:", ACTION_NONE, NULL},
@@ -47,6 +52,9 @@ static void testEncode(void **state) {
         {ACTION_VOTE_UP, "vote:up:a/b"},
         {ACTION_VOTE_DOWN, "vote:down:a/b"},
         {ACTION_SHARE, "share:a/b"},
+        {ACTION_MENTOR, "mentor:ask:a/b"},
+        {ACTION_MENTOR_NAMED, "mentor:named:a/b"},
+        {ACTION_MENTOR_CANCEL, "mentor:cancel:a/b"},
     };
     for (size_t i = 0; i < CB_ARRAY_LEN(tab); i++) {
         char *s = actionEncode(tab[i].kind, "a/b");
@@ -68,6 +76,11 @@ static void testIsVote(void **state) {
     assert_false(actionIsVote(ACTION_SHOW));
     assert_false(actionIsVote(ACTION_SHARE));
     assert_false(actionIsVote(ACTION_NONE));
+    assert_false(actionIsVote(ACTION_MENTOR));
+    assert_true(actionIsMentor(ACTION_MENTOR));
+    assert_true(actionIsMentor(ACTION_MENTOR_NAMED));
+    assert_true(actionIsMentor(ACTION_MENTOR_CANCEL));
+    assert_false(actionIsMentor(ACTION_VOTE_DOWN));
 }
 
 int main(void) {

@@ -326,7 +326,7 @@ static void test_migrations(void **state) {
         histQuestion q = question("new", "abstain", 0);
         assert_int_equal(histRecordQuestion(h, &q, 0.7), CB_OK);
         histClose(h);
-        assert_int_equal(count("PRAGMA user_version"), 6);
+        assert_int_equal(count("PRAGMA user_version"), 7);
         if (from == 4) /* counts kept, platform unknown */
             assert_int_equal(count("SELECT count FROM answer_counts WHERE platform = ''"), 4);
         assert_int_equal(count("SELECT count(*) FROM sqlite_master WHERE type = 'index'"

@@ -72,6 +72,19 @@ static const eventCase cases[] = {
     {"{\"type\":\"message\",\"channel_type\":\"channel\",\"user\":\"U2\",\"text\":\"chatter\","
      "\"ts\":\"6.6\",\"channel\":\"C1\"}",
      SLK_IGNORE, "not_a_dm", NULL, NULL},
+    /* a reply in a channel thread (a mentor answering a hand-off) */
+    {"{\"type\":\"message\",\"channel_type\":\"channel\",\"user\":\"U5\",\"text\":\"try X\","
+     "\"ts\":\"6.7\",\"thread_ts\":\"6.0\",\"parent_user_id\":\"U0BOT\",\"channel\":\"C9\"}",
+     SLK_THREAD, NULL, "try X", "6.0"},
+    {"{\"type\":\"message\",\"channel_type\":\"channel\",\"user\":\"U5\",\"text\":\"root\","
+     "\"ts\":\"6.0\",\"thread_ts\":\"6.0\",\"channel\":\"C9\"}",
+     SLK_IGNORE, "not_a_dm", NULL, NULL},
+    {"{\"type\":\"message\",\"channel_type\":\"channel\",\"bot_id\":\"B7\",\"text\":\"beep\","
+     "\"ts\":\"6.8\",\"thread_ts\":\"6.0\",\"channel\":\"C9\"}",
+     SLK_IGNORE, "bot_message", NULL, NULL},
+    {"{\"type\":\"message\",\"channel_type\":\"channel\",\"user\":\"U0BOT\",\"text\":\"me\","
+     "\"ts\":\"6.9\",\"thread_ts\":\"6.0\",\"channel\":\"C9\"}",
+     SLK_IGNORE, "own_message", NULL, NULL},
     {"{\"type\":\"reaction_added\",\"user\":\"U2\"}", SLK_IGNORE, "event_type", NULL, NULL},
     {"{\"type\":\"app_mention\",\"user\":\"U1\",\"ts\":\"7.7\",\"channel\":\"C1\"}",
      SLK_IGNORE, "incomplete", NULL, NULL},

@@ -48,8 +48,13 @@ static void dcOnReplied(discord *d, dcReq *q, const httpResponse *res) {
         logEvent(LOG_INFO, "discord.reply_delayed", "channel=%s waited_ms=%.0f", q->channel, res->waited_ms);
 }
 
-static json_t *dcReplyPayload(const hndReply *r, const outboxJob *j) {
-    renderOpts o = {.show_votes = r->kind == REPLY_ANSWER};
+static json_t *dcReplyPayload(discord *d, const hndReply *r, const outboxJob *j) {
+    char token[APP_MENTOR_TOKEN];
+    appMentorAsk ask = {.platform = PLATFORM_DISCORD, .user = j->user, .channel = j->channel,
+                        .thread = j->thread, .question = j->text};
+    int declined = r->kind == REPLY_ABSTAIN || r->kind == REPLY_DID_YOU_MEAN;
+    renderOpts o = {.show_votes = r->kind == REPLY_ANSWER,
+                    .mentor_token = declined ? dcMentorOffer(d, &ask, token) : NULL};
     json_t *msg = renderDiscord(r, &o);
     if (j->thread) { /* the message to reply to */
         json_t *ref = json_pack("{s:s,s:s,s:b}", "message_id", j->thread, "channel_id", j->channel,
@@ -77,7 +82,7 @@ void dcAnswer(void *owner, const outboxJob *j) {
         replyFree(&r);
         return;
     }
-    json_t *payload = dcReplyPayload(&r, j);
+    json_t *payload = dcReplyPayload(d, &r, j);
     replyFree(&r);
     char route[96];
     snprintf(route, sizeof route, "POST /channels/%s/messages", j->channel);
@@ -89,6 +94,7 @@ void dcOnMessageCreate(discord *d, json_t *m) {
     const char *content = json_string_value(json_object_get(m, "content"));
     const char *channel = json_string_value(json_object_get(m, "channel_id"));
     const char *guild = json_string_value(json_object_get(m, "guild_id"));
+    if (dcMentorMessage(d, m)) return; /* a mentor's reply, or the mentors' channel */
     const char *why = dcIgnoreWhy(d, m, content, channel, guild);
     if (why) {
         logEvent(LOG_DEBUG, "discord.ignored", "why=%s", why);

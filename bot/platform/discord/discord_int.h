@@ -104,11 +104,29 @@ int dcCall(discord *d, dcReq *q, const char *method, char *url, json_t *body, co
 int dcCheckResponse(discord *d, dcReq *q, const httpResponse *res);
 int dcChannelForbidden(discord *d, const char *channel);
 
+/* An interaction as discord_interactions.c decodes it (borrowed). */
+typedef struct dcInteraction {
+    const char *id, *token, *app_id, *channel, *guild, *user;
+    const char *message; /* the message a component belongs to; may be NULL */
+    json_t *data;
+} dcInteraction;
+
 /* discord_events.c */
 void dcOnMessageCreate(discord *d, json_t *m);
 void dcAnswer(void *d, const outboxJob *j); /* the outbox's answer op */
 
 /* discord_interactions.c */
 void dcOnInteraction(discord *d, json_t *i);
+/* Answer an interaction: callback type with data (stolen, may be NULL). */
+void dcInteractionCallback(discord *d, const dcInteraction *in, int type, json_t *data);
+
+/* discord_mentor.c: hand-offs to human mentors (app.h's appMentor*) */
+const char *dcMentorOffer(discord *d, const appMentorAsk *ask, char token[APP_MENTOR_TOKEN]);
+/* "Ask a mentor", "... (show my name)" and "Cancel" clicks. */
+void dcMentorClick(discord *d, const dcInteraction *in, int kind, const char *token);
+/* 1 when MESSAGE_CREATE m is for the mentors (a reply to a hand-off's
+ * post, in a thread on it, or anything in the mentors channel): handled,
+ * never answered as a question. */
+int dcMentorMessage(discord *d, json_t *m);
 
 #endif

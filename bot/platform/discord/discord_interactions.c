@@ -22,13 +22,7 @@
 #define DC_CALLBACK_AUTOCOMPLETE 8
 #define DC_MAX_CHOICES 25
 
-typedef struct dcInteraction {
-    const char *id, *token, *app_id, *channel, *guild, *user;
-    const char *message; /* the message a component belongs to; may be NULL */
-    json_t *data;
-} dcInteraction;
-
-static void dcCallback(discord *d, const dcInteraction *in, int type, json_t *data /* stolen, may be NULL */) {
+void dcInteractionCallback(discord *d, const dcInteraction *in, int type, json_t *data) {
     json_t *body = json_pack("{s:i}", "type", type);
     if (data) json_object_set_new(body, "data", data);
     char route[96];
@@ -40,7 +34,7 @@ static void dcCallback(discord *d, const dcInteraction *in, int type, json_t *da
 
 static void dcRespondReply(discord *d, const dcInteraction *in, const hndReply *r, int ephemeral) {
     renderOpts o = {.ephemeral = ephemeral, .show_votes = r->kind == REPLY_ANSWER};
-    dcCallback(d, in, DC_CALLBACK_MESSAGE, renderDiscord(r, &o));
+    dcInteractionCallback(d, in, DC_CALLBACK_MESSAGE, renderDiscord(r, &o));
 }
 
 static void dcOnCommand(discord *d, const dcInteraction *in) {
@@ -59,8 +53,15 @@ static void dcOnCommand(discord *d, const dcInteraction *in) {
         .channel = in->channel, .is_command = 1, .is_dm = in->guild == NULL,
     };
     /* cooling down: an interaction must still be answered; privately */
-    if (!appAnswer(d->a, &req, &r)) eph = 1;
-    dcRespondReply(d, in, &r, eph);
+    int answered = appAnswer(d->a, &req, &r);
+    if (!answered) eph = 1;
+    char token[APP_MENTOR_TOKEN];
+    appMentorAsk ask = {.platform = PLATFORM_DISCORD, .user = in->user, .channel = in->channel,
+                        .question = text};
+    renderOpts o = {.ephemeral = eph, .show_votes = r.kind == REPLY_ANSWER,
+                    .mentor_token = answered && (r.kind == REPLY_ABSTAIN || r.kind == REPLY_DID_YOU_MEAN)
+                                        ? dcMentorOffer(d, &ask, token) : NULL};
+    dcInteractionCallback(d, in, DC_CALLBACK_MESSAGE, renderDiscord(&r, &o));
     replyFree(&r);
     free(text);
 }
@@ -88,28 +89,40 @@ static void dcOnAutocomplete(discord *d, const dcInteraction *in) {
         }
         appCompleteFree(hits, n);
     }
-    dcCallback(d, in, DC_CALLBACK_AUTOCOMPLETE, json_pack("{s:o}", "choices", choices));
+    dcInteractionCallback(d, in, DC_CALLBACK_AUTOCOMPLETE, json_pack("{s:o}", "choices", choices));
 }
 
-static json_t *dcThanks(int ok) {
-    return json_pack("{s:s,s:[],s:{s:[]}}", "content",
-                     ok ? "Thanks for the feedback!" : "Sorry, your feedback could not be saved. Please try again later.",
-                     "components", "allowed_mentions", "parse");
+/* The thanks for a vote; after a 👎, with "Ask a mentor" (mentor: token). */
+static json_t *dcThanks(int ok, const char *mentor) {
+    json_t *msg = json_pack("{s:s,s:[],s:{s:[]}}", "content",
+                            ok ? "Thanks for the feedback!" : "Sorry, your feedback could not be saved. Please try again later.",
+                            "components", "allowed_mentions", "parse");
+    if (ok && mentor) json_array_append_new(json_object_get(msg, "components"), renderDiscordMentorRow(mentor));
+    return msg;
 }
 
 /* A button vote: committed by the app, acknowledged to Discord; when the
  * commit is slow, the message is edited once both are done. */
 typedef struct dcVote {
     outboxHold *hold; /* in flight until the last of the two */
-    char *iid, *app_id, *channel;
+    char *iid, *app_id, *channel, *user, *entry;
     char *itoken;     /* interaction token (secret) */
-    int vote_done, vote_ok, deferred;
+    int vote_done, vote_ok, deferred, helpful;
     int ack_done, ack_ok; /* the type 6 acknowledgement went out (and was 2xx) */
+    char token[APP_MENTOR_TOKEN];
 } dcVote;
 
 static void dcVoteFree(dcVote *v) {
     outboxRelease(v->hold);
-    cbFreeN(5, v->iid, v->app_id, v->channel, v->itoken, v);
+    cbFreeN(7, v->iid, v->app_id, v->channel, v->itoken, v->user, v->entry, v);
+}
+
+/* After a committed 👎: a hand-off to offer with the thanks, or NULL. */
+static const char *dcVoteMentor(discord *d, dcVote *v) {
+    if (v->helpful || !v->vote_ok) return NULL;
+    appMentorAsk ask = {.platform = PLATFORM_DISCORD, .user = v->user, .channel = v->channel,
+                        .voted_entry = v->entry};
+    return dcMentorOffer(d, &ask, v->token);
 }
 
 /* Both the acknowledgement and the commit are done: edit the message. */
@@ -120,7 +133,7 @@ static void dcVoteFinish(dcVote *v) {
         snprintf(route, sizeof route, "PATCH /webhooks/%s/%s", v->app_id, v->iid);
         dcReq *q = dcReqNew("vote_followup", v->channel);
         dcCall(d, q, "PATCH", cbSprintf("%s/webhooks/%s/%s/messages/@original", d->api, v->app_id, v->itoken),
-               dcThanks(v->vote_ok), route, NULL);
+               dcThanks(v->vote_ok, dcVoteMentor(d, v)), route, NULL);
     }
     dcVoteFree(v);
 }
@@ -163,12 +176,16 @@ static void dcOnVote(discord *d, const dcInteraction *in, const char *entry, int
     v->itoken = cbStrdup(in->token);
     v->app_id = cbStrdup(in->app_id);
     v->channel = cbStrdup(in->channel);
+    v->user = cbStrdup(in->user);
+    v->entry = cbStrdup(entry);
+    v->helpful = helpful;
     int rc = appVote(d->a, PLATFORM_DISCORD, in->user, in->message, entry, helpful,
                      dcOnVoteDone, v);
     if (v->vote_done || rc != CB_OK) { /* committed (or failed) already: answer in one go */
         int ok = rc == CB_OK && v->vote_ok;
+        json_t *thanks = dcThanks(ok, ok ? dcVoteMentor(d, v) : NULL);
         dcVoteFree(v);
-        dcCallback(d, in, DC_CALLBACK_UPDATE, dcThanks(ok));
+        dcInteractionCallback(d, in, DC_CALLBACK_UPDATE, thanks);
         return;
     }
     v->deferred = 1; /* the commit is pending: acknowledge now, edit when it is done */
@@ -188,10 +205,12 @@ static void dcOnComponent(discord *d, const dcInteraction *in) {
         hndReply r;
         appShow(d->a, id, &r);
         renderOpts o = {.ephemeral = 1, .full = 1, .show_votes = r.kind == REPLY_ANSWER};
-        dcCallback(d, in, DC_CALLBACK_MESSAGE, renderDiscord(&r, &o));
+        dcInteractionCallback(d, in, DC_CALLBACK_MESSAGE, renderDiscord(&r, &o));
         replyFree(&r);
     } else if (actionIsVote(k) && discordIsSnowflake(in->app_id)) {
         dcOnVote(d, in, id, k == ACTION_VOTE_UP);
+    } else if (actionIsMentor(k)) {
+        dcMentorClick(d, in, (int)k, id);
     } else {
         logEvent(LOG_WARN, "discord.unknown_component", "type=%lld",
                  (long long)json_integer_value(json_object_get(in->data, "component_type")));

@@ -62,7 +62,8 @@ int slkSeenCheck(slkSeen *s, const char *id, double now_ms);
 typedef enum {
     SLK_IGNORE = 0, /* not for us: why says which rule */
     SLK_MENTION,    /* app_mention in a channel: answer in a thread */
-    SLK_DM          /* a person's message in an IM: answer directly */
+    SLK_DM,         /* a person's message in an IM: answer directly */
+    SLK_THREAD      /* a person's reply in a channel thread: maybe a mentor's answer */
 } slkEventKind;
 
 typedef struct slkEvent {
@@ -70,7 +71,9 @@ typedef struct slkEvent {
     const char *why;     /* SLK_IGNORE: "own_message", "bot_message", "subtype", ... */
     const char *channel; /* borrowed from the event */
     const char *user;
-    const char *thread_ts; /* where to reply: thread_ts or ts (mention); NULL for a DM */
+    const char *thread_ts; /* where to reply: thread_ts or ts (mention); NULL for a DM;
+                            * SLK_THREAD: the thread's root */
+    const char *name;    /* user_profile's display (else real) name; may be NULL */
     char *text;          /* mention stripped, trimmed; caller frees */
 } slkEvent;
 

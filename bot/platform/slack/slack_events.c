@@ -179,7 +179,12 @@ static const char *slkRule(const json_t *ev, const char *self_user, const char *
         out->thread_ts = slkStr(ev, "thread_ts") ? slkStr(ev, "thread_ts") : slkStr(ev, "ts");
         return out->thread_ts ? NULL : "incomplete";
     }
-    const char *ct = slkStr(ev, "channel_type");
+    const char *ct = slkStr(ev, "channel_type"), *ts = slkStr(ev, "ts");
+    out->thread_ts = slkStr(ev, "thread_ts");
+    if (ct && strcmp(ct, "im") != 0 && out->thread_ts && (!ts || strcmp(ts, out->thread_ts) != 0)) {
+        out->kind = SLK_THREAD; /* not a question: the transport checks for a hand-off */
+        return NULL;
+    }
     if (!ct || strcmp(ct, "im") != 0) return "not_a_dm";
     out->kind = SLK_DM;
     out->thread_ts = slkStr(ev, "thread_ts");
@@ -195,6 +200,9 @@ void slkClassifyEvent(const json_t *ev, const char *self_user, const char *self_
         return;
     }
     out->text = slkStripMention(json_string_value(json_object_get(ev, "text")), self_user);
+    json_t *profile = json_object_get(ev, "user_profile");
+    out->name = slkStr(profile, "display_name") ? slkStr(profile, "display_name")
+                                                : slkStr(profile, "real_name");
 }
 
 void slkEventFree(slkEvent *e) {

@@ -15,6 +15,7 @@
 #include "platform/outbox.h"
 #include "platform/slack/slack.h"
 #include "net/ws.h"
+#include "render/action.h"
 
 #define SLK_MAX_MESSAGE (1u << 20) /* socket messages; larger are dropped */
 #define SLK_REPLY_ATTEMPTS 6        /* 5xx/network tries per reply */
@@ -46,7 +47,17 @@ struct slkReq {
     slkDoneFn *fn; /* may be NULL: failures are logged */
     char *what;    /* method name or "response_url", for logs */
     char *channel; /* for logs; may be NULL */
+    void *ud;      /* fn's; freed with ud_free when the call is over */
+    void (*ud_free)(void *ud);
 };
+
+/* A button click, as slack_reply.c decodes it for the handlers of each
+ * kind of button (borrowed from the payload). */
+typedef struct slkClick {
+    const char *user, *channel, *msg_ts, *thread, *response_url;
+    json_t *blocks; /* the clicked message's blocks (not for ephemeral ones) */
+    int ephemeral;
+} slkClick;
 
 struct slack {
     cbTransport t;
@@ -86,6 +97,10 @@ int slkAck(slkConn *c, const char *envelope_id, json_t *payload);
 /* POST a Web API method (JSON body, stolen) with auth; fn may be NULL
  * (failures are logged). CB_ERR when it could not even be queued (logged). */
 int slkCall(slack *s, const char *method, json_t *body, const char *auth, slkDoneFn *fn);
+/* slkCall with a ud for fn, freed by ud_free (may be NULL) after fn ran,
+ * or at once when the call could not be queued. */
+int slkCallUd(slack *s, const char *method, json_t *body, slkDoneFn *fn, void *ud,
+              void (*ud_free)(void *));
 /* POST to a response_url (absolute; no token). */
 int slkRespond(slack *s, const char *url, json_t *body);
 
@@ -94,5 +109,13 @@ void slkAnswer(void *s, const outboxJob *j); /* the outbox's answer op */
 void slkOnEventsApi(slack *s, slkConn *c, json_t *env);
 void slkOnSlash(slack *s, slkConn *c, json_t *env, const char *envelope_id);
 void slkOnInteractive(slack *s, slkConn *c, json_t *env);
+
+/* slack_mentor.c: hand-offs to human mentors (app.h's appMentor*) */
+/* The token to offer under a reply to this question, or NULL. */
+const char *slkMentorOffer(slack *s, const appMentorAsk *ask, char token[APP_MENTOR_TOKEN]);
+/* "Ask a mentor", "... (show my name)" and "Cancel" clicks. */
+void slkMentorClick(slack *s, actionKind kind, const char *token, const slkClick *k);
+/* A reply in a channel thread: relayed if it answers a hand-off. */
+void slkMentorThreadReply(slack *s, const slkEvent *e);
 
 #endif

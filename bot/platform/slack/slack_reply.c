@@ -29,6 +29,11 @@ static void slkPost(slack *s, json_t *msg, const char *channel, const char *thre
     slkCall(s, "chat.postMessage", msg, s->bot_auth, NULL);
 }
 
+/* 1 when the bot did not answer: a human mentor may. */
+static int slkDeclined(const hndReply *r) {
+    return r->kind == REPLY_ABSTAIN || r->kind == REPLY_DID_YOU_MEAN;
+}
+
 /* ---- events ---- */
 
 void slkOnEventsApi(slack *s, slkConn *c, json_t *env) {
@@ -41,9 +46,17 @@ void slkOnEventsApi(slack *s, slkConn *c, json_t *env) {
                  event_id ? event_id : "-", e.why);
         return;
     }
-    if (e.kind == SLK_MENTION &&
-        !appChannelAllowed(s->a, PLATFORM_SLACK, e.channel)) {
-        logEvent(LOG_INFO, "slack.ignored", "channel=%s why=channel_not_allowed", e.channel);
+    const char *mentors = appMentorsChannel(s->a, PLATFORM_SLACK);
+    if (e.kind == SLK_THREAD) { /* never a question; maybe a mentor's answer */
+        if (mentors && strcmp(e.channel, mentors) == 0) slkMentorThreadReply(s, &e);
+        slkEventFree(&e);
+        return;
+    }
+    if (e.kind == SLK_MENTION && ((mentors && strcmp(e.channel, mentors) == 0) ||
+                                  !appChannelAllowed(s->a, PLATFORM_SLACK, e.channel))) {
+        logEvent(LOG_INFO, "slack.ignored", "channel=%s why=%s", e.channel,
+                 mentors && strcmp(e.channel, mentors) == 0 ? "mentors_channel"
+                                                           : "channel_not_allowed");
         slkEventFree(&e);
         return;
     }
@@ -61,7 +74,11 @@ void slkAnswer(void *owner, const outboxJob *j) {
                       .is_dm = j->is_dm};
     hndReply r;
     if (appAnswer(s->a, &req, &r)) { /* 0: cooling down, say nothing */
-        renderOpts o = {.show_votes = r.kind == REPLY_ANSWER};
+        char token[APP_MENTOR_TOKEN];
+        appMentorAsk ask = {.platform = PLATFORM_SLACK, .user = j->user, .channel = j->channel,
+                            .thread = j->thread, .question = j->text};
+        renderOpts o = {.show_votes = r.kind == REPLY_ANSWER,
+                        .mentor_token = slkDeclined(&r) ? slkMentorOffer(s, &ask, token) : NULL};
         slkPost(s, renderSlack(&r, &o), j->channel, j->thread);
     }
     replyFree(&r);
@@ -93,8 +110,12 @@ void slkOnSlash(slack *s, slkConn *c, json_t *env, const char *envelope_id) {
         slkAck(c, envelope_id, NULL);
         return;
     }
+    char token[APP_MENTOR_TOKEN]; /* a private /faq: the answer comes to their DM */
+    appMentorAsk ask = {.platform = PLATFORM_SLACK, .user = req.user,
+                        .channel = eph ? req.user : channel, .question = req.text};
     renderOpts o = {.ephemeral = eph, .show_share = eph && r.entry_id,
-                    .show_votes = r.kind == REPLY_ANSWER};
+                    .show_votes = r.kind == REPLY_ANSWER,
+                    .mentor_token = slkDeclined(&r) ? slkMentorOffer(s, &ask, token) : NULL};
     json_t *msg = renderSlack(&r, &o);
     replyFree(&r);
     if (!eph) json_object_set_new(msg, "response_type", json_string("in_channel"));
@@ -113,12 +134,6 @@ void slkOnSlash(slack *s, slkConn *c, json_t *env, const char *envelope_id) {
 }
 
 /* ---- buttons ---- */
-
-typedef struct slkClick {
-    const char *user, *channel, *msg_ts, *thread, *response_url;
-    json_t *blocks; /* the clicked message's blocks (not for ephemeral ones) */
-    int ephemeral;
-} slkClick;
 
 static void slkShow(slack *s, const char *id, const slkClick *k) {
     hndReply r;
@@ -184,14 +199,16 @@ static void slkShare(slack *s, const char *id, const slkClick *k) {
 /* A vote waiting for its commit, then thanked by editing the message. */
 typedef struct slkVoteRec {
     outboxHold *hold; /* in flight until the commit is done */
-    char *entry_id, *channel, *ts, *response_url;
+    char *entry_id, *channel, *ts, *response_url, *user, *thread;
     json_t *blocks; /* the clicked message's (NULL for ephemeral ones) */
-    int ephemeral;
+    int ephemeral, up;
+    const char *mentor; /* after a 👎: the hand-off offered with the thanks */
+    char token[APP_MENTOR_TOKEN];
 } slkVoteRec;
 
 static void slkVoteFree(slkVoteRec *v) {
     json_decref(v->blocks);
-    cbFreeN(5, v->entry_id, v->channel, v->ts, v->response_url, v);
+    cbFreeN(7, v->entry_id, v->channel, v->ts, v->response_url, v->user, v->thread, v);
 }
 
 /* The clicked message with its vote buttons replaced by a thank-you. */
@@ -208,6 +225,7 @@ static json_t *slkThanked(slack *s, const slkVoteRec *v) {
         blocks = slkThankBlocks(json_object_get(msg, "blocks"));
         json_decref(msg);
     }
+    if (v->mentor) json_array_append_new(blocks, renderSlackMentorButtons(v->mentor));
     return json_pack("{s:s, s:o}", "text", "Thanks for the feedback", "blocks", blocks);
 }
 
@@ -232,6 +250,11 @@ static void slkOnVoted(int ok, void *ud) {
     if (s && !ok)
         logEvent(LOG_WARN, "slack.vote_failed", "entry=%s channel=%s", v->entry_id,
                  v->channel ? v->channel : "-");
+    if (s && ok && !v->up) { /* a 👎: a human mentor may help (once committed: the words are known) */
+        appMentorAsk ask = {.platform = PLATFORM_SLACK, .user = v->user, .voted_entry = v->entry_id,
+                            .channel = v->ephemeral ? v->user : v->channel, .thread = v->thread};
+        v->mentor = slkMentorOffer(s, &ask, v->token);
+    }
     if (s && ok) slkThank(s, v);
     outboxRelease(v->hold);
     slkVoteFree(v);
@@ -245,6 +268,9 @@ static void slkVote(slack *s, const char *id, int up, const slkClick *k) {
     v->ts = cbStrdup(k->msg_ts);
     v->response_url = cbStrdup(k->response_url);
     v->ephemeral = k->ephemeral;
+    v->up = up;
+    v->user = cbStrdup(k->user);
+    v->thread = cbStrdup(k->thread);
     v->blocks = json_incref(k->blocks);
     char *message = k->msg_ts ? cbSprintf("%s:%s", k->channel ? k->channel : "-", k->msg_ts) : NULL;
     /* CB_OK: slkOnVoted runs exactly once (maybe already); CB_ERR: never */
@@ -286,6 +312,9 @@ void slkOnInteractive(slack *s, slkConn *c, json_t *env) {
     case ACTION_FULL: slkFull(s, id, &k); break;
     case ACTION_VOTE_UP: slkVote(s, id, 1, &k); break;
     case ACTION_VOTE_DOWN: slkVote(s, id, 0, &k); break;
+    case ACTION_MENTOR:
+    case ACTION_MENTOR_NAMED:
+    case ACTION_MENTOR_CANCEL: slkMentorClick(s, kind, id, &k); break;
     case ACTION_NONE:
         logEvent(LOG_INFO, "slack.skipped", "conn=%d reason=unknown_action", c->id);
         break;

@@ -23,6 +23,7 @@ static slkReq *slkReqNew(const char *what, const char *channel, slkDoneFn *fn) {
 }
 
 static void slkReqFree(slkReq *q) {
+    if (q->ud_free) q->ud_free(q->ud);
     cbFreeN(3, q->what, q->channel, q);
 }
 
@@ -97,6 +98,17 @@ int slkCall(slack *s, const char *method, json_t *body, const char *auth, slkDon
     slkReq *q = slkReqNew(method, json_string_value(json_object_get(body, "channel")), fn);
     char *url = cbSprintf("%s%s", s->api, method);
     int rc = slkSubmit(s, q, url, body, auth);
+    free(url);
+    return rc;
+}
+
+int slkCallUd(slack *s, const char *method, json_t *body, slkDoneFn *fn, void *ud,
+              void (*ud_free)(void *)) {
+    slkReq *q = slkReqNew(method, json_string_value(json_object_get(body, "channel")), fn);
+    q->ud = ud;
+    q->ud_free = ud_free;
+    char *url = cbSprintf("%s%s", s->api, method);
+    int rc = slkSubmit(s, q, url, body, s->bot_auth);
     free(url);
     return rc;
 }
