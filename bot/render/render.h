@@ -30,6 +30,10 @@ int renderSummaryFirst(const hndReply *r, const renderOpts *o);
 /* Plain text (a summary) escaped so Slack / Discord show it as written. */
 char *renderTextToMrkdwn(const char *plain);
 char *renderTextToDiscord(const char *plain);
+/* s as valid UTF-8 in which "@everyone" and "@here" cannot ping (a
+ * zero-width space after the @), for any text a Discord message carries.
+ * Caller frees. */
+char *renderDiscordSafe(const char *s);
 
 /* Slack: a new object {"text": fallback, "blocks": [...]} (caller owns the
  * reference); add channel/thread_ts before posting. */

@@ -116,6 +116,8 @@ static char *rdSafe(const char *s) {
     return bufDetach(&b);
 }
 
+char *renderDiscordSafe(const char *s) { return rdSafe(s); }
+
 /* rdSafe then rdCut. */
 static char *rdText(const char *s, size_t max) {
     char *safe = rdSafe(s);

@@ -46,8 +46,9 @@ static char *rhSlackText(const char *plain, size_t max) {
 
 static char *rhDiscordText(const char *plain, size_t max) {
     char *e = renderTextToDiscord(plain ? plain : "");
-    char *c = rhCut(e, max);
-    free(e);
+    char *safe = renderDiscordSafe(e);
+    char *c = rhCut(safe, max);
+    cbFreeN(2, e, safe);
     return c;
 }
 
