@@ -45,6 +45,8 @@ static void start(dhFixture *f, int limit) {
 }
 
 static void stop(dhFixture *f) {
+    for (int i = 0; i < 500 && f->t->type->in_flight(f->t) > 0; i++) dhSpin(f, 10);
+    assert_int_equal(f->t->type->in_flight(f->t), 0); /* before the history closes */
     histClose(f->a.hist);
     appFreeFeedback(&f->a);
     assert_int_equal(dhStop(f), 0); /* no violation */

@@ -82,6 +82,10 @@ static const char *expected =
     "# HELP careerbot_cooldowns_total Questions not answered because the user or channel was cooling down.\n"
     "# TYPE careerbot_cooldowns_total counter\n"
     "careerbot_cooldowns_total{platform=\"slack\",action=\"warned\"} 1\n"
+    "# HELP careerbot_mentor_handoffs_total Questions handed to human mentors, by event.\n"
+    "# TYPE careerbot_mentor_handoffs_total counter\n"
+    "careerbot_mentor_handoffs_total{platform=\"slack\",event=\"relayed\"} 1\n"
+    "careerbot_mentor_handoffs_total{platform=\"slack\",event=\"requested\"} 2\n"
     "# HELP careerbot_reply_failures_total Replies the platform did not accept, after retries.\n"
     "# TYPE careerbot_reply_failures_total counter\n"
     "careerbot_reply_failures_total{platform=\"discord\"} 2\n"
@@ -122,6 +126,9 @@ static void test_exact_text(void **state) {
     metricsAutocomplete("discord");
     metricsReplyFailed("discord");
     metricsReplyFailed("discord");
+    metricsHandoff("slack", "requested");
+    metricsHandoff("slack", "requested");
+    metricsHandoff("slack", "relayed");
     metricsReplyLatency("slack", 0.02);
     metricsReplyLatency("slack", 5.0); /* == a bound: le="5" */
     metricsPlatformConnected("slack", 0);
@@ -219,6 +226,11 @@ static void test_declared_series_at_zero(void **state) {
         "careerbot_cooldowns_total{platform=\"slack\",action=\"silenced\"} 0\n",
         "careerbot_autocomplete_total{platform=\"slack\"} 0\n",
         "careerbot_reply_failures_total{platform=\"slack\"} 0\n",
+        "careerbot_mentor_handoffs_total{platform=\"slack\",event=\"requested\"} 0\n",
+        "careerbot_mentor_handoffs_total{platform=\"slack\",event=\"relayed\"} 0\n",
+        "careerbot_mentor_handoffs_total{platform=\"slack\",event=\"cancelled\"} 0\n",
+        "careerbot_mentor_handoffs_total{platform=\"slack\",event=\"expired\"} 0\n",
+        "careerbot_mentor_handoffs_total{platform=\"slack\",event=\"limited\"} 0\n",
         "careerbot_platform_connected{platform=\"slack\"} 0\n",
         "careerbot_knowledge_reloads_total{result=\"failed\"} 0\n",
         "careerbot_answer_latency_seconds_count 0\n",
