@@ -120,10 +120,27 @@ static void hndSuggest(const hndContext *ctx, const engResult *res, int always_f
     }
 }
 
+/* A declined question of a kind redirects.yaml knows: say where to ask
+ * instead (and still offer close entries). 1 if it was one. */
+static int hndRedirect(const hndContext *ctx, const engResult *res, hndReply *out) {
+    const kbRedirect *r = kbFindRedirect(ctx->k->kb, res->decline_section);
+    if (!r) return 0;
+    out->redirect = cbStrdup(r->section);
+    cbBuf b;
+    bufInit(&b, HND_BODY_MAX);
+    bufAppendStr(&b, r->reply);
+    if (out->nsuggestions)
+        bufAppendStr(&b, "\n\nIf you meant one of the career questions below, pick it.");
+    out->title = cbStrdup("Where to ask instead");
+    out->body = bufDetach(&b);
+    return 1;
+}
+
 static void hndAbstain(const hndContext *ctx, const engResult *res, const kbTopic *topic,
                        hndReply *out) {
     out->kind = REPLY_ABSTAIN;
     hndSuggest(ctx, res, 0, out);
+    if (hndRedirect(ctx, res, out)) return;
     cbBuf b;
     bufInit(&b, HND_BODY_MAX);
     if (topic)

@@ -44,6 +44,7 @@ static void replyFreeRefs(replyRef *v, size_t n) {
 void replyFree(hndReply *r) {
     if (!r) return;
     free(r->entry_id);
+    free(r->redirect);
     free(r->title);
     free(r->summary);
     free(r->body);

@@ -75,6 +75,8 @@ typedef struct hndReply {
     size_t nrelated;
     char *normalized;  /* the question's normalized form (for history); may be NULL */
     char *topic;       /* topic filter used, if any */
+    char *redirect;    /* REPLY_ABSTAIN: the redirects.yaml section whose reply
+                        * says where to ask instead; else NULL */
     replyHit *hits;    /* the engine's ranked hits for a question (best first,
                         * at most hndContext.max_hits); none for commands */
     size_t nhits;

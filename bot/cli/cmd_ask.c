@@ -3,7 +3,8 @@
  * per stdin line, without any chat platform. Text mode prints what the
  * console would show; --json prints exactly one line per question, a shape
  * other tools (eval scripts) parse:
- *   {"query": ..., "answered": bool, "outcome": ..., "results": [{"id",
+ *   {"query": ..., "answered": bool, "outcome": ..., ["redirect": SECTION,]
+ *    "results": [{"id",
  *    "score", "confidence"}, ...]}
  * Stdin lines are read with a hard limit (ASK_MAX_LINE); longer lines are
  * cut there (the handler then refuses them as too long) and the rest of
@@ -125,6 +126,7 @@ static void askJson(const char *q, size_t len, const hndReply *r, size_t top) {
                           r->kind == REPLY_ANSWER, "outcome", replyOutcomeName(r->kind),
                           "results", results);
     free(query);
+    if (r->redirect) json_object_set_new(o, "redirect", json_string(r->redirect));
     char *line = json_dumps(o, JSON_REAL_PRECISION(6));
     json_decref(o);
     assert(line != NULL);

@@ -18,6 +18,22 @@ static int kbTopicCmp(const void *a, const void *b) {
     return strcmp(((const kbTopic *)a)->name, ((const kbTopic *)b)->name);
 }
 
+/* The out-of-scope sections (at least section 0, "") and the redirects. */
+static void kbBuildDecline(kbLoader *L, kb *k) {
+    if (L->oos_sections.n == 0) {
+        L->oos_sections.v = cbCalloc(1, sizeof(char *));
+        L->oos_sections.v[L->oos_sections.n++] = cbStrdup("");
+    }
+    k->out_of_scope_sections = L->oos_sections;
+    k->out_of_scope_section = L->oos_section;
+    k->redirects = L->redirects;
+    k->nredirects = L->nredirects;
+    memset(&L->oos_sections, 0, sizeof(L->oos_sections));
+    L->oos_section = NULL;
+    L->redirects = NULL;
+    L->nredirects = 0;
+}
+
 kb *kbBuild(kbLoader *L) {
     kb *k = cbCalloc(1, sizeof(*k));
     k->dir = cbStrdup(L->dir);
@@ -48,6 +64,7 @@ kb *kbBuild(kbLoader *L) {
     memset(&L->oos, 0, sizeof(L->oos));
     L->oos_line = NULL;
     L->oos_path = NULL;
+    kbBuildDecline(L, k);
     return k;
 }
 
@@ -66,8 +83,21 @@ void kbFree(kb *k) {
     kbStrsFree(&k->out_of_scope);
     free(k->out_of_scope_line);
     free(k->out_of_scope_path);
+    free(k->out_of_scope_section);
+    kbStrsFree(&k->out_of_scope_sections);
+    for (size_t i = 0; i < k->nredirects; i++) {
+        free(k->redirects[i].section);
+        free(k->redirects[i].reply);
+    }
+    free(k->redirects);
     free(k->dir);
     free(k);
+}
+
+const kbRedirect *kbFindRedirect(const kb *k, const char *section) {
+    for (size_t i = 0; k && section && i < k->nredirects; i++)
+        if (strcmp(k->redirects[i].section, section) == 0) return &k->redirects[i];
+    return NULL;
 }
 
 const kbEntry *kbFindEntry(const kb *k, const char *id) {

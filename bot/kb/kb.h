@@ -5,7 +5,9 @@
  *   knowledge/<topic>/<slug>.md     JSON front matter between two "---"
  *                                   lines, then the answer in Markdown
  *   knowledge/synonyms.json         [["aws", "amazon web services"], ...]
- *   knowledge/out-of-scope.txt      questions to decline, one a line
+ *   knowledge/out-of-scope.txt      questions to decline, one a line,
+ *                                   in [sections] by kind
+ *   knowledge/redirects.yaml        where to ask instead, per section
  *   knowledge/matching.json         decision thresholds (kb_examples.c)
  *
  * kbLoad() reads everything or nothing: it returns a complete, validated
@@ -17,6 +19,7 @@
 #define CB_KB_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "base/diag.h"
 
@@ -76,6 +79,13 @@ typedef struct kbMatching {
     double pattern_confidence; /* the confidence a maintainer's pattern gives */
 } kbMatching;
 
+/* redirects.yaml: where to ask instead, for a kind of question the bot
+ * declines (kb_redirects.c): the reply for an out-of-scope.txt section. */
+typedef struct kbRedirect {
+    char *section; /* the out-of-scope.txt section it answers */
+    char *reply;   /* Markdown, the entries' subset */
+} kbRedirect;
+
 typedef struct kb {
     char *dir;
     kbEntry *entries; /* sorted by id */
@@ -89,6 +99,14 @@ typedef struct kb {
     kbStrs out_of_scope;
     int *out_of_scope_line;
     char *out_of_scope_path; /* NULL when there is no such file */
+    /* "[name]" lines in out-of-scope.txt start a section: each is its own
+     * class for the matcher, so a declined question is known to be, say,
+     * a coding question. Section 0 is "" (questions before any section);
+     * out_of_scope_section[i] is question i's. */
+    uint32_t *out_of_scope_section;
+    kbStrs out_of_scope_sections;
+    kbRedirect *redirects; /* redirects.yaml, in file order */
+    size_t nredirects;
     kbMatching matching;
 } kb;
 
@@ -118,6 +136,8 @@ void kbEntryFree(kbEntry *e);
 #define KB_MAX_FILE (256 * 1024) /* bytes; larger knowledge files are errors */
 #define KB_SEED_TITLE "Python developer career growth" /* source without a URL */
 
+/* The redirect for an out-of-scope section, or NULL. */
+const kbRedirect *kbFindRedirect(const kb *k, const char *section);
 const kbEntry *kbFindEntry(const kb *k, const char *id);
 const kbTopic *kbFindTopic(const kb *k, const char *name); /* by name, case-insensitive */
 

@@ -2,9 +2,12 @@
  * answer anything:
  *
  *   out-of-scope.txt  questions the bot must decline, one a line ('#'
- *                     starts a comment line): the matcher learns them as
- *                     one more class, next to the entries' questions and
- *                     alternates. Plain text, so anyone can add a line.
+ *                     starts a comment line), in sections started by a
+ *                     "[name]" line ("[coding-help]"): the matcher learns
+ *                     each section as one more class, next to the entries'
+ *                     questions and alternates, so it knows what kind of
+ *                     question it declines (redirects.yaml then says where
+ *                     to ask instead). Plain text, so anyone can add a line.
  *   matching.json     the decision thresholds on the calibrated
  *                     confidence: {"answer_threshold": 0.5,
  *                     "suggest_threshold": 0.2, "pattern_confidence": 0.95}.
@@ -20,13 +23,56 @@
 #define OOS_MAX_LINE 500 /* bytes of one out-of-scope question */
 #define OOS_MAX_LINES 20000
 
+#define OOS_MAX_SECTIONS 64
+
 static void oosPush(kbLoader *L, const char *s, size_t n, int line) {
     if (L->oos.n % 64 == 0) {
         L->oos.v = cbRealloc(L->oos.v, (L->oos.n + 64) * sizeof(*L->oos.v));
         L->oos_line = cbRealloc(L->oos_line, (L->oos.n + 64) * sizeof(*L->oos_line));
+        L->oos_section = cbRealloc(L->oos_section, (L->oos.n + 64) * sizeof(*L->oos_section));
     }
     L->oos_line[L->oos.n] = line;
+    L->oos_section[L->oos.n] = (uint32_t)(L->oos_sections.n - 1);
     L->oos.v[L->oos.n++] = cbStrndup(s, n);
+}
+
+static void sectionPush(kbLoader *L, const char *name, int line) {
+    L->oos_sections.v = cbRealloc(L->oos_sections.v, (L->oos_sections.n + 1) * sizeof(char *));
+    L->oos_section_line = cbRealloc(L->oos_section_line,
+                                    (L->oos_sections.n + 1) * sizeof(*L->oos_section_line));
+    L->oos_section_line[L->oos_sections.n] = line;
+    L->oos_sections.v[L->oos_sections.n++] = cbStrdup(name);
+}
+
+/* "[name]" starts a section (p[0] is '['); errors say how to write one. */
+static void sectionLine(kbLoader *L, const char *path, const char *p, size_t n, int line,
+                        int col) {
+    char name[64];
+    size_t len = n >= 2 && p[n - 1] == ']' ? n - 2 : 0;
+    if (len == 0 || len >= sizeof(name)) {
+        cbDiagAdd(L->d, CB_DIAG_ERROR, path, line, col, "a section line is a name in brackets, "
+                  "like [coding-help] (lowercase letters, digits and '-', at most 63)");
+        return;
+    }
+    memcpy(name, p + 1, len);
+    name[len] = 0;
+    if (!kbValidName(name)) {
+        cbDiagAdd(L->d, CB_DIAG_ERROR, path, line, col + 1, "section name '%s' may only use "
+                  "lowercase letters, digits and '-'", name);
+        return;
+    }
+    for (size_t i = 0; i < L->oos_sections.n; i++)
+        if (strcmp(L->oos_sections.v[i], name) == 0) {
+            cbDiagAdd(L->d, CB_DIAG_ERROR, path, line, col + 1, "section [%s] already starts "
+                      "at line %d; add these questions there", name, L->oos_section_line[i]);
+            return;
+        }
+    if (L->oos_sections.n >= OOS_MAX_SECTIONS) {
+        cbDiagAdd(L->d, CB_DIAG_ERROR, path, line, col, "more than %d sections; merge some",
+                  OOS_MAX_SECTIONS - 1);
+        return;
+    }
+    sectionPush(L, name, line);
 }
 
 /* One line (without its newline): trimmed, checked, kept. */
@@ -35,6 +81,10 @@ static void oosLine(kbLoader *L, const char *path, const char *p, size_t n, int 
     while (a < n && (p[a] == ' ' || p[a] == '\t')) a++;
     while (n > a && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r')) n--;
     if (a == n || p[a] == '#') return;
+    if (p[a] == '[') {
+        sectionLine(L, path, p + a, n - a, line, (int)a + 1);
+        return;
+    }
     if (n - a > OOS_MAX_LINE) {
         cbDiagAdd(L->d, CB_DIAG_ERROR, path, line, OOS_MAX_LINE + 1,
                   "question longer than %d bytes; shorten it", OOS_MAX_LINE);
@@ -54,6 +104,7 @@ void kbLoadOutOfScope(kbLoader *L, const char *path) {
     if (kbReadFile(path, L->d, &data, &len) != CB_OK) return;
     if (kbCheckText(path, data, len, L->d) == CB_OK) {
         int line = 0;
+        sectionPush(L, "", 0);
         for (char *p = data, *nl; p < data + len; p = nl + 1) {
             nl = memchr(p, '\n', (size_t)(data + len - p));
             if (!nl) nl = data + len;

@@ -146,6 +146,8 @@ static void kbLoadRootFile(kbLoader *L, const char *name, const char *fp) {
         kbLoadOutOfScope(L, fp);
     } else if (strcmp(name, "matching.json") == 0) {
         kbLoadMatching(L, fp);
+    } else if (strcmp(name, "redirects.yaml") == 0) {
+        kbLoadRedirects(L, fp);
     } else if (kbEndsWith(name, ".md")) {
         cbDiagAdd(L->d, CB_DIAG_ERROR, fp, 0, 0,
                   "entry file outside a topic directory; move it to <topic>/%s", name);
@@ -153,7 +155,7 @@ static void kbLoadRootFile(kbLoader *L, const char *name, const char *fp) {
     } else {
         cbDiagAdd(L->d, CB_DIAG_WARNING, fp, 0, 0,
                   "unexpected file, ignored (expected topic directories, synonyms.json, "
-                  "out-of-scope.txt, matching.json, README.md)");
+                  "out-of-scope.txt, redirects.yaml, matching.json, README.md)");
     }
 }
 
@@ -202,9 +204,7 @@ static void kbLoaderFree(kbLoader *L) {
     free(L->topics);
     for (size_t i = 0; i < L->nsyn; i++) kbStrsFree(&L->syn[i]);
     free(L->syn);
-    kbStrsFree(&L->oos);
-    free(L->oos_line);
-    free(L->oos_path);
+    kbLoaderFreeDecline(L);
 }
 
 kb *kbLoadWith(const char *dir, kbLoadOpts *o, cbDiags *d) {
@@ -220,6 +220,7 @@ kb *kbLoadWith(const char *dir, kbLoadOpts *o, cbDiags *d) {
     else
         kbWalk(&L);
     kbCrossCheck(&L);
+    kbCheckRedirects(&L);
     if (o) {
         o->nentries = L.nentries;
         o->ntopics = L.ntopics;

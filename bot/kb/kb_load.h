@@ -21,6 +21,13 @@ typedef struct kbLoader {
     kbStrs oos;        /* out-of-scope.txt questions (kb_examples.c) */
     int *oos_line;
     char *oos_path;
+    uint32_t *oos_section; /* per question: index into oos_sections */
+    kbStrs oos_sections;   /* [0] = "" (before any "[name]" line) */
+    int *oos_section_line;
+    kbRedirect *redirects; /* redirects.yaml (kb_redirects.c) */
+    size_t nredirects;
+    int *redirect_line, *redirect_col;
+    char *redirects_path;
     kbMatching matching; /* matching.json (kb_examples.c) */
     size_t nfiles;     /* directory entries seen (bounded) */
     size_t nentries, ntopics; /* found, for the summary line */
@@ -30,6 +37,10 @@ void kbLoadTopicFile(kbLoader *L, const char *topic, const char *path);
 void kbLoadSynonyms(kbLoader *L, const char *path);
 void kbLoadOutOfScope(kbLoader *L, const char *path);
 void kbLoadMatching(kbLoader *L, const char *path);
+void kbLoadRedirects(kbLoader *L, const char *path);
+/* Every redirect names an out-of-scope.txt section (after both loaded). */
+void kbCheckRedirects(kbLoader *L);
+void kbLoaderFreeDecline(kbLoader *L);
 void kbCrossCheck(kbLoader *L);
 /* Broad patterns and copied entries (kb_lint.c, data in kb_check_data.txt). */
 void kbLintCheck(kbLoader *L);

@@ -462,7 +462,8 @@ static void buildScratch(engIndex *ix) {
     s->acc = cbCalloc(n, sizeof(*s->acc));
     s->flags = cbCalloc(n, sizeof(*s->flags));
     s->touched = cbCalloc(n, sizeof(*s->touched));
-    s->prob = cbCalloc(n + 1, sizeof(*s->prob));
+    size_t nsec = ix->k->out_of_scope_sections.n;
+    s->prob = cbCalloc(n + 1 > nsec ? n + 1 : nsec, sizeof(*s->prob));
     s->conf = cbCalloc(n, sizeof(*s->conf));
     s->cand = cbCalloc(n, sizeof(*s->cand));
     s->allow = cbCalloc(n, sizeof(*s->allow));
@@ -528,6 +529,7 @@ void engFree(engIndex *ix) {
     engTypoFree(&ix->typo);
     free(ix->bigrams);
     mdlFree(ix->model);
+    mdlFree(ix->sections);
     free(ix->topic);
     for (size_t i = 0; i < ix->ntopics; i++) free(ix->topics[i]);
     free(ix->topics);

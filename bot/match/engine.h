@@ -67,6 +67,12 @@ typedef struct engResult {
     engOutcome outcome;
     engHit hits[ENG_MAX_TOP]; /* best first */
     size_t nhits;
+    /* Not answered, and the question is most likely of a kind the
+     * knowledge declines by name (an out-of-scope.txt "[section]", as sure
+     * as the answer threshold and surer than any entry): that section's
+     * name (borrowed from the kb) and probability; else NULL and 0. */
+    const char *decline_section;
+    double decline_confidence;
 } engResult;
 
 typedef struct engIndex engIndex;

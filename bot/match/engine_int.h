@@ -155,6 +155,7 @@ struct engIndex {
     size_t nwords;
     engScratch *scr;
     mdlModel *model; /* NULL when the knowledge is too big for it (engine_train.c) */
+    mdlModel *sections; /* out-of-scope.txt's sections; NULL with fewer than two */
     double answer_thr, suggest_thr, pattern_conf; /* in force */
 };
 

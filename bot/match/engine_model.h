@@ -38,6 +38,7 @@ typedef struct mdlKeys {
 typedef struct mdlExample {
     const char *text;
     uint32_t label;
+    uint32_t section; /* out of scope: its out-of-scope.txt section (0: none) */
 } mdlExample;
 
 /* One reliability bucket (out-of-fold): answers with a confidence in

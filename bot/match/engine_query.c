@@ -293,6 +293,28 @@ static void fillHits(const engIndex *ix, long topic, size_t top, engResult *out)
     if (out->nhits > top) out->nhits = top;
 }
 
+/* A declined question that the main classifier finds out of scope (as
+ * sure as the answer threshold, surer than any entry): the section the
+ * section classifier finds for it, when that one is also that sure and a
+ * named one (see engResult.decline_section). Reuses the vector classify()
+ * made (the section model has its own features: vectorized again). */
+static void declineSection(const engIndex *ix, engResult *out) {
+    const mdlModel *m = ix->model, *sm = ix->sections;
+    if (!m || !sm || out->outcome == ENG_ANSWER) return;
+    double oos = ix->scr->prob[m->nclass - 1];
+    double top = out->nhits ? out->hits[0].confidence : 0;
+    if (oos < ix->answer_thr || oos <= top) return;
+    mdlVectorize(sm, &ix->scr->keys, &ix->scr->vec);
+    double *p = ix->scr->prob; /* the entries' are copied into hits already */
+    mdlPredict(sm, &ix->scr->vec, NULL, p);
+    size_t best = 1;
+    for (size_t c = 2; c < sm->nclass; c++)
+        if (p[c] > p[best]) best = c;
+    if (p[best] < ix->answer_thr) return;
+    out->decline_section = ix->k->out_of_scope_sections.v[best];
+    out->decline_confidence = p[best];
+}
+
 /* Score and rank; the caller holds the scratch lock. */
 static void rank(const engIndex *ix, const engTerms *x, const char *text, size_t len, long topic,
                  size_t top, engResult *out) {
@@ -312,6 +334,7 @@ static void rank(const engIndex *ix, const engTerms *x, const char *text, size_t
     if (ix->scr->ntouched > 0) {
         if (ix->model) classify(ix, x, norm, norm ? nl : 0, topic);
         fillHits(ix, topic, top, out);
+        declineSection(ix, out);
     }
     free(norm);
     for (size_t i = 0; i < ix->scr->ntouched; i++) ix->scr->flags[ix->scr->touched[i]] = 0;

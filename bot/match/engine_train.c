@@ -5,6 +5,12 @@
  * "out of scope", analyzed exactly as questions are (engAnalyze: stems,
  * synonyms), then handed to the classifier (engine_model.h).
  *
+ * A second, small classifier learns the out-of-scope.txt sections from
+ * their lines alone (ix->sections): when a question is declined, it says
+ * which kind it is, so the bot can say where to ask instead
+ * (redirects.yaml). It never changes a decision: the main classifier keeps
+ * one "out of scope" class, whose examples are every section's.
+ *
  * The classifier is a dense softmax over every entry while it fits its
  * budgets (engine_calib.c) and up to ENG_DENSE_MAX entries; beyond, the
  * index keeps no model: entries are ranked by BM25F and the confidence
@@ -28,8 +34,20 @@ static void addExample(engIndex *ix, engTerms *x, const char *s, uint32_t label,
     memset(&keys[*n], 0, sizeof(keys[*n]));
     mdlKeysOf(&x->out, norm, nl, &keys[*n]);
     free(norm);
-    ex[*n] = (mdlExample){s, label};
+    ex[*n] = (mdlExample){s, label, 0};
     (*n)++;
+}
+
+/* The section classifier, from the main one's out-of-scope examples
+ * (ex/keys from first on): needs two named sections or more. */
+static void trainSections(engIndex *ix, const mdlExample *ex, const mdlKeys *keys, size_t first,
+                          size_t n) {
+    const kb *k = ix->k;
+    if (k->out_of_scope_sections.n < 3 || n <= first) return; /* "" and one named */
+    mdlExample *sx = cbMalloc((n - first) * sizeof(*sx));
+    for (size_t i = first; i < n; i++) sx[i - first] = ex[i];
+    ix->sections = mdlTrain(keys + first, sx, n - first, k->out_of_scope_sections.n, ENG_FOLDS);
+    free(sx);
 }
 
 int engTrain(engIndex *ix, char *err) {
@@ -49,10 +67,16 @@ int engTrain(engIndex *ix, char *err) {
         for (size_t a = 0; a < en->alternates.n; a++)
             addExample(ix, &x, en->alternates.v[a], (uint32_t)e, ex, keys, &n);
     }
-    for (size_t i = 0; i < k->out_of_scope.n; i++)
+    size_t first = n;
+    for (size_t i = 0; i < k->out_of_scope.n; i++) {
+        size_t before = n;
         addExample(ix, &x, k->out_of_scope.v[i], (uint32_t)k->nentries, ex, keys, &n);
+        if (n > before && k->out_of_scope_section) ex[before].section = k->out_of_scope_section[i];
+    }
     engTermsFree(&x);
     ix->model = mdlTrain(keys, ex, n, k->nentries + 1, ENG_FOLDS);
+    for (size_t i = first; i < n; i++) ex[i].label = ex[i].section;
+    trainSections(ix, ex, keys, first, n);
     for (size_t i = 0; i < n; i++) mdlKeysFree(&keys[i]);
     free(keys);
     free(ex);
