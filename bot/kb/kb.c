@@ -32,6 +32,10 @@ static void kbBuildDecline(kbLoader *L, kb *k) {
     L->oos_section = NULL;
     L->redirects = NULL;
     L->nredirects = 0;
+    k->lookups = L->lookups;
+    k->nlookups = L->nlookups;
+    L->lookups = NULL;
+    L->nlookups = 0;
 }
 
 kb *kbBuild(kbLoader *L) {
@@ -90,6 +94,7 @@ void kbFree(kb *k) {
         free(k->redirects[i].reply);
     }
     free(k->redirects);
+    kbLookupsFree(k->lookups, k->nlookups);
     free(k->dir);
     free(k);
 }

@@ -8,6 +8,7 @@
  *   knowledge/out-of-scope.txt      questions to decline, one a line,
  *                                   in [sections] by kind
  *   knowledge/redirects.yaml        where to ask instead, per section
+ *   knowledge/lookups.yaml          word lists the matcher uses as features
  *   knowledge/matching.json         decision thresholds (kb_examples.c)
  *
  * kbLoad() reads everything or nothing: it returns a complete, validated
@@ -86,6 +87,13 @@ typedef struct kbRedirect {
     char *reply;   /* Markdown, the entries' subset */
 } kbRedirect;
 
+/* lookups.yaml: a named word list the matcher uses as one feature
+ * (kb_lookups.c). */
+typedef struct kbLookup {
+    char *name;
+    kbStrs words;
+} kbLookup;
+
 typedef struct kb {
     char *dir;
     kbEntry *entries; /* sorted by id */
@@ -107,6 +115,8 @@ typedef struct kb {
     kbStrs out_of_scope_sections;
     kbRedirect *redirects; /* redirects.yaml, in file order */
     size_t nredirects;
+    kbLookup *lookups; /* lookups.yaml, in file order */
+    size_t nlookups;
     kbMatching matching;
 } kb;
 

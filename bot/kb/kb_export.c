@@ -82,22 +82,28 @@ static int kbExportFile(const kb *k, const char *name, char **text) {
     return rc;
 }
 
-/* matching.json and out-of-scope.txt, which steer matching: a knowledge
- * imported without them would answer differently. */
+const kbTextFile kbTextFiles[KB_NTEXT_FILES] = {{"out-of-scope.txt", "out_of_scope"},
+                                               {"redirects.yaml", "redirects"},
+                                               {"lookups.yaml", "lookups"}};
+
+/* matching.json, out-of-scope.txt, redirects.yaml and lookups.yaml, which
+ * steer matching and declines: a knowledge imported without them would
+ * answer differently. The text files travel verbatim (comments too). */
 static int kbExportSteering(const kb *k, json_t *root) {
-    char *m, *oos;
+    char *m;
     if (kbExportFile(k, "matching.json", &m) != CB_OK) return CB_ERR;
-    if (kbExportFile(k, "out-of-scope.txt", &oos) != CB_OK) {
-        free(m);
-        return CB_ERR;
-    }
     json_t *mj = m ? json_loads(m, JSON_REJECT_DUPLICATES, NULL) : NULL;
-    json_t *oj = oos ? json_string(oos) : NULL;
-    int rc = (m && !mj) || (oos && !oj) ? CB_ERR : CB_OK; /* changed since it was loaded */
+    int rc = m && !mj ? CB_ERR : CB_OK; /* changed since it was loaded */
     if (mj) json_object_set_new(root, "matching", mj);
-    if (oj) json_object_set_new(root, "out_of_scope", oj);
     free(m);
-    free(oos);
+    for (size_t i = 0; i < KB_NTEXT_FILES && rc == CB_OK; i++) {
+        char *text;
+        if (kbExportFile(k, kbTextFiles[i].file, &text) != CB_OK) return CB_ERR;
+        json_t *tj = text ? json_string(text) : NULL;
+        if (text && !tj) rc = CB_ERR;
+        if (tj) json_object_set_new(root, kbTextFiles[i].key, tj);
+        free(text);
+    }
     return rc;
 }
 

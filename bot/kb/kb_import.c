@@ -26,8 +26,8 @@
 
 #define KB_MAX_IMPORT (64L * 1024 * 1024)
 
-static const char *const kbImpRoot[] = {"entries", "topics", "synonyms", "matching",
-                                        "out_of_scope"};
+static const char *const kbImpRoot[] = {"entries",      "topics",    "synonyms", "matching",
+                                        "out_of_scope", "redirects", "lookups"};
 static const char *const kbImpEntry[] = {"id",      "question", "summary", "alternates",
                                          "keywords", "patterns", "answer",  "sources",
                                          "links",    "related",  "updated"};
@@ -181,14 +181,18 @@ static int kbImpCheck(cbDiags *d, const kbJson *j, json_t *root) {
     if (syn && !json_is_array(syn))
         kbDiagAt(d, CB_DIAG_ERROR, j, "/synonyms", 0, "'synonyms' must be an array of arrays, got %s",
                  kbTypeName(syn));
-    json_t *m = json_object_get(root, "matching"), *oos = json_object_get(root, "out_of_scope");
+    json_t *m = json_object_get(root, "matching");
     if (m && !json_is_object(m))
         kbDiagAt(d, CB_DIAG_ERROR, j, "/matching", 0,
                  "'matching' must be an object (matching.json), got %s", kbTypeName(m));
-    if (oos && !json_is_string(oos))
-        kbDiagAt(d, CB_DIAG_ERROR, j, "/out_of_scope", 0,
-                 "'out_of_scope' must be a string (the text of out-of-scope.txt), got %s",
-                 kbTypeName(oos));
+    for (size_t i = 0; i < KB_NTEXT_FILES; i++) {
+        json_t *t = json_object_get(root, kbTextFiles[i].key);
+        char ptr[32];
+        snprintf(ptr, sizeof(ptr), "/%s", kbTextFiles[i].key);
+        if (t && !json_is_string(t))
+            kbDiagAt(d, CB_DIAG_ERROR, j, ptr, 0, "'%s' must be a string (the text of %s), got %s",
+                     kbTextFiles[i].key, kbTextFiles[i].file, kbTypeName(t));
+    }
     return d->nerrors == before ? CB_OK : CB_ERR;
 }
 
@@ -253,14 +257,17 @@ static int kbImpWrite(const char *tmp, json_t *root, char *err) {
     for (size_t i = 0; i < json_array_size(ents); i++)
         if (kbImpWriteEntry(tmp, json_array_get(ents, i), err) != CB_OK) return CB_ERR;
     json_t *syn = json_object_get(root, "synonyms"), *m = json_object_get(root, "matching");
-    const char *oos = json_string_value(json_object_get(root, "out_of_scope"));
     if (json_array_size(syn) > 0 && kbImpWriteJson(tmp, "synonyms.json", syn, err) != CB_OK)
         return CB_ERR;
     if (m && kbImpWriteJson(tmp, "matching.json", m, err) != CB_OK) return CB_ERR;
-    if (!oos) return CB_OK;
-    char *path = cbSprintf("%s/out-of-scope.txt", tmp);
-    int rc = kbWriteFile(path, oos, NULL, NULL, err); /* verbatim: its text is its own */
-    free(path);
+    int rc = CB_OK;
+    for (size_t i = 0; i < KB_NTEXT_FILES && rc == CB_OK; i++) {
+        const char *text = json_string_value(json_object_get(root, kbTextFiles[i].key));
+        if (!text) continue;
+        char *path = cbSprintf("%s/%s", tmp, kbTextFiles[i].file);
+        rc = kbWriteFile(path, text, NULL, NULL, err); /* verbatim: its text is its own */
+        free(path);
+    }
     return rc;
 }
 
@@ -312,6 +319,8 @@ static void kbImpPointer(const cbDiag *g, const char *rel, json_t *root, char *p
     snprintf(ptr, cap, "%s", strcmp(rel, "synonyms.json") == 0      ? "/synonyms"
                              : strcmp(rel, "matching.json") == 0     ? "/matching"
                              : strcmp(rel, "out-of-scope.txt") == 0 ? "/out_of_scope"
+                             : strcmp(rel, "redirects.yaml") == 0   ? "/redirects"
+                             : strcmp(rel, "lookups.yaml") == 0     ? "/lookups"
                                                                     : "");
     size_t rn = strlen(rel);
     if (rn > 3 && strcmp(rel + rn - 3, ".md") == 0) {

@@ -148,6 +148,8 @@ static void kbLoadRootFile(kbLoader *L, const char *name, const char *fp) {
         kbLoadMatching(L, fp);
     } else if (strcmp(name, "redirects.yaml") == 0) {
         kbLoadRedirects(L, fp);
+    } else if (strcmp(name, "lookups.yaml") == 0) {
+        kbLoadLookups(L, fp);
     } else if (kbEndsWith(name, ".md")) {
         cbDiagAdd(L->d, CB_DIAG_ERROR, fp, 0, 0,
                   "entry file outside a topic directory; move it to <topic>/%s", name);
@@ -155,7 +157,7 @@ static void kbLoadRootFile(kbLoader *L, const char *name, const char *fp) {
     } else {
         cbDiagAdd(L->d, CB_DIAG_WARNING, fp, 0, 0,
                   "unexpected file, ignored (expected topic directories, synonyms.json, "
-                  "out-of-scope.txt, redirects.yaml, matching.json, README.md)");
+                  "out-of-scope.txt, redirects.yaml, lookups.yaml, matching.json, README.md)");
     }
 }
 

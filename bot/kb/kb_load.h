@@ -28,6 +28,8 @@ typedef struct kbLoader {
     size_t nredirects;
     int *redirect_line, *redirect_col;
     char *redirects_path;
+    kbLookup *lookups; /* lookups.yaml (kb_lookups.c) */
+    size_t nlookups;
     kbMatching matching; /* matching.json (kb_examples.c) */
     size_t nfiles;     /* directory entries seen (bounded) */
     size_t nentries, ntopics; /* found, for the summary line */
@@ -38,6 +40,8 @@ void kbLoadSynonyms(kbLoader *L, const char *path);
 void kbLoadOutOfScope(kbLoader *L, const char *path);
 void kbLoadMatching(kbLoader *L, const char *path);
 void kbLoadRedirects(kbLoader *L, const char *path);
+void kbLoadLookups(kbLoader *L, const char *path);
+void kbLookupsFree(kbLookup *v, size_t n);
 /* Every redirect names an out-of-scope.txt section (after both loaded). */
 void kbCheckRedirects(kbLoader *L);
 void kbLoaderFreeDecline(kbLoader *L);

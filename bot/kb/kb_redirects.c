@@ -130,4 +130,5 @@ void kbLoaderFreeDecline(kbLoader *L) {
     free(L->redirect_line);
     free(L->redirect_col);
     free(L->redirects_path);
+    kbLookupsFree(L->lookups, L->nlookups);
 }

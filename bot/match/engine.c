@@ -472,6 +472,7 @@ static void buildScratch(engIndex *ix) {
 
 static int buildIndex(engIndex *ix, char *err) {
     if (buildSynonyms(ix, err) != CB_OK) return CB_ERR;
+    engBuildLookups(ix);
     buildState b = {0};
     engTermsInit(&b.x);
     size_t n = ix->k->nentries;
@@ -530,6 +531,7 @@ void engFree(engIndex *ix) {
     free(ix->bigrams);
     mdlFree(ix->model);
     mdlFree(ix->sections);
+    free(ix->lookup);
     free(ix->topic);
     for (size_t i = 0; i < ix->ntopics; i++) free(ix->topics[i]);
     free(ix->topics);

@@ -137,7 +137,7 @@ static void oofFigures(mdlModel *m, const double *z, const uint32_t *y, const md
             }
         if (y[i] != oos && !right && p[best] > p[y[i]]) noteCollision(m, y[i], (uint32_t)best, ex[i].text);
     }
-    qsort(m->coll, m->ncoll, sizeof(*m->coll), cmpColl);
+    if (m->ncoll) qsort(m->coll, m->ncoll, sizeof(*m->coll), cmpColl);
 }
 
 /* Out-of-fold logits of every example into z (n x nclass). */

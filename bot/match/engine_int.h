@@ -109,6 +109,11 @@ typedef struct engPattern {
  * does; NULL when the pattern cannot be split safely. Caller frees. */
 char *engPatternFilter(const char *pattern);
 
+/* A term of the lookup lists: its hash and the lists it is in (bits). */
+typedef struct engLookupStem {
+    uint64_t hash, lists;
+} engLookupStem;
+
 /* Per-query work arrays (one query at a time, behind mu). */
 typedef struct engScratch {
     pthread_mutex_t mu;
@@ -156,8 +161,15 @@ struct engIndex {
     engScratch *scr;
     mdlModel *model; /* NULL when the knowledge is too big for it (engine_train.c) */
     mdlModel *sections; /* out-of-scope.txt's sections; NULL with fewer than two */
+    engLookupStem *lookup; /* lookups.yaml's terms, sorted (engine_lookup.c) */
+    size_t nlookup;
     double answer_thr, suggest_thr, pattern_conf; /* in force */
 };
+
+/* engine_lookup.c: the lookup lists' terms (after the synonyms), and the
+ * list features of analyzed terms, added to keys. */
+void engBuildLookups(engIndex *ix);
+void engLookupKeys(const engIndex *ix, const txtToks *terms, mdlKeys *keys);
 
 /* engine_train.c: train the classifier on the knowledge (ix->model). */
 int engTrain(engIndex *ix, char *err);

@@ -104,6 +104,10 @@ void mdlKeysOf(const txtToks *terms, const char *norm, size_t nlen, mdlKeys *out
     if (norm) charKeys(norm, nlen, out);
 }
 
+void mdlKeysAddTerm(mdlKeys *out, const char *name) {
+    keyPush(out, wordKey(name, strlen(name), 104) | UNI_TAG);
+}
+
 /* ---- feature ids ---- */
 
 static size_t slotOf(const mdlModel *m, uint64_t key) {

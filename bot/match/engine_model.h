@@ -89,6 +89,10 @@ void mdlKeysFree(mdlKeys *k);
  * Word features are tagged so the two blocks are weighted apart. */
 void mdlKeysOf(const txtToks *terms, const char *norm, size_t nlen, mdlKeys *out);
 
+/* One more word-block term feature for name (a lookup list's: hashed
+ * apart from every real term). */
+void mdlKeysAddTerm(mdlKeys *out, const char *name);
+
 /* The weighted vector of keys under m (unknown features skipped). */
 void mdlVectorize(const mdlModel *m, const mdlKeys *k, mdlVec *out);
 

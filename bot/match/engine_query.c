@@ -231,6 +231,7 @@ static void classify(const engIndex *ix, const engTerms *x, const char *norm, si
                      long topic) {
     engScratch *s = ix->scr;
     mdlKeysOf(&x->out, norm, nl, &s->keys);
+    engLookupKeys(ix, &x->out, &s->keys);
     mdlVectorize(ix->model, &s->keys, &s->vec);
     mdlPredict(ix->model, &s->vec, allowed(ix, topic), s->prob);
 }

@@ -33,6 +33,7 @@ static void addExample(engIndex *ix, engTerms *x, const char *s, uint32_t label,
         return;
     memset(&keys[*n], 0, sizeof(keys[*n]));
     mdlKeysOf(&x->out, norm, nl, &keys[*n]);
+    engLookupKeys(ix, &x->out, &keys[*n]);
     free(norm);
     ex[*n] = (mdlExample){s, label, 0};
     (*n)++;

@@ -374,6 +374,48 @@ static void testRedirectErrors(void **state) {
                                   "what is the weather tomorrow\nhow do i install numpy\n");
 }
 
+/* lookups.yaml: a list's words share one feature, so what out-of-scope
+ * lines teach about some professions applies to the others: on the
+ * bundled knowledge, a cover letter for a nurse (no out-of-scope line has
+ * both) is less sure to be the cover-letter entry's once the list exists;
+ * a developer's cover letter is not affected. */
+static double confidenceOf(const char *dir, const char *q, const char *id) {
+    cbDiags d;
+    knowledge *k = load(dir, &d);
+    if (!k) cbDiagsPrint(&d, "text", stderr);
+    assert_non_null(k);
+    cbDiagsFree(&d);
+    engResult r = ask(k->ix, q);
+    double c = 0;
+    for (size_t i = 0; i < r.nhits; i++)
+        if (strcmp(r.hits[i].entry->id, id) == 0) c = r.hits[i].confidence;
+    knowledgeFree(k);
+    return c;
+}
+
+static void testLookups(void **state) {
+    (void)state;
+    char cmd[256], dir[96];
+    snprintf(dir, sizeof(dir), "%s/nolookups", DIR_);
+    snprintf(cmd, sizeof(cmd), "cp -r knowledge %s && rm -f %s/lookups.yaml", dir, dir);
+    assert_int_equal(system(cmd), 0);
+    const char *q = "cover letter tips for a nurse", *dev = "cover letter for a junior python job";
+    double with = confidenceOf("knowledge", q, "job-search/cover-letters");
+    double without = confidenceOf(dir, q, "job-search/cover-letters");
+    if (!(with < without - 0.05))
+        fail_msg("'%s': cover-letters %.3f with lookups.yaml, %.3f without", q, with, without);
+    assert_true(confidenceOf("knowledge", dev, "job-search/cover-letters") > 0.8);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+    expectError("lookups.yaml", "other-professions: [nurse, \"bank teller\"]\n", 1, 28,
+                "not one word");
+    expectError("lookups.yaml", "Other Jobs: [nurse]\n", 1, 1, "list name");
+    expectError("lookups.yaml", "- nurse\n", 1, 1, "must map list names");
+    expectError("lookups.yaml", "other-professions: nurse\n", 1, 20, "array of strings");
+    snprintf(cmd, sizeof(cmd), "%s/lookups.yaml", DIR_);
+    unlink(cmd);
+}
+
 /* Two entries asked the same way: their examples collide out of fold and
  * engCollision names the pair (what `kb check` shows). */
 static void testCollisions(void **state) {
@@ -443,6 +485,7 @@ int main(void) {
         cmocka_unit_test(testCollisions),
         cmocka_unit_test(testPatternSeesLongQuestions),
         cmocka_unit_test(testRedirectErrors),
+        cmocka_unit_test(testLookups),
     };
     int rc = cmocka_run_group_tests_name("bundled knowledge", bundled, setupBundled,
                                          teardownBundled);

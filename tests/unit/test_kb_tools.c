@@ -211,6 +211,8 @@ static const impCase impTab[] = {
     {"not object", "[1]", 1, 1, "expected the object written by 'kb export'"},
     {"out_of_scope not text", "{\"topics\": [], \"entries\": [],\n \"out_of_scope\": [\"a\"]}", 2, 18,
      "'out_of_scope' must be a string"},
+    {"redirects not text", "{\"topics\": [], \"entries\": [],\n \"redirects\": {\"a\": 1}}", 2, 15,
+     "'redirects' must be a string (the text of redirects.yaml)"},
     {"matching not object", "{\"topics\": [], \"entries\": [], \"matching\": 0.5}", 1, 43,
      "'matching' must be an object"},
     {"matching value",
