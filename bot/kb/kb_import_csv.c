@@ -15,7 +15,8 @@
  *     unless empty).
  * Question and Answer are required. Without an Id column an entry's id is
  * its Metadata topic (else "imported") and a slug of its question. Topics,
- * synonyms, matching.json and out-of-scope.txt come from --base, else
+ * synonyms, matching.json, out-of-scope.txt, redirects.yaml and lookups.yaml
+ * come from --base, else
  * topics are named after their folder. Every problem is reported at its
  * cell (file:line:col), through the position map kbPosAt reads. */
 #include <stdarg.h>
@@ -27,6 +28,7 @@
 #include "base/common.h"
 #include "base/csv.h"
 #include "base/jsonloc.h"
+#include "kb/kb_export.h"
 #include "kb/kb_int.h"
 
 enum {
@@ -407,10 +409,11 @@ json_t *kbCsvDocument(const kbJson *j, char sep, json_t *base, kbPosMap *map, cb
         json_object_set_new(root, "topics", kbCsvTopics(&c, base));
         json_t *syn = json_object_get(base, "synonyms");
         json_object_set_new(root, "synonyms", syn ? json_incref(syn) : json_array());
-        static const char *const steering[] = {"matching", "out_of_scope"};
-        for (size_t i = 0; i < CB_ARRAY_LEN(steering); i++)
-            if (json_object_get(base, steering[i]))
-                json_object_set(root, steering[i], json_object_get(base, steering[i]));
+        if (json_object_get(base, "matching"))
+            json_object_set(root, "matching", json_object_get(base, "matching"));
+        for (size_t i = 0; i < KB_NTEXT_FILES; i++)
+            if (json_object_get(base, kbTextFiles[i].key))
+                json_object_set(root, kbTextFiles[i].key, json_object_get(base, kbTextFiles[i].key));
     } else {
         json_decref(c.ents);
     }

@@ -190,9 +190,10 @@ static void testNullIsEmpty(void **state) {
     free(s);
 }
 
-/* Thousands of unclosed markers must not take quadratic time, and deep
+/* Thousands of unclosed markers render (in linear time: a quadratic
+ * renderer would hit the runner's bound; speed is make bench's), and deep
  * nesting must not blow the stack. */
-static void testHostileInputIsFast(void **state) {
+static void testHostileInputRenders(void **state) {
     (void)state;
     const char *units[] = {"*a ", "**a ", "[a ", "`a ", "_a ", "[[[", "**[*_`"};
     size_t n = 256 * 1024;
@@ -201,13 +202,12 @@ static void testHostileInputIsFast(void **state) {
         size_t k = strlen(units[u]);
         for (size_t i = 0; i < n; i++) in[i] = units[u][i % k];
         in[n] = '\0';
-        double t0 = cbNowMs();
         char *a = renderMarkdownToMrkdwn(in);
         char *b = renderMarkdownToPlain(in, 1);
-        double ms = cbNowMs() - t0;
-        assert_true(strlen(a) >= n / 2);
-        assert_true(strlen(b) >= n / 2);
-        if (ms > 2000) fail_msg("unit '%s': %.0f ms", units[u], ms);
+        /* every byte kept, none multiplied (a quadratic renderer would hit
+         * the runner's time bound; its speed is make bench's business) */
+        assert_true(strlen(a) >= n / 2 && strlen(a) <= 4 * n);
+        assert_true(strlen(b) >= n / 2 && strlen(b) <= 4 * n);
         free(a);
         free(b);
     }
@@ -222,7 +222,7 @@ int main(void) {
         cmocka_unit_test(testDiscordTable),
         cmocka_unit_test(testIssues),
         cmocka_unit_test(testNullIsEmpty),
-        cmocka_unit_test(testHostileInputIsFast),
+        cmocka_unit_test(testHostileInputRenders),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
