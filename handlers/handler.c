@@ -120,8 +120,9 @@ static void hndSuggest(const hndContext *ctx, const engResult *res, int always_f
     }
 }
 
-/* A declined question of a kind redirects.yaml knows: say where to ask
- * instead (and still offer close entries). 1 if it was one. */
+/* A declined question of a kind redirects.yaml knows (even when some
+ * entries are close enough for "did you mean"): say where to ask instead,
+ * and still offer the close entries. 1 if it was one. */
 static int hndRedirect(const hndContext *ctx, const engResult *res, hndReply *out) {
     const kbRedirect *r = kbFindRedirect(ctx->k->kb, res->decline_section);
     if (!r) return 0;
@@ -170,7 +171,8 @@ static void hndQuestion(const hndContext *ctx, const char *s, size_t len, const 
     if (res.outcome == ENG_ANSWER && res.nhits > 0) {
         hndCopyEntry(ctx->k->kb, res.hits[0].entry, out);
         out->confidence = res.hits[0].confidence;
-    } else if (res.outcome == ENG_DID_YOU_MEAN && res.nhits > 0) {
+    } else if (res.outcome == ENG_DID_YOU_MEAN && res.nhits > 0 &&
+               !kbFindRedirect(ctx->k->kb, res.decline_section)) {
         out->kind = REPLY_DID_YOU_MEAN;
         hndSuggest(ctx, &res, 1, out);
         out->title = cbStrdup("Did you mean...");

@@ -395,8 +395,8 @@ static void printLearned(const engIndex *ix) {
     printf("\nclassifier: %zu examples, %zu features, %zu classes (entries + out of scope), "
            "trained in %.0f ms\n", L.examples, L.features, L.classes, L.train_ms);
     printf("cross-validated on the knowledge's examples: %.1f%% right first (%zu/%zu), "
-           "temperature %.2f\n", 100 * ratio(L.oof_right, L.oof), L.oof_right, L.oof,
-           L.temperature);
+           "temperature %.2f, lexical evidence weight %.2f\n", 100 * ratio(L.oof_right, L.oof),
+           L.oof_right, L.oof, L.temperature, L.evidence_weight);
     for (int b = 0; b < ENG_NBUCKETS; b++)
         printf("  confidence %.1f-%.1f: %5zu examples, %5.1f%% right\n", L.buckets[b].lo,
                L.buckets[b].hi, L.buckets[b].n, 100 * ratio(L.buckets[b].right, L.buckets[b].n));

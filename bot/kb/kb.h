@@ -78,6 +78,7 @@ typedef struct kbMatching {
     double answer_threshold;
     double suggest_threshold;
     double pattern_confidence; /* the confidence a maintainer's pattern gives */
+    double redirect_threshold; /* a declined question's kind, this sure, gets its redirect */
 } kbMatching;
 
 /* redirects.yaml: where to ask instead, for a kind of question the bot

@@ -10,7 +10,10 @@
  *                     to ask instead). Plain text, so anyone can add a line.
  *   matching.json     the decision thresholds on the calibrated
  *                     confidence: {"answer_threshold": 0.5,
- *                     "suggest_threshold": 0.2, "pattern_confidence": 0.95}.
+ *                     "suggest_threshold": 0.2, "pattern_confidence": 0.95,
+ *                     "redirect_threshold": 0.5} (how sure the section model
+ *                     must be of a declined question's kind to use its
+ *                     redirects.yaml reply).
  *
  * Mistakes are diagnostics with file:line:column like every other file. */
 #include <jansson.h>
@@ -116,7 +119,7 @@ void kbLoadOutOfScope(kbLoader *L, const char *path) {
 }
 
 static const char *const kbMatchingFields[] = {"answer_threshold", "suggest_threshold",
-                                               "pattern_confidence"};
+                                               "pattern_confidence", "redirect_threshold"};
 
 /* Member key of root, a number in (0, 1]; absent leaves *out alone. */
 static int matchingNum(kbLoader *L, const kbJson *j, json_t *root, const char *key, double *out) {
@@ -146,10 +149,11 @@ void kbLoadMatching(kbLoader *L, const char *path) {
                  "{\"answer_threshold\": 0.5, \"suggest_threshold\": 0.2}");
     } else if (root) {
         kbMatching m = {0};
-        int bad = kbCheckKeys(L->d, &j, root, "", kbMatchingFields, 3) > 0;
+        int bad = kbCheckKeys(L->d, &j, root, "", kbMatchingFields, 4) > 0;
         bad |= matchingNum(L, &j, root, "answer_threshold", &m.answer_threshold) != CB_OK;
         bad |= matchingNum(L, &j, root, "suggest_threshold", &m.suggest_threshold) != CB_OK;
         bad |= matchingNum(L, &j, root, "pattern_confidence", &m.pattern_confidence) != CB_OK;
+        bad |= matchingNum(L, &j, root, "redirect_threshold", &m.redirect_threshold) != CB_OK;
         if (!bad && m.answer_threshold > 0 && m.suggest_threshold > m.answer_threshold)
             kbDiagAt(L->d, CB_DIAG_ERROR, &j, "/suggest_threshold", 0,
                      "'suggest_threshold' (%g) is above 'answer_threshold' (%g)",

@@ -48,6 +48,7 @@ static void setThresholds(engIndex *ix) {
                                                  : ENG_FALLBACK_SUGGEST;
     if (ix->suggest_thr > ix->answer_thr) ix->suggest_thr = ix->answer_thr;
     ix->pattern_conf = m->pattern_confidence > 0 ? m->pattern_confidence : PATTERN_CONF_FALLBACK;
+    ix->redirect_thr = m->redirect_threshold > 0 ? m->redirect_threshold : ENG_FALLBACK_REDIRECT;
 }
 
 void engLearnedInfo(const engIndex *ix, engLearned *out) {
@@ -55,7 +56,7 @@ void engLearnedInfo(const engIndex *ix, engLearned *out) {
     const mdlModel *m = ix->model;
     if (!m) return;
     *out = (engLearned){.trained = 1, .examples = m->noof, .features = m->nfeat,
-                        .classes = m->nclass, .temperature = m->temp, .train_ms = m->train_ms,
+                        .classes = m->nclass, .temperature = m->temp, .evidence_weight = m->beta, .train_ms = m->train_ms,
                         .oof = m->noof, .oof_right = m->oof_right, .ncollisions = m->ncoll};
     for (int b = 0; b < ENG_NBUCKETS && b < MDL_NBUCKETS; b++) {
         out->buckets[b].lo = m->buckets[b].lo;
@@ -343,10 +344,14 @@ static void buildPostings(engIndex *ix, buildState *b) {
         double tfk = w->k > 2 ? 2 : w->k;
         double tfa = w->a / (1 - B_A + B_A * b->alen[w->entry] / avg);
         double tf = WQ * tfq + WK * tfk + WA * tfa;
+        uint16_t nq = b->nq[w->entry];
+        double tfq1 = w->q > 1 && nq > 1 ? 1.0 + (double)(w->q - 1) / (nq - 1) : 0;
+        double tf1 = WQ * tfq1 + WK * tfk + WA * tfa;
         uint8_t f = (uint8_t)((w->q ? ENG_F_Q : 0) | (w->k ? ENG_F_K : 0) | (w->a ? ENG_F_A : 0));
         if (w->q || w->k) tm->asked = 1;
         ix->posts[tm->off + tm->n++] =
-            (engPost){.entry = w->entry, .impact = (float)(tm->idf * tf / (K1 + tf)), .fields = f};
+            (engPost){.entry = w->entry, .impact = (float)(tm->idf * tf / (K1 + tf)),
+                      .impact_loo = (float)(tm->idf * tf1 / (K1 + tf1)), .fields = f};
     }
 }
 
@@ -455,16 +460,24 @@ static void buildWords(engIndex *ix) {
     engTermsFree(&x);
 }
 
+/* Classes of the models (entries + 1, or the sections'), for scratch. */
+static size_t nclassMax(const engIndex *ix) {
+    size_t n = ix->k->nentries + 1, ns = ix->k->out_of_scope_sections.n;
+    return n > ns ? n : ns;
+}
+
 static void buildScratch(engIndex *ix) {
     size_t n = ix->k->nentries ? ix->k->nentries : 1;
     engScratch *s = cbCalloc(1, sizeof(*s));
     pthread_mutex_init(&s->mu, NULL);
     s->acc = cbCalloc(n, sizeof(*s->acc));
+    s->acc_terms = cbCalloc(n, sizeof(*s->acc_terms));
+    s->loo = UINT32_MAX;
     s->flags = cbCalloc(n, sizeof(*s->flags));
     s->touched = cbCalloc(n, sizeof(*s->touched));
     size_t nsec = ix->k->out_of_scope_sections.n;
     s->prob = cbCalloc(n + 1 > nsec ? n + 1 : nsec, sizeof(*s->prob));
-    s->conf = cbCalloc(n, sizeof(*s->conf));
+    s->conf = cbCalloc(nclassMax(ix), sizeof(*s->conf));
     s->cand = cbCalloc(n, sizeof(*s->cand));
     s->allow = cbCalloc(n, sizeof(*s->allow));
     ix->scr = s;
@@ -547,6 +560,7 @@ void engFree(engIndex *ix) {
     if (ix->scr) {
         pthread_mutex_destroy(&ix->scr->mu);
         free(ix->scr->acc);
+        free(ix->scr->acc_terms);
         free(ix->scr->flags);
         free(ix->scr->touched);
         mdlKeysFree(&ix->scr->keys);

@@ -53,8 +53,9 @@ typedef struct engParams {
 
 void engDefaultParams(engParams *p);
 
-#define ENG_FALLBACK_ANSWER 0.5 /* for a knowledge without matching.json */
+#define ENG_FALLBACK_ANSWER 0.7 /* for a knowledge without matching.json */
 #define ENG_FALLBACK_SUGGEST 0.2
+#define ENG_FALLBACK_REDIRECT 0.5 /* the section model's, for a redirect */
 
 typedef struct engHit {
     const kbEntry *entry; /* borrowed from the kb */
@@ -67,10 +68,11 @@ typedef struct engResult {
     engOutcome outcome;
     engHit hits[ENG_MAX_TOP]; /* best first */
     size_t nhits;
-    /* Not answered, and the question is most likely of a kind the
-     * knowledge declines by name (an out-of-scope.txt "[section]", as sure
-     * as the answer threshold and surer than any entry): that section's
-     * name (borrowed from the kb) and probability; else NULL and 0. */
+    /* Not answered, out of scope as sure as the answer threshold (and
+     * surer than any entry), and of a kind the knowledge declines by name
+     * (an out-of-scope.txt "[section]", as sure as redirect_threshold):
+     * that section's name (borrowed from the kb) and probability; else
+     * NULL and 0. */
     const char *decline_section;
     double decline_confidence;
 } engResult;
@@ -107,6 +109,7 @@ typedef struct engLearned {
     int trained;
     size_t examples, features, classes;
     double temperature, train_ms;
+    double evidence_weight; /* beta: how much the lexical evidence counts (0: not at all) */
     size_t oof, oof_right; /* examples predicted out of fold, right first */
     struct {
         double lo, hi;

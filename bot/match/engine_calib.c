@@ -25,7 +25,9 @@
 #define MDL_MAX_WORK 6e9 /* multiply-adds to train it (about a second of CPU) */
 #define TEMP_MIN 0.2
 #define TEMP_MAX 5.0
-#define TEMP_STEPS 48
+#define BETA_MAX 8.0 /* weight of the lexical evidence: 0 (none) to this */
+#define FIT_STEPS 12  /* golden-section steps per axis: the interval shrinks to 0.3% */
+#define FIT_ROUNDS 2
 #define UNK_MIN_EXAMPLES 300 /* fewer: most terms are in one example; none is "rare" */
 
 static const double BUCKET_EDGES[MDL_NBUCKETS + 1] = {0.0, 0.3, 0.5, 0.7, 0.9, 1.0000001};
@@ -88,14 +90,26 @@ static void buildVocab(mdlModel *m, const mdlKeys *keys, size_t n) {
     free(s);
 }
 
-/* Mean log loss of the out-of-fold logits z at temperature t. */
-static double logLoss(const double *z, const uint32_t *y, size_t n, size_t nc, double t,
-                      double *p) {
-    double sum = 0;
+/* Example i's out-of-fold logits with its lexical evidence at weight
+ * beta and temperature t (as mdlPredictEv adds it) into zz. */
+static void withEvidence(const double *z, const mdlExample *ex, size_t nc, double beta,
+                         double t, double *zz) {
+    memcpy(zz, z, nc * sizeof(*zz));
+    for (uint32_t k = 0; k < ex->nev; k++)
+        if (ex->ev_class[k] < nc) zz[ex->ev_class[k]] += beta * t * ex->ev[k];
+}
+
+/* Mean log loss of the out-of-fold logits z at temperature t and
+ * evidence weight beta. */
+static double logLoss(const double *z, const uint32_t *y, const mdlExample *ex, size_t n,
+                      size_t nc, double t, double beta, double *p) {
+    double sum = 0, *zz = cbMalloc(nc * sizeof(*zz));
     for (size_t i = 0; i < n; i++) {
-        mdlSoftmax(z + i * nc, nc, t, NULL, p);
+        withEvidence(z + i * nc, &ex[i], nc, beta, t, zz);
+        mdlSoftmax(zz, nc, t, NULL, p);
         sum -= log(p[y[i]] > 1e-12 ? p[y[i]] : 1e-12);
     }
+    free(zz);
     return n ? sum / (double)n : 0;
 }
 
@@ -119,10 +133,12 @@ static int cmpColl(const void *a, const void *b) {
 static void oofFigures(mdlModel *m, const double *z, const uint32_t *y, const mdlExample *ex,
                        size_t n, double *p) {
     size_t nc = m->nclass, oos = nc - 1;
+    double *zz = cbMalloc(nc * sizeof(*zz));
     for (int b = 0; b < MDL_NBUCKETS; b++)
         m->buckets[b] = (mdlBucket){BUCKET_EDGES[b], BUCKET_EDGES[b + 1] > 1 ? 1 : BUCKET_EDGES[b + 1], 0, 0};
     for (size_t i = 0; i < n; i++) {
-        mdlSoftmax(z + i * nc, nc, m->temp, NULL, p);
+        withEvidence(z + i * nc, &ex[i], nc, m->beta, m->temp, zz);
+        mdlSoftmax(zz, nc, m->temp, NULL, p);
         size_t best = 0;
         for (size_t c = 1; c < oos; c++)
             if (p[c] > p[best]) best = c;
@@ -137,6 +153,7 @@ static void oofFigures(mdlModel *m, const double *z, const uint32_t *y, const md
             }
         if (y[i] != oos && !right && p[best] > p[y[i]]) noteCollision(m, y[i], (uint32_t)best, ex[i].text);
     }
+    free(zz);
     if (m->ncoll) qsort(m->coll, m->ncoll, sizeof(*m->coll), cmpColl);
 }
 
@@ -164,17 +181,62 @@ static void crossValidate(const mdlModel *m, const mdlVec *x, const uint32_t *y,
     free(fold);
 }
 
+/* The log loss at (log temperature, beta) = v[0], v[1]. */
+typedef struct fitCtx {
+    const double *z;
+    const uint32_t *y;
+    const mdlExample *ex;
+    size_t n, nc;
+    double *p;
+} fitCtx;
+
+static double fitLoss(const fitCtx *c, const double *v) {
+    return logLoss(c->z, c->y, c->ex, c->n, c->nc, exp(v[0]), v[1], c->p);
+}
+
+/* Minimize over v[k] in [lo, hi] with the other fixed: golden section. */
+static void fitAxis(const fitCtx *c, double *v, int k, double lo, double hi) {
+    const double g = 0.6180339887498949;
+    double a = lo, b = hi, x1 = b - g * (b - a), x2 = a + g * (b - a);
+    v[k] = x1;
+    double f1 = fitLoss(c, v);
+    v[k] = x2;
+    double f2 = fitLoss(c, v);
+    for (int i = 0; i < FIT_STEPS; i++) {
+        if (f1 <= f2) {
+            b = x2, x2 = x1, f2 = f1, x1 = b - g * (b - a);
+            v[k] = x1;
+            f1 = fitLoss(c, v);
+        } else {
+            a = x1, x1 = x2, f1 = f2, x2 = a + g * (b - a);
+            v[k] = x2;
+            f2 = fitLoss(c, v);
+        }
+    }
+    v[k] = f1 <= f2 ? x1 : x2;
+}
+
+/* The temperature and the evidence weight that minimize the out-of-fold
+ * log loss: a few rounds of one-axis-at-a-time searches (the loss is
+ * smooth in both). */
+static void fitTemperatureBeta(mdlModel *m, const double *z, const uint32_t *y,
+                               const mdlExample *ex, size_t n, double *p) {
+    fitCtx c = {z, y, ex, n, m->nclass, p};
+    double v[2] = {0, 0}; /* temperature 1, no evidence */
+    for (int r = 0; r < FIT_ROUNDS; r++) {
+        fitAxis(&c, v, 0, log(TEMP_MIN), log(TEMP_MAX));
+        fitAxis(&c, v, 1, 0, BETA_MAX);
+    }
+    m->temp = exp(v[0]);
+    m->beta = v[1];
+}
+
 static void calibrate(mdlModel *m, const mdlVec *x, const uint32_t *y, const mdlExample *ex,
                       size_t n, int folds) {
     size_t nc = m->nclass;
     double *z = cbMalloc((n ? n : 1) * nc * sizeof(*z)), *p = cbMalloc(nc * sizeof(*p));
     crossValidate(m, x, y, ex, n, folds, z);
-    double best = INFINITY;
-    for (int s = 0; s <= TEMP_STEPS; s++) {
-        double t = TEMP_MIN * pow(TEMP_MAX / TEMP_MIN, (double)s / TEMP_STEPS);
-        double l = logLoss(z, y, n, nc, t, p);
-        if (l < best) best = l, m->temp = t;
-    }
+    fitTemperatureBeta(m, z, y, ex, n, p);
     oofFigures(m, z, y, ex, n, p);
     free(z);
     free(p);

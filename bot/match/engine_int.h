@@ -82,6 +82,7 @@ enum { ENG_F_Q = 1, ENG_F_K = 2, ENG_F_A = 4 }; /* question+alternates, keywords
 typedef struct engPost {
     uint32_t entry;
     float impact; /* BM25F contribution of the term to the entry */
+    float impact_loo; /* the same with one of the entry's phrasings left out (training) */
     uint8_t fields;
 } engPost;
 
@@ -118,6 +119,9 @@ typedef struct engLookupStem {
 typedef struct engScratch {
     pthread_mutex_t mu;
     float *acc;
+    float *acc_terms; /* per entry: acc from the terms alone (no bigram or pattern bonus) */
+    uint32_t loo;     /* engExampleEvidence: the entry whose phrasing is scored, else UINT32_MAX */
+    double mass;      /* the question's informative weight: idf of its terms (see questionMass) */
     uint8_t *flags;
     uint32_t *touched;
     size_t ntouched;
@@ -163,7 +167,7 @@ struct engIndex {
     mdlModel *sections; /* out-of-scope.txt's sections; NULL with fewer than two */
     engLookupStem *lookup; /* lookups.yaml's terms, sorted (engine_lookup.c) */
     size_t nlookup;
-    double answer_thr, suggest_thr, pattern_conf; /* in force */
+    double answer_thr, suggest_thr, pattern_conf, redirect_thr; /* in force */
 };
 
 /* engine_lookup.c: the lookup lists' terms (after the synonyms), and the
@@ -204,5 +208,17 @@ uint64_t engPairHash(uint32_t a, uint32_t b);
 size_t engSelectTop(const engScratch *s, size_t top, uint32_t *best);
 /* The topic id of a name (case-insensitive), or -1. */
 long engTopicId(const engIndex *ix, const char *name);
+
+/* engine_query.c: the lexical evidence the classifier's confidence weighs
+ * besides its own logits (mdlPredictEv): the share of the question's
+ * informative weight each touched entry matches (its BM25F score from the
+ * terms over the idf of the question's terms, a word the knowledge never
+ * uses counting as the rarest), into ev (entries; the rest 0).
+ * engExampleEvidence gives the same for a training example of entry label
+ * (nentries: out of scope) as if that phrasing were not in the index, as a
+ * sparse list the caller frees (*ent, *val, count returned). */
+void engEvidence(const engIndex *ix, double *ev, size_t nclass);
+size_t engExampleEvidence(const engIndex *ix, const engTerms *x, uint32_t label, uint32_t **ent,
+                          float **val);
 
 #endif

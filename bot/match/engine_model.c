@@ -297,11 +297,17 @@ void mdlSoftmax(const double *z, size_t nc, double temp, const uint8_t *allow, d
     for (size_t c = 0; c < nc; c++) p[c] /= sum;
 }
 
-void mdlPredict(const mdlModel *m, const mdlVec *x, const uint8_t *allow, double *p) {
+void mdlPredictEv(const mdlModel *m, const mdlVec *x, const uint8_t *allow, const double *ev,
+                  double *p) {
     double *z = cbMalloc(m->nclass * sizeof(*z));
     mdlLogits(m, x, m->w, m->b, z);
+    for (size_t c = 0; ev && c < m->nclass; c++) z[c] += m->beta * m->temp * ev[c];
     mdlSoftmax(z, m->nclass, m->temp, allow, p);
     free(z);
+}
+
+void mdlPredict(const mdlModel *m, const mdlVec *x, const uint8_t *allow, double *p) {
+    mdlPredictEv(m, x, allow, NULL, p);
 }
 
 void mdlFree(mdlModel *m) {

@@ -39,6 +39,11 @@ typedef struct mdlExample {
     const char *text;
     uint32_t label;
     uint32_t section; /* out of scope: its out-of-scope.txt section (0: none) */
+    /* its lexical evidence (see mdlPredictEv), sparse: nev classes and
+     * values, as if the example were not in the index; fits beta */
+    uint32_t *ev_class;
+    float *ev;
+    uint32_t nev;
 } mdlExample;
 
 /* One reliability bucket (out-of-fold): answers with a confidence in
@@ -72,6 +77,7 @@ typedef struct mdlModel {
     float *w;             /* nfeat x mdlStride(nclass) */
     float *b;             /* nclass */
     double temp;          /* softmax temperature, fitted out of fold */
+    double beta;          /* weight of the lexical evidence (mdlPredictEv), fitted out of fold */
     /* Out-of-fold figures, for `kb check` and `kb eval`. */
     size_t noof, oof_right;
     mdlBucket buckets[MDL_NBUCKETS];
@@ -110,6 +116,10 @@ void mdlFree(mdlModel *m);
  * temperature. allow: NULL, or 1 per class that may be chosen (others get
  * 0; the out-of-scope class is always allowed). */
 void mdlPredict(const mdlModel *m, const mdlVec *x, const uint8_t *allow, double *p);
+/* The same with per-class evidence ev (nclass values in [0, 1], NULL for
+ * none): the softmax of z / temp + beta * ev. */
+void mdlPredictEv(const mdlModel *m, const mdlVec *x, const uint8_t *allow, const double *ev,
+                  double *p);
 
 /* Training internals shared with engine_calib.c. */
 #define MDL_EPOCHS 10

@@ -76,12 +76,23 @@ static size_t queryTerms(const engIndex *ix, const engTerms *x, qTerm *q) {
     return n;
 }
 
+/* The idf of the question's known terms, plus the highest idf for each
+ * word the knowledge never uses: what an entry would match in full. */
+static double questionMass(const engIndex *ix, const engTerms *x, const qTerm *q, size_t nq) {
+    double m = 0;
+    for (size_t i = 0; i < nq; i++) m += ix->terms[q[i].id].idf;
+    for (size_t i = 0; i < x->out.n; i++)
+        if (engTermId(ix, txtStem(&x->out, i)) == ENG_NOTERM) m += ix->idf_max;
+    return m;
+}
+
 enum { SEEN = 1, BIGRAM = 2, PATTERN = 4 };
 
 static void touch(engScratch *s, uint32_t e) {
     if (s->flags[e] & SEEN) return;
     s->flags[e] = SEEN;
     s->acc[e] = 0;
+    s->acc_terms[e] = 0;
     s->touched[s->ntouched++] = e;
 }
 
@@ -97,7 +108,9 @@ static void bigramHit(uint32_t e, bigramCtx *b) {
 }
 
 static void addPost(engScratch *s, const engPost *p, const qTerm *q) {
-    s->acc[p->entry] += p->impact * q->mult;
+    float v = (p->entry == s->loo ? p->impact_loo : p->impact) * q->mult;
+    s->acc[p->entry] += v;
+    s->acc_terms[p->entry] += v;
 }
 
 /* A very common term ("python" in a big knowledge base) has long postings
@@ -233,7 +246,40 @@ static void classify(const engIndex *ix, const engTerms *x, const char *norm, si
     mdlKeysOf(&x->out, norm, nl, &s->keys);
     engLookupKeys(ix, &x->out, &s->keys);
     mdlVectorize(ix->model, &s->keys, &s->vec);
-    mdlPredict(ix->model, &s->vec, allowed(ix, topic), s->prob);
+    engEvidence(ix, s->conf, ix->model->nclass); /* conf is free until modelConfidence */
+    mdlPredictEv(ix->model, &s->vec, allowed(ix, topic), s->conf, s->prob);
+}
+
+void engEvidence(const engIndex *ix, double *ev, size_t nclass) {
+    const engScratch *s = ix->scr;
+    memset(ev, 0, nclass * sizeof(*ev));
+    for (size_t i = 0; s->mass > 0 && i < s->ntouched; i++) {
+        double v = s->acc_terms[s->touched[i]] / s->mass;
+        ev[s->touched[i]] = v < 1 ? v : 1;
+    }
+}
+
+size_t engExampleEvidence(const engIndex *ix, const engTerms *x, uint32_t label, uint32_t **ent,
+                          float **val) {
+    engScratch *s = ix->scr;
+    qTerm q[ENG_MAX_QTERMS];
+    size_t nq = queryTerms(ix, x, q);
+    s->ntouched = 0;
+    s->loo = label;
+    scoreTerms(ix, q, nq, -1);
+    s->loo = UINT32_MAX;
+    s->mass = questionMass(ix, x, q, nq);
+    *ent = cbMalloc((s->ntouched ? s->ntouched : 1) * sizeof(**ent));
+    *val = cbMalloc((s->ntouched ? s->ntouched : 1) * sizeof(**val));
+    size_t n = 0;
+    for (size_t i = 0; i < s->ntouched; i++) {
+        uint32_t e = s->touched[i];
+        double v = s->mass > 0 ? s->acc_terms[e] / s->mass : 0;
+        if (v > 0) (*ent)[n] = e, (*val)[n++] = (float)(v < 1 ? v : 1);
+        s->flags[e] = 0;
+    }
+    s->ntouched = 0;
+    return n;
 }
 
 /* Is entry a surer than entry b (confidence, then the earlier entry)? */
@@ -296,8 +342,9 @@ static void fillHits(const engIndex *ix, long topic, size_t top, engResult *out)
 
 /* A declined question that the main classifier finds out of scope (as
  * sure as the answer threshold, surer than any entry): the section the
- * section classifier finds for it, when that one is also that sure and a
- * named one (see engResult.decline_section). Reuses the vector classify()
+ * section classifier finds for it, when that one is as sure as
+ * matching.json's redirect_threshold and a named one (see
+ * engResult.decline_section). Reuses the vector classify()
  * made (the section model has its own features: vectorized again). */
 static void declineSection(const engIndex *ix, engResult *out) {
     const mdlModel *m = ix->model, *sm = ix->sections;
@@ -311,7 +358,7 @@ static void declineSection(const engIndex *ix, engResult *out) {
     size_t best = 1;
     for (size_t c = 2; c < sm->nclass; c++)
         if (p[c] > p[best]) best = c;
-    if (p[best] < ix->answer_thr) return;
+    if (p[best] < ix->redirect_thr) return;
     out->decline_section = ix->k->out_of_scope_sections.v[best];
     out->decline_confidence = p[best];
 }
@@ -322,6 +369,7 @@ static void rank(const engIndex *ix, const engTerms *x, const char *text, size_t
     qTerm q[ENG_MAX_QTERMS];
     size_t nq = queryTerms(ix, x, q);
     ix->scr->ntouched = 0;
+    ix->scr->mass = questionMass(ix, x, q, nq);
     scoreTerms(ix, q, nq, topic);
     scoreBigrams(ix, x);
     char *norm = NULL;

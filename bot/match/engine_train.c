@@ -35,7 +35,8 @@ static void addExample(engIndex *ix, engTerms *x, const char *s, uint32_t label,
     mdlKeysOf(&x->out, norm, nl, &keys[*n]);
     engLookupKeys(ix, &x->out, &keys[*n]);
     free(norm);
-    ex[*n] = (mdlExample){s, label, 0};
+    ex[*n] = (mdlExample){.text = s, .label = label};
+    ex[*n].nev = (uint32_t)engExampleEvidence(ix, x, label, &ex[*n].ev_class, &ex[*n].ev);
     (*n)++;
 }
 
@@ -46,7 +47,10 @@ static void trainSections(engIndex *ix, const mdlExample *ex, const mdlKeys *key
     const kb *k = ix->k;
     if (k->out_of_scope_sections.n < 3 || n <= first) return; /* "" and one named */
     mdlExample *sx = cbMalloc((n - first) * sizeof(*sx));
-    for (size_t i = first; i < n; i++) sx[i - first] = ex[i];
+    for (size_t i = first; i < n; i++) {
+        sx[i - first] = ex[i];
+        sx[i - first].nev = 0; /* its evidence is about entries, not sections */
+    }
     ix->sections = mdlTrain(keys + first, sx, n - first, k->out_of_scope_sections.n, ENG_FOLDS);
     free(sx);
 }
@@ -78,7 +82,11 @@ int engTrain(engIndex *ix, char *err) {
     ix->model = mdlTrain(keys, ex, n, k->nentries + 1, ENG_FOLDS);
     for (size_t i = first; i < n; i++) ex[i].label = ex[i].section;
     trainSections(ix, ex, keys, first, n);
-    for (size_t i = 0; i < n; i++) mdlKeysFree(&keys[i]);
+    for (size_t i = 0; i < n; i++) {
+        mdlKeysFree(&keys[i]);
+        free(ex[i].ev_class);
+        free(ex[i].ev);
+    }
     free(keys);
     free(ex);
     return CB_OK;

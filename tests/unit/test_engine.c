@@ -233,6 +233,41 @@ static void testBigramBonus(void **state) {
     engFree(ix);
 }
 
+/* The lexical evidence of a training phrasing leaves that phrasing out:
+ * "pedestrian walkway" is the only phrasing with those words, so out of
+ * the index they give its entry nothing, while a query with them gets the
+ * entry's full match. Evidence is the share of the question's idf the entry
+ * matches, so it stays within [0, 1]. */
+static void testEvidenceLeavesOneOut(void **state) {
+    (void)state;
+    kbEntry es[] = {
+        {.id = "t/zebra", .topic = "t", .question = "zebra crossing rules",
+         .alternates = S("pedestrian walkway", "where to cross the road"), .answer = "x"},
+        {.id = "t/lights", .topic = "t", .question = "traffic lights", .answer = "x"},
+    };
+    kb k = {.entries = es, .nentries = 2};
+    char err[CB_ERRLEN];
+    engIndex *ix = engBuild(&k, NULL, err);
+    assert_non_null(ix);
+    engTerms x;
+    engTermsInit(&x);
+    assert_int_equal(engAnalyze(ix, "pedestrian walkway", 18, 0, &x, err), CB_OK);
+    uint32_t *ent;
+    float *val;
+    size_t n = engExampleEvidence(ix, &x, 0, &ent, &val);
+    for (size_t i = 0; i < n; i++) assert_int_not_equal(ent[i], 0); /* nothing left for zebra */
+    free(ent);
+    free(val);
+    n = engExampleEvidence(ix, &x, 1, &ent, &val); /* as a phrasing of the other entry */
+    assert_int_equal(n, 1);
+    assert_int_equal(ent[0], 0);
+    assert_true(val[0] > 0.5f && val[0] <= 1.0f);
+    free(ent);
+    free(val);
+    engTermsFree(&x);
+    engFree(ix);
+}
+
 static void testPatterns(void **state) {
     engIndex *ix = *state;
     /* the words alone are weak; the maintainers' pattern makes it certain */
@@ -424,6 +459,7 @@ int main(void) {
         cmocka_unit_test(testSynonyms),
         cmocka_unit_test(testTypos),
         cmocka_unit_test(testBigramBonus),
+        cmocka_unit_test(testEvidenceLeavesOneOut),
         cmocka_unit_test(testPatterns),
         cmocka_unit_test(testPrefilterLimitIsNoVerdict),
         cmocka_unit_test(testHostilePattern),

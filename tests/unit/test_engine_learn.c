@@ -376,9 +376,9 @@ static void testRedirectErrors(void **state) {
 
 /* lookups.yaml: a list's words share one feature, so what out-of-scope
  * lines teach about some professions applies to the others: on the
- * bundled knowledge, a cover letter for a nurse (no out-of-scope line has
- * both) is less sure to be the cover-letter entry's once the list exists;
- * a developer's cover letter is not affected. */
+ * bundled knowledge, resume advice for a pharmacist (no out-of-scope line
+ * has both) is less sure to be the resume entry's once the list exists; a
+ * developer's resume is not affected. */
 static double confidenceOf(const char *dir, const char *q, const char *id) {
     cbDiags d;
     knowledge *k = load(dir, &d);
@@ -399,12 +399,12 @@ static void testLookups(void **state) {
     snprintf(dir, sizeof(dir), "%s/nolookups", DIR_);
     snprintf(cmd, sizeof(cmd), "cp -r knowledge %s && rm -f %s/lookups.yaml", dir, dir);
     assert_int_equal(system(cmd), 0);
-    const char *q = "cover letter tips for a nurse", *dev = "cover letter for a junior python job";
-    double with = confidenceOf("knowledge", q, "job-search/cover-letters");
-    double without = confidenceOf(dir, q, "job-search/cover-letters");
+    const char *q = "resume advice for a pharmacist", *dev = "resume advice for a python developer";
+    double with = confidenceOf("knowledge", q, "job-search/resume");
+    double without = confidenceOf(dir, q, "job-search/resume");
     if (!(with < without - 0.05))
-        fail_msg("'%s': cover-letters %.3f with lookups.yaml, %.3f without", q, with, without);
-    assert_true(confidenceOf("knowledge", dev, "job-search/cover-letters") > 0.8);
+        fail_msg("'%s': resume %.3f with lookups.yaml, %.3f without", q, with, without);
+    assert_true(confidenceOf("knowledge", dev, "job-search/resume") > 0.8);
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
     assert_int_equal(system(cmd), 0);
     expectError("lookups.yaml", "other-professions: [nurse, \"bank teller\"]\n", 1, 28,
