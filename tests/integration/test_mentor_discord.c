@@ -7,7 +7,8 @@
  * message in a thread started from the post) goes back once to the asker
  * by DM (POST /users/@me/channels, then the DM channel) with the mentor's
  * server nickname; a second reply does not; the report lists the answer.
- * Cancel, the daily limit and expiry after 7 days on an injected clock.
+ * Cancel, the daily limit, expiry after 7 days on an injected clock, and
+ * an asker whose DMs are closed (403, code 50007): logged, nothing else.
  * The fake checks every payload; waits are on its log, never sleeps. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -229,11 +230,35 @@ static void testLimitAndExpiry(void **state) {
     stop(&f);
 }
 
+static void testClosedDms(void **state) {
+    (void)state;
+    dhFixture f;
+    start(&f, 3);
+    dhCmd(&f, "{\"cmd\":\"close_dms\",\"user_id\":\"" ASKER "\"}");
+    char token[APP_MENTOR_TOKEN], cid[64];
+    askDeclined(&f, "710000000000000041", DECLINED, 0, token);
+    snprintf(cid, sizeof cid, "mentor:ask:%s", token);
+    clickAs(&f, "810000000000000021", ASKER, cid);
+    assert_true(dhWait(&f, "message", NULL, -1, 2, 10000));
+    char post_id[32];
+    snprintf(post_id, sizeof post_id, "%s", postedId(&f, MENTORS, 0));
+    mentorSays(&f, "710000000000000042", MENTORS, post_id, MENTOR, "Use rye flour");
+    assert_true(dhWaitBody(&f, "/messages", "Use rye flour", 1, 10000)); /* tried once */
+    settle(&f, "710000000000000043", 1);
+    char *log = dhBotLog(&f);
+    assert_non_null(strstr(log, "what=mentor_relay"));
+    assert_non_null(strstr(log, "status=403"));
+    free(log);
+    assert_int_equal(dhCountBody(&f, "/messages", "Use rye flour"), 1); /* not retried */
+    stop(&f);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(testRelayedOnceByDm),
         cmocka_unit_test(testNamedThreadCancel),
         cmocka_unit_test(testLimitAndExpiry),
+        cmocka_unit_test(testClosedDms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
