@@ -67,6 +67,10 @@ json_t *renderDiscordHandoffRelay(const renderHandoff *h);
  * a Slack actions block, a Discord action row (new references). */
 json_t *renderSlackMentorButtons(const char *token);
 json_t *renderDiscordMentorRow(const char *token);
+/* What the asker is told after Cancel (ok: it was withdrawn; else it was
+ * closed already), and what the mentors' post becomes. Plain text. */
+const char *renderHandoffCancelText(int ok);
+#define RENDER_HANDOFF_WITHDRAWN "(The asker withdrew this question.)"
 /* A one-line notice (plain text, escaped): "cancelled", a limit, ... */
 json_t *renderSlackNotice(const char *text);
 json_t *renderDiscordNotice(const char *text);

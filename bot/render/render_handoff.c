@@ -66,6 +66,11 @@ static char *rhAsker(const renderHandoff *h) {
                                : cbStrdup("Asked anonymously.");
 }
 
+const char *renderHandoffCancelText(int ok) {
+    return ok ? "Cancelled: your question was withdrawn from the mentors."
+              : "This can no longer be cancelled (it was answered, withdrawn or has expired).";
+}
+
 /* ---- Slack ---- */
 
 static json_t *rsSection(const char *mrkdwn) {

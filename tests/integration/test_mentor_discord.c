@@ -120,6 +120,17 @@ static void settle(dhFixture *f, const char *id, size_t n) {
     dhFetchLog(f);
 }
 
+/* The fixture's first hand-off, anonymous: DECLINED asked (message id),
+ * clicked (interaction iid), posted; post_id gets the post's id. */
+static void firstHandOff(dhFixture *f, const char *id, const char *iid, char post_id[32]) {
+    char token[APP_MENTOR_TOKEN], cid[64];
+    askDeclined(f, id, DECLINED, 0, token);
+    snprintf(cid, sizeof cid, "mentor:ask:%s", token);
+    clickAs(f, iid, ASKER, cid);
+    assert_true(dhWait(f, "message", NULL, -1, 2, 10000));
+    snprintf(post_id, 32, "%s", postedId(f, MENTORS, 0));
+}
+
 static long long metric(const char *event) {
     char *m = metricsRender(), want[128];
     snprintf(want, sizeof want, "careerbot_mentor_handoffs_total{platform=\"discord\",event=\"%s\"} ", event);
@@ -210,13 +221,8 @@ static void testLimitAndExpiry(void **state) {
     (void)state;
     dhFixture f;
     start(&f, 1);
-    char token[APP_MENTOR_TOKEN], cid[64];
-    askDeclined(&f, "710000000000000031", DECLINED, 0, token);
-    snprintf(cid, sizeof cid, "mentor:ask:%s", token);
-    clickAs(&f, "810000000000000011", ASKER, cid);
-    assert_true(dhWait(&f, "message", NULL, -1, 2, 10000));
-    char post_id[32];
-    snprintf(post_id, sizeof post_id, "%s", postedId(&f, MENTORS, 0));
+    char token[APP_MENTOR_TOKEN], cid[64], post_id[32];
+    firstHandOff(&f, "710000000000000031", "810000000000000011", post_id);
     askDeclined(&f, "710000000000000032", "which sourdough starter should I buy", 1, token);
     snprintf(cid, sizeof cid, "mentor:ask:%s", token);
     clickAs(&f, "810000000000000012", ASKER, cid);
@@ -235,13 +241,8 @@ static void testClosedDms(void **state) {
     dhFixture f;
     start(&f, 3);
     dhCmd(&f, "{\"cmd\":\"close_dms\",\"user_id\":\"" ASKER "\"}");
-    char token[APP_MENTOR_TOKEN], cid[64];
-    askDeclined(&f, "710000000000000041", DECLINED, 0, token);
-    snprintf(cid, sizeof cid, "mentor:ask:%s", token);
-    clickAs(&f, "810000000000000021", ASKER, cid);
-    assert_true(dhWait(&f, "message", NULL, -1, 2, 10000));
     char post_id[32];
-    snprintf(post_id, sizeof post_id, "%s", postedId(&f, MENTORS, 0));
+    firstHandOff(&f, "710000000000000041", "810000000000000021", post_id);
     mentorSays(&f, "710000000000000042", MENTORS, post_id, MENTOR, "Use rye flour");
     assert_true(dhWaitBody(&f, "/messages", "Use rye flour", 1, 10000)); /* tried once */
     settle(&f, "710000000000000043", 1);

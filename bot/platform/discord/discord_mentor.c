@@ -91,14 +91,12 @@ static void dcMentorAsk(discord *d, const dcInteraction *in, const char *token, 
 static void dcMentorCancel(discord *d, const dcInteraction *in, const char *token) {
     char *post = NULL;
     int ok = appMentorCancel(d->a, PLATFORM_DISCORD, token, in->user, &post);
-    json_t *note = renderDiscordNotice(ok ? "Cancelled: your question was withdrawn from the mentors."
-                                          : "This can no longer be cancelled (it was answered, "
-                                            "withdrawn or has expired).");
+    json_t *note = renderDiscordNotice(renderHandoffCancelText(ok));
     if (ok) json_object_del(note, "flags"); /* an update keeps the note's own (ephemeral) flags */
     dcInteractionCallback(d, in, ok ? DC_CALLBACK_UPDATE : DC_CALLBACK_MESSAGE, note);
     const char *channel = appMentorsChannel(d->a, PLATFORM_DISCORD);
     if (ok && discordIsSnowflake(post) && discordIsSnowflake(channel)) { /* tell the mentors */
-        json_t *edit = renderDiscordNotice("(The asker withdrew this question.)");
+        json_t *edit = renderDiscordNotice(RENDER_HANDOFF_WITHDRAWN);
         json_object_del(edit, "flags");
         json_object_set_new(edit, "embeds", json_array());
         char route[96];

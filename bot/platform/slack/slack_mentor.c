@@ -79,9 +79,7 @@ static void slkMentorAsk(slack *s, const char *token, int named, const slkClick 
 static void slkMentorCancel(slack *s, const char *token, const slkClick *k) {
     char *post = NULL;
     int ok = appMentorCancel(s->a, PLATFORM_SLACK, token, k->user, &post);
-    json_t *note = renderSlackNotice(ok ? "Cancelled: your question was withdrawn from the mentors."
-                                        : "This can no longer be cancelled (it was answered, "
-                                          "withdrawn or has expired).");
+    json_t *note = renderSlackNotice(renderHandoffCancelText(ok));
     if (ok && k->response_url) {
         json_object_set_new(note, "replace_original", json_true());
         slkRespond(s, k->response_url, note);
@@ -90,7 +88,7 @@ static void slkMentorCancel(slack *s, const char *token, const slkClick *k) {
     }
     const char *colon = post ? strchr(post, ':') : NULL;
     if (colon) { /* "CHANNEL:ts" */
-        json_t *upd = renderSlackNotice("(The asker withdrew this question.)");
+        json_t *upd = renderSlackNotice(RENDER_HANDOFF_WITHDRAWN);
         json_object_del(upd, "response_type");
         json_object_set_new(upd, "channel", json_stringn(post, (size_t)(colon - post)));
         json_object_set_new(upd, "ts", json_string(colon + 1));
