@@ -122,6 +122,7 @@ typedef struct engScratch {
     float *acc_terms; /* per entry: acc from the terms alone (no bigram or pattern bonus) */
     uint32_t loo;     /* engExampleEvidence: the entry whose phrasing is scored, else UINT32_MAX */
     double mass;      /* the question's informative weight: idf of its terms (see questionMass) */
+    double mass_max;  /* the largest of the training phrasings' (engExampleEvidence) */
     uint8_t *flags;
     uint32_t *touched;
     size_t ntouched;

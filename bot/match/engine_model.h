@@ -78,6 +78,7 @@ typedef struct mdlModel {
     float *b;             /* nclass */
     double temp;          /* softmax temperature, fitted out of fold */
     double beta;          /* weight of the lexical evidence (mdlPredictEv), fitted out of fold */
+    double evidence_cap;  /* a question's weight counts up to this (engine_query.c) */
     /* Out-of-fold figures, for `kb check` and `kb eval`. */
     size_t noof, oof_right;
     mdlBucket buckets[MDL_NBUCKETS];

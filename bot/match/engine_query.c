@@ -77,13 +77,18 @@ static size_t queryTerms(const engIndex *ix, const engTerms *x, qTerm *q) {
 }
 
 /* The idf of the question's known terms, plus the highest idf for each
- * word the knowledge never uses: what an entry would match in full. */
+ * word the knowledge never uses: what an entry would match in full. At
+ * most the largest a training phrasing has (the model's evidence_cap): a
+ * long post with a preamble is not asked to be matched on more than the
+ * most detailed phrasing of the knowledge, or no entry could ever match
+ * it well. */
 static double questionMass(const engIndex *ix, const engTerms *x, const qTerm *q, size_t nq) {
     double m = 0;
     for (size_t i = 0; i < nq; i++) m += ix->terms[q[i].id].idf;
     for (size_t i = 0; i < x->out.n; i++)
         if (engTermId(ix, txtStem(&x->out, i)) == ENG_NOTERM) m += ix->idf_max;
-    return m;
+    double cap = ix->model ? ix->model->evidence_cap : 0; /* no model yet: training */
+    return cap > 0 && m > cap ? cap : m;
 }
 
 enum { SEEN = 1, BIGRAM = 2, PATTERN = 4 };
@@ -269,6 +274,7 @@ size_t engExampleEvidence(const engIndex *ix, const engTerms *x, uint32_t label,
     scoreTerms(ix, q, nq, -1);
     s->loo = UINT32_MAX;
     s->mass = questionMass(ix, x, q, nq);
+    if (s->mass > s->mass_max) s->mass_max = s->mass;
     *ent = cbMalloc((s->ntouched ? s->ntouched : 1) * sizeof(**ent));
     *val = cbMalloc((s->ntouched ? s->ntouched : 1) * sizeof(**val));
     size_t n = 0;

@@ -80,6 +80,7 @@ int engTrain(engIndex *ix, char *err) {
     }
     engTermsFree(&x);
     ix->model = mdlTrain(keys, ex, n, k->nentries + 1, ENG_FOLDS);
+    if (ix->model) ix->model->evidence_cap = ix->scr->mass_max;
     for (size_t i = first; i < n; i++) ex[i].label = ex[i].section;
     trainSections(ix, ex, keys, first, n);
     for (size_t i = 0; i < n; i++) {

@@ -268,6 +268,22 @@ static void testEvidenceLeavesOneOut(void **state) {
     engFree(ix);
 }
 
+/* A question's weight for the evidence counts at most as much as the most
+ * detailed training phrasing's (evidence_cap), so a long post can still be
+ * matched well; a short one keeps its own. */
+static void testEvidenceCap(void **state) {
+    engIndex *ix = *state;
+    assert_non_null(ix->model);
+    double cap = ix->model->evidence_cap;
+    assert_true(cap > 0);
+    char q[4096] = "";
+    for (int i = 0; i < 40; i++) strcat(q, "salary remote django flask bootcamp ");
+    (void)ask(ix, q, NULL);
+    assert_true(ix->scr->mass <= cap + 1e-9);
+    (void)ask(ix, "salary", NULL);
+    assert_true(ix->scr->mass > 0 && ix->scr->mass < cap);
+}
+
 static void testPatterns(void **state) {
     engIndex *ix = *state;
     /* the words alone are weak; the maintainers' pattern makes it certain */
@@ -460,6 +476,7 @@ int main(void) {
         cmocka_unit_test(testTypos),
         cmocka_unit_test(testBigramBonus),
         cmocka_unit_test(testEvidenceLeavesOneOut),
+        cmocka_unit_test(testEvidenceCap),
         cmocka_unit_test(testPatterns),
         cmocka_unit_test(testPrefilterLimitIsNoVerdict),
         cmocka_unit_test(testHostilePattern),
