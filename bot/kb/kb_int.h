@@ -28,6 +28,15 @@ typedef struct kbJson {
  * CB_ERR with a positioned diagnostic on a syntax error, an alias or a tag. */
 int kbYamlParse(const kbJson *j, cbDiags *d, json_t **root, kbPosMap **map);
 void kbPosMapFree(kbPosMap *m);
+/* A whole YAML file that maps names to values (redirects.yaml,
+ * lookups.yaml): read, checked (UTF-8, syntax, a mapping of at most max
+ * members; else an error saying `shape`, e.g. "must map list names to
+ * ..."), then member(ctx, j, root, name, value) for each member in order.
+ * CB_OK when every member was visited. */
+typedef void (*kbYamlMember)(void *ctx, const kbJson *j, json_t *root, const char *name,
+                             json_t *value);
+int kbYamlMapFile(const char *path, cbDiags *d, const char *shape, size_t max,
+                  kbYamlMember member, void *ctx);
 /* A map filled by hand (kb_import_csv.c: pointers of the document built
  * from a CSV file to the offsets of its cells); "" should be there. */
 kbPosMap *kbPosMapNew(void);

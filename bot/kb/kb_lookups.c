@@ -52,31 +52,14 @@ static void lookupMember(kbLoader *L, const kbJson *j, json_t *root, const char 
     L->lookups[L->nlookups++] = (kbLookup){cbStrdup(name), w};
 }
 
+static void lookupVisit(void *ctx, const kbJson *j, json_t *root, const char *name, json_t *v) {
+    (void)v;
+    lookupMember(ctx, j, root, name);
+}
+
 void kbLoadLookups(kbLoader *L, const char *path) {
-    char *data;
-    size_t len;
-    if (kbReadFile(path, L->d, &data, &len) != CB_OK) return;
-    kbJson j = {.path = path, .text = data, .len = len};
-    json_t *root = NULL;
-    kbPosMap *map = NULL;
-    if (kbCheckText(path, data, len, L->d) == CB_OK && kbYamlParse(&j, L->d, &root, &map) == CB_OK) {
-        j.map = map;
-        if (root && !json_is_object(root)) {
-            kbDiagAt(L->d, CB_DIAG_ERROR, &j, "", 0, "lookups.yaml must map list names to "
-                     "lists of words, like:  other-professions: [nurse, teacher]");
-        } else if (root && json_object_size(root) > LOOKUP_MAX) {
-            kbDiagAt(L->d, CB_DIAG_ERROR, &j, "", 0, "more than %d lists; merge some", LOOKUP_MAX);
-        } else if (root) {
-            const char *name;
-            json_t *v;
-            json_object_foreach(root, name, v) {
-                lookupMember(L, &j, root, name);
-            }
-        }
-    }
-    json_decref(root);
-    kbPosMapFree(map);
-    free(data);
+    kbYamlMapFile(path, L->d, "must map list names to lists of words, like:  "
+                  "other-professions: [nurse, teacher]", LOOKUP_MAX, lookupVisit, L);
 }
 
 void kbLookupsFree(kbLookup *v, size_t n) {

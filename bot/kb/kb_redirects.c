@@ -64,33 +64,15 @@ static void redirectMember(kbLoader *L, const kbJson *j, const char *name, json_
     redirectPush(L, j, name, reply);
 }
 
+static void redirectVisit(void *ctx, const kbJson *j, json_t *root, const char *name, json_t *v) {
+    (void)root;
+    redirectMember(ctx, j, name, v);
+}
+
 void kbLoadRedirects(kbLoader *L, const char *path) {
-    char *data;
-    size_t len;
-    if (kbReadFile(path, L->d, &data, &len) != CB_OK) return;
-    kbJson j = {.path = path, .text = data, .len = len};
-    json_t *root = NULL;
-    kbPosMap *map = NULL;
-    if (kbCheckText(path, data, len, L->d) == CB_OK && kbYamlParse(&j, L->d, &root, &map) == CB_OK) {
-        j.map = map;
-        if (root && !json_is_object(root)) {
-            kbDiagAt(L->d, CB_DIAG_ERROR, &j, "", 0, "redirects.yaml must map section names "
-                     "to a reply, like:  coding-help: {reply: \"Ask on ...\"}");
-        } else if (root && json_object_size(root) > REDIRECT_MAX) {
-            kbDiagAt(L->d, CB_DIAG_ERROR, &j, "", 0, "more than %d redirects; merge some",
-                     REDIRECT_MAX);
-        } else if (root) {
-            const char *name;
-            json_t *v;
-            json_object_foreach(root, name, v) {
-                redirectMember(L, &j, name, v);
-            }
-            L->redirects_path = cbStrdup(path);
-        }
-    }
-    json_decref(root);
-    kbPosMapFree(map);
-    free(data);
+    if (kbYamlMapFile(path, L->d, "must map section names to a reply, like:  coding-help: "
+                      "{reply: \"Ask on ...\"}", REDIRECT_MAX, redirectVisit, L) == CB_OK)
+        L->redirects_path = cbStrdup(path);
 }
 
 void kbCheckRedirects(kbLoader *L) {

@@ -362,3 +362,35 @@ int kbYamlParse(const kbJson *j, cbDiags *d, json_t **root, kbPosMap **map) {
     *root = r;
     return CB_OK;
 }
+
+int kbYamlMapFile(const char *path, cbDiags *d, const char *shape, size_t max,
+                  kbYamlMember member, void *ctx) {
+    char *data;
+    size_t len;
+    if (kbReadFile(path, d, &data, &len) != CB_OK) return CB_ERR;
+    kbJson j = {.path = path, .text = data, .len = len};
+    json_t *root = NULL;
+    kbPosMap *map = NULL;
+    int rc = CB_ERR;
+    if (kbCheckText(path, data, len, d) == CB_OK && kbYamlParse(&j, d, &root, &map) == CB_OK) {
+        j.map = map;
+        const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+        if (root && !json_is_object(root)) {
+            kbDiagAt(d, CB_DIAG_ERROR, &j, "", 0, "%s %s", base, shape);
+        } else if (root && json_object_size(root) > max) {
+            kbDiagAt(d, CB_DIAG_ERROR, &j, "", 0, "%s has more than %zu members; merge some",
+                     base, max);
+        } else if (root) {
+            const char *name;
+            json_t *v;
+            json_object_foreach(root, name, v) {
+                member(ctx, &j, root, name, v);
+            }
+            rc = CB_OK;
+        }
+    }
+    json_decref(root);
+    kbPosMapFree(map);
+    free(data);
+    return rc;
+}
