@@ -67,7 +67,9 @@ static void recordQuestion(cbApp *a, const hndRequest *req, const hndReply *r) {
         .user = req->user ? req->user : "",
         .question = question,
         .normalized = r->normalized ? r->normalized : "",
-        .outcome = replyOutcomeName(r->kind),
+        /* a redirect was declined on purpose, saying where to ask: not a
+         * gap in the knowledge for the report to list */
+        .outcome = r->redirect ? "redirect" : replyOutcomeName(r->kind),
         .entry_id = r->entry_id,
         .confidence = r->kind == REPLY_ANSWER ? r->confidence
                       : r->nsuggestions       ? r->suggestions[0].confidence

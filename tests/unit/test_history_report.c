@@ -439,6 +439,28 @@ static void test_export_all_tables(void **state) {
     free(text);
 }
 
+/* A question the bot redirected ("where to ask instead") was declined on
+ * purpose: the report neither counts it unanswered nor lists it open. */
+static void test_redirects_not_open(void **state) {
+    (void)state;
+    char err[CB_ERRLEN], path[200];
+    snprintf(path, sizeof path, "%s/redirects.db", dir);
+    histStore *h = histOpen(path, NULL, err);
+    assert_non_null(h);
+    q(h, now - 60, "u1", "my flask route raises a keyerror", "redirect", NULL, 0, NULL);
+    q(h, now - 50, "u2", "flask route keyerror again", "redirect", NULL, 0, NULL);
+    q(h, now - 40, "u3", "what is a staff engineer", "abstain", NULL, 0, NULL);
+    histReport r;
+    histReportOptions o;
+    histReportDefaults(&o);
+    assert_int_equal(histReportBuild(h, &o, &r, err), CB_OK);
+    assert_int_equal(r.unanswered, 1);
+    assert_null(groupWith(&r, "my flask route raises a keyerror"));
+    assert_non_null(groupWith(&r, "what is a staff engineer"));
+    histReportFree(&r);
+    histClose(h);
+}
+
 static void test_parse_since(void **state) {
     (void)state;
     const struct {
@@ -465,6 +487,7 @@ int main(void) {
         cmocka_unit_test(test_report_live_entries_and_limit),
         cmocka_unit_test(test_report_json_cli),
         cmocka_unit_test(test_export_lines),
+        cmocka_unit_test(test_redirects_not_open),
         cmocka_unit_test(test_parse_since),
         cmocka_unit_test(test_vote_change_of_mind),
         cmocka_unit_test(test_export_all_tables),
