@@ -249,6 +249,7 @@ int appReload(cbApp *a) {
         return CB_ERR;
     }
     k->generation = a->k ? a->k->generation + 1 : 1;
+    appPrerenderBuild(a, k); /* its replies rendered before it goes live */
     knowledgeFree(a->k); /* replies own their strings: nothing points into it */
     a->k = k;
     metricsReload(1);

@@ -42,6 +42,27 @@ cbLoop *appLoop(cbApp *a);
 int appAnswer(cbApp *a, const hndRequest *req, hndReply *out);
 /* One entry's answer, for a button ("show ID"). */
 void appShow(cbApp *a, const char *id, hndReply *out);
+
+/* Replies rendered once per knowledge load. A transport names a way it
+ * renders answers (a static appRenderer: render returns a malloc'd
+ * payload, e.g. Block Kit JSON) with appPrerenderAdd; every entry's answer
+ * is rendered that way, in every confidence band, when the knowledge loads
+ * or reloads, and swapped with it. appPrerendered gives the payload of r
+ * (an answer of the current knowledge, as appAnswer/appShow made it) and
+ * its length, or NULL when there is none (not an answer, or not rendered):
+ * render r then. Valid until the next reload; the bytes are exactly what
+ * how->render(r) returns. */
+typedef struct appRenderer {
+    const char *name; /* for logs, e.g. "slack.mention" */
+    char *(*render)(const hndReply *r);
+} appRenderer;
+void appPrerenderAdd(cbApp *a, const appRenderer *how);
+const char *appPrerendered(cbApp *a, const appRenderer *how, const hndReply *r, size_t *len);
+/* The payload (a JSON object) with the members of the JSON object fields
+ * (e.g. {"channel":"C1"}) appended after its own, as json_object_set on
+ * the rendered object would have put them; caller frees. NULL when r has
+ * no pre-rendered payload. */
+char *appPrerenderedWith(cbApp *a, const appRenderer *how, const hndReply *r, const char *fields);
 /* Up to max entries whose question best matches a partial question (for
  * autocomplete): out[i].id and .question are copies; free them with
  * appCompleteFree. Counted in metrics. Fast: no history, no log. */

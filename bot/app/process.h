@@ -15,12 +15,17 @@
 
 #define APP_MAX_TRANSPORTS 4
 #define APP_COOLDOWN_KEYS 8192 /* users (and channels) remembered at once */
+#define APP_MAX_RENDERERS 8  /* ways of rendering answers pre-rendered per knowledge */
 
 struct cbApp {
     cbConfig cfg;
     cbSecrets secrets;
     cbLoop loop;
     knowledge *k;          /* current; replaced atomically by appReload() */
+    /* Ways transports render answers, pre-rendered for each knowledge
+     * (app_prerender.c; the payloads hang on the knowledge, freed with it). */
+    const struct appRenderer *prerender[APP_MAX_RENDERERS];
+    size_t nprerender;
     histStore *hist;       /* may be NULL */
     /* Per-user and per-channel cooldowns (limits.*); off until
      * appLimitsInit() (the runner calls it; in-process tests need not). */
@@ -47,5 +52,9 @@ void appFreeFeedback(cbApp *a);
 long long appNow(const cbApp *a);
 /* Load the knowledge again; on failure keep the old one, log, count. */
 int appReload(cbApp *a);
+/* Render every entry's answer in the registered ways for k (appReload
+ * does it for the knowledge it loads; a lookup does it for a knowledge
+ * that has none yet); the payloads are freed with k. */
+void appPrerenderBuild(cbApp *a, knowledge *k);
 
 #endif

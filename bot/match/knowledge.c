@@ -23,6 +23,7 @@ knowledge *knowledgeLoad(const char *dir, const engParams *p, cbDiags *d) {
 
 void knowledgeFree(knowledge *k) {
     if (!k) return;
+    if (k->derived_free) k->derived_free(k->derived);
     engFree(k->ix);
     kbFree(k->kb);
     free(k);

@@ -11,6 +11,10 @@ typedef struct knowledge {
     kb *kb;
     engIndex *ix;
     unsigned long generation; /* set by the owner; increases with each reload */
+    /* What a higher layer derived from this knowledge (the app's
+     * pre-rendered replies), freed with it by derived_free when set. */
+    void *derived;
+    void (*derived_free)(void *derived);
 } knowledge;
 
 /* NULL on failure, with every problem in d (index build failures too). */

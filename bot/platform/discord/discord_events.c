@@ -48,22 +48,55 @@ static void dcOnReplied(discord *d, dcReq *q, const httpResponse *res) {
         logEvent(LOG_INFO, "discord.reply_delayed", "channel=%s waited_ms=%.0f", q->channel, res->waited_ms);
 }
 
-static json_t *dcReplyPayload(discord *d, const hndReply *r, const outboxJob *j) {
+/* What a reply to a mention adds to its rendered message: the message it
+ * answers. */
+static void dcReplyFields(json_t *msg, const outboxJob *j) {
+    if (!j->thread) return;
+    json_t *ref = json_pack("{s:s,s:s,s:b}", "message_id", j->thread, "channel_id", j->channel,
+                            "fail_if_not_exists", 0);
+    if (j->team) json_object_set_new(ref, "guild_id", json_string(j->team));
+    json_object_set_new(msg, "message_reference", ref);
+}
+
+/* A mention's reply as rendered for every message alike (mentor_token:
+ * the mentor offer of a reply that did not answer, or NULL). */
+static json_t *dcRenderMentionJson(const hndReply *r, const char *mentor_token) {
+    renderOpts o = {.show_votes = r->kind == REPLY_ANSWER, .mentor_token = mentor_token};
+    json_t *msg = renderDiscord(r, &o);
+    json_object_set_new(json_object_get(msg, "allowed_mentions"), "replied_user", json_false());
+    return msg;
+}
+
+static char *dcRenderMention(const hndReply *r) {
+    json_t *msg = dcRenderMentionJson(r, NULL);
+    char *text = json_dumps(msg, JSON_COMPACT);
+    json_decref(msg);
+    return text;
+}
+
+const appRenderer dcMentionRenderer = {"discord.mention", dcRenderMention};
+
+/* The reply's body: an answer's payload rendered at knowledge load with
+ * this message's fields spliced in, else rendered now. Caller frees. */
+static char *dcReplyPayload(discord *d, const hndReply *r, const outboxJob *j) {
     char token[APP_MENTOR_TOKEN];
     appMentorAsk ask = {.platform = PLATFORM_DISCORD, .user = j->user, .channel = j->channel,
                         .thread = j->thread, .question = j->text};
     int declined = r->kind == REPLY_ABSTAIN || r->kind == REPLY_DID_YOU_MEAN;
-    renderOpts o = {.show_votes = r->kind == REPLY_ANSWER,
-                    .mentor_token = declined ? dcMentorOffer(d, &ask, token) : NULL};
-    json_t *msg = renderDiscord(r, &o);
-    if (j->thread) { /* the message to reply to */
-        json_t *ref = json_pack("{s:s,s:s,s:b}", "message_id", j->thread, "channel_id", j->channel,
-                                "fail_if_not_exists", 0);
-        if (j->team) json_object_set_new(ref, "guild_id", json_string(j->team));
-        json_object_set_new(msg, "message_reference", ref);
+    const char *mentor = declined ? dcMentorOffer(d, &ask, token) : NULL;
+    json_t *fields = json_object();
+    dcReplyFields(fields, j);
+    char *f = json_dumps(fields, JSON_COMPACT);
+    char *body = mentor ? NULL : appPrerenderedWith(d->a, &dcMentionRenderer, r, f);
+    free(f);
+    if (!body) {
+        json_t *msg = dcRenderMentionJson(r, mentor);
+        json_object_update(msg, fields);
+        body = json_dumps(msg, JSON_COMPACT);
+        json_decref(msg);
     }
-    json_object_set_new(json_object_get(msg, "allowed_mentions"), "replied_user", json_false());
-    return msg;
+    json_decref(fields);
+    return body;
 }
 
 void dcAnswer(void *owner, const outboxJob *j) {
@@ -82,12 +115,13 @@ void dcAnswer(void *owner, const outboxJob *j) {
         replyFree(&r);
         return;
     }
-    json_t *payload = dcReplyPayload(d, &r, j);
+    char *payload = dcReplyPayload(d, &r, j);
     replyFree(&r);
     char route[96];
     snprintf(route, sizeof route, "POST /channels/%s/messages", j->channel);
     dcReq *q = dcReqNew("reply", j->channel);
-    dcCall(d, q, "POST", cbSprintf("%s/channels/%s/messages", d->api, j->channel), payload, route, dcOnReplied);
+    dcCallText(d, q, "POST", cbSprintf("%s/channels/%s/messages", d->api, j->channel), payload, route,
+               dcOnReplied);
 }
 
 void dcOnMessageCreate(discord *d, json_t *m) {

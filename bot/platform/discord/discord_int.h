@@ -100,6 +100,9 @@ dcReq *dcReqNew(const char *what, const char *channel);
  * CB_ERR if it could not be queued (logged; q freed, fn not called). */
 int dcCall(discord *d, dcReq *q, const char *method, char *url, json_t *body, const char *route,
            dcDoneFn *fn);
+/* The same with the body already serialized (text: taken, may be NULL). */
+int dcCallText(discord *d, dcReq *q, const char *method, char *url, char *text, const char *route,
+               dcDoneFn *fn);
 /* Log a failed call (never the URL: it may hold a token); 401 is fatal. */
 int dcCheckResponse(discord *d, dcReq *q, const httpResponse *res);
 int dcChannelForbidden(discord *d, const char *channel);
@@ -114,6 +117,8 @@ typedef struct dcInteraction {
 /* discord_events.c */
 void dcOnMessageCreate(discord *d, json_t *m);
 void dcAnswer(void *d, const outboxJob *j); /* the outbox's answer op */
+/* How a mention's answer is rendered, once per knowledge load (app.h). */
+extern const appRenderer dcMentionRenderer;
 
 /* discord_interactions.c */
 void dcOnInteraction(discord *d, json_t *i);

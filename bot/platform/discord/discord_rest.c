@@ -83,9 +83,14 @@ static void dcHttpDone(void *owner, void *ud, const httpResponse *res) {
 
 int dcCall(discord *d, dcReq *q, const char *method, char *url, json_t *body, const char *route,
            dcDoneFn *fn) {
-    q->fn = fn;
     char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
     json_decref(body);
+    return dcCallText(d, q, method, url, text, route, fn);
+}
+
+int dcCallText(discord *d, dcReq *q, const char *method, char *url, char *text, const char *route,
+               dcDoneFn *fn) {
+    q->fn = fn;
     /* interaction endpoints do not count against the global limit */
     int interaction = strstr(route, "/interactions/") || strstr(route, "/webhooks/");
     httpRequest req = {

@@ -474,6 +474,7 @@ cbTransport *slackTransportNew(struct cbApp *a, char *err) {
     slkSeenInit(&s->seen);
     outboxOptions o = {.name = "slack", .max_jobs = SLK_MAX_JOBS, .max_inflight = SLK_MAX_INFLIGHT};
     s->ob = outboxNew(&o, &slackOutboxOps, s);
+    appPrerenderAdd(a, &slkMentionRenderer);
     slkState(s, "not started%s", "");
     return &s->t;
 }

@@ -101,11 +101,17 @@ int slkCall(slack *s, const char *method, json_t *body, const char *auth, slkDon
  * or at once when the call could not be queued. */
 int slkCallUd(slack *s, const char *method, json_t *body, slkDoneFn *fn, void *ud,
               void (*ud_free)(void *));
+/* The same with the body already serialized (text: taken and freed);
+ * channel (may be NULL) names the call in logs. */
+int slkCallText(slack *s, const char *method, const char *channel, char *text, const char *auth,
+                slkDoneFn *fn);
 /* POST to a response_url (absolute; no token). */
 int slkRespond(slack *s, const char *url, json_t *body);
 
 /* slack_reply.c */
 void slkAnswer(void *s, const outboxJob *j); /* the outbox's answer op */
+/* How a mention's answer is rendered, once per knowledge load (app.h). */
+extern const appRenderer slkMentionRenderer;
 void slkOnEventsApi(slack *s, slkConn *c, json_t *env);
 void slkOnSlash(slack *s, slkConn *c, json_t *env, const char *envelope_id);
 void slkOnInteractive(slack *s, slkConn *c, json_t *env);

@@ -19,12 +19,17 @@ static const char *slkStr(const json_t *o, const char *key) {
     return s && *s ? s : NULL;
 }
 
-/* chat.postMessage msg (stolen) to channel, in thread when not NULL. */
-static void slkPost(slack *s, json_t *msg, const char *channel, const char *thread) {
+/* What chat.postMessage adds to a rendered message: where it goes. */
+static void slkPostFields(json_t *msg, const char *channel, const char *thread) {
     json_object_set_new(msg, "channel", json_string(channel));
     if (thread) json_object_set_new(msg, "thread_ts", json_string(thread));
     json_object_set_new(msg, "unfurl_links", json_false());
     json_object_set_new(msg, "unfurl_media", json_false());
+}
+
+/* chat.postMessage msg (stolen) to channel, in thread when not NULL. */
+static void slkPost(slack *s, json_t *msg, const char *channel, const char *thread) {
+    slkPostFields(msg, channel, thread);
     json_object_del(msg, "response_type");
     slkCall(s, "chat.postMessage", msg, s->bot_auth, NULL);
 }
@@ -32,6 +37,35 @@ static void slkPost(slack *s, json_t *msg, const char *channel, const char *thre
 /* 1 when the bot did not answer: a human mentor may. */
 static int slkDeclined(const hndReply *r) {
     return r->kind == REPLY_ABSTAIN || r->kind == REPLY_DID_YOU_MEAN;
+}
+
+static char *slkRenderMention(const hndReply *r) {
+    renderOpts o = {.show_votes = r->kind == REPLY_ANSWER};
+    json_t *msg = renderSlack(r, &o);
+    char *text = json_dumps(msg, JSON_COMPACT);
+    json_decref(msg);
+    return text;
+}
+
+const appRenderer slkMentionRenderer = {"slack.mention", slkRenderMention};
+
+/* A mention's reply: an answer's payload rendered at knowledge load with
+ * this message's fields spliced in, else rendered now (with the mentor
+ * offer, mentor_token, of a reply that did not answer). */
+static void slkPostAnswer(slack *s, const hndReply *r, const char *mentor_token,
+                          const char *channel, const char *thread) {
+    json_t *fields = json_object();
+    slkPostFields(fields, channel, thread);
+    char *f = json_dumps(fields, JSON_COMPACT);
+    json_decref(fields);
+    char *body = mentor_token ? NULL : appPrerenderedWith(s->a, &slkMentionRenderer, r, f);
+    free(f);
+    if (body) {
+        slkCallText(s, "chat.postMessage", channel, body, s->bot_auth, NULL);
+        return;
+    }
+    renderOpts o = {.show_votes = r->kind == REPLY_ANSWER, .mentor_token = mentor_token};
+    slkPost(s, renderSlack(r, &o), channel, thread);
 }
 
 /* ---- events ---- */
@@ -77,9 +111,8 @@ void slkAnswer(void *owner, const outboxJob *j) {
         char token[APP_MENTOR_TOKEN];
         appMentorAsk ask = {.platform = PLATFORM_SLACK, .user = j->user, .channel = j->channel,
                             .thread = j->thread, .question = j->text};
-        renderOpts o = {.show_votes = r.kind == REPLY_ANSWER,
-                        .mentor_token = slkDeclined(&r) ? slkMentorOffer(s, &ask, token) : NULL};
-        slkPost(s, renderSlack(&r, &o), j->channel, j->thread);
+        const char *mentor = slkDeclined(&r) ? slkMentorOffer(s, &ask, token) : NULL;
+        slkPostAnswer(s, &r, mentor, j->channel, j->thread);
     }
     replyFree(&r);
 }

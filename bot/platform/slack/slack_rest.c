@@ -70,10 +70,9 @@ static void slkHttpDone(void *owner, void *ud, const httpResponse *res) {
     slkReqFree(q); /* fn sends any follow-up call itself */
 }
 
-/* POST body (stolen, may be NULL) to url; q is freed on failure. */
-static int slkSubmit(slack *s, slkReq *q, const char *url, json_t *body, const char *auth) {
-    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-    json_decref(body);
+/* POST text (JSON, taken and freed; may be NULL) to url; q is freed on
+ * failure. */
+static int slkSubmitText(slack *s, slkReq *q, const char *url, char *text, const char *auth) {
     httpRequest req = {
         .method = "POST",
         .url = url,
@@ -94,6 +93,13 @@ static int slkSubmit(slack *s, slkReq *q, const char *url, json_t *body, const c
     return rc;
 }
 
+/* POST body (stolen, may be NULL) to url; q is freed on failure. */
+static int slkSubmit(slack *s, slkReq *q, const char *url, json_t *body, const char *auth) {
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    return slkSubmitText(s, q, url, text, auth);
+}
+
 int slkCall(slack *s, const char *method, json_t *body, const char *auth, slkDoneFn *fn) {
     slkReq *q = slkReqNew(method, json_string_value(json_object_get(body, "channel")), fn);
     char *url = cbSprintf("%s%s", s->api, method);
@@ -109,6 +115,15 @@ int slkCallUd(slack *s, const char *method, json_t *body, slkDoneFn *fn, void *u
     q->ud_free = ud_free;
     char *url = cbSprintf("%s%s", s->api, method);
     int rc = slkSubmit(s, q, url, body, s->bot_auth);
+    free(url);
+    return rc;
+}
+
+int slkCallText(slack *s, const char *method, const char *channel, char *text, const char *auth,
+                slkDoneFn *fn) {
+    slkReq *q = slkReqNew(method, channel, fn);
+    char *url = cbSprintf("%s%s", s->api, method);
+    int rc = slkSubmitText(s, q, url, text, auth);
     free(url);
     return rc;
 }
