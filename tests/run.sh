@@ -7,6 +7,12 @@ export CB_BUILD_DIR="$B"
 export CB_BOT="$B/san/careerbot"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+# The trained model kept between runs (engine_cache.c): in the build dir,
+# never in the home of whoever runs the tests.
+mkdir -p "$B/test-cache"
+XDG_CACHE_HOME=$(cd "$B/test-cache" && pwd)
+export XDG_CACHE_HOME
+unset CAREERBOT_KNOWLEDGE_CACHE_DIR
 passed=0
 failed=0
 failures=()

@@ -217,11 +217,12 @@ int appVote(cbApp *a, cbPlatform p, const char *user, const char *message, const
     return histRecordVote(a->hist, &v, done, ud);
 }
 
-static engParams appEngineParams(const cbApp *a) {
+static engParams appEngineParams(cbApp *a) {
     engParams p;
     engDefaultParams(&p);
     p.answer_threshold = a->cfg.answer_threshold;
     p.suggest_threshold = a->cfg.suggest_threshold;
+    p.cache_dir = engCacheDir(a->cfg.cache_dir, a->cache_buf, sizeof(a->cache_buf));
     return p;
 }
 

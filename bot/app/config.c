@@ -28,6 +28,7 @@
 void cfgDefaults(cbConfig *c) {
     memset(c, 0, sizeof *c);
     c->kb_dir = cbStrdup("knowledge");
+    c->cache_dir = cbStrdup("auto");
     c->watch_kb = 1;
     engParams ep; /* the engine owns the matching defaults */
     engDefaultParams(&ep);
@@ -62,6 +63,7 @@ void cfgListFree(cfgList *l) {
 
 void cfgFree(cbConfig *c) {
     free(c->kb_dir);
+    free(c->cache_dir);
     free(c->history_path);
     free(c->log_level);
     free(c->log_format);

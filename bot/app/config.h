@@ -18,6 +18,8 @@ typedef struct cfgList {
 
 typedef struct cbConfig {
     char *kb_dir;             /* knowledge.dir, CAREERBOT_KB; default ./knowledge */
+    char *cache_dir;          /* knowledge.cache_dir: the trained model between runs;
+                               * "auto" (default: $XDG_CACHE_HOME/careerbot), "off" or a path */
     int watch_kb;             /* knowledge.watch: inotify reload; default 1 */
     double answer_threshold;  /* matching.answer_threshold; 0: knowledge/matching.json */
     double suggest_threshold; /* matching.suggest_threshold; 0: knowledge/matching.json */

@@ -29,6 +29,7 @@ typedef struct cfgKey {
 static const cfgKey keys[] = {
     {"knowledge.dir", K_STR, OFF(kb_dir)},
     {"knowledge.watch", K_BOOL, OFF(watch_kb)},
+    {"knowledge.cache_dir", K_STR, OFF(cache_dir)},
     {"matching.answer_threshold", K_NUM01, OFF(answer_threshold)},
     {"matching.suggest_threshold", K_NUM01, OFF(suggest_threshold)},
     {"matching.review_threshold", K_NUM01, OFF(review_threshold)},

@@ -26,6 +26,7 @@ struct cbApp {
      * (app_prerender.c; the payloads hang on the knowledge, freed with it). */
     const struct appRenderer *prerender[APP_MAX_RENDERERS];
     size_t nprerender;
+    char cache_buf[4096]; /* the model cache directory in force (engCacheDir) */
     histStore *hist;       /* may be NULL */
     /* Per-user and per-channel cooldowns (limits.*); off until
      * appLimitsInit() (the runner calls it; in-process tests need not). */

@@ -183,6 +183,8 @@ int cmdAsk(int argc, char **argv) {
     if (rc != CB_EXIT_OK) return rc < 0 ? CB_EXIT_OK : rc;
     engParams p;
     engDefaultParams(&p);
+    char cache[4096];
+    p.cache_dir = engCacheDir(NULL, cache, sizeof(cache));
     if (o.threshold >= 0) p.answer_threshold = o.threshold;
     if (p.suggest_threshold > p.answer_threshold) p.suggest_threshold = p.answer_threshold;
     cbDiags d;

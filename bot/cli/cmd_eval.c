@@ -393,7 +393,8 @@ static void printLearned(const engIndex *ix) {
         return;
     }
     printf("\nclassifier: %zu examples, %zu features, %zu classes (entries + out of scope), "
-           "trained in %.0f ms\n", L.examples, L.features, L.classes, L.train_ms);
+           "trained in %.0f ms%s\n", L.examples, L.features, L.classes, L.train_ms,
+           L.from_cache ? " (by an earlier run: read from the model cache)" : "");
     printf("cross-validated on the knowledge's examples: %.1f%% right first (%zu/%zu), "
            "temperature %.2f, lexical evidence weight %.2f\n", 100 * ratio(L.oof_right, L.oof),
            L.oof_right, L.oof, L.temperature, L.evidence_weight);
@@ -405,6 +406,8 @@ static void printLearned(const engIndex *ix) {
 void evalPrintDoubts(const kb *k, size_t max) {
     engParams p;
     engDefaultParams(&p);
+    char cache[4096];
+    p.cache_dir = engCacheDir(NULL, cache, sizeof(cache));
     char err[CB_ERRLEN];
     engIndex *ix = engBuild(k, &p, err);
     if (!ix) return; /* the check itself reports what is wrong */
@@ -459,6 +462,8 @@ int cmdKbEval(int argc, char **argv) {
     cbDiagsInit(&d);
     engParams p;
     engDefaultParams(&p);
+    char cache[4096];
+    p.cache_dir = engCacheDir(NULL, cache, sizeof(cache));
     knowledge *kn = knowledgeLoad(cliKbDir(a.kb), &p, &d);
     if (!kn) {
         cbDiagsPrint(&d, "text", stderr);

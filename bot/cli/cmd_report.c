@@ -160,6 +160,8 @@ static histStore *openHistory(const cbConfig *c) {
 static knowledge *loadKnowledge(const cbConfig *c) {
     engParams p;
     engDefaultParams(&p);
+    char cache[4096];
+    p.cache_dir = engCacheDir(c->cache_dir, cache, sizeof(cache));
     p.answer_threshold = c->answer_threshold;
     p.suggest_threshold = c->suggest_threshold;
     cbDiags d;

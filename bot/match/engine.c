@@ -32,6 +32,7 @@ void engDefaultParams(engParams *p) {
     p->answer_threshold = 0; /* from the knowledge's matching.json */
     p->suggest_threshold = 0;
     p->dict = ENG_DICT;
+    p->cache_dir = NULL;
 }
 
 double engAnswerThreshold(const engIndex *ix) { return ix->answer_thr; }
@@ -57,7 +58,8 @@ void engLearnedInfo(const engIndex *ix, engLearned *out) {
     if (!m) return;
     *out = (engLearned){.trained = 1, .examples = m->noof, .features = m->nfeat,
                         .classes = m->nclass, .temperature = m->temp, .evidence_weight = m->beta, .train_ms = m->train_ms,
-                        .oof = m->noof, .oof_right = m->oof_right, .ncollisions = m->ncoll};
+                        .oof = m->noof, .oof_right = m->oof_right, .ncollisions = m->ncoll,
+                        .from_cache = m->from_cache};
     for (int b = 0; b < ENG_NBUCKETS && b < MDL_NBUCKETS; b++) {
         out->buckets[b].lo = m->buckets[b].lo;
         out->buckets[b].hi = m->buckets[b].hi;
@@ -503,7 +505,7 @@ static int buildIndex(engIndex *ix, char *err) {
     if (rc != CB_OK) return CB_ERR;
     addStopWordsToTypo(ix);
     engTypoIndex(&ix->typo);
-    if (ix->p.dict) engTypoLoadDict(&ix->typo, ix->p.dict); /* optional */
+    engTypoSetDict(&ix->typo, ix->p.dict); /* optional; read when first needed */
     buildTopics(ix);
     buildWords(ix);
     buildScratch(ix);

@@ -47,7 +47,17 @@ typedef struct engParams {
      * ("pilot" is not a typo of "pivot"); default ENG_DICT (Debian's
      * wamerican). NULL or a missing file: corrections are stricter. */
     const char *dict;
+    /* Where the trained classifier is kept between runs (engine_cache.c):
+     * a build whose training set is unchanged reads it instead of
+     * training. NULL (the default): no cache. See engCacheDir. */
+    const char *cache_dir;
 } engParams;
+
+/* The model cache directory: configured (the config's
+ * knowledge.cache_dir, "off": none), else $CAREERBOT_KNOWLEDGE_CACHE_DIR,
+ * else $XDG_CACHE_HOME/careerbot, else $HOME/.cache/careerbot; NULL: none.
+ * The result may live in buf. */
+const char *engCacheDir(const char *configured, char *buf, size_t buflen);
 
 #define ENG_DICT "/usr/share/dict/american-english"
 
@@ -107,6 +117,7 @@ double engSuggestThreshold(const engIndex *ix);
 #define ENG_NBUCKETS 5
 typedef struct engLearned {
     int trained;
+    int from_cache; /* the model was read from the cache (trained by an earlier run) */
     size_t examples, features, classes;
     double temperature, train_ms;
     double evidence_weight; /* beta: how much the lexical evidence counts (0: not at all) */

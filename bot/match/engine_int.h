@@ -57,18 +57,23 @@ typedef struct engTypo {
     size_t n, cap;
     engMulti dels;  /* hash(deletion variant) -> word id */
     int indexed;
-    engMap dict;    /* real English words (never "corrected"), when loaded */
-    int hasdict;
+    /* Real English words (never "corrected"): the word list is read the
+     * first time a correction needs it, not at every start (parsing it is
+     * a third of a start-up). Behind a pointer, so a query (const) can
+     * fill it. */
+    struct engDict *dict;
 } engTypo;
 
 void engTypoInit(engTypo *t);
 void engTypoFree(engTypo *t);
 void engTypoAddWord(engTypo *t, const char *w); /* counts occurrences */
 void engTypoIndex(engTypo *t);                  /* build the deletion index */
-/* Load a word list (one word a line, e.g. /usr/share/dict/american-english):
- * its words are real words, left alone. Returns the number of words kept,
- * or -1 when the file cannot be read (then corrections are stricter). */
-long engTypoLoadDict(engTypo *t, const char *path);
+/* Name a word list (one word a line, e.g. /usr/share/dict/american-english):
+ * its words are real words, left alone. It is read when first needed; a
+ * file that cannot be read makes corrections stricter. */
+void engTypoSetDict(engTypo *t, const char *path);
+/* 1 when the word list could be read (reads it now if not yet). */
+int engTypoHasDict(const engTypo *t);
 /* Max edit distance allowed for a query word of this length (0: none). */
 int engTypoMaxDist(size_t len);
 /* The best correction of w (not itself a known word), or NULL. */

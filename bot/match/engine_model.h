@@ -86,6 +86,7 @@ typedef struct mdlModel {
     size_t ncoll;
     double train_ms; /* time spent training and calibrating */
     int epochs, folds; /* as trained (a big knowledge base gets fewer) */
+    int from_cache;    /* read from the model cache (engine_cache.c), not trained now */
 } mdlModel;
 
 void mdlVecFree(mdlVec *v);

@@ -3,13 +3,18 @@
  * retrains with no manual step): each entry's question and alternates are
  * examples of that entry, each line of out-of-scope.txt an example of
  * "out of scope", analyzed exactly as questions are (engAnalyze: stems,
- * synonyms), then handed to the classifier (engine_model.h).
+ * synonyms, lookup lists), with its lexical evidence (BM25F, as if it
+ * were not in the index), then handed to the classifier (engine_model.h).
  *
  * A second, small classifier learns the out-of-scope.txt sections from
  * their lines alone (ix->sections): when a question is declined, it says
  * which kind it is, so the bot can say where to ask instead
  * (redirects.yaml). It never changes a decision: the main classifier keeps
  * one "out of scope" class, whose examples are every section's.
+ *
+ * Both models are kept in the model cache (engine_cache.c) under a key of
+ * everything training reads (trainingKey: what is added to training must
+ * be added there too); a build whose key has both files reads them.
  *
  * The classifier is a dense softmax over every entry while it fits its
  * budgets (engine_calib.c) and up to ENG_DENSE_MAX entries; beyond, the
@@ -19,40 +24,147 @@
 #include <string.h>
 
 #include "base/common.h"
+#include "base/log.h"
+#include "match/engine_cache.h"
 #include "match/engine_int.h"
 
 #define ENG_FOLDS 4 /* cross-validation folds for the calibration */
 
-static void addExample(engIndex *ix, engTerms *x, const char *s, uint32_t label,
-                       mdlExample *ex, mdlKeys *keys, size_t *n) {
-    if (!s) return;
-    char *norm = NULL;
-    size_t nl = 0;
-    if (engAnalyze(ix, s, strlen(s), 0, x, NULL) != CB_OK ||
-        txtNormalize(s, strlen(s), &norm, &nl, NULL) != CB_OK)
-        return;
-    memset(&keys[*n], 0, sizeof(keys[*n]));
-    mdlKeysOf(&x->out, norm, nl, &keys[*n]);
-    engLookupKeys(ix, &x->out, &keys[*n]);
-    free(norm);
-    ex[*n] = (mdlExample){.text = s, .label = label};
-    ex[*n].nev = (uint32_t)engExampleEvidence(ix, x, label, &ex[*n].ev_class, &ex[*n].ev);
-    (*n)++;
+/* The examples: each entry's question and alternates, then
+ * out-of-scope.txt's lines (class nentries, with their section). */
+static size_t collectExamples(const kb *k, mdlExample *ex) {
+    size_t n = 0;
+    for (size_t e = 0; e < k->nentries; e++) {
+        const kbEntry *en = &k->entries[e];
+        if (en->question) ex[n++] = (mdlExample){.text = en->question, .label = (uint32_t)e};
+        for (size_t a = 0; a < en->alternates.n; a++)
+            if (en->alternates.v[a])
+                ex[n++] = (mdlExample){.text = en->alternates.v[a], .label = (uint32_t)e};
+    }
+    for (size_t i = 0; i < k->out_of_scope.n; i++)
+        if (k->out_of_scope.v[i])
+            ex[n++] = (mdlExample){.text = k->out_of_scope.v[i], .label = (uint32_t)k->nentries,
+                                   .section = k->out_of_scope_section ? k->out_of_scope_section[i] : 0};
+    return n;
+}
+
+static void addExtra(const char ***v, size_t *n, size_t *cap, const char *s) {
+    if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 64;
+        *v = cbRealloc(*v, *cap * sizeof(**v));
+    }
+    (*v)[(*n)++] = s;
+}
+
+/* The cache key of the main model (salt 0) or the section model (1): the
+ * examples with their classes and sections, the synonyms and lookup lists
+ * (they change the analysis), the section names, every entry's keywords
+ * and answer (the examples' evidence is BM25F over them) and
+ * matching.json's values, with the classes and folds. */
+static void trainingKey(const kb *k, const mdlExample *ex, size_t n, int salt,
+                        uint8_t key[MDC_KEYLEN]) {
+    const char **extra = NULL;
+    size_t nx = 0, cap = 0;
+    for (size_t g = 0; g < k->nsynonyms; g++) {
+        for (size_t m = 0; m < k->synonyms[g].n; m++) addExtra(&extra, &nx, &cap, k->synonyms[g].v[m]);
+        addExtra(&extra, &nx, &cap, NULL); /* the end of a group */
+    }
+    for (size_t l = 0; l < k->nlookups; l++) {
+        addExtra(&extra, &nx, &cap, k->lookups[l].name);
+        for (size_t w = 0; w < k->lookups[l].words.n; w++)
+            addExtra(&extra, &nx, &cap, k->lookups[l].words.v[w]);
+        addExtra(&extra, &nx, &cap, NULL);
+    }
+    for (size_t s = 0; s < k->out_of_scope_sections.n; s++)
+        addExtra(&extra, &nx, &cap, k->out_of_scope_sections.v[s]);
+    for (size_t e = 0; e < k->nentries; e++) { /* the evidence is BM25F over every field */
+        addExtra(&extra, &nx, &cap, k->entries[e].id);
+        for (size_t w = 0; w < k->entries[e].keywords.n; w++)
+            addExtra(&extra, &nx, &cap, k->entries[e].keywords.v[w]);
+        addExtra(&extra, &nx, &cap, k->entries[e].answer);
+    }
+    double *nums = cbMalloc((4 + n) * sizeof(*nums));
+    size_t nn = 0;
+    nums[nn++] = salt;
+    nums[nn++] = k->matching.answer_threshold;
+    nums[nn++] = k->matching.suggest_threshold;
+    nums[nn++] = k->matching.pattern_confidence;
+    for (size_t i = 0; i < n; i++) nums[nn++] = ex[i].section;
+    mdcInputs in = {.ex = ex, .n = n, .nclass = k->nentries + 1, .folds = ENG_FOLDS,
+                    .extra = extra, .nextra = nx, .nums = nums, .nnums = nn};
+    mdcKey(&in, key);
+    free(extra);
+    free(nums);
 }
 
 /* The section classifier, from the main one's out-of-scope examples
  * (ex/keys from first on): needs two named sections or more. */
-static void trainSections(engIndex *ix, const mdlExample *ex, const mdlKeys *keys, size_t first,
-                          size_t n) {
-    const kb *k = ix->k;
-    if (k->out_of_scope_sections.n < 3 || n <= first) return; /* "" and one named */
+static mdlModel *trainSections(const kb *k, const mdlExample *ex, const mdlKeys *keys,
+                               size_t first, size_t n) {
+    if (k->out_of_scope_sections.n < 3 || n <= first) return NULL; /* "" and one named */
     mdlExample *sx = cbMalloc((n - first) * sizeof(*sx));
-    for (size_t i = first; i < n; i++) {
-        sx[i - first] = ex[i];
-        sx[i - first].nev = 0; /* its evidence is about entries, not sections */
-    }
-    ix->sections = mdlTrain(keys + first, sx, n - first, k->out_of_scope_sections.n, ENG_FOLDS);
+    for (size_t i = first; i < n; i++) /* no evidence: it is about entries, not sections */
+        sx[i - first] = (mdlExample){.text = ex[i].text, .label = ex[i].section};
+    mdlModel *m = mdlTrain(keys + first, sx, n - first, k->out_of_scope_sections.n, ENG_FOLDS);
     free(sx);
+    return m;
+}
+
+static int wantsSections(const kb *k) { return k->out_of_scope_sections.n >= 3; }
+
+/* Train both models on ex[0..n): each example analyzed exactly as a
+ * question is (one that does not analyze is left out). */
+static void trainFresh(engIndex *ix, const mdlExample *ex, size_t n) {
+    mdlKeys *keys = cbCalloc(n ? n : 1, sizeof(*keys));
+    mdlExample *ok = cbMalloc((n ? n : 1) * sizeof(*ok));
+    size_t m = 0, first = 0;
+    engTerms x;
+    engTermsInit(&x);
+    for (size_t i = 0; i < n; i++) {
+        const char *s = ex[i].text;
+        char *norm = NULL;
+        size_t nl = 0;
+        if (engAnalyze(ix, s, strlen(s), 0, &x, NULL) != CB_OK ||
+            txtNormalize(s, strlen(s), &norm, &nl, NULL) != CB_OK)
+            continue;
+        if (ex[i].label < ix->k->nentries) first = m + 1; /* entries come first */
+        mdlKeysOf(&x.out, norm, nl, &keys[m]);
+        engLookupKeys(ix, &x.out, &keys[m]);
+        free(norm);
+        ok[m] = ex[i];
+        ok[m].nev = (uint32_t)engExampleEvidence(ix, &x, ex[i].label, &ok[m].ev_class, &ok[m].ev);
+        m++;
+    }
+    engTermsFree(&x);
+    ix->model = mdlTrain(keys, ok, m, ix->k->nentries + 1, ENG_FOLDS);
+    if (ix->model) ix->model->evidence_cap = ix->scr->mass_max; /* the phrasings' largest */
+    ix->sections = trainSections(ix->k, ok, keys, first, m);
+    for (size_t i = 0; i < m; i++) {
+        mdlKeysFree(&keys[i]);
+        free(ok[i].ev_class);
+        free(ok[i].ev);
+    }
+    free(keys);
+    free(ok);
+}
+
+/* Both models from the cache, or neither. */
+static void loadCached(engIndex *ix, const char *dir, const uint8_t key[2][MDC_KEYLEN],
+                       const mdlExample *ex, size_t n) {
+    ix->model = mdcLoad(dir, key[0], ex, n);
+    if (!ix->model || !wantsSections(ix->k)) return;
+    ix->sections = mdcLoad(dir, key[1], ex, n);
+    if (ix->sections) return;
+    mdlFree(ix->model);
+    ix->model = NULL;
+}
+
+static void saveCached(const engIndex *ix, const char *dir, const uint8_t key[2][MDC_KEYLEN],
+                       const mdlExample *ex, size_t n) {
+    char msg[CB_ERRLEN];
+    int rc = ix->model ? mdcSave(dir, key[0], ix->model, ex, n, msg) : CB_OK;
+    if (rc == CB_OK && ix->sections) rc = mdcSave(dir, key[1], ix->sections, ex, n, msg);
+    if (rc != CB_OK) logEvent(LOG_WARN, "model.cache_unwritten", "msg=\"%s\"", msg);
 }
 
 int engTrain(engIndex *ix, char *err) {
@@ -61,34 +173,19 @@ int engTrain(engIndex *ix, char *err) {
     if (k->nentries == 0 || k->nentries > ENG_DENSE_MAX) return CB_OK;
     size_t cap = k->out_of_scope.n;
     for (size_t e = 0; e < k->nentries; e++) cap += 1 + k->entries[e].alternates.n;
-    mdlExample *ex = cbMalloc(cap * sizeof(*ex));
-    mdlKeys *keys = cbMalloc(cap * sizeof(*keys));
-    size_t n = 0;
-    engTerms x;
-    engTermsInit(&x);
-    for (size_t e = 0; e < k->nentries; e++) {
-        const kbEntry *en = &k->entries[e];
-        addExample(ix, &x, en->question, (uint32_t)e, ex, keys, &n);
-        for (size_t a = 0; a < en->alternates.n; a++)
-            addExample(ix, &x, en->alternates.v[a], (uint32_t)e, ex, keys, &n);
+    mdlExample *ex = cbMalloc((cap ? cap : 1) * sizeof(*ex));
+    size_t n = collectExamples(k, ex);
+    uint8_t key[2][MDC_KEYLEN];
+    const char *dir = ix->p.cache_dir;
+    if (dir) {
+        trainingKey(k, ex, n, 0, key[0]);
+        trainingKey(k, ex, n, 1, key[1]);
+        loadCached(ix, dir, key, ex, n);
     }
-    size_t first = n;
-    for (size_t i = 0; i < k->out_of_scope.n; i++) {
-        size_t before = n;
-        addExample(ix, &x, k->out_of_scope.v[i], (uint32_t)k->nentries, ex, keys, &n);
-        if (n > before && k->out_of_scope_section) ex[before].section = k->out_of_scope_section[i];
+    if (!ix->model) {
+        trainFresh(ix, ex, n);
+        if (dir) saveCached(ix, dir, key, ex, n);
     }
-    engTermsFree(&x);
-    ix->model = mdlTrain(keys, ex, n, k->nentries + 1, ENG_FOLDS);
-    if (ix->model) ix->model->evidence_cap = ix->scr->mass_max;
-    for (size_t i = first; i < n; i++) ex[i].label = ex[i].section;
-    trainSections(ix, ex, keys, first, n);
-    for (size_t i = 0; i < n; i++) {
-        mdlKeysFree(&keys[i]);
-        free(ex[i].ev_class);
-        free(ex[i].ev);
-    }
-    free(keys);
     free(ex);
     return CB_OK;
 }

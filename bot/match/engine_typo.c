@@ -16,11 +16,16 @@
 #include "base/common.h"
 #include "match/engine_int.h"
 
+struct engDict {
+    char *path;
+    int tried, has;
+    engMap words;
+};
+
 void engTypoInit(engTypo *t) {
     memset(t, 0, sizeof(*t));
     engMapInit(&t->words);
     engMultiInit(&t->dels);
-    engMapInit(&t->dict);
 }
 
 void engTypoFree(engTypo *t) {
@@ -29,7 +34,11 @@ void engTypoFree(engTypo *t) {
     free(t->freq);
     engMapFree(&t->words);
     engMultiFree(&t->dels);
-    engMapFree(&t->dict);
+    if (t->dict) {
+        engMapFree(&t->dict->words);
+        free(t->dict->path);
+        free(t->dict);
+    }
     engTypoInit(t);
 }
 
@@ -75,18 +84,29 @@ static size_t dictWord(const char *line, char *w) {
     return n >= 4 ? n : 0;
 }
 
-long engTypoLoadDict(engTypo *t, const char *path) {
-    FILE *f = path ? fopen(path, "r") : NULL;
-    if (!f) return -1;
+void engTypoSetDict(engTypo *t, const char *path) {
+    if (!path) return;
+    t->dict = cbCalloc(1, sizeof(*t->dict));
+    t->dict->path = cbStrdup(path);
+    engMapInit(&t->dict->words);
+}
+
+int engTypoHasDict(const engTypo *t) {
+    struct engDict *d = t->dict;
+    if (!d) return 0;
+    if (d->tried) return d->has;
+    d->tried = 1;
+    FILE *f = fopen(d->path, "r");
+    if (!f) return 0;
     char line[256], w[ENG_TYPO_MAXLEN + 1];
-    long n = 0;
+    uint32_t n = 0;
     while (fgets(line, sizeof(line), f)) {
         size_t l = dictWord(line, w);
-        if (l && engMapPut(&t->dict, w, l, (uint32_t)n) == (uint32_t)n) n++;
+        if (l && engMapPut(&d->words, w, l, n) == n) n++;
     }
     fclose(f);
-    t->hasdict = 1;
-    return n;
+    d->has = 1;
+    return 1;
 }
 
 /* Add every variant of w[0..n) with up to depth letters deleted. */
@@ -183,7 +203,8 @@ const char *engTypoCorrect(const engTypo *t, const char *w, int *dist) {
     uint32_t id;
     if (!t->indexed || max == 0 || !lowerAlpha(w, n) || engMapGet(&t->words, w, n, &id))
         return NULL;
-    if (t->hasdict && engMapGet(&t->dict, w, n, &id)) return NULL; /* a real word */
+    int hasdict = engTypoHasDict(t);
+    if (hasdict && engMapGet(&t->dict->words, w, n, &id)) return NULL; /* a real word */
     typoSearch s = {t, w, n, max, UINT32_MAX, max + 1, 0};
     char buf[ENG_TYPO_MAXLEN + 1];
     assert(n <= ENG_TYPO_MAXLEN); /* engTypoMaxDist() is 0 for longer words */
@@ -191,7 +212,7 @@ const char *engTypoCorrect(const engTypo *t, const char *w, int *dist) {
     buf[n] = '\0';
     searchDeletes(&s, buf, n, max);
     if (s.best == UINT32_MAX) return NULL;
-    if (!t->hasdict && s.ties > 0) return NULL; /* ambiguous: likely a word we do not know */
+    if (!hasdict && s.ties > 0) return NULL; /* ambiguous: likely a word we do not know */
     if (dist) *dist = s.bestd;
     return t->w[s.best];
 }

@@ -271,6 +271,36 @@ static void testErrors(void **state) {
     }
 }
 
+/* The trained model kept between runs: the run that reads it answers
+ * every question exactly as a run that trained (no cache at all). */
+static void testModelCache(void **state) {
+    (void)state;
+    char dir[] = "/tmp/cb-ask-cache-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char on[128];
+    snprintf(on, sizeof(on), "CAREERBOT_KNOWLEDGE_CACHE_DIR=%s", dir);
+    const char *in = "are bootcamps worth it\ndjango or flask\nwhat is the weather on mars\n"
+                     "pcep certfication\njobs\n";
+    const char *const args[] = {"ask", "--kb", KB_DIR, "--json", "--top", "5", NULL};
+    askRun fresh, first, second;
+    runBotEnv(args, in, strlen(in), "CAREERBOT_KNOWLEDGE_CACHE_DIR=off", &fresh);
+    runBotEnv(args, in, strlen(in), on, &first);  /* trains, writes the cache */
+    char cmd[256];
+    snprintf(cmd, sizeof(cmd), "ls %s | grep -q '^model-.*\\.bin$'", dir);
+    assert_int_equal(system(cmd), 0);
+    runBotEnv(args, in, strlen(in), on, &second); /* reads it */
+    assert_int_equal(fresh.rc, 0);
+    assert_int_equal(second.rc, 0);
+    assert_true(strlen(fresh.out) > 100);
+    assert_string_equal(fresh.out, first.out);
+    assert_string_equal(fresh.out, second.out);
+    runFree(&fresh);
+    runFree(&first);
+    runFree(&second);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(testJsonContract),
@@ -279,6 +309,7 @@ int main(void) {
         cmocka_unit_test(testTextModeWraps),
         cmocka_unit_test(testHugeAndInvalidLines),
         cmocka_unit_test(testErrors),
+        cmocka_unit_test(testModelCache),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -132,7 +132,7 @@ static void testNoDictionary(void **state) {
     (void)state;
     engIndex *ix = build("/nonexistent/words");
     assert_non_null(ix);
-    assert_int_equal(ix->typo.hasdict, 0);
+    assert_int_equal(engTypoHasDict(&ix->typo), 0);
     /* "grous" is one edit from "group" and from "groups": refused */
     assert_null(engTypoCorrect(&ix->typo, "grous", NULL));
     const char *w = engTypoCorrect(&ix->typo, "bootcmap", NULL);
@@ -145,7 +145,7 @@ static void testNoDictionary(void **state) {
     engFree(ix);
     ix = build(NULL); /* no list at all: same */
     assert_non_null(ix);
-    assert_int_equal(ix->typo.hasdict, 0);
+    assert_int_equal(engTypoHasDict(&ix->typo), 0);
     engFree(ix);
 }
 

@@ -1,0 +1,533 @@
+/* engine_cache.c - the trained classifier on disk (see engine_cache.h).
+ *
+ * File layout (host byte order; the key, made with the build id, never
+ * matches another machine's build anyway):
+ *   header  "CBMODEL\n", u32 version, u32 sections, key[32],
+ *           u64 body bytes, u32 CRC-32 of the body, u32 0      (64 bytes)
+ *   body    sections: u32 tag, u32 element size, u64 count, the elements
+ * The sizes (classes, features, table capacity) come first; every other
+ * section must have exactly the count those sizes give, so a reader
+ * allocates only what a valid model needs and indexes nothing unchecked. */
+#include "match/engine_cache.h"
+
+#include <dirent.h>
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <link.h>
+#include <math.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "base/common.h"
+#include "base/log.h"
+
+#define MDC_MAGIC "CBMODEL\n"
+#define MDC_VERSION 2u
+#define MDC_HEADER 64
+#define MDC_MAX_FILE (512u << 20) /* bytes; a dense model is at most 48 MB of weights */
+#define MDC_KEEP 16               /* cache files kept in a directory (newest) */
+#define MDC_NCALIB 3              /* calibration numbers: temperature, beta, evidence cap */
+
+enum { S_SIZES = 1, S_CALIB, S_BUCKETS, S_KEYS, S_KID, S_IDF, S_RARE, S_ISWORD, S_BIAS, S_WEIGHTS,
+       S_COLL, S_NTAGS };
+enum { Z_NCLASS, Z_NFEAT, Z_KCAP, Z_UNK, Z_EPOCHS, Z_FOLDS, Z_NOOF, Z_OOFRIGHT, Z_TRAINUS, Z_N };
+
+typedef struct mdcBucket {
+    double lo, hi;
+    uint64_t n, right;
+} mdcBucket;
+
+typedef struct mdcColl {
+    uint32_t from, to;
+    uint64_t n, example; /* index into the examples */
+} mdcColl;
+
+/* ---- the key ---- */
+
+typedef struct idCtx {
+    uint8_t id[64];
+    size_t n;
+} idCtx;
+
+/* The main program's GNU build id (the first object dl_iterate_phdr
+ * reports). */
+static int buildIdOf(struct dl_phdr_info *info, size_t size, void *ud) {
+    (void)size;
+    idCtx *c = ud;
+    for (int i = 0; i < info->dlpi_phnum && !c->n; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_NOTE) continue;
+        /* where the loader mapped the note: an address it gives as a number */
+        const uint8_t *p = (const uint8_t *)(info->dlpi_addr + ph->p_vaddr); // NOLINT(performance-no-int-to-ptr)
+        const uint8_t *end = p + ph->p_memsz;
+        while (p + sizeof(ElfW(Nhdr)) <= end) {
+            const ElfW(Nhdr) *nh = (const ElfW(Nhdr) *)(const void *)p;
+            size_t name = (nh->n_namesz + 3) & ~3u, desc = (nh->n_descsz + 3) & ~3u;
+            const uint8_t *d = p + sizeof(*nh) + name;
+            if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 && d + nh->n_descsz <= end &&
+                memcmp(p + sizeof(*nh), "GNU", 4) == 0 && nh->n_descsz <= sizeof(c->id)) {
+                memcpy(c->id, d, nh->n_descsz);
+                c->n = nh->n_descsz;
+                break;
+            }
+            p = d + desc;
+        }
+    }
+    return 1; /* the main program only */
+}
+
+/* Bytes standing for the running code: its build id, else the size and
+ * time of the executable. */
+static size_t programId(uint8_t *out, size_t max) {
+    idCtx c = {.n = 0};
+    dl_iterate_phdr(buildIdOf, &c);
+    if (!c.n) {
+        struct stat st;
+        if (stat("/proc/self/exe", &st) == 0) {
+            long long v[3] = {(long long)st.st_size, (long long)st.st_mtim.tv_sec,
+                              (long long)st.st_mtim.tv_nsec};
+            memcpy(c.id, v, sizeof(v));
+            c.n = sizeof(v);
+        }
+    }
+    memcpy(out, c.id, c.n < max ? c.n : max);
+    return c.n < max ? c.n : max;
+}
+
+static void hashBytes(EVP_MD_CTX *h, const void *p, size_t n) {
+    uint64_t len = n;
+    EVP_DigestUpdate(h, &len, sizeof(len)); /* lengths first: no two inputs run together */
+    EVP_DigestUpdate(h, p, n);
+}
+
+void mdcKey(const mdcInputs *in, uint8_t key[MDC_KEYLEN]) {
+    EVP_MD_CTX *h = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(h, EVP_sha256(), NULL);
+    uint8_t id[64];
+    uint32_t version = MDC_VERSION;
+    hashBytes(h, MDC_MAGIC, 8);
+    hashBytes(h, &version, sizeof(version));
+    hashBytes(h, id, programId(id, sizeof(id)));
+    uint64_t dims[3] = {in->n, in->nclass, (uint64_t)in->folds};
+    hashBytes(h, dims, sizeof(dims));
+    for (size_t i = 0; i < in->n; i++) {
+        hashBytes(h, &in->ex[i].label, sizeof(in->ex[i].label));
+        hashBytes(h, in->ex[i].text, strlen(in->ex[i].text));
+    }
+    for (size_t i = 0; i < in->nextra; i++)
+        hashBytes(h, in->extra[i] ? in->extra[i] : "", in->extra[i] ? strlen(in->extra[i]) : 0);
+    hashBytes(h, in->nums, in->nnums * sizeof(*in->nums));
+    unsigned int len = 0;
+    EVP_DigestFinal_ex(h, key, &len);
+    EVP_MD_CTX_free(h);
+}
+
+/* ---- reading ----
+ * Sections are read straight into the model's arrays (the file is never
+ * held whole in memory: the weights are most of it), the CRC computed on
+ * the way; nothing is trusted until the CRC and the checks pass. */
+
+typedef struct mdcSrc {
+    const uint8_t *mem; /* the bytes, or NULL: read fd */
+    int fd;
+    size_t len, off;    /* total bytes, bytes consumed */
+    uLong crc;          /* of the body read so far */
+} mdcSrc;
+
+/* The next n bytes into dst (NULL: skip them); 0 when there are fewer. */
+static int srcRead(mdcSrc *s, void *dst, size_t n, int body) {
+    if (n > s->len - s->off) return 0;
+    uint8_t tmp[4096] = {0};
+    for (size_t done = 0; done < n;) {
+        size_t k = n - done;
+        uint8_t *to = dst ? (uint8_t *)dst + done : tmp;
+        if (!dst && k > sizeof(tmp)) k = sizeof(tmp);
+        if (s->mem) {
+            memcpy(to, s->mem + s->off + done, k);
+        } else {
+            ssize_t r = read(s->fd, to, k);
+            if (r <= 0) return 0;
+            k = (size_t)r;
+        }
+        if (body) s->crc = crc32_z(s->crc, to, k);
+        done += k;
+    }
+    s->off += n;
+    return 1;
+}
+
+static int whyf(char *why, size_t n, const char *msg) {
+    snprintf(why, n, "%s", msg);
+    return 0;
+}
+
+static int headerOk(mdcSrc *s, const uint8_t key[MDC_KEYLEN], uint32_t *crc, char *why,
+                    size_t wn) {
+    uint8_t h[MDC_HEADER];
+    if (!srcRead(s, h, sizeof(h), 0) || memcmp(h, MDC_MAGIC, 8) != 0)
+        return whyf(why, wn, "not a model cache file");
+    uint32_t version;
+    uint64_t body;
+    memcpy(&version, h + 8, 4);
+    memcpy(&body, h + 48, 8);
+    memcpy(crc, h + 56, 4);
+    if (version != MDC_VERSION) return whyf(why, wn, "another format version");
+    if (key && memcmp(h + 16, key, MDC_KEYLEN) != 0) return whyf(why, wn, "another key");
+    if (body != s->len - MDC_HEADER) return whyf(why, wn, "truncated or padded");
+    return 1;
+}
+
+/* The sizes section, first in the body: the model's dimensions. */
+static int readSizes(mdcSrc *s, uint64_t *z, char *why, size_t wn) {
+    uint32_t h[4];
+    if (!srcRead(s, h, 16, 1) || h[0] != S_SIZES || h[1] != 8 || h[2] != Z_N || h[3] != 0 ||
+        !srcRead(s, z, Z_N * 8, 1))
+        return whyf(why, wn, "no sizes section first");
+    if (z[Z_NCLASS] < 2 || z[Z_NCLASS] > (1u << 20) || z[Z_NFEAT] == 0 || z[Z_NFEAT] > (1u << 26) ||
+        z[Z_KCAP] > (1u << 28) || (z[Z_UNK] >= z[Z_NFEAT] && z[Z_UNK] != UINT32_MAX) ||
+        z[Z_NFEAT] * mdlStride((size_t)z[Z_NCLASS]) * 4 > MDC_MAX_FILE)
+        return whyf(why, wn, "sizes out of range");
+    uint64_t bytes = z[Z_KCAP] * 12 + z[Z_NFEAT] * (6 + 4 * mdlStride((size_t)z[Z_NCLASS])) +
+                     z[Z_NCLASS] * 4;
+    if (bytes > s->len - s->off) return whyf(why, wn, "sizes larger than the file");
+    return 1;
+}
+
+static mdlModel *modelAlloc(const uint64_t *z) {
+    mdlModel *m = cbCalloc(1, sizeof(*m));
+    m->nclass = (size_t)z[Z_NCLASS];
+    m->nfeat = (size_t)z[Z_NFEAT];
+    m->kcap = (size_t)z[Z_KCAP];
+    m->unk = (uint32_t)z[Z_UNK];
+    m->epochs = (int)z[Z_EPOCHS];
+    m->folds = (int)z[Z_FOLDS];
+    m->noof = (size_t)z[Z_NOOF];
+    m->oof_right = (size_t)z[Z_OOFRIGHT];
+    m->train_ms = (double)z[Z_TRAINUS] / 1000.0;
+    m->from_cache = 1;
+    m->temp = NAN; /* until the calibration section */
+    m->keys = cbCalloc(m->kcap ? m->kcap : 1, sizeof(*m->keys));
+    m->kid = cbCalloc(m->kcap ? m->kcap : 1, sizeof(*m->kid));
+    m->idf = cbCalloc(m->nfeat, sizeof(*m->idf));
+    m->rare = cbCalloc(m->nfeat, 1);
+    m->isword = cbCalloc(m->nfeat, 1);
+    m->cnt = cbCalloc(m->nfeat, sizeof(*m->cnt));
+    m->b = cbCalloc(m->nclass, sizeof(*m->b));
+    m->w = cbCalloc(m->nfeat * mdlStride(m->nclass), sizeof(*m->w));
+    return m;
+}
+
+/* Where a section's elements go in m (and how many there must be), or
+ * NULL for a section read elsewhere or unknown. */
+static void *sectionDst(mdlModel *m, uint32_t tag, uint32_t *esize, uint64_t *count) {
+    switch (tag) {
+    case S_KEYS: *esize = 8, *count = m->kcap; return m->keys;
+    case S_KID: *esize = 4, *count = m->kcap; return m->kid;
+    case S_IDF: *esize = 4, *count = m->nfeat; return m->idf;
+    case S_RARE: *esize = 1, *count = m->nfeat; return m->rare;
+    case S_ISWORD: *esize = 1, *count = m->nfeat; return m->isword;
+    case S_BIAS: *esize = 4, *count = m->nclass; return m->b;
+    case S_WEIGHTS: *esize = 4, *count = m->nfeat * mdlStride(m->nclass); return m->w;
+    default: return NULL;
+    }
+}
+
+typedef struct mdcRest { /* what sections other than the arrays carry */
+    mdcBucket buckets[MDL_NBUCKETS];
+    mdcColl *coll;
+    size_t ncoll;
+    uint32_t seen; /* bit per tag */
+} mdcRest;
+
+static int readSection(mdcSrc *s, mdlModel *m, mdcRest *r, char *why, size_t wn) {
+    uint32_t tag, esize, want = 0;
+    uint64_t count, need = 0;
+    uint8_t h[16];
+    if (!srcRead(s, h, 16, 1)) return whyf(why, wn, "a section header is cut short");
+    memcpy(&tag, h, 4);
+    memcpy(&esize, h + 4, 4);
+    memcpy(&count, h + 8, 8);
+    if (esize == 0 || esize > 64 || count > (s->len - s->off) / esize)
+        return whyf(why, wn, "a section is longer than the file");
+    size_t bytes = (size_t)(esize * count);
+    void *dst = sectionDst(m, tag, &want, &need);
+    if (tag < 32) r->seen |= 1u << tag;
+    if (dst && (esize != want || count != need))
+        return whyf(why, wn, "a section does not match the model's sizes");
+    if (tag == S_CALIB && (esize != 8 || count < 1)) return whyf(why, wn, "bad calibration");
+    if (tag == S_BUCKETS && (esize != sizeof(mdcBucket) || count != MDL_NBUCKETS))
+        return whyf(why, wn, "bad reliability table");
+    if (tag == S_COLL && esize != sizeof(mdcColl)) return whyf(why, wn, "bad collisions");
+    if (tag == S_CALIB) { /* temperature, evidence weight and cap; more are skipped */
+        double c[MDC_NCALIB] = {0};
+        size_t k = count < MDC_NCALIB ? (size_t)count : MDC_NCALIB;
+        if (!srcRead(s, c, k * 8, 1) || !srcRead(s, NULL, bytes - k * 8, 1)) return 0;
+        m->temp = c[0];
+        m->beta = c[1];
+        m->evidence_cap = c[2];
+        return 1;
+    }
+    if (tag == S_BUCKETS) return srcRead(s, r->buckets, bytes, 1);
+    if (tag == S_COLL) {
+        free(r->coll);
+        r->coll = cbMalloc(bytes ? bytes : 1);
+        r->ncoll = (size_t)count;
+        return srcRead(s, r->coll, bytes, 1);
+    }
+    return srcRead(s, dst, bytes, 1); /* dst NULL: an unknown section, skipped */
+}
+
+/* The feature table: a power-of-two capacity with room to spare (a probe
+ * always ends), ids below nfeat, each id once. */
+static int tableOk(const mdlModel *m) {
+    if (m->kcap < 2 || (m->kcap & (m->kcap - 1)) || m->nfeat * 2 > m->kcap) return 0;
+    uint8_t *seen = cbCalloc(m->nfeat ? m->nfeat : 1, 1);
+    size_t used = 0;
+    int ok = 1;
+    for (size_t i = 0; i < m->kcap && ok; i++) {
+        if (!m->keys[i]) continue;
+        used++;
+        ok = m->kid[i] < m->nfeat && !seen[m->kid[i]];
+        if (ok) seen[m->kid[i]] = 1;
+    }
+    free(seen);
+    return ok && used == m->nfeat;
+}
+
+/* After the CRC: what the numbers must satisfy to be used safely. */
+static const char *modelCheck(mdlModel *m, const mdcRest *r, const mdlExample *ex, size_t n) {
+    const uint32_t need = 1u << S_KEYS | 1u << S_KID | 1u << S_IDF | 1u << S_RARE |
+                          1u << S_ISWORD | 1u << S_BIAS | 1u << S_WEIGHTS | 1u << S_CALIB |
+                          1u << S_BUCKETS;
+    if ((r->seen & need) != need) return "a section is missing";
+    if (!(m->temp > 0 && isfinite(m->temp))) return "a temperature that is not > 0";
+    if (!tableOk(m)) return "a broken feature table";
+    for (size_t f = 0; f < m->nfeat; f++)
+        if (m->isword[f] > 1) return "a feature in no block";
+    m->coll = cbCalloc(r->ncoll ? r->ncoll : 1, sizeof(*m->coll));
+    for (size_t i = 0; i < r->ncoll; i++, m->ncoll++) {
+        const mdcColl *c = &r->coll[i];
+        if (c->from >= m->nclass || c->to >= m->nclass || c->example >= n)
+            return "collisions out of range";
+        m->coll[i] = (mdlCollision){c->from, c->to, (size_t)c->n, ex[c->example].text};
+    }
+    for (int b = 0; b < MDL_NBUCKETS; b++)
+        m->buckets[b] = (mdlBucket){r->buckets[b].lo, r->buckets[b].hi, (size_t)r->buckets[b].n,
+                                    (size_t)r->buckets[b].right};
+    return NULL;
+}
+
+static mdlModel *parseFrom(mdcSrc *s, const uint8_t key[MDC_KEYLEN], const mdlExample *ex,
+                           size_t n, char *why, size_t wn) {
+    uint32_t crc;
+    uint64_t z[Z_N];
+    if (!headerOk(s, key, &crc, why, wn) || !readSizes(s, z, why, wn)) return NULL;
+    mdlModel *m = modelAlloc(z);
+    mdcRest r = {.seen = 0};
+    int ok = 1;
+    while (ok && s->off < s->len) ok = readSection(s, m, &r, why, wn);
+    if (ok && s->crc != crc) ok = whyf(why, wn, "checksum mismatch");
+    const char *bad = ok ? modelCheck(m, &r, ex, n) : NULL;
+    if (bad) ok = whyf(why, wn, bad);
+    free(r.coll);
+    if (ok) return m;
+    mdlFree(m);
+    return NULL;
+}
+
+mdlModel *mdcParse(const uint8_t *data, size_t len, const uint8_t key[MDC_KEYLEN],
+                   const mdlExample *ex, size_t n, char *why, size_t whylen) {
+    mdcSrc s = {.mem = data, .fd = -1, .len = len, .crc = crc32_z(0, NULL, 0)};
+    return parseFrom(&s, key, ex, n, why, whylen);
+}
+
+static char *cachePath(const char *dir, const uint8_t key[MDC_KEYLEN]) {
+    char hex[2 * 12 + 1];
+    for (int i = 0; i < 12; i++) snprintf(hex + 2 * i, 3, "%02x", key[i]);
+    return cbSprintf("%s/model-%s.bin", dir, hex);
+}
+
+mdlModel *mdcLoad(const char *dir, const uint8_t key[MDC_KEYLEN], const mdlExample *ex, size_t n) {
+    char *path = cachePath(dir, key);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    mdlModel *m = NULL;
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        char why[128] = "too big";
+        mdcSrc s = {.mem = NULL, .fd = fd, .len = (size_t)st.st_size, .crc = crc32_z(0, NULL, 0)};
+        if (st.st_size <= MDC_MAX_FILE) m = parseFrom(&s, key, ex, n, why, sizeof(why));
+        if (!m) logEvent(LOG_WARN, "model.cache_ignored", "file=%s why=\"%s\" msg=\"training instead\"",
+                         path, why);
+    }
+    if (fd >= 0) close(fd);
+    free(path);
+    return m;
+}
+
+/* ---- writing ---- */
+
+typedef struct mdcOut {
+    uint8_t *p;
+    size_t n, cap;
+} mdcOut;
+
+static void put(mdcOut *o, const void *p, size_t n) {
+    if (o->n + n > o->cap) {
+        o->cap = (o->n + n) * 2;
+        o->p = cbRealloc(o->p, o->cap);
+    }
+    if (n) memcpy(o->p + o->n, p, n);
+    o->n += n;
+}
+
+static void putSection(mdcOut *o, uint32_t tag, uint32_t esize, uint64_t count, const void *p) {
+    put(o, &tag, 4);
+    put(o, &esize, 4);
+    put(o, &count, 8);
+    put(o, p, (size_t)(esize * count));
+}
+
+static void putModel(mdcOut *o, const mdlModel *m, const mdlExample *ex, size_t n) {
+    uint64_t z[Z_N] = {m->nclass, m->nfeat, m->kcap, m->unk, (uint64_t)m->epochs,
+                       (uint64_t)m->folds, m->noof, m->oof_right,
+                       (uint64_t)(m->train_ms > 0 ? m->train_ms * 1000.0 : 0)};
+    putSection(o, S_SIZES, 8, Z_N, z);
+    const double calib[MDC_NCALIB] = {m->temp, m->beta, m->evidence_cap};
+    putSection(o, S_CALIB, 8, MDC_NCALIB, calib);
+    mdcBucket bk[MDL_NBUCKETS];
+    for (int b = 0; b < MDL_NBUCKETS; b++)
+        bk[b] = (mdcBucket){m->buckets[b].lo, m->buckets[b].hi, m->buckets[b].n, m->buckets[b].right};
+    putSection(o, S_BUCKETS, sizeof(mdcBucket), MDL_NBUCKETS, bk);
+    putSection(o, S_KEYS, 8, m->kcap, m->keys);
+    putSection(o, S_KID, 4, m->kcap, m->kid);
+    putSection(o, S_IDF, 4, m->nfeat, m->idf);
+    putSection(o, S_RARE, 1, m->nfeat, m->rare);
+    putSection(o, S_ISWORD, 1, m->nfeat, m->isword);
+    putSection(o, S_BIAS, 4, m->nclass, m->b);
+    putSection(o, S_WEIGHTS, 4, m->nfeat * mdlStride(m->nclass), m->w);
+    mdcColl *c = cbCalloc(m->ncoll ? m->ncoll : 1, sizeof(*c));
+    size_t nc = 0;
+    for (size_t i = 0; i < m->ncoll; i++)
+        for (size_t e = 0; e < n; e++)
+            if (ex[e].text == m->coll[i].example) {
+                c[nc++] = (mdcColl){m->coll[i].from, m->coll[i].to, m->coll[i].n, e};
+                break;
+            }
+    putSection(o, S_COLL, sizeof(*c), nc, c);
+    free(c);
+}
+
+static int mkdirs(const char *dir) {
+    char *p = cbStrdup(dir);
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/') continue;
+        *s = '\0';
+        if (mkdir(p, 0700) != 0 && errno != EEXIST) break;
+        *s = '/';
+    }
+    int rc = mkdir(p, 0700) == 0 || errno == EEXIST ? CB_OK : CB_ERR;
+    free(p);
+    return rc;
+}
+
+typedef struct mdcFile {
+    double t;
+    char *path;
+} mdcFile;
+
+static int cmpMtime(const void *a, const void *b) {
+    const mdcFile *x = a, *y = b;
+    return x->t < y->t ? 1 : x->t > y->t ? -1 : 0;
+}
+
+/* Keep the newest MDC_KEEP model files: each knowledge edit leaves one. */
+static void prune(const char *dir) {
+    DIR *d = opendir(dir);
+    if (!d) return;
+    mdcFile f[4 * MDC_KEEP] = {{0, NULL}};
+    size_t n = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) && n < CB_ARRAY_LEN(f)) {
+        size_t l = strlen(de->d_name);
+        if (strncmp(de->d_name, "model-", 6) != 0 || l < 10 || strcmp(de->d_name + l - 4, ".bin") != 0)
+            continue;
+        char *path = cbSprintf("%s/%s", dir, de->d_name);
+        struct stat st;
+        if (stat(path, &st) == 0) {
+            f[n].t = (double)st.st_mtim.tv_sec + st.st_mtim.tv_nsec / 1e9;
+            f[n++].path = path;
+        } else {
+            free(path);
+        }
+    }
+    closedir(d);
+    qsort(f, n, sizeof(f[0]), cmpMtime);
+    for (size_t i = 0; i < n; i++) {
+        if (i >= MDC_KEEP) unlink(f[i].path);
+        free(f[i].path);
+    }
+}
+
+static int writeAll(int fd, const uint8_t *p, size_t n) {
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return CB_ERR;
+        p += w;
+        n -= (size_t)w;
+    }
+    return CB_OK;
+}
+
+int mdcSave(const char *dir, const uint8_t key[MDC_KEYLEN], const mdlModel *m,
+            const mdlExample *ex, size_t n, char *err) {
+    if (mkdirs(dir) != CB_OK) return cbErr(err, "cannot make %s: %s", dir, strerror(errno));
+    mdcOut o = {0};
+    uint8_t head[MDC_HEADER] = {0};
+    put(&o, head, sizeof(head));
+    putModel(&o, m, ex, n);
+    uint32_t version = MDC_VERSION, nsec = S_NTAGS - 1, crc;
+    uint64_t body = o.n - MDC_HEADER;
+    crc = (uint32_t)crc32_z(0, o.p + MDC_HEADER, (size_t)body);
+    memcpy(o.p, MDC_MAGIC, 8);
+    memcpy(o.p + 8, &version, 4);
+    memcpy(o.p + 12, &nsec, 4);
+    memcpy(o.p + 16, key, MDC_KEYLEN);
+    memcpy(o.p + 48, &body, 8);
+    memcpy(o.p + 56, &crc, 4);
+    char *path = cachePath(dir, key), *tmp = cbSprintf("%s.%ld.tmp", path, (long)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int rc = fd >= 0 && writeAll(fd, o.p, o.n) == CB_OK ? CB_OK : CB_ERR;
+    if (fd >= 0 && close(fd) != 0) rc = CB_ERR;
+    if (rc == CB_OK && rename(tmp, path) != 0) rc = CB_ERR;
+    if (rc != CB_OK) {
+        cbErr(err, "cannot write %s: %s", path, strerror(errno));
+        unlink(tmp);
+    } else {
+        prune(dir);
+    }
+    cbFreeN(3, path, tmp, o.p);
+    return rc;
+}
+
+const char *engCacheDir(const char *configured, char *buf, size_t buflen) {
+    const char *c = configured && *configured && strcmp(configured, "auto") != 0
+                        ? configured
+                        : getenv("CAREERBOT_KNOWLEDGE_CACHE_DIR");
+    if (c && *c && strcmp(c, "auto") != 0) {
+        if (strcmp(c, "off") == 0) return NULL;
+        snprintf(buf, buflen, "%s", c);
+        return buf;
+    }
+    const char *x = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    if (x && *x == '/') snprintf(buf, buflen, "%s/careerbot", x);
+    else if (home && *home == '/') snprintf(buf, buflen, "%s/.cache/careerbot", home);
+    else return NULL;
+    return buf;
+}

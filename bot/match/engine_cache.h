@@ -1,0 +1,54 @@
+/* engine_cache.h - the trained classifier kept on disk (internal to
+ * bot/match/engine*.c), so loading an unchanged knowledge base reads its
+ * model instead of training it again.
+ *
+ * A cache file is named and checked by a key: a SHA-256 over everything
+ * training depends on (the examples and their classes, the synonyms,
+ * matching.json's values, the number of classes and folds, the cache
+ * format and the running program's build id, which stands for the code:
+ * tokenizer, stop words, stemmer, training constants). The file holds the
+ * model as sections of arrays (feature table, idf, weights classes x
+ * features, biases, calibration, out-of-fold figures), each checked
+ * against the model's sizes, and a CRC-32 of it all: a corrupt, truncated
+ * or foreign file is ignored (logged), never trusted. Files are written
+ * to a temporary name and renamed, so a reader never sees half of one. */
+#ifndef CB_ENGINE_CACHE_H
+#define CB_ENGINE_CACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "match/engine_model.h"
+
+#define MDC_KEYLEN 32
+
+/* What the key is computed over, besides the examples (ex[0..n)). */
+typedef struct mdcInputs {
+    const mdlExample *ex;
+    size_t n, nclass;
+    int folds;
+    const char *const *extra; /* other strings training depends on (synonyms ...) */
+    size_t nextra;
+    const double *nums;       /* and numbers (matching.json's values) */
+    size_t nnums;
+} mdcInputs;
+
+void mdcKey(const mdcInputs *in, uint8_t key[MDC_KEYLEN]);
+
+/* The model in dir for key, or NULL (no file, or one that does not check:
+ * then a log line says why). Collision examples are mapped back to
+ * ex[0..n) (the texts the key was computed over). */
+mdlModel *mdcLoad(const char *dir, const uint8_t key[MDC_KEYLEN], const mdlExample *ex, size_t n);
+/* Write m for key into dir (made if missing), atomically. CB_OK or CB_ERR
+ * with err filled (the caller logs it; a cache that cannot be written only
+ * costs a training next time). */
+int mdcSave(const char *dir, const uint8_t key[MDC_KEYLEN], const mdlModel *m,
+            const mdlExample *ex, size_t n, char *err);
+
+/* Parse a cache file's bytes (any bytes: the fuzzing entry point). The
+ * model, or NULL with why filled. key: the key it must have, or NULL to
+ * accept any. */
+mdlModel *mdcParse(const uint8_t *data, size_t len, const uint8_t key[MDC_KEYLEN],
+                   const mdlExample *ex, size_t n, char *why, size_t whylen);
+
+#endif

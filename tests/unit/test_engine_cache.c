@@ -1,0 +1,310 @@
+/* test_engine_cache.c - the trained classifier kept on disk
+ * (engine_cache.c): a second build of the same knowledge reads the model
+ * instead of training and answers exactly as the trained one (same hits,
+ * same confidences, same learned figures); an edit to a training example
+ * or a synonym misses the cache and trains again; a corrupt, truncated or
+ * foreign file is ignored with a log line and replaced; no cache dir, no
+ * file; the directory resolution (config, env, XDG, "off"). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/common.h"
+#include "base/log.h"
+#include "match/engine.h"
+#include "match/engine_cache.h"
+#include "match/knowledge.h"
+
+typedef struct fix {
+    char kb[64], cache[64];
+    char *log;
+    size_t loglen;
+    FILE *logf;
+} fix;
+
+static int sh(const char *fmt, const char *a, const char *b) {
+    char cmd[512];
+    snprintf(cmd, sizeof(cmd), fmt, a, b);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static int setup(void **state) {
+    setenv("CAREERBOT_TODAY", "2025-06-01", 1);
+    fix *f = cbCalloc(1, sizeof(*f));
+    snprintf(f->kb, sizeof(f->kb), "/tmp/cb-mdc-kb-XXXXXX");
+    snprintf(f->cache, sizeof(f->cache), "/tmp/cb-mdc-cache-XXXXXX");
+    if (!mkdtemp(f->kb) || !mkdtemp(f->cache)) return -1;
+    if (sh("cp -r tests/fixtures/app-kb/. %s/%s", f->kb, "") != 0) return -1;
+    f->logf = open_memstream(&f->log, &f->loglen);
+    logInit(LOG_INFO, 0, f->logf);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state) {
+    fix *f = *state;
+    logInit(LOG_INFO, 0, NULL);
+    fclose(f->logf);
+    free(f->log);
+    sh("rm -rf %s %s", f->kb, f->cache);
+    free(f);
+    return 0;
+}
+
+static knowledge *load(const fix *f, const char *cache) {
+    engParams p;
+    engDefaultParams(&p);
+    p.cache_dir = cache;
+    cbDiags d;
+    cbDiagsInit(&d);
+    knowledge *k = knowledgeLoad(f->kb, &p, &d);
+    if (!k) cbDiagsPrint(&d, "text", stderr);
+    cbDiagsFree(&d);
+    assert_non_null(k);
+    return k;
+}
+
+static int fromCache(const knowledge *k) {
+    engLearned L;
+    engLearnedInfo(k->ix, &L);
+    assert_true(L.trained);
+    return L.from_cache;
+}
+
+/* The model files in dir: how many, and the path of one. */
+static int modelFiles(const char *dir, char *path, size_t n) {
+    DIR *d = opendir(dir);
+    int count = 0;
+    struct dirent *de;
+    while (d && (de = readdir(d)))
+        if (strncmp(de->d_name, "model-", 6) == 0) {
+            count++;
+            snprintf(path, n, "%s/%s", dir, de->d_name);
+        }
+    if (d) closedir(d);
+    return count;
+}
+
+static const char *const questions[] = {
+    "are bootcamps worth it", "django or flask for a first job", "how do I learn python fast",
+    "what is the weather on mars", "bootcmp worth", "jobs",
+};
+
+/* Same hits, scores and confidences for every question. */
+static void assertSameAnswers(const knowledge *a, const knowledge *b) {
+    char err[CB_ERRLEN];
+    for (size_t i = 0; i < CB_ARRAY_LEN(questions); i++) {
+        engResult ra, rb;
+        const char *q = questions[i];
+        assert_int_equal(engQuery(a->ix, q, strlen(q), NULL, 10, &ra, err), CB_OK);
+        assert_int_equal(engQuery(b->ix, q, strlen(q), NULL, 10, &rb, err), CB_OK);
+        assert_int_equal(ra.outcome, rb.outcome);
+        assert_int_equal(ra.nhits, rb.nhits);
+        for (size_t h = 0; h < ra.nhits; h++) {
+            assert_string_equal(ra.hits[h].entry->id, rb.hits[h].entry->id);
+            assert_true(ra.hits[h].confidence == rb.hits[h].confidence); /* bit for bit */
+            assert_true(ra.hits[h].score == rb.hits[h].score);
+        }
+    }
+    engLearned la, lb;
+    engLearnedInfo(a->ix, &la);
+    engLearnedInfo(b->ix, &lb);
+    assert_int_equal(la.features, lb.features);
+    assert_true(la.temperature == lb.temperature);
+    assert_int_equal(la.oof_right, lb.oof_right);
+    assert_int_equal(la.ncollisions, lb.ncollisions);
+    for (size_t i = 0; i < la.ncollisions; i++) {
+        const kbEntry *fa, *ta, *fb, *tb;
+        size_t na, nb;
+        const char *ea, *eb;
+        assert_true(engCollision(a->ix, i, &fa, &ta, &na, &ea));
+        assert_true(engCollision(b->ix, i, &fb, &tb, &nb, &eb));
+        assert_string_equal(fa->id, fb->id);
+        assert_string_equal(ea, eb);
+    }
+}
+
+static void test_hit_answers_like_training(void **state) {
+    fix *f = *state;
+    knowledge *fresh = load(f, NULL); /* no cache at all */
+    assert_false(fromCache(fresh));
+    char path[512];
+    assert_int_equal(modelFiles(f->cache, path, sizeof(path)), 0);
+    knowledge *first = load(f, f->cache); /* trains, writes */
+    assert_false(fromCache(first));
+    assert_int_equal(modelFiles(f->cache, path, sizeof(path)), 1);
+    knowledge *second = load(f, f->cache); /* reads */
+    assert_true(fromCache(second));
+    assertSameAnswers(fresh, second);
+    assertSameAnswers(first, second);
+    knowledgeFree(fresh);
+    knowledgeFree(first);
+    knowledgeFree(second);
+}
+
+static void appendTo(const char *dir, const char *file, const char *text) {
+    char path[256];
+    snprintf(path, sizeof(path), "%s/%s", dir, file);
+    FILE *fp = fopen(path, "a");
+    assert_non_null(fp);
+    fputs(text, fp);
+    fclose(fp);
+}
+
+static void replaceIn(const char *dir, const char *file, const char *from, const char *to) {
+    char path[256];
+    snprintf(path, sizeof(path), "%s/%s", dir, file);
+    FILE *fp = fopen(path, "r");
+    assert_non_null(fp);
+    char buf[16384];
+    size_t n = fread(buf, 1, sizeof(buf) - 1, fp);
+    fclose(fp);
+    buf[n] = '\0';
+    char *at = strstr(buf, from);
+    assert_non_null(at);
+    fp = fopen(path, "w");
+    assert_non_null(fp);
+    fprintf(fp, "%.*s%s%s", (int)(at - buf), buf, to, at + strlen(from));
+    fclose(fp);
+}
+
+/* An edit to what training reads misses (a new example; an answer, which
+ * the examples' lexical evidence reads); an edit to what it does not (the
+ * date an entry was updated) hits. */
+static void test_edit_misses(void **state) {
+    fix *f = *state;
+    knowledgeFree(load(f, f->cache));
+    char path[512];
+    assert_int_equal(modelFiles(f->cache, path, sizeof(path)), 1);
+    replaceIn(f->kb, "learning/bootcamps.md", "\"updated\": \"2025-05-01\"",
+              "\"updated\": \"2025-05-02\"");
+    knowledge *k = load(f, f->cache);
+    assert_true(fromCache(k)); /* not something training reads */
+    knowledgeFree(k);
+    appendTo(f->kb, "learning/bootcamps.md", "\nAn extra sentence in the answer.\n");
+    k = load(f, f->cache);
+    assert_false(fromCache(k)); /* the evidence reads the answers: trained again */
+    assert_int_equal(modelFiles(f->cache, path, sizeof(path)), 2);
+    knowledgeFree(k);
+    appendTo(f->kb, "out-of-scope.txt", "what is the weather on mars\n");
+    k = load(f, f->cache);
+    assert_false(fromCache(k)); /* a new example: trained again */
+    assert_int_equal(modelFiles(f->cache, path, sizeof(path)), 3);
+    knowledgeFree(k);
+    k = load(f, f->cache);
+    assert_true(fromCache(k));
+    knowledgeFree(k);
+}
+
+static void rewrite(const char *path, long at, const char *bytes, size_t n, int truncate_here) {
+    FILE *fp = fopen(path, "r+b");
+    assert_non_null(fp);
+    if (truncate_here) {
+        assert_int_equal(ftruncate(fileno(fp), at), 0);
+    } else {
+        fseek(fp, at, SEEK_SET);
+        fwrite(bytes, 1, n, fp);
+    }
+    fclose(fp);
+}
+
+/* A flipped byte, a cut file, another key in the header: ignored with a
+ * log line, trained again (same answers), the file written anew. */
+static void test_corrupt_ignored(void **state) {
+    fix *f = *state;
+    knowledge *good = load(f, f->cache);
+    char path[512];
+    assert_int_equal(modelFiles(f->cache, path, sizeof(path)), 1);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    const struct { long at; const char *bytes; int cut; const char *why; } cases[] = {
+        {st.st_size / 2, "\x7f\x7f\x7f\x7f", 0, "checksum mismatch"},
+        {st.st_size - 100, NULL, 1, "truncated"},
+        {20, "\x01\x02", 0, "another key"},
+        {0, "XXXX", 0, "not a model cache file"},
+    };
+    for (size_t i = 0; i < CB_ARRAY_LEN(cases); i++) {
+        rewrite(path, cases[i].at, cases[i].bytes, cases[i].bytes ? strlen(cases[i].bytes) : 0,
+                cases[i].cut);
+        fflush(f->logf);
+        size_t before = f->loglen;
+        knowledge *k = load(f, f->cache);
+        fflush(f->logf);
+        assert_false(fromCache(k));
+        assert_non_null(strstr(f->log + before, "model.cache_ignored"));
+        assert_non_null(strstr(f->log + before, cases[i].why));
+        assertSameAnswers(good, k);
+        knowledgeFree(k);
+        k = load(f, f->cache); /* the file was written again */
+        assert_true(fromCache(k));
+        knowledgeFree(k);
+    }
+    knowledgeFree(good);
+}
+
+/* An unwritable cache dir only costs a training (logged). */
+static void test_unwritable_dir(void **state) {
+    fix *f = *state;
+    char dir[128];
+    snprintf(dir, sizeof(dir), "%s/file", f->cache);
+    appendTo(f->cache, "file", "not a directory");
+    fflush(f->logf);
+    size_t before = f->loglen;
+    knowledge *k = load(f, dir);
+    fflush(f->logf);
+    assert_false(fromCache(k));
+    assert_non_null(strstr(f->log + before, "model.cache_unwritten"));
+    knowledgeFree(k);
+}
+
+static void test_parse_garbage(void **state) {
+    (void)state;
+    char why[128];
+    uint8_t junk[256];
+    for (size_t i = 0; i < sizeof(junk); i++) junk[i] = (uint8_t)(i * 37);
+    memcpy(junk, "CBMODEL\n", 8);
+    assert_null(mdcParse(junk, sizeof(junk), NULL, NULL, 0, why, sizeof(why)));
+    assert_null(mdcParse(junk, 10, NULL, NULL, 0, why, sizeof(why)));
+    assert_null(mdcParse(junk, 0, NULL, NULL, 0, why, sizeof(why)));
+}
+
+static void test_dir_resolution(void **state) {
+    (void)state;
+    char buf[256];
+    unsetenv("CAREERBOT_KNOWLEDGE_CACHE_DIR");
+    setenv("XDG_CACHE_HOME", "/x/cache", 1);
+    assert_string_equal(engCacheDir("auto", buf, sizeof(buf)), "/x/cache/careerbot");
+    assert_string_equal(engCacheDir(NULL, buf, sizeof(buf)), "/x/cache/careerbot");
+    assert_string_equal(engCacheDir("/srv/c", buf, sizeof(buf)), "/srv/c");
+    assert_null(engCacheDir("off", buf, sizeof(buf)));
+    setenv("CAREERBOT_KNOWLEDGE_CACHE_DIR", "off", 1);
+    assert_null(engCacheDir(NULL, buf, sizeof(buf)));
+    setenv("CAREERBOT_KNOWLEDGE_CACHE_DIR", "/e/c", 1);
+    assert_string_equal(engCacheDir("auto", buf, sizeof(buf)), "/e/c");
+    unsetenv("CAREERBOT_KNOWLEDGE_CACHE_DIR");
+    unsetenv("XDG_CACHE_HOME");
+    setenv("HOME", "/home/u", 1);
+    assert_string_equal(engCacheDir(NULL, buf, sizeof(buf)), "/home/u/.cache/careerbot");
+    setenv("HOME", "relative", 1);
+    assert_null(engCacheDir(NULL, buf, sizeof(buf)));
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_hit_answers_like_training, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_edit_misses, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_corrupt_ignored, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unwritable_dir, setup, teardown),
+        cmocka_unit_test(test_parse_garbage),
+        cmocka_unit_test(test_dir_resolution),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
