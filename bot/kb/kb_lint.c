@@ -6,6 +6,7 @@
  * time. Findings are warnings at the file:line:col of what to change. */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,36 +97,41 @@ static void kbLintPatterns(kbLoader *L, const kbLintData *ld) {
 
 /* ---- copies ---- */
 
+/* A text's distinct words as sorted 64-bit hashes: comparing every pair
+ * of entries is then a merge of integers, not of strings (the loader does
+ * it at every load, so start-up pays for it). */
 typedef struct kbWords {
-    char **v;
+    uint64_t *v;
     size_t n;
 } kbWords;
 
-static int kbStrCmp(const void *a, const void *b) {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+static int kbU64Cmp(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
 }
 
-/* The distinct words of s (phrase-key normalized), sorted. */
+static uint64_t kbWordHash(const char *s) {
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+/* The distinct words of s (phrase-key normalized), as sorted hashes. */
 static kbWords kbWordSet(const char *s) {
     char *k = kbPhraseKey(s);
-    kbWords w = {cbCalloc(strlen(k) / 2 + 2, sizeof(char *)), 0};
+    kbWords w = {cbCalloc(strlen(k) / 2 + 2, sizeof(uint64_t)), 0};
     for (char *save = NULL, *t = strtok_r(k, " ", &save); t; t = strtok_r(NULL, " ", &save))
-        w.v[w.n++] = cbStrdup(t);
+        w.v[w.n++] = kbWordHash(t);
     free(k);
-    if (w.n) qsort(w.v, w.n, sizeof(char *), kbStrCmp);
+    if (w.n) qsort(w.v, w.n, sizeof(uint64_t), kbU64Cmp);
     size_t o = 0;
-    for (size_t i = 0; i < w.n; i++) {
-        if (o && strcmp(w.v[o - 1], w.v[i]) == 0) free(w.v[i]);
-        else w.v[o++] = w.v[i];
-    }
+    for (size_t i = 0; i < w.n; i++)
+        if (!o || w.v[o - 1] != w.v[i]) w.v[o++] = w.v[i];
     w.n = o;
     return w;
 }
 
-static void kbWordsFree(kbWords *w) {
-    for (size_t i = 0; i < w->n; i++) free(w->v[i]);
-    free(w->v);
-}
+static void kbWordsFree(kbWords *w) { free(w->v); }
 
 /* Shared words over all distinct words (Jaccard); 0 when either has fewer
  * than min words. */
@@ -133,10 +139,10 @@ static double kbOverlap(const kbWords *a, const kbWords *b, double min) {
     if ((double)a->n < min || (double)b->n < min) return 0;
     size_t i = 0, k = 0, both = 0;
     while (i < a->n && k < b->n) {
-        int c = strcmp(a->v[i], b->v[k]);
-        both += c == 0;
-        i += c <= 0;
-        k += c >= 0;
+        uint64_t x = a->v[i], y = b->v[k];
+        both += x == y;
+        i += x <= y;
+        k += x >= y;
     }
     size_t all = a->n + b->n - both;
     return all && a->n && b->n ? (double)both / (double)all : 0;
