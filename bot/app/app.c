@@ -234,14 +234,40 @@ static void logDiags(const cbDiags *d) {
     }
 }
 
-int appReload(cbApp *a) {
+/* The knowledge loaded; *needs_training set when it waits for a model
+ * that another process trains (then it is not returned). */
+static knowledge *appLoadKnowledge(cbApp *a, int *needs_training) {
     engParams p = appEngineParams(a);
+    /* Once the loop serves, a model not in the cache is trained in a
+     * child (app_train.c); at start-up, or when that failed, here. */
+    p.cache_only = a->train_async && a->k && p.cache_dir && !a->train_inline;
     cbDiags d;
     cbDiagsInit(&d);
-    double t0 = cbNowMs();
     knowledge *k = knowledgeLoad(a->cfg.kb_dir, &p, &d);
     logDiags(&d);
     cbDiagsFree(&d);
+    *needs_training = k && engNeedsTraining(k->ix);
+    if (!*needs_training) return k;
+    knowledgeFree(k);
+    char err[CB_ERRLEN];
+    if (appTrainStart(a, p.cache_dir, err) == CB_OK) return NULL;
+    logEvent(LOG_WARN, "knowledge.training_here", "msg=\"%s; training on the loop\"", err);
+    *needs_training = 0;
+    a->train_inline = 1;
+    k = appLoadKnowledge(a, needs_training);
+    a->train_inline = 0;
+    return k;
+}
+
+int appReload(cbApp *a) {
+    if (appTraining(a)) { /* the files are read again when the training ends */
+        appTrainQueue(a);
+        return CB_OK;
+    }
+    double t0 = cbNowMs();
+    int training = 0;
+    knowledge *k = appLoadKnowledge(a, &training);
+    if (training) return CB_OK; /* swapped when the child is done */
     if (!k) {
         metricsReload(0);
         logEvent(LOG_ERROR, "knowledge.reload_failed",

@@ -27,6 +27,11 @@ struct cbApp {
     const struct appRenderer *prerender[APP_MAX_RENDERERS];
     size_t nprerender;
     char cache_buf[4096]; /* the model cache directory in force (engCacheDir) */
+    /* Reloads train in a child process (app_train.c) once the loop runs
+     * and a model cache is in use: set by the runner. */
+    int train_async;
+    int train_inline;              /* the child just trained: a miss now trains here */
+    struct appTrainer *trainer;    /* the child training, or NULL */
     histStore *hist;       /* may be NULL */
     /* Per-user and per-channel cooldowns (limits.*); off until
      * appLimitsInit() (the runner calls it; in-process tests need not). */
@@ -57,5 +62,13 @@ int appReload(cbApp *a);
  * does it for the knowledge it loads; a lookup does it for a knowledge
  * that has none yet); the payloads are freed with k. */
 void appPrerenderBuild(cbApp *a, knowledge *k);
+/* app_train.c: train the knowledge in a child process that writes the
+ * model cache; when it exits, appReload runs again (and swaps). A reload
+ * asked for meanwhile is queued. CB_ERR + err when it cannot start. */
+int appTrainStart(cbApp *a, const char *cache_dir, char *err);
+int appTraining(const cbApp *a);
+void appTrainQueue(cbApp *a);
+/* Shutdown: stop the child (SIGTERM) and close its handle. */
+void appTrainStop(cbApp *a);
 
 #endif

@@ -177,6 +177,7 @@ static void runCloseHandles(runState *s) {
     s->nwatches = 0;
     healthStop(s->health);
     s->health = NULL;
+    appTrainStop(&s->app);
 }
 
 static void runDrainTick(uv_timer_t *t) {
@@ -450,6 +451,7 @@ int cmdRun(int argc, char **argv) {
     } else {
         runOpenHistory(a);
         appLimitsInit(a);
+        a->train_async = 1; /* from now on a reload trains in a child */
         runInitHandles(s);
         if (runStartTransports(s) == CB_OK) {
             runStartHealth(s);

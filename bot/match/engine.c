@@ -33,6 +33,7 @@ void engDefaultParams(engParams *p) {
     p->suggest_threshold = 0;
     p->dict = ENG_DICT;
     p->cache_dir = NULL;
+    p->cache_only = 0;
 }
 
 double engAnswerThreshold(const engIndex *ix) { return ix->answer_thr; }
@@ -80,6 +81,8 @@ int engCollision(const engIndex *ix, size_t i, const kbEntry **from, const kbEnt
 }
 
 const kb *engKb(const engIndex *ix) { return ix->k; }
+
+int engNeedsTraining(const engIndex *ix) { return ix->needs_training; }
 
 uint64_t engPairHash(uint32_t a, uint32_t b) {
     uint32_t v[2] = {a, b};

@@ -51,6 +51,10 @@ typedef struct engParams {
      * a build whose training set is unchanged reads it instead of
      * training. NULL (the default): no cache. See engCacheDir. */
     const char *cache_dir;
+    /* With cache_dir: a model the cache does not hold is not trained now;
+     * the index is built without it and engNeedsTraining says so (the
+     * running bot then trains in another process, app_train.c). */
+    int cache_only;
 } engParams;
 
 /* The model cache directory: configured (the config's
@@ -92,6 +96,9 @@ typedef struct engIndex engIndex;
 /* NULL with err filled on failure (e.g. a pattern that does not compile). */
 engIndex *engBuild(const kb *k, const engParams *p, char *err);
 void engFree(engIndex *ix);
+/* 1 when the index was built with cache_only and the model was not in the
+ * cache: it has no classifier yet (do not serve it; train, then build again). */
+int engNeedsTraining(const engIndex *ix);
 const kb *engKb(const engIndex *ix);
 
 /* Rank entries for text (any bytes; invalid UTF-8 is an error, not a crash).

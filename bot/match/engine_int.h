@@ -173,6 +173,7 @@ struct engIndex {
     mdlModel *sections; /* out-of-scope.txt's sections; NULL with fewer than two */
     engLookupStem *lookup; /* lookups.yaml's terms, sorted (engine_lookup.c) */
     size_t nlookup;
+    int needs_training; /* cache_only and a cache miss: model NULL for now */
     double answer_thr, suggest_thr, pattern_conf, redirect_thr; /* in force */
 };
 

@@ -182,7 +182,9 @@ int engTrain(engIndex *ix, char *err) {
         trainingKey(k, ex, n, 1, key[1]);
         loadCached(ix, dir, key, ex, n);
     }
-    if (!ix->model) {
+    if (!ix->model && dir && ix->p.cache_only) {
+        ix->needs_training = 1; /* the caller trains elsewhere */
+    } else if (!ix->model) {
         trainFresh(ix, ex, n);
         if (dir) saveCached(ix, dir, key, ex, n);
     }

@@ -1,8 +1,9 @@
 /* test_run.c - the running bot's process behaviour, end to end through the
  * console transport: knowledge hot reload on file change (inotify) and on
  * SIGHUP, a broken edit keeping the old knowledge live with a file:line:col
- * error in the log, a FIFO in the folder never blocking the loop, and
- * SIGTERM / end of input exiting 0. */
+ * error in the log, a FIFO in the folder never blocking the loop, a reload
+ * that must train doing it in another process while the old knowledge
+ * keeps answering, and SIGTERM / end of input exiting 0. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -47,7 +49,11 @@ static void rewriteAnswer(const char *path, const char *body) {
     free(s);
 }
 
-static int setupFixture(void **state, int watch) {
+static int setupFixtureEnv(void **state, int watch, char *const *extra);
+
+static int setupFixture(void **state, int watch) { return setupFixtureEnv(state, watch, NULL); }
+
+static int setupFixtureEnv(void **state, int watch, char *const *extra) {
     runFixture *f = calloc(1, sizeof(*f));
     snprintf(f->dir, sizeof(f->dir), "/tmp/cbrun-%d-%d", (int)getpid(), watch);
     snprintf(f->kb, sizeof(f->kb), "%s/kb", f->dir);
@@ -65,7 +71,8 @@ static int setupFixture(void **state, int watch) {
     writeFile(f->conf, conf);
     char *bin = tpBuildPath("san/careerbot");
     char *argv[] = {bin, "--console", "--config", f->conf, NULL};
-    char *env[] = {"SLACK_APP_TOKEN=", "SLACK_BOT_TOKEN=", "DISCORD_TOKEN=", "CAREERBOT_KB=", NULL};
+    char *env[8] = {"SLACK_APP_TOKEN=", "SLACK_BOT_TOKEN=", "DISCORD_TOKEN=", "CAREERBOT_KB="};
+    for (size_t i = 0; extra && extra[i] && i < 3; i++) env[4 + i] = extra[i];
     int rc = tpSpawn(&f->bot, argv, env, 1);
     free(bin);
     return rc;
@@ -210,12 +217,76 @@ static void testFifoNeverBlocks(void **state) {
     assert_int_equal(tpWait(&f->bot, WAIT_MS), 0);
 }
 
+/* Training held at a FIFO: a wrapper in front of the training process
+ * waits until the test opens and closes it. */
+static char trainEnv[2][256];
+
+static int setupTrain(void **state) {
+    char dir[64];
+    snprintf(dir, sizeof(dir), "/tmp/cbrun-%d-train", (int)getpid());
+    char cmd[1024];
+    snprintf(cmd, sizeof(cmd),
+             "rm -rf %s && mkdir -p %s && mkfifo %s/gate && "
+             "printf '#!/bin/sh\\ncat %s/gate >/dev/null\\nexec \"$@\"\\n' > %s/hold.sh && "
+             "chmod +x %s/hold.sh",
+             dir, dir, dir, dir, dir, dir);
+    if (system(cmd) != 0) return -1;
+    snprintf(trainEnv[0], sizeof(trainEnv[0]), "CAREERBOT_TRAINER=%s/hold.sh", dir);
+    snprintf(trainEnv[1], sizeof(trainEnv[1]), "CAREERBOT_KNOWLEDGE_CACHE_DIR=%s/cache", dir);
+    char *extra[] = {trainEnv[0], trainEnv[1], NULL};
+    return setupFixtureEnv(state, 0, extra);
+}
+
+static int teardownTrain(void **state) {
+    char cmd[256];
+    snprintf(cmd, sizeof(cmd), "rm -rf /tmp/cbrun-%d-train", (int)getpid());
+    int rc = teardown(state);
+    return system(cmd) == 0 ? rc : -1;
+}
+
+/* A reload whose examples changed trains in another process: meanwhile
+ * the old knowledge answers; once trained, the new one does. */
+static void testReloadTrainsOffLoop(void **state) {
+    runFixture *f = *state;
+    ask(f, "zebra quantum pickle\n");
+    assert_true(tpWaitFor(f->bot.out_path, "know that one", 1, WAIT_MS));
+    char entry[256];
+    snprintf(entry, sizeof(entry), "%s/learning/bootcamps.md", f->kb);
+    char *s = tpReadFile(entry);
+    char *at = strstr(s, "\"alternates\": [");
+    assert_non_null(at);
+    size_t cut = (size_t)(at - s) + strlen("\"alternates\": [");
+    char *edited = malloc(strlen(s) + 64);
+    assert_non_null(edited);
+    snprintf(edited, strlen(s) + 64, "%.*s\"zebra quantum pickle\", %s", (int)cut, s, s + cut);
+    writeFile(entry, edited);
+    free(edited);
+    free(s);
+    rewriteAnswer(entry, "Zebra answers, edited for the TRAINED-MARKER test of off-loop training.");
+    tpSignal(&f->bot, SIGHUP);
+    assert_true(tpWaitFor(f->bot.err_path, "knowledge.training", 1, WAIT_MS));
+    ask(f, "zebra quantum pickle\n"); /* answered now, by the old knowledge */
+    assert_true(tpWaitFor(f->bot.out_path, "know that one", 2, WAIT_MS));
+    assert_int_equal(tpCount(f->bot.out_path, "TRAINED-MARKER"), 0);
+    assert_int_equal(tpCount(f->bot.err_path, "generation=2"), 0);
+    char gate[160];
+    snprintf(gate, sizeof(gate), "/tmp/cbrun-%d-train/gate", (int)getpid());
+    int fd = open(gate, O_WRONLY); /* the wrapper is reading: let it train */
+    assert_true(fd >= 0);
+    close(fd);
+    assert_true(tpWaitFor(f->bot.err_path, "generation=2", 1, 10 * WAIT_MS));
+    assert_true(tpWaitFor(f->bot.err_path, "knowledge.trained exit=0", 1, WAIT_MS));
+    ask(f, "zebra quantum pickle\n");
+    assert_true(tpWaitFor(f->bot.out_path, "TRAINED-MARKER", 1, WAIT_MS));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(testWatchReloadAndBrokenEdit, setupWatch, teardown),
         cmocka_unit_test_setup_teardown(testSighupReload, setupNoWatch, teardown),
         cmocka_unit_test_setup_teardown(testWatchSurvivesDeleteAndRecreate, setupWatch, teardown),
         cmocka_unit_test_setup_teardown(testFifoNeverBlocks, setupWatch, teardown),
+        cmocka_unit_test_setup_teardown(testReloadTrainsOffLoop, setupTrain, teardownTrain),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
