@@ -116,15 +116,25 @@ int kbReadFile(const char *path, cbDiags *d, char **data, size_t *len) {
     FILE *f = kbOpenRegular(path, d);
     if (!f) return CB_ERR;
     struct stat st;
-    if (fstat(fileno(f), &st) == 0 && st.st_size > KB_MAX_FILE) {
+    int known = fstat(fileno(f), &st) == 0;
+    if (known && st.st_size > KB_MAX_FILE) {
         cbDiagAdd(d, CB_DIAG_ERROR, path, 0, 0,
                   "file is %lld bytes; the limit is 256 KiB: split it into several entries",
                   (long long)st.st_size);
         fclose(f);
         return CB_ERR;
     }
-    char *buf = cbMalloc(KB_MAX_FILE + 2);
-    size_t n = fread(buf, 1, KB_MAX_FILE + 1, f);
+    /* Sized by the file (it may grow while read: then up to the limit + 1,
+     * to tell that it is over), not the limit: every entry's buffer lives
+     * until the load ends. */
+    size_t cap = known && st.st_size >= 0 && st.st_size < KB_MAX_FILE ? (size_t)st.st_size + 1
+                                                                       : KB_MAX_FILE + 1;
+    char *buf = cbMalloc(cap + 1);
+    size_t n = fread(buf, 1, cap, f);
+    if (n == cap && cap <= KB_MAX_FILE && !ferror(f)) { /* it grew: read the rest */
+        buf = cbRealloc(buf, KB_MAX_FILE + 2);
+        n += fread(buf + n, 1, KB_MAX_FILE + 1 - n, f);
+    }
     int bad = ferror(f);
     fclose(f);
     if (bad || n > KB_MAX_FILE) {

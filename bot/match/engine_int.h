@@ -43,7 +43,9 @@ typedef struct engMulti {
 
 void engMultiInit(engMulti *m);
 void engMultiFree(engMulti *m);
-void engMultiAdd(engMulti *m, uint64_t key, uint32_t val); /* duplicates are kept */
+/* Add val under key; a (key, val) pair already there is not added again
+ * (a word's deletion variants repeat: "abc" minus a then b, or b then a). */
+void engMultiAdd(engMulti *m, uint64_t key, uint32_t val);
 /* Calls fn(val, ud) for each value under key. */
 void engMultiEach(const engMulti *m, uint64_t key, void (*fn)(uint32_t val, void *ud), void *ud);
 

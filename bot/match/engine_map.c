@@ -122,7 +122,8 @@ void engMultiAdd(engMulti *m, uint64_t key, uint32_t val) {
     if (!key) key = 1;
     if ((m->n + 1) * 2 > m->cap) multiGrow(m);
     size_t i = key & (m->cap - 1);
-    while (m->key[i]) i = (i + 1) & (m->cap - 1); /* duplicates allowed */
+    for (; m->key[i]; i = (i + 1) & (m->cap - 1))
+        if (m->key[i] == key && m->val[i] == val) return; /* already there */
     m->key[i] = key;
     m->val[i] = val;
     m->n++;

@@ -17,7 +17,7 @@
 /* A direct-mapped cache of stems: building an index stems the same words
  * again and again. Fixed size, so hostile queries cannot grow it. */
 #define STOP_SLOTS 512
-#define STEM_CACHE 65536 /* a power of two */
+#define STEM_CACHE 16384 /* a power of two; 0.8 MB */
 #define STEM_CACHE_WORD 23
 enum { STOP_UNKNOWN = 2 };
 /* One word (as tokenized, before stemming): its stem, and whether it is a
