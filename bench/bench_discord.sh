@@ -23,7 +23,7 @@ RATE=${DISCORD_BENCH_RATE:-2000}
 SECS=${DISCORD_BENCH_SECONDS:-5}
 BURST=${DISCORD_BENCH_BURST:-20000}
 CHANS=${DISCORD_BENCH_CHANNELS:-50}
-KB=${CAREERBOT_KB:-tests/fixtures/app-kb}
+KB=${CAREERBOT_KB:-knowledge} # the bundled knowledge: its answers are what is rendered
 TOKEN=bench-discord-token
 CONTENT='<@100000000000000001> should I learn django or flask?'
 BENCH_NAME=bench_discord
@@ -52,6 +52,7 @@ if [ ! -x "$FAKE" ] || [ ! -x "$B/careerbot" ]; then
   die "build $B/careerbot and $B/rel/fake_discord first"
 fi
 start_fake "$FAKE" --port 0 --token "$TOKEN" --heartbeat 30000 --seconds 600
+warm_model "$B/careerbot" "$KB"
 
 DISCORD_API_URL="http://127.0.0.1:$port/api/v10" DISCORD_TOKEN="$TOKEN" SLACK_APP_TOKEN='' SLACK_BOT_TOKEN='' \
 CAREERBOT_KB="$KB" CAREERBOT_HEALTH_LISTEN=off CAREERBOT_HISTORY_PATH="$tmp/history.db" \

@@ -14,7 +14,7 @@ B=${1:-build}
 RATE=${SLACK_BENCH_RATE:-2000}
 SECS=${SLACK_BENCH_SECONDS:-5}
 BURST=${SLACK_BENCH_BURST:-20000}
-KB=${CAREERBOT_KB:-tests/fixtures/app-kb}
+KB=${CAREERBOT_KB:-knowledge} # the bundled knowledge: its answers are what is rendered
 BENCH_NAME=bench_slack
 # shellcheck source=bench/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -41,6 +41,7 @@ if [ ! -x "$FAKE" ] || [ ! -x "$B/careerbot" ]; then
   die "build $B/careerbot and $B/san/fake_slack first"
 fi
 start_fake "$FAKE" 0 600
+warm_model "$B/careerbot" "$KB"
 
 SLACK_API_URL="http://127.0.0.1:$port/api/" SLACK_APP_TOKEN="xapp-1-A0BENCH-1-benchtoken" \
 SLACK_BOT_TOKEN="xoxb-1-2-benchtoken" CAREERBOT_KB="$KB" CAREERBOT_HEALTH_LISTEN=off \

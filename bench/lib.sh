@@ -40,3 +40,11 @@ field() {
   json=$(cat)
   if [[ $json =~ $re ]]; then echo "${BASH_REMATCH[1]}"; else echo 0; fi
 }
+
+# warm_model BOT KB: train KB's model into the run's own cache and point the
+# bot there (CAREERBOT_KNOWLEDGE_CACHE_DIR), so the bot measured starts as
+# it usually does, reading its model, and its CPU is spent on replies.
+warm_model() {
+  export CAREERBOT_KNOWLEDGE_CACHE_DIR="$tmp/model-cache"
+  "$1" ask --kb "$2" </dev/null >/dev/null 2>"$tmp/warm.err" || die "cannot load $2: $(tail -n 3 "$tmp/warm.err")"
+}

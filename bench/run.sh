@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # bench/run.sh BUILD_DIR - print the performance figures (`make bench`):
-# the matcher on the bundled and generated knowledge. Not a test: it never
+# the matcher on the bundled and generated knowledge, start-up, the
+# transports against the fakes (on the bundled knowledge) and the history. Not a test: it never
 # fails on slow figures, it reports them.
 set -euo pipefail
 B=${1:-build}
 echo "== engine (build/rel/bench_engine) =="
 "$B/rel/bench_engine" knowledge
+
+# ---- start-up (bench/bench_startup.sh) ----
+echo
+echo "== start-up (careerbot ask on empty input, bundled knowledge; trained, then model from the cache) =="
+bash bench/bench_startup.sh "$B"
 
 # ---- Discord (bench/bench_discord.sh) ----
 echo
