@@ -35,6 +35,7 @@ USER careerbot
 ENV CAREERBOT_CONFIG=/app/careerbot.conf \
     CAREERBOT_KB=/app/knowledge \
     CAREERBOT_HISTORY_PATH=/app/data/careerbot.db \
+    CAREERBOT_KNOWLEDGE_CACHE_DIR=/app/data/model-cache \
     CAREERBOT_HEALTH_LISTEN=127.0.0.1:8080
 VOLUME ["/app/knowledge", "/app/data"]
 HEALTHCHECK --interval=30s --timeout=10s --start-period=20s --retries=3 \

@@ -24,6 +24,9 @@ grep -q '^ExecStart=/opt/cb/bin/careerbot run' "$unit" || fail "ExecStart path"
 # shellcheck disable=SC2016 # $MAINPID is systemd's, not the shell's
 grep -qF 'ExecReload=/bin/kill -HUP $MAINPID' "$unit" || fail "ExecReload"
 grep -q '^Environment=CAREERBOT_KB=/opt/cb/share/careerbot/knowledge' "$unit" || fail "knowledge path"
+# the model cache in systemd's cache directory (the unit has no writable home)
+grep -q '^CacheDirectory=careerbot' "$unit" || fail "CacheDirectory"
+grep -q '^Environment=CAREERBOT_KNOWLEDGE_CACHE_DIR=/var/cache/careerbot' "$unit" || fail "cache dir"
 ! grep -q '@' "$unit" || fail "unfilled placeholder"
 warn=$(groff -man -Tutf8 -ww -z "$scratch/opt/cb/share/man/man1/careerbot.1" 2>&1)
 [ -z "$warn" ] || fail "man page: $warn"
