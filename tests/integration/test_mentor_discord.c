@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "discord_harness.h"
+#include "mentorkit.h"
 #include "ops/metrics.h"
 
 #define MENTORS "600000000000000099"
@@ -25,35 +26,20 @@
 #define MENTOR "300000000000000077"
 #define DECLINED "how do I bake sourdough bread"
 
-static long long fake_now;
-static long long testClock(void) { return fake_now; }
 static char db[128];
 
 static void start(dhFixture *f, int limit) {
     assert_int_equal(dhStart(f, DH_TOKEN, 1), CB_OK);
-    char err[CB_ERRLEN];
-    snprintf(db, sizeof db, "/tmp/cb_mentor_discord_%d.db", (int)getpid());
-    unlink(db);
     f->a.cfg.discord_mentors_channel = cbStrdup(MENTORS);
-    f->a.cfg.mentor_daily_limit = limit;
-    f->a.hist = histOpen(db, &f->a.loop, err);
-    if (!f->a.hist) fail_msg("%s", err);
-    fake_now = cbWallTime();
-    f->a.clock = testClock;
-    metricsReset();
-    metricsDeclarePlatform("discord");
+    mkStart(&f->a, "discord", limit, db, sizeof db);
     dhCmd(f, "{\"cmd\":\"plain_channel\",\"channel_id\":\"" MENTORS "\"}");
 }
 
 static void stop(dhFixture *f) {
     for (int i = 0; i < 500 && f->t->type->in_flight(f->t) > 0; i++) dhSpin(f, 10);
     assert_int_equal(f->t->type->in_flight(f->t), 0); /* before the history closes */
-    histClose(f->a.hist);
-    appFreeFeedback(&f->a);
+    mkStop(&f->a, db);
     assert_int_equal(dhStop(f), 0); /* no violation */
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -f %s %s-wal %s-shm", db, db, db);
-    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", db);
 }
 
 static json_t *bodyOf(dhFixture *f, const char *path, size_t n) {
@@ -228,7 +214,7 @@ static void testLimitAndExpiry(void **state) {
     clickAs(&f, "810000000000000012", ASKER, cid);
     assert_true(dhWaitBody(&f, "/callback", "as often as one person may today", 1, 10000));
     assert_int_equal(metric("limited"), 1);
-    fake_now += 8 * 86400; /* a week and a day later */
+    mkNow += 8 * 86400; /* a week and a day later */
     mentorSays(&f, "710000000000000033", MENTORS, post_id, MENTOR, "sorry, I was away");
     settle(&f, "710000000000000034", 2);
     assert_int_equal(dhCount(&f, "http", "/users/@me/channels", -1), 0);

@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "mentorkit.h"
 #include "ops/metrics.h"
 #include "slack_harness.h"
 
@@ -25,23 +26,12 @@
 #define GENERAL "C0GENERAL"
 #define DECLINED "how do I bake sourdough bread"
 
-static long long fake_now;
-static long long testClock(void) { return fake_now; }
 static char db[128];
 
 static void start(shFixture *f, int limit) {
     assert_int_equal(shStart(f, NULL), 0);
-    char err[CB_ERRLEN];
-    snprintf(db, sizeof db, "/tmp/cb_mentor_slack_%d.db", (int)getpid());
-    unlink(db);
     f->a.cfg.slack_mentors_channel = cbStrdup(MENTORS);
-    f->a.cfg.mentor_daily_limit = limit;
-    f->a.hist = histOpen(db, &f->a.loop, err);
-    if (!f->a.hist) fail_msg("%s", err);
-    fake_now = cbWallTime();
-    f->a.clock = testClock;
-    metricsReset();
-    metricsDeclarePlatform("slack");
+    mkStart(&f->a, "slack", limit, db, sizeof db);
 }
 
 static void stop(shFixture *f) {
@@ -49,12 +39,8 @@ static void stop(shFixture *f) {
     /* replies in flight finish before the history closes */
     for (int i = 0; i < 500 && f->t->type->in_flight(f->t) > 0; i++) shSpin(f, 10);
     assert_int_equal(f->t->type->in_flight(f->t), 0);
-    histClose(f->a.hist);
-    appFreeFeedback(&f->a);
+    mkStop(&f->a, db);
     shStop(f);
-    char path[512];
-    snprintf(path, sizeof path, "rm -f %s %s-wal %s-shm", db, db, db);
-    if (system(path) != 0) fprintf(stderr, "could not remove %s\n", db);
 }
 
 /* The hand-off token in a message body ("mentor:ask:<token>"), copied. */
@@ -243,7 +229,7 @@ static void testLimitExpiryAndMentorsChannel(void **state) {
     /* a mention in the mentors channel is never answered */
     json_decref(shCmd(&f, "{\"cmd\":\"mention\",\"text\":\"are bootcamps worth it\",\"channel\":\"" MENTORS "\"}"));
     /* 8 days later: the mentor's reply is not relayed */
-    fake_now += 8 * 86400;
+    mkNow += 8 * 86400;
     mentorReply(&f, json_string_value(json_object_get(post, "reply_ts")), "U0MENTOR", "sorry, away");
     settle(&f);
     assert_int_equal(shCountThread(&f, ts), 1);
