@@ -255,13 +255,17 @@ static void classify(const engIndex *ix, const engTerms *x, const char *norm, si
     mdlPredictEv(ix->model, &s->vec, allowed(ix, topic), s->conf, s->prob);
 }
 
+/* Touched entry e's evidence: its terms' score over the question's
+ * weight, at most 1. */
+static double evidenceOf(const engScratch *s, uint32_t e) {
+    double v = s->mass > 0 ? s->acc_terms[e] / s->mass : 0;
+    return v < 1 ? v : 1;
+}
+
 void engEvidence(const engIndex *ix, double *ev, size_t nclass) {
     const engScratch *s = ix->scr;
     memset(ev, 0, nclass * sizeof(*ev));
-    for (size_t i = 0; s->mass > 0 && i < s->ntouched; i++) {
-        double v = s->acc_terms[s->touched[i]] / s->mass;
-        ev[s->touched[i]] = v < 1 ? v : 1;
-    }
+    for (size_t i = 0; i < s->ntouched; i++) ev[s->touched[i]] = evidenceOf(s, s->touched[i]);
 }
 
 size_t engExampleEvidence(const engIndex *ix, const engTerms *x, uint32_t label, uint32_t **ent,
@@ -280,8 +284,8 @@ size_t engExampleEvidence(const engIndex *ix, const engTerms *x, uint32_t label,
     size_t n = 0;
     for (size_t i = 0; i < s->ntouched; i++) {
         uint32_t e = s->touched[i];
-        double v = s->mass > 0 ? s->acc_terms[e] / s->mass : 0;
-        if (v > 0) (*ent)[n] = e, (*val)[n++] = (float)(v < 1 ? v : 1);
+        double v = evidenceOf(s, e);
+        if (v > 0) (*ent)[n] = e, (*val)[n++] = (float)v;
         s->flags[e] = 0;
     }
     s->ntouched = 0;
