@@ -113,6 +113,10 @@ $(B)/san/tests/%: tests/%.c $(B)/san/libcareerbot.a $(SAN_SUPPORT_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(SAN_FLAGS) $(TEST_INC) $(PKG_CFLAGS) $(DEPFLAGS) -o $@ $< $(SAN_SUPPORT_OBJ) $(B)/san/libcareerbot.a $(PKG_LIBS) -lcmocka
 
+# An integration test runs the fakes and the bot: building one alone
+# (make build/san/tests/integration/test_x) brings them up to date too.
+$(filter $(B)/san/tests/integration/%,$(TEST_BIN)): | $(FAKE_BIN) $(B)/san/careerbot
+
 $(B)/san/fake_%: tests/fakes/fake_%.c $(SAN_FAKE_LIB_OBJ) $(B)/san/libcareerbot.a
 	$(CC) $(WARN) $(SAN_FLAGS) $(TEST_INC) -Itests/fakes $(PKG_CFLAGS) $(DEPFLAGS) -o $@ $< $(SAN_FAKE_LIB_OBJ) $(B)/san/libcareerbot.a $(PKG_LIBS)
 
