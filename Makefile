@@ -25,7 +25,11 @@ B := build
 CC ?= cc
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lstemmer -lm
-WARN := -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE
+# The default of discord.project_url, the URL in the Discord User-Agent
+# "DiscordBot ($url, $version)": `make PROJECT_URL=https://...` (after `make
+# clean`); empty: CB_PROJECT_URL in bot/base/common.h.
+PROJECT_URL ?=
+WARN := -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE $(if $(PROJECT_URL),-DCB_PROJECT_URL='"$(PROJECT_URL)"')
 # Product code sees only its own tree; tests, fakes and benchmarks add
 # tests/support. -MMD -MP writes each object's header dependencies next to it.
 INC := -Ibot -I.

@@ -24,6 +24,7 @@ typedef struct appTransportOptions {
     const char *app_token; /* Slack: the app-level token (xapp-); else NULL */
     int slash_ephemeral;   /* slash-command answers only the asker sees */
     int shard_id, shard_count; /* Discord: this process's shard (count 1: none) */
+    const char *project_url;   /* Discord: the URL its User-Agent names */
     double ping_interval, ping_timeout; /* Slack: seconds of silence before a ping / a new link */
     const char *history_file; /* console: the line history file ("" default, "off" none) */
     int history_size;         /* console: lines of it kept (0: none) */

@@ -28,6 +28,7 @@ void appTransportOptionsFor(const cbApp *a, cbPlatform p, appTransportOptions *o
         out->token = a->secrets.discord_token;
         out->shard_id = c->discord_shard_id;
         out->shard_count = c->discord_shard_count;
+        out->project_url = c->discord_project_url;
     }
 }
 

@@ -54,6 +54,7 @@ void cfgDefaults(cbConfig *c) {
     c->console_history_size = 1000;
     c->slack_api_url = cbStrdup("https://slack.com/api/");
     c->discord_api_url = cbStrdup("https://discord.com/api/v10");
+    c->discord_project_url = cbStrdup(CB_PROJECT_URL);
 }
 
 void cfgListFree(cfgList *l) {
@@ -71,6 +72,7 @@ void cfgFree(cbConfig *c) {
     free(c->console_history);
     free(c->slack_api_url);
     free(c->discord_api_url);
+    free(c->discord_project_url);
     free(c->config_path);
     free(c->slack_mentors_channel);
     free(c->discord_mentors_channel);

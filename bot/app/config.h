@@ -47,6 +47,8 @@ typedef struct cbConfig {
     int console_history_size; /* console.history_size: lines kept; default 1000; 0 disables */
     char *slack_api_url;      /* SLACK_API_URL, default https://slack.com/api/ */
     char *discord_api_url;    /* DISCORD_API_URL, default https://discord.com/api/v10 */
+    char *discord_project_url; /* discord.project_url: the URL in the User-Agent
+                                * "DiscordBot ($url, $version)"; default CB_PROJECT_URL */
     char *config_path;        /* the file read, or NULL */
 } cbConfig;
 

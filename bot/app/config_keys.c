@@ -16,7 +16,7 @@
 
 typedef enum {
     K_STR, K_URL, K_BOOL, K_NUM01, K_SECS, K_DAYS, K_SECONDS, K_LEVEL, K_FORMAT, K_LIST, K_SHARD,
-    K_LISTEN, K_LINES, K_CHANNEL, K_COUNT
+    K_LISTEN, K_LINES, K_CHANNEL, K_COUNT, K_UA_URL
 } cfgType;
 
 typedef struct cfgKey {
@@ -45,6 +45,7 @@ static const cfgKey keys[] = {
     {"discord.deny_channels", K_LIST, OFF(discord_deny)},
     {"discord.shard", K_SHARD, OFF(discord_shard_id)},
     {"discord.mentors_channel", K_CHANNEL, OFF(discord_mentors_channel)},
+    {"discord.project_url", K_UA_URL, OFF(discord_project_url)},
     {"mentor.daily_limit", K_COUNT, OFF(mentor_daily_limit)},
     {"history.path", K_STR, OFF(history_path)},
     {"history.retention_days", K_DAYS, OFF(retention_days)},
@@ -310,6 +311,22 @@ static int setScalar(cfgParser *ps, const cfgKey *k, const char *v, const char *
     }
 }
 
+/* A URL that goes into the User-Agent "DiscordBot ($url, $version)": no
+ * character that would end its part of that form. */
+static int setUaUrl(cfgParser *ps, const cfgKey *k, char **dst, const char *v, const char *at) {
+    if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0) {
+        cfgErr(ps, at, "%s must start with http:// or https://", k->name);
+        return CB_ERR;
+    }
+    for (const char *p = v; *p; p++)
+        if ((unsigned char)*p <= 0x20 || *p == 0x7F || *p == ',' || *p == '(' || *p == ')') {
+            cfgErr(ps, at, "%s must be a URL without spaces, commas or parentheses", k->name);
+            return CB_ERR;
+        }
+    setStr(dst, v);
+    return CB_OK;
+}
+
 static int setValue(cfgParser *ps, const cfgKey *k, const char *v, const char *at) {
     void *base = (char *)ps->c + k->off;
     if (looksLikeToken(v)) {
@@ -327,6 +344,7 @@ static int setValue(cfgParser *ps, const cfgKey *k, const char *v, const char *a
             return setStr((char **)base, v), CB_OK;
         cfgErr(ps, at, "%s must start with http:// or https://", k->name);
         return CB_ERR;
+    case K_UA_URL: return setUaUrl(ps, k, (char **)base, v, at);
     case K_LIST: return setList(ps, (cfgList *)base, v, at);
     case K_SHARD: return setShard(ps, k->name, v, at);
     default: return setScalar(ps, k, v, at);

@@ -22,9 +22,13 @@
 #define CB_EXIT_CONFIG 78 /* EX_CONFIG: bad token, fatal close code, bad config */
 
 /* The release, and where the project is described (Discord's User-Agent
- * names both: "DiscordBot ($url, $version)"). */
+ * names both: "DiscordBot ($url, $version)"). CB_PROJECT_URL is only the
+ * default of the config key discord.project_url; a build may set its own
+ * (make PROJECT_URL=https://...). */
 #define CB_VERSION "0.1.0"
+#ifndef CB_PROJECT_URL
 #define CB_PROJECT_URL "https://github.com/careerbot/careerbot"
+#endif
 
 #define CB_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 

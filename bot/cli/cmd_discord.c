@@ -24,6 +24,7 @@ typedef struct regState {
     cbLoop loop;
     const char *api, *guild; /* api: base URL without a trailing '/' */
     char *auth, *app_id, *url, *body;
+    char *ua; /* "DiscordBot ($url, $version)" */
     json_t *defs;
     int rc;
 } regState;
@@ -72,7 +73,7 @@ static void regPut(regState *r) {
                       : cbSprintf("%s/applications/%s/commands", r->api, r->app_id);
     r->body = json_dumps(r->defs, JSON_COMPACT);
     httpRequest req = {.method = "PUT", .url = r->url, .body = r->body, .authorization = r->auth,
-                       .route = "PUT /applications/commands", .user_agent = DISCORD_USER_AGENT};
+                       .route = "PUT /applications/commands", .user_agent = r->ua};
     char err[CB_ERRLEN];
     if (httpSubmit(r->loop.http, &req, regOnPut, r, err) != CB_OK) {
         fprintf(stderr, "careerbot: %s\n", err);
@@ -189,7 +190,7 @@ static int regRun(regState *r, const char *app_id) {
     } else {
         url = cbSprintf("%s/applications/@me", r->api);
         httpRequest req = {.method = "GET", .url = url, .authorization = r->auth,
-                           .route = "GET /applications/@me", .user_agent = DISCORD_USER_AGENT};
+                           .route = "GET /applications/@me", .user_agent = r->ua};
         if (httpSubmit(r->loop.http, &req, regOnMe, r, err) != CB_OK) {
             fprintf(stderr, "careerbot: %s\n", err);
             queued = 0;
@@ -242,9 +243,11 @@ int cmdDiscord(int argc, char **argv) {
         for (size_t n = strlen(api); n > 0 && api[n - 1] == '/'; n--) api[n - 1] = '\0';
         r.api = api;
         r.auth = cbSprintf("Bot %s", sec.discord_token);
+        r.ua = discordUserAgent(cfg.discord_project_url);
         rc = regRun(&r, sec.discord_app_id);
         json_decref(r.defs);
         free(r.auth);
+        free(r.ua);
         free(r.app_id);
         free(r.url);
         free(r.body);

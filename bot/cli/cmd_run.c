@@ -210,16 +210,17 @@ static void runBeginShutdown(runState *s, const char *why) {
 
 static void runWatch(runState *s);
 
-/* Settings that are safe to change while running; URLs, the history path
- * and the health address stay as started (restart to change them). */
+/* Settings that are safe to change while running; URLs (the User-Agent's
+ * too), the history path and the health address stay as started (restart
+ * to change them). */
 static void runApplyConfig(cbConfig *cur, cbConfig *next) {
     cbConfig tmp = *cur;
     *cur = *next;
     *next = tmp;
-    char **keep[] = {&cur->slack_api_url, &cur->discord_api_url, &cur->history_path,
-                     &cur->health_addr};
-    char **old[] = {&next->slack_api_url, &next->discord_api_url, &next->history_path,
-                    &next->health_addr};
+    char **keep[] = {&cur->slack_api_url, &cur->discord_api_url, &cur->discord_project_url,
+                     &cur->history_path, &cur->health_addr};
+    char **old[] = {&next->slack_api_url, &next->discord_api_url, &next->discord_project_url,
+                    &next->history_path, &next->health_addr};
     for (size_t i = 0; i < CB_ARRAY_LEN(keep); i++) {
         char *t = *keep[i];
         *keep[i] = *old[i];

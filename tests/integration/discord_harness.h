@@ -161,8 +161,9 @@ static inline int dhStartFake(dhFixture *f) {
     return CB_OK;
 }
 
-/* Fake + app + transport started; waits for READY unless wait_ready is 0. */
-static inline int dhStart(dhFixture *f, const char *token, int wait_ready) {
+/* Fake + app + transport started; waits for READY unless wait_ready is 0;
+ * project_url (NULL: the default) is discord.project_url. */
+static inline int dhStartUrl(dhFixture *f, const char *token, int wait_ready, const char *project_url) {
     memset(f, 0, sizeof *f);
     if (dhStartFake(f) != CB_OK) return CB_ERR;
     snprintf(f->log_path, sizeof f->log_path, "/tmp/cbdiscord-%d.log", (int)getpid());
@@ -173,6 +174,10 @@ static inline int dhStart(dhFixture *f, const char *token, int wait_ready) {
     f->a.cfg.kb_dir = cbStrdup("knowledge");
     free(f->a.cfg.discord_api_url);
     f->a.cfg.discord_api_url = cbSprintf("%s/api/v10", f->base);
+    if (project_url) {
+        free(f->a.cfg.discord_project_url);
+        f->a.cfg.discord_project_url = cbStrdup(project_url);
+    }
     f->a.secrets.discord_token = cbStrdup(token);
     logAddSecret(token);
     f->a.request_stop = dhOnStop;
@@ -188,6 +193,10 @@ static inline int dhStart(dhFixture *f, const char *token, int wait_ready) {
         while (!f->t->type->healthy(f->t, why, sizeof why) && cbNowMs() < end) dhSpin(f, 10);
     }
     return CB_OK;
+}
+
+static inline int dhStart(dhFixture *f, const char *token, int wait_ready) {
+    return dhStartUrl(f, token, wait_ready, NULL);
 }
 
 /* The bot's log so far (caller frees). */

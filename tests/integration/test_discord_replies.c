@@ -38,8 +38,11 @@ static void testMentionReply(void **state) {
     /* Discord's documented User-Agent, "DiscordBot ($url, $versionNumber)" */
     const char *ua = dhS(json_object_get(e, "headers"), "user-agent");
     assert_non_null(ua);
-    assert_string_equal(ua, DISCORD_USER_AGENT);
-    assert_memory_equal(ua, "DiscordBot (https://", 20);
+    char *want = discordUserAgent(NULL); /* discord.project_url's default */
+    assert_string_equal(ua, want);
+    free(want);
+    assert_memory_equal(ua, "DiscordBot (" CB_PROJECT_URL ", ", strlen("DiscordBot (" CB_PROJECT_URL ", "));
+    assert_string_equal(ua + strlen(ua) - strlen(", " CB_VERSION ")"), ", " CB_VERSION ")");
     json_t *b = json_object_get(e, "body");
     json_t *ref = json_object_get(b, "message_reference");
     assert_string_equal(dhS(ref, "message_id"), "710000000000000001");
@@ -58,6 +61,24 @@ static void testMentionReply(void **state) {
     assert_non_null(strstr(s, "full:"));
     assert_non_null(strstr(s, "vote:up:"));
     free(s);
+    assert_int_equal(dhStop(&f), 0);
+}
+
+/* discord.project_url is the URL every REST call names in its User-Agent
+ * (the gateway lookup and the reply alike). */
+static void testProjectUrlInUserAgent(void **state) {
+    (void)state;
+    dhFixture f;
+    assert_int_equal(dhStartUrl(&f, DH_TOKEN, 1, "https://example.org/our-bot"), CB_OK);
+    dhMention(&f, "710000000000000002", "should I learn django or flask?");
+    assert_true(dhWait(&f, "http", "/channels/" DH_CHANNEL "/messages", -1, 1, 5000));
+    const char *paths[] = {"/gateway/bot", "/channels/" DH_CHANNEL "/messages"};
+    for (size_t i = 0; i < CB_ARRAY_LEN(paths); i++) {
+        json_t *e = dhNth(&f, "http", paths[i], -1, 0);
+        assert_non_null(e);
+        assert_string_equal(dhS(json_object_get(e, "headers"), "user-agent"),
+                            "DiscordBot (https://example.org/our-bot, " CB_VERSION ")");
+    }
     assert_int_equal(dhStop(&f), 0);
 }
 
@@ -213,7 +234,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(testMentionReply),  cmocka_unit_test(testWhoGetsAnswers),
         cmocka_unit_test(testInteractions),  cmocka_unit_test(testAutocompleteFast),
-        cmocka_unit_test(testRateLimited),
+        cmocka_unit_test(testRateLimited),   cmocka_unit_test(testProjectUrlInUserAgent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -174,6 +174,7 @@ static void test_defaults_and_example(void **state) {
     assert_string_equal(c.console_history, def.console_history);
     assert_int_equal(c.console_history_size, 1000);
     assert_int_equal(c.console_history_size, def.console_history_size);
+    assert_string_equal(c.discord_project_url, def.discord_project_url);
     cbDiagsFree(&d);
     cfgFree(&c);
     cfgFree(&def);
@@ -263,6 +264,34 @@ static void test_env_every_key(void **state) {
     for (size_t i = 0; i < CB_ARRAY_LEN(vars); i++) unsetenv(vars[i]);
     cbDiagsFree(&d);
     cfgFree(&c);
+}
+
+/* discord.project_url: the URL of the Discord User-Agent, from the file or
+ * CAREERBOT_DISCORD_PROJECT_URL; nothing that would break "DiscordBot
+ * ($url, $version)" is taken. */
+static void test_project_url(void **state) {
+    (void)state;
+    cbConfig c;
+    cbDiags d;
+    assert_int_equal(parse("[discord]\nshard = 0/1\n", &c, &d), CB_OK);
+    assert_string_equal(c.discord_project_url, CB_PROJECT_URL);
+    cfgFree(&c);
+    cbDiagsFree(&d);
+    assert_int_equal(parse("[discord]\nproject_url = https://example.org/our-bot\n", &c, &d), CB_OK);
+    assert_string_equal(c.discord_project_url, "https://example.org/our-bot");
+    setenv("CAREERBOT_DISCORD_PROJECT_URL", "https://example.net/x", 1);
+    assert_int_equal(cfgApplyEnvDiags(&c, &d), CB_OK);
+    assert_string_equal(c.discord_project_url, "https://example.net/x");
+    const char *bad[] = {"example.org", "https://a b", "https://a,b", "https://a)b"};
+    for (size_t i = 0; i < CB_ARRAY_LEN(bad); i++) {
+        setenv("CAREERBOT_DISCORD_PROJECT_URL", bad[i], 1);
+        assert_int_equal(cfgApplyEnvDiags(&c, &d), CB_ERR);
+        assert_non_null(strstr(d.v[d.n - 1].msg, "discord.project_url"));
+        assert_string_equal(c.discord_project_url, "https://example.net/x");
+    }
+    unsetenv("CAREERBOT_DISCORD_PROJECT_URL");
+    cfgFree(&c);
+    cbDiagsFree(&d);
 }
 
 static void test_channels(void **state) {
@@ -362,7 +391,7 @@ int main(void) {
         cmocka_unit_test(test_errors_table),     cmocka_unit_test(test_all_errors_reported),
         cmocka_unit_test(test_full_file),        cmocka_unit_test(test_defaults_and_example),
         cmocka_unit_test(test_review_warning),   cmocka_unit_test(test_env_overrides),
-        cmocka_unit_test(test_env_every_key),
+        cmocka_unit_test(test_env_every_key),    cmocka_unit_test(test_project_url),
         cmocka_unit_test(test_channels),         cmocka_unit_test(test_check_hides_secrets),
         cmocka_unit_test(test_secrets_from_env),
     };

@@ -28,8 +28,11 @@ struct cbApp;
 #define DISCORD_INTENTS ((1 << 9) | (1 << 12) | (1 << 15))
 #define DISCORD_DEFAULT_API "https://discord.com/api/v10"
 /* Every REST call identifies the bot as Discord requires:
- * "DiscordBot ($url, $versionNumber)" (Reference: User Agent). */
-#define DISCORD_USER_AGENT "DiscordBot (" CB_PROJECT_URL ", " CB_VERSION ")"
+ * "DiscordBot ($url, $versionNumber)" (Reference: User Agent); the URL is
+ * the config key discord.project_url (default CB_PROJECT_URL). */
+#define DISCORD_USER_AGENT_FMT "DiscordBot (%s, " CB_VERSION ")"
+/* That User-Agent for project_url (NULL or "": CB_PROJECT_URL); malloc'd. */
+char *discordUserAgent(const char *project_url);
 /* Discord's global limit: 50 requests per second per bot, all routes
  * together; interaction callbacks and their webhooks are not counted. Kept
  * proactively, counted from responses (see ratelimit.h), so network delay

@@ -370,6 +370,7 @@ static int dcStart(cbTransport *t, char *err) {
     size_t n = strlen(d->api);
     while (n > 0 && d->api[n - 1] == '/') d->api[--n] = '\0';
     d->auth = cbSprintf("Bot %s", tok);
+    d->ua = discordUserAgent(d->o.project_url);
     d->timer = cbMalloc(sizeof *d->timer);
     d->hb_timer = cbMalloc(sizeof *d->hb_timer);
     uv_timer_init(d->loop->uv, d->timer);
@@ -426,7 +427,7 @@ static void dcFree(cbTransport *t) {
     if (d->timer) uv_close((uv_handle_t *)d->timer, dcFreeHandle);
     if (d->hb_timer) uv_close((uv_handle_t *)d->hb_timer, dcFreeHandle);
     for (size_t i = 0; i < d->nforbidden; i++) free(d->forbidden[i]);
-    cbFreeN(8, d->api, d->auth, d->gw_url, d->resume_url, d->session_id, d->user_id, d->app_id, d);
+    cbFreeN(9, d->api, d->auth, d->ua, d->gw_url, d->resume_url, d->session_id, d->user_id, d->app_id, d);
 }
 
 static void dcSettled(void *d) {

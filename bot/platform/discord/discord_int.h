@@ -63,6 +63,7 @@ struct discord {
     cbLoop *loop;
     char *api;        /* base URL, no trailing '/' */
     char *auth;       /* "Bot <token>" (never logged) */
+    char *ua;         /* "DiscordBot ($url, $version)" */
     char *gw_url;     /* from GET /gateway/bot */
     char *resume_url; /* from READY */
     char *session_id;

@@ -2,7 +2,7 @@
  * shared outbox (which counts them for a graceful shutdown and outlives
  * the transport); http.h does the rate limits (per route, and Discord's
  * global 50/s kept proactively) and retries, every call says who it is
- * (DISCORD_USER_AGENT), and one place decides what a failure means: 401 is
+ * (d->ua), and one place decides what a failure means: 401 is
  * fatal (exit 78, nothing else is sent), 403 marks the channel as
  * forbidden (no more replies there), anything else is logged with the
  * channel and reason. URLs are never logged: interaction and webhook URLs
@@ -101,7 +101,7 @@ int dcCallText(discord *d, dcReq *q, const char *method, char *url, char *text, 
         .route = route,
         .max_attempts = DC_REPLY_ATTEMPTS,
         .timeout_ms = 10000,
-        .user_agent = DISCORD_USER_AGENT,
+        .user_agent = d->ua,
         .group = interaction ? NULL : "discord",
         .group_n = DISCORD_GLOBAL_PER_S,
         .group_window_ms = DISCORD_GLOBAL_WINDOW_MS,

@@ -68,6 +68,10 @@ char *discordStripMention(const char *content, const char *user_id) {
     return out;
 }
 
+char *discordUserAgent(const char *project_url) {
+    return cbSprintf(DISCORD_USER_AGENT_FMT, project_url && *project_url ? project_url : CB_PROJECT_URL);
+}
+
 int discordIsSnowflake(const char *s) {
     if (!s || !*s) return 0;
     size_t n = 0;
