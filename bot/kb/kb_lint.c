@@ -134,9 +134,12 @@ static kbWords kbWordSet(const char *s) {
 static void kbWordsFree(kbWords *w) { free(w->v); }
 
 /* Shared words over all distinct words (Jaccard); 0 when either has fewer
- * than min words. */
-static double kbOverlap(const kbWords *a, const kbWords *b, double min) {
+ * than min words, or when it cannot be above share: it is at most the
+ * smaller count over the larger, so most pairs are never merged. */
+static double kbOverlap(const kbWords *a, const kbWords *b, double min, double share) {
     if ((double)a->n < min || (double)b->n < min) return 0;
+    size_t lo = a->n < b->n ? a->n : b->n, hi = a->n < b->n ? b->n : a->n;
+    if ((double)lo / (double)hi <= share) return 0;
     size_t i = 0, k = 0, both = 0;
     while (i < a->n && k < b->n) {
         uint64_t x = a->v[i], y = b->v[k];
@@ -160,8 +163,10 @@ static void kbLintCopies(kbLoader *L, const kbLintData *ld) {
         for (size_t k = 0; p->ok && k < i; k++) {
             const kbParsed *o = &L->ents[k];
             if (!o->ok) continue;
-            double a = kbOverlap(&ans[i], &ans[k], ld->min_words);
-            double q = kbOverlap(&qs[i], &qs[k], ld->min_words);
+            double a = kbOverlap(&ans[i], &ans[k], ld->min_words, ld->answer_share);
+            double q = a > ld->answer_share
+                           ? 0 /* not needed */
+                           : kbOverlap(&qs[i], &qs[k], ld->min_words, ld->question_share);
             if (a > ld->answer_share)
                 cbDiagAdd(L->d, CB_DIAG_WARNING, p->e.path, p->e.answer_line, 1,
                           "this answer is nearly a copy of %s's (%s:%d): %.0f%% of their words "
