@@ -3,6 +3,7 @@
  * hint), entries not reviewed for 12 months or dated in the future, two
  * entries claiming the same phrasing (a question or alternate that would
  * be ambiguous), then kb_lint.c's broad patterns and copied entries. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include <time.h>
 #include <utf8proc.h>
 
+#include "base/buf.h"
 #include "base/common.h"
 #include "kb/kb_load.h"
 
@@ -87,17 +89,47 @@ static void kbCheckStale(kbLoader *L) {
     }
 }
 
+#define KB_PHRASE_FOLD \
+    (UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK)
+
+/* s folded as utf8proc_map(KB_PHRASE_FOLD) folds it whole, into b, piece
+ * by piece: ASCII folds to itself (A-Z to a-z), is never a mark, and no
+ * character composes with it, so only the runs of other bytes go through
+ * utf8proc (whole answers through it were a sixth of a start-up). CB_ERR
+ * when s is not UTF-8. */
+static int kbPhraseFold(const char *s, cbBuf *b) {
+    for (const char *p = s; *p;) {
+        const char *q = p;
+        while (*q && (unsigned char)*q < 0x80) q++;
+        size_t o = b->len;
+        bufAppend(b, p, (size_t)(q - p));
+        for (char *c = b->p ? b->p + o : NULL; c && *c; c++)
+            if (*c >= 'A' && *c <= 'Z') *c = (char)(*c + ('a' - 'A'));
+        for (p = q; *q && (unsigned char)*q >= 0x80;) q++;
+        if (q == p) continue;
+        utf8proc_uint8_t *f = NULL;
+        utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)p, q - p, &f, KB_PHRASE_FOLD);
+        if (n >= 0) bufAppend(b, f, (size_t)n);
+        free(f);
+        if (n < 0) return CB_ERR;
+        p = q;
+    }
+    return CB_OK;
+}
+
 char *kbPhraseKey(const char *s) {
-    utf8proc_uint8_t *f = NULL;
-    if (utf8proc_map((const utf8proc_uint8_t *)s, 0, &f,
-                     UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD |
-                         UTF8PROC_STRIPMARK) < 0)
+    cbBuf b;
+    bufInit(&b, SIZE_MAX);
+    if (kbPhraseFold(s, &b) != CB_OK) {
+        bufFree(&b);
         return cbStrdup(s);
-    size_t n = strlen((char *)f), o = 0;
+    }
+    const char *f = bufStr(&b);
+    size_t n = b.len, o = 0;
     char *k = cbMalloc(n + 1);
     int space = 0;
     for (size_t i = 0; i < n; i++) {
-        unsigned char c = f[i];
+        unsigned char c = (unsigned char)f[i];
         if (c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
             c == '#') {
             if (space && o) k[o++] = ' ';
@@ -108,7 +140,7 @@ char *kbPhraseKey(const char *s) {
         }
     }
     k[o] = '\0';
-    free(f);
+    bufFree(&b);
     return k;
 }
 

@@ -8,10 +8,12 @@
 #include <ctype.h>
 #include <libstemmer.h>
 #include <pcre2.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
 
+#include "base/buf.h"
 #include "base/common.h"
 
 /* A direct-mapped cache of stems: building an index stems the same words
@@ -414,6 +416,37 @@ static char *normUnicode(const char *s, size_t len, size_t *outlen, char *err) {
     return (char *)buf; /* reencode wrote NUL-terminated UTF-8 in place */
 }
 
+/* normUnicode(s) piece by piece: an ASCII character decomposes to itself
+ * (A-Z folded), is never a mark, no character composes with it, and a mark
+ * after it is stripped as at the start of a text (a base below U+0530), so
+ * only the runs of other bytes go through utf8proc: a long answer with a
+ * few curly quotes costs a few small calls, not one over all of it. */
+static char *normPieces(const char *s, size_t len, size_t *outlen, char *err) {
+    cbBuf b;
+    bufInit(&b, SIZE_MAX);
+    for (size_t i = 0; i < len;) {
+        size_t j = i;
+        while (j < len && (unsigned char)s[j] < 0x80) j++;
+        size_t o = b.len;
+        bufAppend(&b, s + i, j - i);
+        for (size_t k = o; k < b.len; k++)
+            if (b.p[k] >= 'A' && b.p[k] <= 'Z') b.p[k] = (char)(b.p[k] + ('a' - 'A'));
+        for (i = j; j < len && (unsigned char)s[j] >= 0x80;) j++;
+        if (j == i) continue;
+        size_t n;
+        char *piece = normUnicode(s + i, j - i, &n, err);
+        if (!piece) {
+            bufFree(&b);
+            return NULL;
+        }
+        bufAppend(&b, piece, n);
+        free(piece);
+        i = j;
+    }
+    *outlen = b.len;
+    return bufDetach(&b);
+}
+
 /* ASCII without NUL: NFKC is the identity and folding is A-Z -> a-z, so
  * fold s into d (len bytes, then a NUL) in one pass. 0 (d undefined) when
  * s has another byte: then the full path applies. */
@@ -439,7 +472,7 @@ int txtNormalize(const char *s, size_t len, char **out, size_t *outlen, char *er
     free(d);
     if (!cbValidUtf8(s, len))
         return cbErr(err, "the text is not valid UTF-8 (or contains a NUL byte)");
-    *out = normUnicode(s, len, outlen, err);
+    *out = normPieces(s, len, outlen, err);
     return *out ? CB_OK : CB_ERR;
 }
 

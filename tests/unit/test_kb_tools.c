@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <utf8proc.h>
 
 #include "base/common.h"
 #include "base/jsonloc.h"
@@ -110,6 +111,57 @@ static void test_validators(void **state) {
     char *k = kbPhraseKey("  How do I  learn DJANGO?? ");
     assert_string_equal(k, "how do i learn django");
     free(k);
+}
+
+/* kbPhraseKey as it is defined: the whole text through utf8proc, then
+ * runs of anything but letters, digits, '+', '#' and non-ASCII made one
+ * space (kbPhraseKey folds in pieces and must give the same key). */
+static char *phraseKeyWhole(const char *s) {
+    utf8proc_uint8_t *f = NULL;
+    if (utf8proc_map((const utf8proc_uint8_t *)s, 0, &f,
+                     UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT |
+                         UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK) < 0)
+        return strdup(s);
+    char *k = calloc(1, strlen((char *)f) + 1);
+    size_t o = 0;
+    int space = 0;
+    for (const utf8proc_uint8_t *p = f; *p; p++) {
+        int keep = *p >= 0x80 || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+                   *p == '+' || *p == '#';
+        if (keep && space && o) k[o++] = ' ';
+        if (keep) k[o++] = (char)*p;
+        space = !keep;
+    }
+    free(f);
+    return k;
+}
+
+static void test_phrase_key_pieces(void **state) {
+    (void)state;
+    static const char *const tricky[] = {
+        "a", "Q", " ", "<", "9", "+", "#", "\t", "\n", "-", "\xc3\xa9", "\xcc\x81", "\xcc\x88",
+        "\xcd\x85", "\xcc\xb8", "\xef\xbc\xa1", "\xef\xac\x81", "\xe2\x91\xa0", "\xe2\x80\x9c",
+        "\xe2\x80\x94", "\xc2\xa0", "\xc2\xad", "\xe1\x84\x80", "\xe1\x85\xa1", "\xe1\x86\xa8",
+        "\xe0\xa4\x95", "\xe0\xa5\x8d", "\xc3\x9f", "\xc4\xb0", "\xce\xa3", "\xd0\x99",
+        "\xcc\x86", "\xef\xb7\xba", "\xc7\x84", "\xc2\xbd", "\xe0\xad\x87", "\xe0\xac\xbe",
+        "\xe2\x82\xac", "\xff", "\xc3",
+    };
+    unsigned seed = 4242;
+    for (int k = 0; k < 20000; k++) {
+        char s[40 * 4 + 1];
+        size_t len = 0, n = (seed = seed * 1103515245u + 12345u) >> 16 & 31;
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            const char *c = tricky[(seed >> 16) % (sizeof(tricky) / sizeof(tricky[0]))];
+            memcpy(s + len, c, strlen(c));
+            len += strlen(c);
+        }
+        s[len] = '\0';
+        char *got = kbPhraseKey(s), *want = phraseKeyWhole(s);
+        if (strcmp(got, want) != 0) fail_msg("'%s': pieces '%s', whole '%s'", s, got, want);
+        free(got);
+        free(want);
+    }
 }
 
 static char *exportDir(const char *dir) {
@@ -415,6 +467,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_jsonloc),
         cmocka_unit_test(test_validators),
+        cmocka_unit_test(test_phrase_key_pieces),
         cmocka_unit_test(test_export_import_fixture),
         cmocka_unit_test(test_export_import_real),
         cmocka_unit_test(test_import_errors),

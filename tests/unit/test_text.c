@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <utf8proc.h>
 
 #include "base/common.h"
 #include "match/text.h"
@@ -161,6 +162,83 @@ static void testAsciiFastPath(void **state) {
     txtFree(slow);
 }
 
+/* Characters that decompose, compose, fold, lump, are ignorable, or are
+ * marks after Latin and non-Latin bases: what could behave differently
+ * when a text is normalized in pieces instead of whole. */
+static const char *const TRICKY[] = {
+    "a", "Z", " ", "<", "=", "9", "\t", "\n", "\r", "\x01", "\x7f", ".", "'",
+    "\xc3\xa9", "\xcc\x81", "\xcc\x88", "\xcd\x85", "\xcd\x84", "\xcc\xb8", "\xef\xbc\xa1",
+    "\xef\xac\x81", "\xe2\x91\xa0", "\xe2\x80\x9c", "\xe2\x80\x9d", "\xe2\x80\x99", "\xe2\x80\x94",
+    "\xe2\x80\xa6", "\xc2\xa0", "\xc2\xad", "\xe2\x80\x8d", "\xe1\x84\x80", "\xe1\x85\xa1",
+    "\xe1\x86\xa8", "\xea\xb0\x80", "\xe0\xa4\x95", "\xe0\xa5\x8d", "\xe0\xa4\xbf", "\xc3\x9f",
+    "\xc4\xb0", "\xce\xa3", "\xcf\x82", "\xd0\x99", "\xd0\x98", "\xcc\x86", "\xef\xb7\xba",
+    "\xc7\x84", "\xe3\x8e\x8f", "\xc2\xbd", "\xe2\x85\xab", "\xe0\xb3\x95", "\xe0\xb2\xbf",
+    "\xe0\xad\x87", "\xe0\xac\xbe", "\xe1\xac\x85", "\xe1\xac\xb5", "\xe2\x82\xac",
+};
+
+/* A text of up to max tricky characters, from *seed. */
+static size_t trickyText(unsigned *seed, char *s, size_t max) {
+    size_t len = 0, n = *seed % max;
+    for (size_t i = 0; i < n; i++) {
+        *seed = *seed * 1103515245u + 12345u;
+        const char *c = TRICKY[(*seed >> 16) % CB_ARRAY_LEN(TRICKY)];
+        memcpy(s + len, c, strlen(c));
+        len += strlen(c);
+    }
+    s[len] = '\0';
+    return len;
+}
+
+/* What txtNormalize gives a non-ASCII text, done on the whole text at once
+ * (the definition it must keep while it works in pieces). */
+static char *normWhole(const char *s, size_t len) {
+    const utf8proc_option_t opt = UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_DECOMPOSE |
+                                  UTF8PROC_CASEFOLD | UTF8PROC_STRIPCC | UTF8PROC_IGNORE |
+                                  UTF8PROC_LUMP;
+    utf8proc_ssize_t n = utf8proc_decompose((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len,
+                                            NULL, 0, opt);
+    assert_true(n >= 0);
+    utf8proc_int32_t *cp = calloc((size_t)n + 1, sizeof(*cp));
+    n = utf8proc_decompose((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len, cp, n, opt);
+    utf8proc_ssize_t m = 0;
+    utf8proc_int32_t base = 0;
+    for (utf8proc_ssize_t i = 0; i < n; i++) {
+        utf8proc_category_t cat = utf8proc_category(cp[i]);
+        int mark = cat == UTF8PROC_CATEGORY_MN || cat == UTF8PROC_CATEGORY_MC ||
+                   cat == UTF8PROC_CATEGORY_ME;
+        if (mark && base < 0x0530) continue;
+        if (!mark) base = cp[i];
+        cp[m++] = cp[i];
+    }
+    m = utf8proc_reencode(cp, m, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+    assert_true(m >= 0);
+    return (char *)cp;
+}
+
+/* Normalizing in pieces gives exactly what normalizing whole gives. */
+static void testNormalizeInPieces(void **state) {
+    (void)state;
+    char err[CB_ERRLEN];
+    unsigned seed = 777;
+    for (int k = 0; k < 20000; k++) {
+        char s[40 * 4 + 1];
+        seed = seed * 1103515245u + 12345u;
+        size_t len = trickyText(&seed, s, 40);
+        char *out = NULL;
+        size_t outlen = 0;
+        assert_int_equal(txtNormalize(s, len, &out, &outlen, err), CB_OK);
+        int ascii = 1;
+        for (size_t i = 0; i < len; i++) ascii &= (unsigned char)s[i] < 0x80;
+        if (!ascii) {
+            char *want = normWhole(s, len);
+            if (strlen(want) != outlen || memcmp(want, out, outlen) != 0)
+                fail_msg("'%s': pieces '%.*s', whole '%s'", s, (int)outlen, out, want);
+            free(want);
+        }
+        free(out);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(testTokenTable),
@@ -168,6 +246,7 @@ int main(void) {
         cmocka_unit_test(testLongToken),
         cmocka_unit_test(testStopWords),
         cmocka_unit_test(testAsciiFastPath),
+        cmocka_unit_test(testNormalizeInPieces),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
