@@ -57,8 +57,11 @@ typedef struct engTypo {
     char **w;       /* id -> word */
     uint32_t *freq; /* id -> occurrences in the knowledge */
     size_t n, cap;
-    engMulti dels;  /* hash(deletion variant) -> word id */
-    int indexed;
+    int indexed;    /* the vocabulary is complete: corrections may start */
+    /* hash(deletion variant) -> word id, built at the first word that
+     * needs a correction, not at every start (it was a tenth of one);
+     * behind a pointer, so a query (const) can build it. */
+    struct engTypoDels *dels;
     /* Real English words (never "corrected"): the word list is read the
      * first time a correction needs it, not at every start (parsing it is
      * a third of a start-up). Behind a pointer, so a query (const) can
@@ -69,7 +72,7 @@ typedef struct engTypo {
 void engTypoInit(engTypo *t);
 void engTypoFree(engTypo *t);
 void engTypoAddWord(engTypo *t, const char *w); /* counts occurrences */
-void engTypoIndex(engTypo *t);                  /* build the deletion index */
+void engTypoIndex(engTypo *t); /* the vocabulary is complete (deletions: when first needed) */
 /* Name a word list (one word a line, e.g. /usr/share/dict/american-english):
  * its words are real words, left alone. It is read when first needed; a
  * file that cannot be read makes corrections stricter. */

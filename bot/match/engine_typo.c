@@ -3,7 +3,9 @@
  * deletion index. Only lowercase ASCII words of 4..32 letters are
  * corrected, into knowledge words of 4 letters or more; the distance
  * allowed is 1 for 4-7 letters, 2 for 8 or more, never for 3 or fewer (too
- * many short words are one edit apart).
+ * many short words are one edit apart). The deletion index is built at
+ * the first word that needs a correction (queries that correct hold the
+ * engine's lock), so a start-up does not pay for it.
  *
  * A real English word is never a typo: "pilot" must not become "pivot",
  * nor "draw" "raw". With a word list (Debian's wamerican) such words are
@@ -22,10 +24,14 @@ struct engDict {
     engMap words;
 };
 
+struct engTypoDels {
+    int built;
+    engMulti m;
+};
+
 void engTypoInit(engTypo *t) {
     memset(t, 0, sizeof(*t));
     engMapInit(&t->words);
-    engMultiInit(&t->dels);
 }
 
 void engTypoFree(engTypo *t) {
@@ -33,7 +39,10 @@ void engTypoFree(engTypo *t) {
     free(t->w);
     free(t->freq);
     engMapFree(&t->words);
-    engMultiFree(&t->dels);
+    if (t->dels) {
+        engMultiFree(&t->dels->m);
+        free(t->dels);
+    }
     if (t->dict) {
         engMapFree(&t->dict->words);
         free(t->dict->path);
@@ -123,12 +132,22 @@ static void addDeletes(engMulti *m, char *w, size_t n, int depth, uint32_t id) {
 }
 
 void engTypoIndex(engTypo *t) {
+    if (!t->dels) t->dels = cbCalloc(1, sizeof(*t->dels));
+    t->indexed = 1;
+}
+
+/* The deletion index of every word, built once. */
+static const engMulti *typoDels(const engTypo *t) {
+    struct engTypoDels *d = t->dels;
+    if (d->built) return &d->m;
+    engMultiInit(&d->m);
     for (size_t i = 0; i < t->n; i++) {
         size_t n = strlen(t->w[i]);
         /* A query word of 8+ letters (distance 2) can reach words of 6+. */
-        addDeletes(&t->dels, t->w[i], n, n >= 6 ? 2 : 1, (uint32_t)i);
+        addDeletes(&d->m, t->w[i], n, n >= 6 ? 2 : 1, (uint32_t)i);
     }
-    t->indexed = 1;
+    d->built = 1;
+    return &d->m;
 }
 
 int engOsa(const char *a, size_t la, const char *b, size_t lb, int max) {
@@ -157,6 +176,7 @@ int engOsa(const char *a, size_t la, const char *b, size_t lb, int max) {
 
 typedef struct typoSearch {
     const engTypo *t;
+    const engMulti *dels;
     const char *q;
     size_t qn;
     int max;
@@ -186,7 +206,7 @@ static void typoConsider(uint32_t id, void *ud) {
 }
 
 static void searchDeletes(typoSearch *s, char *w, size_t n, int depth) {
-    engMultiEach(&s->t->dels, engHash(w, n, 7), typoConsider, s);
+    engMultiEach(s->dels, engHash(w, n, 7), typoConsider, s);
     if (depth == 0 || n <= 1) return;
     char v[ENG_TYPO_MAXLEN + 1];
     for (size_t i = 0; i < n; i++) {
@@ -205,7 +225,7 @@ const char *engTypoCorrect(const engTypo *t, const char *w, int *dist) {
         return NULL;
     int hasdict = engTypoHasDict(t);
     if (hasdict && engMapGet(&t->dict->words, w, n, &id)) return NULL; /* a real word */
-    typoSearch s = {t, w, n, max, UINT32_MAX, max + 1, 0};
+    typoSearch s = {t, typoDels(t), w, n, max, UINT32_MAX, max + 1, 0};
     char buf[ENG_TYPO_MAXLEN + 1];
     assert(n <= ENG_TYPO_MAXLEN); /* engTypoMaxDist() is 0 for longer words */
     memcpy(buf, w, n);
