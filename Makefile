@@ -18,7 +18,7 @@ DEBS := build-essential pkg-config libcurl4-openssl-dev libwebsockets-dev \
         libwebsockets-evlib-uv libjansson-dev libpcre2-dev libutf8proc-dev \
         libstemmer-dev libuv1-dev libsqlite3-dev libssl-dev libcmocka-dev libfyaml-dev libmd4c-dev sqlite3 \
         libedit-dev docker-compose shellcheck clang libclang-rt-14-dev clang-tidy cppcheck wamerican \
-        groff-base chromium zlib1g-dev
+        groff-base chromium zlib1g-dev libxxhash-dev
 PKGS := libcurl libwebsockets jansson libpcre2-8 libutf8proc libuv sqlite3 libcrypto libfyaml libedit zlib md4c
 
 B := build

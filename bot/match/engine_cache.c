@@ -3,7 +3,7 @@
  * File layout (host byte order; the key, made with the build id, never
  * matches another machine's build anyway):
  *   header  "CBMODEL\n", u32 version, u32 sections, key[32],
- *           u64 body bytes, u32 CRC-32 of the body, u32 0      (64 bytes)
+ *           u64 body bytes, u64 XXH3-64 of the body            (64 bytes)
  *   body    sections: u32 tag, u32 element size, u64 count, the elements
  * The sizes (classes, features, table capacity) come first; every other
  * section must have exactly the count those sizes give, so a reader
@@ -22,13 +22,17 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
+
+/* XXH3 compiled in (the header carries it): a checksum that keeps up with
+ * reading the file (zlib's CRC-32 was a twentieth of a start-up). */
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 #include "base/common.h"
 #include "base/log.h"
 
 #define MDC_MAGIC "CBMODEL\n"
-#define MDC_VERSION 2u
+#define MDC_VERSION 3u
 #define MDC_HEADER 64
 #define MDC_MAX_FILE (512u << 20) /* bytes; a dense model is at most 48 MB of weights */
 #define MDC_KEEP 16               /* cache files kept in a directory (newest) */
@@ -106,8 +110,8 @@ static void hashBytes(EVP_MD_CTX *h, const void *p, size_t n) {
     EVP_DigestUpdate(h, p, n);
 }
 
-void mdcKey(const mdcInputs *in, uint8_t key[MDC_KEYLEN]) {
-    EVP_MD_CTX *h = EVP_MD_CTX_new();
+void mdcKeys(const mdcInputs *in, size_t nkeys, uint8_t (*keys)[MDC_KEYLEN]) {
+    EVP_MD_CTX *h = EVP_MD_CTX_new(), *one = EVP_MD_CTX_new();
     EVP_DigestInit_ex(h, EVP_sha256(), NULL);
     uint8_t id[64];
     uint32_t version = MDC_VERSION;
@@ -123,21 +127,27 @@ void mdcKey(const mdcInputs *in, uint8_t key[MDC_KEYLEN]) {
     for (size_t i = 0; i < in->nextra; i++)
         hashBytes(h, in->extra[i] ? in->extra[i] : "", in->extra[i] ? strlen(in->extra[i]) : 0);
     hashBytes(h, in->nums, in->nnums * sizeof(*in->nums));
-    unsigned int len = 0;
-    EVP_DigestFinal_ex(h, key, &len);
+    for (size_t k = 0; k < nkeys; k++) { /* the shared part hashed once */
+        uint64_t salt = k;
+        unsigned int len = 0;
+        EVP_MD_CTX_copy_ex(one, h);
+        hashBytes(one, &salt, sizeof(salt));
+        EVP_DigestFinal_ex(one, keys[k], &len);
+    }
+    EVP_MD_CTX_free(one);
     EVP_MD_CTX_free(h);
 }
 
 /* ---- reading ----
  * Sections are read straight into the model's arrays (the file is never
- * held whole in memory: the weights are most of it), the CRC computed on
- * the way; nothing is trusted until the CRC and the checks pass. */
+ * held whole in memory: the weights are most of it), the checksum computed
+ * on the way; nothing is trusted until the checksum and the checks pass. */
 
 typedef struct mdcSrc {
     const uint8_t *mem; /* the bytes, or NULL: read fd */
     int fd;
     size_t len, off;    /* total bytes, bytes consumed */
-    uLong crc;          /* of the body read so far */
+    XXH3_state_t sum;   /* of the body read so far */
 } mdcSrc;
 
 /* The next n bytes into dst (NULL: skip them); 0 when there are fewer. */
@@ -155,7 +165,7 @@ static int srcRead(mdcSrc *s, void *dst, size_t n, int body) {
             if (r <= 0) return 0;
             k = (size_t)r;
         }
-        if (body) s->crc = crc32_z(s->crc, to, k);
+        if (body) XXH3_64bits_update(&s->sum, to, k);
         done += k;
     }
     s->off += n;
@@ -167,7 +177,7 @@ static int whyf(char *why, size_t n, const char *msg) {
     return 0;
 }
 
-static int headerOk(mdcSrc *s, const uint8_t key[MDC_KEYLEN], uint32_t *crc, char *why,
+static int headerOk(mdcSrc *s, const uint8_t key[MDC_KEYLEN], uint64_t *sum, char *why,
                     size_t wn) {
     uint8_t h[MDC_HEADER];
     if (!srcRead(s, h, sizeof(h), 0) || memcmp(h, MDC_MAGIC, 8) != 0)
@@ -176,7 +186,7 @@ static int headerOk(mdcSrc *s, const uint8_t key[MDC_KEYLEN], uint32_t *crc, cha
     uint64_t body;
     memcpy(&version, h + 8, 4);
     memcpy(&body, h + 48, 8);
-    memcpy(crc, h + 56, 4);
+    memcpy(sum, h + 56, 8);
     if (version != MDC_VERSION) return whyf(why, wn, "another format version");
     if (key && memcmp(h + 16, key, MDC_KEYLEN) != 0) return whyf(why, wn, "another key");
     if (body != s->len - MDC_HEADER) return whyf(why, wn, "truncated or padded");
@@ -300,7 +310,7 @@ static int tableOk(const mdlModel *m) {
     return ok && used == m->nfeat;
 }
 
-/* After the CRC: what the numbers must satisfy to be used safely. */
+/* After the checksum: what the numbers must satisfy to be used safely. */
 static const char *modelCheck(mdlModel *m, const mdcRest *r, const mdlExample *ex, size_t n) {
     const uint32_t need = 1u << S_KEYS | 1u << S_KID | 1u << S_IDF | 1u << S_RARE |
                           1u << S_ISWORD | 1u << S_BIAS | 1u << S_WEIGHTS | 1u << S_CALIB |
@@ -325,14 +335,14 @@ static const char *modelCheck(mdlModel *m, const mdcRest *r, const mdlExample *e
 
 static mdlModel *parseFrom(mdcSrc *s, const uint8_t key[MDC_KEYLEN], const mdlExample *ex,
                            size_t n, char *why, size_t wn) {
-    uint32_t crc;
-    uint64_t z[Z_N];
-    if (!headerOk(s, key, &crc, why, wn) || !readSizes(s, z, why, wn)) return NULL;
+    uint64_t sum, z[Z_N];
+    XXH3_64bits_reset(&s->sum);
+    if (!headerOk(s, key, &sum, why, wn) || !readSizes(s, z, why, wn)) return NULL;
     mdlModel *m = modelAlloc(z);
     mdcRest r = {.seen = 0};
     int ok = 1;
     while (ok && s->off < s->len) ok = readSection(s, m, &r, why, wn);
-    if (ok && s->crc != crc) ok = whyf(why, wn, "checksum mismatch");
+    if (ok && XXH3_64bits_digest(&s->sum) != sum) ok = whyf(why, wn, "checksum mismatch");
     const char *bad = ok ? modelCheck(m, &r, ex, n) : NULL;
     if (bad) ok = whyf(why, wn, bad);
     free(r.coll);
@@ -343,7 +353,7 @@ static mdlModel *parseFrom(mdcSrc *s, const uint8_t key[MDC_KEYLEN], const mdlEx
 
 mdlModel *mdcParse(const uint8_t *data, size_t len, const uint8_t key[MDC_KEYLEN],
                    const mdlExample *ex, size_t n, char *why, size_t whylen) {
-    mdcSrc s = {.mem = data, .fd = -1, .len = len, .crc = crc32_z(0, NULL, 0)};
+    mdcSrc s = {.mem = data, .fd = -1, .len = len};
     return parseFrom(&s, key, ex, n, why, whylen);
 }
 
@@ -360,7 +370,7 @@ mdlModel *mdcLoad(const char *dir, const uint8_t key[MDC_KEYLEN], const mdlExamp
     mdlModel *m = NULL;
     if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
         char why[128] = "too big";
-        mdcSrc s = {.mem = NULL, .fd = fd, .len = (size_t)st.st_size, .crc = crc32_z(0, NULL, 0)};
+        mdcSrc s = {.mem = NULL, .fd = fd, .len = (size_t)st.st_size};
         if (st.st_size <= MDC_MAX_FILE) m = parseFrom(&s, key, ex, n, why, sizeof(why));
         if (!m) logEvent(LOG_WARN, "model.cache_ignored", "file=%s why=\"%s\" msg=\"training instead\"",
                          path, why);
@@ -492,15 +502,14 @@ int mdcSave(const char *dir, const uint8_t key[MDC_KEYLEN], const mdlModel *m,
     uint8_t head[MDC_HEADER] = {0};
     put(&o, head, sizeof(head));
     putModel(&o, m, ex, n);
-    uint32_t version = MDC_VERSION, nsec = S_NTAGS - 1, crc;
-    uint64_t body = o.n - MDC_HEADER;
-    crc = (uint32_t)crc32_z(0, o.p + MDC_HEADER, (size_t)body);
+    uint32_t version = MDC_VERSION, nsec = S_NTAGS - 1;
+    uint64_t body = o.n - MDC_HEADER, sum = XXH3_64bits(o.p + MDC_HEADER, (size_t)body);
     memcpy(o.p, MDC_MAGIC, 8);
     memcpy(o.p + 8, &version, 4);
     memcpy(o.p + 12, &nsec, 4);
     memcpy(o.p + 16, key, MDC_KEYLEN);
     memcpy(o.p + 48, &body, 8);
-    memcpy(o.p + 56, &crc, 4);
+    memcpy(o.p + 56, &sum, 8);
     char *path = cachePath(dir, key), *tmp = cbSprintf("%s.%ld.tmp", path, (long)getpid());
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     int rc = fd >= 0 && writeAll(fd, o.p, o.n) == CB_OK ? CB_OK : CB_ERR;

@@ -9,7 +9,7 @@
  * tokenizer, stop words, stemmer, training constants). The file holds the
  * model as sections of arrays (feature table, idf, weights classes x
  * features, biases, calibration, out-of-fold figures), each checked
- * against the model's sizes, and a CRC-32 of it all: a corrupt, truncated
+ * against the model's sizes, and a checksum (XXH3) of it all: a corrupt, truncated
  * or foreign file is ignored (logged), never trusted. Files are written
  * to a temporary name and renamed, so a reader never sees half of one. */
 #ifndef CB_ENGINE_CACHE_H
@@ -33,7 +33,9 @@ typedef struct mdcInputs {
     size_t nnums;
 } mdcInputs;
 
-void mdcKey(const mdcInputs *in, uint8_t key[MDC_KEYLEN]);
+/* nkeys keys of the same inputs, key k salted with k (one per model
+ * trained on them); the inputs are hashed once. */
+void mdcKeys(const mdcInputs *in, size_t nkeys, uint8_t (*keys)[MDC_KEYLEN]);
 
 /* The model in dir for key, or NULL (no file, or one that does not check:
  * then a log line says why). Collision examples are mapped back to

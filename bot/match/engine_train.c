@@ -13,7 +13,7 @@
  * one "out of scope" class, whose examples are every section's.
  *
  * Both models are kept in the model cache (engine_cache.c) under a key of
- * everything training reads (trainingKey: what is added to training must
+ * everything training reads (trainingKeys: what is added to training must
  * be added there too); a build whose key has both files reads them.
  *
  * The classifier is a dense softmax over every entry while it fits its
@@ -56,13 +56,13 @@ static void addExtra(const char ***v, size_t *n, size_t *cap, const char *s) {
     (*v)[(*n)++] = s;
 }
 
-/* The cache key of the main model (salt 0) or the section model (1): the
+/* The cache keys of the main model (key 0) and the section model (1): the
  * examples with their classes and sections, the synonyms and lookup lists
  * (they change the analysis), the section names, every entry's keywords
  * and answer (the examples' evidence is BM25F over them) and
  * matching.json's values, with the classes and folds. */
-static void trainingKey(const kb *k, const mdlExample *ex, size_t n, int salt,
-                        uint8_t key[MDC_KEYLEN]) {
+static void trainingKeys(const kb *k, const mdlExample *ex, size_t n,
+                         uint8_t key[2][MDC_KEYLEN]) {
     const char **extra = NULL;
     size_t nx = 0, cap = 0;
     for (size_t g = 0; g < k->nsynonyms; g++) {
@@ -83,16 +83,15 @@ static void trainingKey(const kb *k, const mdlExample *ex, size_t n, int salt,
             addExtra(&extra, &nx, &cap, k->entries[e].keywords.v[w]);
         addExtra(&extra, &nx, &cap, k->entries[e].answer);
     }
-    double *nums = cbMalloc((4 + n) * sizeof(*nums));
+    double *nums = cbMalloc((3 + n) * sizeof(*nums));
     size_t nn = 0;
-    nums[nn++] = salt;
     nums[nn++] = k->matching.answer_threshold;
     nums[nn++] = k->matching.suggest_threshold;
     nums[nn++] = k->matching.pattern_confidence;
     for (size_t i = 0; i < n; i++) nums[nn++] = ex[i].section;
     mdcInputs in = {.ex = ex, .n = n, .nclass = k->nentries + 1, .folds = ENG_FOLDS,
                     .extra = extra, .nextra = nx, .nums = nums, .nnums = nn};
-    mdcKey(&in, key);
+    mdcKeys(&in, 2, key);
     free(extra);
     free(nums);
 }
@@ -178,8 +177,7 @@ int engTrain(engIndex *ix, char *err) {
     uint8_t key[2][MDC_KEYLEN];
     const char *dir = ix->p.cache_dir;
     if (dir) {
-        trainingKey(k, ex, n, 0, key[0]);
-        trainingKey(k, ex, n, 1, key[1]);
+        trainingKeys(k, ex, n, key);
         loadCached(ix, dir, key, ex, n);
     }
     if (!ix->model && dir && ix->p.cache_only) {

@@ -1,6 +1,6 @@
 /* fuzz_modelcache.c - libFuzzer target: any bytes as a model cache file
  * (engine_cache.c's reader). When the input's last byte is odd, the
- * header's body length and CRC are made to fit the input first, so the
+ * header's body length and checksum are made to fit the input first, so the
  * fuzzer reaches the sections behind the checksum. A file the reader
  * accepts must be a model that predicts without a fault: its features are
  * looked up and a softmax computed from the input's own keys. Must never
@@ -9,7 +9,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 #include "base/common.h"
 #include "match/engine_cache.h"
@@ -37,9 +38,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size) memcpy(copy, data, size);
     if (size >= 64 && (data[size - 1] & 1)) {
         uint64_t body = size - 64;
-        uint32_t crc = (uint32_t)crc32_z(0, copy + 64, (size_t)body);
+        uint64_t sum = XXH3_64bits(copy + 64, (size_t)body);
         memcpy(copy + 48, &body, 8);
-        memcpy(copy + 56, &crc, 4);
+        memcpy(copy + 56, &sum, 8);
     }
     char why[128];
     mdlModel *m = mdcParse(copy, size, NULL, EX, CB_ARRAY_LEN(EX), why, sizeof(why));
