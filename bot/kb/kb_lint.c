@@ -100,9 +100,11 @@ static void kbLintPatterns(kbLoader *L, const kbLintData *ld) {
 /* A text's distinct words as sorted 64-bit hashes: comparing every pair
  * of entries is then a merge of integers, not of strings (the loader does
  * it at every load, so start-up pays for it). */
+#define KB_WORD_BUCKETS 64
 typedef struct kbWords {
     uint64_t *v;
     size_t n;
+    uint16_t bucket[KB_WORD_BUCKETS]; /* words per top 6 bits of their hash (saturating) */
 } kbWords;
 
 static int kbU64Cmp(const void *a, const void *b) {
@@ -119,7 +121,7 @@ static uint64_t kbWordHash(const char *s) {
 /* The distinct words of s (phrase-key normalized), as sorted hashes. */
 static kbWords kbWordSet(const char *s) {
     char *k = kbPhraseKey(s);
-    kbWords w = {cbCalloc(strlen(k) / 2 + 2, sizeof(uint64_t)), 0};
+    kbWords w = {.v = cbCalloc(strlen(k) / 2 + 2, sizeof(uint64_t)), .n = 0};
     for (char *save = NULL, *t = strtok_r(k, " ", &save); t; t = strtok_r(NULL, " ", &save))
         w.v[w.n++] = kbWordHash(t);
     free(k);
@@ -128,18 +130,15 @@ static kbWords kbWordSet(const char *s) {
     for (size_t i = 0; i < w.n; i++)
         if (!o || w.v[o - 1] != w.v[i]) w.v[o++] = w.v[i];
     w.n = o;
+    for (size_t i = 0; i < w.n; i++)
+        if (w.bucket[w.v[i] >> 58] < UINT16_MAX) w.bucket[w.v[i] >> 58]++;
     return w;
 }
 
 static void kbWordsFree(kbWords *w) { free(w->v); }
 
-/* Shared words over all distinct words (Jaccard); 0 when either has fewer
- * than min words, or when it cannot be above share: it is at most the
- * smaller count over the larger, so most pairs are never merged. */
-static double kbOverlap(const kbWords *a, const kbWords *b, double min, double share) {
-    if ((double)a->n < min || (double)b->n < min) return 0;
-    size_t lo = a->n < b->n ? a->n : b->n, hi = a->n < b->n ? b->n : a->n;
-    if ((double)lo / (double)hi <= share) return 0;
+/* Words of a and b (sorted) that both have. */
+static size_t kbShared(const kbWords *a, const kbWords *b) {
     size_t i = 0, k = 0, both = 0;
     while (i < a->n && k < b->n) {
         uint64_t x = a->v[i], y = b->v[k];
@@ -147,6 +146,31 @@ static double kbOverlap(const kbWords *a, const kbWords *b, double min, double s
         i += x <= y;
         k += x >= y;
     }
+    return both;
+}
+
+/* A lower bound of how many words are in one set only: each such word
+ * moves one bucket count by one. */
+static size_t kbDiffBound(const kbWords *a, const kbWords *b) {
+    size_t d = 0;
+    for (int i = 0; i < KB_WORD_BUCKETS; i++)
+        d += a->bucket[i] > b->bucket[i] ? (size_t)(a->bucket[i] - b->bucket[i])
+                                         : (size_t)(b->bucket[i] - a->bucket[i]);
+    return d;
+}
+
+/* Shared words over all distinct words (Jaccard); 0 when either has fewer
+ * than min words, or when it cannot be above share. Above share, the
+ * smaller count over the larger is above share, and fewer than
+ * (na + nb)(1 - share)/(1 + share) words are in one set only: pairs that
+ * fail either bound (most of them) are never merged. */
+static double kbOverlap(const kbWords *a, const kbWords *b, double min, double share) {
+    if ((double)a->n < min || (double)b->n < min) return 0;
+    size_t lo = a->n < b->n ? a->n : b->n, hi = a->n < b->n ? b->n : a->n;
+    if ((double)lo / (double)hi <= share) return 0;
+    double most = (double)(a->n + b->n) * (1 - share) / (1 + share);
+    if ((double)kbDiffBound(a, b) > most + 1) return 0; /* + 1: rounding */
+    size_t both = kbShared(a, b);
     size_t all = a->n + b->n - both;
     return all && a->n && b->n ? (double)both / (double)all : 0;
 }
