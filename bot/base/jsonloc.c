@@ -205,15 +205,10 @@ int jlocFind(const char *text, size_t len, const char *ptr, int key, size_t *off
 void jlocLineCol(const char *text, size_t len, size_t off, int *line, int *col) {
     int l = 1, c = 1;
     if (off > len) off = len;
-    for (size_t i = 0; i < off; i++) {
-        unsigned char ch = (unsigned char)text[i];
-        if (ch == '\n') {
-            l++;
-            c = 1;
-        } else if ((ch & 0xC0) != 0x80) {
-            c++;
-        }
-    }
+    size_t from = 0; /* the start of off's line: lines are counted with memchr */
+    for (const char *nl; (nl = memchr(text + from, '\n', off - from)) != NULL; l++)
+        from = (size_t)(nl - text) + 1;
+    for (size_t i = from; i < off; i++) c += ((unsigned char)text[i] & 0xC0) != 0x80;
     *line = l;
     *col = c;
 }
