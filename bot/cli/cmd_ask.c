@@ -190,7 +190,8 @@ int cmdAsk(int argc, char **argv) {
     cbDiags d;
     cbDiagsInit(&d);
     const char *dir = cliKbDir(o.kb_dir);
-    knowledge *k = knowledgeLoad(dir, &p, &d);
+    kbLoadOpts lo = {.problems_on_failure = 1}; /* warnings are shown only on a failure */
+    knowledge *k = knowledgeLoadWith(dir, &p, &lo, &d);
     if (!k) {
         cbDiagsPrint(&d, "text", stderr);
         fprintf(stderr, "careerbot ask: cannot load the knowledge in %s\n", dir);

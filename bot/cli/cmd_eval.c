@@ -464,7 +464,8 @@ int cmdKbEval(int argc, char **argv) {
     engDefaultParams(&p);
     char cache[4096];
     p.cache_dir = engCacheDir(NULL, cache, sizeof(cache));
-    knowledge *kn = knowledgeLoad(cliKbDir(a.kb), &p, &d);
+    kbLoadOpts lo = {.problems_on_failure = 1}; /* warnings are shown only on a failure */
+    knowledge *kn = knowledgeLoadWith(cliKbDir(a.kb), &p, &lo, &d);
     if (!kn) {
         cbDiagsPrint(&d, "text", stderr);
         fprintf(stderr, "careerbot kb eval: cannot load the knowledge in %s\n", cliKbDir(a.kb));

@@ -166,7 +166,8 @@ static knowledge *loadKnowledge(const cbConfig *c) {
     p.suggest_threshold = c->suggest_threshold;
     cbDiags d;
     cbDiagsInit(&d);
-    knowledge *k = knowledgeLoad(c->kb_dir, &p, &d);
+    kbLoadOpts lo = {.problems_on_failure = 1}; /* warnings are shown only on a failure */
+    knowledge *k = knowledgeLoadWith(c->kb_dir, &p, &lo, &d);
     if (!k) {
         cbDiagsPrint(&d, "text", stderr);
         fprintf(stderr, "careerbot: the knowledge in %s does not load; the report does not ask "

@@ -131,6 +131,11 @@ void kbFree(kb *k);
 /* kbLoad with options. */
 typedef struct kbLoadOpts {
     long long now; /* in: wall time (UTC seconds) for staleness; 0 = as kbLoad */
+    /* in: 1 when the caller reads the problems only if the load fails (ask,
+     * eval): the whole-base checks that can only warn (staleness, shared
+     * phrasings, broad patterns, copies) then run only when it fails, so
+     * the problems it reports are the same and a good load skips them. */
+    int problems_on_failure;
     size_t nentries, ntopics; /* out: what was found, even when the load fails */
 } kbLoadOpts;
 kb *kbLoadWith(const char *dir, kbLoadOpts *o, cbDiags *d);

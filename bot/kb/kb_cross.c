@@ -195,9 +195,12 @@ static void kbCheckPhrasings(kbLoader *L) {
     free(v);
 }
 
-void kbCrossCheck(kbLoader *L) {
+void kbCrossErrors(kbLoader *L) {
     kbCheckIds(L);
     kbCheckRelated(L);
+}
+
+void kbCrossWarnings(kbLoader *L) {
     kbCheckStale(L);
     kbCheckPhrasings(L);
     kbLintCheck(L);

@@ -221,8 +221,9 @@ kb *kbLoadWith(const char *dir, kbLoadOpts *o, cbDiags *d) {
         cbDiagAdd(d, CB_DIAG_ERROR, dir, 0, 0, "not a directory (set --kb DIR or CAREERBOT_KB)");
     else
         kbWalk(&L);
-    kbCrossCheck(&L);
-    kbCheckRedirects(&L);
+    kbCrossErrors(&L);
+    kbCheckRedirects(&L); /* its problems are in redirects.yaml: the order is kept */
+    if (!(o && o->problems_on_failure) || d->nerrors > before) kbCrossWarnings(&L);
     if (o) {
         o->nentries = L.nentries;
         o->ntopics = L.ntopics;

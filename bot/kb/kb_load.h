@@ -45,7 +45,10 @@ void kbLookupsFree(kbLookup *v, size_t n);
 /* Every redirect names an out-of-scope.txt section (after both loaded). */
 void kbCheckRedirects(kbLoader *L);
 void kbLoaderFreeDecline(kbLoader *L);
-void kbCrossCheck(kbLoader *L);
+/* kb_cross.c: the whole-base checks that find errors (ids, related ids),
+ * and those that can only warn (staleness, phrasings, kb_lint.c). */
+void kbCrossErrors(kbLoader *L);
+void kbCrossWarnings(kbLoader *L);
 /* Broad patterns and copied entries (kb_lint.c, data in kb_check_data.txt). */
 void kbLintCheck(kbLoader *L);
 /* Move the loader's entries, topics and synonyms into a new kb. */

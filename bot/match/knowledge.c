@@ -6,7 +6,11 @@
 #include "base/common.h"
 
 knowledge *knowledgeLoad(const char *dir, const engParams *p, cbDiags *d) {
-    kb *k = kbLoad(dir, d);
+    return knowledgeLoadWith(dir, p, NULL, d);
+}
+
+knowledge *knowledgeLoadWith(const char *dir, const engParams *p, kbLoadOpts *o, cbDiags *d) {
+    kb *k = kbLoadWith(dir, o, d);
     if (!k) return NULL;
     char err[CB_ERRLEN];
     engIndex *ix = engBuild(k, p, err);

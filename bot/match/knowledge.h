@@ -19,6 +19,8 @@ typedef struct knowledge {
 
 /* NULL on failure, with every problem in d (index build failures too). */
 knowledge *knowledgeLoad(const char *dir, const engParams *p, cbDiags *d);
+/* The same with kbLoadWith's options (o may be NULL). */
+knowledge *knowledgeLoadWith(const char *dir, const engParams *p, kbLoadOpts *o, cbDiags *d);
 void knowledgeFree(knowledge *k);
 
 #endif

@@ -193,6 +193,41 @@ static void test_warnings(void **state) {
     cbDiagsFree(&d);
 }
 
+/* problems_on_failure: a good load skips the whole-base checks that can
+ * only warn; a failing one reports exactly what a plain load reports. */
+static void test_problems_on_failure(void **state) {
+    (void)state;
+    cbDiags d;
+    cbDiagsInit(&d);
+    kbLoadOpts o = {.now = ktDay("2025-06-01"), .problems_on_failure = 1};
+    kb *k = kbLoadWith(FIX "warn", &o, &d);
+    assert_non_null(k);
+    assert_int_equal(d.nerrors, 0);
+    for (size_t i = 0; i < d.n; i++) {
+        assert_null(strstr(d.v[i].msg, "same phrasing"));
+        assert_null(strstr(d.v[i].msg, "12 months"));
+    }
+    expectAll(&d, warnTab + 4, 3); /* a file's own warnings stay */
+    kbFree(k);
+    cbDiagsFree(&d);
+    cbDiags all, some;
+    cbDiagsInit(&all);
+    cbDiagsInit(&some);
+    kbLoadOpts plain = {.now = ktDay("2025-06-01")};
+    assert_null(kbLoadWith(FIX "broken", &plain, &all));
+    assert_null(kbLoadWith(FIX "broken", &o, &some));
+    assert_int_equal(all.n, some.n);
+    assert_true(all.nwarnings > 0);
+    for (size_t i = 0; i < all.n; i++) {
+        assert_string_equal(all.v[i].file, some.v[i].file);
+        assert_int_equal(all.v[i].line, some.v[i].line);
+        assert_int_equal(all.v[i].col, some.v[i].col);
+        assert_string_equal(all.v[i].msg, some.v[i].msg);
+    }
+    cbDiagsFree(&all);
+    cbDiagsFree(&some);
+}
+
 /* One bad file in a copy of the good dir: nothing loads; fix it: loads. */
 static void test_all_or_nothing(void **state) {
     (void)state;
@@ -376,7 +411,7 @@ int main(void) {
         cmocka_unit_test(test_good_loads),     cmocka_unit_test(test_broken_fixture),
         cmocka_unit_test(test_warnings),       cmocka_unit_test(test_all_or_nothing),
         cmocka_unit_test(test_parse_memory),   cmocka_unit_test(test_formats),
-        cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_limits),         cmocka_unit_test(test_problems_on_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
