@@ -391,7 +391,6 @@ static pcre2_code *compileFilter(const char *pattern) {
     pcre2_code *c = pcre2_compile((PCRE2_SPTR)f, PCRE2_ZERO_TERMINATED,
                                   PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS, &ec, &eo, NULL);
     free(f);
-    if (c) pcre2_jit_compile(c, PCRE2_JIT_COMPLETE);
     return c;
 }
 
@@ -413,7 +412,6 @@ static int buildPatterns(engIndex *ix, char *err) {
                 return cbErr(err, "%s: pattern %zu (\"%s\") does not compile: %s at offset %zu",
                              k->entries[e].id, i + 1, ps->v[i], (const char *)msg, (size_t)eo);
             }
-            pcre2_jit_compile(c, PCRE2_JIT_COMPLETE); /* the interpreter is the fallback */
             ix->pats = cbRealloc(ix->pats, (ix->npats + 1) * sizeof(*ix->pats));
             ix->pats[ix->npats++] = (engPattern){.entry = (uint32_t)e, .code = c,
                                                  .filter = compileFilter(ps->v[i])};

@@ -113,6 +113,9 @@ typedef struct engPattern {
     uint32_t entry;
     pcre2_code *code;
     pcre2_code *filter; /* a necessary condition, tried first (may be NULL) */
+    /* code / filter compiled to machine code: at its first match (under the
+     * query lock), so a start-up does not pay for patterns it never runs */
+    uint8_t code_jit, filter_jit;
 } engPattern;
 
 /* engine_prefilter.c: for "^(?!guard)(?=...).*rest", the regex "rest"

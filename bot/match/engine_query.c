@@ -189,6 +189,14 @@ static void scoreBigrams(const engIndex *ix, const engTerms *x) {
     }
 }
 
+/* Match re (JIT-compiled first, once; the interpreter is the fallback). */
+static int patternMatch(pcre2_code *re, uint8_t *jit, const char *norm, size_t len,
+                        pcre2_match_data *md, pcre2_match_context *mc) {
+    if (!*jit) pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+    *jit = 1;
+    return pcre2_match(re, (PCRE2_SPTR)norm, len, 0, PCRE2_NO_UTF_CHECK, md, mc);
+}
+
 /* Maintainers' patterns against the normalized question; bounded. */
 static void scorePatterns(const engIndex *ix, const char *norm, size_t len, long topic,
                           double bonus) {
@@ -198,12 +206,11 @@ static void scorePatterns(const engIndex *ix, const char *norm, size_t len, long
         uint32_t e = ix->pats[i].entry;
         if (topic >= 0 && ix->topic[e] != (uint32_t)topic) continue;
         if (ix->scr->flags[e] & PATTERN) continue;
-        if (ix->pats[i].filter && pcre2_match(ix->pats[i].filter, (PCRE2_SPTR)norm, len, 0,
-                                              PCRE2_NO_UTF_CHECK, md,
-                                              ix->mctx) == PCRE2_ERROR_NOMATCH)
+        engPattern *p = &ix->pats[i];
+        if (p->filter && patternMatch(p->filter, &p->filter_jit, norm, len, md, ix->mctx) ==
+                             PCRE2_ERROR_NOMATCH)
             continue; /* the necessary part is absent (a limit is no verdict) */
-        int rc = pcre2_match(ix->pats[i].code, (PCRE2_SPTR)norm, len, 0, PCRE2_NO_UTF_CHECK, md,
-                             ix->mctx);
+        int rc = patternMatch(p->code, &p->code_jit, norm, len, md, ix->mctx);
         if (rc < 0) continue; /* no match, or a match/depth limit: not a match */
         touch(ix->scr, e);
         ix->scr->acc[e] += (float)bonus;
