@@ -51,10 +51,14 @@ typedef struct fdState {
     int global_next;
     size_t global_limited; /* requests answered with a global 429 */
     long long next_id;
-    /* bench: send time per message/interaction id (index id - base) */
+    /* bench: send time per message/interaction id (index id - base); a
+     * burst's ids follow the previous burst's (burst_id0 first), so replies
+     * to an earlier burst still being answered are told apart */
     double *sent_ms;
     double *lat_ms;
-    size_t nlat;
+    size_t nlat;           /* replies to this burst (their latencies) */
+    size_t replies_total;  /* replies to any burst */
+    size_t burst_id0, bench_ids;
     size_t burst_n, burst_sent, burst_per_tick, burst_channels;
     double burst_rate;  /* dispatches per second (0: per_tick every ms) */
     int burst_kind;     /* FD_BURST_MESSAGES or FD_BURST_AUTOCOMPLETE */

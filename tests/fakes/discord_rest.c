@@ -101,9 +101,12 @@ void fdBenchReply(fdState *st, const char *id) {
     long long n = strtoll(id, NULL, 10) - FD_BENCH_BASE;
     if (n < 0 || n >= FD_BENCH_MAX || st->sent_ms[n] <= 0) return;
     double now = fsNowMs(st->s);
-    st->lat_ms[st->nlat++] = now - st->sent_ms[n];
+    st->replies_total++;
+    if ((size_t)n >= st->burst_id0) { /* this burst's: its latency */
+        st->lat_ms[st->nlat++] = now - st->sent_ms[n];
+        st->last_reply_ms = now;
+    }
     st->sent_ms[n] = -1; /* count once */
-    st->last_reply_ms = now;
 }
 
 static void fdRateHeaders(fsResponse *res, const char *bucket, int remaining) {

@@ -36,9 +36,12 @@
  *                              `channels` channel ids, paced at `rate` per
  *                              second by the clock, or (rate 0) per_tick
  *                              (default 50) more every millisecond; a full
- *                              websocket queue delays, never drops, one
- *   stats                      bench figures (replies, sent, p50/p99/max
- *                              ms, elapsed_ms, burst_left, violations)
+ *                              websocket queue delays, never drops, one;
+ *                              ids follow the previous burst's (200,000
+ *                              bench ids per run)
+ *   stats                      bench figures (replies to this burst, sent,
+ *                              p50/p99/max ms, elapsed_ms, burst_left,
+ *                              violations, replies_total to any burst)
  *                              and gateway state
  * Each dispatch is also logged as kind "dispatch" {t, s, id} (except
  * during a burst), so tests can time replies from it. */
@@ -250,7 +253,7 @@ static int fdMessage(fdState *st, json_t *j) {
 static int fdBurstOne(fdState *st) {
     static const char *partials[] = {"dj", "django or fl", "cert", "how do i get", "boot", "pyth", "sal", "remote"};
     char id[32], ch[32];
-    snprintf(id, sizeof id, "%lld", FD_BENCH_BASE + (long long)st->burst_sent);
+    snprintf(id, sizeof id, "%lld", FD_BENCH_BASE + (long long)(st->burst_id0 + st->burst_sent));
     snprintf(ch, sizeof ch, "%lld", atoll(st->burst_channel) + (long long)(st->burst_sent % st->burst_channels));
     if (st->burst_kind == FD_BURST_AUTOCOMPLETE) {
         char tok[48];
@@ -279,9 +282,9 @@ static void fdBurstTick(fsServer *s, void *ud) {
                                     : st->burst_sent + st->burst_per_tick;
     if (due > st->burst_n) due = st->burst_n;
     while (st->burst_sent < due && st->gw) {
-        st->sent_ms[st->burst_sent] = fsNowMs(s);
+        st->sent_ms[st->burst_id0 + st->burst_sent] = fsNowMs(s);
         if (fdBurstOne(st) != 0) {
-            st->sent_ms[st->burst_sent] = 0;
+            st->sent_ms[st->burst_id0 + st->burst_sent] = 0;
             st->burst_full++;
             break;
         }
@@ -306,24 +309,25 @@ static void fdStats(fdState *st, fsResponse *res) {
              "{\"replies\":%zu,\"sent\":%zu,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f,"
              "\"per_second\":%.1f,\"session_id\":\"%s\",\"seq\":%ld,\"connected\":%s,"
              "\"identifies\":%d,\"resumes\":%d,\"burst_left\":%zu,\"elapsed_ms\":%.1f,"
-             "\"queue_full\":%zu,\"violations\":%zu,\"global_limited\":%zu}",
+             "\"queue_full\":%zu,\"violations\":%zu,\"global_limited\":%zu,\"replies_total\":%zu}",
              st->nlat, st->burst_sent, p50, p99, st->nlat ? v[st->nlat - 1] : 0,
              span > 0 ? st->nlat * 1000.0 / span : 0, st->session, st->seq, st->gw ? "true" : "false",
              st->nidentify, st->nresume, st->burst_n - st->burst_sent, span > 0 ? span : 0, st->burst_full,
-             fsLogCount(st->s, "violation"), st->global_limited);
+             fsLogCount(st->s, "violation"), st->global_limited, st->replies_total);
     free(v);
 }
 
 static void fdBurst(fdState *st, json_t *j) {
     size_t n = (size_t)json_integer_value(json_object_get(j, "n"));
-    if (n > FD_BENCH_MAX) n = FD_BENCH_MAX;
+    st->burst_id0 = st->bench_ids; /* fresh ids: earlier bursts may still be answered */
+    if (n > FD_BENCH_MAX - st->burst_id0) n = FD_BENCH_MAX - st->burst_id0;
+    st->bench_ids += n;
     free(st->burst_channel);
     free(st->burst_content);
     const char *ch = json_string_value(json_object_get(j, "channel_id"));
     const char *ct = json_string_value(json_object_get(j, "content"));
     st->burst_channel = strdup(ch ? ch : "600000000000000001");
     st->burst_content = strdup(ct ? ct : "<@" FD_BOT_ID "> hello");
-    for (size_t i = 0; i < FD_BENCH_MAX; i++) st->sent_ms[i] = 0;
     st->nlat = 0;
     st->burst_n = n;
     st->burst_sent = 0;
