@@ -74,6 +74,7 @@ struct httpClient {
     int depth;               /* inside callbacks that may call done */
     int closing, free_pending, pumping, repump;
     int handles_open;
+    size_t urgent_queued;    /* requests waiting in urgent routes' queues */
 };
 
 static void httpPump(httpClient *c);
@@ -137,6 +138,7 @@ static void httpFinish(httpCall *h, long status, const char *error) {
 /* ---- route queues and rate-limit wait accounting ---- */
 
 static void httpQueuePush(rlRoute *r, httpCall *h, int front) {
+    if (r->urgent) h->c->urgent_queued++;
     if (front) {
         h->next = r->head;
         r->head = h;
@@ -157,6 +159,7 @@ static httpCall *httpQueuePop(rlRoute *r) {
     if (!r->head) r->tail = NULL;
     h->next = NULL;
     r->queued--;
+    if (r->urgent) h->c->urgent_queued--;
     return h;
 }
 
@@ -503,6 +506,10 @@ static void httpPumpRoute(rlRoute *r, void *arg) {
     }
 }
 
+static void httpPumpUrgent(rlRoute *r, void *arg) {
+    if (r->urgent) httpPumpRoute(r, arg);
+}
+
 static void httpPump(httpClient *c) {
     if (c->closing) return;
     if (c->pumping) {
@@ -514,6 +521,7 @@ static void httpPump(httpClient *c) {
     do {
         c->repump = 0;
         p = (httpPumpCtx){c, cbNowMs(), 0};
+        if (c->urgent_queued) rlEachQueued(&c->rl, httpPumpUrgent, &p); /* they go out first */
         rlEachQueued(&c->rl, httpPumpRoute, &p);
     } while (c->repump && !c->closing);
     c->pumping = 0;
@@ -592,6 +600,7 @@ int httpSubmit(httpClient *c, const httpRequest *req, httpDoneFn *done, void *ud
     if (req->group && req->group_n > 0 && !h->route->group)
         h->route->group = rlGroupGet(&c->rl, req->group, req->group_n,
                                      req->group_window_ms > 0 ? req->group_window_ms : 1000);
+    if (req->urgent) h->route->urgent = 1;
     httpQueuePush(h->route, h, 0);
     if (h->route->blocked) {
         h->blocked_since = cbNowMs();

@@ -50,6 +50,9 @@ typedef struct httpRequest {
     int route_concurrency;    /* requests of this route in flight at once;
                                  default 1: strict FIFO order on the wire.
                                  Up to HTTP_MAX_ROUTE_CONCURRENCY. */
+    int urgent;               /* started before other routes' requests
+                                 (Discord's interaction callbacks, which a
+                                 user waits for, over queued message posts) */
 } httpRequest;
 
 #define HTTP_MAX_ROUTE_CONCURRENCY 16

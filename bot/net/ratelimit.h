@@ -57,6 +57,7 @@ typedef struct rlRoute {
     size_t queued;
     int inflight;
     int blocked; /* 1 while its queue is held by a rate limit */
+    int urgent;  /* pumped before the others (http.c) */
     struct rlRoute *next;
 } rlRoute;
 

@@ -450,6 +450,51 @@ static void test_ratelimit_table(void **state) {
 /* A group limit (Discord's global 50/s): routes of one group together get
  * at most n requests in flight or answered within the window; other
  * routes are not held. */
+/* An urgent request (a Discord interaction callback) is started before
+ * requests queued on other routes: with a group letting one request out
+ * at a time, the one submitted last (behind eight queued on other routes)
+ * is the next to go out after the first. */
+static void test_urgent_first(void **state) {
+    cbLoop *l = *state;
+    enum { N = 8 };
+    result r[N + 1] = {{0}};
+    char body[32], route[64];
+    for (int i = 0; i <= N; i++) {
+        int urgent = i == N;
+        snprintf(body, sizeof body, "{\"i\":%d}", i);
+        snprintf(route, sizeof route, "POST /%s/%d", urgent ? "interactions" : "channels", i);
+        char *u = url("/urgent");
+        httpRequest req = {.method = "POST", .url = u, .body = body, .route = route,
+                           .group = "one", .group_n = 1, .group_window_ms = 1, .urgent = urgent};
+        char err[CB_ERRLEN];
+        assert_int_equal(httpSubmit(l->http, &req, onDone, &r[i], err), CB_OK);
+        free(u);
+        if (i == 0) { /* the first is in flight before the others queue */
+            double end = cbNowMs() + 3000;
+            while (!r[0].done && cbNowMs() < end) loopRunFor(l, 1);
+        }
+    }
+    runUntilDone(l, r, N + 1, 15000);
+    char *u = url("/_log"), *log = NULL;
+    assert_int_equal(tpHttp("GET", u, NULL, &log), 200);
+    free(u);
+    json_t *arr = json_loads(log, 0, NULL);
+    free(log);
+    int seen = 0, urgent_at = -1;
+    size_t k;
+    json_t *e;
+    json_array_foreach(arr, k, e) {
+        const char *p = json_string_value(json_object_get(e, "path"));
+        if (!p || strcmp(p, "/urgent") != 0) continue;
+        if (json_integer_value(json_object_get(json_object_get(e, "body"), "i")) == N) urgent_at = seen;
+        seen++;
+    }
+    assert_int_equal(seen, N + 1);
+    assert_int_equal(urgent_at, 1);
+    json_decref(arr);
+    for (int i = 0; i <= N; i++) resultFree(&r[i]);
+}
+
 static void test_ratelimit_group(void **state) {
     (void)state;
     rlTable t;
@@ -528,6 +573,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_body_limit, setupLoop, teardownLoop),
         cmocka_unit_test_setup_teardown(test_timeout, setupLoop, teardownLoop),
         cmocka_unit_test_setup_teardown(test_fifo_one_route, setupLoop, teardownLoop),
+        cmocka_unit_test_setup_teardown(test_urgent_first, setupLoop, teardownLoop),
         cmocka_unit_test_setup_teardown(test_logs_hold_no_secrets, setupLoop, teardownLoop),
         cmocka_unit_test(test_free_with_pending),
         cmocka_unit_test_setup_teardown(test_submit_rejects_bad_input, setupLoop, teardownLoop),

@@ -376,6 +376,9 @@ static int dcStart(cbTransport *t, char *err) {
     uv_timer_init(d->loop->uv, d->timer);
     uv_timer_init(d->loop->uv, d->hb_timer);
     d->timer->data = d->hb_timer->data = d;
+    d->pump = cbMalloc(sizeof *d->pump);
+    uv_idle_init(d->loop->uv, d->pump);
+    d->pump->data = d;
     discordBucketInit(&d->bucket, DC_SEND_LIMIT, DC_SEND_WINDOW_MS, DC_SEND_RESERVE, cbNowMs());
     d->started = 1;
     dcConnect(d);
@@ -426,6 +429,7 @@ static void dcFree(cbTransport *t) {
     outboxFree(d->ob); /* calls and votes out finish without us */
     if (d->timer) uv_close((uv_handle_t *)d->timer, dcFreeHandle);
     if (d->hb_timer) uv_close((uv_handle_t *)d->hb_timer, dcFreeHandle);
+    if (d->pump) uv_close((uv_handle_t *)d->pump, dcFreeHandle);
     for (size_t i = 0; i < d->nforbidden; i++) free(d->forbidden[i]);
     cbFreeN(9, d->api, d->auth, d->ua, d->gw_url, d->resume_url, d->session_id, d->user_id, d->app_id, d);
 }
@@ -434,7 +438,25 @@ static void dcSettled(void *d) {
     dcCheckDrained(d);
 }
 
-static const outboxOps discordOutboxOps = {.answer = dcAnswer, .settled = dcSettled};
+/* Queued mentions are answered from an idle handle, DC_PUMP_BUDGET_MS per
+ * loop turn, never inside a REST completion: with a backlog waiting for
+ * the global limit, the gateway (autocomplete, slash commands) is read
+ * between answers instead of after a run of them. */
+static void dcPumpIdle(uv_idle_t *h) {
+    discord *d = h->data;
+    if (!outboxPumpFor(d->ob, DC_PUMP_BUDGET_MS)) {
+        uv_idle_stop(h);
+        dcCheckDrained(d);
+    }
+}
+
+static void dcSchedulePump(void *owner) {
+    discord *d = owner;
+    if (d->pump) uv_idle_start(d->pump, dcPumpIdle);
+}
+
+static const outboxOps discordOutboxOps = {.answer = dcAnswer, .settled = dcSettled,
+                                           .schedule = dcSchedulePump};
 
 static const cbTransportType discordType = {.name = "discord", .start = dcStart,
     .shutdown = dcShutdown, .in_flight = dcInFlight, .healthy = dcHealthy, .free = dcFree};

@@ -28,6 +28,7 @@
 #define DC_MAX_FORBIDDEN 64       /* channels remembered after a 403 */
 #define DC_MAX_INFLIGHT 64        /* REST calls and votes at once; more messages wait */
 #define DC_MAX_JOBS 100000        /* messages waiting to be answered */
+#define DC_PUMP_BUDGET_MS 1.0     /* answering per loop turn, so the gateway is read in between */
 
 typedef struct discord discord;
 typedef struct dcReq dcReq;
@@ -75,6 +76,7 @@ struct discord {
     int identify_next; /* the next HELLO gets an IDENTIFY, not a RESUME */
     double hb_interval;
     uv_timer_t *hb_timer, *timer;
+    uv_idle_t *pump;  /* answers queued mentions a little each loop turn */
     int timer_armed;
     cbBackoff bo;
     discordBucket bucket;

@@ -103,6 +103,7 @@ int dcCallText(discord *d, dcReq *q, const char *method, char *url, char *text, 
         .timeout_ms = 10000,
         .user_agent = d->ua,
         .group = interaction ? NULL : "discord",
+        .urgent = interaction, /* someone is waiting on it: before queued posts */
         .group_n = DISCORD_GLOBAL_PER_S,
         .group_window_ms = DISCORD_GLOBAL_WINDOW_MS,
     };
