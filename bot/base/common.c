@@ -94,6 +94,10 @@ int cbValidUtf8(const char *s, size_t len) {
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
     while (i < len) {
+        if (p[i] - 1u < 0x7Fu) { /* ASCII but NUL: most of any text */
+            i++;
+            continue;
+        }
         if (p[i] == 0) return 0;
         int n = utf8SeqLen(p[i]);
         if (n == 0 || i + (size_t)n > len) return 0;

@@ -153,6 +153,10 @@ int kbCheckText(const char *path, const char *data, size_t len, cbDiags *d) {
     size_t i = 0;
     while (i < len) {
         unsigned char c = (unsigned char)data[i];
+        if (c - 1u < 0x7Fu) { /* ASCII but NUL: valid, no call */
+            i++;
+            continue;
+        }
         size_t n = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
         if (c == 0 || i + n > len || !cbValidUtf8(data + i, n)) break;
         i += n;
