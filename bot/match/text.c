@@ -353,10 +353,39 @@ static void tokenizeAscii(txtCtx *c, const char *s, size_t len, txtToks *t) {
     }
 }
 
+/* 1 when no character beyond ASCII can be part of a chunk: each is a
+ * symbol, punctuation other than a connector, a space, a control or a
+ * format character (never \w, which is letters, numbers and '_'), so it
+ * separates chunks like an ASCII space does and tokenizeAscii finds the
+ * same chunks ("->", curly quotes and dashes a normalized answer keeps).
+ * Marks, letters, numbers and unassigned code points: 0. */
+static int noWordBeyondAscii(const char *s, size_t len) {
+    for (size_t i = 0; i < len;) {
+        if ((unsigned char)s[i] < 0x80) {
+            i++;
+            continue;
+        }
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t n = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
+                                              (utf8proc_ssize_t)(len - i), &cp);
+        if (n <= 0) return 0;
+        switch (utf8proc_category(cp)) {
+        case UTF8PROC_CATEGORY_PD: case UTF8PROC_CATEGORY_PS: case UTF8PROC_CATEGORY_PE:
+        case UTF8PROC_CATEGORY_PI: case UTF8PROC_CATEGORY_PF: case UTF8PROC_CATEGORY_PO:
+        case UTF8PROC_CATEGORY_SM: case UTF8PROC_CATEGORY_SC: case UTF8PROC_CATEGORY_SK:
+        case UTF8PROC_CATEGORY_SO: case UTF8PROC_CATEGORY_ZS: case UTF8PROC_CATEGORY_ZL:
+        case UTF8PROC_CATEGORY_ZP: case UTF8PROC_CATEGORY_CC: case UTF8PROC_CATEGORY_CF:
+            break;
+        default:
+            return 0;
+        }
+        i += (size_t)n;
+    }
+    return 1;
+}
+
 void txtTokenize(txtCtx *c, const char *norm, size_t len, txtToks *t) {
-    size_t k = 0;
-    while (k < len && (unsigned char)norm[k] < 0x80) k++;
-    if (k == len && !c->pcre_only) return tokenizeAscii(c, norm, len, t);
+    if (!c->pcre_only && noWordBeyondAscii(norm, len)) return tokenizeAscii(c, norm, len, t);
     pcre2_match_data *md = pcre2_match_data_create(1, NULL);
     PCRE2_SIZE off = 0;
     while (off < len) {

@@ -162,6 +162,56 @@ static void testAsciiFastPath(void **state) {
     txtFree(slow);
 }
 
+/* Texts beyond ASCII: tokenizeAscii is used when every non-ASCII
+ * character is a separator; it must find exactly the tokens PCRE2 finds,
+ * on analyzed texts and on raw ones (symbols, dashes, quotes, connector
+ * punctuation, letters, marks, digits and numbers of other scripts). */
+static void testNonAsciiSeparators(void **state) {
+    (void)state;
+    static const char *const parts[] = {
+        "ab", " ", "c++", ".net", "x/y", "'", ".", "_", "9", "\xe2\x86\x92", "\xe2\x82\xac",
+        "\xe2\x9c\x93", "\xe2\x80\x94", "\xe2\x80\x9c", "\xc2\xab", "\xc2\xa0", "\xe2\x80\xaf",
+        "\xe2\x80\x8b", "\xe2\x80\xbf", "\xc2\xb2", "\xc2\xbd", "\xd9\xa3", "\xe2\x85\xab",
+        "\xc3\xa9", "\xcc\x81", "\xe4\xb8\xad", "\xd0\xb6", "\xe0\xa4\x95", "\xf0\x9f\x98\x80",
+        "\xc2\xbf", "\xef\xbc\x81", "\xe3\x80\x82", "\xca\xb0", "\xcd\xb8",
+    };
+    char err[CB_ERRLEN];
+    txtCtx *fast = txtNew(err), *slow = txtNew(err);
+    txtPcreOnly(slow, 1);
+    unsigned seed = 99;
+    for (int k = 0; k < 6000; k++) {
+        char s[24 * 8 + 1];
+        size_t len = 0, n = (seed = seed * 1103515245u + 12345u) >> 16 & 15;
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            const char *p = parts[(seed >> 16) % CB_ARRAY_LEN(parts)];
+            memcpy(s + len, p, strlen(p));
+            len += strlen(p);
+        }
+        s[len] = '\0';
+        for (int raw = 0; raw < 2; raw++) {
+            txtToks a, b;
+            txtToksInit(&a);
+            txtToksInit(&b);
+            if (raw) {
+                txtTokenize(fast, s, len, &a);
+                txtTokenize(slow, s, len, &b);
+            } else {
+                assert_int_equal(txtAnalyze(fast, s, len, &a, err), CB_OK);
+                assert_int_equal(txtAnalyze(slow, s, len, &b, err), CB_OK);
+            }
+            char *ja = joined(&a, 0), *jb = joined(&b, 0);
+            if (strcmp(ja, jb)) fail_msg("'%s' (raw %d): fast '%s' pcre '%s'", s, raw, ja, jb);
+            free(ja);
+            free(jb);
+            txtToksFree(&a);
+            txtToksFree(&b);
+        }
+    }
+    txtFree(fast);
+    txtFree(slow);
+}
+
 /* Characters that decompose, compose, fold, lump, are ignorable, or are
  * marks after Latin and non-Latin bases: what could behave differently
  * when a text is normalized in pieces instead of whole. */
@@ -247,6 +297,7 @@ int main(void) {
         cmocka_unit_test(testStopWords),
         cmocka_unit_test(testAsciiFastPath),
         cmocka_unit_test(testNormalizeInPieces),
+        cmocka_unit_test(testNonAsciiSeparators),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
