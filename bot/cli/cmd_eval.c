@@ -396,8 +396,9 @@ static void printLearned(const engIndex *ix) {
            "trained in %.0f ms%s\n", L.examples, L.features, L.classes, L.train_ms,
            L.from_cache ? " (by an earlier run: read from the model cache)" : "");
     printf("cross-validated on the knowledge's examples: %.1f%% right first (%zu/%zu), "
-           "temperature %.2f, lexical evidence weight %.2f\n", 100 * ratio(L.oof_right, L.oof),
-           L.oof_right, L.oof, L.temperature, L.evidence_weight);
+           "temperature %.2f, lexical evidence weights %.2f (entries) and %.2f (out of scope)\n",
+           100 * ratio(L.oof_right, L.oof), L.oof_right, L.oof, L.temperature, L.evidence_weight,
+           L.oos_evidence_weight);
     for (int b = 0; b < ENG_NBUCKETS; b++)
         printf("  confidence %.1f-%.1f: %5zu examples, %5.1f%% right\n", L.buckets[b].lo,
                L.buckets[b].hi, L.buckets[b].n, 100 * ratio(L.buckets[b].right, L.buckets[b].n));

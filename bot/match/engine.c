@@ -58,7 +58,8 @@ void engLearnedInfo(const engIndex *ix, engLearned *out) {
     const mdlModel *m = ix->model;
     if (!m) return;
     *out = (engLearned){.trained = 1, .examples = m->noof, .features = m->nfeat,
-                        .classes = m->nclass, .temperature = m->temp, .evidence_weight = m->beta, .train_ms = m->train_ms,
+                        .classes = m->nclass, .temperature = m->temp, .evidence_weight = m->beta,
+                        .oos_evidence_weight = m->gamma, .train_ms = m->train_ms,
                         .oof = m->noof, .oof_right = m->oof_right, .ncollisions = m->ncoll,
                         .from_cache = m->from_cache};
     for (int b = 0; b < ENG_NBUCKETS && b < MDL_NBUCKETS; b++) {
@@ -510,6 +511,7 @@ static int buildIndex(engIndex *ix, char *err) {
     buildTopics(ix);
     buildWords(ix);
     buildScratch(ix);
+    engBuildOos(ix);
     setThresholds(ix);
     if (buildPatterns(ix, err) != CB_OK) return CB_ERR;
     return engTrain(ix, err);
@@ -548,6 +550,8 @@ void engFree(engIndex *ix) {
     mdlFree(ix->model);
     mdlFree(ix->sections);
     free(ix->lookup);
+    free(ix->oos);
+    free(ix->oos_mass);
     free(ix->topic);
     for (size_t i = 0; i < ix->ntopics; i++) free(ix->topics[i]);
     free(ix->topics);
@@ -572,6 +576,8 @@ void engFree(engIndex *ix) {
         free(ix->scr->conf);
         free(ix->scr->cand);
         free(ix->scr->allow);
+        free(ix->scr->oos_acc);
+        free(ix->scr->oos_touched);
         free(ix->scr);
     }
     free(ix);

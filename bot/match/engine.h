@@ -128,6 +128,7 @@ typedef struct engLearned {
     size_t examples, features, classes;
     double temperature, train_ms;
     double evidence_weight; /* beta: how much the lexical evidence counts (0: not at all) */
+    double oos_evidence_weight; /* gamma: the same for the out-of-scope lines' */
     size_t oof, oof_right; /* examples predicted out of fold, right first */
     struct {
         double lo, hi;

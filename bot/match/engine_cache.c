@@ -36,7 +36,7 @@
 #define MDC_HEADER 64
 #define MDC_MAX_FILE (512u << 20) /* bytes; a dense model is at most 48 MB of weights */
 #define MDC_KEEP 16               /* cache files kept in a directory (newest) */
-#define MDC_NCALIB 3              /* calibration numbers: temperature, beta, evidence cap */
+#define MDC_NCALIB 4              /* calibration numbers: temperature, beta, evidence cap, gamma */
 
 enum { S_SIZES = 1, S_CALIB, S_BUCKETS, S_KEYS, S_KID, S_IDF, S_RARE, S_ISWORD, S_BIAS, S_WEIGHTS,
        S_COLL, S_NTAGS };
@@ -274,13 +274,14 @@ static int readSection(mdcSrc *s, mdlModel *m, mdcRest *r, char *why, size_t wn)
     if (tag == S_BUCKETS && (esize != sizeof(mdcBucket) || count != MDL_NBUCKETS))
         return whyf(why, wn, "bad reliability table");
     if (tag == S_COLL && esize != sizeof(mdcColl)) return whyf(why, wn, "bad collisions");
-    if (tag == S_CALIB) { /* temperature, evidence weight and cap; more are skipped */
+    if (tag == S_CALIB) { /* temperature, evidence weights and cap; more are skipped */
         double c[MDC_NCALIB] = {0};
         size_t k = count < MDC_NCALIB ? (size_t)count : MDC_NCALIB;
         if (!srcRead(s, c, k * 8, 1) || !srcRead(s, NULL, bytes - k * 8, 1)) return 0;
         m->temp = c[0];
         m->beta = c[1];
         m->evidence_cap = c[2];
+        m->gamma = c[3];
         return 1;
     }
     if (tag == S_BUCKETS) return srcRead(s, r->buckets, bytes, 1);
@@ -408,7 +409,7 @@ static void putModel(mdcOut *o, const mdlModel *m, const mdlExample *ex, size_t 
                        (uint64_t)m->folds, m->noof, m->oof_right,
                        (uint64_t)(m->train_ms > 0 ? m->train_ms * 1000.0 : 0)};
     putSection(o, S_SIZES, 8, Z_N, z);
-    const double calib[MDC_NCALIB] = {m->temp, m->beta, m->evidence_cap};
+    const double calib[MDC_NCALIB] = {m->temp, m->beta, m->evidence_cap, m->gamma};
     putSection(o, S_CALIB, 8, MDC_NCALIB, calib);
     mdcBucket bk[MDL_NBUCKETS];
     for (int b = 0; b < MDL_NBUCKETS; b++)

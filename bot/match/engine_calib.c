@@ -90,22 +90,30 @@ static void buildVocab(mdlModel *m, const mdlKeys *keys, size_t n) {
     free(s);
 }
 
-/* Example i's out-of-fold logits with its lexical evidence at weight
- * beta and temperature t (as mdlPredictEv adds it) into zz. */
-static void withEvidence(const double *z, const mdlExample *ex, size_t nc, double beta,
-                         double t, double *zz) {
+/* The weights of the lexical evidence: the entries' and the out-of-scope
+ * class's (the last). */
+typedef struct evWeights {
+    double beta, gamma;
+} evWeights;
+
+/* Example i's out-of-fold logits with its lexical evidence at weights w
+ * and temperature t (as mdlPredictEv adds it) into zz. */
+static void withEvidence(const double *z, const mdlExample *ex, size_t nc, evWeights w, double t,
+                         double *zz) {
     memcpy(zz, z, nc * sizeof(*zz));
-    for (uint32_t k = 0; k < ex->nev; k++)
-        if (ex->ev_class[k] < nc) zz[ex->ev_class[k]] += beta * t * ex->ev[k];
+    for (uint32_t k = 0; k < ex->nev; k++) {
+        uint32_t c = ex->ev_class[k];
+        if (c < nc) zz[c] += (c + 1 < nc ? w.beta : w.gamma) * t * ex->ev[k];
+    }
 }
 
 /* Mean log loss of the out-of-fold logits z at temperature t and
- * evidence weight beta. */
+ * evidence weights w. */
 static double logLoss(const double *z, const uint32_t *y, const mdlExample *ex, size_t n,
-                      size_t nc, double t, double beta, double *p) {
+                      size_t nc, double t, evWeights w, double *p) {
     double sum = 0, *zz = cbMalloc(nc * sizeof(*zz));
     for (size_t i = 0; i < n; i++) {
-        withEvidence(z + i * nc, &ex[i], nc, beta, t, zz);
+        withEvidence(z + i * nc, &ex[i], nc, w, t, zz);
         mdlSoftmax(zz, nc, t, NULL, p);
         sum -= log(p[y[i]] > 1e-12 ? p[y[i]] : 1e-12);
     }
@@ -137,7 +145,7 @@ static void oofFigures(mdlModel *m, const double *z, const uint32_t *y, const md
     for (int b = 0; b < MDL_NBUCKETS; b++)
         m->buckets[b] = (mdlBucket){BUCKET_EDGES[b], BUCKET_EDGES[b + 1] > 1 ? 1 : BUCKET_EDGES[b + 1], 0, 0};
     for (size_t i = 0; i < n; i++) {
-        withEvidence(z + i * nc, &ex[i], nc, m->beta, m->temp, zz);
+        withEvidence(z + i * nc, &ex[i], nc, (evWeights){m->beta, m->gamma}, m->temp, zz);
         mdlSoftmax(zz, nc, m->temp, NULL, p);
         size_t best = 0;
         for (size_t c = 1; c < oos; c++)
@@ -181,7 +189,7 @@ static void crossValidate(const mdlModel *m, const mdlVec *x, const uint32_t *y,
     free(fold);
 }
 
-/* The log loss at (log temperature, beta) = v[0], v[1]. */
+/* The log loss at (log temperature, beta, gamma) = v[0], v[1], v[2]. */
 typedef struct fitCtx {
     const double *z;
     const uint32_t *y;
@@ -191,7 +199,7 @@ typedef struct fitCtx {
 } fitCtx;
 
 static double fitLoss(const fitCtx *c, const double *v) {
-    return logLoss(c->z, c->y, c->ex, c->n, c->nc, exp(v[0]), v[1], c->p);
+    return logLoss(c->z, c->y, c->ex, c->n, c->nc, exp(v[0]), (evWeights){v[1], v[2]}, c->p);
 }
 
 /* Minimize over v[k] in [lo, hi] with the other fixed: golden section. */
@@ -216,19 +224,21 @@ static void fitAxis(const fitCtx *c, double *v, int k, double lo, double hi) {
     v[k] = f1 <= f2 ? x1 : x2;
 }
 
-/* The temperature and the evidence weight that minimize the out-of-fold
+/* The temperature and the evidence weights that minimize the out-of-fold
  * log loss: a few rounds of one-axis-at-a-time searches (the loss is
- * smooth in both). */
+ * smooth in each). */
 static void fitTemperatureBeta(mdlModel *m, const double *z, const uint32_t *y,
                                const mdlExample *ex, size_t n, double *p) {
     fitCtx c = {z, y, ex, n, m->nclass, p};
-    double v[2] = {0, 0}; /* temperature 1, no evidence */
+    double v[3] = {0, 0, 0}; /* temperature 1, no evidence */
     for (int r = 0; r < FIT_ROUNDS; r++) {
         fitAxis(&c, v, 0, log(TEMP_MIN), log(TEMP_MAX));
         fitAxis(&c, v, 1, 0, BETA_MAX);
+        fitAxis(&c, v, 2, 0, BETA_MAX);
     }
     m->temp = exp(v[0]);
     m->beta = v[1];
+    m->gamma = v[2];
 }
 
 static void calibrate(mdlModel *m, const mdlVec *x, const uint32_t *y, const mdlExample *ex,

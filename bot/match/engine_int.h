@@ -128,6 +128,13 @@ typedef struct engLookupStem {
     uint64_t hash, lists;
 } engLookupStem;
 
+/* One term of one out-of-scope.txt line (engine_oos.c). */
+typedef struct engOosPost {
+    uint64_t hash; /* of the analyzed term */
+    uint32_t line; /* index in kb.out_of_scope */
+    float weight;  /* the term's idf (see engine_oos.c) */
+} engOosPost;
+
 /* Per-query work arrays (one query at a time, behind mu). */
 typedef struct engScratch {
     pthread_mutex_t mu;
@@ -146,6 +153,8 @@ typedef struct engScratch {
     double *prob, *conf;
     uint32_t *cand;
     uint8_t *allow;
+    float *oos_acc;         /* per out-of-scope line: weight of the question it holds */
+    uint32_t *oos_touched;  /* the lines with oos_acc > 0 */
 } engScratch;
 
 struct engIndex {
@@ -181,6 +190,9 @@ struct engIndex {
     mdlModel *sections; /* out-of-scope.txt's sections; NULL with fewer than two */
     engLookupStem *lookup; /* lookups.yaml's terms, sorted (engine_lookup.c) */
     size_t nlookup;
+    engOosPost *oos; /* out-of-scope.txt's terms, sorted (engine_oos.c) */
+    size_t noos;
+    float *oos_mass; /* per line: the weight of its terms */
     int needs_training; /* cache_only and a cache miss: model NULL for now */
     double answer_thr, suggest_thr, pattern_conf, redirect_thr; /* in force */
 };
@@ -231,9 +243,18 @@ long engTopicId(const engIndex *ix, const char *name);
  * uses counting as the rarest), into ev (entries; the rest 0).
  * engExampleEvidence gives the same for a training example of entry label
  * (nentries: out of scope) as if that phrasing were not in the index, as a
- * sparse list the caller frees (*ent, *val, count returned). */
+ * sparse list the caller frees (*ent, *val, count returned); its text self
+ * is left out of the out-of-scope evidence (class nentries, engine_oos.c),
+ * which engEvidence leaves to its caller. */
 void engEvidence(const engIndex *ix, double *ev, size_t nclass);
-size_t engExampleEvidence(const engIndex *ix, const engTerms *x, uint32_t label, uint32_t **ent,
-                          float **val);
+size_t engExampleEvidence(const engIndex *ix, const engTerms *x, uint32_t label, const char *self,
+                          uint32_t **ent, float **val);
+
+/* engine_oos.c: the out-of-scope lines' terms (after the scratch exists),
+ * and the out-of-scope evidence of analyzed terms x: the largest share of
+ * the question's weight (scr->mass, set first) one line holds, in [0, 1];
+ * self: a line's text to leave out (a training example), or NULL. */
+void engBuildOos(engIndex *ix);
+double engOosEvidence(const engIndex *ix, const engTerms *x, const char *self);
 
 #endif

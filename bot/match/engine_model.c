@@ -301,7 +301,8 @@ void mdlPredictEv(const mdlModel *m, const mdlVec *x, const uint8_t *allow, cons
                   double *p) {
     double *z = cbMalloc(m->nclass * sizeof(*z));
     mdlLogits(m, x, m->w, m->b, z);
-    for (size_t c = 0; ev && c < m->nclass; c++) z[c] += m->beta * m->temp * ev[c];
+    for (size_t c = 0; ev && c < m->nclass; c++)
+        z[c] += (c + 1 < m->nclass ? m->beta : m->gamma) * m->temp * ev[c];
     mdlSoftmax(z, m->nclass, m->temp, allow, p);
     free(z);
 }

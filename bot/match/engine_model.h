@@ -77,7 +77,8 @@ typedef struct mdlModel {
     float *w;             /* nfeat x mdlStride(nclass) */
     float *b;             /* nclass */
     double temp;          /* softmax temperature, fitted out of fold */
-    double beta;          /* weight of the lexical evidence (mdlPredictEv), fitted out of fold */
+    double beta;          /* weight of the entries' lexical evidence (mdlPredictEv), fitted out of fold */
+    double gamma;         /* weight of the out-of-scope lines' evidence, fitted with beta */
     double evidence_cap;  /* a question's weight counts up to this (engine_query.c) */
     /* Out-of-fold figures, for `kb check` and `kb eval`. */
     size_t noof, oof_right;
@@ -119,7 +120,8 @@ void mdlFree(mdlModel *m);
  * 0; the out-of-scope class is always allowed). */
 void mdlPredict(const mdlModel *m, const mdlVec *x, const uint8_t *allow, double *p);
 /* The same with per-class evidence ev (nclass values in [0, 1], NULL for
- * none): the softmax of z / temp + beta * ev. */
+ * none): the softmax of z / temp + beta * ev, gamma * ev for the last
+ * class (out of scope). */
 void mdlPredictEv(const mdlModel *m, const mdlVec *x, const uint8_t *allow, const double *ev,
                   double *p);
 

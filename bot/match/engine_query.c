@@ -259,6 +259,7 @@ static void classify(const engIndex *ix, const engTerms *x, const char *norm, si
     engLookupKeys(ix, &x->out, &s->keys);
     mdlVectorize(ix->model, &s->keys, &s->vec);
     engEvidence(ix, s->conf, ix->model->nclass); /* conf is free until modelConfidence */
+    s->conf[ix->model->nclass - 1] = engOosEvidence(ix, x, NULL);
     mdlPredictEv(ix->model, &s->vec, allowed(ix, topic), s->conf, s->prob);
 }
 
@@ -275,8 +276,8 @@ void engEvidence(const engIndex *ix, double *ev, size_t nclass) {
     for (size_t i = 0; i < s->ntouched; i++) ev[s->touched[i]] = evidenceOf(s, s->touched[i]);
 }
 
-size_t engExampleEvidence(const engIndex *ix, const engTerms *x, uint32_t label, uint32_t **ent,
-                          float **val) {
+size_t engExampleEvidence(const engIndex *ix, const engTerms *x, uint32_t label, const char *self,
+                          uint32_t **ent, float **val) {
     engScratch *s = ix->scr;
     qTerm q[ENG_MAX_QTERMS];
     size_t nq = queryTerms(ix, x, q);
@@ -286,9 +287,11 @@ size_t engExampleEvidence(const engIndex *ix, const engTerms *x, uint32_t label,
     s->loo = UINT32_MAX;
     s->mass = questionMass(ix, x, q, nq);
     if (s->mass > s->mass_max) s->mass_max = s->mass;
-    *ent = cbMalloc((s->ntouched ? s->ntouched : 1) * sizeof(**ent));
-    *val = cbMalloc((s->ntouched ? s->ntouched : 1) * sizeof(**val));
+    *ent = cbMalloc((s->ntouched + 1) * sizeof(**ent));
+    *val = cbMalloc((s->ntouched + 1) * sizeof(**val));
     size_t n = 0;
+    double oos = engOosEvidence(ix, x, self);
+    if (oos > 0) (*ent)[n] = (uint32_t)ix->k->nentries, (*val)[n++] = (float)oos;
     for (size_t i = 0; i < s->ntouched; i++) {
         uint32_t e = s->touched[i];
         double v = evidenceOf(s, e);

@@ -131,7 +131,8 @@ static void trainFresh(engIndex *ix, const mdlExample *ex, size_t n) {
         engLookupKeys(ix, &x.out, &keys[m]);
         free(norm);
         ok[m] = ex[i];
-        ok[m].nev = (uint32_t)engExampleEvidence(ix, &x, ex[i].label, &ok[m].ev_class, &ok[m].ev);
+        ok[m].nev = (uint32_t)engExampleEvidence(ix, &x, ex[i].label, s, &ok[m].ev_class,
+                                                 &ok[m].ev);
         m++;
     }
     engTermsFree(&x);

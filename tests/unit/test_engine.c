@@ -254,11 +254,11 @@ static void testEvidenceLeavesOneOut(void **state) {
     assert_int_equal(engAnalyze(ix, "pedestrian walkway", 18, 0, &x, err), CB_OK);
     uint32_t *ent;
     float *val;
-    size_t n = engExampleEvidence(ix, &x, 0, &ent, &val);
+    size_t n = engExampleEvidence(ix, &x, 0, NULL, &ent, &val);
     for (size_t i = 0; i < n; i++) assert_int_not_equal(ent[i], 0); /* nothing left for zebra */
     free(ent);
     free(val);
-    n = engExampleEvidence(ix, &x, 1, &ent, &val); /* as a phrasing of the other entry */
+    n = engExampleEvidence(ix, &x, 1, NULL, &ent, &val); /* as a phrasing of the other entry */
     assert_int_equal(n, 1);
     assert_int_equal(ent[0], 0);
     assert_true(val[0] > 0.5f && val[0] <= 1.0f);
@@ -391,6 +391,32 @@ static void testAbstain(void **state) {
     assert_int_equal(r.nhits, 0);
 }
 
+/* The out-of-scope class's lexical evidence (engine_oos.c): the share of
+ * the question's weight the closest out-of-scope line holds, without the
+ * line itself when it is a training example. */
+static double oosEvidence(engIndex *ix, const char *q, const char *self) {
+    (void)ask(ix, q, NULL); /* sets the question's weight in the scratch */
+    engTerms x;
+    engTermsInit(&x);
+    assert_int_equal(engAnalyze(ix, q, strlen(q), 0, &x, NULL), CB_OK);
+    double v = engOosEvidence(ix, &x, self);
+    engTermsFree(&x);
+    return v;
+}
+
+static void testOosEvidence(void **state) {
+    engIndex *ix = *state;
+    const char *nurse = OOS[8];
+    assert_string_equal(nurse, "how do i become a nurse");
+    assert_true(fabs(oosEvidence(ix, nurse, NULL) - 1.0) < 1e-6); /* a line, word for word */
+    assert_true(oosEvidence(ix, "how do I become a NURSE?", NULL) > 0.999);
+    assert_true(oosEvidence(ix, nurse, nurse) < 0.5); /* left out: no other line has "nurse" */
+    double part = oosEvidence(ix, "how do i become a nurse in a hospital in canada", NULL);
+    assert_true(part > 0.2 && part < 0.9); /* the line holds part of it */
+    assert_true(oosEvidence(ix, "Are bootcamps worth the money", NULL) < 0.2);
+    assert_true(oosEvidence(ix, "zxqv blorft", NULL) == 0);
+}
+
 static void testBadInput(void **state) {
     engIndex *ix = *state;
     engResult r;
@@ -482,6 +508,7 @@ int main(void) {
         cmocka_unit_test(testHostilePattern),
         cmocka_unit_test(testTopicFilter),
         cmocka_unit_test(testAbstain),
+        cmocka_unit_test(testOosEvidence),
         cmocka_unit_test(testBadInput),
         cmocka_unit_test(testConfidence),
         cmocka_unit_test(testComplete),
