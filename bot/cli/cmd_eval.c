@@ -404,6 +404,28 @@ static void printLearned(const engIndex *ix) {
                L.buckets[b].hi, L.buckets[b].n, 100 * ratio(L.buckets[b].right, L.buckets[b].n));
 }
 
+/* Lines of out-of-scope.txt the trained matcher still answers: one line
+ * alone did not teach it that kind of question. */
+static void printOosAnswered(const kb *k, const engIndex *ix, size_t max) {
+    size_t shown = 0;
+    for (size_t i = 0; i < k->out_of_scope.n; i++) {
+        const char *q = k->out_of_scope.v[i];
+        engResult r;
+        char err[CB_ERRLEN];
+        if (!q || engQuery(ix, q, strlen(q), NULL, 1, &r, err) != CB_OK) continue;
+        if (r.outcome != ENG_ANSWER || !r.nhits) continue;
+        if (!shown++)
+            printf("out-of-scope lines the matcher still answers (one line does not teach it "
+                   "that kind of question):\n");
+        if (shown <= max)
+            printf("  \"%s\" -> %s (%.2f)\n", q, r.hits[0].entry->id, r.hits[0].confidence);
+    }
+    if (shown > max) printf("  ... and %zu more\n", shown - max);
+    if (shown)
+        printf("  (add a few lines of the same kind, narrow a pattern that catches them, or "
+               "reword the entry's alternates that pull them)\n");
+}
+
 void evalPrintDoubts(const kb *k, size_t max) {
     engParams p;
     engDefaultParams(&p);
@@ -426,6 +448,7 @@ void evalPrintDoubts(const kb *k, size_t max) {
     if (shown)
         printf("  (reword or move those examples, or merge the entries; `kb eval` has the "
                "figures)\n");
+    printOosAnswered(k, ix, max);
     engFree(ix);
 }
 

@@ -260,6 +260,28 @@ static void test_check_markdown(void **state) {
     free(tmp);
 }
 
+/* kb check lists the out-of-scope lines the trained matcher still
+ * answers (here one an entry's pattern catches), and only those. */
+static void test_check_oos_answered(void **state) {
+    (void)state;
+    char *tmp = ktTempDir();
+    ktCopyTree("tests/fixtures/kb/good", tmp);
+    char *f = cbSprintf("%s/out-of-scope.txt", tmp);
+    ktWrite(f, "what is the capital of france\ntell me a joke\nhow do i fix my wifi\n"
+               "my dog needs a boot camp for puppies\nrecommend a good movie\n");
+    run r = bot(today, "kb", "check", "--kb", tmp, NULL, NULL);
+    assert_int_equal(r.rc, 0);
+    const char *head = strstr(r.out, "out-of-scope lines the matcher still answers");
+    if (!head || !strstr(head, "\"my dog needs a boot camp for puppies\" -> learning/bootcamps"))
+        fail_msg("got:\n%s", r.out);
+    assert_null(strstr(r.out, "capital of france"));
+    assert_null(strstr(r.out, "tell me a joke"));
+    runFree(&r);
+    ktRmTree(tmp);
+    free(f);
+    free(tmp);
+}
+
 /* A FIFO in the folder is reported and skipped; kb check must not block
  * opening it (it used to hang until a writer came). Bounded by bot()'s
  * 20 s wait. */
@@ -289,6 +311,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_check_fifo),
         cmocka_unit_test(test_check_markdown),
+        cmocka_unit_test(test_check_oos_answered),
         cmocka_unit_test(test_check),
         cmocka_unit_test(test_usage),
         cmocka_unit_test(test_export_import_new),
