@@ -138,6 +138,37 @@ static void finish(cbLoop *l, wsT *t) {
     loopFree(l);
 }
 
+/* Each test's loop and its connection's record (f->t), freed after the
+ * test unless the test freed the loop itself (finishNow). */
+typedef struct wsFix {
+    cbLoop l;
+    wsT t;
+    int freed;
+} wsFix;
+
+static int loopSetup(void **state) {
+    wsFix *f = cbCalloc(1, sizeof(*f));
+    char err[CB_ERRLEN];
+    if (loopInit(&f->l, NULL, err) != CB_OK) {
+        free(f);
+        return -1;
+    }
+    *state = f;
+    return 0;
+}
+
+static void finishNow(wsFix *f) {
+    finish(&f->l, &f->t);
+    f->freed = 1;
+}
+
+static int loopTeardown(void **state) {
+    wsFix *f = *state;
+    if (!f->freed) finish(&f->l, &f->t);
+    free(f);
+    return 0;
+}
+
 /* Count log entries of kind with the given code ("ws_close"). */
 static int serverSawClose(int code) {
     char url[128];
@@ -160,86 +191,67 @@ static int serverSawClose(int code) {
 }
 
 static void test_echo_and_client_close(void **state) {
-    (void)state;
-    cbLoop l;
-    char err[CB_ERRLEN];
-    assert_int_equal(loopInit(&l, NULL, err), CB_OK);
-    wsT t;
-    wsConn *c = connectT(&l, &t, 1 << 16);
-    t.send_on_open = "hello";
-    runUntil(&l, &t.nmsg, 1, 5000);
-    assert_int_equal(t.opened, 1);
-    assert_string_equal(t.last, "hello");
+    wsFix *f = *state;
+    wsConn *c = connectT(&f->l, &f->t, 1 << 16);
+    f->t.send_on_open = "hello";
+    runUntil(&f->l, &f->t.nmsg, 1, 5000);
+    assert_int_equal(f->t.opened, 1);
+    assert_string_equal(f->t.last, "hello");
     int before = serverSawClose(1000);
     wsClose(c, 1000, "bye");
     assert_int_equal(wsSend(c, "late", 4), CB_ERR); /* closing: refused */
-    runUntil(&l, &t.closed, 1, 5000);
-    assert_int_equal(t.closed, 1);
-    assert_int_equal(t.code, 1000);
-    loopRunFor(&l, 100);
+    runUntil(&f->l, &f->t.closed, 1, 5000);
+    assert_int_equal(f->t.closed, 1);
+    assert_int_equal(f->t.code, 1000);
+    loopRunFor(&f->l, 100);
     assert_int_equal(serverSawClose(1000), before + 1);
-    finish(&l, &t);
 }
 
 static void test_queued_before_open_and_burst_order(void **state) {
-    (void)state;
-    cbLoop l;
-    char err[CB_ERRLEN];
-    assert_int_equal(loopInit(&l, NULL, err), CB_OK);
-    wsT t;
-    wsConn *c = connectT(&l, &t, 1 << 16);
+    wsFix *f = *state;
+    wsConn *c = connectT(&f->l, &f->t, 1 << 16);
     assert_int_equal(wsSend(c, "a", 1), CB_OK); /* before the handshake */
     assert_int_equal(wsSend(c, "b", 1), CB_OK);
     assert_int_equal(wsSend(c, "burst:20", 8), CB_OK);
-    runUntil(&l, &t.nmsg, 22, 5000);
-    assert_string_equal(t.order, "a,b,m0,m1,m2,m3,m4,m5,m6,m7,m8,m9,m10,m11,m12,m13,m14,m15,m16,"
-                                 "m17,m18,m19");
+    runUntil(&f->l, &f->t.nmsg, 22, 5000);
+    assert_string_equal(f->t.order, "a,b,m0,m1,m2,m3,m4,m5,m6,m7,m8,m9,m10,m11,m12,m13,m14,m15,"
+                                    "m16,m17,m18,m19");
     assert_int_equal(wsQueued(c), 0);
     wsClose(c, 1000, NULL);
-    runUntil(&l, &t.closed, 1, 5000);
-    assert_int_equal(t.closed, 1);
-    finish(&l, &t);
+    runUntil(&f->l, &f->t.closed, 1, 5000);
+    assert_int_equal(f->t.closed, 1);
 }
 
 static void test_fragmented_large_message(void **state) {
-    (void)state;
-    cbLoop l;
-    char err[CB_ERRLEN];
-    assert_int_equal(loopInit(&l, NULL, err), CB_OK);
-    wsT t;
-    wsConn *c = connectT(&l, &t, 1 << 20);
-    t.send_on_open = "frag:200000:4096";
-    runUntil(&l, &t.nmsg, 1, 5000);
-    assert_int_equal(t.nmsg, 1);
-    assert_int_equal(t.last_len, 200000);
-    for (size_t i = 0; i < t.last_len; i += 997) assert_int_equal(t.last[i], 'a' + (int)(i % 26));
+    wsFix *f = *state;
+    wsConn *c = connectT(&f->l, &f->t, 1 << 20);
+    f->t.send_on_open = "frag:200000:4096";
+    runUntil(&f->l, &f->t.nmsg, 1, 5000);
+    assert_int_equal(f->t.nmsg, 1);
+    assert_int_equal(f->t.last_len, 200000);
+    for (size_t i = 0; i < f->t.last_len; i += 997)
+        assert_int_equal(f->t.last[i], 'a' + (int)(i % 26));
     wsClose(c, 1000, NULL);
-    runUntil(&l, &t.closed, 1, 5000);
-    finish(&l, &t);
+    runUntil(&f->l, &f->t.closed, 1, 5000);
 }
 
 static void test_oversize_dropped_connection_survives(void **state) {
-    (void)state;
-    cbLoop l;
-    char err[CB_ERRLEN];
-    assert_int_equal(loopInit(&l, NULL, err), CB_OK);
-    wsT t;
-    wsConn *c = connectT(&l, &t, 1000);
-    t.send_on_open = "frag:5000:700";
-    runUntil(&l, &t.opened, 1, 5000);
-    loopRunFor(&l, 200);
-    assert_int_equal(t.nmsg, 0); /* dropped */
+    wsFix *f = *state;
+    wsConn *c = connectT(&f->l, &f->t, 1000);
+    f->t.send_on_open = "frag:5000:700";
+    runUntil(&f->l, &f->t.opened, 1, 5000);
+    loopRunFor(&f->l, 200);
+    assert_int_equal(f->t.nmsg, 0); /* dropped */
     wsSend(c, "still here", 10);
-    runUntil(&l, &t.nmsg, 1, 5000);
-    assert_int_equal(t.nmsg, 1);
-    assert_string_equal(t.last, "still here");
+    runUntil(&f->l, &f->t.nmsg, 1, 5000);
+    assert_int_equal(f->t.nmsg, 1);
+    assert_string_equal(f->t.last, "still here");
     wsSend(c, "frag:1000:100", 13); /* exactly the limit: kept */
-    runUntil(&l, &t.nmsg, 2, 5000);
-    assert_int_equal(t.last_len, 1000);
-    assert_int_equal(t.closed, 0);
+    runUntil(&f->l, &f->t.nmsg, 2, 5000);
+    assert_int_equal(f->t.last_len, 1000);
+    assert_int_equal(f->t.closed, 0);
     wsClose(c, 1000, NULL);
-    runUntil(&l, &t.closed, 1, 5000);
-    finish(&l, &t);
+    runUntil(&f->l, &f->t.closed, 1, 5000);
 }
 
 static void test_close_codes(void **state) {
@@ -265,92 +277,68 @@ static void test_close_codes(void **state) {
 }
 
 static void test_server_timer_message(void **state) {
-    (void)state;
-    cbLoop l;
-    char err[CB_ERRLEN];
-    assert_int_equal(loopInit(&l, NULL, err), CB_OK);
-    wsT t;
-    wsConn *c = connectT(&l, &t, 1 << 16);
-    t.send_on_open = "later:300:tick";
-    runUntil(&l, &t.opened, 1, 5000);
+    wsFix *f = *state;
+    wsConn *c = connectT(&f->l, &f->t, 1 << 16);
+    f->t.send_on_open = "later:300:tick";
+    runUntil(&f->l, &f->t.opened, 1, 5000);
     double t0 = cbNowMs();
-    runUntil(&l, &t.nmsg, 1, 5000);
-    assert_string_equal(t.last, "tick");
+    runUntil(&f->l, &f->t.nmsg, 1, 5000);
+    assert_string_equal(f->t.last, "tick");
     assert_true(cbNowMs() - t0 >= 250);
     wsClose(c, 4000, "done");
-    runUntil(&l, &t.closed, 1, 5000);
-    assert_int_equal(t.code, 4000);
-    finish(&l, &t);
+    runUntil(&f->l, &f->t.closed, 1, 5000);
+    assert_int_equal(f->t.code, 4000);
 }
 
 static void test_loop_free_closes_open_socket(void **state) {
-    (void)state;
-    cbLoop l;
-    char err[CB_ERRLEN];
-    assert_int_equal(loopInit(&l, NULL, err), CB_OK);
-    wsT t;
-    connectT(&l, &t, 1 << 16);
-    runUntil(&l, &t.opened, 1, 5000);
-    assert_int_equal(t.closed, 0);
-    finish(&l, &t); /* loopFree with the socket still open */
-    assert_int_equal(t.closed, 1);
-    assert_int_equal(t.code, 1006);
+    wsFix *f = *state;
+    connectT(&f->l, &f->t, 1 << 16);
+    runUntil(&f->l, &f->t.opened, 1, 5000);
+    assert_int_equal(f->t.closed, 0);
+    finishNow(f); /* loopFree with the socket still open */
+    assert_int_equal(f->t.closed, 1);
+    assert_int_equal(f->t.code, 1006);
 }
 
 static void test_close_before_open(void **state) {
-    (void)state;
-    cbLoop l;
-    char err[CB_ERRLEN];
-    assert_int_equal(loopInit(&l, NULL, err), CB_OK);
-    wsT t;
-    wsConn *c = connectT(&l, &t, 1 << 16);
+    wsFix *f = *state;
+    wsConn *c = connectT(&f->l, &f->t, 1 << 16);
     wsClose(c, 1000, "never mind");
-    runUntil(&l, &t.closed, 1, 5000);
-    loopRunFor(&l, 100);
-    assert_int_equal(t.closed, 1);
-    assert_int_equal(t.opened, 0);
-    finish(&l, &t);
+    runUntil(&f->l, &f->t.closed, 1, 5000);
+    loopRunFor(&f->l, 100);
+    assert_int_equal(f->t.closed, 1);
+    assert_int_equal(f->t.opened, 0);
 }
 
 static void test_connect_refused(void **state) {
-    (void)state;
-    cbLoop l;
+    wsFix *f = *state;
     char err[CB_ERRLEN], url[128];
-    assert_int_equal(loopInit(&l, NULL, err), CB_OK);
     snprintf(url, sizeof(url), "ws://127.0.0.1:%d/", tpFreePort());
-    wsT t;
-    memset(&t, 0, sizeof(t));
-    wsConn *c = wsConnect(&l, url, &cbs, &t, 1024, err);
+    wsConn *c = wsConnect(&f->l, url, &cbs, &f->t, 1024, err);
     assert_non_null(c);
-    runUntil(&l, &t.closed, 1, 8000);
-    assert_int_equal(t.opened, 0);
-    assert_int_equal(t.closed, 1);
-    assert_int_equal(t.code, 1006);
-    loopRunFor(&l, 50);
-    assert_int_equal(t.closed, 1); /* exactly once */
-    finish(&l, &t);
+    runUntil(&f->l, &f->t.closed, 1, 8000);
+    assert_int_equal(f->t.opened, 0);
+    assert_int_equal(f->t.closed, 1);
+    assert_int_equal(f->t.code, 1006);
+    loopRunFor(&f->l, 50);
+    assert_int_equal(f->t.closed, 1); /* exactly once */
 }
 
 /* A host name is resolved off the loop (uv_getaddrinfo) and then
  * connected to: "localhost" reaches the fake like 127.0.0.1 does. */
 static void test_connect_by_name(void **state) {
-    (void)state;
-    cbLoop l;
+    wsFix *f = *state;
     char err[CB_ERRLEN], url[128];
-    assert_int_equal(loopInit(&l, NULL, err), CB_OK);
     snprintf(url, sizeof(url), "ws://localhost:%d/socket", fakePort);
-    wsT t;
-    memset(&t, 0, sizeof(t));
-    t.send_on_open = "by name";
-    wsConn *c = wsConnect(&l, url, &cbs, &t, 1024, err);
+    f->t.send_on_open = "by name";
+    wsConn *c = wsConnect(&f->l, url, &cbs, &f->t, 1024, err);
     assert_non_null(c);
-    runUntil(&l, &t.nmsg, 1, 8000);
-    assert_int_equal(t.opened, 1);
-    assert_string_equal(t.last, "by name");
+    runUntil(&f->l, &f->t.nmsg, 1, 8000);
+    assert_int_equal(f->t.opened, 1);
+    assert_string_equal(f->t.last, "by name");
     wsClose(c, 1000, NULL);
-    runUntil(&l, &t.closed, 1, 5000);
-    assert_int_equal(t.code, 1000);
-    finish(&l, &t);
+    runUntil(&f->l, &f->t.closed, 1, 5000);
+    assert_int_equal(f->t.code, 1000);
 }
 
 /* A name whose first addresses are IPv6 ones nobody listens on (::1 is
@@ -358,37 +346,28 @@ static void test_connect_by_name(void **state) {
  * address is tried, families interleaved. The old client tried only the
  * first and ended in 1006. */
 static void test_connect_ipv6_first(void **state) {
-    (void)state;
-    cbLoop l;
+    wsFix *f = *state;
     char err[CB_ERRLEN], url[128];
-    assert_int_equal(loopInit(&l, NULL, err), CB_OK);
     snprintf(url, sizeof(url), "ws://" V6FIRST_HOST ":%d/socket", fakePort);
-    wsT t;
-    memset(&t, 0, sizeof(t));
-    t.send_on_open = "v6 first";
-    wsConn *c = wsConnect(&l, url, &cbs, &t, 1024, err);
+    f->t.send_on_open = "v6 first";
+    wsConn *c = wsConnect(&f->l, url, &cbs, &f->t, 1024, err);
     assert_non_null(c);
-    runUntil(&l, &t.nmsg, 1, 15000);
-    assert_int_equal(t.closed, 0);
-    assert_int_equal(t.opened, 1);
-    assert_string_equal(t.last, "v6 first");
+    runUntil(&f->l, &f->t.nmsg, 1, 15000);
+    assert_int_equal(f->t.closed, 0);
+    assert_int_equal(f->t.opened, 1);
+    assert_string_equal(f->t.last, "v6 first");
     wsClose(c, 1000, NULL);
-    runUntil(&l, &t.closed, 1, 5000);
-    assert_int_equal(t.code, 1000);
-    loopRunFor(&l, 50);
-    assert_int_equal(t.opened, 1); /* the losing attempts never surface */
-    assert_int_equal(t.closed, 1);
-    finish(&l, &t);
+    runUntil(&f->l, &f->t.closed, 1, 5000);
+    assert_int_equal(f->t.code, 1000);
+    loopRunFor(&f->l, 50);
+    assert_int_equal(f->t.opened, 1); /* the losing attempts never surface */
+    assert_int_equal(f->t.closed, 1);
 }
 
 /* Urgent messages (acks) go out before normal ones queued earlier. */
 static void test_urgent_first(void **state) {
-    (void)state;
-    cbLoop l;
-    char err[CB_ERRLEN];
-    assert_int_equal(loopInit(&l, NULL, err), CB_OK);
-    wsT t;
-    wsConn *c = connectT(&l, &t, 1 << 16);
+    wsFix *f = *state;
+    wsConn *c = connectT(&f->l, &f->t, 1 << 16);
     char m[16];
     for (int i = 0; i < 50; i++) {
         snprintf(m, sizeof(m), "n%d", i);
@@ -396,73 +375,58 @@ static void test_urgent_first(void **state) {
     }
     assert_int_equal(wsSendUrgent(c, "u0", 2), CB_OK);
     assert_int_equal(wsSendUrgent(c, "u1", 2), CB_OK);
-    runUntil(&l, &t.nmsg, 52, 8000);
-    assert_int_equal(t.nmsg, 52);
-    assert_memory_equal(t.order, "u0,u1,n0,n1,", 12);
+    runUntil(&f->l, &f->t.nmsg, 52, 8000);
+    assert_int_equal(f->t.nmsg, 52);
+    assert_memory_equal(f->t.order, "u0,u1,n0,n1,", 12);
     wsClose(c, 1000, NULL);
-    runUntil(&l, &t.closed, 1, 5000);
-    finish(&l, &t);
+    runUntil(&f->l, &f->t.closed, 1, 5000);
 }
 
 /* A peer that stops answering (no data, no pong) is dropped after dead_ms
  * and reported as 1006, instead of after 90 s. */
 static void test_silent_link_dropped(void **state) {
-    (void)state;
-    cbLoop l;
-    char err[CB_ERRLEN];
-    assert_int_equal(loopInit(&l, NULL, err), CB_OK);
-    wsT t;
-    wsConn *c = connectT(&l, &t, 1 << 16);
+    wsFix *f = *state;
+    wsConn *c = connectT(&f->l, &f->t, 1 << 16);
     wsOptions o = {.ping_ms = 100, .dead_ms = 600};
     wsSetOptions(c, &o);
-    t.send_on_open = NULL;
-    runUntil(&l, &t.opened, 1, 5000);
+    f->t.send_on_open = NULL;
+    runUntil(&f->l, &f->t.opened, 1, 5000);
     assert_int_equal(wsSend(c, "freeze", 6), CB_OK);
-    runUntil(&l, &t.closed, 1, 15000);
-    assert_int_equal(t.closed, 1);
-    assert_int_equal(t.code, 1006);
-    assert_non_null(strstr(t.reason, "no frame or pong"));
-    finish(&l, &t);
+    runUntil(&f->l, &f->t.closed, 1, 15000);
+    assert_int_equal(f->t.closed, 1);
+    assert_int_equal(f->t.code, 1006);
+    assert_non_null(strstr(f->t.reason, "no frame or pong"));
 }
 
 /* A name that cannot resolve ends in on_close(1006) once, never on_open. */
 static void test_dns_failure(void **state) {
-    (void)state;
-    cbLoop l;
+    wsFix *f = *state;
     char err[CB_ERRLEN];
-    assert_int_equal(loopInit(&l, NULL, err), CB_OK);
-    wsT t;
-    memset(&t, 0, sizeof(t));
-    wsConn *c = wsConnect(&l, "ws://a..b:1/x", &cbs, &t, 1024, err); /* an empty label */
+    wsConn *c = wsConnect(&f->l, "ws://a..b:1/x", &cbs, &f->t, 1024, err); /* an empty label */
     assert_non_null(c);
-    runUntil(&l, &t.closed, 1, 10000);
-    loopRunFor(&l, 50);
-    assert_int_equal(t.opened, 0);
-    assert_int_equal(t.closed, 1);
-    assert_int_equal(t.code, 1006);
-    assert_string_equal(t.reason, "cannot resolve the host");
-    finish(&l, &t);
+    runUntil(&f->l, &f->t.closed, 1, 10000);
+    loopRunFor(&f->l, 50);
+    assert_int_equal(f->t.opened, 0);
+    assert_int_equal(f->t.closed, 1);
+    assert_int_equal(f->t.code, 1006);
+    assert_string_equal(f->t.reason, "cannot resolve the host");
 }
 
 /* wsClose while the name resolves: on_close with our code, once; and a
  * loop freed while a name resolves reports 1006 and starts nothing. */
 static void test_close_while_resolving(void **state) {
-    (void)state;
+    wsFix *f = *state;
     char err[CB_ERRLEN], url[128];
     snprintf(url, sizeof(url), "ws://localhost:%d/socket", fakePort);
-    cbLoop l;
-    assert_int_equal(loopInit(&l, NULL, err), CB_OK);
-    wsT t;
-    memset(&t, 0, sizeof(t));
-    wsConn *c = wsConnect(&l, url, &cbs, &t, 1024, err);
+    wsConn *c = wsConnect(&f->l, url, &cbs, &f->t, 1024, err);
     assert_non_null(c);
     wsClose(c, 4000, "changed my mind");
-    runUntil(&l, &t.closed, 1, 8000);
-    loopRunFor(&l, 100);
-    assert_int_equal(t.closed, 1);
-    assert_int_equal(t.opened, 0);
-    assert_int_equal(t.code, 4000);
-    finish(&l, &t);
+    runUntil(&f->l, &f->t.closed, 1, 8000);
+    loopRunFor(&f->l, 100);
+    assert_int_equal(f->t.closed, 1);
+    assert_int_equal(f->t.opened, 0);
+    assert_int_equal(f->t.code, 4000);
+    finishNow(f);
     cbLoop l2;
     assert_int_equal(loopInit(&l2, NULL, err), CB_OK);
     wsT t2;
@@ -475,42 +439,40 @@ static void test_close_while_resolving(void **state) {
 }
 
 static void test_bad_urls(void **state) {
-    (void)state;
+    wsFix *f = *state;
     static const char *bad[] = {"http://127.0.0.1/", "ws://", "ws://:80/", "ws://host:0/",
                                 "ws://host:70000/", "wss://host:12x/", "ftp://x", ""};
-    cbLoop l;
     char err[CB_ERRLEN];
-    assert_int_equal(loopInit(&l, NULL, err), CB_OK);
-    wsT t;
-    memset(&t, 0, sizeof(t));
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         err[0] = '\0';
-        assert_null(wsConnect(&l, bad[i], &cbs, &t, 1024, err));
+        assert_null(wsConnect(&f->l, bad[i], &cbs, &f->t, 1024, err));
         assert_true(strlen(err) > 0);
     }
-    loopRunFor(&l, 20);
-    assert_int_equal(t.closed + t.opened, 0);
-    finish(&l, &t);
+    loopRunFor(&f->l, 20);
+    assert_int_equal(f->t.closed + f->t.opened, 0);
 }
+
+/* A test with its own loop (wsFix). */
+#define WS_TEST(fn) cmocka_unit_test_setup_teardown(fn, loopSetup, loopTeardown)
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_echo_and_client_close),
-        cmocka_unit_test(test_queued_before_open_and_burst_order),
-        cmocka_unit_test(test_fragmented_large_message),
-        cmocka_unit_test(test_oversize_dropped_connection_survives),
+        WS_TEST(test_echo_and_client_close),
+        WS_TEST(test_queued_before_open_and_burst_order),
+        WS_TEST(test_fragmented_large_message),
+        WS_TEST(test_oversize_dropped_connection_survives),
         cmocka_unit_test(test_close_codes),
-        cmocka_unit_test(test_server_timer_message),
-        cmocka_unit_test(test_loop_free_closes_open_socket),
-        cmocka_unit_test(test_close_before_open),
-        cmocka_unit_test(test_connect_refused),
-        cmocka_unit_test(test_connect_by_name),
-        cmocka_unit_test(test_connect_ipv6_first),
-        cmocka_unit_test(test_urgent_first),
-        cmocka_unit_test(test_silent_link_dropped),
-        cmocka_unit_test(test_dns_failure),
-        cmocka_unit_test(test_close_while_resolving),
-        cmocka_unit_test(test_bad_urls),
+        WS_TEST(test_server_timer_message),
+        WS_TEST(test_loop_free_closes_open_socket),
+        WS_TEST(test_close_before_open),
+        WS_TEST(test_connect_refused),
+        WS_TEST(test_connect_by_name),
+        WS_TEST(test_connect_ipv6_first),
+        WS_TEST(test_urgent_first),
+        WS_TEST(test_silent_link_dropped),
+        WS_TEST(test_dns_failure),
+        WS_TEST(test_close_while_resolving),
+        WS_TEST(test_bad_urls),
     };
     return cmocka_run_group_tests(tests, startFake, stopFake);
 }
