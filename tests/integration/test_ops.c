@@ -370,26 +370,13 @@ static void testInvalidSlackToken(void **state) {
     }
 }
 
-static int setup(void **state) {
-    opsBot *b = calloc(1, sizeof(*b));
-    *state = b;
-    return b ? 0 : -1;
-}
-
-/* Runs after failures too: nothing started is left running. */
-static int teardown(void **state) {
-    opsFree(*state);
-    free(*state);
-    return 0;
-}
-
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(testBothPlatforms, setup, teardown),
-        cmocka_unit_test_setup_teardown(testHealthFollowsConnections, setup, teardown),
-        cmocka_unit_test_setup_teardown(testMetricsCount, setup, teardown),
-        cmocka_unit_test_setup_teardown(testInvalidSlackToken, setup, teardown),
-        cmocka_unit_test_setup_teardown(testProbesAndSeriesAtStart, setup, teardown),
+        cmocka_unit_test_setup_teardown(testBothPlatforms, opsSetup, opsTeardown),
+        cmocka_unit_test_setup_teardown(testHealthFollowsConnections, opsSetup, opsTeardown),
+        cmocka_unit_test_setup_teardown(testMetricsCount, opsSetup, opsTeardown),
+        cmocka_unit_test_setup_teardown(testInvalidSlackToken, opsSetup, opsTeardown),
+        cmocka_unit_test_setup_teardown(testProbesAndSeriesAtStart, opsSetup, opsTeardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

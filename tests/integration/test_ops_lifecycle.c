@@ -379,26 +379,13 @@ static void testImplicitFeedback(void **state) {
     assert_int_equal(tpWait(&b->bot, 12000), 0);
 }
 
-static int setup(void **state) {
-    opsBot *b = calloc(1, sizeof(*b));
-    *state = b;
-    return b ? 0 : -1;
-}
-
-/* Runs after failures too: nothing started is left running. */
-static int teardown(void **state) {
-    opsFree(*state);
-    free(*state);
-    return 0;
-}
-
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(testSighupReload, setup, teardown),
-        cmocka_unit_test_setup_teardown(testSigtermDrainsReplies, setup, teardown),
-        cmocka_unit_test_setup_teardown(testHistoryWhileRunning, setup, teardown),
-        cmocka_unit_test_setup_teardown(testSigtermWhileReconnecting, setup, teardown),
-        cmocka_unit_test_setup_teardown(testImplicitFeedback, setup, teardown),
+        cmocka_unit_test_setup_teardown(testSighupReload, opsSetup, opsTeardown),
+        cmocka_unit_test_setup_teardown(testSigtermDrainsReplies, opsSetup, opsTeardown),
+        cmocka_unit_test_setup_teardown(testHistoryWhileRunning, opsSetup, opsTeardown),
+        cmocka_unit_test_setup_teardown(testSigtermWhileReconnecting, opsSetup, opsTeardown),
+        cmocka_unit_test_setup_teardown(testImplicitFeedback, opsSetup, opsTeardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

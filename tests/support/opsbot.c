@@ -234,3 +234,15 @@ int opsWaitHealth(opsBot *b, long want, const char *needle, double ms, char **bo
     } while (opsNow() < end);
     return 0;
 }
+
+int opsSetup(void **state) {
+    opsBot *b = calloc(1, sizeof(*b));
+    *state = b;
+    return b ? 0 : -1;
+}
+
+int opsTeardown(void **state) {
+    opsFree(*state);
+    free(*state);
+    return 0;
+}

@@ -52,6 +52,10 @@ int opsWaitReady(opsBot *b, double ms);
 /* SIGTERM the bot (SIGKILL after a grace period) if still running, stop
  * the fakes, remove the directory and the output files. */
 void opsFree(opsBot *b);
+/* cmocka per-test setup and teardown: *state is a fresh opsBot; the
+ * teardown runs after failures too, so nothing started is left running. */
+int opsSetup(void **state);
+int opsTeardown(void **state);
 
 /* POST /_control to a fake; the parsed answer (new reference, never NULL). */
 json_t *opsCmd(opsFake *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
