@@ -29,6 +29,7 @@
 #define HTTP_MAX_429_RETRIES 10
 #define HTTP_DEFAULT_429_WAIT_MS 1000.0
 #define HTTP_MAX_429_WAIT_MS 3600000.0
+#define HTTP_SPARE_EASY 16 /* easy handles reused (curl_easy_reset) instead of made per call */
 
 typedef struct httpCall {
     struct httpClient *c;
@@ -74,6 +75,8 @@ struct httpClient {
     int depth;               /* inside callbacks that may call done */
     int closing, free_pending, pumping, repump;
     int handles_open;
+    CURL *spare[HTTP_SPARE_EASY]; /* reset easy handles kept for the next calls */
+    int nspare;
     size_t urgent_queued;    /* requests waiting in urgent routes' queues */
 };
 
@@ -105,8 +108,20 @@ static void httpLeave(httpClient *c) {
     if (--c->depth == 0 && c->free_pending) httpReallyFree(c);
 }
 
+/* A finished call's easy handle goes back to the spares (reset: no option
+ * of this call survives; curl keeps its buffers), or is cleaned up. */
+static void httpEasyRelease(httpClient *c, CURL *e) {
+    if (!e) return;
+    if (c->nspare < HTTP_SPARE_EASY && !c->closing) {
+        curl_easy_reset(e);
+        c->spare[c->nspare++] = e;
+        return;
+    }
+    curl_easy_cleanup(e);
+}
+
 static void httpCallFree(httpCall *h) {
-    if (h->easy) curl_easy_cleanup(h->easy);
+    httpEasyRelease(h->c, h->easy);
     curl_slist_free_all(h->hdrs);
     bufFree(&h->resp);
     free(h->method);
@@ -329,7 +344,8 @@ static size_t httpOnHeader(char *data, size_t size, size_t n, void *ud) {
 }
 
 static void httpSetupEasy(httpCall *h) {
-    CURL *e = h->easy = curl_easy_init();
+    httpClient *c = h->c;
+    CURL *e = h->easy = c->nspare ? c->spare[--c->nspare] : curl_easy_init();
     curl_easy_setopt(e, CURLOPT_URL, h->url);
     curl_easy_setopt(e, CURLOPT_PRIVATE, h);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
@@ -618,6 +634,7 @@ static void httpHandleClosed(uv_handle_t *hd) {
 
 static void httpReallyFree(httpClient *c) {
     c->free_pending = 0;
+    while (c->nspare) curl_easy_cleanup(c->spare[--c->nspare]);
     rlFree(&c->rl);
     curl_multi_cleanup(c->multi);
     c->multi = NULL;
