@@ -6,11 +6,12 @@
  * (options, loop, channel lists, autocomplete, stop) is app_transport.c. */
 #include "app/process.h"
 
-#include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "base/common.h"
 #include "base/log.h"
 #include "base/redact.h"
@@ -38,17 +39,29 @@ static const char *channelKind(const hndRequest *req) {
 }
 
 /* [{"id": ..., "confidence": ...}] of what the reply considered. */
+/* {"id":ID,"confidence":C} after sep (as json_dumps writes it); nothing
+ * for what json_pack would refuse (no id, a confidence that is no number). */
+static void candidateJson(cbBuf *b, const char *id, double confidence, int *first) {
+    if (!id || !isfinite(confidence)) return;
+    bufAppendStr(b, *first ? "{\"id\":" : ",{\"id\":");
+    bufJsonStr(b, id);
+    bufAppendStr(b, ",\"confidence\":");
+    bufJsonReal(b, confidence);
+    bufAppendStr(b, "}");
+    *first = 0;
+}
+
+/* The reply's candidates for the history, a JSON array. */
 static char *candidatesJson(const hndReply *r) {
-    json_t *arr = json_array();
-    if (r->kind == REPLY_ANSWER && r->entry_id)
-        json_array_append_new(arr, json_pack("{s:s,s:f}", "id", r->entry_id, "confidence",
-                                             r->confidence));
+    cbBuf b;
+    bufInit(&b, (size_t)1 << 20);
+    int first = 1;
+    bufAppendStr(&b, "[");
+    if (r->kind == REPLY_ANSWER) candidateJson(&b, r->entry_id, r->confidence, &first);
     for (size_t i = 0; i < r->nsuggestions; i++)
-        json_array_append_new(arr, json_pack("{s:s,s:f}", "id", r->suggestions[i].id,
-                                             "confidence", r->suggestions[i].confidence));
-    char *s = json_dumps(arr, JSON_COMPACT);
-    json_decref(arr);
-    return s;
+        candidateJson(&b, r->suggestions[i].id, r->suggestions[i].confidence, &first);
+    bufAppendStr(&b, "]");
+    return bufDetach(&b);
 }
 
 static void recordQuestion(cbApp *a, const hndRequest *req, const hndReply *r) {

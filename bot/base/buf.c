@@ -75,3 +75,50 @@ void bufFree(cbBuf *b) {
     b->p = NULL;
     b->len = b->cap = 0;
 }
+
+/* ---- JSON text, byte for byte as jansson's json_dumps(JSON_COMPACT) ---- */
+
+int bufJsonStr(cbBuf *b, const char *s) {
+    static const char hex[] = "0123456789ABCDEF";
+    if (bufAppend(b, "\"", 1) != CB_OK) return CB_ERR;
+    const char *run = s;
+    for (const char *p = s;; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c && c >= 0x20 && c != '"' && c != '\\') continue;
+        if (bufAppend(b, run, (size_t)(p - run)) != CB_OK) return CB_ERR;
+        if (!c) break;
+        char esc[7] = {'\\', 0};
+        size_t n = 2;
+        switch (c) {
+        case '"': esc[1] = '"'; break;
+        case '\\': esc[1] = '\\'; break;
+        case '\b': esc[1] = 'b'; break;
+        case '\f': esc[1] = 'f'; break;
+        case '\n': esc[1] = 'n'; break;
+        case '\r': esc[1] = 'r'; break;
+        case '\t': esc[1] = 't'; break;
+        default:
+            memcpy(esc + 1, "u00", 3);
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            n = 6;
+        }
+        if (bufAppend(b, esc, n) != CB_OK) return CB_ERR;
+        run = p + 1;
+    }
+    return bufAppend(b, "\"", 1);
+}
+
+int bufJsonReal(cbBuf *b, double v) {
+    char s[64];
+    snprintf(s, sizeof s, "%.17g", v);
+    if (!strchr(s, '.') && !strchr(s, 'e') && strlen(s) + 2 < sizeof s) strcat(s, ".0");
+    char *e = strchr(s, 'e'); /* "1e+05" -> "1e5", "1e-05" -> "1e-5" */
+    if (e) {
+        char *start = e + 1, *end = e + 2;
+        if (*start == '-') start++;
+        while (*end == '0') end++;
+        if (end != start) memmove(start, end, strlen(end) + 1);
+    }
+    return bufAppendStr(b, s);
+}

@@ -26,4 +26,12 @@ char *bufDetach(cbBuf *b);
 void bufReset(cbBuf *b); /* len = 0, keeps memory */
 void bufFree(cbBuf *b);
 
+/* JSON written as jansson's json_dumps(JSON_COMPACT) writes it, byte for
+ * byte, for the hot paths that would otherwise build a json_t only to
+ * serialize it: s (valid UTF-8) as a string literal with its quotes; v as
+ * a real ("%.17g", ".0" added to a whole number, exponent without '+' or
+ * leading zeros). CB_ERR past b->max. */
+int bufJsonStr(cbBuf *b, const char *s);
+int bufJsonReal(cbBuf *b, double v);
+
 #endif

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "base/common.h"
 #include "base/log.h"
 #include "render/action.h"
@@ -54,10 +55,16 @@ const appRenderer slkMentionRenderer = {"slack.mention", slkRenderMention};
  * offer, mentor_token, of a reply that did not answer). */
 static void slkPostAnswer(slack *s, const hndReply *r, const char *mentor_token,
                           const char *channel, const char *thread) {
-    json_t *fields = json_object();
-    slkPostFields(fields, channel, thread);
-    char *f = json_dumps(fields, JSON_COMPACT);
-    json_decref(fields);
+    cbBuf fields; /* slkPostFields's members, as json_dumps writes them */
+    bufInit(&fields, SLK_MAX_MESSAGE);
+    bufAppendStr(&fields, "{\"channel\":");
+    bufJsonStr(&fields, channel);
+    if (thread) {
+        bufAppendStr(&fields, ",\"thread_ts\":");
+        bufJsonStr(&fields, thread);
+    }
+    bufAppendStr(&fields, ",\"unfurl_links\":false,\"unfurl_media\":false}");
+    char *f = bufDetach(&fields);
     char *body = mentor_token ? NULL : appPrerenderedWith(s->a, &slkMentionRenderer, r, f);
     free(f);
     if (body) {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "base/common.h"
 #include "net/http.h"
 #include "base/log.h"
@@ -27,14 +28,26 @@ static void slkReqFree(slkReq *q) {
     cbFreeN(3, q->what, q->channel, q);
 }
 
-/* Decode an HTTP outcome into ok/error; *resp gets the parsed body. */
-static int slkOutcome(const httpResponse *res, int is_response_url, json_t **resp,
+/* A Web API success that nobody reads: Slack's answer opens with its "ok"
+ * member, so {"ok":true at the start settles it without parsing the rest
+ * (chat.postMessage echoes the whole message back). */
+static int slkPlainOk(const httpResponse *res) {
+    static const char ok[] = "{\"ok\":true";
+    return res->status >= 200 && res->status < 300 && res->body_len > sizeof ok &&
+           memcmp(res->body, ok, sizeof ok - 1) == 0 &&
+           (res->body[sizeof ok - 1] == ',' || res->body[sizeof ok - 1] == '}');
+}
+
+/* Decode an HTTP outcome into ok/error; *resp gets the parsed body (NULL
+ * when need_body is 0 and the body says ok at once). */
+static int slkOutcome(const httpResponse *res, int is_response_url, int need_body, json_t **resp,
                       char *error, size_t errlen) {
     *resp = NULL;
     if (res->error) {
         snprintf(error, errlen, "%s", res->error);
         return 0;
     }
+    if (!need_body && !is_response_url && slkPlainOk(res)) return 1;
     if (res->body && res->body_len) *resp = json_loadb(res->body, res->body_len, 0, NULL);
     if (res->status < 200 || res->status >= 300) {
         const char *e = json_string_value(json_object_get(*resp, "error"));
@@ -57,7 +70,8 @@ static void slkHttpDone(void *owner, void *ud, const httpResponse *res) {
     }
     char error[200] = "";
     json_t *resp = NULL;
-    int ok = slkOutcome(res, strcmp(q->what, "response_url") == 0, &resp, error, sizeof(error));
+    int ok = slkOutcome(res, strcmp(q->what, "response_url") == 0, q->fn != NULL, &resp, error,
+                        sizeof(error));
     logRedact(error);
     if (!ok && !q->fn) {
         metricsReplyFailed("slack");
@@ -134,11 +148,26 @@ int slkRespond(slack *s, const char *url, json_t *body) {
 
 /* ---- Socket Mode acks: the frames that must go first ---- */
 
+/* {"envelope_id":ID} (with "payload" when there is one), as json_dumps
+ * writes it; the plain ack, one per event, without building a json_t. */
+static char *slkAckText(const char *envelope_id, json_t *payload) {
+    if (payload) {
+        json_t *ack = json_pack("{s:s}", "envelope_id", envelope_id);
+        json_object_set_new(ack, "payload", payload);
+        char *text = json_dumps(ack, JSON_COMPACT);
+        json_decref(ack);
+        return text;
+    }
+    cbBuf b;
+    bufInit(&b, SLK_MAX_MESSAGE);
+    bufAppendStr(&b, "{\"envelope_id\":");
+    bufJsonStr(&b, envelope_id);
+    bufAppendStr(&b, "}");
+    return bufDetach(&b);
+}
+
 int slkAck(slkConn *c, const char *envelope_id, json_t *payload) {
-    json_t *ack = json_pack("{s:s}", "envelope_id", envelope_id);
-    if (payload) json_object_set_new(ack, "payload", payload);
-    char *text = json_dumps(ack, JSON_COMPACT);
-    json_decref(ack);
+    char *text = slkAckText(envelope_id, payload);
     int rc = c->ws && !c->closing ? wsSendUrgent(c->ws, text, strlen(text)) : CB_ERR;
     if (rc != CB_OK)
         logEvent(LOG_WARN, "slack.ack_failed", "envelope=%s conn=%d msg=\"not answered: Slack will redeliver\"",
