@@ -202,6 +202,21 @@ int jlocFind(const char *text, size_t len, const char *ptr, int key, size_t *off
     return CB_OK;
 }
 
+void jlocIndex(char *dst, size_t cap, const char *ptr, size_t index) {
+    if (!cap) return;
+    char digits[24];
+    size_t nd = 0;
+    do {
+        digits[nd++] = (char)('0' + index % 10);
+        index /= 10;
+    } while (index);
+    size_t o = 0;
+    for (; *ptr && o + 1 < cap; ptr++) dst[o++] = *ptr;
+    if (o + 1 < cap) dst[o++] = '/';
+    while (nd && o + 1 < cap) dst[o++] = digits[--nd];
+    dst[o] = '\0';
+}
+
 void jlocLineCol(const char *text, size_t len, size_t off, int *line, int *col) {
     int l = 1, c = 1;
     if (off > len) off = len;

@@ -33,4 +33,9 @@ int jlocStringByte(const char *text, size_t len, size_t off, size_t index, size_
  * size cap (always NUL-terminated, truncated if needed). */
 void jlocEscape(char *dst, size_t cap, const char *token);
 
+/* ptr + "/" + index into dst of size cap: what snprintf(dst, cap, "%s/%zu",
+ * ptr, index) writes (truncated the same way), without its cost (the
+ * loader names every list item this way). */
+void jlocIndex(char *dst, size_t cap, const char *ptr, size_t index);
+
 #endif

@@ -256,7 +256,7 @@ int kbGetStrs(cbDiags *d, const kbJson *j, json_t *obj, const char *key, kbStrs 
     for (size_t i = 0; i < n; i++) {
         json_t *s = json_array_get(v, i);
         char pi[300];
-        snprintf(pi, sizeof(pi), "%s/%zu", p, i);
+        jlocIndex(pi, sizeof(pi), p, i);
         if (!json_is_string(s)) {
             kbDiagAt(d, CB_DIAG_ERROR, j, pi, 0,
                      "'%s' must be an array of strings, but item %zu is %s", key, i + 1,

@@ -180,7 +180,7 @@ static json_t *kbObjArray(cbDiags *d, const kbJson *j, json_t *root, const char 
         json_t *o = json_array_get(a, i);
         if (json_is_object(o)) continue;
         char pi[128];
-        snprintf(pi, sizeof(pi), "%s/%zu", p, i);
+        jlocIndex(pi, sizeof(pi), p, i);
         kbDiagAt(d, CB_DIAG_ERROR, j, pi, 0, "'%s' item %zu must be an object %s, got %s", key,
                  i + 1, shape, kbTypeName(o));
         *rc = CB_ERR;

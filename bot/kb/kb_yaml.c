@@ -247,7 +247,7 @@ static json_t *kbYSequence(kbYB *b, const char *ptr, int depth) {
     struct fy_event *ev;
     while ((ev = kbYNext(b)) != NULL && ev->type != FYET_SEQUENCE_END) {
         char cp[700];
-        snprintf(cp, sizeof(cp), "%s/%zu", ptr, json_array_size(arr));
+        jlocIndex(cp, sizeof(cp), ptr, json_array_size(arr));
         json_t *v = kbYValue(b, ev, cp, 0, depth + 1);
         if (!v || b->failed) {
             json_decref(v);

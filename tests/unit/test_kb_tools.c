@@ -164,6 +164,21 @@ static void test_phrase_key_pieces(void **state) {
     }
 }
 
+/* jlocIndex writes what snprintf("%s/%zu") writes, cut the same way. */
+static void test_jloc_index(void **state) {
+    (void)state;
+    const char *ptrs[] = {"", "/a", "/sources/12", "/a~1b/very/long/pointer/to/cut"};
+    const size_t idx[] = {0, 7, 10, 12345, SIZE_MAX};
+    for (size_t c = 0; c < 48; c++)
+        for (size_t p = 0; p < 4; p++)
+            for (size_t i = 0; i < 5; i++) {
+                char want[64] = "untouched", got[64] = "untouched";
+                if (c) snprintf(want, c, "%s/%zu", ptrs[p], idx[i]);
+                jlocIndex(got, c, ptrs[p], idx[i]);
+                assert_string_equal(got, want);
+            }
+}
+
 static char *exportDir(const char *dir) {
     cbDiags d;
     cbDiagsInit(&d);
@@ -468,6 +483,7 @@ int main(void) {
         cmocka_unit_test(test_jsonloc),
         cmocka_unit_test(test_validators),
         cmocka_unit_test(test_phrase_key_pieces),
+        cmocka_unit_test(test_jloc_index),
         cmocka_unit_test(test_export_import_fixture),
         cmocka_unit_test(test_export_import_real),
         cmocka_unit_test(test_import_errors),
