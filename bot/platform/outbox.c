@@ -3,6 +3,7 @@
  * answered and calls decoded by the owner's callbacks. */
 #include "platform/outbox.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,8 @@
 #include "base/common.h"
 #include "base/log.h"
 #include "ops/metrics.h"
+
+#define OUTBOX_TRIM_AFTER 1000 /* queued at once: trim the heap when they are answered */
 
 /* A queued job: one allocation, its strings copied after the struct (a
  * burst of 20,000 questions is 20,000 small blocks, not 120,000). */
@@ -28,6 +31,7 @@ struct outbox {
     size_t max_jobs, max_inflight;
     outboxItem *jobs, *tail;
     size_t njobs;
+    size_t peak_jobs; /* most queued since the queue was last empty */
     size_t inflight; /* calls and holds */
     int pumping;
     double answering_t0_ms; /* inside ops->answer: the job's t0 (its reply's start) */
@@ -118,7 +122,7 @@ int outboxQueue(outbox *ob, const outboxJob *job, char *err) {
     if (ob->tail) ob->tail->next = j;
     else ob->jobs = j;
     ob->tail = j;
-    ob->njobs++;
+    if (++ob->njobs > ob->peak_jobs) ob->peak_jobs = ob->njobs;
     outboxPump(ob);
     return CB_OK;
 }
@@ -140,6 +144,12 @@ int outboxPumpFor(outbox *ob, double budget_ms) {
         outboxItemFree(j);
     }
     ob->pumping = 0;
+    if (!ob->jobs) {
+        /* a burst is answered: give its memory back to the system instead
+         * of keeping the heap at its peak for good */
+        if (ob->peak_jobs >= OUTBOX_TRIM_AFTER) malloc_trim(0);
+        ob->peak_jobs = 0;
+    }
     if (!ob->owner) {
         if (ob->inflight == 0) free(ob); /* freed by an answer */
         return 0;
