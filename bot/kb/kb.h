@@ -128,6 +128,15 @@ typedef struct kb {
 kb *kbLoad(const char *dir, cbDiags *d);
 void kbFree(kb *k);
 
+/* What a knowledge directory may hold, in all: past either bound the load
+ * fails with "is this the right directory?" (a mistaken --kb, such as a
+ * home directory, is refused instead of read). 250,000 directory entries
+ * leave room for 100,000 entries and more; 1 GiB of entry files is 4 KiB
+ * an entry at 250,000 (the bundled entries average 5 KiB, generated ones
+ * 1.2 KiB). Each file is also at most KB_MAX_FILE bytes. */
+#define KB_MAX_FILES 250000
+#define KB_MAX_BYTES ((size_t)1 << 30)
+
 /* kbLoad with options. */
 typedef struct kbLoadOpts {
     long long now; /* in: wall time (UTC seconds) for staleness; 0 = as kbLoad */
@@ -136,6 +145,8 @@ typedef struct kbLoadOpts {
      * phrasings, broad patterns, copies) then run only when it fails, so
      * the problems it reports are the same and a good load skips them. */
     int problems_on_failure;
+    /* in: smaller bounds than KB_MAX_FILES / KB_MAX_BYTES (0: those) */
+    size_t max_files, max_bytes;
     size_t nentries, ntopics; /* out: what was found, even when the load fails */
 } kbLoadOpts;
 kb *kbLoadWith(const char *dir, kbLoadOpts *o, cbDiags *d);

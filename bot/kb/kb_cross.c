@@ -15,16 +15,55 @@
 #include "base/common.h"
 #include "kb/kb_load.h"
 
+/* Entry indices sorted by id (cmp), equal ids in file order: finding an
+ * id or a duplicate is then a search, not a scan (100,000 entries). */
+typedef struct kbIdIdx {
+    const char *id;
+    size_t i;
+} kbIdIdx;
+
+static int kbIdCaseCmp(const void *a, const void *b) {
+    const kbIdIdx *x = a, *y = b;
+    int c = strcasecmp(x->id, y->id);
+    return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+static int kbIdCmp(const void *a, const void *b) {
+    const kbIdIdx *x = a, *y = b;
+    int c = strcmp(x->id, y->id);
+    return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+static kbIdIdx *kbSortedIds(const kbLoader *L, int (*cmp)(const void *, const void *)) {
+    kbIdIdx *v = cbCalloc(L->n + 1, sizeof(*v));
+    for (size_t i = 0; i < L->n; i++) v[i] = (kbIdIdx){L->ents[i].e.id, i};
+    if (L->n) qsort(v, L->n, sizeof(*v), cmp);
+    return v;
+}
+
+/* Each entry whose id an earlier one has (ignoring case) is reported
+ * against the first of them. */
 static void kbCheckIds(kbLoader *L) {
-    for (size_t i = 0; i < L->n; i++)
-        for (size_t k = 0; k < i; k++) {
-            if (strcasecmp(L->ents[i].e.id, L->ents[k].e.id) != 0) continue;
-            cbDiagAdd(L->d, CB_DIAG_ERROR, L->ents[i].e.path, 0, 0,
+    kbIdIdx *v = kbSortedIds(L, kbIdCaseCmp);
+    for (size_t a = 0, b; a < L->n; a = b) {
+        for (b = a + 1; b < L->n && strcasecmp(v[b].id, v[a].id) == 0; b++)
+            cbDiagAdd(L->d, CB_DIAG_ERROR, L->ents[v[b].i].e.path, 0, 0,
                       "duplicate id '%s': %s has the same id (ids are compared ignoring "
                       "case); rename one of them",
-                      L->ents[i].e.id, L->ents[k].e.path);
-            break;
-        }
+                      v[b].id, L->ents[v[a].i].e.path);
+    }
+    free(v);
+}
+
+/* The index of the entry with id, or L->n. */
+static size_t kbFindId(const kbLoader *L, const kbIdIdx *v, const char *id) {
+    size_t lo = 0, hi = L->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(v[mid].id, id) < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < L->n && strcmp(v[lo].id, id) == 0 ? v[lo].i : L->n;
 }
 
 static int kbHasTopic(const kbLoader *L, const char *id) {
@@ -35,32 +74,37 @@ static int kbHasTopic(const kbLoader *L, const char *id) {
     return 0;
 }
 
+static void kbRelatedMissing(kbLoader *L, kbParsed *p, const char *ptr, const char *rid,
+                             const char **ids) {
+    const char *near = kbClosest(rid, ids, L->n);
+    if (near)
+        kbDiagAt(L->d, CB_DIAG_ERROR, &p->fm, ptr, 0,
+                 "'related' id '%s' does not exist; did you mean '%s'?", rid, near);
+    else
+        kbDiagAt(L->d, CB_DIAG_ERROR, &p->fm, ptr, 0,
+                 "'related' id '%s' does not exist (ids are <topic>/<slug>%s)", rid,
+                 kbHasTopic(L, rid) ? "" : "; no such topic");
+}
+
 static void kbCheckRelated(kbLoader *L) {
     const char **ids = cbCalloc(L->n + 1, sizeof(char *));
     for (size_t i = 0; i < L->n; i++) ids[i] = L->ents[i].e.id;
+    kbIdIdx *v = kbSortedIds(L, kbIdCmp);
     for (size_t i = 0; i < L->n; i++) {
         kbParsed *p = &L->ents[i];
         for (size_t r = 0; p->ok && r < p->e.related.n; r++) {
             const char *rid = p->e.related.v[r];
             char ptr[64];
             snprintf(ptr, sizeof(ptr), "/related/%zu", r);
-            size_t k;
-            for (k = 0; k < L->n && strcmp(ids[k], rid) != 0; k++) {}
-            if (k == i) {
+            size_t k = kbFindId(L, v, rid);
+            if (k == i)
                 kbDiagAt(L->d, CB_DIAG_ERROR, &p->fm, ptr, 0,
                          "'related' lists this entry itself ('%s'); remove it", rid);
-            } else if (k == L->n) {
-                const char *near = kbClosest(rid, ids, L->n);
-                if (near)
-                    kbDiagAt(L->d, CB_DIAG_ERROR, &p->fm, ptr, 0,
-                             "'related' id '%s' does not exist; did you mean '%s'?", rid, near);
-                else
-                    kbDiagAt(L->d, CB_DIAG_ERROR, &p->fm, ptr, 0,
-                             "'related' id '%s' does not exist (ids are <topic>/<slug>%s)", rid,
-                             kbHasTopic(L, rid) ? "" : "; no such topic");
-            }
+            else if (k == L->n)
+                kbRelatedMissing(L, p, ptr, rid, ids);
         }
     }
+    free(v);
     free(ids);
 }
 

@@ -24,7 +24,10 @@
 #include "kb/kb_export.h"
 #include "kb/kb_int.h"
 
-#define KB_MAX_IMPORT (64L * 1024 * 1024)
+/* The file's bytes: what the loader takes in entry files (KB_MAX_BYTES,
+ * 1 GiB: 100,000 rows of the bundled entries' size fit); a larger file is
+ * refused before it is read. */
+#define KB_MAX_IMPORT ((long)KB_MAX_BYTES)
 
 static const char *const kbImpRoot[] = {"entries",      "topics",    "synonyms", "matching",
                                         "out_of_scope", "redirects", "lookups"};
@@ -114,21 +117,37 @@ static json_t *kbImpArray(cbDiags *d, const kbJson *j, json_t *root, const char 
     return a;
 }
 
-/* Names must be unique (ignoring case): report the later one. */
+/* Names must be unique (ignoring case): each later item is reported
+ * against the first that has it (sorted, not compared pairwise: 100,000
+ * entries). */
+typedef struct kbImpNameIx {
+    const char *s;
+    size_t i;
+} kbImpNameIx;
+
+static int kbImpNameCmp(const void *a, const void *b) {
+    const kbImpNameIx *x = a, *y = b;
+    int c = strcasecmp(x->s, y->s);
+    return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
 static void kbImpUnique(cbDiags *d, const kbJson *j, json_t *a, const char *key,
                         const char *what) {
+    size_t n = 0;
+    kbImpNameIx *v = cbCalloc(json_array_size(a) + 1, sizeof(*v));
     for (size_t i = 0; i < json_array_size(a); i++) {
         const char *s = json_string_value(json_object_get(json_array_get(a, i), key));
-        for (size_t k = 0; s && k < i; k++) {
-            const char *t = json_string_value(json_object_get(json_array_get(a, k), key));
-            if (!t || strcasecmp(s, t) != 0) continue;
-            char p[96];
-            snprintf(p, sizeof(p), "/%s/%zu/%s", what, i, key);
-            kbDiagAt(d, CB_DIAG_ERROR, j, p, 0, "duplicate %s '%.100s' (item %zu has it too)", key, s,
-                     k + 1);
-            break;
-        }
+        if (s) v[n++] = (kbImpNameIx){s, i};
     }
+    if (n) qsort(v, n, sizeof(*v), kbImpNameCmp);
+    for (size_t x = 0, y; x < n; x = y)
+        for (y = x + 1; y < n && strcasecmp(v[y].s, v[x].s) == 0; y++) {
+            char p[96];
+            snprintf(p, sizeof(p), "/%s/%zu/%s", what, v[y].i, key);
+            kbDiagAt(d, CB_DIAG_ERROR, j, p, 0, "duplicate %s '%.100s' (item %zu has it too)", key,
+                     v[y].s, v[x].i + 1);
+        }
+    free(v);
 }
 
 static int kbImpHasTopic(json_t *topics, const char *id) {
@@ -313,8 +332,10 @@ static char *kbImpScrub(const char *msg, const char *tmp) {
     return bufDetach(&b);
 }
 
-/* Where in FILE.json (j) the written file g->file came from. */
-static void kbImpPointer(const cbDiag *g, const char *rel, json_t *root, char *ptr, size_t cap) {
+/* Where in FILE.json (j) the written file g->file came from; byid maps
+ * each entry's id to its index in "entries". */
+static void kbImpPointer(const cbDiag *g, const char *rel, json_t *root, json_t *byid, char *ptr,
+                         size_t cap) {
     json_t *ents = json_object_get(root, "entries"), *topics = json_object_get(root, "topics");
     snprintf(ptr, cap, "%s", strcmp(rel, "synonyms.json") == 0      ? "/synonyms"
                              : strcmp(rel, "matching.json") == 0     ? "/matching"
@@ -324,9 +345,9 @@ static void kbImpPointer(const cbDiag *g, const char *rel, json_t *root, char *p
                                                                     : "");
     size_t rn = strlen(rel);
     if (rn > 3 && strcmp(rel + rn - 3, ".md") == 0) {
-        for (size_t i = 0; i < json_array_size(ents); i++) {
-            const char *id = json_string_value(json_object_get(json_array_get(ents, i), "id"));
-            if (!id || strlen(id) != rn - 3 || strncmp(id, rel, rn - 3) != 0) continue;
+        json_t *at = json_object_getn(byid, rel, rn - 3);
+        if (at) {
+            size_t i = (size_t)json_integer_value(at);
             char field[64];
             kbImpFieldAt(g->file, g->line, field, sizeof(field));
             if (*field && json_object_get(json_array_get(ents, i), field))
@@ -362,12 +383,17 @@ static int kbImpVerify(const char *tmp, const kbJson *j, json_t *root, cbDiags *
     cbDiags td;
     cbDiagsInit(&td);
     kb *k = kbLoad(tmp, &td);
+    json_t *ents = json_object_get(root, "entries"), *byid = json_object();
+    for (size_t i = 0; td.n && i < json_array_size(ents); i++) {
+        const char *id = json_string_value(json_object_get(json_array_get(ents, i), "id"));
+        if (id && !json_object_get(byid, id)) json_object_set_new(byid, id, json_integer((json_int_t)i));
+    }
     size_t tl = strlen(tmp);
     for (size_t i = 0; i < td.n; i++) {
         const cbDiag *g = &td.v[i];
         const char *rel = strncmp(g->file, tmp, tl) == 0 ? g->file + tl + (g->file[tl] == '/') : g->file;
         char ptr[128];
-        kbImpPointer(g, rel, root, ptr, sizeof(ptr));
+        kbImpPointer(g, rel, root, byid, ptr, sizeof(ptr));
         int line, col;
         kbPosAt(j, ptr, 0, &line, &col);
         if (strcmp(ptr, "/out_of_scope") == 0) kbImpOosPos(j, root, g->line, &line, &col);
@@ -380,6 +406,7 @@ static int kbImpVerify(const char *tmp, const kbJson *j, json_t *root, cbDiags *
         free(msg);
     }
     cbDiagsFree(&td);
+    json_decref(byid);
     int rc = k ? CB_OK : CB_ERR;
     kbFree(k);
     return rc;
@@ -426,6 +453,12 @@ static int kbImpPlace(const char *tmp, const char *out, char *err) {
 static int kbImpSlurp(const char *file, char **data, size_t *len, char *err) {
     FILE *f = fopen(file, "rb");
     if (!f) return cbErr(err, "cannot read %s: %s", file, strerror(errno));
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && st.st_size >= KB_MAX_IMPORT) { /* not read at all */
+        fclose(f);
+        return cbErr(err, "%s is %lld bytes; the limit is %ld MiB (what the knowledge loader "
+                     "takes in entry files)", file, (long long)st.st_size, KB_MAX_IMPORT >> 20);
+    }
     size_t cap = 1 << 16, n = 0;
     char *buf = cbMalloc(cap);
     size_t got;
@@ -441,7 +474,8 @@ static int kbImpSlurp(const char *file, char **data, size_t *len, char *err) {
     *data = buf;
     *len = n;
     if (n >= (size_t)KB_MAX_IMPORT)
-        return cbErr(err, "%s is larger than %ld MiB", file, KB_MAX_IMPORT >> 20);
+        return cbErr(err, "%s is larger than %ld MiB (what the knowledge loader takes in entry "
+                     "files)", file, KB_MAX_IMPORT >> 20);
     return CB_OK;
 }
 

@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "kb/kb.h"
 
@@ -54,7 +55,6 @@ char kbYamlPlainType(const char *s, size_t n);
 char *kbYamlFrontMatter(json_t *e, const char *const *keys, size_t nkeys);
 
 #define KB_PLACEHOLDER "TODO(kb new)" /* marks template text from `kb new` */
-#define KB_MAX_FILES 20000            /* directory entries looked at, in all */
 #define KB_MAX_ITEMS 200              /* items in one front-matter array */
 
 /* Line and column in the file of the value (key=0) or key (key=1) at JSON
@@ -115,6 +115,20 @@ typedef struct kbParsed {
     int ok;
 } kbParsed;
 int kbParseEntryAt(const char *path, const char *data, size_t len, cbDiags *d, kbParsed *p);
+
+/* A text's distinct words as sorted 64-bit hashes (kb_lint.c), so sets
+ * of words are compared as integers. */
+typedef struct kbWords {
+    uint64_t *v;
+    size_t n;
+} kbWords;
+/* Each pair of sets w[y], w[x] (y < x; both of at least min words) that
+ * share more than t of their words (Jaccard), with that share: found(ud,
+ * x, y, jaccard), x ascending. Exact, and near-linear on knowledge-like
+ * text (kb_simjoin.c); t >= 1: none. */
+typedef void (*kbSimilarFn)(void *ud, size_t x, size_t y, double jaccard);
+void kbSimilarPairs(const kbWords *w, size_t n, double t, double min, kbSimilarFn found,
+                    void *ud);
 
 /* Lowercase, punctuation and whitespace collapsed: for duplicate phrasing. */
 char *kbPhraseKey(const char *s);

@@ -97,16 +97,10 @@ static void kbLintPatterns(kbLoader *L, const kbLintData *ld) {
 
 /* ---- copies ---- */
 
-/* A text's distinct words as sorted 64-bit hashes: comparing every pair
- * of entries is then a merge of integers, not of strings (the loader does
- * it at every load, so start-up pays for it). */
-#define KB_WORD_BUCKETS 64
-typedef struct kbWords {
-    uint64_t *v;
-    size_t n;
-    uint16_t bucket[KB_WORD_BUCKETS]; /* words per top 6 bits of their hash (saturating) */
-} kbWords;
-
+/* A text's distinct words as sorted hashes: comparing entries is then a
+ * matter of integers, not of strings (the loader does it at every load,
+ * so start-up pays for it), and kbSimilarPairs (kb_simjoin.c) finds the
+ * pairs to compare without trying every one. */
 static int kbU64Cmp(const void *a, const void *b) {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
     return (x > y) - (x < y);
@@ -121,7 +115,7 @@ static uint64_t kbWordHash(const char *s) {
 /* The distinct words of s (phrase-key normalized), as sorted hashes. */
 static kbWords kbWordSet(const char *s) {
     char *k = kbPhraseKey(s);
-    kbWords w = {.v = cbCalloc(strlen(k) / 2 + 2, sizeof(uint64_t)), .n = 0};
+    kbWords w = {cbCalloc(strlen(k) / 2 + 2, sizeof(uint64_t)), 0};
     for (char *save = NULL, *t = strtok_r(k, " ", &save); t; t = strtok_r(NULL, " ", &save))
         w.v[w.n++] = kbWordHash(t);
     free(k);
@@ -130,49 +124,50 @@ static kbWords kbWordSet(const char *s) {
     for (size_t i = 0; i < w.n; i++)
         if (!o || w.v[o - 1] != w.v[i]) w.v[o++] = w.v[i];
     w.n = o;
-    for (size_t i = 0; i < w.n; i++)
-        if (w.bucket[w.v[i] >> 58] < UINT16_MAX) w.bucket[w.v[i] >> 58]++;
     return w;
 }
 
-static void kbWordsFree(kbWords *w) { free(w->v); }
+/* A pair of entries (later x, earlier y) whose answers (a) or questions
+ * (q) share more than the data's share of their words (else 0). */
+typedef struct kbCopy {
+    size_t x, y;
+    double a, q;
+} kbCopy;
 
-/* Words of a and b (sorted) that both have. */
-static size_t kbShared(const kbWords *a, const kbWords *b) {
-    size_t i = 0, k = 0, both = 0;
-    while (i < a->n && k < b->n) {
-        uint64_t x = a->v[i], y = b->v[k];
-        both += x == y;
-        i += x <= y;
-        k += x >= y;
+typedef struct kbCopies {
+    kbCopy *v;
+    size_t n, cap;
+    int answers; /* what the pairs being found are about */
+} kbCopies;
+
+static void kbCopyFound(void *ud, size_t x, size_t y, double jaccard) {
+    kbCopies *c = ud;
+    if (c->n == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 16;
+        c->v = cbRealloc(c->v, c->cap * sizeof(*c->v));
     }
-    return both;
+    c->v[c->n++] = (kbCopy){x, y, c->answers ? jaccard : 0, c->answers ? 0 : jaccard};
 }
 
-/* A lower bound of how many words are in one set only: each such word
- * moves one bucket count by one. */
-static size_t kbDiffBound(const kbWords *a, const kbWords *b) {
-    size_t d = 0;
-    for (int i = 0; i < KB_WORD_BUCKETS; i++)
-        d += a->bucket[i] > b->bucket[i] ? (size_t)(a->bucket[i] - b->bucket[i])
-                                         : (size_t)(b->bucket[i] - a->bucket[i]);
-    return d;
+static int kbCopyCmp(const void *a, const void *b) {
+    const kbCopy *p = a, *q = b;
+    if (p->x != q->x) return p->x < q->x ? -1 : 1;
+    return (p->y > q->y) - (p->y < q->y);
 }
 
-/* Shared words over all distinct words (Jaccard); 0 when either has fewer
- * than min words, or when it cannot be above share. Above share, the
- * smaller count over the larger is above share, and fewer than
- * (na + nb)(1 - share)/(1 + share) words are in one set only: pairs that
- * fail either bound (most of them) are never merged. */
-static double kbOverlap(const kbWords *a, const kbWords *b, double min, double share) {
-    if ((double)a->n < min || (double)b->n < min) return 0;
-    size_t lo = a->n < b->n ? a->n : b->n, hi = a->n < b->n ? b->n : a->n;
-    if ((double)lo / (double)hi <= share) return 0;
-    double most = (double)(a->n + b->n) * (1 - share) / (1 + share);
-    if ((double)kbDiffBound(a, b) > most + 1) return 0; /* + 1: rounding */
-    size_t both = kbShared(a, b);
-    size_t all = a->n + b->n - both;
-    return all && a->n && b->n ? (double)both / (double)all : 0;
+/* The answer's copy first: a pair is reported once. */
+static void kbCopyWarn(kbLoader *L, const kbCopy *c) {
+    const kbParsed *p = &L->ents[c->x], *o = &L->ents[c->y];
+    if (c->a > 0)
+        cbDiagAdd(L->d, CB_DIAG_WARNING, p->e.path, p->e.answer_line, 1,
+                  "this answer is nearly a copy of %s's (%s:%d): %.0f%% of their words "
+                  "are shared; merge the entries or make each answer its own",
+                  o->e.id, o->e.path, o->e.answer_line, c->a * 100);
+    else
+        kbDiagAt(L->d, CB_DIAG_WARNING, &p->fm, "/question", 0,
+                 "this question is nearly the same as %s's (%s:%d): %.0f%% of their "
+                 "words are shared; merge the entries or ask each its own question",
+                 o->e.id, o->e.path, o->e.question_line, c->q * 100);
 }
 
 static void kbLintCopies(kbLoader *L, const kbLintData *ld) {
@@ -182,30 +177,23 @@ static void kbLintCopies(kbLoader *L, const kbLintData *ld) {
         ans[i] = kbWordSet(L->ents[i].e.answer);
         qs[i] = kbWordSet(L->ents[i].e.question);
     }
-    for (size_t i = 0; i < L->n; i++) {
-        kbParsed *p = &L->ents[i];
-        for (size_t k = 0; p->ok && k < i; k++) {
-            const kbParsed *o = &L->ents[k];
-            if (!o->ok) continue;
-            double a = kbOverlap(&ans[i], &ans[k], ld->min_words, ld->answer_share);
-            double q = a > ld->answer_share
-                           ? 0 /* not needed */
-                           : kbOverlap(&qs[i], &qs[k], ld->min_words, ld->question_share);
-            if (a > ld->answer_share)
-                cbDiagAdd(L->d, CB_DIAG_WARNING, p->e.path, p->e.answer_line, 1,
-                          "this answer is nearly a copy of %s's (%s:%d): %.0f%% of their words "
-                          "are shared; merge the entries or make each answer its own",
-                          o->e.id, o->e.path, o->e.answer_line, a * 100);
-            else if (q > ld->question_share)
-                kbDiagAt(L->d, CB_DIAG_WARNING, &p->fm, "/question", 0,
-                         "this question is nearly the same as %s's (%s:%d): %.0f%% of their "
-                         "words are shared; merge the entries or ask each its own question",
-                         o->e.id, o->e.path, o->e.question_line, q * 100);
+    kbCopies c = {.answers = 1};
+    kbSimilarPairs(ans, L->n, ld->answer_share, ld->min_words, kbCopyFound, &c);
+    c.answers = 0;
+    kbSimilarPairs(qs, L->n, ld->question_share, ld->min_words, kbCopyFound, &c);
+    if (c.n) qsort(c.v, c.n, sizeof(*c.v), kbCopyCmp);
+    for (size_t i = 0; i < c.n; i++) {
+        kbCopy m = c.v[i];
+        for (; i + 1 < c.n && c.v[i + 1].x == m.x && c.v[i + 1].y == m.y; i++) {
+            m.a += c.v[i + 1].a;
+            m.q += c.v[i + 1].q;
         }
+        kbCopyWarn(L, &m);
     }
+    free(c.v);
     for (size_t i = 0; i < L->n; i++) {
-        kbWordsFree(&ans[i]);
-        kbWordsFree(&qs[i]);
+        free(ans[i].v);
+        free(qs[i].v);
     }
     free(ans);
     free(qs);

@@ -30,10 +30,10 @@ static char **kbListDir(kbLoader *L, const char *dir, size_t *n) {
     struct dirent *de;
     while ((de = readdir(dh)) != NULL) {
         if (de->d_name[0] == '.') continue;
-        if (++L->nfiles > KB_MAX_FILES) {
-            if (L->nfiles == KB_MAX_FILES + 1)
-                cbDiagAdd(L->d, CB_DIAG_ERROR, dir, 0, 0, "more than %d files; is this the right "
-                          "directory?", KB_MAX_FILES);
+        if (++L->nfiles > L->max_files) {
+            if (L->nfiles == L->max_files + 1)
+                cbDiagAdd(L->d, CB_DIAG_ERROR, dir, 0, 0, "more than %zu files in the knowledge "
+                          "folder (the bound); is this the right directory?", L->max_files);
             break;
         }
         if (*n == cap) {
@@ -73,7 +73,16 @@ static void kbLoadEntryFile(kbLoader *L, const char *topic, const char *name,
     L->nentries++;
     char *data;
     size_t len;
-    if (kbReadFile(path, L->d, &data, &len) != CB_OK) {
+    if (L->nbytes > L->max_bytes || kbReadFile(path, L->d, &data, &len) != CB_OK) {
+        free(slug);
+        return;
+    }
+    if ((L->nbytes += len) > L->max_bytes) { /* reported once; no file is read after */
+        int mib = L->max_bytes >= (1u << 20);
+        cbDiagAdd(L->d, CB_DIAG_ERROR, path, 0, 0, "more than %zu %s of entry files in the "
+                  "knowledge folder (the bound); is this the right directory?",
+                  mib ? L->max_bytes >> 20 : L->max_bytes, mib ? "MiB" : "bytes");
+        free(data);
         free(slug);
         return;
     }
@@ -214,6 +223,8 @@ kb *kbLoadWith(const char *dir, kbLoadOpts *o, cbDiags *d) {
     memset(&L, 0, sizeof(L));
     L.dir = dir;
     L.d = d;
+    L.max_files = o && o->max_files ? o->max_files : KB_MAX_FILES;
+    L.max_bytes = o && o->max_bytes ? o->max_bytes : KB_MAX_BYTES;
     size_t before = d->nerrors;
     L.now = kbNow(o, d);
     struct stat st;

@@ -31,7 +31,9 @@ typedef struct kbLoader {
     kbLookup *lookups; /* lookups.yaml (kb_lookups.c) */
     size_t nlookups;
     kbMatching matching; /* matching.json (kb_examples.c) */
-    size_t nfiles;     /* directory entries seen (bounded) */
+    size_t nfiles;     /* directory entries seen (bounded by max_files) */
+    size_t nbytes;     /* bytes of entry files read (bounded by max_bytes) */
+    size_t max_files, max_bytes;
     size_t nentries, ntopics; /* found, for the summary line */
 } kbLoader;
 

@@ -8,6 +8,7 @@
  * always strings. Aliases and tags are refused: knowledge files need
  * neither, and refusing aliases rules out exponential expansion. */
 #include <libfyaml.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,16 +31,41 @@ static _Noreturn void kbYOom(const char *what) {
     abort();
 }
 
+/* The positions, with a hash index of the pointers once there are many
+ * (an imported CSV's map has one per cell: 100,000 rows are a million
+ * pointers; an entry file's has a few dozen, searched in order). */
+#define KB_POS_HASHED 64
 struct kbPosMap {
     kbPos *v;
     size_t n, cap;
+    uint32_t *slot; /* index + 1 of the first kbPos of a pointer; 0: empty */
+    size_t nslot;   /* 0 (no index yet), or a power of two, at least twice n */
 };
 
 void kbPosMapFree(kbPosMap *m) {
     if (!m) return;
     for (size_t i = 0; i < m->n; i++) free(m->v[i].ptr);
     free(m->v);
+    free(m->slot);
     free(m);
+}
+
+static size_t kbPosHash(const char *s) {
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return (size_t)(h ^ (h >> 32));
+}
+
+/* The slot of ptr: where it is, or the empty one where it would go. */
+static size_t kbPosSlot(const kbPosMap *m, const char *ptr) {
+    size_t i = kbPosHash(ptr) & (m->nslot - 1);
+    while (m->slot[i] && strcmp(m->v[m->slot[i] - 1].ptr, ptr) != 0) i = (i + 1) & (m->nslot - 1);
+    return i;
+}
+
+static void kbPosIndex(kbPosMap *m, size_t at) {
+    size_t i = kbPosSlot(m, m->v[at].ptr);
+    if (!m->slot[i]) m->slot[i] = (uint32_t)at + 1; /* the first one stays found */
 }
 
 static void kbPosAdd(kbPosMap *m, const char *ptr, size_t voff, size_t koff, int style) {
@@ -48,6 +74,15 @@ static void kbPosAdd(kbPosMap *m, const char *ptr, size_t voff, size_t koff, int
         m->v = cbRealloc(m->v, m->cap * sizeof(*m->v));
     }
     m->v[m->n++] = (kbPos){cbStrdup(ptr), voff, koff, style};
+    if (m->n < KB_POS_HASHED) return;
+    if (m->n * 2 > m->nslot) {
+        free(m->slot);
+        m->nslot = m->nslot ? m->nslot * 4 : 4 * KB_POS_HASHED;
+        m->slot = cbCalloc(m->nslot, sizeof(*m->slot));
+        for (size_t k = 0; k < m->n; k++) kbPosIndex(m, k);
+    } else {
+        kbPosIndex(m, m->n - 1);
+    }
 }
 
 kbPosMap *kbPosMapNew(void) { return cbCalloc(1, sizeof(kbPosMap)); }
@@ -55,9 +90,13 @@ kbPosMap *kbPosMapNew(void) { return cbCalloc(1, sizeof(kbPosMap)); }
 void kbPosMapPut(kbPosMap *m, const char *ptr, size_t off) { kbPosAdd(m, ptr, off, off, -1); }
 
 static const kbPos *kbPosFind(const kbPosMap *m, const char *ptr) {
-    for (size_t i = 0; i < m->n; i++)
-        if (strcmp(m->v[i].ptr, ptr) == 0) return &m->v[i];
-    return NULL;
+    if (!m->nslot) {
+        for (size_t i = 0; i < m->n; i++)
+            if (strcmp(m->v[i].ptr, ptr) == 0) return &m->v[i];
+        return NULL;
+    }
+    size_t i = kbPosSlot(m, ptr);
+    return m->slot[i] ? &m->v[m->slot[i] - 1] : NULL;
 }
 
 int kbPosMapOffset(const kbPosMap *m, const char *ptr, int key, size_t *off) {
