@@ -32,14 +32,14 @@
 #include "base/log.h"
 
 #define MDC_MAGIC "CBMODEL\n"
-#define MDC_VERSION 3u
+#define MDC_VERSION 4u /* 4: 16-bit weights and a scale per feature */
 #define MDC_HEADER 64
-#define MDC_MAX_FILE (512u << 20) /* bytes; a dense model is at most 48 MB of weights */
+#define MDC_MAX_FILE (512u << 20) /* bytes; a dense model is at most 24 MB of weights */
 #define MDC_KEEP 16               /* cache files kept in a directory (newest) */
 #define MDC_NCALIB 4              /* calibration numbers: temperature, beta, evidence cap, gamma */
 
 enum { S_SIZES = 1, S_CALIB, S_BUCKETS, S_KEYS, S_KID, S_IDF, S_RARE, S_ISWORD, S_BIAS, S_WEIGHTS,
-       S_COLL, S_NTAGS };
+       S_COLL, S_WSCALE, S_NTAGS };
 enum { Z_NCLASS, Z_NFEAT, Z_KCAP, Z_UNK, Z_EPOCHS, Z_FOLDS, Z_NOOF, Z_OOFRIGHT, Z_TRAINUS, Z_N };
 
 typedef struct mdcBucket {
@@ -201,9 +201,9 @@ static int readSizes(mdcSrc *s, uint64_t *z, char *why, size_t wn) {
         return whyf(why, wn, "no sizes section first");
     if (z[Z_NCLASS] < 2 || z[Z_NCLASS] > (1u << 20) || z[Z_NFEAT] == 0 || z[Z_NFEAT] > (1u << 26) ||
         z[Z_KCAP] > (1u << 28) || (z[Z_UNK] >= z[Z_NFEAT] && z[Z_UNK] != UINT32_MAX) ||
-        z[Z_NFEAT] * mdlStride((size_t)z[Z_NCLASS]) * 4 > MDC_MAX_FILE)
+        z[Z_NFEAT] * mdlStride((size_t)z[Z_NCLASS]) * 2 > MDC_MAX_FILE)
         return whyf(why, wn, "sizes out of range");
-    uint64_t bytes = z[Z_KCAP] * 12 + z[Z_NFEAT] * (6 + 4 * mdlStride((size_t)z[Z_NCLASS])) +
+    uint64_t bytes = z[Z_KCAP] * 12 + z[Z_NFEAT] * (10 + 2 * mdlStride((size_t)z[Z_NCLASS])) +
                      z[Z_NCLASS] * 4;
     if (bytes > s->len - s->off) return whyf(why, wn, "sizes larger than the file");
     return 1;
@@ -229,7 +229,8 @@ static mdlModel *modelAlloc(const uint64_t *z) {
     m->isword = cbCalloc(m->nfeat, 1);
     m->cnt = cbCalloc(m->nfeat, sizeof(*m->cnt));
     m->b = cbCalloc(m->nclass, sizeof(*m->b));
-    m->w = cbCalloc(m->nfeat * mdlStride(m->nclass), sizeof(*m->w));
+    m->wq = cbCalloc(m->nfeat * mdlStride(m->nclass), sizeof(*m->wq));
+    m->wscale = cbCalloc(m->nfeat, sizeof(*m->wscale));
     return m;
 }
 
@@ -243,7 +244,8 @@ static void *sectionDst(mdlModel *m, uint32_t tag, uint32_t *esize, uint64_t *co
     case S_RARE: *esize = 1, *count = m->nfeat; return m->rare;
     case S_ISWORD: *esize = 1, *count = m->nfeat; return m->isword;
     case S_BIAS: *esize = 4, *count = m->nclass; return m->b;
-    case S_WEIGHTS: *esize = 4, *count = m->nfeat * mdlStride(m->nclass); return m->w;
+    case S_WEIGHTS: *esize = 2, *count = m->nfeat * mdlStride(m->nclass); return m->wq;
+    case S_WSCALE: *esize = 4, *count = m->nfeat; return m->wscale;
     default: return NULL;
     }
 }
@@ -315,12 +317,14 @@ static int tableOk(const mdlModel *m) {
 static const char *modelCheck(mdlModel *m, const mdcRest *r, const mdlExample *ex, size_t n) {
     const uint32_t need = 1u << S_KEYS | 1u << S_KID | 1u << S_IDF | 1u << S_RARE |
                           1u << S_ISWORD | 1u << S_BIAS | 1u << S_WEIGHTS | 1u << S_CALIB |
-                          1u << S_BUCKETS;
+                          1u << S_BUCKETS | 1u << S_WSCALE;
     if ((r->seen & need) != need) return "a section is missing";
     if (!(m->temp > 0 && isfinite(m->temp))) return "a temperature that is not > 0";
     if (!tableOk(m)) return "a broken feature table";
-    for (size_t f = 0; f < m->nfeat; f++)
+    for (size_t f = 0; f < m->nfeat; f++) {
         if (m->isword[f] > 1) return "a feature in no block";
+        if (!(m->wscale[f] >= 0 && isfinite(m->wscale[f]))) return "a weight scale out of range";
+    }
     m->coll = cbCalloc(r->ncoll ? r->ncoll : 1, sizeof(*m->coll));
     for (size_t i = 0; i < r->ncoll; i++, m->ncoll++) {
         const mdcColl *c = &r->coll[i];
@@ -421,7 +425,8 @@ static void putModel(mdcOut *o, const mdlModel *m, const mdlExample *ex, size_t 
     putSection(o, S_RARE, 1, m->nfeat, m->rare);
     putSection(o, S_ISWORD, 1, m->nfeat, m->isword);
     putSection(o, S_BIAS, 4, m->nclass, m->b);
-    putSection(o, S_WEIGHTS, 4, m->nfeat * mdlStride(m->nclass), m->w);
+    putSection(o, S_WEIGHTS, 2, m->nfeat * mdlStride(m->nclass), m->wq);
+    putSection(o, S_WSCALE, 4, m->nfeat, m->wscale);
     mdcColl *c = cbCalloc(m->ncoll ? m->ncoll : 1, sizeof(*c));
     size_t nc = 0;
     for (size_t i = 0; i < m->ncoll; i++)

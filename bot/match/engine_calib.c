@@ -296,9 +296,11 @@ mdlModel *mdlTrain(const mdlKeys *keys, const mdlExample *ex, size_t n, size_t n
         all[i] = (uint32_t)i;
     }
     if (folds >= 2 && n >= (size_t)folds) calibrate(m, x, y, ex, n, folds);
-    m->w = cbMalloc((m->nfeat ? m->nfeat : 1) * mdlStride(nclass) * sizeof(*m->w));
+    float *w = cbMalloc((m->nfeat ? m->nfeat : 1) * mdlStride(nclass) * sizeof(*w));
     m->b = cbMalloc(nclass * sizeof(*m->b));
-    mdlFit(x, y, all, n, nclass, m->nfeat, m->epochs, m->w, m->b);
+    mdlFit(x, y, all, n, nclass, m->nfeat, m->epochs, w, m->b);
+    mdlQuantize(m, w); /* what answers use, trained or read from the cache */
+    free(w);
     for (size_t i = 0; i < n; i++) mdlVecFree(&x[i]);
     free(x);
     free(y);

@@ -278,6 +278,47 @@ void mdlFit(const mdlVec *x, const uint32_t *y, const uint32_t *idx, size_t n, s
     free(gf);
 }
 
+#define Q_MAX 32767 /* the largest stored weight magnitude */
+
+void mdlQuantize(mdlModel *m, const float *w) {
+    size_t ncp = mdlStride(m->nclass), nf = m->nfeat ? m->nfeat : 1;
+    free(m->wq);
+    free(m->wscale);
+    m->wq = cbCalloc(nf * ncp, sizeof(*m->wq));
+    m->wscale = cbCalloc(nf, sizeof(*m->wscale));
+    for (size_t f = 0; f < m->nfeat; f++) {
+        const float *wr = w + f * ncp;
+        float mx = 0;
+        for (size_t c = 0; c < ncp; c++) mx = fmaxf(mx, fabsf(wr[c]));
+        if (!(mx > 0) || !isfinite(mx)) continue; /* an all-zero row stays zero */
+        float step = mx / Q_MAX;
+        m->wscale[f] = step;
+        int16_t *q = m->wq + f * ncp;
+        for (size_t c = 0; c < ncp; c++) {
+            long v = lrintf(wr[c] / step);
+            q[c] = (int16_t)(v > Q_MAX ? Q_MAX : v < -Q_MAX ? -Q_MAX : v);
+        }
+    }
+}
+
+/* acc[0..ncp) += a * q[0..ncp), the row's integers (see axpy). */
+static void axpyQ(float *restrict acc, const int16_t *restrict q, float a, size_t ncp) {
+    for (size_t c = 0; c < ncp; c += 8)
+        for (size_t k = 0; k < 8; k++) acc[c + k] += a * (float)q[c + k];
+}
+
+/* The logits of v under the model's stored weights. */
+static void logitsQ(const mdlModel *m, const mdlVec *v, double *z) {
+    size_t nc = m->nclass, ncp = mdlStride(nc);
+    float *acc = cbCalloc(ncp, sizeof(*acc));
+    for (size_t k = 0; k < v->n; k++) {
+        uint32_t f = v->f[k].id;
+        axpyQ(acc, m->wq + (size_t)f * ncp, v->f[k].v * m->wscale[f], ncp);
+    }
+    for (size_t c = 0; c < nc; c++) z[c] = m->b[c] + (double)acc[c];
+    free(acc);
+}
+
 void mdlLogits(const mdlModel *m, const mdlVec *v, const float *w, const float *b, double *z) {
     size_t nc = m->nclass, ncp = mdlStride(nc);
     float *acc = cbCalloc(ncp, sizeof(*acc));
@@ -300,7 +341,7 @@ void mdlSoftmax(const double *z, size_t nc, double temp, const uint8_t *allow, d
 void mdlPredictEv(const mdlModel *m, const mdlVec *x, const uint8_t *allow, const double *ev,
                   double *p) {
     double *z = cbMalloc(m->nclass * sizeof(*z));
-    mdlLogits(m, x, m->w, m->b, z);
+    logitsQ(m, x, z);
     for (size_t c = 0; ev && c < m->nclass; c++)
         z[c] += (c + 1 < m->nclass ? m->beta : m->gamma) * m->temp * ev[c];
     mdlSoftmax(z, m->nclass, m->temp, allow, p);
@@ -319,7 +360,8 @@ void mdlFree(mdlModel *m) {
     free(m->rare);
     free(m->isword);
     free(m->cnt);
-    free(m->w);
+    free(m->wq);
+    free(m->wscale);
     free(m->b);
     free(m->coll);
     free(m);

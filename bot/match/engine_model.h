@@ -74,7 +74,11 @@ typedef struct mdlModel {
     uint16_t *cnt;        /* per feature: scratch counts for mdlVectorize (kept zero) */
     uint32_t unk;         /* the "unknown term" feature: terms the examples (nearly) never
                            * use, so a question about something else weighs toward none */
-    float *w;             /* nfeat x mdlStride(nclass) */
+    /* The weights, nfeat x mdlStride(nclass), stored compactly (mdlQuantize):
+     * w[f][c] = wscale[f] * wq[f * stride + c], 16-bit integers and a scale
+     * per feature, half the memory of floats with the same answers. */
+    int16_t *wq;
+    float *wscale;        /* per feature */
     float *b;             /* nclass */
     double temp;          /* softmax temperature, fitted out of fold */
     double beta;          /* weight of the entries' lexical evidence (mdlPredictEv), fitted out of fold */
@@ -132,6 +136,10 @@ void mdlPredictEv(const mdlModel *m, const mdlVec *x, const uint8_t *allow, cons
 #define MDL_L2 1e-4
 /* Weight rows are padded to a multiple of 8 classes (vector code). */
 size_t mdlStride(size_t nc);
+/* Store the trained float weights w (nfeat x mdlStride(nclass)) into
+ * m->wq and m->wscale: each feature's row as integers in [-32767, 32767]
+ * times its largest magnitude / 32767 (error at most half a step). */
+void mdlQuantize(mdlModel *m, const float *w);
 /* Fit w (nfeat x mdlStride(nc)) and b by SGD on the examples idx[0..n) of x/y. */
 void mdlFit(const mdlVec *x, const uint32_t *y, const uint32_t *idx, size_t n, size_t nc,
             size_t nfeat, int epochs, float *w, float *b);

@@ -4,13 +4,15 @@
  * same confidences, same learned figures); an edit to a training example
  * or a synonym misses the cache and trains again; a corrupt, truncated or
  * foreign file is ignored with a log line and replaced; no cache dir, no
- * file; the directory resolution (config, env, XDG, "off"). */
+ * file; the directory resolution (config, env, XDG, "off"); the weights'
+ * 16-bit storage within half a step of the trained floats. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 #include <dirent.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +23,7 @@
 #include "base/log.h"
 #include "match/engine.h"
 #include "match/engine_cache.h"
+#include "match/engine_model.h"
 #include "match/knowledge.h"
 
 typedef struct fix {
@@ -276,6 +279,31 @@ static void test_parse_garbage(void **state) {
     assert_null(mdcParse(junk, 0, NULL, NULL, 0, why, sizeof(why)));
 }
 
+/* Each stored weight is within half a step (its row's largest magnitude
+ * / 32767) of the float it stands for; the largest keeps its value and
+ * sign; a row of zeros stays zeros. */
+static void test_quantize(void **state) {
+    (void)state;
+    mdlModel m = {.nclass = 3, .nfeat = 3};
+    size_t ncp = mdlStride(m.nclass);
+    float w[3 * 8] = {0};
+    const float row0[3] = {0.75f, -1.5f, 0.001f}, row2[3] = {-3e-7f, 2e-9f, 0};
+    memcpy(w, row0, sizeof(row0));
+    memcpy(w + 2 * ncp, row2, sizeof(row2));
+    mdlQuantize(&m, w);
+    assert_true(m.wscale[1] == 0);
+    for (size_t c = 0; c < ncp; c++) assert_int_equal(m.wq[ncp + c], 0);
+    assert_int_equal(m.wq[1], -32767);
+    assert_true(m.wq[1] * m.wscale[0] == -1.5f);
+    for (size_t f = 0; f < m.nfeat; f++)
+        for (size_t c = 0; c < ncp; c++) {
+            double got = (double)m.wq[f * ncp + c] * m.wscale[f];
+            assert_true(fabs(got - w[f * ncp + c]) <= 0.5001 * m.wscale[f]);
+        }
+    free(m.wq);
+    free(m.wscale);
+}
+
 static void test_dir_resolution(void **state) {
     (void)state;
     char buf[256];
@@ -304,6 +332,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_corrupt_ignored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unwritable_dir, setup, teardown),
         cmocka_unit_test(test_parse_garbage),
+        cmocka_unit_test(test_quantize),
         cmocka_unit_test(test_dir_resolution),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
