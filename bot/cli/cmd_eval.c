@@ -389,7 +389,18 @@ static void printLearned(const engIndex *ix) {
     engLearned L;
     engLearnedInfo(ix, &L);
     if (!L.trained) {
-        printf("\nno classifier (more than %d entries): BM25F ranks\n", ENG_DENSE_MAX);
+        engScaled s;
+        engScaledInfo(ix, &s);
+        printf("\nno classifier (more than %zu entries, or over its budget): the scaled path\n",
+               engDenseMax(ix));
+        if (!s.trained) {
+            printf("BM25F ranks; the confidence is the share of the BM25F score mass\n");
+            return;
+        }
+        printf("BM25F candidates re-ranked by a logistic model trained on %zu phrasings left out "
+               "of the index (%zu candidates, %zu right; BM25F put the right entry first for "
+               "%.1f%%), log loss %.3f, in %.0f ms\n", s.phrasings, s.examples, s.positives,
+               100 * ratio(s.right_first, s.phrasings), s.logloss, s.train_ms);
         return;
     }
     printf("\nclassifier: %zu examples, %zu features, %zu classes (entries + out of scope), "

@@ -34,6 +34,8 @@ void engDefaultParams(engParams *p) {
     p->dict = ENG_DICT;
     p->cache_dir = NULL;
     p->cache_only = 0;
+    const char *dm = getenv("CAREERBOT_DENSE_MAX"); /* a knob: see engParams.dense_max */
+    p->dense_max = dm && *dm ? strtoul(dm, NULL, 10) : 0;
 }
 
 double engAnswerThreshold(const engIndex *ix) { return ix->answer_thr; }
@@ -353,7 +355,8 @@ static void buildPostings(engIndex *ix, buildState *b) {
         uint16_t nq = b->nq[w->entry];
         double tfq1 = w->q > 1 && nq > 1 ? 1.0 + (double)(w->q - 1) / (nq - 1) : 0;
         double tf1 = WQ * tfq1 + WK * tfk + WA * tfa;
-        uint8_t f = (uint8_t)((w->q ? ENG_F_Q : 0) | (w->k ? ENG_F_K : 0) | (w->a ? ENG_F_A : 0));
+        uint8_t f = (uint8_t)((w->q ? ENG_F_Q : 0) | (w->q > 1 ? ENG_F_Q2 : 0) | (w->k ? ENG_F_K : 0) |
+                              (w->a ? ENG_F_A : 0));
         if (w->q || w->k) tm->asked = 1;
         ix->posts[tm->off + tm->n++] =
             (engPost){.entry = w->entry, .impact = (float)(tm->idf * tf / (K1 + tf)),
@@ -549,6 +552,7 @@ void engFree(engIndex *ix) {
     free(ix->bigrams);
     mdlFree(ix->model);
     mdlFree(ix->sections);
+    free(ix->rerank);
     free(ix->lookup);
     free(ix->oos);
     free(ix->oos_mass);

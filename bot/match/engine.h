@@ -32,9 +32,10 @@ typedef enum {
 
 /* The per-entry classifier is trained while its weights take at most 48 MB
  * and its training about a second of CPU (fewer folds, then fewer epochs as
- * the knowledge grows; engine_calib.c), and never past this many entries:
- * beyond, BM25F ranks and a scaled scorer gives the confidence
- * (engine_scaled.c). */
+ * the knowledge grows; engine_calib.c), and never past this many entries
+ * (engParams.dense_max): beyond, the scaled path ranks: BM25F finds the
+ * candidates and a re-ranker learned from the knowledge's phrasings gives
+ * each its probability (engine_scaled.c, engine_rerank.c). */
 #define ENG_DENSE_MAX 2000
 
 typedef struct engParams {
@@ -55,6 +56,11 @@ typedef struct engParams {
      * the index is built without it and engNeedsTraining says so (the
      * running bot then trains in another process, app_train.c). */
     int cache_only;
+    /* Past this many entries there is no dense classifier (the scaled
+     * path); 0: ENG_DENSE_MAX. engDefaultParams takes
+     * $CAREERBOT_DENSE_MAX when set (a debugging and measuring knob:
+     * CAREERBOT_DENSE_MAX=1 puts any knowledge on the scaled path). */
+    size_t dense_max;
 } engParams;
 
 /* The model cache directory: configured (the config's
@@ -137,6 +143,21 @@ typedef struct engLearned {
     size_t ncollisions;
 } engLearned;
 void engLearnedInfo(const engIndex *ix, engLearned *out);
+/* The scaled path's re-ranker (no dense classifier): what it was trained
+ * on. trained 0: none (a dense classifier, or too few phrasings to learn
+ * from: the confidence is then the share of the BM25F score mass). */
+typedef struct engScaled {
+    int trained;
+    size_t phrasings; /* scored each as if it were not in the index */
+    size_t examples, positives; /* candidates, and those that were the right entry */
+    size_t right_first; /* phrasings whose entry BM25F ranked first */
+    double logloss, train_ms; /* per candidate, fitted; CPU of the training */
+} engScaled;
+void engScaledInfo(const engIndex *ix, engScaled *out);
+/* Entries past which the index keeps no dense classifier (params, else
+ * ENG_DENSE_MAX). */
+size_t engDenseMax(const engIndex *ix);
+
 /* Collision i (most frequent first): examples of entry `from` that went to
  * entry `to` out of fold, how many, and one of them. 0 when i is past the
  * end. */

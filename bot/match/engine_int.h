@@ -87,7 +87,11 @@ const char *engTypoCorrect(const engTypo *t, const char *w, int *dist);
 int engOsa(const char *a, size_t la, const char *b, size_t lb, int max);
 
 /* ---- the index ---- */
-enum { ENG_F_Q = 1, ENG_F_K = 2, ENG_F_A = 4 }; /* question+alternates, keywords, answer */
+/* question+alternates, keywords, answer; Q2: in two phrasings or more
+ * (still in the question field with one of them left out) */
+enum { ENG_F_Q = 1, ENG_F_K = 2, ENG_F_A = 4, ENG_F_Q2 = 8 };
+#define ENG_MAX_QTERMS 256 /* distinct terms of a question considered */
+#define ENG_FLAG_PATTERN 4 /* scratch flags: a maintainer's pattern matched (engine_query.c) */
 
 typedef struct engPost {
     uint32_t entry;
@@ -153,6 +157,13 @@ typedef struct engScratch {
     double *prob, *conf;
     uint32_t *cand;
     uint8_t *allow;
+    /* the question's distinct known terms, their weights (a corrected
+     * word ranks less) and its out-of-scope evidence, kept by a query on
+     * the scaled path for the re-ranker (engine_scaled.c) */
+    uint32_t qterm[ENG_MAX_QTERMS];
+    float qmult[ENG_MAX_QTERMS];
+    size_t nq;
+    double oos_ev;
     float *oos_acc;         /* per out-of-scope line: weight of the question it holds */
     uint32_t *oos_touched;  /* the lines with oos_acc > 0 */
 } engScratch;
@@ -193,6 +204,7 @@ struct engIndex {
     engOosPost *oos; /* out-of-scope.txt's terms, sorted (engine_oos.c) */
     size_t noos;
     float *oos_mass; /* per line: the weight of its terms */
+    struct engRerank *rerank; /* the scaled path's re-ranker (engine_rerank.c), or NULL */
     int needs_training; /* cache_only and a cache miss: model NULL for now */
     double answer_thr, suggest_thr, pattern_conf, redirect_thr; /* in force */
 };
@@ -204,9 +216,41 @@ void engLookupKeys(const engIndex *ix, const txtToks *terms, mdlKeys *keys);
 
 /* engine_train.c: train the classifier on the knowledge (ix->model). */
 int engTrain(engIndex *ix, char *err);
-/* engine_scaled.c: without a classifier, the confidence of each entry
- * BM25F touched (conf[e]); fills cand with them, returns how many. */
+/* engine_scaled.c: without a classifier, the confidence of the
+ * candidates (conf[e]): the best ENG_RR_TOP_K entries BM25F touched, each
+ * with the re-ranker's probability (without one: the BM25F share of every
+ * entry touched); fills cand with them, returns how many. */
 size_t engScaledConfidence(const engIndex *ix, double *conf, uint32_t *cand);
+
+/* ---- the scaled path's re-ranker (engine_scaled.c, engine_rerank.c) ---- */
+#define ENG_RR_TOP_K ENG_MAX_TOP /* candidates re-ranked, from BM25F */
+#define ENG_RR_MAX_PHRASINGS 6000 /* phrasings it trains on at most (bounds its time) */
+/* A candidate's features: its terms' BM25F score, the gap to the best,
+ * the margin over the best other, first by score, log(1 + rank), the
+ * score over the question's weight (the evidence), the shares of that
+ * weight it matches in all / through its question and alternates /
+ * keywords only / the answer only, a pattern matched; of the question:
+ * the share of its weight no entry matches, its out-of-scope evidence,
+ * log(1 + entries touched), log(1 + its terms); and the BM25F share. */
+enum {
+    ENG_RR_SCORE, ENG_RR_GAP, ENG_RR_MARGIN, ENG_RR_FIRST, ENG_RR_RANK, ENG_RR_EVIDENCE,
+    ENG_RR_COVER, ENG_RR_QFIELD, ENG_RR_KFIELD, ENG_RR_AFIELD, ENG_RR_PATTERN, ENG_RR_UNKNOWN,
+    ENG_RR_OOS, ENG_RR_TOUCHED, ENG_RR_NTERMS, ENG_RR_SOFTMAX, ENG_RR_NFEAT
+};
+typedef struct engRerank {
+    double w[ENG_RR_NFEAT], b; /* over standardized features; the intercept */
+    double mean[ENG_RR_NFEAT], sd[ENG_RR_NFEAT];
+    size_t phrasings, examples, positives, right_first;
+    double logloss, train_ms;
+} engRerank;
+/* Train ix->rerank (left NULL when there is too little to learn from). */
+int engRerankTrain(engIndex *ix, char *err);
+/* Features of cand[0..n) (best first by BM25F) for the question in the
+ * scratch; loo: the entry whose phrasing is scored left out (training),
+ * else UINT32_MAX; oos: the question's out-of-scope evidence. */
+void engRerankFeatures(const engIndex *ix, const uint32_t *cand, size_t n, uint32_t loo, double oos,
+                       double (*f)[ENG_RR_NFEAT]);
+double engRerankProb(const engRerank *r, const double *f);
 
 /* A text as canonical terms (synonyms applied). corrected[i] != 0 when the
  * term came from a typo correction. Term strings live in ts->buf. */
@@ -247,6 +291,13 @@ long engTopicId(const engIndex *ix, const char *name);
  * is left out of the out-of-scope evidence (class nentries, engine_oos.c),
  * which engEvidence leaves to its caller. */
 void engEvidence(const engIndex *ix, double *ev, size_t nclass);
+/* The scratch as a query of x leaves it, for the re-ranker's training:
+ * x's terms scored with entry loo's phrasing left out (UINT32_MAX: none),
+ * the maintainers' patterns on norm (may be NULL), no bigrams; its terms
+ * kept. engScratchReset clears it for the next. */
+void engScoreExample(const engIndex *ix, const engTerms *x, uint32_t loo, const char *norm,
+                     size_t nl);
+void engScratchReset(const engIndex *ix);
 size_t engExampleEvidence(const engIndex *ix, const engTerms *x, uint32_t label, const char *self,
                           uint32_t **ent, float **val);
 

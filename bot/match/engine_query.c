@@ -15,7 +15,6 @@
 #include "base/common.h"
 #include "match/engine_int.h"
 
-#define ENG_MAX_QTERMS 256
 #define BIGRAM_BONUS 0.5 /* times the smaller idf of the pair */
 #define COMMON_DF 256 /* postings; see isCommon() */
 #define TYPO_RANK 0.8  /* a corrected word ranks a little less */
@@ -91,7 +90,7 @@ static double questionMass(const engIndex *ix, const engTerms *x, const qTerm *q
     return cap > 0 && m > cap ? cap : m;
 }
 
-enum { SEEN = 1, BIGRAM = 2, PATTERN = 4 };
+enum { SEEN = 1, BIGRAM = 2, PATTERN = ENG_FLAG_PATTERN };
 
 static void touch(engScratch *s, uint32_t e) {
     if (s->flags[e] & SEEN) return;
@@ -384,6 +383,38 @@ static void declineSection(const engIndex *ix, engResult *out) {
 }
 
 /* Score and rank; the caller holds the scratch lock. */
+/* A pattern's bonus: more than every term of the question could give. */
+static double patternBonus(const engIndex *ix, const qTerm *q, size_t nq) {
+    double bonus = 1.0;
+    for (size_t i = 0; i < nq; i++) bonus += ix->terms[q[i].id].idf;
+    return bonus;
+}
+
+/* The question's terms, for the scaled path's re-ranker (engine_scaled.c). */
+static void keepTerms(engScratch *s, const qTerm *q, size_t nq) {
+    for (size_t i = 0; i < nq; i++) s->qterm[i] = q[i].id, s->qmult[i] = q[i].mult;
+    s->nq = nq;
+}
+
+void engScoreExample(const engIndex *ix, const engTerms *x, uint32_t loo, const char *norm,
+                     size_t nl) {
+    engScratch *s = ix->scr;
+    qTerm q[ENG_MAX_QTERMS];
+    size_t nq = queryTerms(ix, x, q);
+    s->ntouched = 0;
+    s->loo = loo;
+    scoreTerms(ix, q, nq, -1);
+    s->loo = UINT32_MAX;
+    s->mass = questionMass(ix, x, q, nq);
+    keepTerms(s, q, nq);
+    if (norm) scorePatterns(ix, norm, nl, -1, patternBonus(ix, q, nq));
+}
+
+void engScratchReset(const engIndex *ix) {
+    for (size_t i = 0; i < ix->scr->ntouched; i++) ix->scr->flags[ix->scr->touched[i]] = 0;
+    ix->scr->ntouched = 0;
+}
+
 static void rank(const engIndex *ix, const engTerms *x, const char *text, size_t len, long topic,
                  size_t top, engResult *out) {
     qTerm q[ENG_MAX_QTERMS];
@@ -392,13 +423,14 @@ static void rank(const engIndex *ix, const engTerms *x, const char *text, size_t
     ix->scr->mass = questionMass(ix, x, q, nq);
     scoreTerms(ix, q, nq, topic);
     scoreBigrams(ix, x);
+    if (!ix->model) { /* the scaled path's re-ranker reads them */
+        keepTerms(ix->scr, q, nq);
+        ix->scr->oos_ev = engOosEvidence(ix, x, NULL);
+    }
     char *norm = NULL;
     size_t nl = 0;
-    if (txtNormalize(text, len, &norm, &nl, NULL) == CB_OK) {
-        double bonus = 1.0;
-        for (size_t i = 0; i < nq; i++) bonus += ix->terms[q[i].id].idf;
-        scorePatterns(ix, norm, nl, topic, bonus);
-    }
+    if (txtNormalize(text, len, &norm, &nl, NULL) == CB_OK)
+        scorePatterns(ix, norm, nl, topic, patternBonus(ix, q, nq));
     /* Nothing the knowledge knows and no pattern: no hit at all. */
     if (ix->scr->ntouched > 0) {
         if (ix->model) classify(ix, x, norm, norm ? nl : 0, topic);

@@ -17,9 +17,10 @@
  * be added there too); a build whose key has both files reads them.
  *
  * The classifier is a dense softmax over every entry while it fits its
- * budgets (engine_calib.c) and up to ENG_DENSE_MAX entries; beyond, the
- * index keeps no model: entries are ranked by BM25F and the confidence
- * comes from the scaled scorer (engine_scaled.c). */
+ * budgets (engine_calib.c) and up to engDenseMax entries; beyond, the
+ * index keeps no per-entry model: BM25F finds the candidates and the
+ * scaled path's re-ranker, trained here too (engine_rerank.c), gives
+ * their confidence (engine_scaled.c). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -170,7 +171,8 @@ static void saveCached(const engIndex *ix, const char *dir, const uint8_t key[2]
 int engTrain(engIndex *ix, char *err) {
     const kb *k = ix->k;
     (void)err;
-    if (k->nentries == 0 || k->nentries > ENG_DENSE_MAX) return CB_OK;
+    if (k->nentries == 0) return CB_OK;
+    if (k->nentries > engDenseMax(ix)) return engRerankTrain(ix, err); /* the scaled path */
     size_t cap = k->out_of_scope.n;
     for (size_t e = 0; e < k->nentries; e++) cap += 1 + k->entries[e].alternates.n;
     mdlExample *ex = cbMalloc((cap ? cap : 1) * sizeof(*ex));
@@ -188,5 +190,6 @@ int engTrain(engIndex *ix, char *err) {
         if (dir) saveCached(ix, dir, key, ex, n);
     }
     free(ex);
-    return CB_OK;
+    /* over the dense model's budgets (engine_calib.c): the scaled path too */
+    return ix->model || ix->needs_training ? CB_OK : engRerankTrain(ix, err);
 }
