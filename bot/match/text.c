@@ -17,9 +17,11 @@
 #include "base/common.h"
 
 /* A direct-mapped cache of stems: building an index stems the same words
- * again and again. Fixed size, so hostile queries cannot grow it. */
+ * again and again. Fixed size, so hostile queries cannot grow it. 4,096
+ * slots: a fourth of 16,384's memory for 2.7% more start-up instructions
+ * (callgrind, `ask` on the bundled knowledge), queries unchanged. */
 #define STOP_SLOTS 512
-#define STEM_CACHE 16384 /* a power of two; 0.8 MB */
+#define STEM_CACHE 4096 /* a power of two; 0.2 MB */
 #define STEM_CACHE_WORD 23
 enum { STOP_UNKNOWN = 2 };
 /* One word (as tokenized, before stemming): its stem, and whether it is a
