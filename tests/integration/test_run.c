@@ -18,7 +18,11 @@
 
 #include "tproc.h"
 
-#define WAIT_MS 8000
+/* The bound of one wait for an event (a reply, a log line). Every wait
+ * ends as soon as its event comes; the bound only decides how long a
+ * broken bot is waited for. A reload under ASan on a loaded 2-core machine
+ * took close to 8 s once (testFifoNeverBlocks failed there). */
+#define WAIT_MS 20000
 
 typedef struct runFixture {
     char dir[128]; /* a private copy of the fixture knowledge */
