@@ -94,10 +94,26 @@ static const eventCase cases[] = {
     {"{}", SLK_IGNORE, "not_an_event", NULL, NULL},
 };
 
+/* Case i's event as json_loads reads it (round 0), or as the transport
+ * reads it inside a Socket Mode envelope with blocks (round 1); *env is
+ * what to free. */
+static json_t *caseEvent(size_t i, int round, json_t **env) {
+    if (!round) return *env = json_loads(cases[i].json, 0, NULL);
+    char *text = cbSprintf("{\"envelope_id\":\"e1\",\"type\":\"events_api\",\"payload\":{"
+                           "\"team_id\":\"T1\",\"event\":%s,\"event_id\":\"Ev1\"},"
+                           "\"accepts_response_payload\":false}", cases[i].json);
+    char err[CB_ERRLEN];
+    *env = slkParseMessage(text, strlen(text), err);
+    free(text);
+    assert_non_null(*env);
+    return json_object_get(json_object_get(*env, "payload"), "event");
+}
+
 static void testClassify(void **state) {
     (void)state;
-    for (size_t i = 0; i < CB_ARRAY_LEN(cases); i++) {
-        json_t *ev = json_loads(cases[i].json, 0, NULL);
+    for (size_t n = 0; n < 2 * CB_ARRAY_LEN(cases); n++) {
+        size_t i = n / 2;
+        json_t *env, *ev = caseEvent(i, (int)(n % 2), &env);
         assert_non_null(ev);
         slkEvent e;
         slkClassifyEvent(ev, SELF_USER, SELF_BOT, &e);
@@ -113,8 +129,37 @@ static void testClassify(void **state) {
             assert_non_null(e.user);
         }
         slkEventFree(&e);
-        json_decref(ev);
+        json_decref(env);
     }
+}
+
+/* An events_api envelope keeps what the transport reads, nothing else;
+ * slash commands and interactions are read whole; bad JSON is an error. */
+static void testParseMessage(void **state) {
+    (void)state;
+    char err[CB_ERRLEN];
+    const char *ev = "{\"envelope_id\":\"e2\",\"type\":\"events_api\",\"retry_attempt\":2,"
+                     "\"payload\":{\"event_id\":\"Ev2\",\"token\":\"x\",\"event\":{\"type\":\"app_mention\","
+                     "\"text\":\"<@U0BOT> hi\",\"blocks\":[{\"type\":\"rich_text\"}],\"user\":\"U1\","
+                     "\"user_profile\":{\"display_name\":\"Ann\",\"image_72\":\"u\"}}}}";
+    json_t *m = slkParseMessage(ev, strlen(ev), err);
+    json_t *want = json_loads("{\"envelope_id\":\"e2\",\"type\":\"events_api\",\"retry_attempt\":2,"
+                              "\"payload\":{\"event_id\":\"Ev2\",\"event\":{\"type\":\"app_mention\","
+                              "\"text\":\"<@U0BOT> hi\",\"user\":\"U1\","
+                              "\"user_profile\":{\"display_name\":\"Ann\"}}}}", 0, NULL);
+    assert_true(json_equal(m, want));
+    json_decref(m);
+    json_decref(want);
+    const char *slash = "{\"envelope_id\":\"e3\",\"type\":\"slash_commands\",\"accepts_response_payload\":true,"
+                        "\"payload\":{\"command\":\"/faq\",\"text\":\"x\",\"channel_id\":\"C1\"}}";
+    m = slkParseMessage(slash, strlen(slash), err);
+    want = json_loads(slash, 0, NULL);
+    assert_true(json_equal(m, want));
+    json_decref(m);
+    json_decref(want);
+    const char *bad = "{\"type\":\"events_api\",\"payload\":{\"event\":{\"blocks\":\"\xC0\x80\"}}}";
+    assert_null(slkParseMessage(bad, strlen(bad), err));
+    assert_non_null(strstr(err, "UTF-8"));
 }
 
 static void testClassifyNullEvent(void **state) {
@@ -259,7 +304,7 @@ int main(void) {
         cmocka_unit_test(testClassify),     cmocka_unit_test(testClassifyNullEvent),
         cmocka_unit_test(testStripMention), cmocka_unit_test(testSeen),
         cmocka_unit_test(testSeenBound),    cmocka_unit_test(testThankBlocks),
-        cmocka_unit_test(testTokens),
+        cmocka_unit_test(testTokens),       cmocka_unit_test(testParseMessage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

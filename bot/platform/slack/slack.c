@@ -167,12 +167,12 @@ static void slkOnMessage(wsConn *w, const char *data, size_t len, void *ud) {
     slkConn *c = ud;
     slack *s = c->s;
     if (!s) return;
-    json_error_t je;
-    json_t *m = json_loadb(data, len, 0, &je); /* rejects invalid UTF-8 too */
+    char err[CB_ERRLEN];
+    json_t *m = slkParseMessage(data, len, err); /* rejects invalid UTF-8 too */
     const char *type = json_string_value(json_object_get(m, "type"));
     if (!json_is_object(m) || !type) {
         logEvent(LOG_WARN, "slack.skipped", "conn=%d reason=malformed bytes=%zu error=\"%s\"", c->id,
-                 len, m ? "no type" : je.text);
+                 len, m ? "no type" : err);
         json_decref(m);
         return;
     }

@@ -77,6 +77,13 @@ typedef struct slkEvent {
     char *text;          /* mention stripped, trimmed; caller frees */
 } slkEvent;
 
+/* A Socket Mode message as json_loadb reads it (invalid JSON or UTF-8 is
+ * NULL with err filled). An events_api envelope keeps only what the
+ * transport reads (its type, ids, retry_attempt and the payload.event fields
+ * slkClassifyEvent uses): a field read from an event must be added to the
+ * list in slack_events.c. Other messages are read whole. */
+json_t *slkParseMessage(const char *data, size_t len, char *err);
+
 /* Classify payload.event; self_user/self_bot are the bot's ids (may be NULL). */
 void slkClassifyEvent(const json_t *event, const char *self_user, const char *self_bot,
                       slkEvent *out);

@@ -11,6 +11,7 @@
 
 #include "base/buf.h"
 #include "base/common.h"
+#include "base/jsonpick.h"
 #include "platform/slack/slack.h"
 #include "render/action.h"
 
@@ -151,6 +152,31 @@ char *slkStripMention(const char *text, const char *self_user) {
     char *r = cbStrndup(s + start, end - start);
     bufFree(&b);
     return r;
+}
+
+/* What the transport reads of an events_api envelope; the rest of it (the
+ * message's blocks, authorizations, team and app ids) is checked, not kept. */
+static const jpickKey slkProfileKeys[] = {{"display_name", NULL}, {"real_name", NULL}, {NULL, NULL}};
+static const jpickKey slkEventKeys[] = {
+    {"type", NULL},      {"user", NULL},     {"bot_id", NULL},       {"subtype", NULL},
+    {"channel", NULL},   {"text", NULL},     {"thread_ts", NULL},    {"ts", NULL},
+    {"channel_type", NULL}, {"user_profile", slkProfileKeys}, {NULL, NULL}};
+static const jpickKey slkPayloadKeys[] = {{"event_id", NULL}, {"event", slkEventKeys}, {NULL, NULL}};
+static const jpickKey slkEnvelopeKeys[] = {{"type", NULL},          {"envelope_id", NULL},
+                                           {"retry_attempt", NULL}, {"reason", NULL},
+                                           {"payload", slkPayloadKeys}, {NULL, NULL}};
+
+json_t *slkParseMessage(const char *data, size_t len, char *err) {
+    json_t *m = jpickLoad(data, len, slkEnvelopeKeys, err);
+    const char *type = json_string_value(json_object_get(m, "type"));
+    if (!type || strcmp(type, "events_api") == 0 || strcmp(type, "hello") == 0 ||
+        strcmp(type, "disconnect") == 0)
+        return m;
+    json_decref(m); /* slash commands and interactions read more: all of it */
+    json_error_t je;
+    m = json_loadb(data, len, 0, &je);
+    if (!m) cbErr(err, "%s", je.text);
+    return m;
 }
 
 static const char *slkStr(const json_t *o, const char *key) {
