@@ -78,6 +78,7 @@ struct httpClient {
     CURL *spare[HTTP_SPARE_EASY]; /* reset easy handles kept for the next calls */
     int nspare;
     size_t urgent_queued;    /* requests waiting in urgent routes' queues */
+    size_t queued;           /* requests waiting in any route's queue */
 };
 
 static void httpPump(httpClient *c);
@@ -154,6 +155,7 @@ static void httpFinish(httpCall *h, long status, const char *error) {
 
 static void httpQueuePush(rlRoute *r, httpCall *h, int front) {
     if (r->urgent) h->c->urgent_queued++;
+    h->c->queued++;
     if (front) {
         h->next = r->head;
         r->head = h;
@@ -174,6 +176,7 @@ static httpCall *httpQueuePop(rlRoute *r) {
     if (!r->head) r->tail = NULL;
     h->next = NULL;
     r->queued--;
+    h->c->queued--;
     if (r->urgent) h->c->urgent_queued--;
     return h;
 }
@@ -351,7 +354,9 @@ static void httpSetupEasy(httpCall *h) {
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+    /* No Accept-Encoding: the APIs answer in small JSON, and asking for
+     * gzip cost ~9k instructions a call (curl formats the header and sets up
+     * a decoder), more than the bytes it saves are worth to a bot. */
     curl_easy_setopt(e, CURLOPT_USERAGENT, h->ua);
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)h->timeout_ms);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)(h->timeout_ms < 10000 ? h->timeout_ms : 10000));
@@ -360,10 +365,11 @@ static void httpSetupEasy(httpCall *h) {
     curl_easy_setopt(e, CURLOPT_WRITEDATA, h);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, httpOnHeader);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, h);
-    curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, h->method);
-    if (strcmp(h->method, "GET") == 0) {
+    int get = strcmp(h->method, "GET") == 0, post = strcmp(h->method, "POST") == 0;
+    if (!get && !post) curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, h->method); /* PUT, PATCH, DELETE */
+    if (get) {
         curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
-    } else if (h->body || strcmp(h->method, "POST") == 0 || strcmp(h->method, "PUT") == 0 ||
+    } else if (h->body || post || strcmp(h->method, "PUT") == 0 ||
                strcmp(h->method, "PATCH") == 0) {
         curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)(h->body ? strlen(h->body) : 0));
         curl_easy_setopt(e, CURLOPT_POSTFIELDS, h->body ? h->body : "");
@@ -538,7 +544,7 @@ static void httpPump(httpClient *c) {
         c->repump = 0;
         p = (httpPumpCtx){c, cbNowMs(), 0};
         if (c->urgent_queued) rlEachQueued(&c->rl, httpPumpUrgent, &p); /* they go out first */
-        rlEachQueued(&c->rl, httpPumpRoute, &p);
+        if (c->queued) rlEachQueued(&c->rl, httpPumpRoute, &p); /* a walk of every slot */
     } while (c->repump && !c->closing);
     c->pumping = 0;
     if (c->closing) return;
