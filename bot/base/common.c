@@ -54,6 +54,14 @@ char *cbStrndup(const char *s, size_t n) {
     return d;
 }
 
+char *cbConcat(const char *a, const char *b) {
+    size_t na = strlen(a), nb = strlen(b);
+    char *d = cbMalloc(na + nb + 1);
+    memcpy(d, a, na + 1);
+    memcpy(d + na, b, nb + 1);
+    return d;
+}
+
 char *cbSprintf(const char *fmt, ...) {
     va_list ap, ap2;
     va_start(ap, fmt);

@@ -373,13 +373,13 @@ static void httpSetupEasy(httpCall *h) {
                strcmp(h->method, "PATCH") == 0) {
         curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)(h->body ? strlen(h->body) : 0));
         curl_easy_setopt(e, CURLOPT_POSTFIELDS, h->body ? h->body : "");
-        char *ct = cbSprintf("Content-Type: %s", h->ctype);
+        char *ct = cbConcat("Content-Type: ", h->ctype);
         h->hdrs = curl_slist_append(h->hdrs, ct);
         free(ct);
     }
     h->hdrs = curl_slist_append(h->hdrs, "Expect:");
     if (h->auth) {
-        char *a = cbSprintf("Authorization: %s", h->auth);
+        char *a = cbConcat("Authorization: ", h->auth);
         h->hdrs = curl_slist_append(h->hdrs, a);
         free(a);
     }

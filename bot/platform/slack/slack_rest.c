@@ -116,7 +116,7 @@ static int slkSubmit(slack *s, slkReq *q, const char *url, json_t *body, const c
 
 int slkCall(slack *s, const char *method, json_t *body, const char *auth, slkDoneFn *fn) {
     slkReq *q = slkReqNew(method, json_string_value(json_object_get(body, "channel")), fn);
-    char *url = cbSprintf("%s%s", s->api, method);
+    char *url = cbConcat(s->api, method);
     int rc = slkSubmit(s, q, url, body, auth);
     free(url);
     return rc;
@@ -127,7 +127,7 @@ int slkCallUd(slack *s, const char *method, json_t *body, slkDoneFn *fn, void *u
     slkReq *q = slkReqNew(method, json_string_value(json_object_get(body, "channel")), fn);
     q->ud = ud;
     q->ud_free = ud_free;
-    char *url = cbSprintf("%s%s", s->api, method);
+    char *url = cbConcat(s->api, method);
     int rc = slkSubmit(s, q, url, body, s->bot_auth);
     free(url);
     return rc;
@@ -136,7 +136,7 @@ int slkCallUd(slack *s, const char *method, json_t *body, slkDoneFn *fn, void *u
 int slkCallText(slack *s, const char *method, const char *channel, char *text, const char *auth,
                 slkDoneFn *fn) {
     slkReq *q = slkReqNew(method, channel, fn);
-    char *url = cbSprintf("%s%s", s->api, method);
+    char *url = cbConcat(s->api, method);
     int rc = slkSubmitText(s, q, url, text, auth);
     free(url);
     return rc;
