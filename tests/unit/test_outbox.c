@@ -5,7 +5,8 @@
  * the owner (settled), so a drain check sees the queue already moved; a
  * REST call's done runs once from the loop with its ud; an outbox freed
  * with work out lives until the last piece, whose callback sees no owner
- * (ASan fails a leak or a use after free). */
+ * (ASan fails a leak or a use after free); a queued job's fields come
+ * back as given, NULLs kept. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -253,10 +254,53 @@ static void testSendOutlivesOwner(void **state) {
     loopFree(&l);
 }
 
+/* An answer that writes down every field of the job it got. */
+static void answerFields(void *ud, const outboxJob *j) {
+    owner *o = ud;
+    const char *f[] = {j->text, j->user, j->channel, j->thread, j->team};
+    char what[32] = "";
+    for (size_t i = 0; i < CB_ARRAY_LEN(f); i++) {
+        size_t n = strlen(what);
+        snprintf(what + n, sizeof what - n, "%s|", f[i] ? f[i] : "-");
+    }
+    strncat(what, j->is_dm ? "dm" : "ch", sizeof what - strlen(what) - 1);
+    note(o, what);
+    o->holds[o->nholds++] = outboxHoldNew(o->ob);
+}
+
+static const outboxOps fieldOps = {answerFields, NULL, NULL};
+
+/* A queued job comes back with each field as given (NULL as NULL, an
+ * empty string as empty; no text: empty), whatever its neighbours. */
+static void testJobFieldsKept(void **state) {
+    (void)state;
+    owner o;
+    memset(&o, 0, sizeof o);
+    outboxOptions opt = {.name = "test", .max_jobs = 10, .max_inflight = 1};
+    outbox *ob = o.ob = outboxNew(&opt, &fieldOps, &o);
+    const outboxJob jobs[] = {
+        {.text = "busy", .user = "U0", .channel = "C0"},
+        {.text = "hi", .user = "U1", .channel = "C1", .thread = "1.2", .team = "T1", .is_dm = 1},
+        {.text = NULL, .user = NULL, .channel = "C2", .thread = NULL, .team = "T2"},
+        {.text = "", .user = "", .channel = "", .thread = "", .team = NULL, .is_dm = 7},
+    };
+    const char *want[] = {"busy|U0|C0|-|-|ch", "hi|U1|C1|1.2|T1|dm", "|-|C2|-|T2|ch", "||||-|dm"};
+    char err[CB_ERRLEN];
+    for (size_t i = 0; i < CB_ARRAY_LEN(jobs); i++)
+        assert_int_equal(outboxQueue(ob, &jobs[i], err), CB_OK);
+    assert_int_equal(outboxQueued(ob), 3); /* the first is out; the rest were packed */
+    for (size_t i = 0; i < CB_ARRAY_LEN(jobs); i++) {
+        assert_int_equal(o.nseen, i + 1);
+        assert_string_equal(o.seen[i], want[i]);
+        outboxRelease(o.holds[i]);
+    }
+    outboxFree(ob);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(testFifoAndLimit),   cmocka_unit_test(testFullQueueRefuses),
-        cmocka_unit_test(testDeferredPump),
+        cmocka_unit_test(testDeferredPump),   cmocka_unit_test(testJobFieldsKept),
         cmocka_unit_test(testDropJobs),       cmocka_unit_test(testHoldOwnerAfterFree),
         cmocka_unit_test(testSendDone),       cmocka_unit_test(testSendOutlivesOwner),
     };
