@@ -32,14 +32,14 @@
 #include "base/log.h"
 
 #define MDC_MAGIC "CBMODEL\n"
-#define MDC_VERSION 4u /* 4: 16-bit weights and a scale per feature */
+#define MDC_VERSION 5u /* 4: 16-bit weights and a scale per feature; 5: keys by id, no table */
 #define MDC_HEADER 64
 #define MDC_MAX_FILE (512u << 20) /* bytes; a dense model is at most 24 MB of weights */
 #define MDC_KEEP 16               /* cache files kept in a directory (newest) */
 #define MDC_NCALIB 4              /* calibration numbers: temperature, beta, evidence cap, gamma */
 
-enum { S_SIZES = 1, S_CALIB, S_BUCKETS, S_KEYS, S_KID, S_IDF, S_RARE, S_ISWORD, S_BIAS, S_WEIGHTS,
-       S_COLL, S_WSCALE, S_NTAGS };
+enum { S_SIZES = 1, S_CALIB, S_BUCKETS, S_KEYS, S_KID /* unused since 5 */, S_IDF, S_RARE,
+       S_ISWORD, S_BIAS, S_WEIGHTS, S_COLL, S_WSCALE, S_NTAGS };
 enum { Z_NCLASS, Z_NFEAT, Z_KCAP, Z_UNK, Z_EPOCHS, Z_FOLDS, Z_NOOF, Z_OOFRIGHT, Z_TRAINUS, Z_N };
 
 typedef struct mdcBucket {
@@ -203,7 +203,7 @@ static int readSizes(mdcSrc *s, uint64_t *z, char *why, size_t wn) {
         z[Z_KCAP] > (1u << 28) || (z[Z_UNK] >= z[Z_NFEAT] && z[Z_UNK] != UINT32_MAX) ||
         z[Z_NFEAT] * mdlStride((size_t)z[Z_NCLASS]) * 2 > MDC_MAX_FILE)
         return whyf(why, wn, "sizes out of range");
-    uint64_t bytes = z[Z_KCAP] * 12 + z[Z_NFEAT] * (10 + 2 * mdlStride((size_t)z[Z_NCLASS])) +
+    uint64_t bytes = z[Z_NFEAT] * (18 + 2 * mdlStride((size_t)z[Z_NCLASS])) +
                      z[Z_NCLASS] * 4;
     if (bytes > s->len - s->off) return whyf(why, wn, "sizes larger than the file");
     return 1;
@@ -213,7 +213,7 @@ static mdlModel *modelAlloc(const uint64_t *z) {
     mdlModel *m = cbCalloc(1, sizeof(*m));
     m->nclass = (size_t)z[Z_NCLASS];
     m->nfeat = (size_t)z[Z_NFEAT];
-    m->kcap = (size_t)z[Z_KCAP];
+    /* z[Z_KCAP], the trained table's size, is not needed: the table is rebuilt */
     m->unk = (uint32_t)z[Z_UNK];
     m->epochs = (int)z[Z_EPOCHS];
     m->folds = (int)z[Z_FOLDS];
@@ -222,8 +222,7 @@ static mdlModel *modelAlloc(const uint64_t *z) {
     m->train_ms = (double)z[Z_TRAINUS] / 1000.0;
     m->from_cache = 1;
     m->temp = NAN; /* until the calibration section */
-    m->keys = cbCalloc(m->kcap ? m->kcap : 1, sizeof(*m->keys));
-    m->kid = cbCalloc(m->kcap ? m->kcap : 1, sizeof(*m->kid));
+    m->keys = cbCalloc(m->nfeat, sizeof(*m->keys)); /* the table: built once they are checked */
     m->idf = cbCalloc(m->nfeat, sizeof(*m->idf));
     m->rare = cbCalloc(m->nfeat, 1);
     m->isword = cbCalloc(m->nfeat, 1);
@@ -238,8 +237,7 @@ static mdlModel *modelAlloc(const uint64_t *z) {
  * NULL for a section read elsewhere or unknown. */
 static void *sectionDst(mdlModel *m, uint32_t tag, uint32_t *esize, uint64_t *count) {
     switch (tag) {
-    case S_KEYS: *esize = 8, *count = m->kcap; return m->keys;
-    case S_KID: *esize = 4, *count = m->kcap; return m->kid;
+    case S_KEYS: *esize = 8, *count = m->nfeat; return m->keys;
     case S_IDF: *esize = 4, *count = m->nfeat; return m->idf;
     case S_RARE: *esize = 1, *count = m->nfeat; return m->rare;
     case S_ISWORD: *esize = 1, *count = m->nfeat; return m->isword;
@@ -296,31 +294,14 @@ static int readSection(mdcSrc *s, mdlModel *m, mdcRest *r, char *why, size_t wn)
     return srcRead(s, dst, bytes, 1); /* dst NULL: an unknown section, skipped */
 }
 
-/* The feature table: a power-of-two capacity with room to spare (a probe
- * always ends), ids below nfeat, each id once. */
-static int tableOk(const mdlModel *m) {
-    if (m->kcap < 2 || (m->kcap & (m->kcap - 1)) || m->nfeat * 2 > m->kcap) return 0;
-    uint8_t *seen = cbCalloc(m->nfeat ? m->nfeat : 1, 1);
-    size_t used = 0;
-    int ok = 1;
-    for (size_t i = 0; i < m->kcap && ok; i++) {
-        if (!m->keys[i]) continue;
-        used++;
-        ok = m->kid[i] < m->nfeat && !seen[m->kid[i]];
-        if (ok) seen[m->kid[i]] = 1;
-    }
-    free(seen);
-    return ok && used == m->nfeat;
-}
-
 /* After the checksum: what the numbers must satisfy to be used safely. */
 static const char *modelCheck(mdlModel *m, const mdcRest *r, const mdlExample *ex, size_t n) {
-    const uint32_t need = 1u << S_KEYS | 1u << S_KID | 1u << S_IDF | 1u << S_RARE |
+    const uint32_t need = 1u << S_KEYS | 1u << S_IDF | 1u << S_RARE |
                           1u << S_ISWORD | 1u << S_BIAS | 1u << S_WEIGHTS | 1u << S_CALIB |
                           1u << S_BUCKETS | 1u << S_WSCALE;
     if ((r->seen & need) != need) return "a section is missing";
     if (!(m->temp > 0 && isfinite(m->temp))) return "a temperature that is not > 0";
-    if (!tableOk(m)) return "a broken feature table";
+    if (!mdlFeatIndex(m)) return "a broken feature table"; /* a key 0 or twice */
     for (size_t f = 0; f < m->nfeat; f++) {
         if (m->isword[f] > 1) return "a feature in no block";
         if (!(m->wscale[f] >= 0 && isfinite(m->wscale[f]))) return "a weight scale out of range";
@@ -419,8 +400,7 @@ static void putModel(mdcOut *o, const mdlModel *m, const mdlExample *ex, size_t 
     for (int b = 0; b < MDL_NBUCKETS; b++)
         bk[b] = (mdcBucket){m->buckets[b].lo, m->buckets[b].hi, m->buckets[b].n, m->buckets[b].right};
     putSection(o, S_BUCKETS, sizeof(mdcBucket), MDL_NBUCKETS, bk);
-    putSection(o, S_KEYS, 8, m->kcap, m->keys);
-    putSection(o, S_KID, 4, m->kcap, m->kid);
+    putSection(o, S_KEYS, 8, m->nfeat, m->keys);
     putSection(o, S_IDF, 4, m->nfeat, m->idf);
     putSection(o, S_RARE, 1, m->nfeat, m->rare);
     putSection(o, S_ISWORD, 1, m->nfeat, m->isword);
@@ -508,7 +488,7 @@ int mdcSave(const char *dir, const uint8_t key[MDC_KEYLEN], const mdlModel *m,
     uint8_t head[MDC_HEADER] = {0};
     put(&o, head, sizeof(head));
     putModel(&o, m, ex, n);
-    uint32_t version = MDC_VERSION, nsec = S_NTAGS - 1;
+    uint32_t version = MDC_VERSION, nsec = S_NTAGS - 2; /* all but S_KID */
     uint64_t body = o.n - MDC_HEADER, sum = XXH3_64bits(o.p + MDC_HEADER, (size_t)body);
     memcpy(o.p, MDC_MAGIC, 8);
     memcpy(o.p + 8, &version, 4);

@@ -81,8 +81,7 @@ static void buildVocab(mdlModel *m, const mdlKeys *keys, size_t n) {
     m->rare[m->unk] = 0;
     m->isword = cbCalloc(m->nfeat ? m->nfeat : 1, 1);
     m->cnt = cbCalloc(m->nfeat ? m->nfeat : 1, sizeof(*m->cnt));
-    for (size_t i = 0; i < m->kcap; i++)
-        if (m->keys[i]) m->isword[m->kid[i]] = (m->keys[i] >> 63) != 0;
+    for (size_t f = 0; f < m->nfeat; f++) m->isword[f] = (m->keys[f] >> 63) != 0;
     m->idf = cbMalloc((m->nfeat ? m->nfeat : 1) * sizeof(*m->idf));
     for (size_t f = 0; f < m->nfeat; f++)
         m->idf[f] = (float)(log((1.0 + (double)n) / (1.0 + (f == m->unk ? nunk : df[f]))) + 1.0);

@@ -112,43 +112,49 @@ void mdlKeysAddTerm(mdlKeys *out, const char *name) {
 
 static size_t slotOf(const mdlModel *m, uint64_t key) {
     size_t i = (size_t)(key ^ (key >> 29)) & (m->kcap - 1);
-    while (m->keys[i] && m->keys[i] != key) i = (i + 1) & (m->kcap - 1);
+    while (m->kid[i] && m->keys[m->kid[i] - 1] != key) i = (i + 1) & (m->kcap - 1);
     return i;
 }
 
 static uint32_t featId(const mdlModel *m, uint64_t key) {
     if (!m->kcap) return UINT32_MAX;
     size_t i = slotOf(m, key);
-    return m->keys[i] ? m->kid[i] : UINT32_MAX;
+    return m->kid[i] ? m->kid[i] - 1 : UINT32_MAX;
 }
 
-static void featGrow(mdlModel *m) {
-    size_t oc = m->kcap;
-    uint64_t *ok = m->keys;
-    uint32_t *oi = m->kid;
-    m->kcap = oc ? oc * 2 : 4096;
-    m->keys = cbCalloc(m->kcap, sizeof(*m->keys));
+/* A table of kcap slots for the nfeat keys (kcap at least twice nfeat, so
+ * a probe always ends); the keys array holds kcap / 2 features (training:
+ * mdlFeatAdd). */
+static void featGrow(mdlModel *m, size_t kcap) {
+    m->kcap = kcap;
+    free(m->kid);
     m->kid = cbCalloc(m->kcap, sizeof(*m->kid));
-    for (size_t i = 0; i < oc; i++)
-        if (ok[i]) {
-            size_t s = slotOf(m, ok[i]);
-            m->keys[s] = ok[i];
-            m->kid[s] = oi[i];
-        }
-    free(ok);
-    free(oi);
+    m->keys = cbRealloc(m->keys, m->kcap / 2 * sizeof(*m->keys));
+    for (size_t f = 0; f < m->nfeat; f++) m->kid[slotOf(m, m->keys[f])] = (uint32_t)f + 1;
 }
 
 uint32_t mdlFeatAdd(mdlModel *m, uint64_t key) {
-    if ((m->nfeat + 1) * 2 > m->kcap) featGrow(m);
+    if ((m->nfeat + 1) * 2 > m->kcap) featGrow(m, m->kcap ? m->kcap * 2 : 4096);
     size_t i = slotOf(m, key);
-    if (!m->keys[i]) {
-        m->keys[i] = key;
-        m->kid[i] = (uint32_t)m->nfeat++;
+    if (!m->kid[i]) {
+        m->keys[m->nfeat] = key;
+        m->kid[i] = (uint32_t)++m->nfeat;
     }
-    return m->kid[i];
+    return m->kid[i] - 1;
 }
 
+int mdlFeatIndex(mdlModel *m) {
+    m->kcap = 4096;
+    while (m->nfeat * 2 > m->kcap) m->kcap *= 2;
+    free(m->kid);
+    m->kid = cbCalloc(m->kcap, sizeof(*m->kid));
+    for (size_t f = 0; f < m->nfeat; f++) {
+        size_t i = slotOf(m, m->keys[f]);
+        if (!m->keys[f] || m->kid[i]) return 0;
+        m->kid[i] = (uint32_t)f + 1;
+    }
+    return 1; /* keys stays nfeat long: a loaded model gets no new feature */
+}
 
 static void vecPush(mdlVec *v, uint32_t id, float val) {
     if (v->n == v->cap) {

@@ -65,8 +65,8 @@ typedef struct mdlCollision {
 
 typedef struct mdlModel {
     size_t nclass, nfeat; /* nclass = entries + 1 (the last: out of scope) */
-    uint64_t *keys;       /* open addressing: feature hash -> id (0 = empty) */
-    uint32_t *kid;
+    uint64_t *keys;       /* per feature: its hash */
+    uint32_t *kid;        /* open addressing: feature hash -> id + 1 (0 = empty), kcap slots */
     size_t kcap;
     float *idf;           /* per feature */
     uint8_t *rare;        /* per feature: a term in one example only (counts as unknown) */
@@ -147,8 +147,12 @@ void mdlFit(const mdlVec *x, const uint32_t *y, const uint32_t *idx, size_t n, s
 void mdlLogits(const mdlModel *m, const mdlVec *v, const float *w, const float *b, double *z);
 /* Softmax of z / temp over the allowed classes (allow NULL: all). */
 void mdlSoftmax(const double *z, size_t nc, double temp, const uint8_t *allow, double *p);
-/* engine_model.c: give the training keys feature ids and idf (df over n). */
+/* engine_model.c: give the training keys feature ids (training only: a
+ * model read from the cache has no room for more). */
 uint32_t mdlFeatAdd(mdlModel *m, uint64_t key);
+/* Build m->kid from m->keys (nfeat of them, read from the cache): 0 when
+ * a key is 0 or twice there. */
+int mdlFeatIndex(mdlModel *m);
 /* 1 if key is a single term's (word unigram). */
 int mdlIsTerm(uint64_t key);
 #define MDL_UNK_KEY (0xC000000000000001ULL) /* word block, term, never a hash */
