@@ -290,6 +290,9 @@ int appReload(cbApp *a) {
     }
     k->generation = a->k ? a->k->generation + 1 : 1;
     appPrerenderBuild(a, k); /* its replies rendered before it goes live */
+    double w0 = cbNowMs();
+    size_t warmed = engWarm(k->ix); /* and what its first questions would build */
+    logEvent(LOG_DEBUG, "knowledge.warmed", "built=%zu ms=%.1f", warmed, cbNowMs() - w0);
     knowledgeFree(a->k); /* replies own their strings: nothing points into it */
     a->k = k;
     metricsReload(1);

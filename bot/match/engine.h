@@ -107,6 +107,14 @@ void engFree(engIndex *ix);
 int engNeedsTraining(const engIndex *ix);
 const kb *engKb(const engIndex *ix);
 
+/* Build now what the index otherwise builds when a question first needs it:
+ * the typo deletion table and the English word list (at the first word to
+ * correct), each pattern's JIT code (at its first match), so that no question
+ * waits for them. A long-running bot calls it before an index goes live; a
+ * one-shot command (ask) does not. How many of those it built (0: none was
+ * left). */
+size_t engWarm(const engIndex *ix);
+
 /* Rank entries for text (any bytes; invalid UTF-8 is an error, not a crash).
  * topic: NULL or a topic name to search only that topic. top: at most
  * ENG_MAX_TOP hits returned. CB_OK or CB_ERR with err filled. */

@@ -77,6 +77,9 @@ void engTypoIndex(engTypo *t); /* the vocabulary is complete (deletions: when fi
  * its words are real words, left alone. It is read when first needed; a
  * file that cannot be read makes corrections stricter. */
 void engTypoSetDict(engTypo *t, const char *path);
+/* Read the word list and build the deletion index now, if not yet (a
+ * correction does it first otherwise); how many of the two it did. */
+size_t engTypoWarm(const engTypo *t);
 /* 1 when the word list could be read (reads it now if not yet). */
 int engTypoHasDict(const engTypo *t);
 /* Max edit distance allowed for a query word of this length (0: none). */

@@ -188,12 +188,31 @@ static void scoreBigrams(const engIndex *ix, const engTerms *x) {
     }
 }
 
+/* JIT-compile re once (a failed compile leaves the interpreter); 1 when
+ * this call did it. */
+static size_t jitOnce(pcre2_code *re, uint8_t *jit) {
+    if (!re || *jit) return 0;
+    pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+    *jit = 1;
+    return 1;
+}
+
 /* Match re (JIT-compiled first, once; the interpreter is the fallback). */
 static int patternMatch(pcre2_code *re, uint8_t *jit, const char *norm, size_t len,
                         pcre2_match_data *md, pcre2_match_context *mc) {
-    if (!*jit) pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
-    *jit = 1;
+    jitOnce(re, jit);
     return pcre2_match(re, (PCRE2_SPTR)norm, len, 0, PCRE2_NO_UTF_CHECK, md, mc);
+}
+
+size_t engWarm(const engIndex *ix) {
+    pthread_mutex_lock(&ix->scr->mu); /* what it builds, queries build under this lock */
+    size_t n = engTypoWarm(&ix->typo);
+    for (size_t i = 0; i < ix->npats; i++) {
+        n += jitOnce(ix->pats[i].filter, &ix->pats[i].filter_jit);
+        n += jitOnce(ix->pats[i].code, &ix->pats[i].code_jit);
+    }
+    pthread_mutex_unlock(&ix->scr->mu);
+    return n;
 }
 
 /* Maintainers' patterns against the normalized question; bounded. */

@@ -417,6 +417,26 @@ static void testOosEvidence(void **state) {
     assert_true(oosEvidence(ix, "zxqv blorft", NULL) == 0);
 }
 
+/* engWarm builds what the first questions would (the typo table and word
+ * list, the patterns' JIT code): once, and not what a question built. */
+static void testWarm(void **state) {
+    (void)state;
+    char err[CB_ERRLEN];
+    engIndex *a = engBuild(&KB, NULL, err), *b = engBuild(&KB, NULL, err);
+    assert_non_null(a);
+    assert_non_null(b);
+    size_t all = engWarm(a);
+    assert_true(all >= 3); /* the deletion table and both patterns at least */
+    assert_int_equal(engWarm(a), 0);
+    engResult r = ask(a, "djnago or flask", NULL); /* corrected with what was built */
+    assert_true(r.nhits > 0);
+    assert_string_equal(r.hits[0].entry->id, "frameworks/django-vs-flask");
+    (void)ask(b, "djnago or flask", NULL); /* builds the typo part and the filters */
+    assert_true(engWarm(b) < all);
+    engFree(a);
+    engFree(b);
+}
+
 static void testBadInput(void **state) {
     engIndex *ix = *state;
     engResult r;
@@ -509,6 +529,7 @@ int main(void) {
         cmocka_unit_test(testTopicFilter),
         cmocka_unit_test(testAbstain),
         cmocka_unit_test(testOosEvidence),
+        cmocka_unit_test(testWarm),
         cmocka_unit_test(testBadInput),
         cmocka_unit_test(testConfidence),
         cmocka_unit_test(testComplete),
