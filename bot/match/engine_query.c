@@ -294,16 +294,24 @@ void engEvidence(const engIndex *ix, double *ev, size_t nclass) {
     for (size_t i = 0; i < s->ntouched; i++) ev[s->touched[i]] = evidenceOf(s, s->touched[i]);
 }
 
+/* Score a training phrasing's terms as if it were not in entry loo's
+ * postings, and set the question's weight; its terms into q, how many. */
+static size_t scoreLeftOut(const engIndex *ix, const engTerms *x, uint32_t loo, qTerm *q) {
+    engScratch *s = ix->scr;
+    size_t nq = queryTerms(ix, x, q);
+    s->ntouched = 0;
+    s->loo = loo;
+    scoreTerms(ix, q, nq, -1);
+    s->loo = UINT32_MAX;
+    s->mass = questionMass(ix, x, q, nq);
+    return nq;
+}
+
 size_t engExampleEvidence(const engIndex *ix, const engTerms *x, uint32_t label, const char *self,
                           uint32_t **ent, float **val) {
     engScratch *s = ix->scr;
     qTerm q[ENG_MAX_QTERMS];
-    size_t nq = queryTerms(ix, x, q);
-    s->ntouched = 0;
-    s->loo = label;
-    scoreTerms(ix, q, nq, -1);
-    s->loo = UINT32_MAX;
-    s->mass = questionMass(ix, x, q, nq);
+    (void)scoreLeftOut(ix, x, label, q);
     if (s->mass > s->mass_max) s->mass_max = s->mass;
     *ent = cbMalloc((s->ntouched + 1) * sizeof(**ent));
     *val = cbMalloc((s->ntouched + 1) * sizeof(**val));
@@ -417,15 +425,9 @@ static void keepTerms(engScratch *s, const qTerm *q, size_t nq) {
 
 void engScoreExample(const engIndex *ix, const engTerms *x, uint32_t loo, const char *norm,
                      size_t nl) {
-    engScratch *s = ix->scr;
     qTerm q[ENG_MAX_QTERMS];
-    size_t nq = queryTerms(ix, x, q);
-    s->ntouched = 0;
-    s->loo = loo;
-    scoreTerms(ix, q, nq, -1);
-    s->loo = UINT32_MAX;
-    s->mass = questionMass(ix, x, q, nq);
-    keepTerms(s, q, nq);
+    size_t nq = scoreLeftOut(ix, x, loo, q);
+    keepTerms(ix->scr, q, nq);
     if (norm) scorePatterns(ix, norm, nl, -1, patternBonus(ix, q, nq));
 }
 
