@@ -15,28 +15,22 @@
 #include "base/common.h"
 #include "kb/kb_load.h"
 
-/* Entry indices sorted by id (cmp), equal ids in file order: finding an
- * id or a duplicate is then a search, not a scan (100,000 entries). */
-typedef struct kbIdIdx {
-    const char *id;
-    size_t i;
-} kbIdIdx;
-
-static int kbIdCaseCmp(const void *a, const void *b) {
-    const kbIdIdx *x = a, *y = b;
-    int c = strcasecmp(x->id, y->id);
+int kbNameIdxCaseCmp(const void *a, const void *b) {
+    const kbNameIdx *x = a, *y = b;
+    int c = strcasecmp(x->s, y->s);
     return c ? c : (x->i > y->i) - (x->i < y->i);
 }
 
-static int kbIdCmp(const void *a, const void *b) {
-    const kbIdIdx *x = a, *y = b;
-    int c = strcmp(x->id, y->id);
+int kbNameIdxCmp(const void *a, const void *b) {
+    const kbNameIdx *x = a, *y = b;
+    int c = strcmp(x->s, y->s);
     return c ? c : (x->i > y->i) - (x->i < y->i);
 }
 
-static kbIdIdx *kbSortedIds(const kbLoader *L, int (*cmp)(const void *, const void *)) {
-    kbIdIdx *v = cbCalloc(L->n + 1, sizeof(*v));
-    for (size_t i = 0; i < L->n; i++) v[i] = (kbIdIdx){L->ents[i].e.id, i};
+/* Entry indices sorted by id (cmp), equal ids in file order. */
+static kbNameIdx *kbSortedIds(const kbLoader *L, int (*cmp)(const void *, const void *)) {
+    kbNameIdx *v = cbCalloc(L->n + 1, sizeof(*v));
+    for (size_t i = 0; i < L->n; i++) v[i] = (kbNameIdx){L->ents[i].e.id, i};
     if (L->n) qsort(v, L->n, sizeof(*v), cmp);
     return v;
 }
@@ -44,26 +38,26 @@ static kbIdIdx *kbSortedIds(const kbLoader *L, int (*cmp)(const void *, const vo
 /* Each entry whose id an earlier one has (ignoring case) is reported
  * against the first of them. */
 static void kbCheckIds(kbLoader *L) {
-    kbIdIdx *v = kbSortedIds(L, kbIdCaseCmp);
+    kbNameIdx *v = kbSortedIds(L, kbNameIdxCaseCmp);
     for (size_t a = 0, b; a < L->n; a = b) {
-        for (b = a + 1; b < L->n && strcasecmp(v[b].id, v[a].id) == 0; b++)
+        for (b = a + 1; b < L->n && strcasecmp(v[b].s, v[a].s) == 0; b++)
             cbDiagAdd(L->d, CB_DIAG_ERROR, L->ents[v[b].i].e.path, 0, 0,
                       "duplicate id '%s': %s has the same id (ids are compared ignoring "
                       "case); rename one of them",
-                      v[b].id, L->ents[v[a].i].e.path);
+                      v[b].s, L->ents[v[a].i].e.path);
     }
     free(v);
 }
 
 /* The index of the entry with id, or L->n. */
-static size_t kbFindId(const kbLoader *L, const kbIdIdx *v, const char *id) {
+static size_t kbFindId(const kbLoader *L, const kbNameIdx *v, const char *id) {
     size_t lo = 0, hi = L->n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (strcmp(v[mid].id, id) < 0) lo = mid + 1;
+        if (strcmp(v[mid].s, id) < 0) lo = mid + 1;
         else hi = mid;
     }
-    return lo < L->n && strcmp(v[lo].id, id) == 0 ? v[lo].i : L->n;
+    return lo < L->n && strcmp(v[lo].s, id) == 0 ? v[lo].i : L->n;
 }
 
 static int kbHasTopic(const kbLoader *L, const char *id) {
@@ -89,7 +83,7 @@ static void kbRelatedMissing(kbLoader *L, kbParsed *p, const char *ptr, const ch
 static void kbCheckRelated(kbLoader *L) {
     const char **ids = cbCalloc(L->n + 1, sizeof(char *));
     for (size_t i = 0; i < L->n; i++) ids[i] = L->ents[i].e.id;
-    kbIdIdx *v = kbSortedIds(L, kbIdCmp);
+    kbNameIdx *v = kbSortedIds(L, kbNameIdxCmp);
     for (size_t i = 0; i < L->n; i++) {
         kbParsed *p = &L->ents[i];
         for (size_t r = 0; p->ok && r < p->e.related.n; r++) {

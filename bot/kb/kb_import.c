@@ -120,26 +120,15 @@ static json_t *kbImpArray(cbDiags *d, const kbJson *j, json_t *root, const char 
 /* Names must be unique (ignoring case): each later item is reported
  * against the first that has it (sorted, not compared pairwise: 100,000
  * entries). */
-typedef struct kbImpNameIx {
-    const char *s;
-    size_t i;
-} kbImpNameIx;
-
-static int kbImpNameCmp(const void *a, const void *b) {
-    const kbImpNameIx *x = a, *y = b;
-    int c = strcasecmp(x->s, y->s);
-    return c ? c : (x->i > y->i) - (x->i < y->i);
-}
-
 static void kbImpUnique(cbDiags *d, const kbJson *j, json_t *a, const char *key,
                         const char *what) {
     size_t n = 0;
-    kbImpNameIx *v = cbCalloc(json_array_size(a) + 1, sizeof(*v));
+    kbNameIdx *v = cbCalloc(json_array_size(a) + 1, sizeof(*v));
     for (size_t i = 0; i < json_array_size(a); i++) {
         const char *s = json_string_value(json_object_get(json_array_get(a, i), key));
-        if (s) v[n++] = (kbImpNameIx){s, i};
+        if (s) v[n++] = (kbNameIdx){s, i};
     }
-    if (n) qsort(v, n, sizeof(*v), kbImpNameCmp);
+    if (n) qsort(v, n, sizeof(*v), kbNameIdxCaseCmp);
     for (size_t x = 0, y; x < n; x = y)
         for (y = x + 1; y < n && strcasecmp(v[y].s, v[x].s) == 0; y++) {
             char p[96];

@@ -133,4 +133,15 @@ void kbSimilarPairs(const kbWords *w, size_t n, double t, double min, kbSimilarF
 /* Lowercase, punctuation and whitespace collapsed: for duplicate phrasing. */
 char *kbPhraseKey(const char *s);
 
+/* kb_cross.c: a name with its position, to sort: duplicates are then
+ * neighbours and a name is found by a search, not by comparing every pair
+ * (100,000 entries). qsort comparators by name ignoring case
+ * (kbNameIdxCaseCmp) or exactly (kbNameIdxCmp), then by position. */
+typedef struct kbNameIdx {
+    const char *s;
+    size_t i;
+} kbNameIdx;
+int kbNameIdxCaseCmp(const void *a, const void *b);
+int kbNameIdxCmp(const void *a, const void *b);
+
 #endif
