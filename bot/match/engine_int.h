@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "match/engine.h"
 #include "match/engine_model.h"
@@ -135,12 +136,33 @@ typedef struct engLookupStem {
     uint64_t hash, lists;
 } engLookupStem;
 
+/* The first of n records of stride bytes, sorted by the uint64_t key each
+ * starts with, whose key is not below key (n when none): the search the
+ * sorted hash tables share (bigrams, lookup lists, out-of-scope terms, the
+ * word list). */
+static inline size_t engKeyLowerBound(const void *v, size_t n, size_t stride, uint64_t key) {
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        uint64_t k;
+        memcpy(&k, (const char *)v + mid * stride, sizeof(k));
+        if (k < key) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
 /* One term of one out-of-scope.txt line (engine_oos.c). */
 typedef struct engOosPost {
     uint64_t hash; /* of the analyzed term */
     uint32_t line; /* index in kb.out_of_scope */
     float weight;  /* the term's idf (see engine_oos.c) */
 } engOosPost;
+
+/* engKeyLowerBound reads the key at offset 0 of these records. */
+_Static_assert(offsetof(engPair, key) == 0, "engPair: key first");
+_Static_assert(offsetof(engLookupStem, hash) == 0, "engLookupStem: hash first");
+_Static_assert(offsetof(engOosPost, hash) == 0, "engOosPost: hash first");
 
 /* Per-query work arrays (one query at a time, behind mu). */
 typedef struct engScratch {

@@ -51,12 +51,7 @@ void engBuildLookups(engIndex *ix) {
 /* The lists term is in (0: none). */
 static uint64_t listsOf(const engIndex *ix, const char *term) {
     uint64_t h = engHash(term, strlen(term), 105);
-    size_t lo = 0, hi = ix->nlookup;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (ix->lookup[mid].hash < h) lo = mid + 1;
-        else hi = mid;
-    }
+    size_t lo = engKeyLowerBound(ix->lookup, ix->nlookup, sizeof(*ix->lookup), h);
     return lo < ix->nlookup && ix->lookup[lo].hash == h ? ix->lookup[lo].lists : 0;
 }
 

@@ -74,12 +74,7 @@ void engBuildOos(engIndex *ix) {
 /* Add weight w to every line holding the term with hash h, except self. */
 static void addTerm(const engIndex *ix, uint64_t h, double w, const char *self, size_t *nt) {
     engScratch *s = ix->scr;
-    size_t lo = 0, hi = ix->noos;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (ix->oos[mid].hash < h) lo = mid + 1;
-        else hi = mid;
-    }
+    size_t lo = engKeyLowerBound(ix->oos, ix->noos, sizeof(*ix->oos), h);
     for (; lo < ix->noos && ix->oos[lo].hash == h; lo++) {
         uint32_t l = ix->oos[lo].line;
         if (self && ix->k->out_of_scope.v[l] == self) continue;

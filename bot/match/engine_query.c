@@ -177,12 +177,7 @@ static void scoreBigrams(const engIndex *ix, const engTerms *x) {
         double ia = ix->terms[a].idf, ic = ix->terms[c].idf;
         b.bonus = BIGRAM_BONUS * (ia < ic ? ia : ic);
         uint64_t key = engPairHash(a, c);
-        size_t lo = 0, hi = ix->nbigrams;
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (ix->bigrams[mid].key < key) lo = mid + 1;
-            else hi = mid;
-        }
+        size_t lo = engKeyLowerBound(ix->bigrams, ix->nbigrams, sizeof(*ix->bigrams), key);
         for (; lo < ix->nbigrams && ix->bigrams[lo].key == key; lo++)
             bigramHit(ix->bigrams[lo].entry, &b);
     }

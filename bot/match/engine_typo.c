@@ -113,12 +113,7 @@ static int cmpU64(const void *a, const void *b) {
 /* Is w[0..n) a word of the list (read by engTypoHasDict)? */
 static int dictHas(const struct engDict *d, const char *w, size_t n) {
     uint64_t h = dictHash(w, n);
-    size_t lo = 0, hi = d->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (d->hash[mid] < h) lo = mid + 1;
-        else hi = mid;
-    }
+    size_t lo = engKeyLowerBound(d->hash, d->n, sizeof(*d->hash), h);
     return lo < d->n && d->hash[lo] == h;
 }
 
