@@ -399,8 +399,9 @@ static void printLearned(const engIndex *ix) {
         }
         printf("BM25F candidates re-ranked by a logistic model trained on %zu phrasings left out "
                "of the index (%zu candidates, %zu right; BM25F put the right entry first for "
-               "%.1f%%), log loss %.3f, in %.0f ms\n", s.phrasings, s.examples, s.positives,
-               100 * ratio(s.right_first, s.phrasings), s.logloss, s.train_ms);
+               "%.1f%%), log loss %.3f, in %.0f ms%s\n", s.phrasings, s.examples, s.positives,
+               100 * ratio(s.right_first, s.phrasings), s.logloss, s.train_ms,
+               s.from_cache ? " (read from the model cache)" : "");
         return;
     }
     printf("\nclassifier: %zu examples, %zu features, %zu classes (entries + out of scope), "

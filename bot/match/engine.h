@@ -160,6 +160,7 @@ typedef struct engScaled {
     size_t examples, positives; /* candidates, and those that were the right entry */
     size_t right_first; /* phrasings whose entry BM25F ranked first */
     double logloss, train_ms; /* per candidate, fitted; CPU of the training */
+    int from_cache; /* read from the model cache, not trained by this build */
 } engScaled;
 void engScaledInfo(const engIndex *ix, engScaled *out);
 /* Entries past which the index keeps no dense classifier (params, else

@@ -36,6 +36,7 @@
 #define MDC_HEADER 64
 #define MDC_MAX_FILE (512u << 20) /* bytes; a dense model is at most 24 MB of weights */
 #define MDC_KEEP 16               /* cache files kept in a directory (newest) */
+#define MDC_RECORD_VERSION 1u /* of a record (mdcSaveRecord) */
 #define MDC_NCALIB 4              /* calibration numbers: temperature, beta, evidence cap, gamma */
 
 enum { S_SIZES = 1, S_CALIB, S_BUCKETS, S_KEYS, S_KID /* unused since 5 */, S_IDF, S_RARE,
@@ -177,17 +178,18 @@ static int whyf(char *why, size_t n, const char *msg) {
     return 0;
 }
 
-static int headerOk(mdcSrc *s, const uint8_t key[MDC_KEYLEN], uint64_t *sum, char *why,
-                    size_t wn) {
+/* The header: magic (MDC_MAGIC, or a record's kind) and version. */
+static int headerOk(mdcSrc *s, const char *magic, uint32_t want, const uint8_t key[MDC_KEYLEN],
+                    uint64_t *sum, char *why, size_t wn) {
     uint8_t h[MDC_HEADER];
-    if (!srcRead(s, h, sizeof(h), 0) || memcmp(h, MDC_MAGIC, 8) != 0)
+    if (!srcRead(s, h, sizeof(h), 0) || memcmp(h, magic, 8) != 0)
         return whyf(why, wn, "not a model cache file");
     uint32_t version;
     uint64_t body;
     memcpy(&version, h + 8, 4);
     memcpy(&body, h + 48, 8);
     memcpy(sum, h + 56, 8);
-    if (version != MDC_VERSION) return whyf(why, wn, "another format version");
+    if (version != want) return whyf(why, wn, "another format version");
     if (key && memcmp(h + 16, key, MDC_KEYLEN) != 0) return whyf(why, wn, "another key");
     if (body != s->len - MDC_HEADER) return whyf(why, wn, "truncated or padded");
     return 1;
@@ -323,7 +325,8 @@ static mdlModel *parseFrom(mdcSrc *s, const uint8_t key[MDC_KEYLEN], const mdlEx
                            size_t n, char *why, size_t wn) {
     uint64_t sum, z[Z_N];
     XXH3_64bits_reset(&s->sum);
-    if (!headerOk(s, key, &sum, why, wn) || !readSizes(s, z, why, wn)) return NULL;
+    if (!headerOk(s, MDC_MAGIC, MDC_VERSION, key, &sum, why, wn) || !readSizes(s, z, why, wn))
+        return NULL;
     mdlModel *m = modelAlloc(z);
     mdcRest r = {.seen = 0};
     int ok = 1;
@@ -481,24 +484,20 @@ static int writeAll(int fd, const uint8_t *p, size_t n) {
     return CB_OK;
 }
 
-int mdcSave(const char *dir, const uint8_t key[MDC_KEYLEN], const mdlModel *m,
-            const mdlExample *ex, size_t n, char *err) {
-    if (mkdirs(dir) != CB_OK) return cbErr(err, "cannot make %s: %s", dir, strerror(errno));
-    mdcOut o = {0};
-    uint8_t head[MDC_HEADER] = {0};
-    put(&o, head, sizeof(head));
-    putModel(&o, m, ex, n);
-    uint32_t version = MDC_VERSION, nsec = S_NTAGS - 2; /* all but S_KID */
-    uint64_t body = o.n - MDC_HEADER, sum = XXH3_64bits(o.p + MDC_HEADER, (size_t)body);
-    memcpy(o.p, MDC_MAGIC, 8);
-    memcpy(o.p + 8, &version, 4);
-    memcpy(o.p + 12, &nsec, 4);
-    memcpy(o.p + 16, key, MDC_KEYLEN);
-    memcpy(o.p + 48, &body, 8);
-    memcpy(o.p + 56, &sum, 8);
+/* Fill o's header (its first MDC_HEADER bytes) and write it as key's
+ * file in dir, atomically; then keep the newest files. */
+static int saveOut(const char *dir, const uint8_t key[MDC_KEYLEN], const char *magic,
+                   uint32_t version, uint32_t nsec, mdcOut *o, char *err) {
+    uint64_t body = o->n - MDC_HEADER, sum = XXH3_64bits(o->p + MDC_HEADER, (size_t)body);
+    memcpy(o->p, magic, 8);
+    memcpy(o->p + 8, &version, 4);
+    memcpy(o->p + 12, &nsec, 4);
+    memcpy(o->p + 16, key, MDC_KEYLEN);
+    memcpy(o->p + 48, &body, 8);
+    memcpy(o->p + 56, &sum, 8);
     char *path = cachePath(dir, key), *tmp = cbSprintf("%s.%ld.tmp", path, (long)getpid());
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    int rc = fd >= 0 && writeAll(fd, o.p, o.n) == CB_OK ? CB_OK : CB_ERR;
+    int rc = fd >= 0 && writeAll(fd, o->p, o->n) == CB_OK ? CB_OK : CB_ERR;
     if (fd >= 0 && close(fd) != 0) rc = CB_ERR;
     if (rc == CB_OK && rename(tmp, path) != 0) rc = CB_ERR;
     if (rc != CB_OK) {
@@ -507,7 +506,76 @@ int mdcSave(const char *dir, const uint8_t key[MDC_KEYLEN], const mdlModel *m,
     } else {
         prune(dir);
     }
-    cbFreeN(3, path, tmp, o.p);
+    cbFreeN(2, path, tmp);
+    return rc;
+}
+
+int mdcSave(const char *dir, const uint8_t key[MDC_KEYLEN], const mdlModel *m,
+            const mdlExample *ex, size_t n, char *err) {
+    if (mkdirs(dir) != CB_OK) return cbErr(err, "cannot make %s: %s", dir, strerror(errno));
+    mdcOut o = {0};
+    uint8_t head[MDC_HEADER] = {0};
+    put(&o, head, sizeof(head));
+    putModel(&o, m, ex, n);
+    int rc = saveOut(dir, key, MDC_MAGIC, MDC_VERSION, S_NTAGS - 2 /* all but S_KID */, &o, err);
+    free(o.p);
+    return rc;
+}
+
+/* ---- records: a few numbers under a key ---- */
+
+int mdcSaveRecord(const char *dir, const uint8_t key[MDC_KEYLEN], const char kind[8],
+                  const double *v, size_t n, char *err) {
+    if (mkdirs(dir) != CB_OK) return cbErr(err, "cannot make %s: %s", dir, strerror(errno));
+    mdcOut o = {0};
+    uint8_t head[MDC_HEADER] = {0};
+    put(&o, head, sizeof(head));
+    put(&o, v, n * sizeof(*v));
+    int rc = saveOut(dir, key, kind, MDC_RECORD_VERSION, 1, &o, err);
+    free(o.p);
+    return rc;
+}
+
+/* Why a record's bytes do not check, or NULL. */
+static const char *recordCheck(mdcSrc *s, const uint8_t key[MDC_KEYLEN], const char kind[8],
+                               double *v, size_t n, char *why, size_t wn) {
+    uint64_t sum;
+    XXH3_64bits_reset(&s->sum);
+    if (!headerOk(s, kind, MDC_RECORD_VERSION, key, &sum, why, wn)) return why;
+    if (s->len - MDC_HEADER != n * sizeof(*v)) return "another size";
+    if (!srcRead(s, v, n * sizeof(*v), 1) || XXH3_64bits_digest(&s->sum) != sum)
+        return "checksum mismatch";
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(v[i])) return "a number that is not finite";
+    return NULL;
+}
+
+int mdcParseRecord(const uint8_t *data, size_t len, const uint8_t key[MDC_KEYLEN],
+                   const char kind[8], double *v, size_t n, char *why, size_t whylen) {
+    mdcSrc s = {.mem = data, .fd = -1, .len = len};
+    const char *bad = recordCheck(&s, key, kind, v, n, why, whylen);
+    if (!bad) return CB_OK;
+    if (bad != why) snprintf(why, whylen, "%s", bad);
+    return CB_ERR;
+}
+
+int mdcLoadRecord(const char *dir, const uint8_t key[MDC_KEYLEN], const char kind[8], double *v,
+                  size_t n) {
+    char *path = cachePath(dir, key);
+    int fd = open(path, O_RDONLY | O_CLOEXEC), rc = CB_ERR;
+    struct stat st;
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        char why[128] = "too big";
+        size_t len = (size_t)st.st_size, want = MDC_HEADER + n * sizeof(*v);
+        uint8_t *buf = len <= want ? cbMalloc(len ? len : 1) : NULL;
+        if (buf && (size_t)read(fd, buf, len) != len) snprintf(why, sizeof(why), "cannot be read");
+        else if (buf) rc = mdcParseRecord(buf, len, key, kind, v, n, why, sizeof(why));
+        if (rc != CB_OK) logEvent(LOG_WARN, "model.cache_ignored", "file=%s why=\"%s\" msg=\"training instead\"",
+                                  path, why);
+        free(buf);
+    }
+    if (fd >= 0) close(fd);
+    free(path);
     return rc;
 }
 

@@ -53,4 +53,18 @@ int mdcSave(const char *dir, const uint8_t key[MDC_KEYLEN], const mdlModel *m,
 mdlModel *mdcParse(const uint8_t *data, size_t len, const uint8_t key[MDC_KEYLEN],
                    const mdlExample *ex, size_t n, char *why, size_t whylen);
 
+/* A record: n numbers (what a small model is: the scaled path's
+ * re-ranker, the mark "no dense model fits"), kept like a model (the same
+ * header with kind as its magic, key, checksum, atomic write). */
+int mdcSaveRecord(const char *dir, const uint8_t key[MDC_KEYLEN], const char kind[8],
+                  const double *v, size_t n, char *err);
+/* CB_OK with v[0..n) filled when dir holds key's record of this kind and
+ * size and it checks (every number finite); else CB_ERR (no file, or one
+ * that does not check: then a log line says why). */
+int mdcLoadRecord(const char *dir, const uint8_t key[MDC_KEYLEN], const char kind[8], double *v,
+                  size_t n);
+/* The check of a record's bytes (any bytes: tests, fuzzing). */
+int mdcParseRecord(const uint8_t *data, size_t len, const uint8_t key[MDC_KEYLEN],
+                   const char kind[8], double *v, size_t n, char *why, size_t whylen);
+
 #endif

@@ -267,9 +267,16 @@ typedef struct engRerank {
     double mean[ENG_RR_NFEAT], sd[ENG_RR_NFEAT];
     size_t phrasings, examples, positives, right_first;
     double logloss, train_ms;
+    int from_cache; /* read from the model cache (trained by an earlier run) */
 } engRerank;
 /* Train ix->rerank (left NULL when there is too little to learn from). */
 int engRerankTrain(engIndex *ix, char *err);
+/* The re-ranker kept in the model cache dir under key (MDC_KEYLEN bytes),
+ * "none" (too little to learn from) included: CB_OK when read (ix->rerank
+ * set, or left NULL for "none"), CB_ERR on a miss or a file that does not
+ * check (logged). engRerankSave writes ix->rerank (or "none"). */
+int engRerankLoad(engIndex *ix, const char *dir, const uint8_t *key);
+void engRerankSave(const engIndex *ix, const char *dir, const uint8_t *key);
 /* Features of cand[0..n) (best first by BM25F) for the question in the
  * scratch; loo: the entry whose phrasing is scored left out (training),
  * else UINT32_MAX; oos: the question's out-of-scope evidence. */

@@ -16,6 +16,8 @@
 #include <string.h>
 
 #include "base/common.h"
+#include "base/log.h"
+#include "match/engine_cache.h"
 #include "match/engine_int.h"
 
 #define RR_L2 1.0        /* penalty on the standardized weights (not the intercept) */
@@ -23,6 +25,8 @@
 #define RR_TOL 1e-7      /* stop when a step changes the loss by less, per example */
 #define RR_MIN_POS 20    /* fewer right candidates than this: no re-ranker */
 #define RR_DIM (ENG_RR_NFEAT + 1) /* the weights and the intercept (last) */
+#define RR_KIND "CBRRANK\n" /* a re-ranker's record in the model cache */
+#define RR_NREC (1 + 3 * ENG_RR_NFEAT + 7) /* trained, w, b, mean, sd, 4 counts, 2 figures */
 
 /* The examples: features, labels. */
 typedef struct rrData {
@@ -202,5 +206,64 @@ int engRerankTrain(engIndex *ix, char *err) {
     }
     free(d.x);
     free(d.y);
+    return CB_OK;
+}
+
+/* ---- in the model cache (a record: engine_cache.h) ---- */
+
+void engRerankSave(const engIndex *ix, const char *dir, const uint8_t *key) {
+    double v[RR_NREC] = {0};
+    const engRerank *r = ix->rerank;
+    if (r) {
+        double *p = v;
+        *p++ = 1;
+        memcpy(p, r->w, sizeof(r->w));
+        p += ENG_RR_NFEAT;
+        *p++ = r->b;
+        memcpy(p, r->mean, sizeof(r->mean));
+        p += ENG_RR_NFEAT;
+        memcpy(p, r->sd, sizeof(r->sd));
+        p += ENG_RR_NFEAT;
+        const double rest[6] = {(double)r->phrasings, (double)r->examples, (double)r->positives,
+                                (double)r->right_first, r->logloss, r->train_ms};
+        memcpy(p, rest, sizeof(rest));
+    }
+    char msg[CB_ERRLEN];
+    if (mdcSaveRecord(dir, key, RR_KIND, v, RR_NREC, msg) != CB_OK)
+        logEvent(LOG_WARN, "model.cache_unwritten", "msg=\"%s\"", msg);
+}
+
+/* A count as stored: a whole number in [0, 2^53]. */
+static int rrCount(double v, size_t *out) {
+    if (!(v >= 0 && v <= 9007199254740992.0) || v != floor(v)) return 0;
+    *out = (size_t)v;
+    return 1;
+}
+
+int engRerankLoad(engIndex *ix, const char *dir, const uint8_t *key) {
+    double v[RR_NREC];
+    if (mdcLoadRecord(dir, key, RR_KIND, v, RR_NREC) != CB_OK) return CB_ERR;
+    if (v[0] == 0) return CB_OK; /* none: too little to learn from */
+    engRerank *r = cbCalloc(1, sizeof(*r));
+    const double *p = v + 1;
+    memcpy(r->w, p, sizeof(r->w));
+    p += ENG_RR_NFEAT;
+    r->b = *p++;
+    memcpy(r->mean, p, sizeof(r->mean));
+    p += ENG_RR_NFEAT;
+    memcpy(r->sd, p, sizeof(r->sd));
+    p += ENG_RR_NFEAT;
+    int ok = v[0] == 1 && rrCount(p[0], &r->phrasings) && rrCount(p[1], &r->examples) &&
+             rrCount(p[2], &r->positives) && rrCount(p[3], &r->right_first);
+    for (int k = 0; k < ENG_RR_NFEAT && ok; k++) ok = r->sd[k] > 0;
+    if (!ok) { /* the checksum passed: only a foreign writer gets here */
+        logEvent(LOG_WARN, "model.cache_ignored", "why=\"a re-ranker out of range\" msg=\"training instead\"");
+        free(r);
+        return CB_ERR;
+    }
+    r->logloss = p[4];
+    r->train_ms = p[5];
+    r->from_cache = 1;
+    ix->rerank = r;
     return CB_OK;
 }

@@ -160,5 +160,6 @@ void engScaledInfo(const engIndex *ix, engScaled *out) {
     if (!r) return;
     *out = (engScaled){.trained = 1, .phrasings = r->phrasings, .examples = r->examples,
                        .positives = r->positives, .right_first = r->right_first,
-                       .logloss = r->logloss, .train_ms = r->train_ms};
+                       .logloss = r->logloss, .train_ms = r->train_ms,
+                       .from_cache = r->from_cache};
 }

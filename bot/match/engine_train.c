@@ -14,7 +14,11 @@
  *
  * Both models are kept in the model cache (engine_cache.c) under a key of
  * everything training reads (trainingKeys: what is added to training must
- * be added there too); a build whose key has both files reads them.
+ * be added there too); a build whose key has both files reads them. So is
+ * the scaled path's re-ranker, and the mark that no dense model fits a
+ * knowledge (so a reload does not try again): a start-up or a reload of an
+ * unchanged knowledge trains nothing, and the bot's reloads leave a miss
+ * to a child process (cache_only, app_train.c), whichever the path.
  *
  * The classifier is a dense softmax over every entry while it fits its
  * budgets (engine_calib.c) and up to engDenseMax entries; beyond, the
@@ -30,6 +34,7 @@
 #include "match/engine_int.h"
 
 #define ENG_FOLDS 4 /* cross-validation folds for the calibration */
+#define NODENSE_KIND "CBNODENS" /* the cache's mark: no dense model fits this knowledge */
 
 /* The examples: each entry's question and alternates, then
  * out-of-scope.txt's lines (class nentries, with their section). */
@@ -57,13 +62,15 @@ static void addExtra(const char ***v, size_t *n, size_t *cap, const char *s) {
     (*v)[(*n)++] = s;
 }
 
-/* The cache keys of the main model (key 0) and the section model (1): the
- * examples with their classes and sections, the synonyms and lookup lists
- * (they change the analysis), the section names, every entry's keywords
- * and answer (the examples' evidence is BM25F over them) and
- * matching.json's values, with the classes and folds. */
-static void trainingKeys(const kb *k, const mdlExample *ex, size_t n,
-                         uint8_t key[2][MDC_KEYLEN]) {
+/* The cache keys of the main model (key 0), the section model (1) and
+ * the mark that no dense model fits (2); or, scaled, the one key of the
+ * scaled path's re-ranker: over the examples with their classes and
+ * sections, the synonyms and lookup lists (they change the analysis), the
+ * section names, every entry's keywords and answer (the examples'
+ * evidence is BM25F over them), scaled also its patterns (a feature of
+ * the re-ranker), and matching.json's values, with the classes and folds. */
+static void trainingKeys(const kb *k, const mdlExample *ex, size_t n, int scaled, size_t nkeys,
+                         uint8_t (*key)[MDC_KEYLEN]) {
     const char **extra = NULL;
     size_t nx = 0, cap = 0;
     for (size_t g = 0; g < k->nsynonyms; g++) {
@@ -83,7 +90,11 @@ static void trainingKeys(const kb *k, const mdlExample *ex, size_t n,
         for (size_t w = 0; w < k->entries[e].keywords.n; w++)
             addExtra(&extra, &nx, &cap, k->entries[e].keywords.v[w]);
         addExtra(&extra, &nx, &cap, k->entries[e].answer);
+        for (size_t i = 0; scaled && i < k->entries[e].patterns.n; i++)
+            addExtra(&extra, &nx, &cap, k->entries[e].patterns.v[i]);
+        if (scaled) addExtra(&extra, &nx, &cap, NULL);
     }
+    if (scaled) addExtra(&extra, &nx, &cap, "the scaled path's re-ranker");
     double *nums = cbMalloc((3 + n) * sizeof(*nums));
     size_t nn = 0;
     nums[nn++] = k->matching.answer_threshold;
@@ -92,7 +103,7 @@ static void trainingKeys(const kb *k, const mdlExample *ex, size_t n,
     for (size_t i = 0; i < n; i++) nums[nn++] = ex[i].section;
     mdcInputs in = {.ex = ex, .n = n, .nclass = k->nentries + 1, .folds = ENG_FOLDS,
                     .extra = extra, .nextra = nx, .nums = nums, .nnums = nn};
-    mdcKeys(&in, 2, key);
+    mdcKeys(&in, nkeys, key);
     free(extra);
     free(nums);
 }
@@ -139,7 +150,7 @@ static void trainFresh(engIndex *ix, const mdlExample *ex, size_t n) {
     engTermsFree(&x);
     ix->model = mdlTrain(keys, ok, m, ix->k->nentries + 1, ENG_FOLDS);
     if (ix->model) ix->model->evidence_cap = ix->scr->mass_max; /* the phrasings' largest */
-    ix->sections = trainSections(ix->k, ok, keys, first, m);
+    if (ix->model) ix->sections = trainSections(ix->k, ok, keys, first, m);
     for (size_t i = 0; i < m; i++) {
         mdlKeysFree(&keys[i]);
         free(ok[i].ev_class);
@@ -150,7 +161,7 @@ static void trainFresh(engIndex *ix, const mdlExample *ex, size_t n) {
 }
 
 /* Both models from the cache, or neither. */
-static void loadCached(engIndex *ix, const char *dir, const uint8_t key[2][MDC_KEYLEN],
+static void loadCached(engIndex *ix, const char *dir, const uint8_t key[3][MDC_KEYLEN],
                        const mdlExample *ex, size_t n) {
     ix->model = mdcLoad(dir, key[0], ex, n);
     if (!ix->model || !wantsSections(ix->k)) return;
@@ -160,36 +171,67 @@ static void loadCached(engIndex *ix, const char *dir, const uint8_t key[2][MDC_K
     ix->model = NULL;
 }
 
-static void saveCached(const engIndex *ix, const char *dir, const uint8_t key[2][MDC_KEYLEN],
+/* The models, or (none fits the budgets) the mark that says so. */
+static void saveCached(const engIndex *ix, const char *dir, const uint8_t key[3][MDC_KEYLEN],
                        const mdlExample *ex, size_t n) {
     char msg[CB_ERRLEN];
-    int rc = ix->model ? mdcSave(dir, key[0], ix->model, ex, n, msg) : CB_OK;
+    const double none = 1;
+    int rc = ix->model ? mdcSave(dir, key[0], ix->model, ex, n, msg)
+                       : mdcSaveRecord(dir, key[2], NODENSE_KIND, &none, 1, msg);
     if (rc == CB_OK && ix->sections) rc = mdcSave(dir, key[1], ix->sections, ex, n, msg);
     if (rc != CB_OK) logEvent(LOG_WARN, "model.cache_unwritten", "msg=\"%s\"", msg);
 }
 
+/* The dense classifier: from the cache, else trained here, or (cache_only)
+ * left to another process (needs_training). ix->model stays NULL when it
+ * does not fit the budgets (which the cache remembers too). */
+static void denseModel(engIndex *ix, const mdlExample *ex, size_t n) {
+    uint8_t key[3][MDC_KEYLEN];
+    const char *dir = ix->p.cache_dir;
+    if (dir) {
+        trainingKeys(ix->k, ex, n, 0, 3, key);
+        double none;
+        if (mdcLoadRecord(dir, key[2], NODENSE_KIND, &none, 1) == CB_OK) return; /* too big */
+        loadCached(ix, dir, key, ex, n);
+        if (ix->model) return;
+        if (ix->p.cache_only) {
+            ix->needs_training = 1; /* the caller trains elsewhere */
+            return;
+        }
+    }
+    trainFresh(ix, ex, n);
+    if (dir) saveCached(ix, dir, key, ex, n);
+}
+
+/* The scaled path's re-ranker: from the cache, else trained here, or
+ * (cache_only) left to another process, as the dense model. */
+static int scaledModel(engIndex *ix, const mdlExample *ex, size_t n, char *err) {
+    uint8_t key[1][MDC_KEYLEN];
+    const char *dir = ix->p.cache_dir;
+    if (dir) {
+        trainingKeys(ix->k, ex, n, 1, 1, key);
+        if (engRerankLoad(ix, dir, key[0]) == CB_OK) return CB_OK;
+        if (ix->p.cache_only) {
+            ix->needs_training = 1;
+            return CB_OK;
+        }
+    }
+    int rc = engRerankTrain(ix, err);
+    if (dir && rc == CB_OK) engRerankSave(ix, dir, key[0]);
+    return rc;
+}
+
 int engTrain(engIndex *ix, char *err) {
     const kb *k = ix->k;
-    (void)err;
     if (k->nentries == 0) return CB_OK;
-    if (k->nentries > engDenseMax(ix)) return engRerankTrain(ix, err); /* the scaled path */
     size_t cap = k->out_of_scope.n;
     for (size_t e = 0; e < k->nentries; e++) cap += 1 + k->entries[e].alternates.n;
     mdlExample *ex = cbMalloc((cap ? cap : 1) * sizeof(*ex));
     size_t n = collectExamples(k, ex);
-    uint8_t key[2][MDC_KEYLEN];
-    const char *dir = ix->p.cache_dir;
-    if (dir) {
-        trainingKeys(k, ex, n, key);
-        loadCached(ix, dir, key, ex, n);
-    }
-    if (!ix->model && dir && ix->p.cache_only) {
-        ix->needs_training = 1; /* the caller trains elsewhere */
-    } else if (!ix->model) {
-        trainFresh(ix, ex, n);
-        if (dir) saveCached(ix, dir, key, ex, n);
-    }
+    if (k->nentries <= engDenseMax(ix)) denseModel(ix, ex, n);
+    /* past engDenseMax, or over the dense model's budgets (engine_calib.c):
+     * the scaled path */
+    int rc = ix->model || ix->needs_training ? CB_OK : scaledModel(ix, ex, n, err);
     free(ex);
-    /* over the dense model's budgets (engine_calib.c): the scaled path too */
-    return ix->model || ix->needs_training ? CB_OK : engRerankTrain(ix, err);
+    return rc;
 }

@@ -5,7 +5,8 @@
  * accepts must be a model that predicts without a fault: its features are
  * looked up and a softmax computed from the input's own keys. Must never
  * crash, leak or hang. The corpus seed is a real cache file of a small
- * knowledge base. */
+ * knowledge base. The same bytes are also read as a record (the scaled
+ * path's re-ranker: mdcParseRecord) of as many numbers as the body holds. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     mdlModel *m = mdcParse(copy, size, NULL, EX, CB_ARRAY_LEN(EX), why, sizeof(why));
     if (m) predictWith(m, data, size);
     mdlFree(m);
+    double rec[64];
+    size_t nrec = size > 64 ? (size - 64) / sizeof(double) : 0;
+    if (nrec <= CB_ARRAY_LEN(rec))
+        (void)mdcParseRecord(copy, size, NULL, "CBRRANK\n", rec, nrec, why, sizeof(why));
     free(copy);
     return 0;
 }

@@ -3,7 +3,7 @@
  * SIGHUP, a broken edit keeping the old knowledge live with a file:line:col
  * error in the log, a FIFO in the folder never blocking the loop, a reload
  * that must train doing it in another process while the old knowledge
- * keeps answering, and SIGTERM / end of input exiting 0. */
+ * keeps answering (the dense classifier, and the scaled path's re-ranker), and SIGTERM / end of input exiting 0. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -223,9 +223,9 @@ static void testFifoNeverBlocks(void **state) {
 
 /* Training held at a FIFO: a wrapper in front of the training process
  * waits until the test opens and closes it. */
-static char trainEnv[2][256];
+static char trainEnv[3][256];
 
-static int setupTrain(void **state) {
+static int setupTrainWith(void **state, const char *dense_max) {
     char dir[64];
     snprintf(dir, sizeof(dir), "/tmp/cbrun-%d-train", (int)getpid());
     char cmd[1024];
@@ -237,9 +237,16 @@ static int setupTrain(void **state) {
     if (system(cmd) != 0) return -1;
     snprintf(trainEnv[0], sizeof(trainEnv[0]), "CAREERBOT_TRAINER=%s/hold.sh", dir);
     snprintf(trainEnv[1], sizeof(trainEnv[1]), "CAREERBOT_KNOWLEDGE_CACHE_DIR=%s/cache", dir);
-    char *extra[] = {trainEnv[0], trainEnv[1], NULL};
+    snprintf(trainEnv[2], sizeof(trainEnv[2]), "CAREERBOT_DENSE_MAX=%s", dense_max);
+    char *extra[] = {trainEnv[0], trainEnv[1], trainEnv[2], NULL};
     return setupFixtureEnv(state, 0, extra);
 }
+
+static int setupTrain(void **state) { return setupTrainWith(state, ""); }
+
+/* The same on the scaled path (no dense classifier): its re-ranker is
+ * trained by the child too, never on the loop. */
+static int setupTrainScaled(void **state) { return setupTrainWith(state, "1"); }
 
 static int teardownTrain(void **state) {
     char cmd[256];
@@ -291,6 +298,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(testWatchSurvivesDeleteAndRecreate, setupWatch, teardown),
         cmocka_unit_test_setup_teardown(testFifoNeverBlocks, setupWatch, teardown),
         cmocka_unit_test_setup_teardown(testReloadTrainsOffLoop, setupTrain, teardownTrain),
+        cmocka_unit_test_setup_teardown(testReloadTrainsOffLoop, setupTrainScaled, teardownTrain),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,7 +5,11 @@
  * or a synonym misses the cache and trains again; a corrupt, truncated or
  * foreign file is ignored with a log line and replaced; no cache dir, no
  * file; the directory resolution (config, env, XDG, "off"); the weights'
- * 16-bit storage within half a step of the trained floats. */
+ * 16-bit storage within half a step of the trained floats. The scaled
+ * path's re-ranker (the knowledge forced past the dense classifier) is
+ * kept the same way: read, not trained, by a second build; retrained after
+ * an edit; a corrupt record ignored; a cache_only build leaves a miss to
+ * another process. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -62,10 +66,12 @@ static int teardown(void **state) {
     return 0;
 }
 
-static knowledge *load(const fix *f, const char *cache) {
+static knowledge *loadWith(const fix *f, const char *cache, size_t dense_max, int cache_only) {
     engParams p;
     engDefaultParams(&p);
     p.cache_dir = cache;
+    p.dense_max = dense_max;
+    p.cache_only = cache_only;
     cbDiags d;
     cbDiagsInit(&d);
     knowledge *k = knowledgeLoad(f->kb, &p, &d);
@@ -74,6 +80,11 @@ static knowledge *load(const fix *f, const char *cache) {
     assert_non_null(k);
     return k;
 }
+
+static knowledge *load(const fix *f, const char *cache) { return loadWith(f, cache, 0, 0); }
+
+/* The knowledge on the scaled path (no dense classifier). */
+static knowledge *loadScaled(const fix *f, const char *cache) { return loadWith(f, cache, 1, 0); }
 
 static int fromCache(const knowledge *k) {
     engLearned L;
@@ -325,12 +336,160 @@ static void test_dir_resolution(void **state) {
     assert_null(engCacheDir(NULL, buf, sizeof(buf)));
 }
 
+/* The re-ranker's figures, whether read or trained; from_cache said. */
+static int scaledFromCache(const knowledge *k, engScaled *s) {
+    engLearned L;
+    engLearnedInfo(k->ix, &L);
+    assert_false(L.trained); /* no dense classifier */
+    engScaledInfo(k->ix, s);
+    assert_true(s->trained); /* a re-ranker, not the BM25F share */
+    return s->from_cache;
+}
+
+/* Read instead of trained by the second build, with the same figures and
+ * bit-for-bit the same answers as one trained without any cache. */
+static void test_scaled_hit(void **state) {
+    fix *f = *state;
+    engScaled a, b, c;
+    knowledge *fresh = loadScaled(f, NULL);
+    assert_false(scaledFromCache(fresh, &a));
+    knowledge *first = loadScaled(f, f->cache); /* trains, writes */
+    assert_false(scaledFromCache(first, &b));
+    char path[512];
+    assert_int_equal(modelFiles(f->cache, path, sizeof(path)), 1);
+    knowledge *second = loadScaled(f, f->cache);
+    assert_true(scaledFromCache(second, &c));
+    assert_int_equal(a.phrasings, c.phrasings);
+    assert_int_equal(a.examples, c.examples);
+    assert_int_equal(a.positives, c.positives);
+    assert_int_equal(a.right_first, c.right_first);
+    assert_true(a.logloss == c.logloss);
+    assertSameAnswers(fresh, second);
+    knowledge *dense = load(f, f->cache); /* the dense model is another file */
+    assert_false(fromCache(dense));
+    assert_int_equal(modelFiles(f->cache, path, sizeof(path)), 2);
+    knowledgeFree(dense);
+    knowledgeFree(fresh);
+    knowledgeFree(first);
+    knowledgeFree(second);
+}
+
+/* What the re-ranker learns from changes: trained again; the date an
+ * entry was updated does not. */
+static void test_scaled_edit_misses(void **state) {
+    fix *f = *state;
+    engScaled s;
+    knowledgeFree(loadScaled(f, f->cache));
+    replaceIn(f->kb, "learning/bootcamps.md", "\"updated\": \"2025-05-01\"",
+              "\"updated\": \"2025-05-02\"");
+    knowledge *k = loadScaled(f, f->cache);
+    assert_true(scaledFromCache(k, &s));
+    knowledgeFree(k);
+    appendTo(f->kb, "learning/bootcamps.md", "\nAn extra sentence in the answer.\n");
+    k = loadScaled(f, f->cache);
+    assert_false(scaledFromCache(k, &s));
+    knowledgeFree(k);
+    appendTo(f->kb, "out-of-scope.txt", "what is the weather on mars\n");
+    k = loadScaled(f, f->cache);
+    assert_false(scaledFromCache(k, &s));
+    knowledgeFree(k);
+    k = loadScaled(f, f->cache);
+    assert_true(scaledFromCache(k, &s));
+    knowledgeFree(k);
+}
+
+/* A corrupt or cut record: ignored with a log line, trained again, the
+ * same answers, written anew. */
+static void test_scaled_corrupt_ignored(void **state) {
+    fix *f = *state;
+    engScaled s;
+    knowledge *good = loadScaled(f, f->cache);
+    char path[512];
+    assert_int_equal(modelFiles(f->cache, path, sizeof(path)), 1);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    const struct { long at; const char *bytes; int cut; const char *why; } cases[] = {
+        {st.st_size - 20, "\x7f\x7f\x7f\x7f", 0, "checksum mismatch"},
+        {st.st_size - 8, NULL, 1, "truncated"},
+        {20, "\x01\x02", 0, "another key"},
+        {0, "CBMODEL\n", 0, "not a model cache file"},
+    };
+    for (size_t i = 0; i < CB_ARRAY_LEN(cases); i++) {
+        rewrite(path, cases[i].at, cases[i].bytes, cases[i].bytes ? strlen(cases[i].bytes) : 0,
+                cases[i].cut);
+        fflush(f->logf);
+        size_t before = f->loglen;
+        knowledge *k = loadScaled(f, f->cache);
+        fflush(f->logf);
+        assert_false(scaledFromCache(k, &s));
+        assert_non_null(strstr(f->log + before, "model.cache_ignored"));
+        assert_non_null(strstr(f->log + before, cases[i].why));
+        assertSameAnswers(good, k);
+        knowledgeFree(k);
+        k = loadScaled(f, f->cache);
+        assert_true(scaledFromCache(k, &s));
+        knowledgeFree(k);
+    }
+    knowledgeFree(good);
+}
+
+/* cache_only (the running bot's reloads): a miss is not trained here but
+ * reported (engNeedsTraining), for another process; a hit is served. */
+static void test_scaled_cache_only(void **state) {
+    fix *f = *state;
+    engScaled s;
+    knowledge *k = loadWith(f, f->cache, 1, 1);
+    assert_true(engNeedsTraining(k->ix));
+    engScaledInfo(k->ix, &s);
+    assert_false(s.trained);
+    knowledgeFree(k);
+    knowledgeFree(loadScaled(f, f->cache)); /* what the child does */
+    k = loadWith(f, f->cache, 1, 1);
+    assert_false(engNeedsTraining(k->ix));
+    assert_true(scaledFromCache(k, &s));
+    knowledgeFree(k);
+}
+
+/* A record's bytes: the right ones check; any change, cut or other kind
+ * does not. */
+static void test_parse_record(void **state) {
+    fix *f = *state;
+    const double v[3] = {1, 2.5, -3};
+    uint8_t key[MDC_KEYLEN] = {7};
+    char err[CB_ERRLEN], why[128], path[512];
+    assert_int_equal(mdcSaveRecord(f->cache, key, "CBTESTRC", v, 3, err), CB_OK);
+    assert_int_equal(modelFiles(f->cache, path, sizeof(path)), 1);
+    FILE *fp = fopen(path, "rb");
+    assert_non_null(fp);
+    uint8_t buf[256];
+    size_t n = fread(buf, 1, sizeof(buf), fp);
+    fclose(fp);
+    double got[3];
+    assert_int_equal(mdcParseRecord(buf, n, key, "CBTESTRC", got, 3, why, sizeof(why)), CB_OK);
+    assert_memory_equal(got, v, sizeof(v));
+    assert_int_equal(mdcLoadRecord(f->cache, key, "CBTESTRC", got, 3), CB_OK);
+    assert_int_equal(mdcLoadRecord(f->cache, key, "CBOTHER\n", got, 3), CB_ERR);
+    assert_int_equal(mdcParseRecord(buf, n, key, "CBTESTRC", got, 2, why, sizeof(why)), CB_ERR);
+    assert_int_equal(mdcParseRecord(buf, n - 1, key, "CBTESTRC", got, 3, why, sizeof(why)), CB_ERR);
+    for (size_t i = 0; i < n; i++) {
+        if (i >= 12 && i < 16) continue; /* the section count: informative only */
+        buf[i] ^= 0x40;
+        assert_int_equal(mdcParseRecord(buf, n, key, "CBTESTRC", got, 3, why, sizeof(why)), CB_ERR);
+        buf[i] ^= 0x40;
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_hit_answers_like_training, setup, teardown),
         cmocka_unit_test_setup_teardown(test_edit_misses, setup, teardown),
         cmocka_unit_test_setup_teardown(test_corrupt_ignored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unwritable_dir, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_scaled_hit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_scaled_edit_misses, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_scaled_corrupt_ignored, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_scaled_cache_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_parse_record, setup, teardown),
         cmocka_unit_test(test_parse_garbage),
         cmocka_unit_test(test_quantize),
         cmocka_unit_test(test_dir_resolution),
