@@ -97,6 +97,10 @@ uint32_t engTermId(const engIndex *ix, const char *term) {
     return engMapGet(&ix->termmap, term, strlen(term), &id) ? id : ENG_NOTERM;
 }
 
+double engTermWeight(const engIndex *ix, uint32_t id) {
+    return id == ENG_NOTERM ? ix->idf_max : ix->terms[id].idf;
+}
+
 long engTopicId(const engIndex *ix, const char *name) {
     for (size_t i = 0; i < ix->ntopics; i++)
         if (strcasecmp(ix->topics[i], name) == 0) return (long)i;

@@ -304,6 +304,9 @@ void engCanon(const engIndex *ix, const txtToks *t, const uint8_t *corr, engTerm
 #define ENG_NOTERM UINT32_MAX
 #define ENG_SYN_MULTI 0x80000000u
 uint32_t engTermId(const engIndex *ix, const char *term);
+/* A term's weight in a question's mass: its idf, or the highest idf for
+ * a term the entries never use (id ENG_NOTERM). */
+double engTermWeight(const engIndex *ix, uint32_t id);
 /* The posting of term t for entry e, NULL when e does not hold t. */
 const engPost *engFindPost(const engIndex *ix, uint32_t t, uint32_t e);
 uint64_t engPairHash(uint32_t a, uint32_t b);

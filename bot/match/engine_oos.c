@@ -33,13 +33,6 @@ static int cmpPost(const void *a, const void *b) {
 
 static uint64_t termHash(const char *stem) { return engHash(stem, strlen(stem), OOS_HASH_SEED); }
 
-/* A term's weight, as questionMass counts it: its idf, or the highest for
- * a term the knowledge's entries never use. */
-static double weightOf(const engIndex *ix, const char *stem) {
-    uint32_t id = engTermId(ix, stem);
-    return id == ENG_NOTERM ? ix->idf_max : ix->terms[id].idf;
-}
-
 void engBuildOos(engIndex *ix) {
     const kb *k = ix->k;
     size_t cap = 0;
@@ -54,7 +47,8 @@ void engBuildOos(engIndex *ix) {
                 ix->oos = cbRealloc(ix->oos, cap * sizeof(*ix->oos));
             }
             const char *stem = txtStem(&x.out, t);
-            ix->oos[ix->noos++] = (engOosPost){termHash(stem), (uint32_t)l, (float)weightOf(ix, stem)};
+            double w = engTermWeight(ix, engTermId(ix, stem));
+            ix->oos[ix->noos++] = (engOosPost){termHash(stem), (uint32_t)l, (float)w};
         }
     }
     engTermsFree(&x);
@@ -95,7 +89,7 @@ double engOosEvidence(const engIndex *ix, const engTerms *x, const char *self) {
         for (size_t j = 0; j < nseen && !dup; j++) dup = seen[j] == h;
         if (dup) continue;
         seen[nseen++] = h;
-        addTerm(ix, h, weightOf(ix, stem), self, &nt);
+        addTerm(ix, h, engTermWeight(ix, engTermId(ix, stem)), self, &nt);
     }
     double best = 0;
     for (size_t i = 0; i < nt; i++) {

@@ -83,9 +83,11 @@ static size_t queryTerms(const engIndex *ix, const engTerms *x, qTerm *q) {
  * it well. */
 static double questionMass(const engIndex *ix, const engTerms *x, const qTerm *q, size_t nq) {
     double m = 0;
-    for (size_t i = 0; i < nq; i++) m += ix->terms[q[i].id].idf;
-    for (size_t i = 0; i < x->out.n; i++)
-        if (engTermId(ix, txtStem(&x->out, i)) == ENG_NOTERM) m += ix->idf_max;
+    for (size_t i = 0; i < nq; i++) m += engTermWeight(ix, q[i].id);
+    for (size_t i = 0; i < x->out.n; i++) {
+        uint32_t id = engTermId(ix, txtStem(&x->out, i));
+        if (id == ENG_NOTERM) m += engTermWeight(ix, id);
+    }
     double cap = ix->model ? ix->model->evidence_cap : 0; /* no model yet: training */
     return cap > 0 && m > cap ? cap : m;
 }
