@@ -166,7 +166,8 @@ static void oofFigures(mdlModel *m, const double *z, const uint32_t *y, const md
 
 /* Out-of-fold logits of every example into z (n x nclass). */
 static void crossValidate(const mdlModel *m, const mdlVec *x, const uint32_t *y,
-                          const mdlExample *ex, size_t n, int folds, double *z) {
+                          const uint64_t *okey, const mdlExample *ex, size_t n, int folds,
+                          double *z) {
     size_t nc = m->nclass;
     float *w = cbMalloc((m->nfeat ? m->nfeat : 1) * mdlStride(nc) * sizeof(*w));
     float *b = cbMalloc(nc * sizeof(*b));
@@ -178,7 +179,7 @@ static void crossValidate(const mdlModel *m, const mdlVec *x, const uint32_t *y,
         size_t k = 0;
         for (size_t i = 0; i < n; i++)
             if (fold[i] != f) idx[k++] = (uint32_t)i;
-        mdlFit(x, y, idx, k, nc, m->nfeat, m->epochs, w, b);
+        mdlFit(x, y, okey, idx, k, nc, m->nfeat, m->epochs, w, b);
         for (size_t i = 0; i < n; i++)
             if (fold[i] == f) mdlLogits(m, &x[i], w, b, z + i * nc);
     }
@@ -240,11 +241,11 @@ static void fitTemperatureBeta(mdlModel *m, const double *z, const uint32_t *y,
     m->gamma = v[2];
 }
 
-static void calibrate(mdlModel *m, const mdlVec *x, const uint32_t *y, const mdlExample *ex,
-                      size_t n, int folds) {
+static void calibrate(mdlModel *m, const mdlVec *x, const uint32_t *y, const uint64_t *okey,
+                      const mdlExample *ex, size_t n, int folds) {
     size_t nc = m->nclass;
     double *z = cbMalloc((n ? n : 1) * nc * sizeof(*z)), *p = cbMalloc(nc * sizeof(*p));
-    crossValidate(m, x, y, ex, n, folds, z);
+    crossValidate(m, x, y, okey, ex, n, folds, z);
     fitTemperatureBeta(m, z, y, ex, n, p);
     oofFigures(m, z, y, ex, n, p);
     free(z);
@@ -294,10 +295,12 @@ mdlModel *mdlTrain(const mdlKeys *keys, const mdlExample *ex, size_t n, size_t n
         y[i] = ex[i].label < nclass ? ex[i].label : (uint32_t)nclass - 1;
         all[i] = (uint32_t)i;
     }
-    if (folds >= 2 && n >= (size_t)folds) calibrate(m, x, y, ex, n, folds);
+    uint64_t *okey = mdlOrderKeys(ex, y, n);
+    if (folds >= 2 && n >= (size_t)folds) calibrate(m, x, y, okey, ex, n, folds);
     float *w = cbMalloc((m->nfeat ? m->nfeat : 1) * mdlStride(nclass) * sizeof(*w));
     m->b = cbMalloc(nclass * sizeof(*m->b));
-    mdlFit(x, y, all, n, nclass, m->nfeat, m->epochs, w, m->b);
+    mdlFit(x, y, okey, all, n, nclass, m->nfeat, m->epochs, w, m->b);
+    free(okey);
     mdlQuantize(m, w); /* what answers use, trained or read from the cache */
     free(w);
     for (size_t i = 0; i < n; i++) mdlVecFree(&x[i]);

@@ -140,9 +140,13 @@ size_t mdlStride(size_t nc);
  * m->wq and m->wscale: each feature's row as integers in [-32767, 32767]
  * times its largest magnitude / 32767 (error at most half a step). */
 void mdlQuantize(mdlModel *m, const float *w);
-/* Fit w (nfeat x mdlStride(nc)) and b by SGD on the examples idx[0..n) of x/y. */
-void mdlFit(const mdlVec *x, const uint32_t *y, const uint32_t *idx, size_t n, size_t nc,
-            size_t nfeat, int epochs, float *w, float *b);
+/* Fit w (nfeat x mdlStride(nc)) and b by SGD on the examples idx[0..n) of
+ * x/y, visited each epoch in an order drawn from okey[i], a key of example
+ * i's own content (mdlOrderKeys). */
+void mdlFit(const mdlVec *x, const uint32_t *y, const uint64_t *okey, const uint32_t *idx,
+            size_t n, size_t nc, size_t nfeat, int epochs, float *w, float *b);
+/* Each example's order key: a hash of its text and its class y[i]. */
+uint64_t *mdlOrderKeys(const mdlExample *ex, const uint32_t *y, size_t n);
 /* The logits of v under w, b (m gives the sizes). */
 void mdlLogits(const mdlModel *m, const mdlVec *v, const float *w, const float *b, double *z);
 /* Softmax of z / temp over the allowed classes (allow NULL: all). */
