@@ -53,6 +53,9 @@ bot_pid=$!
 for _ in $(seq 100); do curl -s "http://127.0.0.1:$port/_log" | grep -q '"ws_open"' && break; sleep 0.1; done
 sleep 0.3 # hello
 kill -0 "$bot_pid" 2>/dev/null || die "the bot exited: $(tail -n 5 "$tmp/bot.err")"
+# The bot's CPU so far (user, system ticks): its start-up (loading the
+# knowledge and the model, connecting), which is not a reply's cost.
+read -r user0 sys0 < <(awk '{print $14, $15}' "/proc/$bot_pid/stat")
 
 # Warm-up (with the fake's checks on), then lean mode and latency at a fixed rate.
 ctl '{"cmd":"burst","n":200,"rate":1000}' >/dev/null
@@ -75,17 +78,20 @@ violations=$viol_warm; max_ack=$(echo "$st" | field max_ack_ms)
 
 hwm_kb=$(awk '/VmHWM/ {print $2}' "/proc/$bot_pid/status" 2>/dev/null)
 rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$bot_pid/status" 2>/dev/null)
-# The bot's CPU time (user+sys) per answered mention over the whole run:
-# a figure that does not depend on how busy the machine (or the fake) is.
-ticks=$(awk '{print $14 + $15}' "/proc/$bot_pid/stat" 2>/dev/null)
+# The bot's CPU time (user+sys) per answered mention from its hello to the
+# last reply (start-up left out; the warm-up's 200 mentions counted):
+# a figure that depends less on how busy the machine (or the fake) is.
+read -r user1 sys1 < <(awk '{print $14, $15}' "/proc/$bot_pid/stat" 2>/dev/null)
 hz=$(getconf CLK_TCK)
 answered=$((lat_replied + tp_replied + 200))
-cpu_us=$(python3 -c "print(f'{${ticks:-0} / $hz * 1e6 / max($answered, 1):.0f}')")
 python3 - "$RATE" "$lat_sent" "$lat_replied" "$p50" "$p99" "$pmax" "$tp_replied" "$tp_ms" "$tp_p99" \
-  "${hwm_kb:-0}" "$violations" "$max_ack" "$cpu_us" "$(cut -d' ' -f1 /proc/loadavg)" "$FAKE" "${rss_kb:-0}" <<'EOF'
+  "${hwm_kb:-0}" "$violations" "$max_ack" "$(cut -d' ' -f1 /proc/loadavg)" "$FAKE" "${rss_kb:-0}" \
+  "$((${user1:-0} - user0))" "$((${sys1:-0} - sys0))" "$hz" "$answered" "$((user0 + sys0))" <<'EOF'
 import sys
-(rate, sent, replied, p50, p99, pmax, tp_n, tp_ms, tp_p99, hwm, viol, max_ack, cpu_us, load, fake,
- rss) = sys.argv[1:]
+(rate, sent, replied, p50, p99, pmax, tp_n, tp_ms, tp_p99, hwm, viol, max_ack, load, fake,
+ rss, user, system, hz, answered, start) = sys.argv[1:]
+per = lambda ticks: int(ticks) / int(hz) * 1e6 / max(int(answered), 1)
+cpu_us = f"{per(int(user) + int(system)):.0f}"
 tp = float(tp_n) / (float(tp_ms) / 1000) if float(tp_ms) > 0 else 0
 mark = lambda ok: "ok" if ok else "MISSED"
 print(f"slack latency    {rate}/s for {sent} mentions ({replied} answered): "
@@ -95,7 +101,8 @@ print(f"slack throughput {tp_n} mentions in {float(tp_ms)/1000:.2f} s = {tp:.0f}
       f"(p99 under overload {float(tp_p99):.1f} ms) [target >= 2000/s: {mark(tp >= 2000)}]")
 print(f"slack memory     bot peak RSS {int(hwm)/1024:.1f} MB, {int(rss)/1024:.1f} MB once the burst was answered "
       f"[target < 30 MB: {mark(int(hwm) < 30*1024)}]")
-print(f"slack cpu        {cpu_us} us of bot CPU per answered mention "
-      f"(= {1e6 / max(float(cpu_us), 1):.0f} mentions/s per core); load average {load}")
+print(f"slack cpu        {cpu_us} us of bot CPU per answered mention (user {per(user):.0f}, system "
+      f"{per(system):.0f}; = {1e6 / max(float(cpu_us), 1):.0f} mentions/s per core; start-up "
+      f"{int(start) * 1000 // int(hz)} ms not counted); load average {load}")
 print(f"slack checks     fake violations during warm-up {viol}, slowest ack {float(max_ack):.1f} ms, fake {fake}")
 EOF
