@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "base/backoff.h"
 #include "base/buf.h"
@@ -56,11 +58,20 @@ typedef struct httpCall {
     int rl_global;
 } httpCall;
 
+/* A socket curl asked us to watch. A connection curl opened (httpOpenSocket)
+ * keeps its poll handle until curl closes it (httpCloseSocket): between
+ * calls it idles, watched for readable only, so a reused connection costs
+ * no epoll_ctl, FIONBIO or handle set-up per call (7 system calls a REST
+ * call before). Other sockets (the resolver's) get the handle only while
+ * curl asks for them. */
 typedef struct httpSock {
     uv_poll_t poll;
     curl_socket_t fd;
     struct httpClient *c;
     struct httpSock *prev, *next;
+    int watching;       /* UV_READABLE/UV_WRITABLE the poll handle is started with */
+    unsigned owned : 1; /* opened by httpOpenSocket: curl tells us when it closes it */
+    unsigned busy : 1;  /* curl watches it (between its socket callback and REMOVE) */
 } httpSock;
 
 struct httpClient {
@@ -75,6 +86,7 @@ struct httpClient {
     int depth;               /* inside callbacks that may call done */
     int closing, free_pending, pumping, repump;
     int handles_open;
+    unsigned long polls_made; /* poll handles initialized (httpPollHandlesMade) */
     CURL *spare[HTTP_SPARE_EASY]; /* reset easy handles kept for the next calls */
     int nspare;
     size_t urgent_queued;    /* requests waiting in urgent routes' queues */
@@ -232,9 +244,50 @@ static void httpSockClose(httpClient *c, httpSock *s) {
     uv_close((uv_handle_t *)&s->poll, httpSockClosed);
 }
 
+static httpSock *httpSockNew(httpClient *c, curl_socket_t fd, int owned) {
+    httpSock *s = cbCalloc(1, sizeof(*s));
+    s->fd = fd;
+    s->c = c;
+    s->owned = owned != 0;
+    if (uv_poll_init_socket(c->loop->uv, &s->poll, fd) != 0) {
+        free(s);
+        return NULL;
+    }
+    c->polls_made++;
+    s->poll.data = s;
+    s->next = c->socks;
+    if (c->socks) c->socks->prev = s;
+    c->socks = s;
+    return s;
+}
+
+static httpSock *httpSockFind(httpClient *c, curl_socket_t fd) {
+    for (httpSock *s = c->socks; s; s = s->next)
+        if (s->fd == fd) return s;
+    return NULL;
+}
+
+static void httpOnPoll(uv_poll_t *p, int status, int events);
+
+/* Start the handle with ev unless it is already: a change costs libuv two
+ * epoll_ctl calls, and curl repeats its wishes. */
+static void httpSockWatch(httpSock *s, int ev) {
+    if (ev == s->watching) return;
+    s->watching = ev;
+    if (ev) uv_poll_start(&s->poll, ev, httpOnPoll);
+    else uv_poll_stop(&s->poll);
+}
+
 static void httpOnPoll(uv_poll_t *p, int status, int events) {
     httpSock *s = p->data;
     httpClient *c = s->c;
+    if (!s->busy) {
+        /* an idle connection became readable: the server closed it (or
+         * broke the protocol). Stop watching; curl finds it dead when it
+         * next looks at it and closes it (httpCloseSocket). */
+        httpSockWatch(s, 0);
+        return;
+    }
     int flags = 0;
     if (status < 0) flags |= CURL_CSELECT_ERR;
     if (events & UV_READABLE) flags |= CURL_CSELECT_IN;
@@ -251,31 +304,51 @@ static int httpSocketCb(CURL *e, curl_socket_t fd, int what, void *userp, void *
     httpClient *c = userp;
     httpSock *s = socketp;
     if (what == CURL_POLL_REMOVE) {
-        if (s) {
-            httpSockClose(c, s);
-            curl_multi_assign(c->multi, fd, NULL);
-        }
+        if (!s) return 0;
+        curl_multi_assign(c->multi, fd, NULL);
+        s->busy = 0;
+        if (s->owned) httpSockWatch(s, UV_READABLE); /* idle until curl reuses or closes it */
+        else httpSockClose(c, s);
         return 0;
     }
     if (!s) {
-        s = cbCalloc(1, sizeof(*s));
-        s->fd = fd;
-        s->c = c;
-        if (uv_poll_init_socket(c->loop->uv, &s->poll, fd) != 0) {
-            free(s);
-            return -1;
-        }
-        s->poll.data = s;
-        s->next = c->socks;
-        if (c->socks) c->socks->prev = s;
-        c->socks = s;
+        s = httpSockFind(c, fd);
+        if (s && !s->owned) s = NULL; /* a stale one: only owned sockets are kept */
+        if (!s) s = httpSockNew(c, fd, 0);
+        if (!s) return -1;
         curl_multi_assign(c->multi, fd, s);
     }
+    s->busy = 1;
     int ev = 0;
     if (what == CURL_POLL_IN || what == CURL_POLL_INOUT) ev |= UV_READABLE;
     if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT) ev |= UV_WRITABLE;
-    uv_poll_start(&s->poll, ev, httpOnPoll);
+    httpSockWatch(s, ev);
     return 0;
+}
+
+/* curl opens a connection: its socket gets a poll handle for its life. */
+static curl_socket_t httpOpenSocket(void *ud, curlsocktype purpose, struct curl_sockaddr *a) {
+    httpClient *c = ud;
+    if (purpose != CURLSOCKTYPE_IPCXN) return CURL_SOCKET_BAD;
+    curl_socket_t fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+    if (fd == CURL_SOCKET_BAD) return CURL_SOCKET_BAD;
+    if (!httpSockNew(c, fd, 1)) {
+        close(fd);
+        return CURL_SOCKET_BAD;
+    }
+    return fd;
+}
+
+/* curl closes a connection: the handle goes first (libuv must not watch a
+ * closed descriptor), and curl forgets it, so a late REMOVE finds none. */
+static int httpCloseSocket(void *ud, curl_socket_t fd) {
+    httpClient *c = ud;
+    httpSock *s = httpSockFind(c, fd);
+    if (s) {
+        if (s->busy) curl_multi_assign(c->multi, fd, NULL);
+        httpSockClose(c, s);
+    }
+    return close(fd);
 }
 
 static void httpOnCurlTimer(uv_timer_t *t) {
@@ -354,6 +427,10 @@ static void httpSetupEasy(httpCall *h) {
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, httpOpenSocket);
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, c);
+    curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, httpCloseSocket);
+    curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, c);
     /* No Accept-Encoding: the APIs answer in small JSON, and asking for
      * gzip cost ~9k instructions a call (curl formats the header and sets up
      * a decoder), more than the bytes it saves are worth to a bot. */
@@ -676,6 +753,17 @@ void httpClientFree(httpClient *c) {
 
 size_t httpPending(const httpClient *c) {
     return c ? c->pending : 0;
+}
+
+unsigned long httpPollHandlesMade(const httpClient *c) {
+    return c ? c->polls_made : 0;
+}
+
+size_t httpSocketsWatched(const httpClient *c) {
+    size_t n = 0;
+    if (c)
+        for (const httpSock *s = c->socks; s; s = s->next) n += s->watching != 0;
+    return n;
 }
 
 unsigned long httpRateLimitWaits(const httpClient *c) {

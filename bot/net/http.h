@@ -85,5 +85,10 @@ int httpSubmit(httpClient *c, const httpRequest *req, httpDoneFn *done, void *ud
 size_t httpPending(const httpClient *c);
 /* Counters for /metrics. */
 unsigned long httpRateLimitWaits(const httpClient *c);
+/* For tests: poll handles set up so far (one per connection curl opened,
+ * however many calls it carried), and sockets watched now (an idle
+ * connection is watched until its server closes it). */
+unsigned long httpPollHandlesMade(const httpClient *c);
+size_t httpSocketsWatched(const httpClient *c);
 
 #endif

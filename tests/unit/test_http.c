@@ -7,7 +7,9 @@
  * route, 500 500 200 (3 attempts), 500 forever (gives up), connection
  * refused, a body over HTTP_MAX_BODY, a per-attempt timeout, FIFO order on
  * one route (also across a 429), and httpClientFree failing what is
- * pending with "shutting down". Every wait is bounded. */
+ * pending with "shutting down", one poll handle per keep-alive connection
+ * (kept across calls, dropped when the server closes the idle connection).
+ * Every wait is bounded. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,8 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
 #include <cmocka.h>
 #include <jansson.h>
+#include <uv.h>
 
 #include "base/common.h"
 #include "net/http.h"
@@ -397,6 +401,104 @@ static void test_submit_rejects_bad_input(void **state) {
     assert_int_equal(r.done, 0);
 }
 
+/* Calls in a row on one keep-alive connection: one poll handle for the
+ * connection's life, watched while idle (no epoll_ctl per call). */
+static void test_connection_keeps_its_poll_handle(void **state) {
+    cbLoop *l = *state;
+    for (int i = 0; i < 5; i++) {
+        result r = {0};
+        submit(l, "GET", "/keep", NULL, "GET keep", &r);
+        runUntilDone(l, &r, 1, 5000);
+        assert_int_equal(r.status, 200);
+        resultFree(&r);
+    }
+    assert_int_equal(httpPollHandlesMade(l->http), 1);
+    assert_int_equal(httpSocketsWatched(l->http), 1);
+}
+
+/* A server on this loop that answers each request with 200 {} and then
+ * closes the connection without saying so (an idle keep-alive timeout). */
+typedef struct closer {
+    uv_tcp_t srv;
+    int port, accepted;
+} closer;
+
+static void closerFree(uv_handle_t *h) {
+    free(h);
+}
+
+static void closerAlloc(uv_handle_t *h, size_t n, uv_buf_t *b) {
+    (void)h;
+    static char buf[4096];
+    *b = uv_buf_init(buf, n < sizeof(buf) ? (unsigned)n : sizeof(buf));
+}
+
+static void closerWritten(uv_write_t *w, int status) {
+    (void)status;
+    uv_close((uv_handle_t *)w->handle, closerFree);
+    free(w);
+}
+
+static void closerRead(uv_stream_t *c, ssize_t n, const uv_buf_t *b) {
+    static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                             "Content-Length: 2\r\n\r\n{}";
+    if (n < 0) {
+        uv_close((uv_handle_t *)c, closerFree);
+        return;
+    }
+    if (n == 0 || !memmem(b->base, (size_t)n, "\r\n\r\n", 4)) return; /* one read holds a GET */
+    uv_read_stop(c);
+    uv_write_t *w = cbMalloc(sizeof(*w));
+    uv_buf_t out = uv_buf_init((char *)ok, sizeof(ok) - 1);
+    uv_write(w, c, &out, 1, closerWritten);
+}
+
+static void closerAccept(uv_stream_t *srv, int status) {
+    closer *k = srv->data;
+    if (status < 0) return;
+    uv_tcp_t *c = cbMalloc(sizeof(*c));
+    uv_tcp_init(srv->loop, c);
+    if (uv_accept(srv, (uv_stream_t *)c) != 0) {
+        uv_close((uv_handle_t *)c, closerFree);
+        return;
+    }
+    k->accepted++;
+    uv_read_start((uv_stream_t *)c, closerAlloc, closerRead);
+}
+
+static void test_idle_connection_closed_by_server(void **state) {
+    cbLoop *l = *state;
+    closer k = {0};
+    struct sockaddr_in a;
+    uv_ip4_addr("127.0.0.1", 0, &a);
+    uv_tcp_init(l->uv, &k.srv);
+    k.srv.data = &k;
+    assert_int_equal(uv_tcp_bind(&k.srv, (const struct sockaddr *)&a, 0), 0);
+    assert_int_equal(uv_listen((uv_stream_t *)&k.srv, 8, closerAccept), 0);
+    struct sockaddr_in got;
+    int len = sizeof(got);
+    uv_tcp_getsockname(&k.srv, (struct sockaddr *)&got, &len);
+    char *u = cbSprintf("http://127.0.0.1:%d/x", ntohs(got.sin_port));
+    httpRequest req = {.method = "GET", .url = u, .max_attempts = 1, .timeout_ms = 3000};
+    for (int i = 0; i < 2; i++) {
+        result r = {0};
+        assert_int_equal(httpSubmit(l->http, &req, onDone, &r, NULL), CB_OK);
+        runUntilDone(l, &r, 1, 5000);
+        assert_int_equal(r.status, 200);
+        resultFree(&r);
+        /* the server's close is seen on the idle connection: no longer
+         * watched (a readable idle socket left watched spins the loop) */
+        for (double end = cbNowMs() + 5000; httpSocketsWatched(l->http) && cbNowMs() < end;)
+            loopRunFor(l, 5);
+        assert_int_equal(httpSocketsWatched(l->http), 0);
+    }
+    assert_int_equal(k.accepted, 2); /* the dead connection was not reused */
+    assert_int_equal(httpPollHandlesMade(l->http), 2);
+    free(u);
+    uv_close((uv_handle_t *)&k.srv, NULL);
+    loopRunFor(l, 1);
+}
+
 /* ratelimit.c directly: waits, unfreezing, bucket moves and the sweep. */
 static void test_ratelimit_table(void **state) {
     (void)state;
@@ -577,6 +679,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_logs_hold_no_secrets, setupLoop, teardownLoop),
         cmocka_unit_test(test_free_with_pending),
         cmocka_unit_test_setup_teardown(test_submit_rejects_bad_input, setupLoop, teardownLoop),
+        cmocka_unit_test_setup_teardown(test_connection_keeps_its_poll_handle, setupLoop, teardownLoop),
+        cmocka_unit_test_setup_teardown(test_idle_connection_closed_by_server, setupLoop, teardownLoop),
     };
     return cmocka_run_group_tests(tests, startFake, stopFake);
 }
