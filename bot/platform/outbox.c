@@ -3,7 +3,9 @@
  * answered and calls decoded by the owner's callbacks. */
 #include "platform/outbox.h"
 
+#include <inttypes.h>
 #include <malloc.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,16 +17,22 @@
 
 #define OUTBOX_TRIM_AFTER 1000 /* queued at once: trim the heap when they are answered */
 
-/* A queued job: one allocation, its strings copied after the struct (a
+/* A queued job: one allocation, its strings copied after the header (a
  * burst of 20,000 questions is 20,000 small blocks, not 120,000), found
- * again by walking them (no pointer per field: 40 bytes less a question). */
+ * again by walking them (no pointer per field). An id that is a plain
+ * decimal number (Discord's snowflakes: user, channel, message, guild) is
+ * kept as its 8-byte value instead of its 18-20 characters: a Discord
+ * question waiting in a backlog is 96 bytes of heap instead of 144. */
 enum { OB_TEXT, OB_USER, OB_CHANNEL, OB_THREAD, OB_TEAM, OB_NFIELDS };
+#define OB_NUM_DIGITS 19 /* up to 19 digits always fit in a uint64_t */
 typedef struct outboxItem {
     struct outboxItem *next;
     double t0_ms;    /* when it was queued (the event arrived) */
     uint8_t present; /* bit i: field i (OB_*) is not NULL */
+    uint8_t numeric; /* bit i: field i is kept as a uint64_t */
     uint8_t is_dm;
-    char bytes[];    /* the present fields in OB_* order, each ending in NUL */
+    char bytes[];    /* the present fields in OB_* order: a number's 8
+                      * bytes, or a string ending in NUL */
 } outboxItem;
 
 struct outbox {
@@ -34,6 +42,7 @@ struct outbox {
     size_t max_jobs, max_inflight;
     outboxItem *jobs, *tail;
     size_t njobs;
+    size_t job_bytes; /* what the queued jobs' allocations ask for */
     size_t peak_jobs; /* most queued since the queue was last empty */
     size_t inflight; /* calls and holds */
     int pumping;
@@ -65,38 +74,83 @@ static void outboxItemFree(outboxItem *j) {
     free(j);
 }
 
-static outboxItem *outboxItemNew(const outboxJob *job) {
+/* Is s digits only, at most OB_NUM_DIGITS, without a leading zero (so
+ * that printing its value gives s back)? */
+static int outboxIsNumber(const char *s, size_t len) {
+    if (len == 0 || len > OB_NUM_DIGITS || (s[0] == '0' && len > 1)) return 0;
+    for (size_t i = 0; i < len; i++)
+        if (s[i] < '0' || s[i] > '9') return 0;
+    return 1;
+}
+
+static size_t outboxItemSize(size_t nbytes) {
+    return offsetof(outboxItem, bytes) + nbytes;
+}
+
+static outboxItem *outboxItemNew(const outboxJob *job, size_t *size) {
     const char *s[OB_NFIELDS] = {[OB_TEXT] = job->text ? job->text : "", [OB_USER] = job->user,
                                  [OB_CHANNEL] = job->channel, [OB_THREAD] = job->thread,
                                  [OB_TEAM] = job->team};
     size_t len[OB_NFIELDS], n = 0;
-    for (size_t i = 0; i < OB_NFIELDS; i++) n += len[i] = s[i] ? strlen(s[i]) + 1 : 0;
-    outboxItem *j = cbMalloc(sizeof *j + n);
+    uint8_t numeric = 0;
+    for (size_t i = 0; i < OB_NFIELDS; i++) {
+        len[i] = s[i] ? strlen(s[i]) : 0;
+        if (i != OB_TEXT && s[i] && outboxIsNumber(s[i], len[i])) numeric |= (uint8_t)(1u << i);
+        n += !s[i] ? 0 : numeric & (1u << i) ? sizeof(uint64_t) : len[i] + 1;
+    }
+    *size = outboxItemSize(n);
+    outboxItem *j = cbMalloc(*size);
     char *at = j->bytes;
     j->next = NULL;
     j->present = 0;
+    j->numeric = numeric;
     for (size_t i = 0; i < OB_NFIELDS; i++) {
         if (!s[i]) continue;
-        memcpy(at, s[i], len[i]);
-        at += len[i];
         j->present |= (uint8_t)(1u << i);
+        if (numeric & (1u << i)) {
+            uint64_t v = strtoull(s[i], NULL, 10);
+            memcpy(at, &v, sizeof v);
+            at += sizeof v;
+        } else {
+            memcpy(at, s[i], len[i] + 1);
+            at += len[i] + 1;
+        }
     }
     j->is_dm = job->is_dm != 0;
     j->t0_ms = cbNowMs();
     return j;
 }
 
-/* The job j holds, its strings pointing into j. */
-static outboxJob outboxItemView(const outboxItem *j) {
+/* The job j holds: strings pointing into j, numbers printed into num. */
+static outboxJob outboxItemView(const outboxItem *j, char num[OB_NFIELDS][OB_NUM_DIGITS + 1]) {
     const char *f[OB_NFIELDS] = {NULL};
     const char *at = j->bytes;
     for (size_t i = 0; i < OB_NFIELDS; i++) {
         if (!(j->present & (1u << i))) continue;
-        f[i] = at;
-        at += strlen(at) + 1;
+        if (j->numeric & (1u << i)) {
+            uint64_t v;
+            memcpy(&v, at, sizeof v);
+            snprintf(num[i], OB_NUM_DIGITS + 1, "%" PRIu64, v);
+            f[i] = num[i];
+            at += sizeof v;
+        } else {
+            f[i] = at;
+            at += strlen(at) + 1;
+        }
     }
     return (outboxJob){.text = f[OB_TEXT], .user = f[OB_USER], .channel = f[OB_CHANNEL],
                        .thread = f[OB_THREAD], .team = f[OB_TEAM], .is_dm = j->is_dm};
+}
+
+/* The heap an item holds, as its allocation size (its NUL-ended strings
+ * walked again, as the view does). */
+static size_t outboxItemBytes(const outboxItem *j) {
+    const char *at = j->bytes;
+    for (size_t i = 0; i < OB_NFIELDS; i++) {
+        if (!(j->present & (1u << i))) continue;
+        at += j->numeric & (1u << i) ? sizeof(uint64_t) : strlen(at) + 1;
+    }
+    return outboxItemSize((size_t)(at - j->bytes));
 }
 
 void outboxDropJobs(outbox *ob) {
@@ -107,6 +161,7 @@ void outboxDropJobs(outbox *ob) {
     }
     ob->tail = NULL;
     ob->njobs = 0;
+    ob->job_bytes = 0;
 }
 
 void outboxFree(outbox *ob) {
@@ -117,6 +172,7 @@ void outboxFree(outbox *ob) {
 }
 
 size_t outboxQueued(const outbox *ob) { return ob->njobs; }
+size_t outboxQueuedBytes(const outbox *ob) { return ob->job_bytes; }
 size_t outboxInFlight(const outbox *ob) { return ob->inflight; }
 
 int outboxQueue(outbox *ob, const outboxJob *job, char *err) {
@@ -128,7 +184,9 @@ int outboxQueue(outbox *ob, const outboxJob *job, char *err) {
                  job->channel ? job->channel : "-", ob->njobs);
         return cbErr(err, "%s: %zu questions are waiting already", ob->name, ob->njobs);
     }
-    outboxItem *j = outboxItemNew(job);
+    size_t size;
+    outboxItem *j = outboxItemNew(job, &size);
+    ob->job_bytes += size;
     if (ob->tail) ob->tail->next = j;
     else ob->jobs = j;
     ob->tail = j;
@@ -146,7 +204,9 @@ int outboxPumpFor(outbox *ob, double budget_ms) {
         ob->jobs = j->next;
         if (!ob->jobs) ob->tail = NULL;
         ob->njobs--;
-        outboxJob view = outboxItemView(j);
+        ob->job_bytes -= outboxItemBytes(j);
+        char num[OB_NFIELDS][OB_NUM_DIGITS + 1];
+        outboxJob view = outboxItemView(j, num);
         ob->answering_t0_ms = j->t0_ms;
         ob->ops->answer(ob->owner, &view);
         ob->answering_t0_ms = 0;

@@ -71,6 +71,9 @@ int outboxPumpFor(outbox *ob, double budget_ms);
 /* Forget every queued job (the platform refused us for good). */
 void outboxDropJobs(outbox *ob);
 size_t outboxQueued(const outbox *ob);
+/* The bytes the queued jobs' allocations ask for (malloc adds its own 8
+ * and rounds to 16): what a backlog costs. */
+size_t outboxQueuedBytes(const outbox *ob);
 /* "<name>.shutdown in_flight=N queued=N": what a graceful stop waits for. */
 void outboxLogShutdown(const outbox *ob);
 size_t outboxInFlight(const outbox *ob);

@@ -6,7 +6,8 @@
  * REST call's done runs once from the loop with its ud; an outbox freed
  * with work out lives until the last piece, whose callback sees no owner
  * (ASan fails a leak or a use after free); a queued job's fields come
- * back as given, NULLs kept. */
+ * back as given, NULLs kept, ids that are numbers packed as 8 bytes and
+ * printed back the same; what the queue holds is counted in bytes. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -297,12 +298,80 @@ static void testJobFieldsKept(void **state) {
     outboxFree(ob);
 }
 
+/* Ids given as numbers come back as the same text: plain decimals are
+ * packed, anything printing would change (a leading zero, 20 digits, a
+ * sign, a letter) is kept as text. */
+static const char *const idCases[][4] = {
+    {"0", "1", "1234567890123456789", "999999999999999999"},
+    {"007", "12345678901234567890", "18446744073709551615", "-1"},
+    {"12a", " 1", "1.5", "100000000000000001"},
+};
+static size_t idSeen;
+
+static void answerIds(void *ud, const outboxJob *j) {
+    owner *o = ud;
+    const char *const *want = idCases[idSeen++];
+    assert_string_equal(j->user, want[0]);
+    assert_string_equal(j->channel, want[1]);
+    assert_string_equal(j->thread, want[2]);
+    assert_string_equal(j->team, want[3]);
+    assert_string_equal(j->text, "why?");
+    o->holds[o->nholds++] = outboxHoldNew(o->ob);
+}
+
+static const outboxOps idOps = {answerIds, NULL, NULL};
+
+static void testNumericIdsKept(void **state) {
+    (void)state;
+    owner o;
+    memset(&o, 0, sizeof o);
+    idSeen = 0;
+    outboxOptions opt = {.name = "test", .max_jobs = 10, .max_inflight = 1};
+    outbox *ob = o.ob = outboxNew(&opt, &idOps, &o);
+    char err[CB_ERRLEN];
+    for (size_t i = 0; i < CB_ARRAY_LEN(idCases); i++) {
+        outboxJob j = {.text = "why?", .user = idCases[i][0], .channel = idCases[i][1],
+                       .thread = idCases[i][2], .team = idCases[i][3]};
+        assert_int_equal(outboxQueue(ob, &j, err), CB_OK);
+    }
+    for (size_t i = 0; i < CB_ARRAY_LEN(idCases); i++) outboxRelease(o.holds[i]);
+    assert_int_equal(idSeen, CB_ARRAY_LEN(idCases));
+    outboxFree(ob);
+}
+
+/* A Discord mention waiting in a backlog (four snowflakes and its text)
+ * costs its text and 8 bytes an id, so 19,000 of them stay under 2 MB;
+ * what the queue holds is counted and given back as it is answered. */
+static void testQueuedJobIsSmall(void **state) {
+    (void)state;
+    owner o;
+    outbox *ob = newOutbox(&o, 100, 1);
+    static const char text[] = "should I learn django or flask?";
+    outboxJob j = {.text = text, .user = "100000000000000042", .channel = "200000000000000007",
+                   .thread = "1300000000000000123", .team = "400000000000000001"};
+    char err[CB_ERRLEN];
+    assert_int_equal(outboxQueue(ob, &j, err), CB_OK); /* answered at once: held */
+    assert_int_equal(outboxQueuedBytes(ob), 0);
+    assert_int_equal(outboxQueue(ob, &j, err), CB_OK);
+    assert_int_equal(outboxQueue(ob, &j, err), CB_OK);
+    size_t each = outboxQueuedBytes(ob) / 2;
+    assert_true(each <= 24 + sizeof text + 4 * 8); /* the ids as text took 78 bytes */
+    assert_true(each >= sizeof text + 4 * 8);
+    outboxRelease(o.holds[0]);
+    assert_int_equal(outboxQueuedBytes(ob), each);
+    outboxRelease(o.holds[1]);
+    outboxRelease(o.holds[2]);
+    assert_int_equal(outboxQueuedBytes(ob), 0);
+    outboxFree(ob);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(testFifoAndLimit),   cmocka_unit_test(testFullQueueRefuses),
         cmocka_unit_test(testDeferredPump),   cmocka_unit_test(testJobFieldsKept),
         cmocka_unit_test(testDropJobs),       cmocka_unit_test(testHoldOwnerAfterFree),
         cmocka_unit_test(testSendDone),       cmocka_unit_test(testSendOutlivesOwner),
+        cmocka_unit_test(testNumericIdsKept), cmocka_unit_test(testQueuedJobIsSmall),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
