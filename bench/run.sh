@@ -13,6 +13,17 @@ echo
 echo "== start-up (careerbot ask on empty input, bundled knowledge; trained, then model from the cache) =="
 bash bench/bench_startup.sh "$B"
 
+# ---- reload stall (bench/bench_reload.sh) ----
+echo
+echo "== reload stall (the running bot's loop during a SIGHUP reload; generated knowledge on disk) =="
+rtmp=$(mktemp -d)
+for n in 10000 100000; do
+  "$B/rel/bench_engine" csv "$n" "$rtmp/kb$n.csv" >/dev/null &&
+    "$B/careerbot" kb import "$rtmp/kb$n.csv" --out "$rtmp/kb$n" >/dev/null
+done
+bash bench/bench_reload.sh "$B" "$rtmp/kb10000" "$rtmp/kb100000"
+rm -rf "$rtmp"
+
 # ---- Discord (bench/bench_discord.sh) ----
 echo
 echo "== discord (release bot vs the optimized fake Discord on loopback) =="

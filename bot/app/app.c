@@ -230,7 +230,7 @@ int appVote(cbApp *a, cbPlatform p, const char *user, const char *message, const
     return histRecordVote(a->hist, &v, done, ud);
 }
 
-static engParams appEngineParams(cbApp *a) {
+engParams appEngineParams(cbApp *a) {
     engParams p;
     engDefaultParams(&p);
     p.answer_threshold = a->cfg.answer_threshold;
@@ -239,7 +239,7 @@ static engParams appEngineParams(cbApp *a) {
     return p;
 }
 
-static void logDiags(const cbDiags *d) {
+void appLogDiags(const cbDiags *d) {
     for (size_t i = 0; i < d->n; i++) {
         const cbDiag *g = &d->v[i];
         logEvent(g->severity == CB_DIAG_ERROR ? LOG_ERROR : LOG_WARN, "knowledge.problem",
@@ -257,7 +257,7 @@ static knowledge *appLoadKnowledge(cbApp *a, int *needs_training) {
     cbDiags d;
     cbDiagsInit(&d);
     knowledge *k = knowledgeLoad(a->cfg.kb_dir, &p, &d);
-    logDiags(&d);
+    appLogDiags(&d);
     cbDiagsFree(&d);
     *needs_training = k && engNeedsTraining(k->ix);
     if (!*needs_training) return k;
@@ -277,10 +277,15 @@ int appReload(cbApp *a) {
         appTrainQueue(a);
         return CB_OK;
     }
+    if (a->reload_sliced) return appReloadStart(a); /* app_reload.c */
     double t0 = cbNowMs();
     int training = 0;
     knowledge *k = appLoadKnowledge(a, &training);
     if (training) return CB_OK; /* swapped when the child is done */
+    return appSwapKnowledge(a, k, t0, 1, cbNowMs() - t0);
+}
+
+int appSwapKnowledge(cbApp *a, knowledge *k, double t0, size_t slices, double longest_ms) {
     if (!k) {
         metricsReload(0);
         logEvent(LOG_ERROR, "knowledge.reload_failed",
@@ -288,6 +293,7 @@ int appReload(cbApp *a) {
                  a->cfg.kb_dir, a->k ? a->k->generation : 0UL);
         return CB_ERR;
     }
+    double s0 = cbNowMs();
     k->generation = a->k ? a->k->generation + 1 : 1;
     appPrerenderBuild(a, k); /* its replies rendered before it goes live */
     double w0 = cbNowMs();
@@ -297,8 +303,11 @@ int appReload(cbApp *a) {
     a->k = k;
     metricsReload(1);
     metricsKnowledgeEntries(k->kb->nentries);
-    logEvent(LOG_INFO, "knowledge.loaded", "dir=%s entries=%zu topics=%zu generation=%lu ms=%.1f",
-             a->cfg.kb_dir, k->kb->nentries, k->kb->ntopics, k->generation, cbNowMs() - t0);
+    logEvent(LOG_INFO, "knowledge.loaded",
+             "dir=%s entries=%zu topics=%zu generation=%lu ms=%.1f slices=%zu longest_slice_ms=%.1f "
+             "swap_ms=%.1f",
+             a->cfg.kb_dir, k->kb->nentries, k->kb->ntopics, k->generation, cbNowMs() - t0, slices,
+             longest_ms, cbNowMs() - s0);
     return CB_OK;
 }
 

@@ -15,6 +15,7 @@
 
 #define APP_MAX_TRANSPORTS 4
 #define APP_COOLDOWN_KEYS 8192 /* users (and channels) remembered at once */
+#define APP_RELOAD_SLICE_MS 8.0 /* a sliced reload's work before the loop runs again */
 #define APP_MAX_RENDERERS 8  /* ways of rendering answers pre-rendered per knowledge */
 
 struct cbApp {
@@ -32,6 +33,12 @@ struct cbApp {
     int train_async;
     int train_inline;              /* the child just trained: a miss now trains here */
     struct appTrainer *trainer;    /* the child training, or NULL */
+    /* Reloads are done in slices on the loop (app_reload.c), so it keeps
+     * serving while a big knowledge loads: set by the runner once the
+     * loop runs. */
+    int reload_sliced;
+    double reload_slice_ms;        /* work per slice; 0: APP_RELOAD_SLICE_MS (tests: < 0, one step) */
+    struct appReloader *reloader;  /* the sliced reload's state, or NULL */
     histStore *hist;       /* may be NULL */
     /* Per-user and per-channel cooldowns (limits.*); off until
      * appLimitsInit() (the runner calls it; in-process tests need not). */
@@ -70,5 +77,19 @@ int appTraining(const cbApp *a);
 void appTrainQueue(cbApp *a);
 /* Shutdown: stop the child (SIGTERM) and close its handle. */
 void appTrainStop(cbApp *a);
+/* app_reload.c: appReload once the loop runs (reload_sliced): the
+ * knowledge is read and indexed in slices of a few milliseconds, the loop
+ * serving between them and the old knowledge answering, then swapped (or
+ * its model trained in a child first). A reload asked for meanwhile is
+ * done after it. appReloadStop (shutdown) drops a reload under way. */
+int appReloadStart(cbApp *a);
+void appReloadStop(cbApp *a);
+/* What appReload shares with app_reload.c: the engine's params in force,
+ * the load's problems logged, and the swap of a loaded knowledge (NULL:
+ * the reload failed; logged and counted) begun at t0, in slices of at
+ * most longest_ms (logged: the swap itself is one more, swap_ms). */
+engParams appEngineParams(cbApp *a);
+void appLogDiags(const cbDiags *d);
+int appSwapKnowledge(cbApp *a, knowledge *k, double t0, size_t slices, double longest_ms);
 
 #endif

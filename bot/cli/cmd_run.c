@@ -178,6 +178,7 @@ static void runCloseHandles(runState *s) {
     healthStop(s->health);
     s->health = NULL;
     appTrainStop(&s->app);
+    appReloadStop(&s->app);
 }
 
 static void runDrainTick(uv_timer_t *t) {
@@ -453,6 +454,7 @@ int cmdRun(int argc, char **argv) {
         runOpenHistory(a);
         appLimitsInit(a);
         a->train_async = 1; /* from now on a reload trains in a child */
+        a->reload_sliced = 1; /* and is read and indexed in slices */
         runInitHandles(s);
         if (runStartTransports(s) == CB_OK) {
             runStartHealth(s);

@@ -151,6 +151,18 @@ typedef struct kbLoadOpts {
 } kbLoadOpts;
 kb *kbLoadWith(const char *dir, kbLoadOpts *o, cbDiags *d);
 
+/* kbLoadWith in slices, for a caller whose loop must keep serving (the
+ * bot's reload): kbLoadBegin lists the folder; kbLoadStep reads files (at
+ * least one) until cbNowMs() reaches deadline, 1 when every file is read;
+ * kbLoadEnd reads what is left, runs the whole-base checks and returns
+ * what kbLoadWith would (the same kb, the same problems in d), freeing
+ * the job. kbLoadCancel drops a job. o and d must outlive the job. */
+typedef struct kbLoadJob kbLoadJob;
+kbLoadJob *kbLoadBegin(const char *dir, kbLoadOpts *o, cbDiags *d);
+int kbLoadStep(kbLoadJob *j, double deadline);
+kb *kbLoadEnd(kbLoadJob *j);
+void kbLoadCancel(kbLoadJob *j);
+
 /* Parse one entry file already in memory (any bytes: this is the fuzzing
  * entry point). Fills *out (free it with kbEntryFree) and returns CB_OK,
  * or CB_ERR with the problems in d (out is then left empty). Checks only

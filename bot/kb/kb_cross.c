@@ -3,6 +3,7 @@
  * hint), entries not reviewed for 12 months or dated in the future, two
  * entries claiming the same phrasing (a question or alternate that would
  * be ambiguous), then kb_lint.c's broad patterns and copied entries. */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -184,12 +185,14 @@ char *kbPhraseKey(const char *s) {
 
 typedef struct kbPhrase {
     char *key;
+    uint64_t hash; /* of key: sorted by it first, so most comparisons are of integers */
     size_t ent;
     char ptr[48];
 } kbPhrase;
 
 static int kbPhraseCmp(const void *a, const void *b) {
     const kbPhrase *x = a, *y = b;
+    if (x->hash != y->hash) return x->hash < y->hash ? -1 : 1;
     int c = strcmp(x->key, y->key);
     if (c) return c;
     return x->ent < y->ent ? -1 : x->ent > y->ent;
@@ -204,33 +207,67 @@ static void kbPhraseWarn(kbLoader *L, const kbPhrase *a, const kbPhrase *b) {
              pb->e.id, a->key);
 }
 
-static void kbCheckPhrasings(kbLoader *L) {
-    size_t n = 0, cap = 0;
-    kbPhrase *v = NULL;
-    for (size_t i = 0; i < L->n; i++) {
-        const kbEntry *e = &L->ents[i].e;
-        if (!L->ents[i].ok) continue;
-        for (size_t a = 0; a <= e->alternates.n; a++) {
-            if (n == cap) {
-                cap = cap ? cap * 2 : 64;
-                v = cbRealloc(v, cap * sizeof(*v));
-            }
-            v[n].key = kbPhraseKey(a == 0 ? e->question : e->alternates.v[a - 1]);
-            v[n].ent = i;
-            if (a == 0) snprintf(v[n].ptr, sizeof(v[n].ptr), "/question");
-            else snprintf(v[n].ptr, sizeof(v[n].ptr), "/alternates/%zu", a - 1);
-            n++;
+/* Two entries claiming the same phrasing: every phrasing's key (an entry
+ * at a time, kbPhrasingsStep), then the keys sorted and the equal ones of
+ * two entries reported (kbPhrasingsEnd). */
+struct kbPhraseJob {
+    kbLoader *L;
+    kbPhrase *v;
+    size_t n, cap, next; /* the next entry */
+};
+
+kbPhraseJob *kbPhrasingsBegin(kbLoader *L) {
+    kbPhraseJob *j = cbCalloc(1, sizeof(*j));
+    j->L = L;
+    return j;
+}
+
+static void kbPhrasingsOf(kbPhraseJob *j, size_t i) {
+    const kbEntry *e = &j->L->ents[i].e;
+    if (!j->L->ents[i].ok) return;
+    for (size_t a = 0; a <= e->alternates.n; a++) {
+        if (j->n == j->cap) {
+            j->cap = j->cap ? j->cap * 2 : 64;
+            j->v = cbRealloc(j->v, j->cap * sizeof(*j->v));
         }
+        kbPhrase *p = &j->v[j->n++];
+        p->key = kbPhraseKey(a == 0 ? e->question : e->alternates.v[a - 1]);
+        p->hash = kbWordHash(p->key);
+        p->ent = i;
+        if (a == 0) snprintf(p->ptr, sizeof(p->ptr), "/question");
+        else snprintf(p->ptr, sizeof(p->ptr), "/alternates/%zu", a - 1);
     }
+}
+
+int kbPhrasingsStep(kbPhraseJob *j, double deadline) {
+    while (j->next < j->L->n) {
+        kbPhrasingsOf(j, j->next++);
+        if (cbNowMs() >= deadline) break;
+    }
+    return j->next >= j->L->n;
+}
+
+void kbPhrasingsCancel(kbPhraseJob *j) {
+    if (!j) return;
+    for (size_t i = 0; i < j->n; i++) free(j->v[i].key);
+    free(j->v);
+    free(j);
+}
+
+void kbPhrasingsEnd(kbPhraseJob *j) {
+    while (!kbPhrasingsStep(j, INFINITY)) {
+    }
+    kbPhrase *v = j->v;
+    size_t n = j->n;
     if (n) qsort(v, n, sizeof(*v), kbPhraseCmp);
     for (size_t i = 1; i < n; i++) {
-        if (strcmp(v[i].key, v[i - 1].key) != 0 || !*v[i].key) continue;
+        if (v[i].hash != v[i - 1].hash || strcmp(v[i].key, v[i - 1].key) != 0 || !*v[i].key)
+            continue;
         if (v[i].ent == v[i - 1].ent) continue; /* repeated within one entry: harmless */
-        kbPhraseWarn(L, &v[i - 1], &v[i]);
-        kbPhraseWarn(L, &v[i], &v[i - 1]);
+        kbPhraseWarn(j->L, &v[i - 1], &v[i]);
+        kbPhraseWarn(j->L, &v[i], &v[i - 1]);
     }
-    for (size_t i = 0; i < n; i++) free(v[i].key);
-    free(v);
+    kbPhrasingsCancel(j);
 }
 
 void kbCrossErrors(kbLoader *L) {
@@ -238,8 +275,10 @@ void kbCrossErrors(kbLoader *L) {
     kbCheckRelated(L);
 }
 
+void kbCrossStale(kbLoader *L) { kbCheckStale(L); }
+
 void kbCrossWarnings(kbLoader *L) {
     kbCheckStale(L);
-    kbCheckPhrasings(L);
+    kbPhrasingsEnd(kbPhrasingsBegin(L));
     kbLintCheck(L);
 }

@@ -129,7 +129,18 @@ typedef struct kbWords {
 typedef void (*kbSimilarFn)(void *ud, size_t x, size_t y, double jaccard);
 void kbSimilarPairs(const kbWords *w, size_t n, double t, double min, kbSimilarFn found,
                     void *ud);
+/* The same in slices: Begin indexes the sets (w must live until End);
+ * Step probes with sets (at least one) until cbNowMs() reaches deadline,
+ * 1 when every set is probed; End probes with the rest and frees. */
+typedef struct kbSimJob kbSimJob;
+kbSimJob *kbSimilarBegin(const kbWords *w, size_t n, double t, double min, kbSimilarFn found,
+                         void *ud);
+int kbSimilarStep(kbSimJob *j, double deadline);
+void kbSimilarEnd(kbSimJob *j);
+void kbSimilarCancel(kbSimJob *j); /* frees, probing no more */
 
+/* A word's (or a phrase key's) 64-bit hash (FNV-1a; kb_lint.c). */
+uint64_t kbWordHash(const char *s);
 /* Lowercase, punctuation and whitespace collapsed: for duplicate phrasing. */
 char *kbPhraseKey(const char *s);
 

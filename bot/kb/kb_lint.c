@@ -5,6 +5,7 @@
  * the binary with .incbin so `kb check` and the bot need no file at run
  * time. Findings are warnings at the file:line:col of what to change. */
 #define PCRE2_CODE_UNIT_WIDTH 8
+#include <math.h>
 #include <pcre2.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -72,26 +73,25 @@ static size_t kbLintMatches(const kbLintData *ld, pcre2_code *re, const char **f
     return hits;
 }
 
-static void kbLintPatterns(kbLoader *L, const kbLintData *ld) {
-    for (size_t i = 0; i < L->n; i++) {
-        kbParsed *p = &L->ents[i];
-        for (size_t k = 0; p->ok && k < p->e.patterns.n; k++) {
-            int code;
-            PCRE2_SIZE off;
-            pcre2_code *re = pcre2_compile((PCRE2_SPTR)p->e.patterns.v[k], PCRE2_ZERO_TERMINATED,
-                                           PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS, &code, &off, NULL);
-            if (!re) continue; /* reported by the parser */
-            const char *first;
-            size_t hits = kbLintMatches(ld, re, &first);
-            pcre2_code_free(re);
-            if (!ld->nsentences || (double)hits / (double)ld->nsentences <= ld->broad_share) continue;
-            char ptr[64];
-            snprintf(ptr, sizeof(ptr), "/patterns/%zu", k);
-            kbDiagAt(L->d, CB_DIAG_WARNING, &p->fm, ptr, 0,
-                     "this pattern matches nearly anything: %zu of %zu unrelated sentences, such "
-                     "as \"%s\"; make it require words only this question uses",
-                     hits, ld->nsentences, first);
-        }
+/* Entry i's patterns. */
+static void kbLintPatternsOf(kbLoader *L, const kbLintData *ld, size_t i) {
+    kbParsed *p = &L->ents[i];
+    for (size_t k = 0; p->ok && k < p->e.patterns.n; k++) {
+        int code;
+        PCRE2_SIZE off;
+        pcre2_code *re = pcre2_compile((PCRE2_SPTR)p->e.patterns.v[k], PCRE2_ZERO_TERMINATED,
+                                       PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS, &code, &off, NULL);
+        if (!re) continue; /* reported by the parser */
+        const char *first;
+        size_t hits = kbLintMatches(ld, re, &first);
+        pcre2_code_free(re);
+        if (!ld->nsentences || (double)hits / (double)ld->nsentences <= ld->broad_share) continue;
+        char ptr[64];
+        snprintf(ptr, sizeof(ptr), "/patterns/%zu", k);
+        kbDiagAt(L->d, CB_DIAG_WARNING, &p->fm, ptr, 0,
+                 "this pattern matches nearly anything: %zu of %zu unrelated sentences, such "
+                 "as \"%s\"; make it require words only this question uses",
+                 hits, ld->nsentences, first);
     }
 }
 
@@ -106,7 +106,7 @@ static int kbU64Cmp(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-static uint64_t kbWordHash(const char *s) {
+uint64_t kbWordHash(const char *s) {
     uint64_t h = 1469598103934665603ULL; /* FNV-1a */
     for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
     return h;
@@ -170,39 +170,87 @@ static void kbCopyWarn(kbLoader *L, const kbCopy *c) {
                  o->e.id, o->e.path, o->e.question_line, c->q * 100);
 }
 
-static void kbLintCopies(kbLoader *L, const kbLintData *ld) {
-    kbWords *ans = cbCalloc(L->n + 1, sizeof(kbWords)), *qs = cbCalloc(L->n + 1, sizeof(kbWords));
-    for (size_t i = 0; i < L->n; i++) {
-        if (!L->ents[i].ok) continue;
-        ans[i] = kbWordSet(L->ents[i].e.answer);
-        qs[i] = kbWordSet(L->ents[i].e.question);
+/* The lint checks under way: the patterns are checked at once, then the
+ * near-copy joins (answers, then questions) a few probes at a time. */
+struct kbLintJob {
+    kbLoader *L;
+    size_t next; /* the next entry whose patterns and words are taken */
+    kbLintData ld;
+    kbWords *ans, *qs;
+    kbCopies c;
+    kbSimJob *join; /* the join under way (c.answers: of the answers) */
+};
+
+kbLintJob *kbLintBegin(kbLoader *L) {
+    kbLintJob *j = cbCalloc(1, sizeof(*j));
+    j->L = L;
+    kbLintParse(&j->ld);
+    j->ans = cbCalloc(L->n + 1, sizeof(kbWords));
+    j->qs = cbCalloc(L->n + 1, sizeof(kbWords));
+    j->c.answers = 1;
+    return j;
+}
+
+int kbLintStep(kbLintJob *j, double deadline) {
+    kbLoader *L = j->L;
+    if (j->next < L->n) { /* each entry's patterns, and its words */
+        do {
+            size_t i = j->next++;
+            kbLintPatternsOf(L, &j->ld, i);
+            if (!L->ents[i].ok) continue;
+            j->ans[i] = kbWordSet(L->ents[i].e.answer);
+            j->qs[i] = kbWordSet(L->ents[i].e.question);
+        } while (j->next < L->n && cbNowMs() < deadline);
+        if (j->next < L->n) return 0;
+        j->join = kbSimilarBegin(j->ans, L->n, j->ld.answer_share, j->ld.min_words, kbCopyFound,
+                                 &j->c);
+        return 0;
     }
-    kbCopies c = {.answers = 1};
-    kbSimilarPairs(ans, L->n, ld->answer_share, ld->min_words, kbCopyFound, &c);
-    c.answers = 0;
-    kbSimilarPairs(qs, L->n, ld->question_share, ld->min_words, kbCopyFound, &c);
-    if (c.n) qsort(c.v, c.n, sizeof(*c.v), kbCopyCmp);
-    for (size_t i = 0; i < c.n; i++) {
-        kbCopy m = c.v[i];
-        for (; i + 1 < c.n && c.v[i + 1].x == m.x && c.v[i + 1].y == m.y; i++) {
-            m.a += c.v[i + 1].a;
-            m.q += c.v[i + 1].q;
+    while (j->join) {
+        if (!kbSimilarStep(j->join, deadline)) return 0;
+        kbSimilarEnd(j->join);
+        j->join = NULL;
+        if (!j->c.answers) break;
+        j->c.answers = 0;
+        j->join = kbSimilarBegin(j->qs, j->L->n, j->ld.question_share, j->ld.min_words,
+                                 kbCopyFound, &j->c);
+        if (cbNowMs() >= deadline) return 0;
+    }
+    return 1;
+}
+
+void kbLintEnd(kbLintJob *j) {
+    while (!kbLintStep(j, INFINITY)) {
+    }
+    kbLoader *L = j->L;
+    kbCopies *c = &j->c;
+    if (c->n) qsort(c->v, c->n, sizeof(*c->v), kbCopyCmp);
+    for (size_t i = 0; i < c->n; i++) {
+        kbCopy m = c->v[i];
+        for (; i + 1 < c->n && c->v[i + 1].x == m.x && c->v[i + 1].y == m.y; i++) {
+            m.a += c->v[i + 1].a;
+            m.q += c->v[i + 1].q;
         }
         kbCopyWarn(L, &m);
     }
-    free(c.v);
+    free(c->v);
     for (size_t i = 0; i < L->n; i++) {
-        free(ans[i].v);
-        free(qs[i].v);
+        free(j->ans[i].v);
+        free(j->qs[i].v);
     }
-    free(ans);
-    free(qs);
+    free(j->ans);
+    free(j->qs);
+    kbLintFree(&j->ld);
+    free(j);
 }
 
-void kbLintCheck(kbLoader *L) {
-    kbLintData ld;
-    kbLintParse(&ld);
-    kbLintPatterns(L, &ld);
-    kbLintCopies(L, &ld);
-    kbLintFree(&ld);
+void kbLintCancel(kbLintJob *j) {
+    if (!j) return;
+    j->next = j->L->n; /* no more entries */
+    kbSimilarCancel(j->join);
+    j->join = NULL;
+    j->c.n = 0;
+    kbLintEnd(j);
 }
+
+void kbLintCheck(kbLoader *L) { kbLintEnd(kbLintBegin(L)); }

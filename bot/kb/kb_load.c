@@ -2,8 +2,11 @@
  * entry files, synonyms.json, unexpected files. Each file is parsed by
  * kb_parse.c / kb_topic.c; the whole-base checks (unique ids, related ids,
  * duplicate phrasings, staleness) are in kb_cross.c. Nothing is kept unless
- * everything is valid (kbLoad is all or nothing). */
+ * everything is valid (kbLoad is all or nothing). The walk can be done in
+ * slices (kbLoadBegin/Step/End: a file at a time until a deadline), so the
+ * running bot's loop serves between them while a big knowledge loads. */
 #include <dirent.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,42 +112,75 @@ static void kbNotRegular(kbLoader *L, const char *path, const struct stat *st) {
                                                                       : "a device or other");
 }
 
-static void kbLoadTopicDir(kbLoader *L, const char *topic, const char *path) {
+/* The walk, resumable (kbLoadStep): the knowledge folder's names, and
+ * those of the topic directory being read. */
+struct kbLoadJob {
+    kbLoader L;
+    kbLoadOpts *o;
+    size_t before; /* errors in d before the load */
+    char **root;   /* the knowledge folder's names; the next is root[ri] */
+    size_t nroot, ri;
+    char **names;  /* the topic being read (NULL: none); the next is names[ti] */
+    size_t n, ti;
+    char *topic, *tpath;
+    int has_topic;
+    int phase;       /* after the walk: the checks (L_CHECKS...) */
+    int warnings;    /* the checks that can only warn run */
+    kbPhraseJob *phrasings; /* the shared-phrasings check, under way */
+    kbLintJob *lint; /* kb_lint.c's, under way */
+};
+
+enum { L_WALK, L_CHECKS, L_PHRASINGS, L_LINT, L_DONE };
+
+static void kbTopicBegin(kbLoadJob *j, const char *topic, const char *path) {
+    kbLoader *L = &j->L;
     if (!kbValidName(topic))
         cbDiagAdd(L->d, CB_DIAG_ERROR, path, 0, 0,
                   "topic directory name '%s' must be lowercase letters, digits and '-'", topic);
     L->ntopics++;
-    size_t n;
-    char **names = kbListDir(L, path, &n);
-    if (!names) return;
-    int has_topic = 0;
-    for (size_t i = 0; i < n; i++) {
-        char *fp = kbJoin(path, names[i]);
-        struct stat st;
-        if (stat(fp, &st) != 0) {
-            cbDiagAdd(L->d, CB_DIAG_ERROR, fp, 0, 0, "cannot read (broken link?)");
-        } else if (S_ISDIR(st.st_mode)) {
-            cbDiagAdd(L->d, CB_DIAG_ERROR, fp, 0, 0,
-                      "directories inside a topic are not allowed; entries go directly in "
-                      "<topic>/");
-        } else if (!S_ISREG(st.st_mode)) {
-            kbNotRegular(L, fp, &st);
-        } else if (strcmp(names[i], "_topic.json") == 0) {
-            has_topic = 1;
-            kbLoadTopicFile(L, topic, fp);
-        } else if (kbEndsWith(names[i], ".md") && strlen(names[i]) > 3) {
-            kbLoadEntryFile(L, topic, names[i], fp);
-        } else {
-            cbDiagAdd(L->d, CB_DIAG_WARNING, fp, 0, 0,
-                      "unexpected file, ignored (entries are <slug>.md, lowercase)");
-        }
-        free(fp);
+    j->names = kbListDir(L, path, &j->n);
+    if (!j->names) return;
+    j->ti = 0;
+    j->has_topic = 0;
+    j->topic = cbStrdup(topic);
+    j->tpath = cbStrdup(path);
+}
+
+/* The topic's next file. */
+static void kbTopicFile(kbLoadJob *j) {
+    kbLoader *L = &j->L;
+    const char *name = j->names[j->ti++];
+    char *fp = kbJoin(j->tpath, name);
+    struct stat st;
+    if (stat(fp, &st) != 0) {
+        cbDiagAdd(L->d, CB_DIAG_ERROR, fp, 0, 0, "cannot read (broken link?)");
+    } else if (S_ISDIR(st.st_mode)) {
+        cbDiagAdd(L->d, CB_DIAG_ERROR, fp, 0, 0,
+                  "directories inside a topic are not allowed; entries go directly in "
+                  "<topic>/");
+    } else if (!S_ISREG(st.st_mode)) {
+        kbNotRegular(L, fp, &st);
+    } else if (strcmp(name, "_topic.json") == 0) {
+        j->has_topic = 1;
+        kbLoadTopicFile(L, j->topic, fp);
+    } else if (kbEndsWith(name, ".md") && strlen(name) > 3) {
+        kbLoadEntryFile(L, j->topic, name, fp);
+    } else {
+        cbDiagAdd(L->d, CB_DIAG_WARNING, fp, 0, 0,
+                  "unexpected file, ignored (entries are <slug>.md, lowercase)");
     }
-    if (!has_topic)
-        cbDiagAdd(L->d, CB_DIAG_ERROR, path, 0, 0,
+    free(fp);
+}
+
+static void kbTopicEnd(kbLoadJob *j) {
+    if (!j->has_topic)
+        cbDiagAdd(j->L.d, CB_DIAG_ERROR, j->tpath, 0, 0,
                   "topic directory has no _topic.json; create it with "
                   "{\"title\": \"...\", \"description\": \"...\"}");
-    kbFreeNames(names, n);
+    kbFreeNames(j->names, j->n);
+    j->names = NULL;
+    cbFreeN(2, j->topic, j->tpath);
+    j->topic = j->tpath = NULL;
 }
 
 static void kbLoadRootFile(kbLoader *L, const char *name, const char *fp) {
@@ -170,20 +206,18 @@ static void kbLoadRootFile(kbLoader *L, const char *name, const char *fp) {
     }
 }
 
-static void kbWalk(kbLoader *L) {
-    size_t n;
-    char **names = kbListDir(L, L->dir, &n);
-    if (!names) return;
-    for (size_t i = 0; i < n; i++) {
-        char *fp = kbJoin(L->dir, names[i]);
-        struct stat st;
-        if (stat(fp, &st) != 0) cbDiagAdd(L->d, CB_DIAG_ERROR, fp, 0, 0, "cannot read (broken link?)");
-        else if (S_ISDIR(st.st_mode)) kbLoadTopicDir(L, names[i], fp);
-        else if (!S_ISREG(st.st_mode)) kbNotRegular(L, fp, &st);
-        else kbLoadRootFile(L, names[i], fp);
-        free(fp);
-    }
-    kbFreeNames(names, n);
+/* The knowledge folder's next name: a topic directory begins, a root
+ * file is read. */
+static void kbRootItem(kbLoadJob *j) {
+    kbLoader *L = &j->L;
+    const char *name = j->root[j->ri++];
+    char *fp = kbJoin(L->dir, name);
+    struct stat st;
+    if (stat(fp, &st) != 0) cbDiagAdd(L->d, CB_DIAG_ERROR, fp, 0, 0, "cannot read (broken link?)");
+    else if (S_ISDIR(st.st_mode)) kbTopicBegin(j, name, fp);
+    else if (!S_ISREG(st.st_mode)) kbNotRegular(L, fp, &st);
+    else kbLoadRootFile(L, name, fp);
+    free(fp);
 }
 
 /* "Today" as wall time: opts, $CAREERBOT_TODAY, or the clock. */
@@ -218,31 +252,93 @@ static void kbLoaderFree(kbLoader *L) {
     kbLoaderFreeDecline(L);
 }
 
-kb *kbLoadWith(const char *dir, kbLoadOpts *o, cbDiags *d) {
-    kbLoader L;
-    memset(&L, 0, sizeof(L));
-    L.dir = dir;
-    L.d = d;
-    L.max_files = o && o->max_files ? o->max_files : KB_MAX_FILES;
-    L.max_bytes = o && o->max_bytes ? o->max_bytes : KB_MAX_BYTES;
-    size_t before = d->nerrors;
-    L.now = kbNow(o, d);
+kbLoadJob *kbLoadBegin(const char *dir, kbLoadOpts *o, cbDiags *d) {
+    kbLoadJob *j = cbCalloc(1, sizeof(*j));
+    kbLoader *L = &j->L;
+    j->o = o;
+    L->dir = dir;
+    L->d = d;
+    L->max_files = o && o->max_files ? o->max_files : KB_MAX_FILES;
+    L->max_bytes = o && o->max_bytes ? o->max_bytes : KB_MAX_BYTES;
+    j->before = d->nerrors;
+    L->now = kbNow(o, d);
     struct stat st;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
         cbDiagAdd(d, CB_DIAG_ERROR, dir, 0, 0, "not a directory (set --kb DIR or CAREERBOT_KB)");
     else
-        kbWalk(&L);
-    kbCrossErrors(&L);
-    kbCheckRedirects(&L); /* its problems are in redirects.yaml: the order is kept */
-    if (!(o && o->problems_on_failure) || d->nerrors > before) kbCrossWarnings(&L);
-    if (o) {
-        o->nentries = L.nentries;
-        o->ntopics = L.ntopics;
+        j->root = kbListDir(L, dir, &j->nroot);
+    return j;
+}
+
+/* After the walk, one step: the checks that find errors and staleness
+ * (at once), the shared phrasings' and kb_lint.c's (a few entries or
+ * probes at a time). */
+static void kbCheckStep(kbLoadJob *j, double deadline) {
+    kbLoader *L = &j->L;
+    if (j->phase == L_CHECKS) {
+        kbCrossErrors(L);
+        kbCheckRedirects(L); /* its problems are in redirects.yaml: the order is kept */
+        kbLoadOpts *o = j->o;
+        j->warnings = !(o && o->problems_on_failure) || L->d->nerrors > j->before;
+        if (j->warnings) kbCrossStale(L);
+        j->phase = j->warnings ? L_PHRASINGS : L_DONE;
+    } else if (j->phase == L_PHRASINGS) {
+        if (!j->phrasings) j->phrasings = kbPhrasingsBegin(L);
+        if (!kbPhrasingsStep(j->phrasings, deadline)) return;
+        kbPhrasingsEnd(j->phrasings); /* the sort: one slice */
+        j->phrasings = NULL;
+        j->phase = L_LINT;
+    } else {
+        if (!j->lint) j->lint = kbLintBegin(L);
+        if (!kbLintStep(j->lint, deadline)) return;
+        kbLintEnd(j->lint);
+        j->lint = NULL;
+        j->phase = L_DONE;
     }
-    kb *k = d->nerrors == before ? kbBuild(&L) : NULL;
-    kbLoaderFree(&L);
+}
+
+int kbLoadStep(kbLoadJob *j, double deadline) {
+    do {
+        if (j->names && j->ti < j->n) kbTopicFile(j);
+        else if (j->names) kbTopicEnd(j);
+        else if (j->root && j->ri < j->nroot) kbRootItem(j);
+        else if (j->phase == L_WALK) j->phase = L_CHECKS;
+        else if (j->phase != L_DONE) kbCheckStep(j, deadline);
+        else return 1;
+    } while (cbNowMs() < deadline);
+    return j->phase == L_DONE;
+}
+
+static void kbJobFree(kbLoadJob *j) {
+    if (j->names) kbTopicEnd(j);
+    if (j->root) kbFreeNames(j->root, j->nroot);
+    kbPhrasingsCancel(j->phrasings);
+    kbLintCancel(j->lint);
+    kbLoaderFree(&j->L);
+    free(j);
+}
+
+kb *kbLoadEnd(kbLoadJob *j) {
+    while (!kbLoadStep(j, INFINITY)) {
+    }
+    kbLoader *L = &j->L;
+    cbDiags *d = L->d;
+    if (j->o) {
+        j->o->nentries = L->nentries;
+        j->o->ntopics = L->ntopics;
+    }
+    kb *k = d->nerrors == j->before ? kbBuild(L) : NULL;
+    kbJobFree(j);
     cbDiagsSort(d);
     return k;
+}
+
+void kbLoadCancel(kbLoadJob *j) {
+    if (j) kbJobFree(j);
+}
+
+kb *kbLoadWith(const char *dir, kbLoadOpts *o, cbDiags *d) {
+    return kbLoadEnd(kbLoadBegin(dir, o, d));
 }
 
 kb *kbLoad(const char *dir, cbDiags *d) {

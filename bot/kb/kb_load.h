@@ -51,8 +51,27 @@ void kbLoaderFreeDecline(kbLoader *L);
  * and those that can only warn (staleness, phrasings, kb_lint.c). */
 void kbCrossErrors(kbLoader *L);
 void kbCrossWarnings(kbLoader *L);
+/* kbCrossWarnings in pieces, for a load in slices: staleness; two
+ * entries claiming one phrasing (Begin; Step makes the phrasings' keys,
+ * at least one entry's, until cbNowMs() reaches deadline, 1 when done;
+ * End sorts them and warns, and frees; Cancel drops the job). */
+void kbCrossStale(kbLoader *L);
+typedef struct kbPhraseJob kbPhraseJob;
+kbPhraseJob *kbPhrasingsBegin(kbLoader *L);
+int kbPhrasingsStep(kbPhraseJob *j, double deadline);
+void kbPhrasingsEnd(kbPhraseJob *j);
+void kbPhrasingsCancel(kbPhraseJob *j);
 /* Broad patterns and copied entries (kb_lint.c, data in kb_check_data.txt). */
 void kbLintCheck(kbLoader *L);
+/* The same in slices: Begin checks the patterns and indexes the texts;
+ * Step joins (at least one probe) until cbNowMs() reaches deadline, 1 when
+ * done; End finishes, adds the warnings and frees; Cancel drops the job
+ * (no warnings). */
+typedef struct kbLintJob kbLintJob;
+kbLintJob *kbLintBegin(kbLoader *L);
+int kbLintStep(kbLintJob *j, double deadline);
+void kbLintEnd(kbLintJob *j);
+void kbLintCancel(kbLintJob *j);
 /* Move the loader's entries, topics and synonyms into a new kb. */
 kb *kbBuild(kbLoader *L);
 

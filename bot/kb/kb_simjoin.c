@@ -14,7 +14,8 @@
  * that ends first (every shared word up to its end is counted) misses
  * more words than t allows; the rest are verified by merging what follows
  * the last shared prefix word. The result is exact: every pair above t is
- * found, no other. */
+ * found, no other. The probes can be made a few at a time (kbSimilarStep),
+ * so the running bot's reload keeps its loop serving. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -227,20 +228,55 @@ static void sjProbe(sjIndex *ix, uint32_t x, kbSimilarFn found, void *ud) {
     }
 }
 
+struct kbSimJob {
+    sjIndex ix;
+    size_t next; /* the next set to probe with */
+    kbSimilarFn found;
+    void *ud;
+};
+
+kbSimJob *kbSimilarBegin(const kbWords *w, size_t n, double t, double min, kbSimilarFn found,
+                         void *ud) {
+    kbSimJob *j = cbCalloc(1, sizeof(*j));
+    j->found = found;
+    j->ud = ud;
+    if (t >= 1 || n == 0) return j; /* nothing shares more than all its words */
+    j->ix = (sjIndex){.n = n, .t = t > 0 ? t : 0};
+    sjPostings(&j->ix, sjRanks(&j->ix, w, min));
+    return j;
+}
+
+int kbSimilarStep(kbSimJob *j, double deadline) {
+    while (j->next < j->ix.n) {
+        sjProbe(&j->ix, (uint32_t)j->next++, j->found, j->ud);
+        if (cbNowMs() >= deadline) break;
+    }
+    return j->next >= j->ix.n;
+}
+
+void kbSimilarCancel(kbSimJob *j) {
+    if (!j) return;
+    sjIndex *ix = &j->ix;
+    free(ix->off);
+    free(ix->tok);
+    free(ix->poff);
+    free(ix->post);
+    free(ix->cnt);
+    free(ix->stamp);
+    free(ix->li);
+    free(ix->lj);
+    free(ix->cand);
+    free(ix->last);
+    free(j);
+}
+
+void kbSimilarEnd(kbSimJob *j) {
+    while (!kbSimilarStep(j, INFINITY)) {
+    }
+    kbSimilarCancel(j);
+}
+
 void kbSimilarPairs(const kbWords *w, size_t n, double t, double min, kbSimilarFn found,
                     void *ud) {
-    if (t >= 1 || n == 0) return; /* nothing shares more than all its words */
-    sjIndex ix = {.n = n, .t = t > 0 ? t : 0};
-    sjPostings(&ix, sjRanks(&ix, w, min));
-    for (size_t x = 0; x < n; x++) sjProbe(&ix, (uint32_t)x, found, ud);
-    free(ix.off);
-    free(ix.tok);
-    free(ix.poff);
-    free(ix.post);
-    free(ix.cnt);
-    free(ix.stamp);
-    free(ix.li);
-    free(ix.lj);
-    free(ix.cand);
-    free(ix.last);
+    kbSimilarEnd(kbSimilarBegin(w, n, t, min, found, ud));
 }

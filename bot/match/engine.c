@@ -1,6 +1,7 @@
 /* engine.c - building the index (see engine.h): synonyms, terms, BM25F
  * postings, bigrams of the questions, the typo vocabulary and the
- * maintainers' patterns. Queries are in engine_query.c.
+ * maintainers' patterns; at once (engBuild) or in slices (engBuildStep:
+ * the running bot's reload). Queries are in engine_query.c.
  *
  * The classifier is trained by engine_train.c at the end of the build.
  *
@@ -402,28 +403,27 @@ static pcre2_code *compileFilter(const char *pattern) {
     return c;
 }
 
-static int buildPatterns(engIndex *ix, char *err) {
+/* Compile entry e's patterns. */
+static int buildPatternsOf(engIndex *ix, size_t e, char *err) {
     const kb *k = ix->k;
-    ix->mctx = pcre2_match_context_create(NULL);
-    pcre2_set_match_limit(ix->mctx, PAT_MATCH_LIMIT);
-    pcre2_set_depth_limit(ix->mctx, PAT_DEPTH_LIMIT);
-    for (size_t e = 0; e < k->nentries; e++) {
-        const kbStrs *ps = &k->entries[e].patterns;
-        for (size_t i = 0; i < ps->n; i++) {
-            int ec;
-            PCRE2_SIZE eo;
-            pcre2_code *c = pcre2_compile((PCRE2_SPTR)ps->v[i], PCRE2_ZERO_TERMINATED,
-                                          PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS, &ec, &eo, NULL);
-            if (!c) {
-                PCRE2_UCHAR msg[256];
-                pcre2_get_error_message(ec, msg, sizeof(msg));
-                return cbErr(err, "%s: pattern %zu (\"%s\") does not compile: %s at offset %zu",
-                             k->entries[e].id, i + 1, ps->v[i], (const char *)msg, (size_t)eo);
-            }
-            ix->pats = cbRealloc(ix->pats, (ix->npats + 1) * sizeof(*ix->pats));
-            ix->pats[ix->npats++] = (engPattern){.entry = (uint32_t)e, .code = c,
-                                                 .filter = compileFilter(ps->v[i])};
+    const kbStrs *ps = &k->entries[e].patterns;
+    for (size_t i = 0; i < ps->n; i++) {
+        int ec;
+        PCRE2_SIZE eo;
+        pcre2_code *c = pcre2_compile((PCRE2_SPTR)ps->v[i], PCRE2_ZERO_TERMINATED,
+                                      PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS, &ec, &eo, NULL);
+        if (!c) {
+            PCRE2_UCHAR msg[256];
+            pcre2_get_error_message(ec, msg, sizeof(msg));
+            return cbErr(err, "%s: pattern %zu (\"%s\") does not compile: %s at offset %zu",
+                         k->entries[e].id, i + 1, ps->v[i], (const char *)msg, (size_t)eo);
         }
+        if (ix->npats == ix->cappats) {
+            ix->cappats = ix->cappats ? ix->cappats * 2 : 64;
+            ix->pats = cbRealloc(ix->pats, ix->cappats * sizeof(*ix->pats));
+        }
+        ix->pats[ix->npats++] = (engPattern){.entry = (uint32_t)e, .code = c,
+                                             .filter = compileFilter(ps->v[i])};
     }
     return CB_OK;
 }
@@ -494,38 +494,36 @@ static void buildScratch(engIndex *ix) {
     ix->scr = s;
 }
 
-static int buildIndex(engIndex *ix, char *err) {
-    if (buildSynonyms(ix, err) != CB_OK) return CB_ERR;
-    engBuildLookups(ix);
-    buildState b = {0};
-    engTermsInit(&b.x);
-    size_t n = ix->k->nentries;
-    b.alen = cbCalloc(n ? n : 1, sizeof(*b.alen));
-    b.nq = cbCalloc(n ? n : 1, sizeof(*b.nq));
-    int rc = CB_OK;
-    for (size_t e = 0; e < n && rc == CB_OK; e++) rc = indexEntry(ix, &b, (uint32_t)e, err);
-    if (rc == CB_OK) buildPostings(ix, &b);
-    if (rc == CB_OK) pairsFinish(ix);
-    engTermsFree(&b.x);
-    free(b.rows);
-    free(b.alen);
-    free(b.nq);
-    free(b.seen);
-    if (rc != CB_OK) return CB_ERR;
-    addStopWordsToTypo(ix);
-    engTypoIndex(&ix->typo);
-    engTypoSetDict(&ix->typo, ix->p.dict); /* optional; read when first needed */
-    buildTopics(ix);
-    buildWords(ix);
-    buildScratch(ix);
-    engBuildOos(ix);
-    setThresholds(ix);
-    if (buildPatterns(ix, err) != CB_OK) return CB_ERR;
-    return engTrain(ix, err);
+/* The build, in phases; the entries' and the patterns' a few at a time
+ * (engBuildStep), so a caller's loop can serve between slices. */
+enum { B_ENTRIES, B_POSTINGS, B_VOCAB, B_PATTERNS, B_TRAIN, B_DONE };
+
+struct engBuildJob {
+    engIndex *ix;
+    buildState b;
+    size_t next; /* the next entry (B_ENTRIES, B_PATTERNS) */
+    int phase;
+};
+
+static void buildStateFree(buildState *b) {
+    engTermsFree(&b->x);
+    free(b->rows);
+    free(b->alen);
+    free(b->nq);
+    free(b->seen);
+    memset(b, 0, sizeof(*b));
 }
 
-engIndex *engBuild(const kb *k, const engParams *p, char *err) {
-    engIndex *ix = cbCalloc(1, sizeof(*ix));
+void engBuildCancel(engBuildJob *j) {
+    if (!j) return;
+    buildStateFree(&j->b);
+    engFree(j->ix);
+    free(j);
+}
+
+engBuildJob *engBuildBegin(const kb *k, const engParams *p, char *err) {
+    engBuildJob *j = cbCalloc(1, sizeof(*j));
+    engIndex *ix = j->ix = cbCalloc(1, sizeof(*ix));
     ix->k = k;
     if (p) ix->p = *p;
     else engDefaultParams(&ix->p);
@@ -533,12 +531,88 @@ engIndex *engBuild(const kb *k, const engParams *p, char *err) {
     engMapInit(&ix->synmap);
     engMapInit(&ix->synfirst);
     engTypoInit(&ix->typo);
+    engTermsInit(&j->b.x);
     ix->txt = txtNew(err);
-    if (!ix->txt || buildIndex(ix, err) != CB_OK) {
-        engFree(ix);
+    if (!ix->txt || buildSynonyms(ix, err) != CB_OK) {
+        engBuildCancel(j);
         return NULL;
     }
+    engBuildLookups(ix);
+    size_t n = k->nentries;
+    j->b.alen = cbCalloc(n ? n : 1, sizeof(*j->b.alen));
+    j->b.nq = cbCalloc(n ? n : 1, sizeof(*j->b.nq));
+    ix->pattern_conf = PATTERN_CONF_FALLBACK;
+    return j;
+}
+
+/* One phase, or (entries, patterns) as many of its entries as fit before
+ * deadline; CB_ERR on an entry or a pattern that does not build. */
+static int buildPhase(engBuildJob *j, double deadline, char *err) {
+    engIndex *ix = j->ix;
+    size_t n = ix->k->nentries;
+    switch (j->phase) {
+    case B_ENTRIES:
+    case B_PATTERNS:
+        do {
+            if (j->next == n) break;
+            uint32_t e = (uint32_t)j->next++;
+            if ((j->phase == B_ENTRIES ? indexEntry(ix, &j->b, e, err)
+                                       : buildPatternsOf(ix, e, err)) != CB_OK)
+                return CB_ERR;
+        } while (cbNowMs() < deadline);
+        if (j->next < n) return CB_OK;
+        j->next = 0;
+        break;
+    case B_POSTINGS:
+        buildPostings(ix, &j->b);
+        pairsFinish(ix);
+        buildStateFree(&j->b);
+        break;
+    case B_VOCAB:
+        addStopWordsToTypo(ix);
+        engTypoIndex(&ix->typo);
+        engTypoSetDict(&ix->typo, ix->p.dict); /* optional; read when first needed */
+        buildTopics(ix);
+        buildWords(ix);
+        buildScratch(ix);
+        engBuildOos(ix);
+        setThresholds(ix);
+        ix->mctx = pcre2_match_context_create(NULL);
+        pcre2_set_match_limit(ix->mctx, PAT_MATCH_LIMIT);
+        pcre2_set_depth_limit(ix->mctx, PAT_DEPTH_LIMIT);
+        break;
+    default: /* B_TRAIN */
+        if (engTrain(ix, err) != CB_OK) return CB_ERR;
+        break;
+    }
+    j->phase++;
+    return CB_OK;
+}
+
+int engBuildStep(engBuildJob *j, double deadline, char *err) {
+    do {
+        if (j->phase == B_DONE) return 1;
+        if (buildPhase(j, deadline, err) != CB_OK) return CB_ERR;
+    } while (cbNowMs() < deadline);
+    return j->phase == B_DONE;
+}
+
+engIndex *engBuildEnd(engBuildJob *j, char *err) {
+    int rc;
+    while ((rc = engBuildStep(j, INFINITY, err)) == 0) {
+    }
+    if (rc != 1) {
+        engBuildCancel(j);
+        return NULL;
+    }
+    engIndex *ix = j->ix;
+    free(j);
     return ix;
+}
+
+engIndex *engBuild(const kb *k, const engParams *p, char *err) {
+    engBuildJob *j = engBuildBegin(k, p, err);
+    return j ? engBuildEnd(j, err) : NULL;
 }
 
 void engFree(engIndex *ix) {

@@ -102,6 +102,19 @@ typedef struct engIndex engIndex;
 /* NULL with err filled on failure (e.g. a pattern that does not compile). */
 engIndex *engBuild(const kb *k, const engParams *p, char *err);
 void engFree(engIndex *ix);
+/* engBuild in slices, for a caller whose loop must keep serving (the bot's
+ * reload): engBuildBegin (NULL with err on failure), then engBuildStep
+ * until it returns 1 (it works until cbNowMs() reaches deadline, at least
+ * one step: an entry indexed, an entry's patterns compiled, or one of the
+ * whole-index phases; 0: more is left; CB_ERR with err: the build failed,
+ * cancel the job), then engBuildEnd for the index (it finishes what is
+ * left; NULL with err on failure), the same as engBuild's. engBuildCancel
+ * drops a job. k must outlive the job. */
+typedef struct engBuildJob engBuildJob;
+engBuildJob *engBuildBegin(const kb *k, const engParams *p, char *err);
+int engBuildStep(engBuildJob *j, double deadline, char *err);
+engIndex *engBuildEnd(engBuildJob *j, char *err);
+void engBuildCancel(engBuildJob *j);
 /* 1 when the index was built with cache_only and the model was not in the
  * cache: it has no classifier yet (do not serve it; train, then build again). */
 int engNeedsTraining(const engIndex *ix);

@@ -214,7 +214,7 @@ struct engIndex {
     char **topics;    /* topic id -> name */
     size_t ntopics;
     engPattern *pats;
-    size_t npats;
+    size_t npats, cappats;
     pcre2_match_context *mctx;
     double idf_max;
     char **words; /* sorted surface words, for completion */

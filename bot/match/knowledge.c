@@ -1,19 +1,29 @@
-/* knowledge.c - load a kb and build its index as one unit (see knowledge.h). */
+/* knowledge.c - load a kb and build its index as one unit (see
+ * knowledge.h): at once, or in slices (knowledgeJob: the files a few at a
+ * time, then the index an entry or a phase at a time). */
 #include "match/knowledge.h"
 
+#include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/common.h"
+
+struct knowledgeJob {
+    char *dir;
+    engParams p;
+    cbDiags *d;
+    kbLoadJob *load; /* reading the files, or NULL */
+    kb *k;           /* read: being indexed */
+    engBuildJob *build;
+    int built, failed;
+};
 
 knowledge *knowledgeLoad(const char *dir, const engParams *p, cbDiags *d) {
     return knowledgeLoadWith(dir, p, NULL, d);
 }
 
-knowledge *knowledgeLoadWith(const char *dir, const engParams *p, kbLoadOpts *o, cbDiags *d) {
-    kb *k = kbLoadWith(dir, o, d);
-    if (!k) return NULL;
-    char err[CB_ERRLEN];
-    engIndex *ix = engBuild(k, p, err);
+static knowledge *knowledgeOf(const char *dir, kb *k, engIndex *ix, const char *err, cbDiags *d) {
     if (!ix) {
         cbDiagAdd(d, CB_DIAG_ERROR, dir, 0, 0, "cannot build the search index: %s", err);
         kbFree(k);
@@ -23,6 +33,80 @@ knowledge *knowledgeLoadWith(const char *dir, const engParams *p, kbLoadOpts *o,
     kn->kb = k;
     kn->ix = ix;
     return kn;
+}
+
+knowledge *knowledgeLoadWith(const char *dir, const engParams *p, kbLoadOpts *o, cbDiags *d) {
+    kb *k = kbLoadWith(dir, o, d);
+    if (!k) return NULL;
+    char err[CB_ERRLEN];
+    return knowledgeOf(dir, k, engBuild(k, p, err), err, d);
+}
+
+knowledgeJob *knowledgeJobStart(const char *dir, const engParams *p, cbDiags *d) {
+    knowledgeJob *j = cbCalloc(1, sizeof(*j));
+    j->dir = cbStrdup(dir);
+    if (p) j->p = *p;
+    else engDefaultParams(&j->p);
+    j->d = d;
+    j->load = kbLoadBegin(j->dir, NULL, d);
+    return j;
+}
+
+/* One step of work: files, then the checks, then the index. */
+static void jobWork(knowledgeJob *j, double deadline) {
+    char err[CB_ERRLEN] = "";
+    if (j->load) {
+        if (!kbLoadStep(j->load, deadline)) return;
+        kbLoadJob *l = j->load;
+        j->load = NULL;
+        if (!(j->k = kbLoadEnd(l))) j->failed = 1; /* the whole-base checks: one slice */
+        return;
+    }
+    if (!j->build) {
+        if (!(j->build = engBuildBegin(j->k, &j->p, err))) j->failed = 1;
+    } else {
+        int rc = engBuildStep(j->build, deadline, err);
+        j->built = rc == 1;
+        if (rc == CB_ERR) {
+            engBuildCancel(j->build);
+            j->build = NULL;
+            j->failed = 1;
+        }
+    }
+    if (j->failed) cbDiagAdd(j->d, CB_DIAG_ERROR, j->dir, 0, 0, "cannot build the search index: %s", err);
+}
+
+static int jobDone(const knowledgeJob *j) { return j->failed || j->built; }
+
+int knowledgeJobStep(knowledgeJob *j, double deadline) {
+    do {
+        if (jobDone(j)) return 1;
+        jobWork(j, deadline);
+    } while (cbNowMs() < deadline);
+    return jobDone(j);
+}
+
+knowledge *knowledgeJobEnd(knowledgeJob *j) {
+    while (!knowledgeJobStep(j, INFINITY)) {
+    }
+    knowledge *kn = NULL;
+    if (!j->failed) {
+        char err[CB_ERRLEN] = "";
+        kn = knowledgeOf(j->dir, j->k, engBuildEnd(j->build, err), err, j->d);
+        j->k = NULL;
+        j->build = NULL;
+    }
+    knowledgeJobCancel(j);
+    return kn;
+}
+
+void knowledgeJobCancel(knowledgeJob *j) {
+    if (!j) return;
+    kbLoadCancel(j->load);
+    engBuildCancel(j->build);
+    kbFree(j->k);
+    free(j->dir);
+    free(j);
 }
 
 void knowledgeFree(knowledge *k) {
