@@ -5,7 +5,7 @@
 # loop) every 10 ms and records how long each reply took to come; the
 # bot is sent SIGHUP (a reload of an unchanged knowledge: files read and
 # indexed again, the models read from the cache) and the probe runs until
-# the new knowledge is live. Prints the reload's wall time, the probe's
+# the new knowledge is live. Prints the reload's wall and CPU time, the probe's
 # slowest answers (the loop blocked at most that long, within ~10 ms) and
 # what the bot logged (slices, longest slice). Run once per folder given.
 # Not a test: it never fails on a figure.
@@ -31,6 +31,12 @@ def log():
     err.flush()
     with open(f"{tmp}/bot.err") as f:
         return f.read()
+
+def cpu_ms():
+    """The bot's CPU time so far (user + system), from /proc."""
+    with open(f"/proc/{p.pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
 
 def wait_for(text, seconds):
     end = time.monotonic() + seconds
@@ -69,10 +75,10 @@ try:
     t = threading.Thread(target=probe)
     t.start()
     time.sleep(0.5)
-    t0 = time.monotonic()
+    t0, c0 = time.monotonic(), cpu_ms()
     os.kill(p.pid, signal.SIGHUP)
     ok = wait_for("generation=2", 600)
-    wall = time.monotonic() - t0
+    wall, cpu = time.monotonic() - t0, (cpu_ms() - c0) / 1000
     time.sleep(0.5)
     stop.set()
     t.join()
@@ -80,7 +86,7 @@ try:
     extra = " ".join(re.findall(r"(?:entries|slices|longest_slice_ms|swap_ms|ms)=[0-9.]+", line))
     lat.sort()
     p99 = lat[int(0.99 * (len(lat) - 1))] if lat else 0
-    print(f"reload {kb}: {'' if ok else 'NOT DONE '}wall {wall:.1f} s; replies during it: "
+    print(f"reload {kb}: {'' if ok else 'NOT DONE '}wall {wall:.1f} s, bot CPU {cpu:.1f} s; replies during it: "
           f"{len(lat)} answers, slowest {lat[-1] if lat else 0:.0f} ms, p99 {p99:.0f} ms; "
           f"bot: {extra}; load {os.getloadavg()[0]:.2f}")
 finally:
