@@ -83,7 +83,8 @@ try:
     stop.set()
     t.join()
     line = next((l for l in log().splitlines() if "generation=2" in l), "")
-    extra = " ".join(re.findall(r"(?:entries|slices|longest_slice_ms|swap_ms|ms)=[0-9.]+", line))
+    extra = " ".join(re.findall(r'(?:entries|slices|longest_slice_ms|swap_ms|ms)=[0-9.]+|'
+                                r'longest_slice_in="[^"]*"', line))
     lat.sort()
     p99 = lat[int(0.99 * (len(lat) - 1))] if lat else 0
     print(f"reload {kb}: {'' if ok else 'NOT DONE '}wall {wall:.1f} s, bot CPU {cpu:.1f} s; replies during it: "

@@ -282,10 +282,16 @@ int appReload(cbApp *a) {
     int training = 0;
     knowledge *k = appLoadKnowledge(a, &training);
     if (training) return CB_OK; /* swapped when the child is done */
-    return appSwapKnowledge(a, k, t0, 1, cbNowMs() - t0);
+    appReloadStats st = {.slices = 1, .longest_ms = cbNowMs() - t0, .longest_in = "all"};
+    knowledge *old = NULL;
+    int rc = appSwapKnowledge(a, k, t0, &st, &old);
+    knowledgeFree(old); /* replies own their strings: nothing points into it */
+    return rc;
 }
 
-int appSwapKnowledge(cbApp *a, knowledge *k, double t0, size_t slices, double longest_ms) {
+int appSwapKnowledge(cbApp *a, knowledge *k, double t0, const appReloadStats *st,
+                     knowledge **old) {
+    *old = NULL;
     if (!k) {
         metricsReload(0);
         logEvent(LOG_ERROR, "knowledge.reload_failed",
@@ -299,15 +305,15 @@ int appSwapKnowledge(cbApp *a, knowledge *k, double t0, size_t slices, double lo
     double w0 = cbNowMs();
     size_t warmed = engWarm(k->ix); /* and what its first questions would build */
     logEvent(LOG_DEBUG, "knowledge.warmed", "built=%zu ms=%.1f", warmed, cbNowMs() - w0);
-    knowledgeFree(a->k); /* replies own their strings: nothing points into it */
+    *old = a->k; /* freed by the caller: a block of its own */
     a->k = k;
     metricsReload(1);
     metricsKnowledgeEntries(k->kb->nentries);
     logEvent(LOG_INFO, "knowledge.loaded",
              "dir=%s entries=%zu topics=%zu generation=%lu ms=%.1f slices=%zu longest_slice_ms=%.1f "
-             "swap_ms=%.1f",
-             a->cfg.kb_dir, k->kb->nentries, k->kb->ntopics, k->generation, cbNowMs() - t0, slices,
-             longest_ms, cbNowMs() - s0);
+             "longest_slice_in=\"%s\" swap_ms=%.1f",
+             a->cfg.kb_dir, k->kb->nentries, k->kb->ntopics, k->generation, cbNowMs() - t0,
+             st->slices, st->longest_ms, st->longest_in, cbNowMs() - s0);
     return CB_OK;
 }
 

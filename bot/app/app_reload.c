@@ -11,9 +11,11 @@
  * trained by the child process (app_train.c), which reloads again when it
  * ends; a failed load keeps the old knowledge (logged, counted); else the
  * new knowledge is pre-rendered, warmed and swapped (appSwapKnowledge).
- * A reload asked for while one is under way is done after it (the files
- * are read as they are then). The log line says how many slices it took
- * and the longest (the time the loop was blocked at most). */
+ * The old knowledge is freed in a tick of its own after the swap. A
+ * reload asked for while one is under way is done after it (the files
+ * are read as they are then). The log line says how many slices it took,
+ * the longest (the time the loop was blocked at most) and its stages. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <uv.h>
 
@@ -28,10 +30,13 @@ struct appReloader {
     cbDiags d;         /* its problems */
     double t0, longest;
     size_t slices;
+    char longest_in[96]; /* the stages the longest slice went from and to */
+    knowledge *old;    /* the knowledge swapped out: freed in a tick of its own */
     int pending;       /* another reload was asked for meanwhile */
 };
 
 static void reloadBegin(struct appReloader *r);
+static void reloadTick(uv_idle_t *h);
 
 /* The job is done: train, fail or swap; then a reload asked for meanwhile. */
 static void reloadFinish(struct appReloader *r, knowledge *k) {
@@ -51,7 +56,9 @@ static void reloadFinish(struct appReloader *r, knowledge *k) {
         a->train_inline = 0;
         return;
     }
-    appSwapKnowledge(a, k, r->t0, r->slices, r->longest);
+    appReloadStats st = {.slices = r->slices, .longest_ms = r->longest, .longest_in = r->longest_in};
+    appSwapKnowledge(a, k, r->t0, &st, &r->old);
+    if (r->old) uv_idle_start(&r->idle, reloadTick);
     if (r->pending && !a->stopping) {
         r->pending = 0;
         reloadBegin(r);
@@ -60,12 +67,24 @@ static void reloadFinish(struct appReloader *r, knowledge *k) {
 
 static void reloadTick(uv_idle_t *h) {
     struct appReloader *r = h->data;
+    if (r->old) { /* freeing the old knowledge is a block of its own */
+        knowledgeFree(r->old);
+        r->old = NULL;
+        if (!r->job) uv_idle_stop(h);
+        return;
+    }
     double t = cbNowMs();
     double slice = r->a->reload_slice_ms ? r->a->reload_slice_ms : APP_RELOAD_SLICE_MS;
+    const char *from = knowledgeJobStage(r->job);
     int done = knowledgeJobStep(r->job, t + slice);
+    const char *to = knowledgeJobStage(r->job);
     knowledge *k = done ? knowledgeJobEnd(r->job) : NULL; /* done: nothing left to do */
     double took = cbNowMs() - t;
-    if (took > r->longest) r->longest = took;
+    if (took > r->longest) {
+        r->longest = took;
+        snprintf(r->longest_in, sizeof(r->longest_in), "%s%s%s", from, from == to ? "" : " to ",
+                 from == to ? "" : to);
+    }
     r->slices++;
     if (!done) return;
     r->job = NULL;
@@ -85,6 +104,7 @@ static void reloadBegin(struct appReloader *r) {
     r->t0 = cbNowMs();
     r->longest = 0;
     r->slices = 0;
+    r->longest_in[0] = '\0';
     r->job = knowledgeJobStart(a->cfg.kb_dir, &p, &r->d);
     uv_idle_start(&r->idle, reloadTick);
 }
@@ -115,5 +135,6 @@ void appReloadStop(cbApp *a) {
         knowledgeJobCancel(r->job);
         cbDiagsFree(&r->d);
     }
+    knowledgeFree(r->old);
     uv_close((uv_handle_t *)&r->idle, reloaderClosed);
 }

@@ -86,10 +86,18 @@ int appReloadStart(cbApp *a);
 void appReloadStop(cbApp *a);
 /* What appReload shares with app_reload.c: the engine's params in force,
  * the load's problems logged, and the swap of a loaded knowledge (NULL:
- * the reload failed; logged and counted) begun at t0, in slices of at
- * most longest_ms (logged: the swap itself is one more, swap_ms). */
+ * the reload failed; logged and counted) begun at t0, in st->slices
+ * slices, the longest st->longest_ms in stage st->longest_in (logged: the
+ * swap itself is one more, swap_ms); *old: the knowledge it replaced, for
+ * the caller to free (NULL when none). */
+typedef struct appReloadStats {
+    size_t slices;
+    double longest_ms;
+    const char *longest_in;
+} appReloadStats;
 engParams appEngineParams(cbApp *a);
 void appLogDiags(const cbDiags *d);
-int appSwapKnowledge(cbApp *a, knowledge *k, double t0, size_t slices, double longest_ms);
+int appSwapKnowledge(cbApp *a, knowledge *k, double t0, const appReloadStats *st,
+                     knowledge **old);
 
 #endif

@@ -162,6 +162,8 @@ kbLoadJob *kbLoadBegin(const char *dir, kbLoadOpts *o, cbDiags *d);
 int kbLoadStep(kbLoadJob *j, double deadline);
 kb *kbLoadEnd(kbLoadJob *j);
 void kbLoadCancel(kbLoadJob *j);
+/* What the job's next step does, for logs ("files", "checks: copies" ...). */
+const char *kbLoadStage(const kbLoadJob *j);
 
 /* Parse one entry file already in memory (any bytes: this is the fuzzing
  * entry point). Fills *out (free it with kbEntryFree) and returns CB_OK,

@@ -129,9 +129,10 @@ typedef struct kbWords {
 typedef void (*kbSimilarFn)(void *ud, size_t x, size_t y, double jaccard);
 void kbSimilarPairs(const kbWords *w, size_t n, double t, double min, kbSimilarFn found,
                     void *ud);
-/* The same in slices: Begin indexes the sets (w must live until End);
- * Step probes with sets (at least one) until cbNowMs() reaches deadline,
- * 1 when every set is probed; End probes with the rest and frees. */
+/* The same in slices (w must live until End): Step indexes the sets and
+ * probes with them (at least one step: a set's words counted or ranked,
+ * the postings, a probe) until cbNowMs() reaches deadline, 1 when every
+ * set is probed; End does the rest and frees. */
 typedef struct kbSimJob kbSimJob;
 kbSimJob *kbSimilarBegin(const kbWords *w, size_t n, double t, double min, kbSimilarFn found,
                          void *ud);

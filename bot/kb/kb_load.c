@@ -297,6 +297,12 @@ static void kbCheckStep(kbLoadJob *j, double deadline) {
     }
 }
 
+const char *kbLoadStage(const kbLoadJob *j) {
+    static const char *const name[] = {"files", "checks: errors", "checks: phrasings",
+                                       "checks: copies", "checks: done"};
+    return name[j->phase];
+}
+
 int kbLoadStep(kbLoadJob *j, double deadline) {
     do {
         if (j->names && j->ti < j->n) kbTopicFile(j);

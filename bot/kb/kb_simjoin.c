@@ -14,7 +14,8 @@
  * that ends first (every shared word up to its end is counted) misses
  * more words than t allows; the rest are verified by merging what follows
  * the last shared prefix word. The result is exact: every pair above t is
- * found, no other. The probes can be made a few at a time (kbSimilarStep),
+ * found, no other. The index (a set at a time) and the probes can be made
+ * a few at a time (kbSimilarStep),
  * so the running bot's reload keeps its loop serving. */
 #include <math.h>
 #include <stdlib.h>
@@ -84,34 +85,58 @@ static int sjU32Cmp(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-/* Each set's words (sets under min words: none) as ranks, rarest first;
- * returns the number of distinct words. */
-static size_t sjRanks(sjIndex *ix, const kbWords *w, double min) {
-    sjTable tb = {cbCalloc(1024, sizeof(sjWord)), 1024, 0};
+/* Each set's words (sets under min words: none) as ranks, rarest first,
+ * in three passes a set at a time (a job's slices): the words counted,
+ * ranked, each set's mapped to ranks and sorted. */
+typedef struct sjRanker {
+    sjTable tb;
+    const kbWords *w;
+    double min;
+    size_t next, total, nw;
+    int pass; /* 0: counting, 1: mapping, 2: done */
+} sjRanker;
+
+static void sjRankerInit(sjRanker *rk, sjIndex *ix, const kbWords *w, double min) {
+    *rk = (sjRanker){.tb = {cbCalloc(1024, sizeof(sjWord)), 1024, 0}, .w = w, .min = min};
     ix->off = cbCalloc(ix->n + 1, sizeof(*ix->off));
-    size_t total = 0;
-    for (size_t i = 0; i < ix->n; i++) {
-        ix->off[i] = total;
-        if ((double)w[i].n < min) continue;
-        for (size_t j = 0; j < w[i].n; j++) sjCount(&tb, w[i].v[j]);
-        total += w[i].n;
-    }
-    ix->off[ix->n] = total;
-    size_t *order = cbMalloc((tb.n ? tb.n : 1) * sizeof(*order)), k = 0; /* slots */
-    for (size_t i = 0; i < tb.cap; i++)
-        if (tb.v[i].used) order[k++] = i;
-    qsort_r(order, k, sizeof(*order), sjByRarity, tb.v);
-    for (size_t r = 0; r < k; r++) tb.v[order[r]].rank = (uint32_t)r;
-    ix->tok = cbMalloc((total ? total : 1) * sizeof(*ix->tok));
-    for (size_t i = 0; i < ix->n; i++) {
-        uint32_t *t = ix->tok + ix->off[i];
-        size_t sz = ix->off[i + 1] - ix->off[i];
-        for (size_t j = 0; j < sz; j++) t[j] = sjSlot(&tb, w[i].v[j])->rank;
-        qsort(t, sz, sizeof(*t), sjU32Cmp);
-    }
+}
+
+/* The ranks of the words counted, and the sets' room. */
+static void sjRank(sjRanker *rk, sjIndex *ix) {
+    sjTable *tb = &rk->tb;
+    ix->off[ix->n] = rk->total;
+    size_t *order = cbMalloc((tb->n ? tb->n : 1) * sizeof(*order)), k = 0; /* slots */
+    for (size_t i = 0; i < tb->cap; i++)
+        if (tb->v[i].used) order[k++] = i;
+    qsort_r(order, k, sizeof(*order), sjByRarity, tb->v);
+    for (size_t r = 0; r < k; r++) tb->v[order[r]].rank = (uint32_t)r;
     free(order);
-    free(tb.v);
-    return k;
+    rk->nw = k;
+    ix->tok = cbMalloc((rk->total ? rk->total : 1) * sizeof(*ix->tok));
+}
+
+/* One set: counted (pass 0) or mapped (pass 1); 1 when the passes are done. */
+static int sjRankStep(sjRanker *rk, sjIndex *ix) {
+    if (rk->next == ix->n) {
+        if (rk->pass == 0) sjRank(rk, ix);
+        rk->next = 0;
+        if (++rk->pass == 2) free(rk->tb.v);
+        return rk->pass == 2;
+    }
+    size_t i = rk->next++;
+    const kbWords *w = &rk->w[i];
+    if (rk->pass == 0) {
+        ix->off[i] = rk->total;
+        if ((double)w->n < rk->min) return 0;
+        for (size_t j = 0; j < w->n; j++) sjCount(&rk->tb, w->v[j]);
+        rk->total += w->n;
+        return 0;
+    }
+    uint32_t *t = ix->tok + ix->off[i];
+    size_t sz = ix->off[i + 1] - ix->off[i];
+    for (size_t j = 0; j < sz; j++) t[j] = sjSlot(&rk->tb, w->v[j])->rank;
+    qsort(t, sz, sizeof(*t), sjU32Cmp);
+    return 0;
 }
 
 /* |x| - ceil(t|x|) + 1 words, at most |x| (t = 0: every word). */
@@ -230,7 +255,9 @@ static void sjProbe(sjIndex *ix, uint32_t x, kbSimilarFn found, void *ud) {
 
 struct kbSimJob {
     sjIndex ix;
-    size_t next; /* the next set to probe with */
+    sjRanker rk;  /* ranking the words (until rk.pass == 2) */
+    int indexed;  /* the prefixes' postings are built */
+    size_t next;  /* the next set to probe with */
     kbSimilarFn found;
     void *ud;
 };
@@ -240,22 +267,34 @@ kbSimJob *kbSimilarBegin(const kbWords *w, size_t n, double t, double min, kbSim
     kbSimJob *j = cbCalloc(1, sizeof(*j));
     j->found = found;
     j->ud = ud;
+    j->rk.pass = 2;
+    j->indexed = 1;
     if (t >= 1 || n == 0) return j; /* nothing shares more than all its words */
     j->ix = (sjIndex){.n = n, .t = t > 0 ? t : 0};
-    sjPostings(&j->ix, sjRanks(&j->ix, w, min));
+    sjRankerInit(&j->rk, &j->ix, w, min);
+    j->indexed = 0;
     return j;
 }
 
 int kbSimilarStep(kbSimJob *j, double deadline) {
-    while (j->next < j->ix.n) {
-        sjProbe(&j->ix, (uint32_t)j->next++, j->found, j->ud);
-        if (cbNowMs() >= deadline) break;
-    }
-    return j->next >= j->ix.n;
+    do {
+        if (j->rk.pass < 2) {
+            sjRankStep(&j->rk, &j->ix);
+        } else if (!j->indexed) {
+            sjPostings(&j->ix, j->rk.nw);
+            j->indexed = 1;
+        } else if (j->next < j->ix.n) {
+            sjProbe(&j->ix, (uint32_t)j->next++, j->found, j->ud);
+        } else {
+            return 1;
+        }
+    } while (cbNowMs() < deadline);
+    return j->indexed && j->next >= j->ix.n;
 }
 
 void kbSimilarCancel(kbSimJob *j) {
     if (!j) return;
+    if (j->rk.pass < 2) free(j->rk.tb.v);
     sjIndex *ix = &j->ix;
     free(ix->off);
     free(ix->tok);

@@ -589,6 +589,12 @@ static int buildPhase(engBuildJob *j, double deadline, char *err) {
     return CB_OK;
 }
 
+const char *engBuildStage(const engBuildJob *j) {
+    static const char *const name[] = {"index: entries", "index: postings", "index: vocabulary",
+                                       "index: patterns", "index: model", "index: done"};
+    return name[j->phase];
+}
+
 int engBuildStep(engBuildJob *j, double deadline, char *err) {
     do {
         if (j->phase == B_DONE) return 1;

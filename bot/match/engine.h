@@ -115,6 +115,8 @@ engBuildJob *engBuildBegin(const kb *k, const engParams *p, char *err);
 int engBuildStep(engBuildJob *j, double deadline, char *err);
 engIndex *engBuildEnd(engBuildJob *j, char *err);
 void engBuildCancel(engBuildJob *j);
+/* What the job's next step does, for logs ("index: entries" ...). */
+const char *engBuildStage(const engBuildJob *j);
 /* 1 when the index was built with cache_only and the model was not in the
  * cache: it has no classifier yet (do not serve it; train, then build again). */
 int engNeedsTraining(const engIndex *ix);

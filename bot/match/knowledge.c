@@ -78,6 +78,12 @@ static void jobWork(knowledgeJob *j, double deadline) {
 
 static int jobDone(const knowledgeJob *j) { return j->failed || j->built; }
 
+const char *knowledgeJobStage(const knowledgeJob *j) {
+    if (j->load) return kbLoadStage(j->load);
+    if (jobDone(j)) return "done";
+    return j->build ? engBuildStage(j->build) : "index: synonyms";
+}
+
 int knowledgeJobStep(knowledgeJob *j, double deadline) {
     do {
         if (jobDone(j)) return 1;

@@ -35,5 +35,7 @@ knowledgeJob *knowledgeJobStart(const char *dir, const engParams *p, cbDiags *d)
 int knowledgeJobStep(knowledgeJob *j, double deadline);
 knowledge *knowledgeJobEnd(knowledgeJob *j);
 void knowledgeJobCancel(knowledgeJob *j);
+/* What the job's next step does, for logs ("files", "index: entries" ...). */
+const char *knowledgeJobStage(const knowledgeJob *j);
 
 #endif
