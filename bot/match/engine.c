@@ -294,7 +294,10 @@ static void pairsFinish(engIndex *ix) {
 /* Index one field string: field ENG_F_Q, ENG_F_K or ENG_F_A. */
 static int indexText(engIndex *ix, buildState *b, uint32_t e, const char *s, int field,
                      char *err) {
-    if (!s) return CB_OK;
+    if (!s) {
+        if (field == ENG_F_Q) engPhraseAdd(ix, NULL); /* keeps the phrasings' places */
+        return CB_OK;
+    }
     if (engAnalyze(ix, s, strlen(s), 0, &b->x, err) != CB_OK)
         return cbErr(err, "%s: %s", ix->k->entries[e].id, err);
     const txtToks *o = &b->x.out;
@@ -317,6 +320,7 @@ static int indexText(engIndex *ix, buildState *b, uint32_t e, const char *s, int
         if (field == ENG_F_Q && prev != ENG_NOTERM) pairAdd(ix, engPairHash(prev, t), e);
         prev = t;
     }
+    if (field == ENG_F_Q) engPhraseAdd(ix, o);
     if (field == ENG_F_A) b->alen[e] += (uint32_t)o->n;
     if (field == ENG_F_Q && o->n > 0) b->nq[e]++;
     return CB_OK;
@@ -324,6 +328,7 @@ static int indexText(engIndex *ix, buildState *b, uint32_t e, const char *s, int
 
 static int indexEntry(engIndex *ix, buildState *b, uint32_t e, char *err) {
     const kbEntry *en = &ix->k->entries[e];
+    engPhraseEntry(ix, e);
     if (indexText(ix, b, e, en->question, ENG_F_Q, err) != CB_OK) return CB_ERR;
     for (size_t i = 0; i < en->alternates.n; i++)
         if (indexText(ix, b, e, en->alternates.v[i], ENG_F_Q, err) != CB_OK) return CB_ERR;
@@ -565,6 +570,7 @@ static int buildPhase(engBuildJob *j, double deadline, char *err) {
         break;
     case B_POSTINGS:
         buildPostings(ix, &j->b);
+        engPhraseFinish(ix);
         pairsFinish(ix);
         buildStateFree(&j->b);
         break;
@@ -636,6 +642,7 @@ void engFree(engIndex *ix) {
     free(ix->bigrams);
     mdlFree(ix->model);
     mdlFree(ix->sections);
+    engPhraseFree(ix);
     free(ix->rerank);
     free(ix->lookup);
     free(ix->oos);

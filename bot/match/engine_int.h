@@ -231,6 +231,14 @@ struct engIndex {
     float *oos_mass; /* per line: the weight of its terms */
     struct engRerank *rerank; /* the scaled path's re-ranker (engine_rerank.c), or NULL */
     int needs_training; /* cache_only and a cache miss: model NULL for now */
+    /* Each entry's phrasings as term lists (engine_phrase.c): entry e's
+     * are ph_first[e] .. ph_first[e + 1]; phrasing p's distinct terms
+     * ph_term[ph_off[p] .. ph_off[p + 1]), their idf summed in ph_mass[p];
+     * ph_qpos: per term, its place in the question + 1 (while marked). */
+    uint32_t *ph_first, *ph_off, *ph_term;
+    size_t ph_capent, nph, ph_cap, ph_termcap;
+    float *ph_mass;
+    uint16_t *ph_qpos;
     double answer_thr, suggest_thr, pattern_conf, redirect_thr; /* in force */
 };
 
@@ -256,11 +264,14 @@ size_t engScaledConfidence(const engIndex *ix, double *conf, uint32_t *cand);
  * weight it matches in all / through its question and alternates /
  * keywords only / the answer only, a pattern matched; of the question:
  * the share of its weight no entry matches, its out-of-scope evidence,
- * log(1 + entries touched), log(1 + its terms); and the BM25F share. */
+ * log(1 + entries touched), log(1 + its terms); the BM25F share; and how
+ * the question matches the candidate's best phrasing (Dice of their
+ * weights, the share of the phrasing it holds: engine_phrase.c). */
 enum {
     ENG_RR_SCORE, ENG_RR_GAP, ENG_RR_MARGIN, ENG_RR_FIRST, ENG_RR_RANK, ENG_RR_EVIDENCE,
     ENG_RR_COVER, ENG_RR_QFIELD, ENG_RR_KFIELD, ENG_RR_AFIELD, ENG_RR_PATTERN, ENG_RR_UNKNOWN,
-    ENG_RR_OOS, ENG_RR_TOUCHED, ENG_RR_NTERMS, ENG_RR_SOFTMAX, ENG_RR_NFEAT
+    ENG_RR_OOS, ENG_RR_TOUCHED, ENG_RR_NTERMS, ENG_RR_SOFTMAX, ENG_RR_PHBOTH, ENG_RR_PHCOVER,
+    ENG_RR_NFEAT
 };
 typedef struct engRerank {
     double w[ENG_RR_NFEAT], b; /* over standardized features; the intercept */
@@ -279,9 +290,10 @@ int engRerankLoad(engIndex *ix, const char *dir, const uint8_t *key);
 void engRerankSave(const engIndex *ix, const char *dir, const uint8_t *key);
 /* Features of cand[0..n) (best first by BM25F) for the question in the
  * scratch; loo: the entry whose phrasing is scored left out (training),
- * else UINT32_MAX; oos: the question's out-of-scope evidence. */
-void engRerankFeatures(const engIndex *ix, const uint32_t *cand, size_t n, uint32_t loo, double oos,
-                       double (*f)[ENG_RR_NFEAT]);
+ * else UINT32_MAX, loo_ph: that phrasing's place among the entry's;
+ * oos: the question's out-of-scope evidence. */
+void engRerankFeatures(const engIndex *ix, const uint32_t *cand, size_t n, uint32_t loo,
+                       uint32_t loo_ph, double oos, double (*f)[ENG_RR_NFEAT]);
 double engRerankProb(const engRerank *r, const double *f);
 
 /* A text as canonical terms (synonyms applied). corrected[i] != 0 when the
@@ -335,6 +347,21 @@ void engScoreExample(const engIndex *ix, const engTerms *x, uint32_t loo, const 
 void engScratchReset(const engIndex *ix);
 size_t engExampleEvidence(const engIndex *ix, const engTerms *x, uint32_t label, const char *self,
                           uint32_t **ent, float **val);
+
+/* engine_phrase.c: the phrasings' terms, kept while indexing (Entry:
+ * entry e's phrasings start; Add: one phrasing's terms, NULL for none;
+ * Finish: after the postings, their weights), and how a question (the
+ * scratch's terms, marked with Mark(1) before and Mark(0) after) matches
+ * candidate c's best phrasing: Dice of the two weights (mass: the
+ * question's) and the share of the phrasing the question holds, the
+ * phrasing skip (its place in the entry) left out. */
+void engPhraseEntry(engIndex *ix, uint32_t e);
+void engPhraseAdd(engIndex *ix, const txtToks *terms);
+void engPhraseFinish(engIndex *ix);
+void engPhraseFree(engIndex *ix);
+void engPhraseMark(const engIndex *ix, int on);
+void engPhraseMatch(const engIndex *ix, uint32_t c, uint32_t skip, double mass, double *both,
+                    double *cover);
 
 /* engine_oos.c: the out-of-scope lines' terms (after the scratch exists),
  * and the out-of-scope evidence of analyzed terms x: the largest share of

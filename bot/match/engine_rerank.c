@@ -44,8 +44,8 @@ static void rrReserve(rrData *d, size_t more) {
 
 /* One phrasing of entry label (nentries: out of scope): scored with it
  * left out, its candidates added as examples. */
-static void rrPhrasing(const engIndex *ix, const char *text, uint32_t label, engTerms *x,
-                       rrData *d) {
+static void rrPhrasing(const engIndex *ix, const char *text, uint32_t label, uint32_t place,
+                       engTerms *x, rrData *d) {
     char *norm = NULL;
     size_t nl = 0;
     if (engAnalyze(ix, text, strlen(text), 0, x, NULL) != CB_OK ||
@@ -58,7 +58,7 @@ static void rrPhrasing(const engIndex *ix, const char *text, uint32_t label, eng
     uint32_t cand[ENG_RR_TOP_K];
     size_t n = engSelectTop(ix->scr, ENG_RR_TOP_K, cand);
     rrReserve(d, n);
-    engRerankFeatures(ix, cand, n, loo, oev, d->x + d->n);
+    engRerankFeatures(ix, cand, n, loo, place, oev, d->x + d->n);
     for (size_t i = 0; i < n; i++) d->y[d->n + i] = cand[i] == label;
     d->right_first += n > 0 && cand[0] == label;
     d->n += n;
@@ -84,7 +84,7 @@ static void rrCollect(const engIndex *ix, rrData *d) {
         for (size_t j = 0; j < np && taken < want; j++, i++) {
             if (i != next) continue;
             const char *t = !en ? k->out_of_scope.v[j] : j ? en->alternates.v[j - 1] : en->question;
-            if (t) rrPhrasing(ix, t, (uint32_t)e, &x, d);
+            if (t) rrPhrasing(ix, t, (uint32_t)e, (uint32_t)j, &x, d);
             next = (size_t)((double)++taken * (double)total / (double)want);
         }
     }

@@ -78,14 +78,15 @@ static size_t termsRank(const engScratch *s, const uint32_t *cand, size_t n, uin
     return r;
 }
 
-void engRerankFeatures(const engIndex *ix, const uint32_t *cand, size_t n, uint32_t loo, double oos,
-                       double (*f)[ENG_RR_NFEAT]) {
+void engRerankFeatures(const engIndex *ix, const uint32_t *cand, size_t n, uint32_t loo,
+                       uint32_t loo_ph, double oos, double (*f)[ENG_RR_NFEAT]) {
     const engScratch *s = ix->scr;
     rrQuestion q = questionOf(ix, loo, oos);
     double best = 0, sum = 0;
     for (size_t i = 0; i < n; i++) best = fmax(best, s->acc_terms[cand[i]]);
     for (size_t i = 0; i < n; i++) sum += exp(s->acc_terms[cand[i]] - best);
     sum += exp(-best); /* "none of them": a score of 0 */
+    engPhraseMark(ix, 1);
     for (size_t i = 0; i < n; i++) {
         uint32_t c = cand[i];
         double sc = s->acc_terms[c], other = 0;
@@ -106,7 +107,10 @@ void engRerankFeatures(const engIndex *ix, const uint32_t *cand, size_t n, uint3
         v[ENG_RR_TOUCHED] = q.touched;
         v[ENG_RR_NTERMS] = q.nterms;
         v[ENG_RR_SOFTMAX] = exp(sc - best) / sum;
+        engPhraseMatch(ix, c, c == loo ? loo_ph : UINT32_MAX, q.mass, &v[ENG_RR_PHBOTH],
+                       &v[ENG_RR_PHCOVER]);
     }
+    engPhraseMark(ix, 0);
 }
 
 double engRerankProb(const engRerank *r, const double *f) {
@@ -141,7 +145,7 @@ size_t engScaledConfidence(const engIndex *ix, double *conf, uint32_t *cand) {
     } else {
         n = engSelectTop(s, ENG_RR_TOP_K, cand);
         double f[ENG_RR_TOP_K][ENG_RR_NFEAT];
-        engRerankFeatures(ix, cand, n, UINT32_MAX, s->oos_ev, f);
+        engRerankFeatures(ix, cand, n, UINT32_MAX, UINT32_MAX, s->oos_ev, f);
         for (size_t i = 0; i < n; i++) conf[cand[i]] = engRerankProb(ix->rerank, f[i]);
     }
     for (size_t i = 0; i < n; i++)

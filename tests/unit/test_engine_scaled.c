@@ -25,6 +25,7 @@
 #include "base/common.h"
 #include "kb/kb.h"
 #include "match/engine.h"
+#include "match/engine_int.h"
 
 #define HOLD_EVERY 2
 
@@ -166,12 +167,52 @@ static void test_small_keeps_share(void **state) {
     kbFree(k);
 }
 
+/* The best-phrasing features (engine_phrase.c) of candidate e for a
+ * question: text analyzed and scored as the re-ranker's training does,
+ * entry loo's phrasing at place loo_ph left out. */
+static void phraseFeatures(const fixture *f, const char *text, uint32_t e, uint32_t loo,
+                           uint32_t loo_ph, double *both, double *cover) {
+    engTerms x;
+    engTermsInit(&x);
+    assert_int_equal(engAnalyze(f->ix, text, strlen(text), 0, &x, NULL), CB_OK);
+    engScoreExample(f->ix, &x, loo, NULL, 0);
+    double v[1][ENG_RR_NFEAT];
+    engRerankFeatures(f->ix, &e, 1, loo, loo_ph, 0, v);
+    *both = v[0][ENG_RR_PHBOTH];
+    *cover = v[0][ENG_RR_PHCOVER];
+    engScratchReset(f->ix);
+    engTermsFree(&x);
+}
+
+/* An entry's own question, word for word: its best phrasing is all
+ * matched (the question's share and the phrasing's); left out, its other
+ * phrasings match less; another entry's, less still; never above 1. */
+static void test_best_phrasing(void **state) {
+    const fixture *f = *state;
+    size_t checked = 0;
+    for (uint32_t e = 0; e < f->k->nentries; e += 7) {
+        const kbEntry *en = &f->k->entries[e];
+        uint32_t other = (e + f->k->nentries / 2) % (uint32_t)f->k->nentries;
+        double both, cover, lboth, lcover, oboth, ocover;
+        phraseFeatures(f, en->question, e, UINT32_MAX, UINT32_MAX, &both, &cover);
+        phraseFeatures(f, en->question, e, e, 0, &lboth, &lcover);
+        phraseFeatures(f, en->question, other, UINT32_MAX, UINT32_MAX, &oboth, &ocover);
+        assert_true(cover > 0.999 && cover <= 1);
+        assert_true(both > 0.9 && both <= 1);
+        assert_true(lboth < both && lcover <= cover);
+        assert_true(oboth < both);
+        checked++;
+    }
+    assert_true(checked >= 5);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_trained_from_phrasings),
         cmocka_unit_test(test_own_phrasing_first),
         cmocka_unit_test(test_held_out_calibrated),
         cmocka_unit_test(test_gibberish_low),
+        cmocka_unit_test(test_best_phrasing),
     };
     const struct CMUnitTest alone[] = {cmocka_unit_test(test_small_keeps_share)};
     int rc = cmocka_run_group_tests(tests, setup, teardown);
