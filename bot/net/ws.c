@@ -482,17 +482,24 @@ static int wsWriteClose(wsConn *c) {
 }
 
 /* A due ping, then urgent frames, then the others, as long as the socket
- * takes them; then the close frame once nothing is left. */
+ * takes them; then the close frame once nothing is left. The socket is
+ * writable when lws calls this, so the first write goes without asking;
+ * lws_send_pipe_choked (a poll() each time) is asked before each further
+ * one, never when nothing is left to write: an ack alone costs no poll. */
 static int wsWriteable(wsConn *c) {
+    int wrote = 0;
     if (c->ping_due && !c->close_sent) {
         unsigned char ping[LWS_PRE + 1];
         c->ping_due = 0;
         c->last_ping_ms = wsNow();
         if (lws_write(c->wsi, ping + LWS_PRE, 0, LWS_WRITE_PING) < 0) return -1;
+        wrote = 1;
     }
-    while (!c->close_sent && !lws_send_pipe_choked(c->wsi)) {
+    while (!c->close_sent && wsQueued(c)) {
+        if (wrote && lws_send_pipe_choked(c->wsi)) break;
         wsMsg *m = c->urgent.head ? wsPop(&c->urgent) : wsPop(&c->normal);
         if (!m) break;
+        wrote = 1;
         int w = lws_write(c->wsi, (unsigned char *)m->data + LWS_PRE, m->len, LWS_WRITE_TEXT);
         size_t len = m->len;
         free(m);
