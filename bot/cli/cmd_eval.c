@@ -32,7 +32,6 @@
 #include "base/common.h"
 #include "match/engine.h"
 #include "match/knowledge.h"
-#include "match/text.h"
 
 #define EVAL_MAX_FILE (16 * 1024 * 1024)
 #define EVAL_MAX_GOLD 16
@@ -200,27 +199,9 @@ static int loadCases(const kb *k, const char *path, int file, evalCase **v, size
     return CB_OK;
 }
 
-/* Case, punctuation and spacing folded, for the copy check. */
-static char *foldText(const char *s) {
-    char *norm;
-    size_t n;
-    if (!s || txtNormalize(s, strlen(s), &norm, &n, NULL) != CB_OK) return cbStrdup("");
-    size_t o = 0;
-    int space = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)norm[i];
-        int word = ch >= 0x80 || (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z');
-        if (!word) {
-            space = o > 0;
-            continue;
-        }
-        if (space) norm[o++] = ' ';
-        space = 0;
-        norm[o++] = (char)ch;
-    }
-    norm[o] = '\0';
-    return norm;
-}
+/* The copy check compares phrasings as the knowledge's duplicate check
+ * and the matcher do (kbPhraseKey). */
+static char *foldText(const char *s) { return kbPhraseKey(s ? s : ""); }
 
 /* Eval questions equal to an entry's question or alternate: listed, counted. */
 static size_t checkCopies(const kb *k, const evalCase *v, size_t n) {
@@ -416,8 +397,9 @@ static void printLearned(const engIndex *ix) {
                L.buckets[b].hi, L.buckets[b].n, 100 * ratio(L.buckets[b].right, L.buckets[b].n));
 }
 
-/* Lines of out-of-scope.txt the trained matcher still answers: one line
- * alone did not teach it that kind of question. */
+/* Lines of out-of-scope.txt the trained model alone would still answer
+ * (ix built with model_only): the bot declines the line as written, but one
+ * line alone did not teach the model that kind of question. */
 static void printOosAnswered(const kb *k, const engIndex *ix, size_t max) {
     size_t shown = 0;
     for (size_t i = 0; i < k->out_of_scope.n; i++) {
@@ -427,8 +409,8 @@ static void printOosAnswered(const kb *k, const engIndex *ix, size_t max) {
         if (!q || engQuery(ix, q, strlen(q), NULL, 1, &r, err) != CB_OK) continue;
         if (r.outcome != ENG_ANSWER || !r.nhits) continue;
         if (!shown++)
-            printf("out-of-scope lines the matcher still answers (one line does not teach it "
-                   "that kind of question):\n");
+            printf("out-of-scope lines the model alone still answers (declined as written, but "
+                   "one line does not teach it that kind of question):\n");
         if (shown <= max)
             printf("  \"%s\" -> %s (%.2f)\n", q, r.hits[0].entry->id, r.hits[0].confidence);
     }
@@ -441,6 +423,7 @@ static void printOosAnswered(const kb *k, const engIndex *ix, size_t max) {
 void evalPrintDoubts(const kb *k, size_t max) {
     engParams p;
     engDefaultParams(&p);
+    p.model_only = 1; /* what the model learned, not the phrasings it was given */
     char cache[4096];
     p.cache_dir = engCacheDir(NULL, cache, sizeof(cache));
     char err[CB_ERRLEN];

@@ -177,6 +177,12 @@ void kbEntryFree(kbEntry *e);
 #define KB_MAX_FILE (256 * 1024) /* bytes; larger knowledge files are errors */
 #define KB_SEED_TITLE "Python developer career growth" /* source without a URL */
 
+/* A phrasing's key: folded as questions are (NFKC, case, accents), words
+ * of letters, digits, '+' and '#' joined by one space. Two phrasings with
+ * the same key say the same words (duplicate checks, eval copies, and the
+ * matcher's word-for-word phrasings). A heap string. */
+char *kbPhraseKey(const char *s);
+
 /* The redirect for an out-of-scope section, or NULL. */
 const kbRedirect *kbFindRedirect(const kb *k, const char *section);
 const kbEntry *kbFindEntry(const kb *k, const char *id);

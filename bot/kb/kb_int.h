@@ -142,8 +142,6 @@ void kbSimilarCancel(kbSimJob *j); /* frees, probing no more */
 
 /* A word's (or a phrase key's) 64-bit hash (FNV-1a; kb_lint.c). */
 uint64_t kbWordHash(const char *s);
-/* Lowercase, punctuation and whitespace collapsed: for duplicate phrasing. */
-char *kbPhraseKey(const char *s);
 
 /* kb_cross.c: a name with its position, to sort: duplicates are then
  * neighbours and a name is found by a search, not by comparing every pair

@@ -35,6 +35,7 @@ void engDefaultParams(engParams *p) {
     p->dict = ENG_DICT;
     p->cache_dir = NULL;
     p->cache_only = 0;
+    p->model_only = 0;
     const char *dm = getenv("CAREERBOT_DENSE_MAX"); /* a knob: see engParams.dense_max */
     p->dense_max = dm && *dm ? strtoul(dm, NULL, 10) : 0;
 }
@@ -334,6 +335,7 @@ static int indexEntry(engIndex *ix, buildState *b, uint32_t e, char *err) {
         if (indexText(ix, b, e, en->alternates.v[i], ENG_F_Q, err) != CB_OK) return CB_ERR;
     for (size_t i = 0; i < en->keywords.n; i++)
         if (indexText(ix, b, e, en->keywords.v[i], ENG_F_K, err) != CB_OK) return CB_ERR;
+    engVerbatimAddEntry(ix, e);
     return indexText(ix, b, e, en->answer, ENG_F_A, err);
 }
 
@@ -582,6 +584,7 @@ static int buildPhase(engBuildJob *j, double deadline, char *err) {
         buildWords(ix);
         buildScratch(ix);
         engBuildOos(ix);
+        engVerbatimFinish(ix);
         setThresholds(ix);
         ix->mctx = pcre2_match_context_create(NULL);
         pcre2_set_match_limit(ix->mctx, PAT_MATCH_LIMIT);
@@ -647,6 +650,7 @@ void engFree(engIndex *ix) {
     free(ix->lookup);
     free(ix->oos);
     free(ix->oos_mass);
+    free(ix->verbatim);
     free(ix->topic);
     for (size_t i = 0; i < ix->ntopics; i++) free(ix->topics[i]);
     free(ix->topics);

@@ -61,6 +61,10 @@ typedef struct engParams {
      * $CAREERBOT_DENSE_MAX when set (a debugging and measuring knob:
      * CAREERBOT_DENSE_MAX=1 puts any knowledge on the scaled path). */
     size_t dense_max;
+    /* 1: the model decides alone, even on a question that is word for
+     * word one of the knowledge's phrasings (engine_verbatim.c), as
+     * `kb check` needs to find what the model did not learn. */
+    int model_only;
 } engParams;
 
 /* The model cache directory: configured (the config's

@@ -159,10 +159,18 @@ typedef struct engOosPost {
     float weight;  /* the term's idf (see engine_oos.c) */
 } engOosPost;
 
+/* One phrasing of the knowledge, word for word (engine_verbatim.c). */
+typedef struct engVerbatim {
+    uint64_t hash;  /* of its kbPhraseKey */
+    uint32_t label; /* entry index, or nentries: an out-of-scope line */
+    uint32_t line;  /* the out-of-scope line's index in kb.out_of_scope */
+} engVerbatim;
+
 /* engKeyLowerBound reads the key at offset 0 of these records. */
 _Static_assert(offsetof(engPair, key) == 0, "engPair: key first");
 _Static_assert(offsetof(engLookupStem, hash) == 0, "engLookupStem: hash first");
 _Static_assert(offsetof(engOosPost, hash) == 0, "engOosPost: hash first");
+_Static_assert(offsetof(engVerbatim, hash) == 0, "engVerbatim: hash first");
 
 /* Per-query work arrays (one query at a time, behind mu). */
 typedef struct engScratch {
@@ -229,6 +237,8 @@ struct engIndex {
     engOosPost *oos; /* out-of-scope.txt's terms, sorted (engine_oos.c) */
     size_t noos;
     float *oos_mass; /* per line: the weight of its terms */
+    engVerbatim *verbatim; /* the phrasings' keys, sorted (engine_verbatim.c) */
+    size_t nverbatim, capverbatim;
     struct engRerank *rerank; /* the scaled path's re-ranker (engine_rerank.c), or NULL */
     int needs_training; /* cache_only and a cache miss: model NULL for now */
     /* Each entry's phrasings as term lists (engine_phrase.c): entry e's
@@ -369,5 +379,14 @@ void engPhraseMatch(const engIndex *ix, uint32_t c, uint32_t skip, double mass, 
  * self: a line's text to leave out (a training example), or NULL. */
 void engBuildOos(engIndex *ix);
 double engOosEvidence(const engIndex *ix, const engTerms *x, const char *self);
+
+/* engine_verbatim.c: the phrasings' keys, entry e's question and alternates
+ * as each entry is indexed (so the build's slices share the work), then
+ * the out-of-scope lines and the sorted table; and the one a question says
+ * word for word: NULL when none, when two labels share it, or with
+ * engParams.model_only. */
+void engVerbatimAddEntry(engIndex *ix, uint32_t e);
+void engVerbatimFinish(engIndex *ix);
+const engVerbatim *engVerbatimFind(const engIndex *ix, const char *text, size_t len);
 
 #endif

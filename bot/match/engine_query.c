@@ -362,11 +362,28 @@ static size_t modelConfidence(const engIndex *ix, long topic, double *conf, uint
     return n;
 }
 
-static void fillHits(const engIndex *ix, long topic, size_t top, engResult *out) {
+/* A question that is word for word entry e's question or an alternate
+ * (engine_verbatim.c): e is at least as sure as a pattern makes it, when the
+ * topic filter lets it in. The new candidate count. */
+static size_t liftVerbatim(const engIndex *ix, const engVerbatim *ph, long topic, double *conf,
+                         uint32_t *cand, size_t n) {
+    if (!ph || ph->label >= ix->k->nentries) return n;
+    uint32_t e = ph->label;
+    if (topic >= 0 && ix->topic[e] != (uint32_t)topic) return n;
+    size_t i = 0;
+    while (i < n && cand[i] != e) i++;
+    if (i == n) conf[e] = 0, cand[n++] = e; /* the scaled path's candidates missed it */
+    if (conf[e] < ix->pattern_conf) conf[e] = ix->pattern_conf;
+    return n;
+}
+
+static void fillHits(const engIndex *ix, const engVerbatim *ph, long topic, size_t top,
+                     engResult *out) {
     engScratch *s = ix->scr;
     double *conf = s->conf;
     size_t n = ix->model ? modelConfidence(ix, topic, conf, s->cand)
                          : engScaledConfidence(ix, conf, s->cand);
+    n = liftVerbatim(ix, ph, topic, conf, s->cand, n);
     uint32_t best[ENG_MAX_TOP];
     size_t k = selectSure(conf, s->cand, n, top ? top : 1, best);
     for (size_t i = 0; i < k; i++) {
@@ -404,6 +421,19 @@ static void declineSection(const engIndex *ix, engResult *out) {
     if (p[best] < ix->redirect_thr) return;
     out->decline_section = ix->k->out_of_scope_sections.v[best];
     out->decline_confidence = p[best];
+}
+
+/* A question that is word for word a line of out-of-scope.txt: declined
+ * as its author said, with the line's section (when it has a name) and no
+ * choices. */
+static void declineVerbatim(const engIndex *ix, const engVerbatim *ph, engResult *out) {
+    const kb *k = ix->k;
+    uint32_t sec = k->out_of_scope_section ? k->out_of_scope_section[ph->line] : 0;
+    const char *name = sec < k->out_of_scope_sections.n ? k->out_of_scope_sections.v[sec] : NULL;
+    out->outcome = ENG_ABSTAIN;
+    out->nhits = 0;
+    out->decline_section = name && *name ? name : NULL;
+    out->decline_confidence = out->decline_section ? 1.0 : 0.0;
 }
 
 /* Score and rank; the caller holds the scratch lock. */
@@ -449,12 +479,14 @@ static void rank(const engIndex *ix, const engTerms *x, const char *text, size_t
     size_t nl = 0;
     if (txtNormalize(text, len, &norm, &nl, NULL) == CB_OK)
         scorePatterns(ix, norm, nl, topic, patternBonus(ix, q, nq));
+    const engVerbatim *ph = engVerbatimFind(ix, text, len);
     /* Nothing the knowledge knows and no pattern: no hit at all. */
     if (ix->scr->ntouched > 0) {
         if (ix->model) classify(ix, x, norm, norm ? nl : 0, topic);
-        fillHits(ix, topic, top, out);
+        fillHits(ix, ph, topic, top, out);
         declineSection(ix, out);
     }
+    if (ph && ph->label == ix->k->nentries) declineVerbatim(ix, ph, out);
     free(norm);
     for (size_t i = 0; i < ix->scr->ntouched; i++) ix->scr->flags[ix->scr->touched[i]] = 0;
 }

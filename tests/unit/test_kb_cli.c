@@ -271,7 +271,7 @@ static void test_check_oos_answered(void **state) {
                "my dog needs a boot camp for puppies\nrecommend a good movie\n");
     run r = bot(today, "kb", "check", "--kb", tmp, NULL, NULL);
     assert_int_equal(r.rc, 0);
-    const char *head = strstr(r.out, "out-of-scope lines the matcher still answers");
+    const char *head = strstr(r.out, "out-of-scope lines the model alone still answers");
     if (!head || !strstr(head, "\"my dog needs a boot camp for puppies\" -> learning/bootcamps"))
         fail_msg("got:\n%s", r.out);
     assert_null(strstr(r.out, "capital of france"));
