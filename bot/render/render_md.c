@@ -292,8 +292,8 @@ static int mdOnText(MD_TEXTTYPE type, const MD_CHAR *text, MD_SIZE size, void *u
         r->table = 1;
     }
     switch (type) {
-    case MD_TEXT_BR:
-        if (r->b != &r->out || r->heading) mdRaw(r, " ");
+    case MD_TEXT_BR: /* a link's text and a heading stay on one line */
+        if (r->b != &r->out || r->heading || r->in_link) mdRaw(r, " ");
         else r->sep = 1;
         return 0;
     case MD_TEXT_SOFTBR: mdRaw(r, " "); return 0;

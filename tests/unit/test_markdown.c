@@ -54,6 +54,8 @@ static const mdCase mrkdwnCases[] = {
     {"~~old~~ new", "~old~ new"},
     {"a &amp; b &#233; &copy;", "a &amp; b \xC3\xA9 \xC2\xA9"},
     {"line one  \nline two", "line one\nline two"},
+    /* a hard break in a link's text: one line (a newline ends Slack's link) */
+    {"> [two  \nlines](https://a.io/x)", "> <https://a.io/x|two lines>"},
     {"![logo](https://x.org/l.png)", "<https://x.org/l.png|logo>"},
     {"![](https://x.org/l.png)", "<https://x.org/l.png|image>"},
     {"| a | bb |\n|---|---|\n| 1 | 2 |\n| x<y | **z** |", "```\na   | bb\n----+---\n1   | 2\nx&lt;y | z\n```"},
@@ -110,6 +112,7 @@ static const mdCase discordCases[] = {
     {"```\ncode *x*\n```", "```\ncode *x*\n```"},
     {"| a | b |\n|---|---|\n| 1 | 2 |", "```\na | b\n--+--\n1 | 2\n```"},
     {"> quote", "> quote"},
+    {"> [two  \nlines](https://a.io/x)", "> [two lines](https://a.io/x)"},
     {"a | b [x]", "a \\| b \\[x\\]"},
     {"`a`b`", "`a`b\\`"},
     {"`` a`b ``", "`a\xCB\x8B" "b`"},
