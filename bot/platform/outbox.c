@@ -39,7 +39,7 @@ struct outbox {
     char name[32];
     const outboxOps *ops;
     void *owner; /* NULL once outboxFree ran */
-    size_t max_jobs, max_inflight;
+    size_t max_jobs, max_bytes, max_inflight;
     outboxItem *jobs, *tail;
     size_t njobs;
     size_t job_bytes; /* what the queued jobs' allocations ask for */
@@ -66,6 +66,7 @@ outbox *outboxNew(const outboxOptions *o, const outboxOps *ops, void *owner) {
     ob->ops = ops;
     ob->owner = owner;
     ob->max_jobs = o->max_jobs;
+    ob->max_bytes = o->max_bytes;
     ob->max_inflight = o->max_inflight ? o->max_inflight : 1;
     return ob;
 }
@@ -177,15 +178,18 @@ size_t outboxInFlight(const outbox *ob) { return ob->inflight; }
 
 int outboxQueue(outbox *ob, const outboxJob *job, char *err) {
     if (!ob->owner) return cbErr(err, "%s: shutting down", ob->name);
-    if (ob->njobs >= ob->max_jobs) {
-        char event[48];
-        snprintf(event, sizeof event, "%s.overloaded", ob->name);
-        logEvent(LOG_ERROR, event, "channel=%s queued=%zu msg=\"question dropped\"",
-                 job->channel ? job->channel : "-", ob->njobs);
-        return cbErr(err, "%s: %zu questions are waiting already", ob->name, ob->njobs);
-    }
     size_t size;
     outboxItem *j = outboxItemNew(job, &size);
+    if (ob->njobs >= ob->max_jobs || (ob->max_bytes && ob->job_bytes + size > ob->max_bytes)) {
+        outboxItemFree(j);
+        char event[48];
+        snprintf(event, sizeof event, "%s.overloaded", ob->name);
+        logEvent(LOG_ERROR, event,
+                 "channel=%s queued=%zu queued_bytes=%zu msg=\"question dropped\"",
+                 job->channel ? job->channel : "-", ob->njobs, ob->job_bytes);
+        return cbErr(err, "%s: %zu questions (%zu bytes) are waiting already", ob->name, ob->njobs,
+                     ob->job_bytes);
+    }
     ob->job_bytes += size;
     if (ob->tail) ob->tail->next = j;
     else ob->jobs = j;

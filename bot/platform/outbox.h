@@ -51,6 +51,7 @@ typedef struct outboxOps {
 typedef struct outboxOptions {
     const char *name;    /* "slack", "discord": prefixes log events */
     size_t max_jobs;     /* queued questions; more are refused */
+    size_t max_bytes;    /* and their bytes (outboxQueuedBytes); 0: no bound */
     size_t max_inflight; /* calls and holds out before questions wait */
 } outboxOptions;
 

@@ -148,6 +148,41 @@ static void testFullQueueRefuses(void **state) {
     assert_int_equal(o.nholds, 2);
 }
 
+/* A bound in bytes refuses what would pass it, logged like a full queue
+ * (one long question can fill what many short ones would), and takes
+ * questions again once some are answered. */
+static void testByteBound(void **state) {
+    (void)state;
+    owner o;
+    outbox *probe = newOutbox(&o, 10, 1);
+    queue(&o, "a", CB_OK); /* answered: in flight, not queued */
+    queue(&o, "b", CB_OK);
+    size_t one = outboxQueuedBytes(probe); /* what one short question holds */
+    assert_true(one > 0);
+    outboxFree(probe);
+    outboxRelease(o.holds[0]);
+    memset(&o, 0, sizeof o);
+    outboxOptions opt = {.name = "test", .max_jobs = 100, .max_bytes = 3 * one, .max_inflight = 1};
+    outbox *ob = o.ob = outboxNew(&opt, &ops, &o);
+    queue(&o, "a", CB_OK); /* in flight */
+    queue(&o, "b", CB_OK);
+    queue(&o, "c", CB_OK);
+    queue(&o, "d", CB_OK); /* three queued: the bound */
+    queue(&o, "e", CB_ERR);
+    assert_int_equal(outboxQueued(ob), 3);
+    assert_int_equal(outboxQueuedBytes(ob), 3 * one);
+    outboxRelease(o.holds[0]); /* a done: b goes out, there is room */
+    queue(&o, "e", CB_OK);
+    char big[512];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    assert_true(sizeof big > 3 * one);
+    queue(&o, big, CB_ERR); /* more than the bound alone */
+    assert_int_equal(outboxQueued(ob), 3);
+    outboxFree(ob); /* c, d, e dropped; b is still out */
+    outboxRelease(o.holds[1]);
+}
+
 static void testDropJobs(void **state) {
     (void)state;
     owner o;
@@ -369,6 +404,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(testFifoAndLimit),   cmocka_unit_test(testFullQueueRefuses),
         cmocka_unit_test(testDeferredPump),   cmocka_unit_test(testJobFieldsKept),
+        cmocka_unit_test(testByteBound),
         cmocka_unit_test(testDropJobs),       cmocka_unit_test(testHoldOwnerAfterFree),
         cmocka_unit_test(testSendDone),       cmocka_unit_test(testSendOutlivesOwner),
         cmocka_unit_test(testNumericIdsKept), cmocka_unit_test(testQueuedJobIsSmall),

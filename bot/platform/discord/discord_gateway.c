@@ -472,7 +472,8 @@ cbTransport *discordTransportNew(struct cbApp *a, char *err) {
     d->starts_remaining = -1;
     d->max_concurrency = 1;
     backoffInit(&d->bo, DC_BACKOFF_BASE_MS, DC_BACKOFF_CAP_MS, DC_BACKOFF_MIN_MS);
-    outboxOptions o = {.name = "discord", .max_jobs = DC_MAX_JOBS, .max_inflight = DC_MAX_INFLIGHT};
+    outboxOptions o = {.name = "discord", .max_jobs = DC_MAX_JOBS, .max_bytes = DC_MAX_QUEUE_BYTES,
+                       .max_inflight = DC_MAX_INFLIGHT};
     d->ob = outboxNew(&o, &discordOutboxOps, d);
     appPrerenderAdd(a, &dcMentionRenderer);
     dcState(d, "not started%s", "");

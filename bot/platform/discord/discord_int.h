@@ -28,6 +28,13 @@
 #define DC_MAX_FORBIDDEN 64       /* channels remembered after a 403 */
 #define DC_MAX_INFLIGHT 64        /* REST calls and votes at once; more messages wait */
 #define DC_MAX_JOBS 100000        /* messages waiting to be answered */
+/* ...and their bytes: 2.5 MiB holds ~31,000 short mentions (a queued one
+ * is 84 bytes and its text) or ~1,300 of Discord's longest; without it
+ * 100,000 long ones would hold ~200 MB. With 60,000 or 100,000 offered at
+ * once the bot's peak was 29.2-29.4 MB (bench_discord.sh). More are
+ * dropped, logged as discord.overloaded (at the 50/s limit the queue is
+ * ten minutes long by then). */
+#define DC_MAX_QUEUE_BYTES (5u << 19) /* 2.5 MiB */
 #define DC_PUMP_BUDGET_MS 1.0     /* answering per loop turn, so the gateway is read in between */
 
 typedef struct discord discord;
