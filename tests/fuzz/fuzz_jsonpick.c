@@ -12,6 +12,7 @@
 
 #include "base/common.h"
 #include "base/jsonpick.h"
+#include "tests/support/jsonprune.h"
 
 static const jpickKey profile[] = {{"display_name", NULL}, {"real_name", NULL}, {NULL, NULL}};
 static const jpickKey event[] = {{"type", NULL},    {"text", NULL},        {"user", NULL},
@@ -19,18 +20,6 @@ static const jpickKey event[] = {{"type", NULL},    {"text", NULL},        {"use
 static const jpickKey payload[] = {{"event_id", NULL}, {"event", event}, {NULL, NULL}};
 static const jpickKey envelope[] = {{"type", NULL}, {"envelope_id", NULL}, {"payload", payload},
                                     {"a", NULL},    {"b", event},          {NULL, NULL}};
-
-static json_t *prune(json_t *v, const jpickKey *want) {
-    if (!want || !json_is_object(v)) return json_incref(v);
-    json_t *out = json_object();
-    const char *k;
-    json_t *x;
-    json_object_foreach(v, k, x) {
-        for (const jpickKey *w = want; w->key; w++)
-            if (strcmp(w->key, k) == 0) json_object_set_new(out, k, prune(x, w->sub));
-    }
-    return out;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     /* a copy of exactly size bytes, so ASan sees any read past the end */
@@ -45,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (got && !ref) abort(); /* accepts what jansson rejects */
         if (ref && !got && !memchr(text, 0, size)) abort(); /* rejects good JSON */
         if (got) {
-            json_t *exp = prune(ref, want);
+            json_t *exp = jsonPrune(ref, want);
             if (!json_equal(exp, got)) abort();
             json_decref(exp);
             json_decref(got);

@@ -13,23 +13,11 @@
 
 #include "base/common.h"
 #include "base/jsonpick.h"
+#include "tests/support/jsonprune.h"
 
 static const jpickKey profile[] = {{"name", NULL}, {NULL, NULL}};
 static const jpickKey event[] = {{"text", NULL}, {"user", NULL}, {"profile", profile}, {NULL, NULL}};
 static const jpickKey top[] = {{"type", NULL}, {"n", NULL}, {"event", event}, {NULL, NULL}};
-
-/* v with only want's keys kept, as jsonpick.h describes. */
-static json_t *prune(json_t *v, const jpickKey *want) {
-    if (!want || !json_is_object(v)) return json_incref(v);
-    json_t *out = json_object();
-    const char *k;
-    json_t *x;
-    json_object_foreach(v, k, x) {
-        for (const jpickKey *w = want; w->key; w++)
-            if (strcmp(w->key, k) == 0) json_object_set_new(out, k, prune(x, w->sub));
-    }
-    return out;
-}
 
 /* Same verdict as json_loadb, and the same (pruned) tree. */
 static void same(const char *text, size_t len) {
@@ -46,7 +34,7 @@ static void same(const char *text, size_t len) {
             assert_true(err[0] != '\0');
             continue;
         }
-        json_t *exp = prune(ref, want);
+        json_t *exp = jsonPrune(ref, want);
         if (!json_equal(exp, got)) fail_msg("%.*s: trees differ", (int)(len < 80 ? len : 80), text);
         json_decref(exp);
         json_decref(got);
