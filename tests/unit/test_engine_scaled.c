@@ -26,6 +26,7 @@
 #include "kb/kb.h"
 #include "match/engine.h"
 #include "match/engine_int.h"
+#include "scaledkit.h"
 
 #define HOLD_EVERY 2
 
@@ -41,10 +42,7 @@ typedef struct fixture {
  * taken out (kept in f->held), indexed on the scaled path. */
 static int setup(void **state) {
     fixture *f = cbCalloc(1, sizeof(*f));
-    cbDiags d;
-    cbDiagsInit(&d);
-    f->k = kbLoad("knowledge", &d);
-    cbDiagsFree(&d);
+    f->k = kitLoadKb("knowledge");
     if (!f->k) return -1;
     for (size_t e = 0; e < f->k->nentries && f->nheld < 512; e += HOLD_EVERY) {
         kbEntry *en = &f->k->entries[e];
@@ -52,9 +50,7 @@ static int setup(void **state) {
         f->held[f->nheld] = en->alternates.v[--en->alternates.n];
         f->held_id[f->nheld++] = en->id;
     }
-    engParams p;
-    engDefaultParams(&p);
-    p.dense_max = 1; /* the scaled path, whatever CAREERBOT_DENSE_MAX says */
+    engParams p = kitScaledParams();
     char err[CB_ERRLEN];
     f->ix = engBuild(f->k, &p, err);
     if (!f->ix) return -1;
@@ -145,14 +141,9 @@ static void test_gibberish_low(void **state) {
 /* Four entries are too few phrasings to learn from: the BM25F share. */
 static void test_small_keeps_share(void **state) {
     (void)state;
-    cbDiags d;
-    cbDiagsInit(&d);
-    kb *k = kbLoad("tests/fixtures/kb/good", &d);
-    cbDiagsFree(&d);
+    kb *k = kitLoadKb("tests/fixtures/kb/good");
     assert_non_null(k);
-    engParams p;
-    engDefaultParams(&p);
-    p.dense_max = 1;
+    engParams p = kitScaledParams();
     char err[CB_ERRLEN];
     engIndex *ix = engBuild(k, &p, err);
     assert_non_null(ix);

@@ -28,6 +28,7 @@
 #include "match/engine.h"
 #include "match/knowledge.h"
 #include "ops/metrics.h"
+#include "scaledkit.h"
 
 /* The same problems, in the same order, at the same positions. */
 static void assertSameDiags(const cbDiags *a, const cbDiags *b) {
@@ -177,14 +178,9 @@ static void assertSameAnswers(const engIndex *a, const engIndex *b) {
  * scaled path: its re-ranker trained in a step), the same answers. */
 static void test_engine_steps_same(void **state) {
     (void)state;
-    cbDiags d;
-    cbDiagsInit(&d);
-    kb *k = kbLoad("knowledge", &d);
-    cbDiagsFree(&d);
+    kb *k = kitLoadKb("knowledge");
     assert_non_null(k);
-    engParams p;
-    engDefaultParams(&p);
-    p.dense_max = 1;
+    engParams p = kitScaledParams();
     char err[CB_ERRLEN];
     engIndex *a = engBuild(k, &p, err);
     assert_non_null(a);
