@@ -178,10 +178,10 @@ size_t outboxInFlight(const outbox *ob) { return ob->inflight; }
 
 int outboxQueue(outbox *ob, const outboxJob *job, char *err) {
     if (!ob->owner) return cbErr(err, "%s: shutting down", ob->name);
-    size_t size;
-    outboxItem *j = outboxItemNew(job, &size);
-    if (ob->njobs >= ob->max_jobs || (ob->max_bytes && ob->job_bytes + size > ob->max_bytes)) {
-        outboxItemFree(j);
+    size_t size = 0;
+    outboxItem *j = ob->njobs < ob->max_jobs ? outboxItemNew(job, &size) : NULL;
+    if (!j || (ob->max_bytes && ob->job_bytes + size > ob->max_bytes)) {
+        outboxItemFree(j); /* a full queue refuses before copying anything */
         char event[48];
         snprintf(event, sizeof event, "%s.overloaded", ob->name);
         logEvent(LOG_ERROR, event,
