@@ -38,6 +38,8 @@
 #define MDC_KEEP 16               /* cache files kept in a directory (newest) */
 #define MDC_RECORD_VERSION 1u /* of a record (mdcSaveRecord) */
 #define MDC_NCALIB 4              /* calibration numbers: temperature, beta, evidence cap, gamma */
+#define MDC_MAX_WEIGHT 1e3        /* |weight|, |bias|, an evidence weight: trained ones are under 20 */
+#define MDC_MAX_IDF 64.0          /* ln(1 + examples) + 1 is under 25 */
 
 enum { S_SIZES = 1, S_CALIB, S_BUCKETS, S_KEYS, S_KID /* unused since 5 */, S_IDF, S_RARE,
        S_ISWORD, S_BIAS, S_WEIGHTS, S_COLL, S_WSCALE, S_NTAGS };
@@ -302,11 +304,18 @@ static const char *modelCheck(mdlModel *m, const mdcRest *r, const mdlExample *e
                           1u << S_ISWORD | 1u << S_BIAS | 1u << S_WEIGHTS | 1u << S_CALIB |
                           1u << S_BUCKETS | 1u << S_WSCALE;
     if ((r->seen & need) != need) return "a section is missing";
-    if (!(m->temp > 0 && isfinite(m->temp))) return "a temperature that is not > 0";
+    if (!(m->temp >= 1e-3 && m->temp <= 1e3)) return "a temperature out of range";
+    if (!(m->beta >= 0 && m->beta <= MDC_MAX_WEIGHT && m->gamma >= 0 &&
+          m->gamma <= MDC_MAX_WEIGHT && m->evidence_cap >= 0 && isfinite(m->evidence_cap)))
+        return "a calibration number out of range";
+    for (size_t c = 0; c < m->nclass; c++)
+        if (!(fabsf(m->b[c]) <= MDC_MAX_WEIGHT)) return "a bias out of range";
     if (!mdlFeatIndex(m)) return "a broken feature table"; /* a key 0 or twice */
     for (size_t f = 0; f < m->nfeat; f++) {
         if (m->isword[f] > 1) return "a feature in no block";
-        if (!(m->wscale[f] >= 0 && isfinite(m->wscale[f]))) return "a weight scale out of range";
+        if (!(m->wscale[f] >= 0 && m->wscale[f] * 32767.0 <= MDC_MAX_WEIGHT))
+            return "a weight scale out of range";
+        if (!(m->idf[f] >= 0 && m->idf[f] <= MDC_MAX_IDF)) return "an idf out of range";
     }
     m->coll = cbCalloc(r->ncoll ? r->ncoll : 1, sizeof(*m->coll));
     for (size_t i = 0; i < r->ncoll; i++, m->ncoll++) {

@@ -23,6 +23,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
 #include "base/common.h"
 #include "base/log.h"
 #include "match/engine.h"
@@ -264,6 +267,71 @@ static void test_corrupt_ignored(void **state) {
     knowledgeFree(good);
 }
 
+/* The bytes of path (n), read whole. */
+static uint8_t *slurp(const char *path, size_t *n) {
+    FILE *fp = fopen(path, "rb");
+    assert_non_null(fp);
+    fseek(fp, 0, SEEK_END);
+    *n = (size_t)ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    uint8_t *b = cbMalloc(*n);
+    assert_int_equal(fread(b, 1, *n, fp), *n);
+    fclose(fp);
+    return b;
+}
+
+/* Where the elements of section tag start in a model file. */
+static size_t sectionAt(const uint8_t *b, size_t n, uint32_t tag) {
+    for (size_t off = 64; off + 16 <= n;) {
+        uint32_t t, es;
+        uint64_t count;
+        memcpy(&t, b + off, 4);
+        memcpy(&es, b + off + 4, 4);
+        memcpy(&count, b + off + 8, 8);
+        if (t == tag) return off + 16;
+        off += 16 + es * count;
+    }
+    fail_msg("no section %u", tag);
+    return 0;
+}
+
+/* A file whose checksum fits but whose numbers are out of range (a NaN
+ * idf, an infinite bias, a weight scale of 1e30: found by fuzz_modelcache,
+ * they made every probability NaN) is ignored with the reason logged, and
+ * the model trained again. */
+static void test_non_finite_ignored(void **state) {
+    fix *f = *state;
+    knowledge *good = load(f, f->cache);
+    char path[512];
+    assert_int_equal(modelFiles(f->cache, path, sizeof(path)), 1);
+    const struct { uint32_t tag; float v; const char *why; } cases[] = {
+        {6 /* S_IDF */, NAN, "an idf out"}, {9 /* S_BIAS */, INFINITY, "a bias out"},
+        {6, -1.0f, "an idf out"}, {12 /* S_WSCALE */, 1e30f, "a weight scale out"},
+    };
+    for (size_t i = 0; i < CB_ARRAY_LEN(cases); i++) {
+        size_t n;
+        uint8_t *b = slurp(path, &n);
+        memcpy(b + sectionAt(b, n, cases[i].tag), &cases[i].v, 4);
+        uint64_t sum = XXH3_64bits(b + 64, n - 64);
+        memcpy(b + 56, &sum, 8);
+        FILE *fp = fopen(path, "wb");
+        assert_non_null(fp);
+        assert_int_equal(fwrite(b, 1, n, fp), n);
+        fclose(fp);
+        free(b);
+        fflush(f->logf);
+        size_t before = f->loglen;
+        knowledge *k = load(f, f->cache);
+        fflush(f->logf);
+        assert_false(fromCache(k));
+        assert_non_null(strstr(f->log + before, "model.cache_ignored"));
+        assert_non_null(strstr(f->log + before, cases[i].why));
+        assertSameAnswers(good, k);
+        knowledgeFree(k);
+    }
+    knowledgeFree(good);
+}
+
 /* An unwritable cache dir only costs a training (logged). */
 static void test_unwritable_dir(void **state) {
     fix *f = *state;
@@ -481,6 +549,7 @@ static void test_parse_record(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_non_finite_ignored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hit_answers_like_training, setup, teardown),
         cmocka_unit_test_setup_teardown(test_edit_misses, setup, teardown),
         cmocka_unit_test_setup_teardown(test_corrupt_ignored, setup, teardown),
