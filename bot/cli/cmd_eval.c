@@ -392,6 +392,9 @@ static void printLearned(const engIndex *ix) {
            "temperature %.2f, lexical evidence weights %.2f (entries) and %.2f (out of scope)\n",
            100 * ratio(L.oof_right, L.oof), L.oof_right, L.oof, L.temperature, L.evidence_weight,
            L.oos_evidence_weight);
+    if (L.recal_steps)
+        printf("confidence: the probability as answers at it were right out of fold (a map of %zu "
+               "steps, never surer); each fold mapped without itself:\n", L.recal_steps);
     for (int b = 0; b < ENG_NBUCKETS; b++)
         printf("  confidence %.1f-%.1f: %5zu examples, %5.1f%% right\n", L.buckets[b].lo,
                L.buckets[b].hi, L.buckets[b].n, 100 * ratio(L.buckets[b].right, L.buckets[b].n));

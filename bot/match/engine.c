@@ -65,7 +65,7 @@ void engLearnedInfo(const engIndex *ix, engLearned *out) {
                         .classes = m->nclass, .temperature = m->temp, .evidence_weight = m->beta,
                         .oos_evidence_weight = m->gamma, .train_ms = m->train_ms,
                         .oof = m->noof, .oof_right = m->oof_right, .ncollisions = m->ncoll,
-                        .from_cache = m->from_cache};
+                        .recal_steps = m->recal.n, .from_cache = m->from_cache};
     for (int b = 0; b < ENG_NBUCKETS && b < MDL_NBUCKETS; b++) {
         out->buckets[b].lo = m->buckets[b].lo;
         out->buckets[b].hi = m->buckets[b].hi;

@@ -166,7 +166,9 @@ typedef struct engLearned {
     struct {
         double lo, hi;
         size_t n, right;
-    } buckets[ENG_NBUCKETS]; /* out-of-fold answers by confidence */
+    } buckets[ENG_NBUCKETS]; /* out-of-fold answers by confidence (mapped by a map
+                              * fitted without their fold) */
+    size_t recal_steps; /* knots of the map from probability to out-of-fold worth (0: none) */
     size_t ncollisions;
 } engLearned;
 void engLearnedInfo(const engIndex *ix, engLearned *out);

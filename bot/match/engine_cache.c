@@ -32,17 +32,19 @@
 #include "base/log.h"
 
 #define MDC_MAGIC "CBMODEL\n"
-#define MDC_VERSION 6u /* 4: 16-bit weights, a scale per feature; 5: keys by id; 6: text order */
+#define MDC_VERSION 7u /* 4: 16-bit weights, a scale per feature; 5: keys by id; 6: text order;
+                        * 7: the probability map */
 #define MDC_HEADER 64
 #define MDC_MAX_FILE (512u << 20) /* bytes; a dense model is at most 24 MB of weights */
 #define MDC_KEEP 16               /* cache files kept in a directory (newest) */
 #define MDC_RECORD_VERSION 1u /* of a record (mdcSaveRecord) */
 #define MDC_NCALIB 4              /* calibration numbers: temperature, beta, evidence cap, gamma */
+#define MDC_MAX_KNOTS (1u << 16)  /* of the probability map (one per 50 examples trained on) */
 #define MDC_MAX_WEIGHT 1e3        /* |weight|, |bias|, an evidence weight: trained ones are under 20 */
 #define MDC_MAX_IDF 64.0          /* ln(1 + examples) + 1 is under 25 */
 
 enum { S_SIZES = 1, S_CALIB, S_BUCKETS, S_KEYS, S_KID /* unused since 5 */, S_IDF, S_RARE,
-       S_ISWORD, S_BIAS, S_WEIGHTS, S_COLL, S_WSCALE, S_NTAGS };
+       S_ISWORD, S_BIAS, S_WEIGHTS, S_COLL, S_WSCALE, S_RECAL, S_NTAGS };
 enum { Z_NCLASS, Z_NFEAT, Z_KCAP, Z_UNK, Z_EPOCHS, Z_FOLDS, Z_NOOF, Z_OOFRIGHT, Z_TRAINUS, Z_N };
 
 typedef struct mdcBucket {
@@ -259,6 +261,18 @@ typedef struct mdcRest { /* what sections other than the arrays carry */
     uint32_t seen; /* bit per tag */
 } mdcRest;
 
+/* The probability map: its knots' x, then their y. */
+static int readRecal(mdcSrc *s, mdlRecal *r, uint32_t esize, uint64_t count, char *why,
+                     size_t wn) {
+    if (esize != 8 || count % 2 || count / 2 > MDC_MAX_KNOTS || r->x) /* r->x: a second map */
+        return whyf(why, wn, "bad probability map");
+    size_t n = (size_t)(count / 2);
+    r->x = cbMalloc((n ? n : 1) * sizeof(*r->x));
+    r->y = cbMalloc((n ? n : 1) * sizeof(*r->y));
+    r->n = n;
+    return srcRead(s, r->x, n * 8, 1) && srcRead(s, r->y, n * 8, 1);
+}
+
 static int readSection(mdcSrc *s, mdlModel *m, mdcRest *r, char *why, size_t wn) {
     uint32_t tag, esize, want = 0;
     uint64_t count, need = 0;
@@ -289,6 +303,7 @@ static int readSection(mdcSrc *s, mdlModel *m, mdcRest *r, char *why, size_t wn)
         return 1;
     }
     if (tag == S_BUCKETS) return srcRead(s, r->buckets, bytes, 1);
+    if (tag == S_RECAL) return readRecal(s, &m->recal, esize, count, why, wn);
     if (tag == S_COLL) {
         free(r->coll);
         r->coll = cbMalloc(bytes ? bytes : 1);
@@ -302,8 +317,9 @@ static int readSection(mdcSrc *s, mdlModel *m, mdcRest *r, char *why, size_t wn)
 static const char *modelCheck(mdlModel *m, const mdcRest *r, const mdlExample *ex, size_t n) {
     const uint32_t need = 1u << S_KEYS | 1u << S_IDF | 1u << S_RARE |
                           1u << S_ISWORD | 1u << S_BIAS | 1u << S_WEIGHTS | 1u << S_CALIB |
-                          1u << S_BUCKETS | 1u << S_WSCALE;
+                          1u << S_BUCKETS | 1u << S_WSCALE | 1u << S_RECAL;
     if ((r->seen & need) != need) return "a section is missing";
+    if (!mdlRecalValid(&m->recal)) return "a probability map that is not monotone in [0, 1]";
     if (!(m->temp >= 1e-3 && m->temp <= 1e3)) return "a temperature out of range";
     if (!(m->beta >= 0 && m->beta <= MDC_MAX_WEIGHT && m->gamma >= 0 &&
           m->gamma <= MDC_MAX_WEIGHT && m->evidence_cap >= 0 && isfinite(m->evidence_cap)))
@@ -419,6 +435,10 @@ static void putModel(mdcOut *o, const mdlModel *m, const mdlExample *ex, size_t 
     putSection(o, S_BIAS, 4, m->nclass, m->b);
     putSection(o, S_WEIGHTS, 2, m->nfeat * mdlStride(m->nclass), m->wq);
     putSection(o, S_WSCALE, 4, m->nfeat, m->wscale);
+    double *knots = cbMalloc((2 * m->recal.n + 1) * sizeof(*knots));
+    for (size_t i = 0; i < m->recal.n; i++) knots[i] = m->recal.x[i], knots[m->recal.n + i] = m->recal.y[i];
+    putSection(o, S_RECAL, 8, 2 * m->recal.n, knots);
+    free(knots);
     mdcColl *c = cbCalloc(m->ncoll ? m->ncoll : 1, sizeof(*c));
     size_t nc = 0;
     for (size_t i = 0; i < m->ncoll; i++)

@@ -10,7 +10,10 @@
  *   means what it says on questions the model did not train on (a Platt
  *   scaling of the best entry's probability on top was tried: it made the
  *   model surer and doubled its wrong answers on real forum questions);
- *   the reliability table (answers by confidence bucket, how many right);
+ *   a monotone map of the best entry's probability to how often such
+ *   answers were right (engine_recal.c), and the reliability table
+ *   (answers by mapped confidence, how many right, each fold's answers
+ *   mapped by a map fitted without them);
  *   the collisions: entries whose examples go to another entry out of
  *   fold (what `kb check` shows maintainers). */
 #include <math.h>
@@ -136,45 +139,77 @@ static int cmpColl(const void *a, const void *b) {
     return x->from != y->from ? (x->from < y->from ? -1 : 1) : (x->to > y->to) - (x->to < y->to);
 }
 
-/* Reliability buckets and collisions from the out-of-fold logits. */
-static void oofFigures(mdlModel *m, const double *z, const uint32_t *y, const mdlExample *ex,
-                       size_t n, double *p) {
+/* Each example's out-of-fold answer (the best entry's probability into
+ * conf, whether it is the example's into right), and the collisions. */
+static void oofAnswers(mdlModel *m, const double *z, const uint32_t *y, const mdlExample *ex,
+                       size_t n, double *p, double *conf, uint8_t *right) {
     size_t nc = m->nclass, oos = nc - 1;
     double *zz = cbMalloc(nc * sizeof(*zz));
-    for (int b = 0; b < MDL_NBUCKETS; b++)
-        m->buckets[b] = (mdlBucket){BUCKET_EDGES[b], BUCKET_EDGES[b + 1] > 1 ? 1 : BUCKET_EDGES[b + 1], 0, 0};
     for (size_t i = 0; i < n; i++) {
         withEvidence(z + i * nc, &ex[i], nc, (evWeights){m->beta, m->gamma}, m->temp, zz);
         mdlSoftmax(zz, nc, m->temp, NULL, p);
         size_t best = 0;
         for (size_t c = 1; c < oos; c++)
             if (p[c] > p[best]) best = c;
-        int right = best == y[i];
-        double conf = p[best];
+        right[i] = best == y[i];
+        conf[i] = p[best];
         m->noof++;
-        m->oof_right += right;
-        for (int b = 0; b < MDL_NBUCKETS; b++)
-            if (conf >= BUCKET_EDGES[b] && conf < BUCKET_EDGES[b + 1]) {
-                m->buckets[b].n++;
-                m->buckets[b].right += right;
-            }
-        if (y[i] != oos && !right && p[best] > p[y[i]]) noteCollision(m, y[i], (uint32_t)best, ex[i].text);
+        m->oof_right += right[i];
+        if (y[i] != oos && !right[i] && p[best] > p[y[i]]) noteCollision(m, y[i], (uint32_t)best, ex[i].text);
     }
     free(zz);
     if (m->ncoll) qsort(m->coll, m->ncoll, sizeof(*m->coll), cmpColl);
 }
 
+static void countInBucket(mdlModel *m, double conf, int right) {
+    for (int b = 0; b < MDL_NBUCKETS; b++)
+        if (conf >= BUCKET_EDGES[b] && conf < BUCKET_EDGES[b + 1]) {
+            m->buckets[b].n++;
+            m->buckets[b].right += (size_t)right;
+        }
+}
+
+/* The map from probability to worth (mdlRecalFit), fitted on every
+ * out-of-fold answer; the reliability table from maps each fitted without
+ * one fold and applied to it, so the table judges the map on answers it
+ * was not fitted on. */
+static void recalibrate(mdlModel *m, const double *conf, const uint8_t *right, const int *fold,
+                        size_t n, int folds) {
+    for (int b = 0; b < MDL_NBUCKETS; b++)
+        m->buckets[b] = (mdlBucket){BUCKET_EDGES[b], BUCKET_EDGES[b + 1] > 1 ? 1 : BUCKET_EDGES[b + 1], 0, 0};
+    double *c = cbMalloc((n ? n : 1) * sizeof(*c));
+    uint8_t *r = cbMalloc(n ? n : 1);
+    mdlRecal held = {NULL, NULL, 0};
+    for (int f = 0; f < folds; f++) {
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++)
+            if (fold[i] != f) c[k] = conf[i], r[k++] = right[i];
+        mdlRecalFit(c, r, k, &held);
+        for (size_t i = 0; i < n; i++)
+            if (fold[i] == f) countInBucket(m, mdlRecalApply(&held, conf[i]), right[i]);
+    }
+    mdlRecalFree(&held);
+    mdlRecalFit(conf, right, n, &m->recal);
+    free(c);
+    free(r);
+}
+
+/* Example i's fold: a hash of its text, so copies of one wording stay
+ * together. */
+static int *foldsOf(const mdlExample *ex, size_t n, int folds) {
+    int *fold = cbMalloc((n ? n : 1) * sizeof(*fold));
+    for (size_t i = 0; i < n; i++)
+        fold[i] = (int)(engHash(ex[i].text, strlen(ex[i].text), 7) % (uint64_t)folds);
+    return fold;
+}
+
 /* Out-of-fold logits of every example into z (n x nclass). */
 static void crossValidate(const mdlModel *m, const mdlVec *x, const uint32_t *y,
-                          const uint64_t *okey, const mdlExample *ex, size_t n, int folds,
-                          double *z) {
+                          const uint64_t *okey, const int *fold, size_t n, int folds, double *z) {
     size_t nc = m->nclass;
     float *w = cbMalloc((m->nfeat ? m->nfeat : 1) * mdlStride(nc) * sizeof(*w));
     float *b = cbMalloc(nc * sizeof(*b));
     uint32_t *idx = cbMalloc((n ? n : 1) * sizeof(*idx));
-    int *fold = cbMalloc((n ? n : 1) * sizeof(*fold));
-    for (size_t i = 0; i < n; i++)
-        fold[i] = (int)(engHash(ex[i].text, strlen(ex[i].text), 7) % (uint64_t)folds);
     for (int f = 0; f < folds; f++) {
         size_t k = 0;
         for (size_t i = 0; i < n; i++)
@@ -186,7 +221,6 @@ static void crossValidate(const mdlModel *m, const mdlVec *x, const uint32_t *y,
     free(w);
     free(b);
     free(idx);
-    free(fold);
 }
 
 /* The log loss at (log temperature, beta, gamma) = v[0], v[1], v[2]. */
@@ -245,9 +279,16 @@ static void calibrate(mdlModel *m, const mdlVec *x, const uint32_t *y, const uin
                       const mdlExample *ex, size_t n, int folds) {
     size_t nc = m->nclass;
     double *z = cbMalloc((n ? n : 1) * nc * sizeof(*z)), *p = cbMalloc(nc * sizeof(*p));
-    crossValidate(m, x, y, okey, ex, n, folds, z);
+    double *conf = cbMalloc((n ? n : 1) * sizeof(*conf));
+    uint8_t *right = cbMalloc(n ? n : 1);
+    int *fold = foldsOf(ex, n, folds);
+    crossValidate(m, x, y, okey, fold, n, folds, z);
     fitTemperatureBeta(m, z, y, ex, n, p);
-    oofFigures(m, z, y, ex, n, p);
+    oofAnswers(m, z, y, ex, n, p, conf, right);
+    recalibrate(m, conf, right, fold, n, folds);
+    free(fold);
+    free(right);
+    free(conf);
     free(z);
     free(p);
 }

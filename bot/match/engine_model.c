@@ -396,5 +396,6 @@ void mdlFree(mdlModel *m) {
     free(m->wscale);
     free(m->b);
     free(m->coll);
+    mdlRecalFree(&m->recal);
     free(m);
 }

@@ -63,6 +63,14 @@ typedef struct mdlCollision {
     const char *example;
 } mdlCollision;
 
+/* A monotone map of the best entry's probability to its out-of-fold
+ * share of right answers (engine_recal.c): n knots, x rising strictly, y
+ * never falling; none (n = 0): the probability as it is. */
+typedef struct mdlRecal {
+    double *x, *y;
+    size_t n;
+} mdlRecal;
+
 typedef struct mdlModel {
     size_t nclass, nfeat; /* nclass = entries + 1 (the last: out of scope) */
     uint64_t *keys;       /* per feature: its hash */
@@ -84,6 +92,7 @@ typedef struct mdlModel {
     double beta;          /* weight of the entries' lexical evidence (mdlPredictEv), fitted out of fold */
     double gamma;         /* weight of the out-of-scope lines' evidence, fitted with beta */
     double evidence_cap;  /* a question's weight counts up to this (engine_query.c) */
+    mdlRecal recal;       /* the best probability's worth out of fold (mdlRecalApply) */
     /* Out-of-fold figures, for `kb check` and `kb eval`. */
     size_t noof, oof_right;
     mdlBucket buckets[MDL_NBUCKETS];
@@ -128,6 +137,15 @@ void mdlPredict(const mdlModel *m, const mdlVec *x, const uint8_t *allow, double
  * class (out of scope). */
 void mdlPredictEv(const mdlModel *m, const mdlVec *x, const uint8_t *allow, const double *ev,
                   double *p);
+
+/* Fit r on n out-of-fold answers: each one's probability and whether it
+ * was right (too few: no map). */
+void mdlRecalFit(const double *conf, const uint8_t *right, size_t n, mdlRecal *r);
+/* p as the map says, never more than p (r NULL or empty: p). */
+double mdlRecalApply(const mdlRecal *r, double p);
+/* 1 if r's knots are in [0, 1], x rising strictly and y never falling. */
+int mdlRecalValid(const mdlRecal *r);
+void mdlRecalFree(mdlRecal *r);
 
 /* Training internals shared with engine_calib.c. */
 #define MDL_EPOCHS 10

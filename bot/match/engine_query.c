@@ -325,20 +325,23 @@ size_t engExampleEvidence(const engIndex *ix, const engTerms *x, uint32_t label,
     return n;
 }
 
-/* Is entry a surer than entry b (confidence, then the earlier entry)? */
-static int surer(const double *conf, uint32_t a, uint32_t b) {
-    return conf[a] != conf[b] ? conf[a] > conf[b] : a < b;
+/* Is entry a surer than entry b (confidence, then the probability before
+ * the map made them equal, if any, then the earlier entry)? */
+static int surer(const double *conf, const double *raw, uint32_t a, uint32_t b) {
+    if (conf[a] != conf[b]) return conf[a] > conf[b];
+    if (raw && raw[a] != raw[b]) return raw[a] > raw[b];
+    return a < b;
 }
 
 /* The best `top` entries by conf (over cand[0..n)), best first. */
-static size_t selectSure(const double *conf, const uint32_t *cand, size_t n, size_t top,
-                         uint32_t *best) {
+static size_t selectSure(const double *conf, const double *raw, const uint32_t *cand, size_t n,
+                         size_t top, uint32_t *best) {
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         uint32_t e = cand[i];
-        if (k == top && !surer(conf, e, best[k - 1])) continue;
+        if (k == top && !surer(conf, raw, e, best[k - 1])) continue;
         size_t j = k < top ? k++ : k - 1;
-        while (j > 0 && surer(conf, e, best[j - 1])) {
+        while (j > 0 && surer(conf, raw, e, best[j - 1])) {
             best[j] = best[j - 1];
             j--;
         }
@@ -347,14 +350,15 @@ static size_t selectSure(const double *conf, const uint32_t *cand, size_t n, siz
     return k;
 }
 
-/* Confidence per entry: the classifier's probability (a pattern lifts its
- * entry to at least pattern_conf), over every entry of the topic. */
+/* Confidence per entry: the classifier's probability as its out-of-fold
+ * worth says (mdlRecalApply; a pattern lifts its entry to at least
+ * pattern_conf), over every entry of the topic. */
 static size_t modelConfidence(const engIndex *ix, long topic, double *conf, uint32_t *cand) {
     const engScratch *s = ix->scr;
     size_t n = 0;
     for (size_t e = 0; e < ix->k->nentries; e++) {
         if (topic >= 0 && ix->topic[e] != (uint32_t)topic) continue;
-        conf[e] = s->prob[e];
+        conf[e] = mdlRecalApply(&ix->model->recal, s->prob[e]);
         if ((s->flags[e] & SEEN) && (s->flags[e] & PATTERN) && conf[e] < ix->pattern_conf)
             conf[e] = ix->pattern_conf;
         cand[n++] = (uint32_t)e;
@@ -385,7 +389,7 @@ static void fillHits(const engIndex *ix, const engVerbatim *ph, long topic, size
                          : engScaledConfidence(ix, conf, s->cand);
     n = liftVerbatim(ix, ph, topic, conf, s->cand, n);
     uint32_t best[ENG_MAX_TOP];
-    size_t k = selectSure(conf, s->cand, n, top ? top : 1, best);
+    size_t k = selectSure(conf, ix->model ? s->prob : NULL, s->cand, n, top ? top : 1, best);
     for (size_t i = 0; i < k; i++) {
         uint32_t e = best[i];
         double sc = (s->flags[e] & SEEN) ? s->acc[e] : 0;

@@ -5,7 +5,8 @@
  * accepts must be a model that predicts without a fault: its features are
  * looked up and a softmax computed from the input's own keys. Must never
  * crash, leak or hang. The corpus seed is a real cache file of a small
- * knowledge base. The same bytes are also read as a record (the scaled
+ * knowledge base, with a probability map of three knots put in (too few
+ * examples for a map of its own). The same bytes are also read as a record (the scaled
  * path's re-ranker: mdcParseRecord) of as many numbers as the body holds. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -30,6 +31,10 @@ static void predictWith(const mdlModel *m, const uint8_t *data, size_t size) {
     mdlVectorize(m, &keys, &v);
     double *p = cbMalloc(m->nclass * sizeof(*p));
     mdlPredict(m, &v, NULL, p);
+    for (size_t c = 0; c < m->nclass; c++) {
+        double q = mdlRecalApply(&m->recal, p[c]); /* the map is checked: never above p */
+        if (!(q <= p[c])) __builtin_trap();
+    }
     free(p);
     mdlVecFree(&v);
 }

@@ -167,6 +167,39 @@ static void test_hit_answers_like_training(void **state) {
     knowledgeFree(second);
 }
 
+/* The bundled knowledge has enough examples for a probability map
+ * (engine_recal.c): read back from the cache, it maps every confidence
+ * bit for bit as the trained one. */
+static void test_hit_keeps_the_map(void **state) {
+    fix *f = *state;
+    char cache[64];
+    snprintf(cache, sizeof(cache), "/tmp/cb-mdc-map-XXXXXX");
+    assert_non_null(mkdtemp(cache));
+    engParams p;
+    engDefaultParams(&p);
+    p.cache_dir = cache;
+    knowledge *k[2];
+    for (int i = 0; i < 2; i++) {
+        cbDiags d;
+        cbDiagsInit(&d);
+        k[i] = knowledgeLoad("knowledge", &p, &d);
+        cbDiagsFree(&d);
+        assert_non_null(k[i]);
+        assert_int_equal(fromCache(k[i]), i);
+    }
+    engLearned la, lb;
+    engLearnedInfo(k[0]->ix, &la);
+    engLearnedInfo(k[1]->ix, &lb);
+    assert_true(la.recal_steps > 0);
+    assert_int_equal(la.recal_steps, lb.recal_steps);
+    assert_memory_equal(la.buckets, lb.buckets, sizeof(la.buckets));
+    assertSameAnswers(k[0], k[1]);
+    knowledgeFree(k[0]);
+    knowledgeFree(k[1]);
+    sh("rm -rf %s%s", cache, "");
+    (void)f;
+}
+
 static void appendTo(const char *dir, const char *file, const char *text) {
     char path[256];
     snprintf(path, sizeof(path), "%s/%s", dir, file);
@@ -549,6 +582,7 @@ static void test_parse_record(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_hit_keeps_the_map, setup, teardown),
         cmocka_unit_test_setup_teardown(test_non_finite_ignored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hit_answers_like_training, setup, teardown),
         cmocka_unit_test_setup_teardown(test_edit_misses, setup, teardown),

@@ -73,9 +73,10 @@ static int nextEvalQuestion(FILE *in, char *line, size_t size, char **q, char **
 }
 
 /* Held-out questions: the eval sets are never training examples. Answers
- * at confidence >= 0.9 are right at least 95% of the time, and out of fold
- * on the knowledge's own examples a surer bucket is never much less
- * right than a less sure one. */
+ * at confidence >= 0.9 are right at least 95% of the time, on them and out
+ * of fold on the knowledge's own examples (each fold's answers mapped by
+ * a probability map fitted without them), and out of fold a surer bucket
+ * is never much less right than a less sure one. */
 static void testCalibration(void **state) {
     const knowledge *k = *state;
     static const char *const files[] = {"tests/eval/dev.jsonl", "tests/eval/fresh.jsonl",
@@ -103,6 +104,11 @@ static void testCalibration(void **state) {
     engLearnedInfo(k->ix, &L);
     assert_int_equal(L.trained, 1);
     assert_true(L.oof > 1000);
+    assert_true(L.recal_steps > 0);
+    size_t top = ENG_NBUCKETS - 1;
+    assert_true(L.buckets[top].lo == 0.9 && L.buckets[top].n >= 200);
+    share = (double)L.buckets[top].right / (double)L.buckets[top].n;
+    if (share < 0.95) fail_msg("confidence >= 0.9: %.3f right out of fold", share);
     for (size_t b = 1; b < ENG_NBUCKETS; b++) {
         double lo = (double)L.buckets[b - 1].right / (double)(L.buckets[b - 1].n + 1);
         double hi = (double)L.buckets[b].right / (double)(L.buckets[b].n + 1);
