@@ -266,6 +266,21 @@ static void rewrite(const char *path, long at, const char *bytes, size_t n, int 
     fclose(fp);
 }
 
+/* A load with the cache file spoiled: it ignores the file, saying why in
+ * the log (model.cache_ignored), and trains a model that answers as the
+ * good one. */
+static void assertIgnored(fix *f, const knowledge *good, const char *why) {
+    fflush(f->logf);
+    size_t before = f->loglen;
+    knowledge *k = load(f, f->cache);
+    fflush(f->logf);
+    assert_false(fromCache(k));
+    assert_non_null(strstr(f->log + before, "model.cache_ignored"));
+    assert_non_null(strstr(f->log + before, why));
+    assertSameAnswers(good, k);
+    knowledgeFree(k);
+}
+
 /* A flipped byte, a cut file, another key in the header: ignored with a
  * log line, trained again (same answers), the file written anew. */
 static void test_corrupt_ignored(void **state) {
@@ -284,16 +299,8 @@ static void test_corrupt_ignored(void **state) {
     for (size_t i = 0; i < CB_ARRAY_LEN(cases); i++) {
         rewrite(path, cases[i].at, cases[i].bytes, cases[i].bytes ? strlen(cases[i].bytes) : 0,
                 cases[i].cut);
-        fflush(f->logf);
-        size_t before = f->loglen;
-        knowledge *k = load(f, f->cache);
-        fflush(f->logf);
-        assert_false(fromCache(k));
-        assert_non_null(strstr(f->log + before, "model.cache_ignored"));
-        assert_non_null(strstr(f->log + before, cases[i].why));
-        assertSameAnswers(good, k);
-        knowledgeFree(k);
-        k = load(f, f->cache); /* the file was written again */
+        assertIgnored(f, good, cases[i].why);
+        knowledge *k = load(f, f->cache); /* the file was written again */
         assert_true(fromCache(k));
         knowledgeFree(k);
     }
@@ -352,15 +359,7 @@ static void test_non_finite_ignored(void **state) {
         assert_int_equal(fwrite(b, 1, n, fp), n);
         fclose(fp);
         free(b);
-        fflush(f->logf);
-        size_t before = f->loglen;
-        knowledge *k = load(f, f->cache);
-        fflush(f->logf);
-        assert_false(fromCache(k));
-        assert_non_null(strstr(f->log + before, "model.cache_ignored"));
-        assert_non_null(strstr(f->log + before, cases[i].why));
-        assertSameAnswers(good, k);
-        knowledgeFree(k);
+        assertIgnored(f, good, cases[i].why);
     }
     knowledgeFree(good);
 }

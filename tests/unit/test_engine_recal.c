@@ -15,9 +15,12 @@
 
 #define N 2000
 
+static double conf[N]; /* the answers' probabilities */
+static uint8_t right[N]; /* and whether each was right */
+
 /* N answers with probabilities spread over [0, 1); an answer at p is right
  * with probability worth(p), drawn by a fixed generator. */
-static void answers(double (*worth)(double), double *conf, uint8_t *right) {
+static void answers(double (*worth)(double)) {
     uint64_t s = 88172645463325252ULL;
     for (size_t i = 0; i < N; i++) {
         s ^= s << 13, s ^= s >> 7, s ^= s << 17;
@@ -34,9 +37,7 @@ static double tooShy(double p) { return 0.5 + p / 2; } /* worth more than it cla
  * sampling error), and the map never goes down. */
 static void testBringsDownTheSure(void **state) {
     (void)state;
-    static double conf[N];
-    static uint8_t right[N];
-    answers(tooSure, conf, right);
+    answers(tooSure);
     mdlRecal r = {NULL, NULL, 0};
     mdlRecalFit(conf, right, N, &r);
     assert_true(r.n >= 5);
@@ -57,9 +58,7 @@ static void testBringsDownTheSure(void **state) {
  * lowers. */
 static void testNeverSurer(void **state) {
     (void)state;
-    static double conf[N];
-    static uint8_t right[N];
-    answers(tooShy, conf, right);
+    answers(tooShy);
     mdlRecal r = {NULL, NULL, 0};
     mdlRecalFit(conf, right, N, &r);
     for (double p = 0; p <= 1.0; p += 0.01) assert_true(mdlRecalApply(&r, p) == p);
@@ -71,9 +70,7 @@ static void testNeverSurer(void **state) {
  * their own, worth 1) is pooled with its neighbours. */
 static void testStepsStandOnEnough(void **state) {
     (void)state;
-    static double conf[N];
-    static uint8_t right[N];
-    answers(tooSure, conf, right);
+    answers(tooSure);
     for (size_t i = 0; i < N; i++)
         if (conf[i] > 0.99) conf[i] = 0.99;
     for (size_t i = 0; i < 10; i++) conf[i] = 0.9995 + 1e-5 * (double)i, right[i] = 1;
@@ -88,8 +85,6 @@ static void testStepsStandOnEnough(void **state) {
  * strictly); too few answers: no map, p as it is. */
 static void testTiesAndTooFew(void **state) {
     (void)state;
-    static double conf[N];
-    static uint8_t right[N];
     for (size_t i = 0; i < N; i++) conf[i] = i < N / 2 ? 0.9 : 0.3, right[i] = (i % 3) == 0;
     mdlRecal r = {NULL, NULL, 0};
     mdlRecalFit(conf, right, N, &r);
