@@ -72,9 +72,13 @@ kb *kbBuild(kbLoader *L) {
     return k;
 }
 
+void kbFreeEntries(kb *k, size_t keep) {
+    while (k->nentries > keep) kbEntryFree(&k->entries[--k->nentries]);
+}
+
 void kbFree(kb *k) {
     if (!k) return;
-    for (size_t i = 0; i < k->nentries; i++) kbEntryFree(&k->entries[i]);
+    kbFreeEntries(k, 0);
     free(k->entries);
     for (size_t i = 0; i < k->ntopics; i++) {
         free(k->topics[i].name);

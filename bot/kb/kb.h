@@ -127,6 +127,9 @@ typedef struct kb {
  * set, else the wall clock. */
 kb *kbLoad(const char *dir, cbDiags *d);
 void kbFree(kb *k);
+/* Free k's entries from the last down to keep (nentries becomes keep): a
+ * big kb freed a chunk at a time (the running bot's old knowledge). */
+void kbFreeEntries(kb *k, size_t keep);
 
 /* What a knowledge directory may hold, in all: past either bound the load
  * fails with "is this the right directory?" (a mistaken --kb, such as a

@@ -14,6 +14,7 @@
 
 #include "base/buf.h"
 #include "base/common.h"
+#include "base/radix.h"
 #include "kb/kb_load.h"
 
 int kbNameIdxCaseCmp(const void *a, const void *b) {
@@ -214,7 +215,14 @@ struct kbPhraseJob {
     kbLoader *L;
     kbPhrase *v;
     size_t n, cap, next; /* the next entry */
+    cbRadixJob *sort;    /* P_SORT */
+    int stage;           /* P_* */
 };
+
+/* Collect each entry's phrasings, sort them by hash (base/radix.c, in
+ * chunks), warn, free the keys a chunk at a time. */
+enum { P_COLLECT, P_SORT, P_FREE, P_DONE };
+#define KB_PHRASE_FREE_CHUNK 512
 
 kbPhraseJob *kbPhrasingsBegin(kbLoader *L) {
     kbPhraseJob *j = cbCalloc(1, sizeof(*j));
@@ -239,16 +247,69 @@ static void kbPhrasingsOf(kbPhraseJob *j, size_t i) {
     }
 }
 
-int kbPhrasingsStep(kbPhraseJob *j, double deadline) {
-    while (j->next < j->L->n) {
-        kbPhrasingsOf(j, j->next++);
-        if (cbNowMs() >= deadline) break;
+/* The keys sorted by hash: each run of one hash put in kbPhraseCmp's
+ * order (the radix sort kept the entries' order; a run of two keys is a
+ * repeat or, rarely, a collision), then each phrasing two entries share
+ * reported in both. */
+static void kbPhrasingsWarn(kbPhraseJob *j) {
+    kbPhrase *v = j->v;
+    size_t n = j->n;
+    for (size_t i = 0, r; i < n; i = r) {
+        for (r = i + 1; r < n && v[r].hash == v[i].hash;) r++;
+        if (r - i > 2) qsort(v + i, r - i, sizeof(*v), kbPhraseCmp);
+        else if (r - i == 2 && kbPhraseCmp(&v[i], &v[i + 1]) > 0) {
+            kbPhrase t = v[i];
+            v[i] = v[i + 1];
+            v[i + 1] = t;
+        }
     }
-    return j->next >= j->L->n;
+    for (size_t i = 1; i < n; i++) {
+        if (v[i].hash != v[i - 1].hash || strcmp(v[i].key, v[i - 1].key) != 0 || !*v[i].key)
+            continue;
+        if (v[i].ent == v[i - 1].ent) continue; /* repeated within one entry: harmless */
+        kbPhraseWarn(j->L, &v[i - 1], &v[i]);
+        kbPhraseWarn(j->L, &v[i], &v[i - 1]);
+    }
+}
+
+/* One piece of the current stage. */
+static void kbPhrasingsPiece(kbPhraseJob *j) {
+    if (j->stage == P_COLLECT) {
+        if (j->next < j->L->n) {
+            kbPhrasingsOf(j, j->next++);
+            return;
+        }
+        j->sort = cbRadixBegin(j->v, j->n, sizeof(*j->v), offsetof(kbPhrase, hash));
+        j->stage = P_SORT;
+    } else if (j->stage == P_SORT) {
+        if (!cbRadixStep(j->sort, -INFINITY)) return; /* a chunk */
+        cbRadixFree(j->sort);
+        j->sort = NULL;
+        kbPhrasingsWarn(j);
+        j->stage = P_FREE;
+    } else if (j->stage == P_FREE) {
+        for (size_t c = 0; c < KB_PHRASE_FREE_CHUNK && j->n; c++) free(j->v[--j->n].key);
+        if (!j->n) j->stage = P_DONE;
+    }
+}
+
+int kbPhrasingsStep(kbPhraseJob *j, double deadline) {
+    do {
+        if (j->stage == P_DONE) return 1;
+        kbPhrasingsPiece(j);
+    } while (cbNowMs() < deadline);
+    return j->stage == P_DONE;
+}
+
+const char *kbPhrasingsStage(const kbPhraseJob *j) {
+    static const char *const name[] = {"checks: phrasings", "checks: phrasings sorted",
+                                       "checks: phrasings freed", "checks: phrasings done"};
+    return name[j->stage];
 }
 
 void kbPhrasingsCancel(kbPhraseJob *j) {
     if (!j) return;
+    cbRadixFree(j->sort);
     for (size_t i = 0; i < j->n; i++) free(j->v[i].key);
     free(j->v);
     free(j);
@@ -256,16 +317,6 @@ void kbPhrasingsCancel(kbPhraseJob *j) {
 
 void kbPhrasingsEnd(kbPhraseJob *j) {
     while (!kbPhrasingsStep(j, INFINITY)) {
-    }
-    kbPhrase *v = j->v;
-    size_t n = j->n;
-    if (n) qsort(v, n, sizeof(*v), kbPhraseCmp);
-    for (size_t i = 1; i < n; i++) {
-        if (v[i].hash != v[i - 1].hash || strcmp(v[i].key, v[i - 1].key) != 0 || !*v[i].key)
-            continue;
-        if (v[i].ent == v[i - 1].ent) continue; /* repeated within one entry: harmless */
-        kbPhraseWarn(j->L, &v[i - 1], &v[i]);
-        kbPhraseWarn(j->L, &v[i], &v[i - 1]);
     }
     kbPhrasingsCancel(j);
 }

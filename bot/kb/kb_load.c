@@ -128,9 +128,15 @@ struct kbLoadJob {
     int warnings;    /* the checks that can only warn run */
     kbPhraseJob *phrasings; /* the shared-phrasings check, under way */
     kbLintJob *lint; /* kb_lint.c's, under way */
+    kb *k;           /* handed over (L_BUILD), until kbLoadEnd returns it */
 };
 
-enum { L_WALK, L_CHECKS, L_PHRASINGS, L_LINT, L_DONE };
+/* After the walk and the checks, the hand-over: the kb built from the
+ * parsed entries (moved, sorted by id), then what the parser kept (the
+ * files' bytes, the position maps) freed a chunk of entries at a time. */
+enum { L_WALK, L_CHECKS, L_PHRASINGS, L_LINT, L_BUILD, L_RELEASE, L_DONE };
+
+#define KB_RELEASE_CHUNK 256 /* entries' parser state freed between two looks at the clock */
 
 static void kbTopicBegin(kbLoadJob *j, const char *topic, const char *path) {
     kbLoader *L = &j->L;
@@ -233,12 +239,19 @@ static long long kbNow(const kbLoadOpts *o, cbDiags *d) {
     return cbWallTime();
 }
 
-static void kbLoaderFree(kbLoader *L) {
-    for (size_t i = 0; i < L->n; i++) {
+/* The parsed entries from the end down to keep (their entry, what is
+ * left of it after the hand-over, their position map, their file). */
+static void kbLoaderRelease(kbLoader *L, size_t keep) {
+    while (L->n > keep) {
+        size_t i = --L->n;
         kbEntryFree(&L->ents[i].e);
         kbPosMapFree(L->ents[i].fm.map);
         free(L->datas[i]);
     }
+}
+
+static void kbLoaderFree(kbLoader *L) {
+    kbLoaderRelease(L, 0);
     free(L->ents);
     free(L->datas);
     for (size_t i = 0; i < L->nt; i++) {
@@ -281,7 +294,7 @@ static void kbCheckStep(kbLoadJob *j, double deadline) {
         kbLoadOpts *o = j->o;
         j->warnings = !(o && o->problems_on_failure) || L->d->nerrors > j->before;
         if (j->warnings) kbCrossStale(L);
-        j->phase = j->warnings ? L_PHRASINGS : L_DONE;
+        j->phase = j->warnings ? L_PHRASINGS : L_BUILD;
     } else if (j->phase == L_PHRASINGS) {
         if (!j->phrasings) j->phrasings = kbPhrasingsBegin(L);
         if (!kbPhrasingsStep(j->phrasings, deadline)) return;
@@ -293,13 +306,27 @@ static void kbCheckStep(kbLoadJob *j, double deadline) {
         if (!kbLintStep(j->lint, deadline)) return;
         kbLintEnd(j->lint);
         j->lint = NULL;
-        j->phase = L_DONE;
+        j->phase = L_BUILD;
     }
+}
+
+/* The hand-over (one step), then the parser's state a chunk at a time. */
+static void kbHandOverStep(kbLoadJob *j) {
+    kbLoader *L = &j->L;
+    if (j->phase == L_BUILD) {
+        if (L->d->nerrors == j->before) j->k = kbBuild(L);
+        j->phase = L_RELEASE;
+        return;
+    }
+    kbLoaderRelease(L, L->n > KB_RELEASE_CHUNK ? L->n - KB_RELEASE_CHUNK : 0);
+    if (L->n == 0) j->phase = L_DONE;
 }
 
 const char *kbLoadStage(const kbLoadJob *j) {
     static const char *const name[] = {"files", "checks: errors", "checks: phrasings",
-                                       "checks: copies", "checks: done"};
+                                       "checks: copies", "kb: hand-over", "kb: release",
+                                       "kb: done"};
+    if (j->phase == L_PHRASINGS && j->phrasings) return kbPhrasingsStage(j->phrasings);
     return name[j->phase];
 }
 
@@ -309,6 +336,7 @@ int kbLoadStep(kbLoadJob *j, double deadline) {
         else if (j->names) kbTopicEnd(j);
         else if (j->root && j->ri < j->nroot) kbRootItem(j);
         else if (j->phase == L_WALK) j->phase = L_CHECKS;
+        else if (j->phase >= L_BUILD && j->phase != L_DONE) kbHandOverStep(j);
         else if (j->phase != L_DONE) kbCheckStep(j, deadline);
         else return 1;
     } while (cbNowMs() < deadline);
@@ -320,6 +348,7 @@ static void kbJobFree(kbLoadJob *j) {
     if (j->root) kbFreeNames(j->root, j->nroot);
     kbPhrasingsCancel(j->phrasings);
     kbLintCancel(j->lint);
+    kbFree(j->k);
     kbLoaderFree(&j->L);
     free(j);
 }
@@ -333,7 +362,8 @@ kb *kbLoadEnd(kbLoadJob *j) {
         j->o->nentries = L->nentries;
         j->o->ntopics = L->ntopics;
     }
-    kb *k = d->nerrors == j->before ? kbBuild(L) : NULL;
+    kb *k = j->k;
+    j->k = NULL;
     kbJobFree(j);
     cbDiagsSort(d);
     return k;

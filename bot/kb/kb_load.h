@@ -53,14 +53,16 @@ void kbCrossErrors(kbLoader *L);
 void kbCrossWarnings(kbLoader *L);
 /* kbCrossWarnings in pieces, for a load in slices: staleness; two
  * entries claiming one phrasing (Begin; Step makes the phrasings' keys,
- * at least one entry's, until cbNowMs() reaches deadline, 1 when done;
- * End sorts them and warns, and frees; Cancel drops the job). */
+ * an entry's at a time, sorts them a chunk at a time, warns, frees them a
+ * chunk at a time, until cbNowMs() reaches deadline (at least one piece),
+ * 1 when done; End does what is left and frees; Cancel drops the job). */
 void kbCrossStale(kbLoader *L);
 typedef struct kbPhraseJob kbPhraseJob;
 kbPhraseJob *kbPhrasingsBegin(kbLoader *L);
 int kbPhrasingsStep(kbPhraseJob *j, double deadline);
 void kbPhrasingsEnd(kbPhraseJob *j);
 void kbPhrasingsCancel(kbPhraseJob *j);
+const char *kbPhrasingsStage(const kbPhraseJob *j); /* for logs and tests */
 /* Broad patterns and copied entries (kb_lint.c, data in kb_check_data.txt). */
 void kbLintCheck(kbLoader *L);
 /* The same in slices: Begin checks the patterns and indexes the texts;

@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "base/common.h"
+#include "base/radix.h"
 #include "match/engine_int.h"
 
 #define WQ 3.0
@@ -228,6 +229,9 @@ typedef struct buildState {
     uint32_t *seen;  /* term -> index+1 of its row for the current entry */
     size_t seencap;
     uint32_t serial; /* of the string being indexed */
+    size_t next;     /* the postings: the next row or term of the pass */
+    size_t off;      /* the postings: where the next term's begin */
+    double avg;      /* the answers' mean length in terms */
 } buildState;
 
 static buildRow *rowFor(engIndex *ix, buildState *b, uint32_t term, uint32_t entry) {
@@ -260,31 +264,10 @@ static void pairAdd(engIndex *ix, uint64_t key, uint32_t e) {
     ix->bigrams[ix->nbigrams++] = (engPair){key, e};
 }
 
-/* Sort the pairs by key, keeping entry order within a key (they were
- * added entry by entry): a stable LSD radix sort, 16 bits a pass, much
- * faster than qsort on the ~40 pairs per entry; then drop duplicates. */
-static void pairsFinish(engIndex *ix) {
-    size_t n = ix->nbigrams;
-    engPair *tmp = cbMalloc((n ? n : 1) * sizeof(*tmp)), *a = ix->bigrams, *b = tmp;
-    size_t *cnt = cbMalloc(65536 * sizeof(*cnt));
-    for (int shift = 0; shift < 64 && n > 1; shift += 16) {
-        memset(cnt, 0, 65536 * sizeof(*cnt));
-        for (size_t i = 0; i < n; i++) cnt[(a[i].key >> shift) & 0xffff]++;
-        size_t sum = 0;
-        for (size_t d = 0; d < 65536; d++) {
-            size_t c = cnt[d];
-            cnt[d] = sum;
-            sum += c;
-        }
-        for (size_t i = 0; i < n; i++) b[cnt[(a[i].key >> shift) & 0xffff]++] = a[i];
-        engPair *t = a;
-        a = b;
-        b = t;
-    }
-    if (a != ix->bigrams) memcpy(ix->bigrams, a, n * sizeof(*a));
-    free(tmp);
-    free(cnt);
-    size_t o = 0;
+/* The pairs sorted by key (base/radix.c, stable: entry order is kept
+ * within a key, they were added entry by entry): drop duplicates. */
+static void pairsDedupe(engIndex *ix) {
+    size_t n = ix->nbigrams, o = 0;
     for (size_t i = 0; i < n; i++)
         if (o == 0 || ix->bigrams[o - 1].key != ix->bigrams[i].key ||
             ix->bigrams[o - 1].entry != ix->bigrams[i].entry)
@@ -339,30 +322,55 @@ static int indexEntry(engIndex *ix, buildState *b, uint32_t e, char *err) {
     return indexText(ix, b, e, en->answer, ENG_F_A, err);
 }
 
-/* From rows to postings grouped by term, with their BM25F impacts. */
-static void buildPostings(engIndex *ix, buildState *b) {
+/* From rows to postings grouped by term, with their BM25F impacts, in
+ * three passes (each a chunk of ENG_BUILD_CHUNK rows or terms a call, 1
+ * when the pass is done, so the reload's loop serves between them): the
+ * terms' document frequencies, their offsets and idf, the postings. */
+#define ENG_BUILD_CHUNK 4096
+
+static size_t chunkEnd(size_t from, size_t n) {
+    return n - from > ENG_BUILD_CHUNK ? from + ENG_BUILD_CHUNK : n;
+}
+
+static int postingsCount(engIndex *ix, buildState *b) {
     size_t N = ix->k->nentries;
-    double avg = 0;
-    for (size_t e = 0; e < N; e++) avg += b->alen[e];
-    avg = N && avg > 0 ? avg / (double)N : 1.0;
-    for (size_t r = 0; r < b->nrows; r++) ix->terms[b->rows[r].term].df++;
-    size_t off = 0;
-    ix->idf_max = 0;
-    for (size_t t = 0; t < ix->nterms; t++) {
+    if (b->next == 0) {
+        double avg = 0;
+        for (size_t e = 0; e < N; e++) avg += b->alen[e];
+        b->avg = N && avg > 0 ? avg / (double)N : 1.0;
+    }
+    size_t end = chunkEnd(b->next, b->nrows);
+    for (size_t r = b->next; r < end; r++) ix->terms[b->rows[r].term].df++;
+    b->next = end == b->nrows ? 0 : end;
+    return end == b->nrows;
+}
+
+static int postingsOffsets(engIndex *ix, buildState *b) {
+    size_t N = ix->k->nentries, end = chunkEnd(b->next, ix->nterms);
+    if (b->next == 0) ix->idf_max = 0;
+    for (size_t t = b->next; t < end; t++) {
         engTerm *tm = &ix->terms[t];
-        tm->off = off;
-        off += tm->df;
+        tm->off = b->off;
+        b->off += tm->df;
         tm->idf = (float)log1p(((double)N - tm->df + 0.5) / (tm->df + 0.5));
         if (tm->idf > ix->idf_max) ix->idf_max = tm->idf;
     }
-    ix->posts = cbMalloc((b->nrows ? b->nrows : 1) * sizeof(*ix->posts));
-    ix->nposts = b->nrows;
-    for (size_t r = 0; r < b->nrows; r++) {
+    b->next = end == ix->nterms ? 0 : end;
+    return end == ix->nterms;
+}
+
+static int postingsFill(engIndex *ix, buildState *b) {
+    if (!ix->posts) {
+        ix->posts = cbMalloc((b->nrows ? b->nrows : 1) * sizeof(*ix->posts));
+        ix->nposts = b->nrows;
+    }
+    size_t end = chunkEnd(b->next, b->nrows);
+    for (size_t r = b->next; r < end; r++) {
         const buildRow *w = &b->rows[r];
         engTerm *tm = &ix->terms[w->term];
         double tfq = w->q ? 1.0 + (double)w->q / (b->nq[w->entry] ? b->nq[w->entry] : 1) : 0;
         double tfk = w->k > 2 ? 2 : w->k;
-        double tfa = w->a / (1 - B_A + B_A * b->alen[w->entry] / avg);
+        double tfa = w->a / (1 - B_A + B_A * b->alen[w->entry] / b->avg);
         double tf = WQ * tfq + WK * tfk + WA * tfa;
         uint16_t nq = b->nq[w->entry];
         double tfq1 = w->q > 1 && nq > 1 ? 1.0 + (double)(w->q - 1) / (nq - 1) : 0;
@@ -374,6 +382,8 @@ static void buildPostings(engIndex *ix, buildState *b) {
             (engPost){.entry = w->entry, .impact = (float)(tm->idf * tf / (K1 + tf)),
                       .impact_loo = (float)(tm->idf * tf1 / (K1 + tf1)), .fields = f};
     }
+    b->next = end;
+    return end == b->nrows;
 }
 
 const engPost *engFindPost(const engIndex *ix, uint32_t t, uint32_t e) {
@@ -503,11 +513,14 @@ static void buildScratch(engIndex *ix) {
 
 /* The build, in phases; the entries' and the patterns' a few at a time
  * (engBuildStep), so a caller's loop can serve between slices. */
-enum { B_ENTRIES, B_POSTINGS, B_VOCAB, B_PATTERNS, B_TRAIN, B_DONE };
+enum { B_ENTRIES, B_DF, B_OFFSETS, B_POSTINGS, B_PAIRS, B_VERBATIM, B_VOCAB, B_PATTERNS, B_TRAIN,
+       B_DONE };
 
 struct engBuildJob {
     engIndex *ix;
     buildState b;
+    cbRadixJob *sort;  /* sorting the bigrams (B_PAIRS), the phrasings' keys (B_VERBATIM) */
+    engTrainJob *train; /* B_TRAIN */
     size_t next; /* the next entry (B_ENTRIES, B_PATTERNS) */
     int phase;
 };
@@ -524,6 +537,8 @@ static void buildStateFree(buildState *b) {
 void engBuildCancel(engBuildJob *j) {
     if (!j) return;
     buildStateFree(&j->b);
+    cbRadixFree(j->sort);
+    engTrainFree(j->train);
     engFree(j->ix);
     free(j);
 }
@@ -570,11 +585,30 @@ static int buildPhase(engBuildJob *j, double deadline, char *err) {
         if (j->next < n) return CB_OK;
         j->next = 0;
         break;
+    case B_DF:
+        if (!postingsCount(ix, &j->b)) return CB_OK;
+        break;
+    case B_OFFSETS:
+        if (!postingsOffsets(ix, &j->b)) return CB_OK;
+        break;
     case B_POSTINGS:
-        buildPostings(ix, &j->b);
+        if (!postingsFill(ix, &j->b)) return CB_OK;
         engPhraseFinish(ix);
-        pairsFinish(ix);
         buildStateFree(&j->b);
+        j->sort = cbRadixBegin(ix->bigrams, ix->nbigrams, sizeof(*ix->bigrams),
+                               offsetof(engPair, key));
+        break;
+    case B_PAIRS:
+    case B_VERBATIM:
+        if (!cbRadixStep(j->sort, -INFINITY)) return CB_OK; /* a chunk a call */
+        cbRadixFree(j->sort);
+        j->sort = NULL;
+        if (j->phase == B_PAIRS) {
+            pairsDedupe(ix);
+            j->sort = engVerbatimSort(ix);
+        } else {
+            engVerbatimFinish(ix);
+        }
         break;
     case B_VOCAB:
         addStopWordsToTypo(ix);
@@ -584,23 +618,29 @@ static int buildPhase(engBuildJob *j, double deadline, char *err) {
         buildWords(ix);
         buildScratch(ix);
         engBuildOos(ix);
-        engVerbatimFinish(ix);
         setThresholds(ix);
         ix->mctx = pcre2_match_context_create(NULL);
         pcre2_set_match_limit(ix->mctx, PAT_MATCH_LIMIT);
         pcre2_set_depth_limit(ix->mctx, PAT_DEPTH_LIMIT);
         break;
-    default: /* B_TRAIN */
-        if (engTrain(ix, err) != CB_OK) return CB_ERR;
+    default: { /* B_TRAIN: the model cache's key hashed a chunk a call */
+        if (!j->train) j->train = engTrainBegin(ix);
+        int rc = engTrainStep(j->train, err);
+        if (rc != 1) return rc;
+        engTrainFree(j->train);
+        j->train = NULL;
         break;
+    }
     }
     j->phase++;
     return CB_OK;
 }
 
 const char *engBuildStage(const engBuildJob *j) {
-    static const char *const name[] = {"index: entries", "index: postings", "index: vocabulary",
-                                       "index: patterns", "index: model", "index: done"};
+    static const char *const name[] = {"index: entries", "index: counts", "index: offsets",
+                                       "index: postings", "index: bigrams", "index: phrasings",
+                                       "index: vocabulary", "index: patterns", "index: model",
+                                       "index: done"};
     return name[j->phase];
 }
 

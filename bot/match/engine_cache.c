@@ -115,32 +115,45 @@ static void hashBytes(EVP_MD_CTX *h, const void *p, size_t n) {
     EVP_DigestUpdate(h, p, n);
 }
 
-void mdcKeys(const mdcInputs *in, size_t nkeys, uint8_t (*keys)[MDC_KEYLEN]) {
-    EVP_MD_CTX *h = EVP_MD_CTX_new(), *one = EVP_MD_CTX_new();
+struct mdcHasher {
+    EVP_MD_CTX *h;
+};
+
+mdcHasher *mdcKeysBegin(size_t n, size_t nclass, int folds) {
+    mdcHasher *m = cbCalloc(1, sizeof(*m));
+    EVP_MD_CTX *h = m->h = EVP_MD_CTX_new();
     EVP_DigestInit_ex(h, EVP_sha256(), NULL);
     uint8_t id[64];
     uint32_t version = MDC_VERSION;
     hashBytes(h, MDC_MAGIC, 8);
     hashBytes(h, &version, sizeof(version));
     hashBytes(h, id, programId(id, sizeof(id)));
-    uint64_t dims[3] = {in->n, in->nclass, (uint64_t)in->folds};
+    uint64_t dims[3] = {n, nclass, (uint64_t)folds};
     hashBytes(h, dims, sizeof(dims));
-    for (size_t i = 0; i < in->n; i++) {
-        hashBytes(h, &in->ex[i].label, sizeof(in->ex[i].label));
-        hashBytes(h, in->ex[i].text, strlen(in->ex[i].text));
-    }
-    for (size_t i = 0; i < in->nextra; i++)
-        hashBytes(h, in->extra[i] ? in->extra[i] : "", in->extra[i] ? strlen(in->extra[i]) : 0);
-    hashBytes(h, in->nums, in->nnums * sizeof(*in->nums));
+    return m;
+}
+
+void mdcKeysAdd(mdcHasher *m, const void *p, size_t n) { hashBytes(m->h, p, n); }
+
+void mdcKeysAddStr(mdcHasher *m, const char *s) { hashBytes(m->h, s ? s : "", s ? strlen(s) : 0); }
+
+void mdcKeysEnd(mdcHasher *m, size_t nkeys, uint8_t (*keys)[MDC_KEYLEN]) {
+    EVP_MD_CTX *one = EVP_MD_CTX_new();
     for (size_t k = 0; k < nkeys; k++) { /* the shared part hashed once */
         uint64_t salt = k;
         unsigned int len = 0;
-        EVP_MD_CTX_copy_ex(one, h);
+        EVP_MD_CTX_copy_ex(one, m->h);
         hashBytes(one, &salt, sizeof(salt));
         EVP_DigestFinal_ex(one, keys[k], &len);
     }
     EVP_MD_CTX_free(one);
-    EVP_MD_CTX_free(h);
+    mdcKeysCancel(m);
+}
+
+void mdcKeysCancel(mdcHasher *m) {
+    if (!m) return;
+    EVP_MD_CTX_free(m->h);
+    free(m);
 }
 
 /* ---- reading ----

@@ -22,20 +22,20 @@
 
 #define MDC_KEYLEN 32
 
-/* What the key is computed over, besides the examples (ex[0..n)). */
-typedef struct mdcInputs {
-    const mdlExample *ex;
-    size_t n, nclass;
-    int folds;
-    const char *const *extra; /* other strings training depends on (synonyms ...) */
-    size_t nextra;
-    const double *nums;       /* and numbers (matching.json's values) */
-    size_t nnums;
-} mdcInputs;
-
-/* nkeys keys of the same inputs, key k salted with k (one per model
- * trained on them); the inputs are hashed once. */
-void mdcKeys(const mdcInputs *in, size_t nkeys, uint8_t (*keys)[MDC_KEYLEN]);
+/* The keys, hashed a piece at a time (so a big knowledge's, which hashes
+ * every answer, can be done in slices): mdcKeysBegin with the number of
+ * examples and classes and the folds, then each input training depends
+ * on (the examples' classes and texts, the synonyms ..., matching.json's
+ * values), each added with its length so no two inputs run together,
+ * then mdcKeysEnd: nkeys keys of the same inputs, key k salted with k (one
+ * per model trained on them), and the hasher freed. mdcKeysCancel drops
+ * a hasher (NULL is fine). */
+typedef struct mdcHasher mdcHasher;
+mdcHasher *mdcKeysBegin(size_t n, size_t nclass, int folds);
+void mdcKeysAdd(mdcHasher *m, const void *p, size_t n);
+void mdcKeysAddStr(mdcHasher *m, const char *s); /* NULL: as "" */
+void mdcKeysEnd(mdcHasher *m, size_t nkeys, uint8_t (*keys)[MDC_KEYLEN]);
+void mdcKeysCancel(mdcHasher *m);
 
 /* The model in dir for key, or NULL (no file, or one that does not check:
  * then a log line says why). Collision examples are mapped back to

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "base/radix.h"
 #include "match/engine.h"
 #include "match/engine_model.h"
 #include "match/text.h"
@@ -259,6 +260,14 @@ void engLookupKeys(const engIndex *ix, const txtToks *terms, mdlKeys *keys);
 
 /* engine_train.c: train the classifier on the knowledge (ix->model). */
 int engTrain(engIndex *ix, char *err);
+/* engTrain in steps (the running bot's reload): Begin collects the
+ * examples; each Step hashes a chunk of the model cache's key (every
+ * answer of a big knowledge), the last one reads or trains the models:
+ * 0 more to do, 1 done, CB_ERR with err. Free drops the job. */
+typedef struct engTrainJob engTrainJob;
+engTrainJob *engTrainBegin(engIndex *ix);
+int engTrainStep(engTrainJob *j, char *err);
+void engTrainFree(engTrainJob *j);
 /* engine_scaled.c: without a classifier, the confidence of the
  * candidates (conf[e]): the best ENG_RR_TOP_K entries BM25F touched, each
  * with the re-ranker's probability (without one: the BM25F share of every
@@ -382,10 +391,12 @@ double engOosEvidence(const engIndex *ix, const engTerms *x, const char *self);
 
 /* engine_verbatim.c: the phrasings' keys, entry e's question and alternates
  * as each entry is indexed (so the build's slices share the work), then
- * the out-of-scope lines and the sorted table; and the one a question says
- * word for word: NULL when none, when two labels share it, or with
- * engParams.model_only. */
+ * the out-of-scope lines and the sort (a job: step it until sorted, free
+ * it), then the table (one record a key: engVerbatimFinish); and the one
+ * a question says word for word: NULL when none, when two labels share
+ * it, or with engParams.model_only. */
 void engVerbatimAddEntry(engIndex *ix, uint32_t e);
+cbRadixJob *engVerbatimSort(engIndex *ix);
 void engVerbatimFinish(engIndex *ix);
 const engVerbatim *engVerbatimFind(const engIndex *ix, const char *text, size_t len);
 

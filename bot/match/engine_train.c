@@ -54,58 +54,106 @@ static size_t collectExamples(const kb *k, mdlExample *ex) {
     return n;
 }
 
-static void addExtra(const char ***v, size_t *n, size_t *cap, const char *s) {
-    if (*n == *cap) {
-        *cap = *cap ? *cap * 2 : 64;
-        *v = cbRealloc(*v, *cap * sizeof(**v));
-    }
-    (*v)[(*n)++] = s;
-}
-
 /* The cache keys of the main model (key 0), the section model (1) and
  * the mark that no dense model fits (2); or, scaled, the one key of the
  * scaled path's re-ranker: over the examples with their classes and
  * sections, the synonyms and lookup lists (they change the analysis), the
  * section names, every entry's keywords and answer (the examples'
  * evidence is BM25F over them), scaled also its patterns (a feature of
- * the re-ranker), and matching.json's values, with the classes and folds. */
-static void trainingKeys(const kb *k, const mdlExample *ex, size_t n, int scaled, size_t nkeys,
-                         uint8_t (*key)[MDC_KEYLEN]) {
-    const char **extra = NULL;
-    size_t nx = 0, cap = 0;
+ * the re-ranker), and matching.json's values, with the classes and folds.
+ * Hashed in pieces (keyStep: a chunk of examples or entries a call), so
+ * the reload of a big knowledge, which hashes every answer, is sliced. */
+typedef struct keyJob {
+    const kb *k;
+    const mdlExample *ex;
+    size_t n;
+    int scaled;
+    mdcHasher *h;
+    int stage;   /* K_* */
+    size_t next; /* the next example or entry */
+} keyJob;
+
+enum { K_EXAMPLES, K_SHARED, K_ENTRIES, K_END };
+#define KEY_CHUNK 256 /* examples or entries hashed between two looks at the clock */
+
+static void keyBegin(keyJob *kj, const kb *k, const mdlExample *ex, size_t n, int scaled) {
+    *kj = (keyJob){.k = k, .ex = ex, .n = n, .scaled = scaled,
+                   .h = mdcKeysBegin(n, k->nentries + 1, ENG_FOLDS)};
+}
+
+/* The synonyms (a NULL ends a group), the lookup lists, the section names. */
+static void keyShared(mdcHasher *h, const kb *k) {
     for (size_t g = 0; g < k->nsynonyms; g++) {
-        for (size_t m = 0; m < k->synonyms[g].n; m++) addExtra(&extra, &nx, &cap, k->synonyms[g].v[m]);
-        addExtra(&extra, &nx, &cap, NULL); /* the end of a group */
+        for (size_t m = 0; m < k->synonyms[g].n; m++) mdcKeysAddStr(h, k->synonyms[g].v[m]);
+        mdcKeysAddStr(h, NULL);
     }
     for (size_t l = 0; l < k->nlookups; l++) {
-        addExtra(&extra, &nx, &cap, k->lookups[l].name);
-        for (size_t w = 0; w < k->lookups[l].words.n; w++)
-            addExtra(&extra, &nx, &cap, k->lookups[l].words.v[w]);
-        addExtra(&extra, &nx, &cap, NULL);
+        mdcKeysAddStr(h, k->lookups[l].name);
+        for (size_t w = 0; w < k->lookups[l].words.n; w++) mdcKeysAddStr(h, k->lookups[l].words.v[w]);
+        mdcKeysAddStr(h, NULL);
     }
     for (size_t s = 0; s < k->out_of_scope_sections.n; s++)
-        addExtra(&extra, &nx, &cap, k->out_of_scope_sections.v[s]);
-    for (size_t e = 0; e < k->nentries; e++) { /* the evidence is BM25F over every field */
-        addExtra(&extra, &nx, &cap, k->entries[e].id);
-        for (size_t w = 0; w < k->entries[e].keywords.n; w++)
-            addExtra(&extra, &nx, &cap, k->entries[e].keywords.v[w]);
-        addExtra(&extra, &nx, &cap, k->entries[e].answer);
-        for (size_t i = 0; scaled && i < k->entries[e].patterns.n; i++)
-            addExtra(&extra, &nx, &cap, k->entries[e].patterns.v[i]);
-        if (scaled) addExtra(&extra, &nx, &cap, NULL);
+        mdcKeysAddStr(h, k->out_of_scope_sections.v[s]);
+}
+
+/* Entry e's fields the evidence reads (and, scaled, its patterns). */
+static void keyEntry(mdcHasher *h, const kbEntry *en, int scaled) {
+    mdcKeysAddStr(h, en->id);
+    for (size_t w = 0; w < en->keywords.n; w++) mdcKeysAddStr(h, en->keywords.v[w]);
+    mdcKeysAddStr(h, en->answer);
+    for (size_t i = 0; scaled && i < en->patterns.n; i++) mdcKeysAddStr(h, en->patterns.v[i]);
+    if (scaled) mdcKeysAddStr(h, NULL);
+}
+
+/* One chunk; 1 when only keyEnd is left. */
+static int keyStep(keyJob *kj) {
+    if (kj->stage == K_EXAMPLES) {
+        size_t end = kj->n - kj->next > KEY_CHUNK ? kj->next + KEY_CHUNK : kj->n;
+        for (size_t i = kj->next; i < end; i++) {
+            mdcKeysAdd(kj->h, &kj->ex[i].label, sizeof(kj->ex[i].label));
+            mdcKeysAddStr(kj->h, kj->ex[i].text);
+        }
+        kj->next = end;
+        if (end == kj->n) {
+            kj->stage = K_SHARED;
+            kj->next = 0;
+        }
+    } else if (kj->stage == K_SHARED) {
+        keyShared(kj->h, kj->k);
+        kj->stage = K_ENTRIES;
+    } else if (kj->stage == K_ENTRIES) {
+        size_t ne = kj->k->nentries;
+        size_t end = ne - kj->next > KEY_CHUNK ? kj->next + KEY_CHUNK : ne;
+        for (size_t e = kj->next; e < end; e++) keyEntry(kj->h, &kj->k->entries[e], kj->scaled);
+        kj->next = end;
+        if (end == ne) kj->stage = K_END;
     }
-    if (scaled) addExtra(&extra, &nx, &cap, "the scaled path's re-ranker");
-    double *nums = cbMalloc((3 + n) * sizeof(*nums));
+    return kj->stage == K_END;
+}
+
+/* The numbers (matching.json's, each example's section), then the keys. */
+static void keyEnd(keyJob *kj, size_t nkeys, uint8_t (*key)[MDC_KEYLEN]) {
+    const kb *k = kj->k;
+    if (kj->scaled) mdcKeysAddStr(kj->h, "the scaled path's re-ranker");
+    double *nums = cbMalloc((3 + kj->n) * sizeof(*nums));
     size_t nn = 0;
     nums[nn++] = k->matching.answer_threshold;
     nums[nn++] = k->matching.suggest_threshold;
     nums[nn++] = k->matching.pattern_confidence;
-    for (size_t i = 0; i < n; i++) nums[nn++] = ex[i].section;
-    mdcInputs in = {.ex = ex, .n = n, .nclass = k->nentries + 1, .folds = ENG_FOLDS,
-                    .extra = extra, .nextra = nx, .nums = nums, .nnums = nn};
-    mdcKeys(&in, nkeys, key);
-    free(extra);
+    for (size_t i = 0; i < kj->n; i++) nums[nn++] = kj->ex[i].section;
+    mdcKeysAdd(kj->h, nums, nn * sizeof(*nums));
     free(nums);
+    mdcKeysEnd(kj->h, nkeys, key);
+    kj->h = NULL;
+}
+
+static void trainingKeys(const kb *k, const mdlExample *ex, size_t n, int scaled, size_t nkeys,
+                         uint8_t (*key)[MDC_KEYLEN]) {
+    keyJob kj;
+    keyBegin(&kj, k, ex, n, scaled);
+    while (!keyStep(&kj)) {
+    }
+    keyEnd(&kj, nkeys, key);
 }
 
 /* The section classifier, from the main one's out-of-scope examples
@@ -182,17 +230,18 @@ static void saveCached(const engIndex *ix, const char *dir, const uint8_t key[3]
     if (rc != CB_OK) logEvent(LOG_WARN, "model.cache_unwritten", "msg=\"%s\"", msg);
 }
 
-/* The dense classifier: from the cache, else trained here, or (cache_only)
- * left to another process (needs_training). ix->model stays NULL when it
- * does not fit the budgets (which the cache remembers too). */
-static void denseModel(engIndex *ix, const mdlExample *ex, size_t n) {
-    uint8_t key[3][MDC_KEYLEN];
+/* The dense classifier: from the cache (key: its keys, when computed;
+ * NULL: computed here), else trained here, or (cache_only) left to
+ * another process (needs_training). ix->model stays NULL when it does not
+ * fit the budgets (which the cache remembers too). */
+static void denseModel(engIndex *ix, const mdlExample *ex, size_t n, uint8_t (*key)[MDC_KEYLEN]) {
+    uint8_t own[3][MDC_KEYLEN];
     const char *dir = ix->p.cache_dir;
     if (dir) {
-        trainingKeys(ix->k, ex, n, 0, 3, key);
+        if (!key) trainingKeys(ix->k, ex, n, 0, 3, key = own);
         double none;
         if (mdcLoadRecord(dir, key[2], NODENSE_KIND, &none, 1) == CB_OK) return; /* too big */
-        loadCached(ix, dir, key, ex, n);
+        loadCached(ix, dir, (const uint8_t(*)[MDC_KEYLEN])key, ex, n);
         if (ix->model) return;
         if (ix->p.cache_only) {
             ix->needs_training = 1; /* the caller trains elsewhere */
@@ -200,16 +249,17 @@ static void denseModel(engIndex *ix, const mdlExample *ex, size_t n) {
         }
     }
     trainFresh(ix, ex, n);
-    if (dir) saveCached(ix, dir, key, ex, n);
+    if (dir) saveCached(ix, dir, (const uint8_t(*)[MDC_KEYLEN])key, ex, n);
 }
 
-/* The scaled path's re-ranker: from the cache, else trained here, or
- * (cache_only) left to another process, as the dense model. */
-static int scaledModel(engIndex *ix, const mdlExample *ex, size_t n, char *err) {
-    uint8_t key[1][MDC_KEYLEN];
+/* The scaled path's re-ranker: from the cache (key as denseModel's),
+ * else trained here, or (cache_only) left to another process. */
+static int scaledModel(engIndex *ix, const mdlExample *ex, size_t n, uint8_t (*key)[MDC_KEYLEN],
+                       char *err) {
+    uint8_t own[1][MDC_KEYLEN];
     const char *dir = ix->p.cache_dir;
     if (dir) {
-        trainingKeys(ix->k, ex, n, 1, 1, key);
+        if (!key) trainingKeys(ix->k, ex, n, 1, 1, key = own);
         if (engRerankLoad(ix, dir, key[0]) == CB_OK) return CB_OK;
         if (ix->p.cache_only) {
             ix->needs_training = 1;
@@ -221,17 +271,66 @@ static int scaledModel(engIndex *ix, const mdlExample *ex, size_t n, char *err) 
     return rc;
 }
 
-int engTrain(engIndex *ix, char *err) {
+/* Training (or the models from the cache) as a job: the examples, their
+ * cache keys hashed a chunk a step, then the models. */
+struct engTrainJob {
+    engIndex *ix;
+    mdlExample *ex;
+    size_t n;
+    int dense;     /* the knowledge may have a dense model (engDenseMax) */
+    int hashing;   /* kj is under way */
+    keyJob kj;     /* the cache keys, when there is a cache */
+};
+
+engTrainJob *engTrainBegin(engIndex *ix) {
+    engTrainJob *j = cbCalloc(1, sizeof(*j));
     const kb *k = ix->k;
-    if (k->nentries == 0) return CB_OK;
+    j->ix = ix;
     size_t cap = k->out_of_scope.n;
     for (size_t e = 0; e < k->nentries; e++) cap += 1 + k->entries[e].alternates.n;
-    mdlExample *ex = cbMalloc((cap ? cap : 1) * sizeof(*ex));
-    size_t n = collectExamples(k, ex);
-    if (k->nentries <= engDenseMax(ix)) denseModel(ix, ex, n);
+    j->ex = cbMalloc((cap ? cap : 1) * sizeof(*j->ex));
+    j->n = collectExamples(k, j->ex);
+    j->dense = k->nentries <= engDenseMax(ix);
+    if (k->nentries && ix->p.cache_dir) {
+        keyBegin(&j->kj, k, j->ex, j->n, !j->dense);
+        j->hashing = 1;
+    }
+    return j;
+}
+
+/* The models, the keys (when there is a cache) being known. */
+static int trainModels(engTrainJob *j, uint8_t (*key)[MDC_KEYLEN], char *err) {
+    engIndex *ix = j->ix;
+    if (j->dense) denseModel(ix, j->ex, j->n, key);
     /* past engDenseMax, or over the dense model's budgets (engine_calib.c):
-     * the scaled path */
-    int rc = ix->model || ix->needs_training ? CB_OK : scaledModel(ix, ex, n, err);
-    free(ex);
-    return rc;
+     * the scaled path (its keys differ from the dense model's) */
+    if (ix->model || ix->needs_training) return CB_OK;
+    return scaledModel(ix, j->ex, j->n, j->dense ? NULL : key, err);
+}
+
+int engTrainStep(engTrainJob *j, char *err) {
+    if (j->ix->k->nentries == 0) return 1;
+    if (j->hashing && !keyStep(&j->kj)) return 0;
+    uint8_t key[3][MDC_KEYLEN];
+    if (j->hashing) {
+        keyEnd(&j->kj, j->dense ? 3 : 1, key);
+        j->hashing = 0;
+    }
+    return trainModels(j, j->ix->p.cache_dir ? key : NULL, err) == CB_OK ? 1 : CB_ERR;
+}
+
+void engTrainFree(engTrainJob *j) {
+    if (!j) return;
+    if (j->hashing) mdcKeysCancel(j->kj.h);
+    free(j->ex);
+    free(j);
+}
+
+int engTrain(engIndex *ix, char *err) {
+    engTrainJob *j = engTrainBegin(ix);
+    int rc;
+    while ((rc = engTrainStep(j, err)) == 0) {
+    }
+    engTrainFree(j);
+    return rc == 1 ? CB_OK : CB_ERR;
 }

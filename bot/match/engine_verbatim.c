@@ -20,11 +20,12 @@
  *
  * Built with the index (each entry's as it is indexed, so a build in
  * slices shares the work): the keys' 64-bit hashes with their label,
- * sorted, found by binary search. */
+ * sorted (engVerbatimSort, a job: in slices too), found by binary search. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/common.h"
+#include "base/radix.h"
 #include "match/engine_int.h"
 
 #define VERBATIM_HASH_SEED 131
@@ -35,12 +36,6 @@ static uint64_t verbatimHash(const char *text) {
     uint64_t h = *key ? engHash(key, strlen(key), VERBATIM_HASH_SEED) : 0;
     free(key);
     return h;
-}
-
-static int cmpVerbatim(const void *a, const void *b) {
-    const engVerbatim *x = a, *y = b;
-    if (x->hash != y->hash) return x->hash < y->hash ? -1 : 1;
-    return (x->label > y->label) - (x->label < y->label);
 }
 
 static void verbatimPush(engIndex *ix, const char *text, uint32_t label, uint32_t line) {
@@ -59,12 +54,17 @@ void engVerbatimAddEntry(engIndex *ix, uint32_t e) {
     for (size_t a = 0; a < en->alternates.n; a++) verbatimPush(ix, en->alternates.v[a], e, 0);
 }
 
-void engVerbatimFinish(engIndex *ix) {
+cbRadixJob *engVerbatimSort(engIndex *ix) {
     const kb *k = ix->k;
     for (size_t l = 0; l < k->out_of_scope.n; l++)
         verbatimPush(ix, k->out_of_scope.v[l], (uint32_t)k->nentries, (uint32_t)l);
-    if (!ix->nverbatim) return;
-    qsort(ix->verbatim, ix->nverbatim, sizeof(*ix->verbatim), cmpVerbatim);
+    /* stable by hash: the labels were pushed in order, so this is by
+     * (hash, label) */
+    return cbRadixBegin(ix->verbatim, ix->nverbatim, sizeof(*ix->verbatim),
+                        offsetof(engVerbatim, hash));
+}
+
+void engVerbatimFinish(engIndex *ix) {
     size_t o = 0; /* one record per key; two labels: a tie */
     for (size_t i = 0; i < ix->nverbatim; i++) {
         engVerbatim *last = o ? &ix->verbatim[o - 1] : NULL;

@@ -59,7 +59,7 @@ static void jobWork(knowledgeJob *j, double deadline) {
         if (!kbLoadStep(j->load, deadline)) return;
         kbLoadJob *l = j->load;
         j->load = NULL;
-        if (!(j->k = kbLoadEnd(l))) j->failed = 1; /* the whole-base checks: one slice */
+        if (!(j->k = kbLoadEnd(l))) j->failed = 1; /* done in the steps: nothing left */
         return;
     }
     if (!j->build) {
@@ -113,6 +113,28 @@ void knowledgeJobCancel(knowledgeJob *j) {
     kbFree(j->k);
     free(j->dir);
     free(j);
+}
+
+int knowledgeFreeStep(knowledge *k, double deadline) {
+    if (!k) return 1;
+    do {
+        size_t n = k->kb ? k->kb->nentries : 0;
+        if (k->derived_free) {
+            k->derived_free(k->derived);
+            k->derived_free = NULL;
+            k->derived = NULL;
+        } else if (k->ix) {
+            engFree(k->ix);
+            k->ix = NULL;
+        } else if (n) {
+            kbFreeEntries(k->kb, n > KNOWLEDGE_FREE_CHUNK ? n - KNOWLEDGE_FREE_CHUNK : 0);
+        } else {
+            kbFree(k->kb);
+            free(k);
+            return 1;
+        }
+    } while (cbNowMs() < deadline);
+    return 0;
 }
 
 void knowledgeFree(knowledge *k) {

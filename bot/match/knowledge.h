@@ -22,6 +22,12 @@ knowledge *knowledgeLoad(const char *dir, const engParams *p, cbDiags *d);
 /* The same with kbLoadWith's options (o may be NULL). */
 knowledge *knowledgeLoadWith(const char *dir, const engParams *p, kbLoadOpts *o, cbDiags *d);
 void knowledgeFree(knowledge *k);
+/* knowledgeFree in pieces (the running bot frees its old knowledge
+ * between loop turns): what derived from it, its index, then its entries
+ * KNOWLEDGE_FREE_CHUNK at a time, until cbNowMs() reaches deadline (at
+ * least one piece); 1 when k is freed (it is then gone), else 0. */
+int knowledgeFreeStep(knowledge *k, double deadline);
+#define KNOWLEDGE_FREE_CHUNK 256
 
 /* knowledgeLoad in slices, for the running bot's reload (its loop serves
  * between them): knowledgeJobStart, then knowledgeJobStep until it returns
