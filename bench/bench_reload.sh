@@ -7,7 +7,9 @@
 # indexed again, the models read from the cache) and the probe runs until
 # the new knowledge is live. Prints the reload's wall and CPU time, the probe's
 # slowest answers (the loop blocked at most that long, within ~10 ms) and
-# what the bot logged (slices, longest slice). Run once per folder given.
+# what the bot logged (slices, the longest slice in wall and in CPU time:
+# on a loaded machine the wall time counts the time other processes held
+# the core too). Run once per folder given.
 # Not a test: it never fails on a figure.
 # Usage: bash bench/bench_reload.sh BUILD_DIR KB_DIR...
 set -u
@@ -83,8 +85,8 @@ try:
     stop.set()
     t.join()
     line = next((l for l in log().splitlines() if "generation=2" in l), "")
-    extra = " ".join(re.findall(r'(?:entries|slices|longest_slice_ms|swap_ms|ms)=[0-9.]+|'
-                                r'longest_slice_in="[^"]*"', line))
+    extra = " ".join(re.findall(r'(?:entries|slices|longest_slice_ms|longest_slice_cpu_ms|swap_ms|'
+                                r'swap_cpu_ms|ms)=[0-9.]+|longest_slice_in=(?:"[^"]*"|\S+)', line))
     lat.sort()
     p99 = lat[int(0.99 * (len(lat) - 1))] if lat else 0
     print(f"reload {kb}: {'' if ok else 'NOT DONE '}wall {wall:.1f} s, bot CPU {cpu:.1f} s; replies during it: "

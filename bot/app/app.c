@@ -278,11 +278,12 @@ int appReload(cbApp *a) {
         return CB_OK;
     }
     if (a->reload_sliced) return appReloadStart(a); /* app_reload.c */
-    double t0 = cbNowMs();
+    double t0 = cbNowMs(), c0 = cbCpuMs();
     int training = 0;
     knowledge *k = appLoadKnowledge(a, &training);
     if (training) return CB_OK; /* swapped when the child is done */
-    appReloadStats st = {.slices = 1, .longest_ms = cbNowMs() - t0, .longest_in = "all"};
+    appReloadStats st = {.slices = 1, .longest_ms = cbNowMs() - t0, .longest_in = "all",
+                         .longest_cpu_ms = cbCpuMs() - c0};
     knowledge *old = NULL;
     int rc = appSwapKnowledge(a, k, t0, &st, &old);
     knowledgeFree(old); /* replies own their strings: nothing points into it */
@@ -299,7 +300,7 @@ int appSwapKnowledge(cbApp *a, knowledge *k, double t0, const appReloadStats *st
                  a->cfg.kb_dir, a->k ? a->k->generation : 0UL);
         return CB_ERR;
     }
-    double s0 = cbNowMs();
+    double s0 = cbNowMs(), sc0 = cbCpuMs();
     k->generation = a->k ? a->k->generation + 1 : 1;
     appPrerenderBuild(a, k); /* its replies rendered before it goes live */
     double w0 = cbNowMs();
@@ -311,9 +312,10 @@ int appSwapKnowledge(cbApp *a, knowledge *k, double t0, const appReloadStats *st
     metricsKnowledgeEntries(k->kb->nentries);
     logEvent(LOG_INFO, "knowledge.loaded",
              "dir=%s entries=%zu topics=%zu generation=%lu ms=%.1f slices=%zu longest_slice_ms=%.1f "
-             "longest_slice_in=\"%s\" swap_ms=%.1f",
+             "longest_slice_in=\"%s\" longest_slice_cpu_ms=%.1f swap_ms=%.1f swap_cpu_ms=%.1f",
              a->cfg.kb_dir, k->kb->nentries, k->kb->ntopics, k->generation, cbNowMs() - t0,
-             st->slices, st->longest_ms, st->longest_in, cbNowMs() - s0);
+             st->slices, st->longest_ms, st->longest_in, st->longest_cpu_ms, cbNowMs() - s0,
+             cbCpuMs() - sc0);
     return CB_OK;
 }
 

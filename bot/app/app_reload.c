@@ -11,7 +11,8 @@
  * trained by the child process (app_train.c), which reloads again when it
  * ends; a failed load keeps the old knowledge (logged, counted); else the
  * new knowledge is pre-rendered, warmed and swapped (appSwapKnowledge).
- * The old knowledge is freed in a tick of its own after the swap. A
+ * The old knowledge is freed in ticks of its own after the swap, a
+ * slice at a time too (knowledgeFreeStep). A
  * reload asked for while one is under way is done after it (the files
  * are read as they are then). The log line says how many slices it took,
  * the longest (the time the loop was blocked at most) and its stages. */
@@ -28,10 +29,10 @@ struct appReloader {
     cbApp *a;
     knowledgeJob *job; /* the reload under way, or NULL */
     cbDiags d;         /* its problems */
-    double t0, longest;
+    double t0, longest, longest_cpu;
     size_t slices;
     char longest_in[96]; /* the stages the longest slice went from and to */
-    knowledge *old;    /* the knowledge swapped out: freed in a tick of its own */
+    knowledge *old;    /* the knowledge swapped out: freed in ticks of its own */
     int pending;       /* another reload was asked for meanwhile */
 };
 
@@ -56,7 +57,9 @@ static void reloadFinish(struct appReloader *r, knowledge *k) {
         a->train_inline = 0;
         return;
     }
-    appReloadStats st = {.slices = r->slices, .longest_ms = r->longest, .longest_in = r->longest_in};
+    appReloadStats st = {.slices = r->slices, .longest_ms = r->longest, .longest_in = r->longest_in,
+                         .longest_cpu_ms = r->longest_cpu};
+    knowledgeFree(r->old); /* none: the ticks free it before a job's step */
     appSwapKnowledge(a, k, r->t0, &st, &r->old);
     if (r->old) uv_idle_start(&r->idle, reloadTick);
     if (r->pending && !a->stopping) {
@@ -67,19 +70,21 @@ static void reloadFinish(struct appReloader *r, knowledge *k) {
 
 static void reloadTick(uv_idle_t *h) {
     struct appReloader *r = h->data;
-    if (r->old) { /* freeing the old knowledge is a block of its own */
-        knowledgeFree(r->old);
+    double t = cbNowMs();
+    double slice = r->a->reload_slice_ms ? r->a->reload_slice_ms : APP_RELOAD_SLICE_MS;
+    if (r->old) { /* the old knowledge is freed first, in slices of its own */
+        if (!knowledgeFreeStep(r->old, t + slice)) return;
         r->old = NULL;
         if (!r->job) uv_idle_stop(h);
         return;
     }
-    double t = cbNowMs();
-    double slice = r->a->reload_slice_ms ? r->a->reload_slice_ms : APP_RELOAD_SLICE_MS;
+    double c = cbCpuMs();
     const char *from = knowledgeJobStage(r->job);
     int done = knowledgeJobStep(r->job, t + slice);
     const char *to = knowledgeJobStage(r->job);
     knowledge *k = done ? knowledgeJobEnd(r->job) : NULL; /* done: nothing left to do */
-    double took = cbNowMs() - t;
+    double took = cbNowMs() - t, cpu = cbCpuMs() - c;
+    if (cpu > r->longest_cpu) r->longest_cpu = cpu;
     if (took > r->longest) {
         r->longest = took;
         snprintf(r->longest_in, sizeof(r->longest_in), "%s%s%s", from, from == to ? "" : " to ",
@@ -102,7 +107,7 @@ static void reloadBegin(struct appReloader *r) {
     p.cache_only = a->k && p.cache_dir && !a->train_inline;
     cbDiagsInit(&r->d);
     r->t0 = cbNowMs();
-    r->longest = 0;
+    r->longest = r->longest_cpu = 0;
     r->slices = 0;
     r->longest_in[0] = '\0';
     r->job = knowledgeJobStart(a->cfg.kb_dir, &p, &r->d);

@@ -94,6 +94,7 @@ typedef struct appReloadStats {
     size_t slices;
     double longest_ms;
     const char *longest_in;
+    double longest_cpu_ms; /* the most CPU time a slice took (its own work) */
 } appReloadStats;
 engParams appEngineParams(cbApp *a);
 void appLogDiags(const cbDiags *d);

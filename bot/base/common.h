@@ -51,6 +51,9 @@ void cbFreeN(size_t n, ...);
 /* Monotonic clock in milliseconds / microseconds; wall clock in seconds. */
 double cbNowMs(void);
 double cbNowUs(void);
+/* CPU time of the calling thread in milliseconds (a slice's own work, not
+ * the time another process held the core). */
+double cbCpuMs(void);
 long long cbWallTime(void);
 
 /* 1 if s[0..len) is valid UTF-8 without NUL bytes, else 0. */
