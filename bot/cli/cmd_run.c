@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <dirent.h>
+#include <malloc.h>
 
 #include "app/process.h"
 #include "cli/cli.h"
@@ -455,6 +456,12 @@ int cmdRun(int argc, char **argv) {
         appLimitsInit(a);
         a->train_async = 1; /* from now on a reload trains in a child */
         a->reload_sliced = 1; /* and is read and indexed in slices */
+        /* No fast bins: glibc defers merging freed small blocks in them
+         * until some large allocation, which then pays for all of them at
+         * once; after a reload freed 100,000 entries' strings in slices,
+         * that was one block of 0.2 s on the loop. Without them each free
+         * merges its own block (bench/bench_reload.sh). */
+        mallopt(M_MXFAST, 0);
         runInitHandles(s);
         if (runStartTransports(s) == CB_OK) {
             runStartHealth(s);
