@@ -351,26 +351,30 @@ static size_t selectSure(const double *conf, const double *raw, const uint32_t *
 }
 
 /* Confidence per entry: the classifier's probability as its out-of-fold
- * worth says (mdlRecalApply; a pattern lifts its entry to at least
- * pattern_conf), over every entry of the topic. */
+ * worth says (mdlRecalApply), over every entry of the topic. */
 static size_t modelConfidence(const engIndex *ix, long topic, double *conf, uint32_t *cand) {
     const engScratch *s = ix->scr;
     size_t n = 0;
     for (size_t e = 0; e < ix->k->nentries; e++) {
         if (topic >= 0 && ix->topic[e] != (uint32_t)topic) continue;
         conf[e] = mdlRecalApply(&ix->model->recal, s->prob[e]);
-        if ((s->flags[e] & SEEN) && (s->flags[e] & PATTERN) && conf[e] < ix->pattern_conf)
-            conf[e] = ix->pattern_conf;
         cand[n++] = (uint32_t)e;
     }
     return n;
 }
 
-/* A question that is word for word entry e's question or an alternate
- * (engine_verbatim.c): e is at least as sure as a pattern makes it, when the
- * topic filter lets it in. The new candidate count. */
-static size_t liftVerbatim(const engIndex *ix, const engVerbatim *ph, long topic, double *conf,
-                         uint32_t *cand, size_t n) {
+/* What maintainers said outright, on either path: an entry whose pattern
+ * matched, or whose question or alternate the question is word for word
+ * (engine_verbatim.c), is at least pattern_conf sure (the verbatim one
+ * when the topic filter lets it in). The new candidate count. */
+static size_t liftOverrides(const engIndex *ix, const engVerbatim *ph, long topic, double *conf,
+                            uint32_t *cand, size_t n) {
+    const engScratch *s = ix->scr;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t e = cand[i];
+        if ((s->flags[e] & SEEN) && (s->flags[e] & PATTERN) && conf[e] < ix->pattern_conf)
+            conf[e] = ix->pattern_conf;
+    }
     if (!ph || ph->label >= ix->k->nentries) return n;
     uint32_t e = ph->label;
     if (topic >= 0 && ix->topic[e] != (uint32_t)topic) return n;
@@ -387,7 +391,7 @@ static void fillHits(const engIndex *ix, const engVerbatim *ph, long topic, size
     double *conf = s->conf;
     size_t n = ix->model ? modelConfidence(ix, topic, conf, s->cand)
                          : engScaledConfidence(ix, conf, s->cand);
-    n = liftVerbatim(ix, ph, topic, conf, s->cand, n);
+    n = liftOverrides(ix, ph, topic, conf, s->cand, n);
     uint32_t best[ENG_MAX_TOP];
     size_t k = selectSure(conf, ix->model ? s->prob : NULL, s->cand, n, top ? top : 1, best);
     for (size_t i = 0; i < k; i++) {

@@ -10,7 +10,8 @@
  * is written here. Without a re-ranker (a knowledge with too few
  * phrasings to fit one) the confidence is the share of the candidates'
  * BM25F score mass, as before. A maintainer's pattern still lifts its
- * entry to at least pattern_confidence. */
+ * entry to at least pattern_confidence (engine_query.c, as on the dense
+ * path). */
 #include <math.h>
 #include <string.h>
 
@@ -148,9 +149,6 @@ size_t engScaledConfidence(const engIndex *ix, double *conf, uint32_t *cand) {
         engRerankFeatures(ix, cand, n, UINT32_MAX, UINT32_MAX, s->oos_ev, f);
         for (size_t i = 0; i < n; i++) conf[cand[i]] = engRerankProb(ix->rerank, f[i]);
     }
-    for (size_t i = 0; i < n; i++)
-        if ((s->flags[cand[i]] & ENG_FLAG_PATTERN) && conf[cand[i]] < ix->pattern_conf)
-            conf[cand[i]] = ix->pattern_conf;
     return n;
 }
 
