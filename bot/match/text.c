@@ -41,8 +41,10 @@ struct txtCtx {
 };
 
 /* A chunk: optional leading dot (".net"), a word character, then word
- * characters and the inner punctuation the C rules look at. */
-static const char CHUNK_RE[] = "\\.?\\w[\\w'.+#/]*";
+ * characters and the inner punctuation the C rules look at; or a currency
+ * symbol (Unicode's Sc: $, €, £, ₹, ...), a word of its own, so an amount
+ * says "money" to the matcher where synonyms.json maps the symbol. */
+static const char CHUNK_RE[] = "\\.?\\w[\\w'.+#/]*|\\p{Sc}";
 
 /* Curated English stop words: function words that carry no topic. Kept
  * out on purpose: not, no, without, vs, versus, worth, best, new, first,
@@ -344,6 +346,11 @@ static void tokenizeAscii(txtCtx *c, const char *s, size_t len, txtToks *t) {
     while (i < len) {
         unsigned char ch = (unsigned char)s[i];
         int dot = ch == '.' && i + 1 < len && asciiWord((unsigned char)s[i + 1]);
+        if (ch == '$') { /* ASCII's one currency symbol (\\p{Sc}) */
+            tokChunk(c, t, s + i, 1);
+            i++;
+            continue;
+        }
         if (!dot && !asciiWord(ch)) {
             i++;
             continue;
@@ -360,7 +367,8 @@ static void tokenizeAscii(txtCtx *c, const char *s, size_t len, txtToks *t) {
  * format character (never \w, which is letters, numbers and '_'), so it
  * separates chunks like an ASCII space does and tokenizeAscii finds the
  * same chunks ("->", curly quotes and dashes a normalized answer keeps).
- * Marks, letters, numbers and unassigned code points: 0. */
+ * Marks, letters, numbers, currency symbols (chunks of their own) and
+ * unassigned code points: 0. */
 static int noWordBeyondAscii(const char *s, size_t len) {
     for (size_t i = 0; i < len;) {
         if ((unsigned char)s[i] < 0x80) {
@@ -374,7 +382,7 @@ static int noWordBeyondAscii(const char *s, size_t len) {
         switch (utf8proc_category(cp)) {
         case UTF8PROC_CATEGORY_PD: case UTF8PROC_CATEGORY_PS: case UTF8PROC_CATEGORY_PE:
         case UTF8PROC_CATEGORY_PI: case UTF8PROC_CATEGORY_PF: case UTF8PROC_CATEGORY_PO:
-        case UTF8PROC_CATEGORY_SM: case UTF8PROC_CATEGORY_SC: case UTF8PROC_CATEGORY_SK:
+        case UTF8PROC_CATEGORY_SM: case UTF8PROC_CATEGORY_SK:
         case UTF8PROC_CATEGORY_SO: case UTF8PROC_CATEGORY_ZS: case UTF8PROC_CATEGORY_ZL:
         case UTF8PROC_CATEGORY_ZP: case UTF8PROC_CATEGORY_CC: case UTF8PROC_CATEGORY_CF:
             break;

@@ -53,6 +53,10 @@ static const tokCase CASES[] = {
     {"привет мир", "привет мир", "привет мир"},
     {"...///+++###", "", ""},
     {"e.g. ui/ux", "e.g ui/ux ui ux", "e.g ui/ux ui ux"},
+    {"$120k or 60k\xe2\x82\xac?", "$ 120k 60k \xe2\x82\xac", "$ 120k 60k \xe2\x82\xac"},
+    {"\xc2\xa3""35k, \xe2\x82\xb9""6 lpa", "\xc2\xa3 35k \xe2\x82\xb9 6 lpa",
+     "\xc2\xa3 35k \xe2\x82\xb9 6 lpa"},
+    {"echo $PATH", "echo $ path", "echo $ path"},
 };
 
 static void testTokenTable(void **state) {
@@ -137,7 +141,7 @@ static void testAsciiFastPath(void **state) {
     char err[CB_ERRLEN];
     txtCtx *fast = txtNew(err), *slow = txtNew(err);
     txtPcreOnly(slow, 1);
-    const char alphabet[] = "ab cZ9_.'+#/-!?\t.net c++ ci/cd node.js";
+    const char alphabet[] = "ab cZ9_.'+#/-!?$\t.net c++ ci/cd node.js";
     unsigned seed = 12345;
     for (int n = 0; n < 3000; n++) {
         char s[64];
