@@ -63,6 +63,10 @@ typedef struct kbEntry {
     int answer_line; /* line of the file where the answer starts */
     /* Positions, for diagnostics found after loading (patterns, links). */
     int question_line, alternates_line, patterns_line, links_line;
+    /* kbPhraseHash of each phrasing's key (the question, then each
+     * alternate), kept by the loader's shared-phrasings check so the
+     * index does not fold them again; NULL when that check did not run. */
+    uint64_t *phrase_hash;
 } kbEntry;
 
 typedef struct kbTopic {
@@ -185,6 +189,8 @@ void kbEntryFree(kbEntry *e);
  * the same key say the same words (duplicate checks, eval copies, and the
  * matcher's word-for-word phrasings). A heap string. */
 char *kbPhraseKey(const char *s);
+/* A key's 64-bit hash (FNV-1a); 0 for the empty key, and only for it. */
+uint64_t kbPhraseHash(const char *key);
 
 /* The redirect for an out-of-scope section, or NULL. */
 const kbRedirect *kbFindRedirect(const kb *k, const char *section);

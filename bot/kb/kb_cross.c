@@ -230,9 +230,18 @@ kbPhraseJob *kbPhrasingsBegin(kbLoader *L) {
     return j;
 }
 
+uint64_t kbPhraseHash(const char *key) {
+    uint64_t h = *key ? kbWordHash(key) : 0;
+    return h || !*key ? h : 1;
+}
+
+/* Entry i's phrasings' keys, their hashes kept on the entry too (the
+ * index's verbatim table reads them: engine_verbatim.c). */
 static void kbPhrasingsOf(kbPhraseJob *j, size_t i) {
-    const kbEntry *e = &j->L->ents[i].e;
+    kbEntry *e = &j->L->ents[i].e;
     if (!j->L->ents[i].ok) return;
+    free(e->phrase_hash);
+    e->phrase_hash = cbMalloc((e->alternates.n + 1) * sizeof(*e->phrase_hash));
     for (size_t a = 0; a <= e->alternates.n; a++) {
         if (j->n == j->cap) {
             j->cap = j->cap ? j->cap * 2 : 64;
@@ -241,6 +250,7 @@ static void kbPhrasingsOf(kbPhraseJob *j, size_t i) {
         kbPhrase *p = &j->v[j->n++];
         p->key = kbPhraseKey(a == 0 ? e->question : e->alternates.v[a - 1]);
         p->hash = kbWordHash(p->key);
+        e->phrase_hash[a] = kbPhraseHash(p->key);
         p->ent = i;
         if (a == 0) snprintf(p->ptr, sizeof(p->ptr), "/question");
         else snprintf(p->ptr, sizeof(p->ptr), "/alternates/%zu", a - 1);

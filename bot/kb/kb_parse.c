@@ -25,6 +25,7 @@ static const char *const kbSourceFields[] = {"title", "url", "publisher", "date"
 static const char *const kbLinkFields[] = {"title", "url"};
 
 void kbEntryFree(kbEntry *e) {
+    free(e->phrase_hash);
     free(e->id);
     free(e->topic);
     free(e->path);

@@ -19,7 +19,8 @@
  * answer (engParams.model_only).
  *
  * Built with the index (each entry's as it is indexed, so a build in
- * slices shares the work): the keys' 64-bit hashes with their label,
+ * slices shares the work): the keys' 64-bit hashes (kbPhraseHash; those
+ * the loader's shared-phrasings check kept when it ran) with their label,
  * sorted (engVerbatimSort, a job: in slices too), found by binary search. */
 #include <stdlib.h>
 #include <string.h>
@@ -28,18 +29,17 @@
 #include "base/radix.h"
 #include "match/engine_int.h"
 
-#define VERBATIM_HASH_SEED 131
 #define VERBATIM_TIE UINT32_MAX /* a key with two labels */
 
 static uint64_t verbatimHash(const char *text) {
     char *key = kbPhraseKey(text);
-    uint64_t h = *key ? engHash(key, strlen(key), VERBATIM_HASH_SEED) : 0;
+    uint64_t h = kbPhraseHash(key);
     free(key);
     return h;
 }
 
-static void verbatimPush(engIndex *ix, const char *text, uint32_t label, uint32_t line) {
-    uint64_t h = text ? verbatimHash(text) : 0;
+/* A phrasing's record; h: its key's hash (0: an empty key, none). */
+static void verbatimPush(engIndex *ix, uint64_t h, uint32_t label, uint32_t line) {
     if (!h) return;
     if (ix->nverbatim == ix->capverbatim) {
         ix->capverbatim = ix->capverbatim ? ix->capverbatim * 2 : 256;
@@ -48,16 +48,22 @@ static void verbatimPush(engIndex *ix, const char *text, uint32_t label, uint32_
     ix->verbatim[ix->nverbatim++] = (engVerbatim){h, label, line};
 }
 
+static uint64_t textHash(const char *text) { return text ? verbatimHash(text) : 0; }
+
+/* Entry e's phrasings; their hashes as the loader kept them when it did
+ * (its shared-phrasings check folds them already), else folded here. */
 void engVerbatimAddEntry(engIndex *ix, uint32_t e) {
     const kbEntry *en = &ix->k->entries[e];
-    verbatimPush(ix, en->question, e, 0);
-    for (size_t a = 0; a < en->alternates.n; a++) verbatimPush(ix, en->alternates.v[a], e, 0);
+    const uint64_t *kept = en->phrase_hash;
+    verbatimPush(ix, kept ? kept[0] : textHash(en->question), e, 0);
+    for (size_t a = 0; a < en->alternates.n; a++)
+        verbatimPush(ix, kept ? kept[a + 1] : textHash(en->alternates.v[a]), e, 0);
 }
 
 cbRadixJob *engVerbatimSort(engIndex *ix) {
     const kb *k = ix->k;
     for (size_t l = 0; l < k->out_of_scope.n; l++)
-        verbatimPush(ix, k->out_of_scope.v[l], (uint32_t)k->nentries, (uint32_t)l);
+        verbatimPush(ix, textHash(k->out_of_scope.v[l]), (uint32_t)k->nentries, (uint32_t)l);
     /* stable by hash: the labels were pushed in order, so this is by
      * (hash, label) */
     return cbRadixBegin(ix->verbatim, ix->nverbatim, sizeof(*ix->verbatim),

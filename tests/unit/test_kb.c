@@ -406,12 +406,46 @@ static void test_formats(void **state) {
     cbDiagsFree(&d);
 }
 
+/* The shared-phrasings check keeps each phrasing's key hash on its entry
+ * (the index's verbatim table reads them instead of folding every
+ * phrasing again): the hash of the key as kbPhraseKey folds it; a load
+ * that skips the check keeps none. */
+static void test_phrase_hashes_kept(void **state) {
+    (void)state;
+    cbDiags d;
+    cbDiagsInit(&d);
+    kbLoadOpts full = {.now = ktDay("2025-06-01")};
+    kb *k = kbLoadWith("knowledge", &full, &d);
+    assert_non_null(k);
+    assert_true(k->nentries > 10);
+    for (size_t e = 0; e < k->nentries; e++) {
+        const kbEntry *en = &k->entries[e];
+        assert_non_null(en->phrase_hash);
+        for (size_t a = 0; a <= en->alternates.n; a++) {
+            char *key = kbPhraseKey(a == 0 ? en->question : en->alternates.v[a - 1]);
+            assert_true(en->phrase_hash[a] == kbPhraseHash(key));
+            assert_true(*key ? en->phrase_hash[a] != 0 : en->phrase_hash[a] == 0);
+            free(key);
+        }
+    }
+    kbFree(k);
+    kbLoadOpts quick = {.now = ktDay("2025-06-01"), .problems_on_failure = 1};
+    k = kbLoadWith("knowledge", &quick, &d);
+    assert_non_null(k);
+    for (size_t e = 0; e < k->nentries; e++) assert_null(k->entries[e].phrase_hash);
+    kbFree(k);
+    assert_true(kbPhraseHash("") == 0);
+    assert_true(kbPhraseHash("a") != 0 && kbPhraseHash("a") != kbPhraseHash("b"));
+    cbDiagsFree(&d);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_good_loads),     cmocka_unit_test(test_broken_fixture),
         cmocka_unit_test(test_warnings),       cmocka_unit_test(test_all_or_nothing),
         cmocka_unit_test(test_parse_memory),   cmocka_unit_test(test_formats),
         cmocka_unit_test(test_limits),         cmocka_unit_test(test_problems_on_failure),
+        cmocka_unit_test(test_phrase_hashes_kept),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
