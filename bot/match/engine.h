@@ -133,6 +133,12 @@ const kb *engKb(const engIndex *ix);
  * one-shot command (ask) does not. How many of those it built (0: none was
  * left). */
 size_t engWarm(const engIndex *ix);
+/* The typo tables of engWarm in pieces (the running bot's reload warms a
+ * new index in slices before the swap, where engWarm then has only the
+ * patterns' JIT left): the word list a chunk of lines at a time, then
+ * sorted, then the deletion index a chunk of words at a time, until
+ * cbNowMs() reaches deadline (at least one piece); 1 when they are built. */
+int engWarmStep(const engIndex *ix, double deadline);
 
 /* Rank entries for text (any bytes; invalid UTF-8 is an error, not a crash).
  * topic: NULL or a topic name to search only that topic. top: at most

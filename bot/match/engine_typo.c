@@ -11,11 +11,13 @@
  * nor "draw" "raw". With a word list (Debian's wamerican) such words are
  * left alone; without one, a correction must be the only candidate at its
  * distance (an ambiguous word is more likely a word we do not know). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/common.h"
+#include "base/radix.h"
 #include "match/engine_int.h"
 
 /* The word list as the sorted 64-bit hashes of its words (searched by
@@ -25,13 +27,19 @@ struct engDict {
     char *path;
     int tried, has;
     uint64_t *hash;
-    size_t n;
+    size_t n, cap;
+    FILE *f;          /* being read (engTypoWarmStep), or NULL */
+    cbRadixJob *sort; /* the hashes being sorted, or NULL */
 };
 
 struct engTypoDels {
     int built;
+    size_t next; /* the next word to add (engTypoWarmStep) */
     engMulti m;
 };
+
+#define TYPO_WARM_LINES 2048 /* word-list lines read in one piece */
+#define TYPO_WARM_WORDS 128  /* words' deletions added in one piece */
 
 void engTypoInit(engTypo *t) {
     memset(t, 0, sizeof(*t));
@@ -48,6 +56,8 @@ void engTypoFree(engTypo *t) {
         free(t->dels);
     }
     if (t->dict) {
+        if (t->dict->f) fclose(t->dict->f);
+        cbRadixFree(t->dict->sort);
         free(t->dict->hash);
         free(t->dict->path);
         free(t->dict);
@@ -105,11 +115,6 @@ void engTypoSetDict(engTypo *t, const char *path) {
 
 static uint64_t dictHash(const char *w, size_t n) { return engHash(w, n, 11); }
 
-static int cmpU64(const void *a, const void *b) {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
-}
-
 /* Is w[0..n) a word of the list (read by engTypoHasDict)? */
 static int dictHas(const struct engDict *d, const char *w, size_t n) {
     uint64_t h = dictHash(w, n);
@@ -117,28 +122,46 @@ static int dictHas(const struct engDict *d, const char *w, size_t n) {
     return lo < d->n && d->hash[lo] == h;
 }
 
-int engTypoHasDict(const engTypo *t) {
-    struct engDict *d = t->dict;
-    if (!d) return 0;
-    if (d->tried) return d->has;
-    d->tried = 1;
-    FILE *f = fopen(d->path, "r");
-    if (!f) return 0;
+/* One piece of reading the word list: opened, a chunk of lines read, or
+ * a chunk of the hashes sorted; 1 when it is read (or cannot be). */
+static int dictPiece(struct engDict *d) {
+    if (d->tried) return 1;
+    if (d->sort) {
+        if (!cbRadixStep(d->sort, -INFINITY)) return 0;
+        cbRadixFree(d->sort);
+        d->sort = NULL;
+        d->has = d->tried = 1;
+        return 1;
+    }
+    if (!d->f && !(d->f = fopen(d->path, "r"))) {
+        d->tried = 1;
+        return 1;
+    }
     char line[256], w[ENG_TYPO_MAXLEN + 1];
-    size_t cap = 0;
-    while (fgets(line, sizeof(line), f)) {
+    for (size_t i = 0; i < TYPO_WARM_LINES; i++) {
+        if (!fgets(line, sizeof(line), d->f)) {
+            fclose(d->f);
+            d->f = NULL;
+            d->sort = cbRadixBegin(d->hash, d->n, sizeof(*d->hash), 0);
+            return 0;
+        }
         size_t l = dictWord(line, w);
         if (!l) continue;
-        if (d->n == cap) {
-            cap = cap ? cap * 2 : 65536;
-            d->hash = cbRealloc(d->hash, cap * sizeof(*d->hash));
+        if (d->n == d->cap) {
+            d->cap = d->cap ? d->cap * 2 : 65536;
+            d->hash = cbRealloc(d->hash, d->cap * sizeof(*d->hash));
         }
         d->hash[d->n++] = dictHash(w, l);
     }
-    fclose(f);
-    if (d->n) qsort(d->hash, d->n, sizeof(*d->hash), cmpU64);
-    d->has = 1;
-    return 1;
+    return 0;
+}
+
+int engTypoHasDict(const engTypo *t) {
+    struct engDict *d = t->dict;
+    if (!d) return 0;
+    while (!dictPiece(d)) {
+    }
+    return d->has;
 }
 
 /* Add every variant of w[0..n) with up to depth letters deleted. */
@@ -159,18 +182,39 @@ void engTypoIndex(engTypo *t) {
     t->indexed = 1;
 }
 
-/* The deletion index of every word, built once. */
-static const engMulti *typoDels(const engTypo *t) {
+/* One piece of the deletion index: a chunk of words' variants; 1 when
+ * every word's are in. */
+static int delsPiece(const engTypo *t) {
     struct engTypoDels *d = t->dels;
-    if (d->built) return &d->m;
-    engMultiInit(&d->m);
-    for (size_t i = 0; i < t->n; i++) {
+    size_t end = t->n - d->next > TYPO_WARM_WORDS ? d->next + TYPO_WARM_WORDS : t->n;
+    for (size_t i = d->next; i < end; i++) {
         size_t n = strlen(t->w[i]);
         /* A query word of 8+ letters (distance 2) can reach words of 6+. */
         addDeletes(&d->m, t->w[i], n, n >= 6 ? 2 : 1, (uint32_t)i);
     }
-    d->built = 1;
-    return &d->m;
+    d->next = end;
+    d->built = end == t->n;
+    return d->built;
+}
+
+/* The deletion index of every word, built once. */
+static const engMulti *typoDels(const engTypo *t) {
+    while (!t->dels->built && !delsPiece(t)) {
+    }
+    return &t->dels->m;
+}
+
+int engWarmStep(const engIndex *ix, double deadline) {
+    const engTypo *t = &ix->typo;
+    if (!t->indexed) return 1;
+    int done;
+    pthread_mutex_lock(&ix->scr->mu); /* as engWarm: queries build under this lock */
+    do {
+        if (t->dict && !t->dict->tried) done = dictPiece(t->dict) && t->dels->built;
+        else done = t->dels->built || delsPiece(t);
+    } while (!done && cbNowMs() < deadline);
+    pthread_mutex_unlock(&ix->scr->mu);
+    return done;
 }
 
 size_t engTypoWarm(const engTypo *t) {

@@ -16,6 +16,7 @@ struct knowledgeJob {
     kbLoadJob *load; /* reading the files, or NULL */
     kb *k;           /* read: being indexed */
     engBuildJob *build;
+    engIndex *ix;    /* built: its typo tables being warmed (engWarmStep) */
     int built, failed;
 };
 
@@ -62,11 +63,19 @@ static void jobWork(knowledgeJob *j, double deadline) {
         if (!(j->k = kbLoadEnd(l))) j->failed = 1; /* done in the steps: nothing left */
         return;
     }
+    if (j->ix) { /* built: warm (not an index its caller trains again elsewhere) */
+        j->built = engNeedsTraining(j->ix) || engWarmStep(j->ix, deadline);
+        return;
+    }
     if (!j->build) {
         if (!(j->build = engBuildBegin(j->k, &j->p, err))) j->failed = 1;
     } else {
         int rc = engBuildStep(j->build, deadline, err);
-        j->built = rc == 1;
+        if (rc == 1) {
+            j->ix = engBuildEnd(j->build, err); /* done: nothing left to build */
+            j->build = NULL;
+            j->failed = !j->ix;
+        }
         if (rc == CB_ERR) {
             engBuildCancel(j->build);
             j->build = NULL;
@@ -81,6 +90,7 @@ static int jobDone(const knowledgeJob *j) { return j->failed || j->built; }
 const char *knowledgeJobStage(const knowledgeJob *j) {
     if (j->load) return kbLoadStage(j->load);
     if (jobDone(j)) return "done";
+    if (j->ix) return "warm: typos";
     return j->build ? engBuildStage(j->build) : "index: synonyms";
 }
 
@@ -98,9 +108,9 @@ knowledge *knowledgeJobEnd(knowledgeJob *j) {
     knowledge *kn = NULL;
     if (!j->failed) {
         char err[CB_ERRLEN] = "";
-        kn = knowledgeOf(j->dir, j->k, engBuildEnd(j->build, err), err, j->d);
+        kn = knowledgeOf(j->dir, j->k, j->ix, err, j->d);
         j->k = NULL;
-        j->build = NULL;
+        j->ix = NULL;
     }
     knowledgeJobCancel(j);
     return kn;
@@ -110,6 +120,7 @@ void knowledgeJobCancel(knowledgeJob *j) {
     if (!j) return;
     kbLoadCancel(j->load);
     engBuildCancel(j->build);
+    engFree(j->ix);
     kbFree(j->k);
     free(j->dir);
     free(j);

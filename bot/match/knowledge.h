@@ -32,9 +32,10 @@ int knowledgeFreeStep(knowledge *k, double deadline);
 /* knowledgeLoad in slices, for the running bot's reload (its loop serves
  * between them): knowledgeJobStart, then knowledgeJobStep until it returns
  * 1 (each call works until cbNowMs() reaches deadline: files read, then
- * the whole-base checks, then the index an entry or a phase at a time;
- * at least one step), then knowledgeJobEnd: what knowledgeLoad would
- * return (NULL with the problems in d). knowledgeJobCancel drops a job.
+ * the whole-base checks, then the index an entry or a phase at a time,
+ * then its typo tables warmed (engWarmStep; not for an index that needs
+ * training); at least one step), then knowledgeJobEnd: what knowledgeLoad
+ * would return (NULL with the problems in d). knowledgeJobCancel drops a job.
  * d must outlive the job; the params' strings too. */
 typedef struct knowledgeJob knowledgeJob;
 knowledgeJob *knowledgeJobStart(const char *dir, const engParams *p, cbDiags *d);
