@@ -1,8 +1,11 @@
 /* radix.c - a stable LSD radix sort by a 64-bit key, in slices (see
- * radix.h). Each of the 4 passes (16 bits each) counts the digits, turns
- * the counts into offsets and scatters the records into a second buffer,
- * a chunk at a time; a pass whose digit is the same for every record is
- * skipped. The records end in the caller's array. */
+ * radix.h). Each pass counts the digits, turns the counts into offsets
+ * and scatters the records into a second buffer, a chunk at a time; a
+ * pass whose digit is the same for every record is skipped. The records
+ * end in the caller's array. Digits are 16 bits (4 passes) for 65,536
+ * records or more, else 8 bits (8 passes): a pass costs the records plus
+ * the digits, and 65,536 counters cleared and summed for a few thousand
+ * records cost more than the records (the bundled knowledge's). */
 #include "base/radix.h"
 
 #include <math.h>
@@ -12,7 +15,7 @@
 
 #include "base/common.h"
 
-#define DIGITS 65536
+#define BIG_DIGITS 65536 /* 16-bit digits, from this many records */
 
 enum { R_COUNT, R_SCATTER, R_DONE };
 
@@ -20,8 +23,9 @@ struct cbRadixJob {
     unsigned char *v, *a, *b; /* the caller's array; the pass's source and target */
     size_t n, size, off;
     size_t *cnt;              /* the digit counts, then the offsets */
+    size_t digits;            /* 256 or 65,536 */
     size_t next;              /* the next record of the pass */
-    int shift, stage;
+    int bits, shift, stage;
 };
 
 static uint64_t keyAt(const cbRadixJob *j, const unsigned char *base, size_t i) {
@@ -31,7 +35,7 @@ static uint64_t keyAt(const cbRadixJob *j, const unsigned char *base, size_t i) 
 }
 
 static size_t digitAt(const cbRadixJob *j, const unsigned char *base, size_t i) {
-    return (size_t)(keyAt(j, base, i) >> j->shift) & (DIGITS - 1);
+    return (size_t)(keyAt(j, base, i) >> j->shift) & (j->digits - 1);
 }
 
 cbRadixJob *cbRadixBegin(void *v, size_t n, size_t size, size_t off) {
@@ -41,9 +45,11 @@ cbRadixJob *cbRadixBegin(void *v, size_t n, size_t size, size_t off) {
     j->size = size;
     j->off = off;
     j->stage = n > 1 ? R_COUNT : R_DONE;
+    j->bits = n >= BIG_DIGITS ? 16 : 8;
+    j->digits = (size_t)1 << j->bits;
     if (n > 1) {
         j->b = cbMalloc(n * size);
-        j->cnt = cbCalloc(DIGITS, sizeof(*j->cnt));
+        j->cnt = cbCalloc(j->digits, sizeof(*j->cnt));
     }
     return j;
 }
@@ -52,7 +58,7 @@ cbRadixJob *cbRadixBegin(void *v, size_t n, size_t size, size_t off) {
  * pass changes nothing and is skipped). */
 static int countsToOffsets(cbRadixJob *j) {
     size_t sum = 0;
-    for (size_t d = 0; d < DIGITS; d++) {
+    for (size_t d = 0; d < j->digits; d++) {
         size_t c = j->cnt[d];
         if (c == j->n) return 0;
         j->cnt[d] = sum;
@@ -63,9 +69,9 @@ static int countsToOffsets(cbRadixJob *j) {
 
 /* The next pass, or the end: the records back in the caller's array. */
 static void nextPass(cbRadixJob *j) {
-    j->shift += 16;
+    j->shift += j->bits;
     j->next = 0;
-    memset(j->cnt, 0, DIGITS * sizeof(*j->cnt));
+    memset(j->cnt, 0, j->digits * sizeof(*j->cnt));
     if (j->shift < 64) {
         j->stage = R_COUNT;
         return;

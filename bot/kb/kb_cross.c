@@ -319,7 +319,11 @@ const char *kbPhrasingsStage(const kbPhraseJob *j) {
 
 void kbPhrasingsCancel(kbPhraseJob *j) {
     if (!j) return;
-    cbRadixFree(j->sort);
+    if (j->sort) { /* the keys are owned: sorted to the end, each once again */
+        while (!cbRadixStep(j->sort, INFINITY)) {
+        }
+        cbRadixFree(j->sort);
+    }
     for (size_t i = 0; i < j->n; i++) free(j->v[i].key);
     free(j->v);
     free(j);
