@@ -1,8 +1,9 @@
 /* ws.h - websocket client connections over libwebsockets on the loop.
  * Transports (Slack, Discord) see whole text messages and close events,
  * never lws callbacks: fragments are reassembled into a bounded buffer;
- * sends wait in two bounded queues (urgent first) and are written as many
- * per LWS_CALLBACK_CLIENT_WRITEABLE as the socket takes. A host name's
+ * a short send with nothing queued is written at once, others wait in two
+ * bounded queues (urgent first) and are written as many per
+ * LWS_CALLBACK_CLIENT_WRITEABLE as the socket takes. A host name's
  * addresses are all tried, IPv6 and IPv4 interleaved (Happy Eyeballs,
  * RFC 8305). A link silent for ping_ms gets a ping; one silent for dead_ms
  * (no frame, no pong) is dropped and reported as 1006.
@@ -42,7 +43,8 @@ typedef struct wsOptions {
 wsConn *wsConnect(cbLoop *l, const char *url, const wsCallbacks *cb, void *ud,
                   size_t max_message, char *err);
 void wsSetOptions(wsConn *c, const wsOptions *o); /* right after wsConnect */
-/* Queued (copied); CB_ERR if closing or the queue is full. Urgent messages
+/* Written now or queued (copied); CB_ERR if closing, the queue is full or
+ * the link broke. Urgent messages
  * (acks, heartbeats) go out before every normal one. */
 int wsSend(wsConn *c, const char *text, size_t len);
 int wsSendUrgent(wsConn *c, const char *text, size_t len);

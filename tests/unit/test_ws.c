@@ -382,6 +382,31 @@ static void test_urgent_first(void **state) {
     runUntil(&f->l, &f->t.closed, 1, 5000);
 }
 
+/* Once open, a short frame with nothing before it is written at once (no
+ * writeable callback, no loop turn); a long one is queued, and a short one
+ * sent after it waits its turn instead of overtaking it. */
+static void test_short_frame_written_at_once(void **state) {
+    wsFix *f = *state;
+    wsConn *c = connectT(&f->l, &f->t, 1 << 16);
+    runUntil(&f->l, &f->t.opened, 1, 5000);
+    assert_int_equal(f->t.opened, 1);
+    assert_int_equal(wsSendUrgent(c, "ack1", 4), CB_OK);
+    assert_int_equal(wsQueued(c), 0); /* handed to the socket already */
+    char big[2000];
+    memset(big, 'b', sizeof(big));
+    assert_int_equal(wsSend(c, big, sizeof(big)), CB_OK);
+    assert_int_equal(wsQueued(c), 1);
+    assert_int_equal(wsSend(c, "after", 5), CB_OK);
+    assert_int_equal(wsQueued(c), 2); /* the long one goes first */
+    runUntil(&f->l, &f->t.nmsg, 3, 5000);
+    assert_int_equal(f->t.nmsg, 3);
+    assert_string_equal(f->t.order, "ack1,after"); /* the long one is not listed */
+    assert_string_equal(f->t.last, "after");
+    assert_int_equal(wsQueued(c), 0);
+    wsClose(c, 1000, NULL);
+    runUntil(&f->l, &f->t.closed, 1, 5000);
+}
+
 /* A peer that stops answering (no data, no pong) is dropped after dead_ms
  * and reported as 1006, instead of after 90 s. */
 static void test_silent_link_dropped(void **state) {
@@ -469,6 +494,7 @@ int main(void) {
         WS_TEST(test_connect_by_name),
         WS_TEST(test_connect_ipv6_first),
         WS_TEST(test_urgent_first),
+        WS_TEST(test_short_frame_written_at_once),
         WS_TEST(test_silent_link_dropped),
         WS_TEST(test_dns_failure),
         WS_TEST(test_close_while_resolving),
