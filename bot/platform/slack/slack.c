@@ -360,8 +360,10 @@ static int slkStart(cbTransport *t, char *err) {
     uv_timer_init(s->loop->uv, s->retire_timer);
     s->retire_timer->data = s;
     s->pump = cbMalloc(sizeof(*s->pump));
-    uv_idle_init(s->loop->uv, s->pump);
+    uv_check_init(s->loop->uv, s->pump);
     s->pump->data = s;
+    s->awake = cbMalloc(sizeof(*s->awake));
+    uv_idle_init(s->loop->uv, s->awake);
     s->started = 1;
     slkState(s, "connecting%s", "");
     slkConnect(s);
@@ -433,24 +435,36 @@ static void slkFree(cbTransport *t) {
     if (s->hello_timer) uv_close((uv_handle_t *)s->hello_timer, slkFreeHandle);
     if (s->retire_timer) uv_close((uv_handle_t *)s->retire_timer, slkFreeHandle);
     if (s->pump) uv_close((uv_handle_t *)s->pump, slkFreeHandle);
+    if (s->awake) uv_close((uv_handle_t *)s->awake, slkFreeHandle);
     slkSeenFree(&s->seen);
     cbFreeN(6, s->api, s->app_auth, s->bot_auth, s->self_user, s->self_bot, s);
 }
 
-/* Answers run from an idle handle, SLK_PUMP_BUDGET_MS per loop turn, never
- * inside a socket or REST callback: each turn the loop reads and acks what
- * arrived before it answers more, so a burst cannot hold acks back. */
-static void slkPumpIdle(uv_idle_t *h) {
+/* Answers run from a check handle, SLK_PUMP_BUDGET_MS per loop turn right
+ * after the turn's poll, never inside a socket or REST callback: each turn
+ * the loop reads and acks what arrived before it answers more, so a burst
+ * cannot hold acks back. While events wait, an idle handle keeps the poll
+ * from blocking. An event that arrives alone is answered in the turn that
+ * read it; with the answering in an idle handle (before the poll) it took
+ * one more turn and an epoll_wait of its own. */
+static void slkPumpCheck(uv_check_t *h) {
     slack *s = h->data;
     if (!outboxPumpFor(s->ob, SLK_PUMP_BUDGET_MS)) {
-        uv_idle_stop(h);
+        uv_check_stop(h);
+        uv_idle_stop(s->awake);
         slkCheckDrained(s);
     }
 }
 
+static void slkStayAwake(uv_idle_t *h) {
+    (void)h; /* it only keeps the poll from blocking: slkPumpCheck answers */
+}
+
 void slkSchedulePump(void *owner) {
     slack *s = owner;
-    if (s->pump) uv_idle_start(s->pump, slkPumpIdle);
+    if (!s->pump) return;
+    uv_check_start(s->pump, slkPumpCheck);
+    uv_idle_start(s->awake, slkStayAwake);
 }
 
 static void slkSettled(void *s) {

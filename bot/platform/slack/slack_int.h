@@ -78,7 +78,8 @@ struct slack {
     int timer_armed;
     uv_timer_t *hello_timer;  /* watchdog for s->next */
     uv_timer_t *retire_timer; /* closes replaced sockets Slack left open */
-    uv_idle_t *pump;          /* answers queued events a little each loop turn */
+    uv_check_t *pump;         /* answers queued events a little each loop turn */
+    uv_idle_t *awake;         /* while events wait: the loop's poll does not block */
     slkSeen seen;
     outbox *ob;               /* questions waiting, replies and votes in flight */
     char state[300];          /* for healthy() */
