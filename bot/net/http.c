@@ -37,7 +37,9 @@ typedef struct httpCall {
     struct httpClient *c;
     struct httpCall *next;             /* route queue link */
     struct httpCall *fprev, *fnext;    /* in-flight list links */
-    char *method, *url, *body, *ctype, *auth, *ua;
+    char *strs;                        /* the strings below, in one allocation */
+    char *method, *url, *body, *ua;
+    char *ctype_hdr, *auth_hdr;        /* "Content-Type: ...", "Authorization: ..." */
     int max_attempts, concurrency;
     double timeout_ms;
     rlRoute *route;
@@ -137,12 +139,7 @@ static void httpCallFree(httpCall *h) {
     httpEasyRelease(h->c, h->easy);
     curl_slist_free_all(h->hdrs);
     bufFree(&h->resp);
-    free(h->method);
-    free(h->url);
-    free(h->body);
-    free(h->ctype);
-    free(h->auth);
-    free(h->ua);
+    free(h->strs);
     free(h);
 }
 
@@ -166,6 +163,7 @@ static void httpFinish(httpCall *h, long status, const char *error) {
 /* ---- route queues and rate-limit wait accounting ---- */
 
 static void httpQueuePush(rlRoute *r, httpCall *h, int front) {
+    if (!r->queued) rlQueueFilled(&h->c->rl, r);
     if (r->urgent) h->c->urgent_queued++;
     h->c->queued++;
     if (front) {
@@ -188,6 +186,7 @@ static httpCall *httpQueuePop(rlRoute *r) {
     if (!r->head) r->tail = NULL;
     h->next = NULL;
     r->queued--;
+    if (!r->queued) rlQueueEmptied(&h->c->rl, r);
     h->c->queued--;
     if (r->urgent) h->c->urgent_queued--;
     return h;
@@ -450,16 +449,10 @@ static void httpSetupEasy(httpCall *h) {
                strcmp(h->method, "PATCH") == 0) {
         curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)(h->body ? strlen(h->body) : 0));
         curl_easy_setopt(e, CURLOPT_POSTFIELDS, h->body ? h->body : "");
-        char *ct = cbConcat("Content-Type: ", h->ctype);
-        h->hdrs = curl_slist_append(h->hdrs, ct);
-        free(ct);
+        h->hdrs = curl_slist_append(h->hdrs, h->ctype_hdr);
     }
     h->hdrs = curl_slist_append(h->hdrs, "Expect:");
-    if (h->auth) {
-        char *a = cbConcat("Authorization: ", h->auth);
-        h->hdrs = curl_slist_append(h->hdrs, a);
-        free(a);
-    }
+    if (h->auth_hdr) h->hdrs = curl_slist_append(h->hdrs, h->auth_hdr);
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, h->hdrs);
 }
 
@@ -671,6 +664,46 @@ httpClient *httpClientNew(cbLoop *l, char *err) {
     return c;
 }
 
+/* prefix then s (NULL: none) at *at, NUL-terminated; *at moves past it. */
+static char *httpPut(char **at, const char *prefix, const char *s) {
+    if (!s) return NULL;
+    char *start = *at;
+    *at = stpcpy(stpcpy(start, prefix), s) + 1;
+    return start;
+}
+
+/* A call's strings, copied into one allocation (a REST call made six
+ * copies and two header lines apart before). */
+static void httpCopyStrings(httpCall *h, const httpRequest *req) {
+    static const char ctp[] = "Content-Type: ", authp[] = "Authorization: ";
+    const char *method = req->method ? req->method : "GET";
+    const char *ctype = req->content_type ? req->content_type : "application/json; charset=utf-8";
+    const char *ua = req->user_agent ? req->user_agent : "careerbot/" CB_VERSION " (libcurl)";
+    size_t n = strlen(method) + strlen(req->url) + sizeof(ctp) + strlen(ctype) + strlen(ua) + 3;
+    if (req->body) n += strlen(req->body) + 1;
+    if (req->authorization) n += sizeof(authp) + strlen(req->authorization);
+    char *at = h->strs = cbMalloc(n);
+    h->method = httpPut(&at, "", method);
+    h->url = httpPut(&at, "", req->url);
+    h->body = httpPut(&at, "", req->body);
+    h->ctype_hdr = httpPut(&at, ctp, ctype);
+    h->auth_hdr = httpPut(&at, authp, req->authorization);
+    h->ua = httpPut(&at, "", ua);
+}
+
+/* The call's rate-limit route: the caller's name when it has a method in
+ * it ("POST /channels/1/messages"), else the method and the name (or URL). */
+static rlRoute *httpRoute(httpClient *c, const char *method, const char *name) {
+    if (strchr(name, ' ')) return rlGet(&c->rl, name);
+    char key[512];
+    if ((size_t)snprintf(key, sizeof(key), "%s %s", method, name) < sizeof(key))
+        return rlGet(&c->rl, key);
+    char *k = cbSprintf("%s %s", method, name);
+    rlRoute *r = rlGet(&c->rl, k);
+    free(k);
+    return r;
+}
+
 int httpSubmit(httpClient *c, const httpRequest *req, httpDoneFn *done, void *ud, char *err) {
     if (!c || c->closing) return cbErr(err, "shutting down");
     if (!req || !req->url || !done) return cbErr(err, "httpSubmit: url and done are required");
@@ -678,12 +711,7 @@ int httpSubmit(httpClient *c, const httpRequest *req, httpDoneFn *done, void *ud
         return cbErr(err, "URL must start with http:// or https://");
     httpCall *h = cbCalloc(1, sizeof(*h));
     h->c = c;
-    h->method = cbStrdup(req->method ? req->method : "GET");
-    h->url = cbStrdup(req->url);
-    h->body = cbStrdup(req->body);
-    h->ctype = cbStrdup(req->content_type ? req->content_type : "application/json; charset=utf-8");
-    h->auth = cbStrdup(req->authorization);
-    h->ua = cbStrdup(req->user_agent ? req->user_agent : "careerbot/" CB_VERSION " (libcurl)");
+    httpCopyStrings(h, req);
     h->max_attempts = req->max_attempts > 0 ? req->max_attempts : 4;
     h->timeout_ms = req->timeout_ms > 0 ? req->timeout_ms : 10000;
     h->concurrency = req->route_concurrency > 0 ? req->route_concurrency : 1;
@@ -693,9 +721,7 @@ int httpSubmit(httpClient *c, const httpRequest *req, httpDoneFn *done, void *ud
     h->rl_remaining = -1;
     h->rl_reset_after = h->retry_after = -1;
     bufInit(&h->resp, HTTP_MAX_BODY);
-    char *key = cbSprintf("%s %s", h->method, req->route ? req->route : req->url);
-    h->route = rlGet(&c->rl, req->route && strchr(req->route, ' ') ? req->route : key);
-    free(key);
+    h->route = httpRoute(c, h->method, req->route ? req->route : req->url);
     if (req->group && req->group_n > 0 && !h->route->group)
         h->route->group = rlGroupGet(&c->rl, req->group, req->group_n,
                                      req->group_window_ms > 0 ? req->group_window_ms : 1000);

@@ -210,14 +210,28 @@ void rlSweep(rlTable *t, double now) {
     }
 }
 
+void rlQueueFilled(rlTable *t, rlRoute *r) {
+    r->wnext = NULL;
+    r->wprev = t->waiting_tail;
+    if (t->waiting_tail) t->waiting_tail->wnext = r;
+    else t->waiting = r;
+    t->waiting_tail = r;
+}
+
+void rlQueueEmptied(rlTable *t, rlRoute *r) {
+    if (r->wprev) r->wprev->wnext = r->wnext;
+    else t->waiting = r->wnext;
+    if (r->wnext) r->wnext->wprev = r->wprev;
+    else t->waiting_tail = r->wprev;
+    r->wprev = r->wnext = NULL;
+}
+
+/* fn may empty r's queue (and so take r off the list) or fill others' (they
+ * join at the tail): the next route is taken before fn runs. */
 void rlEachQueued(rlTable *t, void (*fn)(rlRoute *r, void *arg), void *arg) {
-    for (int i = 0; i < RL_SLOTS; i++) {
-        rlRoute *r = t->routes[i];
-        while (r) {
-            rlRoute *next = r->next; /* fn may not free r, but be safe */
-            if (r->queued) fn(r, arg);
-            r = next;
-        }
+    for (rlRoute *r = t->waiting, *next; r; r = next) {
+        next = r->wnext;
+        if (r->queued) fn(r, arg);
     }
 }
 

@@ -59,12 +59,14 @@ typedef struct rlRoute {
     int blocked; /* 1 while its queue is held by a rate limit */
     int urgent;  /* pumped before the others (http.c) */
     struct rlRoute *next;
+    struct rlRoute *wprev, *wnext; /* in the table's list of routes with a queue */
 } rlRoute;
 
 typedef struct rlTable {
     rlRoute *routes[RL_SLOTS];
     rlBucket *buckets[RL_SLOTS];
     size_t nroutes;
+    rlRoute *waiting, *waiting_tail; /* routes with queued requests, oldest first */
     double global_until;
     rlGroup groups[RL_MAX_GROUPS];
     int ngroups;
@@ -92,5 +94,10 @@ void rlLimited(rlTable *t, rlRoute *r, double wait_ms, int global, double now);
 void rlSweep(rlTable *t, double now);
 /* Call fn for every route with a non-empty queue. */
 void rlEachQueued(rlTable *t, void (*fn)(rlRoute *r, void *arg), void *arg);
+/* The queue's owner (http.c) says when r's queue turns non-empty
+ * (rlQueueFilled) and empty (rlQueueEmptied), so rlEachQueued visits the
+ * routes that wait, in the order they began to, not all RL_SLOTS slots. */
+void rlQueueFilled(rlTable *t, rlRoute *r);
+void rlQueueEmptied(rlTable *t, rlRoute *r);
 
 #endif

@@ -597,6 +597,44 @@ static void test_urgent_first(void **state) {
     for (int i = 0; i <= N; i++) resultFree(&r[i]);
 }
 
+/* Requests held by a group limit on several routes go out in the order
+ * their routes began to wait (the pump walks the waiting routes in that
+ * order, not the route table's hash slots). */
+static void test_routes_in_waiting_order(void **state) {
+    cbLoop *l = *state;
+    enum { N = 8 };
+    result r[N] = {{0}};
+    char body[32], route[64];
+    for (int i = 0; i < N; i++) {
+        snprintf(body, sizeof body, "{\"i\":%d}", i);
+        snprintf(route, sizeof route, "POST /channels/%d", 1000 + 37 * i);
+        char *u = url("/order");
+        httpRequest req = {.method = "POST", .url = u, .body = body, .route = route,
+                           .group = "one", .group_n = 1, .group_window_ms = 1};
+        char err[CB_ERRLEN];
+        assert_int_equal(httpSubmit(l->http, &req, onDone, &r[i], err), CB_OK);
+        free(u);
+    }
+    runUntilDone(l, r, N, 15000);
+    char *u = url("/_log"), *log = NULL;
+    assert_int_equal(tpHttp("GET", u, NULL, &log), 200);
+    free(u);
+    json_t *arr = json_loads(log, 0, NULL);
+    free(log);
+    int seen = 0;
+    size_t k;
+    json_t *e;
+    json_array_foreach(arr, k, e) {
+        const char *p = json_string_value(json_object_get(e, "path"));
+        if (!p || strcmp(p, "/order") != 0) continue;
+        assert_int_equal(json_integer_value(json_object_get(json_object_get(e, "body"), "i")), seen);
+        seen++;
+    }
+    assert_int_equal(seen, N);
+    json_decref(arr);
+    for (int i = 0; i < N; i++) resultFree(&r[i]);
+}
+
 static void test_ratelimit_group(void **state) {
     (void)state;
     rlTable t;
@@ -676,6 +714,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_timeout, setupLoop, teardownLoop),
         cmocka_unit_test_setup_teardown(test_fifo_one_route, setupLoop, teardownLoop),
         cmocka_unit_test_setup_teardown(test_urgent_first, setupLoop, teardownLoop),
+        cmocka_unit_test_setup_teardown(test_routes_in_waiting_order, setupLoop, teardownLoop),
         cmocka_unit_test_setup_teardown(test_logs_hold_no_secrets, setupLoop, teardownLoop),
         cmocka_unit_test(test_free_with_pending),
         cmocka_unit_test_setup_teardown(test_submit_rejects_bad_input, setupLoop, teardownLoop),
