@@ -32,6 +32,15 @@
 #define HTTP_DEFAULT_429_WAIT_MS 1000.0
 #define HTTP_MAX_429_WAIT_MS 3600000.0
 #define HTTP_SPARE_EASY 16 /* easy handles reused (curl_easy_reset) instead of made per call */
+#define HTTP_URL_CACHE 8   /* URLs kept parsed (CURLOPT_CURLU) for the next calls to them */
+
+/* A URL parsed once for the calls to it (httpUrlGet). */
+typedef struct httpUrl {
+    char *url;
+    CURLU *u;
+    int refs;           /* calls whose easy handle points at u */
+    unsigned long used; /* when last handed out: the oldest unused one is replaced */
+} httpUrl;
 
 typedef struct httpCall {
     struct httpClient *c;
@@ -49,6 +58,7 @@ typedef struct httpCall {
     double not_before;                 /* backoff: no retry before */
     double blocked_since, waited_ms;   /* rate-limit wait accounting */
     CURL *easy;
+    httpUrl *purl;                     /* the parsed URL the easy handle uses, or NULL */
     struct curl_slist *hdrs;
     cbBuf resp;
     int too_big;
@@ -91,6 +101,8 @@ struct httpClient {
     unsigned long polls_made; /* poll handles initialized (httpPollHandlesMade) */
     CURL *spare[HTTP_SPARE_EASY]; /* reset easy handles kept for the next calls */
     int nspare;
+    httpUrl urls[HTTP_URL_CACHE];
+    unsigned long url_clock;
     size_t urgent_queued;    /* requests waiting in urgent routes' queues */
     size_t queued;           /* requests waiting in any route's queue */
 };
@@ -137,6 +149,7 @@ static void httpEasyRelease(httpClient *c, CURL *e) {
 
 static void httpCallFree(httpCall *h) {
     httpEasyRelease(h->c, h->easy);
+    if (h->purl) h->purl->refs--; /* the easy handle no longer points at it */
     curl_slist_free_all(h->hdrs);
     bufFree(&h->resp);
     free(h->strs);
@@ -418,10 +431,48 @@ static size_t httpOnHeader(char *data, size_t size, size_t n, void *ud) {
     return len;
 }
 
+/* url parsed once for every call to it: curl parses a CURLOPT_URL at each
+ * transfer (curl_url_set, ~6k instructions for a Web API URL) but only
+ * copies a CURLOPT_CURLU handle. The handle must outlive the transfers
+ * that use it, so a slot in use (refs) is never replaced. NULL when every
+ * slot is in use or url does not parse (the caller then sets CURLOPT_URL,
+ * and curl reports its own error). */
+static httpUrl *httpUrlGet(httpClient *c, const char *url) {
+    httpUrl *slot = NULL;
+    for (int i = 0; i < HTTP_URL_CACHE; i++) {
+        httpUrl *x = &c->urls[i];
+        if (x->url && strcmp(x->url, url) == 0) {
+            x->refs++;
+            x->used = ++c->url_clock;
+            return x;
+        }
+        if (x->refs == 0 && (!slot || x->used < slot->used)) slot = x;
+    }
+    if (!slot) return NULL;
+    CURLU *u = curl_url(); /* the flags curl itself parses a CURLOPT_URL with */
+    if (!u || curl_url_set(u, CURLUPART_URL, url, CURLU_GUESS_SCHEME | CURLU_NON_SUPPORT_SCHEME)) {
+        curl_url_cleanup(u);
+        return NULL;
+    }
+    curl_url_cleanup(slot->u);
+    free(slot->url);
+    *slot = (httpUrl){cbStrdup(url), u, 1, ++c->url_clock};
+    return slot;
+}
+
+static void httpUrlsFree(httpClient *c) {
+    for (int i = 0; i < HTTP_URL_CACHE; i++) {
+        curl_url_cleanup(c->urls[i].u);
+        free(c->urls[i].url);
+    }
+}
+
 static void httpSetupEasy(httpCall *h) {
     httpClient *c = h->c;
     CURL *e = h->easy = c->nspare ? c->spare[--c->nspare] : curl_easy_init();
-    curl_easy_setopt(e, CURLOPT_URL, h->url);
+    h->purl = httpUrlGet(c, h->url);
+    if (h->purl) curl_easy_setopt(e, CURLOPT_CURLU, h->purl->u);
+    else curl_easy_setopt(e, CURLOPT_URL, h->url);
     curl_easy_setopt(e, CURLOPT_PRIVATE, h);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -744,6 +795,7 @@ static void httpHandleClosed(uv_handle_t *hd) {
 static void httpReallyFree(httpClient *c) {
     c->free_pending = 0;
     while (c->nspare) curl_easy_cleanup(c->spare[--c->nspare]);
+    httpUrlsFree(c); /* every call is over: no easy handle points at them */
     rlFree(&c->rl);
     curl_multi_cleanup(c->multi);
     c->multi = NULL;

@@ -635,6 +635,41 @@ static void test_routes_in_waiting_order(void **state) {
     for (int i = 0; i < N; i++) resultFree(&r[i]);
 }
 
+/* More distinct URLs in flight at once than the client keeps parsed (8):
+ * the ones past it are set as plain URLs, every request reaches its own
+ * path, and the parsed ones serve the next calls to the same URLs. */
+static void test_many_urls_in_flight(void **state) {
+    cbLoop *l = *state;
+    enum { N = 12 };
+    result r[2 * N] = {{0}};
+    char path[64], route[64];
+    for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < N; i++) {
+            snprintf(path, sizeof path, "/many/%d", i);
+            snprintf(route, sizeof route, "POST /many/%d", i);
+            submit(l, "POST", path, "{}", route, &r[round * N + i]);
+        }
+        runUntilDone(l, r + round * N, N, 15000);
+    }
+    for (int i = 0; i < 2 * N; i++) assert_int_equal(r[i].status, 200);
+    char *u = url("/_log"), *log = NULL;
+    assert_int_equal(tpHttp("GET", u, NULL, &log), 200);
+    free(u);
+    json_t *arr = json_loads(log, 0, NULL);
+    free(log);
+    int hits[N] = {0};
+    size_t k;
+    json_t *e;
+    json_array_foreach(arr, k, e) {
+        const char *p = json_string_value(json_object_get(e, "path"));
+        int i;
+        if (p && sscanf(p, "/many/%d", &i) == 1 && i >= 0 && i < N) hits[i]++;
+    }
+    for (int i = 0; i < N; i++) assert_int_equal(hits[i], 2);
+    json_decref(arr);
+    for (int i = 0; i < 2 * N; i++) resultFree(&r[i]);
+}
+
 static void test_ratelimit_group(void **state) {
     (void)state;
     rlTable t;
@@ -715,6 +750,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_fifo_one_route, setupLoop, teardownLoop),
         cmocka_unit_test_setup_teardown(test_urgent_first, setupLoop, teardownLoop),
         cmocka_unit_test_setup_teardown(test_routes_in_waiting_order, setupLoop, teardownLoop),
+        cmocka_unit_test_setup_teardown(test_many_urls_in_flight, setupLoop, teardownLoop),
         cmocka_unit_test_setup_teardown(test_logs_hold_no_secrets, setupLoop, teardownLoop),
         cmocka_unit_test(test_free_with_pending),
         cmocka_unit_test_setup_teardown(test_submit_rejects_bad_input, setupLoop, teardownLoop),
