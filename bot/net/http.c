@@ -32,6 +32,7 @@
 #define HTTP_DEFAULT_429_WAIT_MS 1000.0
 #define HTTP_MAX_429_WAIT_MS 3600000.0
 #define HTTP_SPARE_EASY 16 /* easy handles reused (curl_easy_reset) instead of made per call */
+#define HTTP_EXPECT_AT (1024 * 1024) /* curl's EXPECT_100_THRESHOLD since 7.69.0 (1 KiB before) */
 #define HTTP_URL_CACHE 8   /* URLs kept parsed (CURLOPT_CURLU) for the next calls to them */
 
 /* A URL parsed once for the calls to it (httpUrlGet). */
@@ -102,6 +103,7 @@ struct httpClient {
     CURL *spare[HTTP_SPARE_EASY]; /* reset easy handles kept for the next calls */
     int nspare;
     httpUrl urls[HTTP_URL_CACHE];
+    size_t expect_at;        /* bodies from this size go with "Expect:" (see httpSetupEasy) */
     unsigned long url_clock;
     size_t urgent_queued;    /* requests waiting in urgent routes' queues */
     size_t queued;           /* requests waiting in any route's queue */
@@ -498,11 +500,16 @@ static void httpSetupEasy(httpCall *h) {
         curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
     } else if (h->body || post || strcmp(h->method, "PUT") == 0 ||
                strcmp(h->method, "PATCH") == 0) {
-        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)(h->body ? strlen(h->body) : 0));
+        size_t blen = h->body ? strlen(h->body) : 0;
+        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)blen);
         curl_easy_setopt(e, CURLOPT_POSTFIELDS, h->body ? h->body : "");
         h->hdrs = curl_slist_append(h->hdrs, h->ctype_hdr);
+        /* curl sends "Expect: 100-continue" (and waits for the 100) only
+         * before a body over 1 MiB: an empty Expect turns that off. Smaller
+         * calls go without it (curl compares each custom header with every
+         * header it adds, and the APIs' bodies are a few kilobytes). */
+        if (blen >= c->expect_at) h->hdrs = curl_slist_append(h->hdrs, "Expect:");
     }
-    h->hdrs = curl_slist_append(h->hdrs, "Expect:");
     if (h->auth_hdr) h->hdrs = curl_slist_append(h->hdrs, h->auth_hdr);
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, h->hdrs);
 }
@@ -694,6 +701,7 @@ httpClient *httpClientNew(cbLoop *l, char *err) {
     }
     httpClient *c = cbCalloc(1, sizeof(*c));
     c->loop = l;
+    c->expect_at = curl_version_info(CURLVERSION_NOW)->version_num >= 0x074500 ? HTTP_EXPECT_AT : 0;
     c->multi = curl_multi_init();
     if (!c->multi) {
         free(c);
