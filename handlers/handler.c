@@ -161,11 +161,11 @@ static void hndQuestion(const hndContext *ctx, const char *s, size_t len, const 
     engResult res;
     char err[CB_ERRLEN];
     size_t top = hndMaxHits(ctx) > hndMaxSuggestions(ctx) ? hndMaxHits(ctx) : hndMaxSuggestions(ctx);
-    if (engQuery(ctx->k->ix, s, len, topic ? topic->name : NULL, top, &res, err) != CB_OK) {
+    if (engQueryNormalized(ctx->k->ix, s, len, topic ? topic->name : NULL, top, &res,
+                           &out->normalized, err) != CB_OK) {
         hndError(out, "I couldn't read that question (%s). Please rephrase it.", err);
         return;
     }
-    out->normalized = engNormalize(ctx->k->ix, s, len);
     out->topic = topic ? cbStrdup(topic->name) : NULL;
     hndCopyHits(ctx, &res, out);
     if (res.outcome == ENG_ANSWER && res.nhits > 0) {

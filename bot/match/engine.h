@@ -143,6 +143,11 @@ int engWarmStep(const engIndex *ix, double deadline);
 /* Rank entries for text (any bytes; invalid UTF-8 is an error, not a crash).
  * topic: NULL or a topic name to search only that topic. top: at most
  * ENG_MAX_TOP hits returned. CB_OK or CB_ERR with err filled. */
+/* engQuery, and text's engNormalize form into *normalized (caller frees;
+ * NULL when engNormalize's would be) from the same analysis: a question
+ * is analyzed once, not twice. */
+int engQueryNormalized(const engIndex *ix, const char *text, size_t len, const char *topic,
+                       size_t top, engResult *out, char **normalized, char *err);
 int engQuery(const engIndex *ix, const char *text, size_t len, const char *topic,
              size_t top, engResult *out, char *err);
 

@@ -109,18 +109,10 @@ size_t engComplete(const engIndex *ix, const char *partial, size_t len, size_t m
     return n;
 }
 
-char *engNormalize(const engIndex *ix, const char *text, size_t len) {
-    if (!text) return NULL;
-    len = txtUtf8Cut(text, len, ENG_MAX_QUERY);
+char *engCanonJoin(const engIndex *ix, const txtToks *t) {
     engTerms x;
     engTermsInit(&x);
-    pthread_mutex_lock(&ix->scr->mu); /* the analyzer is shared */
-    int rc = engAnalyze(ix, text, len, 0, &x, NULL);
-    pthread_mutex_unlock(&ix->scr->mu);
-    if (rc != CB_OK) {
-        engTermsFree(&x);
-        return NULL;
-    }
+    engCanon(ix, t, NULL, &x);
     size_t cap = 1;
     for (size_t i = 0; i < x.out.n; i++) cap += strlen(txtStem(&x.out, i)) + 1;
     char *s = cbMalloc(cap), *p = s;
@@ -131,6 +123,19 @@ char *engNormalize(const engIndex *ix, const char *text, size_t len) {
         p += l;
     }
     *p = '\0';
+    engTermsFree(&x);
+    return s;
+}
+
+char *engNormalize(const engIndex *ix, const char *text, size_t len) {
+    if (!text) return NULL;
+    len = txtUtf8Cut(text, len, ENG_MAX_QUERY);
+    engTerms x;
+    engTermsInit(&x);
+    pthread_mutex_lock(&ix->scr->mu); /* the analyzer is shared */
+    int rc = engAnalyze(ix, text, len, 0, &x, NULL);
+    char *s = rc == CB_OK ? engCanonJoin(ix, &x.t) : NULL;
+    pthread_mutex_unlock(&ix->scr->mu);
     engTermsFree(&x);
     return s;
 }

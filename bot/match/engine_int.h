@@ -331,6 +331,8 @@ void engTermsFree(engTerms *x);
 int engAnalyze(const engIndex *ix, const char *s, size_t len, int fix, engTerms *x, char *err);
 /* Apply synonyms to t (stems) into x->out. */
 void engCanon(const engIndex *ix, const txtToks *t, const uint8_t *corr, engTerms *x);
+/* engNormalize's string from analyzed (not typo-fixed) tokens t. */
+char *engCanonJoin(const engIndex *ix, const txtToks *t);
 
 #define ENG_NOTERM UINT32_MAX
 #define ENG_SYN_MULTI 0x80000000u

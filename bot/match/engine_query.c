@@ -504,17 +504,22 @@ static void rank(const engIndex *ix, const engTerms *x, const char *text, size_t
     for (size_t i = 0; i < ix->scr->ntouched; i++) ix->scr->flags[ix->scr->touched[i]] = 0;
 }
 
-int engQuery(const engIndex *ix, const char *text, size_t len, const char *topic, size_t top,
-             engResult *out, char *err) {
+int engQueryNormalized(const engIndex *ix, const char *text, size_t len, const char *topic,
+                       size_t top, engResult *out, char **normalized, char *err) {
     memset(out, 0, sizeof(*out));
     out->outcome = ENG_ABSTAIN;
+    if (normalized) *normalized = NULL;
+    const char *given = text;
     if (!text) text = "", len = 0;
     if (top > ENG_MAX_TOP) top = ENG_MAX_TOP;
     len = txtUtf8Cut(text, len, ENG_MAX_QUERY);
     if (!cbValidUtf8(text, len))
         return cbErr(err, "the question is not valid UTF-8 text (or contains a NUL byte)");
     long tid = -1;
-    if (topic && *topic && (tid = engTopicId(ix, topic)) < 0) return CB_OK; /* no such topic */
+    if (topic && *topic && (tid = engTopicId(ix, topic)) < 0) { /* no such topic */
+        if (normalized) *normalized = engNormalize(ix, given, len);
+        return CB_OK;
+    }
     engTerms x;
     engTermsInit(&x);
     pthread_mutex_lock(&ix->scr->mu); /* the analyzer and the scratch are shared */
@@ -523,8 +528,14 @@ int engQuery(const engIndex *ix, const char *text, size_t len, const char *topic
         engTermsFree(&x);
         return CB_ERR;
     }
+    if (normalized && given) *normalized = engCanonJoin(ix, &x.t); /* x.t: as analyzed */
     rank(ix, &x, text, len, tid, top, out);
     pthread_mutex_unlock(&ix->scr->mu);
     engTermsFree(&x);
     return CB_OK;
+}
+
+int engQuery(const engIndex *ix, const char *text, size_t len, const char *topic, size_t top,
+             engResult *out, char *err) {
+    return engQueryNormalized(ix, text, len, topic, top, out, NULL, err);
 }

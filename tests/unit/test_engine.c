@@ -515,8 +515,37 @@ static void testNormalize(void **state) {
     free(b);
 }
 
+/* The normalized form engQueryNormalized gives from its one analysis is
+ * engNormalize's: typos stay as typed (the history groups what people
+ * wrote), synonyms are canonical, a topic that does not exist still gets
+ * it, and invalid text gets none. */
+static void testQueryNormalized(void **state) {
+    engIndex *ix = *state;
+    static const char *qs[] = {"is a bootcmap worth it", "Is a Coding School worth it?",
+                               "djnago or flask", "which cloud certifcation should I get", ""};
+    for (size_t i = 0; i < CB_ARRAY_LEN(qs); i++) {
+        for (int t = 0; t < 2; t++) {
+            engResult r;
+            char err[CB_ERRLEN], *norm = (char *)"unset";
+            const char *topic = t ? "no-such-topic" : NULL;
+            assert_int_equal(engQueryNormalized(ix, qs[i], strlen(qs[i]), topic, 5, &r, &norm, err),
+                             CB_OK);
+            char *want = engNormalize(ix, qs[i], strlen(qs[i]));
+            assert_non_null(norm);
+            assert_string_equal(norm, want);
+            free(want);
+            free(norm);
+        }
+    }
+    engResult r;
+    char err[CB_ERRLEN], *norm = (char *)"unset";
+    assert_int_equal(engQueryNormalized(ix, "\xff", 1, NULL, 5, &r, &norm, err), CB_ERR);
+    assert_null(norm);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(testQueryNormalized),
         cmocka_unit_test(testRanking),
         cmocka_unit_test(testSynonyms),
         cmocka_unit_test(testTypos),
