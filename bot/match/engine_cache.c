@@ -342,7 +342,7 @@ static const char *modelCheck(mdlModel *m, const mdcRest *r, const mdlExample *e
     if (!mdlFeatIndex(m)) return "a broken feature table"; /* a key 0 or twice */
     for (size_t f = 0; f < m->nfeat; f++) {
         if (m->isword[f] > 1) return "a feature in no block";
-        if (!(m->wscale[f] >= 0 && m->wscale[f] * 32767.0 <= MDC_MAX_WEIGHT))
+        if (!(m->wscale[f] >= 0 && (double)m->wscale[f] * MDL_Q_MAX <= MDC_MAX_WEIGHT))
             return "a weight scale out of range";
         if (!(m->idf[f] >= 0 && m->idf[f] <= MDC_MAX_IDF)) return "an idf out of range";
     }

@@ -310,8 +310,6 @@ void mdlFit(const mdlVec *x, const uint32_t *y, const uint64_t *okey, const uint
     free(gf);
 }
 
-#define Q_MAX 32767 /* the largest stored weight magnitude */
-
 void mdlQuantize(mdlModel *m, const float *w) {
     size_t ncp = mdlStride(m->nclass), nf = m->nfeat ? m->nfeat : 1;
     free(m->wq);
@@ -323,12 +321,12 @@ void mdlQuantize(mdlModel *m, const float *w) {
         float mx = 0;
         for (size_t c = 0; c < ncp; c++) mx = fmaxf(mx, fabsf(wr[c]));
         if (!(mx > 0) || !isfinite(mx)) continue; /* an all-zero row stays zero */
-        float step = mx / Q_MAX;
+        float step = mx / MDL_Q_MAX;
         m->wscale[f] = step;
         int16_t *q = m->wq + f * ncp;
         for (size_t c = 0; c < ncp; c++) {
             long v = lrintf(wr[c] / step);
-            q[c] = (int16_t)(v > Q_MAX ? Q_MAX : v < -Q_MAX ? -Q_MAX : v);
+            q[c] = (int16_t)(v > MDL_Q_MAX ? MDL_Q_MAX : v < -MDL_Q_MAX ? -MDL_Q_MAX : v);
         }
     }
 }

@@ -158,6 +158,7 @@ size_t mdlStride(size_t nc);
  * m->wq and m->wscale: each feature's row as integers in [-32767, 32767]
  * times its largest magnitude / 32767 (error at most half a step). */
 void mdlQuantize(mdlModel *m, const float *w);
+#define MDL_Q_MAX 32767 /* the largest stored weight magnitude (m->wq) */
 /* Fit w (nfeat x mdlStride(nc)) and b by SGD on the examples idx[0..n) of
  * x/y, visited each epoch in an order drawn from okey[i], a key of example
  * i's own content (mdlOrderKeys). */
