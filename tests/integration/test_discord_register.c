@@ -70,11 +70,7 @@ static int runRegister(regFixture *f, const char *token, const char *guild, tpPr
 
 /* The last PUT of the fake's log to path, parsed. */
 static json_t *lastPut(regFixture *f, const char *path) {
-    char url[96], *body = NULL;
-    snprintf(url, sizeof(url), "%s/_log", f->base);
-    tpHttp("GET", url, NULL, &body);
-    json_t *log = json_loads(body ? body : "[]", 0, NULL);
-    free(body);
+    json_t *log = tpFakeLog(f->base);
     json_t *found = NULL;
     size_t i;
     json_t *e;

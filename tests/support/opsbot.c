@@ -89,15 +89,8 @@ json_t *opsCmd(opsFake *f, const char *fmt, ...) {
 }
 
 json_t *opsFetchLog(opsFake *f) {
-    char url[128], *resp = NULL;
-    snprintf(url, sizeof(url), "%s/_log", f->base);
-    tpHttp("GET", url, NULL, &resp);
-    json_t *j = resp ? json_loads(resp, 0, NULL) : NULL;
-    free(resp);
-    if (!json_is_array(j)) { /* keep the last good log */
-        json_decref(j);
-        return f->log;
-    }
+    json_t *j = tpFakeLog(f->base);
+    if (!j) return f->log; /* keep the last good log */
     json_decref(f->log);
     f->log = j;
     return j;

@@ -228,6 +228,17 @@ long tpHttp(const char *method, const char *url, const char *req_body, char **bo
     return status;
 }
 
+json_t *tpFakeLog(const char *base) {
+    char url[256], *body = NULL;
+    snprintf(url, sizeof(url), "%s/_log", base);
+    long status = tpHttp("GET", url, NULL, &body);
+    json_t *log = status == 200 && body ? json_loads(body, 0, NULL) : NULL;
+    free(body);
+    if (json_is_array(log)) return log;
+    json_decref(log);
+    return NULL;
+}
+
 int tpStartFake(tpProc *p, char *const argv[]) {
     if (tpSpawn(p, argv, NULL, 0) != 0 || !tpWaitFor(p->out_path, "port=", 1, 10000)) return -1;
     char *out = tpReadFile(p->out_path);

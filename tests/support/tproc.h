@@ -5,6 +5,7 @@
 #ifndef CB_TPROC_H
 #define CB_TPROC_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -55,5 +56,9 @@ int tpQuitFake(tpProc *p, int port);
 /* Blocking HTTP on 127.0.0.1 for tests: returns the status (0 on a
  * transport error) and the body in *body (caller frees; may be NULL). */
 long tpHttp(const char *method, const char *url, const char *req_body, char **body);
+
+/* A fakesrv-based fake's request log (GET base/_log), parsed: the JSON
+ * array, or NULL when it did not answer 200 with one (caller decrefs). */
+json_t *tpFakeLog(const char *base);
 
 #endif

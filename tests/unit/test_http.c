@@ -51,6 +51,15 @@ static char *url(const char *path) {
     return cbSprintf("http://127.0.0.1:%d%s", fakePort, path);
 }
 
+/* The fake's request log (it answers 200 with a JSON array). */
+static json_t *fakeLog(void) {
+    char base[64];
+    snprintf(base, sizeof(base), "http://127.0.0.1:%d", fakePort);
+    json_t *log = tpFakeLog(base);
+    assert_non_null(log);
+    return log;
+}
+
 /* Script the fake: POST /_control with a JSON document. */
 static void control(const char *json) {
     char *u = url("/_control");
@@ -343,11 +352,7 @@ static void test_fifo_one_route(void **state) {
     runUntilDone(l, r, FIFO_N, 15000);
     for (int i = 1; i < FIFO_N; i++) assert_true(r[i].at_ms >= r[i - 1].at_ms);
     /* The server saw the bodies in submission order (the 429'd one twice). */
-    char *u = url("/_log"), *log = NULL;
-    assert_int_equal(tpHttp("GET", u, NULL, &log), 200);
-    free(u);
-    json_t *arr = json_loads(log, 0, NULL);
-    free(log);
+    json_t *arr = fakeLog();
     int next = 0, last = -1;
     size_t k;
     json_t *e;
@@ -577,11 +582,7 @@ static void test_urgent_first(void **state) {
         }
     }
     runUntilDone(l, r, N + 1, 15000);
-    char *u = url("/_log"), *log = NULL;
-    assert_int_equal(tpHttp("GET", u, NULL, &log), 200);
-    free(u);
-    json_t *arr = json_loads(log, 0, NULL);
-    free(log);
+    json_t *arr = fakeLog();
     int seen = 0, urgent_at = -1;
     size_t k;
     json_t *e;
@@ -616,11 +617,7 @@ static void test_routes_in_waiting_order(void **state) {
         free(u);
     }
     runUntilDone(l, r, N, 15000);
-    char *u = url("/_log"), *log = NULL;
-    assert_int_equal(tpHttp("GET", u, NULL, &log), 200);
-    free(u);
-    json_t *arr = json_loads(log, 0, NULL);
-    free(log);
+    json_t *arr = fakeLog();
     int seen = 0;
     size_t k;
     json_t *e;
@@ -652,11 +649,7 @@ static void test_many_urls_in_flight(void **state) {
         runUntilDone(l, r + round * N, N, 15000);
     }
     for (int i = 0; i < 2 * N; i++) assert_int_equal(r[i].status, 200);
-    char *u = url("/_log"), *log = NULL;
-    assert_int_equal(tpHttp("GET", u, NULL, &log), 200);
-    free(u);
-    json_t *arr = json_loads(log, 0, NULL);
-    free(log);
+    json_t *arr = fakeLog();
     int hits[N] = {0};
     size_t k;
     json_t *e;

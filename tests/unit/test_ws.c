@@ -171,12 +171,9 @@ static int loopTeardown(void **state) {
 
 /* Count log entries of kind with the given code ("ws_close"). */
 static int serverSawClose(int code) {
-    char url[128];
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d/_log", fakePort);
-    char *body = NULL;
-    tpHttp("GET", url, NULL, &body);
-    json_t *log = body ? json_loads(body, 0, NULL) : NULL;
-    free(body);
+    char base[64];
+    snprintf(base, sizeof(base), "http://127.0.0.1:%d", fakePort);
+    json_t *log = tpFakeLog(base);
     int n = 0;
     size_t i;
     json_t *e;
