@@ -18,6 +18,8 @@ WORKDIR /src
 COPY Makefile ./
 COPY bot ./bot
 COPY handlers ./handlers
+# built into the binary (.incbin) as the small talk of a folder without one
+COPY knowledge/smalltalk.yaml ./knowledge/smalltalk.yaml
 RUN make -j"$(nproc)" build/careerbot
 
 FROM debian:bookworm-slim AS runtime

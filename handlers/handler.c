@@ -279,7 +279,7 @@ static const kbTopic *hndTopicPrefix(const hndContext *ctx, const char *s, size_
 static void hndText(const hndContext *ctx, const char *s, size_t len, int depth, hndReply *out) {
     int like_help;
     if (hndCommand(ctx, s, len, out)) return;
-    const char *chat = hndChitchat(s, len, &like_help);
+    const char *chat = hndChitchat(ctx->k->kb, s, len, &like_help);
     if (chat && like_help) {
         hndHelp(ctx, out, REPLY_CHITCHAT);
         return;
@@ -289,7 +289,7 @@ static void hndText(const hndContext *ctx, const char *s, size_t len, int depth,
         out->body = cbStrdup(chat);
         return;
     }
-    size_t g = depth < 2 ? hndGreetingPrefix(s, len) : 0;
+    size_t g = depth < 2 ? hndGreetingPrefix(ctx->k->kb, s, len) : 0;
     if (g) { /* a greeting, then a question: answer the question */
         hndText(ctx, s + g, len - g, depth + 1, out);
         return;

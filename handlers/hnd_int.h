@@ -13,14 +13,14 @@
 
 /* ---- chitchat.c ---- */
 /* When the whole message s[0..len) is chit-chat ("hi", "thanks!", "good
- * bot"), the Markdown reply to give; *like_help is set when the message
- * asks what the bot can do (answer with the help text instead). NULL when
- * the message is not chit-chat. */
-const char *hndChitchat(const char *s, size_t len, int *like_help);
-/* Bytes of a leading greeting to skip ("hi, " in "hi, are bootcamps worth
- * it?"), including the separators after it; 0 when there is none or when
- * nothing follows it. */
-size_t hndGreetingPrefix(const char *s, size_t len);
+ * bot") by k's small talk, the Markdown reply to give (owned by k);
+ * *like_help is set when the message asks what the bot can do (answer
+ * with the help text instead). NULL when the message is not chit-chat. */
+const char *hndChitchat(const kb *k, const char *s, size_t len, int *like_help);
+/* Bytes of a leading greeting of k's to skip ("hi, " in "hi, are bootcamps
+ * worth it?"), including the separators after it; 0 when there is none or
+ * when nothing follows it. */
+size_t hndGreetingPrefix(const kb *k, const char *s, size_t len);
 
 /* ---- info.c ---- */
 /* The help text as kind (REPLY_INFO, or REPLY_CHITCHAT for "what can you do"). */

@@ -69,6 +69,8 @@ kb *kbBuild(kbLoader *L) {
     L->oos_line = NULL;
     L->oos_path = NULL;
     kbBuildDecline(L, k);
+    k->smalltalk = L->smalltalk;
+    memset(&L->smalltalk, 0, sizeof(L->smalltalk));
     return k;
 }
 
@@ -99,6 +101,7 @@ void kbFree(kb *k) {
     }
     free(k->redirects);
     kbLookupsFree(k->lookups, k->nlookups);
+    kbSmalltalkFree(&k->smalltalk);
     free(k->dir);
     free(k);
 }

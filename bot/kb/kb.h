@@ -10,6 +10,7 @@
  *   knowledge/redirects.yaml        where to ask instead, per section
  *   knowledge/lookups.yaml          word lists the matcher uses as features
  *   knowledge/matching.json         decision thresholds (kb_examples.c)
+ *   knowledge/smalltalk.yaml        greetings, thanks, ... and their replies
  *
  * kbLoad() reads everything or nothing: it returns a complete, validated
  * knowledge base, or NULL with every problem in the diagnostics list (each
@@ -99,6 +100,25 @@ typedef struct kbLookup {
     kbStrs words;
 } kbLookup;
 
+/* smalltalk.yaml: what the bot says to "hi", "thanks", "good bot"
+ * (kb_smalltalk.c); without the file, the copy built into the binary.
+ * Phrases, greetings and addressees are kept folded (kbSmalltalkFold). */
+#define KB_SMALLTALK_MAX 80 /* bytes: a longer message is never small talk */
+typedef struct kbSmalltalkPhrase {
+    char *phrase;      /* folded */
+    const char *reply; /* one of kbSmalltalk.replies; NULL: the help text */
+} kbSmalltalkPhrase;
+
+typedef struct kbSmalltalk {
+    char **replies; /* the texts, in file order; NULL for "command: help" */
+    size_t nreplies;
+    kbSmalltalkPhrase *phrases; /* sorted by phrase (strcmp), each once */
+    size_t nphrases;
+    kbStrs greetings;  /* may open a question; longest first */
+    kbStrs addressees; /* single words: "hi there", "thanks bot" */
+    int builtin;       /* the built-in copy (no smalltalk.yaml in the folder) */
+} kbSmalltalk;
+
 typedef struct kb {
     char *dir;
     kbEntry *entries; /* sorted by id */
@@ -123,6 +143,7 @@ typedef struct kb {
     kbLookup *lookups; /* lookups.yaml, in file order */
     size_t nlookups;
     kbMatching matching;
+    kbSmalltalk smalltalk;
 } kb;
 
 /* Load and validate dir. Returns NULL if there is any error (all of them
@@ -196,5 +217,21 @@ uint64_t kbPhraseHash(const char *key);
 const kbRedirect *kbFindRedirect(const kb *k, const char *section);
 const kbEntry *kbFindEntry(const kb *k, const char *id);
 const kbTopic *kbFindTopic(const kb *k, const char *name); /* by name, case-insensitive */
+
+/* Small talk (kb_smalltalk.c). Fold s[0..len) as small talk is compared:
+ * ASCII letters lower-cased, digits and apostrophes kept, any other bytes
+ * one word break, no space at either end. 0 when it needs cap bytes or
+ * more (with the NUL), else 1. */
+int kbSmalltalkFold(const char *s, size_t len, char *out, size_t cap);
+/* A byte that is part of a word there: ASCII letter, digit, apostrophe. */
+int kbSmalltalkWordByte(unsigned char c);
+/* The phrase equal to folded, or NULL. */
+const kbSmalltalkPhrase *kbFindSmalltalk(const kb *k, const char *folded);
+/* Parse a smalltalk.yaml's bytes (any bytes: the fuzzing entry point)
+ * named path in diagnostics. CB_OK with *out filled (kbSmalltalkFree),
+ * else CB_ERR with every problem in d (out left empty). */
+int kbSmalltalkParse(const char *path, const char *data, size_t len, cbDiags *d,
+                     kbSmalltalk *out);
+void kbSmalltalkFree(kbSmalltalk *s);
 
 #endif

@@ -234,11 +234,16 @@ int kbGetStr(cbDiags *d, const kbJson *j, json_t *obj, const char *ptr, const ch
 }
 
 int kbGetStrs(cbDiags *d, const kbJson *j, json_t *obj, const char *key, kbStrs *out) {
+    return kbGetStrsAt(d, j, obj, "", key, out);
+}
+
+int kbGetStrsAt(cbDiags *d, const kbJson *j, json_t *obj, const char *ptr, const char *key,
+                kbStrs *out) {
     out->v = NULL;
     out->n = 0;
     json_t *v = json_object_get(obj, key);
     char p[256];
-    snprintf(p, sizeof(p), "/%s", key);
+    snprintf(p, sizeof(p), "%s/%s", ptr, key);
     if (!v) return CB_OK;
     if (!json_is_array(v)) {
         kbDiagAt(d, CB_DIAG_ERROR, j, p, 0, "'%s' must be an array of strings, got %s", key,

@@ -106,6 +106,9 @@ int kbGetStr(cbDiags *d, const kbJson *j, json_t *obj, const char *ptr, const ch
              int required, char **out);
 /* Array-of-strings member (absent = empty). */
 int kbGetStrs(cbDiags *d, const kbJson *j, json_t *obj, const char *key, kbStrs *out);
+/* The same for obj at pointer ptr ("" = the document's root). */
+int kbGetStrsAt(cbDiags *d, const kbJson *j, json_t *obj, const char *ptr, const char *key,
+                kbStrs *out);
 void kbStrsFree(kbStrs *s);
 
 /* Entry parse with the front matter kept for later positions. */

@@ -201,6 +201,8 @@ static void kbLoadRootFile(kbLoader *L, const char *name, const char *fp) {
         kbLoadRedirects(L, fp);
     } else if (strcmp(name, "lookups.yaml") == 0) {
         kbLoadLookups(L, fp);
+    } else if (strcmp(name, "smalltalk.yaml") == 0) {
+        kbLoadSmalltalk(L, fp);
     } else if (kbEndsWith(name, ".md")) {
         cbDiagAdd(L->d, CB_DIAG_ERROR, fp, 0, 0,
                   "entry file outside a topic directory; move it to <topic>/%s", name);
@@ -208,7 +210,8 @@ static void kbLoadRootFile(kbLoader *L, const char *name, const char *fp) {
     } else {
         cbDiagAdd(L->d, CB_DIAG_WARNING, fp, 0, 0,
                   "unexpected file, ignored (expected topic directories, synonyms.json, "
-                  "out-of-scope.txt, redirects.yaml, lookups.yaml, matching.json, README.md)");
+                  "out-of-scope.txt, redirects.yaml, lookups.yaml, matching.json, "
+                  "smalltalk.yaml, README.md)");
     }
 }
 
@@ -263,6 +266,7 @@ static void kbLoaderFree(kbLoader *L) {
     for (size_t i = 0; i < L->nsyn; i++) kbStrsFree(&L->syn[i]);
     free(L->syn);
     kbLoaderFreeDecline(L);
+    kbSmalltalkFree(&L->smalltalk);
 }
 
 kbLoadJob *kbLoadBegin(const char *dir, kbLoadOpts *o, cbDiags *d) {
@@ -291,6 +295,7 @@ static void kbCheckStep(kbLoadJob *j, double deadline) {
     if (j->phase == L_CHECKS) {
         kbCrossErrors(L);
         kbCheckRedirects(L); /* its problems are in redirects.yaml: the order is kept */
+        kbLoadSmalltalkBuiltin(L); /* when the folder has no smalltalk.yaml */
         kbLoadOpts *o = j->o;
         j->warnings = !(o && o->problems_on_failure) || L->d->nerrors > j->before;
         if (j->warnings) kbCrossStale(L);

@@ -31,6 +31,8 @@ typedef struct kbLoader {
     kbLookup *lookups; /* lookups.yaml (kb_lookups.c) */
     size_t nlookups;
     kbMatching matching; /* matching.json (kb_examples.c) */
+    kbSmalltalk smalltalk; /* smalltalk.yaml (kb_smalltalk.c) */
+    int has_smalltalk;     /* the folder has one (else the built-in copy) */
     size_t nfiles;     /* directory entries seen (bounded by max_files) */
     size_t nbytes;     /* bytes of entry files read (bounded by max_bytes) */
     size_t max_files, max_bytes;
@@ -44,6 +46,11 @@ void kbLoadMatching(kbLoader *L, const char *path);
 void kbLoadRedirects(kbLoader *L, const char *path);
 void kbLoadLookups(kbLoader *L, const char *path);
 void kbLookupsFree(kbLookup *v, size_t n);
+/* smalltalk.yaml, read from path (kbLoadSmalltalk), or, when the folder
+ * has none, the copy built into the binary (kbLoadSmalltalkBuiltin, after
+ * the walk). */
+void kbLoadSmalltalk(kbLoader *L, const char *path);
+void kbLoadSmalltalkBuiltin(kbLoader *L);
 /* Every redirect names an out-of-scope.txt section (after both loaded). */
 void kbCheckRedirects(kbLoader *L);
 void kbLoaderFreeDecline(kbLoader *L);
