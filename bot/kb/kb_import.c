@@ -29,8 +29,9 @@
  * refused before it is read. */
 #define KB_MAX_IMPORT ((long)KB_MAX_BYTES)
 
-static const char *const kbImpRoot[] = {"entries",      "topics",    "synonyms", "matching",
-                                        "out_of_scope", "redirects", "lookups"};
+static const char *const kbImpRoot[] = {"entries",  "topics",       "synonyms",
+                                        "matching", "out_of_scope", "redirects",
+                                        "lookups",  "smalltalk"};
 static const char *const kbImpEntry[] = {"id",      "question", "summary", "alternates",
                                          "keywords", "patterns", "answer",  "sources",
                                          "links",    "related",  "updated"};
@@ -331,6 +332,7 @@ static void kbImpPointer(const cbDiag *g, const char *rel, json_t *root, json_t 
                              : strcmp(rel, "out-of-scope.txt") == 0 ? "/out_of_scope"
                              : strcmp(rel, "redirects.yaml") == 0   ? "/redirects"
                              : strcmp(rel, "lookups.yaml") == 0     ? "/lookups"
+                             : strcmp(rel, "smalltalk.yaml") == 0   ? "/smalltalk"
                                                                     : "");
     size_t rn = strlen(rel);
     if (rn > 3 && strcmp(rel + rn - 3, ".md") == 0) {

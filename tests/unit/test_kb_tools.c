@@ -267,6 +267,27 @@ static void test_export_import_real(void **state) {
     roundTrip("knowledge");
 }
 
+/* smalltalk.yaml travels verbatim (comments too) and only when the folder
+ * has one: a folder without it stays without it (the built-in copy). */
+static void test_export_import_smalltalk(void **state) {
+    (void)state;
+    char *tmp = ktTempDir(), *src = cbSprintf("%s/src", tmp);
+    char *cmd = cbSprintf("cp -r tests/fixtures/kb/good %s", src);
+    assert_int_equal(system(cmd), 0);
+    char *path = cbSprintf("%s/smalltalk.yaml", src);
+    ktWrite(path, "# ours\ngreetings: [ahoy]\nreplies:\n  - reply: \"Ahoy!\"\n    phrases: [ahoy]\n");
+    char *json = exportDir(src);
+    assert_non_null(strstr(json, "\"smalltalk\": \"# ours\\ngreetings: [ahoy]\\nreplies:"));
+    free(json);
+    roundTrip(src); /* export -> import -> export: the same bytes */
+    assert_int_equal(unlink(path), 0);
+    json = exportDir(src);
+    assert_null(strstr(json, "\"smalltalk\""));
+    free(json);
+    ktRmTree(tmp);
+    cbFreeN(4, tmp, src, cmd, path);
+}
+
 typedef struct impCase {
     const char *name, *json;
     int line, col;
@@ -280,6 +301,11 @@ static const impCase impTab[] = {
      "'out_of_scope' must be a string"},
     {"redirects not text", "{\"topics\": [], \"entries\": [],\n \"redirects\": {\"a\": 1}}", 2, 15,
      "'redirects' must be a string (the text of redirects.yaml)"},
+    {"smalltalk not text", "{\"topics\": [], \"entries\": [],\n \"smalltalk\": [\"hi\"]}", 2, 15,
+     "'smalltalk' must be a string (the text of smalltalk.yaml)"},
+    {"smalltalk invalid",
+     "{\"topics\": [], \"entries\": [],\n \"smalltalk\": \"replies:\\n  - reply: Hi\\n    phrse: [hi]\\n\"}",
+     0, 0, "did you mean 'phrases'?"},
     {"matching not object", "{\"topics\": [], \"entries\": [], \"matching\": 0.5}", 1, 43,
      "'matching' must be an object"},
     {"matching value",
@@ -486,6 +512,7 @@ int main(void) {
         cmocka_unit_test(test_jloc_index),
         cmocka_unit_test(test_export_import_fixture),
         cmocka_unit_test(test_export_import_real),
+        cmocka_unit_test(test_export_import_smalltalk),
         cmocka_unit_test(test_import_errors),
         cmocka_unit_test(test_kb_new),
         cmocka_unit_test(test_import_out_of_scope_line),
