@@ -18,8 +18,9 @@ WORKDIR /src
 COPY Makefile ./
 COPY bot ./bot
 COPY handlers ./handlers
-# built into the binary (.incbin) as the small talk of a folder without one
-COPY knowledge/smalltalk.yaml ./knowledge/smalltalk.yaml
+# built into the binary (.incbin) as the small talk and stop words of a
+# folder without its own
+COPY knowledge/smalltalk.yaml knowledge/stopwords.txt ./knowledge/
 RUN make -j"$(nproc)" build/careerbot
 
 FROM debian:bookworm-slim AS runtime

@@ -91,10 +91,11 @@ $(B)/san/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(SAN_FLAGS) $(INC) $(PKG_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
-# kb_lint.c and kb_smalltalk.c build a data file in (.incbin), which -MMD
-# cannot see.
+# kb_lint.c, kb_smalltalk.c and kb_stopwords.c build a data file in
+# (.incbin), which -MMD cannot see.
 $(B)/rel/bot/kb/kb_lint.o $(B)/san/bot/kb/kb_lint.o: bot/kb/kb_check_data.txt
 $(B)/rel/bot/kb/kb_smalltalk.o $(B)/san/bot/kb/kb_smalltalk.o: knowledge/smalltalk.yaml
+$(B)/rel/bot/kb/kb_stopwords.o $(B)/san/bot/kb/kb_stopwords.o: knowledge/stopwords.txt
 
 # Test code (tests/support, the fakes' helpers) may include test headers.
 $(B)/rel/tests/%.o: tests/%.c

@@ -36,6 +36,11 @@ static void kbBuildDecline(kbLoader *L, kb *k) {
     k->nlookups = L->nlookups;
     L->lookups = NULL;
     L->nlookups = 0;
+    if (L->stop.v) k->stopwords = L->stop; /* else the built-in list */
+    else kbBuiltInStopWords(&k->stopwords);
+    k->stopwords_path = L->stop_path;
+    memset(&L->stop, 0, sizeof(L->stop));
+    L->stop_path = NULL;
 }
 
 kb *kbBuild(kbLoader *L) {
@@ -102,6 +107,8 @@ void kbFree(kb *k) {
     free(k->redirects);
     kbLookupsFree(k->lookups, k->nlookups);
     kbSmalltalkFree(&k->smalltalk);
+    kbStrsFree(&k->stopwords);
+    free(k->stopwords_path);
     free(k->dir);
     free(k);
 }

@@ -85,11 +85,13 @@ static int kbExportFile(const kb *k, const char *name, char **text) {
 const kbTextFile kbTextFiles[KB_NTEXT_FILES] = {{"out-of-scope.txt", "out_of_scope"},
                                                {"redirects.yaml", "redirects"},
                                                {"lookups.yaml", "lookups"},
-                                               {"smalltalk.yaml", "smalltalk"}};
+                                               {"smalltalk.yaml", "smalltalk"},
+                                               {"stopwords.txt", "stopwords"}};
 
-/* matching.json, out-of-scope.txt, redirects.yaml, lookups.yaml and
- * smalltalk.yaml, which steer matching, declines and small talk: a
- * knowledge imported without them would answer differently. The text files travel verbatim (comments too). */
+/* matching.json, out-of-scope.txt, redirects.yaml, lookups.yaml,
+ * smalltalk.yaml and stopwords.txt, which steer matching, declines and
+ * small talk: a knowledge imported without them would answer
+ * differently. The text files travel verbatim (comments too). */
 static int kbExportSteering(const kb *k, json_t *root) {
     char *m;
     if (kbExportFile(k, "matching.json", &m) != CB_OK) return CB_ERR;

@@ -9,19 +9,20 @@
 
 /* The knowledge's text files that travel in the export verbatim, as
  * strings: out-of-scope.txt ("out_of_scope"), redirects.yaml
- * ("redirects"), lookups.yaml ("lookups"), smalltalk.yaml ("smalltalk"). */
+ * ("redirects"), lookups.yaml ("lookups"), smalltalk.yaml ("smalltalk"),
+ * stopwords.txt ("stopwords"). */
 typedef struct kbTextFile {
     const char *file, *key;
 } kbTextFile;
-#define KB_NTEXT_FILES 4
+#define KB_NTEXT_FILES 5
 extern const kbTextFile kbTextFiles[KB_NTEXT_FILES];
 
 /* {"entries": [...], "topics": [...], "synonyms": [...], "matching": {...},
  * "out_of_scope": "...", "redirects": "...", "lookups": "...", "smalltalk":
- * "..."} with 2-space indentation and a final newline; entries sorted by
- * id; the last five only when the files exist (kbTextFiles as their text,
- * verbatim). Caller frees. NULL when one of those files can no longer be
- * read. */
+ * "...", "stopwords": "..."} with 2-space indentation and a final newline;
+ * entries sorted by id; the last six only when the files exist
+ * (kbTextFiles as their text, verbatim). Caller frees. NULL when one of
+ * those files can no longer be read. */
 char *kbExportJson(const kb *k);
 /* One row per entry (RFC 4180, a header row; sep ',' for CSV or '\t' for
  * TSV) for spreadsheet reviewers, read back by kbImportWith; see

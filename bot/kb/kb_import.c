@@ -31,7 +31,7 @@
 
 static const char *const kbImpRoot[] = {"entries",  "topics",       "synonyms",
                                         "matching", "out_of_scope", "redirects",
-                                        "lookups",  "smalltalk"};
+                                        "lookups",  "smalltalk",    "stopwords"};
 static const char *const kbImpEntry[] = {"id",      "question", "summary", "alternates",
                                          "keywords", "patterns", "answer",  "sources",
                                          "links",    "related",  "updated"};
@@ -327,13 +327,11 @@ static char *kbImpScrub(const char *msg, const char *tmp) {
 static void kbImpPointer(const cbDiag *g, const char *rel, json_t *root, json_t *byid, char *ptr,
                          size_t cap) {
     json_t *ents = json_object_get(root, "entries"), *topics = json_object_get(root, "topics");
-    snprintf(ptr, cap, "%s", strcmp(rel, "synonyms.json") == 0      ? "/synonyms"
-                             : strcmp(rel, "matching.json") == 0     ? "/matching"
-                             : strcmp(rel, "out-of-scope.txt") == 0 ? "/out_of_scope"
-                             : strcmp(rel, "redirects.yaml") == 0   ? "/redirects"
-                             : strcmp(rel, "lookups.yaml") == 0     ? "/lookups"
-                             : strcmp(rel, "smalltalk.yaml") == 0   ? "/smalltalk"
-                                                                    : "");
+    snprintf(ptr, cap, "%s", strcmp(rel, "synonyms.json") == 0 ? "/synonyms"
+                             : strcmp(rel, "matching.json") == 0 ? "/matching"
+                                                                 : "");
+    for (size_t i = 0; i < KB_NTEXT_FILES; i++)
+        if (strcmp(rel, kbTextFiles[i].file) == 0) snprintf(ptr, cap, "/%s", kbTextFiles[i].key);
     size_t rn = strlen(rel);
     if (rn > 3 && strcmp(rel + rn - 3, ".md") == 0) {
         json_t *at = json_object_getn(byid, rel, rn - 3);

@@ -15,8 +15,8 @@
  *     unless empty).
  * Question and Answer are required. Without an Id column an entry's id is
  * its Metadata topic (else "imported") and a slug of its question. Topics,
- * synonyms, matching.json, out-of-scope.txt, redirects.yaml, lookups.yaml and
- * smalltalk.yaml come from --base, else
+ * synonyms, matching.json, out-of-scope.txt, redirects.yaml, lookups.yaml,
+ * smalltalk.yaml and stopwords.txt come from --base, else
  * topics are named after their folder. Every problem is reported at its
  * cell (file:line:col), through the position map kbPosAt reads. */
 #include <stdarg.h>

@@ -109,7 +109,6 @@ int kbGetStrs(cbDiags *d, const kbJson *j, json_t *obj, const char *key, kbStrs 
 /* The same for obj at pointer ptr ("" = the document's root). */
 int kbGetStrsAt(cbDiags *d, const kbJson *j, json_t *obj, const char *ptr, const char *key,
                 kbStrs *out);
-void kbStrsFree(kbStrs *s);
 
 /* Entry parse with the front matter kept for later positions. */
 typedef struct kbParsed {

@@ -203,6 +203,8 @@ static void kbLoadRootFile(kbLoader *L, const char *name, const char *fp) {
         kbLoadLookups(L, fp);
     } else if (strcmp(name, "smalltalk.yaml") == 0) {
         kbLoadSmalltalk(L, fp);
+    } else if (strcmp(name, "stopwords.txt") == 0) {
+        kbLoadStopWords(L, fp);
     } else if (kbEndsWith(name, ".md")) {
         cbDiagAdd(L->d, CB_DIAG_ERROR, fp, 0, 0,
                   "entry file outside a topic directory; move it to <topic>/%s", name);
@@ -211,7 +213,7 @@ static void kbLoadRootFile(kbLoader *L, const char *name, const char *fp) {
         cbDiagAdd(L->d, CB_DIAG_WARNING, fp, 0, 0,
                   "unexpected file, ignored (expected topic directories, synonyms.json, "
                   "out-of-scope.txt, redirects.yaml, lookups.yaml, matching.json, "
-                  "smalltalk.yaml, README.md)");
+                  "smalltalk.yaml, stopwords.txt, README.md)");
     }
 }
 
@@ -265,6 +267,8 @@ static void kbLoaderFree(kbLoader *L) {
     free(L->topics);
     for (size_t i = 0; i < L->nsyn; i++) kbStrsFree(&L->syn[i]);
     free(L->syn);
+    kbStrsFree(&L->stop);
+    free(L->stop_path);
     kbLoaderFreeDecline(L);
     kbSmalltalkFree(&L->smalltalk);
 }

@@ -30,6 +30,8 @@ typedef struct kbLoader {
     char *redirects_path;
     kbLookup *lookups; /* lookups.yaml (kb_lookups.c) */
     size_t nlookups;
+    kbStrs stop;     /* stopwords.txt (kb_stopwords.c); v NULL when not read */
+    char *stop_path;
     kbMatching matching; /* matching.json (kb_examples.c) */
     kbSmalltalk smalltalk; /* smalltalk.yaml (kb_smalltalk.c) */
     int has_smalltalk;     /* the folder has one (else the built-in copy) */
@@ -51,6 +53,7 @@ void kbLookupsFree(kbLookup *v, size_t n);
  * the walk). */
 void kbLoadSmalltalk(kbLoader *L, const char *path);
 void kbLoadSmalltalkBuiltin(kbLoader *L);
+void kbLoadStopWords(kbLoader *L, const char *path);
 /* Every redirect names an out-of-scope.txt section (after both loaded). */
 void kbCheckRedirects(kbLoader *L);
 void kbLoaderFreeDecline(kbLoader *L);

@@ -183,8 +183,8 @@ static char *askAll(const char *kbdir, const char *questions) {
 }
 
 /* The whole knowledge travels: an exported-then-imported knowledge
- * (out-of-scope.txt and matching.json included) answers exactly as the
- * original, declines included. */
+ * (out-of-scope.txt, stopwords.txt and matching.json included) answers
+ * exactly as the original, declines included. */
 static void test_export_import_answers_same(void **state) {
     (void)state;
     struct stat st;
@@ -202,6 +202,8 @@ static void test_export_import_answers_same(void **state) {
     assert_non_null(j);
     char *oos = ktRead("knowledge/out-of-scope.txt");
     assert_string_equal(json_string_value(json_object_get(j, "out_of_scope")), oos);
+    char *stop = ktRead("knowledge/stopwords.txt");
+    assert_string_equal(json_string_value(json_object_get(j, "stopwords")), stop);
     assert_true(json_is_object(json_object_get(j, "matching")));
     json_decref(j);
     char *tmp = ktTempDir(), *file = cbSprintf("%s/k.json", tmp), *out = cbSprintf("%s/kb", tmp);
@@ -210,6 +212,9 @@ static void test_export_import_answers_same(void **state) {
     assert_int_equal(i.rc, 0);
     char *oos2 = cbSprintf("%s/out-of-scope.txt", out), *copied = ktRead(oos2);
     assert_string_equal(copied, oos); /* verbatim, comments and all */
+    char *stop2 = cbSprintf("%s/stopwords.txt", out), *stopcopy = ktRead(stop2);
+    assert_string_equal(stopcopy, stop);
+    cbFreeN(3, stop, stop2, stopcopy);
     static const char qs[] = "are bootcamps worth it\n"
                              "how do i merge two dictionaries\n"
                              "should i learn django or flask first\n"

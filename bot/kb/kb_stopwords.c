@@ -1,0 +1,142 @@
+/* kb_stopwords.c - knowledge/stopwords.txt: the words the matcher leaves
+ * out of every question and phrasing because they carry no topic ("how",
+ * "should", "i'm"). They steer matching, so they are knowledge data that a
+ * maintainer edits, not a list in C:
+ *
+ *   # comment
+ *   a about actually again also although am an and ...
+ *
+ * Words are separated by blanks or line breaks; ASCII case is folded. A
+ * folder without the file gets the list the bot was built with: the
+ * bundled knowledge/stopwords.txt, built into the binary with .incbin (as
+ * kb_lint.c does with its data), so fixtures and imported folders match
+ * as the bundled knowledge does. Mistakes are diagnostics with
+ * file:line:column like every other file. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/common.h"
+#include "kb/kb_load.h"
+
+/* The bundled file, NUL-terminated, in .rodata. */
+__asm__(".section .rodata\n"
+        ".global kbStopWordsBuiltIn\n"
+        "kbStopWordsBuiltIn:\n"
+        ".incbin \"knowledge/stopwords.txt\"\n"
+        ".byte 0\n"
+        ".previous\n");
+extern const char kbStopWordsBuiltIn[];
+
+#define STOP_MAX_WORDS 5000
+#define STOP_MAX_WORD 63 /* bytes; the matcher cuts tokens at 64 */
+
+/* A character a token keeps: letters, digits, apostrophes, and any byte
+ * of a UTF-8 sequence (the matcher normalizes those). */
+static int stopWordByte(unsigned char c) {
+    return c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || c == '\'';
+}
+
+typedef struct stopParse {
+    cbDiags *d;
+    const char *path;
+    kbStrs *out;
+    int *lines; /* per word kept (STOP_MAX_WORDS), for "already listed at line N" */
+} stopParse;
+
+/* Index of word w (ASCII case folded) in out, or -1. */
+static long stopFind(const kbStrs *out, const char *w) {
+    for (size_t i = 0; i < out->n; i++)
+        if (strcmp(out->v[i], w) == 0) return (long)i;
+    return -1;
+}
+
+/* One word at line:col: checked, folded, kept. */
+static void stopWord(stopParse *sp, const char *p, size_t n, int line, int col) {
+    for (size_t i = 0; i < n; i++)
+        if (!stopWordByte((unsigned char)p[i])) {
+            cbDiagAdd(sp->d, CB_DIAG_ERROR, sp->path, line, col + (int)i,
+                      "'%.*s' is not one word as questions are read: a stop word is "
+                      "letters, digits and apostrophes (split it, or drop it)", (int)n, p);
+            return;
+        }
+    if (n > STOP_MAX_WORD) {
+        cbDiagAdd(sp->d, CB_DIAG_ERROR, sp->path, line, col,
+                  "word longer than %d bytes; no question has such a word", STOP_MAX_WORD);
+        return;
+    }
+    char *w = cbStrndup(p, n);
+    for (char *c = w; *c; c++)
+        if (*c >= 'A' && *c <= 'Z') *c = (char)(*c + 32);
+    long at = stopFind(sp->out, w);
+    if (at >= 0) {
+        cbDiagAdd(sp->d, CB_DIAG_WARNING, sp->path, line, col,
+                  "'%s' is already listed at line %d; delete one", w, sp->lines[at]);
+    } else if (sp->out->n >= STOP_MAX_WORDS) {
+        cbDiagAdd(sp->d, CB_DIAG_ERROR, sp->path, line, col,
+                  "more than %d stop words; keep only words that carry no topic",
+                  STOP_MAX_WORDS);
+    } else {
+        sp->out->v = cbRealloc(sp->out->v, (sp->out->n + 1) * sizeof(char *));
+        sp->lines[sp->out->n] = line;
+        sp->out->v[sp->out->n++] = w;
+        return;
+    }
+    free(w);
+}
+
+/* One line (without its newline): the words before any '#'. */
+static void stopLine(stopParse *sp, const char *p, size_t n, int line) {
+    const char *hash = memchr(p, '#', n);
+    if (hash) n = (size_t)(hash - p);
+    for (size_t i = 0; i < n;) {
+        while (i < n && strchr(" \t\r\f\v", p[i])) i++;
+        size_t a = i;
+        while (i < n && !strchr(" \t\r\f\v", p[i])) i++;
+        if (i > a) stopWord(sp, p + a, i - a, line, (int)a + 1);
+    }
+}
+
+void kbParseStopWords(const char *path, const char *text, size_t len, cbDiags *d, kbStrs *out) {
+    assert(out->n == 0);
+    stopParse sp = {.d = d, .path = path, .out = out,
+                    .lines = cbCalloc(STOP_MAX_WORDS, sizeof(int))};
+    int line = 0;
+    for (const char *p = text, *nl; p < text + len; p = nl + 1) {
+        nl = memchr(p, '\n', (size_t)(text + len - p));
+        if (!nl) nl = text + len;
+        stopLine(&sp, p, (size_t)(nl - p), ++line);
+    }
+    free(sp.lines);
+    if (!out->v) out->v = cbCalloc(1, sizeof(char *)); /* read: an empty list, not none */
+}
+
+void kbLoadStopWords(kbLoader *L, const char *path) {
+    char *data;
+    size_t len;
+    if (kbReadFile(path, L->d, &data, &len) != CB_OK) return;
+    kbStrsFree(&L->stop);
+    if (kbCheckText(path, data, len, L->d) == CB_OK) {
+        kbParseStopWords(path, data, len, L->d, &L->stop);
+        free(L->stop_path);
+        L->stop_path = cbStrdup(path);
+    }
+    free(data);
+}
+
+void kbBuiltInStopWords(kbStrs *out) {
+    cbDiags d;
+    cbDiagsInit(&d);
+    memset(out, 0, sizeof(*out));
+    kbParseStopWords("stopwords.txt (built in)", kbStopWordsBuiltIn, strlen(kbStopWordsBuiltIn), &d,
+                     out);
+    assert(d.nerrors + d.nwarnings == 0); /* test_kb: the bundled file has no problem */
+    cbDiagsFree(&d);
+}
+
+const kbStrs *kbStopWords(const kb *k, kbStrs *tmp) {
+    memset(tmp, 0, sizeof(*tmp));
+    if (k->stopwords.v) return &k->stopwords;
+    kbBuiltInStopWords(tmp);
+    return tmp;
+}
