@@ -403,7 +403,7 @@ const engPost *engFindPost(const engIndex *ix, uint32_t t, uint32_t e) {
  * knowledge does not know. */
 static void addStopWordsToTypo(engIndex *ix) {
     size_t n;
-    const char *const *stop = txtStopWords(&n);
+    const char *const *stop = txtStopWords(ix->txt, &n);
     for (size_t i = 0; i < n; i++) engTypoAddWord(&ix->typo, stop[i]);
 }
 
@@ -554,7 +554,10 @@ engBuildJob *engBuildBegin(const kb *k, const engParams *p, char *err) {
     engMapInit(&ix->synfirst);
     engTypoInit(&ix->typo);
     engTermsInit(&j->b.x);
-    ix->txt = txtNew(err);
+    kbStrs tmp;
+    const kbStrs *stop = kbStopWords(k, &tmp);
+    ix->txt = txtNew((const char *const *)stop->v, stop->n, err);
+    kbStrsFree(&tmp);
     if (!ix->txt || buildSynonyms(ix, err) != CB_OK) {
         engBuildCancel(j);
         return NULL;

@@ -42,7 +42,7 @@ int engAnalyze(const engIndex *ix, const char *s, size_t len, int fix, engTerms 
         const char *raw = txtRaw(&x->t, i), *fixd = NULL;
         if (engTermId(ix, txtStem(&x->t, i)) == ENG_NOTERM)
             fixd = engTypoCorrect(&ix->typo, raw, NULL);
-        if (fixd && txtIsStop(fixd)) { /* misspelt filler: dropped like the word */
+        if (fixd && txtIsStop(ix->txt, fixd)) { /* misspelt filler: dropped like the word */
             x->f.nstop++;
             continue;
         }

@@ -57,10 +57,11 @@ static size_t collectExamples(const kb *k, mdlExample *ex) {
 /* The cache keys of the main model (key 0), the section model (1) and
  * the mark that no dense model fits (2); or, scaled, the one key of the
  * scaled path's re-ranker: over the examples with their classes and
- * sections, the synonyms and lookup lists (they change the analysis), the
- * section names, every entry's keywords and answer (the examples'
- * evidence is BM25F over them), scaled also its patterns (a feature of
- * the re-ranker), and matching.json's values, with the classes and folds.
+ * sections, the stop words, synonyms and lookup lists (they change the
+ * analysis), the section names, every entry's keywords and answer (the
+ * examples' evidence is BM25F over them), scaled also its patterns (a
+ * feature of the re-ranker), and matching.json's values, with the classes
+ * and folds.
  * Hashed in pieces (keyStep: a chunk of examples or entries a call), so
  * the reload of a big knowledge, which hashes every answer, is sliced. */
 typedef struct keyJob {
@@ -81,8 +82,14 @@ static void keyBegin(keyJob *kj, const kb *k, const mdlExample *ex, size_t n, in
                    .h = mdcKeysBegin(n, k->nentries + 1, ENG_FOLDS)};
 }
 
-/* The synonyms (a NULL ends a group), the lookup lists, the section names. */
+/* The stop words, the synonyms (a NULL ends a group), the lookup lists,
+ * the section names. */
 static void keyShared(mdcHasher *h, const kb *k) {
+    kbStrs tmp;
+    const kbStrs *stop = kbStopWords(k, &tmp);
+    for (size_t w = 0; w < stop->n; w++) mdcKeysAddStr(h, stop->v[w]);
+    mdcKeysAddStr(h, NULL);
+    kbStrsFree(&tmp);
     for (size_t g = 0; g < k->nsynonyms; g++) {
         for (size_t m = 0; m < k->synonyms[g].n; m++) mdcKeysAddStr(h, k->synonyms[g].v[m]);
         mdcKeysAddStr(h, NULL);

@@ -20,7 +20,6 @@
  * again and again. Fixed size, so hostile queries cannot grow it. 4,096
  * slots: a fourth of 16,384's memory for 2.7% more start-up instructions
  * (callgrind, `ask` on the bundled knowledge), queries unchanged. */
-#define STOP_SLOTS 512
 #define STEM_CACHE 4096 /* a power of two; 0.2 MB */
 #define STEM_CACHE_WORD 23
 enum { STOP_UNKNOWN = 2 };
@@ -34,7 +33,11 @@ typedef struct stemSlot {
 struct txtCtx {
     pcre2_code *chunk;
     struct sb_stemmer *stemmer;
-    uint64_t stopset[STOP_SLOTS]; /* hashes of the stop words, for a fast check */
+    char **stop;        /* the stop words, normalized */
+    size_t nstop;
+    uint64_t *stophash; /* the set: a word's hash and index + 1 (0: empty) */
+    uint32_t *stopidx;
+    size_t stopmask; /* slots - 1, a power of two less one */
     stemSlot *cache;
     int pcre_only; /* tests: no ASCII fast path */
     char fold[4096]; /* txtAnalyze's folded copy of a short ASCII text */
@@ -46,55 +49,65 @@ struct txtCtx {
  * says "money" to the matcher where synonyms.json maps the symbol. */
 static const char CHUNK_RE[] = "\\.?\\w[\\w'.+#/]*|\\p{Sc}";
 
-/* Curated English stop words: function words that carry no topic. Kept
- * out on purpose: not, no, without, vs, versus, worth, best, new, first,
- * before, after, still, only (they change what is asked). Sorted. */
-static const char *const STOP[] = {
-    "a", "about", "actually", "again", "also", "although", "am", "an", "and", "any", "anyone",
-    "anything", "anyway", "are", "as", "at", "be", "because", "been", "being", "bot", "but",
-    "by", "can", "cant", "could", "did", "do", "does", "doesnt", "doing", "done", "dont",
-    "else", "even", "ever", "few", "for", "from", "get", "getting", "go", "going", "got",
-    "guys", "had", "has", "have", "having", "he", "hello", "help", "her", "here", "hey", "hi",
-    "him", "his", "hiya", "hmm", "how", "i", "i'd", "i'll", "i'm", "i've", "if", "im", "in",
-    "into", "is", "isnt", "it", "it's", "its", "just", "know", "let", "like", "lol", "me",
-    "might", "must", "my", "myself", "need", "of", "ok", "okay", "on", "or", "our", "ours",
-    "please", "pls", "plz", "q", "really", "she", "should", "so", "some", "someone",
-    "something", "stuff", "tell", "thank", "thanks", "that", "that's", "the", "their", "them",
-    "then", "there", "there's", "these", "they", "think", "this", "those", "though", "thx",
-    "to", "too", "u", "ur", "us", "very", "w", "wanna", "want", "wanted", "wanting", "wants",
-    "was", "we", "were", "what", "what's", "whats", "when", "where", "which", "who", "whom",
-    "why", "will", "with", "wont", "would", "ya", "yeah", "yes", "you", "your", "yours",
-};
-
-static int strCmp(const void *a, const void *b) {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-const char *const *txtStopWords(size_t *n) {
-    *n = CB_ARRAY_LEN(STOP);
-    return STOP;
-}
-
-int txtIsStop(const char *word) {
-    return bsearch(&word, STOP, CB_ARRAY_LEN(STOP), sizeof(STOP[0]), strCmp) != NULL;
-}
-
 static uint64_t wordHash(const char *s, size_t n) {
     uint64_t h = 1469598103934665603ULL;
     for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
     return h ? h : 1;
 }
 
-/* txtIsStop, without a binary search of strings (a hash match is then
- * confirmed by the real check). */
-static int isStopFast(const txtCtx *c, const char *w, size_t n) {
-    uint64_t h = wordHash(w, n);
-    for (size_t k = h % STOP_SLOTS; c->stopset[k]; k = (k + 1) % STOP_SLOTS)
-        if (c->stopset[k] == h) return txtIsStop(w);
-    return 0;
+/* The slot of word w[0..n) in the stop set: where it is, or the empty
+ * slot where it would go. */
+static size_t stopSlot(const txtCtx *c, const char *w, size_t n, uint64_t h) {
+    size_t k = h & c->stopmask;
+    for (; c->stopidx[k]; k = (k + 1) & c->stopmask) {
+        const char *s = c->stop[c->stopidx[k] - 1];
+        if (c->stophash[k] == h && strlen(s) == n && memcmp(s, w, n) == 0) break;
+    }
+    return k;
 }
 
-txtCtx *txtNew(char *err) {
+static int isStopFast(const txtCtx *c, const char *w, size_t n) {
+    return c->stopidx[stopSlot(c, w, n, wordHash(w, n))] != 0;
+}
+
+int txtIsStop(const txtCtx *c, const char *word) { return isStopFast(c, word, strlen(word)); }
+
+const char *const *txtStopWords(const txtCtx *c, size_t *n) {
+    *n = c->nstop;
+    return (const char *const *)c->stop;
+}
+
+/* The stop words, normalized as questions are (case, accents, typographic
+ * apostrophes), in a set at most half full; duplicates and words that
+ * normalize to nothing or to more than one word are dropped. */
+static void stopSetBuild(txtCtx *c, const char *const *stop, size_t nstop) {
+    size_t cap = 16;
+    while (cap < 2 * nstop + 2) cap *= 2;
+    c->stopmask = cap - 1;
+    c->stophash = cbCalloc(cap, sizeof(*c->stophash));
+    c->stopidx = cbCalloc(cap, sizeof(*c->stopidx));
+    c->stop = cbCalloc(nstop ? nstop : 1, sizeof(*c->stop));
+    for (size_t i = 0; i < nstop; i++) {
+        char *w, err[CB_ERRLEN];
+        size_t n;
+        if (txtNormalize(stop[i], strlen(stop[i]), &w, &n, err) != CB_OK) continue;
+        if (!w || n == 0) {
+            free(w);
+            continue;
+        }
+        uint64_t h = wordHash(w, n);
+        size_t k = stopSlot(c, w, n, h);
+        if (n > TXT_MAX_TOKEN || strchr(w, ' ') || c->stopidx[k]) {
+            free(w);
+            continue;
+        }
+        c->stop[c->nstop++] = w;
+        c->stophash[k] = h;
+        c->stopidx[k] = (uint32_t)c->nstop;
+    }
+}
+
+txtCtx *txtNew(const char *const *stop, size_t nstop, char *err) {
     txtCtx *c = cbCalloc(1, sizeof(*c));
     int ec;
     PCRE2_SIZE eo;
@@ -108,12 +121,7 @@ txtCtx *txtNew(char *err) {
     }
     pcre2_jit_compile(c->chunk, PCRE2_JIT_COMPLETE); /* falls back to the interpreter */
     c->cache = cbCalloc(STEM_CACHE, sizeof(*c->cache));
-    for (size_t i = 0; i < CB_ARRAY_LEN(STOP); i++) {
-        uint64_t h = wordHash(STOP[i], strlen(STOP[i]));
-        size_t k = h % STOP_SLOTS;
-        while (c->stopset[k]) k = (k + 1) % STOP_SLOTS;
-        c->stopset[k] = h;
-    }
+    stopSetBuild(c, stop, nstop);
     return c;
 }
 
@@ -122,6 +130,8 @@ void txtFree(txtCtx *c) {
     if (c->chunk) pcre2_code_free(c->chunk);
     if (c->stemmer) sb_stemmer_delete(c->stemmer);
     free(c->cache);
+    for (size_t i = 0; i < c->nstop; i++) free(c->stop[i]);
+    cbFreeN(3, c->stop, c->stophash, c->stopidx);
     free(c);
 }
 

@@ -2,9 +2,9 @@
  * normalization (NFKC + case folding with utf8proc, accents stripped from
  * Latin/Greek/Cyrillic letters, typographic punctuation lumped to ASCII),
  * tokens found with PCRE2 in UCP mode (keeping "c++", "c#", ".net",
- * "ci/cd", "node.js", "3.12" whole), a small curated list of English stop
- * words (not "not", "no", "without", "vs": they change a question's
- * meaning), and Snowball English stems (libstemmer).
+ * "ci/cd", "node.js", "3.12" whole), stop words dropped (the knowledge's
+ * stopwords.txt, given to txtNew), and Snowball English stems
+ * (libstemmer).
  *
  * The index and every query must go through the same functions, or terms
  * would not meet. A txtCtx is not thread-safe (the stemmer and the stem
@@ -30,7 +30,10 @@ typedef struct txtToks {
     size_t nstop;
 } txtToks;
 
-txtCtx *txtNew(char *err);
+/* A context whose stop words are stop[0..nstop), normalized like
+ * questions (a duplicate, or a word that normalizes to none or to two, is
+ * dropped). The context keeps its own copy. */
+txtCtx *txtNew(const char *const *stop, size_t nstop, char *err);
 void txtFree(txtCtx *c);
 
 void txtToksInit(txtToks *t);
@@ -57,11 +60,12 @@ void txtPcreOnly(txtCtx *c, int on);
 /* Normalize then tokenize. CB_OK, or CB_ERR with err filled. */
 int txtAnalyze(txtCtx *c, const char *s, size_t len, txtToks *t, char *err);
 
-/* 1 if the (normalized, unstemmed) word is a stop word. */
-int txtIsStop(const char *word);
+/* 1 if the (normalized, unstemmed) word is one of c's stop words. */
+int txtIsStop(const txtCtx *c, const char *word);
 
-/* The stop word list itself (sorted, static): *n gets its length. */
-const char *const *txtStopWords(size_t *n);
+/* c's stop words, normalized, in the order given to txtNew: *n gets
+ * their number. */
+const char *const *txtStopWords(const txtCtx *c, size_t *n);
 
 /* The Snowball stem of an ASCII word into dst (cap bytes); words with
  * other characters are copied as they are. Returns the length. */

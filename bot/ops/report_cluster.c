@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "base/common.h"
+#include "kb/kb.h"
 #include "match/text.h"
 
 #define RC_LINK_MEMBERS 8
@@ -120,7 +121,10 @@ static void rcDestroy(void *ud) { txtFree(ud); }
 
 int rcDefaultFeaturizer(rcFeaturizer *f, char *err) {
     memset(f, 0, sizeof *f);
-    txtCtx *c = txtNew(err);
+    kbStrs stop;
+    kbBuiltInStopWords(&stop);
+    txtCtx *c = txtNew((const char *const *)stop.v, stop.n, err);
+    kbStrsFree(&stop);
     if (!c) return CB_ERR;
     *f = (rcFeaturizer){.ud = c, .make = rcMake, .similarity = rcCosine, .release = rcRelease,
                         .destroy = rcDestroy};

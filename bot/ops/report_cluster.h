@@ -18,7 +18,8 @@ typedef struct rcFeaturizer {
     void (*destroy)(void *ud); /* frees ud; may be NULL */
 } rcFeaturizer;
 
-/* Stems + character 3-grams, cosine. CB_OK or CB_ERR with err filled. */
+/* Stems + character 3-grams, cosine, without the built-in stop words.
+ * CB_OK or CB_ERR with err filled. */
 int rcDefaultFeaturizer(rcFeaturizer *f, char *err);
 void rcFeaturizerFree(rcFeaturizer *f);
 

@@ -4,7 +4,8 @@
  * bundled knowledge supports; entries whose examples collide are found;
  * out-of-scope.txt, redirects.yaml and matching.json errors point at
  * file:line:col; a declined question of a known kind says where to ask;
- * patterns see the whole question, not its first kilobyte. */
+ * patterns see the whole question, not its first kilobyte; stopwords.txt
+ * steers what is read. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -355,14 +356,19 @@ static void testEditRetrains(void **state) {
     knowledgeFree(k);
 }
 
-/* The first error about a file whose name ends with name, or NULL. */
-static const cbDiag *diagFor(const cbDiags *d, const char *name) {
+/* The first problem of severity sev about a file whose name ends with
+ * name, or NULL. */
+static const cbDiag *diagOf(const cbDiags *d, const char *name, cbSeverity sev) {
     for (size_t i = 0; i < d->n; i++) {
         size_t fl = strlen(d->v[i].file), nl = strlen(name);
-        if (d->v[i].severity == CB_DIAG_ERROR && fl >= nl && strcmp(d->v[i].file + fl - nl, name) == 0)
+        if (d->v[i].severity == sev && fl >= nl && strcmp(d->v[i].file + fl - nl, name) == 0)
             return &d->v[i];
     }
     return NULL;
+}
+
+static const cbDiag *diagFor(const cbDiags *d, const char *name) {
+    return diagOf(d, name, CB_DIAG_ERROR);
 }
 
 /* Mistakes in the two matching files are errors at file:line:col. */
@@ -606,6 +612,63 @@ static void testPatternSeesLongQuestions(void **state) {
     engFree(ix);
 }
 
+/* The stop words are knowledge/stopwords.txt's: a folder without the file
+ * gets the built-in list (the bundled file, built in); an edit changes
+ * answers after a reload with no other step; mistakes point at line:col. */
+static void testStopWordsFile(void **state) {
+    (void)state;
+    kbStrs builtin;
+    kbBuiltInStopWords(&builtin);
+    cbDiags d, bd;
+    knowledge *bundled = load("knowledge", &bd), *k = load(DIR_, &d);
+    assert_non_null(bundled);
+    assert_non_null(k);
+    cbDiagsFree(&bd);
+    cbDiagsFree(&d);
+    assert_non_null(bundled->kb->stopwords_path);
+    assert_null(k->kb->stopwords_path);
+    assert_int_equal(bundled->kb->stopwords.n, builtin.n);
+    assert_int_equal(k->kb->stopwords.n, builtin.n);
+    for (size_t i = 0; i < builtin.n; i++) {
+        assert_string_equal(bundled->kb->stopwords.v[i], builtin.v[i]);
+        assert_string_equal(k->kb->stopwords.v[i], builtin.v[i]);
+    }
+    knowledgeFree(bundled);
+    kb bare = {0}; /* made without the loader: the built-in list too */
+    kbStrs tmp;
+    assert_int_equal(kbStopWords(&bare, &tmp)->n, builtin.n);
+    kbStrsFree(&tmp);
+    engResult r = ask(k->ix, "Remote?");
+    assert_int_equal(r.outcome, ENG_ANSWER);
+    assert_string_equal(r.hits[0].entry->id, "jobs/remote");
+    knowledgeFree(k);
+    writeFile("stopwords.txt", "# a maintainer's list\nHow do I\nREMOTE  # not a topic here\n");
+    k = load(DIR_, &d);
+    assert_non_null(k);
+    cbDiagsFree(&d);
+    assert_int_equal(k->kb->stopwords.n, 4);
+    assert_string_equal(k->kb->stopwords.v[3], "remote");
+    assert_int_equal(ask(k->ix, "Remote?").nhits, 0);
+    knowledgeFree(k);
+    writeFile("stopwords.txt", "a an\nthe a\n");
+    k = load(DIR_, &d);
+    assert_non_null(k);
+    const cbDiag *w = diagOf(&d, "stopwords.txt", CB_DIAG_WARNING);
+    assert_non_null(w);
+    assert_int_equal(w->line, 2);
+    assert_int_equal(w->col, 5);
+    assert_non_null(strstr(w->msg, "already listed at line 1"));
+    cbDiagsFree(&d);
+    knowledgeFree(k);
+    expectError("stopwords.txt", "a an\nthe c++ of\n", 2, 6, "not one word");
+    expectError("stopwords.txt", "a\n  aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", 2, 3,
+                "longer than 63 bytes");
+    char path[128];
+    snprintf(path, sizeof(path), "%s/stopwords.txt", DIR_);
+    unlink(path);
+    kbStrsFree(&builtin);
+}
+
 int main(void) {
     const struct CMUnitTest bundled[] = {
         cmocka_unit_test(testCalibration),
@@ -622,6 +685,7 @@ int main(void) {
         cmocka_unit_test(testRedirectErrors),
         cmocka_unit_test(testLookups),
         cmocka_unit_test(testAmounts),
+        cmocka_unit_test(testStopWordsFile),
     };
     int rc = cmocka_run_group_tests_name("bundled knowledge", bundled, setupBundled,
                                          teardownBundled);

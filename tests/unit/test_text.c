@@ -12,7 +12,19 @@
 #include <utf8proc.h>
 
 #include "base/common.h"
+#include "kb/kb.h"
 #include "match/text.h"
+
+/* A context with the built-in stop words (the bundled stopwords.txt). */
+static txtCtx *newCtx(void) {
+    kbStrs stop;
+    char err[CB_ERRLEN];
+    kbBuiltInStopWords(&stop);
+    txtCtx *c = txtNew((const char *const *)stop.v, stop.n, err);
+    kbStrsFree(&stop);
+    assert_non_null(c);
+    return c;
+}
 
 /* Tokens joined by spaces, "raw" or "stem". */
 static char *joined(const txtToks *t, int stems) {
@@ -62,7 +74,7 @@ static const tokCase CASES[] = {
 static void testTokenTable(void **state) {
     (void)state;
     char err[CB_ERRLEN];
-    txtCtx *c = txtNew(err);
+    txtCtx *c = newCtx();
     assert_non_null(c);
     int bad = 0;
     for (size_t i = 0; i < CB_ARRAY_LEN(CASES); i++) {
@@ -87,7 +99,7 @@ static void testTokenTable(void **state) {
 static void testBadInput(void **state) {
     (void)state;
     char err[CB_ERRLEN];
-    txtCtx *c = txtNew(err);
+    txtCtx *c = newCtx();
     static const struct {
         const char *s;
         size_t n;
@@ -108,7 +120,7 @@ static void testBadInput(void **state) {
 static void testLongToken(void **state) {
     (void)state;
     char err[CB_ERRLEN];
-    txtCtx *c = txtNew(err);
+    txtCtx *c = newCtx();
     size_t n = 3000;
     char *s = malloc(n * 2 + 1);
     for (size_t i = 0; i < n; i++) memcpy(s + 2 * i, "\xc3\xa9", 2); /* é */
@@ -125,21 +137,55 @@ static void testLongToken(void **state) {
     txtFree(c);
 }
 
-/* Stop words: the list is found by binary search, so check a few on both
- * sides, including the ones we keep on purpose. */
+/* Stop words: the built-in list drops function words and keeps the
+ * words that change what is asked. */
 static void testStopWords(void **state) {
     (void)state;
+    txtCtx *c = newCtx();
     const char *stop[] = {"a", "the", "i'm", "what's", "yours", "about", "how", "with", "else", "yeah"};
     const char *keep[] = {"not", "no", "without", "vs", "worth", "best", "python", "job"};
-    for (size_t i = 0; i < CB_ARRAY_LEN(stop); i++) assert_true(txtIsStop(stop[i]));
-    for (size_t i = 0; i < CB_ARRAY_LEN(keep); i++) assert_false(txtIsStop(keep[i]));
+    for (size_t i = 0; i < CB_ARRAY_LEN(stop); i++) assert_true(txtIsStop(c, stop[i]));
+    for (size_t i = 0; i < CB_ARRAY_LEN(keep); i++) assert_false(txtIsStop(c, keep[i]));
+    txtFree(c);
+}
+
+/* A given list is normalized like questions (case, accents, typographic
+ * apostrophes); duplicates and what is not one word are dropped; the
+ * tokens then leave exactly those words out. */
+static void testStopWordsGiven(void **state) {
+    (void)state;
+    const char *given[] = {"Python", "I\xe2\x80\x99m", "\xc3\x9c" "ber", "two words", "", "python"};
+    char err[CB_ERRLEN];
+    txtCtx *c = txtNew(given, CB_ARRAY_LEN(given), err);
+    assert_non_null(c);
+    size_t n;
+    const char *const *w = txtStopWords(c, &n);
+    assert_int_equal(n, 3);
+    assert_string_equal(w[0], "python");
+    assert_string_equal(w[1], "i'm");
+    assert_string_equal(w[2], "uber");
+    assert_false(txtIsStop(c, "the"));
+    txtToks t;
+    txtToksInit(&t);
+    const char *q = "I'm the PYTHON dev at Uber";
+    assert_int_equal(txtAnalyze(c, q, strlen(q), &t, err), CB_OK);
+    char *got = joined(&t, 0);
+    assert_string_equal(got, "the dev at");
+    assert_int_equal(t.nstop, 3);
+    free(got);
+    txtToksFree(&t);
+    txtFree(c);
+    c = txtNew(NULL, 0, err); /* an empty stopwords.txt */
+    assert_non_null(c);
+    assert_false(txtIsStop(c, "a"));
+    txtFree(c);
 }
 
 /* The ASCII fast path finds exactly the tokens PCRE2 finds. */
 static void testAsciiFastPath(void **state) {
     (void)state;
     char err[CB_ERRLEN];
-    txtCtx *fast = txtNew(err), *slow = txtNew(err);
+    txtCtx *fast = newCtx(), *slow = newCtx();
     txtPcreOnly(slow, 1);
     const char alphabet[] = "ab cZ9_.'+#/-!?$\t.net c++ ci/cd node.js";
     unsigned seed = 12345;
@@ -180,7 +226,7 @@ static void testNonAsciiSeparators(void **state) {
         "\xc2\xbf", "\xef\xbc\x81", "\xe3\x80\x82", "\xca\xb0", "\xcd\xb8",
     };
     char err[CB_ERRLEN];
-    txtCtx *fast = txtNew(err), *slow = txtNew(err);
+    txtCtx *fast = newCtx(), *slow = newCtx();
     txtPcreOnly(slow, 1);
     unsigned seed = 99;
     for (int k = 0; k < 6000; k++) {
@@ -299,6 +345,7 @@ int main(void) {
         cmocka_unit_test(testBadInput),
         cmocka_unit_test(testLongToken),
         cmocka_unit_test(testStopWords),
+        cmocka_unit_test(testStopWordsGiven),
         cmocka_unit_test(testAsciiFastPath),
         cmocka_unit_test(testNormalizeInPieces),
         cmocka_unit_test(testNonAsciiSeparators),
