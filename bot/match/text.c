@@ -46,8 +46,10 @@ struct txtCtx {
 /* A chunk: optional leading dot (".net"), a word character, then word
  * characters and the inner punctuation the C rules look at; or a currency
  * symbol (Unicode's Sc: $, €, £, ₹, ...), a word of its own, so an amount
- * says "money" to the matcher where synonyms.json maps the symbol. */
-static const char CHUNK_RE[] = "\\.?\\w[\\w'.+#/]*|\\p{Sc}";
+ * says "money" to the matcher where synonyms.json maps the symbol. A
+ * symbol right before a letter or '_' is a variable's sigil ("$PATH",
+ * "$_POST"), not an amount, and is no chunk. */
+static const char CHUNK_RE[] = "\\.?\\w[\\w'.+#/]*|\\p{Sc}(?![\\p{L}_])";
 
 static uint64_t wordHash(const char *s, size_t n) {
     uint64_t h = 1469598103934665603ULL;
@@ -356,8 +358,10 @@ static void tokenizeAscii(txtCtx *c, const char *s, size_t len, txtToks *t) {
     while (i < len) {
         unsigned char ch = (unsigned char)s[i];
         int dot = ch == '.' && i + 1 < len && asciiWord((unsigned char)s[i + 1]);
-        if (ch == '$') { /* ASCII's one currency symbol (\\p{Sc}) */
-            tokChunk(c, t, s + i, 1);
+        if (ch == '$') { /* ASCII's one currency symbol (\\p{Sc}), unless a sigil */
+            unsigned char next = i + 1 < len ? (unsigned char)s[i + 1] : 0;
+            int sigil = (next >= 'a' && next <= 'z') || (next >= 'A' && next <= 'Z') || next == '_';
+            if (!sigil) tokChunk(c, t, s + i, 1);
             i++;
             continue;
         }

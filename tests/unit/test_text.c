@@ -68,7 +68,9 @@ static const tokCase CASES[] = {
     {"$120k or 60k\xe2\x82\xac?", "$ 120k 60k \xe2\x82\xac", "$ 120k 60k \xe2\x82\xac"},
     {"\xc2\xa3""35k, \xe2\x82\xb9""6 lpa", "\xc2\xa3 35k \xe2\x82\xb9 6 lpa",
      "\xc2\xa3 35k \xe2\x82\xb9 6 lpa"},
-    {"echo $PATH", "echo $ path", "echo $ path"},
+    {"echo $PATH", "echo path", "echo path"},
+    {"$_POST or $1 or \xe2\x82\xac" "euro or $ 5", "_post $ 1 euro $ 5", "_post $ 1 euro $ 5"},
+    {"\xe2\x82\xac" "uro \xc2\xa3" "5k", "uro \xc2\xa3 5k", "uro \xc2\xa3 5k"},
 };
 
 static void testTokenTable(void **state) {
