@@ -2,7 +2,8 @@
  * stopwords.txt through kbParseStopWords, then the words it keeps into a
  * text analyzer (txtNew) that reads a question with them. Nothing may
  * crash, hang or leak; every kept word is one non-empty word of at most
- * 63 bytes, listed once; every problem lies on a line of the input. */
+ * 63 bytes, listed once; every problem lies on a line of the input (or
+ * is the diagnostics' cap, at line 0). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -30,8 +31,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     checkWords(&w);
     size_t lines = 1;
     for (size_t i = 0; i < size; i++) lines += data[i] == '\n';
-    for (size_t i = 0; i < d.n; i++)
-        if (d.v[i].line < 1 || (size_t)d.v[i].line > lines) abort();
+    for (size_t i = 0; i < d.n; i++) { /* line 0: the cap's "too many problems" */
+        if (d.v[i].line < 0 || (size_t)d.v[i].line > lines) abort();
+        if (d.v[i].line == 0 && (d.v[i].col != 0 || d.v[i].severity != CB_DIAG_ERROR)) abort();
+    }
     char err[CB_ERRLEN];
     txtCtx *c = txtNew((const char *const *)w.v, w.n, err);
     if (!c) abort();
