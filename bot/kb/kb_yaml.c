@@ -340,11 +340,12 @@ static json_t *kbYValue(kbYB *b, struct fy_event *ev, const char *ptr, size_t ko
     return v;
 }
 
-/* libfyaml's first collected error, at its position. */
+/* libfyaml's first collected error, at its position (a collected error's
+ * line and column count from 1, unlike a token's mark). */
 static void kbYSyntax(kbYB *b, struct fy_diag *dg) {
     void *it = NULL;
     struct fy_diag_error *e = fy_diag_errors_iterate(dg, &it);
-    int line = e && e->line >= 0 ? e->line + 1 : 1, col = e && e->column >= 0 ? e->column + 1 : 1;
+    int line = e && e->line >= 1 ? e->line : 1, col = e && e->column >= 1 ? e->column : 1;
     cbDiagAdd(b->d, CB_DIAG_ERROR, b->j->path, line + b->j->line0, col,
               "malformed YAML: %s; check the indentation, the ': ' after each field name and "
               "the quotes",

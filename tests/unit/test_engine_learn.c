@@ -485,7 +485,8 @@ static void testRedirectErrors(void **state) {
     expectError("redirects.yaml", "coding-help:\n  replly: ask elsewhere\n", 2, 3, "reply");
     expectError("redirects.yaml", "coding-help: ask elsewhere\n", 1, 14, "must be a mapping");
     expectError("redirects.yaml", "- coding-help\n", 1, 1, "must map section names");
-    expectError("redirects.yaml", "coding-help:\n  reply: [unclosed\n", 0, 0, "malformed YAML");
+    expectError("redirects.yaml", "coding-help:\n  reply: [unclosed\n", 3, 1, "malformed YAML");
+    expectError("redirects.yaml", "coding-help: reply: x\n", 1, 19, "malformed YAML");
     char path[128];
     snprintf(path, sizeof(path), "%s/redirects.yaml", DIR_);
     unlink(path);

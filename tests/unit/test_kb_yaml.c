@@ -71,7 +71,7 @@ typedef struct yCase {
 } yCase;
 
 static const yCase yTab[] = {
-    {"syntax: indentation", "question: Q\n  alternates: [a]\n" REST, 3, 12, "malformed YAML"},
+    {"syntax: indentation", "question: Q\n  alternates: [a]\n" REST, 2, 11, "malformed YAML"},
     {"syntax: unclosed quote", "question: 'Q\n" REST, 0, 0, "malformed YAML"},
     {"syntax: unclosed flow", "question: Q\nalternates: [a, b\n" REST, 0, 0, "malformed YAML"},
     {"bad type: number", "question: 42\n" REST, 2, 11, "'question' must be a string, got a number"},

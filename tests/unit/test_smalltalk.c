@@ -62,7 +62,8 @@ static const stCase stTab[] = {
      "phrase 'hi' is listed twice for this reply (line 3)"},
     {"phrase in two replies", R1 "    phrases: [hi]\n  - reply: Bye!\n    phrases: [bye, \"HI\"]\n",
      CB_DIAG_ERROR, 5, 20, "phrase 'hi' is already a phrase of another reply (line 3)"},
-    {"syntax", "greetings: [hi\n", CB_DIAG_ERROR, 0, 0, "malformed YAML"}, /* libfyaml's place */
+    {"syntax", "greetings: [hi\n", CB_DIAG_ERROR, 2, 1, "flow sequence without a closing bracket"},
+    {"syntax on line 1", "greetings: hi: there\n", CB_DIAG_ERROR, 1, 14, "nested block mapping"},
     {"not utf-8", "greetings: [h\xff]\n", CB_DIAG_ERROR, 1, 14, ""},
 };
 
