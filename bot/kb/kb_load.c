@@ -302,7 +302,10 @@ static void kbCheckStep(kbLoadJob *j, double deadline) {
         kbLoadSmalltalkBuiltin(L); /* when the folder has no smalltalk.yaml */
         kbLoadOpts *o = j->o;
         j->warnings = !(o && o->problems_on_failure) || L->d->nerrors > j->before;
-        if (j->warnings) kbCrossStale(L);
+        if (j->warnings) {
+            kbCrossStale(L);
+            kbCheckStopKeywords(L);
+        }
         j->phase = j->warnings ? L_PHRASINGS : L_BUILD;
     } else if (j->phase == L_PHRASINGS) {
         if (!j->phrasings) j->phrasings = kbPhrasingsBegin(L);

@@ -54,6 +54,8 @@ void kbLookupsFree(kbLookup *v, size_t n);
 void kbLoadSmalltalk(kbLoader *L, const char *path);
 void kbLoadSmalltalkBuiltin(kbLoader *L);
 void kbLoadStopWords(kbLoader *L, const char *path);
+/* A warning for each entry keyword made only of stop words (after the walk). */
+void kbCheckStopKeywords(kbLoader *L);
 /* Every redirect names an out-of-scope.txt section (after both loaded). */
 void kbCheckRedirects(kbLoader *L);
 void kbLoaderFreeDecline(kbLoader *L);

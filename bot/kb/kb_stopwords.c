@@ -11,7 +11,8 @@
  * bundled knowledge/stopwords.txt, built into the binary with .incbin (as
  * kb_lint.c does with its data), so fixtures and imported folders match
  * as the bundled knowledge does. Mistakes are diagnostics with
- * file:line:column like every other file. */
+ * file:line:column like every other file, and so is an entry keyword made
+ * only of stop words, which the matcher could never see. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -139,4 +140,53 @@ const kbStrs *kbStopWords(const kb *k, kbStrs *tmp) {
     if (k->stopwords.v) return &k->stopwords;
     kbBuiltInStopWords(tmp);
     return tmp;
+}
+
+static int stopStrCmp(const void *a, const void *b) {
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* 1 when every word of keyword kw (ASCII letters, digits and apostrophes,
+ * case folded) is in sorted[0..n), and it has one. */
+static int stopOnly(const char *kw, char *const *sorted, size_t n) {
+    char w[STOP_MAX_WORD + 1];
+    size_t len = 0, words = 0;
+    for (const char *p = kw;; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c && stopWordByte(c) && c < 0x80) {
+            if (len < STOP_MAX_WORD) w[len++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+            continue;
+        }
+        if (c >= 0x80) return 0; /* beyond ASCII: the matcher's folding decides */
+        if (len) {
+            w[len] = 0;
+            const char *key = w;
+            if (!bsearch(&key, sorted, n, sizeof(*sorted), stopStrCmp)) return 0;
+            words++, len = 0;
+        }
+        if (!c) return words > 0;
+    }
+}
+
+void kbCheckStopKeywords(kbLoader *L) {
+    kbStrs builtin = {0};
+    if (!L->stop.v) kbBuiltInStopWords(&builtin);
+    const kbStrs *stop = L->stop.v ? &L->stop : &builtin;
+    char **sorted = cbCalloc(stop->n + 1, sizeof(*sorted));
+    memcpy(sorted, stop->v, stop->n * sizeof(*sorted));
+    qsort(sorted, stop->n, sizeof(*sorted), stopStrCmp);
+    for (size_t i = 0; i < L->n; i++) {
+        kbParsed *p = &L->ents[i];
+        for (size_t k = 0; p->ok && k < p->e.keywords.n; k++) {
+            if (!stopOnly(p->e.keywords.v[k], sorted, stop->n)) continue;
+            char ptr[64];
+            snprintf(ptr, sizeof(ptr), "/keywords/%zu", k);
+            kbDiagAt(L->d, CB_DIAG_WARNING, &p->fm, ptr, 0,
+                     "keyword '%s' is only stop words (stopwords.txt), so the matcher never "
+                     "sees it; use another word, or take it out of stopwords.txt",
+                     p->e.keywords.v[k]);
+        }
+    }
+    free(sorted);
+    kbStrsFree(&builtin);
 }

@@ -613,6 +613,36 @@ static void testPatternSeesLongQuestions(void **state) {
     engFree(ix);
 }
 
+/* A keyword made only of stop words is a warning at the keyword. */
+static void testStopKeywords(void) {
+    writeFile("jobs/help.md",
+              "---\n{\n  \"question\": \"Where do I get career advice?\",\n"
+              "  \"keywords\": [\"career\", \"Help me\", \"how\"],\n"
+              "  \"sources\": [{\"title\": \"Docs\", \"url\": \"https://example.org/\"}],\n"
+              "  \"links\": [{\"title\": \"A\", \"url\": \"https://example.org/a\"},\n"
+              "            {\"title\": \"B\", \"url\": \"https://example.org/b\"}],\n"
+              "  \"updated\": \"2026-11-01\"\n}\n---\nAn answer.\n");
+    cbDiags d;
+    knowledge *k = load(DIR_, &d);
+    if (!k) cbDiagsPrint(&d, "text", stderr);
+    assert_non_null(k);
+    size_t n = 0;
+    for (size_t i = 0; i < d.n; i++)
+        if (strstr(d.v[i].msg, "only stop words")) {
+            assert_true(strstr(d.v[i].file, "jobs/help.md") != NULL);
+            assert_int_equal(d.v[i].line, 4);
+            assert_int_equal(d.v[i].col, n ? 37 : 26);
+            assert_non_null(strstr(d.v[i].msg, n ? "'how'" : "'Help me'"));
+            n++;
+        }
+    assert_int_equal(n, 2);
+    cbDiagsFree(&d);
+    knowledgeFree(k);
+    char path[128];
+    snprintf(path, sizeof(path), "%s/jobs/help.md", DIR_);
+    unlink(path);
+}
+
 /* The stop words are knowledge/stopwords.txt's: a folder without the file
  * gets the built-in list (the bundled file, built in); an edit changes
  * answers after a reload with no other step; mistakes point at line:col. */
@@ -667,6 +697,7 @@ static void testStopWordsFile(void **state) {
     char path[128];
     snprintf(path, sizeof(path), "%s/stopwords.txt", DIR_);
     unlink(path);
+    testStopKeywords(); /* with the built-in list again */
     kbStrsFree(&builtin);
 }
 
