@@ -16,13 +16,17 @@ read -r -a PKG_CFLAGS <<<"$(pkg-config --cflags "${PKGS[@]}")"
 read -r -a PKG_LIBS <<<"$(pkg-config --libs "${PKGS[@]}")"
 CFLAGS=(-std=c17 -D_GNU_SOURCE -g -O1 "-fsanitize=fuzzer-no-link,address,undefined" -Ibot -I. "${PKG_CFLAGS[@]}")
 LIBS=("${PKG_LIBS[@]}" -lstemmer -lm)
-# Objects are reused only while no source or header is newer than them.
-newest_hdr=$(find bot handlers -name "*.h" -printf "%T@ %p\n" | sort -n | tail -n 1 | cut -d" " -f2)
+# Objects are reused only while no source, header or built-in data file
+# (.incbin: kb_check_data.txt, the bundled smalltalk.yaml and stopwords.txt)
+# is newer than them.
+newest_dep=$( (find bot handlers -name "*.h" -printf "%T@ %p\n"; \
+               find bot/kb/kb_check_data.txt knowledge/smalltalk.yaml knowledge/stopwords.txt \
+                    -printf "%T@ %p\n") | sort -n | tail -n 1 | cut -d" " -f2)
 objs=()
 for src in $(find bot handlers -name '*.c' | sort); do
   [ "$src" = bot/cli/main.c ] && continue
   obj="$FB/obj/$(echo "$src" | tr / _).o"
-  if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ "$newest_hdr" -nt "$obj" ]; then
+  if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ "$newest_dep" -nt "$obj" ]; then
     clang "${CFLAGS[@]}" -c "$src" -o "$obj"
   fi
   objs+=("$obj")
