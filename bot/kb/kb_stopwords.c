@@ -52,11 +52,19 @@ static long stopFind(const kbStrs *out, const char *w) {
     return -1;
 }
 
+/* Characters (UTF-8 sequences) in p[0..n): columns count characters, as
+ * every other file's diagnostics do (jlocLineCol). */
+static int stopChars(const char *p, size_t n) {
+    int c = 0;
+    for (size_t i = 0; i < n; i++) c += ((unsigned char)p[i] & 0xC0) != 0x80;
+    return c;
+}
+
 /* One word at line:col: checked, folded, kept. */
 static void stopWord(stopParse *sp, const char *p, size_t n, int line, int col) {
     for (size_t i = 0; i < n; i++)
         if (!stopWordByte((unsigned char)p[i])) {
-            cbDiagAdd(sp->d, CB_DIAG_ERROR, sp->path, line, col + (int)i,
+            cbDiagAdd(sp->d, CB_DIAG_ERROR, sp->path, line, col + stopChars(p, i),
                       "'%.*s' is not one word as questions are read: a stop word is "
                       "letters, digits and apostrophes (split it, or drop it)", (int)n, p);
             return;
@@ -90,11 +98,16 @@ static void stopWord(stopParse *sp, const char *p, size_t n, int line, int col) 
 static void stopLine(stopParse *sp, const char *p, size_t n, int line) {
     const char *hash = memchr(p, '#', n);
     if (hash) n = (size_t)(hash - p);
+    int col = 1; /* the column of p[done] */
+    size_t done = 0;
     for (size_t i = 0; i < n;) {
         while (i < n && strchr(" \t\r\f\v", p[i])) i++;
         size_t a = i;
         while (i < n && !strchr(" \t\r\f\v", p[i])) i++;
-        if (i > a) stopWord(sp, p + a, i - a, line, (int)a + 1);
+        if (i == a) continue;
+        col += stopChars(p + done, a - done);
+        done = a;
+        stopWord(sp, p + a, i - a, line, col);
     }
 }
 

@@ -692,6 +692,9 @@ static void testStopWordsFile(void **state) {
     cbDiagsFree(&d);
     knowledgeFree(k);
     expectError("stopwords.txt", "a an\nthe c++ of\n", 2, 6, "not one word");
+    /* columns count characters, not bytes: the '+' is the 7th */
+    expectError("stopwords.txt", "caf\xc3\xa9 c++\n", 1, 7, "not one word");
+    expectError("stopwords.txt", "\xc3\xa9t\xc3\xa9 \xc3\xa9-x\n", 1, 6, "not one word");
     expectError("stopwords.txt", "a\n  aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", 2, 3,
                 "longer than 63 bytes");
     char path[128];
