@@ -126,6 +126,7 @@ struct kbLoadJob {
     int has_topic;
     int phase;       /* after the walk: the checks (L_CHECKS...) */
     int warnings;    /* the checks that can only warn run */
+    kbStopKwJob *stopkw;    /* the stop-word keywords check, under way */
     kbPhraseJob *phrasings; /* the shared-phrasings check, under way */
     kbLintJob *lint; /* kb_lint.c's, under way */
     kb *k;           /* handed over (L_BUILD), until kbLoadEnd returns it */
@@ -134,7 +135,7 @@ struct kbLoadJob {
 /* After the walk and the checks, the hand-over: the kb built from the
  * parsed entries (moved, sorted by id), then what the parser kept (the
  * files' bytes, the position maps) freed a chunk of entries at a time. */
-enum { L_WALK, L_CHECKS, L_PHRASINGS, L_LINT, L_BUILD, L_RELEASE, L_DONE };
+enum { L_WALK, L_CHECKS, L_KEYWORDS, L_PHRASINGS, L_LINT, L_BUILD, L_RELEASE, L_DONE };
 
 #define KB_RELEASE_CHUNK 256 /* entries' parser state freed between two looks at the clock */
 
@@ -292,8 +293,8 @@ kbLoadJob *kbLoadBegin(const char *dir, kbLoadOpts *o, cbDiags *d) {
 }
 
 /* After the walk, one step: the checks that find errors and staleness
- * (at once), the shared phrasings' and kb_lint.c's (a few entries or
- * probes at a time). */
+ * (at once), the stop-word keywords', the shared phrasings' and
+ * kb_lint.c's (a few entries or probes at a time). */
 static void kbCheckStep(kbLoadJob *j, double deadline) {
     kbLoader *L = &j->L;
     if (j->phase == L_CHECKS) {
@@ -302,11 +303,14 @@ static void kbCheckStep(kbLoadJob *j, double deadline) {
         kbLoadSmalltalkBuiltin(L); /* when the folder has no smalltalk.yaml */
         kbLoadOpts *o = j->o;
         j->warnings = !(o && o->problems_on_failure) || L->d->nerrors > j->before;
-        if (j->warnings) {
-            kbCrossStale(L);
-            kbCheckStopKeywords(L);
-        }
-        j->phase = j->warnings ? L_PHRASINGS : L_BUILD;
+        if (j->warnings) kbCrossStale(L);
+        j->phase = j->warnings ? L_KEYWORDS : L_BUILD;
+    } else if (j->phase == L_KEYWORDS) {
+        if (!j->stopkw) j->stopkw = kbStopKeywordsBegin(L);
+        if (!kbStopKeywordsStep(j->stopkw, deadline)) return;
+        kbStopKeywordsCancel(j->stopkw); /* done: only frees */
+        j->stopkw = NULL;
+        j->phase = L_PHRASINGS;
     } else if (j->phase == L_PHRASINGS) {
         if (!j->phrasings) j->phrasings = kbPhrasingsBegin(L);
         if (!kbPhrasingsStep(j->phrasings, deadline)) return;
@@ -335,9 +339,9 @@ static void kbHandOverStep(kbLoadJob *j) {
 }
 
 const char *kbLoadStage(const kbLoadJob *j) {
-    static const char *const name[] = {"files", "checks: errors", "checks: phrasings",
-                                       "checks: copies", "kb: hand-over", "kb: release",
-                                       "kb: done"};
+    static const char *const name[] = {"files",          "checks: errors",    "checks: keywords",
+                                       "checks: phrasings", "checks: copies", "kb: hand-over",
+                                       "kb: release",    "kb: done"};
     if (j->phase == L_PHRASINGS && j->phrasings) return kbPhrasingsStage(j->phrasings);
     return name[j->phase];
 }
@@ -358,6 +362,7 @@ int kbLoadStep(kbLoadJob *j, double deadline) {
 static void kbJobFree(kbLoadJob *j) {
     if (j->names) kbTopicEnd(j);
     if (j->root) kbFreeNames(j->root, j->nroot);
+    kbStopKeywordsCancel(j->stopkw);
     kbPhrasingsCancel(j->phrasings);
     kbLintCancel(j->lint);
     kbFree(j->k);

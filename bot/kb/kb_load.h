@@ -54,8 +54,14 @@ void kbLookupsFree(kbLookup *v, size_t n);
 void kbLoadSmalltalk(kbLoader *L, const char *path);
 void kbLoadSmalltalkBuiltin(kbLoader *L);
 void kbLoadStopWords(kbLoader *L, const char *path);
-/* A warning for each entry keyword made only of stop words (after the walk). */
-void kbCheckStopKeywords(kbLoader *L);
+/* A warning for each entry keyword made only of stop words (after the
+ * walk), in slices: Step checks entries (at least a chunk) until
+ * cbNowMs() reaches deadline, 1 when done; Cancel frees the job (done or
+ * not). */
+typedef struct kbStopKwJob kbStopKwJob;
+kbStopKwJob *kbStopKeywordsBegin(kbLoader *L);
+int kbStopKeywordsStep(kbStopKwJob *j, double deadline);
+void kbStopKeywordsCancel(kbStopKwJob *j);
 /* Every redirect names an out-of-scope.txt section (after both loaded). */
 void kbCheckRedirects(kbLoader *L);
 void kbLoaderFreeDecline(kbLoader *L);

@@ -181,25 +181,53 @@ static int stopOnly(const char *kw, char *const *sorted, size_t n) {
     }
 }
 
-void kbCheckStopKeywords(kbLoader *L) {
-    kbStrs builtin = {0};
-    if (!L->stop.v) kbBuiltInStopWords(&builtin);
-    const kbStrs *stop = L->stop.v ? &L->stop : &builtin;
-    char **sorted = cbCalloc(stop->n + 1, sizeof(*sorted));
-    memcpy(sorted, stop->v, stop->n * sizeof(*sorted));
-    qsort(sorted, stop->n, sizeof(*sorted), stopStrCmp);
-    for (size_t i = 0; i < L->n; i++) {
-        kbParsed *p = &L->ents[i];
-        for (size_t k = 0; p->ok && k < p->e.keywords.n; k++) {
-            if (!stopOnly(p->e.keywords.v[k], sorted, stop->n)) continue;
-            char ptr[64];
-            snprintf(ptr, sizeof(ptr), "/keywords/%zu", k);
-            kbDiagAt(L->d, CB_DIAG_WARNING, &p->fm, ptr, 0,
-                     "keyword '%s' is only stop words (stopwords.txt), so the matcher never "
-                     "sees it; use another word, or take it out of stopwords.txt",
-                     p->e.keywords.v[k]);
-        }
+#define STOP_KW_CHUNK 256 /* entries checked between two looks at the clock */
+
+struct kbStopKwJob {
+    kbLoader *L;
+    kbStrs builtin; /* the built-in list, when the folder has no file */
+    char **sorted;  /* the stop words, sorted (not owned) */
+    size_t nsorted;
+    size_t next; /* the next entry to check */
+};
+
+kbStopKwJob *kbStopKeywordsBegin(kbLoader *L) {
+    kbStopKwJob *j = cbCalloc(1, sizeof(*j));
+    j->L = L;
+    if (!L->stop.v) kbBuiltInStopWords(&j->builtin);
+    const kbStrs *stop = L->stop.v ? &L->stop : &j->builtin;
+    j->sorted = cbCalloc(stop->n + 1, sizeof(*j->sorted));
+    memcpy(j->sorted, stop->v, stop->n * sizeof(*j->sorted));
+    j->nsorted = stop->n;
+    qsort(j->sorted, j->nsorted, sizeof(*j->sorted), stopStrCmp);
+    return j;
+}
+
+/* Each keyword of entry p made only of stop words: a warning at it. */
+static void stopCheckEntry(kbStopKwJob *j, kbParsed *p) {
+    for (size_t k = 0; p->ok && k < p->e.keywords.n; k++) {
+        if (!stopOnly(p->e.keywords.v[k], j->sorted, j->nsorted)) continue;
+        char ptr[64];
+        snprintf(ptr, sizeof(ptr), "/keywords/%zu", k);
+        kbDiagAt(j->L->d, CB_DIAG_WARNING, &p->fm, ptr, 0,
+                 "keyword '%s' is only stop words (stopwords.txt), so the matcher never "
+                 "sees it; use another word, or take it out of stopwords.txt",
+                 p->e.keywords.v[k]);
     }
-    free(sorted);
-    kbStrsFree(&builtin);
+}
+
+int kbStopKeywordsStep(kbStopKwJob *j, double deadline) {
+    kbLoader *L = j->L;
+    do {
+        size_t end = j->next + STOP_KW_CHUNK < L->n ? j->next + STOP_KW_CHUNK : L->n;
+        for (; j->next < end; j->next++) stopCheckEntry(j, &L->ents[j->next]);
+    } while (j->next < L->n && cbNowMs() < deadline);
+    return j->next >= L->n;
+}
+
+void kbStopKeywordsCancel(kbStopKwJob *j) {
+    if (!j) return;
+    free(j->sorted);
+    kbStrsFree(&j->builtin);
+    free(j);
 }

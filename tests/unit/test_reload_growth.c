@@ -35,8 +35,8 @@ static const char *const oneBlock[] = {"checks: errors", "kb: hand-over", "index
 
 /* Must be seen, done in pieces (so a renamed stage does not pass unseen). */
 static const char *const sliced[] = {
-    "files",           "checks: phrasings", "checks: phrasings sorted", "checks: phrasings freed",
-    "checks: copies",  "kb: release",       "index: entries",           "index: counts",
+    "files",           "checks: keywords",  "checks: phrasings",        "checks: phrasings sorted",
+    "checks: phrasings freed", "checks: copies", "kb: release", "index: entries", "index: counts",
     "index: offsets",  "index: postings",   "index: bigrams",           "index: phrasings",
     "index: patterns", "index: model",      "warm: typos"};
 
