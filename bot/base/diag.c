@@ -61,8 +61,8 @@ void cbDiagAddV(cbDiags *d, cbSeverity sev, const char *file, int line, int col,
         if (sev == CB_DIAG_ERROR) d->nerrors++; /* still counted, so the load fails */
         return;
     }
-    if (run == CB_DIAG_MAX_PER_FILE - 1) {
-        cbDiagPush(d, CB_DIAG_ERROR, file, 0, 0,
+    if (run == CB_DIAG_MAX_PER_FILE - 1) { /* as severe as the problem it stands for */
+        cbDiagPush(d, sev, file, 0, 0,
                    "too many problems in this file; fix these and run the check again");
         return;
     }

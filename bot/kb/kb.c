@@ -37,7 +37,7 @@ static void kbBuildDecline(kbLoader *L, kb *k) {
     L->lookups = NULL;
     L->nlookups = 0;
     if (L->stop.v) k->stopwords = L->stop; /* else the built-in list */
-    else kbBuiltInStopWords(&k->stopwords);
+    else kbStopWordsBuiltIn(&k->stopwords);
     k->stopwords_path = L->stop_path;
     memset(&L->stop, 0, sizeof(L->stop));
     L->stop_path = NULL;

@@ -162,14 +162,14 @@ void kbStrsFree(kbStrs *s);
 /* The stop words built into the binary (the bundled knowledge's
  * stopwords.txt at build time), for a folder without the file and for
  * tools with no knowledge loaded. The caller frees out with kbStrsFree. */
-void kbBuiltInStopWords(kbStrs *out);
+void kbStopWordsBuiltIn(kbStrs *out);
 /* k's stop words: &k->stopwords, or, for a kb made without the loader,
  * the built-in list in *tmp (the caller frees tmp with kbStrsFree). */
 const kbStrs *kbStopWords(const kb *k, kbStrs *tmp);
 /* The loader's parser of a stopwords.txt text (len bytes): its words into
  * out (which must be empty; an empty list, not NULL, when there are none),
  * ASCII case folded, duplicates dropped; problems go to d as path's. */
-void kbParseStopWords(const char *path, const char *text, size_t len, cbDiags *d, kbStrs *out);
+void kbStopWordsParse(const char *path, const char *text, size_t len, cbDiags *d, kbStrs *out);
 /* Free k's entries from the last down to keep (nentries becomes keep): a
  * big kb freed a chunk at a time (the running bot's old knowledge). */
 void kbFreeEntries(kb *k, size_t keep);

@@ -122,7 +122,7 @@ static void rcDestroy(void *ud) { txtFree(ud); }
 int rcDefaultFeaturizer(rcFeaturizer *f, char *err) {
     memset(f, 0, sizeof *f);
     kbStrs stop;
-    kbBuiltInStopWords(&stop);
+    kbStopWordsBuiltIn(&stop);
     txtCtx *c = txtNew((const char *const *)stop.v, stop.n, err);
     kbStrsFree(&stop);
     if (!c) return CB_ERR;

@@ -617,7 +617,7 @@ static void testPatternSeesLongQuestions(void **state) {
 static void testStopKeywords(void) {
     writeFile("jobs/help.md",
               "---\n{\n  \"question\": \"Where do I get career advice?\",\n"
-              "  \"keywords\": [\"career\", \"Help me\", \"how\"],\n"
+              "  \"keywords\": [\"career\", \"Help me\", \"how\", \"q/a\"],\n"
               "  \"sources\": [{\"title\": \"Docs\", \"url\": \"https://example.org/\"}],\n"
               "  \"links\": [{\"title\": \"A\", \"url\": \"https://example.org/a\"},\n"
               "            {\"title\": \"B\", \"url\": \"https://example.org/b\"}],\n"
@@ -643,13 +643,56 @@ static void testStopKeywords(void) {
     unlink(path);
 }
 
+/* A whole (small) file, NUL-terminated. */
+static char *slurp(const char *path) {
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    char *buf = cbCalloc(1, 1 << 16);
+    size_t n = fread(buf, 1, (1 << 16) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return buf;
+}
+
+/* The bundled file has no problem (the built-in list is it); a file of
+ * many duplicates only warns, however many: the load goes on. */
+static void testStopWordsMany(void) {
+    char *bundled = slurp("knowledge/stopwords.txt");
+    cbDiags d;
+    cbDiagsInit(&d);
+    kbStrs w = {0};
+    kbStopWordsParse("knowledge/stopwords.txt", bundled, strlen(bundled), &d, &w);
+    assert_int_equal(d.n, 0);
+    assert_true(w.n > 100);
+    kbStrsFree(&w);
+    cbDiagsFree(&d);
+    free(bundled);
+    char *many = cbStrdup("how\n");
+    for (int i = 0; i < 300; i++) {
+        char *t = cbSprintf("%sthe how how\n", many);
+        free(many);
+        many = t;
+    }
+    writeFile("stopwords.txt", many);
+    free(many);
+    knowledge *k = load(DIR_, &d);
+    assert_non_null(k); /* 600 warnings, capped: still a good load */
+    assert_int_equal(d.nerrors, 0);
+    assert_int_equal(k->kb->stopwords.n, 2);
+    knowledgeFree(k);
+    cbDiagsFree(&d);
+    char path[128];
+    snprintf(path, sizeof(path), "%s/stopwords.txt", DIR_);
+    unlink(path);
+}
+
 /* The stop words are knowledge/stopwords.txt's: a folder without the file
  * gets the built-in list (the bundled file, built in); an edit changes
  * answers after a reload with no other step; mistakes point at line:col. */
 static void testStopWordsFile(void **state) {
     (void)state;
     kbStrs builtin;
-    kbBuiltInStopWords(&builtin);
+    kbStopWordsBuiltIn(&builtin);
     cbDiags d, bd;
     knowledge *bundled = load("knowledge", &bd), *k = load(DIR_, &d);
     assert_non_null(bundled);
@@ -701,6 +744,7 @@ static void testStopWordsFile(void **state) {
     snprintf(path, sizeof(path), "%s/stopwords.txt", DIR_);
     unlink(path);
     testStopKeywords(); /* with the built-in list again */
+    testStopWordsMany();
     kbStrsFree(&builtin);
 }
 

@@ -19,7 +19,7 @@
 static txtCtx *newCtx(void) {
     kbStrs stop;
     char err[CB_ERRLEN];
-    kbBuiltInStopWords(&stop);
+    kbStopWordsBuiltIn(&stop);
     txtCtx *c = txtNew((const char *const *)stop.v, stop.n, err);
     kbStrsFree(&stop);
     assert_non_null(c);
