@@ -152,9 +152,19 @@ typedef struct genVocab {
     size_t n;
 } genVocab;
 
+static int isStop(const kbStrs *stop, const char *w) {
+    for (size_t i = 0; i < stop->n; i++)
+        if (strcmp(stop->v[i], w) == 0) return 1;
+    return 0;
+}
+
+/* The words: BASE, then made of syllables, never a stop word ("mu" +
+ * "st"), which as a keyword would only make kb check warn. */
 static void vocabMake(genVocab *v, size_t n) {
     static const char *syl[] = {"ka", "lo", "ri", "te", "mu", "sa", "ven", "dor", "pli", "tra",
                                 "on", "el", "qua", "bri", "st", "nu", "gar", "fe", "zo", "ph"};
+    kbStrs stop;
+    kbStopWordsBuiltIn(&stop);
     v->n = n;
     v->w = cbMalloc(n * sizeof(*v->w));
     for (size_t i = 0; i < n; i++) {
@@ -162,11 +172,15 @@ static void vocabMake(genVocab *v, size_t n) {
             v->w[i] = cbStrdup(BASE[i]);
             continue;
         }
-        char b[32] = "";
-        int ns = 2 + (int)(rnd() % 3);
-        for (int s = 0; s < ns; s++) strcat(b, syl[rnd() % CB_ARRAY_LEN(syl)]);
+        char b[32];
+        do {
+            b[0] = '\0';
+            int ns = 2 + (int)(rnd() % 3);
+            for (int s = 0; s < ns; s++) strcat(b, syl[rnd() % CB_ARRAY_LEN(syl)]);
+        } while (isStop(&stop, b));
         v->w[i] = cbStrdup(b);
     }
+    kbStrsFree(&stop);
 }
 
 /* Zipf-like: frequent words early in the list. */
