@@ -59,8 +59,9 @@ static const cliOpt importOpts[] = {
     {"out", "DIR", "the knowledge directory to write"},
     {"force", NULL, "write into a directory that is not empty"},
     {"format", "json|csv|tsv", "the file's format (default: its extension, else JSON)"},
-    {"base", "DIR", "CSV/TSV: take topics, synonyms, matching.json and out-of-scope.txt from "
-                    "this knowledge"},
+    {"base", "DIR", "CSV/TSV: take topics, synonyms.json, matching.json, out-of-scope.txt, "
+                    "redirects.yaml, lookups.yaml, smalltalk.yaml and stopwords.txt from this "
+                    "knowledge"},
 };
 static const cliSpec checkSpec = {"kb check", NULL,
                                   "Validate the knowledge files; every problem with file:line:col. "
