@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <utf8proc.h>
 
 #include "base/common.h"
 #include "kb/kb_load.h"
@@ -33,10 +34,31 @@ extern const char kbStopWordsData[];
 #define STOP_MAX_WORD 63 /* bytes; the matcher cuts tokens at 64 */
 
 /* A character a token keeps: letters, digits, apostrophes, and any byte
- * of a UTF-8 sequence (the matcher normalizes those). */
+ * of a UTF-8 sequence (stopWordChar looks at those). */
 static int stopWordByte(unsigned char c) {
     return c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
            (c >= '0' && c <= '9') || c == '\'';
+}
+
+/* The length of the character at p[0..n) when a word may hold it (an
+ * ASCII letter, digit or apostrophe; beyond ASCII a letter, mark or
+ * number, or a typographic apostrophe, which the matcher makes ASCII's);
+ * else 0 ("fooâbar" is two words to the matcher). */
+static size_t stopWordChar(const char *p, size_t n) {
+    if ((unsigned char)*p < 0x80) return stopWordByte((unsigned char)*p) ? 1 : 0;
+    utf8proc_int32_t cp;
+    utf8proc_ssize_t len = utf8proc_iterate((const utf8proc_uint8_t *)p, (utf8proc_ssize_t)n, &cp);
+    if (len <= 0) return 0;
+    if (cp == 0x2019 || cp == 0x2018) return (size_t)len;
+    switch (utf8proc_category(cp)) {
+    case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO: case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME: case UTF8PROC_CATEGORY_ND:
+    case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_NO:
+        return (size_t)len;
+    default:
+        return 0;
+    }
 }
 
 #define STOP_SET_SLOTS 16384 /* a power of two, over 3 x STOP_MAX_WORDS */
@@ -70,8 +92,8 @@ static int stopChars(const char *p, size_t n) {
 
 /* One word at line:col: checked, folded, kept. */
 static void stopWord(stopParse *sp, const char *p, size_t n, int line, int col) {
-    for (size_t i = 0; i < n; i++)
-        if (!stopWordByte((unsigned char)p[i])) {
+    for (size_t i = 0, len; i < n; i += len)
+        if ((len = stopWordChar(p + i, n - i)) == 0) {
             cbDiagAdd(sp->d, CB_DIAG_ERROR, sp->path, line, col + stopChars(p, i),
                       "'%.*s' is not one word as questions are read: a stop word is "
                       "letters, digits and apostrophes (split it, or drop it)", (int)n, p);

@@ -738,6 +738,10 @@ static void testStopWordsFile(void **state) {
     /* columns count characters, not bytes: the '+' is the 7th */
     expectError("stopwords.txt", "caf\xc3\xa9 c++\n", 1, 7, "not one word");
     expectError("stopwords.txt", "\xc3\xa9t\xc3\xa9 \xc3\xa9-x\n", 1, 6, "not one word");
+    /* beyond ASCII, punctuation splits a word too (the em dash, 13th);
+     * accented letters and a typographic apostrophe do not */
+    expectError("stopwords.txt", "d\xc3\xa9j\xc3\xa0 I\xe2\x80\x99m foo\xe2\x80\x94" "bar\n", 1, 13,
+                "not one word");
     expectError("stopwords.txt", "a\n  aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", 2, 3,
                 "longer than 63 bytes");
     char path[128];
