@@ -36,8 +36,7 @@ static void kbBuildDecline(kbLoader *L, kb *k) {
     k->nlookups = L->nlookups;
     L->lookups = NULL;
     L->nlookups = 0;
-    if (L->stop.v) k->stopwords = L->stop; /* else the built-in list */
-    else kbStopWordsBuiltIn(&k->stopwords);
+    k->stopwords = L->stop; /* the file's, or the built-in list (kbLoadStopWordsBuiltin) */
     k->stopwords_path = L->stop_path;
     memset(&L->stop, 0, sizeof(L->stop));
     L->stop_path = NULL;

@@ -301,6 +301,7 @@ static void kbCheckStep(kbLoadJob *j, double deadline) {
         kbCrossErrors(L);
         kbCheckRedirects(L); /* its problems are in redirects.yaml: the order is kept */
         kbLoadSmalltalkBuiltin(L); /* when the folder has no smalltalk.yaml */
+        kbLoadStopWordsBuiltin(L); /* likewise stopwords.txt */
         kbLoadOpts *o = j->o;
         j->warnings = !(o && o->problems_on_failure) || L->d->nerrors > j->before;
         if (j->warnings) kbCrossStale(L);

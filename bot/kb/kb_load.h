@@ -30,7 +30,7 @@ typedef struct kbLoader {
     char *redirects_path;
     kbLookup *lookups; /* lookups.yaml (kb_lookups.c) */
     size_t nlookups;
-    kbStrs stop;     /* stopwords.txt (kb_stopwords.c); v NULL when not read */
+    kbStrs stop;     /* stopwords.txt (kb_stopwords.c); v NULL until read or built in */
     char *stop_path;
     kbMatching matching; /* matching.json (kb_examples.c) */
     kbSmalltalk smalltalk; /* smalltalk.yaml (kb_smalltalk.c) */
@@ -53,7 +53,11 @@ void kbLookupsFree(kbLookup *v, size_t n);
  * the walk). */
 void kbLoadSmalltalk(kbLoader *L, const char *path);
 void kbLoadSmalltalkBuiltin(kbLoader *L);
+/* stopwords.txt, read from path (kbLoadStopWords), or, when the folder
+ * has none, the list built into the binary (kbLoadStopWordsBuiltin, after
+ * the walk; stop_path stays NULL). */
 void kbLoadStopWords(kbLoader *L, const char *path);
+void kbLoadStopWordsBuiltin(kbLoader *L);
 /* A warning for each entry keyword made only of stop words (after the
  * walk), in slices: Step checks entries (at least a chunk) until
  * cbNowMs() reaches deadline, 1 when done; Cancel frees the job (done or

@@ -171,6 +171,10 @@ void kbLoadStopWords(kbLoader *L, const char *path) {
     free(data);
 }
 
+void kbLoadStopWordsBuiltin(kbLoader *L) {
+    if (!L->stop.v) kbStopWordsBuiltIn(&L->stop);
+}
+
 void kbStopWordsBuiltIn(kbStrs *out) {
     cbDiags d;
     cbDiagsInit(&d);
@@ -220,7 +224,6 @@ static int stopOnly(const char *kw, char *const *sorted, size_t n) {
 
 struct kbStopKwJob {
     kbLoader *L;
-    kbStrs builtin; /* the built-in list, when the folder has no file */
     char **sorted;  /* the stop words, sorted (not owned) */
     size_t nsorted;
     size_t next; /* the next entry to check */
@@ -229,8 +232,7 @@ struct kbStopKwJob {
 kbStopKwJob *kbStopKeywordsBegin(kbLoader *L) {
     kbStopKwJob *j = cbCalloc(1, sizeof(*j));
     j->L = L;
-    if (!L->stop.v) kbStopWordsBuiltIn(&j->builtin);
-    const kbStrs *stop = L->stop.v ? &L->stop : &j->builtin;
+    const kbStrs *stop = &L->stop; /* the file's, or the built-in list */
     j->sorted = cbCalloc(stop->n + 1, sizeof(*j->sorted));
     memcpy(j->sorted, stop->v, stop->n * sizeof(*j->sorted));
     j->nsorted = stop->n;
@@ -263,6 +265,5 @@ int kbStopKeywordsStep(kbStopKwJob *j, double deadline) {
 void kbStopKeywordsCancel(kbStopKwJob *j) {
     if (!j) return;
     free(j->sorted);
-    kbStrsFree(&j->builtin);
     free(j);
 }
