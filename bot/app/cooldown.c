@@ -5,15 +5,12 @@
 #include <stdlib.h>
 
 #include "base/common.h"
+#include "base/hash.h"
 
 #define COOL_WAYS 8
 
 static uint64_t hashKey(const char *s) {
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211ULL;
-    }
+    uint64_t h = cbFnv1aStr(s);
     return h ? h : 1; /* 0 marks an empty slot */
 }
 

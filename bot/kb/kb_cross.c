@@ -14,6 +14,7 @@
 
 #include "base/buf.h"
 #include "base/common.h"
+#include "base/hash.h"
 #include "base/radix.h"
 #include "kb/kb_load.h"
 
@@ -231,7 +232,7 @@ kbPhraseJob *kbPhrasingsBegin(kbLoader *L) {
 }
 
 uint64_t kbPhraseHash(const char *key) {
-    uint64_t h = *key ? kbWordHash(key) : 0;
+    uint64_t h = *key ? cbFnv1aStr(key) : 0;
     return h || !*key ? h : 1;
 }
 
@@ -249,7 +250,7 @@ static void kbPhrasingsOf(kbPhraseJob *j, size_t i) {
         }
         kbPhrase *p = &j->v[j->n++];
         p->key = kbPhraseKey(a == 0 ? e->question : e->alternates.v[a - 1]);
-        p->hash = kbWordHash(p->key);
+        p->hash = cbFnv1aStr(p->key);
         e->phrase_hash[a] = kbPhraseHash(p->key);
         p->ent = i;
         if (a == 0) snprintf(p->ptr, sizeof(p->ptr), "/question");

@@ -142,9 +142,6 @@ int kbSimilarStep(kbSimJob *j, double deadline);
 void kbSimilarEnd(kbSimJob *j);
 void kbSimilarCancel(kbSimJob *j); /* frees, probing no more */
 
-/* A word's (or a phrase key's) 64-bit hash (FNV-1a; kb_lint.c). */
-uint64_t kbWordHash(const char *s);
-
 /* kb_cross.c: a name with its position, to sort: duplicates are then
  * neighbours and a name is found by a search, not by comparing every pair
  * (100,000 entries). qsort comparators by name ignoring case

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "base/common.h"
+#include "base/hash.h"
 #include "kb/kb_load.h"
 
 /* The data file, NUL-terminated, in .rodata. */
@@ -106,18 +107,13 @@ static int kbU64Cmp(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-uint64_t kbWordHash(const char *s) {
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
-}
 
 /* The distinct words of s (phrase-key normalized), as sorted hashes. */
 static kbWords kbWordSet(const char *s) {
     char *k = kbPhraseKey(s);
     kbWords w = {cbCalloc(strlen(k) / 2 + 2, sizeof(uint64_t)), 0};
     for (char *save = NULL, *t = strtok_r(k, " ", &save); t; t = strtok_r(NULL, " ", &save))
-        w.v[w.n++] = kbWordHash(t);
+        w.v[w.n++] = cbFnv1aStr(t);
     free(k);
     if (w.n) qsort(w.v, w.n, sizeof(uint64_t), kbU64Cmp);
     size_t o = 0;

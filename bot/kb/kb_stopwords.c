@@ -19,6 +19,7 @@
 #include <utf8proc.h>
 
 #include "base/common.h"
+#include "base/hash.h"
 #include "kb/kb_load.h"
 
 /* The bundled file, NUL-terminated, in .rodata. */
@@ -74,9 +75,7 @@ typedef struct stopParse {
 /* The slot of word w in the set: where it is, or the empty one where it
  * would go (a linear set, so a long file of duplicates stays linear). */
 static size_t stopSlot(const stopParse *sp, const char *w) {
-    uint64_t h = 1469598103934665603ULL;
-    for (const char *c = w; *c; c++) h = (h ^ (unsigned char)*c) * 1099511628211ULL;
-    size_t k = (size_t)h & (STOP_SET_SLOTS - 1);
+    size_t k = (size_t)cbFnv1aStr(w) & (STOP_SET_SLOTS - 1);
     while (sp->slots[k] && strcmp(sp->out->v[sp->slots[k] - 1], w) != 0)
         k = (k + 1) & (STOP_SET_SLOTS - 1);
     return k;

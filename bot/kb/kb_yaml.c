@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "base/common.h"
+#include "base/hash.h"
 #include "base/jsonloc.h"
 #include "kb/kb_int.h"
 
@@ -51,8 +52,7 @@ void kbPosMapFree(kbPosMap *m) {
 }
 
 static size_t kbPosHash(const char *s) {
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    uint64_t h = cbFnv1aStr(s);
     return (size_t)(h ^ (h >> 32));
 }
 

@@ -8,12 +8,11 @@
 #include <string.h>
 
 #include "base/common.h"
+#include "base/hash.h"
 #include "match/engine_int.h"
 
 uint64_t engHash(const void *p, size_t n, uint64_t seed) {
-    const unsigned char *s = p;
-    uint64_t h = 1469598103934665603ULL ^ seed; /* FNV-1a, then a final mix */
-    for (size_t i = 0; i < n; i++) h = (h ^ s[i]) * 1099511628211ULL;
+    uint64_t h = cbFnv1a(p, n, seed); /* then a final mix */
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdULL;
     h ^= h >> 33;

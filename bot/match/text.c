@@ -15,6 +15,7 @@
 
 #include "base/buf.h"
 #include "base/common.h"
+#include "base/hash.h"
 
 /* A direct-mapped cache of stems: building an index stems the same words
  * again and again. Fixed size, so hostile queries cannot grow it. 4,096
@@ -52,8 +53,7 @@ struct txtCtx {
 static const char CHUNK_RE[] = "\\.?\\w[\\w'.+#/]*|\\p{Sc}(?![\\p{L}_])";
 
 static uint64_t wordHash(const char *s, size_t n) {
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+    uint64_t h = cbFnv1a(s, n, 0);
     return h ? h : 1;
 }
 

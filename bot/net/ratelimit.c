@@ -6,11 +6,10 @@
 #include <string.h>
 
 #include "base/common.h"
+#include "base/hash.h"
 
 static unsigned rlHash(const char *s) {
-    unsigned h = 2166136261u; /* FNV-1a */
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
-    return h % RL_SLOTS;
+    return (unsigned)(cbFnv1aStr(s) % RL_SLOTS);
 }
 
 void rlInit(rlTable *t) {

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "base/common.h"
+#include "base/hash.h"
 #include "kb/kb.h"
 #include "match/text.h"
 
@@ -29,14 +30,6 @@ typedef struct rcVec {
     size_t n, cap;
 } rcVec;
 
-static uint64_t rcHash(const char *s, size_t n, uint64_t seed) {
-    uint64_t h = 1469598103934665603ULL ^ seed;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
 
 static void rcPush(rcVec *v, uint64_t h, double w) {
     if (v->n == v->cap) {
@@ -73,7 +66,7 @@ static void rcGrams(rcVec *v, const char *word) {
     size_t n = strlen(word);
     if (n > TXT_MAX_TOKEN) n = TXT_MAX_TOKEN;
     snprintf(buf, sizeof buf, "^%.*s$", (int)n, word);
-    for (size_t i = 0; i + 3 <= n + 2; i++) rcPush(v, rcHash(buf + i, 3, 2), RC_GRAM_WEIGHT);
+    for (size_t i = 0; i + 3 <= n + 2; i++) rcPush(v, cbFnv1a(buf + i, 3, 2), RC_GRAM_WEIGHT);
 }
 
 static void *rcMake(void *ud, const char *text) {
@@ -85,7 +78,7 @@ static void *rcMake(void *ud, const char *text) {
     if (text && txtAnalyze(c, text, strlen(text), &t, err) == CB_OK) {
         for (size_t i = 0; i < t.n; i++) {
             const char *stem = txtStem(&t, i);
-            rcPush(v, rcHash(stem, strlen(stem), 1), RC_WORD_WEIGHT);
+            rcPush(v, cbFnv1a(stem, strlen(stem), 1), RC_WORD_WEIGHT);
             rcGrams(v, txtRaw(&t, i));
         }
     }

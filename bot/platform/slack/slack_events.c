@@ -11,6 +11,7 @@
 
 #include "base/buf.h"
 #include "base/common.h"
+#include "base/hash.h"
 #include "base/jsonpick.h"
 #include "platform/slack/slack.h"
 #include "render/action.h"
@@ -29,8 +30,7 @@ struct slkSeenEnt {
 };
 
 static unsigned long long slkHash(const char *s) { /* FNV-1a + a splitmix64 finish */
-    unsigned long long h = 1469598103934665603ULL;
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    unsigned long long h = cbFnv1aStr(s);
     h ^= h >> 30;
     h *= 0xbf58476d1ce4e5b9ULL;
     h ^= h >> 27;
