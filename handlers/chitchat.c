@@ -45,7 +45,7 @@ const char *hndChitchat(const kb *k, const char *s, size_t len, int *like_help) 
 static size_t chatWord(const char *s, size_t len, const char *w) {
     size_t n = strlen(w);
     if (len < n || strncasecmp(s, w, n) != 0) return 0;
-    if (n < len && kbSmalltalkWordByte((unsigned char)s[n])) return 0;
+    if (n < len && kbWordByte((unsigned char)s[n])) return 0;
     return n;
 }
 

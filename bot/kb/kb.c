@@ -118,6 +118,11 @@ const kbRedirect *kbFindRedirect(const kb *k, const char *section) {
     return NULL;
 }
 
+int kbWordByte(unsigned char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '\'';
+}
+
 const kbEntry *kbFindEntry(const kb *k, const char *id) {
     if (!k || !id) return NULL;
     size_t lo = 0, hi = k->nentries;

@@ -233,6 +233,9 @@ uint64_t kbPhraseHash(const char *key);
 
 /* The redirect for an out-of-scope section, or NULL. */
 const kbRedirect *kbFindRedirect(const kb *k, const char *section);
+/* An ASCII byte that is part of a word in the knowledge's word lists
+ * (small talk, stop words): a letter, a digit or an apostrophe. */
+int kbWordByte(unsigned char c);
 const kbEntry *kbFindEntry(const kb *k, const char *id);
 const kbTopic *kbFindTopic(const kb *k, const char *name); /* by name, case-insensitive */
 
@@ -241,8 +244,6 @@ const kbTopic *kbFindTopic(const kb *k, const char *name); /* by name, case-inse
  * one word break, no space at either end. 0 when it needs cap bytes or
  * more (with the NUL), else 1. */
 int kbSmalltalkFold(const char *s, size_t len, char *out, size_t cap);
-/* A byte that is part of a word there: ASCII letter, digit, apostrophe. */
-int kbSmalltalkWordByte(unsigned char c);
 /* The phrase equal to folded, or NULL. */
 const kbSmalltalkPhrase *kbFindSmalltalk(const kb *k, const char *folded);
 /* Parse a smalltalk.yaml's bytes (any bytes: the fuzzing entry point)

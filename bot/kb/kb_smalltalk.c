@@ -58,17 +58,12 @@ typedef struct stParse {
     size_t nph;
 } stParse;
 
-int kbSmalltalkWordByte(unsigned char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '\'';
-}
-
 int kbSmalltalkFold(const char *s, size_t len, char *out, size_t cap) {
     size_t n = 0;
     int space = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (!kbSmalltalkWordByte(c)) {
+        if (!kbWordByte(c)) {
             space = 1;
             continue;
         }

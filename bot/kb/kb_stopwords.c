@@ -34,19 +34,12 @@ extern const char kbStopWordsData[];
 #define STOP_MAX_WORDS 5000
 #define STOP_MAX_WORD 63 /* bytes; the matcher cuts tokens at 64 */
 
-/* A character a token keeps: letters, digits, apostrophes, and any byte
- * of a UTF-8 sequence (stopWordChar looks at those). */
-static int stopWordByte(unsigned char c) {
-    return c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-           (c >= '0' && c <= '9') || c == '\'';
-}
-
 /* The length of the character at p[0..n) when a word may hold it (an
  * ASCII letter, digit or apostrophe; beyond ASCII a letter, mark or
  * number, or a typographic apostrophe, which the matcher makes ASCII's);
  * else 0 ("fooâbar" is two words to the matcher). */
 static size_t stopWordChar(const char *p, size_t n) {
-    if ((unsigned char)*p < 0x80) return stopWordByte((unsigned char)*p) ? 1 : 0;
+    if ((unsigned char)*p < 0x80) return kbWordByte((unsigned char)*p) ? 1 : 0;
     utf8proc_int32_t cp;
     utf8proc_ssize_t len = utf8proc_iterate((const utf8proc_uint8_t *)p, (utf8proc_ssize_t)n, &cp);
     if (len <= 0) return 0;
@@ -203,7 +196,7 @@ static int stopOnly(const char *kw, char *const *sorted, size_t n) {
     size_t len = 0, words = 0;
     for (const char *p = kw;; p++) {
         unsigned char c = (unsigned char)*p;
-        if (c && stopWordByte(c) && c < 0x80) {
+        if (c && kbWordByte(c)) {
             if (len < STOP_MAX_WORD) w[len++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
             continue;
         }
