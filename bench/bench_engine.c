@@ -433,13 +433,19 @@ static void benchMemory(void) {
     }
 }
 
-/* bench_engine [KNOWLEDGE_DIR [disk]]: "disk" runs only the on-disk part;
- * bench_engine csv N FILE writes the generated knowledge of N entries as
- * a CSV file (for `careerbot kb import FILE --out DIR` by hand). */
+/* bench_engine [KNOWLEDGE_DIR [disk|bundled]]: "disk" runs only the
+ * on-disk part, "bundled" only the given knowledge (a quick A/B of two
+ * knowledge folders); bench_engine csv N FILE writes the generated
+ * knowledge of N entries as a CSV file (for `careerbot kb import FILE
+ * --out DIR` by hand). */
 int main(int argc, char **argv) {
     if (argc == 4 && strcmp(argv[1], "csv") == 0)
         return writeCsv(strtoul(argv[2], NULL, 10), argv[3]) == CB_OK ? 0 : 1;
     const char *dir = argc > 1 ? argv[1] : "knowledge";
+    if (argc > 2 && strcmp(argv[2], "bundled") == 0) {
+        benchBundled(dir);
+        return 0;
+    }
     int disk_only = argc > 2 && strcmp(argv[2], "disk") == 0;
     if (!disk_only) {
         benchBundled(dir);
