@@ -17,6 +17,11 @@
  * right) and the classifier's cross-validated figures on the knowledge's
  * own examples.
  *
+ * A threshold table says what the figures would be if answers needed a
+ * confidence of 0.5 ... 0.9 (the top hit's confidence, as the engine
+ * compares it with answer_threshold): the right/wrong trade a maintainer
+ * makes by editing matching.json, read off the same run.
+ *
  * It also refuses eval questions copied from an entry's question or
  * alternates (compared after folding case, punctuation and spaces): such a
  * test would measure nothing. Exit 0 ok, 1 below a threshold / bad lines /
@@ -38,6 +43,10 @@
 
 #define EVAL_DOUBT_MIN 2 /* collisions shown by `kb check` from this many examples */
 #define EVAL_CHOICES 3 /* "did you mean" choices shown, as the handler shows them */
+#define EVAL_NSWEEP 5
+
+/* The answer thresholds of the threshold table. */
+static const double SWEEP[EVAL_NSWEEP] = {0.5, 0.6, 0.7, 0.8, 0.9};
 
 typedef struct evalArgs {
     const char *kb;
@@ -60,6 +69,9 @@ typedef struct evalStats {
     size_t top1, top3;   /* in-scope questions with a gold entry ranked first / in the top 3 */
     size_t oneclick;     /* in-scope: right, or gold among the did-you-mean choices */
     size_t bucket_n[ENG_NBUCKETS], bucket_right[ENG_NBUCKETS]; /* top hit by confidence */
+    /* per SWEEP threshold: questions whose top hit is that sure, right or
+     * wrong, and out-of-scope ones among them */
+    size_t sweep_right[EVAL_NSWEEP], sweep_wrong[EVAL_NSWEEP], sweep_oos[EVAL_NSWEEP];
 } evalStats;
 
 static const cliOpt evalOpts[] = {
@@ -281,6 +293,12 @@ static void noteRanks(const engIndex *ix, const evalCase *c, const engResult *r,
     if (c->ngold) st->oneclick += click;
     if (!r->nhits) return;
     double conf = r->hits[0].confidence;
+    for (int t = 0; t < EVAL_NSWEEP; t++) {
+        if (conf < SWEEP[t]) continue;
+        if (first && c->ngold) st->sweep_right[t]++;
+        else st->sweep_wrong[t]++;
+        if (!c->ngold) st->sweep_oos[t]++;
+    }
     for (int b = ENG_NBUCKETS - 1; b >= 0; b--)
         if (b == 0 || conf >= (double[]){0, 0.3, 0.5, 0.7, 0.9}[b]) {
             st->bucket_n[b]++;
@@ -321,6 +339,34 @@ static void runCases(const engIndex *ix, const evalCase *v, size_t n, evalStats 
 
 static double ratio(size_t a, size_t b) { return b ? (double)a / (double)b : 1.0; }
 
+/* Answered-correct, wrong and out-of-scope declined at SWEEP[t]. */
+static void sweepAt(const evalStats *st, int t, double *c, double *w, double *o) {
+    *c = ratio(st->sweep_right[t], st->in);
+    *w = st->n ? (double)st->sweep_wrong[t] / (double)st->n : 0;
+    *o = 1.0 - (st->oos ? (double)st->sweep_oos[t] / (double)st->oos : 0);
+}
+
+static json_t *sweepJson(const evalStats *st) {
+    json_t *arr = json_array();
+    for (int t = 0; t < EVAL_NSWEEP; t++) {
+        double c, w, o;
+        sweepAt(st, t, &c, &w, &o);
+        json_array_append_new(arr, json_pack("{s:f, s:f, s:f, s:f}", "answer_threshold", SWEEP[t],
+                                             "answered_correct", c, "wrong", w,
+                                             "out_of_scope_abstained", o));
+    }
+    return arr;
+}
+
+static void printSweep(const evalStats *st) {
+    printf("\nif answers needed this confidence (right / wrong / out-of-scope declined):\n");
+    for (int t = 0; t < EVAL_NSWEEP; t++) {
+        double c, w, o;
+        sweepAt(st, t, &c, &w, &o);
+        printf("  %.1f  %5.1f%%  %5.1f%%  %5.1f%%\n", SWEEP[t], 100 * c, 100 * w, 100 * o);
+    }
+}
+
 /* Print the metrics; 1 when every threshold is met. */
 static int report(const evalArgs *a, const evalStats *st, json_t *misses) {
     double c = ratio(st->correct, st->in), w = st->n ? (double)st->wrong / (double)st->n : 0,
@@ -338,6 +384,7 @@ static int report(const evalArgs *a, const evalStats *st, json_t *misses) {
             (json_int_t)st->wrong, "oos_abstained", (json_int_t)st->oos_abstained,
             "did_you_mean", (json_int_t)st->dym, "bad_lines", (json_int_t)st->bad_lines,
             "copied", (json_int_t)st->copied, "misses", misses, "pass", ok);
+        json_object_set_new(j, "threshold_sweep", sweepJson(st));
         char *s = json_dumps(j, JSON_INDENT(2));
         printf("%s\n", s);
         free(s);
@@ -362,6 +409,7 @@ static int report(const evalArgs *a, const evalStats *st, json_t *misses) {
     for (int b = 0; b < ENG_NBUCKETS; b++)
         printf("  %-8s %5zu  %5.1f%% right\n", names[b], st->bucket_n[b],
                100 * ratio(st->bucket_right[b], st->bucket_n[b]));
+    printSweep(st);
     return ok;
 }
 

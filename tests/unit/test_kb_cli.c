@@ -312,8 +312,45 @@ static void test_check_fifo(void **state) {
     free(tmp);
 }
 
+/* kb eval's threshold table: one row per answer threshold, fewer right
+ * and fewer wrong answers as it rises, and the row at the knowledge's own
+ * threshold (0.7 in knowledge/matching.json) is the main figures. */
+static void test_eval_sweep(void **state) {
+    (void)state;
+    run r = bot(today, "kb", "eval", "--json", "--kb=knowledge", "tests/eval/fresh.jsonl", NULL);
+    if (r.rc != 0 && r.rc != 1) fail_msg("rc %d: %s", r.rc, r.err);
+    json_error_t e;
+    json_t *j = json_loads(r.out, 0, &e);
+    if (!j) fail_msg("not JSON: %s\n%s", e.text, r.out);
+    json_t *sw = json_object_get(j, "threshold_sweep");
+    assert_int_equal(json_array_size(sw), 5);
+    double last_t = 0, last_c = 2, last_w = 2, last_o = -1;
+    int matched = 0;
+    for (size_t i = 0; i < json_array_size(sw); i++) {
+        json_t *row = json_array_get(sw, i);
+        double t = json_real_value(json_object_get(row, "answer_threshold"));
+        double c = json_real_value(json_object_get(row, "answered_correct"));
+        double w = json_real_value(json_object_get(row, "wrong"));
+        double o = json_real_value(json_object_get(row, "out_of_scope_abstained"));
+        assert_true(t > last_t && c <= last_c && w <= last_w && o >= last_o);
+        if (t > 0.69 && t < 0.71) {
+            matched = 1;
+            assert_true(c == json_real_value(json_object_get(j, "answered_correct")));
+            assert_true(w == json_real_value(json_object_get(j, "wrong")));
+            assert_true(o == json_real_value(json_object_get(j, "out_of_scope_abstained")));
+        }
+        last_t = t, last_c = c, last_w = w, last_o = o;
+    }
+    assert_true(matched);
+    double c_lo = json_real_value(json_object_get(json_array_get(sw, 0), "answered_correct"));
+    assert_true(c_lo > last_c); /* the rows differ: 0.5 answers more than 0.9 */
+    json_decref(j);
+    runFree(&r);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_eval_sweep),
         cmocka_unit_test(test_check_fifo),
         cmocka_unit_test(test_check_markdown),
         cmocka_unit_test(test_check_oos_answered),
