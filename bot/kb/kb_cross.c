@@ -250,8 +250,8 @@ static void kbPhrasingsOf(kbPhraseJob *j, size_t i) {
         }
         kbPhrase *p = &j->v[j->n++];
         p->key = kbPhraseKey(a == 0 ? e->question : e->alternates.v[a - 1]);
-        p->hash = cbFnv1aStr(p->key);
-        e->phrase_hash[a] = kbPhraseHash(p->key);
+        p->hash = kbPhraseHash(p->key);
+        e->phrase_hash[a] = p->hash;
         p->ent = i;
         if (a == 0) snprintf(p->ptr, sizeof(p->ptr), "/question");
         else snprintf(p->ptr, sizeof(p->ptr), "/alternates/%zu", a - 1);

@@ -107,7 +107,6 @@ static int kbU64Cmp(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-
 /* The distinct words of s (phrase-key normalized), as sorted hashes. */
 static kbWords kbWordSet(const char *s) {
     char *k = kbPhraseKey(s);
