@@ -368,15 +368,34 @@ static size_t modelConfidence(const engIndex *ix, long topic, double *conf, uint
     return n;
 }
 
-/* What maintainers said outright, on either path: an entry whose pattern
- * matched, or whose question or alternate the question is word for word
- * (engine_verbatim.c), is at least pattern_conf sure (the verbatim one
- * when the topic filter lets it in). The new candidate count. */
+/* The candidate the confidence ranks first (ties: the earlier entry);
+ * n > 0. */
+static uint32_t firstCandidate(const double *conf, const uint32_t *cand, size_t n) {
+    uint32_t first = cand[0];
+    for (size_t i = 1; i < n; i++)
+        if (conf[cand[i]] > conf[first] || (conf[cand[i]] == conf[first] && cand[i] < first))
+            first = cand[i];
+    return first;
+}
+
+/* What maintainers said outright, on either path: an entry whose question
+ * or alternate the question is word for word (engine_verbatim.c) is at
+ * least pattern_conf sure (when the topic filter lets it in); so is an
+ * entry whose pattern matched, but on a question longer than any phrasing
+ * of the knowledge (its weight at the model's evidence_cap) only when the
+ * confidence already ranks that entry first. A pattern is written against
+ * questions like the knowledge's; in a long post it meets its words on
+ * the way to something else ("I use FastAPI every day... how do I start
+ * contributing to open source?"), and the entry the whole question points
+ * to stays first. The new candidate count. */
 static size_t liftOverrides(const engIndex *ix, const engVerbatim *ph, long topic, double *conf,
                             uint32_t *cand, size_t n) {
     const engScratch *s = ix->scr;
+    double cap = ix->model ? ix->model->evidence_cap : 0;
+    uint32_t only = n && cap > 0 && s->mass >= cap ? firstCandidate(conf, cand, n) : UINT32_MAX;
     for (size_t i = 0; i < n; i++) {
         uint32_t e = cand[i];
+        if (only != UINT32_MAX && e != only) continue;
         if ((s->flags[e] & SEEN) && (s->flags[e] & PATTERN) && conf[e] < ix->pattern_conf)
             conf[e] = ix->pattern_conf;
     }

@@ -4,7 +4,8 @@
  * bundled knowledge supports; entries whose examples collide are found;
  * out-of-scope.txt, redirects.yaml and matching.json errors point at
  * file:line:col; a declined question of a known kind says where to ask;
- * patterns see the whole question, not its first kilobyte; stopwords.txt
+ * patterns see the whole question, not its first kilobyte, and yield to
+ * the ranking in posts longer than any phrasing; stopwords.txt
  * steers what is read. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -604,12 +605,55 @@ static void testPatternSeesLongQuestions(void **state) {
     assert_non_null(ix);
     char q[3000];
     size_t n = 0;
-    while (n < 2000) n += (size_t)snprintf(q + n, sizeof(q) - n, "traffic lights ");
+    while (n < 2000) n += (size_t)snprintf(q + n, sizeof(q) - n, "crossing rules ");
     snprintf(q + n, sizeof(q) - n, "what about the zebra crossing?");
     engResult r = ask(ix, q);
     assert_true(r.nhits > 0);
     assert_string_equal(r.hits[0].entry->id, "t/end");
     assert_int_equal(r.hits[0].pattern, 1);
+    engFree(ix);
+}
+
+/* A pattern lifts its entry over the model on a question like the
+ * knowledge's phrasings; in a post longer than any of them it meets its
+ * words on the way to something else, and the entry the whole post asks
+ * about stays first (a pattern lifts there only the entry ranked first). */
+static void testPatternYieldsInLongPosts(void **state) {
+    (void)state;
+    kbEntry es[] = {
+        {.id = "t/fastapi", .topic = "t", .question = "Is FastAPI worth learning?",
+         .alternates = S("should i learn fastapi", "fastapi for jobs", "is fastapi in demand",
+                         "fastapi or flask for my career"),
+         .patterns = S("\\bfast ?api\\b.*\\b(worth\\w*|learn\\w*|jobs?|hired)\\b"), .answer = "x"},
+        {.id = "t/oss", .topic = "t", .question = "How do I start contributing to open source?",
+         .alternates = S("first open source contribution", "contributing to projects on github",
+                         "open source as a beginner", "does open source help me get hired",
+                         "how to find an open source project to contribute to"),
+         .answer = "x"},
+        {.id = "t/cv", .topic = "t", .question = "How do I write a resume?",
+         .alternates = S("resume tips", "what to put on my cv", "resume for a first developer job",
+                         "is my resume worth sending"),
+         .answer = "x"}};
+    kb k = {.entries = es, .nentries = 3};
+    char err[CB_ERRLEN];
+    engIndex *ix = engBuild(&k, NULL, err);
+    assert_non_null(ix);
+    engResult r = ask(ix, "I use requests, pandas and FastAPI every day at work and I would love "
+                          "to give something back, but whenever I open a big repository on "
+                          "GitHub I get overwhelmed by how much code there is and close the tab "
+                          "again. How do I actually start contributing to open source, and will "
+                          "it help me get hired?");
+    assert_true(r.nhits > 0);
+    assert_string_equal(r.hits[0].entry->id, "t/oss");
+    for (size_t i = 0; i < r.nhits; i++) /* it matched, and lifted nothing */
+        if (strcmp(r.hits[i].entry->id, "t/fastapi") == 0) {
+            assert_int_equal(r.hits[i].pattern, 1);
+            assert_true(r.hits[i].confidence < 0.95); /* the fallback pattern_confidence */
+        }
+    r = ask(ix, "fastapi on my resume, worth it?"); /* short: the override holds */
+    assert_string_equal(r.hits[0].entry->id, "t/fastapi");
+    assert_int_equal(r.hits[0].pattern, 1);
+    assert_true(r.hits[0].confidence >= 0.95);
     engFree(ix);
 }
 
@@ -765,6 +809,7 @@ int main(void) {
         cmocka_unit_test(testDataFileErrors),
         cmocka_unit_test(testCollisions),
         cmocka_unit_test(testPatternSeesLongQuestions),
+        cmocka_unit_test(testPatternYieldsInLongPosts),
         cmocka_unit_test(testRedirectErrors),
         cmocka_unit_test(testLookups),
         cmocka_unit_test(testAmounts),
