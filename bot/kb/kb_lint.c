@@ -1,6 +1,8 @@
 /* kb_lint.c - checks that catch what loads fine but misleads: a pattern
- * that matches nearly anything (tried on unrelated sentences), and an
- * entry copied from another (its answer or question shares nearly all its
+ * that matches nearly anything (tried on unrelated sentences) or that
+ * claims what the knowledge itself says belongs elsewhere (a line of
+ * out-of-scope.txt, another entry's question or alternate), and an entry
+ * copied from another (its answer or question shares nearly all its
  * words). Thresholds and sentences are data: kb_check_data.txt, built into
  * the binary with .incbin so `kb check` and the bot need no file at run
  * time. Findings are warnings at the file:line:col of what to change. */
@@ -30,8 +32,10 @@ extern const char kbCheckData[];
 
 typedef struct kbLintData {
     double broad_share, answer_share, question_share, min_words;
+    double cross_budget; /* patterns x phrasings tried against each other, at most */
     char *sentences[KB_LINT_MAX_SENTENCES];
     size_t nsentences;
+    size_t cross_stride; /* every how many phrasings a pattern is tried on (>= 1) */
 } kbLintData;
 
 static void kbLintParse(kbLintData *ld) {
@@ -50,6 +54,7 @@ static void kbLintParse(kbLintData *ld) {
         else if (sscanf(line, "copied_answer_share = %lf", &v) == 1) ld->answer_share = v;
         else if (sscanf(line, "copied_question_share = %lf", &v) == 1) ld->question_share = v;
         else if (sscanf(line, "copied_min_words = %lf", &v) == 1) ld->min_words = v;
+        else if (sscanf(line, "pattern_cross_budget = %lf", &v) == 1) ld->cross_budget = v;
     }
 }
 
@@ -57,43 +62,119 @@ static void kbLintFree(kbLintData *ld) {
     for (size_t i = 0; i < ld->nsentences; i++) free(ld->sentences[i]);
 }
 
-/* How many sentences pattern re matches; *first = the first one. */
-static size_t kbLintMatches(const kbLintData *ld, pcre2_code *re, const char **first) {
-    pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
-    pcre2_match_context *mc = pcre2_match_context_create(NULL);
-    pcre2_set_match_limit(mc, KB_LINT_MATCH_LIMIT);
+/* A pattern compiled for the checks: its JIT code when PCRE2 has it, and
+ * a match limit, so a hostile pattern costs a bounded time. */
+typedef struct kbLintRe {
+    pcre2_code *re;
+    pcre2_match_data *md;
+    pcre2_match_context *mc;
+} kbLintRe;
+
+static int kbLintCompile(const char *pattern, kbLintRe *r) {
+    int code;
+    PCRE2_SIZE off;
+    r->re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
+                          PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS, &code, &off, NULL);
+    if (!r->re) return CB_ERR; /* reported by the parser */
+    (void)pcre2_jit_compile(r->re, PCRE2_JIT_COMPLETE); /* else interpreted */
+    r->md = pcre2_match_data_create_from_pattern(r->re, NULL);
+    r->mc = pcre2_match_context_create(NULL);
+    pcre2_set_match_limit(r->mc, KB_LINT_MATCH_LIMIT);
+    return CB_OK;
+}
+
+static void kbLintReFree(kbLintRe *r) {
+    pcre2_match_context_free(r->mc);
+    pcre2_match_data_free(r->md);
+    pcre2_code_free(r->re);
+}
+
+static int kbLintHit(const kbLintRe *r, const char *s) {
+    return s && pcre2_match(r->re, (PCRE2_SPTR)s, PCRE2_ZERO_TERMINATED, 0, 0, r->md, r->mc) >= 0;
+}
+
+/* How many sentences pattern r matches; *first = the first one. */
+static size_t kbLintMatches(const kbLintData *ld, const kbLintRe *r, const char **first) {
     size_t hits = 0;
     *first = NULL;
-    for (size_t i = 0; i < ld->nsentences; i++) {
-        if (pcre2_match(re, (PCRE2_SPTR)ld->sentences[i], PCRE2_ZERO_TERMINATED, 0, 0, md, mc) < 0)
-            continue;
-        if (!hits++) *first = ld->sentences[i];
-    }
-    pcre2_match_context_free(mc);
-    pcre2_match_data_free(md);
+    for (size_t i = 0; i < ld->nsentences; i++)
+        if (kbLintHit(r, ld->sentences[i]) && !hits++) *first = ld->sentences[i];
     return hits;
+}
+
+/* The lines of out-of-scope.txt that pattern r matches: the bot would
+ * answer them with the pattern's entry, though the knowledge declines
+ * them. */
+static void kbLintOosConflicts(kbLoader *L, kbParsed *p, const char *ptr, const kbLintRe *r) {
+    size_t hits = 0, first = 0;
+    for (size_t x = 0; x < L->oos.n; x++)
+        if (kbLintHit(r, L->oos.v[x]) && !hits++) first = x;
+    if (!hits) return;
+    kbDiagAt(L->d, CB_DIAG_WARNING, &p->fm, ptr, 0,
+             "this pattern matches \"%s\" (%s:%d%s), which the knowledge declines: the bot "
+             "would answer it with this entry; make the pattern require words that only "
+             "this entry's questions use",
+             L->oos.v[first], L->oos_path ? L->oos_path : "out-of-scope.txt",
+             L->oos_line ? L->oos_line[first] : 0, hits > 1 ? ", and more lines" : "");
+}
+
+/* The first question or alternate of another entry (every stride-th
+ * phrasing of the knowledge is tried) that pattern r matches: questions
+ * like it would go to entry i instead of theirs. */
+static void kbLintEntryConflicts(kbLoader *L, const kbLintData *ld, size_t i, const char *ptr,
+                                 const kbLintRe *r) {
+    size_t seen = 0;
+    for (size_t o = 0; o < L->n; o++) {
+        const kbEntry *e = &L->ents[o].e;
+        if (o == i || !L->ents[o].ok) continue;
+        for (size_t a = 0; a <= e->alternates.n; a++) {
+            const char *s = a == 0 ? e->question : e->alternates.v[a - 1];
+            if (seen++ % ld->cross_stride || !kbLintHit(r, s)) continue;
+            kbDiagAt(L->d, CB_DIAG_WARNING, &L->ents[i].fm, ptr, 0,
+                     "this pattern matches \"%s\", a phrasing of %s (%s): questions like it "
+                     "would get this entry instead; make the pattern require words that only "
+                     "this entry's questions use, or move that phrasing here",
+                     s, e->id, e->path);
+            return;
+        }
+    }
 }
 
 /* Entry i's patterns. */
 static void kbLintPatternsOf(kbLoader *L, const kbLintData *ld, size_t i) {
     kbParsed *p = &L->ents[i];
     for (size_t k = 0; p->ok && k < p->e.patterns.n; k++) {
-        int code;
-        PCRE2_SIZE off;
-        pcre2_code *re = pcre2_compile((PCRE2_SPTR)p->e.patterns.v[k], PCRE2_ZERO_TERMINATED,
-                                       PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS, &code, &off, NULL);
-        if (!re) continue; /* reported by the parser */
-        const char *first;
-        size_t hits = kbLintMatches(ld, re, &first);
-        pcre2_code_free(re);
-        if (!ld->nsentences || (double)hits / (double)ld->nsentences <= ld->broad_share) continue;
+        kbLintRe r;
+        if (kbLintCompile(p->e.patterns.v[k], &r) != CB_OK) continue;
         char ptr[64];
         snprintf(ptr, sizeof(ptr), "/patterns/%zu", k);
-        kbDiagAt(L->d, CB_DIAG_WARNING, &p->fm, ptr, 0,
-                 "this pattern matches nearly anything: %zu of %zu unrelated sentences, such "
-                 "as \"%s\"; make it require words only this question uses",
-                 hits, ld->nsentences, first);
+        const char *first;
+        size_t hits = kbLintMatches(ld, &r, &first);
+        if (ld->nsentences && (double)hits / (double)ld->nsentences > ld->broad_share)
+            kbDiagAt(L->d, CB_DIAG_WARNING, &p->fm, ptr, 0,
+                     "this pattern matches nearly anything: %zu of %zu unrelated sentences, "
+                     "such as \"%s\"; make it require words only this question uses",
+                     hits, ld->nsentences, first);
+        else {
+            kbLintOosConflicts(L, p, ptr, &r);
+            kbLintEntryConflicts(L, ld, i, ptr, &r);
+        }
+        kbLintReFree(&r);
     }
+}
+
+/* Every how many phrasings a pattern is tried on: all of them while the
+ * knowledge's patterns x phrasings fit the data's budget (a generated
+ * knowledge of 100,000 entries would take minutes). */
+static size_t kbLintCrossStride(const kbLoader *L, double budget) {
+    double npat = 0, nphr = 0;
+    for (size_t i = 0; i < L->n; i++)
+        if (L->ents[i].ok) {
+            npat += (double)L->ents[i].e.patterns.n;
+            nphr += 1.0 + (double)L->ents[i].e.alternates.n;
+        }
+    if (budget <= 0 || npat * nphr <= budget) return 1;
+    return (size_t)ceil(npat * nphr / budget);
 }
 
 /* ---- copies ---- */
@@ -180,6 +261,7 @@ kbLintJob *kbLintBegin(kbLoader *L) {
     kbLintJob *j = cbCalloc(1, sizeof(*j));
     j->L = L;
     kbLintParse(&j->ld);
+    j->ld.cross_stride = kbLintCrossStride(L, j->ld.cross_budget);
     j->ans = cbCalloc(L->n + 1, sizeof(kbWords));
     j->qs = cbCalloc(L->n + 1, sizeof(kbWords));
     j->c.answers = 1;

@@ -1,6 +1,7 @@
 /* test_kb_lint.c - the kb check findings for what loads but misleads, each
  * at its file:line:col: a pattern that matches nearly anything (tried on
- * the unrelated sentences in bot/kb/kb_check_data.txt), an `updated` date
+ * the unrelated sentences in bot/kb/kb_check_data.txt) or that claims a
+ * line of out-of-scope.txt or another entry's phrasing, an `updated` date
  * in the future, a term in two synonym groups, an entry copied from
  * another (answer or question), and a FIFO in the folder (an error, not a
  * hang). Each case also has its negative: the specific pattern, today's
@@ -77,6 +78,38 @@ static void test_broad_pattern(void **state) {
     free(dir);
 }
 
+/* A pattern that claims what the knowledge says belongs elsewhere: a line
+ * of out-of-scope.txt (warned at the pattern, naming the line), another
+ * entry's alternate (naming that entry); a pattern that claims neither
+ * stays quiet. */
+static void test_pattern_conflicts(void **state) {
+    (void)state;
+    const char *files[] = {
+        "remote", "---\nquestion: Can a Python developer work remotely?\nsummary: Yes.\n"
+                  "alternates:\n  - remote python jobs\npatterns:\n"
+                  "  - '\\bremote\\b.*\\bdevelopers?\\b'\n  - '\\bpcep\\b'\n" SRC LINKS
+                  "updated: 2025-05-01\n---\nOften.\n",
+        "reviews", "---\nquestion: How do I take code review feedback?\nsummary: Calmly.\n"
+                   "alternates:\n  - my code reviews are harsh\npatterns:\n"
+                   "  - '\\bcode reviews?\\b'\n" SRC LINKS "updated: 2025-05-01\n---\nCalmly.\n",
+        "colleagues", "---\nquestion: How do I handle a difficult coworker?\nsummary: Talk.\n"
+                      "alternates:\n  - a senior keeps belittling me in code reviews\n" SRC LINKS
+                      "updated: 2025-05-01\n---\nTalk to them.\n"};
+    char *dir = kbDir(files, CB_ARRAY_LEN(files));
+    char *oos = cbSprintf("%s/out-of-scope.txt", dir);
+    ktWrite(oos, "# declined\n[hiring]\nis netflix hiring remote developers\nwhat is a monad\n");
+    char where[256] = "";
+    assert_int_equal(warnings(dir, "which the knowledge declines", where, sizeof(where)), 1);
+    assert_string_equal(where, "remote.md:7:5"); /* the first pattern, not pcep */
+    assert_int_equal(warnings(dir, "out-of-scope.txt:3", NULL, 0), 1);
+    assert_int_equal(warnings(dir, "a phrasing of t/colleagues", where, sizeof(where)), 1);
+    assert_string_equal(where, "reviews.md:7:5");
+    assert_int_equal(warnings(dir, "this pattern matches", NULL, 0), 2); /* and nothing else */
+    free(oos);
+    ktRmTree(dir);
+    free(dir);
+}
+
 static void test_future_date(void **state) {
     (void)state;
     const char *files[] = {
@@ -140,6 +173,7 @@ static void test_copied_entry(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_broad_pattern),
+        cmocka_unit_test(test_pattern_conflicts),
         cmocka_unit_test(test_future_date),
         cmocka_unit_test(test_synonym_in_two_groups),
         cmocka_unit_test(test_copied_entry),
