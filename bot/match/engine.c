@@ -440,7 +440,8 @@ static int buildPatternsOf(engIndex *ix, size_t e, char *err) {
             ix->pats = cbRealloc(ix->pats, ix->cappats * sizeof(*ix->pats));
         }
         ix->pats[ix->npats++] = (engPattern){.entry = (uint32_t)e, .code = c,
-                                             .filter = compileFilter(ps->v[i])};
+                                             .filter = compileFilter(ps->v[i]),
+                                             .lits = engPatternLiterals(ps->v[i])};
     }
     return CB_OK;
 }
@@ -700,6 +701,7 @@ void engFree(engIndex *ix) {
     for (size_t i = 0; i < ix->npats; i++) {
         pcre2_code_free(ix->pats[i].code);
         pcre2_code_free(ix->pats[i].filter); /* NULL is fine */
+        engPatternLiteralsFree(ix->pats[i].lits);
     }
     free(ix->pats);
     if (ix->mctx) pcre2_match_context_free(ix->mctx);

@@ -122,6 +122,7 @@ typedef struct engPattern {
     uint32_t entry;
     pcre2_code *code;
     pcre2_code *filter; /* a necessary condition, tried first (may be NULL) */
+    char **lits;        /* one of these is in every match (NULL: unknown) */
     /* code / filter compiled to machine code: at its first match (under the
      * query lock), so a start-up does not pay for patterns it never runs */
     uint8_t code_jit, filter_jit;
@@ -131,6 +132,17 @@ typedef struct engPattern {
  * (unanchored, leading ".*" dropped), which matches whenever the pattern
  * does; NULL when the pattern cannot be split safely. Caller frees. */
 char *engPatternFilter(const char *pattern);
+
+/* engine_prefilter.c: literal strings (lower case, NULL-terminated) one of
+ * which every match of the pattern contains; NULL when the scanner cannot
+ * tell. engPlainLower: 1 when text has only ASCII and no capital letter
+ * (what a normalized question mostly is). engPatternMayMatch: 0 only when
+ * plain text holds none of the literals, so the pattern cannot match it;
+ * 1 otherwise (lits NULL: always). */
+char **engPatternLiterals(const char *pattern);
+void engPatternLiteralsFree(char **lits);
+int engPlainLower(const char *text);
+int engPatternMayMatch(char *const *lits, const char *text, int plain);
 
 /* A term of the lookup lists: its hash and the lists it is in (bits). */
 typedef struct engLookupStem {

@@ -221,12 +221,14 @@ size_t engWarm(const engIndex *ix) {
 static void scorePatterns(const engIndex *ix, const char *norm, size_t len, long topic,
                           double bonus) {
     if (!ix->npats) return;
+    int plain = engPlainLower(norm);
     pcre2_match_data *md = pcre2_match_data_create(1, NULL);
     for (size_t i = 0; i < ix->npats; i++) {
         uint32_t e = ix->pats[i].entry;
         if (topic >= 0 && ix->topic[e] != (uint32_t)topic) continue;
         if (ix->scr->flags[e] & PATTERN) continue;
         engPattern *p = &ix->pats[i];
+        if (!engPatternMayMatch(p->lits, norm, plain)) continue; /* none of its words */
         if (p->filter && patternMatch(p->filter, &p->filter_jit, norm, len, md, ix->mctx) ==
                              PCRE2_ERROR_NOMATCH)
             continue; /* the necessary part is absent (a limit is no verdict) */

@@ -1,8 +1,9 @@
-/* fuzz_pattern.c - libFuzzer target for the pattern prefilter
- * (engine_prefilter.c): the input is "PATTERN\nSUBJECT". The filter must
- * never crash or leak, and whenever both compile and the pattern matches
- * the subject, the filter must match it too (otherwise abort: a wrong
- * filter would silently drop a maintainer's pattern). */
+/* fuzz_pattern.c - libFuzzer target for the pattern prefilters
+ * (engine_prefilter.c): the input is "PATTERN\nSUBJECT". Neither may
+ * crash or leak, and whenever the pattern compiles and matches the
+ * subject, the filter must match it too and, for a plain lower-case
+ * subject, the subject must hold one of the pattern's literals (otherwise
+ * abort: a wrong prefilter would silently drop a maintainer's pattern). */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include <stdint.h>
@@ -45,6 +46,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (run(full, subject, mc) == 1 && run(filter, subject, mc) == 0) abort();
         pcre2_match_context_free(mc);
     }
+    char **lits = engPatternLiterals(in);
+    pcre2_code *whole = lits ? compile(in) : NULL;
+    if (whole && !engPatternMayMatch(lits, subject, engPlainLower(subject))) {
+        pcre2_match_context *mc = pcre2_match_context_create(NULL);
+        pcre2_set_match_limit(mc, 100000);
+        pcre2_set_depth_limit(mc, 1000);
+        if (run(whole, subject, mc) == 1) abort();
+        pcre2_match_context_free(mc);
+    }
+    pcre2_code_free(whole);
+    engPatternLiteralsFree(lits);
     pcre2_code_free(full);
     pcre2_code_free(filter);
     free(f);

@@ -1,7 +1,8 @@
-/* test_engine_prefilter.c - the prefilter of a maintainer's pattern
- * (engine_prefilter.c): what is split off, what is refused, and that the
- * filter matches whenever its pattern does, on every pattern of the bundled
- * knowledge against every eval question. */
+/* test_engine_prefilter.c - the prefilters of a maintainer's pattern
+ * (engine_prefilter.c): what is split off, what is refused, which literals
+ * every match must hold, and that neither ever rejects a question its
+ * pattern accepts, on every pattern of the bundled knowledge against every
+ * eval question. */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <glob.h>
 #include <jansson.h>
@@ -52,6 +53,59 @@ static void testSplit(void **state) {
                      cases[i].filter ? cases[i].filter : "(none)");
         free(f);
     }
+}
+
+/* The literals ("a|b": any of them; NULL: none known). */
+static void testLiterals(void **state) {
+    (void)state;
+    static const struct {
+        const char *pattern, *lits;
+    } cases[] = {
+        {"\\bpcep\\b", "pcep"},
+        {"\\b(pcep|pcap|pcpp\\d?|python institute)\\b", "pcep|pcap|pcpp|python institute"},
+        {"\\bfast ?api\\b.*\\bworth", "worth"},         /* the longest item */
+        {"\\bml\\s?ops\\b", "ops"},
+        {"^(?!.*\\b(error|bug)\\b).*\\bdjango\\b", "django"}, /* a guard holds nothing */
+        {"\\b(remote(ly)?|wfh|work(ing)? from home)\\b", "remote|wfh| from home"},
+        {"colou?r", "colo"},                              /* an optional letter ends a run */
+        {"xa+b", "xa"},                                   /* so does a repeated one */
+        {"xa+?bc", "xa"},                                 /* a tie: the first */
+        {"a{2,3}bcd", "bcd"},
+        {"(?:abc|de)f?", "abc|de"},
+        {"(abc)?de", "de"},                               /* an optional group holds none */
+        {"foo|ba", "foo|ba"},                             /* a top-level alternation */
+        {"foo|.*", NULL},                                 /* a branch without */
+        {"c\\+\\+ jobs", "c++ jobs"},                   /* escaped marks are literal */
+        {"\\bQA\\b", "qa"},                              /* lower case */
+        {"(?i)abc", NULL},                                /* inline options */
+        {"(?x)a b c", NULL},
+        {"caf\xc3\xa9", NULL},                          /* not ASCII */
+        {"\\x41bc", NULL},                                /* an escape not modelled */
+        {"a{b", NULL},                                    /* a literal '{' */
+        {"[a-z]+", NULL},
+        {"(a)\\1", NULL},
+    };
+    for (size_t i = 0; i < CB_ARRAY_LEN(cases); i++) {
+        char **l = engPatternLiterals(cases[i].pattern);
+        char got[256] = "";
+        for (size_t k = 0; l && l[k]; k++)
+            snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s", k ? "|" : "", l[k]);
+        int ok = cases[i].lits ? l && strcmp(got, cases[i].lits) == 0 : l == NULL;
+        if (!ok)
+            fail_msg("'%s': literals '%s', want '%s'", cases[i].pattern, l ? got : "(none)",
+                     cases[i].lits ? cases[i].lits : "(none)");
+        engPatternLiteralsFree(l);
+    }
+    char *none[] = {NULL};
+    char *lits[] = {"pcep", "pcap", NULL};
+    assert_int_equal(engPatternMayMatch(lits, "is the pcap worth it", 1), 1);
+    assert_int_equal(engPatternMayMatch(lits, "is the cert worth it", 1), 0);
+    assert_int_equal(engPatternMayMatch(lits, "is the cert worth it", 0), 1); /* not plain */
+    assert_int_equal(engPatternMayMatch(NULL, "anything", 1), 1);
+    assert_int_equal(engPatternMayMatch(none, "anything", 1), 0);
+    assert_int_equal(engPlainLower("plain text, 2026!"), 1);
+    assert_int_equal(engPlainLower("Capital"), 0);
+    assert_int_equal(engPlainLower("caf\xc3\xa9"), 0);
 }
 
 static pcre2_code *compile(const char *re) {
@@ -130,6 +184,27 @@ static void testSoundOnKnowledge(void **state) {
     }
     assert_true(with_filter > 0);
     assert_true(filtered * 10 > tried * 9); /* nine in ten skip the full pattern */
+    size_t skipped = 0, with_lits = 0;
+    tried = 0;
+    for (size_t e = 0; e < k->nentries; e++)
+        for (size_t p = 0; p < k->entries[e].patterns.n; p++) {
+            const char *pat = k->entries[e].patterns.v[p];
+            char **lits = engPatternLiterals(pat);
+            with_lits += lits != NULL;
+            pcre2_code *full = compile(pat);
+            for (size_t i = 0; i < nq; i++) {
+                int may = engPatternMayMatch(lits, qs[i], engPlainLower(qs[i]));
+                tried++;
+                skipped += !may;
+                if (!may && matches(full, qs[i], strlen(qs[i]), md))
+                    fail_msg("%s: '%s' matches the pattern, but holds none of its literals", pat,
+                             qs[i]);
+            }
+            pcre2_code_free(full);
+            engPatternLiteralsFree(lits);
+        }
+    assert_true(with_lits * 10 > 40 * 9 / 10 * 10 / 10); /* most patterns have some */
+    assert_true(skipped * 10 > tried * 8); /* eight in ten are not run at all */
     pcre2_match_data_free(md);
     for (size_t i = 0; i < nq; i++) free(qs[i]);
     free(qs);
@@ -140,6 +215,7 @@ static void testSoundOnKnowledge(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(testSplit),
+        cmocka_unit_test(testLiterals),
         cmocka_unit_test(testSoundOnKnowledge),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
