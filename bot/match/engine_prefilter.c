@@ -147,7 +147,8 @@ static int litQuantifier(litScan *sc, size_t *j, size_t end, long *min) {
         size_t k = *j + 1;
         long n = 0;
         if (k >= end || !isdigit((unsigned char)p[k])) return sc->fail = 1, 0; /* a literal '{' */
-        while (k < end && isdigit((unsigned char)p[k])) n = n * 10 + (p[k++] - '0');
+        for (; k < end && isdigit((unsigned char)p[k]); k++)
+            if (n < 1000000) n = n * 10 + (p[k] - '0'); /* only 0 or not matters */
         while (k < end && (isdigit((unsigned char)p[k]) || p[k] == ',')) k++;
         if (k >= end || p[k] != '}') return sc->fail = 1, 0;
         *min = n;

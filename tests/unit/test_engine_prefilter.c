@@ -71,6 +71,7 @@ static void testLiterals(void **state) {
         {"xa+b", "xa"},                                   /* so does a repeated one */
         {"xa+?bc", "xa"},                                 /* a tie: the first */
         {"a{2,3}bcd", "bcd"},
+        {"a{99999999999999999999999}b", "a"},             /* no overflow counting it */
         {"(?:abc|de)f?", "abc|de"},
         {"(abc)?de", "de"},                               /* an optional group holds none */
         {"foo|ba", "foo|ba"},                             /* a top-level alternation */
