@@ -471,7 +471,37 @@ static void printOosAnswered(const kb *k, const engIndex *ix, size_t max) {
                "reword the entry's alternates that pull them)\n");
 }
 
+typedef struct conflictShow {
+    size_t shown, max;
+} conflictShow;
+
+static void printConflict(void *ud, const kbEntry *e, size_t p, const char *line,
+                          const kbEntry *other) {
+    conflictShow *c = ud;
+    if (!c->shown++)
+        printf("patterns that claim what the knowledge puts elsewhere (questions like these "
+               "would get the pattern's entry):\n");
+    if (c->shown > c->max) return;
+    if (other)
+        printf("  %s pattern %zu matches \"%s\", a phrasing of %s\n", e->id, p + 1, line,
+               other->id);
+    else
+        printf("  %s pattern %zu matches \"%s\", an out-of-scope.txt line\n", e->id, p + 1, line);
+}
+
+/* Patterns that match out-of-scope.txt lines or other entries' phrasings. */
+static void printPatternConflicts(const kb *k, size_t max) {
+    conflictShow c = {0, max};
+    (void)kbPatternConflicts(k, printConflict, &c);
+    if (c.shown > max) printf("  ... and %zu more\n", c.shown - max);
+    if (c.shown)
+        printf("  (make the pattern require words only its entry's questions use, or move the "
+               "phrasing to its entry; patterns override the matcher, so a broad one answers "
+               "what it should not)\n");
+}
+
 void evalPrintDoubts(const kb *k, size_t max) {
+    printPatternConflicts(k, max);
     engParams p;
     engDefaultParams(&p);
     p.model_only = 1; /* what the model learned, not the phrasings it was given */

@@ -170,6 +170,16 @@ const kbStrs *kbStopWords(const kb *k, kbStrs *tmp);
  * out (which must be empty; an empty list, not NULL, when there are none),
  * ASCII case folded, duplicates dropped; problems go to d as path's. */
 void kbStopWordsParse(const char *path, const char *text, size_t len, cbDiags *d, kbStrs *out);
+/* Patterns that claim what the knowledge puts elsewhere (kb_lint.c, for
+ * `kb check`'s report): for each pattern p of entry e, the first line of
+ * out-of-scope.txt it matches (other NULL: the bot would answer what the
+ * knowledge declines) and the first question or alternate of another
+ * entry it matches (questions like it would get e instead). Past the
+ * pattern_cross_budget of kb_check_data.txt, phrasings are sampled
+ * evenly. Returns how many were reported. */
+typedef void (*kbConflictFn)(void *ud, const kbEntry *e, size_t p, const char *line,
+                             const kbEntry *other);
+size_t kbPatternConflicts(const kb *k, kbConflictFn fn, void *ud);
 /* Free k's entries from the last down to keep (nentries becomes keep): a
  * big kb freed a chunk at a time (the running bot's old knowledge). */
 void kbFreeEntries(kb *k, size_t keep);

@@ -1,9 +1,10 @@
 /* kb_lint.c - checks that catch what loads fine but misleads: a pattern
- * that matches nearly anything (tried on unrelated sentences) or that
- * claims what the knowledge itself says belongs elsewhere (a line of
- * out-of-scope.txt, another entry's question or alternate), and an entry
- * copied from another (its answer or question shares nearly all its
- * words). Thresholds and sentences are data: kb_check_data.txt, built into
+ * that matches nearly anything (tried on unrelated sentences), and an
+ * entry copied from another (its answer or question shares nearly all its
+ * words). Also, for `kb check`'s report rather than the loader's
+ * warnings, patterns that claim what the knowledge itself puts elsewhere
+ * (kbPatternConflicts: a line of out-of-scope.txt, another entry's
+ * question or alternate). Thresholds and sentences are data: kb_check_data.txt, built into
  * the binary with .incbin so `kb check` and the bot need no file at run
  * time. Findings are warnings at the file:line:col of what to change. */
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -32,10 +33,9 @@ extern const char kbCheckData[];
 
 typedef struct kbLintData {
     double broad_share, answer_share, question_share, min_words;
-    double cross_budget; /* patterns x phrasings tried against each other, at most */
+    double cross_budget; /* patterns x phrasings kbPatternConflicts tries, at most */
     char *sentences[KB_LINT_MAX_SENTENCES];
     size_t nsentences;
-    size_t cross_stride; /* every how many phrasings a pattern is tried on (>= 1) */
 } kbLintData;
 
 static void kbLintParse(kbLintData *ld) {
@@ -102,44 +102,6 @@ static size_t kbLintMatches(const kbLintData *ld, const kbLintRe *r, const char 
     return hits;
 }
 
-/* The lines of out-of-scope.txt that pattern r matches: the bot would
- * answer them with the pattern's entry, though the knowledge declines
- * them. */
-static void kbLintOosConflicts(kbLoader *L, kbParsed *p, const char *ptr, const kbLintRe *r) {
-    size_t hits = 0, first = 0;
-    for (size_t x = 0; x < L->oos.n; x++)
-        if (kbLintHit(r, L->oos.v[x]) && !hits++) first = x;
-    if (!hits) return;
-    kbDiagAt(L->d, CB_DIAG_WARNING, &p->fm, ptr, 0,
-             "this pattern matches \"%s\" (%s:%d%s), which the knowledge declines: the bot "
-             "would answer it with this entry; make the pattern require words that only "
-             "this entry's questions use",
-             L->oos.v[first], L->oos_path ? L->oos_path : "out-of-scope.txt",
-             L->oos_line ? L->oos_line[first] : 0, hits > 1 ? ", and more lines" : "");
-}
-
-/* The first question or alternate of another entry (every stride-th
- * phrasing of the knowledge is tried) that pattern r matches: questions
- * like it would go to entry i instead of theirs. */
-static void kbLintEntryConflicts(kbLoader *L, const kbLintData *ld, size_t i, const char *ptr,
-                                 const kbLintRe *r) {
-    size_t seen = 0;
-    for (size_t o = 0; o < L->n; o++) {
-        const kbEntry *e = &L->ents[o].e;
-        if (o == i || !L->ents[o].ok) continue;
-        for (size_t a = 0; a <= e->alternates.n; a++) {
-            const char *s = a == 0 ? e->question : e->alternates.v[a - 1];
-            if (seen++ % ld->cross_stride || !kbLintHit(r, s)) continue;
-            kbDiagAt(L->d, CB_DIAG_WARNING, &L->ents[i].fm, ptr, 0,
-                     "this pattern matches \"%s\", a phrasing of %s (%s): questions like it "
-                     "would get this entry instead; make the pattern require words that only "
-                     "this entry's questions use, or move that phrasing here",
-                     s, e->id, e->path);
-            return;
-        }
-    }
-}
-
 /* Entry i's patterns. */
 static void kbLintPatternsOf(kbLoader *L, const kbLintData *ld, size_t i) {
     kbParsed *p = &L->ents[i];
@@ -155,26 +117,8 @@ static void kbLintPatternsOf(kbLoader *L, const kbLintData *ld, size_t i) {
                      "this pattern matches nearly anything: %zu of %zu unrelated sentences, "
                      "such as \"%s\"; make it require words only this question uses",
                      hits, ld->nsentences, first);
-        else {
-            kbLintOosConflicts(L, p, ptr, &r);
-            kbLintEntryConflicts(L, ld, i, ptr, &r);
-        }
         kbLintReFree(&r);
     }
-}
-
-/* Every how many phrasings a pattern is tried on: all of them while the
- * knowledge's patterns x phrasings fit the data's budget (a generated
- * knowledge of 100,000 entries would take minutes). */
-static size_t kbLintCrossStride(const kbLoader *L, double budget) {
-    double npat = 0, nphr = 0;
-    for (size_t i = 0; i < L->n; i++)
-        if (L->ents[i].ok) {
-            npat += (double)L->ents[i].e.patterns.n;
-            nphr += 1.0 + (double)L->ents[i].e.alternates.n;
-        }
-    if (budget <= 0 || npat * nphr <= budget) return 1;
-    return (size_t)ceil(npat * nphr / budget);
 }
 
 /* ---- copies ---- */
@@ -261,7 +205,6 @@ kbLintJob *kbLintBegin(kbLoader *L) {
     kbLintJob *j = cbCalloc(1, sizeof(*j));
     j->L = L;
     kbLintParse(&j->ld);
-    j->ld.cross_stride = kbLintCrossStride(L, j->ld.cross_budget);
     j->ans = cbCalloc(L->n + 1, sizeof(kbWords));
     j->qs = cbCalloc(L->n + 1, sizeof(kbWords));
     j->c.answers = 1;
@@ -331,3 +274,67 @@ void kbLintCancel(kbLintJob *j) {
 }
 
 void kbLintCheck(kbLoader *L) { kbLintEnd(kbLintBegin(L)); }
+
+/* ---- patterns against the knowledge's own phrasings ---- */
+
+/* Every how many phrasings a pattern is tried on: all of them while the
+ * knowledge's patterns x phrasings fit the budget (a generated knowledge
+ * of 100,000 entries would take minutes). */
+static size_t kbConflictStride(const kb *k, double budget) {
+    double npat = 0, nphr = 0;
+    for (size_t i = 0; i < k->nentries; i++) {
+        npat += (double)k->entries[i].patterns.n;
+        nphr += 1.0 + (double)k->entries[i].alternates.n;
+    }
+    if (budget <= 0 || npat * nphr <= budget) return 1;
+    return (size_t)ceil(npat * nphr / budget);
+}
+
+/* The first out-of-scope.txt line pattern r matches, or SIZE_MAX. */
+static size_t kbFirstOosClaim(const kb *k, const kbLintRe *r) {
+    for (size_t x = 0; x < k->out_of_scope.n; x++)
+        if (kbLintHit(r, k->out_of_scope.v[x])) return x;
+    return SIZE_MAX;
+}
+
+/* The first phrasing of an entry other than e (every stride-th of the
+ * knowledge's phrasings) that pattern r matches; NULL when none. */
+static const char *kbFirstEntryClaim(const kb *k, size_t e, size_t stride, const kbLintRe *r,
+                                     const kbEntry **other) {
+    size_t seen = 0;
+    for (size_t o = 0; o < k->nentries; o++) {
+        const kbEntry *x = &k->entries[o];
+        for (size_t a = 0; a <= x->alternates.n; a++) {
+            const char *s = a == 0 ? x->question : x->alternates.v[a - 1];
+            if (seen++ % stride || o == e || !kbLintHit(r, s)) continue;
+            *other = x;
+            return s;
+        }
+    }
+    return NULL;
+}
+
+size_t kbPatternConflicts(const kb *k, kbConflictFn fn, void *ud) {
+    kbLintData ld;
+    kbLintParse(&ld);
+    size_t stride = kbConflictStride(k, ld.cross_budget), n = 0;
+    kbLintFree(&ld);
+    for (size_t e = 0; e < k->nentries; e++)
+        for (size_t p = 0; p < k->entries[e].patterns.n; p++) {
+            kbLintRe r;
+            if (kbLintCompile(k->entries[e].patterns.v[p], &r) != CB_OK) continue;
+            size_t x = kbFirstOosClaim(k, &r);
+            if (x != SIZE_MAX) {
+                n++;
+                fn(ud, &k->entries[e], p, k->out_of_scope.v[x], NULL);
+            }
+            const kbEntry *other = NULL;
+            const char *s = kbFirstEntryClaim(k, e, stride, &r, &other);
+            if (s) {
+                n++;
+                fn(ud, &k->entries[e], p, s, other);
+            }
+            kbLintReFree(&r);
+        }
+    return n;
+}

@@ -266,7 +266,8 @@ static void test_check_markdown(void **state) {
 }
 
 /* kb check lists the out-of-scope lines the trained matcher still
- * answers (here one an entry's pattern catches), and only those. */
+ * answers (here one an entry's pattern catches), and only those; and the
+ * pattern that claims it. */
 static void test_check_oos_answered(void **state) {
     (void)state;
     char *tmp = ktTempDir();
@@ -281,6 +282,10 @@ static void test_check_oos_answered(void **state) {
         fail_msg("got:\n%s", r.out);
     assert_null(strstr(r.out, "capital of france"));
     assert_null(strstr(r.out, "tell me a joke"));
+    const char *claims = strstr(r.out, "patterns that claim what the knowledge puts elsewhere");
+    if (!claims || !strstr(claims, "learning/bootcamps pattern 1 matches \"my dog needs a boot "
+                                   "camp for puppies\", an out-of-scope.txt line"))
+        fail_msg("got:\n%s", r.out);
     runFree(&r);
     ktRmTree(tmp);
     free(f);
