@@ -1,12 +1,13 @@
 /* kb_lint.c - checks that catch what loads fine but misleads: a pattern
  * that matches nearly anything (tried on unrelated sentences), and an
  * entry copied from another (its answer or question shares nearly all its
- * words). Also, for `kb check`'s report rather than the loader's
- * warnings, patterns that claim what the knowledge itself puts elsewhere
- * (kbPatternConflicts: a line of out-of-scope.txt, another entry's
- * question or alternate). Thresholds and sentences are data: kb_check_data.txt, built into
+ * words). Thresholds and sentences are data: kb_check_data.txt, built into
  * the binary with .incbin so `kb check` and the bot need no file at run
- * time. Findings are warnings at the file:line:col of what to change. */
+ * time. Findings are warnings at the file:line:col of what to change.
+ * Also, for `kb check`'s report rather than the loader's warnings, the
+ * patterns that claim what the knowledge itself puts elsewhere
+ * (kbPatternConflicts: a line of out-of-scope.txt, another entry's
+ * question or alternate). */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <math.h>
 #include <pcre2.h>

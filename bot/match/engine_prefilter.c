@@ -11,16 +11,16 @@
  *
  * Cheaper still, and for every pattern: the literal strings one of which
  * any match must contain ("\bfast ?api\b.*\bworth" needs "worth", its
- * longest; "\b(pcep|pcap)\b" needs "pcep" or "pcap"). A question holding none of them (plain ASCII, lower case, as
- * normalized questions are) is not tried at all: most patterns name a
- * word the question does not have, and strstr rules that out faster than
- * PCRE2 can walk the question. The scanner gives up (no literals) on
+ * longest; "\b(pcep|pcap)\b" needs "pcep" or "pcap"). A question holding
+ * none of them (plain ASCII, lower case, as normalized questions are) is
+ * not tried at all: most patterns name a word the question does not have,
+ * and strstr rules that out faster than PCRE2 can walk the question. The scanner gives up (no literals) on
  * anything it does not model: inline options, escapes other than \b-like
  * assertions, classes and punctuation, bytes above 0x7F. */
+#include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <ctype.h>
 
 #include "base/common.h"
 #include "match/engine_int.h"
@@ -47,23 +47,28 @@ static size_t groupEnd(const char *p, size_t n, size_t i) {
     return 0;
 }
 
-/* 1 if p[0..n) has a '|' outside every group (or unbalanced groups). */
-static int topLevelAlternation(const char *p, size_t n) {
-    for (size_t j = 0; j < n; j++) {
+/* Index of the first '|' or unmatched ')' of p[i..n) outside every group
+ * and class (n when there is none); SIZE_MAX when a group does not close.
+ * Escapes and character classes are skipped. */
+static size_t topLevelBar(const char *p, size_t i, size_t n) {
+    for (size_t j = i; j < n; j++) {
         if (p[j] == '\\') {
             j++;
         } else if (p[j] == '[') {
             j = classEnd(p, n, j);
         } else if (p[j] == '(') {
             size_t e = groupEnd(p, n, j);
-            if (e == 0) return 1;
+            if (e == 0) return SIZE_MAX;
             j = e - 1;
         } else if (p[j] == '|' || p[j] == ')') {
-            return 1; /* an alternation, or a ')' without its '(' */
+            return j;
         }
     }
-    return 0;
+    return n;
 }
+
+/* 1 if p[0..n) has a '|' outside every group (or unbalanced groups). */
+static int topLevelAlternation(const char *p, size_t n) { return topLevelBar(p, 0, n) != n; }
 
 /* What the scanner does not model: quoting, references and subroutine
  * calls (group numbers change when the guards go), conditionals, verbs,
@@ -166,25 +171,16 @@ static void litSeq(litScan *sc, size_t i, size_t end, litSet *best);
  * branch has some (else none). */
 static void litAlt(litScan *sc, size_t i, size_t end, litSet *out) {
     out->n = 0;
-    const char *p = sc->p;
-    size_t start = i;
     litSet all = {.n = 0};
-    for (size_t j = i; j <= end && !sc->fail; j++) {
-        if (j < end && p[j] == '\\') {
-            j++;
-        } else if (j < end && p[j] == '[') {
-            j = classEnd(p, end, j);
-        } else if (j < end && p[j] == '(') {
-            size_t e = groupEnd(p, end, j);
-            if (e == 0) return (void)(sc->fail = 1);
-            j = e - 1;
-        } else if (j == end || p[j] == '|') {
-            litSet b = {.n = 0};
-            litSeq(sc, start, j, &b);
-            if (!b.n || all.n + b.n > LIT_MAX_ALT) return; /* a branch without: nothing */
-            for (size_t k = 0; k < b.n; k++) memcpy(all.v[all.n++], b.v[k], LIT_MAX_LEN + 1);
-            start = j + 1;
-        }
+    for (size_t start = i; !sc->fail;) {
+        size_t j = topLevelBar(sc->p, start, end);
+        if (j == SIZE_MAX || (j < end && sc->p[j] == ')')) return (void)(sc->fail = 1);
+        litSet b = {.n = 0};
+        litSeq(sc, start, j, &b);
+        if (!b.n || all.n + b.n > LIT_MAX_ALT) return; /* a branch without: nothing */
+        for (size_t k = 0; k < b.n; k++) memcpy(all.v[all.n++], b.v[k], LIT_MAX_LEN + 1);
+        if (j == end) break;
+        start = j + 1;
     }
     if (!sc->fail) *out = all;
 }
