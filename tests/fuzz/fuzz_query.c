@@ -1,12 +1,14 @@
 /* fuzz_query.c - libFuzzer target: any bytes as a question (and as a
  * partial for autocomplete, and for normalization) against a small
  * in-memory knowledge base with synonyms and patterns. Must never crash,
- * leak or hang; confidences stay in [0,1]. */
+ * leak or hang; confidences stay in [0,1]; the asking part of a message
+ * (asking.h) is never longer than the message and holds no line break. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/common.h"
+#include "match/asking.h"
 #include "match/engine.h"
 
 static kbEntry entries[] = {
@@ -46,5 +48,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const kbEntry *out[5];
     if (engComplete(ix, s, size, 5, out) > 5) abort();
     free(engNormalize(ix, s, size));
+    size_t n = 0;
+    char *part = askingPart(s, size, &n);
+    if (part && (n == 0 || n > size || strlen(part) > n || memchr(part, '\n', n))) abort();
+    free(part);
     return 0;
 }
