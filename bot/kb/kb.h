@@ -84,6 +84,7 @@ typedef struct kbMatching {
     double suggest_threshold;
     double pattern_confidence; /* the confidence a maintainer's pattern gives */
     double redirect_threshold; /* a declined question's kind, this sure, gets its redirect */
+    double asking_part_threshold; /* the sentences that ask, read alone, this sure: answered */
 } kbMatching;
 
 /* redirects.yaml: where to ask instead, for a kind of question the bot

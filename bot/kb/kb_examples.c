@@ -11,9 +11,11 @@
  *   matching.json     the decision thresholds on the calibrated
  *                     confidence: {"answer_threshold": 0.5,
  *                     "suggest_threshold": 0.2, "pattern_confidence": 0.95,
- *                     "redirect_threshold": 0.5} (how sure the section model
+ *                     "redirect_threshold": 0.5, (how sure the section model
  *                     must be of a declined question's kind to use its
- *                     redirects.yaml reply).
+ *                     redirects.yaml reply) "asking_part_threshold": 0.9}
+ *                     (how sure the sentences that ask, read alone, must be
+ *                     to answer a message the whole of which is not).
  *
  * Mistakes are diagnostics with file:line:column like every other file. */
 #include <jansson.h>
@@ -119,7 +121,8 @@ void kbLoadOutOfScope(kbLoader *L, const char *path) {
 }
 
 static const char *const kbMatchingFields[] = {"answer_threshold", "suggest_threshold",
-                                               "pattern_confidence", "redirect_threshold"};
+                                               "pattern_confidence", "redirect_threshold",
+                                               "asking_part_threshold"};
 
 /* Member key of root, a number in (0, 1]; absent leaves *out alone. */
 static int matchingNum(kbLoader *L, const kbJson *j, json_t *root, const char *key, double *out) {
@@ -149,15 +152,23 @@ void kbLoadMatching(kbLoader *L, const char *path) {
                  "{\"answer_threshold\": 0.5, \"suggest_threshold\": 0.2}");
     } else if (root) {
         kbMatching m = {0};
-        int bad = kbCheckKeys(L->d, &j, root, "", kbMatchingFields, 4) > 0;
+        int bad = kbCheckKeys(L->d, &j, root, "", kbMatchingFields,
+                              CB_ARRAY_LEN(kbMatchingFields)) > 0;
         bad |= matchingNum(L, &j, root, "answer_threshold", &m.answer_threshold) != CB_OK;
         bad |= matchingNum(L, &j, root, "suggest_threshold", &m.suggest_threshold) != CB_OK;
         bad |= matchingNum(L, &j, root, "pattern_confidence", &m.pattern_confidence) != CB_OK;
         bad |= matchingNum(L, &j, root, "redirect_threshold", &m.redirect_threshold) != CB_OK;
+        bad |= matchingNum(L, &j, root, "asking_part_threshold", &m.asking_part_threshold) != CB_OK;
         if (!bad && m.answer_threshold > 0 && m.suggest_threshold > m.answer_threshold)
             kbDiagAt(L->d, CB_DIAG_ERROR, &j, "/suggest_threshold", 0,
                      "'suggest_threshold' (%g) is above 'answer_threshold' (%g)",
                      m.suggest_threshold, m.answer_threshold);
+        else if (!bad && m.asking_part_threshold > 0 &&
+                 m.asking_part_threshold < m.answer_threshold)
+            kbDiagAt(L->d, CB_DIAG_ERROR, &j, "/asking_part_threshold", 0,
+                     "'asking_part_threshold' (%g) is below 'answer_threshold' (%g): a second "
+                     "look must be at least as sure as the first",
+                     m.asking_part_threshold, m.answer_threshold);
         else if (!bad)
             L->matching = m;
     }

@@ -79,6 +79,7 @@ void engDefaultParams(engParams *p);
 
 #define ENG_FALLBACK_ANSWER 0.7 /* for a knowledge without matching.json */
 #define ENG_FALLBACK_SUGGEST 0.2
+#define ENG_FALLBACK_ASKING 0.9 /* a message's asking part alone (engResult.asked_part) */
 #define ENG_FALLBACK_REDIRECT 0.5 /* the section model's, for a redirect */
 
 typedef struct engHit {
@@ -99,6 +100,10 @@ typedef struct engResult {
      * NULL and 0. */
     const char *decline_section;
     double decline_confidence;
+    /* 1: the whole message was not answered, but the sentences that ask
+     * (asking.h), read alone, give the entry it ranks first matching.json's
+     * asking_part_threshold: answered with it at their confidence. */
+    int asked_part;
 } engResult;
 
 typedef struct engIndex engIndex;

@@ -262,7 +262,7 @@ struct engIndex {
     size_t ph_capent, nph, ph_cap, ph_termcap;
     float *ph_mass;
     uint16_t *ph_qpos;
-    double answer_thr, suggest_thr, pattern_conf, redirect_thr; /* in force */
+    double answer_thr, suggest_thr, pattern_conf, redirect_thr, asking_thr; /* in force */
 };
 
 /* engine_lookup.c: the lookup lists' terms (after the synonyms), and the

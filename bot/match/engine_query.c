@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "base/common.h"
+#include "match/asking.h"
 #include "match/engine_int.h"
 
 #define BIGRAM_BONUS 0.5 /* times the smaller idf of the pair */
@@ -525,6 +526,40 @@ static void rank(const engIndex *ix, const engTerms *x, const char *text, size_t
     for (size_t i = 0; i < ix->scr->ntouched; i++) ix->scr->flags[ix->scr->touched[i]] = 0;
 }
 
+/* A second look at a message not answered whose first entry is at least a
+ * "did you mean" choice: the sentences that ask, read alone. When they
+ * give that same entry matching.json's asking_part_threshold (above the
+ * answer threshold: two looks are two chances to be wrong), the message is
+ * answered with it at their confidence. Agreement guards it too: a bare
+ * "what next?" is sure of something the whole message would not offer.
+ * The caller holds the scratch lock. */
+static void askedPart(const engIndex *ix, const char *text, size_t len, long topic, size_t top,
+                      engResult *out) {
+    if (out->outcome == ENG_ANSWER || !out->nhits || out->hits[0].confidence < ix->suggest_thr)
+        return;
+    size_t n = 0;
+    char *part = askingPart(text, len, &n), err[CB_ERRLEN];
+    if (!part) return;
+    engTerms x;
+    engTermsInit(&x);
+    engResult alone;
+    memset(&alone, 0, sizeof(alone));
+    if (engAnalyze(ix, part, n, 1, &x, err) == CB_OK) {
+        rank(ix, &x, part, n, topic, top, &alone);
+        const engHit *h = &alone.hits[0];
+        if (alone.nhits && h->confidence >= ix->asking_thr && h->entry == out->hits[0].entry) {
+            out->hits[0].confidence = h->confidence;
+            out->hits[0].pattern |= h->pattern;
+            out->outcome = ENG_ANSWER;
+            out->decline_section = NULL;
+            out->decline_confidence = 0;
+            out->asked_part = 1;
+        }
+    }
+    engTermsFree(&x);
+    free(part);
+}
+
 int engQueryNormalized(const engIndex *ix, const char *text, size_t len, const char *topic,
                        size_t top, engResult *out, char **normalized, char *err) {
     memset(out, 0, sizeof(*out));
@@ -551,6 +586,7 @@ int engQueryNormalized(const engIndex *ix, const char *text, size_t len, const c
     }
     if (normalized && given) *normalized = engCanonJoin(ix, &x.t); /* x.t: as analyzed */
     rank(ix, &x, text, len, tid, top, out);
+    askedPart(ix, text, len, tid, top, out);
     pthread_mutex_unlock(&ix->scr->mu);
     engTermsFree(&x);
     return CB_OK;

@@ -5,7 +5,8 @@
  * out-of-scope.txt, redirects.yaml and matching.json errors point at
  * file:line:col; a declined question of a known kind says where to ask;
  * patterns see the whole question, not its first kilobyte, and yield to
- * the ranking in posts longer than any phrasing; stopwords.txt
+ * the ranking in posts longer than any phrasing; the sentences that ask
+ * get a second look after a preamble; stopwords.txt
  * steers what is read. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -255,6 +256,38 @@ static void testProbes(void **state) {
     assert_int_equal(bad, 0);
 }
 
+/* Context before the question: the sentences that ask, read alone, answer
+ * the entry the whole message ranks first, when they are as sure as
+ * asking_part_threshold; a bare "what's your experience?" after an
+ * unrelated story does not answer what the story never offers. */
+static void testAskingPart(void **state) {
+    const knowledge *k = *state;
+    const char *old = "39 and wanna become a dev. too old? be honest";
+    engResult r = ask(k->ix, old);
+    assert_int_equal(r.outcome, ENG_ANSWER);
+    assert_string_equal(r.hits[0].entry->id, "learning/career-change-later");
+    assert_int_equal(r.asked_part, 1);
+    assert_true(r.hits[0].confidence >= 0.9); /* matching.json's asking_part_threshold */
+    r = ask(k->ix, "too old? be honest"); /* one sentence asks, the other does not */
+    assert_true(r.outcome != ENG_ANSWER || r.asked_part == 1);
+    r = ask(k->ix, "Working for large corporation feels like 80% BS. What's your experience?");
+    assert_true(r.outcome != ENG_ANSWER);
+    assert_int_equal(r.asked_part, 0);
+    r = ask(k->ix, "Is a coding bootcamp worth it?"); /* one sentence: never a second look */
+    assert_int_equal(r.asked_part, 0);
+    /* the threshold is the knowledge's: at 1 nothing is sure enough */
+    kb strict = *k->kb;
+    strict.matching.asking_part_threshold = 1.0;
+    char err[CB_ERRLEN];
+    engIndex *ix = engBuild(&strict, NULL, err);
+    assert_non_null(ix);
+    r = ask(ix, old);
+    assert_true(r.outcome != ENG_ANSWER);
+    assert_int_equal(r.asked_part, 0);
+    assert_string_equal(r.hits[0].entry->id, "learning/career-change-later");
+    engFree(ix);
+}
+
 /* ---- a knowledge base in a temporary directory ---- */
 
 static char DIR_[64];
@@ -392,6 +425,14 @@ static void testDataFileErrors(void **state) {
     assert_non_null(e);
     assert_int_equal(e->line, 3);
     assert_non_null(strstr(e->msg, "suggest_threshold"));
+    cbDiagsFree(&d);
+    writeFile("matching.json", "{\n  \"answer_threshold\": 0.7,\n  \"asking_part_threshold\": 0.5\n}\n");
+    k = load(DIR_, &d);
+    assert_null(k);
+    e = diagFor(&d, "matching.json");
+    assert_non_null(e);
+    assert_int_equal(e->line, 3);
+    assert_non_null(strstr(e->msg, "asking_part_threshold"));
     cbDiagsFree(&d);
     writeFile("matching.json", "{\"answer_treshold\": 0.5}\n");
     k = load(DIR_, &d);
@@ -800,6 +841,7 @@ int main(void) {
     const struct CMUnitTest bundled[] = {
         cmocka_unit_test(testCalibration),
         cmocka_unit_test(testProbes),
+        cmocka_unit_test(testAskingPart),
         cmocka_unit_test(testRedirects),
         cmocka_unit_test(testUnrelatedEditKeepsAnswers),
         cmocka_unit_test(testPhrasesAsWritten),
