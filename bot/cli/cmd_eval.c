@@ -68,6 +68,7 @@ typedef struct evalStats {
     size_t n, in, oos, correct, wrong, oos_abstained, dym, bad_lines, copied;
     size_t top1, top3;   /* in-scope questions with a gold entry ranked first / in the top 3 */
     size_t oneclick;     /* in-scope: right, or gold among the did-you-mean choices */
+    size_t asked, asked_right; /* answered from the asking part (engResult.asked_part) */
     size_t bucket_n[ENG_NBUCKETS], bucket_right[ENG_NBUCKETS]; /* top hit by confidence */
     /* per SWEEP threshold: questions whose top hit is that sure, right or
      * wrong, and out-of-scope ones among them */
@@ -266,8 +267,8 @@ static json_t *missJson(const evalCase *c, const engResult *r) {
     for (size_t i = 0; i < r->nhits && i < 3; i++)
         json_array_append_new(top, json_pack("{s:s, s:f}", "id", r->hits[i].entry->id,
                                              "confidence", r->hits[i].confidence));
-    return json_pack("{s:s, s:s, s:o, s:s, s:o}", "where", c->where, "q", c->q, "gold", gold,
-                     "outcome", outcomeName(r->outcome), "top", top);
+    return json_pack("{s:s, s:s, s:o, s:s, s:o, s:b}", "where", c->where, "q", c->q, "gold", gold,
+                     "outcome", outcomeName(r->outcome), "top", top, "asked_part", r->asked_part);
 }
 
 static void printMiss(const evalCase *c, const engResult *r) {
@@ -330,6 +331,8 @@ static void runCases(const engIndex *ix, const evalCase *v, size_t n, evalStats 
         if (answered && !right) st->wrong++;
         if (!c->ngold && !answered) st->oos_abstained++;
         if (r.outcome == ENG_DID_YOU_MEAN) st->dym++;
+        st->asked += (size_t)(answered && r.asked_part);
+        st->asked_right += (size_t)(right && r.asked_part);
         int miss = c->ngold ? !right : answered;
         if (!miss) continue;
         if (misses) json_array_append_new(misses, missJson(c, &r));
@@ -376,14 +379,16 @@ static int report(const evalArgs *a, const evalStats *st, json_t *misses) {
              oc >= a->min_oneclick;
     if (a->json) {
         json_t *j = json_pack(
-            "{s:f, s:f, s:f, s:f, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:O, s:b}",
+            "{s:f, s:f, s:f, s:f, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:O, "
+            "s:b}",
             "answered_correct", c, "wrong", w, "out_of_scope_abstained", o, "right_or_one_click",
             oc, "counts", "queries",
             (json_int_t)st->n, "in_scope", (json_int_t)st->in, "out_of_scope",
             (json_int_t)st->oos, "correct", (json_int_t)st->correct, "wrong",
             (json_int_t)st->wrong, "oos_abstained", (json_int_t)st->oos_abstained,
             "did_you_mean", (json_int_t)st->dym, "bad_lines", (json_int_t)st->bad_lines,
-            "copied", (json_int_t)st->copied, "misses", misses, "pass", ok);
+            "copied", (json_int_t)st->copied, "asked_part", (json_int_t)st->asked,
+            "asked_part_right", (json_int_t)st->asked_right, "misses", misses, "pass", ok);
         json_object_set_new(j, "threshold_sweep", sweepJson(st));
         char *s = json_dumps(j, JSON_INDENT(2));
         printf("%s\n", s);
@@ -403,6 +408,8 @@ static int report(const evalArgs *a, const evalStats *st, json_t *misses) {
            "choices)%s\n", 100 * oc, st->oneclick, st->in, oc >= a->min_oneclick ? "" : "  FAIL");
     printf("ranked first %.1f%%, in the top 3 %.1f%% (in-scope)\n", 100 * ratio(st->top1, st->in),
            100 * ratio(st->top3, st->in));
+    printf("answered from the sentences that ask, after context: %zu (%zu right)\n", st->asked,
+           st->asked_right);
     printf("\nreliability (top hit's confidence: questions, right):\n");
     static const char *const names[ENG_NBUCKETS] = {"< 0.3", "0.3-0.5", "0.5-0.7", "0.7-0.9",
                                                      ">= 0.9"};

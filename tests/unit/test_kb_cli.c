@@ -353,9 +353,46 @@ static void test_eval_sweep(void **state) {
     runFree(&r);
 }
 
+/* kb eval counts the answers the sentences that ask gave after context
+ * (and how many were right), and marks such a miss. */
+static void test_eval_asked_part(void **state) {
+    (void)state;
+    char *tmp = ktTempDir(), *path = cbSprintf("%s/asked.jsonl", tmp);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("{\"q\": \"39 and wanna become a dev. too old? be honest\", "
+          "\"gold\": [\"learning/career-change-later\"]}\n"
+          "{\"q\": \"39 and wanna become a dev. too old? be honest!\", "
+          "\"gold\": [\"learning/career-switch\"]}\n"
+          "{\"q\": \"Is a coding bootcamp worth it?\", \"gold\": [\"bootcamps/worth-it\"]}\n", f);
+    fclose(f);
+    run r = bot(today, "kb", "eval", "--json", "--kb=knowledge", path, NULL);
+    if (r.rc != 0 && r.rc != 1) fail_msg("rc %d: %s", r.rc, r.err);
+    json_error_t e;
+    json_t *j = json_loads(r.out, 0, &e);
+    if (!j) fail_msg("not JSON: %s\n%s", e.text, r.out);
+    json_t *counts = json_object_get(j, "counts");
+    assert_int_equal(json_integer_value(json_object_get(counts, "asked_part")), 2);
+    assert_int_equal(json_integer_value(json_object_get(counts, "asked_part_right")), 1);
+    json_t *miss = json_array_get(json_object_get(j, "misses"), 0); /* the second: wrong gold */
+    assert_non_null(miss);
+    assert_true(json_is_true(json_object_get(miss, "asked_part")));
+    json_decref(j);
+    runFree(&r);
+    r = bot(today, "kb", "eval", "--kb=knowledge", path, NULL, NULL);
+    if (!strstr(r.out, "answered from the sentences that ask, after context: 2 (1 right)"))
+        fail_msg("got:\n%s", r.out);
+    runFree(&r);
+    unlink(path);
+    ktRmTree(tmp);
+    free(path);
+    free(tmp);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_eval_sweep),
+        cmocka_unit_test(test_eval_asked_part),
         cmocka_unit_test(test_check_fifo),
         cmocka_unit_test(test_check_markdown),
         cmocka_unit_test(test_check_oos_answered),
