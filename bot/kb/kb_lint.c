@@ -19,6 +19,7 @@
 #include "base/common.h"
 #include "base/hash.h"
 #include "kb/kb_load.h"
+#include "kb/kb_pattern.h"
 
 /* The data file, NUL-terminated, in .rodata. */
 __asm__(".section .rodata\n"
@@ -74,8 +75,7 @@ typedef struct kbLintRe {
 static int kbLintCompile(const char *pattern, kbLintRe *r) {
     int code;
     PCRE2_SIZE off;
-    r->re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
-                          PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS, &code, &off, NULL);
+    r->re = kbPatternCompile(pattern, &code, &off);
     if (!r->re) return CB_ERR; /* reported by the parser */
     (void)pcre2_jit_compile(r->re, PCRE2_JIT_COMPLETE); /* else interpreted */
     r->md = pcre2_match_data_create_from_pattern(r->re, NULL);

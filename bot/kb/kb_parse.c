@@ -15,6 +15,7 @@
 #include "base/common.h"
 #include "base/jsonloc.h"
 #include "kb/kb_int.h"
+#include "kb/kb_pattern.h"
 
 #define KB_MAX_PATTERN 1024
 
@@ -129,9 +130,7 @@ static int kbCheckPatterns(cbDiags *d, const kbJson *j, const kbStrs *pats) {
         }
         int code;
         PCRE2_SIZE erroff;
-        pcre2_code *re = pcre2_compile((PCRE2_SPTR)pats->v[i], PCRE2_ZERO_TERMINATED,
-                                       PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS, &code, &erroff,
-                                       NULL);
+        pcre2_code *re = kbPatternCompile(pats->v[i], &code, &erroff);
         if (!re) {
             kbPatternError(d, j, i, code, erroff);
             rc = CB_ERR;

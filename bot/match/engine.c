@@ -18,6 +18,7 @@
 
 #include "base/common.h"
 #include "base/radix.h"
+#include "kb/kb_pattern.h"
 #include "match/engine_int.h"
 
 #define WQ 3.0
@@ -416,8 +417,7 @@ static pcre2_code *compileFilter(const char *pattern) {
     if (!f) return NULL;
     int ec;
     PCRE2_SIZE eo;
-    pcre2_code *c = pcre2_compile((PCRE2_SPTR)f, PCRE2_ZERO_TERMINATED,
-                                  PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS, &ec, &eo, NULL);
+    pcre2_code *c = kbPatternCompile(f, &ec, &eo);
     free(f);
     return c;
 }
@@ -429,8 +429,7 @@ static int buildPatternsOf(engIndex *ix, size_t e, char *err) {
     for (size_t i = 0; i < ps->n; i++) {
         int ec;
         PCRE2_SIZE eo;
-        pcre2_code *c = pcre2_compile((PCRE2_SPTR)ps->v[i], PCRE2_ZERO_TERMINATED,
-                                      PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS, &ec, &eo, NULL);
+        pcre2_code *c = kbPatternCompile(ps->v[i], &ec, &eo);
         if (!c) {
             PCRE2_UCHAR msg[256];
             pcre2_get_error_message(ec, msg, sizeof(msg));

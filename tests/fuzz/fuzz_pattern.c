@@ -11,13 +11,13 @@
 #include <string.h>
 
 #include "base/common.h"
+#include "kb/kb_pattern.h"
 #include "match/engine_int.h"
 
 static pcre2_code *compile(const char *re) {
     int ec;
     PCRE2_SIZE eo;
-    return pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED,
-                         PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS, &ec, &eo, NULL);
+    return kbPatternCompile(re, &ec, &eo); /* as the bot compiles them */
 }
 
 /* 1 match, 0 no match, -1 an error or a limit (no verdict). */

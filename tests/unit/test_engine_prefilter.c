@@ -19,6 +19,7 @@
 #include "base/common.h"
 #include "match/engine_int.h"
 #include "kb/kb.h"
+#include "kb/kb_pattern.h"
 #include "match/text.h"
 
 static void testSplit(void **state) {
@@ -112,8 +113,7 @@ static void testLiterals(void **state) {
 static pcre2_code *compile(const char *re) {
     int ec;
     PCRE2_SIZE eo;
-    pcre2_code *c = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED,
-                                  PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS, &ec, &eo, NULL);
+    pcre2_code *c = kbPatternCompile(re, &ec, &eo); /* as the bot compiles them */
     assert_non_null(c);
     return c;
 }
