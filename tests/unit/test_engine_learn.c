@@ -405,6 +405,20 @@ static const cbDiag *diagFor(const cbDiags *d, const char *name) {
     return diagOf(d, name, CB_DIAG_ERROR);
 }
 
+/* matching.json as text is refused with an error naming key (at line,
+ * unless 0). */
+static void refusedMatching(const char *text, int line, const char *key) {
+    writeFile("matching.json", text);
+    cbDiags d;
+    knowledge *k = load(DIR_, &d);
+    assert_null(k);
+    const cbDiag *e = diagFor(&d, "matching.json");
+    assert_non_null(e);
+    if (line) assert_int_equal(e->line, line);
+    assert_non_null(strstr(e->msg, key));
+    cbDiagsFree(&d);
+}
+
 /* Mistakes in the two matching files are errors at file:line:col. */
 static void testDataFileErrors(void **state) {
     (void)state;
@@ -418,29 +432,11 @@ static void testDataFileErrors(void **state) {
     assert_int_equal(e->col, 5);
     cbDiagsFree(&d);
     writeFile("out-of-scope.txt", "tell me a joke\n");
-    writeFile("matching.json", "{\n  \"answer_threshold\": 0.5,\n  \"suggest_threshold\": 1.5\n}\n");
-    k = load(DIR_, &d);
-    assert_null(k);
-    e = diagFor(&d, "matching.json");
-    assert_non_null(e);
-    assert_int_equal(e->line, 3);
-    assert_non_null(strstr(e->msg, "suggest_threshold"));
-    cbDiagsFree(&d);
-    writeFile("matching.json", "{\n  \"answer_threshold\": 0.7,\n  \"asking_part_threshold\": 0.5\n}\n");
-    k = load(DIR_, &d);
-    assert_null(k);
-    e = diagFor(&d, "matching.json");
-    assert_non_null(e);
-    assert_int_equal(e->line, 3);
-    assert_non_null(strstr(e->msg, "asking_part_threshold"));
-    cbDiagsFree(&d);
-    writeFile("matching.json", "{\"answer_treshold\": 0.5}\n");
-    k = load(DIR_, &d);
-    assert_null(k);
-    e = diagFor(&d, "matching.json");
-    assert_non_null(e);
-    assert_non_null(strstr(e->msg, "answer_threshold"));
-    cbDiagsFree(&d);
+    refusedMatching("{\n  \"answer_threshold\": 0.5,\n  \"suggest_threshold\": 1.5\n}\n", 3,
+                    "suggest_threshold");
+    refusedMatching("{\n  \"answer_threshold\": 0.7,\n  \"asking_part_threshold\": 0.5\n}\n", 3,
+                    "asking_part_threshold");
+    refusedMatching("{\"answer_treshold\": 0.5}\n", 0, "answer_threshold");
     /* a valid file sets the thresholds in force */
     writeFile("matching.json", "{\"answer_threshold\": 0.8, \"suggest_threshold\": 0.3}\n");
     k = load(DIR_, &d);
