@@ -79,7 +79,7 @@ void engDefaultParams(engParams *p);
 
 #define ENG_FALLBACK_ANSWER 0.7 /* for a knowledge without matching.json */
 #define ENG_FALLBACK_SUGGEST 0.2
-#define ENG_FALLBACK_ASKING 0.9 /* a message's asking part alone (engResult.asked_part) */
+#define ENG_FALLBACK_ASKING 0.95 /* a message's asking part alone (engResult.asked_part) */
 #define ENG_FALLBACK_REDIRECT 0.5 /* the section model's, for a redirect */
 
 typedef struct engHit {
