@@ -15,7 +15,8 @@
 /* The asking part of s[0..len) as a heap string (*outlen gets its length;
  * sentences joined by one space), or NULL when it is the whole message
  * (one sentence) or empty. Sentences end at '.', '!' or '?' followed by
- * white space, and at line breaks. */
+ * white space (not at the dots of initials such as "e.g." or "U.S."), and
+ * at line breaks. */
 char *askingPart(const char *s, size_t len, size_t *outlen);
 
 #endif
