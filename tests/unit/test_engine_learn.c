@@ -259,7 +259,8 @@ static void testProbes(void **state) {
 /* Context before the question: the sentences that ask, read alone, answer
  * the entry the whole message ranks first, when they are as sure as
  * asking_part_threshold; a bare "what's your experience?" after an
- * unrelated story does not answer what the story never offers. */
+ * unrelated story does not answer what the story never offers, nor does a
+ * poll of other people's experience. */
 static void testAskingPart(void **state) {
     const knowledge *k = *state;
     const char *old = "39 and wanna become a dev. too old? be honest";
@@ -273,6 +274,10 @@ static void testAskingPart(void **state) {
     r = ask(k->ix, "Working for large corporation feels like 80% BS. What's your experience?");
     assert_true(r.outcome != ENG_ANSWER);
     assert_int_equal(r.asked_part, 0);
+    /* a poll of other people, sure alone at 0.9 and more: not above 0.95 */
+    r = ask(k->ix, "I started coding with Scratch as a kid. What was your first experience with "
+                   "programming?");
+    assert_true(r.outcome != ENG_ANSWER);
     r = ask(k->ix, "Is a coding bootcamp worth it?"); /* one sentence: never a second look */
     assert_int_equal(r.asked_part, 0);
     /* the threshold is the knowledge's: at 1 nothing is sure enough */
