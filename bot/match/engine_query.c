@@ -371,16 +371,6 @@ static size_t modelConfidence(const engIndex *ix, long topic, double *conf, uint
     return n;
 }
 
-/* The candidate the confidence ranks first (ties: the earlier entry);
- * n > 0. */
-static uint32_t firstCandidate(const double *conf, const uint32_t *cand, size_t n) {
-    uint32_t first = cand[0];
-    for (size_t i = 1; i < n; i++)
-        if (conf[cand[i]] > conf[first] || (conf[cand[i]] == conf[first] && cand[i] < first))
-            first = cand[i];
-    return first;
-}
-
 /* What maintainers said outright, on either path: an entry whose question
  * or alternate the question is word for word (engine_verbatim.c) is at
  * least pattern_conf sure (when the topic filter lets it in); so is an
@@ -395,7 +385,8 @@ static size_t liftOverrides(const engIndex *ix, const engVerbatim *ph, long topi
                             uint32_t *cand, size_t n) {
     const engScratch *s = ix->scr;
     double cap = ix->model ? ix->model->evidence_cap : 0;
-    uint32_t only = n && cap > 0 && s->mass >= cap ? firstCandidate(conf, cand, n) : UINT32_MAX;
+    uint32_t only = UINT32_MAX; /* the entry ranked first, as fillHits ranks them */
+    if (n && cap > 0 && s->mass >= cap) (void)selectSure(conf, s->prob, cand, n, 1, &only);
     for (size_t i = 0; i < n; i++) {
         uint32_t e = cand[i];
         if (only != UINT32_MAX && e != only) continue;
