@@ -24,7 +24,12 @@ run() { # name, command... (TIME_LIMIT: seconds before it counts as hung)
   if timeout "${TIME_LIMIT:-300}" "$@" >"$log" 2>&1; then
     passed=$((passed + 1)); echo "ok   $name"
   else
-    failed=$((failed + 1)); failures+=("$name"); echo "FAIL $name (log: $log)"; tail -n 40 "$log" | sed 's/^/     /'
+    failed=$((failed + 1)); failures+=("$name"); echo "FAIL $name (log: $log)"
+    # The failed assertion first: a leak report after it can fill the tail.
+    grep -n -B3 -E '\[ +(FAILED|ERROR) +\]|error: Failure|Assertion|runtime error|ERROR: AddressSanitizer' "$log" |
+      head -n 40 | sed 's/^/     /'
+    echo "     ..."
+    tail -n 40 "$log" | sed 's/^/     /'
   fi
 }
 
