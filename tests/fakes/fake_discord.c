@@ -24,9 +24,11 @@
  *   reconnect                  op 7
  *   invalid_session {resumable} op 9
  *   close {code} | drop        close the gateway with code / drop TCP
+ *                              (4007, 4009: the session ends with it)
  *   heartbeat_request          op 1 from the server
  *   raw {text}                 send text as is (malformed frames)
  *   withhold_acks {on}         stop/restart answering heartbeats
+ *   end_session                the session expires: a RESUME gets op 9 false
  *   identify_close {code}      answer the next IDENTIFYs with this close
  *   rate_limit {count, retry_after, global}  next message POSTs get 429
  *   unauthorized {count}       next authorized REST calls get 401
@@ -352,8 +354,13 @@ static void fdGatewayCmd(fdState *st, const char *cmd, json_t *j, fsResponse *re
     if (strcmp(cmd, "reconnect") == 0) fdSend(st, st->gw, json_pack("{s:i,s:n}", "op", 7, "d"));
     else if (strcmp(cmd, "invalid_session") == 0)
         fdSend(st, st->gw, json_pack("{s:i,s:b}", "op", 9, "d", json_is_true(json_object_get(j, "resumable"))));
-    else if (strcmp(cmd, "close") == 0)
-        fsWsClose(st->gw, (int)json_integer_value(json_object_get(j, "code")), "scripted close");
+    else if (strcmp(cmd, "close") == 0) {
+        int code = (int)json_integer_value(json_object_get(j, "code"));
+        /* 4007 and 4009 end the session as Discord's do: a RESUME after
+         * them (the bot may miss the close frame) gets op 9 false. */
+        if (code == 4007 || code == 4009) st->session[0] = '\0';
+        fsWsClose(st->gw, code, "scripted close");
+    }
     else if (strcmp(cmd, "drop") == 0) fsWsDrop(st->gw);
     else if (strcmp(cmd, "heartbeat_request") == 0) fdSend(st, st->gw, json_pack("{s:i,s:n}", "op", 1, "d"));
     else if (strcmp(cmd, "raw") == 0) {
@@ -380,6 +387,7 @@ static void fdControl(fsServer *s, const char *body, size_t len, fsResponse *res
     else if (strcmp(cmd, "close_dms") == 0) /* this user's DMs refuse the bot: 50007 */
         json_object_set_new(st->closed_dms, json_string_value(json_object_get(j, "user_id")) ?
                             json_string_value(json_object_get(j, "user_id")) : "", json_true());
+    else if (strcmp(cmd, "end_session") == 0) st->session[0] = '\0'; /* expired while away */
     else if (strcmp(cmd, "withhold_acks") == 0) st->withhold_acks = json_is_true(json_object_get(j, "on"));
     else if (strcmp(cmd, "identify_close") == 0) st->identify_close = (int)json_integer_value(json_object_get(j, "code"));
     else if (strcmp(cmd, "rate_limit") == 0) {
