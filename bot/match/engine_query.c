@@ -489,8 +489,11 @@ void engScratchReset(const engIndex *ix) {
     ix->scr->ntouched = 0;
 }
 
+/* The hits for one text, the whole message or its asking part (askedPart);
+ * with_section also names a decline's out-of-scope section, which only the
+ * whole message's result shows. */
 static void rank(const engIndex *ix, const engTerms *x, const char *text, size_t len, long topic,
-                 size_t top, engResult *out) {
+                 size_t top, int with_section, engResult *out) {
     qTerm q[ENG_MAX_QTERMS];
     size_t nq = queryTerms(ix, x, q);
     ix->scr->ntouched = 0;
@@ -510,7 +513,7 @@ static void rank(const engIndex *ix, const engTerms *x, const char *text, size_t
     if (ix->scr->ntouched > 0) {
         if (ix->model) classify(ix, x, norm, norm ? nl : 0, topic);
         fillHits(ix, ph, topic, top, out);
-        declineSection(ix, out);
+        if (with_section) declineSection(ix, out);
     }
     if (ph && ph->label == ix->k->nentries) declineVerbatim(ix, ph, out);
     free(norm);
@@ -536,7 +539,7 @@ static void askedPart(const engIndex *ix, const char *text, size_t len, long top
     engResult alone;
     memset(&alone, 0, sizeof(alone));
     if (engAnalyze(ix, part, n, 1, &x, err) == CB_OK) {
-        rank(ix, &x, part, n, topic, top, &alone);
+        rank(ix, &x, part, n, topic, top, 0, &alone); /* its section is never shown */
         const engHit *h = &alone.hits[0];
         if (alone.nhits && h->confidence >= ix->asking_thr && h->entry == out->hits[0].entry) {
             out->hits[0].confidence = h->confidence;
@@ -576,7 +579,7 @@ int engQueryNormalized(const engIndex *ix, const char *text, size_t len, const c
         return CB_ERR;
     }
     if (normalized && given) *normalized = engCanonJoin(ix, &x.t); /* x.t: as analyzed */
-    rank(ix, &x, text, len, tid, top, out);
+    rank(ix, &x, text, len, tid, top, 1, out);
     askedPart(ix, text, len, tid, top, out);
     pthread_mutex_unlock(&ix->scr->mu);
     engTermsFree(&x);
