@@ -14,9 +14,10 @@
  * longest; "\b(pcep|pcap)\b" needs "pcep" or "pcap"). A question holding
  * none of them (plain ASCII, lower case, as normalized questions are) is
  * not tried at all: most patterns name a word the question does not have,
- * and strstr rules that out faster than PCRE2 can walk the question. The scanner gives up (no literals) on
- * anything it does not model: inline options, escapes other than \b-like
- * assertions, classes and punctuation, bytes above 0x7F. */
+ * and strstr rules that out faster than PCRE2 can walk the question. The
+ * scanner gives up (no literals) on anything it does not model: inline
+ * options, escapes other than \b-like assertions, classes and
+ * punctuation, bytes above 0x7F. */
 #include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
