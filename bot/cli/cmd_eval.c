@@ -43,10 +43,10 @@
 
 #define EVAL_DOUBT_MIN 2 /* collisions shown by `kb check` from this many examples */
 #define EVAL_CHOICES 3 /* "did you mean" choices shown, as the handler shows them */
-#define EVAL_NSWEEP 5
+#define EVAL_NSWEEP 9
 
 /* The answer thresholds of the threshold table. */
-static const double SWEEP[EVAL_NSWEEP] = {0.5, 0.6, 0.7, 0.8, 0.9};
+static const double SWEEP[EVAL_NSWEEP] = {0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9};
 
 typedef struct evalArgs {
     const char *kb;
@@ -366,7 +366,7 @@ static void printSweep(const evalStats *st) {
     for (int t = 0; t < EVAL_NSWEEP; t++) {
         double c, w, o;
         sweepAt(st, t, &c, &w, &o);
-        printf("  %.1f  %5.1f%%  %5.1f%%  %5.1f%%\n", SWEEP[t], 100 * c, 100 * w, 100 * o);
+        printf("  %.2f  %5.1f%%  %5.1f%%  %5.1f%%\n", SWEEP[t], 100 * c, 100 * w, 100 * o);
     }
 }
 
