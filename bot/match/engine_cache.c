@@ -32,8 +32,8 @@
 #include "base/log.h"
 
 #define MDC_MAGIC "CBMODEL\n"
-#define MDC_VERSION 7u /* 4: 16-bit weights, a scale per feature; 5: keys by id; 6: text order;
-                        * 7: the probability map */
+#define MDC_VERSION 8u /* 4: 16-bit weights, a scale per feature; 5: keys by id; 6: text order;
+                        * 7: the probability map; 8: pairs of words as typed */
 #define MDC_HEADER 64
 #define MDC_MAX_FILE (512u << 20) /* bytes; a dense model is at most 24 MB of weights */
 #define MDC_KEEP 16               /* cache files kept in a directory (newest) */

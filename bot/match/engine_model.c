@@ -3,8 +3,11 @@
  * engine_calib.c.
  *
  * Features, as in a TF-IDF + logistic regression text classifier:
- *   word block   each analyzed term (stem, synonyms applied) and each pair
- *                of adjacent terms;
+ *   word block   each analyzed term (stem, synonyms applied), each pair
+ *                of adjacent terms, and each pair of adjacent words as
+ *                typed, stop words included: "was your" and "should i"
+ *                tell a poll of others from a question for oneself,
+ *                which the terms alone (stop words dropped) cannot;
  *   char block   the byte 3-, 4- and 5-grams of each normalized word as
  *                typed, padded with spaces (" cert", "certs", "rts "):
  *                typos, plurals and unknown forms share most n-grams.
@@ -88,6 +91,31 @@ static void charKeys(const char *norm, size_t nlen, mdlKeys *out) {
     }
 }
 
+/* Pairs of adjacent words as typed, stop words included ("was your",
+ * "should i"): how a question asks, which the terms (stop words dropped)
+ * do not keep. Word block, not single terms. */
+static void rawPairs(const char *norm, size_t nlen, mdlKeys *out) {
+    char pair[2 * WORD_MAXLEN + 2];
+    size_t pl = 0; /* the previous word, at pair[0..pl) */
+    for (size_t i = 0; i < nlen;) {
+        if (!wordByte((unsigned char)norm[i])) {
+            i++;
+            continue;
+        }
+        size_t j = i;
+        while (j < nlen && wordByte((unsigned char)norm[j])) j++;
+        size_t l = j - i < WORD_MAXLEN ? j - i : WORD_MAXLEN;
+        if (pl) {
+            pair[pl] = '\x01';
+            memcpy(pair + pl + 1, norm + i, l);
+            keyPush(out, wordKey(pair, pl + 1 + l, 105) & ~UNI_TAG);
+        }
+        memcpy(pair, norm + i, l);
+        pl = l;
+        i = j;
+    }
+}
+
 void mdlKeysOf(const txtToks *terms, const char *norm, size_t nlen, mdlKeys *out) {
     out->n = 0;
     char pair[2 * TXT_MAX_TOKEN + 8];
@@ -102,7 +130,10 @@ void mdlKeysOf(const txtToks *terms, const char *norm, size_t nlen, mdlKeys *out
         snprintf(pair, sizeof(pair), "%s\x01%s", a, b); /* "a b" with a separator no term has */
         keyPush(out, wordKey(pair, al + bl + 1, 102) & ~UNI_TAG);
     }
-    if (norm) charKeys(norm, nlen, out);
+    if (norm) {
+        rawPairs(norm, nlen, out);
+        charKeys(norm, nlen, out);
+    }
 }
 
 void mdlKeysAddTerm(mdlKeys *out, const char *name) {

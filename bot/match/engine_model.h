@@ -107,8 +107,9 @@ void mdlVecFree(mdlVec *v);
 void mdlKeysFree(mdlKeys *k);
 
 /* Hashed features of an analyzed text: terms (stems after synonyms) for
- * word 1-2-grams, norm (the normalized text) for character n-grams.
- * Word features are tagged so the two blocks are weighted apart. */
+ * word 1-2-grams, norm (the normalized text) for pairs of words as typed
+ * (stop words included) and character n-grams. Word features are tagged
+ * so the two blocks are weighted apart. */
 void mdlKeysOf(const txtToks *terms, const char *norm, size_t nlen, mdlKeys *out);
 
 /* One more word-block term feature for name (a lookup list's: hashed

@@ -263,18 +263,17 @@ static void testProbes(void **state) {
  * poll of other people's experience. */
 static void testAskingPart(void **state) {
     const knowledge *k = *state;
-    const char *old = "39 and wanna become a dev. too old? be honest";
+    const char *old = "I'm 39 and I have driven trucks for fifteen years. I did a free Python "
+                      "course last winter and loved it. Am I too old to become a developer?";
     engResult r = ask(k->ix, old);
     assert_int_equal(r.outcome, ENG_ANSWER);
     assert_string_equal(r.hits[0].entry->id, "learning/career-change-later");
     assert_int_equal(r.asked_part, 1);
     assert_true(r.hits[0].confidence >= 0.95); /* matching.json's asking_part_threshold */
-    r = ask(k->ix, "too old? be honest"); /* one sentence asks, the other does not */
-    assert_true(r.outcome != ENG_ANSWER || r.asked_part == 1);
     r = ask(k->ix, "Working for large corporation feels like 80% BS. What's your experience?");
     assert_true(r.outcome != ENG_ANSWER);
     assert_int_equal(r.asked_part, 0);
-    /* a poll of other people, sure alone at 0.9 and more: not above 0.95 */
+    /* a poll of other people's experience, after a story of one's own */
     r = ask(k->ix, "I started coding with Scratch as a kid. What was your first experience with "
                    "programming?");
     assert_true(r.outcome != ENG_ANSWER);

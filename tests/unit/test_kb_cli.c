@@ -368,11 +368,13 @@ static void test_eval_asked_part(void **state) {
     char *tmp = ktTempDir(), *path = cbSprintf("%s/asked.jsonl", tmp);
     FILE *f = fopen(path, "w");
     assert_non_null(f);
-    fputs("{\"q\": \"39 and wanna become a dev. too old? be honest\", "
-          "\"gold\": [\"learning/career-change-later\"]}\n"
-          "{\"q\": \"39 and wanna become a dev. too old? be honest!\", "
-          "\"gold\": [\"learning/career-switch\"]}\n"
-          "{\"q\": \"Is a coding bootcamp worth it?\", \"gold\": [\"bootcamps/worth-it\"]}\n", f);
+    const char *story = "I'm 39 and I have driven trucks for fifteen years. I did a free Python "
+                        "course last winter and loved it. Am I too old to become a developer?";
+    fprintf(f,
+            "{\"q\": \"%s\", \"gold\": [\"learning/career-change-later\"]}\n"
+            "{\"q\": \"%s!\", \"gold\": [\"learning/career-switch\"]}\n",
+            story, story);
+    fputs("{\"q\": \"Is a coding bootcamp worth it?\", \"gold\": [\"bootcamps/worth-it\"]}\n", f);
     fclose(f);
     run r = bot(today, "kb", "eval", "--json", "--kb=knowledge", path, NULL);
     if (r.rc != 0 && r.rc != 1) fail_msg("rc %d: %s", r.rc, r.err);
