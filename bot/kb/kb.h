@@ -83,6 +83,7 @@ typedef struct kbMatching {
     double answer_threshold;
     double suggest_threshold;
     double pattern_confidence; /* the confidence a maintainer's pattern gives */
+    double pattern_floor;      /* ...to an entry the classifier gives at least this (0: any) */
     double redirect_threshold; /* a declined question's kind, this sure, gets its redirect */
     double asking_part_threshold; /* the sentences that ask, read alone, this sure: answered */
 } kbMatching;

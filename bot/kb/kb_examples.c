@@ -15,7 +15,9 @@
  *                     must be of a declined question's kind to use its
  *                     redirects.yaml reply) "asking_part_threshold": 0.9}
  *                     (how sure the sentences that ask, read alone, must be
- *                     to answer a message the whole of which is not).
+ *                     to answer a message the whole of which is not),
+ *                     "pattern_floor": 0.2 (how sure the classifier must be
+ *                     of an entry for its pattern to lift it; unset: any).
  *
  * Mistakes are diagnostics with file:line:column like every other file. */
 #include <jansson.h>
@@ -122,7 +124,7 @@ void kbLoadOutOfScope(kbLoader *L, const char *path) {
 
 static const char *const kbMatchingFields[] = {"answer_threshold", "suggest_threshold",
                                                "pattern_confidence", "redirect_threshold",
-                                               "asking_part_threshold"};
+                                               "asking_part_threshold", "pattern_floor"};
 
 /* Member key of root, a number in (0, 1]; absent leaves *out alone. */
 static int matchingNum(kbLoader *L, const kbJson *j, json_t *root, const char *key, double *out) {
@@ -159,6 +161,7 @@ void kbLoadMatching(kbLoader *L, const char *path) {
         bad |= matchingNum(L, &j, root, "pattern_confidence", &m.pattern_confidence) != CB_OK;
         bad |= matchingNum(L, &j, root, "redirect_threshold", &m.redirect_threshold) != CB_OK;
         bad |= matchingNum(L, &j, root, "asking_part_threshold", &m.asking_part_threshold) != CB_OK;
+        bad |= matchingNum(L, &j, root, "pattern_floor", &m.pattern_floor) != CB_OK;
         if (!bad && m.answer_threshold > 0 && m.suggest_threshold > m.answer_threshold)
             kbDiagAt(L->d, CB_DIAG_ERROR, &j, "/suggest_threshold", 0,
                      "'suggest_threshold' (%g) is above 'answer_threshold' (%g)",
@@ -169,6 +172,12 @@ void kbLoadMatching(kbLoader *L, const char *path) {
                      "'asking_part_threshold' (%g) is below 'answer_threshold' (%g): a second "
                      "look must be at least as sure as the first",
                      m.asking_part_threshold, m.answer_threshold);
+        else if (!bad && m.pattern_floor > 0 && m.answer_threshold > 0 &&
+                 m.pattern_floor >= m.answer_threshold)
+            kbDiagAt(L->d, CB_DIAG_ERROR, &j, "/pattern_floor", 0,
+                     "'pattern_floor' (%g) is not below 'answer_threshold' (%g): a pattern would "
+                     "only ever lift what is answered already",
+                     m.pattern_floor, m.answer_threshold);
         else if (!bad)
             L->matching = m;
     }

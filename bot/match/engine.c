@@ -56,6 +56,7 @@ static void setThresholds(engIndex *ix) {
                                                  : ENG_FALLBACK_SUGGEST;
     if (ix->suggest_thr > ix->answer_thr) ix->suggest_thr = ix->answer_thr;
     ix->pattern_conf = m->pattern_confidence > 0 ? m->pattern_confidence : PATTERN_CONF_FALLBACK;
+    ix->pattern_floor = m->pattern_floor; /* 0 when unset: a pattern lifts any entry */
     ix->redirect_thr = m->redirect_threshold > 0 ? m->redirect_threshold : ENG_FALLBACK_REDIRECT;
     ix->asking_thr = m->asking_part_threshold > 0 ? m->asking_part_threshold : ENG_FALLBACK_ASKING;
     if (ix->asking_thr < ix->answer_thr) ix->asking_thr = ix->answer_thr;

@@ -263,6 +263,7 @@ struct engIndex {
     float *ph_mass;
     uint16_t *ph_qpos;
     double answer_thr, suggest_thr, pattern_conf, redirect_thr, asking_thr; /* in force */
+    double pattern_floor; /* matching.json's: a pattern lifts an entry at least this sure */
 };
 
 /* engine_lookup.c: the lookup lists' terms (after the synonyms), and the

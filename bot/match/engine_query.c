@@ -380,7 +380,11 @@ static size_t modelConfidence(const engIndex *ix, long topic, double *conf, uint
  * questions like the knowledge's; in a long post it meets its words on
  * the way to something else ("I use FastAPI every day... how do I start
  * contributing to open source?"), and the entry the whole question points
- * to stays first. The new candidate count. */
+ * to stays first. Nor does a pattern lift an entry the classifier gives
+ * less than matching.json's pattern_floor: a pattern written for "is
+ * freelancing worth it" also matches "taxes as a freelance developer", and
+ * a classifier that learned the out-of-scope examples knows better. The
+ * new candidate count. */
 static size_t liftOverrides(const engIndex *ix, const engVerbatim *ph, long topic, double *conf,
                             uint32_t *cand, size_t n) {
     const engScratch *s = ix->scr;
@@ -390,7 +394,8 @@ static size_t liftOverrides(const engIndex *ix, const engVerbatim *ph, long topi
     for (size_t i = 0; i < n; i++) {
         uint32_t e = cand[i];
         if (only != UINT32_MAX && e != only) continue;
-        if ((s->flags[e] & SEEN) && (s->flags[e] & PATTERN) && conf[e] < ix->pattern_conf)
+        if ((s->flags[e] & SEEN) && (s->flags[e] & PATTERN) && conf[e] < ix->pattern_conf &&
+            conf[e] >= ix->pattern_floor)
             conf[e] = ix->pattern_conf;
     }
     if (!ph || ph->label >= ix->k->nentries) return n;

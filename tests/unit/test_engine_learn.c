@@ -292,6 +292,35 @@ static void testAskingPart(void **state) {
     engFree(ix);
 }
 
+/* A pattern lifts only an entry the classifier gives matching.json's
+ * pattern_floor: skills/sql-databases' pattern matches "learn ... sql",
+ * but this asks for an order of study (learning/roadmap), and the
+ * classifier says so. Without a floor the pattern wins as before. */
+static void testPatternFloor(void **state) {
+    const knowledge *k = *state;
+    const char *q = "what order should I learn git, docker and sql in?";
+    engResult r = ask(k->ix, q);
+    assert_true(r.nhits > 0);
+    assert_string_equal(r.hits[0].entry->id, "learning/roadmap");
+    int seen = 0;
+    for (size_t i = 0; i < r.nhits; i++)
+        if (strcmp(r.hits[i].entry->id, "skills/sql-databases") == 0) {
+            seen = 1;
+            assert_int_equal(r.hits[i].pattern, 1); /* it matched, and lifted nothing */
+            assert_true(r.hits[i].confidence < k->kb->matching.pattern_floor);
+        }
+    assert_true(seen);
+    kb any = *k->kb;
+    any.matching.pattern_floor = 0;
+    char err[CB_ERRLEN];
+    engIndex *ix = engBuild(&any, NULL, err);
+    assert_non_null(ix);
+    r = ask(ix, q);
+    assert_string_equal(r.hits[0].entry->id, "skills/sql-databases");
+    assert_true(r.hits[0].confidence >= k->kb->matching.pattern_confidence);
+    engFree(ix);
+}
+
 /* ---- a knowledge base in a temporary directory ---- */
 
 static char DIR_[64];
@@ -440,6 +469,8 @@ static void testDataFileErrors(void **state) {
                     "suggest_threshold");
     refusedMatching("{\n  \"answer_threshold\": 0.7,\n  \"asking_part_threshold\": 0.5\n}\n", 3,
                     "asking_part_threshold");
+    refusedMatching("{\n  \"answer_threshold\": 0.7,\n  \"pattern_floor\": 0.7\n}\n", 3,
+                    "pattern_floor");
     refusedMatching("{\"answer_treshold\": 0.5}\n", 0, "answer_threshold");
     /* a valid file sets the thresholds in force */
     writeFile("matching.json", "{\"answer_threshold\": 0.8, \"suggest_threshold\": 0.3}\n");
@@ -842,6 +873,7 @@ int main(void) {
         cmocka_unit_test(testCalibration),
         cmocka_unit_test(testProbes),
         cmocka_unit_test(testAskingPart),
+        cmocka_unit_test(testPatternFloor),
         cmocka_unit_test(testRedirects),
         cmocka_unit_test(testUnrelatedEditKeepsAnswers),
         cmocka_unit_test(testPhrasesAsWritten),
