@@ -69,25 +69,32 @@ static int wordByte(unsigned char c) {
     return c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '#';
 }
 
+/* The next word of the normalized text at or after *at (a run of
+ * wordByte bytes): its start, and its length cut to WORD_MAXLEN into
+ * *len; *at moves past it. NULL when no word is left. */
+static const char *nextWord(const char *norm, size_t nlen, size_t *at, size_t *len) {
+    size_t i = *at;
+    while (i < nlen && !wordByte((unsigned char)norm[i])) i++;
+    if (i >= nlen) return NULL;
+    size_t j = i;
+    while (j < nlen && wordByte((unsigned char)norm[j])) j++;
+    *len = j - i < WORD_MAXLEN ? j - i : WORD_MAXLEN;
+    *at = j;
+    return norm + i;
+}
+
 /* Character n-grams of each word of the normalized text (stop words
  * included: "how do i" is a sign of a coding question), padded with
  * spaces. */
 static void charKeys(const char *norm, size_t nlen, mdlKeys *out) {
     char w[WORD_MAXLEN + 2];
-    for (size_t i = 0; i < nlen;) {
-        if (!wordByte((unsigned char)norm[i])) {
-            i++;
-            continue;
-        }
-        size_t j = i;
-        while (j < nlen && wordByte((unsigned char)norm[j])) j++;
-        size_t l = j - i < WORD_MAXLEN ? j - i : WORD_MAXLEN;
+    size_t at = 0, l = 0;
+    for (const char *word; (word = nextWord(norm, nlen, &at, &l)) != NULL;) {
         w[0] = ' ';
-        memcpy(w + 1, norm + i, l);
+        memcpy(w + 1, word, l);
         w[l + 1] = ' ';
         for (size_t n = NGRAM_MIN; n <= NGRAM_MAX; n++)
             for (size_t s = 0; s + n <= l + 2; s++) keyPush(out, charKey(w + s, n));
-        i = j;
     }
 }
 
@@ -96,23 +103,15 @@ static void charKeys(const char *norm, size_t nlen, mdlKeys *out) {
  * do not keep. Word block, not single terms. */
 static void rawPairs(const char *norm, size_t nlen, mdlKeys *out) {
     char pair[2 * WORD_MAXLEN + 2];
-    size_t pl = 0; /* the previous word, at pair[0..pl) */
-    for (size_t i = 0; i < nlen;) {
-        if (!wordByte((unsigned char)norm[i])) {
-            i++;
-            continue;
-        }
-        size_t j = i;
-        while (j < nlen && wordByte((unsigned char)norm[j])) j++;
-        size_t l = j - i < WORD_MAXLEN ? j - i : WORD_MAXLEN;
+    size_t at = 0, l = 0, pl = 0; /* pl: the previous word, at pair[0..pl) */
+    for (const char *word; (word = nextWord(norm, nlen, &at, &l)) != NULL;) {
         if (pl) {
             pair[pl] = '\x01';
-            memcpy(pair + pl + 1, norm + i, l);
+            memcpy(pair + pl + 1, word, l);
             keyPush(out, wordKey(pair, pl + 1 + l, 105) & ~UNI_TAG);
         }
-        memcpy(pair, norm + i, l);
+        memcpy(pair, word, l);
         pl = l;
-        i = j;
     }
 }
 

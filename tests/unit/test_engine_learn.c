@@ -256,6 +256,17 @@ static void testProbes(void **state) {
     assert_int_equal(bad, 0);
 }
 
+/* The bundled knowledge's index again, with matching.json's thresholds
+ * as m says; the index points into *copy, which must outlive it. */
+static engIndex *withMatching(const knowledge *k, kbMatching m, kb *copy) {
+    *copy = *k->kb;
+    copy->matching = m;
+    char err[CB_ERRLEN];
+    engIndex *ix = engBuild(copy, NULL, err);
+    assert_non_null(ix);
+    return ix;
+}
+
 /* Context before the question: the sentences that ask, read alone, answer
  * the entry the whole message ranks first, when they are as sure as
  * asking_part_threshold; a bare "what's your experience?" after an
@@ -280,11 +291,10 @@ static void testAskingPart(void **state) {
     r = ask(k->ix, "Is a coding bootcamp worth it?"); /* one sentence: never a second look */
     assert_int_equal(r.asked_part, 0);
     /* the threshold is the knowledge's: at 1 nothing is sure enough */
-    kb strict = *k->kb;
-    strict.matching.asking_part_threshold = 1.0;
-    char err[CB_ERRLEN];
-    engIndex *ix = engBuild(&strict, NULL, err);
-    assert_non_null(ix);
+    kbMatching strict = k->kb->matching;
+    strict.asking_part_threshold = 1.0;
+    kb copy;
+    engIndex *ix = withMatching(k, strict, &copy);
     r = ask(ix, old);
     assert_true(r.outcome != ENG_ANSWER);
     assert_int_equal(r.asked_part, 0);
@@ -310,11 +320,10 @@ static void testPatternFloor(void **state) {
             assert_true(r.hits[i].confidence < k->kb->matching.pattern_floor);
         }
     assert_true(seen);
-    kb any = *k->kb;
-    any.matching.pattern_floor = 0;
-    char err[CB_ERRLEN];
-    engIndex *ix = engBuild(&any, NULL, err);
-    assert_non_null(ix);
+    kbMatching any = k->kb->matching;
+    any.pattern_floor = 0;
+    kb copy;
+    engIndex *ix = withMatching(k, any, &copy);
     r = ask(ix, q);
     assert_string_equal(r.hits[0].entry->id, "skills/sql-databases");
     assert_true(r.hits[0].confidence >= k->kb->matching.pattern_confidence);
