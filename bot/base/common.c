@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <ctype.h>
 #include <utf8proc.h>
@@ -34,6 +35,21 @@ void *cbMalloc(size_t n) {
 void *cbCalloc(size_t n, size_t size) {
     void *p = calloc(n ? n : 1, size ? size : 1);
     if (!p) cbOom(n * size);
+    return p;
+}
+
+/* Large arrays (a model's weights: 7-14 MB) in transparent huge pages
+ * where the kernel offers them (madvise mode): a page fault per 2 MiB
+ * instead of per 4 KiB. On a virtual machine a fault costs ~10 us, and the
+ * weights' 1,700 faults were a fifth of a start-up. Freed with free(). */
+void *cbCallocLarge(size_t n, size_t size) {
+    size_t bytes = (n ? n : 1) * (size ? size : 1);
+    if (bytes < 2 * CB_HUGE_PAGE) return cbCalloc(n, size);
+    size_t whole = (bytes + CB_HUGE_PAGE - 1) / CB_HUGE_PAGE * CB_HUGE_PAGE;
+    void *p = aligned_alloc(CB_HUGE_PAGE, whole);
+    if (!p) cbOom(whole);
+    (void)madvise(p, whole, MADV_HUGEPAGE); /* a hint: without it, small pages */
+    memset(p, 0, bytes);
     return p;
 }
 

@@ -38,6 +38,8 @@ int cbErr(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)))
 
 void *cbMalloc(size_t n);
 void *cbCalloc(size_t n, size_t size);
+#define CB_HUGE_PAGE ((size_t)2 << 20) /* bytes: x86-64 and arm64 transparent huge pages */
+void *cbCallocLarge(size_t n, size_t size); /* zeroed, in huge pages when large; free() */
 void *cbRealloc(void *p, size_t n);
 char *cbStrdup(const char *s);         /* NULL in, NULL out */
 char *cbStrndup(const char *s, size_t n);

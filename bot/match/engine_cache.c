@@ -247,7 +247,7 @@ static mdlModel *modelAlloc(const uint64_t *z) {
     m->isword = cbCalloc(m->nfeat, 1);
     m->cnt = cbCalloc(m->nfeat, sizeof(*m->cnt));
     m->b = cbCalloc(m->nclass, sizeof(*m->b));
-    m->wq = cbCalloc(m->nfeat * mdlStride(m->nclass), sizeof(*m->wq));
+    m->wq = cbCallocLarge(m->nfeat * mdlStride(m->nclass), sizeof(*m->wq));
     m->wscale = cbCalloc(m->nfeat, sizeof(*m->wscale));
     return m;
 }

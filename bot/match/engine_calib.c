@@ -207,7 +207,7 @@ static int *foldsOf(const mdlExample *ex, size_t n, int folds) {
 static void crossValidate(const mdlModel *m, const mdlVec *x, const uint32_t *y,
                           const uint64_t *okey, const int *fold, size_t n, int folds, double *z) {
     size_t nc = m->nclass;
-    float *w = cbMalloc((m->nfeat ? m->nfeat : 1) * mdlStride(nc) * sizeof(*w));
+    float *w = cbCallocLarge((m->nfeat ? m->nfeat : 1) * mdlStride(nc), sizeof(*w));
     float *b = cbMalloc(nc * sizeof(*b));
     uint32_t *idx = cbMalloc((n ? n : 1) * sizeof(*idx));
     for (int f = 0; f < folds; f++) {
@@ -338,7 +338,7 @@ mdlModel *mdlTrain(const mdlKeys *keys, const mdlExample *ex, size_t n, size_t n
     }
     uint64_t *okey = mdlOrderKeys(ex, y, n);
     if (folds >= 2 && n >= (size_t)folds) calibrate(m, x, y, okey, ex, n, folds);
-    float *w = cbMalloc((m->nfeat ? m->nfeat : 1) * mdlStride(nclass) * sizeof(*w));
+    float *w = cbCallocLarge((m->nfeat ? m->nfeat : 1) * mdlStride(nclass), sizeof(*w));
     m->b = cbMalloc(nclass * sizeof(*m->b));
     mdlFit(x, y, okey, all, n, nclass, m->nfeat, m->epochs, w, m->b);
     free(okey);

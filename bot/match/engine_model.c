@@ -344,7 +344,7 @@ void mdlQuantize(mdlModel *m, const float *w) {
     size_t ncp = mdlStride(m->nclass), nf = m->nfeat ? m->nfeat : 1;
     free(m->wq);
     free(m->wscale);
-    m->wq = cbCalloc(nf * ncp, sizeof(*m->wq));
+    m->wq = cbCallocLarge(nf * ncp, sizeof(*m->wq));
     m->wscale = cbCalloc(nf, sizeof(*m->wscale));
     for (size_t f = 0; f < m->nfeat; f++) {
         const float *wr = w + f * ncp;
