@@ -267,12 +267,25 @@ static void axpy(float *restrict acc, const float *restrict wr, float a, size_t 
         for (size_t k = 0; k < 8; k++) acc[c + k] += a * wr[c + k];
 }
 
-/* z[c] = b[c] + scale * sum_f x_f w[f][c], then softmax in place. */
-static void forward(const mdlVec *v, const float *w, const float *b, double scale, size_t nc,
-                    float *acc, double *z) {
+/* A row of ncp floats is several cache lines, and a question's rows are
+ * scattered over megabytes: asking for the rows a few features ahead
+ * overlaps their misses (the loop waited on memory). */
+#define MDL_PREFETCH 4
+static void prefetchRow(const float *row, size_t ncp) {
+    for (size_t c = 0; c < ncp; c += 16) __builtin_prefetch(row + c);
+}
+
+/* z[c] = b[c] + scale * sum_f x_f w[f][c], then softmax in place.
+ * Always inlined, so each of mdlFit's builds has its own (see below). */
+static inline __attribute__((always_inline)) void forward(const mdlVec *v, const float *w,
+                                                          const float *b, double scale, size_t nc,
+                                                          float *acc, double *z) {
     size_t ncp = mdlStride(nc);
     memset(acc, 0, ncp * sizeof(*acc));
-    for (size_t k = 0; k < v->n; k++) axpy(acc, w + (size_t)v->f[k].id * ncp, v->f[k].v, ncp);
+    for (size_t k = 0; k < v->n; k++) {
+        if (k + MDL_PREFETCH < v->n) prefetchRow(w + (size_t)v->f[k + MDL_PREFETCH].id * ncp, ncp);
+        axpy(acc, w + (size_t)v->f[k].id * ncp, v->f[k].v, ncp);
+    }
     double mx = -INFINITY, sum = 0;
     for (size_t c = 0; c < nc; c++) {
         z[c] = acc[c] * scale + b[c];
@@ -289,6 +302,18 @@ uint64_t *mdlOrderKeys(const mdlExample *ex, const uint32_t *y, size_t n) {
     return k;
 }
 
+/* Training is most of a start-up without the cache: on x86-64 it is also
+ * compiled for AVX2, picked at load time where the CPU has it (the same
+ * operations in the same order, element by element: the same weights).
+ * GCC only: clang 14 names the dispatcher mdlFit.ifunc, which other files
+ * cannot call (the fuzz build is clang's). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define MDL_VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define MDL_VECTOR_CLONES
+#endif
+
+MDL_VECTOR_CLONES
 void mdlFit(const mdlVec *x, const uint32_t *y, const uint64_t *okey, const uint32_t *idx,
             size_t n, size_t nc, size_t nfeat, int epochs, float *w, float *b) {
     size_t ncp = mdlStride(nc);
