@@ -18,9 +18,10 @@
  * own examples.
  *
  * A threshold table says what the figures would be if answers needed a
- * confidence of 0.5 ... 0.9 (the top hit's confidence, as the engine
- * compares it with answer_threshold): the right/wrong trade a maintainer
- * makes by editing matching.json, read off the same run.
+ * confidence of 0.5 ... 0.9, and the knowledge's own (the top hit's
+ * confidence, as the engine compares it with answer_threshold): the
+ * right/wrong trade a maintainer makes by editing matching.json, read off
+ * the same run.
  *
  * It also refuses eval questions copied from an entry's question or
  * alternates (compared after folding case, punctuation and spaces): such a
@@ -43,10 +44,11 @@
 
 #define EVAL_DOUBT_MIN 2 /* collisions shown by `kb check` from this many examples */
 #define EVAL_CHOICES 3 /* "did you mean" choices shown, as the handler shows them */
-#define EVAL_NSWEEP 9
+#define EVAL_NSTEPS 9
+#define EVAL_NSWEEP (EVAL_NSTEPS + 1) /* the steps and the knowledge's own threshold */
 
-/* The answer thresholds of the threshold table. */
-static const double SWEEP[EVAL_NSWEEP] = {0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9};
+/* The answer thresholds of the threshold table, with the knowledge's own. */
+static const double SWEEP_STEPS[EVAL_NSTEPS] = {0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9};
 
 typedef struct evalArgs {
     const char *kb;
@@ -73,6 +75,8 @@ typedef struct evalStats {
     /* per SWEEP threshold: questions whose top hit is that sure, right or
      * wrong, and out-of-scope ones among them */
     size_t sweep_right[EVAL_NSWEEP], sweep_wrong[EVAL_NSWEEP], sweep_oos[EVAL_NSWEEP];
+    double sweep[EVAL_NSWEEP]; /* the table's thresholds, rising */
+    int nsweep;
 } evalStats;
 
 static const cliOpt evalOpts[] = {
@@ -294,8 +298,8 @@ static void noteRanks(const engIndex *ix, const evalCase *c, const engResult *r,
     if (c->ngold) st->oneclick += click;
     if (!r->nhits) return;
     double conf = r->hits[0].confidence;
-    for (int t = 0; t < EVAL_NSWEEP; t++) {
-        if (conf < SWEEP[t]) continue;
+    for (int t = 0; t < st->nsweep; t++) {
+        if (conf < st->sweep[t]) continue;
         if (first && c->ngold) st->sweep_right[t]++;
         else st->sweep_wrong[t]++;
         if (!c->ngold) st->sweep_oos[t]++;
@@ -342,7 +346,23 @@ static void runCases(const engIndex *ix, const evalCase *v, size_t n, evalStats 
 
 static double ratio(size_t a, size_t b) { return b ? (double)a / (double)b : 1.0; }
 
-/* Answered-correct, wrong and out-of-scope declined at SWEEP[t]. */
+/* The table's rows: the steps, and own (the knowledge's answer
+ * threshold) in its place unless it is one of them, so one row is always
+ * the main figures. */
+static void sweepRows(evalStats *st, double own) {
+    st->nsweep = 0;
+    int placed = 0;
+    for (int t = 0; t < EVAL_NSTEPS; t++) {
+        if (!placed && own <= SWEEP_STEPS[t]) {
+            placed = 1;
+            if (own < SWEEP_STEPS[t] - 1e-9) st->sweep[st->nsweep++] = own;
+        }
+        st->sweep[st->nsweep++] = SWEEP_STEPS[t];
+    }
+    if (!placed) st->sweep[st->nsweep++] = own;
+}
+
+/* Answered-correct, wrong and out-of-scope declined at st->sweep[t]. */
 static void sweepAt(const evalStats *st, int t, double *c, double *w, double *o) {
     *c = ratio(st->sweep_right[t], st->in);
     *w = st->n ? (double)st->sweep_wrong[t] / (double)st->n : 0;
@@ -351,11 +371,11 @@ static void sweepAt(const evalStats *st, int t, double *c, double *w, double *o)
 
 static json_t *sweepJson(const evalStats *st) {
     json_t *arr = json_array();
-    for (int t = 0; t < EVAL_NSWEEP; t++) {
+    for (int t = 0; t < st->nsweep; t++) {
         double c, w, o;
         sweepAt(st, t, &c, &w, &o);
-        json_array_append_new(arr, json_pack("{s:f, s:f, s:f, s:f}", "answer_threshold", SWEEP[t],
-                                             "answered_correct", c, "wrong", w,
+        json_array_append_new(arr, json_pack("{s:f, s:f, s:f, s:f}", "answer_threshold",
+                                             st->sweep[t], "answered_correct", c, "wrong", w,
                                              "out_of_scope_abstained", o));
     }
     return arr;
@@ -363,10 +383,10 @@ static json_t *sweepJson(const evalStats *st) {
 
 static void printSweep(const evalStats *st) {
     printf("\nif answers needed this confidence (right / wrong / out-of-scope declined):\n");
-    for (int t = 0; t < EVAL_NSWEEP; t++) {
+    for (int t = 0; t < st->nsweep; t++) {
         double c, w, o;
         sweepAt(st, t, &c, &w, &o);
-        printf("  %.2f  %5.1f%%  %5.1f%%  %5.1f%%\n", SWEEP[t], 100 * c, 100 * w, 100 * o);
+        printf("  %.2f  %5.1f%%  %5.1f%%  %5.1f%%\n", st->sweep[t], 100 * c, 100 * w, 100 * o);
     }
 }
 
@@ -537,6 +557,7 @@ void evalPrintDoubts(const kb *k, size_t max) {
 
 static int evalRun(const evalArgs *a, const knowledge *kn) {
     evalStats st = {0};
+    sweepRows(&st, engAnswerThreshold(kn->ix));
     evalCase *v = NULL;
     size_t n = 0;
     int rc = CB_EXIT_OK;
