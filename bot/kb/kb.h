@@ -86,6 +86,7 @@ typedef struct kbMatching {
     double pattern_floor;      /* ...to an entry the classifier gives at least this (0: any) */
     double redirect_threshold; /* a declined question's kind, this sure, gets its redirect */
     double asking_part_threshold; /* the sentences that ask, read alone, this sure: answered */
+    double length_normalization;  /* a question's features over its norm to this power (0: 1) */
 } kbMatching;
 
 /* redirects.yaml: where to ask instead, for a kind of question the bot

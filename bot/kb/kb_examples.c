@@ -17,7 +17,12 @@
  *                     (how sure the sentences that ask, read alone, must be
  *                     to answer a message the whole of which is not),
  *                     "pattern_floor": 0.2 (how sure the classifier must be
- *                     of an entry for its pattern to lift it; unset: any).
+ *                     of an entry for its pattern to lift it; unset: any),
+ *                     "length_normalization": 0.7 (a question's features
+ *                     are divided by their norm to this power: at 1, the
+ *                     unset value, a word in a long question weighs less
+ *                     than in a short one, so a preamble dilutes what the
+ *                     question asks; below 1 it dilutes less).
  *
  * Mistakes are diagnostics with file:line:column like every other file. */
 #include <jansson.h>
@@ -124,7 +129,8 @@ void kbLoadOutOfScope(kbLoader *L, const char *path) {
 
 static const char *const kbMatchingFields[] = {"answer_threshold", "suggest_threshold",
                                                "pattern_confidence", "redirect_threshold",
-                                               "asking_part_threshold", "pattern_floor"};
+                                               "asking_part_threshold", "pattern_floor",
+                                               "length_normalization"};
 
 /* Member key of root, a number in (0, 1]; absent leaves *out alone. */
 static int matchingNum(kbLoader *L, const kbJson *j, json_t *root, const char *key, double *out) {
@@ -162,6 +168,7 @@ void kbLoadMatching(kbLoader *L, const char *path) {
         bad |= matchingNum(L, &j, root, "redirect_threshold", &m.redirect_threshold) != CB_OK;
         bad |= matchingNum(L, &j, root, "asking_part_threshold", &m.asking_part_threshold) != CB_OK;
         bad |= matchingNum(L, &j, root, "pattern_floor", &m.pattern_floor) != CB_OK;
+        bad |= matchingNum(L, &j, root, "length_normalization", &m.length_normalization) != CB_OK;
         if (!bad && m.answer_threshold > 0 && m.suggest_threshold > m.answer_threshold)
             kbDiagAt(L->d, CB_DIAG_ERROR, &j, "/suggest_threshold", 0,
                      "'suggest_threshold' (%g) is above 'answer_threshold' (%g)",

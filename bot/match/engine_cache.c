@@ -32,13 +32,14 @@
 #include "base/log.h"
 
 #define MDC_MAGIC "CBMODEL\n"
-#define MDC_VERSION 8u /* 4: 16-bit weights, a scale per feature; 5: keys by id; 6: text order;
-                        * 7: the probability map; 8: pairs of words as typed */
+#define MDC_VERSION 9u /* 4: 16-bit weights, a scale per feature; 5: keys by id; 6: text order;
+                        * 7: the probability map; 8: pairs of words as typed;
+                        * 9: the length normalization */
 #define MDC_HEADER 64
 #define MDC_MAX_FILE (512u << 20) /* bytes; a dense model is at most 24 MB of weights */
 #define MDC_KEEP 16               /* cache files kept in a directory (newest) */
 #define MDC_RECORD_VERSION 1u /* of a record (mdcSaveRecord) */
-#define MDC_NCALIB 4              /* calibration numbers: temperature, beta, evidence cap, gamma */
+#define MDC_NCALIB 5 /* calibration numbers: temperature, beta, evidence cap, gamma, length norm */
 #define MDC_MAX_KNOTS (1u << 16)  /* of the probability map (one per 50 examples trained on) */
 #define MDC_MAX_WEIGHT 1e3        /* |weight|, |bias|, an evidence weight: trained ones are under 20 */
 #define MDC_MAX_IDF 64.0          /* ln(1 + examples) + 1 is under 25 */
@@ -313,6 +314,7 @@ static int readSection(mdcSrc *s, mdlModel *m, mdcRest *r, char *why, size_t wn)
         m->beta = c[1];
         m->evidence_cap = c[2];
         m->gamma = c[3];
+        m->length_norm = c[4];
         return 1;
     }
     if (tag == S_BUCKETS) return srcRead(s, r->buckets, bytes, 1);
@@ -334,6 +336,7 @@ static const char *modelCheck(mdlModel *m, const mdcRest *r, const mdlExample *e
     if ((r->seen & need) != need) return "a section is missing";
     if (!mdlRecalValid(&m->recal)) return "a probability map that is not monotone in [0, 1]";
     if (!(m->temp >= 1e-3 && m->temp <= 1e3)) return "a temperature out of range";
+    if (!(m->length_norm > 0 && m->length_norm <= 1)) return "a length normalization out of range";
     if (!(m->beta >= 0 && m->beta <= MDC_MAX_WEIGHT && m->gamma >= 0 &&
           m->gamma <= MDC_MAX_WEIGHT && m->evidence_cap >= 0 && isfinite(m->evidence_cap)))
         return "a calibration number out of range";
@@ -435,7 +438,7 @@ static void putModel(mdcOut *o, const mdlModel *m, const mdlExample *ex, size_t 
                        (uint64_t)m->folds, m->noof, m->oof_right,
                        (uint64_t)(m->train_ms > 0 ? m->train_ms * 1000.0 : 0)};
     putSection(o, S_SIZES, 8, Z_N, z);
-    const double calib[MDC_NCALIB] = {m->temp, m->beta, m->evidence_cap, m->gamma};
+    const double calib[MDC_NCALIB] = {m->temp, m->beta, m->evidence_cap, m->gamma, m->length_norm};
     putSection(o, S_CALIB, 8, MDC_NCALIB, calib);
     mdcBucket bk[MDL_NBUCKETS];
     for (int b = 0; b < MDL_NBUCKETS; b++)

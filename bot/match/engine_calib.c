@@ -317,12 +317,13 @@ static int mdlPlan(mdlModel *m, const mdlKeys *keys, size_t n, int folds) {
 }
 
 mdlModel *mdlTrain(const mdlKeys *keys, const mdlExample *ex, size_t n, size_t nclass,
-                   int folds) {
+                   int folds, double length_norm) {
     if (nclass < 2) return NULL;
     double t0 = cbNowMs();
     mdlModel *m = cbCalloc(1, sizeof(*m));
     m->nclass = nclass;
     m->temp = 1.0;
+    m->length_norm = length_norm;
     buildVocab(m, keys, n);
     if (!mdlPlan(m, keys, n, folds)) {
         mdlFree(m);

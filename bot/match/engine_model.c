@@ -222,7 +222,11 @@ void mdlVectorize(const mdlModel *m, const mdlKeys *k, mdlVec *out) {
         m->cnt[id] = 0;
     }
     float scale[2];
-    for (int b = 0; b < 2; b++) scale[b] = sq[b] > 0 ? (float)(M_SQRT1_2 / sqrt(sq[b])) : 0;
+    for (int b = 0; b < 2; b++) {
+        double norm = sqrt(sq[b]);
+        if (m->length_norm != 1.0) norm = pow(norm, m->length_norm);
+        scale[b] = sq[b] > 0 ? (float)(M_SQRT1_2 / norm) : 0;
+    }
     for (size_t i = 0; i < out->n; i++) out->f[i].v *= scale[m->isword[out->f[i].id]];
 }
 

@@ -21,7 +21,7 @@ typedef struct mdlFeat {
     float v;
 } mdlFeat;
 
-/* A sparse, L2-normalized feature vector. */
+/* A sparse feature vector, each block scaled by its norm (mdlVectorize). */
 typedef struct mdlVec {
     mdlFeat *f;
     size_t n, cap;
@@ -92,6 +92,7 @@ typedef struct mdlModel {
     double beta;          /* weight of the entries' lexical evidence (mdlPredictEv), fitted out of fold */
     double gamma;         /* weight of the out-of-scope lines' evidence, fitted with beta */
     double evidence_cap;  /* a question's weight counts up to this (engine_query.c) */
+    double length_norm;   /* mdlVectorize divides by the norm to this power (1: cosine) */
     mdlRecal recal;       /* the best probability's worth out of fold (mdlRecalApply) */
     /* Out-of-fold figures, for `kb check` and `kb eval`. */
     size_t noof, oof_right;
@@ -116,17 +117,20 @@ void mdlKeysOf(const txtToks *terms, const char *norm, size_t nlen, mdlKeys *out
  * apart from every real term). */
 void mdlKeysAddTerm(mdlKeys *out, const char *name);
 
-/* The weighted vector of keys under m (unknown features skipped). */
+/* The weighted vector of keys under m (unknown features skipped): each
+ * block's tf-idf values divided by the block's norm to the power
+ * m->length_norm (1: every question as long as any other). */
 void mdlVectorize(const mdlModel *m, const mdlKeys *k, mdlVec *out);
 
-/* Train on n examples (keys[i] their features): vocabulary, idf, weights,
+/* Train on n examples (keys[i] their features, vectorized with
+ * length_norm, see mdlVectorize): vocabulary, idf, weights,
  * then the temperature and the reliability figures out of fold (folds
  * folds; 0 or 1: none, temperature 1). NULL when there are fewer than two
  * classes, or when the dense weights (features x classes) would take more
  * than 48 MB or training more than ~2e9 multiply-adds (about a second):
  * the caller then ranks without a model. */
 mdlModel *mdlTrain(const mdlKeys *keys, const mdlExample *ex, size_t n, size_t nclass,
-                   int folds);
+                   int folds, double length_norm);
 void mdlFree(mdlModel *m);
 
 /* Class probabilities of x (nclass values into p), with the fitted

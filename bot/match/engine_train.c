@@ -142,11 +142,12 @@ static int keyStep(keyJob *kj) {
 static void keyEnd(keyJob *kj, size_t nkeys, uint8_t (*key)[MDC_KEYLEN]) {
     const kb *k = kj->k;
     if (kj->scaled) mdcKeysAddStr(kj->h, "the scaled path's re-ranker");
-    double *nums = cbMalloc((3 + kj->n) * sizeof(*nums));
+    double *nums = cbMalloc((4 + kj->n) * sizeof(*nums));
     size_t nn = 0;
     nums[nn++] = k->matching.answer_threshold;
     nums[nn++] = k->matching.suggest_threshold;
     nums[nn++] = k->matching.pattern_confidence;
+    nums[nn++] = k->matching.length_normalization;
     for (size_t i = 0; i < kj->n; i++) nums[nn++] = kj->ex[i].section;
     mdcKeysAdd(kj->h, nums, nn * sizeof(*nums));
     free(nums);
@@ -165,13 +166,19 @@ static void trainingKeys(const kb *k, const mdlExample *ex, size_t n, int scaled
 
 /* The section classifier, from the main one's out-of-scope examples
  * (ex/keys from first on): needs two named sections or more. */
+/* matching.json's length_normalization (unset: 1, cosine). */
+static double lengthNorm(const kb *k) {
+    return k->matching.length_normalization > 0 ? k->matching.length_normalization : 1.0;
+}
+
 static mdlModel *trainSections(const kb *k, const mdlExample *ex, const mdlKeys *keys,
                                size_t first, size_t n) {
     if (k->out_of_scope_sections.n < 3 || n <= first) return NULL; /* "" and one named */
     mdlExample *sx = cbMalloc((n - first) * sizeof(*sx));
     for (size_t i = first; i < n; i++) /* no evidence: it is about entries, not sections */
         sx[i - first] = (mdlExample){.text = ex[i].text, .label = ex[i].section};
-    mdlModel *m = mdlTrain(keys + first, sx, n - first, k->out_of_scope_sections.n, ENG_FOLDS);
+    mdlModel *m = mdlTrain(keys + first, sx, n - first, k->out_of_scope_sections.n, ENG_FOLDS,
+                           lengthNorm(k));
     free(sx);
     return m;
 }
@@ -203,7 +210,7 @@ static void trainFresh(engIndex *ix, const mdlExample *ex, size_t n) {
         m++;
     }
     engTermsFree(&x);
-    ix->model = mdlTrain(keys, ok, m, ix->k->nentries + 1, ENG_FOLDS);
+    ix->model = mdlTrain(keys, ok, m, ix->k->nentries + 1, ENG_FOLDS, lengthNorm(ix->k));
     if (ix->model) ix->model->evidence_cap = ix->scr->mass_max; /* the phrasings' largest */
     if (ix->model) ix->sections = trainSections(ix->k, ok, keys, first, m);
     for (size_t i = 0; i < m; i++) {

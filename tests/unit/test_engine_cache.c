@@ -415,6 +415,53 @@ static void test_quantize(void **state) {
     free(m.wscale);
 }
 
+/* The norm of v's values. */
+static double vecNorm(const mdlVec *v) {
+    double sq = 0;
+    for (size_t i = 0; i < v->n; i++) sq += (double)v->f[i].v * v->f[i].v;
+    return sqrt(sq);
+}
+
+/* matching.json's length_normalization, as mdlVectorize applies it: at 1
+ * every text's vector has one norm, however many features it has (a
+ * preamble dilutes what the question asks); at p a block of raw norm r
+ * keeps r^(1-p) of it, so a longer text weighs more. */
+static void test_vectorize_length_norm(void **state) {
+    (void)state;
+    mdlModel m = {.nclass = 2, .length_norm = 1.0};
+    mdlKeys shortText = {0}, longText = {0};
+    for (uint64_t i = 1; i <= 64; i++) {
+        uint64_t key = i * 0x9E3779B97F4A7C15ULL;
+        mdlFeatAdd(&m, key);
+        longText.k = cbRealloc(longText.k, (size_t)i * sizeof(*longText.k));
+        longText.k[longText.n++] = key;
+    }
+    shortText.k = longText.k; /* its first four */
+    shortText.n = 4;
+    m.idf = cbCalloc(m.nfeat, sizeof(*m.idf));
+    m.rare = cbCalloc(m.nfeat, 1);
+    m.isword = cbCalloc(m.nfeat, 1); /* one block: character n-grams */
+    m.cnt = cbCalloc(m.nfeat, sizeof(*m.cnt));
+    for (size_t f = 0; f < m.nfeat; f++) m.idf[f] = 1;
+    mdlVec a = {0}, b = {0};
+    mdlVectorize(&m, &shortText, &a);
+    mdlVectorize(&m, &longText, &b);
+    assert_int_equal(a.n, 4);
+    assert_int_equal(b.n, 64);
+    assert_true(fabs(vecNorm(&a) - M_SQRT1_2) < 1e-6 && fabs(vecNorm(&b) - M_SQRT1_2) < 1e-6);
+    m.length_norm = 0.7;
+    mdlVectorize(&m, &shortText, &a);
+    mdlVectorize(&m, &longText, &b);
+    assert_true(fabs(vecNorm(&a) - M_SQRT1_2 * pow(2.0, 0.3)) < 1e-5); /* raw norm sqrt(4) */
+    assert_true(fabs(vecNorm(&b) - M_SQRT1_2 * pow(8.0, 0.3)) < 1e-5); /* raw norm sqrt(64) */
+    mdlVecFree(&a);
+    mdlVecFree(&b);
+    free(longText.k);
+    mdlModel *heap = cbMalloc(sizeof(*heap));
+    *heap = m;
+    mdlFree(heap);
+}
+
 static void test_dir_resolution(void **state) {
     (void)state;
     char buf[256];
@@ -594,6 +641,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_parse_record, setup, teardown),
         cmocka_unit_test(test_parse_garbage),
         cmocka_unit_test(test_quantize),
+        cmocka_unit_test(test_vectorize_length_norm),
         cmocka_unit_test(test_dir_resolution),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -481,6 +481,9 @@ static void testDataFileErrors(void **state) {
     refusedMatching("{\n  \"answer_threshold\": 0.7,\n  \"pattern_floor\": 0.7\n}\n", 3,
                     "pattern_floor");
     refusedMatching("{\"answer_treshold\": 0.5}\n", 0, "answer_threshold");
+    refusedMatching("{\n  \"answer_threshold\": 0.7,\n  \"length_normalization\": 0\n}\n", 3,
+                    "length_normalization");
+    refusedMatching("{\n  \"length_normalization\": 1.5\n}\n", 2, "length_normalization");
     /* a valid file sets the thresholds in force */
     writeFile("matching.json", "{\"answer_threshold\": 0.8, \"suggest_threshold\": 0.3}\n");
     k = load(DIR_, &d);
