@@ -3,6 +3,7 @@
 #include "base/common.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,7 @@ void *cbCalloc(size_t n, size_t size) {
  * instead of per 4 KiB. On a virtual machine a fault costs ~10 us, and the
  * weights' 1,700 faults were a fifth of a start-up. Freed with free(). */
 void *cbCallocLarge(size_t n, size_t size) {
+    if (size && n > SIZE_MAX / size) cbOom(SIZE_MAX); /* as calloc refuses it */
     size_t bytes = (n ? n : 1) * (size ? size : 1);
     if (bytes < 2 * CB_HUGE_PAGE) return cbCalloc(n, size);
     size_t whole = (bytes + CB_HUGE_PAGE - 1) / CB_HUGE_PAGE * CB_HUGE_PAGE;
