@@ -127,8 +127,9 @@ void mdlVectorize(const mdlModel *m, const mdlKeys *k, mdlVec *out);
  * then the temperature and the reliability figures out of fold (folds
  * folds; 0 or 1: none, temperature 1). NULL when there are fewer than two
  * classes, or when the dense weights (features x classes) would take more
- * than 48 MB or training more than ~2e9 multiply-adds (about a second):
- * the caller then ranks without a model. */
+ * than 48 MB or training more than 6e9 multiply-adds even with fewer folds
+ * and epochs (engine_calib.c's budgets): the caller then ranks without a
+ * model. */
 mdlModel *mdlTrain(const mdlKeys *keys, const mdlExample *ex, size_t n, size_t nclass,
                    int folds, double length_norm);
 void mdlFree(mdlModel *m);

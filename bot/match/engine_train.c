@@ -138,6 +138,12 @@ static int keyStep(keyJob *kj) {
     return kj->stage == K_END;
 }
 
+/* matching.json's length_normalization (unset: 1, cosine), as training
+ * reads it. */
+static double lengthNorm(const kb *k) {
+    return k->matching.length_normalization > 0 ? k->matching.length_normalization : 1.0;
+}
+
 /* The numbers (matching.json's, each example's section), then the keys. */
 static void keyEnd(keyJob *kj, size_t nkeys, uint8_t (*key)[MDC_KEYLEN]) {
     const kb *k = kj->k;
@@ -147,7 +153,7 @@ static void keyEnd(keyJob *kj, size_t nkeys, uint8_t (*key)[MDC_KEYLEN]) {
     nums[nn++] = k->matching.answer_threshold;
     nums[nn++] = k->matching.suggest_threshold;
     nums[nn++] = k->matching.pattern_confidence;
-    nums[nn++] = k->matching.length_normalization;
+    nums[nn++] = lengthNorm(k); /* unset and 1 train the same model */
     for (size_t i = 0; i < kj->n; i++) nums[nn++] = kj->ex[i].section;
     mdcKeysAdd(kj->h, nums, nn * sizeof(*nums));
     free(nums);
@@ -166,11 +172,6 @@ static void trainingKeys(const kb *k, const mdlExample *ex, size_t n, int scaled
 
 /* The section classifier, from the main one's out-of-scope examples
  * (ex/keys from first on): needs two named sections or more. */
-/* matching.json's length_normalization (unset: 1, cosine). */
-static double lengthNorm(const kb *k) {
-    return k->matching.length_normalization > 0 ? k->matching.length_normalization : 1.0;
-}
-
 static mdlModel *trainSections(const kb *k, const mdlExample *ex, const mdlKeys *keys,
                                size_t first, size_t n) {
     if (k->out_of_scope_sections.n < 3 || n <= first) return NULL; /* "" and one named */
