@@ -46,6 +46,8 @@ SRC := $(foreach d,$(BOT_DIRS),$(wildcard $(d)/*.c)) $(wildcard handlers/*.c)
 LIB_SRC := $(filter-out bot/cli/main.c,$(SRC))
 SUPPORT_SRC := $(wildcard tests/support/*.c)
 TEST_SRC := $(wildcard tests/unit/test_*.c tests/integration/test_*.c)
+# Tests of what ASan replaces (glibc's allocator): built without sanitizers.
+GLIBC_TEST_SRC := $(wildcard tests/unit/glibc/test_*.c)
 FAKE_SRC := $(wildcard tests/fakes/fake_*.c)
 FAKE_LIB_SRC := $(filter-out $(FAKE_SRC),$(wildcard tests/fakes/*.c))
 BENCH_SRC := $(wildcard bench/bench_*.c)
@@ -56,6 +58,7 @@ SAN_OBJ := $(patsubst %.c,$(B)/san/%.o,$(LIB_SRC))
 SAN_SUPPORT_OBJ := $(patsubst %.c,$(B)/san/%.o,$(SUPPORT_SRC))
 SAN_FAKE_LIB_OBJ := $(patsubst %.c,$(B)/san/%.o,$(FAKE_LIB_SRC))
 TEST_BIN := $(patsubst %.c,$(B)/san/%,$(TEST_SRC))
+GLIBC_TEST_BIN := $(patsubst %.c,$(B)/rel/%,$(GLIBC_TEST_SRC))
 FAKE_BIN := $(patsubst tests/fakes/%.c,$(B)/san/%,$(FAKE_SRC))
 BENCH_BIN := $(patsubst bench/%.c,$(B)/rel/%,$(BENCH_SRC))
 REL_LIB_OBJ := $(filter-out $(B)/rel/bot/cli/main.o,$(REL_OBJ))
@@ -123,6 +126,10 @@ $(B)/san/tests/%: tests/%.c $(B)/san/libcareerbot.a $(SAN_SUPPORT_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(SAN_FLAGS) $(TEST_INC) $(PKG_CFLAGS) $(DEPFLAGS) -o $@ $< $(SAN_SUPPORT_OBJ) $(B)/san/libcareerbot.a $(PKG_LIBS) -lcmocka
 
+$(B)/rel/tests/unit/glibc/%: tests/unit/glibc/%.c $(B)/rel/libcareerbot.a
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(REL_FLAGS) $(TEST_INC) $(PKG_CFLAGS) $(DEPFLAGS) -o $@ $< $(B)/rel/libcareerbot.a $(PKG_LIBS) -lcmocka
+
 # An integration test runs the fakes and the bot: building one alone
 # (make build/san/tests/integration/test_x) brings them up to date too.
 $(filter $(B)/san/tests/integration/%,$(TEST_BIN)): | $(FAKE_BIN) $(B)/san/careerbot
@@ -137,7 +144,7 @@ $(B)/rel/fake_%: tests/fakes/fake_%.c $(REL_FAKE_LIB_OBJ) $(B)/rel/libcareerbot.
 $(B)/rel/bench_%: bench/bench_%.c $(B)/rel/libcareerbot.a
 	$(CC) $(WARN) $(REL_FLAGS) $(TEST_INC) $(PKG_CFLAGS) $(DEPFLAGS) -o $@ $< $(B)/rel/libcareerbot.a $(PKG_LIBS)
 
-check-build: $(B)/careerbot $(B)/san/careerbot $(TEST_BIN) $(FAKE_BIN)
+check-build: $(B)/careerbot $(B)/san/careerbot $(TEST_BIN) $(GLIBC_TEST_BIN) $(FAKE_BIN)
 
 test: deps
 	@$(MAKE) --no-print-directory check-build

@@ -33,7 +33,7 @@ run() { # name, command... (TIME_LIMIT: seconds before it counts as hung)
   fi
 }
 
-for t in "$B"/san/tests/unit/test_* "$B"/san/tests/integration/test_*; do
+for t in "$B"/san/tests/unit/test_* "$B"/rel/tests/unit/glibc/test_* "$B"/san/tests/integration/test_*; do
   [ -x "$t" ] || continue
   run "$(basename "$t")" "$t"
 done

@@ -17,6 +17,7 @@
 #include "cli/cli.h"
 #include "cli/cliopt.h"
 #include "base/common.h"
+#include "base/heap.h"
 #include "platform/console/console.h"
 #include "platform/discord/discord.h"
 #include "ops/health.h"
@@ -462,6 +463,7 @@ int cmdRun(int argc, char **argv) {
          * that was one block of 0.2 s on the loop. Without them each free
          * merges its own block (bench/bench_reload.sh). */
         mallopt(M_MXFAST, 0);
+        heapStartupEnd(); /* up: from now on freed memory goes back */
         runInitHandles(s);
         if (runStartTransports(s) == CB_OK) {
             runStartHealth(s);

@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "base/common.h"
+#include "base/heap.h"
 
 /* GnuTLS comes in only as a dependency of libcurl's (librtmp, libldap) and
  * is never used: its load-time initialization (ASN.1 tables, p11-kit
@@ -66,6 +67,7 @@ const char *cliKbDir(const char *flag_value) {
 }
 
 int main(int argc, char **argv) {
+    heapStartupBegin(); /* the run command ends it once the bot is up */
     if (argc < 2) return cmdRun(argc - 1 + 1, (char *[]){"run", NULL});
     const char *cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
