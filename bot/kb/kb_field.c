@@ -86,57 +86,63 @@ int kbValidId(const char *s) {
 
 /* Open for reading without blocking on a FIFO (opening one for reading
  * waits for a writer: it hung kb check and the bot), and refuse anything
- * that is not a regular file. */
-static FILE *kbOpenRegular(const char *path, cbDiags *d) {
+ * that is not a regular file. A regular file's reads block whatever
+ * O_NONBLOCK says, so the flag stays. The descriptor, or -1. */
+static int kbOpenRegular(const char *path, cbDiags *d, struct stat *st) {
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) {
         cbDiagAdd(d, CB_DIAG_ERROR, path, 0, 0, "cannot read: %s", strerror(errno));
-        return NULL;
+        return -1;
     }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode)) {
         cbDiagAdd(d, CB_DIAG_ERROR, path, 0, 0,
                   "not a regular file (%s); skipped: remove it from the knowledge folder",
-                  S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISSOCK(st.st_mode) ? "a socket"
-                                                                     : "a device or other");
+                  S_ISFIFO(st->st_mode) ? "a FIFO" : S_ISSOCK(st->st_mode) ? "a socket"
+                                                                       : "a device or other");
         close(fd);
-        return NULL;
+        return -1;
     }
-    int fl = fcntl(fd, F_GETFL);
-    if (fl >= 0) fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
-    FILE *f = fdopen(fd, "rb");
-    if (!f) {
-        cbDiagAdd(d, CB_DIAG_ERROR, path, 0, 0, "cannot read: %s", strerror(errno));
-        close(fd);
+    return fd;
+}
+
+/* Up to cap bytes into buf; how many in *n. CB_ERR on a read error. */
+static int readUpTo(int fd, char *buf, size_t cap, size_t *n) {
+    *n = 0;
+    while (*n < cap) {
+        ssize_t r = read(fd, buf + *n, cap - *n);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) return CB_ERR;
+        if (r == 0) break;
+        *n += (size_t)r;
     }
-    return f;
+    return CB_OK;
 }
 
 int kbReadFile(const char *path, cbDiags *d, char **data, size_t *len) {
-    FILE *f = kbOpenRegular(path, d);
-    if (!f) return CB_ERR;
     struct stat st;
-    int known = fstat(fileno(f), &st) == 0;
-    if (known && st.st_size > KB_MAX_FILE) {
+    int fd = kbOpenRegular(path, d, &st);
+    if (fd < 0) return CB_ERR;
+    if (st.st_size > KB_MAX_FILE) {
         cbDiagAdd(d, CB_DIAG_ERROR, path, 0, 0,
                   "file is %lld bytes; the limit is 256 KiB: split it into several entries",
                   (long long)st.st_size);
-        fclose(f);
+        close(fd);
         return CB_ERR;
     }
     /* Sized by the file (it may grow while read: then up to the limit + 1,
      * to tell that it is over), not the limit: every entry's buffer lives
      * until the load ends. */
-    size_t cap = known && st.st_size >= 0 && st.st_size < KB_MAX_FILE ? (size_t)st.st_size + 1
-                                                                       : KB_MAX_FILE + 1;
+    size_t cap = st.st_size >= 0 && st.st_size < KB_MAX_FILE ? (size_t)st.st_size + 1
+                                                             : KB_MAX_FILE + 1;
     char *buf = cbMalloc(cap + 1);
-    size_t n = fread(buf, 1, cap, f);
-    if (n == cap && cap <= KB_MAX_FILE && !ferror(f)) { /* it grew: read the rest */
+    size_t n = 0, more = 0;
+    int bad = readUpTo(fd, buf, cap, &n) != CB_OK;
+    if (!bad && n == cap && cap <= KB_MAX_FILE) { /* it grew: read the rest */
         buf = cbRealloc(buf, KB_MAX_FILE + 2);
-        n += fread(buf + n, 1, KB_MAX_FILE + 1 - n, f);
+        bad = readUpTo(fd, buf + n, KB_MAX_FILE + 1 - n, &more) != CB_OK;
+        n += more;
     }
-    int bad = ferror(f);
-    fclose(f);
+    close(fd);
     if (bad || n > KB_MAX_FILE) {
         cbDiagAdd(d, CB_DIAG_ERROR, path, 0, 0,
                   bad ? "cannot read the file" : "file is over the 256 KiB limit");

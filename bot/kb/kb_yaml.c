@@ -376,11 +376,18 @@ static json_t *kbYDocument(kbYB *b) {
 int kbYamlParse(const kbJson *j, cbDiags *d, json_t **root, kbPosMap **map) {
     *root = NULL;
     *map = cbCalloc(1, sizeof(kbPosMap));
-    struct fy_diag_cfg dc;
-    fy_diag_cfg_default(&dc);
-    dc.fp = NULL;
-    dc.colorize = false;
-    dc.output_fn = NULL;
+    /* libfyaml's defaults, taken once: they ask isatty(stderr) (a system
+     * call a file) for a colour setting that is overridden anyway. */
+    static struct fy_diag_cfg base;
+    static int have_base;
+    if (!have_base) {
+        fy_diag_cfg_default(&base);
+        base.fp = NULL;
+        base.colorize = false;
+        base.output_fn = NULL;
+        have_base = 1;
+    }
+    struct fy_diag_cfg dc = base;
     struct fy_diag *dg = fy_diag_create(&dc);
     if (!dg) kbYOom("libfyaml diag");
     fy_diag_set_collect_errors(dg, true);
