@@ -12,7 +12,7 @@ FROM debian:bookworm-slim AS build
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         build-essential pkg-config libcurl4-openssl-dev libwebsockets-dev \
         libjansson-dev libpcre2-dev libutf8proc-dev libstemmer-dev libuv1-dev \
-        libsqlite3-dev libssl-dev libedit-dev libfyaml-dev libmd4c-dev \
+        libsqlite3-dev libssl-dev libedit-dev libfyaml-dev libmd4c-dev liburiparser-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Makefile ./
@@ -26,7 +26,7 @@ RUN make -j"$(nproc)" build/careerbot
 FROM debian:bookworm-slim AS runtime
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         ca-certificates libcurl4 libwebsockets17 libwebsockets-evlib-uv \
-        libjansson4 libpcre2-8-0 libutf8proc2 libstemmer0d libuv1 libsqlite3-0 libssl3 libedit2 libfyaml0 libmd4c0 wamerican \
+        libjansson4 libpcre2-8-0 libutf8proc2 libstemmer0d libuv1 libsqlite3-0 libssl3 libedit2 libfyaml0 libmd4c0 liburiparser1 wamerican \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --create-home --home-dir /app --uid 10001 careerbot
 WORKDIR /app

@@ -17,14 +17,22 @@
 DEBS := build-essential pkg-config libcurl4-openssl-dev libwebsockets-dev \
         libwebsockets-evlib-uv libjansson-dev libpcre2-dev libutf8proc-dev \
         libstemmer-dev libuv1-dev libsqlite3-dev libssl-dev libcmocka-dev libfyaml-dev libmd4c-dev sqlite3 \
-        libedit-dev docker-compose shellcheck clang libclang-rt-14-dev clang-tidy cppcheck wamerican \
+        libedit-dev liburiparser-dev docker-compose shellcheck clang libclang-rt-14-dev clang-tidy cppcheck wamerican \
         groff-base chromium zlib1g-dev libxxhash-dev
-PKGS := libcurl libwebsockets jansson libpcre2-8 libutf8proc libuv sqlite3 libcrypto libfyaml libedit zlib md4c
+PKGS := libcurl libwebsockets jansson libpcre2-8 libutf8proc libuv sqlite3 libcrypto libfyaml libedit zlib md4c liburiparser
 
 B := build
 CC ?= cc
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lstemmer -lm
+# The program itself is not linked against libcurl and libwebsockets: it
+# loads them when a transport starts (bot/net/netlib.c), by the sonames of
+# the libraries it was built with.
+NET_PKGS := libcurl libwebsockets
+EXE_LIBS = $(shell pkg-config --libs $(filter-out $(NET_PKGS),$(PKGS)) 2>/dev/null) -lstemmer -lm -ldl
+SONAME_OF = $(shell objdump -p "$$(pkg-config --variable=libdir $(1))/lib$(2).so" 2>/dev/null | awk '/SONAME/ {print $$2}')
+NETLIB_SONAMES = -DNETLIB_CURL_SONAME='"$(call SONAME_OF,libcurl,curl)"' \
+                 -DNETLIB_LWS_SONAME='"$(call SONAME_OF,libwebsockets,websockets)"'
 # The default of discord.project_url, the URL in the Discord User-Agent
 # "DiscordBot ($url, $version)": `make PROJECT_URL=https://...` (after `make
 # clean`); empty: CB_PROJECT_URL in bot/base/common.h.
@@ -84,7 +92,7 @@ deps:
 	fi
 
 $(B)/careerbot: $(B)/rel/bot/cli/main.o $(B)/rel/libcareerbot.a
-	$(CC) $(REL_FLAGS) $(EXE_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(REL_FLAGS) $(EXE_LDFLAGS) -o $@ $^ $(EXE_LIBS)
 
 $(B)/rel/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -93,6 +101,8 @@ $(B)/rel/%.o: %.c
 $(B)/san/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(SAN_FLAGS) $(INC) $(PKG_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+$(B)/rel/bot/net/netlib.o $(B)/san/bot/net/netlib.o: WARN += $(NETLIB_SONAMES)
 
 # kb_lint.c, kb_smalltalk.c and kb_stopwords.c build a data file in
 # (.incbin), which -MMD cannot see.
@@ -120,7 +130,7 @@ $(B)/rel/libcareerbot.a: $(REL_LIB_OBJ)
 	ar rcs $@ $^
 
 $(B)/san/careerbot: $(B)/san/bot/cli/main.o $(B)/san/libcareerbot.a
-	$(CC) $(SAN_FLAGS) $(EXE_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(SAN_FLAGS) $(EXE_LDFLAGS) -o $@ $^ $(EXE_LIBS)
 
 $(B)/san/tests/%: tests/%.c $(B)/san/libcareerbot.a $(SAN_SUPPORT_OBJ)
 	@mkdir -p $(dir $@)

@@ -13,6 +13,7 @@
 #include "base/common.h"
 #include "cli/cli.h"
 #include "cli/cliopt.h"
+#include "net/netlib.h"
 
 #define HC_TIMEOUT_MS 5000L
 #define HC_MAX_BODY 4096
@@ -87,6 +88,12 @@ int cmdHealthcheck(int argc, char **argv) {
     char *url = a.url ? cbStrdup(a.url) : hcUrlFromConfig(&a);
     if (!url) {
         fprintf(stderr, "careerbot healthcheck: health.listen is off; nothing to probe\n");
+        return CB_EXIT_FAIL;
+    }
+    char err[CB_ERRLEN];
+    if (netlibLoad(err) != CB_OK) {
+        fprintf(stderr, "careerbot healthcheck: %s\n", err);
+        free(url);
         return CB_EXIT_FAIL;
     }
     CURL *c = curl_easy_init();

@@ -1,8 +1,7 @@
 /* kb_field.c - validators for the knowledge files: reading a file within
  * the size limit, UTF-8/NUL checks with positions, dates, URLs (parsed
- * with libcurl's URL API rather than by hand), names, and typed access to
+ * with uriparser rather than by hand), names, and typed access to
  * front-matter members that reports "must be X, got Y" at the value. */
-#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,6 +10,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <uriparser/Uri.h>
 
 #include "base/common.h"
 #include "base/jsonloc.h"
@@ -50,19 +50,20 @@ int kbValidDate(const char *s) {
     return d <= mdays[m - 1] + (m == 2 && leap);
 }
 
+/* A full http(s) address with a host that has a dot (not localhost),
+ * parsed by uriparser (RFC 3986): loading the knowledge needs no network
+ * library (net/netlib.c). */
 int kbValidUrl(const char *s) {
     if (strncmp(s, "http://", 7) != 0 && strncmp(s, "https://", 8) != 0) return 0;
     for (const unsigned char *p = (const unsigned char *)s; *p; p++)
         if (*p <= ' ' || *p == 0x7F) return 0;
-    CURLU *u = curl_url();
-    if (!u) return 0;
-    char *host = NULL;
-    int ok = curl_url_set(u, CURLUPART_URL, s, 0) == CURLUE_OK &&
-             curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && host && *host &&
-             strchr(host, '.') != NULL;
-    if (host && strcmp(host, "localhost") == 0) ok = 0;
-    curl_free(host);
-    curl_url_cleanup(u);
+    UriUriA uri;
+    const char *stop = NULL;
+    if (uriParseSingleUriA(&uri, s, &stop) != URI_SUCCESS) return 0;
+    const char *h = uri.hostText.first, *end = uri.hostText.afterLast;
+    size_t hl = h && end > h ? (size_t)(end - h) : 0;
+    int ok = hl > 0 && memchr(h, '.', hl) != NULL && !(hl == 9 && memcmp(h, "localhost", 9) == 0);
+    uriFreeUriMembersA(&uri);
     return ok;
 }
 

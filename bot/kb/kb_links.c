@@ -16,6 +16,7 @@
 #include "base/common.h"
 #include "kb/kb_export.h"
 #include "kb/kb_int.h"
+#include "net/netlib.h"
 
 #define KB_LINK_MAX_BODY (256 * 1024) /* a GET stops reading after this */
 
@@ -303,6 +304,12 @@ static int kbAnyPending(const kbUrl *v, size_t n) {
 size_t kbCheckLinks(const kb *k, const kbLinkOpts *o, cbDiags *d, kbLinkStats *stats) {
     size_t n, done = 0;
     kbLinkStats st = {0};
+    char err[CB_ERRLEN];
+    if (netlibLoad(err) != CB_OK) {
+        cbDiagAdd(d, CB_DIAG_ERROR, k->dir, 0, 0, "cannot check links: %s", err);
+        if (stats) *stats = st;
+        return 0;
+    }
     kbUrl *v = kbCollectUrls(k, &n);
     CURLM *m = curl_multi_init();
     for (size_t i = 0; i < n; i++) kbHostOf(&v[i]);

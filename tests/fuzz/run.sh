@@ -11,7 +11,7 @@ FB="$B/fuzz"
 # Leaks inside third-party libraries, named one by one (tests/fuzz/lsan.supp).
 export LSAN_OPTIONS="suppressions=$PWD/tests/fuzz/lsan.supp:print_suppressions=0"
 mkdir -p "$FB/obj"
-PKGS=(libcurl libwebsockets jansson libpcre2-8 libutf8proc libuv sqlite3 libcrypto libfyaml md4c zlib)
+PKGS=(libcurl libwebsockets jansson libpcre2-8 libutf8proc libuv sqlite3 libcrypto libfyaml md4c zlib liburiparser)
 read -r -a PKG_CFLAGS <<<"$(pkg-config --cflags "${PKGS[@]}")"
 read -r -a PKG_LIBS <<<"$(pkg-config --libs "${PKGS[@]}")"
 CFLAGS=(-std=c17 -D_GNU_SOURCE -g -O1 "-fsanitize=fuzzer-no-link,address,undefined" -Ibot -I. "${PKG_CFLAGS[@]}")

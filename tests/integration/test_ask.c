@@ -301,6 +301,29 @@ static void testModelCache(void **state) {
     assert_int_equal(system(cmd), 0);
 }
 
+/* `ask` loads no network library (bot/net/netlib.c): with the knowledge
+ * loaded and a question answered, neither libcurl nor libwebsockets is
+ * mapped, while the libraries it uses are. */
+static void testLoadsNoNetworkLibrary(void **state) {
+    (void)state;
+    char *bin = tpBuildPath("san/careerbot");
+    char *argv[] = {bin, "ask", "--json", "--kb", KB_DIR, NULL};
+    char *env[] = {"CAREERBOT_KB=", NULL};
+    tpProc p;
+    assert_int_equal(tpSpawn(&p, argv, env, 1), 0);
+    assert_int_equal(tpWrite(&p, "do certifications help?\n"), 0);
+    assert_true(tpWaitFor(p.out_path, "\"query\"", 1, WAIT_MS)); /* loaded, answered */
+    char maps[64];
+    snprintf(maps, sizeof maps, "/proc/%d/maps", (int)p.pid);
+    assert_true(tpCount(maps, "libjansson") > 0);
+    assert_int_equal(tpCount(maps, "libcurl"), 0);
+    assert_int_equal(tpCount(maps, "libwebsockets"), 0);
+    tpCloseStdin(&p);
+    assert_int_equal(tpWait(&p, WAIT_MS), 0);
+    tpCleanup(&p);
+    free(bin);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(testJsonContract),
@@ -310,6 +333,7 @@ int main(void) {
         cmocka_unit_test(testHugeAndInvalidLines),
         cmocka_unit_test(testErrors),
         cmocka_unit_test(testModelCache),
+        cmocka_unit_test(testLoadsNoNetworkLibrary),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -127,6 +127,20 @@ static void testWatchReloadAndBrokenEdit(void **state) {
     assert_int_equal(tpWait(&f->bot, WAIT_MS), 0);
 }
 
+/* The bot loads the network libraries when its loop starts (the program
+ * is not linked against them: bot/net/netlib.c). */
+static void testLoadsNetworkLibraries(void **state) {
+    runFixture *f = *state;
+    ask(f, "show frameworks/fastapi\n");
+    assert_true(tpWaitFor(f->bot.out_path, "FastAPI", 1, WAIT_MS));
+    char maps[64];
+    snprintf(maps, sizeof maps, "/proc/%d/maps", (int)f->bot.pid);
+    assert_true(tpCount(maps, "libcurl") > 0);
+    assert_true(tpCount(maps, "libwebsockets") > 0);
+    tpCloseStdin(&f->bot);
+    assert_int_equal(tpWait(&f->bot, WAIT_MS), 0);
+}
+
 /* With watching off, only SIGHUP reloads; a broken edit + SIGHUP keeps the
  * old knowledge; SIGTERM exits 0. */
 static void testSighupReload(void **state) {
@@ -295,6 +309,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(testWatchReloadAndBrokenEdit, setupWatch, teardown),
         cmocka_unit_test_setup_teardown(testSighupReload, setupNoWatch, teardown),
+        cmocka_unit_test_setup_teardown(testLoadsNetworkLibraries, setupNoWatch, teardown),
         cmocka_unit_test_setup_teardown(testWatchSurvivesDeleteAndRecreate, setupWatch, teardown),
         cmocka_unit_test_setup_teardown(testFifoNeverBlocks, setupWatch, teardown),
         cmocka_unit_test_setup_teardown(testReloadTrainsOffLoop, setupTrain, teardownTrain),

@@ -1,0 +1,277 @@
+/* netlib.c - libcurl and libwebsockets, loaded when the network is first
+ * used.
+ *
+ * Why: the two and the 33 libraries they pull in (TLS, Kerberos, LDAP, SSH,
+ * RTMP, ...) were more than half of the process's start (11 of 19 ms on a
+ * VM, the dynamic loader relocating them), and `ask`, `kb` and `report`
+ * use no network. The program is not linked against them; it dlopens them
+ * by the sonames it was built with, the first time a transport starts.
+ *
+ * How: each curl_* and lws_* function the bot calls is defined here with
+ * the library's own prototype (the headers are included, so the compiler
+ * checks every one) and calls the real function, looked up once with
+ * dlsym in the library's handle. A program that links the libraries too
+ * (the tests, the fakes) gets the same functions through the same path. */
+#include "net/netlib.h"
+
+#define CURL_DISABLE_TYPECHECK /* curl_easy_setopt and friends as functions */
+#include <curl/curl.h>
+#include <dlfcn.h>
+#include <libwebsockets.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "base/common.h"
+
+#ifndef NETLIB_CURL_SONAME /* the Makefile passes the sonames built against */
+#define NETLIB_CURL_SONAME "libcurl.so.4"
+#endif
+#ifndef NETLIB_LWS_SONAME
+#define NETLIB_LWS_SONAME "libwebsockets.so.17"
+#endif
+
+typedef enum { NL_CURL, NL_LWS, NL_NLIBS } nlLib;
+
+/* An empty soname (the build could not read it) would open the program
+ * itself: the defaults then. */
+static const struct {
+    const char *soname, *package;
+} nlLibs[NL_NLIBS] = {
+    {NETLIB_CURL_SONAME[0] ? NETLIB_CURL_SONAME : "libcurl.so.4", "libcurl4"},
+    {NETLIB_LWS_SONAME[0] ? NETLIB_LWS_SONAME : "libwebsockets.so.17", "libwebsockets17"},
+};
+static void *nlHandle[NL_NLIBS];
+
+static int nlOpen(nlLib lib, char *err) {
+    if (nlHandle[lib]) return CB_OK;
+    nlHandle[lib] = dlopen(nlLibs[lib].soname, RTLD_NOW | RTLD_LOCAL);
+    if (nlHandle[lib]) return CB_OK;
+    const char *why = dlerror();
+    return cbErr(err, "cannot load %s (%s): install the Debian package %s", nlLibs[lib].soname,
+                 why ? why : "not found", nlLibs[lib].package);
+}
+
+int netlibLoad(char *err) {
+    return nlOpen(NL_CURL, err) == CB_OK && nlOpen(NL_LWS, err) == CB_OK ? CB_OK : CB_ERR;
+}
+
+int netlibLoaded(void) { return nlHandle[NL_CURL] || nlHandle[NL_LWS]; }
+
+/* The real function: there is no way to report a failure through the
+ * library's own API, so a library or function that is missing ends the
+ * process with a message (netlibLoad reports it politely first). */
+static void *nlSym(nlLib lib, const char *name, const void *self) {
+    char err[CB_ERRLEN];
+    if (nlOpen(lib, err) != CB_OK) {
+        fprintf(stderr, "careerbot: %s\n", err);
+        abort();
+    }
+    void *fn = dlsym(nlHandle[lib], name);
+    if (!fn || fn == self) { /* self: the handle found this file's function */
+        fprintf(stderr, "careerbot: %s has no %s: a libcurl or libwebsockets older than the one built "
+                        "against\n", nlLibs[lib].soname, name);
+        abort();
+    }
+    return fn;
+}
+
+/* real_NAME(): the real NAME, with its own type, looked up once. */
+#define NL_REAL(lib, name)                                                              \
+    static __typeof__(&(name)) real_##name(void) {                                      \
+        static __typeof__(&(name)) fn;                                                  \
+        if (!fn) fn = (__typeof__(&(name)))nlSym(lib, #name, (const void *)&(name));    \
+        return fn;                                                                      \
+    }
+
+/* ---- libcurl ---- */
+
+NL_REAL(NL_CURL, curl_easy_cleanup)
+NL_REAL(NL_CURL, curl_easy_getinfo)
+NL_REAL(NL_CURL, curl_easy_init)
+NL_REAL(NL_CURL, curl_easy_perform)
+NL_REAL(NL_CURL, curl_easy_reset)
+NL_REAL(NL_CURL, curl_easy_setopt)
+NL_REAL(NL_CURL, curl_easy_strerror)
+NL_REAL(NL_CURL, curl_free)
+NL_REAL(NL_CURL, curl_global_init)
+NL_REAL(NL_CURL, curl_multi_add_handle)
+NL_REAL(NL_CURL, curl_multi_assign)
+NL_REAL(NL_CURL, curl_multi_cleanup)
+NL_REAL(NL_CURL, curl_multi_info_read)
+NL_REAL(NL_CURL, curl_multi_init)
+NL_REAL(NL_CURL, curl_multi_perform)
+NL_REAL(NL_CURL, curl_multi_poll)
+NL_REAL(NL_CURL, curl_multi_remove_handle)
+NL_REAL(NL_CURL, curl_multi_setopt)
+NL_REAL(NL_CURL, curl_multi_socket_action)
+NL_REAL(NL_CURL, curl_multi_strerror)
+NL_REAL(NL_CURL, curl_slist_append)
+NL_REAL(NL_CURL, curl_slist_free_all)
+NL_REAL(NL_CURL, curl_url)
+NL_REAL(NL_CURL, curl_url_cleanup)
+NL_REAL(NL_CURL, curl_url_get)
+NL_REAL(NL_CURL, curl_url_set)
+NL_REAL(NL_CURL, curl_version_info)
+
+CURLcode curl_global_init(long flags) { return real_curl_global_init()(flags); }
+curl_version_info_data *curl_version_info(CURLversion v) { return real_curl_version_info()(v); }
+CURL *curl_easy_init(void) { return real_curl_easy_init()(); }
+void curl_easy_cleanup(CURL *curl) { real_curl_easy_cleanup()(curl); }
+void curl_easy_reset(CURL *curl) { real_curl_easy_reset()(curl); }
+CURLcode curl_easy_perform(CURL *curl) { return real_curl_easy_perform()(curl); }
+const char *curl_easy_strerror(CURLcode c) { return real_curl_easy_strerror()(c); }
+void curl_free(void *p) { real_curl_free()(p); }
+struct curl_slist *curl_slist_append(struct curl_slist *list, const char *data) {
+    return real_curl_slist_append()(list, data);
+}
+void curl_slist_free_all(struct curl_slist *list) { real_curl_slist_free_all()(list); }
+CURLU *curl_url(void) { return real_curl_url()(); }
+void curl_url_cleanup(CURLU *u) { real_curl_url_cleanup()(u); }
+CURLUcode curl_url_get(CURLU *u, CURLUPart what, char **part, unsigned int flags) {
+    return real_curl_url_get()(u, what, part, flags);
+}
+CURLUcode curl_url_set(CURLU *u, CURLUPart what, const char *part, unsigned int flags) {
+    return real_curl_url_set()(u, what, part, flags);
+}
+
+/* An option's one argument, by the type its number says (curl.h's
+ * CURLOPTTYPE_* ranges, shared by the multi options): read as curl
+ * itself reads it. */
+typedef void (*nlAnyFn)(void);
+#define NL_SETOPT(fn, h, option, ap)                                                    \
+    ((option) < CURLOPTTYPE_OBJECTPOINT     ? fn(h, option, va_arg(ap, long))           \
+     : (option) < CURLOPTTYPE_FUNCTIONPOINT ? fn(h, option, va_arg(ap, void *))         \
+     : (option) < CURLOPTTYPE_OFF_T         ? fn(h, option, va_arg(ap, nlAnyFn))        \
+     : (option) < CURLOPTTYPE_BLOB          ? fn(h, option, va_arg(ap, curl_off_t))     \
+                                            : fn(h, option, va_arg(ap, void *)))
+
+CURLcode curl_easy_setopt(CURL *curl, CURLoption option, ...) {
+    va_list ap;
+    va_start(ap, option);
+    CURLcode rc = NL_SETOPT(real_curl_easy_setopt(), curl, option, ap);
+    va_end(ap);
+    return rc;
+}
+
+CURLMcode curl_multi_setopt(CURLM *m, CURLMoption option, ...) {
+    va_list ap;
+    va_start(ap, option);
+    CURLMcode rc = NL_SETOPT(real_curl_multi_setopt(), m, option, ap);
+    va_end(ap);
+    return rc;
+}
+
+CURLcode curl_easy_getinfo(CURL *curl, CURLINFO info, ...) { /* always a pointer to the result */
+    va_list ap;
+    va_start(ap, info);
+    CURLcode rc = real_curl_easy_getinfo()(curl, info, va_arg(ap, void *));
+    va_end(ap);
+    return rc;
+}
+
+CURLM *curl_multi_init(void) { return real_curl_multi_init()(); }
+CURLMcode curl_multi_cleanup(CURLM *m) { return real_curl_multi_cleanup()(m); }
+CURLMcode curl_multi_add_handle(CURLM *m, CURL *e) { return real_curl_multi_add_handle()(m, e); }
+CURLMcode curl_multi_remove_handle(CURLM *m, CURL *e) {
+    return real_curl_multi_remove_handle()(m, e);
+}
+CURLMcode curl_multi_assign(CURLM *m, curl_socket_t s, void *p) {
+    return real_curl_multi_assign()(m, s, p);
+}
+CURLMsg *curl_multi_info_read(CURLM *m, int *left) { return real_curl_multi_info_read()(m, left); }
+CURLMcode curl_multi_perform(CURLM *m, int *running) { return real_curl_multi_perform()(m, running); }
+CURLMcode curl_multi_poll(CURLM *m, struct curl_waitfd extra[], unsigned int nextra, int timeout_ms,
+                          int *numfds) {
+    return real_curl_multi_poll()(m, extra, nextra, timeout_ms, numfds);
+}
+CURLMcode curl_multi_socket_action(CURLM *m, curl_socket_t s, int ev, int *running) {
+    return real_curl_multi_socket_action()(m, s, ev, running);
+}
+const char *curl_multi_strerror(CURLMcode c) { return real_curl_multi_strerror()(c); }
+
+/* ---- libwebsockets ---- */
+
+NL_REAL(NL_LWS, lws_add_http_common_headers)
+NL_REAL(NL_LWS, lws_add_http_header_by_name)
+NL_REAL(NL_LWS, lws_callback_http_dummy)
+NL_REAL(NL_LWS, lws_callback_on_writable)
+NL_REAL(NL_LWS, lws_client_connect_via_info)
+NL_REAL(NL_LWS, lws_context_destroy)
+NL_REAL(NL_LWS, lws_create_context)
+NL_REAL(NL_LWS, lws_create_vhost)
+NL_REAL(NL_LWS, lws_finalize_write_http_header)
+NL_REAL(NL_LWS, lws_frame_is_binary)
+NL_REAL(NL_LWS, lws_get_opaque_user_data)
+NL_REAL(NL_LWS, lws_get_vhost)
+NL_REAL(NL_LWS, lws_get_vhost_listen_port)
+NL_REAL(NL_LWS, lws_get_vhost_user)
+NL_REAL(NL_LWS, lws_hdr_total_length)
+NL_REAL(NL_LWS, lws_http_transaction_completed)
+NL_REAL(NL_LWS, lws_is_final_fragment)
+NL_REAL(NL_LWS, lws_is_first_fragment)
+NL_REAL(NL_LWS, lws_partial_buffered)
+NL_REAL(NL_LWS, lws_send_pipe_choked)
+NL_REAL(NL_LWS, lws_set_log_level)
+NL_REAL(NL_LWS, lws_set_opaque_user_data)
+NL_REAL(NL_LWS, lws_set_timeout)
+NL_REAL(NL_LWS, lws_vhost_destroy)
+NL_REAL(NL_LWS, lws_write)
+
+void lws_set_log_level(int level, void (*emit)(int level, const char *line)) {
+    real_lws_set_log_level()(level, emit);
+}
+struct lws_context *lws_create_context(const struct lws_context_creation_info *info) {
+    return real_lws_create_context()(info);
+}
+void lws_context_destroy(struct lws_context *c) { real_lws_context_destroy()(c); }
+struct lws_vhost *lws_create_vhost(struct lws_context *c,
+                                   const struct lws_context_creation_info *info) {
+    return real_lws_create_vhost()(c, info);
+}
+void lws_vhost_destroy(struct lws_vhost *vh) { real_lws_vhost_destroy()(vh); }
+struct lws_vhost *lws_get_vhost(struct lws *wsi) { return real_lws_get_vhost()(wsi); }
+void *lws_get_vhost_user(struct lws_vhost *vh) { return real_lws_get_vhost_user()(vh); }
+int lws_get_vhost_listen_port(struct lws_vhost *vh) { return real_lws_get_vhost_listen_port()(vh); }
+struct lws *lws_client_connect_via_info(const struct lws_client_connect_info *i) {
+    return real_lws_client_connect_via_info()(i);
+}
+int lws_callback_on_writable(struct lws *wsi) { return real_lws_callback_on_writable()(wsi); }
+int lws_callback_http_dummy(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                            size_t len) {
+    return real_lws_callback_http_dummy()(wsi, reason, user, in, len);
+}
+int lws_write(struct lws *wsi, unsigned char *buf, size_t len, enum lws_write_protocol wp) {
+    return real_lws_write()(wsi, buf, len, wp);
+}
+int lws_send_pipe_choked(struct lws *wsi) { return real_lws_send_pipe_choked()(wsi); }
+int lws_partial_buffered(struct lws *wsi) { return real_lws_partial_buffered()(wsi); }
+int lws_frame_is_binary(struct lws *wsi) { return real_lws_frame_is_binary()(wsi); }
+int lws_is_final_fragment(struct lws *wsi) { return real_lws_is_final_fragment()(wsi); }
+int lws_is_first_fragment(struct lws *wsi) { return real_lws_is_first_fragment()(wsi); }
+void *lws_get_opaque_user_data(const struct lws *wsi) { return real_lws_get_opaque_user_data()(wsi); }
+void lws_set_opaque_user_data(struct lws *wsi, void *data) {
+    real_lws_set_opaque_user_data()(wsi, data);
+}
+void lws_set_timeout(struct lws *wsi, enum pending_timeout reason, int secs) {
+    real_lws_set_timeout()(wsi, reason, secs);
+}
+int lws_hdr_total_length(struct lws *wsi, enum lws_token_indexes h) {
+    return real_lws_hdr_total_length()(wsi, h);
+}
+int lws_add_http_header_by_name(struct lws *wsi, const unsigned char *name,
+                                const unsigned char *value, int length, unsigned char **p,
+                                unsigned char *end) {
+    return real_lws_add_http_header_by_name()(wsi, name, value, length, p, end);
+}
+int lws_finalize_write_http_header(struct lws *wsi, unsigned char *start, unsigned char **p,
+                                   unsigned char *end) {
+    return real_lws_finalize_write_http_header()(wsi, start, p, end);
+}
+int lws_add_http_common_headers(struct lws *wsi, unsigned int code, const char *content_type,
+                                lws_filepos_t content_len, unsigned char **p, unsigned char *end) {
+    return real_lws_add_http_common_headers()(wsi, code, content_type, content_len, p, end);
+}
+int lws_http_transaction_completed(struct lws *wsi) {
+    return real_lws_http_transaction_completed()(wsi);
+}
