@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "base/common.h"
+#include "base/heap.h"
 #include "kb/kb.h"
 #include "kb/kb_export.h"
 #include "match/engine.h"
@@ -439,6 +440,7 @@ static void benchMemory(void) {
  * knowledge of N entries as a CSV file (for `careerbot kb import FILE
  * --out DIR` by hand). */
 int main(int argc, char **argv) {
+    heapStartupBegin(); /* the heap as the program has it (bot/cli/main.c) */
     if (argc == 4 && strcmp(argv[1], "csv") == 0)
         return writeCsv(strtoul(argv[2], NULL, 10), argv[3]) == CB_OK ? 0 : 1;
     const char *dir = argc > 1 ? argv[1] : "knowledge";
