@@ -10,10 +10,17 @@
  * How: heapStartupBegin sets a top pad, so the heap grows by 32 MiB at
  * once, grows it, and marks the part no block has touched MADV_HUGEPAGE: a
  * fault there maps 2 MiB. Blocks up to 4 MiB come from the heap rather
- * than mmap (each mmap'd block is faulted page by page). Only touched huge
- * pages are resident: a start-up's peak RSS rises by at most one huge page
- * per region in use (measured: 23.6 -> 26 MB). heapStartupEnd restores the
- * defaults so the bot's heap is trimmed again as its reloads free memory. */
+ * than mmap (each mmap'd block is faulted page by page). A start-up's peak
+ * RSS rises by at most a huge page per region in use (measured: 23.6 -> 26
+ * MB); over weeks khugepaged may also fill partly used regions of the
+ * marked range (at most its 32 MiB, as THP "always" would).
+ *
+ * heapStartupEnd gives the bot steady settings for the rest of its life:
+ * the small top pad again, and the mmap and trim thresholds glibc's own
+ * self-adjusting ones reach once a 4 MiB block has been freed (setting any
+ * of them turns that adjustment off for good, so they are set explicitly:
+ * blocks over 4 MiB are mmap'd and given back when freed, the heap is
+ * trimmed when 8 MiB at its top are free). */
 #include "base/heap.h"
 
 #include <malloc.h>
@@ -27,7 +34,7 @@
 #define HEAP_PAD ((size_t)32 << 20)          /* bytes the heap grows by at once */
 #define HEAP_MMAP_FROM ((size_t)4 << 20)     /* blocks from here up are mmap'd */
 #define HEAP_DEFAULT_PAD ((size_t)128 << 10) /* glibc's M_TOP_PAD */
-#define HEAP_DEFAULT_MMAP ((size_t)128 << 10) /* glibc's first M_MMAP_THRESHOLD */
+#define HEAP_TRIM_FROM (2 * HEAP_MMAP_FROM)  /* as glibc's adjustment sets it */
 
 void heapStartupBegin(void) {
     /* mallopt returns 1 on success: 0 where it is not glibc's (ASan's). */
@@ -35,16 +42,24 @@ void heapStartupBegin(void) {
     (void)mallopt(M_MMAP_THRESHOLD, (int)HEAP_MMAP_FROM);
     /* A block larger than the free top makes the heap grow now, by the pad. */
     struct mallinfo2 mi = mallinfo2();
-    void *block = malloc(mi.keepcost + 4096);
+    uintptr_t brk0 = (uintptr_t)sbrk(0);
+    size_t want = mi.keepcost + 4096;
+    char *block = malloc(want);
     if (!block) return;
-    uintptr_t from = ((uintptr_t)block + 4096 + CB_HUGE_PAGE - 1) & ~(uintptr_t)(CB_HUGE_PAGE - 1);
-    uintptr_t to = (uintptr_t)sbrk(0) & ~(uintptr_t)(CB_HUGE_PAGE - 1);
+    uintptr_t brk1 = (uintptr_t)sbrk(0), at = (uintptr_t)block;
+    uintptr_t from = (at + 4096 + CB_HUGE_PAGE - 1) & ~(uintptr_t)(CB_HUGE_PAGE - 1);
+    uintptr_t to = brk1 & ~(uintptr_t)(CB_HUGE_PAGE - 1);
     free(block);
+    /* Only the heap's new part: when brk could not grow (a mapping in the
+     * way, a data limit) glibc mmaps the block instead, anywhere. */
+    if (brk1 <= brk0 || at >= brk0 || at + want > brk1 || to <= from) return;
     /* A hint: where the kernel has no huge pages it fails and nothing changes. */
-    if (to > from) (void)madvise((void *)from, to - from, MADV_HUGEPAGE); // NOLINT(performance-no-int-to-ptr)
+    (void)madvise((void *)from, to - from, MADV_HUGEPAGE); // NOLINT(performance-no-int-to-ptr)
 }
 
 void heapStartupEnd(void) {
     (void)mallopt(M_TOP_PAD, (int)HEAP_DEFAULT_PAD);
-    (void)mallopt(M_MMAP_THRESHOLD, (int)HEAP_DEFAULT_MMAP);
+    (void)mallopt(M_MMAP_THRESHOLD, (int)HEAP_MMAP_FROM);
+    (void)mallopt(M_TRIM_THRESHOLD, (int)HEAP_TRIM_FROM);
+    (void)malloc_trim(0); /* what the start-up freed (a training's arrays) goes back now */
 }

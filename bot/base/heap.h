@@ -8,8 +8,9 @@
  * (sanitizers) or the kernel offers no huge pages. */
 void heapStartupBegin(void);
 
-/* Back to glibc's defaults (the heap trimmed as blocks are freed): for a
- * process that runs on after its start-up (the bot). */
+/* Steady settings for a process that runs on after its start-up (the
+ * bot): the small top pad again, blocks over 4 MiB mmap'd, the heap
+ * trimmed as blocks are freed. */
 void heapStartupEnd(void);
 
 #endif
