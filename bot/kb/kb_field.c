@@ -50,19 +50,48 @@ int kbValidDate(const char *s) {
     return d <= mdays[m - 1] + (m == 2 && leap);
 }
 
-/* A full http(s) address with a host that has a dot (not localhost),
- * parsed by uriparser (RFC 3986): loading the knowledge needs no network
- * library (net/netlib.c). */
+/* The host uriparser found in "scheme://authority/": a name with a dot,
+ * not localhost, none of the characters curl refuses in a host name, and
+ * not an IPvFuture literal. */
+static int kbHostOk(const UriUriA *u) {
+    const char *h = u->hostText.first, *end = u->hostText.afterLast;
+    size_t hl = h && end > h ? (size_t)(end - h) : 0;
+    if (!hl || u->hostData.ipFuture.first || !memchr(h, '.', hl)) return 0;
+    if (hl == 9 && memcmp(h, "localhost", 9) == 0) return 0;
+    for (size_t i = 0; i < hl; i++)
+        if (strchr("!$&'()*+,;=%\"`^{}<>", h[i])) return 0;
+    const char *p = u->portText.first, *pe = u->portText.afterLast;
+    long port = 0;
+    for (; p && p < pe; p++) {
+        port = port * 10 + (*p - '0');
+        if (port > 65535) return 0;
+    }
+    return 1;
+}
+
+/* A full http(s) address: no spaces or control characters anywhere, and
+ * an authority (userinfo, host, port) that uriparser parses with a valid
+ * host. The rest (path, query, fragment) may hold what browsers and curl
+ * take ("?a[]=1", "|", a stray "%"), which RFC 3986 does not; non-ASCII
+ * bytes (an IDN host, a path in UTF-8) stand as letters for the parse.
+ * Loading the knowledge needs no network library (net/netlib.c). */
 int kbValidUrl(const char *s) {
-    if (strncmp(s, "http://", 7) != 0 && strncmp(s, "https://", 8) != 0) return 0;
+    size_t scheme = strncmp(s, "http://", 7) == 0 ? 7 : strncmp(s, "https://", 8) == 0 ? 8 : 0;
+    if (!scheme) return 0;
     for (const unsigned char *p = (const unsigned char *)s; *p; p++)
         if (*p <= ' ' || *p == 0x7F) return 0;
+    size_t alen = strcspn(s + scheme, "/?#");
+    char buf[512];
+    if (alen == 0 || scheme + alen + 2 > sizeof(buf)) return 0;
+    memcpy(buf, s, scheme + alen);
+    for (size_t i = scheme; i < scheme + alen; i++)
+        if ((unsigned char)buf[i] >= 0x80) buf[i] = 'x';
+    buf[scheme + alen] = '/';
+    buf[scheme + alen + 1] = '\0';
     UriUriA uri;
     const char *stop = NULL;
-    if (uriParseSingleUriA(&uri, s, &stop) != URI_SUCCESS) return 0;
-    const char *h = uri.hostText.first, *end = uri.hostText.afterLast;
-    size_t hl = h && end > h ? (size_t)(end - h) : 0;
-    int ok = hl > 0 && memchr(h, '.', hl) != NULL && !(hl == 9 && memcmp(h, "localhost", 9) == 0);
+    if (uriParseSingleUriA(&uri, buf, &stop) != URI_SUCCESS) return 0;
+    int ok = kbHostOk(&uri);
     uriFreeUriMembersA(&uri);
     return ok;
 }
@@ -88,7 +117,8 @@ int kbValidId(const char *s) {
 /* Open for reading without blocking on a FIFO (opening one for reading
  * waits for a writer: it hung kb check and the bot), and refuse anything
  * that is not a regular file. A regular file's reads block whatever
- * O_NONBLOCK says, so the flag stays. The descriptor, or -1. */
+ * O_NONBLOCK says on Linux, so the flag stays (cleared should a read say
+ * EAGAIN). The descriptor, or -1. */
 static int kbOpenRegular(const char *path, cbDiags *d, struct stat *st) {
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) {
@@ -112,6 +142,10 @@ static int readUpTo(int fd, char *buf, size_t cap, size_t *n) {
     while (*n < cap) {
         ssize_t r = read(fd, buf + *n, cap - *n);
         if (r < 0 && errno == EINTR) continue;
+        if (r < 0 && errno == EAGAIN) { /* a file system that honours O_NONBLOCK: block */
+            int fl = fcntl(fd, F_GETFL);
+            if (fl >= 0 && (fl & O_NONBLOCK) && fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == 0) continue;
+        }
         if (r < 0) return CB_ERR;
         if (r == 0) break;
         *n += (size_t)r;

@@ -98,6 +98,15 @@ static void test_validators(void **state) {
         {"ftp://example.org", 0},       {"https://", 0},          {"https://exa mple.org", 0},
         {"www.example.org", 0},         {"https:/example.org", 0}, {"https://localhost/", 0},
         {"HTTPS://example.org", 0},     {"", 0},
+        /* what browsers and curl take beyond RFC 3986, after the host */
+        {"https://docs.pytest.org/?filter[tag]=python", 1}, {"https://example.org/a|b^c{d}", 1},
+        {"https://example.org/%zz#a#b", 1}, {"https://ex\xc3\xa4mple.com/k\xc3\xb6ln", 1},
+        {"https://user:pw@example.org:8443/", 1}, {"https://example.org:/x", 1},
+        /* hosts curl refuses */
+        {"https://ex&ample.com/", 0},   {"https://ex(ample).com/", 0},
+        {"https://example.com%2F.evil.com/", 0}, {"https://[v1.abc]/", 0},
+        {"https://[::1]/", 0},          {"https://example.org:99999/", 0},
+        {"https://example.org:80a/", 0}, {"https://@/", 0},
     };
     for (size_t i = 0; i < CB_ARRAY_LEN(urls); i++)
         if (kbValidUrl(urls[i].s) != urls[i].ok) fail_msg("url %s", urls[i].s);
