@@ -91,7 +91,7 @@ int cmdHealthcheck(int argc, char **argv) {
         return CB_EXIT_FAIL;
     }
     char err[CB_ERRLEN];
-    if (netlibLoad(err) != CB_OK) {
+    if (netlibLoad(NETLIB_CURL, err) != CB_OK) {
         fprintf(stderr, "careerbot healthcheck: %s\n", err);
         free(url);
         return CB_EXIT_FAIL;

@@ -305,7 +305,7 @@ size_t kbCheckLinks(const kb *k, const kbLinkOpts *o, cbDiags *d, kbLinkStats *s
     size_t n, done = 0;
     kbLinkStats st = {0};
     char err[CB_ERRLEN];
-    if (netlibLoad(err) != CB_OK) {
+    if (netlibLoad(NETLIB_CURL, err) != CB_OK) {
         cbDiagAdd(d, CB_DIAG_ERROR, k->dir, 0, 0, "cannot check links: %s", err);
         if (stats) *stats = st;
         return 0;

@@ -52,15 +52,10 @@ static int nlOpen(nlLib lib, char *err) {
                  why ? why : "not found", nlLibs[lib].package);
 }
 
-int netlibLoad(char *err) {
-    return nlOpen(NL_CURL, err) == CB_OK && nlOpen(NL_LWS, err) == CB_OK ? CB_OK : CB_ERR;
-}
-
-int netlibLoaded(void) { return nlHandle[NL_CURL] || nlHandle[NL_LWS]; }
-
 /* The real function: there is no way to report a failure through the
  * library's own API, so a library or function that is missing ends the
- * process with a message (netlibLoad reports it politely first). */
+ * process with a message (netlibLoad, called where a transport or command
+ * starts, reports it as an error first). */
 static void *nlSym(nlLib lib, const char *name, const void *self) {
     char err[CB_ERRLEN];
     if (nlOpen(lib, err) != CB_OK) {
@@ -86,33 +81,37 @@ static void *nlSym(nlLib lib, const char *name, const void *self) {
 
 /* ---- libcurl ---- */
 
-NL_REAL(NL_CURL, curl_easy_cleanup)
-NL_REAL(NL_CURL, curl_easy_getinfo)
-NL_REAL(NL_CURL, curl_easy_init)
-NL_REAL(NL_CURL, curl_easy_perform)
-NL_REAL(NL_CURL, curl_easy_reset)
-NL_REAL(NL_CURL, curl_easy_setopt)
-NL_REAL(NL_CURL, curl_easy_strerror)
-NL_REAL(NL_CURL, curl_free)
-NL_REAL(NL_CURL, curl_global_init)
-NL_REAL(NL_CURL, curl_multi_add_handle)
-NL_REAL(NL_CURL, curl_multi_assign)
-NL_REAL(NL_CURL, curl_multi_cleanup)
-NL_REAL(NL_CURL, curl_multi_info_read)
-NL_REAL(NL_CURL, curl_multi_init)
-NL_REAL(NL_CURL, curl_multi_perform)
-NL_REAL(NL_CURL, curl_multi_poll)
-NL_REAL(NL_CURL, curl_multi_remove_handle)
-NL_REAL(NL_CURL, curl_multi_setopt)
-NL_REAL(NL_CURL, curl_multi_socket_action)
-NL_REAL(NL_CURL, curl_multi_strerror)
-NL_REAL(NL_CURL, curl_slist_append)
-NL_REAL(NL_CURL, curl_slist_free_all)
-NL_REAL(NL_CURL, curl_url)
-NL_REAL(NL_CURL, curl_url_cleanup)
-NL_REAL(NL_CURL, curl_url_get)
-NL_REAL(NL_CURL, curl_url_set)
-NL_REAL(NL_CURL, curl_version_info)
+#define NL_CURL_FNS(X) \
+    X(curl_easy_cleanup) \
+    X(curl_easy_getinfo) \
+    X(curl_easy_init) \
+    X(curl_easy_perform) \
+    X(curl_easy_reset) \
+    X(curl_easy_setopt) \
+    X(curl_easy_strerror) \
+    X(curl_free) \
+    X(curl_global_init) \
+    X(curl_multi_add_handle) \
+    X(curl_multi_assign) \
+    X(curl_multi_cleanup) \
+    X(curl_multi_info_read) \
+    X(curl_multi_init) \
+    X(curl_multi_perform) \
+    X(curl_multi_poll) \
+    X(curl_multi_remove_handle) \
+    X(curl_multi_setopt) \
+    X(curl_multi_socket_action) \
+    X(curl_multi_strerror) \
+    X(curl_slist_append) \
+    X(curl_slist_free_all) \
+    X(curl_url) \
+    X(curl_url_cleanup) \
+    X(curl_url_get) \
+    X(curl_url_set) \
+    X(curl_version_info)
+#define NL_REAL_CURL(name) NL_REAL(NL_CURL, name)
+NL_CURL_FNS(NL_REAL_CURL)
+
 
 CURLcode curl_global_init(long flags) { return real_curl_global_init()(flags); }
 curl_version_info_data *curl_version_info(CURLversion v) { return real_curl_version_info()(v); }
@@ -192,31 +191,35 @@ const char *curl_multi_strerror(CURLMcode c) { return real_curl_multi_strerror()
 
 /* ---- libwebsockets ---- */
 
-NL_REAL(NL_LWS, lws_add_http_common_headers)
-NL_REAL(NL_LWS, lws_add_http_header_by_name)
-NL_REAL(NL_LWS, lws_callback_http_dummy)
-NL_REAL(NL_LWS, lws_callback_on_writable)
-NL_REAL(NL_LWS, lws_client_connect_via_info)
-NL_REAL(NL_LWS, lws_context_destroy)
-NL_REAL(NL_LWS, lws_create_context)
-NL_REAL(NL_LWS, lws_create_vhost)
-NL_REAL(NL_LWS, lws_finalize_write_http_header)
-NL_REAL(NL_LWS, lws_frame_is_binary)
-NL_REAL(NL_LWS, lws_get_opaque_user_data)
-NL_REAL(NL_LWS, lws_get_vhost)
-NL_REAL(NL_LWS, lws_get_vhost_listen_port)
-NL_REAL(NL_LWS, lws_get_vhost_user)
-NL_REAL(NL_LWS, lws_hdr_total_length)
-NL_REAL(NL_LWS, lws_http_transaction_completed)
-NL_REAL(NL_LWS, lws_is_final_fragment)
-NL_REAL(NL_LWS, lws_is_first_fragment)
-NL_REAL(NL_LWS, lws_partial_buffered)
-NL_REAL(NL_LWS, lws_send_pipe_choked)
-NL_REAL(NL_LWS, lws_set_log_level)
-NL_REAL(NL_LWS, lws_set_opaque_user_data)
-NL_REAL(NL_LWS, lws_set_timeout)
-NL_REAL(NL_LWS, lws_vhost_destroy)
-NL_REAL(NL_LWS, lws_write)
+#define NL_LWS_FNS(X) \
+    X(lws_add_http_common_headers) \
+    X(lws_add_http_header_by_name) \
+    X(lws_callback_http_dummy) \
+    X(lws_callback_on_writable) \
+    X(lws_client_connect_via_info) \
+    X(lws_context_destroy) \
+    X(lws_create_context) \
+    X(lws_create_vhost) \
+    X(lws_finalize_write_http_header) \
+    X(lws_frame_is_binary) \
+    X(lws_get_opaque_user_data) \
+    X(lws_get_vhost) \
+    X(lws_get_vhost_listen_port) \
+    X(lws_get_vhost_user) \
+    X(lws_hdr_total_length) \
+    X(lws_http_transaction_completed) \
+    X(lws_is_final_fragment) \
+    X(lws_is_first_fragment) \
+    X(lws_partial_buffered) \
+    X(lws_send_pipe_choked) \
+    X(lws_set_log_level) \
+    X(lws_set_opaque_user_data) \
+    X(lws_set_timeout) \
+    X(lws_vhost_destroy) \
+    X(lws_write)
+#define NL_REAL_LWS(name) NL_REAL(NL_LWS, name)
+NL_LWS_FNS(NL_REAL_LWS)
+
 
 void lws_set_log_level(int level, void (*emit)(int level, const char *line)) {
     real_lws_set_log_level()(level, emit);
@@ -274,4 +277,31 @@ int lws_add_http_common_headers(struct lws *wsi, unsigned int code, const char *
 }
 int lws_http_transaction_completed(struct lws *wsi) {
     return real_lws_http_transaction_completed()(wsi);
+}
+
+/* ---- loading ---- */
+
+#define NL_NAME(name) #name,
+static const char *const nlCurlNames[] = {NL_CURL_FNS(NL_NAME)};
+static const char *const nlLwsNames[] = {NL_LWS_FNS(NL_NAME)};
+
+/* lib open, and every function the bot calls from it there. */
+static int nlLoadAll(nlLib lib, const char *const *names, size_t n, char *err) {
+    if (nlOpen(lib, err) != CB_OK) return CB_ERR;
+    for (size_t i = 0; i < n; i++)
+        if (!dlsym(nlHandle[lib], names[i]))
+            return cbErr(err, "%s has no %s: it is older than the one careerbot was built with "
+                              "(update the Debian package %s)",
+                         nlLibs[lib].soname, names[i], nlLibs[lib].package);
+    return CB_OK;
+}
+
+int netlibLoad(unsigned libs, char *err) {
+    if ((libs & NETLIB_CURL) &&
+        nlLoadAll(NL_CURL, nlCurlNames, CB_ARRAY_LEN(nlCurlNames), err) != CB_OK)
+        return CB_ERR;
+    if ((libs & NETLIB_LWS) &&
+        nlLoadAll(NL_LWS, nlLwsNames, CB_ARRAY_LEN(nlLwsNames), err) != CB_OK)
+        return CB_ERR;
+    return CB_OK;
 }

@@ -3,13 +3,14 @@
 #ifndef CB_NETLIB_H
 #define CB_NETLIB_H
 
-/* Load both libraries now (idempotent): CB_OK, or CB_ERR and err saying
- * which library is missing and which Debian package has it. Without this
- * call the first curl_* or lws_* call loads them, and a missing library
- * then ends the process with that message. */
-int netlibLoad(char *err);
+#define NETLIB_CURL 1u /* libcurl */
+#define NETLIB_LWS 2u  /* libwebsockets */
 
-/* 1 once a library has been loaded in this process (tests). */
-int netlibLoaded(void);
+/* Load the libraries in libs (NETLIB_*) now, idempotent, and check that
+ * each has every function careerbot calls: CB_OK, or CB_ERR and err
+ * saying which library or function is missing and which Debian package
+ * has it. Without this call the first curl_* or lws_* call loads its
+ * library, and a missing one then ends the process with that message. */
+int netlibLoad(unsigned libs, char *err);
 
 #endif

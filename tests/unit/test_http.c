@@ -27,6 +27,7 @@
 #include "net/http.h"
 #include "base/log.h"
 #include "net/loop.h"
+#include "net/netlib.h"
 #include "net/ratelimit.h"
 #include "tproc.h"
 
@@ -130,6 +131,16 @@ static int teardownLoop(void **state) {
     loopFree(l);
     free(l);
     return 0;
+}
+
+/* Both libraries load and have every function careerbot calls through
+ * net/netlib.c (a misspelt or missing one in its lists fails here). */
+static void test_netlib_loads(void **state) {
+    (void)state;
+    char err[CB_ERRLEN] = "";
+    assert_int_equal(netlibLoad(NETLIB_CURL | NETLIB_LWS, err), CB_OK);
+    assert_string_equal(err, "");
+    assert_int_equal(netlibLoad(NETLIB_CURL, err), CB_OK); /* idempotent */
 }
 
 static void test_ok_200(void **state) {
@@ -727,6 +738,7 @@ static void test_logs_hold_no_secrets(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_netlib_loads),
         cmocka_unit_test(test_ratelimit_table),
         cmocka_unit_test(test_ratelimit_group),
         cmocka_unit_test_setup_teardown(test_ok_200, setupLoop, teardownLoop),
