@@ -50,9 +50,12 @@ void heapStartupBegin(void) {
     uintptr_t from = (at + 4096 + CB_HUGE_PAGE - 1) & ~(uintptr_t)(CB_HUGE_PAGE - 1);
     uintptr_t to = brk1 & ~(uintptr_t)(CB_HUGE_PAGE - 1);
     free(block);
-    /* Only the heap's new part: when brk could not grow (a mapping in the
-     * way, a data limit) glibc mmaps the block instead, anywhere. */
-    if (brk1 <= brk0 || at >= brk0 || at + want > brk1 || to <= from) return;
+    /* Only the heap's new part: the block carved from the old top (or from
+     * a heap started now, at brk0) and the break moved past it. When brk
+     * could not grow (a mapping in the way, a data limit) glibc mmaps the
+     * block instead, anywhere. */
+    uintptr_t top0 = brk0 - mi.keepcost - 4 * sizeof(size_t); /* the old top's header */
+    if (brk1 <= brk0 || at < top0 || at + want > brk1 || to <= from) return;
     /* A hint: where the kernel has no huge pages it fails and nothing changes. */
     (void)madvise((void *)from, to - from, MADV_HUGEPAGE); // NOLINT(performance-no-int-to-ptr)
 }
