@@ -50,7 +50,7 @@ static int loopLwsInit(cbLoop *l, char *err) {
 
 int loopInit(cbLoop *l, uv_loop_t *uv, char *err) {
     memset(l, 0, sizeof(*l));
-    if (netlibLoad(NETLIB_CURL | NETLIB_LWS, err) != CB_OK) return CB_ERR; /* the network libraries, loaded now */
+    if (netlibLoad(NETLIB_CURL | NETLIB_LWS, err) != CB_OK) return CB_ERR; /* loaded now */
     lws_set_log_level(LLL_ERR | LLL_WARN, loopLwsLog);
     if (uv) {
         l->uv = uv;

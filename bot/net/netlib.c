@@ -31,56 +31,8 @@
 #define NETLIB_LWS_SONAME "libwebsockets.so.17"
 #endif
 
-typedef enum { NL_CURL, NL_LWS, NL_NLIBS } nlLib;
-
-/* An empty soname (the build could not read it) would open the program
- * itself: the defaults then. */
-static const struct {
-    const char *soname, *package;
-} nlLibs[NL_NLIBS] = {
-    {NETLIB_CURL_SONAME[0] ? NETLIB_CURL_SONAME : "libcurl.so.4", "libcurl4"},
-    {NETLIB_LWS_SONAME[0] ? NETLIB_LWS_SONAME : "libwebsockets.so.17", "libwebsockets17"},
-};
-static void *nlHandle[NL_NLIBS];
-
-static int nlOpen(nlLib lib, char *err) {
-    if (nlHandle[lib]) return CB_OK;
-    nlHandle[lib] = dlopen(nlLibs[lib].soname, RTLD_NOW | RTLD_LOCAL);
-    if (nlHandle[lib]) return CB_OK;
-    const char *why = dlerror();
-    return cbErr(err, "cannot load %s (%s): install the Debian package %s", nlLibs[lib].soname,
-                 why ? why : "not found", nlLibs[lib].package);
-}
-
-/* The real function: there is no way to report a failure through the
- * library's own API, so a library or function that is missing ends the
- * process with a message (netlibLoad, called where a transport or command
- * starts, reports it as an error first). */
-static void *nlSym(nlLib lib, const char *name, const void *self) {
-    char err[CB_ERRLEN];
-    if (nlOpen(lib, err) != CB_OK) {
-        fprintf(stderr, "careerbot: %s\n", err);
-        abort();
-    }
-    void *fn = dlsym(nlHandle[lib], name);
-    if (!fn || fn == self) { /* self: the handle found this file's function */
-        fprintf(stderr, "careerbot: %s has no %s: a libcurl or libwebsockets older than the one built "
-                        "against\n", nlLibs[lib].soname, name);
-        abort();
-    }
-    return fn;
-}
-
-/* real_NAME(): the real NAME, with its own type, looked up once. */
-#define NL_REAL(lib, name)                                                              \
-    static __typeof__(&(name)) real_##name(void) {                                      \
-        static __typeof__(&(name)) fn;                                                  \
-        if (!fn) fn = (__typeof__(&(name)))nlSym(lib, #name, (const void *)&(name));    \
-        return fn;                                                                      \
-    }
-
-/* ---- libcurl ---- */
-
+/* The functions careerbot calls, per library: each is defined below and
+ * checked by netlibLoad. */
 #define NL_CURL_FNS(X) \
     X(curl_easy_cleanup) \
     X(curl_easy_getinfo) \
@@ -109,9 +61,104 @@ static void *nlSym(nlLib lib, const char *name, const void *self) {
     X(curl_url_get) \
     X(curl_url_set) \
     X(curl_version_info)
+#define NL_LWS_FNS(X) \
+    X(lws_add_http_common_headers) \
+    X(lws_add_http_header_by_name) \
+    X(lws_callback_http_dummy) \
+    X(lws_callback_on_writable) \
+    X(lws_client_connect_via_info) \
+    X(lws_context_destroy) \
+    X(lws_create_context) \
+    X(lws_create_vhost) \
+    X(lws_finalize_write_http_header) \
+    X(lws_frame_is_binary) \
+    X(lws_get_opaque_user_data) \
+    X(lws_get_vhost) \
+    X(lws_get_vhost_listen_port) \
+    X(lws_get_vhost_user) \
+    X(lws_hdr_total_length) \
+    X(lws_http_transaction_completed) \
+    X(lws_is_final_fragment) \
+    X(lws_is_first_fragment) \
+    X(lws_partial_buffered) \
+    X(lws_send_pipe_choked) \
+    X(lws_set_log_level) \
+    X(lws_set_opaque_user_data) \
+    X(lws_set_timeout) \
+    X(lws_vhost_destroy) \
+    X(lws_write)
+
+typedef enum { NL_CURL, NL_LWS, NL_NLIBS } nlLib;
+_Static_assert(NETLIB_CURL == 1u << NL_CURL && NETLIB_LWS == 1u << NL_LWS,
+               "netlibLoad's bits are the libraries' numbers");
+
+#define NL_NAME(name) #name,
+static const char *const nlCurlNames[] = {NL_CURL_FNS(NL_NAME)};
+static const char *const nlLwsNames[] = {NL_LWS_FNS(NL_NAME)};
+
+/* An empty soname (the build could not read it) would open the program
+ * itself: the defaults then. */
+static const struct {
+    const char *soname, *package;
+    const char *const *names;
+    size_t nnames;
+} nlLibs[NL_NLIBS] = {
+    {NETLIB_CURL_SONAME[0] ? NETLIB_CURL_SONAME : "libcurl.so.4", "libcurl4", nlCurlNames,
+     CB_ARRAY_LEN(nlCurlNames)},
+    {NETLIB_LWS_SONAME[0] ? NETLIB_LWS_SONAME : "libwebsockets.so.17", "libwebsockets17",
+     nlLwsNames, CB_ARRAY_LEN(nlLwsNames)},
+};
+static void *nlHandle[NL_NLIBS];
+
+/* lib's real function name (self: this file's, never the answer), or
+ * NULL and err saying what is missing. */
+static void *nlLookup(nlLib lib, const char *name, const void *self, char *err) {
+    if (!nlHandle[lib] && !(nlHandle[lib] = dlopen(nlLibs[lib].soname, RTLD_NOW | RTLD_LOCAL))) {
+        const char *why = dlerror();
+        cbErr(err, "cannot load %s (%s): install the Debian package %s", nlLibs[lib].soname,
+              why ? why : "not found", nlLibs[lib].package);
+        return NULL;
+    }
+    void *fn = dlsym(nlHandle[lib], name);
+    if (!fn || fn == self)
+        cbErr(err, "%s has no %s: it is older than the one careerbot was built with (update the "
+                   "Debian package %s)", nlLibs[lib].soname, name, nlLibs[lib].package);
+    return fn == self ? NULL : fn;
+}
+
+int netlibLoad(unsigned libs, char *err) {
+    for (int lib = 0; lib < NL_NLIBS; lib++)
+        for (size_t i = 0; (libs >> lib & 1u) && i < nlLibs[lib].nnames; i++)
+            if (!nlLookup((nlLib)lib, nlLibs[lib].names[i], NULL, err)) return CB_ERR;
+    return CB_OK;
+}
+
+/* The real function: there is no way to report a failure through the
+ * library's own API, so a library or function that is missing ends the
+ * process with a message (netlibLoad, called where a transport or command
+ * starts, reports it as an error first). */
+static void *nlSym(nlLib lib, const char *name, const void *self) {
+    char err[CB_ERRLEN];
+    void *fn = nlLookup(lib, name, self, err);
+    if (!fn) {
+        fprintf(stderr, "careerbot: %s\n", err);
+        abort();
+    }
+    return fn;
+}
+
+/* real_NAME(): the real NAME, with its own type, looked up once. */
+#define NL_REAL(lib, name)                                                              \
+    static __typeof__(&(name)) real_##name(void) {                                      \
+        static __typeof__(&(name)) fn;                                                  \
+        if (!fn) fn = (__typeof__(&(name)))nlSym(lib, #name, (const void *)&(name));    \
+        return fn;                                                                      \
+    }
+
+/* ---- libcurl ---- */
+
 #define NL_REAL_CURL(name) NL_REAL(NL_CURL, name)
 NL_CURL_FNS(NL_REAL_CURL)
-
 
 CURLcode curl_global_init(long flags) { return real_curl_global_init()(flags); }
 curl_version_info_data *curl_version_info(CURLversion v) { return real_curl_version_info()(v); }
@@ -191,35 +238,8 @@ const char *curl_multi_strerror(CURLMcode c) { return real_curl_multi_strerror()
 
 /* ---- libwebsockets ---- */
 
-#define NL_LWS_FNS(X) \
-    X(lws_add_http_common_headers) \
-    X(lws_add_http_header_by_name) \
-    X(lws_callback_http_dummy) \
-    X(lws_callback_on_writable) \
-    X(lws_client_connect_via_info) \
-    X(lws_context_destroy) \
-    X(lws_create_context) \
-    X(lws_create_vhost) \
-    X(lws_finalize_write_http_header) \
-    X(lws_frame_is_binary) \
-    X(lws_get_opaque_user_data) \
-    X(lws_get_vhost) \
-    X(lws_get_vhost_listen_port) \
-    X(lws_get_vhost_user) \
-    X(lws_hdr_total_length) \
-    X(lws_http_transaction_completed) \
-    X(lws_is_final_fragment) \
-    X(lws_is_first_fragment) \
-    X(lws_partial_buffered) \
-    X(lws_send_pipe_choked) \
-    X(lws_set_log_level) \
-    X(lws_set_opaque_user_data) \
-    X(lws_set_timeout) \
-    X(lws_vhost_destroy) \
-    X(lws_write)
 #define NL_REAL_LWS(name) NL_REAL(NL_LWS, name)
 NL_LWS_FNS(NL_REAL_LWS)
-
 
 void lws_set_log_level(int level, void (*emit)(int level, const char *line)) {
     real_lws_set_log_level()(level, emit);
@@ -277,31 +297,4 @@ int lws_add_http_common_headers(struct lws *wsi, unsigned int code, const char *
 }
 int lws_http_transaction_completed(struct lws *wsi) {
     return real_lws_http_transaction_completed()(wsi);
-}
-
-/* ---- loading ---- */
-
-#define NL_NAME(name) #name,
-static const char *const nlCurlNames[] = {NL_CURL_FNS(NL_NAME)};
-static const char *const nlLwsNames[] = {NL_LWS_FNS(NL_NAME)};
-
-/* lib open, and every function the bot calls from it there. */
-static int nlLoadAll(nlLib lib, const char *const *names, size_t n, char *err) {
-    if (nlOpen(lib, err) != CB_OK) return CB_ERR;
-    for (size_t i = 0; i < n; i++)
-        if (!dlsym(nlHandle[lib], names[i]))
-            return cbErr(err, "%s has no %s: it is older than the one careerbot was built with "
-                              "(update the Debian package %s)",
-                         nlLibs[lib].soname, names[i], nlLibs[lib].package);
-    return CB_OK;
-}
-
-int netlibLoad(unsigned libs, char *err) {
-    if ((libs & NETLIB_CURL) &&
-        nlLoadAll(NL_CURL, nlCurlNames, CB_ARRAY_LEN(nlCurlNames), err) != CB_OK)
-        return CB_ERR;
-    if ((libs & NETLIB_LWS) &&
-        nlLoadAll(NL_LWS, nlLwsNames, CB_ARRAY_LEN(nlLwsNames), err) != CB_OK)
-        return CB_ERR;
-    return CB_OK;
 }
