@@ -149,12 +149,15 @@ int appAnswer(cbApp *a, const hndRequest *raw, hndReply *out) {
         return cv == COOL_WARN;
     }
     double t0 = cbNowUs();
-    char *text = cbStrndup(raw->text, raw->len);
+    char *text = cbMalloc(raw->len + 1);
+    memcpy(text, raw->text, raw->len);
+    int hits = 0;
+    size_t len = redactBytes(text, raw->len, &hits);
     hndRequest scrubbed = *raw;
     const hndRequest *req = raw;
-    if (redactText(text)) {
+    if (hits) {
         scrubbed.text = text;
-        scrubbed.len = strlen(text);
+        scrubbed.len = len;
         req = &scrubbed;
     }
     hndContext ctx = {.k = a->k, .max_suggestions = APP_MAX_SUGGESTIONS};

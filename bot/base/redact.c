@@ -104,3 +104,23 @@ int redactText(char *s) {
     }
     return hits + scrubShapes(s);
 }
+
+size_t redactBytes(char *s, size_t len, int *hits) {
+    size_t out = 0;
+    int n = 0;
+    for (size_t i = 0; i <= len;) {
+        size_t seg = strnlen(s + i, len - i);
+        char keep = s[i + seg]; /* a NUL inside the text, or the terminator */
+        s[i + seg] = '\0';
+        n += redactText(s + i);
+        size_t m = strlen(s + i);
+        memmove(s + out, s + i, m);
+        out += m;
+        if (i + seg < len) s[out++] = '\0';
+        s[i + seg] = keep;
+        i += seg + 1;
+    }
+    s[out] = '\0';
+    if (hits) *hits = n;
+    return out;
+}

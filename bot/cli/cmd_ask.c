@@ -16,7 +16,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app/config.h"
 #include "base/buf.h"
+#include "base/redact.h"
 #include "cli/cli.h"
 #include "base/common.h"
 #include "cli/cliopt.h"
@@ -134,7 +136,14 @@ static void askJson(const char *q, size_t len, const hndReply *r, size_t top) {
     free(line);
 }
 
-static void askOne(const askCtx *c, const char *q, size_t len) {
+/* One question, scrubbed of secrets and token-shaped strings first (as the
+ * bot does, app.c): neither the reply nor the JSON echo of the query shows
+ * a token someone pasted. */
+static void askOne(const askCtx *c, const char *raw, size_t raw_len) {
+    char *q = cbMalloc(raw_len + 1);
+    memcpy(q, raw, raw_len);
+    q[raw_len] = '\0';
+    size_t len = redactBytes(q, raw_len, NULL);
     hndContext ctx = {.k = c->k, .max_suggestions = 3, .max_hits = c->o->top};
     hndRequest req = {.platform = PLATFORM_CONSOLE, .text = q, .len = len, .user = "cli"};
     hndReply r;
@@ -148,6 +157,7 @@ static void askOne(const askCtx *c, const char *q, size_t len) {
         free(t);
     }
     replyFree(&r);
+    free(q);
     fflush(stdout);
 }
 
@@ -199,6 +209,8 @@ int cmdAsk(int argc, char **argv) {
         return CB_EXIT_FAIL;
     }
     cbDiagsFree(&d);
+    cbSecrets secrets; /* the bot's own tokens are scrubbed even where no shape gives them away */
+    secretsFromEnv(&secrets);
     const char *nc = getenv("NO_COLOR");
     askCtx c = {.k = k, .o = &o, .color = isatty(STDOUT_FILENO) && !(nc && *nc) && !o.json,
                 .width = o.json ? 0 : wrapWidthFor(STDOUT_FILENO)};
@@ -215,5 +227,6 @@ int cmdAsk(int argc, char **argv) {
         askLines(&c);
     }
     knowledgeFree(k);
+    secretsFree(&secrets);
     return CB_EXIT_OK;
 }

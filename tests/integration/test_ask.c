@@ -3,7 +3,8 @@
  * and types in order, ranked results, at most --top), answers from
  * arguments in text mode with sources and links, a 1 MB line, invalid
  * UTF-8 and NUL lines answered with an error while the next line is still
- * answered, and usage/knowledge errors with their exit codes. Uses the
+ * answered, and usage/knowledge errors with their exit codes; tokens in
+ * questions scrubbed from every output. Uses the
  * fixture knowledge in tests/fixtures/app-kb. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -39,14 +40,14 @@ static void writeAll(int fd, const char *s, size_t len) {
 
 /* Run careerbot with args (NULL-terminated, after the binary), feeding
  * input (len bytes, may hold NULs) on stdin. */
-static void runBotEnv(const char *const *args, const char *input, size_t len, const char *columns,
+static void runBotEnv(const char *const *args, const char *input, size_t len, const char *extra_env,
                       askRun *r) {
     char *bin = tpBuildPath("san/careerbot");
     char *argv[32] = {bin};
     size_t n = 1;
     for (; args[n - 1] && n < 31; n++) argv[n] = (char *)args[n - 1];
     argv[n] = NULL;
-    char *env[] = {"CAREERBOT_TODAY=2025-06-01", "NO_COLOR=", "CAREERBOT_KB=", (char *)columns,
+    char *env[] = {"CAREERBOT_TODAY=2025-06-01", "NO_COLOR=", "CAREERBOT_KB=", (char *)extra_env,
                    NULL};
     tpProc p;
     assert_int_equal(tpSpawn(&p, argv, env, 1), 0);
@@ -271,6 +272,34 @@ static void testErrors(void **state) {
     }
 }
 
+/* A token in a question never comes back out: the bot's own (from the
+ * environment, whatever its shape), a Slack-shaped one, and one after a
+ * NUL, in the --json echo and in the text reply alike. */
+static void testScrubsTokens(void **state) {
+    (void)state;
+    static const char input[] = "my token is plain-secret-value-123, ok?\n"
+                                "is xoxb-1234567890-abcdefghijkl safe to share?\n"
+                                "a\0xoxb-1234567890-abcdefghijkl b\n";
+    for (int json = 0; json < 2; json++) {
+        const char *args[] = {"ask", "--kb", KB_DIR, json ? "--json" : NULL, NULL};
+        askRun r;
+        runBotEnv(args, input, sizeof(input) - 1, "SLACK_BOT_TOKEN=plain-secret-value-123", &r);
+        assert_int_equal(r.rc, 0);
+        if (strstr(r.out, "plain-secret") || strstr(r.out, "xoxb-") || strstr(r.err, "xoxb-"))
+            fail_msg("a token came back out:\n%s\n%s", r.out, r.err);
+        if (json) {
+            char *lines[4];
+            assert_int_equal(splitLines(r.out, lines, 4), 3);
+            json_t *o = checkLine(lines[0], "my token is [redacted], ok?", 5);
+            json_decref(o);
+            o = checkLine(lines[2], NULL, 5);
+            assert_string_equal(outcomeOf(o), "error"); /* the NUL is still refused */
+            json_decref(o);
+        }
+        runFree(&r);
+    }
+}
+
 /* The trained model kept between runs: the run that reads it answers
  * every question exactly as a run that trained (no cache at all). */
 static void testModelCache(void **state) {
@@ -334,6 +363,7 @@ int main(void) {
         cmocka_unit_test(testErrors),
         cmocka_unit_test(testModelCache),
         cmocka_unit_test(testLoadsNoNetworkLibrary),
+        cmocka_unit_test(testScrubsTokens),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

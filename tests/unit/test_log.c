@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "base/log.h"
+#include "base/redact.h"
 
 static const char *hostile = "hi\" admin=true \\\" x=\\ \nlevel=error event=pwned";
 
@@ -163,6 +164,24 @@ static void test_secrets_redacted_in_values(void **state) {
     free(line);
 }
 
+/* redactBytes: every part between NULs scrubbed, the NULs kept. */
+static void test_redact_bytes_across_nuls(void **state) {
+    (void)state;
+    static const char in[] = "a xoxb-1234567890-abcdefghij\0b xoxp-1234567890-zyxwvutsrq\0c";
+    char buf[sizeof(in)];
+    memcpy(buf, in, sizeof(in));
+    int hits = -1;
+    size_t n = redactBytes(buf, sizeof(in) - 1, &hits);
+    static const char want[] = "a [redacted]\0b [redacted]\0c";
+    assert_int_equal(hits, 2);
+    assert_int_equal(n, sizeof(want) - 1);
+    assert_memory_equal(buf, want, sizeof(want)); /* with the terminating NUL */
+    char none[] = "no secret here";
+    assert_int_equal(redactBytes(none, strlen(none), &hits), strlen("no secret here"));
+    assert_int_equal(hits, 0);
+    assert_string_equal(none, "no secret here");
+}
+
 static void emitBadUtf8(void) { logEvent(LOG_INFO, "bytes", "text=\"%s\"", "caf\xc3\xa9 \xff\xfe ok"); }
 
 static void test_invalid_utf8_still_logs_json(void **state) {
@@ -182,6 +201,7 @@ int main(void) {
         cmocka_unit_test(test_json_numbers_are_numbers),
         cmocka_unit_test(test_level_filters),
         cmocka_unit_test(test_secrets_redacted_in_values),
+        cmocka_unit_test(test_redact_bytes_across_nuls),
         cmocka_unit_test(test_invalid_utf8_still_logs_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
