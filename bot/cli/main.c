@@ -1,6 +1,7 @@
 /* main.c - the careerbot entry point: global options (--help, --version)
  * and dispatch to the subcommands in cli.h. An unknown command or option
  * prints usage and exits 2. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,8 +67,21 @@ const char *cliKbDir(const char *flag_value) {
     return "knowledge";
 }
 
-int main(int argc, char **argv) {
-    heapStartupBegin(); /* the run command ends it once the bot is up */
+/* What reached stdout really got there: a full disk or a closed file
+ * turns a command that printed its output into a failure, with a message
+ * (`history export > backup.jsonl` must not say it worked when it did not). */
+static int outputWritten(int rc) {
+    int e = fflush(stdout) == 0 ? 0 : errno;
+    if (!e && !ferror(stdout)) return rc;
+    if (e)
+        fprintf(stderr, "careerbot: cannot write the output: %s\n", strerror(e));
+    else /* an earlier flush failed and lost what it held */
+        fprintf(stderr, "careerbot: cannot write the output: a write failed (disk full, or the "
+                        "file closed?)\n");
+    return rc == CB_EXIT_OK ? CB_EXIT_FAIL : rc;
+}
+
+static int runCommand(int argc, char **argv) {
     if (argc < 2) return cmdRun(argc - 1 + 1, (char *[]){"run", NULL});
     const char *cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
@@ -75,6 +89,10 @@ int main(int argc, char **argv) {
         return CB_EXIT_OK;
     }
     if (strcmp(cmd, "--version") == 0) {
+        if (argc > 2) {
+            fprintf(stderr, "careerbot: --version takes no argument ('%s')\n", argv[2]);
+            return CB_EXIT_USAGE;
+        }
         printf("careerbot %s\n", CAREERBOT_VERSION);
         return CB_EXIT_OK;
     }
@@ -85,4 +103,9 @@ int main(int argc, char **argv) {
     fprintf(stderr, "careerbot: unknown command '%s'\n\n", cmd);
     cliUsage(stderr);
     return CB_EXIT_USAGE;
+}
+
+int main(int argc, char **argv) {
+    heapStartupBegin(); /* the run command ends it once the bot is up */
+    return outputWritten(runCommand(argc, argv));
 }

@@ -4,7 +4,7 @@
  * arguments in text mode with sources and links, a 1 MB line, invalid
  * UTF-8 and NUL lines answered with an error while the next line is still
  * answered, and usage/knowledge errors with their exit codes; tokens in
- * questions scrubbed from every output. Uses the
+ * questions scrubbed from every output, and a failed write an error. Uses the
  * fixture knowledge in tests/fixtures/app-kb. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tproc.h"
@@ -300,6 +301,28 @@ static void testScrubsTokens(void **state) {
     }
 }
 
+/* Output that cannot be written (a full disk) fails the command with a
+ * message, instead of exiting 0 as if it had worked. */
+static void testOutputWriteFails(void **state) {
+    (void)state;
+    char *bin = tpBuildPath("san/careerbot");
+    char errp[] = "/tmp/careerbot-ask-full-XXXXXX";
+    int fd = mkstemp(errp);
+    assert_true(fd >= 0);
+    close(fd);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "CAREERBOT_KB= %s ask --kb %s 'are bootcamps worth it' >/dev/full 2>%s",
+             bin, KB_DIR, errp);
+    int st = system(cmd);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 1);
+    char *err = tpReadFile(errp);
+    assert_non_null(strstr(err, "cannot write the output"));
+    free(err);
+    unlink(errp);
+    free(bin);
+}
+
 /* The trained model kept between runs: the run that reads it answers
  * every question exactly as a run that trained (no cache at all). */
 static void testModelCache(void **state) {
@@ -364,6 +387,7 @@ int main(void) {
         cmocka_unit_test(testModelCache),
         cmocka_unit_test(testLoadsNoNetworkLibrary),
         cmocka_unit_test(testScrubsTokens),
+        cmocka_unit_test(testOutputWriteFails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
