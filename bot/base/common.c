@@ -187,3 +187,10 @@ const char *cbClosestName(const char *s, size_t len, const char *const *names, s
     }
     return bd <= limit ? best : NULL;
 }
+
+size_t cbControlLen(const char *s) {
+    const unsigned char *u = (const unsigned char *)s;
+    if (!u[0]) return 0;
+    if (u[0] < 0x20 || u[0] == 0x7F) return 1;
+    return u[0] == 0xC2 && u[1] >= 0x80 && u[1] <= 0x9F ? 2 : 0;
+}

@@ -35,8 +35,15 @@ static const char *htmlCss =
     ".down{color:#dc2626}svg text{font-size:12px;fill:#334155}.legend span{margin-right:14px}"
     ".sw{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:4px}";
 
+/* s as HTML text, control characters dropped (not valid in HTML). */
 static void esc(FILE *f, const char *s) {
     for (; s && *s; s++) {
+        size_t n = cbControlLen(s);
+        if (n) {
+            if (*s == '\n' || *s == '\t') fputc(' ', f);
+            s += n - 1;
+            continue;
+        }
         switch (*s) {
         case '<': fputs("&lt;", f); break;
         case '>': fputs("&gt;", f); break;

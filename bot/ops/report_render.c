@@ -1,7 +1,8 @@
 /* report_render.c - the maintainers' report as text (for a terminal), JSON
  * (everything, for pipelines) and CSV (one table with a "section" column:
  * day, group, entry, unasked, mentor; filter with grep or a spreadsheet). The HTML
- * page is report_html.c. */
+ * page is report_html.c. Users' text reaches a maintainer's terminal or
+ * spreadsheet here, so it goes out without control characters. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,6 +99,17 @@ char *histReportJson(const histReport *r) {
 
 /* ---- text ---- */
 
+/* A user's text (a question, a mentor's answer): control characters
+ * dropped (base/common.h cbControlLen), line breaks and tabs as spaces. */
+static void putUserText(FILE *f, const char *s) {
+    while (s && *s) {
+        size_t n = cbControlLen(s);
+        if (*s == '\t' || *s == '\n' || *s == '\r') fputc(' ', f);
+        else if (!n) fputc(*s, f);
+        s += n ? n : 1;
+    }
+}
+
 static void printHeader(FILE *f, const histReport *r) {
     if (!r->since) {
         fprintf(f, "History (all time)");
@@ -121,8 +133,14 @@ static void printClusters(FILE *f, const char *title, const histCluster *c, size
         fprintf(f, "  [%s] %lld question%s", c[i].id, c[i].count, c[i].count == 1 ? "" : "s");
         if (c[i].target && !c[i].now_entry) fprintf(f, ", they mean %s", c[i].target);
         fprintf(f, "\n");
-        for (size_t k = 0; k < c[i].nexamples; k++) fprintf(f, "      \"%s\"\n", c[i].examples[k]);
-        fprintf(f, "      -> %s\n", c[i].suggestion);
+        for (size_t k = 0; k < c[i].nexamples; k++) {
+            fputs("      \"", f);
+            putUserText(f, c[i].examples[k]);
+            fputs("\"\n", f);
+        }
+        fputs("      -> ", f);
+        putUserText(f, c[i].suggestion);
+        fputc('\n', f);
     }
 }
 
@@ -131,8 +149,15 @@ static void printMentor(FILE *f, const histReport *r) {
     if (!r->nmentor) fprintf(f, "  none\n");
     for (size_t i = 0; i < r->nmentor; i++) {
         const histMentorAnswer *m = &r->mentor[i];
-        fprintf(f, "  [%s] \"%s\"\n      %s: \"%s\"\n      -> %s\n", m->id, m->question,
-                m->mentor ? m->mentor : "a mentor", m->answer, m->suggestion);
+        fprintf(f, "  [%s] \"", m->id);
+        putUserText(f, m->question);
+        fputs("\"\n      ", f);
+        putUserText(f, m->mentor ? m->mentor : "a mentor");
+        fputs(": \"", f);
+        putUserText(f, m->answer);
+        fputs("\"\n      -> ", f);
+        putUserText(f, m->suggestion);
+        fputc('\n', f);
     }
 }
 
@@ -178,11 +203,18 @@ typedef struct csvRec { /* one row; unused fields stay empty or 0 */
     long long count, answered, unanswered, helpful, not_helpful, evidence, now_answered;
 } csvRec;
 
+/* A field, quoted; users' text without control characters, and one that
+ * starts like a formula (= + - @) led by an apostrophe so that a
+ * spreadsheet shows it instead of running it (OWASP "CSV injection"). */
 static void csvField(FILE *f, const char *s, int last) {
     fputc('"', f);
-    for (; s && *s; s++) {
-        if (*s == '"') fputc('"', f);
-        fputc(*s == '\n' || *s == '\r' ? ' ' : *s, f);
+    if (s && strchr("=+-@", *s) && *s) fputc('\'', f);
+    while (s && *s) {
+        size_t n = cbControlLen(s);
+        if (*s == '"') fputs("\"\"", f);
+        else if (n) fputc(' ', f); /* line breaks included */
+        else fputc(*s, f);
+        s += n ? n : 1;
     }
     fputc('"', f);
     fputc(last ? '\n' : ',', f);

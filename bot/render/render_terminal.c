@@ -23,12 +23,13 @@ typedef struct rtOut {
     int color;
 } rtOut;
 
-/* Text without control characters (tabs become spaces). */
+/* Text without control characters (tabs and line breaks become spaces). */
 static void rtText(rtOut *o, const char *s) {
-    for (; s && *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '\t' || c == '\n') bufAppendStr(&o->b, " ");
-        else if (c >= 0x20 && c != 0x7F) bufAppend(&o->b, s, 1);
+    while (s && *s) {
+        size_t n = cbControlLen(s);
+        if (*s == '\t' || *s == '\n') bufAppendStr(&o->b, " ");
+        else if (!n) bufAppend(&o->b, s, 1);
+        s += n ? n : 1;
     }
 }
 

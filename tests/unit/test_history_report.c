@@ -461,6 +461,38 @@ static void test_redirects_not_open(void **state) {
     histClose(h);
 }
 
+/* Users' text reaches the maintainer's terminal, spreadsheet and browser
+ * without control characters: an escape sequence in a question (retitle
+ * the terminal, recolour it, a C1 CSI) is dropped, and a question that
+ * reads like a spreadsheet formula is led by an apostrophe in the CSV. */
+static void test_report_drops_control_characters(void **state) {
+    (void)state;
+    char edb[200], err[CB_ERRLEN];
+    snprintf(edb, sizeof edb, "%s/esc.db", dir);
+    histStore *h = histOpen(edb, NULL, err);
+    assert_non_null(h);
+    for (int i = 0; i < 2; i++) {
+        q(h, now - 50 + i, "U1", "\x1b]0;PWNED\x07\x1b[31mbest standing desk\x1b[0m \xc2\x9b" "2J?", "abstain",
+          NULL, 0, "[]");
+        q(h, now - 40 + i, "U2", "=HYPERLINK(\"http://x.example\",\"desk\")", "abstain", NULL, 0, "[]");
+    }
+    histClose(h);
+    const char *formats[] = {"text", "csv", "html"};
+    for (size_t f = 0; f < 3; f++) {
+        char *argv[] = {"report", "--format", (char *)formats[f], "--db", edb, "--kb",
+                        "tests/fixtures/app-kb", NULL};
+        int rc;
+        char *out = captureStdout(cmdReport, 7, argv, &rc);
+        assert_int_equal(rc, CB_EXIT_OK);
+        if (!strstr(out, "best standing desk")) fail_msg("%s: the question is missing:\n%s", formats[f], out);
+        for (const char *c = out; *c; c++)
+            if ((unsigned char)*c < 0x20 && *c != '\n') fail_msg("%s: control byte 0x%02x", formats[f], *c);
+        assert_null(strstr(out, "\xc2\x9b"));
+        if (f == 1) assert_non_null(strstr(out, "\"'=HYPERLINK("));
+        free(out);
+    }
+}
+
 static void test_parse_since(void **state) {
     (void)state;
     const struct {
@@ -491,6 +523,7 @@ int main(void) {
         cmocka_unit_test(test_parse_since),
         cmocka_unit_test(test_vote_change_of_mind),
         cmocka_unit_test(test_export_all_tables),
+        cmocka_unit_test(test_report_drops_control_characters),
         cmocka_unit_test(test_dismiss_persists), /* last: it changes the history */
     };
     return cmocka_run_group_tests(tests, setup, teardown);
