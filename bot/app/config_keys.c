@@ -73,6 +73,14 @@ static const struct {
     {"DISCORD_API_URL", "@discord_api_url"},
 };
 
+/* CAREERBOT_ variables other modules read (not config keys): a name
+ * that is neither one of these nor a key's is a typo to warn about. */
+static const char *const envOthers[] = {
+    "CAREERBOT_CONFIG",    "CAREERBOT_KNOWLEDGE_CACHE_DIR", "CAREERBOT_HASH_SALT",
+    "CAREERBOT_TODAY",     "CAREERBOT_LINK_TIMEOUT_MS",     "CAREERBOT_TRAINER",
+    "CAREERBOT_DENSE_MAX",
+};
+
 /* ---- suggestions ---- */
 
 static const char *closest(const char *s, const char *const *names, size_t n) {
@@ -439,8 +447,35 @@ static void applyEnvValue(cfgParser *ps, const char *env, const cfgKey *key, con
     setValue(ps, &k, v, NULL);
 }
 
+/* A CAREERBOT_ variable careerbot does not read: a warning naming the
+ * closest one it does (a mistyped key in a file gets the same). */
+static void checkEnvNames(cfgParser *ps) {
+    extern char **environ;
+    char generic[CFG_NKEYS_MAX][96];
+    const char *known[CFG_NKEYS_MAX + CB_ARRAY_LEN(envKeys) + CB_ARRAY_LEN(envOthers)];
+    size_t n = 0;
+    for (size_t i = 0; i < NKEYS; i++) {
+        cfgEnvName(keys[i].name, generic[i], sizeof generic[i]);
+        known[n++] = generic[i];
+    }
+    for (size_t i = 0; i < CB_ARRAY_LEN(envKeys); i++) known[n++] = envKeys[i].env;
+    for (size_t i = 0; i < CB_ARRAY_LEN(envOthers); i++) known[n++] = envOthers[i];
+    for (char **e = environ; e && *e; e++) {
+        const char *eq = strchr(*e, '=');
+        if (strncmp(*e, "CAREERBOT_", 10) != 0 || !eq) continue;
+        size_t len = (size_t)(eq - *e), i = 0;
+        while (i < n && !(strlen(known[i]) == len && strncmp(*e, known[i], len) == 0)) i++;
+        if (i < n) continue;
+        const char *near = cbClosestName(*e, len, known, n);
+        cfgDiag(ps, CB_DIAG_WARNING, NULL, "%.*s is not a setting careerbot reads%s%s%s", (int)len,
+                *e, near ? "; did you mean " : " (see `careerbot --help`)", near ? near : "",
+                near ? "?" : "");
+    }
+}
+
 int cfgApplyEnvDiags(cbConfig *c, cbDiags *d) {
     cfgParser ps = {.c = c, .d = d, .file = "environment"};
+    checkEnvNames(&ps);
     for (size_t i = 0; i < CB_ARRAY_LEN(envKeys); i++) {
         const char *v = getenv(envKeys[i].env);
         if (!v || !*v) continue;

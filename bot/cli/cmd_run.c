@@ -89,19 +89,19 @@ static int runParse(int argc, char **argv, runOpts *o) {
     return rc;
 }
 
-/* Defaults, then the file, then the environment, then --kb. */
+/* Defaults, then the file, then the environment, then --kb. A bad value
+ * in the file or the environment stops the start (exit 78), as
+ * `config check` reports it. */
 static int runLoadConfig(cbConfig *cfg, const runOpts *o) {
     cfgDefaults(cfg);
     const char *path = cliConfigPath(o->config);
-    if (path) {
-        cbDiags d;
-        cbDiagsInit(&d);
-        int rc = cfgLoadFile(cfg, path, &d);
-        cbDiagsPrint(&d, "text", stderr);
-        cbDiagsFree(&d);
-        if (rc != CB_OK) return CB_ERR;
-    }
-    cfgApplyEnv(cfg);
+    cbDiags d;
+    cbDiagsInit(&d);
+    int rc = path ? cfgLoadFile(cfg, path, &d) : CB_OK;
+    if (rc == CB_OK) rc = cfgApplyEnvDiags(cfg, &d);
+    cbDiagsPrint(&d, "text", stderr);
+    cbDiagsFree(&d);
+    if (rc != CB_OK) return CB_ERR;
     if (o->kb) {
         free(cfg->kb_dir);
         cfg->kb_dir = cbStrdup(o->kb);

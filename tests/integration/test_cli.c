@@ -3,7 +3,8 @@
  * 0 and nothing on stderr; `run --help` lists every config key's
  * environment variable; options take --name=value as well as --name value;
  * an unknown option is exit 2 with the usage on stderr; `discord invite`
- * prints the invite URL; `healthcheck` with nothing listening fails. */
+ * prints the invite URL; `healthcheck` with nothing listening fails; the
+ * environment's settings are checked like the file's. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -164,6 +165,27 @@ static void test_healthcheck_nothing_listening(void **state) {
     runFree(&r);
 }
 
+/* The environment is checked like the file: a bad value stops `run`
+ * with exit 78 and the variable named; a CAREERBOT_ name careerbot does
+ * not read gets a warning with the closest one. */
+static void test_environment_checked(void **state) {
+    (void)state;
+    const char *run[] = {"run", "--console", "--kb", "tests/fixtures/app-kb", NULL};
+    char *bad[] = {"CAREERBOT_MATCHING_ANSWER_THRESHOLD=abc", "CAREERBOT_CONFIG=", NULL};
+    cliRun r = runBot(run, bad);
+    assert_int_equal(r.rc, 78);
+    assert_non_null(strstr(r.err, "CAREERBOT_MATCHING_ANSWER_THRESHOLD"));
+    assert_non_null(strstr(r.err, "not 'abc'"));
+    runFree(&r);
+    const char *check[] = {"config", "check", "config/careerbot.conf.example", NULL};
+    char *typo[] = {"CAREERBOT_MATCHING_ANSWER_TRESHOLD=0.6", NULL};
+    r = runBot(check, typo);
+    assert_int_equal(r.rc, 0);
+    assert_non_null(strstr(r.err, "CAREERBOT_MATCHING_ANSWER_TRESHOLD is not a setting careerbot "
+                                  "reads; did you mean CAREERBOT_MATCHING_ANSWER_THRESHOLD?"));
+    runFree(&r);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_command_has_help),
@@ -171,6 +193,7 @@ int main(void) {
         cmocka_unit_test(test_equals_form_and_errors),
         cmocka_unit_test(test_discord_invite),
         cmocka_unit_test(test_healthcheck_nothing_listening),
+        cmocka_unit_test(test_environment_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
