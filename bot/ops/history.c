@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -410,6 +411,11 @@ static int openDb(histStore *h, const char *path, char *err) {
     if (ok) ok = histLoadSalt(dir, h->salt, &h->salt_len, err) == CB_OK;
     free(dir);
     if (!ok) return CB_ERR;
+    /* Users' questions are in it: a new file is the owner's only, as the
+     * salt beside it is (SQLite gives its -wal and -shm the same mode). An
+     * existing file keeps the mode its operator gave it. */
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd >= 0) close(fd);
     if (sqlite3_open_v2(path, &h->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
         SQLITE_OK)
         return cbErr(err, "opening %s: %s", path, h->db ? sqlite3_errmsg(h->db) : "out of memory");

@@ -101,6 +101,14 @@ static void test_wal_and_batch_timer(void **state) {
      * how soon is the scheduler's business, not asserted here. */
     assert_int_equal(count("SELECT count(*) FROM questions"), 3);
     assert_int_equal(histPending(h), 0);
+    /* Users' questions: the file and its WAL are the owner's only. */
+    char wal[300];
+    snprintf(wal, sizeof wal, "%s-wal", db);
+    struct stat sb;
+    assert_int_equal(stat(db, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    assert_int_equal(stat(wal, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
     closeAndDrain(h);
 }
 
