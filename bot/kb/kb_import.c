@@ -417,6 +417,51 @@ static int kbDirState(const char *path) {
     return full;
 }
 
+/* 1 if the import writes (and so replaces) what is at rel in the
+ * knowledge: an entry or a topic's _topic.json inside a topic folder
+ * (depth 1), or a data file at the top. */
+static int kbImpManaged(const char *name, int depth) {
+    size_t n = strlen(name);
+    if (depth == 1) return strcmp(name, "_topic.json") == 0 || (n > 3 && !strcmp(name + n - 3, ".md"));
+    if (strcmp(name, "synonyms.json") == 0 || strcmp(name, "matching.json") == 0) return 1;
+    for (size_t i = 0; i < KB_NTEXT_FILES; i++)
+        if (strcmp(name, kbTextFiles[i].file) == 0) return 1;
+    return 0;
+}
+
+/* Move from the replaced folder (old) into the new one (out) what the
+ * import does not write: the maintainers' README.md, notes, dot files
+ * (.git), anything in a folder the loader does not read. Topic folders
+ * are walked; the rest moves whole unless out already has that name.
+ * The number of things that could not be moved (they stay in old). */
+static size_t kbCarryOver(const char *old, const char *out, int depth) {
+    DIR *dh = opendir(old);
+    if (!dh) return 1;
+    size_t failed = 0;
+    struct dirent *de;
+    while ((de = readdir(dh)) != NULL) {
+        const char *name = de->d_name;
+        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) continue;
+        char *from = cbSprintf("%s/%s", old, name), *to = cbSprintf("%s/%s", out, name);
+        struct stat st, dst;
+        int walk = depth == 0 && name[0] != '.' && lstat(from, &st) == 0 && S_ISDIR(st.st_mode);
+        if (walk) {
+            if (lstat(to, &dst) != 0 && mkdir(to, 0755) != 0) failed++;
+            else failed += kbCarryOver(from, to, 1);
+            rmdir(to); /* nothing carried and nothing imported there: no folder */
+        } else if ((name[0] == '.' || !kbImpManaged(name, depth)) && lstat(to, &dst) != 0) {
+            if (rename(from, to) != 0) failed++;
+        }
+        free(from);
+        free(to);
+    }
+    closedir(dh);
+    return failed;
+}
+
+/* Put tmp in out's place. A folder that was there is moved aside, what
+ * the import does not write is carried into the new one, and only then
+ * is the rest (the replaced entries) removed. */
 static int kbImpPlace(const char *tmp, const char *out, char *err) {
     int st = kbDirState(out);
     if (st == 0) {
@@ -431,6 +476,9 @@ static int kbImpPlace(const char *tmp, const char *out, char *err) {
     } else if (rename(tmp, out) != 0) {
         rc = cbErr(err, "cannot move %s to %s: %s", tmp, out, strerror(errno));
         rename(old, out);
+    } else if (kbCarryOver(old, out, 0) > 0) {
+        rc = cbErr(err, "imported into %s, but some of its other files could not be moved back; "
+                        "they are in %s", out, old);
     } else {
         kbRmTree(old);
     }
@@ -529,6 +577,9 @@ static int kbImpApply(const kbJson *j, json_t *root, const char *out_dir, cbDiag
     int rc = kbImpWrite(tmp, root, err);
     if (rc == CB_OK && kbImpVerify(tmp, j, root, d) != CB_OK)
         rc = cbErr(err, "the imported knowledge does not pass the checks; nothing was written");
+    if (rc == CB_OK && json_array_size(json_object_get(root, "entries")) == 0) /* a header row */
+        rc = cbErr(err, "%s has no entries; nothing was written (an import replaces every entry "
+                        "in the folder)", j->path);
     if (rc == CB_OK) rc = kbImpPlace(tmp, out_dir, err);
     if (rc != CB_OK) kbRmTree(tmp);
     free(tmp);

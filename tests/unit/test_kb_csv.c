@@ -111,6 +111,15 @@ static void test_import_csv(void **state) {
     kb *k = loadOut(tmp);
     assert_non_null(k); /* kb check passes on what was written */
     kbFree(k);
+    /* The header row alone (a spreadsheet saved empty) would replace every
+     * entry with none: refused, and the folder is as it was. */
+    cbDiagsFree(&d);
+    cbDiagsInit(&d);
+    assert_int_equal(importText(tmp, "empty.csv", "Id,Question,Answer\r\n", NULL, &d, err), CB_ERR);
+    assert_non_null(strstr(err, "has no entries; nothing was written"));
+    char *still = readOut(tmp, "career/worth.md");
+    assert_string_equal(still, md);
+    free(still);
     free(md);
     free(topic);
     cbDiagsFree(&d);

@@ -9,10 +9,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <utf8proc.h>
 
 #include "base/common.h"
@@ -219,7 +221,27 @@ static void roundTrip(const char *src) {
     /* a second import into the now non-empty dir needs --force */
     assert_int_equal(kbImport(file, out, 0, &d, err), CB_ERR);
     assert_non_null(strstr(err, "--force"));
+    /* --force replaces the entries and data files, and keeps what the
+     * import does not write: the maintainers' README.md, dot files, notes
+     * in a topic folder. An entry the import does not hold is gone. */
+    char *readme = cbSprintf("%s/README.md", out), *git = cbSprintf("%s/.git", out),
+         *head = cbSprintf("%s/.git/HEAD", out);
+    json_t *root = json_loads(json, 0, NULL);
+    const char *id0 = json_string_value(json_object_get(json_array_get(json_object_get(root, "entries"), 0), "id"));
+    char *note = cbSprintf("%s/%.*s/NOTES.txt", out, (int)strcspn(id0, "/"), id0);
+    char *stray = cbSprintf("%s/%.*s/stray-entry.md", out, (int)strcspn(id0, "/"), id0);
+    json_decref(root);
+    ktWrite(readme, "# our guide\n");
+    assert_int_equal(mkdir(git, 0755), 0);
+    ktWrite(head, "ref: refs/heads/main\n");
+    ktWrite(note, "notes\n");
+    ktWrite(stray, "---\nquestion: Q?\nsummary: S.\n---\nA.\n");
     assert_int_equal(kbImport(file, out, 1, &d, err), CB_OK);
+    const char *kept[] = {readme, head, note};
+    for (size_t i = 0; i < 3; i++)
+        if (access(kept[i], F_OK) != 0) fail_msg("--force lost %s", kept[i]);
+    assert_int_equal(access(stray, F_OK), -1);
+    free(readme), free(git), free(head), free(note), free(stray);
     free(again);
     again = exportDir(out);
     assert_string_equal(json, again);
