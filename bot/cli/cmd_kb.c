@@ -200,8 +200,9 @@ static int kbCmdCheck(int argc, char **argv) {
         printf("links: %zu checked, %zu ok, %zu dead, %zu slow, %zu not checkable (403/429), "
                "%zu excluded\n",
                st.checked, st.ok, st.dead, st.slow, st.warned, st.excluded);
-    printf("%zu entries in %zu topics: %zu errors, %zu warnings\n", o.nentries, o.ntopics,
-           d.nerrors, d.nwarnings);
+    printf("%zu entr%s in %zu topic%s: %zu error%s, %zu warning%s\n", o.nentries,
+           o.nentries == 1 ? "y" : "ies", o.ntopics, o.ntopics == 1 ? "" : "s", d.nerrors,
+           d.nerrors == 1 ? "" : "s", d.nwarnings, d.nwarnings == 1 ? "" : "s");
     int rc = d.nerrors ? CB_EXIT_FAIL : CB_EXIT_OK;
     kbFree(k);
     cbDiagsFree(&d);

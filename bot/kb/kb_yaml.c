@@ -281,10 +281,31 @@ static json_t *kbYMapping(kbYB *b, const char *ptr, int depth) {
     return obj;
 }
 
+/* A plain list item that runs onto another line: YAML joins the lines,
+ * so "  - a" followed by "    - b" (one item indented too far) or by
+ * "    b" (its '- ' lost) is the one item "a - b". Always a slip in a
+ * knowledge file's lists; reported at the line that joined. */
+static void kbYJoinedItem(kbYB *b, struct fy_event *ev, size_t index) {
+    const struct fy_mark *s = fy_event_start_mark(ev), *e = fy_event_end_mark(ev);
+    if (ev->type != FYET_SCALAR || fy_token_scalar_style(ev->scalar.value) != FYSS_PLAIN || !s ||
+        !e || e->input_pos > b->j->len || s->input_pos >= e->input_pos)
+        return;
+    const char *nl = memchr(b->j->text + s->input_pos, '\n', e->input_pos - s->input_pos);
+    if (!nl) return;
+    size_t at = (size_t)(nl + 1 - b->j->text);
+    while (at < e->input_pos && (b->j->text[at] == ' ' || b->j->text[at] == '\t')) at++;
+    char *msg = cbSprintf("this line joins list item %zu: each item goes on its own line, "
+                          "indented like the others and starting with '- ' (quote an item "
+                          "that is too long for one line)", index + 1);
+    kbYErr(b, at, msg);
+    free(msg);
+}
+
 static json_t *kbYSequence(kbYB *b, const char *ptr, int depth) {
     json_t *arr = json_array();
     struct fy_event *ev;
     while ((ev = kbYNext(b)) != NULL && ev->type != FYET_SEQUENCE_END) {
+        kbYJoinedItem(b, ev, json_array_size(arr));
         char cp[700];
         jlocIndex(cp, sizeof(cp), ptr, json_array_size(arr));
         json_t *v = kbYValue(b, ev, cp, 0, depth + 1);
