@@ -283,6 +283,40 @@ static void kbPhrasingsWarn(kbPhraseJob *j) {
     }
 }
 
+/* The first phrasing in v (sorted by hash, then key) equal to key, or NULL. */
+static const kbPhrase *kbPhraseFind(const kbPhrase *v, size_t n, const char *key, uint64_t h) {
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v[mid].hash < h) lo = mid + 1;
+        else hi = mid;
+    }
+    for (; lo < n && v[lo].hash == h; lo++)
+        if (strcmp(v[lo].key, key) == 0) return &v[lo];
+    return NULL;
+}
+
+/* A line of out-of-scope.txt that is also an entry's phrasing: asked
+ * word for word it is answered (the entry's phrasing wins), so the line
+ * does nothing but contradict the entry. */
+static void kbPhrasingsVsOutOfScope(kbPhraseJob *j) {
+    kbLoader *L = j->L;
+    for (size_t i = 0; i < L->oos.n && L->oos_path; i++) {
+        char *key = kbPhraseKey(L->oos.v[i]);
+        const kbPhrase *p = *key ? kbPhraseFind(j->v, j->n, key, kbPhraseHash(key)) : NULL;
+        if (p) {
+            const kbParsed *pe = &L->ents[p->ent];
+            int line, col;
+            kbPosAt(&pe->fm, p->ptr, 0, &line, &col);
+            cbDiagAdd(L->d, CB_DIAG_WARNING, L->oos_path, L->oos_line ? L->oos_line[i] : 0, 1,
+                      "the same phrasing as %s:%d (%s): a question cannot be both declined and "
+                      "answered (the entry wins); remove it here or from the entry",
+                      pe->e.path, line, pe->e.id);
+        }
+        free(key);
+    }
+}
+
 /* One piece of the current stage. */
 static void kbPhrasingsPiece(kbPhraseJob *j) {
     if (j->stage == P_COLLECT) {
@@ -297,6 +331,7 @@ static void kbPhrasingsPiece(kbPhraseJob *j) {
         cbRadixFree(j->sort);
         j->sort = NULL;
         kbPhrasingsWarn(j);
+        kbPhrasingsVsOutOfScope(j);
         j->stage = P_FREE;
     } else if (j->stage == P_FREE) {
         for (size_t c = 0; c < KB_PHRASE_FREE_CHUNK && j->n; c++) free(j->v[--j->n].key);

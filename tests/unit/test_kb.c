@@ -166,6 +166,8 @@ static const expDiag warnTab[] = {
     {W, "t/noupdated.md", 2, 1, "no 'updated' date"},
     {W, "t/noupdated.md", 2, 1, "no 'summary'; add the short answer in plain text"},
     {W, "t/stale.md", 6, 14, "updated 2024-05-31 is more than 12 months ago"},
+    {W, "warn/out-of-scope.txt", 3, 1, "same phrasing as tests/fixtures/kb/warn/t/dup-b.md:4 "
+                                       "(t/dup-b): a question cannot be both declined and answered"},
 };
 
 static void test_warnings(void **state) {

@@ -71,7 +71,7 @@ static void test_check(void **state) {
     char *env[] = {"CAREERBOT_TODAY=2025-06-01", "CAREERBOT_KB=tests/fixtures/kb/warn", NULL};
     r = bot(env, "kb", "check", NULL, NULL, NULL, NULL);
     assert_int_equal(r.rc, 0);
-    assert_non_null(strstr(r.out, "6 entries in 1 topic: 0 errors, 8 warnings\n"));
+    assert_non_null(strstr(r.out, "6 entries in 1 topic: 0 errors, 9 warnings\n"));
     runFree(&r);
 }
 
