@@ -128,6 +128,19 @@ static int kbCheckPatterns(cbDiags *d, const kbJson *j, const kbStrs *pats) {
             rc = CB_ERR;
             continue;
         }
+        const char *c = pats->v[i];
+        while (*c && !cbControlLen(c)) c++;
+        if (*c) { /* "\bword\b" in double quotes: YAML and JSON read \b as a backspace */
+            char p[64];
+            snprintf(p, sizeof(p), "/patterns/%zu", i);
+            kbDiagAt(d, CB_DIAG_ERROR, j, p, 0,
+                     "pattern holds a control character (%s), so it can never match; in "
+                     "double quotes \\b is a backspace: write the pattern in single quotes, "
+                     "like '\\bword\\b'",
+                     *c == '\b' ? "a backspace" : *c == '\t' ? "a tab" : "not text");
+            rc = CB_ERR;
+            continue;
+        }
         int code;
         PCRE2_SIZE erroff;
         pcre2_code *re = kbPatternCompile(pats->v[i], &code, &erroff);

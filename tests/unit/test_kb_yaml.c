@@ -87,6 +87,8 @@ static const yCase yTab[] = {
     {"broken regex: double", "question: Q\npatterns: [\"\\\\bx[\"]\n" REST, 3, 18,
      "missing terminating ]"},
     {"duplicate field", "question: Q\nquestion: R\n" REST, 3, 1, "duplicate field 'question'"},
+    {"pattern in double quotes", "question: Q\npatterns:\n  - \"\\bfoo\\b\"\n" REST, 4, 5,
+     "pattern holds a control character (a backspace), so it can never match"},
     {"item indented too far", "question: Q\nalternates:\n  - one\n    - two\n  - three\n" REST, 5, 5,
      "this line joins list item 1"},
     {"item lost its dash", "question: Q\nkeywords:\n  - one\n  - two\n    three\n" REST, 6, 5,
