@@ -44,7 +44,8 @@ static int runKbCheck(const char *dir) {
     return rc;
 }
 
-static int acceptInto(const reportCtx *c, const histCluster *g, const char *entry) {
+/* *added: how many of the group's questions were new to the entry. */
+static int acceptInto(const reportCtx *c, const histCluster *g, const char *entry, size_t *added_out) {
     char err[CB_ERRLEN];
     size_t added = 0;
     char *path = NULL;
@@ -55,9 +56,13 @@ static int acceptInto(const reportCtx *c, const histCluster *g, const char *entr
     if (rc != CB_OK) {
         cbDiagsPrint(&d, "text", stderr);
         fprintf(stderr, "careerbot: %s\n", err);
-    } else {
+    } else if (added) {
         printf("%s: %zu alternate%s added to %s\n", path, added, added == 1 ? "" : "s", entry);
+    } else {
+        printf("%s: nothing to add: %s already has every question of group %s (accepted "
+               "before?); no decision recorded\n", path, entry, g->id);
     }
+    *added_out = added;
     cbDiagsFree(&d);
     free(path);
     return rc;
@@ -86,8 +91,10 @@ static int acceptGroup(reportCtx *c, const reportArgs *a, const histCluster *g) 
         return CB_EXIT_USAGE;
     }
     if (!g->nexamples) return CB_EXIT_FAIL;
-    int rc = entry ? acceptInto(c, g, entry) : draftNew(c, g, a->as);
+    size_t added = 1;
+    int rc = entry ? acceptInto(c, g, entry, &added) : draftNew(c, g, a->as);
     if (rc != CB_OK) return CB_EXIT_FAIL;
+    if (!added) return CB_EXIT_OK; /* a decision already covers these questions */
     char err[CB_ERRLEN];
     if (histDecide(c->h, "accept", entry ? entry : a->as, g->qids, g->nqids, err) != CB_OK)
         fprintf(stderr, "careerbot: %s\n", err);
@@ -112,7 +119,9 @@ static int decideMentor(reportCtx *c, const reportArgs *a, const histMentorAnswe
     if (accept && a->entry) {
         char *q[] = {m->question};
         histCluster g = {.id = m->id, .examples = q, .nexamples = 1};
-        rc = acceptInto(c, &g, a->entry);
+        size_t added = 0;
+        rc = acceptInto(c, &g, a->entry, &added);
+        if (rc == CB_OK && !added) return CB_EXIT_OK; /* decided before */
     } else if (accept) {
         rc = kbNewEntryDraft(c->cfg.kb_dir, a->as, m->question, NULL, 0, m->answer, &path, err);
         if (rc != CB_OK) fprintf(stderr, "careerbot: %s\n", err);

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,11 +169,25 @@ static void test_accept_adds_alternates(void **state) {
     assert_string_equal(json_string_value(json_object_get(g, "now_answered_by")), "jobs/first-job");
     assert_int_equal(json_integer_value(json_object_get(g, "now_answered")), 3);
     json_decref(root);
-    /* A second accept adds nothing (already there). */
+    /* A second accept adds nothing (already there) and records no second
+     * decision: the first keeps its three questions. */
     out = run(7, argv, &rc);
     assert_int_equal(rc, CB_EXIT_OK);
-    assert_non_null(strstr(out, "0 alternates added"));
+    assert_non_null(strstr(out, "nothing to add: jobs/first-job already has every question"));
     free(out);
+    sqlite3 *c;
+    assert_int_equal(sqlite3_open(db, &c), SQLITE_OK);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(c, "SELECT count(*), (SELECT count(*) FROM "
+                                           "decided_questions WHERE decision_id = min(d.id)) "
+                                           "FROM decisions d WHERE decision = 'accept'",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 1);
+    assert_int_equal(sqlite3_column_int(st, 1), 3);
+    sqlite3_finalize(st);
+    sqlite3_close(c);
 }
 
 static void test_accept_refuses_unknown_and_drafts_new(void **state) {
