@@ -296,11 +296,17 @@ int appReload(cbApp *a) {
 int appSwapKnowledge(cbApp *a, knowledge *k, double t0, const appReloadStats *st,
                      knowledge **old) {
     *old = NULL;
+    if (!k && !a->k) { /* at start: there is no old knowledge to keep */
+        metricsReload(0);
+        logEvent(LOG_ERROR, "knowledge.load_failed",
+                 "dir=%s msg=\"the knowledge does not load; fix the errors above\"", a->cfg.kb_dir);
+        return CB_ERR;
+    }
     if (!k) {
         metricsReload(0);
         logEvent(LOG_ERROR, "knowledge.reload_failed",
                  "dir=%s kept_generation=%lu msg=\"the old knowledge stays live; fix the errors above\"",
-                 a->cfg.kb_dir, a->k ? a->k->generation : 0UL);
+                 a->cfg.kb_dir, a->k->generation);
         return CB_ERR;
     }
     double s0 = cbNowMs(), sc0 = cbCpuMs();

@@ -48,9 +48,13 @@ static void trainExited(uv_process_t *p, int64_t status, int signal) {
              "exit=%lld signal=%d ms=%.0f", (long long)status, signal, cbNowMs() - t->t0);
     if (status != 0 || signal) {
         metricsReload(0);
-        logEvent(LOG_ERROR, "knowledge.reload_failed",
-                 "dir=%s kept_generation=%lu msg=\"training failed; the old knowledge stays live\"",
-                 a->cfg.kb_dir, a->k ? a->k->generation : 0UL);
+        if (a->k)
+            logEvent(LOG_ERROR, "knowledge.reload_failed",
+                     "dir=%s kept_generation=%lu msg=\"training failed; the old knowledge stays live\"",
+                     a->cfg.kb_dir, a->k->generation);
+        else
+            logEvent(LOG_ERROR, "knowledge.load_failed", "dir=%s msg=\"training failed\"",
+                     a->cfg.kb_dir);
         if (pending) appReload(a);
         return;
     }

@@ -177,6 +177,14 @@ static void test_environment_checked(void **state) {
     assert_non_null(strstr(r.err, "CAREERBOT_MATCHING_ANSWER_THRESHOLD"));
     assert_non_null(strstr(r.err, "not 'abc'"));
     runFree(&r);
+    /* A knowledge that does not load at start: no "old knowledge" to speak of. */
+    const char *nokb[] = {"run", "--console", "--kb", "/nonexistent-careerbot-kb", NULL};
+    char *plain[] = {"CAREERBOT_CONFIG=", NULL};
+    r = runBot(nokb, plain);
+    assert_int_equal(r.rc, 1);
+    assert_non_null(strstr(r.err, "knowledge.load_failed"));
+    assert_null(strstr(r.err, "stays live"));
+    runFree(&r);
     const char *check[] = {"config", "check", "config/careerbot.conf.example", NULL};
     char *typo[] = {"CAREERBOT_MATCHING_ANSWER_TRESHOLD=0.6", NULL};
     r = runBot(check, typo);
