@@ -5,6 +5,7 @@
  * returns cannot leave the reply pointing into a freed kb. */
 #include "handlers/handler.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -302,6 +303,37 @@ static void hndText(const hndContext *ctx, const char *s, size_t len, int depth,
     else hndQuestion(ctx, s, len, NULL, out);
 }
 
+/* The length of a broadcast ping at s: Discord's and the console's
+ * "@everyone" / "@here", Slack's "<!everyone>", "<!here>", "<!channel>"
+ * (also with a "|label"). They are addressed to people, not words of the
+ * question ("@everyone" alone was asked as the word "everyone"). */
+static size_t hndPingAt(const char *s, size_t len) {
+    static const char *const at[] = {"@everyone", "@here", "@channel"};
+    for (size_t i = 0; i < CB_ARRAY_LEN(at); i++) {
+        size_t n = strlen(at[i]);
+        if (len >= n && strncasecmp(s, at[i], n) == 0 &&
+            (n == len || !((unsigned char)s[n] >= 0x80 || isalnum((unsigned char)s[n]))))
+            return n;
+    }
+    if (len < 3 || s[0] != '<' || s[1] != '!') return 0;
+    const char *end = memchr(s, '>', len);
+    return end && (size_t)(end - s) <= 40 ? (size_t)(end - s) + 1 : 0;
+}
+
+/* s without broadcast pings (hndPingAt) at word starts; a copy. */
+static char *hndDropPings(const char *s, size_t len, size_t *out_len) {
+    char *o = cbMalloc(len + 1);
+    size_t n = 0;
+    for (size_t i = 0; i < len;) {
+        size_t p = (i == 0 || isspace((unsigned char)s[i - 1])) ? hndPingAt(s + i, len - i) : 0;
+        if (p) i += p;
+        else o[n++] = s[i++];
+    }
+    o[n] = '\0';
+    *out_len = n;
+    return o;
+}
+
 void hndHandle(const hndContext *ctx, const hndRequest *req, hndReply *out) {
     replyInit(out);
     size_t len = req->text ? req->len : 0;
@@ -316,7 +348,8 @@ void hndHandle(const hndContext *ctx, const hndRequest *req, hndReply *out) {
                       "contains NUL bytes). Please type it again.");
         return;
     }
-    s = hndTrim(s, &len);
+    char *clean = hndDropPings(s, len, &len);
+    s = hndTrim(clean, &len);
     const char *rest;
     size_t rlen;
     if (hndWord(s, len, "/faq", &rest, &rlen)) s = rest, len = rlen;
@@ -324,9 +357,11 @@ void hndHandle(const hndContext *ctx, const hndRequest *req, hndReply *out) {
         hndError(out, "Ask me a question about your Python career, for example *Are "
                       "bootcamps worth it?* Type `help` to see what I can do, or `topics` "
                       "for what I know about.");
+        free(clean);
         return;
     }
     hndContext c = *ctx;
     c.chat = req->platform != PLATFORM_CONSOLE;
     hndText(&c, s, len, 0, out);
+    free(clean);
 }

@@ -368,7 +368,8 @@ static void testDidYouMean(void **state) {
 
 static void testBadInput(void **state) {
     hndReply r;
-    const char *empties[] = {"", "   \t\n ", "/faq", "/faq   "};
+    const char *empties[] = {"", "   \t\n ", "/faq", "/faq   ", "@everyone", " @here ",
+                             "<!channel> <!here|@here>"};
     for (size_t i = 0; i < CB_ARRAY_LEN(empties); i++) {
         askStr(*state, empties[i], &r);
         assert_int_equal(r.kind, REPLY_ERROR);
@@ -402,6 +403,29 @@ static void testBadInput(void **state) {
     ask(*state, "is a bootcamp\0 worth it", 24, &r); /* NUL inside */
     assert_int_equal(r.kind, REPLY_ERROR);
     replyFree(&r);
+}
+
+/* A broadcast ping is addressed to people, not part of the question: the
+ * same answer with and without it, on any platform's syntax; an address
+ * that merely contains "@here" is text. */
+static void testPingsAreNotWords(void **state) {
+    hndReply plain, r;
+    askStr(*state, "Is a coding bootcamp worth it?", &plain);
+    assert_int_equal(plain.kind, REPLY_ANSWER);
+    const char *pinged[] = {"@everyone Is a coding bootcamp worth it?",
+                            "<!here> Is a coding bootcamp worth it? @HERE",
+                            "Is a coding bootcamp worth it? <!channel|@channel>"};
+    for (size_t i = 0; i < CB_ARRAY_LEN(pinged); i++) {
+        askChat(*state, pinged[i], &r);
+        assert_int_equal(r.kind, REPLY_ANSWER);
+        assert_string_equal(r.entry_id, plain.entry_id);
+        assert_true(r.confidence == plain.confidence);
+        replyFree(&r);
+    }
+    askStr(*state, "write to me at someone@here.org", &r);
+    assertHas(r.normalized, "here");
+    replyFree(&r);
+    replyFree(&plain);
 }
 
 /* The reply owns its strings: free the knowledge, then use every string. */
@@ -443,6 +467,7 @@ int main(void) {
         cmocka_unit_test(testChatWording),
         cmocka_unit_test(testDidYouMean),
         cmocka_unit_test(testBadInput),
+        cmocka_unit_test(testPingsAreNotWords),
         cmocka_unit_test(testReplyOutlivesKnowledge),
     };
     return cmocka_run_group_tests(tests, setupKb, teardownKb);
