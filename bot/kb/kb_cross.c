@@ -83,6 +83,13 @@ static void kbRelatedMissing(kbLoader *L, kbParsed *p, const char *ptr, const ch
                  kbHasTopic(L, rid) ? "" : "; no such topic");
 }
 
+/* 1 if id names an entry file whose reading failed (already an error). */
+static int kbUnread(const kbLoader *L, const char *id) {
+    for (size_t i = 0; i < L->unread.n; i++)
+        if (strcmp(L->unread.v[i], id) == 0) return 1;
+    return 0;
+}
+
 static void kbCheckRelated(kbLoader *L) {
     const char **ids = cbCalloc(L->n + 1, sizeof(char *));
     for (size_t i = 0; i < L->n; i++) ids[i] = L->ents[i].e.id;
@@ -94,11 +101,14 @@ static void kbCheckRelated(kbLoader *L) {
             char ptr[64];
             snprintf(ptr, sizeof(ptr), "/related/%zu", r);
             size_t k = kbFindId(L, v, rid);
-            if (k == i)
+            if (k == i) {
                 kbDiagAt(L->d, CB_DIAG_ERROR, &p->fm, ptr, 0,
                          "'related' lists this entry itself ('%s'); remove it", rid);
-            else if (k == L->n)
+            } else if (k == L->n && !kbUnread(L, rid)) {
+                ids[i] = ""; /* never suggest the entry itself */
                 kbRelatedMissing(L, p, ptr, rid, ids);
+                ids[i] = p->e.id;
+            }
         }
     }
     free(v);

@@ -65,6 +65,13 @@ static int kbEndsWith(const char *s, const char *suffix) {
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
+/* topic/slug of an entry file name that was not read (its error said why). */
+static void kbNoteUnread(kbLoader *L, const char *topic, const char *name) {
+    if (!kbEndsWith(name, ".md") || strlen(name) <= 3) return;
+    L->unread.v = cbRealloc(L->unread.v, (L->unread.n + 1) * sizeof(char *));
+    L->unread.v[L->unread.n++] = cbSprintf("%s/%.*s", topic, (int)(strlen(name) - 3), name);
+}
+
 static void kbLoadEntryFile(kbLoader *L, const char *topic, const char *name,
                             const char *path) {
     char *slug = cbStrndup(name, strlen(name) - 3);
@@ -77,6 +84,7 @@ static void kbLoadEntryFile(kbLoader *L, const char *topic, const char *name,
     char *data;
     size_t len;
     if (L->nbytes > L->max_bytes || kbReadFile(path, L->d, &data, &len) != CB_OK) {
+        kbNoteUnread(L, topic, name);
         free(slug);
         return;
     }
@@ -161,12 +169,14 @@ static void kbTopicFile(kbLoadJob *j) {
     struct stat st;
     if (stat(fp, &st) != 0) {
         cbDiagAdd(L->d, CB_DIAG_ERROR, fp, 0, 0, "cannot read (broken link?)");
+        kbNoteUnread(L, j->topic, name);
     } else if (S_ISDIR(st.st_mode)) {
         cbDiagAdd(L->d, CB_DIAG_ERROR, fp, 0, 0,
                   "directories inside a topic are not allowed; entries go directly in "
                   "<topic>/");
     } else if (!S_ISREG(st.st_mode)) {
         kbNotRegular(L, fp, &st);
+        kbNoteUnread(L, j->topic, name);
     } else if (strcmp(name, "_topic.json") == 0) {
         j->has_topic = 1;
         kbLoadTopicFile(L, j->topic, fp);
@@ -269,6 +279,7 @@ static void kbLoaderFree(kbLoader *L) {
     for (size_t i = 0; i < L->nsyn; i++) kbStrsFree(&L->syn[i]);
     free(L->syn);
     kbStrsFree(&L->stop);
+    kbStrsFree(&L->unread);
     free(L->stop_path);
     kbLoaderFreeDecline(L);
     kbSmalltalkFree(&L->smalltalk);

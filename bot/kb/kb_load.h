@@ -18,6 +18,8 @@ typedef struct kbLoader {
     size_t nt, tcap;
     kbStrs *syn;       /* synonym groups */
     size_t nsyn;
+    kbStrs unread;     /* ids of entry files that could not be read (their error is
+                        * reported): a 'related' naming one is not another error */
     kbStrs oos;        /* out-of-scope.txt questions (kb_examples.c) */
     int *oos_line;
     char *oos_path;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/buf.h"
 #include "base/common.h"
@@ -230,6 +231,43 @@ static void test_problems_on_failure(void **state) {
     cbDiagsFree(&some);
 }
 
+/* One problem, one error: an entry file that cannot be read is not also
+ * "does not exist" in every entry that relates to it; and a misspelt
+ * related id never suggests the entry itself. */
+static void test_one_problem_one_error(void **state) {
+    (void)state;
+    char *dir = ktTempDir();
+    ktCopyTree(FIX "good", dir);
+    char *fa = cbSprintf("%s/frameworks/fastapi.md", dir);
+    assert_int_equal(unlink(fa), 0);
+    assert_int_equal(symlink("/nonexistent-careerbot-target", fa), 0); /* dangling */
+    cbDiags d;
+    cbDiagsInit(&d);
+    assert_null(kbLoad(dir, &d));
+    if (d.nerrors != 1) cbDiagsPrint(&d, "text", stderr);
+    assert_int_equal(d.nerrors, 1);
+    expDiag x = {CB_DIAG_ERROR, "frameworks/fastapi.md", 0, 0, "cannot read (broken link?)"};
+    assert_true(findDiag(&d, &x) >= 0);
+    cbDiagsFree(&d);
+    ktRmTree(dir);
+    ktCopyTree(FIX "good", dir);
+    char *dj = cbSprintf("%s/frameworks/django-vs-flask.md", dir), *text = ktRead(dj);
+    char *at = strstr(text, "\"frameworks/fastapi\"");
+    assert_non_null(at);
+    char *edited = cbSprintf("%.*s\"frameworks/django-vs-flasks\"%s", (int)(at - text), text,
+                             at + strlen("\"frameworks/fastapi\""));
+    ktWrite(dj, edited);
+    cbDiagsInit(&d);
+    assert_null(kbLoad(dir, &d));
+    for (size_t i = 0; i < d.n; i++)
+        if (strstr(d.v[i].msg, "did you mean 'frameworks/django-vs-flask'"))
+            fail_msg("suggested the entry itself: %s", d.v[i].msg);
+    cbDiagsFree(&d);
+    free(edited), free(text), free(dj), free(fa);
+    ktRmTree(dir);
+    free(dir);
+}
+
 /* One bad file in a copy of the good dir: nothing loads; fix it: loads. */
 static void test_all_or_nothing(void **state) {
     (void)state;
@@ -445,6 +483,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_good_loads),     cmocka_unit_test(test_broken_fixture),
         cmocka_unit_test(test_warnings),       cmocka_unit_test(test_all_or_nothing),
+        cmocka_unit_test(test_one_problem_one_error),
         cmocka_unit_test(test_parse_memory),   cmocka_unit_test(test_formats),
         cmocka_unit_test(test_limits),         cmocka_unit_test(test_problems_on_failure),
         cmocka_unit_test(test_phrase_hashes_kept),
