@@ -157,10 +157,12 @@ int kbReadFile(const char *path, cbDiags *d, char **data, size_t *len) {
     struct stat st;
     int fd = kbOpenRegular(path, d, &st);
     if (fd < 0) return CB_ERR;
+    size_t plen = strlen(path);
+    int entry = plen > 3 && strcmp(path + plen - 3, ".md") == 0;
     if (st.st_size > KB_MAX_FILE) {
-        cbDiagAdd(d, CB_DIAG_ERROR, path, 0, 0,
-                  "file is %lld bytes; the limit is 256 KiB: split it into several entries",
-                  (long long)st.st_size);
+        cbDiagAdd(d, CB_DIAG_ERROR, path, 0, 0, "file is %lld bytes; the limit is 256 KiB: %s",
+                  (long long)st.st_size,
+                  entry ? "split it into several entries" : "make it smaller");
         close(fd);
         return CB_ERR;
     }
@@ -183,6 +185,10 @@ int kbReadFile(const char *path, cbDiags *d, char **data, size_t *len) {
                   bad ? "cannot read the file" : "file is over the 256 KiB limit");
         free(buf);
         return CB_ERR;
+    }
+    if (n >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) { /* a BOM (Windows editors): not text */
+        memmove(buf, buf + 3, n - 3);
+        n -= 3;
     }
     buf[n] = '\0';
     *data = buf;

@@ -268,6 +268,36 @@ static void test_one_problem_one_error(void **state) {
     free(dir);
 }
 
+/* A byte-order mark (Windows editors write one) is not text in any
+ * knowledge file: JSON, plain text and entries load as without it. */
+static void test_bom_anywhere(void **state) {
+    (void)state;
+    char *dir = ktTempDir();
+    ktCopyTree(FIX "good", dir);
+    const char *files[] = {"synonyms.json", "learning/_topic.json", "learning/bootcamps.md"};
+    for (size_t i = 0; i < CB_ARRAY_LEN(files); i++) {
+        char *p = cbSprintf("%s/%s", dir, files[i]), *text = ktRead(p);
+        char *bom = cbSprintf("\xEF\xBB\xBF%s", text);
+        ktWrite(p, bom);
+        free(bom), free(text), free(p);
+    }
+    char *stop = cbSprintf("%s/stopwords.txt", dir), *oos = cbSprintf("%s/out-of-scope.txt", dir);
+    ktWrite(stop, "\xEF\xBB\xBFthe\na\n");
+    ktWrite(oos, "\xEF\xBB\xBFwhat is the weather\n");
+    cbDiags d;
+    cbDiagsInit(&d);
+    kb *k = kbLoad(dir, &d);
+    if (!k || d.nerrors) cbDiagsPrint(&d, "text", stderr);
+    assert_non_null(k);
+    assert_int_equal(k->out_of_scope.n, 1);
+    assert_string_equal(k->out_of_scope.v[0], "what is the weather");
+    kbFree(k);
+    cbDiagsFree(&d);
+    free(stop), free(oos);
+    ktRmTree(dir);
+    free(dir);
+}
+
 /* One bad file in a copy of the good dir: nothing loads; fix it: loads. */
 static void test_all_or_nothing(void **state) {
     (void)state;
@@ -484,6 +514,7 @@ int main(void) {
         cmocka_unit_test(test_good_loads),     cmocka_unit_test(test_broken_fixture),
         cmocka_unit_test(test_warnings),       cmocka_unit_test(test_all_or_nothing),
         cmocka_unit_test(test_one_problem_one_error),
+        cmocka_unit_test(test_bom_anywhere),
         cmocka_unit_test(test_parse_memory),   cmocka_unit_test(test_formats),
         cmocka_unit_test(test_limits),         cmocka_unit_test(test_problems_on_failure),
         cmocka_unit_test(test_phrase_hashes_kept),
