@@ -211,7 +211,9 @@ typedef struct kbYB {
     cbDiags *d;
     const kbJson *j;
     size_t nodes;
-    int failed; /* a problem was reported: stop */
+    size_t seen_end; /* where the last event with a place in the text ended */
+    int item;        /* the value being read is a list item (else a field's value) */
+    int failed;      /* a problem was reported: stop */
 } kbYB;
 
 static void kbYErr(kbYB *b, size_t off, const char *msg) {
@@ -241,7 +243,23 @@ static size_t kbYOff(const kbYB *b, struct fy_event *ev) {
 }
 
 static struct fy_event *kbYNext(kbYB *b) {
-    return b->failed ? NULL : fy_parser_parse(b->p);
+    struct fy_event *ev = b->failed ? NULL : fy_parser_parse(b->p);
+    const struct fy_mark *e = ev ? fy_event_end_mark(ev) : NULL;
+    if (e && e->input_pos <= b->j->len) b->seen_end = e->input_pos;
+    return ev;
+}
+
+/* An empty value ("  -" alone, "url:" with nothing after it) has no
+ * place of its own in libfyaml's events: a field's is its name (koff),
+ * a list item's its '-', the first one after the last thing read. */
+static size_t kbYEmptyAt(const kbYB *b, size_t koff) {
+    if (!b->item) return koff;
+    const char *t = b->j->text;
+    for (size_t i = b->seen_end; i < b->j->len; i++)
+        if (t[i] == '-' && (i + 1 == b->j->len || t[i + 1] == ' ' || t[i + 1] == '\n' ||
+                            t[i + 1] == '\r'))
+            return i;
+    return b->seen_end;
 }
 
 static json_t *kbYValue(kbYB *b, struct fy_event *ev, const char *ptr, size_t koff, int depth);
@@ -271,6 +289,7 @@ static json_t *kbYMapping(kbYB *b, const char *ptr, int depth) {
             free(msg);
         }
         ev = kbYNext(b);
+        b->item = 0;
         json_t *v = ev ? kbYValue(b, ev, cp, koff, depth + 1) : NULL;
         if (v && !b->failed) json_object_set_new(obj, key, v);
         else json_decref(v);
@@ -308,6 +327,7 @@ static json_t *kbYSequence(kbYB *b, const char *ptr, int depth) {
         kbYJoinedItem(b, ev, json_array_size(arr));
         char cp[700];
         jlocIndex(cp, sizeof(cp), ptr, json_array_size(arr));
+        b->item = 1;
         json_t *v = kbYValue(b, ev, cp, 0, depth + 1);
         if (!v || b->failed) {
             json_decref(v);
@@ -328,7 +348,7 @@ static struct fy_token *kbYTag(struct fy_event *ev) {
 
 /* The node that starts with ev (consumed here). */
 static json_t *kbYValue(kbYB *b, struct fy_event *ev, const char *ptr, size_t koff, int depth) {
-    size_t off = kbYOff(b, ev);
+    size_t off = fy_event_start_mark(ev) ? kbYOff(b, ev) : kbYEmptyAt(b, koff);
     enum fy_event_type t = ev->type;
     json_t *v = NULL;
     if (++b->nodes > KB_YAML_MAX_NODES || depth > KB_YAML_MAX_DEPTH)
@@ -416,7 +436,7 @@ int kbYamlParse(const kbJson *j, cbDiags *d, json_t **root, kbPosMap **map) {
         .flags = FYPCF_QUIET | FYPCF_DEFAULT_VERSION_1_2 | FYPCF_JSON_NONE, .diag = dg};
     struct fy_parser *p = fy_parser_create(&cfg);
     if (!p) kbYOom("libfyaml parser");
-    kbYB b = {p, *map, d, j, 0, 0};
+    kbYB b = {.p = p, .map = *map, .d = d, .j = j};
     if (fy_parser_set_string(p, j->text, j->len) != 0) kbYOom("libfyaml input");
     json_t *r = kbYDocument(&b);
     if (!b.failed && fy_parser_get_stream_error(p)) kbYSyntax(&b, dg);

@@ -80,6 +80,12 @@ static const yCase yTab[] = {
     {"bad type: null", "question:\n" REST, 2, 1, "'question' must be a string, got null"},
     {"bad type: item", "question: Q\nkeywords:\n  - ok\n  - true\n" REST, 5, 5,
      "but item 2 is a boolean"},
+    {"empty item", "question: Q\nkeywords:\n  - ok\n  -\n  - fine\n" REST, 5, 3,
+     "but item 2 is null"},
+    {"empty nested field",
+     "question: Q\nsources:\n  - title: T\n    url:\nlinks:\n  - {title: L, url: 'https://b.org/'}\n"
+     "updated: 2025-01-01\n", 5, 5,
+     "'url' must be a string, got null"},
     {"broken regex: plain", "question: Q\npatterns:\n  - \\bfoo(bar\n" REST, 4, 14,
      "missing closing parenthesis"},
     {"broken regex: single", "question: Q\npatterns: ['\\bit''s(x']\n" REST, 3, 22,
