@@ -159,7 +159,7 @@ static int mdEnterBlock(MD_BLOCKTYPE type, void *detail, void *ud) {
     case MD_BLOCK_TR: r->tab.row_cells = 0; break;
     case MD_BLOCK_TH:
     case MD_BLOCK_TD: mdCellStart(r); break;
-    case MD_BLOCK_HTML: mdIssue(r, "html"); break;
+    case MD_BLOCK_HTML: r->html_block = 2; break; /* reported at its first line's text */
     default: break;
     }
     return 0;
@@ -179,6 +179,7 @@ static int mdLeaveBlock(MD_BLOCKTYPE type, void *detail, void *ud) {
     (void)detail;
     mdR *r = ud;
     switch (type) {
+    case MD_BLOCK_HTML: r->html_block = 0; break;
     case MD_BLOCK_UL:
     case MD_BLOCK_OL: r->nlists--; mdOwe(r, r->nlists > 0 ? 1 : 2); break;
     case MD_BLOCK_LI: r->bullet = 0; mdOwe(r, 1); break;
@@ -299,7 +300,12 @@ static int mdOnText(MD_TEXTTYPE type, const MD_CHAR *text, MD_SIZE size, void *u
     case MD_TEXT_SOFTBR: mdRaw(r, " "); return 0;
     case MD_TEXT_NULLCHAR: mdBeginContent(r); mdRaw(r, "\xEF\xBF\xBD"); return 0;
     case MD_TEXT_ENTITY: mdBeginContent(r); mdEntity(r, text, size); return 0;
-    case MD_TEXT_HTML: mdIssue(r, "html"); mdBeginContent(r); mdText(r, text, size); return 0;
+    case MD_TEXT_HTML: /* a block once, at its first line; inline HTML where it is */
+        if (r->html_block != 1) mdIssue(r, "html");
+        if (r->html_block) r->html_block = 1;
+        mdBeginContent(r);
+        mdText(r, text, size);
+        return 0;
     case MD_TEXT_CODE:
         if (!r->code_block) mdBeginContent(r);
         if (r->code_block) mdCodeLines(r, text, size);

@@ -53,6 +53,7 @@ typedef struct mdR {
     mdTarget cell_t;    /* the target while a table cell is written as plain text */
     int cell_color;
     int table;          /* inside a table */
+    int html_block;     /* inside raw HTML: 2 until its first text (where it is reported) */
     mdTable tab;
     size_t last_src;    /* source offset of the last text seen */
     char next_src;      /* the source byte after the current text (' ' at the end) */

@@ -164,6 +164,11 @@ static void testIssues(void **state) {
     assert_string_equal(v[2].what, "html");
     assert_int_equal(v[2].line, 9);
     assert_int_equal(renderMarkdownIssues("**fine** text\n- list\n", v, 8), 0);
+    /* An HTML block once, at its first line (not at the paragraph before). */
+    n = renderMarkdownIssues("Para one.\nstill one.\n\n<div>\nhi\n</div>\n", v, 8);
+    assert_int_equal(n, 1);
+    assert_string_equal(v[0].what, "html");
+    assert_int_equal(v[0].line, 4);
     assert_int_equal(renderMarkdownIssues(md, v, 1), 1); /* at most max */
 }
 
