@@ -260,6 +260,17 @@ static int kbStrOk(cbDiags *d, const kbJson *j, const char *p, const char *name,
     return CB_OK;
 }
 
+/* What to do when YAML read a value meant as text as something else: a
+ * number, true/no, or (an unquoted ": " inside) a field. "" for JSON. */
+static const char *kbYamlTextHint(const kbJson *j, json_t *v) {
+    if (!j->map) return "";
+    if (json_is_number(v) || json_is_boolean(v)) return "; put it in quotes to make it text";
+    if (json_is_object(v))
+        return "; a ': ' inside makes YAML read it as a field: put the whole text in single "
+               "quotes";
+    return "";
+}
+
 int kbGetStr(cbDiags *d, const kbJson *j, json_t *obj, const char *ptr, const char *key,
              int required, char **out) {
     *out = NULL;
@@ -272,7 +283,8 @@ int kbGetStr(cbDiags *d, const kbJson *j, json_t *obj, const char *ptr, const ch
         return CB_ERR;
     }
     if (!json_is_string(v)) {
-        kbDiagAt(d, CB_DIAG_ERROR, j, p, 0, "'%s' must be a string, got %s", key, kbTypeName(v));
+        kbDiagAt(d, CB_DIAG_ERROR, j, p, 0, "'%s' must be a string, got %s%s", key, kbTypeName(v),
+                 kbYamlTextHint(j, v));
         return CB_ERR;
     }
     if (kbStrOk(d, j, p, key, json_string_value(v)) != CB_OK) return CB_ERR;
@@ -311,8 +323,8 @@ int kbGetStrsAt(cbDiags *d, const kbJson *j, json_t *obj, const char *ptr, const
         jlocIndex(pi, sizeof(pi), p, i);
         if (!json_is_string(s)) {
             kbDiagAt(d, CB_DIAG_ERROR, j, pi, 0,
-                     "'%s' must be an array of strings, but item %zu is %s", key, i + 1,
-                     kbTypeName(s));
+                     "'%s' must be an array of strings, but item %zu is %s%s", key, i + 1,
+                     kbTypeName(s), kbYamlTextHint(j, s));
             rc = CB_ERR;
         } else if (kbStrOk(d, j, pi, key, json_string_value(s)) != CB_OK) {
             rc = CB_ERR;

@@ -222,14 +222,24 @@ static int kbParseSource(cbDiags *d, const kbJson *j, json_t *o, size_t i, kbSou
     return rc;
 }
 
+/* A fix written in the file's own syntax: YAML front matter (j->map) or
+ * JSON. */
+static const char *kbHint(const kbJson *j, const char *yaml, const char *json) {
+    return j->map ? yaml : json;
+}
+
+#define KB_HINT_ITEM_YAML "a list item '- title: ...' with 'url: ...' under it"
+#define KB_HINT_ITEM_JSON "{\"title\": ..., \"url\": ...}"
+
 static int kbParseSources(cbDiags *d, const kbJson *j, json_t *root, kbEntry *e) {
     int rc = CB_OK;
     json_t *a = kbObjArray(d, j, root, "sources", "{\"title\", \"url\"}", &rc);
     if (!a && json_object_get(root, "sources")) return rc;
     if (json_array_size(a) == 0) {
         kbDiagAt(d, CB_DIAG_ERROR, j, a ? "/sources" : "", 0,
-                 "%s: every entry needs at least one source {\"title\": ..., \"url\": ...}",
-                 a ? "'sources' is empty" : "missing required field 'sources'");
+                 "%s: every entry needs at least one source, %s",
+                 a ? "'sources' is empty" : "missing required field 'sources'",
+                 kbHint(j, KB_HINT_ITEM_YAML, KB_HINT_ITEM_JSON));
         return CB_ERR;
     }
     e->sources = cbCalloc(json_array_size(a), sizeof(kbSource));
@@ -264,8 +274,8 @@ static int kbParseUpdated(cbDiags *d, const kbJson *j, json_t *root, kbEntry *e)
     if (kbGetStr(d, j, root, "", "updated", 0, &e->updated) != CB_OK) return CB_ERR;
     if (!e->updated) {
         kbDiagAt(d, CB_DIAG_WARNING, j, "", 0,
-                 "no 'updated' date; add \"updated\": \"YYYY-MM-DD\" (the day you last "
-                 "checked this entry)");
+                 "no 'updated' date; add %s (the day you last checked this entry)",
+                 kbHint(j, "a line 'updated: YYYY-MM-DD'", "\"updated\": \"YYYY-MM-DD\""));
         return CB_OK;
     }
     if (kbValidDate(e->updated)) return CB_OK;
@@ -340,8 +350,8 @@ static int kbParseFields(cbDiags *d, const kbJson *j, json_t *root, kbEntry *e) 
     if (kbParseUpdated(d, j, root, e) != CB_OK) rc = CB_ERR;
     if (rc == CB_OK && e->nlinks == 0)
         kbDiagAt(d, CB_DIAG_WARNING, j, json_object_get(root, "links") ? "/links" : "", 0,
-                 "no 'links'; add at least one {\"title\": ..., \"url\": ...} for further "
-                 "reading");
+                 "no 'links'; add at least one, %s, for further reading",
+                 kbHint(j, KB_HINT_ITEM_YAML, KB_HINT_ITEM_JSON));
     e->question_line = kbLineOf(j, "/question");
     e->alternates_line = json_object_get(root, "alternates") ? kbLineOf(j, "/alternates") : 0;
     e->patterns_line = json_object_get(root, "patterns") ? kbLineOf(j, "/patterns") : 0;

@@ -74,7 +74,11 @@ static const yCase yTab[] = {
     {"syntax: indentation", "question: Q\n  alternates: [a]\n" REST, 2, 11, "malformed YAML"},
     {"syntax: unclosed quote", "question: 'Q\n" REST, 0, 0, "malformed YAML"},
     {"syntax: unclosed flow", "question: Q\nalternates: [a, b\n" REST, 0, 0, "malformed YAML"},
-    {"bad type: number", "question: 42\n" REST, 2, 11, "'question' must be a string, got a number"},
+    {"bad type: number", "question: 42\n" REST, 2, 11,
+     "'question' must be a string, got a number; put it in quotes to make it text"},
+    {"colon in an item", "question: Q\nalternates:\n  - pay: how much\n" REST, 4, 5,
+     "but item 1 is an object; a ': ' inside makes YAML read it as a field: put the whole text "
+     "in single quotes"},
     {"bad type: list", "question: Q\nalternates: just one\n" REST, 3, 13,
      "'alternates' must be an array of strings, got a string"},
     {"bad type: null", "question:\n" REST, 2, 1, "'question' must be a string, got null"},
@@ -138,6 +142,34 @@ static void test_yaml_errors(void **state) {
         kbEntryFree(&e);
         cbDiagsFree(&d);
         free(doc);
+    }
+}
+
+/* A fix is given in the file's own syntax: YAML words for YAML front
+ * matter, JSON for JSON. */
+static void test_hints_in_the_files_syntax(void **state) {
+    (void)state;
+    const char *docs[] = {"---\nquestion: Q\nsummary: S.\nsources:\n  - title: T\n"
+                          "    url: https://a.org/\n---\nA.\n",
+                          "---\n{\"question\": \"Q\", \"summary\": \"S.\", \"sources\": "
+                          "[{\"title\": \"T\", \"url\": \"https://a.org/\"}]}\n---\nA.\n"};
+    const char *want[][2] = {{"add a line 'updated: YYYY-MM-DD'", "'- title: ...' with 'url: ...'"},
+                             {"add \"updated\": \"YYYY-MM-DD\"", "{\"title\": ..., \"url\": ...}"}};
+    for (size_t i = 0; i < 2; i++) {
+        cbDiags d;
+        cbDiagsInit(&d);
+        kbEntry e;
+        assert_int_equal(kbParseEntry("h.md", docs[i], strlen(docs[i]), &d, &e), CB_OK);
+        for (size_t w = 0; w < 2; w++) {
+            size_t k = 0;
+            while (k < d.n && !strstr(d.v[k].msg, want[i][w])) k++;
+            if (k == d.n) {
+                cbDiagsPrint(&d, "text", stderr);
+                fail_msg("doc %zu: no hint '%s'", i, want[i][w]);
+            }
+        }
+        kbEntryFree(&e);
+        cbDiagsFree(&d);
     }
 }
 
@@ -228,6 +260,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_yaml_loads),
         cmocka_unit_test(test_yaml_errors),
+        cmocka_unit_test(test_hints_in_the_files_syntax),
         cmocka_unit_test(test_yaml_emit_round_trip),
         cmocka_unit_test(test_json_and_yaml_together),
     };
