@@ -113,8 +113,12 @@ static void oosLine(kbLoader *L, const char *path, const char *p, size_t n, int 
 void kbLoadOutOfScope(kbLoader *L, const char *path) {
     char *data;
     size_t len;
-    if (kbReadFile(path, L->d, &data, &len) != CB_OK) return;
-    if (kbCheckText(path, data, len, L->d) == CB_OK) {
+    if (kbReadFile(path, L->d, &data, &len) != CB_OK) {
+        L->oos_broken = 1;
+        return;
+    }
+    L->oos_broken = kbCheckText(path, data, len, L->d) != CB_OK;
+    if (!L->oos_broken) {
         int line = 0;
         sectionPush(L, "", 0);
         for (char *p = data, *nl; p < data + len; p = nl + 1) {

@@ -21,6 +21,8 @@ typedef struct kbLoader {
     kbStrs unread;     /* ids of entry files that could not be read (their error is
                         * reported): a 'related' naming one is not another error */
     kbStrs oos;        /* out-of-scope.txt questions (kb_examples.c) */
+    int oos_broken;    /* out-of-scope.txt is there but could not be read (an error
+                        * says why): its sections are unknown, not missing */
     int *oos_line;
     char *oos_path;
     uint32_t *oos_section; /* per question: index into oos_sections */

@@ -76,6 +76,7 @@ void kbLoadRedirects(kbLoader *L, const char *path) {
 }
 
 void kbCheckRedirects(kbLoader *L) {
+    if (L->oos_broken) return; /* one error (the file's own), not one per redirect */
     for (size_t i = 0; i < L->nredirects; i++) {
         const char *name = L->redirects[i].section;
         int found = 0;

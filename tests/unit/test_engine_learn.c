@@ -580,6 +580,16 @@ static void testRedirectErrors(void **state) {
     expectError("redirects.yaml", "- coding-help\n", 1, 1, "must map section names");
     expectError("redirects.yaml", "coding-help:\n  reply: [unclosed\n", 3, 1, "malformed YAML");
     expectError("redirects.yaml", "coding-help: reply: x\n", 1, 19, "malformed YAML");
+    /* An unreadable out-of-scope.txt is one error, not also one per
+     * redirect whose section it would have named. */
+    writeFile("redirects.yaml", "coding-help:\n  reply: ask elsewhere\n");
+    writeFile("out-of-scope.txt", "[coding-help]\nfix my code \xff please\n");
+    cbDiags d;
+    assert_null(load(DIR_, &d));
+    if (d.nerrors != 1 || diagFor(&d, "redirects.yaml")) cbDiagsPrint(&d, "text", stderr);
+    assert_int_equal(d.nerrors, 1);
+    assert_null(diagFor(&d, "redirects.yaml"));
+    cbDiagsFree(&d);
     char path[128];
     snprintf(path, sizeof(path), "%s/redirects.yaml", DIR_);
     unlink(path);
