@@ -310,6 +310,10 @@ static void kbCheckStep(kbLoadJob *j, double deadline) {
     kbLoader *L = &j->L;
     if (j->phase == L_CHECKS) {
         kbCrossErrors(L);
+        if (!L->nentries && j->root && L->d->nerrors == j->before) /* read, and nothing in it */
+            cbDiagAdd(L->d, CB_DIAG_WARNING, L->dir, 0, 0,
+                      "no entries in this folder: is it the knowledge folder (--kb DIR)? An "
+                      "entry is <topic>/<slug>.md; `careerbot kb new TOPIC/SLUG` writes one");
         kbCheckRedirects(L); /* its problems are in redirects.yaml: the order is kept */
         kbLoadSmalltalkBuiltin(L); /* when the folder has no smalltalk.yaml */
         kbLoadStopWordsBuiltin(L); /* likewise stopwords.txt */

@@ -55,6 +55,15 @@ static void test_check(void **state) {
     assert_int_equal(r.rc, 0);
     assert_string_equal(r.out, "4 entries in 2 topics: 0 errors, 0 warnings\n");
     runFree(&r);
+    /* An empty folder (a wrong --kb) is said to be one, not "0 errors". */
+    char *empty = ktTempDir();
+    r = bot(today, "kb", "check", "--kb", empty, NULL, NULL);
+    assert_int_equal(r.rc, 0);
+    assert_non_null(strstr(r.out, "warning: no entries in this folder: is it the knowledge folder"));
+    assert_non_null(strstr(r.out, "0 entries in 0 topics: 0 errors, 1 warning\n"));
+    runFree(&r);
+    ktRmTree(empty);
+    free(empty);
     r = bot(today, "kb", "check", "--kb=tests/fixtures/kb/broken", NULL, NULL, NULL);
     assert_int_equal(r.rc, 1);
     assert_non_null(strstr(r.out, "tests/fixtures/kb/broken/t/bad-date.md:5:14: error: "
