@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/cliopt.h"
@@ -27,7 +28,8 @@ static const cliSpec configSpec = {
     .args = "[FILE]",
     .about = "Check a config file as the bot would read it (FILE, else --config, else\n"
              "$CAREERBOT_CONFIG, else " CLI_DEFAULT_CONFIG " when it exists, else\n"
-             CFG_DEFAULT_FILE "), with the environment applied. Exit 1 on errors.",
+             CFG_DEFAULT_FILE " when run from the sources, else no file: the\n"
+             "defaults), with the environment applied. Exit 1 on errors.",
     .opts = configOpts,
     .nopts = CB_ARRAY_LEN(configOpts),
 };
@@ -72,8 +74,9 @@ static int check(const char *file, const char *format) {
     cbDiags d;
     cfgDefaults(&c);
     cbDiagsInit(&d);
-    cfgLoadFile(&c, file, &d);
+    if (file) cfgLoadFile(&c, file, &d);
     cfgApplyEnvDiags(&c, &d);
+    if (!file) file = "(defaults)"; /* no file: what the bot would run with */
     struct stat st;
     if (d.nerrors == 0 && (stat(c.kb_dir, &st) != 0 || !S_ISDIR(st.st_mode)))
         cbDiagAdd(&d, CB_DIAG_WARNING, file, 0, 0,
@@ -103,9 +106,21 @@ int cmdConfig(int argc, char **argv) {
     int first;
     int rc = cliParse(&configSpec, argc - 1, argv + 1, configOnOpt, &a, &first);
     if (rc != CB_OK) return rc == CLI_HELP ? CB_EXIT_OK : CB_EXIT_USAGE;
-    if (argc - 1 - first > 1) return usage();
+    if (argc - 1 - first > 1) {
+        fprintf(stderr, "careerbot config check: one FILE at most (got '%s' and '%s')\n",
+                argv[1 + first], argv[2 + first]);
+        return usage();
+    }
     const char *file = first < argc - 1 ? argv[1 + first] : NULL;
+    if (file && a.flag) {
+        fprintf(stderr, "careerbot config check: name the file once, as FILE or --config "
+                        "(got '%s' and --config '%s')\n", file, a.flag);
+        return CB_EXIT_USAGE;
+    }
     if (!file) file = cliConfigPath(a.flag);
-    if (!file) file = CFG_DEFAULT_FILE;
+    /* No file named and none found: the example beside the sources when
+     * run from a checkout, else what the bot would run with (no file). */
+    const char *env = getenv("CAREERBOT_CONFIG");
+    if (!file && !(env && !*env) && access(CFG_DEFAULT_FILE, R_OK) == 0) file = CFG_DEFAULT_FILE;
     return check(file, a.format);
 }

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "tproc.h"
@@ -194,6 +195,38 @@ static void test_environment_checked(void **state) {
     runFree(&r);
 }
 
+/* config check names what it checks: CAREERBOT_CONFIG set but empty means
+ * no file (as for run), so the defaults are checked, not the example; two
+ * files, or a file and --config, are a usage error that says so. */
+static void test_config_check_files(void **state) {
+    (void)state;
+    /* tproc unsets a variable given empty: a shell sets it empty. */
+    char *bin = tpBuildPath("san/careerbot"), out[] = "/tmp/careerbot-cfg-XXXXXX";
+    int fd = mkstemp(out);
+    assert_true(fd >= 0);
+    close(fd);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "CAREERBOT_CONFIG= %s config check > %s 2>&1", bin, out);
+    assert_int_equal(system(cmd), 0);
+    char *text = tpReadFile(out);
+    if (!strstr(text, "config OK: (defaults)")) fail_msg("checked something else:\n%s", text);
+    free(text);
+    unlink(out);
+    free(bin);
+    char *nofile[] = {"CAREERBOT_CONFIG=", NULL};
+    cliRun r;
+    const char *two[] = {"config", "check", "a.conf", "b.conf", NULL};
+    r = runBot(two, nofile);
+    assert_int_equal(r.rc, 2);
+    assert_non_null(strstr(r.err, "one FILE at most (got 'a.conf' and 'b.conf')"));
+    runFree(&r);
+    const char *both[] = {"config", "check", "--config", "a.conf", "b.conf", NULL};
+    r = runBot(both, nofile);
+    assert_int_equal(r.rc, 2);
+    assert_non_null(strstr(r.err, "name the file once"));
+    runFree(&r);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_command_has_help),
@@ -202,6 +235,7 @@ int main(void) {
         cmocka_unit_test(test_discord_invite),
         cmocka_unit_test(test_healthcheck_nothing_listening),
         cmocka_unit_test(test_environment_checked),
+        cmocka_unit_test(test_config_check_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
