@@ -122,8 +122,12 @@ static void printHeader(FILE *f, const histReport *r) {
         fprintf(f, "History since %s", day);
     }
     long long all = r->answered + r->unanswered;
+    if (!all) {
+        fprintf(f, ": no questions yet.\n");
+        return;
+    }
     fprintf(f, ": %lld answers, %lld unanswered questions (answer rate %.0f%%).\n", r->answered,
-            r->unanswered, all ? 100.0 * (double)r->answered / (double)all : 0.0);
+            r->unanswered, 100.0 * (double)r->answered / (double)all);
 }
 
 static void printClusters(FILE *f, const char *title, const histCluster *c, size_t n) {
@@ -184,6 +188,7 @@ void histReportText(const histReport *r, void *stream) {
     printMentor(f, r);
     printEntries(f, r);
     fprintf(f, "\nAnswer rate per day and platform:\n");
+    if (!r->ndays) fprintf(f, "  none\n");
     for (size_t i = 0; i < r->ndays; i++) {
         const histDayStat *d = &r->days[i];
         long long all = d->answered + d->unanswered;

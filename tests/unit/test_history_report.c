@@ -139,6 +139,8 @@ static void test_report_groups(void **state) {
     assert_string_equal(pay->target, "career/salary");
     assert_int_equal(pay->why, HIST_WHY_CLOSEST);
     assert_non_null(strstr(pay->suggestion, "alternates of career/salary"));
+    if (!strstr(pay->suggestion, " questions):") && !strstr(pay->suggestion, " question):"))
+        fail_msg("the evidence is not counted in questions: %s", pay->suggestion);
     const histCluster *boot = groupWith(&r, "bootcamp worth it?");
     assert_non_null(boot);
     assert_int_equal(boot->count, 2);
@@ -493,6 +495,25 @@ static void test_report_drops_control_characters(void **state) {
     }
 }
 
+/* An empty history reads as one: no "answer rate 0%" for 0 of 0, and
+ * every section says none. */
+static void test_report_empty_and_wording(void **state) {
+    (void)state;
+    char edb[200], err[CB_ERRLEN];
+    snprintf(edb, sizeof edb, "%s/empty.db", dir);
+    histStore *h = histOpen(edb, NULL, err);
+    assert_non_null(h);
+    histClose(h);
+    char *argv[] = {"report", "--db", edb, "--kb", "tests/fixtures/app-kb", NULL};
+    int rc;
+    char *out = captureStdout(cmdReport, 5, argv, &rc);
+    assert_int_equal(rc, CB_EXIT_OK);
+    assert_non_null(strstr(out, "History (all time): no questions yet.\n"));
+    assert_null(strstr(out, "answer rate 0%"));
+    assert_non_null(strstr(out, "Answer rate per day and platform:\n  none\n"));
+    free(out);
+}
+
 static void test_parse_since(void **state) {
     (void)state;
     const struct {
@@ -524,6 +545,7 @@ int main(void) {
         cmocka_unit_test(test_vote_change_of_mind),
         cmocka_unit_test(test_export_all_tables),
         cmocka_unit_test(test_report_drops_control_characters),
+        cmocka_unit_test(test_report_empty_and_wording),
         cmocka_unit_test(test_dismiss_persists), /* last: it changes the history */
     };
     return cmocka_run_group_tests(tests, setup, teardown);
