@@ -209,7 +209,12 @@ int cmdDiscord(int argc, char **argv) {
         return CB_EXIT_OK;
     }
     if (argc >= 2 && strcmp(argv[1], "invite") == 0) return discordInvite(argc - 1, argv + 1);
-    if (argc < 2 || strcmp(argv[1], "register") != 0) return regUsage();
+    if (argc < 2 || strcmp(argv[1], "register") != 0) {
+        if (argc < 2) fprintf(stderr, "careerbot discord: needs a command: register or invite\n");
+        else fprintf(stderr, "careerbot discord: unknown command '%s' (register or invite)\n", argv[1]);
+        fprintf(stderr, "usage: careerbot discord register|invite [OPTIONS]; each takes --help\n");
+        return CB_EXIT_USAGE;
+    }
     discordArgs da = {0};
     int first;
     int prc = cliParse(&regSpec, argc - 1, argv + 1, discordOnOpt, &da, &first);

@@ -267,6 +267,12 @@ static int kbCmdNew(int argc, char **argv) {
     }
     char err[CB_ERRLEN];
     char *path = NULL;
+    if (!kbNewIdValid(a.pos)) { /* a malformed argument is a usage error (2) */
+        fprintf(stderr, "careerbot kb new: '%s' is not TOPIC/SLUG (lowercase letters, digits and "
+                        "'-', e.g. frameworks/django-vs-flask)\n", a.pos);
+        cliPrintUsage(&newSpec, stderr);
+        return CB_EXIT_USAGE;
+    }
     if (kbNewEntry(cliKbDir(a.kb), a.pos, &path, err) != CB_OK) {
         fprintf(stderr, "careerbot kb new: %s\n", err);
         return CB_EXIT_FAIL;

@@ -133,6 +133,8 @@ static char *kbWithAnswer(char *text, const char *answer) {
     return out;
 }
 
+int kbNewIdValid(const char *id) { return kbValidId(id); }
+
 int kbNewEntryDraft(const char *dir, const char *id, const char *question,
                     const char *const *alts, size_t n, const char *answer, char **path, char *err) {
     *path = NULL;

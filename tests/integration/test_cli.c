@@ -123,11 +123,16 @@ static void test_equals_form_and_errors(void **state) {
                             {"kb", "export", "--kb", NULL},
                             {"healthcheck", "--frob=1", NULL},
                             {"run", "--console", "extra", NULL},
-                            {"discord", "invite", "--client-id=abc", NULL}};
+                            {"discord", "invite", "--client-id=abc", NULL},
+                            {"discord", NULL},
+                            {"discord", "frob", NULL},
+                            {"--version", "extra", NULL}};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         r = runBot(bad[i], NULL);
-        if (r.rc != 2 || !strstr(r.err, "careerbot") || r.out[0])
+        if (r.rc != 2 || !strstr(r.err, "careerbot") || r.out[0] || !strchr(r.err, '\n'))
             fail_msg("case %zu: rc %d stdout '%s' stderr '%s'", i, r.rc, r.out, r.err);
+        if (i >= 5 && !strstr(r.err, i == 7 ? "takes no argument" : "register or invite"))
+            fail_msg("case %zu: stderr does not say what is wrong: '%s'", i, r.err);
         runFree(&r);
     }
 }

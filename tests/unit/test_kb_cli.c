@@ -91,6 +91,7 @@ static void test_usage(void **state) {
         {"kb", "check", "--bogus", NULL},   {"kb", "check", "--format", "xml"},
         {"kb", "check", "--kb", NULL},      {"kb", "import", "x.json", NULL},
         {"kb", "new", NULL, NULL},          {"kb", "export", "extra", NULL},
+        {"kb", "new", "nope", NULL},
     };
     for (size_t i = 0; i < CB_ARRAY_LEN(cases); i++) {
         run r = bot(today, cases[i][0], cases[i][1], cases[i][2], cases[i][3], NULL, NULL);
