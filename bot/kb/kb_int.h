@@ -56,6 +56,8 @@ char *kbYamlFrontMatter(json_t *e, const char *const *keys, size_t nkeys);
 
 #define KB_PLACEHOLDER "TODO(kb new)" /* marks template text from `kb new` */
 #define KB_MAX_ITEMS 200              /* items in one front-matter array */
+#define KB_MAX_URL 2048               /* characters of a source or link URL (a reply line must fit
+                                       * Slack's 3,000) */
 
 /* Line and column in the file of the value (key=0) or key (key=1) at JSON
  * pointer ptr; falls back to the start of the JSON when not found. */

@@ -161,6 +161,15 @@ static int kbGetUrl(cbDiags *d, const kbJson *j, json_t *o, const char *p, int r
     char pu[128];
     snprintf(pu, sizeof(pu), "%s/url", p);
     kbPosAt(j, pu, 0, line, col);
+    if (strlen(*url) > KB_MAX_URL) { /* Slack refuses a whole reply over a line this long */
+        kbDiagAt(d, CB_DIAG_ERROR, j, pu, 0,
+                 "the URL is %zu characters; the limit is %d: shorten it (drop tracking "
+                 "parameters, or link the page that holds it)",
+                 strlen(*url), KB_MAX_URL);
+        free(*url);
+        *url = NULL;
+        return CB_ERR;
+    }
     if (kbValidUrl(*url)) return CB_OK;
     kbDiagAt(d, CB_DIAG_ERROR, j, pu, 0,
              "'%.200s' is not a valid URL; use a full http(s) address like "

@@ -173,6 +173,31 @@ static void test_hints_in_the_files_syntax(void **state) {
     }
 }
 
+/* A source URL longer than a chat reply's line can hold is an error
+ * (Slack refuses the whole reply), at the URL. */
+static void test_url_too_long(void **state) {
+    (void)state;
+    char *path = cbMalloc(2100);
+    memset(path, 'a', 2099);
+    path[2099] = '\0';
+    char *doc = cbSprintf("---\nquestion: Q\nsummary: S.\nsources:\n  - title: T\n"
+                          "    url: https://a.org/%s\nupdated: 2025-01-01\n---\nA.\n", path);
+    cbDiags d;
+    cbDiagsInit(&d);
+    kbEntry e;
+    assert_int_equal(kbParseEntry("u.md", doc, strlen(doc), &d, &e), CB_ERR);
+    size_t k = 0;
+    while (k < d.n && !strstr(d.v[k].msg, "the URL is 2113 characters; the limit is 2048")) k++;
+    if (k == d.n) cbDiagsPrint(&d, "text", stderr);
+    assert_true(k < d.n);
+    assert_int_equal(d.v[k].line, 6);
+    assert_int_equal(d.v[k].col, 10);
+    kbEntryFree(&e);
+    cbDiagsFree(&d);
+    free(doc);
+    free(path);
+}
+
 /* What kb import writes reads back to the same string. */
 static void test_yaml_emit_round_trip(void **state) {
     (void)state;
@@ -261,6 +286,7 @@ int main(void) {
         cmocka_unit_test(test_yaml_loads),
         cmocka_unit_test(test_yaml_errors),
         cmocka_unit_test(test_hints_in_the_files_syntax),
+        cmocka_unit_test(test_url_too_long),
         cmocka_unit_test(test_yaml_emit_round_trip),
         cmocka_unit_test(test_json_and_yaml_together),
     };
