@@ -61,8 +61,14 @@ static void mdDiscordChar(mdR *r, const char *s, size_t i, int line_start) {
     bufAppend(r->b, s + i, 1);
 }
 
-static int mdControl(unsigned char c) {
-    return (c < 0x20 && c != '\t') || c == 0x7F;
+/* Bytes of the control character at s[i] (C0 but tab, DEL, or a C1
+ * control in UTF-8, U+0080..U+009F: a terminal takes 0xC2 0x9B as CSI),
+ * 0 for anything else; s holds n bytes. */
+static size_t mdControl(const char *s, size_t n, size_t i) {
+    unsigned char c = (unsigned char)s[i];
+    if ((c < 0x20 && c != '\t') || c == 0x7F) return 1;
+    unsigned char d = i + 1 < n ? (unsigned char)s[i + 1] : 0;
+    return c == 0xC2 && d >= 0x80 && d <= 0x9F ? 2 : 0;
 }
 
 void mdText(mdR *r, const char *s, size_t n) {
@@ -73,7 +79,11 @@ void mdText(mdR *r, const char *s, size_t n) {
             bufAppend(r->b, " ", 1);
             continue;
         }
-        if (mdControl(c)) continue;
+        size_t ctl = mdControl(s, n, i);
+        if (ctl) {
+            i += ctl - 1;
+            continue;
+        }
         if (r->t == MDT_SLACK) {
             mdSlackChar(r, s, n, i);
         } else if (r->t == MDT_DISCORD) {
@@ -88,7 +98,11 @@ void mdText(mdR *r, const char *s, size_t n) {
 void mdCode(mdR *r, const char *s, size_t n) {
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (mdControl(c) && c != '\n') continue;
+        size_t ctl = c == '\n' ? 0 : mdControl(s, n, i);
+        if (ctl) {
+            i += ctl - 1;
+            continue;
+        }
         if (r->t == MDT_SLACK && strchr("&<>", c) && c) {
             mdRaw(r, c == '&' ? "&amp;" : c == '<' ? "&lt;" : "&gt;");
         } else if (r->t != MDT_TERM && c == '`' && !r->code_block) {

@@ -98,6 +98,7 @@ static const mdCase plainCases[] = {
     {"| a | bb |\n|---|---|\n| 1 | `2` |", "  a | bb\n  --+----\n  1 | `2`"},
     {"> quoted\n> more", "> quoted more"},
     {"esc\x1b]0;title\x07here", "esc]0;titlehere"},
+    {"c1 \xc2\x9b" "31m and &#155;2J, \xc2\xa0kept", "c1 31m and 2J, \xc2\xa0kept"},
 };
 
 static const mdCase discordCases[] = {
