@@ -145,10 +145,13 @@ int opsInit(opsBot *b, int slack, int discord) {
 int opsSpawn(opsBot *b, const char *app_token, const char *bot_token, char *const extra[]) {
     char e[10][256];
     b->health_port = tpFreePort();
-    snprintf(e[0], sizeof(e[0]), "SLACK_API_URL=%s/api/", b->slack.base);
+    /* A fake that is not running has no URL: the variable is left unset
+     * (an empty value unsets it), since a bad one stops the bot. */
+    snprintf(e[0], sizeof(e[0]), "SLACK_API_URL=%s%s", b->slack.base, b->slack.started ? "/api/" : "");
     snprintf(e[1], sizeof(e[1]), "SLACK_APP_TOKEN=%s", b->slack.started ? (app_token ? app_token : OPS_APP_TOKEN) : "");
     snprintf(e[2], sizeof(e[2]), "SLACK_BOT_TOKEN=%s", b->slack.started ? (bot_token ? bot_token : OPS_BOT_TOKEN) : "");
-    snprintf(e[3], sizeof(e[3]), "DISCORD_API_URL=%s/api/v10", b->discord.base);
+    snprintf(e[3], sizeof(e[3]), "DISCORD_API_URL=%s%s", b->discord.base,
+             b->discord.started ? "/api/v10" : "");
     snprintf(e[4], sizeof(e[4]), "DISCORD_TOKEN=%s", b->discord.started ? OPS_DISCORD_TOKEN : "");
     snprintf(e[5], sizeof(e[5]), "CAREERBOT_HEALTH_LISTEN=127.0.0.1:%d", b->health_port);
     snprintf(e[6], sizeof(e[6]), "CAREERBOT_HISTORY_PATH=%s", b->db);
