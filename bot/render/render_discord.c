@@ -128,6 +128,32 @@ static char *rdText(const char *s, size_t max) {
 
 static size_t rdStrUnits(const char *s) { return rdUnits(s, strlen(s)); }
 
+/* Knowledge text (a source's title, its publisher) as Markdown text: cut
+ * first (a cut never leaves a lone backslash), then its Markdown
+ * characters escaped, so "a](https://x) [b" cannot make a link of its own
+ * and "*" or "__" do not format. */
+static char *rdMdText(const char *s, size_t max) {
+    char *t = rdText(s, max), *md = renderTextToDiscord(t);
+    free(t);
+    return md;
+}
+
+/* A URL as the destination of a Markdown link: parentheses and spaces
+ * percent-encoded, so a ')' in it does not end the link early. */
+static char *rdLinkUrl(const char *url) {
+    char *safe = rdSafe(url);
+    cbBuf b;
+    bufInit(&b, (size_t)1 << 30);
+    for (const char *p = safe; *p; p++) {
+        if (*p == '(') bufAppendStr(&b, "%28");
+        else if (*p == ')') bufAppendStr(&b, "%29");
+        else if (*p == ' ') bufAppendStr(&b, "%20");
+        else bufAppend(&b, p, 1);
+    }
+    free(safe);
+    return bufDetach(&b);
+}
+
 /* ---- embed ---- */
 
 static const char *rdDefaultTitle(replyKind k) {
@@ -158,12 +184,12 @@ static char *rdList(size_t n, const char *const *titles, const char *const *urls
     cbBuf b;
     bufInit(&b, (size_t)1 << 24);
     for (size_t i = 0; i < n; i++) {
-        char *t = rdText(titles[i] && *titles[i] ? titles[i] : (urls[i] ? urls[i] : "source"), 200);
-        char *u = urls[i] && *urls[i] ? rdSafe(urls[i]) : NULL;
+        char *t = rdMdText(titles[i] && *titles[i] ? titles[i] : (urls[i] ? urls[i] : "source"), 200);
+        char *u = urls[i] && *urls[i] ? rdLinkUrl(urls[i]) : NULL;
         char *line = u ? cbSprintf("\xE2\x80\xA2 [%s](%s)", t, u) : cbSprintf("\xE2\x80\xA2 %s", t);
         free(u);
         if (extra && extra[i] && *extra[i]) {
-            char *ex = rdText(extra[i], 120), *with = cbSprintf("%s \xE2\x80\x94 %s", line, ex);
+            char *ex = rdMdText(extra[i], 120), *with = cbSprintf("%s \xE2\x80\x94 %s", line, ex);
             free(ex);
             free(line);
             line = with;

@@ -363,6 +363,32 @@ static void testMentionsNeutralized(void **state) {
     freeReply(&r);
 }
 
+/* A source's title is text, not Markdown: it cannot open a link of its
+ * own (spoofing where "unittest" points) or format; a ')' in the URL
+ * does not end the link early. */
+static void testSourceTextIsNotMarkdown(void **state) {
+    (void)state;
+    hndReply r;
+    answer(&r, "Q?", "Body.");
+    addSources(&r, 1);
+    free(r.sources[0].title);
+    free(r.sources[0].url);
+    free(r.sources[0].publisher);
+    r.sources[0].title = cbStrdup("unittest](https://evil.example/x) [docs");
+    r.sources[0].url = cbStrdup("https://en.wikipedia.org/wiki/Python_(language)");
+    r.sources[0].publisher = cbStrdup("*The* __Press__");
+    json_t *msg = renderDiscord(&r, NULL);
+    assertValidMessage(msg);
+    const char *src = field(embedOf(msg), "Sources");
+    assert_non_null(src);
+    assert_null(strstr(src, "unittest](https://evil.example/x)"));
+    assert_non_null(strstr(src, "[unittest\\](https://evil.example/x) \\[docs]("));
+    assert_non_null(strstr(src, "(https://en.wikipedia.org/wiki/Python_%28language%29)"));
+    assert_non_null(strstr(src, "\\*The\\* \\_\\_Press\\_\\_"));
+    json_decref(msg);
+    freeReply(&r);
+}
+
 static void testInvalidUtf8(void **state) {
     (void)state;
     hndReply r;
@@ -417,6 +443,7 @@ int main(void) {
         cmocka_unit_test(testLongTextCut),      cmocka_unit_test(testFieldOverflow),
         cmocka_unit_test(testTotalLimit),       cmocka_unit_test(testButtonsLimits),
         cmocka_unit_test(testOtherKinds),       cmocka_unit_test(testMentionsNeutralized),
+        cmocka_unit_test(testSourceTextIsNotMarkdown),
         cmocka_unit_test(testInvalidUtf8),      cmocka_unit_test(testLinkNotCutInHalf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
