@@ -37,7 +37,10 @@ static const eventCase cases[] = {
      SLK_MENTION, NULL, "hey   django or flask?", "200.0"},
     {"{\"type\":\"app_mention\",\"user\":\"U1\",\"text\":\"<@U0BOT> ask <@U999> too\","
      "\"ts\":\"1.1\",\"channel\":\"C1\"}",
-     SLK_MENTION, NULL, "ask <@U999> too", "1.1"},
+     SLK_MENTION, NULL, "ask  too", "1.1"}, /* another user's mention is not words */
+    {"{\"type\":\"app_mention\",\"user\":\"U1\",\"text\":\"<@U0BOT> C++ &amp; Python &lt;3, "
+     "see <https://docs.python.org/3/|the docs>\",\"ts\":\"1.2\",\"channel\":\"C1\"}",
+     SLK_MENTION, NULL, "C++ & Python <3, see the docs (https://docs.python.org/3/)", "1.2"},
     {"{\"type\":\"message\",\"channel_type\":\"im\",\"user\":\"U2\",\"text\":\"what about certs?\","
      "\"ts\":\"3.3\",\"channel\":\"D1\"}",
      SLK_DM, NULL, "what about certs?", NULL},
@@ -167,11 +170,12 @@ static void testClassifyNullEvent(void **state) {
     slkEvent e;
     slkClassifyEvent(NULL, SELF_USER, SELF_BOT, &e);
     assert_int_equal(e.kind, SLK_IGNORE);
-    /* unknown own ids (auth.test not done): a mention still works */
+    /* unknown own ids (auth.test not done): a mention still works (and
+     * a mention is not words of the question) */
     json_t *ev = json_loads(cases[0].json, 0, NULL);
     slkClassifyEvent(ev, NULL, NULL, &e);
     assert_int_equal(e.kind, SLK_MENTION);
-    assert_string_equal(e.text, "<@U0BOT> are bootcamps worth it?");
+    assert_string_equal(e.text, "are bootcamps worth it?");
     slkEventFree(&e);
     json_decref(ev);
 }
@@ -191,6 +195,30 @@ static void testStripMention(void **state) {
         char *s = slkStripMention(tab[i][0], tab[i][1]);
         assert_string_equal(s, tab[i][2]);
         free(s);
+    }
+}
+
+/* Slack's text as typed: its three escapes decoded, its control
+ * sequences as the words a reader sees (Slack's "Formatting text" guide). */
+static void testPlainText(void **state) {
+    (void)state;
+    static const char *tab[][2] = {
+        {"a &amp; b &lt;c&gt; &amp;lt;", "a & b <c> &lt;"},
+        {"<https://x.org/a>", "https://x.org/a"},
+        {"<https://x.org/a|https://x.org/a>", "https://x.org/a"},
+        {"<https://x.org/a|the docs>", "the docs (https://x.org/a)"},
+        {"in <#C123|general> and <#C9>", "in #general and #"},
+        {"<!here> <!channel> <!everyone> q", "@here @channel @everyone q"},
+        {"<!subteam^S1|@mentors> help", "@mentors help"},
+        {"<@U1> and <@U2|ann>", " and ann"},
+        {"a < b and c > d", "a < b and c > d"},
+        {"<>", "<>"},
+        {"", ""},
+    };
+    for (size_t i = 0; i < CB_ARRAY_LEN(tab); i++) {
+        char *p = slkPlainText(tab[i][0]);
+        if (strcmp(p, tab[i][1]) != 0) fail_msg("'%s' -> '%s', want '%s'", tab[i][0], p, tab[i][1]);
+        free(p);
     }
 }
 
@@ -303,6 +331,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(testClassify),     cmocka_unit_test(testClassifyNullEvent),
         cmocka_unit_test(testStripMention), cmocka_unit_test(testSeen),
+        cmocka_unit_test(testPlainText),
         cmocka_unit_test(testSeenBound),    cmocka_unit_test(testThankBlocks),
         cmocka_unit_test(testTokens),       cmocka_unit_test(testParseMessage),
     };

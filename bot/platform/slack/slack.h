@@ -91,6 +91,10 @@ void slkEventFree(slkEvent *e);
 /* text with every <@self_user> / <@self_user|name> removed, whitespace
  * trimmed; caller frees. */
 char *slkStripMention(const char *text, const char *self_user);
+/* A message's text as its author typed it: Slack's escapes (&amp; &lt;
+ * &gt;) decoded and its control sequences (<url|label>, <#C..|name>,
+ * <@U..>, <!here>) turned into plain text; caller frees. */
+char *slkPlainText(const char *text);
 
 /* ---- button actions (slack_events.c; ids are render/action.h's) ---- */
 /* A copy of blocks with the vote buttons removed (empty actions blocks

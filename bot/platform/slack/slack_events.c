@@ -154,6 +154,62 @@ char *slkStripMention(const char *text, const char *self_user) {
     return r;
 }
 
+/* The plain text of a Slack control sequence "<...>" (inner: what is
+ * between the brackets) into b: a link's label, else its URL ("label
+ * (url)" when they differ, so a relayed answer keeps it); a channel's
+ * "#name"; a special mention as "@here" (the handler drops pings); a
+ * user or group mention by its label when it has one, else nothing. */
+static void slkPlainSeq(cbBuf *b, const char *inner, size_t n) {
+    const char *bar = memchr(inner, '|', n);
+    size_t head = bar ? (size_t)(bar - inner) : n;
+    const char *label = bar ? bar + 1 : NULL;
+    size_t llen = bar ? n - head - 1 : 0;
+    if (inner[0] == '#') {
+        bufAppendStr(b, "#");
+        if (label) bufAppend(b, label, llen);
+    } else if (inner[0] == '!' && !label) {
+        bufAppendStr(b, "@");
+        bufAppend(b, inner + 1, head - 1);
+    } else if (inner[0] == '@' || inner[0] == '!') {
+        if (label) bufAppend(b, label, llen);
+    } else if (label && (llen != head || memcmp(label, inner, head) != 0)) {
+        bufAppend(b, label, llen);
+        bufAppendStr(b, " (");
+        bufAppend(b, inner, head);
+        bufAppendStr(b, ")");
+    } else {
+        bufAppend(b, inner, head);
+    }
+}
+
+/* 1 if "<" at p opens a control sequence (a mention, a channel, a
+ * special mention or a link); Slack escapes a typed '<' as &lt;. */
+static int slkSeqAt(const char *p) {
+    return strchr("@#!", p[1]) || strncmp(p + 1, "http://", 7) == 0 ||
+           strncmp(p + 1, "https://", 8) == 0 || strncmp(p + 1, "mailto:", 7) == 0;
+}
+
+char *slkPlainText(const char *text) {
+    cbBuf b;
+    bufInit(&b, strlen(text) + 1);
+    for (const char *p = text; *p;) {
+        const char *end = *p == '<' && p[1] && slkSeqAt(p) ? strchr(p, '>') : NULL;
+        if (end) {
+            slkPlainSeq(&b, p + 1, (size_t)(end - p - 1));
+            p = end + 1;
+        } else if (strncmp(p, "&amp;", 5) == 0) {
+            bufAppendStr(&b, "&"), p += 5;
+        } else if (strncmp(p, "&lt;", 4) == 0) {
+            bufAppendStr(&b, "<"), p += 4;
+        } else if (strncmp(p, "&gt;", 4) == 0) {
+            bufAppendStr(&b, ">"), p += 4;
+        } else {
+            bufAppend(&b, p++, 1);
+        }
+    }
+    return bufDetach(&b);
+}
+
 /* What the transport reads of an events_api envelope; the rest of it (the
  * message's blocks, authorizations, team and app ids) is checked, not kept. */
 static const jpickKey slkProfileKeys[] = {{"display_name", NULL}, {"real_name", NULL}, {NULL, NULL}};
@@ -225,7 +281,11 @@ void slkClassifyEvent(const json_t *ev, const char *self_user, const char *self_
         out->kind = SLK_IGNORE;
         return;
     }
-    out->text = slkStripMention(json_string_value(json_object_get(ev, "text")), self_user);
+    char *raw = slkStripMention(json_string_value(json_object_get(ev, "text")), self_user);
+    char *plain = slkPlainText(raw); /* what the user typed, as the handler and mentors read it */
+    out->text = slkStripMention(plain, NULL); /* trimmed again: a mention may have led */
+    free(raw);
+    free(plain);
     json_t *profile = json_object_get(ev, "user_profile");
     out->name = slkStr(profile, "display_name") ? slkStr(profile, "display_name")
                                                 : slkStr(profile, "real_name");
