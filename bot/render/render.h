@@ -90,4 +90,10 @@ typedef struct renderMdIssue {
 } renderMdIssue;
 size_t renderMarkdownIssues(const char *md, renderMdIssue *out, size_t max);
 
+/* 1 if the first n bytes of s (Slack mrkdwn or Discord markdown as the
+ * renderers write it) end inside a ``` code block: a cut there must close
+ * the fence, or the rest of the message renders as code or the code's
+ * characters as formatting. */
+int renderInsideFence(const char *s, size_t n);
+
 #endif

@@ -287,7 +287,14 @@ static json_t *rdEmbed(const hndReply *r, int summary) {
     assert(used < RD_TOTAL_MAX - 100);
     size_t room = RD_TOTAL_MAX - used;
     char *md = summary ? renderTextToDiscord(r->summary) : renderMarkdownToDiscord(rdBodyOrDefault(r));
-    char *d = rdText(md, room < RD_DESC_MAX ? room : RD_DESC_MAX);
+    size_t lim = room < RD_DESC_MAX ? room : RD_DESC_MAX;
+    char *d = rdText(md, lim);
+    if (renderInsideFence(d, strlen(d))) { /* cut inside a code block: close it */
+        free(d);
+        char *cut = rdText(md, lim - 4);
+        d = renderInsideFence(cut, strlen(cut)) ? cbSprintf("%s\n```", cut) : cbStrdup(cut);
+        free(cut);
+    }
     free(md);
     if (!*d) {
         free(d);

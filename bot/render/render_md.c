@@ -389,3 +389,13 @@ size_t renderMarkdownIssues(const char *md, renderMdIssue *out, size_t max) {
     free(mdRun(md, MDT_TERM, 0, MD_FLAG_TABLES | MD_FLAG_STRIKETHROUGH, out, max, &n));
     return n;
 }
+
+int renderInsideFence(const char *s, size_t n) {
+    int open = 0;
+    for (size_t i = 0; i + 2 < n; i++)
+        if (s[i] == '`' && s[i + 1] == '`' && s[i + 2] == '`') {
+            open = !open;
+            i += 2;
+        }
+    return open;
+}

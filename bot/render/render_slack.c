@@ -117,20 +117,26 @@ static size_t rsSplitAt(const char *s, size_t n, size_t max) {
 }
 
 /* Append the body as mrkdwn sections, at most max_blocks of them. */
+/* A code block split between sections is closed at the end of one and
+ * opened again at the start of the next (RS_FENCE bytes each side), so
+ * each section renders on its own. */
+#define RS_FENCE 4 /* "\n```" or "```\n" */
+
 static void rsBody(json_t *blocks, const char *md, size_t max_blocks) {
     char *mk = renderMarkdownToMrkdwn(md ? md : "");
     size_t n = strlen(mk), off = 0, used = 0;
+    int reopen = 0; /* the last section closed a code block that goes on */
     while (off < n && used < max_blocks) {
-        while (off < n && (mk[off] == '\n' || mk[off] == ' ')) off++;
+        if (!reopen)
+            while (off < n && (mk[off] == '\n' || mk[off] == ' ')) off++;
         if (off >= n) break;
-        size_t room = RS_SECTION_MAX - (used + 1 == max_blocks ? 4 : 0);
+        size_t room = RS_SECTION_MAX - (used + 1 == max_blocks ? 4 : 0) - 2 * RS_FENCE;
         size_t k = rsSplitAt(mk + off, n - off, room);
-        char *chunk = cbStrndup(mk + off, k);
-        if (used + 1 == max_blocks && off + k < n) { /* no more room: say so */
-            char *c2 = cbSprintf("%s\xE2\x80\xA6", chunk);
-            free(chunk);
-            chunk = c2;
-        }
+        int open_at_end = off + k < n && (reopen ^ renderInsideFence(mk + off, k));
+        char *chunk = cbSprintf("%s%.*s%s%s", reopen ? "```\n" : "", (int)k, mk + off,
+                                used + 1 == max_blocks && off + k < n ? "\xE2\x80\xA6" : "",
+                                open_at_end ? "\n```" : "");
+        reopen = open_at_end;
         json_array_append_new(blocks, json_pack("{s:s, s:{s:s, s:s}}", "type", "section",
                                                 "text", "type", "mrkdwn", "text", chunk));
         free(chunk);

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "base/buf.h"
 #include "base/common.h"
 #include "render/render.h"
 
@@ -389,6 +390,28 @@ static void testSourceTextIsNotMarkdown(void **state) {
     freeReply(&r);
 }
 
+/* A description cut inside a code block closes the block. */
+static void testCutInsideCodeBlock(void **state) {
+    (void)state;
+    cbBuf b;
+    bufInit(&b, 1 << 20);
+    bufAppendStr(&b, "Intro.\n\n```\n");
+    for (int i = 0; i < 400; i++) bufAppendStr(&b, "x = __init__(*args)\n");
+    bufAppendStr(&b, "```\n");
+    hndReply r;
+    answer(&r, "Q?", bufStr(&b));
+    json_t *msg = renderDiscord(&r, NULL);
+    assertValidMessage(msg);
+    const char *d = json_string_value(json_object_get(embedOf(msg), "description"));
+    size_t n = strlen(d), fences = 0;
+    for (const char *p = strstr(d, "```"); p; p = strstr(p + 3, "```")) fences++;
+    if (fences % 2) fail_msg("open code block at the cut: ...%s", d + (n > 60 ? n - 60 : 0));
+    assert_true(n >= 4 && strcmp(d + n - 4, "\n```") == 0);
+    json_decref(msg);
+    freeReply(&r);
+    bufFree(&b);
+}
+
 static void testInvalidUtf8(void **state) {
     (void)state;
     hndReply r;
@@ -444,6 +467,7 @@ int main(void) {
         cmocka_unit_test(testTotalLimit),       cmocka_unit_test(testButtonsLimits),
         cmocka_unit_test(testOtherKinds),       cmocka_unit_test(testMentionsNeutralized),
         cmocka_unit_test(testSourceTextIsNotMarkdown),
+        cmocka_unit_test(testCutInsideCodeBlock),
         cmocka_unit_test(testInvalidUtf8),      cmocka_unit_test(testLinkNotCutInHalf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -298,6 +298,32 @@ static void testLongBodySplit(void **state) {
     }
 }
 
+/* A code block longer than a section is closed at the end of each
+ * section and opened again at the start of the next: every section has
+ * whole code blocks, and no code line is lost. */
+static void testLongCodeBlockSplit(void **state) {
+    (void)state;
+    char *code = repeat("x = __init__(*args)\n", 400); /* 8 kB of code */
+    char *body = cbSprintf("Intro.\n\n```\n%s```\n\nAfter the code.", code);
+    hndReply r;
+    answer(&r, "a/b", "Title", body);
+    json_t *msg = renderSlack(&r, NULL);
+    free(validate(msg));
+    size_t i, lines = 0;
+    json_t *b;
+    json_array_foreach(json_object_get(msg, "blocks"), i, b) {
+        const char *t = json_string_value(json_object_get(json_object_get(b, "text"), "text"));
+        if (!t || strcmp(json_string_value(json_object_get(b, "type")), "section") != 0) continue;
+        if (countOf(t, "```") % 2) fail_msg("section %zu has an open code block:\n%s", i, t);
+        lines += countOf(t, "x = __init__(*args)");
+    }
+    assert_int_equal(lines, 400);
+    json_decref(msg);
+    replyFree(&r);
+    free(body);
+    free(code);
+}
+
 static void testButtonAndHeaderCuts(void **state) {
     (void)state;
     char *longq = repeat("career ", 60); /* 420 chars */
@@ -395,6 +421,7 @@ int main(void) {
         cmocka_unit_test(testAnswerShape),        cmocka_unit_test(testEphemeralShare),
         cmocka_unit_test(testAbstainSuggestions), cmocka_unit_test(testNoInjection),
         cmocka_unit_test(testLongBodySplit),      cmocka_unit_test(testButtonAndHeaderCuts),
+        cmocka_unit_test(testLongCodeBlockSplit),
         cmocka_unit_test(testEveryKindRenders),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
