@@ -144,7 +144,9 @@ static void kbCheckMarkdown(const kb *k, cbDiags *d) {
         {"table", "a table: Slack and Discord show it as a monospace block that wraps on "
                   "phones; a list usually reads better"},
         {"image", "an image: chat platforms show it as a link, not the picture"},
-        {"html", "raw HTML: every platform shows the tags as text; use Markdown"}};
+        {"html", "raw HTML: every platform shows the tags as text; use Markdown"},
+        {"link-text", "a link whose text is the address of another site than it goes to: "
+                      "readers trust the text; make the text the real address or words"}};
     for (size_t i = 0; i < k->nentries; i++) {
         const kbEntry *e = &k->entries[i];
         renderMdIssue v[16];

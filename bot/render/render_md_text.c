@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/common.h"
 #include "render/render_md.h"
@@ -161,8 +162,25 @@ static void mdSlackUrl(mdR *r, const char *url) {
 }
 
 /* The link's text is at r->link_start in *r->b; rewrite it with its url. */
+/* The host of an http(s) address at s (n bytes: up to the first / ? #),
+ * or n = 0 when s is no such address. */
+static const char *mdHostOf(const char *s, size_t *n) {
+    size_t skip = strncmp(s, "https://", 8) == 0 ? 8 : strncmp(s, "http://", 7) == 0 ? 7 : 0;
+    *n = skip ? strcspn(s + skip, "/?# ") : 0;
+    return s + skip;
+}
+
+/* A link whose text is an address of another host than where it goes
+ * ("[https://docs.python.org](https://elsewhere)") misleads the reader. */
+static int mdMisleading(const char *text, const char *url) {
+    size_t tn, un;
+    const char *th = mdHostOf(text, &tn), *uh = mdHostOf(url, &un);
+    return tn && (tn != un || strncasecmp(th, uh, tn) != 0);
+}
+
 void mdLinkClose(mdR *r, int image) {
     char *text = cbStrdup(bufStr(r->b) + r->link_start);
+    if (r->link_url && mdMisleading(text, r->link_url)) mdIssue(r, "link-text");
     if (r->b->p) {
         r->b->len = r->link_start;
         r->b->p[r->b->len] = '\0';

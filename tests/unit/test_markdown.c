@@ -165,6 +165,14 @@ static void testIssues(void **state) {
     assert_string_equal(v[2].what, "html");
     assert_int_equal(v[2].line, 9);
     assert_int_equal(renderMarkdownIssues("**fine** text\n- list\n", v, 8), 0);
+    /* A link whose text is another site's address; the same site's, or
+     * words, are fine. */
+    n = renderMarkdownIssues("See\n[https://docs.python.org](https://evil.example/p).\n", v, 8);
+    assert_int_equal(n, 1);
+    assert_string_equal(v[0].what, "link-text");
+    assert_int_equal(v[0].line, 2);
+    assert_int_equal(renderMarkdownIssues("[https://docs.python.org/3/](https://DOCS.python.org/3/"
+                                          "tutorial/) and [the docs](https://x.org)\n", v, 8), 0);
     /* An HTML block once, at its first line (not at the paragraph before). */
     n = renderMarkdownIssues("Para one.\nstill one.\n\n<div>\nhi\n</div>\n", v, 8);
     assert_int_equal(n, 1);
