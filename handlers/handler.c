@@ -145,10 +145,13 @@ static void hndAbstain(const hndContext *ctx, const engResult *res, const kbTopi
     if (hndRedirect(ctx, res, out)) return;
     cbBuf b;
     bufInit(&b, HND_BODY_MAX);
-    if (topic)
-        bufPrintf(&b, "I don't know the answer to that in **%s** yet.", topic->title);
-    else
+    if (topic) {
+        bufAppendStr(&b, "I don't know the answer to that in **");
+        hndAppendPlain(&b, topic->title);
+        bufAppendStr(&b, "** yet.");
+    } else {
         bufAppendStr(&b, "I don't know the answer to that yet.");
+    }
     if (out->nsuggestions) bufAppendStr(&b, " Maybe one of the questions below is close.");
     bufAppendStr(&b, "\n\nThese are the topics I know about:\n\n");
     hndAppendTopicList(ctx->k->kb, &b, 0);

@@ -31,6 +31,10 @@ void hndTopicQuestions(const hndContext *ctx, const kbTopic *t, hndReply *out);
  * is close, and the list of topics. */
 void hndUnknownTopic(const hndContext *ctx, const char *name, size_t len, hndReply *out);
 /* "- **Title** (`name`)" lines, one per topic. */
+/* Knowledge text (a question, a topic's title or description) into the
+ * Markdown of a reply, its Markdown characters escaped: "__init__" or
+ * "*args" in a question stay as written on every platform. */
+void hndAppendPlain(cbBuf *b, const char *s);
 void hndAppendTopicList(const kb *k, cbBuf *b, int with_details);
 /* A topic by name or title: ASCII case-insensitive, '-', '_' and ' ' equal. */
 const kbTopic *hndFindTopic(const kb *k, const char *name, size_t len);

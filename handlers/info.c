@@ -45,12 +45,24 @@ const kbTopic *hndFindTopic(const kb *k, const char *name, size_t len) {
     return NULL;
 }
 
+void hndAppendPlain(cbBuf *b, const char *s) {
+    for (; s && *s; s++) {
+        if (strchr("\\`*_[]<>~|", *s)) bufAppendStr(b, "\\");
+        bufAppend(b, s, 1);
+    }
+}
+
 void hndAppendTopicList(const kb *k, cbBuf *b, int with_details) {
     for (size_t i = 0; i < k->ntopics; i++) {
         const kbTopic *t = &k->topics[i];
-        bufPrintf(b, "- **%s** (`%s`)", t->title ? t->title : t->name, t->name);
+        bufAppendStr(b, "- **");
+        hndAppendPlain(b, t->title ? t->title : t->name);
+        bufPrintf(b, "** (`%s`)", t->name);
         if (with_details) {
-            if (t->description && *t->description) bufPrintf(b, ": %s", t->description);
+            if (t->description && *t->description) {
+                bufAppendStr(b, ": ");
+                hndAppendPlain(b, t->description);
+            }
             bufPrintf(b, " (%zu question%s)", t->nentries, t->nentries == 1 ? "" : "s");
         }
         bufAppendStr(b, "\n");
@@ -77,7 +89,9 @@ void hndHelp(const hndContext *ctx, hndReply *out, replyKind kind) {
         const kbEntry *e = infoFirstEntry(k, &k->topics[i]);
         if (!e) continue;
         if (shown++ == 0) bufAppendStr(&b, "**Try asking:**\n");
-        bufPrintf(&b, "- %s\n", e->question);
+        bufAppendStr(&b, "- ");
+        hndAppendPlain(&b, e->question);
+        bufAppendStr(&b, "\n");
     }
     if (shown) bufAppendStr(&b, "\n");
     bufAppendStr(&b, "**Commands:**\n"
@@ -107,12 +121,17 @@ void hndTopicQuestions(const hndContext *ctx, const kbTopic *t, hndReply *out) {
     const kb *k = ctx->k->kb;
     cbBuf b;
     bufInit(&b, HND_BODY_MAX);
-    if (t->description && *t->description) bufPrintf(&b, "%s\n\n", t->description);
+    if (t->description && *t->description) {
+        hndAppendPlain(&b, t->description);
+        bufAppendStr(&b, "\n\n");
+    }
     size_t n = 0;
     for (size_t i = 0; i < k->nentries; i++) {
         const kbEntry *e = &k->entries[i];
         if (strcmp(e->topic, t->name) != 0) continue;
-        bufPrintf(&b, "- %s (`%s`)\n", e->question, e->id);
+        bufAppendStr(&b, "- ");
+        hndAppendPlain(&b, e->question);
+        bufPrintf(&b, " (`%s`)\n", e->id);
         n++;
     }
     if (n == 0) bufAppendStr(&b, "No questions in this topic yet.\n");

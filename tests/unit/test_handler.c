@@ -14,6 +14,8 @@
 
 #include "base/common.h"
 #include "handlers/handler.h"
+#include "handlers/hnd_int.h"
+#include "base/buf.h"
 #include "render/render.h"
 
 #define KB_DIR "tests/fixtures/app-kb"
@@ -428,6 +430,26 @@ static void testPingsAreNotWords(void **state) {
     replyFree(&plain);
 }
 
+/* Knowledge text put into a reply's Markdown (topic lists, help) keeps
+ * its characters: "__init__" and "*args" are not formatting. */
+static void testKnowledgeTextStaysText(void **state) {
+    (void)state;
+    const char *q = "What is __init__ for, and *args | [x]?";
+    cbBuf b;
+    bufInit(&b, 1024);
+    bufAppendStr(&b, "- ");
+    hndAppendPlain(&b, q);
+    char *plain = renderMarkdownToPlain(bufStr(&b), 0), *slack = renderMarkdownToMrkdwn(bufStr(&b));
+    char *discord = renderMarkdownToDiscord(bufStr(&b));
+    assertHas(plain, q);
+    assertHas(slack, "init"); /* Slack has no escapes: look-alikes, not formatting */
+    assertHas(slack, "args | [x]?");
+    assert_null(strstr(slack, "*args"));
+    assertHas(discord, "What is \\_\\_init\\_\\_ for, and \\*args \\| \\[x\\]?");
+    free(plain), free(slack), free(discord);
+    bufFree(&b);
+}
+
 /* The reply owns its strings: free the knowledge, then use every string. */
 static void testReplyOutlivesKnowledge(void **state) {
     (void)state;
@@ -468,6 +490,7 @@ int main(void) {
         cmocka_unit_test(testDidYouMean),
         cmocka_unit_test(testBadInput),
         cmocka_unit_test(testPingsAreNotWords),
+        cmocka_unit_test(testKnowledgeTextStaysText),
         cmocka_unit_test(testReplyOutlivesKnowledge),
     };
     return cmocka_run_group_tests(tests, setupKb, teardownKb);
