@@ -192,8 +192,17 @@ json_t *renderDiscordHandoffAck(const renderHandoff *h) {
     return msg;
 }
 
+/* Text for a place Discord shows as written (an embed's footer, which
+ * renders no Markdown): no escapes, only made safe and cut. */
+static char *rhDiscordLiteral(const char *plain, size_t max) {
+    char *safe = renderDiscordSafe(plain ? plain : "");
+    char *c = rhCut(safe, max);
+    free(safe);
+    return c;
+}
+
 json_t *renderDiscordHandoffRelay(const renderHandoff *h) {
-    char *name = rhDiscordText(h->mentor && *h->mentor ? h->mentor : "a mentor", RH_DISCORD_NAME);
+    char *name = rhDiscordLiteral(h->mentor && *h->mentor ? h->mentor : "a mentor", RH_DISCORD_NAME);
     char *q = rhDiscordText(h->question, RH_DISCORD_FIELD), *a = rhDiscordText(h->answer, RH_DISCORD_DESC);
     char *foot = cbSprintf("\xE2\x80\x94 %s", name);
     json_t *e = json_pack("{s:s, s:s, s:[{s:s, s:s, s:b}], s:{s:s}, s:i}", "title", RH_RELAY_TITLE,

@@ -412,6 +412,21 @@ static void testCutInsideCodeBlock(void **state) {
     bufFree(&b);
 }
 
+/* A footer renders no Markdown: the mentor's name as written (no
+ * backslashes), still unable to ping. */
+static void testRelayFooterIsLiteral(void **state) {
+    (void)state;
+    renderHandoff h = {.question = "how do I *start*?", .mentor = "john_doe @everyone",
+                       .answer = "Try __this__."};
+    json_t *msg = renderDiscordHandoffRelay(&h);
+    assertValidMessage(msg);
+    const char *foot = json_string_value(json_object_get(json_object_get(embedOf(msg), "footer"), "text"));
+    assert_non_null(foot);
+    assert_non_null(strstr(foot, "john_doe @\xE2\x80\x8B" "everyone"));
+    assert_null(strchr(foot, '\\'));
+    json_decref(msg);
+}
+
 static void testInvalidUtf8(void **state) {
     (void)state;
     hndReply r;
@@ -468,6 +483,7 @@ int main(void) {
         cmocka_unit_test(testOtherKinds),       cmocka_unit_test(testMentionsNeutralized),
         cmocka_unit_test(testSourceTextIsNotMarkdown),
         cmocka_unit_test(testCutInsideCodeBlock),
+        cmocka_unit_test(testRelayFooterIsLiteral),
         cmocka_unit_test(testInvalidUtf8),      cmocka_unit_test(testLinkNotCutInHalf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
