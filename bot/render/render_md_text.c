@@ -108,6 +108,9 @@ void mdCode(mdR *r, const char *s, size_t n) {
             mdRaw(r, c == '&' ? "&amp;" : c == '<' ? "&lt;" : "&gt;");
         } else if (r->t != MDT_TERM && c == '`' && !r->code_block) {
             mdRaw(r, mdLookAlike('`')); /* a backtick would end the span */
+        } else if (r->t != MDT_TERM && c == '`' && r->b->len >= 2 &&
+                   memcmp(bufStr(r->b) + r->b->len - 2, "``", 2) == 0) {
+            mdRaw(r, "\xE2\x80\x8B`"); /* a third backtick in a row would end the block */
         } else {
             bufAppend(r->b, s + i, 1);
         }

@@ -21,6 +21,7 @@ typedef struct mdCase {
 } mdCase;
 
 static const mdCase mrkdwnCases[] = {
+    {"~~~\nx = ```\n~~~", "```\nx = ``\xE2\x80\x8B`\n```"}, /* ``` inside cannot end the block */
     {"plain text", "plain text"},
     {"**bold**", "*bold*"},
     {"__bold__", "*bold*"},
@@ -103,6 +104,7 @@ static const mdCase plainCases[] = {
 
 static const mdCase discordCases[] = {
     {"**bold** and *it*", "**bold** and *it*"},
+    {"~~~\nx = ```\n~~~", "```\nx = ``\xE2\x80\x8B`\n```"}, /* ``` inside cannot end the block */
     {"\\*literal\\* and snake_case", "\\*literal\\* and snake\\_case"},
     {"~~old~~ new", "~~old~~ new"},
     {"# Title\nbody", "**Title**\nbody"},
