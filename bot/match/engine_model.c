@@ -419,12 +419,17 @@ void mdlLogits(const mdlModel *m, const mdlVec *v, const float *w, const float *
 void mdlSoftmax(const double *z, size_t nc, double temp, const uint8_t *allow, double *p) {
     double mx = -INFINITY, sum = 0;
     for (size_t c = 0; c < nc; c++)
-        if ((!allow || c == nc - 1 || allow[c]) && z[c] > mx) mx = z[c];
+        if (z[c] > mx) mx = z[c];
     for (size_t c = 0; c < nc; c++) {
-        p[c] = !allow || c == nc - 1 || allow[c] ? exp((z[c] - mx) / temp) : 0;
+        p[c] = exp((z[c] - mx) / temp);
         sum += p[c];
     }
-    for (size_t c = 0; c < nc; c++) p[c] /= sum;
+    /* Over every class, then the ones outside allow set to 0 without
+     * spreading their mass: a question that belongs to another topic's
+     * entry leaves the allowed ones as unlikely as they were, so the
+     * topic filter declines it instead of answering with the best of a
+     * wrong few. */
+    for (size_t c = 0; c < nc; c++) p[c] = !allow || c == nc - 1 || allow[c] ? p[c] / sum : 0;
 }
 
 void mdlPredictEv(const mdlModel *m, const mdlVec *x, const uint8_t *allow, const double *ev,

@@ -503,7 +503,11 @@ static void rank(const engIndex *ix, const engTerms *x, const char *text, size_t
     size_t nq = queryTerms(ix, x, q);
     ix->scr->ntouched = 0;
     ix->scr->mass = questionMass(ix, x, q, nq);
-    scoreTerms(ix, q, nq, topic);
+    /* The classifier weighs every entry's evidence and the topic filter
+     * only masks its answer (mdlSoftmax): an entry of another topic that
+     * fits better keeps the filtered ones as unlikely as they are. The
+     * scaled path (no classifier) takes its candidates from the topic. */
+    scoreTerms(ix, q, nq, ix->model ? -1 : topic);
     scoreBigrams(ix, x);
     if (!ix->model) { /* the scaled path's re-ranker reads them */
         keepTerms(ix->scr, q, nq);
