@@ -27,11 +27,13 @@
  * alternates (compared after folding case, punctuation and spaces): such a
  * test would measure nothing. Exit 0 ok, 1 below a threshold / bad lines /
  * copied questions / knowledge errors, 2 usage. */
+#include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "cli/cliopt.h"
@@ -64,6 +66,7 @@ typedef struct evalCase {
     size_t ngold;
     char *where; /* file:line */
     int file;    /* index in the command line */
+    int copied;  /* an entry's phrasing or an out-of-scope line: not measured */
 } evalCase;
 
 typedef struct evalStats {
@@ -139,9 +142,14 @@ static int evalParseArgs(int argc, char **argv, evalArgs *a) {
 
 /* The whole file, at most EVAL_MAX_FILE bytes; NULL with a message. */
 static char *readFile(const char *path, size_t *len) {
+    struct stat sb;
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        fprintf(stderr, "careerbot kb eval: %s is a directory; name the .jsonl files\n", path);
+        return NULL;
+    }
     FILE *f = fopen(path, "rb");
     if (!f) {
-        fprintf(stderr, "careerbot kb eval: cannot open %s\n", path);
+        fprintf(stderr, "careerbot kb eval: cannot open %s: %s\n", path, strerror(errno));
         return NULL;
     }
     char *buf = cbMalloc(EVAL_MAX_FILE + 1);
@@ -151,6 +159,10 @@ static char *readFile(const char *path, size_t *len) {
         fprintf(stderr, "careerbot kb eval: %s is larger than %d bytes\n", path, EVAL_MAX_FILE);
         free(buf);
         return NULL;
+    }
+    if (n >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) { /* a BOM: not a question */
+        memmove(buf, buf + 3, n - 3);
+        n -= 3;
     }
     buf[n] = '\0';
     *len = n;
@@ -170,7 +182,8 @@ static int parseLine(const kb *k, const char *line, size_t len, evalCase *c, cha
     if (!o) return cbErr(why, "not valid JSON: %s (column %d)", je.text, je.column);
     json_t *q = json_object_get(o, "q"), *gold = json_object_get(o, "gold");
     int rc = CB_OK;
-    if (!json_is_object(o) || !json_is_string(q) || !*json_string_value(q))
+    if (!json_is_object(o) || !json_is_string(q) ||
+        strspn(json_string_value(q), " \t\r\n") == strlen(json_string_value(q)))
         rc = cbErr(why, "expected {\"q\": \"non-empty question\", \"gold\": [...]}");
     else if (!json_is_array(gold) || json_array_size(gold) > EVAL_MAX_GOLD)
         rc = cbErr(why, "\"gold\" must be an array of at most %d entry ids", EVAL_MAX_GOLD);
@@ -221,9 +234,10 @@ static int loadCases(const kb *k, const char *path, int file, evalCase **v, size
 static char *foldText(const char *s) { return kbPhraseKey(s ? s : ""); }
 
 /* Eval questions equal to an entry's question or alternate: listed, counted. */
-static size_t checkCopies(const kb *k, const evalCase *v, size_t n) {
+static size_t checkCopies(const kb *k, evalCase *v, size_t n) {
     size_t bad = 0;
     for (size_t i = 0; i < n; i++) {
+        size_t before = bad;
         char *q = foldText(v[i].q);
         for (size_t e = 0; e < k->nentries; e++) {
             const kbEntry *en = &k->entries[e];
@@ -250,6 +264,7 @@ static size_t checkCopies(const kb *k, const evalCase *v, size_t n) {
             }
             free(t);
         }
+        v[i].copied = bad > before;
         free(q);
     }
     return bad;
@@ -275,8 +290,20 @@ static json_t *missJson(const evalCase *c, const engResult *r) {
                      "outcome", outcomeName(r->outcome), "top", top, "asked_part", r->asked_part);
 }
 
+/* A question on one line, without control characters (a newline in it
+ * must not start a line that reads like another MISS). */
+static void printQuestion(const char *q) {
+    while (*q) {
+        size_t n = cbControlLen(q);
+        putchar(n ? ' ' : *q);
+        q += n ? n : 1;
+    }
+}
+
 static void printMiss(const evalCase *c, const engResult *r) {
-    printf("MISS %s\n  q:    %s\n  gold: ", c->where, c->q);
+    printf("MISS %s\n  q:    ", c->where);
+    printQuestion(c->q);
+    printf("\n  gold: ");
     for (size_t i = 0; i < c->ngold; i++) printf("%s%s", i ? ", " : "", c->gold[i]);
     printf("%s\n  got:  %s", c->ngold ? "" : "(abstain)", outcomeName(r->outcome));
     if (r->nhits) printf(" %s (%.2f)", r->hits[0].entry->id, r->hits[0].confidence);
@@ -292,9 +319,14 @@ static void noteRanks(const engIndex *ix, const evalCase *c, const engResult *r,
     for (size_t h = 1; h < r->nhits && h < 3; h++) in3 |= inGold(c, r->hits[h].entry->id);
     if (c->ngold) st->top1 += first, st->top3 += in3;
     int click = r->outcome == ENG_ANSWER && first;
-    double floor = engSuggestThreshold(ix) / 2; /* as the handler lists choices */
-    for (size_t h = 0; r->outcome == ENG_DID_YOU_MEAN && h < r->nhits && h < EVAL_CHOICES; h++)
-        if (h == 0 || r->hits[h].confidence >= floor) click |= inGold(c, r->hits[h].entry->id);
+    /* As the handler lists choices (handler.c hndSuggest): a did-you-mean
+     * always shows its first, and any decline shows those from half of
+     * suggest_threshold up. */
+    double floor = engSuggestThreshold(ix) / 2;
+    int declined = r->outcome == ENG_DID_YOU_MEAN || r->outcome == ENG_ABSTAIN;
+    for (size_t h = 0; declined && h < r->nhits && h < EVAL_CHOICES; h++)
+        if ((h == 0 && r->outcome == ENG_DID_YOU_MEAN) || r->hits[h].confidence >= floor)
+            click |= inGold(c, r->hits[h].entry->id);
     if (c->ngold) st->oneclick += click;
     if (!r->nhits) return;
     double conf = r->hits[0].confidence;
@@ -318,6 +350,7 @@ static void runCases(const engIndex *ix, const evalCase *v, size_t n, evalStats 
     for (size_t i = 0; i < n; i++) {
         const evalCase *c = &v[i];
         assert(c->q != NULL); /* every loaded case has its question */
+        if (c->copied) continue; /* reported; a copy would only flatter the figures */
         engResult r;
         char err[CB_ERRLEN];
         if (engQuery(ix, c->q, strlen(c->q), NULL, 3, &r, err) != CB_OK) {
@@ -391,11 +424,13 @@ static void printSweep(const evalStats *st) {
 }
 
 /* Print the metrics; 1 when every threshold is met. */
-static int report(const evalArgs *a, const evalStats *st, json_t *misses) {
+/* problems: a file unread, a bad line, a copy, nothing to measure: the
+ * figures are shown, but the eval does not pass (in --json either). */
+static int report(const evalArgs *a, const evalStats *st, json_t *misses, int problems) {
     double c = ratio(st->correct, st->in), w = st->n ? (double)st->wrong / (double)st->n : 0,
            o = ratio(st->oos_abstained, st->oos);
     double oc = ratio(st->oneclick, st->in);
-    int ok = c >= a->min_correct && w <= a->max_wrong && o >= a->min_abstain &&
+    int ok = !problems && c >= a->min_correct && w <= a->max_wrong && o >= a->min_abstain &&
              oc >= a->min_oneclick;
     if (a->json) {
         json_t *j = json_pack(
@@ -433,9 +468,14 @@ static int report(const evalArgs *a, const evalStats *st, json_t *misses) {
     printf("\nreliability (top hit's confidence: questions, right):\n");
     static const char *const names[ENG_NBUCKETS] = {"< 0.3", "0.3-0.5", "0.5-0.7", "0.7-0.9",
                                                      ">= 0.9"};
-    for (int b = 0; b < ENG_NBUCKETS; b++)
+    for (int b = 0; b < ENG_NBUCKETS; b++) {
+        if (!st->bucket_n[b]) {
+            printf("  %-8s %5zu      -\n", names[b], st->bucket_n[b]);
+            continue;
+        }
         printf("  %-8s %5zu  %5.1f%% right\n", names[b], st->bucket_n[b],
                100 * ratio(st->bucket_right[b], st->bucket_n[b]));
+    }
     printSweep(st);
     return ok;
 }
@@ -566,13 +606,13 @@ static int evalRun(const evalArgs *a, const knowledge *kn) {
     st.copied = checkCopies(kn->kb, v, n);
     json_t *misses = a->json ? json_array() : NULL;
     runCases(kn->ix, v, n, &st, misses);
-    if (!report(a, &st, misses)) rc = CB_EXIT_FAIL;
+    if (!st.n) fprintf(stderr, "careerbot kb eval: no questions to measure in the files given\n");
+    int problems = rc != CB_EXIT_OK || st.bad_lines || st.copied || !st.n;
+    if (!report(a, &st, misses, problems)) rc = CB_EXIT_FAIL;
     if (!a->json) printLearned(kn->ix);
-    if (st.bad_lines || st.copied) {
-        fprintf(stderr, "careerbot kb eval: %zu malformed line(s), %zu copied question(s)\n",
-                st.bad_lines, st.copied);
-        rc = CB_EXIT_FAIL;
-    }
+    if (st.bad_lines || st.copied)
+        fprintf(stderr, "careerbot kb eval: %zu malformed line(s), %zu copied question(s) (left "
+                        "out of the figures)\n", st.bad_lines, st.copied);
     json_decref(misses);
     for (size_t i = 0; i < n; i++) caseFree(&v[i]);
     free(v);

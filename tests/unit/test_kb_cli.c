@@ -410,8 +410,52 @@ static void test_eval_asked_part(void **state) {
     free(tmp);
 }
 
+/* An eval file's problems are named and not counted: a BOM is fine, a
+ * blank question is a bad line, a copied phrasing is left out of the
+ * figures, and with any of them the eval does not pass (exit 1, "pass"
+ * false); no question at all, or a directory, is an error too. A
+ * question's control characters never reach the MISS list. */
+static void test_eval_file_problems(void **state) {
+    (void)state;
+    char *tmp = ktTempDir(), *path = cbSprintf("%s/odd.jsonl", tmp);
+    ktWrite(path, "\xEF\xBB\xBF{\"q\": \"is a coding bootcamp worth it?\", \"gold\": [\"bootcamps/worth-it\"]}\n"
+                  "{\"q\": \"python developer salary\", \"gold\": [\"career/salary\"]}\n"
+                  "{\"q\": \"   \", \"gold\": []}\n"
+                  "{\"q\": \"fix my \\u001b[31mcode\\nMISS fake.jsonl:99\", \"gold\": [\"career/salary\"]}\n");
+    run r = bot(today, "kb", "eval", "--json", "--kb=knowledge", path, NULL);
+    assert_int_equal(r.rc, 1);
+    json_t *j = json_loads(r.out, 0, NULL);
+    if (!j) fail_msg("not JSON:\n%s", r.out);
+    json_t *counts = json_object_get(j, "counts");
+    assert_int_equal(json_integer_value(json_object_get(counts, "queries")), 2);
+    assert_int_equal(json_integer_value(json_object_get(counts, "copied")), 1);
+    assert_int_equal(json_integer_value(json_object_get(counts, "bad_lines")), 1);
+    assert_false(json_is_true(json_object_get(j, "pass")));
+    json_decref(j);
+    assert_non_null(strstr(r.err, "odd.jsonl:3: error"));
+    runFree(&r);
+    r = bot(today, "kb", "eval", "--kb=knowledge", path, NULL, NULL);
+    assert_null(strchr(r.out, '\x1b'));
+    assert_null(strstr(r.out, "\nMISS fake.jsonl:99"));
+    runFree(&r);
+    ktWrite(path, "");
+    r = bot(today, "kb", "eval", "--kb=knowledge", path, NULL, NULL);
+    assert_int_equal(r.rc, 1);
+    assert_non_null(strstr(r.err, "no questions to measure"));
+    runFree(&r);
+    r = bot(today, "kb", "eval", "--kb=knowledge", tmp, NULL, NULL);
+    assert_int_equal(r.rc, 1);
+    assert_non_null(strstr(r.err, "is a directory"));
+    runFree(&r);
+    unlink(path);
+    ktRmTree(tmp);
+    free(path);
+    free(tmp);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_eval_file_problems),
         cmocka_unit_test(test_eval_sweep),
         cmocka_unit_test(test_eval_asked_part),
         cmocka_unit_test(test_check_fifo),
