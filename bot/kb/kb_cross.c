@@ -320,7 +320,7 @@ static void kbPhrasingsVsOutOfScope(kbPhraseJob *j) {
             kbPosAt(&pe->fm, p->ptr, 0, &line, &col);
             cbDiagAdd(L->d, CB_DIAG_WARNING, L->oos_path, L->oos_line ? L->oos_line[i] : 0, 1,
                       "the same phrasing as %s:%d (%s): a question cannot be both declined and "
-                      "answered (the entry wins); remove it here or from the entry",
+                      "answered; remove it here or from the entry",
                       pe->e.path, line, pe->e.id);
         }
         free(key);

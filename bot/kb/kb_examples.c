@@ -183,6 +183,12 @@ void kbLoadMatching(kbLoader *L, const char *path) {
                      "'asking_part_threshold' (%g) is below 'answer_threshold' (%g): a second "
                      "look must be at least as sure as the first",
                      m.asking_part_threshold, m.answer_threshold);
+        else if (!bad && m.pattern_confidence > 0 && m.answer_threshold > 0 &&
+                 m.pattern_confidence < m.answer_threshold)
+            kbDiagAt(L->d, CB_DIAG_ERROR, &j, "/pattern_confidence", 0,
+                     "'pattern_confidence' (%g) is below 'answer_threshold' (%g): a pattern or "
+                     "an entry's own phrasing would never be answered",
+                     m.pattern_confidence, m.answer_threshold);
         else if (!bad && m.pattern_floor > 0 && m.answer_threshold > 0 &&
                  m.pattern_floor >= m.answer_threshold)
             kbDiagAt(L->d, CB_DIAG_ERROR, &j, "/pattern_floor", 0,

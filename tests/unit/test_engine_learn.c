@@ -520,6 +520,8 @@ static void testDataFileErrors(void **state) {
                     "asking_part_threshold");
     refusedMatching("{\n  \"answer_threshold\": 0.7,\n  \"pattern_floor\": 0.7\n}\n", 3,
                     "pattern_floor");
+    refusedMatching("{\n  \"answer_threshold\": 0.7,\n  \"pattern_confidence\": 0.5\n}\n", 3,
+                    "would never be answered");
     refusedMatching("{\"answer_treshold\": 0.5}\n", 0, "answer_threshold");
     refusedMatching("{\n  \"answer_threshold\": 0.7,\n  \"length_normalization\": 0\n}\n", 3,
                     "length_normalization");
