@@ -29,11 +29,22 @@ static unsigned char infoFold(unsigned char c) {
     return c;
 }
 
+/* a equals the blen bytes at b, case aside and any run of spaces or
+ * tabs in b read as one space ("Changing  jobs" names "Changing jobs"). */
 static int infoSameName(const char *a, const char *b, size_t blen) {
-    if (!a || strlen(a) != blen) return 0;
-    for (size_t i = 0; i < blen; i++)
-        if (infoFold((unsigned char)a[i]) != infoFold((unsigned char)b[i])) return 0;
-    return 1;
+    if (!a) return 0;
+    size_t i = 0, j = 0;
+    while (a[i] && j < blen) {
+        int bs = b[j] == ' ' || b[j] == '\t';
+        if (bs && a[i] == ' ') {
+            while (j < blen && (b[j] == ' ' || b[j] == '\t')) j++;
+            i++;
+            continue;
+        }
+        if (infoFold((unsigned char)a[i]) != infoFold((unsigned char)b[j])) return 0;
+        i++, j++;
+    }
+    return !a[i] && j == blen;
 }
 
 const kbTopic *hndFindTopic(const kb *k, const char *name, size_t len) {
