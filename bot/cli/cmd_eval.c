@@ -419,8 +419,10 @@ static void printSweep(const evalStats *st) {
     for (int t = 0; t < st->nsweep; t++) {
         double c, w, o;
         sweepAt(st, t, &c, &w, &o);
-        printf("  %.2f  %5.1f%%  %5.1f%%  %5.1f%%\n", st->sweep[t], 100 * c, 100 * w, 100 * o);
+        printf("  %-5g %5.1f%%  %5.1f%%  %5.1f%%\n", st->sweep[t], 100 * c, 100 * w, 100 * o);
     }
+    printf("  (today's confidences recounted; with answer_threshold set to a row's value a few\n"
+           "  answers can differ, as the second look at the sentences that ask depends on it)\n");
 }
 
 /* Print the metrics; 1 when every threshold is met. */
