@@ -192,5 +192,9 @@ size_t cbControlLen(const char *s) {
     const unsigned char *u = (const unsigned char *)s;
     if (!u[0]) return 0;
     if (u[0] < 0x20 || u[0] == 0x7F) return 1;
-    return u[0] == 0xC2 && u[1] >= 0x80 && u[1] <= 0x9F ? 2 : 0;
+    if (u[0] == 0xC2) return u[1] >= 0x80 && u[1] <= 0x9F ? 2 : 0;
+    if (u[0] != 0xE2 || !u[1]) return 0;
+    if (u[1] == 0x80 && u[2] >= 0xAA && u[2] <= 0xAE) return 3; /* U+202A..U+202E */
+    if (u[1] == 0x81 && u[2] >= 0xA6 && u[2] <= 0xA9) return 3; /* U+2066..U+2069 */
+    return 0;
 }

@@ -61,10 +61,12 @@ long long cbWallTime(void);
 /* 1 if s[0..len) is valid UTF-8 without NUL bytes, else 0. */
 int cbValidUtf8(const char *s, size_t len);
 /* The length of the control character at s (C0, DEL, or a C1 control
- * encoded in UTF-8, U+0080..U+009F), 0 when s starts with anything else
- * (or is at its end). Text from users that reaches a terminal or a file a
- * maintainer opens drops these: an escape sequence in a question must not
- * retitle or recolour the maintainer's terminal. */
+ * encoded in UTF-8, U+0080..U+009F, or a bidirectional embedding,
+ * override or isolate, U+202A..U+202E and U+2066..U+2069, which reorder
+ * what a reader sees), 0 when s starts with anything else (or is at its
+ * end). Text from users that reaches a terminal or a file a maintainer
+ * opens drops these: an escape sequence in a question must not retitle or
+ * recolour the maintainer's terminal. */
 size_t cbControlLen(const char *s);
 
 /* Code point cp as UTF-8 in out (4 bytes of room); NUL, surrogates and

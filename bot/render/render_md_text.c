@@ -62,14 +62,16 @@ static void mdDiscordChar(mdR *r, const char *s, size_t i, int line_start) {
     bufAppend(r->b, s + i, 1);
 }
 
-/* Bytes of the control character at s[i] (C0 but tab, DEL, or a C1
- * control in UTF-8, U+0080..U+009F: a terminal takes 0xC2 0x9B as CSI),
- * 0 for anything else; s holds n bytes. */
+/* Bytes of the control character at s[i] (C0 but tab, DEL, a C1 control
+ * in UTF-8, U+0080..U+009F: a terminal takes 0xC2 0x9B as CSI, or a
+ * bidirectional override), 0 for anything else; s holds n bytes. */
 static size_t mdControl(const char *s, size_t n, size_t i) {
     unsigned char c = (unsigned char)s[i];
     if ((c < 0x20 && c != '\t') || c == 0x7F) return 1;
-    unsigned char d = i + 1 < n ? (unsigned char)s[i + 1] : 0;
-    return c == 0xC2 && d >= 0x80 && d <= 0x9F ? 2 : 0;
+    if (c != 0xC2 && c != 0xE2) return 0;
+    char t[4] = {0}; /* cbControlLen's rule (C1, bidi controls) on a NUL-ended copy */
+    for (size_t k = 0; k < 3 && i + k < n; k++) t[k] = s[i + k];
+    return cbControlLen(t);
 }
 
 void mdText(mdR *r, const char *s, size_t n) {

@@ -474,7 +474,7 @@ static void test_report_drops_control_characters(void **state) {
     histStore *h = histOpen(edb, NULL, err);
     assert_non_null(h);
     for (int i = 0; i < 2; i++) {
-        q(h, now - 50 + i, "U1", "\x1b]0;PWNED\x07\x1b[31mbest standing desk\x1b[0m \xc2\x9b" "2J?", "abstain",
+        q(h, now - 50 + i, "U1", "\x1b]0;PWNED\x07\x1b[31mbest standing desk\x1b[0m \xc2\x9b" "2J? \xE2\x80\xAE" "x", "abstain",
           NULL, 0, "[]");
         q(h, now - 40 + i, "U2", "=HYPERLINK(\"http://x.example\",\"desk\")", "abstain", NULL, 0, "[]");
     }
@@ -490,6 +490,7 @@ static void test_report_drops_control_characters(void **state) {
         for (const char *c = out; *c; c++)
             if ((unsigned char)*c < 0x20 && *c != '\n') fail_msg("%s: control byte 0x%02x", formats[f], *c);
         assert_null(strstr(out, "\xc2\x9b"));
+        assert_null(strstr(out, "\xE2\x80\xAE")); /* a right-to-left override */
         if (f == 1) assert_non_null(strstr(out, "\"'=HYPERLINK("));
         free(out);
     }

@@ -100,6 +100,7 @@ static const mdCase plainCases[] = {
     {"> quoted\n> more", "> quoted more"},
     {"esc\x1b]0;title\x07here", "esc]0;titlehere"},
     {"c1 \xc2\x9b" "31m and &#155;2J, \xc2\xa0kept", "c1 31m and 2J, \xc2\xa0kept"},
+    {"bidi \xE2\x80\xAE" "cod.exe\xE2\x81\xA6 \xE2\x80\x94 dash kept", "bidi cod.exe \xE2\x80\x94 dash kept"},
 };
 
 static const mdCase discordCases[] = {
