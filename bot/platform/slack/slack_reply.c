@@ -141,12 +141,14 @@ void slkOnSlash(slack *s, slkConn *c, json_t *env, const char *envelope_id) {
         return;
     }
     int eph = s->o.slash_ephemeral;
-    hndRequest req = {.platform = PLATFORM_SLACK, .text = text ? text : "",
-                      .len = text ? strlen(text) : 0, .user = slkStr(p, "user_id"),
-                      .channel = channel, .is_command = 1, .is_dm = channel && channel[0] == 'D'};
+    char *typed = slkPlainText(text ? text : ""); /* a command's text is escaped like a message's */
+    hndRequest req = {.platform = PLATFORM_SLACK, .text = typed, .len = strlen(typed),
+                      .user = slkStr(p, "user_id"), .channel = channel, .is_command = 1,
+                      .is_dm = channel && channel[0] == 'D'};
     hndReply r;
     if (!appAnswer(s->a, &req, &r)) { /* cooling down: acknowledge, say nothing */
         replyFree(&r);
+        free(typed);
         slkAck(c, envelope_id, NULL);
         return;
     }
@@ -158,6 +160,7 @@ void slkOnSlash(slack *s, slkConn *c, json_t *env, const char *envelope_id) {
                     .mentor_token = slkDeclined(&r) ? slkMentorOffer(s, &ask, token) : NULL};
     json_t *msg = renderSlack(&r, &o);
     replyFree(&r);
+    free(typed); /* the mentor offer copied the question */
     if (!eph) json_object_set_new(msg, "response_type", json_string("in_channel"));
     const char *url = slkStr(p, "response_url");
     if (json_is_true(json_object_get(env, "accepts_response_payload")) || !url) {
