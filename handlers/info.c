@@ -29,22 +29,32 @@ static unsigned char infoFold(unsigned char c) {
     return c;
 }
 
-/* a equals the blen bytes at b, case aside and any run of spaces or
- * tabs in b read as one space ("Changing  jobs" names "Changing jobs"). */
-static int infoSameName(const char *a, const char *b, size_t blen) {
-    if (!a) return 0;
-    size_t i = 0, j = 0;
-    while (a[i] && j < blen) {
-        int bs = b[j] == ' ' || b[j] == '\t';
-        if (bs && a[i] == ' ') {
-            while (j < blen && (b[j] == ' ' || b[j] == '\t')) j++;
-            i++;
+/* s (n bytes) as names compare: lowercase, '-' and '_' as spaces, each
+ * run of spaces or tabs as one, none at either end; into out (cap bytes,
+ * cut there). Its length. */
+static size_t infoNorm(const char *s, size_t n, char *out, size_t cap) {
+    size_t o = 0;
+    int space = 0;
+    for (size_t i = 0; i < n && o + 1 < cap; i++) {
+        unsigned char c = infoFold((unsigned char)s[i]);
+        if (c == ' ' || c == '\t') {
+            space = o > 0;
             continue;
         }
-        if (infoFold((unsigned char)a[i]) != infoFold((unsigned char)b[j])) return 0;
-        i++, j++;
+        if (space && o + 2 < cap) out[o++] = ' ';
+        space = 0;
+        out[o++] = (char)c;
     }
-    return !a[i] && j == blen;
+    out[o] = '\0';
+    return o;
+}
+
+/* a names the blen bytes at b (infoNorm of both equal). */
+static int infoSameName(const char *a, const char *b, size_t blen) {
+    if (!a) return 0;
+    char x[256], y[256];
+    size_t nx = infoNorm(a, strlen(a), x, sizeof x), ny = infoNorm(b, blen, y, sizeof y);
+    return nx == ny && nx > 0 && memcmp(x, y, nx) == 0;
 }
 
 const kbTopic *hndFindTopic(const kb *k, const char *name, size_t len) {

@@ -93,7 +93,8 @@ static void testTopics(void **state) {
 
 static void testTopicByNameOrTitle(void **state) {
     const char *inputs[] = {"topic jobs", "topic JOBS", "topic Job search", "topic job-search",
-                            "/topic jobs", "jobs:", "topic job   search", "Job \t search:"};
+                            "/topic jobs", "jobs:", "topic job   search", "Job \t search:",
+                            "topic job__search", "topic  Job-Search "};
     for (size_t i = 0; i < CB_ARRAY_LEN(inputs); i++) {
         hndReply r;
         askStr(*state, inputs[i], &r);
