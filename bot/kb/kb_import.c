@@ -434,6 +434,21 @@ static int kbImpManaged(const char *name, int depth) {
  * (.git), anything in a folder the loader does not read. Topic folders
  * are walked; the rest moves whole unless out already has that name.
  * The number of things that could not be moved (they stay in old). */
+/* How many files in topic folder dir the import would not have written
+ * (its notes); entries and _topic.json are the import's to drop. */
+static size_t kbCarryLeft(const char *dir) {
+    DIR *dh = opendir(dir);
+    if (!dh) return 0;
+    size_t n = 0;
+    struct dirent *de;
+    while ((de = readdir(dh)) != NULL)
+        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0 &&
+            (de->d_name[0] == '.' || !kbImpManaged(de->d_name, 1)))
+            n++;
+    closedir(dh);
+    return n;
+}
+
 static size_t kbCarryOver(const char *old, const char *out, int depth) {
     DIR *dh = opendir(old);
     if (!dh) return 1;
@@ -445,10 +460,13 @@ static size_t kbCarryOver(const char *old, const char *out, int depth) {
         char *from = cbSprintf("%s/%s", old, name), *to = cbSprintf("%s/%s", out, name);
         struct stat st, dst;
         int walk = depth == 0 && name[0] != '.' && lstat(from, &st) == 0 && S_ISDIR(st.st_mode);
-        if (walk) {
-            if (lstat(to, &dst) != 0 && mkdir(to, 0755) != 0) failed++;
-            else failed += kbCarryOver(from, to, 1);
-            rmdir(to); /* nothing carried and nothing imported there: no folder */
+        if (walk && lstat(to, &dst) != 0) {
+            /* a topic the import dropped: a folder of notes without its
+             * _topic.json would not load, so what is left there stays in
+             * old (counted, the caller keeps old) */
+            failed += kbCarryLeft(from);
+        } else if (walk) {
+            failed += kbCarryOver(from, to, 1);
         } else if ((name[0] == '.' || !kbImpManaged(name, depth)) && lstat(to, &dst) != 0) {
             if (rename(from, to) != 0) failed++;
         }
@@ -477,8 +495,9 @@ static int kbImpPlace(const char *tmp, const char *out, char *err) {
         rc = cbErr(err, "cannot move %s to %s: %s", tmp, out, strerror(errno));
         rename(old, out);
     } else if (kbCarryOver(old, out, 0) > 0) {
-        rc = cbErr(err, "imported into %s, but some of its other files could not be moved back; "
-                        "they are in %s", out, old);
+        rc = cbErr(err, "imported into %s, but some of its other files could not be moved back "
+                        "(or were in a topic folder the import dropped); they are in %s", out,
+                   old);
     } else {
         kbRmTree(old);
     }

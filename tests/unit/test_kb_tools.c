@@ -254,6 +254,60 @@ static void roundTrip(const char *src) {
     free(tmp);
 }
 
+/* An import that drops a topic whose folder holds a maintainer's notes
+ * does not recreate the folder without its _topic.json (the knowledge
+ * would not load): the notes stay in the old folder, which is kept and
+ * named, and what was imported loads. */
+static void test_import_drops_a_topic_with_notes(void **state) {
+    (void)state;
+    char *tmp = ktTempDir(), *out = cbSprintf("%s/out", tmp), *file = cbSprintf("%s/less.json", tmp);
+    ktCopyTree("tests/fixtures/kb/good", out);
+    char *note = cbSprintf("%s/learning/NOTES.txt", out);
+    ktWrite(note, "ideas\n");
+    char *json = exportDir("tests/fixtures/kb/good");
+    json_t *root = json_loads(json, 0, NULL), *ents = json_object_get(root, "entries"), *keep = json_array();
+    size_t i;
+    json_t *e;
+    json_array_foreach(ents, i, e)
+        if (strncmp(json_string_value(json_object_get(e, "id")), "learning/", 9) != 0) {
+            json_object_del(e, "related"); /* may name the dropped topic's entries */
+            json_array_append(keep, e);
+        }
+    json_object_set_new(root, "entries", keep);
+    json_t *topics = json_object_get(root, "topics"), *tkeep = json_array();
+    json_array_foreach(topics, i, e)
+        if (strcmp(json_string_value(json_object_get(e, "name")), "learning") != 0)
+            json_array_append(tkeep, e);
+    json_object_set_new(root, "topics", tkeep);
+    char *less = json_dumps(root, JSON_INDENT(1));
+    ktWrite(file, less);
+    cbDiags d;
+    cbDiagsInit(&d);
+    char err[CB_ERRLEN] = "";
+    assert_int_equal(kbImport(file, out, 1, &d, err), CB_ERR);
+    if (!strstr(err, "topic folder the import dropped")) { cbDiagsPrint(&d, "text", stderr); fail_msg("err: %s", err); }
+    char *kept = strstr(err, "they are in ");
+    assert_non_null(kept);
+    char *old_note = cbSprintf("%s/learning/NOTES.txt", kept + strlen("they are in "));
+    assert_int_equal(access(old_note, F_OK), 0); /* nothing lost */
+    char *dropped = cbSprintf("%s/learning", out);
+    assert_int_equal(access(dropped, F_OK), -1); /* no folder without _topic.json */
+    cbDiags d2;
+    cbDiagsInit(&d2);
+    kb *k = kbLoad(out, &d2);
+    if (!k) cbDiagsPrint(&d2, "text", stderr);
+    assert_non_null(k);
+    kbFree(k);
+    cbDiagsFree(&d2);
+    cbDiagsFree(&d);
+    char *oldroot = cbStrndup(kept + strlen("they are in "), strlen(kept + strlen("they are in ")));
+    ktRmTree(oldroot);
+    free(oldroot), free(dropped), free(old_note), free(less), free(json), free(note);
+    json_decref(root);
+    ktRmTree(tmp);
+    free(out), free(file), free(tmp);
+}
+
 static void test_export_import_fixture(void **state) {
     (void)state;
     char *json = exportDir("tests/fixtures/kb/good");
@@ -542,6 +596,7 @@ int main(void) {
         cmocka_unit_test(test_phrase_key_pieces),
         cmocka_unit_test(test_jloc_index),
         cmocka_unit_test(test_export_import_fixture),
+        cmocka_unit_test(test_import_drops_a_topic_with_notes),
         cmocka_unit_test(test_export_import_real),
         cmocka_unit_test(test_export_import_smalltalk),
         cmocka_unit_test(test_import_errors),
