@@ -186,6 +186,10 @@ static char *rdList(size_t n, const char *const *titles, const char *const *urls
     for (size_t i = 0; i < n; i++) {
         char *t = rdMdText(titles[i] && *titles[i] ? titles[i] : (urls[i] ? urls[i] : "source"), 200);
         char *u = urls[i] && *urls[i] ? rdLinkUrl(urls[i]) : NULL;
+        if (u && rdStrUnits(u) + 300 > max) { /* a URL the field cannot hold: the title alone */
+            free(u);
+            u = NULL;
+        }
         char *line = u ? cbSprintf("\xE2\x80\xA2 [%s](%s)", t, u) : cbSprintf("\xE2\x80\xA2 %s", t);
         free(u);
         if (extra && extra[i] && *extra[i]) {

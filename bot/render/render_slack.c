@@ -196,27 +196,36 @@ static void rsSources(json_t *blocks, const hndReply *r) {
     json_t *ctx = NULL;
     for (size_t i = 0; i < r->nsources && i < 2 * RS_CONTEXT_ELEMS; i++) {
         const replySource *s = &r->sources[i];
-        char *link = rsLink(s->title, s->url, 300);
-        cbBuf b;
-        bufInit(&b, RS_CONTEXT_TEXT_MAX * 2);
-        bufPrintf(&b, "Source: %s", link);
-        free(link);
-        if (s->publisher && *s->publisher) {
-            char *p = rsEscCut(s->publisher, 200);
-            bufPrintf(&b, " \xE2\x80\x94 %s", p); /* — */
-            free(p);
+        char *line = NULL;
+        for (int bare = 0; bare < 2 && !line; bare++) { /* too long with the link: without */
+            char *link = rsLink(s->title, bare ? NULL : s->url, 300);
+            cbBuf b;
+            bufInit(&b, (size_t)1 << 16);
+            bufPrintf(&b, "Source: %s", link);
+            free(link);
+            if (s->publisher && *s->publisher) {
+                char *p = rsEscCut(s->publisher, 200);
+                bufPrintf(&b, " \xE2\x80\x94 %s", p); /* — */
+                free(p);
+            }
+            if (s->date && *s->date) {
+                char *d = rsEscCut(s->date, 40);
+                bufPrintf(&b, ", %s", d);
+                free(d);
+            }
+            if (bare || b.len <= RS_CONTEXT_TEXT_MAX) line = bufDetach(&b);
+            else bufFree(&b);
         }
-        if (s->date && *s->date) {
-            char *d = rsEscCut(s->date, 40);
-            bufPrintf(&b, ", %s", d);
-            free(d);
-        }
-        rsContextAdd(blocks, &ctx, rsMrkdwnElem(bufStr(&b)));
-        bufFree(&b);
+        rsContextAdd(blocks, &ctx, rsMrkdwnElem(line));
+        free(line);
     }
     ctx = NULL;
     for (size_t i = 0; i < r->nlinks && i < 2 * RS_CONTEXT_ELEMS; i++) {
         char *link = rsLink(r->links[i].title, r->links[i].url, 300);
+        if (strlen(link) + 11 > RS_CONTEXT_TEXT_MAX) { /* the link does not fit: its title */
+            free(link);
+            link = rsLink(r->links[i].title, NULL, 300);
+        }
         char *t = cbSprintf("Read more: %s", link);
         rsContextAdd(blocks, &ctx, rsMrkdwnElem(t));
         free(t);

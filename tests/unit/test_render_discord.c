@@ -390,6 +390,29 @@ static void testSourceTextIsNotMarkdown(void **state) {
     freeReply(&r);
 }
 
+/* A source whose URL the Sources field cannot hold is listed by its
+ * title, not dropped into "...and 1 more". */
+static void testLongSourceUrl(void **state) {
+    (void)state;
+    hndReply r;
+    answer(&r, "Q?", "Body.");
+    addSources(&r, 1);
+    free(r.sources[0].url);
+    cbBuf u;
+    bufInit(&u, 1 << 16);
+    bufAppendStr(&u, "https://example.org/?");
+    for (int i = 0; i < 375; i++) bufAppendStr(&u, "a=1&");
+    r.sources[0].url = bufDetach(&u);
+    json_t *msg = renderDiscord(&r, NULL);
+    assertValidMessage(msg);
+    const char *src = field(embedOf(msg), "Sources");
+    assert_non_null(src);
+    assert_non_null(strstr(src, "Source number 0 with a fairly long title"));
+    assert_null(strstr(src, "more"));
+    json_decref(msg);
+    freeReply(&r);
+}
+
 /* A description cut inside a code block closes the block. */
 static void testCutInsideCodeBlock(void **state) {
     (void)state;
@@ -483,6 +506,7 @@ int main(void) {
         cmocka_unit_test(testOtherKinds),       cmocka_unit_test(testMentionsNeutralized),
         cmocka_unit_test(testSourceTextIsNotMarkdown),
         cmocka_unit_test(testCutInsideCodeBlock),
+        cmocka_unit_test(testLongSourceUrl),
         cmocka_unit_test(testRelayFooterIsLiteral),
         cmocka_unit_test(testInvalidUtf8),      cmocka_unit_test(testLinkNotCutInHalf),
     };

@@ -324,6 +324,36 @@ static void testLongCodeBlockSplit(void **state) {
     free(code);
 }
 
+/* A source whose URL (escaped, & as &amp;) would make its line longer
+ * than a context element may be keeps its title, without the link, and
+ * the message stays valid (Slack refuses the whole reply otherwise). */
+static void testLongSourceUrl(void **state) {
+    (void)state;
+    hndReply r;
+    answer(&r, "a/b", "Title", "Body.");
+    r.sources = cbCalloc(1, sizeof *r.sources);
+    r.nsources = 1;
+    char *q = repeat("a=1&", 400); /* 1,600 characters, 2,800 escaped */
+    r.sources[0].title = cbStrdup("The long-URL source");
+    r.sources[0].url = cbSprintf("https://example.org/?%s", q);
+    json_t *msg = renderSlack(&r, NULL);
+    free(validate(msg));
+    size_t i, k, found = 0;
+    json_t *b, *el;
+    json_array_foreach(json_object_get(msg, "blocks"), i, b) {
+        json_array_foreach(json_object_get(b, "elements"), k, el) {
+            const char *t = textOf(el);
+            if (!t || !strstr(t, "Source:")) continue;
+            assert_true(strlen(t) <= 2000);
+            found += strstr(t, "The long-URL source") != NULL;
+        }
+    }
+    assert_int_equal(found, 1);
+    json_decref(msg);
+    replyFree(&r);
+    free(q);
+}
+
 static void testButtonAndHeaderCuts(void **state) {
     (void)state;
     char *longq = repeat("career ", 60); /* 420 chars */
@@ -422,6 +452,7 @@ int main(void) {
         cmocka_unit_test(testAbstainSuggestions), cmocka_unit_test(testNoInjection),
         cmocka_unit_test(testLongBodySplit),      cmocka_unit_test(testButtonAndHeaderCuts),
         cmocka_unit_test(testLongCodeBlockSplit),
+        cmocka_unit_test(testLongSourceUrl),
         cmocka_unit_test(testEveryKindRenders),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
