@@ -159,21 +159,31 @@ char *slkStripMention(const char *text, const char *self_user) {
  * (url)" when they differ, so a relayed answer keeps it); a channel's
  * "#name"; a special mention as "@here" (the handler drops pings); a
  * user or group mention by its label when it has one, else nothing. */
+/* A sequence's label as typed: Slack escapes &, < and > in it too. */
+static void slkLabel(cbBuf *b, const char *s, size_t n) {
+    for (size_t i = 0; i < n;) {
+        if (n - i >= 5 && strncmp(s + i, "&amp;", 5) == 0) bufAppendStr(b, "&"), i += 5;
+        else if (n - i >= 4 && strncmp(s + i, "&lt;", 4) == 0) bufAppendStr(b, "<"), i += 4;
+        else if (n - i >= 4 && strncmp(s + i, "&gt;", 4) == 0) bufAppendStr(b, ">"), i += 4;
+        else bufAppend(b, s + i++, 1);
+    }
+}
+
 static void slkPlainSeq(cbBuf *b, const char *inner, size_t n) {
     const char *bar = memchr(inner, '|', n);
     size_t head = bar ? (size_t)(bar - inner) : n;
     const char *label = bar ? bar + 1 : NULL;
     size_t llen = bar ? n - head - 1 : 0;
     if (inner[0] == '#') {
-        bufAppendStr(b, "#");
-        if (label) bufAppend(b, label, llen);
+        if (llen) bufAppendStr(b, "#"), slkLabel(b, label, llen);
+        else bufAppend(b, inner, head); /* <#C123> or <#C123|>: no name given */
     } else if (inner[0] == '!' && !label) {
         bufAppendStr(b, "@");
         bufAppend(b, inner + 1, head - 1);
     } else if (inner[0] == '@' || inner[0] == '!') {
-        if (label) bufAppend(b, label, llen);
+        if (label) slkLabel(b, label, llen);
     } else if (label && (llen != head || memcmp(label, inner, head) != 0)) {
-        bufAppend(b, label, llen);
+        slkLabel(b, label, llen);
         bufAppendStr(b, " (");
         bufAppend(b, inner, head);
         bufAppendStr(b, ")");
