@@ -119,9 +119,9 @@ static int decideMentor(reportCtx *c, const reportArgs *a, const histMentorAnswe
     if (accept && a->entry) {
         char *q[] = {m->question};
         histCluster g = {.id = m->id, .examples = q, .nexamples = 1};
-        size_t added = 0;
+        size_t added = 0; /* a hand-off is decided once (the report lists it until then),
+                           * so its decision is recorded even when the entry had the words */
         rc = acceptInto(c, &g, a->entry, &added);
-        if (rc == CB_OK && !added) return CB_EXIT_OK; /* decided before */
     } else if (accept) {
         rc = kbNewEntryDraft(c->cfg.kb_dir, a->as, m->question, NULL, 0, m->answer, &path, err);
         if (rc != CB_OK) fprintf(stderr, "careerbot: %s\n", err);
