@@ -255,10 +255,15 @@ static struct fy_event *kbYNext(kbYB *b) {
 static size_t kbYEmptyAt(const kbYB *b, size_t koff) {
     if (!b->item) return koff;
     const char *t = b->j->text;
-    for (size_t i = b->seen_end; i < b->j->len; i++)
+    for (size_t i = b->seen_end; i < b->j->len; i++) {
+        if (t[i] == '#') { /* a comment runs to the end of its line: no '-' of ours in it */
+            while (i + 1 < b->j->len && t[i + 1] != '\n') i++;
+            continue;
+        }
         if (t[i] == '-' && (i + 1 == b->j->len || t[i + 1] == ' ' || t[i + 1] == '\n' ||
                             t[i + 1] == '\r'))
             return i;
+    }
     return b->seen_end;
 }
 
@@ -311,8 +316,8 @@ static void kbYJoinedItem(kbYB *b, struct fy_event *ev, size_t index) {
         return;
     const char *nl = memchr(b->j->text + s->input_pos, '\n', e->input_pos - s->input_pos);
     if (!nl) return;
-    size_t at = (size_t)(nl + 1 - b->j->text);
-    while (at < e->input_pos && (b->j->text[at] == ' ' || b->j->text[at] == '\t')) at++;
+    size_t at = (size_t)(nl + 1 - b->j->text); /* the first line with text after the break */
+    while (at < e->input_pos && strchr(" \t\r\n", b->j->text[at])) at++;
     char *msg = cbSprintf("this line joins list item %zu: each item goes on its own line, "
                           "indented like the others and starting with '- ' (quote an item "
                           "that is too long for one line)", index + 1);

@@ -86,6 +86,8 @@ static const yCase yTab[] = {
      "but item 2 is a boolean"},
     {"empty item", "question: Q\nkeywords:\n  - ok\n  -\n  - fine\n" REST, 5, 3,
      "but item 2 is null"},
+    {"empty item after a comment", "question: Q\nkeywords:\n  - ok # see - above\n  -\n" REST, 5,
+     3, "but item 2 is null"},
     {"empty nested field",
      "question: Q\nsources:\n  - title: T\n    url:\nlinks:\n  - {title: L, url: 'https://b.org/'}\n"
      "updated: 2025-01-01\n", 5, 5,
@@ -103,6 +105,8 @@ static const yCase yTab[] = {
      "this line joins list item 1"},
     {"item lost its dash", "question: Q\nkeywords:\n  - one\n  - two\n    three\n" REST, 6, 5,
      "this line joins list item 2"},
+    {"joined after a blank line", "question: Q\nkeywords:\n  - one\n\n    two\n" REST, 6, 5,
+     "this line joins list item 1"},
     {"alias", "question: &q Q\nalternates: [*q]\n" REST, 3, 14, "aliases (*name)"},
     {"tag", "question: !!str Q\n" REST, 2, 11, "tags (!name)"},
     {"alias as a key", "question: Q\nalternates: [{*k: v}]\n" REST, 3, 15,
