@@ -160,11 +160,24 @@ char *slkStripMention(const char *text, const char *self_user) {
  * "#name"; a special mention as "@here" (the handler drops pings); a
  * user or group mention by its label when it has one, else nothing. */
 /* A sequence's label as typed: Slack escapes &, < and > in it too. */
+/* One of Slack's three escapes at s (n bytes left) decoded into b: the
+ * bytes it took, 0 when s holds none. */
+static size_t slkUnescape(cbBuf *b, const char *s, size_t n) {
+    static const struct { const char *esc, *ch; } tab[] = {{"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"}};
+    for (size_t k = 0; k < CB_ARRAY_LEN(tab); k++) {
+        size_t len = strlen(tab[k].esc);
+        if (n >= len && strncmp(s, tab[k].esc, len) == 0) {
+            bufAppendStr(b, tab[k].ch);
+            return len;
+        }
+    }
+    return 0;
+}
+
 static void slkLabel(cbBuf *b, const char *s, size_t n) {
     for (size_t i = 0; i < n;) {
-        if (n - i >= 5 && strncmp(s + i, "&amp;", 5) == 0) bufAppendStr(b, "&"), i += 5;
-        else if (n - i >= 4 && strncmp(s + i, "&lt;", 4) == 0) bufAppendStr(b, "<"), i += 4;
-        else if (n - i >= 4 && strncmp(s + i, "&gt;", 4) == 0) bufAppendStr(b, ">"), i += 4;
+        size_t k = slkUnescape(b, s + i, n - i);
+        if (k) i += k;
         else bufAppend(b, s + i++, 1);
     }
 }
@@ -201,18 +214,16 @@ static int slkSeqAt(const char *p) {
 
 char *slkPlainText(const char *text) {
     cbBuf b;
-    bufInit(&b, strlen(text) + 1);
+    const char *stop = text + strlen(text);
+    bufInit(&b, (size_t)(stop - text) + 1);
     for (const char *p = text; *p;) {
         const char *end = *p == '<' && p[1] && slkSeqAt(p) ? strchr(p, '>') : NULL;
+        size_t k;
         if (end) {
             slkPlainSeq(&b, p + 1, (size_t)(end - p - 1));
             p = end + 1;
-        } else if (strncmp(p, "&amp;", 5) == 0) {
-            bufAppendStr(&b, "&"), p += 5;
-        } else if (strncmp(p, "&lt;", 4) == 0) {
-            bufAppendStr(&b, "<"), p += 4;
-        } else if (strncmp(p, "&gt;", 4) == 0) {
-            bufAppendStr(&b, ">"), p += 4;
+        } else if ((k = slkUnescape(&b, p, (size_t)(stop - p))) > 0) {
+            p += k;
         } else {
             bufAppend(&b, p++, 1);
         }
