@@ -233,9 +233,12 @@ static int loadCases(const kb *k, const char *path, int file, evalCase **v, size
  * and the matcher do (kbPhraseKey). */
 static char *foldText(const char *s) { return kbPhraseKey(s ? s : ""); }
 
-/* Eval questions equal to an entry's question or alternate: listed, counted. */
+/* Eval questions equal to an entry's question or alternate, an
+ * out-of-scope line or an example of examples/: listed, counted. */
 static size_t checkCopies(const kb *k, evalCase *v, size_t n) {
     size_t bad = 0;
+    char **train = cbMalloc((k->train_q.n ? k->train_q.n : 1) * sizeof(*train));
+    for (size_t t = 0; t < k->train_q.n; t++) train[t] = foldText(k->train_q.v[t]);
     for (size_t i = 0; i < n; i++) {
         size_t before = bad;
         char *q = foldText(v[i].q);
@@ -264,9 +267,18 @@ static size_t checkCopies(const kb *k, evalCase *v, size_t n) {
             }
             free(t);
         }
+        for (size_t t = 0; t < k->train_q.n; t++)
+            if (*q && strcmp(q, train[t]) == 0) { /* a question with two ids is one copy */
+                fprintf(stderr, "%s: error: eval question \"%s\" is in examples/; eval "
+                        "questions must not be training examples\n", v[i].where, v[i].q);
+                bad++;
+                break;
+            }
         v[i].copied = bad > before;
         free(q);
     }
+    for (size_t t = 0; t < k->train_q.n; t++) free(train[t]);
+    free(train);
     size_t questions = 0; /* a question copied twice (a phrasing and a line) is one */
     for (size_t i = 0; i < n; i++) questions += (size_t)v[i].copied;
     return questions;

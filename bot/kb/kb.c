@@ -73,6 +73,10 @@ kb *kbBuild(kbLoader *L) {
     L->oos_line = NULL;
     L->oos_path = NULL;
     kbBuildDecline(L, k);
+    k->train_q = L->train_q;
+    k->train_ids = L->train_ids;
+    memset(&L->train_q, 0, sizeof(L->train_q));
+    memset(&L->train_ids, 0, sizeof(L->train_ids));
     k->smalltalk = L->smalltalk;
     memset(&L->smalltalk, 0, sizeof(L->smalltalk));
     return k;
@@ -95,6 +99,8 @@ void kbFree(kb *k) {
     for (size_t i = 0; i < k->nsynonyms; i++) kbStrsFree(&k->synonyms[i]);
     free(k->synonyms);
     kbStrsFree(&k->out_of_scope);
+    kbStrsFree(&k->train_q);
+    kbStrsFree(&k->train_ids);
     free(k->out_of_scope_line);
     free(k->out_of_scope_path);
     free(k->out_of_scope_section);

@@ -11,6 +11,8 @@
  *   knowledge/lookups.yaml          word lists the matcher uses as features
  *   knowledge/matching.json         decision thresholds (kb_examples.c)
  *   knowledge/smalltalk.yaml        greetings, thanks, ... and their replies
+ *   knowledge/examples/<name>.jsonl      questions labelled with their entries,
+ *                                   training data only (kb_training.c)
  *
  * kbLoad() reads everything or nothing: it returns a complete, validated
  * knowledge base, or NULL with every problem in the diagnostics list (each
@@ -153,6 +155,11 @@ typedef struct kb {
     char *stopwords_path;
     kbMatching matching;
     kbSmalltalk smalltalk;
+    /* examples/<name>.jsonl (kb_training.c): questions the matcher learns, one
+     * per id they name; train_ids.v[i] is train_q.v[i]'s entry id, ""
+     * for out of scope. Nothing but training reads them. */
+    kbStrs train_q;
+    kbStrs train_ids;
 } kb;
 
 /* Load and validate dir. Returns NULL if there is any error (all of them

@@ -381,9 +381,26 @@ void kbPhrasingsEnd(kbPhraseJob *j) {
     kbPhrasingsCancel(j);
 }
 
+/* Every id an example of examples/ teaches names an entry (one whose
+ * file could not be read is already an error). */
+static void kbCheckTrainingIds(kbLoader *L) {
+    if (!L->train_ids.n) return;
+    const char **ids = cbCalloc(L->n + 1, sizeof(char *));
+    for (size_t i = 0; i < L->n; i++) ids[i] = L->ents[i].e.id;
+    kbNameIdx *v = kbSortedIds(L, kbNameIdxCmp);
+    for (size_t i = 0; i < L->train_ids.n; i++) {
+        const char *id = L->train_ids.v[i];
+        if (*id && kbFindId(L, v, id) == L->n && !kbUnread(L, id))
+            kbTrainingUnknownId(L, i, ids, L->n);
+    }
+    free(v);
+    free(ids);
+}
+
 void kbCrossErrors(kbLoader *L) {
     kbCheckIds(L);
     kbCheckRelated(L);
+    kbCheckTrainingIds(L);
 }
 
 void kbCrossStale(kbLoader *L) { kbCheckStale(L); }

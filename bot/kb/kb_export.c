@@ -1,9 +1,11 @@
 /* kb_export.c - `kb export`: the whole knowledge base as one JSON document
  * (entries sorted by id with keys in a fixed order, topics, synonyms,
- * matching.json as an object and out-of-scope.txt as its text, verbatim),
+ * matching.json as an object, out-of-scope.txt and the other data files
+ * and examples/ as their text, verbatim),
  * so it can be diffed, processed by scripts, or rebuilt by `kb import`
  * (kb_import.c) into a knowledge that answers the same. The output is
  * canonical: export -> import -> export gives the same bytes. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +112,44 @@ static int kbExportSteering(const kb *k, json_t *root) {
     return rc;
 }
 
+static int kbNameCmp(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* examples/: its .jsonl files by name, in name order, their text verbatim
+ * (comments and the members people keep, such as "style", travel too). */
+static int kbExportExamples(const kb *k, json_t *root) {
+    char *dir = cbSprintf("%s/examples", k->dir);
+    DIR *dh = opendir(dir);
+    free(dir);
+    if (!dh) return CB_OK;
+    char **names = NULL;
+    size_t n = 0;
+    struct dirent *de;
+    while ((de = readdir(dh)) != NULL) {
+        size_t len = strlen(de->d_name);
+        if (de->d_name[0] == '.' || len <= 6 || strcmp(de->d_name + len - 6, ".jsonl") != 0) continue;
+        names = cbRealloc(names, (n + 1) * sizeof(*names));
+        names[n++] = cbStrdup(de->d_name);
+    }
+    closedir(dh);
+    if (n) qsort(names, n, sizeof(*names), kbNameCmp);
+    json_t *files = json_object();
+    int rc = CB_OK;
+    for (size_t i = 0; i < n; i++) {
+        char *name = cbSprintf("examples/%s", names[i]), *text = NULL;
+        if (rc == CB_OK) rc = kbExportFile(k, name, &text);
+        json_t *tj = text ? json_string(text) : NULL;
+        if (text && !tj) rc = CB_ERR;
+        if (tj) json_object_set_new(files, names[i], tj);
+        cbFreeN(3, text, name, names[i]);
+    }
+    free(names);
+    if (rc == CB_OK && json_object_size(files)) json_object_set(root, "examples", files);
+    json_decref(files);
+    return rc;
+}
+
 char *kbExportJson(const kb *k) {
     json_t *root = json_object(), *ents = json_array(), *topics = json_array(),
            *syn = json_array();
@@ -125,7 +165,7 @@ char *kbExportJson(const kb *k) {
     json_object_set_new(root, "entries", ents);
     json_object_set_new(root, "topics", topics);
     json_object_set_new(root, "synonyms", syn);
-    if (kbExportSteering(k, root) != CB_OK) {
+    if (kbExportSteering(k, root) != CB_OK || kbExportExamples(k, root) != CB_OK) {
         json_decref(root);
         return NULL;
     }

@@ -29,9 +29,10 @@
  * refused before it is read. */
 #define KB_MAX_IMPORT ((long)KB_MAX_BYTES)
 
-static const char *const kbImpRoot[] = {"entries",  "topics",       "synonyms",
-                                        "matching", "out_of_scope", "redirects",
-                                        "lookups",  "smalltalk",    "stopwords"};
+static const char *const kbImpRoot[] = {"entries",   "topics",       "synonyms",
+                                        "matching",  "out_of_scope", "redirects",
+                                        "lookups",   "smalltalk",    "stopwords",
+                                        "examples"};
 static const char *const kbImpEntry[] = {"id",      "question", "summary", "alternates",
                                          "keywords", "patterns", "answer",  "sources",
                                          "links",    "related",  "updated"};
@@ -167,6 +168,38 @@ static void kbImpEntries(cbDiags *d, const kbJson *j, json_t *ents, json_t *topi
 }
 
 /* Check the document's shape; CB_OK when files can be written from it. */
+/* A name of examples/: <name>.jsonl, lowercase letters, digits, '-',
+ * '_' and '.', not starting with a dot. */
+static int kbImpExampleName(const char *name) {
+    size_t n = strlen(name);
+    if (n <= 6 || n > 128 || name[0] == '.' || strcmp(name + n - 6, ".jsonl") != 0) return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyz0123456789-_.", name[i])) return 0;
+    return 1;
+}
+
+/* "examples": {"<name>.jsonl": "<its text>", ...} (examples/). */
+static void kbImpCheckExamples(cbDiags *d, const kbJson *j, json_t *ex) {
+    if (!ex) return;
+    if (!json_is_object(ex)) {
+        kbDiagAt(d, CB_DIAG_ERROR, j, "/examples", 0, "'examples' must be an object of file "
+                 "names and texts ({\"chat.jsonl\": \"...\"}), got %s", kbTypeName(ex));
+        return;
+    }
+    const char *name;
+    json_t *text;
+    json_object_foreach(ex, name, text) {
+        char ptr[160];
+        snprintf(ptr, sizeof(ptr), "/examples/%.140s", name);
+        if (!kbImpExampleName(name))
+            kbDiagAt(d, CB_DIAG_ERROR, j, ptr, 1, "'%.140s' is not a name for examples/: use "
+                     "lowercase letters, digits and '-', ending in .jsonl", name);
+        else if (!json_is_string(text))
+            kbDiagAt(d, CB_DIAG_ERROR, j, ptr, 0, "'%.140s' must be a string (the file's text), "
+                     "got %s", name, kbTypeName(text));
+    }
+}
+
 static int kbImpCheck(cbDiags *d, const kbJson *j, json_t *root) {
     size_t before = d->nerrors;
     if (!json_is_object(root)) {
@@ -202,6 +235,7 @@ static int kbImpCheck(cbDiags *d, const kbJson *j, json_t *root) {
             kbDiagAt(d, CB_DIAG_ERROR, j, ptr, 0, "'%s' must be a string (the text of %s), got %s",
                      kbTextFiles[i].key, kbTextFiles[i].file, kbTypeName(t));
     }
+    kbImpCheckExamples(d, j, json_object_get(root, "examples"));
     return d->nerrors == before ? CB_OK : CB_ERR;
 }
 
@@ -259,6 +293,23 @@ static int kbImpWriteJson(const char *tmp, const char *name, json_t *v, char *er
     return rc;
 }
 
+/* examples/, each file verbatim (names checked by kbImpCheckExamples). */
+static int kbImpWriteExamples(const char *tmp, json_t *ex, char *err) {
+    if (json_object_size(ex) == 0) return CB_OK;
+    char *dir = cbSprintf("%s/examples", tmp);
+    int rc = mkdir(dir, 0755) == 0 ? CB_OK : cbErr(err, "cannot create %s: %s", dir, strerror(errno));
+    const char *name;
+    json_t *text;
+    json_object_foreach(ex, name, text) {
+        if (rc != CB_OK) break;
+        char *path = cbSprintf("%s/%s", dir, name);
+        rc = kbWriteFile(path, json_string_value(text), NULL, NULL, err);
+        free(path);
+    }
+    free(dir);
+    return rc;
+}
+
 static int kbImpWrite(const char *tmp, json_t *root, char *err) {
     if (mkdir(tmp, 0755) != 0) return cbErr(err, "cannot create %s: %s", tmp, strerror(errno));
     if (kbImpWriteTopics(tmp, json_object_get(root, "topics"), err) != CB_OK) return CB_ERR;
@@ -277,7 +328,7 @@ static int kbImpWrite(const char *tmp, json_t *root, char *err) {
         rc = kbWriteFile(path, text, NULL, NULL, err); /* verbatim: its text is its own */
         free(path);
     }
-    return rc;
+    return rc == CB_OK ? kbImpWriteExamples(tmp, json_object_get(root, "examples"), err) : rc;
 }
 
 /* The top-level field of written entry file path that holds line
@@ -460,7 +511,9 @@ static size_t kbCarryOver(const char *old, const char *out, int depth) {
         char *from = cbSprintf("%s/%s", old, name), *to = cbSprintf("%s/%s", out, name);
         struct stat st, dst;
         int walk = depth == 0 && name[0] != '.' && lstat(from, &st) == 0 && S_ISDIR(st.st_mode);
-        if (walk && lstat(to, &dst) != 0) {
+        if (walk && strcmp(name, "examples") == 0) {
+            /* the import's own, like the entries: replaced whole */
+        } else if (walk && lstat(to, &dst) != 0) {
             /* a topic the import dropped: a folder of notes without its
              * _topic.json would not load, so what is left there stays in
              * old (counted, the caller keeps old) */

@@ -228,14 +228,35 @@ static void kbLoadRootFile(kbLoader *L, const char *name, const char *fp) {
     }
 }
 
-/* The knowledge folder's next name: a topic directory begins, a root
- * file is read. */
+/* examples/: every *.jsonl file in it (kb_training.c), at once (the
+ * files are small, and read once a load). */
+static void kbExamplesDir(kbLoader *L, const char *path) {
+    size_t n;
+    char **names = kbListDir(L, path, &n);
+    for (size_t i = 0; names && i < n; i++) {
+        char *fp = kbJoin(path, names[i]);
+        struct stat st;
+        if (stat(fp, &st) != 0)
+            cbDiagAdd(L->d, CB_DIAG_ERROR, fp, 0, 0, "cannot read (broken link?)");
+        else if (!S_ISREG(st.st_mode)) kbNotRegular(L, fp, &st);
+        else if (kbEndsWith(names[i], ".jsonl")) kbLoadTrainingFile(L, fp);
+        else
+            cbDiagAdd(L->d, CB_DIAG_WARNING, fp, 0, 0,
+                      "unexpected file, ignored (examples/ holds <name>.jsonl files)");
+        free(fp);
+    }
+    kbFreeNames(names, names ? n : 0);
+}
+
+/* The knowledge folder's next name: a topic directory begins (examples/
+ * is read), a root file is read. */
 static void kbRootItem(kbLoadJob *j) {
     kbLoader *L = &j->L;
     const char *name = j->root[j->ri++];
     char *fp = kbJoin(L->dir, name);
     struct stat st;
     if (stat(fp, &st) != 0) cbDiagAdd(L->d, CB_DIAG_ERROR, fp, 0, 0, "cannot read (broken link?)");
+    else if (S_ISDIR(st.st_mode) && strcmp(name, "examples") == 0) kbExamplesDir(L, fp);
     else if (S_ISDIR(st.st_mode)) kbTopicBegin(j, name, fp);
     else if (!S_ISREG(st.st_mode)) kbNotRegular(L, fp, &st);
     else kbLoadRootFile(L, name, fp);
@@ -282,6 +303,7 @@ static void kbLoaderFree(kbLoader *L) {
     kbStrsFree(&L->unread);
     free(L->stop_path);
     kbLoaderFreeDecline(L);
+    kbLoaderFreeTraining(L);
     kbSmalltalkFree(&L->smalltalk);
 }
 

@@ -7,6 +7,13 @@
 
 #include "kb/kb_int.h"
 
+/* Where an example of examples/ is (kb_training.c): path is one of
+ * kbLoader.train_files. */
+typedef struct kbTrainWhere {
+    const char *path;
+    int line, col;
+} kbTrainWhere;
+
 typedef struct kbLoader {
     const char *dir;
     cbDiags *d;
@@ -37,6 +44,10 @@ typedef struct kbLoader {
     kbStrs stop;     /* stopwords.txt (kb_stopwords.c); v NULL until read or built in */
     char *stop_path;
     kbMatching matching; /* matching.json (kb_examples.c) */
+    kbStrs train_q;      /* examples/<name>.jsonl questions (kb_training.c) */
+    kbStrs train_ids;    /* the id each teaches, "" for out of scope */
+    kbTrainWhere *train_where;
+    kbStrs train_files;  /* the files' paths */
     kbSmalltalk smalltalk; /* smalltalk.yaml (kb_smalltalk.c) */
     int has_smalltalk;     /* the folder has one (else the built-in copy) */
     size_t nfiles;     /* directory entries seen (bounded by max_files) */
@@ -49,6 +60,13 @@ void kbLoadTopicFile(kbLoader *L, const char *topic, const char *path);
 void kbLoadSynonyms(kbLoader *L, const char *path);
 void kbLoadOutOfScope(kbLoader *L, const char *path);
 void kbLoadMatching(kbLoader *L, const char *path);
+/* One examples/<name>.jsonl file (kb_training.c); an unknown id of example i,
+ * reported with the closest of ids (kb_cross.c checks them). */
+void kbLoadTrainingFile(kbLoader *L, const char *path);
+/* The same, from the file's text (len bytes; the fuzz target's way in). */
+void kbTrainingParse(kbLoader *L, const char *path, const char *data, size_t len);
+void kbTrainingUnknownId(kbLoader *L, size_t i, const char *const *ids, size_t nids);
+void kbLoaderFreeTraining(kbLoader *L);
 void kbLoadRedirects(kbLoader *L, const char *path);
 void kbLoadLookups(kbLoader *L, const char *path);
 void kbLookupsFree(kbLookup *v, size_t n);

@@ -46,6 +46,7 @@ static void buildVocab(mdlModel *m, const mdlKeys *keys, size_t n) {
     uint32_t *df = cbCalloc(dcap, sizeof(*df));
     uint64_t *s = cbMalloc(scap * sizeof(*s));
     for (size_t i = 0; i < n; i++) {
+        if (!keys[i].n) continue; /* nothing to count (and k may be NULL) */
         if (keys[i].n > scap) {
             scap = keys[i].n * 2;
             s = cbRealloc(s, scap * sizeof(*s));

@@ -36,10 +36,14 @@
 #define ENG_FOLDS 4 /* cross-validation folds for the calibration */
 #define NODENSE_KIND "CBNODENS" /* the cache's mark: no dense model fits this knowledge */
 
-/* The examples: each entry's question and alternates, then
- * out-of-scope.txt's lines (class nentries, with their section). */
+/* The examples: each entry's question and alternates, the questions of
+ * examples/ that name an entry, then out-of-scope.txt's lines (class
+ * nentries, with their section) and the questions of examples/ that name
+ * none (with no section: the section model learns out-of-scope.txt's
+ * kinds alone, trainSections). */
 static size_t collectExamples(const kb *k, mdlExample *ex) {
     size_t n = 0;
+    const uint32_t none = (uint32_t)k->nentries, nosection = (uint32_t)k->out_of_scope_sections.n;
     for (size_t e = 0; e < k->nentries; e++) {
         const kbEntry *en = &k->entries[e];
         if (en->question) ex[n++] = (mdlExample){.text = en->question, .label = (uint32_t)e};
@@ -47,10 +51,17 @@ static size_t collectExamples(const kb *k, mdlExample *ex) {
             if (en->alternates.v[a])
                 ex[n++] = (mdlExample){.text = en->alternates.v[a], .label = (uint32_t)e};
     }
+    for (size_t i = 0; i < k->train_q.n; i++) {
+        const kbEntry *en = *k->train_ids.v[i] ? kbFindEntry(k, k->train_ids.v[i]) : NULL;
+        if (en) ex[n++] = (mdlExample){.text = k->train_q.v[i], .label = (uint32_t)(en - k->entries)};
+    }
     for (size_t i = 0; i < k->out_of_scope.n; i++)
         if (k->out_of_scope.v[i])
-            ex[n++] = (mdlExample){.text = k->out_of_scope.v[i], .label = (uint32_t)k->nentries,
+            ex[n++] = (mdlExample){.text = k->out_of_scope.v[i], .label = none,
                                    .section = k->out_of_scope_section ? k->out_of_scope_section[i] : 0};
+    for (size_t i = 0; i < k->train_q.n; i++)
+        if (!*k->train_ids.v[i])
+            ex[n++] = (mdlExample){.text = k->train_q.v[i], .label = none, .section = nosection};
     return n;
 }
 
@@ -176,9 +187,17 @@ static mdlModel *trainSections(const kb *k, const mdlExample *ex, const mdlKeys 
                                size_t first, size_t n) {
     if (k->out_of_scope_sections.n < 3 || n <= first) return NULL; /* "" and one named */
     mdlExample *sx = cbMalloc((n - first) * sizeof(*sx));
-    for (size_t i = first; i < n; i++) /* no evidence: it is about entries, not sections */
-        sx[i - first] = (mdlExample){.text = ex[i].text, .label = ex[i].section};
-    mdlModel *m = mdlTrain(keys + first, sx, n - first, k->out_of_scope_sections.n, ENG_FOLDS,
+    size_t ns = 0; /* out-of-scope.txt's lines, which come before examples/' (no section) */
+    while (first + ns < n && ex[first + ns].section < k->out_of_scope_sections.n) {
+        /* no evidence: it is about entries, not sections */
+        sx[ns] = (mdlExample){.text = ex[first + ns].text, .label = ex[first + ns].section};
+        ns++;
+    }
+    if (ns == 0) {
+        free(sx);
+        return NULL;
+    }
+    mdlModel *m = mdlTrain(keys + first, sx, ns, k->out_of_scope_sections.n, ENG_FOLDS,
                            lengthNorm(k));
     free(sx);
     return m;
@@ -301,7 +320,7 @@ engTrainJob *engTrainBegin(engIndex *ix) {
     engTrainJob *j = cbCalloc(1, sizeof(*j));
     const kb *k = ix->k;
     j->ix = ix;
-    size_t cap = k->out_of_scope.n;
+    size_t cap = k->out_of_scope.n + k->train_q.n;
     for (size_t e = 0; e < k->nentries; e++) cap += 1 + k->entries[e].alternates.n;
     j->ex = cbMalloc((cap ? cap : 1) * sizeof(*j->ex));
     j->n = collectExamples(k, j->ex);

@@ -307,20 +307,32 @@ static engIndex *withMatching(const knowledge *k, kbMatching m, kb *copy) {
     return ix;
 }
 
-/* Context before the question: the sentences that ask, read alone, answer
- * the entry the whole message ranks first, when they are as sure as
+/* Context before the question: when the whole message is not sure
+ * enough to answer, the sentences that ask, read alone, answer the entry
+ * the whole message ranks first if they are as sure as
  * asking_part_threshold; a bare "what's your experience?" after an
  * unrelated story does not answer what the story never offers, nor does a
- * poll of other people's experience. */
+ * poll of other people's experience. The bundled knowledge's examples
+ * teach it stories like this one, so the whole is made unsure here by an
+ * answer threshold above its confidence. */
 static void testAskingPart(void **state) {
     const knowledge *k = *state;
     const char *old = "I'm 39 and I have driven trucks for fifteen years. I did a free Python "
                       "course last winter and loved it. Am I too old to become a developer?";
     engResult r = ask(k->ix, old);
+    assert_string_equal(r.hits[0].entry->id, "learning/career-change-later");
+    double whole = r.hits[0].confidence;
+    assert_true(whole < 0.95); /* else no threshold below 1 leaves it unsure */
+    kbMatching unsure = k->kb->matching;
+    unsure.answer_threshold = (whole + 1.0) / 2;
+    kb copy;
+    engIndex *ix = withMatching(k, unsure, &copy);
+    r = ask(ix, old);
     assert_int_equal(r.outcome, ENG_ANSWER);
     assert_string_equal(r.hits[0].entry->id, "learning/career-change-later");
     assert_int_equal(r.asked_part, 1);
-    assert_true(r.hits[0].confidence >= 0.95); /* matching.json's asking_part_threshold */
+    assert_true(r.hits[0].confidence >= k->kb->matching.asking_part_threshold);
+    engFree(ix);
     r = ask(k->ix, "Working for large corporation feels like 80% BS. What's your experience?");
     assert_true(r.outcome != ENG_ANSWER);
     assert_int_equal(r.asked_part, 0);
@@ -331,10 +343,8 @@ static void testAskingPart(void **state) {
     r = ask(k->ix, "Is a coding bootcamp worth it?"); /* one sentence: never a second look */
     assert_int_equal(r.asked_part, 0);
     /* the threshold is the knowledge's: at 1 nothing is sure enough */
-    kbMatching strict = k->kb->matching;
-    strict.asking_part_threshold = 1.0;
-    kb copy;
-    engIndex *ix = withMatching(k, strict, &copy);
+    unsure.asking_part_threshold = 1.0;
+    ix = withMatching(k, unsure, &copy);
     r = ask(ix, old);
     assert_true(r.outcome != ENG_ANSWER);
     assert_int_equal(r.asked_part, 0);
@@ -345,7 +355,8 @@ static void testAskingPart(void **state) {
 /* A pattern lifts only an entry the classifier gives matching.json's
  * pattern_floor: skills/sql-databases' pattern matches "learn ... sql",
  * but this asks for an order of study (learning/roadmap), and the
- * classifier says so. Without a floor the pattern wins as before. */
+ * classifier says so. Without a floor the pattern lifts its entry as
+ * before (to pattern_confidence, whatever else ranks above it). */
 static void testPatternFloor(void **state) {
     const knowledge *k = *state;
     const char *q = "what order should I learn git, docker and sql in?";
@@ -365,8 +376,13 @@ static void testPatternFloor(void **state) {
     kb copy;
     engIndex *ix = withMatching(k, any, &copy);
     r = ask(ix, q);
-    assert_string_equal(r.hits[0].entry->id, "skills/sql-databases");
-    assert_true(r.hits[0].confidence >= k->kb->matching.pattern_confidence);
+    seen = 0;
+    for (size_t i = 0; i < r.nhits; i++)
+        if (strcmp(r.hits[i].entry->id, "skills/sql-databases") == 0) {
+            seen = 1;
+            assert_true(r.hits[i].confidence >= k->kb->matching.pattern_confidence);
+        }
+    assert_true(seen);
     engFree(ix);
 }
 
@@ -482,6 +498,119 @@ static const cbDiag *diagOf(const cbDiags *d, const char *name, cbSeverity sev) 
     }
     return NULL;
 }
+
+/* examples/ is training data like alternates: labelled questions move a
+ * question no entry words to the entry they name, or (no id) to a
+ * decline, on the next load with no other step; without the file the
+ * ranking is as before. */
+static double confidenceIn(const engResult *r, const char *id) {
+    for (size_t i = 0; i < r->nhits; i++)
+        if (strcmp(r->hits[i].entry->id, id) == 0) return r->hits[i].confidence;
+    return 0;
+}
+
+static engResult askFresh(const char *q, knowledge **k) {
+    cbDiags d;
+    *k = load(DIR_, &d);
+    if (!*k) cbDiagsPrint(&d, "text", stderr);
+    assert_non_null(*k);
+    cbDiagsFree(&d);
+    return ask((*k)->ix, q);
+}
+
+static void testExamplesRetrain(void **state) {
+    (void)state;
+    const char *q = "could i do a four day week as a developer";
+    char dir[128], path[160];
+    snprintf(dir, sizeof(dir), "%s/examples", DIR_);
+    mkdir(dir, 0700);
+    knowledge *k;
+    engResult r = askFresh(q, &k);
+    assert_string_not_equal(r.hits[0].entry->id, "jobs/remote");
+    double before = confidenceIn(&r, "jobs/remote");
+    knowledgeFree(k);
+    writeFile("examples/moved.jsonl",
+              "# a four-day week is the remote entry's here\n\n"
+              "{\"q\": \"four day week as a developer\", \"gold\": [\"jobs/remote\"]}\n"
+              "{\"q\": \"is a four day week possible in tech\", \"gold\": [\"jobs/remote\"], "
+              "\"style\": \"x\"}\n"
+              "{\"q\": \"developer jobs with a four day week\", \"gold\": [\"jobs/remote\"]}\n");
+    r = askFresh(q, &k);
+    assert_int_equal(k->kb->train_q.n, 3);
+    assert_string_equal(r.hits[0].entry->id, "jobs/remote");
+    double taught = confidenceIn(&r, "jobs/remote");
+    assert_true(taught > before + 0.2);
+    knowledgeFree(k);
+    writeFile("examples/moved.jsonl",
+              "{\"q\": \"four day week as a developer\", \"gold\": []}\n"
+              "{\"q\": \"is a four day week possible in tech\", \"gold\": []}\n"
+              "{\"q\": \"developer jobs with a four day week\", \"gold\": []}\n");
+    r = askFresh(q, &k);
+    assert_int_not_equal(r.outcome, ENG_ANSWER);
+    assert_true(confidenceIn(&r, "jobs/remote") < before);
+    knowledgeFree(k);
+    snprintf(path, sizeof(path), "%s/moved.jsonl", dir);
+    unlink(path);
+    rmdir(dir);
+    r = askFresh(q, &k);
+    assert_true(confidenceIn(&r, "jobs/remote") == before); /* the same training as at first */
+    knowledgeFree(k);
+}
+
+/* The first error about file name whose line is line, or NULL. */
+static const cbDiag *errorAtLine(const cbDiags *d, const char *name, int line) {
+    for (size_t i = 0; i < d->n; i++) {
+        size_t fl = strlen(d->v[i].file), nl = strlen(name);
+        if (d->v[i].severity == CB_DIAG_ERROR && d->v[i].line == line && fl >= nl &&
+            strcmp(d->v[i].file + fl - nl, name) == 0)
+            return &d->v[i];
+    }
+    return NULL;
+}
+
+/* Each mistake in an examples/ file is an error at its line (the id's
+ * column for an unknown id, with the closest id), the load fails, and a
+ * file that is not .jsonl is a warning. */
+static void testExamplesErrors(void **state) {
+    (void)state;
+    char dir[128], path[160];
+    snprintf(dir, sizeof(dir), "%s/examples", DIR_);
+    mkdir(dir, 0700);
+    writeFile("examples/bad.jsonl", "{\"q\": \"cv tips\", \"gold\": [\"jobs/resum\"]}\n"
+                                    "{\"q\": \"cv tips\", \"gold\": \"jobs/resume\"}\n"
+                                    "{\"q\": \"unterminated\n"
+                                    "# a comment\n"
+                                    "{\"gold\": []}\n"
+                                    "{\"q\": \"\", \"gold\": [\"nowhere\"]}\n"
+                                    "[\"q\", \"gold\"]\n");
+    writeFile("examples/notes.txt", "not read\n");
+    cbDiags d;
+    knowledge *k = load(DIR_, &d);
+    assert_null(k);
+    static const struct {
+        int line, col;
+        const char *msg;
+    } want[] = {{1, 27, "did you mean 'jobs/resume'"}, {2, 0, "\"gold\" must list"},
+                {3, 0, ""}, {5, 0, "\"q\" must be the question"},
+                {6, 0, "\"q\" must be the question"}, {7, 0, "must be an object"}};
+    for (size_t i = 0; i < CB_ARRAY_LEN(want); i++) {
+        const cbDiag *e = errorAtLine(&d, "examples/bad.jsonl", want[i].line);
+        if (!e || (want[i].col && e->col != want[i].col) || !strstr(e->msg, want[i].msg)) {
+            cbDiagsPrint(&d, "text", stderr);
+            fail_msg("line %d: wanted '%s'", want[i].line, want[i].msg);
+        }
+    }
+    assert_null(errorAtLine(&d, "examples/bad.jsonl", 4));
+    assert_int_equal(d.nerrors, CB_ARRAY_LEN(want));
+    assert_non_null(diagOf(&d, "examples/notes.txt", CB_DIAG_WARNING));
+    cbDiagsFree(&d);
+    snprintf(path, sizeof(path), "%s/bad.jsonl", dir);
+    unlink(path);
+    snprintf(path, sizeof(path), "%s/notes.txt", dir);
+    unlink(path);
+    rmdir(dir);
+}
+
 
 static const cbDiag *diagFor(const cbDiags *d, const char *name) {
     return diagOf(d, name, CB_DIAG_ERROR);
@@ -634,7 +763,8 @@ static void testRedirectErrors(void **state) {
 /* lookups.yaml: a list's words share one feature, so what out-of-scope
  * lines teach about some professions applies to the others: on the
  * bundled knowledge, resume advice for a pharmacist (no out-of-scope line
- * has both) is less sure to be the resume entry's once the list exists; a
+ * has both) is less sure to be the resume entry's once the list exists
+ * (by a fifth at least: how sure either is depends on the examples); a
  * developer's resume is not affected. */
 static double confidenceOf(const char *dir, const char *q, const char *id) {
     cbDiags d;
@@ -679,7 +809,7 @@ static void testLookups(void **state) {
     const char *q = "resume advice for a pharmacist", *dev = "resume advice for a python developer";
     double with = confidenceOf("knowledge", q, "job-search/resume");
     double without = confidenceOf(dir, q, "job-search/resume");
-    if (!(with < without - 0.05))
+    if (!(with < without * 0.8)) /* a fifth less sure, at least */
         fail_msg("'%s': resume %.3f with lookups.yaml, %.3f without", q, with, without);
     assert_true(confidenceOf("knowledge", dev, "job-search/resume") > 0.8);
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
@@ -945,6 +1075,8 @@ int main(void) {
     };
     const struct CMUnitTest temp[] = {
         cmocka_unit_test(testEditRetrains),
+        cmocka_unit_test(testExamplesRetrain),
+        cmocka_unit_test(testExamplesErrors),
         cmocka_unit_test(testDataFileErrors),
         cmocka_unit_test(testCollisions),
         cmocka_unit_test(testPatternSeesLongQuestions),

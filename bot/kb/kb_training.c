@@ -1,0 +1,131 @@
+/* kb_training.c - knowledge/examples/: questions labelled with the entries
+ * that answer them (or with none: out of scope), the matcher's training
+ * data beyond each entry's own question and alternates.
+ *
+ * Alternates are the phrasings a maintainer curates inside an entry; a
+ * file here holds questions the way people ask them: long stories, slang,
+ * fragments, two questions in one. The classifier learns each as an
+ * example of its entries (engine_train.c) and nothing else reads them: not
+ * the lexical index, autocomplete or the phrasing checks, so a hundred-word
+ * story neither bloats an entry nor skews BM25F.
+ *
+ * Format: `kb eval`'s, so a check set can be moved here once it has
+ * served as one, one JSON object a line:
+ *   {"q": "certs worth it for a junior?", "gold": ["certifications/value"]}
+ *   {"q": "whats the weather in oslo", "gold": []}        (out of scope)
+ * Other members (style, note) are for people and ignored. A question with
+ * two ids is an example of each. Blank lines and lines starting with '#'
+ * are skipped. Ids are checked once every entry is known
+ * (kb_cross.c), each mistake an error at file:line:column. */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/common.h"
+#include "kb/kb_load.h"
+
+/* One example: its text, and the id it teaches ("" for out of scope). */
+static void trainPush(kbLoader *L, const char *q, const char *id, const char *path, int line,
+                      int col) {
+    size_t n = L->train_q.n;
+    L->train_q.v = cbRealloc(L->train_q.v, (n + 1) * sizeof(char *));
+    L->train_ids.v = cbRealloc(L->train_ids.v, (n + 1) * sizeof(char *));
+    L->train_where = cbRealloc(L->train_where, (n + 1) * sizeof(*L->train_where));
+    L->train_q.v[n] = cbStrdup(q);
+    L->train_ids.v[n] = cbStrdup(id);
+    L->train_where[n] = (kbTrainWhere){.path = path, .line = line, .col = col};
+    L->train_q.n = L->train_ids.n = n + 1;
+}
+
+/* The file's path, kept for the positions of later errors. */
+static const char *trainPath(kbLoader *L, const char *path) {
+    L->train_files.v = cbRealloc(L->train_files.v, (L->train_files.n + 1) * sizeof(char *));
+    return L->train_files.v[L->train_files.n++] = cbStrdup(path);
+}
+
+/* The column of the first "s" (quoted) in line j, 1 when not found (an id
+ * with escapes in it). */
+static int trainCol(const kbJson *j, const char *s) {
+    char *quoted = cbSprintf("\"%s\"", s);
+    const char *at = memmem(j->text, j->len, quoted, strlen(quoted));
+    free(quoted);
+    return at ? (int)(at - j->text) + 1 : 1;
+}
+
+static void trainLine(kbLoader *L, const char *path, const char *p, size_t n, int line) {
+    size_t a = 0;
+    while (a < n && (p[a] == ' ' || p[a] == '\t' || p[a] == '\r')) a++;
+    if (a == n || p[a] == '#') return;
+    kbJson j = {.path = path, .text = p, .len = n, .line0 = line - 1};
+    json_error_t e;
+    json_t *root = json_loadb(p, n, JSON_REJECT_DUPLICATES, &e);
+    if (!root) {
+        kbJsonSyntax(L->d, &j, &e);
+        return;
+    }
+    json_t *q = json_object_get(root, "q"), *gold = json_object_get(root, "gold");
+    if (!json_is_object(root)) {
+        kbDiagAt(L->d, CB_DIAG_ERROR, &j, "", 0, "each line must be an object like "
+                 "{\"q\": \"a question\", \"gold\": [\"topic/slug\"]}");
+    } else if (!json_is_string(q) || !*json_string_value(q)) {
+        kbDiagAt(L->d, CB_DIAG_ERROR, &j, q ? "/q" : "", 0, "\"q\" must be the question, a "
+                 "non-empty string");
+    } else if (!json_is_array(gold)) {
+        kbDiagAt(L->d, CB_DIAG_ERROR, &j, gold ? "/gold" : "", 0, "\"gold\" must list the ids "
+                 "of the entries that answer it ([] for a question the bot must decline)");
+    } else if (json_array_size(gold) == 0) {
+        trainPush(L, json_string_value(q), "", path, line, trainCol(&j, "gold"));
+    } else {
+        for (size_t i = 0; i < json_array_size(gold); i++) {
+            json_t *id = json_array_get(gold, i);
+            char ptr[48];
+            snprintf(ptr, sizeof(ptr), "/gold/%zu", i);
+            if (!json_is_string(id) || !*json_string_value(id))
+                kbDiagAt(L->d, CB_DIAG_ERROR, &j, ptr, 0, "an id is a string like \"topic/slug\"");
+            else
+                trainPush(L, json_string_value(q), json_string_value(id), path, line,
+                          trainCol(&j, json_string_value(id)));
+        }
+    }
+    json_decref(root);
+}
+
+void kbTrainingParse(kbLoader *L, const char *path, const char *data, size_t len) {
+    if (kbCheckText(path, data, len, L->d) != CB_OK) return;
+    const char *kept = trainPath(L, path);
+    int line = 0;
+    for (const char *p = data, *nl; p < data + len; p = nl + 1) {
+        nl = memchr(p, '\n', (size_t)(data + len - p));
+        if (!nl) nl = data + len;
+        trainLine(L, kept, p, (size_t)(nl - p), ++line);
+    }
+}
+
+void kbLoadTrainingFile(kbLoader *L, const char *path) {
+    char *data;
+    size_t len;
+    if (kbReadFile(path, L->d, &data, &len) != CB_OK) return;
+    kbTrainingParse(L, path, data, len);
+    free(data);
+}
+
+void kbTrainingUnknownId(kbLoader *L, size_t i, const char *const *ids, size_t nids) {
+    const char *id = L->train_ids.v[i];
+    const kbTrainWhere *w = &L->train_where[i];
+    const char *near = kbClosest(id, ids, nids);
+    if (near)
+        cbDiagAdd(L->d, CB_DIAG_ERROR, w->path, w->line, w->col,
+                  "no entry has the id '%s'; did you mean '%s'?", id, near);
+    else
+        cbDiagAdd(L->d, CB_DIAG_ERROR, w->path, w->line, w->col,
+                  "no entry has the id '%s' (ids are <topic>/<slug>, as `kb export` lists them)",
+                  id);
+}
+
+void kbLoaderFreeTraining(kbLoader *L) {
+    kbStrsFree(&L->train_q);
+    kbStrsFree(&L->train_ids);
+    kbStrsFree(&L->train_files);
+    free(L->train_where);
+    L->train_where = NULL;
+}
