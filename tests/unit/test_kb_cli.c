@@ -226,6 +226,11 @@ static void test_export_import_answers_same(void **state) {
     char *stop2 = cbSprintf("%s/stopwords.txt", out), *stopcopy = ktRead(stop2);
     assert_string_equal(stopcopy, stop);
     cbFreeN(3, stop, stop2, stopcopy);
+    /* examples/ travels verbatim, file by file */
+    char *ex = ktRead("knowledge/examples/chat1.jsonl"), *ex2 = cbSprintf("%s/examples/chat1.jsonl", out);
+    char *excopy = ktRead(ex2);
+    assert_string_equal(excopy, ex);
+    cbFreeN(3, ex, ex2, excopy);
     static const char qs[] = "are bootcamps worth it\n"
                              "how do i merge two dictionaries\n"
                              "should i learn django or flask first\n"
@@ -373,10 +378,20 @@ static void test_eval_sweep(void **state) {
 }
 
 /* kb eval counts the answers the sentences that ask gave after context
- * (and how many were right), and marks such a miss. */
+ * (and how many were right), and marks such a miss. The bundled
+ * knowledge's examples teach it stories like this one, so a copy with an
+ * answer threshold of 0.95 leaves the whole unsure. */
 static void test_eval_asked_part(void **state) {
     (void)state;
     char *tmp = ktTempDir(), *path = cbSprintf("%s/asked.jsonl", tmp);
+    char *kbdir = cbSprintf("%s/kb", tmp), *cmd = cbSprintf("cp -r knowledge %s", kbdir);
+    assert_int_equal(system(cmd), 0);
+    char *mpath = cbSprintf("%s/matching.json", kbdir), *kbopt = cbSprintf("--kb=%s", kbdir);
+    json_t *m = json_load_file(mpath, 0, NULL);
+    assert_non_null(m);
+    json_object_set_new(m, "answer_threshold", json_real(0.95));
+    assert_int_equal(json_dump_file(m, mpath, 0), 0);
+    json_decref(m);
     FILE *f = fopen(path, "w");
     assert_non_null(f);
     const char *story = "I'm 39 and I have driven trucks for fifteen years. I did a free Python "
@@ -387,7 +402,7 @@ static void test_eval_asked_part(void **state) {
             story, story);
     fputs("{\"q\": \"Is a coding bootcamp worth it?\", \"gold\": [\"bootcamps/worth-it\"]}\n", f);
     fclose(f);
-    run r = bot(today, "kb", "eval", "--json", "--kb=knowledge", path, NULL);
+    run r = bot(today, "kb", "eval", "--json", kbopt, path, NULL);
     if (r.rc != 0 && r.rc != 1) fail_msg("rc %d: %s", r.rc, r.err);
     json_error_t e;
     json_t *j = json_loads(r.out, 0, &e);
@@ -400,18 +415,18 @@ static void test_eval_asked_part(void **state) {
     assert_true(json_is_true(json_object_get(miss, "asked_part")));
     json_decref(j);
     runFree(&r);
-    r = bot(today, "kb", "eval", "--kb=knowledge", path, NULL, NULL);
+    r = bot(today, "kb", "eval", kbopt, path, NULL, NULL);
     if (!strstr(r.out, "answered from the sentences that ask, after context: 2 (1 right)"))
         fail_msg("got:\n%s", r.out);
     runFree(&r);
     unlink(path);
     ktRmTree(tmp);
-    free(path);
-    free(tmp);
+    cbFreeN(6, path, tmp, kbdir, cmd, mpath, kbopt);
 }
 
 /* An eval file's problems are named and not counted: a BOM is fine, a
- * blank question is a bad line, a copied phrasing is left out of the
+ * blank question is a bad line, a copied phrasing (an alternate, or a
+ * question of examples/) is left out of the
  * figures, and with any of them the eval does not pass (exit 1, "pass"
  * false); no question at all, or a directory, is an error too. A
  * question's control characters never reach the MISS list. */
@@ -421,14 +436,18 @@ static void test_eval_file_problems(void **state) {
     ktWrite(path, "\xEF\xBB\xBF{\"q\": \"is a coding bootcamp worth it?\", \"gold\": [\"bootcamps/worth-it\"]}\n"
                   "{\"q\": \"python developer salary\", \"gold\": [\"career/salary\"]}\n"
                   "{\"q\": \"   \", \"gold\": []}\n"
-                  "{\"q\": \"fix my \\u001b[31mcode\\nMISS fake.jsonl:99\", \"gold\": [\"career/salary\"]}\n");
+                  "{\"q\": \"fix my \\u001b[31mcode\\nMISS fake.jsonl:99\", \"gold\": [\"career/salary\"]}\n"
+                  "{\"q\": \"Le Wagon vs Ironhack vs a small local one in Madrid... how do you "
+                  "even compare these, is there some checklist\", \"gold\": [\"bootcamps/choosing\"]}\n");
     run r = bot(today, "kb", "eval", "--json", "--kb=knowledge", path, NULL);
     assert_int_equal(r.rc, 1);
     json_t *j = json_loads(r.out, 0, NULL);
     if (!j) fail_msg("not JSON:\n%s", r.out);
     json_t *counts = json_object_get(j, "counts");
     assert_int_equal(json_integer_value(json_object_get(counts, "queries")), 2);
-    assert_int_equal(json_integer_value(json_object_get(counts, "copied")), 1);
+    assert_int_equal(json_integer_value(json_object_get(counts, "copied")), 2); /* examples/ too */
+    assert_non_null(strstr(r.err, "odd.jsonl:5: error: eval question \"Le Wagon"));
+    assert_non_null(strstr(r.err, "is in examples/"));
     assert_int_equal(json_integer_value(json_object_get(counts, "bad_lines")), 1);
     assert_false(json_is_true(json_object_get(j, "pass")));
     json_decref(j);
