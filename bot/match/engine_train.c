@@ -159,6 +159,7 @@ static double lengthNorm(const kb *k) {
 static void keyEnd(keyJob *kj, size_t nkeys, uint8_t (*key)[MDC_KEYLEN]) {
     const kb *k = kj->k;
     if (kj->scaled) mdcKeysAddStr(kj->h, "the scaled path's re-ranker");
+    mdcKeysAddStr(kj->h, "features of two examples or more"); /* what the vocabulary keeps */
     double *nums = cbMalloc((4 + kj->n) * sizeof(*nums));
     size_t nn = 0;
     nums[nn++] = k->matching.answer_threshold;
