@@ -270,8 +270,12 @@ static int kbCmdNew(int argc, char **argv) {
     char err[CB_ERRLEN];
     char *path = NULL;
     if (!kbNewIdValid(a.pos)) { /* a malformed argument is a usage error (2) */
-        fprintf(stderr, "careerbot kb new: '%s' is not TOPIC/SLUG (lowercase letters, digits and "
-                        "'-', e.g. frameworks/django-vs-flask)\n", a.pos);
+        if (kbNewIdReserved(a.pos))
+            fprintf(stderr, "careerbot kb new: '%s': the topic name 'examples' is reserved for "
+                            "the folder of training questions; pick another topic\n", a.pos);
+        else
+            fprintf(stderr, "careerbot kb new: '%s' is not TOPIC/SLUG (lowercase letters, digits "
+                            "and '-', e.g. frameworks/django-vs-flask)\n", a.pos);
         cliPrintUsage(&newSpec, stderr);
         return CB_EXIT_USAGE;
     }

@@ -52,8 +52,10 @@ int kbImportWith(const char *file, const char *out_dir, const kbImportOpts *o, c
  * _topic.json if missing) whose placeholders fail `kb check` until
  * replaced. *path = the file written (caller frees). */
 int kbNewEntry(const char *dir, const char *id, char **path, char *err);
-/* 1 if id is a well-formed TOPIC/SLUG for kbNewEntry. */
+/* 1 if id is a well-formed TOPIC/SLUG for kbNewEntry; kbNewIdReserved: 1
+ * if its topic is a reserved name (examples/, the training questions). */
 int kbNewIdValid(const char *id);
+int kbNewIdReserved(const char *id);
 
 /* kbNewEntry with the question and alternates already filled in (the
  * other fields stay placeholders, so `kb check` asks for them). answer

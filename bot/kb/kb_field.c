@@ -103,9 +103,14 @@ int kbValidName(const char *s) {
     return 1;
 }
 
+int kbReservedTopic(const char *id) {
+    return strncmp(id, KB_EXAMPLES_DIR, strlen(KB_EXAMPLES_DIR)) == 0 &&
+           (id[strlen(KB_EXAMPLES_DIR)] == '/' || id[strlen(KB_EXAMPLES_DIR)] == '\0');
+}
+
 int kbValidId(const char *s) {
     const char *slash = strchr(s, '/');
-    if (!slash || slash == s) return 0;
+    if (!slash || slash == s || kbReservedTopic(s)) return 0;
     char topic[256];
     size_t n = (size_t)(slash - s);
     if (n >= sizeof(topic)) return 0;

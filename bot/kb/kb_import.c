@@ -86,6 +86,11 @@ static const char *kbImpName(cbDiags *d, const kbJson *j, json_t *o, const char 
         return NULL;
     }
     int isid = strcmp(key, "id") == 0;
+    if (kbReservedTopic(s)) {
+        kbDiagAt(d, CB_DIAG_ERROR, j, p, 0, "%s '%.100s': the topic name '" KB_EXAMPLES_DIR
+                 "' is reserved for the folder of training questions; pick another", key, s);
+        return NULL;
+    }
     if (isid ? !kbValidId(s) : !kbValidName(s)) {
         kbDiagAt(d, CB_DIAG_ERROR, j, p, 0, "%s '%.100s' must be %s", key, s,
                  isid ? "<topic>/<slug>, each of lowercase letters, digits and '-'"
@@ -168,13 +173,13 @@ static void kbImpEntries(cbDiags *d, const kbJson *j, json_t *ents, json_t *topi
 }
 
 /* Check the document's shape; CB_OK when files can be written from it. */
-/* A name of examples/: <name>.jsonl, lowercase letters, digits, '-',
- * '_' and '.', not starting with a dot. */
+/* A name of examples/ as the loader reads them: <name>.jsonl, not
+ * starting with a dot, no '/' or control character, at most 255 bytes. */
 static int kbImpExampleName(const char *name) {
     size_t n = strlen(name);
-    if (n <= 6 || n > 128 || name[0] == '.' || strcmp(name + n - 6, ".jsonl") != 0) return 0;
+    if (n <= 6 || n > 255 || name[0] == '.' || strcmp(name + n - 6, ".jsonl") != 0) return 0;
     for (size_t i = 0; i < n; i++)
-        if (!strchr("abcdefghijklmnopqrstuvwxyz0123456789-_.", name[i])) return 0;
+        if (name[i] == '/' || (unsigned char)name[i] < 0x20 || name[i] == 0x7f) return 0;
     return 1;
 }
 
@@ -192,8 +197,8 @@ static void kbImpCheckExamples(cbDiags *d, const kbJson *j, json_t *ex) {
         char ptr[160];
         snprintf(ptr, sizeof(ptr), "/examples/%.140s", name);
         if (!kbImpExampleName(name))
-            kbDiagAt(d, CB_DIAG_ERROR, j, ptr, 1, "'%.140s' is not a name for examples/: use "
-                     "lowercase letters, digits and '-', ending in .jsonl", name);
+            kbDiagAt(d, CB_DIAG_ERROR, j, ptr, 1, "'%.140s' is not a name for examples/: a file "
+                     "name ending in .jsonl, not starting with '.', without '/'", name);
         else if (!json_is_string(text))
             kbDiagAt(d, CB_DIAG_ERROR, j, ptr, 0, "'%.140s' must be a string (the file's text), "
                      "got %s", name, kbTypeName(text));
@@ -441,6 +446,8 @@ static int kbImpVerify(const char *tmp, const kbJson *j, json_t *root, cbDiags *
         size_t rn = strlen(rel);
         if (rn > 3 && strcmp(rel + rn - 3, ".md") == 0)
             cbDiagAdd(d, g->severity, j->path, line, col, "entry '%.*s': %s", (int)(rn - 3), rel, msg);
+        else if (strncmp(rel, "examples/", 9) == 0 && g->line > 0) /* its own line: one a question */
+            cbDiagAdd(d, g->severity, j->path, line, col, "%s:%d:%d: %s", rel, g->line, g->col, msg);
         else
             cbDiagAdd(d, g->severity, j->path, line, col, "%s: %s", rel, msg);
         free(msg);
@@ -474,6 +481,7 @@ static int kbDirState(const char *path) {
 static int kbImpManaged(const char *name, int depth) {
     size_t n = strlen(name);
     if (depth == 1) return strcmp(name, "_topic.json") == 0 || (n > 3 && !strcmp(name + n - 3, ".md"));
+    if (depth == 2) return n > 6 && !strcmp(name + n - 6, ".jsonl"); /* in examples/ */
     if (strcmp(name, "synonyms.json") == 0 || strcmp(name, "matching.json") == 0) return 1;
     for (size_t i = 0; i < KB_NTEXT_FILES; i++)
         if (strcmp(name, kbTextFiles[i].file) == 0) return 1;
@@ -512,7 +520,10 @@ static size_t kbCarryOver(const char *old, const char *out, int depth) {
         struct stat st, dst;
         int walk = depth == 0 && name[0] != '.' && lstat(from, &st) == 0 && S_ISDIR(st.st_mode);
         if (walk && strcmp(name, "examples") == 0) {
-            /* the import's own, like the entries: replaced whole */
+            /* its .jsonl files are the import's, like entries; the rest
+             * (a README, notes) is carried like a topic's */
+            if (lstat(to, &dst) != 0) failed += rename(from, to) != 0;
+            else failed += kbCarryOver(from, to, 2);
         } else if (walk && lstat(to, &dst) != 0) {
             /* a topic the import dropped: a folder of notes without its
              * _topic.json would not load, so what is left there stays in
@@ -638,6 +649,47 @@ static int kbImpBase(const char *dir, json_t **base, char *err) {
     return *base ? CB_OK : cbErr(err, "cannot read the knowledge in %s (--base)", dir);
 }
 
+/* Copy file from to to (bytes as they are). */
+static int kbCopyFile(const char *from, const char *to, char *err) {
+    FILE *in = fopen(from, "rb"), *out = in ? fopen(to, "wbx") : NULL;
+    int rc = in && out ? CB_OK : cbErr(err, "cannot copy %s: %s", from, strerror(errno));
+    char buf[65536];
+    size_t n;
+    while (rc == CB_OK && (n = fread(buf, 1, sizeof buf, in)) > 0)
+        if (fwrite(buf, 1, n, out) != n) rc = cbErr(err, "cannot write %s: %s", to, strerror(errno));
+    if (in) fclose(in);
+    if (out && fclose(out) != 0 && rc == CB_OK)
+        rc = cbErr(err, "cannot write %s: %s", to, strerror(errno));
+    return rc;
+}
+
+/* A document with no "examples" (an export from before examples/ existed,
+ * a CSV without --base) keeps the folder's: its .jsonl files are copied
+ * into tmp before the imported knowledge is checked, so an id the import
+ * dropped is an error there and nothing is written. */
+static int kbImpKeepExamples(const char *tmp, const char *out_dir, json_t *root, char *err) {
+    if (json_object_get(root, "examples")) return CB_OK;
+    char *from = cbSprintf("%s/examples", out_dir), *to = cbSprintf("%s/examples", tmp);
+    DIR *dh = opendir(from);
+    int rc = CB_OK, made = 0;
+    struct dirent *de;
+    while (dh && rc == CB_OK && (de = readdir(dh)) != NULL) {
+        char *src = cbSprintf("%s/%s", from, de->d_name), *dst = cbSprintf("%s/%s", to, de->d_name);
+        struct stat st;
+        if (de->d_name[0] != '.' && kbImpManaged(de->d_name, 2) && stat(src, &st) == 0 &&
+            S_ISREG(st.st_mode)) {
+            if (!made && mkdir(to, 0755) != 0 && errno != EEXIST)
+                rc = cbErr(err, "cannot create %s: %s", to, strerror(errno));
+            made = 1;
+            if (rc == CB_OK) rc = kbCopyFile(src, dst, err);
+        }
+        cbFreeN(2, src, dst);
+    }
+    if (dh) closedir(dh);
+    cbFreeN(2, from, to);
+    return rc;
+}
+
 /* Write what root describes into out_dir through a temporary sibling,
  * loaded back first: problems are reported at their place in j. */
 static int kbImpApply(const kbJson *j, json_t *root, const char *out_dir, cbDiags *d, char *err) {
@@ -647,6 +699,7 @@ static int kbImpApply(const kbJson *j, json_t *root, const char *out_dir, cbDiag
     while (n > 1 && out_dir[n - 1] == '/') n--;
     char *tmp = cbSprintf("%.*s.import-%ld", (int)n, out_dir, (long)getpid());
     int rc = kbImpWrite(tmp, root, err);
+    if (rc == CB_OK) rc = kbImpKeepExamples(tmp, out_dir, root, err);
     if (rc == CB_OK && kbImpVerify(tmp, j, root, d) != CB_OK)
         rc = cbErr(err, "the imported knowledge does not pass the checks; nothing was written");
     if (rc == CB_OK && json_array_size(json_object_get(root, "entries")) == 0) /* a header row */

@@ -414,6 +414,8 @@ json_t *kbCsvDocument(const kbJson *j, char sep, json_t *base, kbPosMap *map, cb
         for (size_t i = 0; i < KB_NTEXT_FILES; i++)
             if (json_object_get(base, kbTextFiles[i].key))
                 json_object_set(root, kbTextFiles[i].key, json_object_get(base, kbTextFiles[i].key));
+        if (json_object_get(base, "examples")) /* examples/ is not in the sheet */
+            json_object_set(root, "examples", json_object_get(base, "examples"));
     } else {
         json_decref(c.ents);
     }

@@ -78,7 +78,11 @@ size_t kbWordCount(const char *s); /* runs of non-blank characters */
 int kbValidDate(const char *s);  /* real calendar date YYYY-MM-DD */
 int kbValidUrl(const char *s);   /* http(s)://host[...] */
 int kbValidName(const char *s);  /* [a-z0-9-]+ */
-int kbValidId(const char *s);    /* <name>/<name> */
+int kbValidId(const char *s);    /* <name>/<name>, its topic not reserved */
+/* The folder of training questions (kb_training.c): no topic takes its
+ * name. kbReservedTopic: 1 when id (or a topic name) is in it. */
+#define KB_EXAMPLES_DIR "examples"
+int kbReservedTopic(const char *id);
 
 /* The `kb export` document (entries, topics, ...) built from a CSV or TSV
  * file j (sep ',' or '\t'; j->text without a BOM; j->map receives where

@@ -238,8 +238,16 @@ static void kbExamplesDir(kbLoader *L, const char *path) {
         struct stat st;
         if (stat(fp, &st) != 0)
             cbDiagAdd(L->d, CB_DIAG_ERROR, fp, 0, 0, "cannot read (broken link?)");
+        else if (S_ISDIR(st.st_mode))
+            cbDiagAdd(L->d, CB_DIAG_WARNING, fp, 0, 0,
+                      "folders inside examples/ are not read; put <name>.jsonl files directly in it");
         else if (!S_ISREG(st.st_mode)) kbNotRegular(L, fp, &st);
         else if (kbEndsWith(names[i], ".jsonl")) kbLoadTrainingFile(L, fp);
+        else if (strcmp(names[i], "README.md") == 0) { /* the maintainers' notes */
+        } else if (strcmp(names[i], "_topic.json") == 0 || kbEndsWith(names[i], ".md"))
+            cbDiagAdd(L->d, CB_DIAG_ERROR, fp, 0, 0,
+                      "examples/ holds training questions (<name>.jsonl), not entries: the topic "
+                      "name 'examples' is reserved; move the entries to another topic folder");
         else
             cbDiagAdd(L->d, CB_DIAG_WARNING, fp, 0, 0,
                       "unexpected file, ignored (examples/ holds <name>.jsonl files)");

@@ -134,10 +134,15 @@ static char *kbWithAnswer(char *text, const char *answer) {
 }
 
 int kbNewIdValid(const char *id) { return kbValidId(id); }
+int kbNewIdReserved(const char *id) { return kbReservedTopic(id); }
 
 int kbNewEntryDraft(const char *dir, const char *id, const char *question,
                     const char *const *alts, size_t n, const char *answer, char **path, char *err) {
     *path = NULL;
+    if (kbReservedTopic(id))
+        return cbErr(err, "'%s': the topic name '" KB_EXAMPLES_DIR "' is reserved for the folder "
+                          "of training questions (knowledge/" KB_EXAMPLES_DIR "/); pick another topic",
+                     id);
     if (!kbValidId(id))
         return cbErr(err, "'%s' is not TOPIC/SLUG (lowercase letters, digits and '-', e.g. "
                           "frameworks/django-vs-flask)",

@@ -43,14 +43,15 @@ static const char *trainPath(kbLoader *L, const char *path) {
     return L->train_files.v[L->train_files.n++] = cbStrdup(path);
 }
 
-/* The column of the first "s" (quoted) in line j, 1 when not found (an id
- * with escapes in it). */
-static int trainCol(const kbJson *j, const char *s) {
-    char *quoted = cbSprintf("\"%s\"", s);
-    const char *at = memmem(j->text, j->len, quoted, strlen(quoted));
-    free(quoted);
-    return at ? (int)(at - j->text) + 1 : 1;
+/* The column of the value at JSON pointer ptr in line j (as every
+ * diagnostic counts it). */
+static int trainCol(const kbJson *j, const char *ptr) {
+    int line = 0, col = 0;
+    kbPosAt(j, ptr, 0, &line, &col);
+    return col > 0 ? col : 1;
 }
+
+static int blank(const char *s) { return s[strspn(s, " \t\r\n")] == '\0'; }
 
 static void trainLine(kbLoader *L, const char *path, const char *p, size_t n, int line) {
     size_t a = 0;
@@ -67,14 +68,14 @@ static void trainLine(kbLoader *L, const char *path, const char *p, size_t n, in
     if (!json_is_object(root)) {
         kbDiagAt(L->d, CB_DIAG_ERROR, &j, "", 0, "each line must be an object like "
                  "{\"q\": \"a question\", \"gold\": [\"topic/slug\"]}");
-    } else if (!json_is_string(q) || !*json_string_value(q)) {
+    } else if (!json_is_string(q) || blank(json_string_value(q))) {
         kbDiagAt(L->d, CB_DIAG_ERROR, &j, q ? "/q" : "", 0, "\"q\" must be the question, a "
-                 "non-empty string");
+                 "string that is not blank");
     } else if (!json_is_array(gold)) {
         kbDiagAt(L->d, CB_DIAG_ERROR, &j, gold ? "/gold" : "", 0, "\"gold\" must list the ids "
                  "of the entries that answer it ([] for a question the bot must decline)");
     } else if (json_array_size(gold) == 0) {
-        trainPush(L, json_string_value(q), "", path, line, trainCol(&j, "gold"));
+        trainPush(L, json_string_value(q), "", path, line, trainCol(&j, "/gold"));
     } else {
         for (size_t i = 0; i < json_array_size(gold); i++) {
             json_t *id = json_array_get(gold, i);
@@ -84,7 +85,7 @@ static void trainLine(kbLoader *L, const char *path, const char *p, size_t n, in
                 kbDiagAt(L->d, CB_DIAG_ERROR, &j, ptr, 0, "an id is a string like \"topic/slug\"");
             else
                 trainPush(L, json_string_value(q), json_string_value(id), path, line,
-                          trainCol(&j, json_string_value(id)));
+                          trainCol(&j, ptr));
         }
     }
     json_decref(root);

@@ -367,7 +367,8 @@ long engTopicId(const engIndex *ix, const char *name);
  * terms over the idf of the question's terms, a word the knowledge never
  * uses counting as the rarest), into ev (entries; the rest 0).
  * engExampleEvidence gives the same for a training example of entry label
- * (nentries: out of scope) as if that phrasing were not in the index, as a
+ * (nentries: out of scope; UINT32_MAX: a question of examples/, which is in
+ * no entry's phrasings) as if that phrasing were not in the index, as a
  * sparse list the caller frees (*ent, *val, count returned); its text self
  * is left out of the out-of-scope evidence (class nentries, engine_oos.c),
  * which engEvidence leaves to its caller. */

@@ -39,6 +39,7 @@ typedef struct mdlExample {
     const char *text;
     uint32_t label;
     uint32_t section; /* out of scope: its out-of-scope.txt section (0: none) */
+    uint8_t unindexed; /* from examples/: not in the index, so its evidence leaves nothing out */
     /* its lexical evidence (see mdlPredictEv), sparse: nev classes and
      * values, as if the example were not in the index; fits beta */
     uint32_t *ev_class;

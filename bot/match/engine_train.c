@@ -53,7 +53,9 @@ static size_t collectExamples(const kb *k, mdlExample *ex) {
     }
     for (size_t i = 0; i < k->train_q.n; i++) {
         const kbEntry *en = *k->train_ids.v[i] ? kbFindEntry(k, k->train_ids.v[i]) : NULL;
-        if (en) ex[n++] = (mdlExample){.text = k->train_q.v[i], .label = (uint32_t)(en - k->entries)};
+        if (en)
+            ex[n++] = (mdlExample){.text = k->train_q.v[i], .label = (uint32_t)(en - k->entries),
+                                   .unindexed = 1};
     }
     for (size_t i = 0; i < k->out_of_scope.n; i++)
         if (k->out_of_scope.v[i])
@@ -61,7 +63,8 @@ static size_t collectExamples(const kb *k, mdlExample *ex) {
                                    .section = k->out_of_scope_section ? k->out_of_scope_section[i] : 0};
     for (size_t i = 0; i < k->train_q.n; i++)
         if (!*k->train_ids.v[i])
-            ex[n++] = (mdlExample){.text = k->train_q.v[i], .label = none, .section = nosection};
+            ex[n++] = (mdlExample){.text = k->train_q.v[i], .label = none, .section = nosection,
+                                   .unindexed = 1};
     return n;
 }
 
@@ -155,18 +158,22 @@ static double lengthNorm(const kb *k) {
     return k->matching.length_normalization > 0 ? k->matching.length_normalization : 1.0;
 }
 
-/* The numbers (matching.json's, each example's section), then the keys. */
+/* The numbers (matching.json's, each example's section and origin), then
+ * the keys. */
 static void keyEnd(keyJob *kj, size_t nkeys, uint8_t (*key)[MDC_KEYLEN]) {
     const kb *k = kj->k;
     if (kj->scaled) mdcKeysAddStr(kj->h, "the scaled path's re-ranker");
     mdcKeysAddStr(kj->h, "features of two examples or more"); /* what the vocabulary keeps */
-    double *nums = cbMalloc((4 + kj->n) * sizeof(*nums));
+    double *nums = cbMalloc((4 + 2 * kj->n) * sizeof(*nums));
     size_t nn = 0;
     nums[nn++] = k->matching.answer_threshold;
     nums[nn++] = k->matching.suggest_threshold;
     nums[nn++] = k->matching.pattern_confidence;
     nums[nn++] = lengthNorm(k); /* unset and 1 train the same model */
-    for (size_t i = 0; i < kj->n; i++) nums[nn++] = kj->ex[i].section;
+    for (size_t i = 0; i < kj->n; i++) {
+        nums[nn++] = kj->ex[i].section;
+        nums[nn++] = kj->ex[i].unindexed; /* its evidence differs (trainFresh) */
+    }
     mdcKeysAdd(kj->h, nums, nn * sizeof(*nums));
     free(nums);
     mdcKeysEnd(kj->h, nkeys, key);
@@ -226,8 +233,10 @@ static void trainFresh(engIndex *ix, const mdlExample *ex, size_t n) {
         engLookupKeys(ix, &x.out, &keys[m]);
         free(norm);
         ok[m] = ex[i];
-        ok[m].nev = (uint32_t)engExampleEvidence(ix, &x, ex[i].label, s, &ok[m].ev_class,
-                                                 &ok[m].ev);
+        /* an entry's own phrasing is scored as if it were not in the index;
+         * an example of examples/ never was */
+        uint32_t loo = ex[i].unindexed ? UINT32_MAX : ex[i].label;
+        ok[m].nev = (uint32_t)engExampleEvidence(ix, &x, loo, s, &ok[m].ev_class, &ok[m].ev);
         m++;
     }
     engTermsFree(&x);

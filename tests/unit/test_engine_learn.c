@@ -606,6 +606,19 @@ static void testExamplesErrors(void **state) {
     cbDiagsFree(&d);
     snprintf(path, sizeof(path), "%s/bad.jsonl", dir);
     unlink(path);
+    /* 'examples' is no topic: an entry there is an error; a folder, a warning */
+    writeFile("examples/foo.md", "---\nquestion: Q?\n---\nA.\n");
+    snprintf(path, sizeof(path), "%s/sub", dir);
+    mkdir(path, 0700);
+    assert_null(load(DIR_, &d));
+    const cbDiag *e = diagOf(&d, "examples/foo.md", CB_DIAG_ERROR);
+    assert_non_null(e);
+    assert_non_null(strstr(e->msg, "reserved"));
+    assert_non_null(diagOf(&d, "examples/sub", CB_DIAG_WARNING));
+    cbDiagsFree(&d);
+    rmdir(path);
+    snprintf(path, sizeof(path), "%s/foo.md", dir);
+    unlink(path);
     snprintf(path, sizeof(path), "%s/notes.txt", dir);
     unlink(path);
     rmdir(dir);

@@ -254,6 +254,79 @@ static void roundTrip(const char *src) {
     free(tmp);
 }
 
+/* examples/ under kb import --force: a document without "examples" (an
+ * export from before the folder existed) keeps the folder's files,
+ * checked against the imported entries; one with it replaces the .jsonl
+ * files and keeps the rest (a README); an example naming an entry the
+ * import drops is an error at its file and line, and nothing is written. */
+static char *exportWithout(const char *dir, const char *drop_prefix, int drop_examples) {
+    char *json = exportDir(dir);
+    json_t *root = json_loads(json, 0, NULL), *ents = json_object_get(root, "entries"), *keep = json_array();
+    size_t i;
+    json_t *e;
+    json_array_foreach(ents, i, e) {
+        const char *id = json_string_value(json_object_get(e, "id"));
+        if (!drop_prefix || strcmp(id, drop_prefix) != 0) json_array_append(keep, e);
+    }
+    json_object_set_new(root, "entries", keep);
+    if (drop_examples) json_object_del(root, "examples");
+    free(json);
+    json = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(root);
+    return json;
+}
+
+static void test_import_keeps_examples(void **state) {
+    (void)state;
+    char *tmp = ktTempDir(), *out = cbSprintf("%s/out", tmp), *file = cbSprintf("%s/doc.json", tmp);
+    ktCopyTree("tests/fixtures/kb/good", out);
+    char *exdir = cbSprintf("%s/examples", out), *ex = cbSprintf("%s/examples/a.jsonl", out),
+         *readme = cbSprintf("%s/examples/README.md", out), *other = cbSprintf("%s/examples/b.jsonl", out);
+    char *json = exportDir(out);
+    json_t *root = json_loads(json, 0, NULL);
+    const char *id0 = json_string_value(json_object_get(json_array_get(json_object_get(root, "entries"), 0), "id"));
+    char *line = cbSprintf("{\"q\": \"a question as someone asks it\", \"gold\": [\"%s\"]}\n", id0);
+    assert_int_equal(mkdir(exdir, 0755), 0);
+    ktWrite(ex, line);
+    ktWrite(readme, "# where these came from\n");
+    cbDiags d;
+    cbDiagsInit(&d);
+    char err[CB_ERRLEN] = "";
+    char *doc = exportWithout(out, NULL, 1); /* no "examples" */
+    ktWrite(file, doc);
+    free(doc);
+    assert_int_equal(kbImport(file, out, 1, &d, err), CB_OK);
+    char *got = ktRead(ex);
+    assert_string_equal(got, line);
+    free(got);
+    assert_int_equal(access(readme, F_OK), 0);
+    /* with "examples": its files replace the folder's .jsonl files */
+    doc = exportDir(out);
+    ktWrite(file, doc);
+    free(doc);
+    ktWrite(other, line);
+    assert_int_equal(kbImport(file, out, 1, &d, err), CB_OK);
+    assert_int_equal(access(other, F_OK), -1);
+    assert_int_equal(access(ex, F_OK), 0);
+    assert_int_equal(access(readme, F_OK), 0);
+    /* no "examples", and the entry the folder's example names is dropped */
+    doc = exportWithout(out, id0, 1);
+    ktWrite(file, doc);
+    free(doc);
+    assert_int_equal(kbImport(file, out, 1, &d, err), CB_ERR);
+    int named = 0;
+    for (size_t i = 0; i < d.n; i++) named |= strstr(d.v[i].msg, "examples/a.jsonl:1:") != NULL;
+    if (!named) cbDiagsPrint(&d, "text", stderr);
+    assert_true(named);
+    got = ktRead(ex); /* nothing was written */
+    assert_string_equal(got, line);
+    free(got);
+    json_decref(root);
+    cbDiagsFree(&d);
+    ktRmTree(tmp);
+    cbFreeN(9, tmp, out, file, exdir, ex, readme, other, json, line);
+}
+
 /* An import that drops a topic whose folder holds a maintainer's notes
  * does not recreate the folder without its _topic.json (the knowledge
  * would not load): the notes stay in the old folder, which is kept and
@@ -597,6 +670,7 @@ int main(void) {
         cmocka_unit_test(test_jloc_index),
         cmocka_unit_test(test_export_import_fixture),
         cmocka_unit_test(test_import_drops_a_topic_with_notes),
+        cmocka_unit_test(test_import_keeps_examples),
         cmocka_unit_test(test_export_import_real),
         cmocka_unit_test(test_export_import_smalltalk),
         cmocka_unit_test(test_import_errors),
