@@ -407,6 +407,7 @@ void kbCrossStale(kbLoader *L) { kbCheckStale(L); }
 
 void kbCrossWarnings(kbLoader *L) {
     kbCheckStale(L);
+    kbCheckTrainingConflicts(L);
     kbPhrasingsEnd(kbPhrasingsBegin(L));
     kbLintCheck(L);
 }

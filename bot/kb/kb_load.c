@@ -350,6 +350,7 @@ static void kbCheckStep(kbLoadJob *j, double deadline) {
         kbLoadOpts *o = j->o;
         j->warnings = !(o && o->problems_on_failure) || L->d->nerrors > j->before;
         if (j->warnings) kbCrossStale(L);
+        if (j->warnings) kbCheckTrainingConflicts(L);
         j->phase = j->warnings ? L_KEYWORDS : L_BUILD;
     } else if (j->phase == L_KEYWORDS) {
         if (!j->stopkw) j->stopkw = kbStopKeywordsBegin(L);

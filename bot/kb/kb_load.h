@@ -66,6 +66,9 @@ void kbLoadTrainingFile(kbLoader *L, const char *path);
 /* The same, from the file's text (len bytes; the fuzz target's way in). */
 void kbTrainingParse(kbLoader *L, const char *path, const char *data, size_t len);
 void kbTrainingUnknownId(kbLoader *L, size_t i, const char *const *ids, size_t nids);
+/* A warning for a question that two lines of examples/ (asked the same
+ * way, kbPhraseKey) teach as examples of different ids. */
+void kbCheckTrainingConflicts(kbLoader *L);
 void kbLoaderFreeTraining(kbLoader *L);
 void kbLoadRedirects(kbLoader *L, const char *path);
 void kbLoadLookups(kbLoader *L, const char *path);

@@ -146,6 +146,61 @@ void kbTrainingUnknownId(kbLoader *L, size_t i, const char *const *ids, size_t n
                   id);
 }
 
+/* One example's folded question (kbPhraseKey) and index, for the sort. */
+typedef struct trainKey {
+    char *key;
+    size_t i;
+} trainKey;
+
+static int trainKeyCmp(const void *a, const void *b) {
+    const trainKey *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/* The ids of the line example i is on ("a,b"; examples of one line are
+ * consecutive), and where that line ends (its last example + 1). */
+static char *lineIds(const kbLoader *L, size_t i, size_t *end) {
+    const kbTrainWhere *w = &L->train_where[i];
+    char *ids = cbStrdup(L->train_ids.v[i]);
+    for (*end = i + 1; *end < L->train_ids.n && L->train_where[*end].path == w->path &&
+                       L->train_where[*end].line == w->line;
+         ++*end) {
+        char *more = cbSprintf("%s,%s", ids, L->train_ids.v[*end]);
+        free(ids);
+        ids = more;
+    }
+    return ids;
+}
+
+void kbCheckTrainingConflicts(kbLoader *L) {
+    size_t n = L->train_q.n;
+    if (n < 2) return;
+    trainKey *v = cbMalloc(n * sizeof(*v));
+    for (size_t i = 0; i < n; i++) v[i] = (trainKey){kbPhraseKey(L->train_q.v[i]), i};
+    qsort(v, n, sizeof(*v), trainKeyCmp);
+    for (size_t a = 0, b; a < n; a = b) {
+        for (b = a + 1; b < n && strcmp(v[b].key, v[a].key) == 0; b++) {
+        }
+        size_t end;
+        char *first = lineIds(L, v[a].i, &end);
+        for (size_t k = a + 1; k < b; k++) {
+            const kbTrainWhere *w = &L->train_where[v[k].i], *w0 = &L->train_where[v[a].i];
+            if (w->path == w0->path && w->line == w0->line) continue; /* one line's ids */
+            char *ids = lineIds(L, v[k].i, &end);
+            if (strcmp(ids, first) != 0)
+                cbDiagAdd(L->d, CB_DIAG_WARNING, w->path, w->line, 1,
+                          "this question is also in %s:%d, as an example of '%s'; here of '%s'. "
+                          "Keep the right one", w0->path, w0->line, first, ids);
+            free(ids);
+            break; /* one warning for a question */
+        }
+        free(first);
+    }
+    for (size_t i = 0; i < n; i++) free(v[i].key);
+    free(v);
+}
+
 void kbLoaderFreeTraining(kbLoader *L) {
     kbStrsFree(&L->train_q);
     kbStrsFree(&L->train_ids);

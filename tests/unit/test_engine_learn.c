@@ -606,6 +606,26 @@ static void testExamplesErrors(void **state) {
     cbDiagsFree(&d);
     snprintf(path, sizeof(path), "%s/bad.jsonl", dir);
     unlink(path);
+    /* one question taught as two entries' (case and punctuation aside): a
+     * warning at the second line; the same ids twice, or one line's two
+     * ids, are none */
+    writeFile("examples/c.jsonl", "{\"q\": \"remote jobs pls\", \"gold\": [\"jobs/remote\"]}\n"
+                                  "{\"q\": \"Remote jobs, pls!\", \"gold\": [\"jobs/salary\"]}\n"
+                                  "{\"q\": \"x y\", \"gold\": [\"jobs/remote\", \"jobs/salary\"]}\n"
+                                  "{\"q\": \"x y\", \"gold\": [\"jobs/remote\", \"jobs/salary\"]}\n");
+    knowledge *kc = load(DIR_, &d);
+    assert_non_null(kc);
+    knowledgeFree(kc);
+    const cbDiag *w = diagOf(&d, "examples/c.jsonl", CB_DIAG_WARNING);
+    assert_non_null(w);
+    assert_int_equal(w->line, 2);
+    assert_non_null(strstr(w->msg, "'jobs/remote'"));
+    size_t about = 0;
+    for (size_t i = 0; i < d.n; i++) about += strstr(d.v[i].file, "examples/c.jsonl") != NULL;
+    assert_int_equal(about, 1);
+    cbDiagsFree(&d);
+    snprintf(path, sizeof(path), "%s/c.jsonl", dir);
+    unlink(path);
     /* 'examples' is no topic: an entry there is an error; a folder, a warning */
     writeFile("examples/foo.md", "---\nquestion: Q?\n---\nA.\n");
     snprintf(path, sizeof(path), "%s/sub", dir);
