@@ -164,10 +164,13 @@ int kbReadFile(const char *path, cbDiags *d, char **data, size_t *len) {
     if (fd < 0) return CB_ERR;
     size_t plen = strlen(path);
     int entry = plen > 3 && strcmp(path + plen - 3, ".md") == 0;
+    int examples = plen > 6 && strcmp(path + plen - 6, ".jsonl") == 0;
     if (st.st_size > KB_MAX_FILE) {
         cbDiagAdd(d, CB_DIAG_ERROR, path, 0, 0, "file is %lld bytes; the limit is 256 KiB: %s",
                   (long long)st.st_size,
-                  entry ? "split it into several entries" : "make it smaller");
+                  entry      ? "split it into several entries"
+                  : examples ? "split it into several files in examples/"
+                             : "make it smaller");
         close(fd);
         return CB_ERR;
     }

@@ -128,7 +128,15 @@ void kbTrainingParse(kbLoader *L, const char *path, const char *data, size_t len
 void kbLoadTrainingFile(kbLoader *L, const char *path) {
     char *data;
     size_t len;
-    if (kbReadFile(path, L->d, &data, &len) != CB_OK) return;
+    if (L->nbytes > L->max_bytes || kbReadFile(path, L->d, &data, &len) != CB_OK) return;
+    if ((L->nbytes += len) > L->max_bytes) { /* the entries' bound counts these too */
+        int mib = L->max_bytes >= (1u << 20);
+        cbDiagAdd(L->d, CB_DIAG_ERROR, path, 0, 0, "more than %zu %s of entry and example files "
+                  "in the knowledge folder (the bound); is this the right directory?",
+                  mib ? L->max_bytes >> 20 : L->max_bytes, mib ? "MiB" : "bytes");
+        free(data);
+        return;
+    }
     kbTrainingParse(L, path, data, len);
     free(data);
 }

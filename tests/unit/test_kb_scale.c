@@ -104,6 +104,30 @@ static void test_byte_bound_is_clear(void **state) {
                              "(the bound); is this the right directory?");
 }
 
+/* examples/ counts toward the same bound: a folder of many example files
+ * is refused like one of many entries. */
+static void test_byte_bound_counts_examples(void **state) {
+    (void)state;
+    char *tmp = ktTempDir(), *dir = cbSprintf("%s/kb", tmp), *ex = cbSprintf("%s/kb/examples", tmp);
+    ktCopyTree("tests/fixtures/kb/good", dir);
+    assert_int_equal(mkdir(ex, 0755), 0);
+    char *file = cbSprintf("%s/a.jsonl", ex);
+    FILE *f = fopen(file, "w");
+    assert_non_null(f);
+    for (int i = 0; i < 2000; i++) fprintf(f, "{\"q\": \"question number %d\", \"gold\": []}\n", i);
+    fclose(f);
+    char msg[512];
+    size_t n = 1;
+    loadWith(dir, 0, 50000, msg, sizeof(msg), &n);
+    assert_int_equal(n, 0);
+    assert_string_equal(msg, "more than 50000 bytes of entry and example files in the knowledge "
+                             "folder (the bound); is this the right directory?");
+    loadWith(dir, 0, 0, msg, sizeof(msg), &n); /* the default bound: it loads */
+    assert_string_equal(msg, "");
+    ktRmTree(tmp);
+    cbFreeN(4, tmp, dir, ex, file);
+}
+
 /* A file over the import limit is refused by its size, not read (a
  * sparse file: nothing is written to the disk). */
 static void test_import_limit(void **state) {
@@ -211,6 +235,7 @@ int main(void) {
     };
     const struct CMUnitTest small[] = {
         cmocka_unit_test(test_import_limit),
+        cmocka_unit_test(test_byte_bound_counts_examples),
         cmocka_unit_test(test_copies_as_every_pair),
     };
     int rc = cmocka_run_group_tests(small, NULL, NULL);
