@@ -25,20 +25,7 @@
 #include "match/engine.h"
 #include "match/knowledge.h"
 #include "tproc.h"
-
-static engResult ask(const engIndex *ix, const char *q) {
-    engResult r;
-    char err[CB_ERRLEN];
-    assert_int_equal(engQuery(ix, q, strlen(q), NULL, 5, &r, err), CB_OK);
-    return r;
-}
-
-static knowledge *load(const char *dir, cbDiags *d) {
-    engParams p;
-    engDefaultParams(&p);
-    cbDiagsInit(d);
-    return knowledgeLoad(dir, &p, d);
-}
+#include "learn_fixture.h"
 
 /* The bundled knowledge, loaded once. */
 static int setupBundled(void **state) {
@@ -386,64 +373,6 @@ static void testPatternFloor(void **state) {
     engFree(ix);
 }
 
-/* ---- a knowledge base in a temporary directory ---- */
-
-static char DIR_[64];
-
-static void writeFile(const char *rel, const char *text) {
-    char path[256];
-    snprintf(path, sizeof(path), "%s/%s", DIR_, rel);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
-static char *entry(const char *question, const char *alternates) {
-    return cbSprintf("---\n{\n  \"question\": \"%s\",\n  \"alternates\": [%s],\n"
-                     "  \"sources\": [{\"title\": \"Docs\", \"url\": \"https://example.org/\"}],\n"
-                     "  \"links\": [{\"title\": \"A\", \"url\": \"https://example.org/a\"},\n"
-                     "            {\"title\": \"B\", \"url\": \"https://example.org/b\"}],\n"
-                     "  \"updated\": \"2026-11-01\"\n}\n---\nAn answer.\n",
-                     question, alternates);
-}
-
-static void writeEntry(const char *rel, const char *question, const char *alternates) {
-    char *e = entry(question, alternates);
-    writeFile(rel, e);
-    free(e);
-}
-
-static int setupDir(void **state) {
-    (void)state;
-    setenv("CAREERBOT_TODAY", "2026-12-01", 1);
-    snprintf(DIR_, sizeof(DIR_), "/tmp/cb-learn-%ld", (long)getpid());
-    char path[128];
-    mkdir(DIR_, 0700);
-    snprintf(path, sizeof(path), "%s/jobs", DIR_);
-    mkdir(path, 0700);
-    writeFile("jobs/_topic.json", "{\"title\": \"Jobs\", \"description\": \"Getting hired.\"}\n");
-    writeEntry("jobs/salary.md", "How much do Python developers earn?",
-               "\"python developer salary\", \"what do python devs make\", "
-               "\"how to negotiate a raise\", \"pay for a junior python dev\"");
-    writeEntry("jobs/resume.md", "How do I write a developer resume?",
-               "\"cv tips for programmers\", \"what to put on my resume\", "
-               "\"one page or two page cv\", \"resume for a junior developer\"");
-    writeEntry("jobs/remote.md", "How do I find remote Python work?",
-               "\"remote python jobs\", \"work from home as a developer\", "
-               "\"where to find remote roles\", \"remote junior python job\"");
-    writeFile("out-of-scope.txt", "# declined\nhow do i fix a syntax error\ntell me a joke\n"
-                                  "what is the weather tomorrow\nhow do i install numpy\n");
-    return 0;
-}
-
-static int teardownDir(void **state) {
-    (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", DIR_);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
 /* Editing a file and reloading (as the bot's hot reload does) retrains:
  * the same question gets another answer, with no other step. */
 static void testEditRetrains(void **state) {
@@ -487,163 +416,6 @@ static void testEditRetrains(void **state) {
     assert_int_not_equal(r.outcome, ENG_ANSWER);
     knowledgeFree(k);
 }
-
-/* The first problem of severity sev about a file whose name ends with
- * name, or NULL. */
-static const cbDiag *diagOf(const cbDiags *d, const char *name, cbSeverity sev) {
-    for (size_t i = 0; i < d->n; i++) {
-        size_t fl = strlen(d->v[i].file), nl = strlen(name);
-        if (d->v[i].severity == sev && fl >= nl && strcmp(d->v[i].file + fl - nl, name) == 0)
-            return &d->v[i];
-    }
-    return NULL;
-}
-
-/* examples/ is training data like alternates: labelled questions move a
- * question no entry words to the entry they name, or (no id) to a
- * decline, on the next load with no other step; without the file the
- * ranking is as before. */
-static double confidenceIn(const engResult *r, const char *id) {
-    for (size_t i = 0; i < r->nhits; i++)
-        if (strcmp(r->hits[i].entry->id, id) == 0) return r->hits[i].confidence;
-    return 0;
-}
-
-static engResult askFresh(const char *q, knowledge **k) {
-    cbDiags d;
-    *k = load(DIR_, &d);
-    if (!*k) cbDiagsPrint(&d, "text", stderr);
-    assert_non_null(*k);
-    cbDiagsFree(&d);
-    return ask((*k)->ix, q);
-}
-
-static void testExamplesRetrain(void **state) {
-    (void)state;
-    const char *q = "could i do a four day week as a developer";
-    char dir[128], path[160];
-    snprintf(dir, sizeof(dir), "%s/examples", DIR_);
-    mkdir(dir, 0700);
-    knowledge *k;
-    engResult r = askFresh(q, &k);
-    assert_string_not_equal(r.hits[0].entry->id, "jobs/remote");
-    double before = confidenceIn(&r, "jobs/remote");
-    knowledgeFree(k);
-    writeFile("examples/moved.jsonl",
-              "# a four-day week is the remote entry's here\n\n"
-              "{\"q\": \"four day week as a developer\", \"gold\": [\"jobs/remote\"]}\n"
-              "{\"q\": \"is a four day week possible in tech\", \"gold\": [\"jobs/remote\"], "
-              "\"style\": \"x\"}\n"
-              "{\"q\": \"developer jobs with a four day week\", \"gold\": [\"jobs/remote\"]}\n");
-    r = askFresh(q, &k);
-    assert_int_equal(k->kb->train_q.n, 3);
-    assert_string_equal(r.hits[0].entry->id, "jobs/remote");
-    double taught = confidenceIn(&r, "jobs/remote");
-    assert_true(taught > before + 0.2);
-    knowledgeFree(k);
-    writeFile("examples/moved.jsonl",
-              "{\"q\": \"four day week as a developer\", \"gold\": []}\n"
-              "{\"q\": \"is a four day week possible in tech\", \"gold\": []}\n"
-              "{\"q\": \"developer jobs with a four day week\", \"gold\": []}\n");
-    r = askFresh(q, &k);
-    assert_int_not_equal(r.outcome, ENG_ANSWER);
-    assert_true(confidenceIn(&r, "jobs/remote") < before);
-    knowledgeFree(k);
-    snprintf(path, sizeof(path), "%s/moved.jsonl", dir);
-    unlink(path);
-    rmdir(dir);
-    r = askFresh(q, &k);
-    assert_true(confidenceIn(&r, "jobs/remote") == before); /* the same training as at first */
-    knowledgeFree(k);
-}
-
-/* The first error about file name whose line is line, or NULL. */
-static const cbDiag *errorAtLine(const cbDiags *d, const char *name, int line) {
-    for (size_t i = 0; i < d->n; i++) {
-        size_t fl = strlen(d->v[i].file), nl = strlen(name);
-        if (d->v[i].severity == CB_DIAG_ERROR && d->v[i].line == line && fl >= nl &&
-            strcmp(d->v[i].file + fl - nl, name) == 0)
-            return &d->v[i];
-    }
-    return NULL;
-}
-
-/* Each mistake in an examples/ file is an error at its line (the id's
- * column for an unknown id, with the closest id), the load fails, and a
- * file that is not .jsonl is a warning. */
-static void testExamplesErrors(void **state) {
-    (void)state;
-    char dir[128], path[160];
-    snprintf(dir, sizeof(dir), "%s/examples", DIR_);
-    mkdir(dir, 0700);
-    writeFile("examples/bad.jsonl", "{\"q\": \"cv tips\", \"gold\": [\"jobs/resum\"]}\n"
-                                    "{\"q\": \"cv tips\", \"gold\": \"jobs/resume\"}\n"
-                                    "{\"q\": \"unterminated\n"
-                                    "# a comment\n"
-                                    "{\"gold\": []}\n"
-                                    "{\"q\": \"\", \"gold\": [\"nowhere\"]}\n"
-                                    "[\"q\", \"gold\"]\n");
-    writeFile("examples/notes.txt", "not read\n");
-    cbDiags d;
-    knowledge *k = load(DIR_, &d);
-    assert_null(k);
-    static const struct {
-        int line, col;
-        const char *msg;
-    } want[] = {{1, 27, "did you mean 'jobs/resume'"}, {2, 0, "\"gold\" must list"},
-                {3, 0, ""}, {5, 0, "\"q\" must be the question"},
-                {6, 0, "\"q\" must be the question"}, {7, 0, "must be an object"}};
-    for (size_t i = 0; i < CB_ARRAY_LEN(want); i++) {
-        const cbDiag *e = errorAtLine(&d, "examples/bad.jsonl", want[i].line);
-        if (!e || (want[i].col && e->col != want[i].col) || !strstr(e->msg, want[i].msg)) {
-            cbDiagsPrint(&d, "text", stderr);
-            fail_msg("line %d: wanted '%s'", want[i].line, want[i].msg);
-        }
-    }
-    assert_null(errorAtLine(&d, "examples/bad.jsonl", 4));
-    assert_int_equal(d.nerrors, CB_ARRAY_LEN(want));
-    assert_non_null(diagOf(&d, "examples/notes.txt", CB_DIAG_WARNING));
-    cbDiagsFree(&d);
-    snprintf(path, sizeof(path), "%s/bad.jsonl", dir);
-    unlink(path);
-    /* one question taught as two entries' (case and punctuation aside): a
-     * warning at the second line; the same ids twice, or one line's two
-     * ids, are none */
-    writeFile("examples/c.jsonl", "{\"q\": \"remote jobs pls\", \"gold\": [\"jobs/remote\"]}\n"
-                                  "{\"q\": \"Remote jobs, pls!\", \"gold\": [\"jobs/salary\"]}\n"
-                                  "{\"q\": \"x y\", \"gold\": [\"jobs/remote\", \"jobs/salary\"]}\n"
-                                  "{\"q\": \"x y\", \"gold\": [\"jobs/remote\", \"jobs/salary\"]}\n");
-    knowledge *kc = load(DIR_, &d);
-    assert_non_null(kc);
-    knowledgeFree(kc);
-    const cbDiag *w = diagOf(&d, "examples/c.jsonl", CB_DIAG_WARNING);
-    assert_non_null(w);
-    assert_int_equal(w->line, 2);
-    assert_non_null(strstr(w->msg, "'jobs/remote'"));
-    size_t about = 0;
-    for (size_t i = 0; i < d.n; i++) about += strstr(d.v[i].file, "examples/c.jsonl") != NULL;
-    assert_int_equal(about, 1);
-    cbDiagsFree(&d);
-    snprintf(path, sizeof(path), "%s/c.jsonl", dir);
-    unlink(path);
-    /* 'examples' is no topic: an entry there is an error; a folder, a warning */
-    writeFile("examples/foo.md", "---\nquestion: Q?\n---\nA.\n");
-    snprintf(path, sizeof(path), "%s/sub", dir);
-    mkdir(path, 0700);
-    assert_null(load(DIR_, &d));
-    const cbDiag *e = diagOf(&d, "examples/foo.md", CB_DIAG_ERROR);
-    assert_non_null(e);
-    assert_non_null(strstr(e->msg, "reserved"));
-    assert_non_null(diagOf(&d, "examples/sub", CB_DIAG_WARNING));
-    cbDiagsFree(&d);
-    rmdir(path);
-    snprintf(path, sizeof(path), "%s/foo.md", dir);
-    unlink(path);
-    snprintf(path, sizeof(path), "%s/notes.txt", dir);
-    unlink(path);
-    rmdir(dir);
-}
-
 
 static const cbDiag *diagFor(const cbDiags *d, const char *name) {
     return diagOf(d, name, CB_DIAG_ERROR);
@@ -1108,8 +880,6 @@ int main(void) {
     };
     const struct CMUnitTest temp[] = {
         cmocka_unit_test(testEditRetrains),
-        cmocka_unit_test(testExamplesRetrain),
-        cmocka_unit_test(testExamplesErrors),
         cmocka_unit_test(testDataFileErrors),
         cmocka_unit_test(testCollisions),
         cmocka_unit_test(testPatternSeesLongQuestions),
