@@ -2,14 +2,17 @@
  * (engine_model.h): the feature vocabulary and idf, then k-fold
  * cross-validation to get every example's prediction from a model that
  * did not see it (folds are drawn by a hash of the example's text, so
- * copies of one wording stay together), then the final fit on everything.
+ * copies of one wording stay together), and the final fit on everything.
+ * The folds and the final fit are independent: they run as jobs on as
+ * many processors as there are (base/jobs.h, forked workers, the same
+ * weights however many).
  *
  * From the out-of-fold predictions come:
- *   the temperature of the softmax, chosen to minimize the out-of-fold
- *   log loss (over every class, out of scope included), so a probability
- *   means what it says on questions the model did not train on (a Platt
- *   scaling of the best entry's probability on top was tried: it made the
- *   model surer and doubled its wrong answers on real forum questions);
+ *   the temperature of the softmax and the weights of the lexical
+ *   evidence (engine_temperature.c), so a probability means what it says
+ *   on questions the model did not train on (a Platt scaling of the best
+ *   entry's probability on top was tried: it made the model surer and
+ *   doubled its wrong answers on real forum questions);
  *   a monotone map of the best entry's probability to how often such
  *   answers were right (engine_recal.c), and the reliability table
  *   (answers by mapped confidence, how many right, each fold's answers
@@ -22,16 +25,12 @@
 #include <string.h>
 
 #include "base/common.h"
+#include "base/jobs.h"
 #include "match/engine_int.h"
 #include "match/engine_model.h"
 
 #define MDL_MAX_BYTES (48.0 * 1024 * 1024) /* the weights of a dense model */
 #define MDL_MAX_WORK 6e9 /* multiply-adds to train it (about a second of CPU) */
-#define TEMP_MIN 0.2
-#define TEMP_MAX 5.0
-#define BETA_MAX 8.0 /* weight of the lexical evidence: 0 (none) to this */
-#define FIT_STEPS 12  /* golden-section steps per axis: the interval shrinks to 0.3% */
-#define FIT_ROUNDS 2
 #define UNK_MIN_EXAMPLES 300 /* fewer: most terms are in one example; none is "rare" */
 
 static const double BUCKET_EDGES[MDL_NBUCKETS + 1] = {0.0, 0.3, 0.5, 0.7, 0.9, 1.0000001};
@@ -130,20 +129,6 @@ static void withEvidence(const double *z, const mdlExample *ex, size_t nc, evWei
     }
 }
 
-/* Mean log loss of the out-of-fold logits z at temperature t and
- * evidence weights w. */
-static double logLoss(const double *z, const uint32_t *y, const mdlExample *ex, size_t n,
-                      size_t nc, double t, evWeights w, double *p) {
-    double sum = 0, *zz = cbMalloc(nc * sizeof(*zz));
-    for (size_t i = 0; i < n; i++) {
-        withEvidence(z + i * nc, &ex[i], nc, w, t, zz);
-        mdlSoftmax(zz, nc, t, NULL, p);
-        sum -= log(p[y[i]] > 1e-12 ? p[y[i]] : 1e-12);
-    }
-    free(zz);
-    return n ? sum / (double)n : 0;
-}
-
 static void noteCollision(mdlModel *m, uint32_t from, uint32_t to, const char *text) {
     for (size_t i = 0; i < m->ncoll; i++)
         if (m->coll[i].from == from && m->coll[i].to == to) {
@@ -224,93 +209,87 @@ static int *foldsOf(const mdlExample *ex, size_t n, int folds) {
     return fold;
 }
 
-/* Out-of-fold logits of every example into z (n x nclass). */
-static void crossValidate(const mdlModel *m, const mdlVec *x, const uint32_t *y,
-                          const uint64_t *okey, const int *fold, size_t n, int folds, double *z) {
-    size_t nc = m->nclass;
-    float *w = cbCallocLarge((m->nfeat ? m->nfeat : 1) * mdlStride(nc), sizeof(*w));
-    float *b = cbMalloc(nc * sizeof(*b));
+/* The fits of a training, as jobs (base/jobs.h) that may run in forked
+ * processes: job 0 the final fit on every example (into w and b), job
+ * 1 + f the fit without fold f, whose examples' logits go to z
+ * (n x nclass). z, w and b are shared memory; each job writes all of its
+ * part, so a job run again by the caller writes the same. */
+typedef struct fitJobs {
+    const mdlModel *m;
+    const mdlVec *x;
+    const uint32_t *y;
+    const uint64_t *okey;
+    const int *fold; /* NULL: no cross-validation */
+    size_t n;
+    double *z;
+    float *w, *b;
+} fitJobs;
+
+static void fitJob(void *ctx, size_t job) {
+    const fitJobs *J = ctx;
+    size_t n = J->n, nc = J->m->nclass, k = 0, wlen = (J->m->nfeat ? J->m->nfeat : 1) * mdlStride(nc);
+    float *w = cbCallocLarge(wlen, sizeof(*w)), *b = cbMalloc(nc * sizeof(*b));
     uint32_t *idx = cbMalloc((n ? n : 1) * sizeof(*idx));
-    for (int f = 0; f < folds; f++) {
-        size_t k = 0;
+    int f = (int)job - 1;
+    for (size_t i = 0; i < n; i++)
+        if (job == 0 || J->fold[i] != f) idx[k++] = (uint32_t)i;
+    mdlFit(J->x, J->y, J->okey, idx, k, nc, J->m->nfeat, J->m->epochs, w, b);
+    if (job == 0) {
+        memcpy(J->w, w, wlen * sizeof(*w));
+        memcpy(J->b, b, nc * sizeof(*b));
+    } else {
         for (size_t i = 0; i < n; i++)
-            if (fold[i] != f) idx[k++] = (uint32_t)i;
-        mdlFit(x, y, okey, idx, k, nc, m->nfeat, m->epochs, w, b);
-        for (size_t i = 0; i < n; i++)
-            if (fold[i] == f) mdlLogits(m, &x[i], w, b, z + i * nc);
+            if (J->fold[i] == f) mdlLogits(J->m, &J->x[i], w, b, J->z + i * nc);
     }
     free(w);
     free(b);
     free(idx);
 }
 
-/* The log loss at (log temperature, beta, gamma) = v[0], v[1], v[2]. */
-typedef struct fitCtx {
-    const double *z;
-    const uint32_t *y;
-    const mdlExample *ex;
-    size_t n, nc;
-    double *p;
-} fitCtx;
-
-static double fitLoss(const fitCtx *c, const double *v) {
-    return logLoss(c->z, c->y, c->ex, c->n, c->nc, exp(v[0]), (evWeights){v[1], v[2]}, c->p);
+/* The final fit into J->w and J->b and, with folds, every example's
+ * out-of-fold logits into J->z: the folds and the final fit are
+ * independent, and run on as many processors as there are (the same
+ * weights however many), when the outputs are in shared memory. */
+static void fitAll(fitJobs *J, int folds, int shared) {
+    size_t njobs = 1 + (J->fold ? (size_t)folds : 0);
+    cbJobsRun(njobs, fitJob, J, shared ? 0 : 1);
 }
 
-/* Minimize over v[k] in [lo, hi] with the other fixed: golden section. */
-static void fitAxis(const fitCtx *c, double *v, int k, double lo, double hi) {
-    const double g = 0.6180339887498949;
-    double a = lo, b = hi, x1 = b - g * (b - a), x2 = a + g * (b - a);
-    v[k] = x1;
-    double f1 = fitLoss(c, v);
-    v[k] = x2;
-    double f2 = fitLoss(c, v);
-    for (int i = 0; i < FIT_STEPS; i++) {
-        if (f1 <= f2) {
-            b = x2, x2 = x1, f2 = f1, x1 = b - g * (b - a);
-            v[k] = x1;
-            f1 = fitLoss(c, v);
-        } else {
-            a = x1, x1 = x2, f1 = f2, x2 = a + g * (b - a);
-            v[k] = x2;
-            f2 = fitLoss(c, v);
-        }
+/* Memory for a training's outputs (z, w, b of zlen, wlen, blen bytes):
+ * shared with forked workers when the system allows it (1), else the
+ * process's own (0). */
+static int outAlloc(fitJobs *J, size_t zlen, size_t wlen, size_t blen) {
+    J->z = zlen ? cbSharedAlloc(zlen) : NULL;
+    J->w = cbSharedAlloc(wlen);
+    J->b = cbSharedAlloc(blen);
+    if ((J->z || !zlen) && J->w && J->b) return 1;
+    cbSharedFree(J->z, zlen), cbSharedFree(J->w, wlen), cbSharedFree(J->b, blen);
+    J->z = zlen ? cbCallocLarge(zlen, 1) : NULL;
+    J->w = cbCallocLarge(wlen, 1);
+    J->b = cbCalloc(blen, 1);
+    return 0;
+}
+
+static void outFree(fitJobs *J, size_t zlen, size_t wlen, size_t blen, int shared) {
+    if (shared) {
+        cbSharedFree(J->z, zlen), cbSharedFree(J->w, wlen), cbSharedFree(J->b, blen);
+        return;
     }
-    v[k] = f1 <= f2 ? x1 : x2;
+    free(J->z);
+    free(J->w);
+    free(J->b);
 }
 
-/* The temperature and the evidence weights that minimize the out-of-fold
- * log loss: a few rounds of one-axis-at-a-time searches (the loss is
- * smooth in each). */
-static void fitTemperatureBeta(mdlModel *m, const double *z, const uint32_t *y,
-                               const mdlExample *ex, size_t n, double *p) {
-    fitCtx c = {z, y, ex, n, m->nclass, p};
-    double v[3] = {0, 0, 0}; /* temperature 1, no evidence */
-    for (int r = 0; r < FIT_ROUNDS; r++) {
-        fitAxis(&c, v, 0, log(TEMP_MIN), log(TEMP_MAX));
-        fitAxis(&c, v, 1, 0, BETA_MAX);
-        fitAxis(&c, v, 2, 0, BETA_MAX);
-    }
-    m->temp = exp(v[0]);
-    m->beta = v[1];
-    m->gamma = v[2];
-}
-
-static void calibrate(mdlModel *m, const mdlVec *x, const uint32_t *y, const uint64_t *okey,
-                      const mdlExample *ex, size_t n, int folds) {
-    size_t nc = m->nclass;
-    double *z = cbMalloc((n ? n : 1) * nc * sizeof(*z)), *p = cbMalloc(nc * sizeof(*p));
-    double *conf = cbMalloc((n ? n : 1) * sizeof(*conf));
+/* Calibration from the out-of-fold logits z (n x nclass). */
+static void calibrate(mdlModel *m, const double *z, const uint32_t *y, const mdlExample *ex,
+                      const int *fold, size_t n, int folds) {
+    double *p = cbMalloc(m->nclass * sizeof(*p)), *conf = cbMalloc((n ? n : 1) * sizeof(*conf));
     uint8_t *right = cbMalloc(n ? n : 1);
-    int *fold = foldsOf(ex, n, folds);
-    crossValidate(m, x, y, okey, fold, n, folds, z);
-    fitTemperatureBeta(m, z, y, ex, n, p);
+    mdlFitTemperature(m, z, y, ex, n);
     oofAnswers(m, z, y, ex, n, p, conf, right);
     recalibrate(m, conf, right, fold, n, folds);
-    free(fold);
     free(right);
     free(conf);
-    free(z);
     free(p);
 }
 
@@ -352,24 +331,30 @@ mdlModel *mdlTrain(const mdlKeys *keys, const mdlExample *ex, size_t n, size_t n
     }
     folds = m->folds;
     mdlVec *x = cbCalloc(n ? n : 1, sizeof(*x));
-    uint32_t *y = cbMalloc((n ? n : 1) * sizeof(*y)), *all = cbMalloc((n ? n : 1) * sizeof(*all));
+    uint32_t *y = cbMalloc((n ? n : 1) * sizeof(*y));
     for (size_t i = 0; i < n; i++) {
         mdlVectorize(m, &keys[i], &x[i]);
         y[i] = ex[i].label < nclass ? ex[i].label : (uint32_t)nclass - 1;
-        all[i] = (uint32_t)i;
     }
     uint64_t *okey = mdlOrderKeys(ex, y, n);
-    if (folds >= 2 && n >= (size_t)folds) calibrate(m, x, y, okey, ex, n, folds);
-    float *w = cbCallocLarge((m->nfeat ? m->nfeat : 1) * mdlStride(nclass), sizeof(*w));
-    m->b = cbMalloc(nclass * sizeof(*m->b));
-    mdlFit(x, y, okey, all, n, nclass, m->nfeat, m->epochs, w, m->b);
+    int cv = folds >= 2 && n >= (size_t)folds;
+    int *fold = cv ? foldsOf(ex, n, folds) : NULL;
+    size_t zlen = cv ? n * nclass * sizeof(double) : 0;
+    size_t wlen = (m->nfeat ? m->nfeat : 1) * mdlStride(nclass) * sizeof(float);
+    size_t blen = nclass * sizeof(float);
+    fitJobs J = {m, x, y, okey, fold, n, NULL, NULL, NULL};
+    int shared = outAlloc(&J, zlen, wlen, blen);
+    fitAll(&J, folds, shared);
+    if (cv) calibrate(m, J.z, y, ex, fold, n, folds);
+    m->b = cbMalloc(blen);
+    memcpy(m->b, J.b, blen);
+    mdlQuantize(m, J.w); /* what answers use, trained or read from the cache */
+    outFree(&J, zlen, wlen, blen, shared);
+    free(fold);
     free(okey);
-    mdlQuantize(m, w); /* what answers use, trained or read from the cache */
-    free(w);
     for (size_t i = 0; i < n; i++) mdlVecFree(&x[i]);
     free(x);
     free(y);
-    free(all);
     m->train_ms = cbNowMs() - t0;
     return m;
 }

@@ -175,6 +175,11 @@ void mdlFit(const mdlVec *x, const uint32_t *y, const uint64_t *okey, const uint
 uint64_t *mdlOrderKeys(const mdlExample *ex, const uint32_t *y, size_t n);
 /* The logits of v under w, b (m gives the sizes). */
 void mdlLogits(const mdlModel *m, const mdlVec *v, const float *w, const float *b, double *z);
+/* engine_temperature.c: m->temp, m->beta and m->gamma that minimize the
+ * log loss of the out-of-fold logits z (n x m->nclass) of the examples
+ * ex with classes y. */
+void mdlFitTemperature(mdlModel *m, const double *z, const uint32_t *y, const mdlExample *ex,
+                       size_t n);
 /* Softmax of z / temp over the allowed classes (allow NULL: all). */
 void mdlSoftmax(const double *z, size_t nc, double temp, const uint8_t *allow, double *p);
 /* engine_model.c: give the training keys feature ids (training only: a

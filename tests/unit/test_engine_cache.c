@@ -167,6 +167,28 @@ static void test_hit_answers_like_training(void **state) {
     knowledgeFree(second);
 }
 
+/* Training spreads its folds and its temperature search over forked
+ * workers (base/jobs.h): one process or several, the same model. */
+static void test_workers_same_model(void **state) {
+    fix *f = *state;
+    setenv("CAREERBOT_TRAIN_WORKERS", "1", 1);
+    knowledge *one = load(f, NULL);
+    setenv("CAREERBOT_TRAIN_WORKERS", "3", 1);
+    knowledge *three = load(f, NULL);
+    unsetenv("CAREERBOT_TRAIN_WORKERS");
+    engLearned L;
+    engLearnedInfo(one->ix, &L);
+    assert_true(L.oof > 0); /* cross-validated: the folds were jobs */
+    engLearned L3;
+    engLearnedInfo(three->ix, &L3);
+    assert_true(L.evidence_weight == L3.evidence_weight);
+    assert_true(L.oos_evidence_weight == L3.oos_evidence_weight);
+    for (size_t b = 0; b < ENG_NBUCKETS; b++) assert_int_equal(L.buckets[b].right, L3.buckets[b].right);
+    assertSameAnswers(one, three);
+    knowledgeFree(one);
+    knowledgeFree(three);
+}
+
 /* The bundled knowledge has enough examples for a probability map
  * (engine_recal.c): read back from the cache, it maps every confidence
  * bit for bit as the trained one. */
@@ -631,6 +653,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_hit_keeps_the_map, setup, teardown),
         cmocka_unit_test_setup_teardown(test_non_finite_ignored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hit_answers_like_training, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_workers_same_model, setup, teardown),
         cmocka_unit_test_setup_teardown(test_edit_misses, setup, teardown),
         cmocka_unit_test_setup_teardown(test_corrupt_ignored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unwritable_dir, setup, teardown),
