@@ -197,6 +197,15 @@ static void vecPush(mdlVec *v, uint32_t id, float val) {
 
 
 
+int mdlKnowsTerm(const mdlModel *m, const mdlKeys *k) {
+    for (size_t i = 0; i < k->n; i++) {
+        if (!mdlIsTerm(k->k[i])) continue;
+        uint32_t id = featId(m, k->k[i]);
+        if (id != UINT32_MAX && id != m->unk && !m->rare[id]) return 1;
+    }
+    return 0;
+}
+
 void mdlVectorize(const mdlModel *m, const mdlKeys *k, mdlVec *out) {
     out->n = 0;
     size_t unk = 0;

@@ -190,6 +190,10 @@ uint32_t mdlFeatAdd(mdlModel *m, uint64_t key);
 int mdlFeatIndex(mdlModel *m);
 /* 1 if key is a single term's (word unigram). */
 int mdlIsTerm(uint64_t key);
+/* 1 when one of k's word terms is a feature the model learned (not
+ * rare, not the unknown-term one): the question has a word the examples
+ * taught, though perhaps no entry uses it. */
+int mdlKnowsTerm(const mdlModel *m, const mdlKeys *k);
 #define MDL_UNK_KEY (0xC000000000000001ULL) /* word block, term, never a hash */
 
 #endif

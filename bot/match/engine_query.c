@@ -286,6 +286,14 @@ static void classify(const engIndex *ix, const engTerms *x, const char *norm, si
     mdlPredictEv(ix->model, &s->vec, allowed(ix, topic), s->conf, s->prob);
 }
 
+/* Does the question have a word the classifier learned? */
+static int learnedWord(const engIndex *ix, const engTerms *x, const char *norm, size_t nl) {
+    if (!ix->model) return 0;
+    engScratch *s = ix->scr;
+    mdlKeysOf(&x->out, norm, nl, &s->keys);
+    return mdlKnowsTerm(ix->model, &s->keys);
+}
+
 /* Touched entry e's evidence: its terms' score over the question's
  * weight, at most 1. */
 static double evidenceOf(const engScratch *s, uint32_t e) {
@@ -518,8 +526,11 @@ static void rank(const engIndex *ix, const engTerms *x, const char *text, size_t
     if (txtNormalize(text, len, &norm, &nl, NULL) == CB_OK)
         scorePatterns(ix, norm, nl, topic, patternBonus(ix, q, nq));
     const engVerbatim *ph = engVerbatimFind(ix, text, len);
-    /* Nothing the knowledge knows and no pattern: no hit at all. */
-    if (ix->scr->ntouched > 0) {
+    /* Nothing the knowledge knows and no pattern: no hit at all. What it
+     * knows is its entries' words (the index) and, with a classifier, the
+     * words its training examples taught (examples/ is not indexed: a
+     * question in words only examples use is still the classifier's). */
+    if (ix->scr->ntouched > 0 || learnedWord(ix, x, norm, norm ? nl : 0)) {
         if (ix->model) classify(ix, x, norm, norm ? nl : 0, topic);
         fillHits(ix, ph, topic, top, out);
         if (with_section) declineSection(ix, out);

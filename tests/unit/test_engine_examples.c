@@ -3,7 +3,8 @@
  * decline) on the next load with no other step; each mistake in a file
  * is an error at its line (the id's column for an unknown id, with the
  * closest id); a question two lines teach differently is a warning; the
- * name 'examples' is no topic. */
+ * name 'examples' is no topic; a question in words only examples use
+ * reaches the classifier. */
 #include "learn_fixture.h"
 
 /* examples/ is training data like alternates: labelled questions move a
@@ -62,6 +63,32 @@ static void testExamplesRetrain(void **state) {
     r = askFresh(q, &k);
     assert_true(confidenceIn(&r, "jobs/remote") == before); /* the same training as at first */
     knowledgeFree(k);
+}
+
+/* A question in words no entry uses but examples do: the index knows
+ * none of them, the classifier does, and answers it (before, such a
+ * question never reached the classifier: no hit at all). */
+static void testExamplesOwnWords(void **state) {
+    (void)state;
+    const char *q = "which ergonomic keyboard and trackball";
+    char dir[128], path[160];
+    snprintf(dir, sizeof(dir), "%s/examples", DIR_);
+    mkdir(dir, 0700);
+    knowledge *k;
+    engResult r = askFresh(q, &k);
+    assert_int_equal(r.nhits, 0); /* no word of it is the knowledge's */
+    knowledgeFree(k);
+    writeFile("examples/desk.jsonl",
+              "{\"q\": \"an ergonomic keyboard for my home desk\", \"gold\": [\"jobs/remote\"]}\n"
+              "{\"q\": \"trackball or ergonomic keyboard at home\", \"gold\": [\"jobs/remote\"]}\n"
+              "{\"q\": \"keyboard and trackball for the home office\", \"gold\": [\"jobs/remote\"]}\n");
+    r = askFresh(q, &k);
+    assert_true(r.nhits > 0);
+    assert_string_equal(r.hits[0].entry->id, "jobs/remote");
+    knowledgeFree(k);
+    snprintf(path, sizeof(path), "%s/desk.jsonl", dir);
+    unlink(path);
+    rmdir(dir);
 }
 
 /* The first error about file name whose line is line, or NULL. */
@@ -155,6 +182,7 @@ static void testExamplesErrors(void **state) {
 int main(void) {
     const struct CMUnitTest temp[] = {
         cmocka_unit_test(testExamplesRetrain),
+        cmocka_unit_test(testExamplesOwnWords),
         cmocka_unit_test(testExamplesErrors),
     };
     return cmocka_run_group_tests_name("examples/", temp, setupDir, teardownDir);
