@@ -50,14 +50,26 @@ static const cliOpt decideOpts[] = {
     {"kb", "DIR", "the knowledge checkout to change (default: the config's)"},
     {"entry", "ID", "add the questions to this entry instead of the one suggested"},
     {"as", "TOPIC/SLUG", "the group means no entry yet: write a new entry draft here"},
+    {"alternates", NULL, "add the questions as the entry's alternates (curated phrasings:\n"
+                         "indexed, offered by autocomplete) instead of training examples"},
+};
+
+static const cliOpt dismissOpts[] = {
+    {"db", "PATH", "the history database"},
+    {"config", "FILE", "the config file"},
+    {"kb", "DIR", "the knowledge checkout to change (default: the config's)"},
+    {"out-of-scope", NULL, "also teach the matcher to decline these questions: they are\n"
+                           "added to examples/accepted.jsonl as out of scope"},
 };
 
 const cliSpec reportAcceptSpec = {
     .cmd = "report accept",
     .args = "ID",
-    .about = "Add the questions of report group ID as alternates of the entry they mean (the\n"
-             "same writer as kb import: the diff is the new lines), or draft a new entry; then\n"
-             "kb check runs.",
+    .about = "Teach the matcher the questions of report group ID: they are added to\n"
+             "examples/accepted.jsonl as examples of the entry they mean (or --entry ID; the\n"
+             "entry's file is not touched), or as its alternates with --alternates, or a new\n"
+             "entry is drafted (--as); then kb check runs, and the bot retrains on the next\n"
+             "reload.",
     .opts = decideOpts,
     .nopts = CB_ARRAY_LEN(decideOpts),
 };
@@ -65,9 +77,10 @@ const cliSpec reportAcceptSpec = {
 const cliSpec reportDismissSpec = {
     .cmd = "report dismiss",
     .args = "ID",
-    .about = "Record that report group ID is not worth an entry: it no longer comes back.",
-    .opts = decideOpts,
-    .nopts = 3, /* --db, --config, --kb */
+    .about = "Record that report group ID is not worth an entry: it no longer comes back.\n"
+             "With --out-of-scope its questions also teach the matcher to decline such ones.",
+    .opts = dismissOpts,
+    .nopts = CB_ARRAY_LEN(dismissOpts),
 };
 
 /* One callback for every table: options are told apart by name. */
@@ -83,6 +96,8 @@ static int onOpt(void *ud, const cliOpt *o, const char *v) {
     else if (strcmp(n, "kb") == 0) a->kb = v;
     else if (strcmp(n, "entry") == 0) a->entry = v;
     else if (strcmp(n, "as") == 0) a->as = v;
+    else if (strcmp(n, "alternates") == 0) a->alternates = 1;
+    else if (strcmp(n, "out-of-scope") == 0) a->out_of_scope = 1;
     else if (strcmp(n, "limit") == 0) a->limit = strtol(v, &end, 10);
     else if (strcmp(n, "similarity") == 0) a->similarity = strtod(v, &end);
     if (end && (!*v || *end || a->limit < 0 || a->similarity < 0 || a->similarity > 1)) {
@@ -99,12 +114,16 @@ static int onOpt(void *ud, const cliOpt *o, const char *v) {
 
 static int onReportOpt(void *ud, int i, const char *v) { return onOpt(ud, &reportOpts[i], v); }
 static int onDecideOpt(void *ud, int i, const char *v) { return onOpt(ud, &decideOpts[i], v); }
+static int onDismissOpt(void *ud, int i, const char *v) { return onOpt(ud, &dismissOpts[i], v); }
 
 int reportParseArgs(const cliSpec *spec, int argc, char **argv, reportArgs *a) {
     memset(a, 0, sizeof *a);
     int first;
-    int rc = cliParse(spec, argc, argv, spec->opts == decideOpts ? onDecideOpt : onReportOpt, a,
-                      &first);
+    int rc = cliParse(spec, argc, argv,
+                      spec->opts == decideOpts    ? onDecideOpt
+                      : spec->opts == dismissOpts ? onDismissOpt
+                                                  : onReportOpt,
+                      a, &first);
     if (rc != CB_OK) return rc;
     int want = spec->args && strcmp(spec->args, "ID") == 0; /* accept, dismiss */
     if (want && first < argc) a->pos = argv[first++];

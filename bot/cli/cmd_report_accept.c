@@ -1,12 +1,17 @@
 /* cmd_report_accept.c - one step from a report suggestion to the
  * knowledge: `careerbot report accept ID` adds the group's real questions
- * as alternates of the entry they mean (or of --entry), through the same
- * writer as `kb import`, so the diff of the entry file is the new lines;
+ * as training examples of the entry they mean (or of --entry) to
+ * examples/accepted.jsonl (kb_learn.c: the matcher learns the users' own
+ * wording, the entry file stays as curated), or with --alternates as the
+ * entry's alternates, through the same writer as `kb import`, so the
+ * diff of the entry file is the new lines;
  * a group that means no entry becomes a new entry draft (`kb new`, with
  * the question and alternates filled in) at --as TOPIC/SLUG. `kb check`
  * runs afterwards. `careerbot report dismiss ID` records that the group
- * is not worth an entry, so the report stops showing it. Both record the
- * decision in the history with the questions it covered. ID is the
+ * is not worth an entry, so the report stops showing it (with
+ * --out-of-scope its questions are also added as examples to decline).
+ * Both record the decision in the history with the questions it covered.
+ * ID is the
  * group's id in the report ("q123"), or any of its questions' ids, or a
  * question a human mentor answered ("h7": --as drafts an entry whose body
  * is the mentor's answer, for a maintainer to rewrite). */
@@ -44,26 +49,38 @@ static int runKbCheck(const char *dir) {
     return rc;
 }
 
-/* *added: how many of the group's questions were new to the entry. */
-static int acceptInto(const reportCtx *c, const histCluster *g, const char *entry, size_t *added_out) {
+/* The group's questions into the knowledge: as examples of entry (NULL:
+ * out of scope) in examples/, or as the entry's alternates. *added: how
+ * many were new. */
+static int teach(const reportCtx *c, const histCluster *g, const char *entry, int alternates,
+                 size_t *added_out) {
     char err[CB_ERRLEN];
     size_t added = 0;
     char *path = NULL;
-    cbDiags d;
+    cbDiags d, notes;
     cbDiagsInit(&d);
-    int rc = kbAddAlternates(c->cfg.kb_dir, entry, (const char *const *)g->examples, g->nexamples,
-                             &added, &path, &d, err);
+    cbDiagsInit(&notes);
+    const char *const *qs = (const char *const *)g->examples;
+    int rc = alternates ? kbAddAlternates(c->cfg.kb_dir, entry, qs, g->nexamples, &added, &path, &d, err)
+                        : kbAddExamples(c->cfg.kb_dir, entry, qs, g->nexamples, &added, &path,
+                                        &notes, &d, err);
+    cbDiagsPrint(&notes, "text", stderr);
+    const char *what = entry ? entry : "out of scope";
     if (rc != CB_OK) {
         cbDiagsPrint(&d, "text", stderr);
         fprintf(stderr, "careerbot: %s\n", err);
-    } else if (added) {
+    } else if (added && alternates) {
         printf("%s: %zu alternate%s added to %s\n", path, added, added == 1 ? "" : "s", entry);
+    } else if (added) {
+        printf("%s: %zu example%s of %s added (the entry files are unchanged; the bot retrains "
+               "on its next reload)\n", path, added, added == 1 ? "" : "s", what);
     } else {
-        printf("%s: nothing to add: %s already has every question of group %s (accepted "
-               "before?); no decision recorded\n", path, entry, g->id);
+        printf("nothing to add: every question of group %s already teaches %s (accepted "
+               "before?); no decision recorded\n", g->id, what);
     }
     *added_out = added;
     cbDiagsFree(&d);
+    cbDiagsFree(&notes);
     free(path);
     return rc;
 }
@@ -92,7 +109,7 @@ static int acceptGroup(reportCtx *c, const reportArgs *a, const histCluster *g) 
     }
     if (!g->nexamples) return CB_EXIT_FAIL;
     size_t added = 1;
-    int rc = entry ? acceptInto(c, g, entry, &added) : draftNew(c, g, a->as);
+    int rc = entry ? teach(c, g, entry, a->alternates, &added) : draftNew(c, g, a->as);
     if (rc != CB_OK) return CB_EXIT_FAIL;
     if (!added) return CB_EXIT_OK; /* a decision already covers these questions */
     char err[CB_ERRLEN];
@@ -100,6 +117,20 @@ static int acceptGroup(reportCtx *c, const reportArgs *a, const histCluster *g) 
         fprintf(stderr, "careerbot: %s\n", err);
     int check = runKbCheck(c->cfg.kb_dir);
     return entry ? check : CB_EXIT_OK; /* a draft fails the check until it is written */
+}
+
+/* Dismiss: the report stops showing the group; --out-of-scope first
+ * teaches the matcher to decline its questions. */
+static int dismissGroup(reportCtx *c, const reportArgs *a, const histCluster *g) {
+    char err[CB_ERRLEN];
+    size_t added = 0;
+    if (a->out_of_scope && teach(c, g, NULL, 0, &added) != CB_OK) return CB_EXIT_FAIL;
+    if (histDecide(c->h, "dismiss", NULL, g->qids, g->nqids, err) != CB_OK) {
+        fprintf(stderr, "careerbot: %s\n", err);
+        return CB_EXIT_FAIL;
+    }
+    printf("dismissed %s (%lld questions); the report no longer shows it\n", g->id, g->count);
+    return added ? runKbCheck(c->cfg.kb_dir) : CB_EXIT_OK;
 }
 
 /* A mentor's answer "hN": --as drafts an entry with the question and the
@@ -121,13 +152,19 @@ static int decideMentor(reportCtx *c, const reportArgs *a, const histMentorAnswe
         histCluster g = {.id = m->id, .examples = q, .nexamples = 1};
         size_t added = 0; /* a hand-off is decided once (the report lists it until then),
                            * so its decision is recorded even when the entry had the words */
-        rc = acceptInto(c, &g, a->entry, &added);
+        rc = teach(c, &g, a->entry, a->alternates, &added);
     } else if (accept) {
         rc = kbNewEntryDraft(c->cfg.kb_dir, a->as, m->question, NULL, 0, m->answer, &path, err);
         if (rc != CB_OK) fprintf(stderr, "careerbot: %s\n", err);
         else printf("%s: a new entry draft with the mentor's answer; rewrite it in the bot's words, "
                     "add sources, then run kb check\n", path);
         free(path);
+    }
+    if (!accept && a->out_of_scope) {
+        char *q[] = {m->question};
+        histCluster g = {.id = m->id, .examples = q, .nexamples = 1};
+        size_t added = 0;
+        rc = teach(c, &g, NULL, 0, &added);
     }
     if (rc != CB_OK) return CB_EXIT_FAIL;
     const char *what = accept ? "accept" : "dismiss", *entry = accept ? (a->entry ? a->entry : a->as) : NULL;
@@ -136,7 +173,7 @@ static int decideMentor(reportCtx *c, const reportArgs *a, const histMentorAnswe
         return CB_EXIT_FAIL;
     }
     if (!accept) printf("dismissed %s; the report no longer shows it\n", m->id);
-    return accept && a->entry ? runKbCheck(c->cfg.kb_dir) : CB_EXIT_OK;
+    return a->entry || a->out_of_scope ? runKbCheck(c->cfg.kb_dir) : CB_EXIT_OK;
 }
 
 static int decide(int argc, char **argv, int accept) {
@@ -159,16 +196,12 @@ static int decide(int argc, char **argv, int accept) {
         return rc;
     }
     const histCluster *g = rc == CB_EXIT_OK ? findGroup(&c, &a, &r) : NULL;
-    char err[CB_ERRLEN];
     if (rc == CB_EXIT_OK && !g) {
         rc = CB_EXIT_FAIL;
     } else if (g && accept) {
         rc = acceptGroup(&c, &a, g);
-    } else if (g && histDecide(c.h, "dismiss", NULL, g->qids, g->nqids, err) != CB_OK) {
-        fprintf(stderr, "careerbot: %s\n", err);
-        rc = CB_EXIT_FAIL;
     } else if (g) {
-        printf("dismissed %s (%lld questions); the report no longer shows it\n", g->id, g->count);
+        rc = dismissGroup(&c, &a, g);
     }
     histReportFree(&r);
     reportClose(&c);

@@ -14,6 +14,8 @@ typedef struct reportArgs {
     const char *db, *config, *since, *format, *kb, *entry, *as, *pos;
     long limit;
     double similarity;
+    int alternates;   /* accept: as alternates, not examples */
+    int out_of_scope; /* dismiss: also as out-of-scope examples */
 } reportArgs;
 
 typedef struct reportCtx {
@@ -34,7 +36,8 @@ void reportClose(reportCtx *c);
 /* The report over [since, now] with the live knowledge; CB_ERR + message. */
 int reportBuild(reportCtx *c, const reportArgs *a, long long since, histReport *r);
 
-int cmdReportAccept(int argc, char **argv);  /* report accept ID [--entry ID|--as ID] [--kb DIR] */
-int cmdReportDismiss(int argc, char **argv); /* report dismiss ID */
+/* report accept ID [--entry ID|--as ID] [--alternates] [--kb DIR] */
+int cmdReportAccept(int argc, char **argv);
+int cmdReportDismiss(int argc, char **argv); /* report dismiss ID [--out-of-scope] */
 
 #endif

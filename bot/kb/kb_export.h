@@ -74,6 +74,17 @@ int kbNewEntryDraft(const char *dir, const char *id, const char *question,
 int kbAddAlternates(const char *dir, const char *id, const char *const *alts, size_t n,
                     size_t *added, char **path, cbDiags *d, char *err);
 
+/* Add questions users asked to examples/accepted.jsonl as training
+ * examples of entry id (NULL: out of scope), kb_learn.c: those already
+ * taught the same way (the entry's question or alternates, an example
+ * with those ids, ignoring case and punctuation) are skipped, those an
+ * example teaches otherwise are skipped with a warning in notes; the
+ * knowledge is loaded again to check it (on failure the file is put back;
+ * its diagnostics in d). *added = lines written (0: nothing written);
+ * *path = the file written (caller frees; NULL when none). */
+int kbAddExamples(const char *dir, const char *id, const char *const *qs, size_t n,
+                  size_t *added, char **path, cbDiags *notes, cbDiags *d, char *err);
+
 /* ---- link checking ---- */
 typedef struct kbLinkStats {
     size_t checked;  /* distinct URLs fetched */

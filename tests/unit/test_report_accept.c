@@ -1,9 +1,13 @@
 /* test_report_accept.c - one step from a report suggestion to the
  * knowledge, on a knowledge checkout written by `kb import`: `report accept
- * ID` adds the group's real questions as alternates of the entry they
- * mean, and the entry file's diff is exactly those lines (on a copy of the
- * repository's knowledge/, whose older files have JSON front matter, also
- * at most the comma after the old last alternate);
+ * ID` adds the group's real questions as training examples of the entry
+ * they mean (examples/accepted.jsonl; the entry files untouched), and
+ * with --alternates as its alternates, the entry file's diff exactly
+ * those lines (on a copy of the repository's knowledge/, whose older
+ * files have JSON front matter, also at most the comma after the old last
+ * alternate); `report dismiss --out-of-scope` adds them as examples to
+ * decline; a question an example already teaches otherwise is not added
+ * (a warning), and a full file continues in accepted-2.jsonl;
  * `kb check` passes; asking the questions again now finds the entry, so the
  * report lists the group as answered; accept refuses an entry that does
  * not exist, and a group that means no entry becomes a `kb new` draft with
@@ -142,9 +146,9 @@ static void test_accept_adds_alternates(void **state) {
     snprintf(cmd, sizeof cmd, "cp %s %s", entry, before);
     assert_int_equal(system(cmd), 0);
 
-    char *argv[] = {"report", "accept", id, "--db", db, "--kb", kbdir, NULL};
+    char *argv[] = {"report", "accept", id, "--alternates", "--db", db, "--kb", kbdir, NULL};
     int rc;
-    char *out = run(7, argv, &rc);
+    char *out = run(8, argv, &rc);
     assert_int_equal(rc, CB_EXIT_OK);
     assert_non_null(strstr(out, "3 alternates added to jobs/first-job"));
     assert_non_null(strstr(out, "0 errors")); /* kb check ran */
@@ -171,9 +175,9 @@ static void test_accept_adds_alternates(void **state) {
     json_decref(root);
     /* A second accept adds nothing (already there) and records no second
      * decision: the first keeps its three questions. */
-    out = run(7, argv, &rc);
+    out = run(8, argv, &rc);
     assert_int_equal(rc, CB_EXIT_OK);
-    assert_non_null(strstr(out, "nothing to add: jobs/first-job already has every question"));
+    assert_non_null(strstr(out, "nothing to add: every question of group"));
     free(out);
     sqlite3 *c;
     assert_int_equal(sqlite3_open(db, &c), SQLITE_OK);
@@ -188,6 +192,133 @@ static void test_accept_adds_alternates(void **state) {
     assert_int_equal(sqlite3_column_int(st, 1), 3);
     sqlite3_finalize(st);
     sqlite3_close(c);
+}
+
+
+static char *examplesFile(int n) {
+    char path[260];
+    if (n == 1) snprintf(path, sizeof path, "%s/examples/accepted.jsonl", kbdir);
+    else snprintf(path, sizeof path, "%s/examples/accepted-%d.jsonl", kbdir, n);
+    return access(path, F_OK) == 0 ? tpReadFile(path) : NULL;
+}
+
+static const char *groupId(const char *text, char *id, size_t n) {
+    json_t *root = report();
+    json_t *g = group(root, "unanswered_groups", text);
+    assert_non_null(g);
+    snprintf(id, n, "%s", json_string_value(json_object_get(g, "id")));
+    json_decref(root);
+    return id;
+}
+
+/* The default: examples of the entry, its file untouched, the bot (the
+ * report's fresh load) answers them after retraining on its own. */
+static void test_accept_adds_examples(void **state) {
+    (void)state;
+    char id[32], before[260], cmd[800];
+    groupId("ergonomic keyboard??", id, sizeof id);
+    snprintf(before, sizeof before, "%s/before.md", dir);
+    snprintf(cmd, sizeof cmd, "cp %s %s", entry, before);
+    assert_int_equal(system(cmd), 0);
+    char *argv[] = {"report", "accept", id, "--db", db, "--kb", kbdir, NULL};
+    int rc;
+    char *out = run(7, argv, &rc);
+    assert_int_equal(rc, CB_EXIT_OK);
+    assert_non_null(strstr(out, "3 examples of jobs/first-job added"));
+    assert_non_null(strstr(out, "0 errors")); /* kb check ran */
+    free(out);
+    snprintf(cmd, sizeof cmd, "cmp -s %s %s", before, entry);
+    assert_int_equal(system(cmd), 0); /* the entry file is as it was */
+    char *ex = examplesFile(1);
+    assert_non_null(ex);
+    assert_int_equal(countLines(ex, '{'), 3);
+    assert_non_null(strstr(ex, "{\"q\": \"ergonomic keyboard??\", \"gold\": [\"jobs/first-job\"]}\n"));
+    assert_int_equal(ex[0], '#'); /* a new file says where its lines come from */
+    free(ex);
+    json_t *root = report();
+    assert_null(group(root, "unanswered_groups", "ergonomic keyboard??"));
+    json_t *g = group(root, "now_answered_groups", "ergonomic keyboard??");
+    assert_non_null(g);
+    assert_string_equal(json_string_value(json_object_get(g, "now_answered_by")), "jobs/first-job");
+    json_decref(root);
+    out = run(7, argv, &rc); /* again: nothing new, no second decision */
+    assert_int_equal(rc, CB_EXIT_OK);
+    assert_non_null(strstr(out, "nothing to add"));
+    free(out);
+    ex = examplesFile(1);
+    assert_int_equal(countLines(ex, '{'), 3);
+    free(ex);
+}
+
+/* dismiss --out-of-scope: the questions become examples to decline; a
+ * question an example teaches otherwise is not added. */
+static void test_dismiss_out_of_scope(void **state) {
+    (void)state;
+    char id[32];
+    groupId("how do I bake sourdough bread", id, sizeof id);
+    char *argv[] = {"report", "dismiss", id, "--out-of-scope", "--db", db, "--kb", kbdir, NULL};
+    int rc;
+    char *out = run(8, argv, &rc);
+    assert_int_equal(rc, CB_EXIT_OK);
+    assert_non_null(strstr(out, "1 example of out of scope added"));
+    assert_non_null(strstr(out, "dismissed"));
+    free(out);
+    char *ex = examplesFile(1);
+    assert_non_null(strstr(ex, "{\"q\": \"how do I bake sourdough bread\", \"gold\": []}\n"));
+    free(ex);
+    json_t *root = report();
+    assert_null(group(root, "unanswered_groups", "how do I bake sourdough bread"));
+    json_decref(root);
+    /* The same question as an example of an entry: a warning, nothing written. */
+    const char *qs[] = {"How do I bake sourdough bread?"};
+    size_t added = 9;
+    char *path = NULL, err[CB_ERRLEN];
+    cbDiags notes, d;
+    cbDiagsInit(&notes);
+    cbDiagsInit(&d);
+    assert_int_equal(kbAddExamples(kbdir, "jobs/first-job", qs, 1, &added, &path, &notes, &d, err),
+                     CB_OK);
+    assert_int_equal(added, 0);
+    assert_null(path);
+    assert_int_equal(notes.nwarnings, 1);
+    assert_non_null(strstr(notes.v[0].msg, "already an example of '(out of scope)'"));
+    assert_int_equal(kbAddExamples(kbdir, "jobs/nope", qs, 1, &added, &path, &notes, &d, err),
+                     CB_ERR);
+    assert_non_null(strstr(err, "no entry 'jobs/nope'"));
+    cbDiagsFree(&notes);
+    cbDiagsFree(&d);
+}
+
+/* accepted.jsonl near the file bound: the next lines go to accepted-2. */
+static void test_full_file_continues(void **state) {
+    (void)state;
+    char path[260], cmd[300];
+    snprintf(cmd, sizeof cmd, "mkdir -p %s/examples", kbdir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(path, sizeof path, "%s/examples/accepted.jsonl", kbdir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    long bytes = 0;
+    for (int i = 0; bytes < KB_MAX_FILE - 100; i++)
+        bytes += fprintf(f, "{\"q\": \"filler question %d\", \"gold\": [\"jobs/first-job\"]}\n", i);
+    fclose(f);
+    const char *qs[] = {"a first real question about keyboards", "a second one about keyboards"};
+    size_t added = 0;
+    char *written = NULL, err[CB_ERRLEN];
+    cbDiags notes, d;
+    cbDiagsInit(&notes);
+    cbDiagsInit(&d);
+    int rc = kbAddExamples(kbdir, "jobs/first-job", qs, 2, &added, &written, &notes, &d, err);
+    if (rc != CB_OK) cbDiagsPrint(&d, "text", stderr);
+    assert_int_equal(rc, CB_OK);
+    assert_int_equal(added, 2);
+    assert_non_null(strstr(written, "accepted-2.jsonl"));
+    char *two = examplesFile(2);
+    assert_non_null(strstr(two, "a second one about keyboards"));
+    free(two);
+    free(written);
+    cbDiagsFree(&notes);
+    cbDiagsFree(&d);
 }
 
 static void test_accept_refuses_unknown_and_drafts_new(void **state) {
@@ -236,10 +367,10 @@ static void test_accept_keeps_the_file_format(void **state) {
     char id[32];
     snprintf(id, sizeof id, "%s", json_string_value(json_object_get(g, "id")));
     json_decref(root);
-    char *argv[] = {"report", "accept", id, "--entry", "bootcamps/choosing", "--db", db, "--kb",
-                    kbdir, NULL};
+    char *argv[] = {"report", "accept", id, "--entry", "bootcamps/choosing", "--alternates", "--db",
+                    db, "--kb", kbdir, NULL};
     int rc;
-    char *out = run(9, argv, &rc);
+    char *out = run(10, argv, &rc);
     assert_int_equal(rc, CB_EXIT_OK);
     assert_non_null(strstr(out, "3 alternates added to bootcamps/choosing"));
     free(out);
@@ -255,7 +386,10 @@ static void test_accept_keeps_the_file_format(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_accept_adds_examples, setup, teardown),
         cmocka_unit_test_setup_teardown(test_accept_adds_alternates, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dismiss_out_of_scope, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_full_file_continues, setup, teardown),
         cmocka_unit_test_setup_teardown(test_accept_refuses_unknown_and_drafts_new, setup, teardown),
         cmocka_unit_test_setup_teardown(test_accept_keeps_the_file_format, setup, teardown),
     };
