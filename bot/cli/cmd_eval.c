@@ -269,8 +269,10 @@ static size_t checkCopies(const kb *k, evalCase *v, size_t n) {
         }
         for (size_t t = 0; t < k->train_q.n; t++)
             if (*q && strcmp(q, train[t]) == 0) { /* a question with two ids is one copy */
-                fprintf(stderr, "%s: error: eval question \"%s\" is in examples/; eval "
-                        "questions must not be training examples\n", v[i].where, v[i].q);
+                fprintf(stderr, "%s: error: eval question \"%s\" is an example at %s:%d; "
+                        "eval questions must not be training examples\n", v[i].where, v[i].q,
+                        k->train_at ? k->train_files.v[k->train_at[t].file] : "examples/",
+                        k->train_at ? k->train_at[t].line : 0);
                 bad++;
                 break;
             }

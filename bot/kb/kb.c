@@ -73,10 +73,13 @@ kb *kbBuild(kbLoader *L) {
     L->oos_line = NULL;
     L->oos_path = NULL;
     kbBuildDecline(L, k);
+    k->train_at = kbTrainPlaces(L);
     k->train_q = L->train_q;
     k->train_ids = L->train_ids;
     memset(&L->train_q, 0, sizeof(L->train_q));
     memset(&L->train_ids, 0, sizeof(L->train_ids));
+    k->train_files = L->train_files;
+    memset(&L->train_files, 0, sizeof(L->train_files));
     k->smalltalk = L->smalltalk;
     memset(&L->smalltalk, 0, sizeof(L->smalltalk));
     return k;
@@ -101,6 +104,8 @@ void kbFree(kb *k) {
     kbStrsFree(&k->out_of_scope);
     kbStrsFree(&k->train_q);
     kbStrsFree(&k->train_ids);
+    kbStrsFree(&k->train_files);
+    free(k->train_at);
     free(k->out_of_scope_line);
     free(k->out_of_scope_path);
     free(k->out_of_scope_section);

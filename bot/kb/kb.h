@@ -124,6 +124,12 @@ typedef struct kbSmalltalk {
     int builtin;       /* the built-in copy (no smalltalk.yaml in the folder) */
 } kbSmalltalk;
 
+/* Where example i of kb.train_q is: train_files.v[file], line. */
+typedef struct kbExampleAt {
+    uint32_t file;
+    int line;
+} kbExampleAt;
+
 typedef struct kb {
     char *dir;
     kbEntry *entries; /* sorted by id */
@@ -160,6 +166,8 @@ typedef struct kb {
      * for out of scope. Nothing but training reads them. */
     kbStrs train_q;
     kbStrs train_ids;
+    kbStrs train_files;    /* the examples' files, as the loader named them */
+    kbExampleAt *train_at; /* per example: where it is (for messages) */
 } kb;
 
 /* Load and validate dir. Returns NULL if there is any error (all of them

@@ -31,9 +31,9 @@
 #define LEARN_FILE "accepted"   /* examples/accepted.jsonl, then accepted-2.jsonl ... */
 #define LEARN_MAX_FILES 1000
 
-/* Does an existing example teach key? Its ids, comma-separated, into
- * *ids (NULL: no example has the key). */
-static char *exampleIds(const kb *k, const char *key) {
+/* Does an existing example teach key? Its ids, comma-separated (NULL:
+ * no example has the key), and the first one's index into *first. */
+static char *exampleIds(const kb *k, const char *key, size_t *first) {
     char *ids = NULL;
     for (size_t i = 0; i < k->train_q.n; i++) {
         char *other = kbPhraseKey(k->train_q.v[i]);
@@ -42,6 +42,7 @@ static char *exampleIds(const kb *k, const char *key) {
         if (!same) continue;
         const char *id = k->train_ids.v[i][0] ? k->train_ids.v[i] : "(out of scope)";
         char *more = ids ? cbSprintf("%s,%s", ids, id) : cbStrdup(id);
+        if (!ids) *first = i;
         free(ids);
         ids = more;
     }
@@ -73,12 +74,14 @@ static int isPhraseOf(const kbEntry *e, const char *key) {
 static int worthAdding(const kb *k, const kbEntry *e, const char *id, const char *q, cbDiags *d) {
     char *key = kbPhraseKey(q);
     int add = *key != '\0' && !(e && isPhraseOf(e, key));
-    char *ids = add ? exampleIds(k, key) : NULL;
+    size_t at = 0;
+    char *ids = add ? exampleIds(k, key, &at) : NULL;
     const char *want = *id ? id : "(out of scope)";
     if (ids && !hasId(ids, want))
-        cbDiagAdd(d, CB_DIAG_WARNING, "examples/", 0, 0,
-                  "not added: \"%s\" is already an example of '%s' in examples/; change that "
-                  "line if '%s' is right", q, ids, want);
+        cbDiagAdd(d, CB_DIAG_WARNING, k->train_at ? k->train_files.v[k->train_at[at].file] : "examples/",
+                  k->train_at ? k->train_at[at].line : 0, 1,
+                  "\"%s\" is an example of '%s' here, so it was not added as one of '%s'; change "
+                  "this line if '%s' is right", q, ids, want, want);
     if (ids) add = 0;
     free(ids);
     free(key);

@@ -70,6 +70,9 @@ void kbTrainingUnknownId(kbLoader *L, size_t i, const char *const *ids, size_t n
  * way, kbPhraseKey) teach as examples of different ids. */
 void kbCheckTrainingConflicts(kbLoader *L);
 void kbLoaderFreeTraining(kbLoader *L);
+/* Each example's file (an index into L->train_files) and line, for the
+ * kb (kb.train_at); caller frees. */
+kbExampleAt *kbTrainPlaces(const kbLoader *L);
 void kbLoadRedirects(kbLoader *L, const char *path);
 void kbLoadLookups(kbLoader *L, const char *path);
 void kbLookupsFree(kbLookup *v, size_t n);

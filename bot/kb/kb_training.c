@@ -209,6 +209,20 @@ void kbCheckTrainingConflicts(kbLoader *L) {
     free(v);
 }
 
+kbExampleAt *kbTrainPlaces(const kbLoader *L) {
+    size_t n = L->train_where ? L->train_q.n : 0;
+    kbExampleAt *at = cbCalloc(n ? n : 1, sizeof(*at));
+    uint32_t f = 0;
+    for (size_t i = 0; i < n; i++) {
+        const kbTrainWhere *w = &L->train_where[i];
+        if (f >= L->train_files.n || L->train_files.v[f] != w->path) /* files come in order */
+            for (f = 0; f < L->train_files.n && L->train_files.v[f] != w->path; f++) {
+            }
+        at[i] = (kbExampleAt){f, w->line};
+    }
+    return at;
+}
+
 void kbLoaderFreeTraining(kbLoader *L) {
     kbStrsFree(&L->train_q);
     kbStrsFree(&L->train_ids);

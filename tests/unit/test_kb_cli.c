@@ -450,7 +450,7 @@ static void test_eval_file_problems(void **state) {
     assert_int_equal(json_integer_value(json_object_get(counts, "queries")), 2);
     assert_int_equal(json_integer_value(json_object_get(counts, "copied")), 2); /* examples/ too */
     assert_non_null(strstr(r.err, "odd.jsonl:5: error: eval question \"Le Wagon"));
-    assert_non_null(strstr(r.err, "is in examples/"));
+    assert_non_null(strstr(r.err, "is an example at knowledge/examples/chat1.jsonl:2;"));
     assert_int_equal(json_integer_value(json_object_get(counts, "bad_lines")), 1);
     assert_false(json_is_true(json_object_get(j, "pass")));
     json_decref(j);

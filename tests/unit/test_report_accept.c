@@ -281,7 +281,9 @@ static void test_dismiss_out_of_scope(void **state) {
     assert_int_equal(added, 0);
     assert_null(path);
     assert_int_equal(notes.nwarnings, 1);
-    assert_non_null(strstr(notes.v[0].msg, "already an example of '(out of scope)'"));
+    assert_non_null(strstr(notes.v[0].msg, "is an example of '(out of scope)' here"));
+    assert_non_null(strstr(notes.v[0].file, "examples/accepted.jsonl"));
+    assert_int_equal(notes.v[0].line, 2); /* the line after the file's comment */
     assert_int_equal(kbAddExamples(kbdir, "jobs/nope", qs, 1, &added, &path, &notes, &d, err),
                      CB_ERR);
     assert_non_null(strstr(err, "no entry 'jobs/nope'"));
