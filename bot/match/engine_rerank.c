@@ -1,9 +1,10 @@
 /* engine_rerank.c - training the scaled path's re-ranker (engine_scaled.c
  * uses it), each time an index past the dense classifier's budget is
  * built: the knowledge's own phrasings (entries' questions and
- * alternates, out-of-scope.txt's lines), at most ENG_RR_MAX_PHRASINGS of
- * them taken evenly, are each scored by BM25F as if that phrasing were not
- * in the index (leave one out, as the dense path's calibration does); the
+ * alternates, out-of-scope.txt's lines) and the questions of examples/,
+ * at most ENG_RR_MAX_PHRASINGS of them taken evenly, are each scored by
+ * BM25F as if that phrasing were not in the index (leave one out, as the
+ * dense path's calibration does; examples/ is in no index); the
  * best ENG_RR_TOP_K entries are the candidates, each an example labelled
  * 1 when it is the phrasing's entry (an out-of-scope line has none). A
  * logistic regression over the candidates' features (standardized, with a
@@ -42,8 +43,10 @@ static void rrReserve(rrData *d, size_t more) {
     d->y = cbRealloc(d->y, d->cap * sizeof(*d->y));
 }
 
-/* One phrasing of entry label (nentries: out of scope): scored with it
- * left out, its candidates added as examples. */
+/* One phrasing of entry label (nentries: out of scope), the place-th of
+ * its entry or of out-of-scope.txt: scored with it left out, its
+ * candidates added as examples. place UINT32_MAX: a question of
+ * examples/, which is in no index and is scored as it is. */
 static void rrPhrasing(const engIndex *ix, const char *text, uint32_t label, uint32_t place,
                        engTerms *x, rrData *d) {
     char *norm = NULL;
@@ -51,10 +54,10 @@ static void rrPhrasing(const engIndex *ix, const char *text, uint32_t label, uin
     if (engAnalyze(ix, text, strlen(text), 0, x, NULL) != CB_OK ||
         txtNormalize(text, strlen(text), &norm, &nl, NULL) != CB_OK)
         return;
-    int oos = label >= ix->k->nentries;
-    uint32_t loo = oos ? UINT32_MAX : label;
+    int oos = label >= ix->k->nentries, indexed = place != UINT32_MAX;
+    uint32_t loo = oos || !indexed ? UINT32_MAX : label;
     engScoreExample(ix, x, loo, norm, nl);
-    double oev = engOosEvidence(ix, x, oos ? text : NULL);
+    double oev = engOosEvidence(ix, x, oos && indexed ? text : NULL);
     uint32_t cand[ENG_RR_TOP_K];
     size_t n = engSelectTop(ix->scr, ENG_RR_TOP_K, cand);
     rrReserve(d, n);
@@ -67,26 +70,52 @@ static void rrPhrasing(const engIndex *ix, const char *text, uint32_t label, uin
     free(norm);
 }
 
+/* A walk over every phrasing in order: the entries' questions and
+ * alternates, then out-of-scope.txt's lines, then the questions of
+ * examples/. */
+typedef struct rrWalk {
+    size_t e, base; /* the entry reached, and the index of its question */
+} rrWalk;
+
+/* Phrasing i (never less than the last asked): its text, *label and
+ * *place as rrPhrasing takes them; NULL for an example of an entry that
+ * is gone. */
+static const char *rrNth(const kb *k, rrWalk *w, size_t i, uint32_t *label, uint32_t *place) {
+    while (w->e < k->nentries && i > w->base + k->entries[w->e].alternates.n)
+        w->base += 1 + k->entries[w->e++].alternates.n;
+    if (w->e < k->nentries) {
+        const kbEntry *en = &k->entries[w->e];
+        size_t j = i - w->base;
+        *label = (uint32_t)w->e, *place = (uint32_t)j;
+        return j ? en->alternates.v[j - 1] : en->question;
+    }
+    i -= w->base;
+    if (i < k->out_of_scope.n) {
+        *label = (uint32_t)k->nentries, *place = (uint32_t)i;
+        return k->out_of_scope.v[i];
+    }
+    i -= k->out_of_scope.n;
+    const char *id = k->train_ids.v[i];
+    const kbEntry *en = *id ? kbFindEntry(k, id) : NULL;
+    *label = en ? (uint32_t)(en - k->entries) : (uint32_t)k->nentries;
+    *place = UINT32_MAX;
+    return en || !*id ? k->train_q.v[i] : NULL;
+}
+
 /* At most ENG_RR_MAX_PHRASINGS phrasings, evenly spread over all. */
 static void rrCollect(const engIndex *ix, rrData *d) {
     const kb *k = ix->k;
-    size_t total = k->out_of_scope.n;
+    size_t total = k->out_of_scope.n + k->train_q.n;
     for (size_t e = 0; e < k->nentries; e++) total += 1 + k->entries[e].alternates.n;
     size_t want = total < ENG_RR_MAX_PHRASINGS ? total : ENG_RR_MAX_PHRASINGS;
     engTerms x;
     engTermsInit(&x);
-    /* one walk: phrasing i (entries' questions and alternates in order,
-     * then out-of-scope lines) is taken when it reaches the next even step */
-    size_t next = 0, taken = 0, i = 0;
-    for (size_t e = 0; e <= k->nentries && taken < want; e++) {
-        const kbEntry *en = e < k->nentries ? &k->entries[e] : NULL;
-        size_t np = en ? 1 + en->alternates.n : k->out_of_scope.n;
-        for (size_t j = 0; j < np && taken < want; j++, i++) {
-            if (i != next) continue;
-            const char *t = !en ? k->out_of_scope.v[j] : j ? en->alternates.v[j - 1] : en->question;
-            if (t) rrPhrasing(ix, t, (uint32_t)e, (uint32_t)j, &x, d);
-            next = (size_t)((double)++taken * (double)total / (double)want);
-        }
+    rrWalk w = {0, 0};
+    for (size_t taken = 0; taken < want; taken++) {
+        uint32_t label, place;
+        const char *t = rrNth(k, &w, (size_t)((double)taken * (double)total / (double)want),
+                              &label, &place);
+        if (t) rrPhrasing(ix, t, label, place, &x, d);
     }
     engTermsFree(&x);
 }

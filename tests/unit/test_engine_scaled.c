@@ -6,7 +6,7 @@
  * phrasings were never seen (they are the hard ones, written to catch
  * what the others missed: BM25F ranks fewer than half of them first).
  * Checked: the re-ranker was trained (not the BM25F share it falls back
- * to); an entry's own phrasing ranks it first, surer than an unrelated
+ * to), on the questions of examples/ too; an entry's own phrasing ranks it first, surer than an unrelated
  * question; on the held-out phrasings the right entry is clearly surer
  * than a wrong one and answers at 0.7 or more are mostly right; gibberish
  * and out-of-domain questions get low confidence; a knowledge too small
@@ -88,6 +88,10 @@ static void test_trained_from_phrasings(void **state) {
     assert_int_equal(L.trained, 0); /* no dense classifier */
     assert_int_equal(s.trained, 1);
     assert_true(s.phrasings > 1000); /* every phrasing: the bundled knowledge is small */
+    size_t own = f->k->out_of_scope.n;
+    for (size_t e = 0; e < f->k->nentries; e++) own += 1 + f->k->entries[e].alternates.n;
+    assert_true(f->k->train_q.n > 0 && own < ENG_RR_MAX_PHRASINGS);
+    assert_true(s.phrasings > own); /* the questions of examples/ too */
     assert_true(s.positives > 0 && s.positives < s.examples);
 }
 
