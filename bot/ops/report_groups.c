@@ -126,12 +126,14 @@ static char *suggest(const histCluster *c) {
         return cbSprintf("now answered by %s (%lld of %lld questions): nothing to do", c->now_entry,
                          c->now_answered, c->count);
     if (c->target)
-        return cbSprintf("add %s as alternates of %s (%s: %lld question%s): careerbot report "
+        return cbSprintf("teach %s as examples of %s (%s: %lld question%s): careerbot report "
                          "accept %s",
                          c->nexamples > 1 ? "these questions" : "this question", c->target,
                          whyWords(c->why), c->evidence, c->evidence == 1 ? "" : "s", c->id);
-    return cbSprintf("write a new entry (%s): careerbot report accept %s drafts one",
-                     whyWords(HIST_WHY_NONE), c->id);
+    return cbSprintf("write a new entry (%s): careerbot report accept %s --as TOPIC/SLUG drafts "
+                     "one; or, if no entry should answer it: careerbot report dismiss %s "
+                     "--out-of-scope",
+                     whyWords(HIST_WHY_NONE), c->id, c->id);
 }
 
 static void buildCluster(histCluster *c, rpQuestion **m, size_t n, const histReportOptions *o) {
