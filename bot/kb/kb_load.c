@@ -132,6 +132,7 @@ struct kbLoadJob {
     size_t n, ti;
     char *topic, *tpath;
     int has_topic;
+    int examples;  /* the folder being read is examples/ (no topic) */
     int phase;       /* after the walk: the checks (L_CHECKS...) */
     int warnings;    /* the checks that can only warn run */
     kbStopKwJob *stopkw;    /* the stop-word keywords check, under way */
@@ -161,10 +162,36 @@ static void kbTopicBegin(kbLoadJob *j, const char *topic, const char *path) {
     j->tpath = cbStrdup(path);
 }
 
+/* One name in examples/: a *.jsonl file is read (kb_training.c). */
+static void kbExampleFile(kbLoader *L, const char *dir, const char *name) {
+    char *fp = kbJoin(dir, name);
+    struct stat st;
+    if (stat(fp, &st) != 0)
+        cbDiagAdd(L->d, CB_DIAG_ERROR, fp, 0, 0, "cannot read (broken link?)");
+    else if (S_ISDIR(st.st_mode))
+        cbDiagAdd(L->d, CB_DIAG_WARNING, fp, 0, 0,
+                  "folders inside examples/ are not read; put <name>.jsonl files directly in it");
+    else if (!S_ISREG(st.st_mode)) kbNotRegular(L, fp, &st);
+    else if (kbEndsWith(name, ".jsonl")) kbLoadTrainingFile(L, fp);
+    else if (strcmp(name, "README.md") == 0) { /* the maintainers' notes */
+    } else if (strcmp(name, "_topic.json") == 0 || kbEndsWith(name, ".md"))
+        cbDiagAdd(L->d, CB_DIAG_ERROR, fp, 0, 0,
+                  "examples/ holds training questions (<name>.jsonl), not entries: the topic "
+                  "name 'examples' is reserved; move the entries to another topic folder");
+    else
+        cbDiagAdd(L->d, CB_DIAG_WARNING, fp, 0, 0,
+                  "unexpected file, ignored (examples/ holds <name>.jsonl files)");
+    free(fp);
+}
+
 /* The topic's next file. */
 static void kbTopicFile(kbLoadJob *j) {
     kbLoader *L = &j->L;
     const char *name = j->names[j->ti++];
+    if (j->examples) {
+        kbExampleFile(L, j->tpath, name);
+        return;
+    }
     char *fp = kbJoin(j->tpath, name);
     struct stat st;
     if (stat(fp, &st) != 0) {
@@ -190,7 +217,7 @@ static void kbTopicFile(kbLoadJob *j) {
 }
 
 static void kbTopicEnd(kbLoadJob *j) {
-    if (!j->has_topic)
+    if (!j->has_topic && !j->examples)
         cbDiagAdd(j->L.d, CB_DIAG_ERROR, j->tpath, 0, 0,
                   "topic directory has no _topic.json; create it with "
                   "{\"title\": \"...\", \"description\": \"...\"}");
@@ -198,6 +225,7 @@ static void kbTopicEnd(kbLoadJob *j) {
     j->names = NULL;
     cbFreeN(2, j->topic, j->tpath);
     j->topic = j->tpath = NULL;
+    j->examples = 0;
 }
 
 static void kbLoadRootFile(kbLoader *L, const char *name, const char *fp) {
@@ -228,32 +256,14 @@ static void kbLoadRootFile(kbLoader *L, const char *name, const char *fp) {
     }
 }
 
-/* examples/: every *.jsonl file in it (kb_training.c), at once (the
- * files are small, and read once a load). */
-static void kbExamplesDir(kbLoader *L, const char *path) {
-    size_t n;
-    char **names = kbListDir(L, path, &n);
-    for (size_t i = 0; names && i < n; i++) {
-        char *fp = kbJoin(path, names[i]);
-        struct stat st;
-        if (stat(fp, &st) != 0)
-            cbDiagAdd(L->d, CB_DIAG_ERROR, fp, 0, 0, "cannot read (broken link?)");
-        else if (S_ISDIR(st.st_mode))
-            cbDiagAdd(L->d, CB_DIAG_WARNING, fp, 0, 0,
-                      "folders inside examples/ are not read; put <name>.jsonl files directly in it");
-        else if (!S_ISREG(st.st_mode)) kbNotRegular(L, fp, &st);
-        else if (kbEndsWith(names[i], ".jsonl")) kbLoadTrainingFile(L, fp);
-        else if (strcmp(names[i], "README.md") == 0) { /* the maintainers' notes */
-        } else if (strcmp(names[i], "_topic.json") == 0 || kbEndsWith(names[i], ".md"))
-            cbDiagAdd(L->d, CB_DIAG_ERROR, fp, 0, 0,
-                      "examples/ holds training questions (<name>.jsonl), not entries: the topic "
-                      "name 'examples' is reserved; move the entries to another topic folder");
-        else
-            cbDiagAdd(L->d, CB_DIAG_WARNING, fp, 0, 0,
-                      "unexpected file, ignored (examples/ holds <name>.jsonl files)");
-        free(fp);
-    }
-    kbFreeNames(names, names ? n : 0);
+/* examples/ is walked like a topic, a file a step (a file is at most
+ * KB_MAX_FILE bytes, so a step reads at most that). */
+static void kbExamplesBegin(kbLoadJob *j, const char *path) {
+    j->names = kbListDir(&j->L, path, &j->n);
+    if (!j->names) return;
+    j->ti = 0;
+    j->examples = 1;
+    j->tpath = cbStrdup(path);
 }
 
 /* The knowledge folder's next name: a topic directory begins (examples/
@@ -264,7 +274,7 @@ static void kbRootItem(kbLoadJob *j) {
     char *fp = kbJoin(L->dir, name);
     struct stat st;
     if (stat(fp, &st) != 0) cbDiagAdd(L->d, CB_DIAG_ERROR, fp, 0, 0, "cannot read (broken link?)");
-    else if (S_ISDIR(st.st_mode) && strcmp(name, "examples") == 0) kbExamplesDir(L, fp);
+    else if (S_ISDIR(st.st_mode) && strcmp(name, "examples") == 0) kbExamplesBegin(j, fp);
     else if (S_ISDIR(st.st_mode)) kbTopicBegin(j, name, fp);
     else if (!S_ISREG(st.st_mode)) kbNotRegular(L, fp, &st);
     else kbLoadRootFile(L, name, fp);

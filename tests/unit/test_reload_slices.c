@@ -1,7 +1,7 @@
 /* test_reload_slices.c - the knowledge read and indexed in slices (the
  * running bot's reload: kbLoadStep, engBuildStep, knowledgeJobStep,
  * app_reload.c). Done one step at a time, each gives exactly what the
- * load at once gives: the same entries, the same problems at the same
+ * load at once gives: the same entries and examples, the same problems at the same
  * positions (a broken and a warned-about knowledge too), the same
  * near-copy pairs, the same answers bit for bit; it really is many steps.
  * The app's sliced reload returns at once, keeps the old knowledge
@@ -55,6 +55,14 @@ static void assertSameKb(const kb *a, const kb *b) {
         assert_string_equal(a->entries[i].answer, b->entries[i].answer);
         assert_int_equal(a->entries[i].alternates.n, b->entries[i].alternates.n);
     }
+    assert_int_equal(a->train_q.n, b->train_q.n); /* examples/, and where each is */
+    for (size_t i = 0; i < a->train_q.n; i++) {
+        assert_string_equal(a->train_q.v[i], b->train_q.v[i]);
+        assert_string_equal(a->train_ids.v[i], b->train_ids.v[i]);
+        assert_string_equal(a->train_files.v[a->train_at[i].file],
+                            b->train_files.v[b->train_at[i].file]);
+        assert_int_equal(a->train_at[i].line, b->train_at[i].line);
+    }
 }
 
 /* Each folder loaded at once and one step at a time. */
@@ -76,13 +84,50 @@ static void test_kb_steps_same(void **state) {
         assertSameKb(k1, k2);
         assertSameDiags(&d1, &d2);
         assert_int_equal(o1.nentries, o2.nentries);
-        if (k1) assert_true(steps > k1->nentries); /* a file a step, and the checks' */
+        /* a file a step (entries, and examples/ too), and the checks' */
+        if (k1) assert_true(steps > k1->nentries);
         kbFree(k1);
         kbFree(k2);
         cbDiagsFree(&d1);
         cbDiagsFree(&d2);
     }
     assert_true(1);
+}
+
+/* Steps spent reading files (kbLoadStage "files") loading dir. */
+static size_t fileSteps(const char *dir, size_t *nfiles) {
+    cbDiags d;
+    cbDiagsInit(&d);
+    kbLoadOpts o = {.now = 1750000000};
+    kbLoadJob *j = kbLoadBegin(dir, &o, &d);
+    size_t steps = 0;
+    for (int done = 0; !done;) {
+        steps += strcmp(kbLoadStage(j), "files") == 0;
+        done = kbLoadStep(j, -INFINITY);
+    }
+    kb *k = kbLoadEnd(j);
+    assert_non_null(k);
+    *nfiles = k->train_files.n;
+    kbFree(k);
+    cbDiagsFree(&d);
+    return steps;
+}
+
+/* examples/ is read a file a step, as topics are: a big folder of
+ * examples does not stall the loop in one step. */
+static void test_examples_a_file_a_step(void **state) {
+    (void)state;
+    char dir[64], cmd[320];
+    snprintf(dir, sizeof dir, "/tmp/cb-slices-%ld", (long)getpid());
+    snprintf(cmd, sizeof cmd, "rm -rf %s && cp -r knowledge %s && rm -rf %s/examples", dir, dir, dir);
+    assert_int_equal(system(cmd), 0);
+    size_t with_files = 0, without_files = 0;
+    size_t with = fileSteps("knowledge", &with_files), without = fileSteps(dir, &without_files);
+    assert_true(with_files > 1);
+    assert_int_equal(without_files, 0);
+    assert_true(with >= without + with_files); /* one step per examples file at least */
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
 }
 
 typedef struct pairs {
@@ -378,6 +423,7 @@ static void test_app_reload_stopped(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kb_steps_same),
+        cmocka_unit_test(test_examples_a_file_a_step),
         cmocka_unit_test(test_kb_cancel),
         cmocka_unit_test(test_join_steps_same),
         cmocka_unit_test(test_engine_steps_same),
