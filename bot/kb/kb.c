@@ -78,6 +78,7 @@ kb *kbBuild(kbLoader *L) {
     k->train_ids = L->train_ids;
     memset(&L->train_q, 0, sizeof(L->train_q));
     memset(&L->train_ids, 0, sizeof(L->train_ids));
+    L->train_cap = 0; /* train_where keeps its room; a push would grow it again */
     k->train_files = L->train_files;
     memset(&L->train_files, 0, sizeof(L->train_files));
     k->smalltalk = L->smalltalk;

@@ -47,6 +47,7 @@ typedef struct kbLoader {
     kbStrs train_q;      /* examples/<name>.jsonl questions (kb_training.c) */
     kbStrs train_ids;    /* the id each teaches, "" for out of scope */
     kbTrainWhere *train_where;
+    size_t train_cap;    /* room in train_q, train_ids and train_where */
     kbStrs train_files;  /* the files' paths */
     kbSmalltalk smalltalk; /* smalltalk.yaml (kb_smalltalk.c) */
     int has_smalltalk;     /* the folder has one (else the built-in copy) */

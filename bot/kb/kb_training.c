@@ -29,9 +29,12 @@
 static void trainPush(kbLoader *L, const char *q, const char *id, const char *path, int line,
                       int col) {
     size_t n = L->train_q.n;
-    L->train_q.v = cbRealloc(L->train_q.v, (n + 1) * sizeof(char *));
-    L->train_ids.v = cbRealloc(L->train_ids.v, (n + 1) * sizeof(char *));
-    L->train_where = cbRealloc(L->train_where, (n + 1) * sizeof(*L->train_where));
+    if (n == L->train_cap) { /* doubling: thousands of examples are read at every start */
+        L->train_cap = n ? 2 * n : 256;
+        L->train_q.v = cbRealloc(L->train_q.v, L->train_cap * sizeof(char *));
+        L->train_ids.v = cbRealloc(L->train_ids.v, L->train_cap * sizeof(char *));
+        L->train_where = cbRealloc(L->train_where, L->train_cap * sizeof(*L->train_where));
+    }
     L->train_q.v[n] = cbStrdup(q);
     L->train_ids.v[n] = cbStrdup(id);
     L->train_where[n] = (kbTrainWhere){.path = path, .line = line, .col = col};
@@ -229,4 +232,5 @@ void kbLoaderFreeTraining(kbLoader *L) {
     kbStrsFree(&L->train_files);
     free(L->train_where);
     L->train_where = NULL;
+    L->train_cap = 0;
 }
