@@ -26,12 +26,17 @@ static engResult askFresh(const char *q, knowledge **k) {
     return ask((*k)->ix, q);
 }
 
+/* The fixture's examples/ folder, made. */
+static void examplesDir(char *dir, size_t n) {
+    snprintf(dir, n, "%s/examples", DIR_);
+    mkdir(dir, 0700);
+}
+
 static void testExamplesRetrain(void **state) {
     (void)state;
     const char *q = "could i do a four day week as a developer";
     char dir[128], path[160];
-    snprintf(dir, sizeof(dir), "%s/examples", DIR_);
-    mkdir(dir, 0700);
+    examplesDir(dir, sizeof(dir));
     knowledge *k;
     engResult r = askFresh(q, &k);
     assert_string_not_equal(r.hits[0].entry->id, "jobs/remote");
@@ -72,8 +77,7 @@ static void testExamplesOwnWords(void **state) {
     (void)state;
     const char *q = "which ergonomic keyboard and trackball";
     char dir[128], path[160];
-    snprintf(dir, sizeof(dir), "%s/examples", DIR_);
-    mkdir(dir, 0700);
+    examplesDir(dir, sizeof(dir));
     knowledge *k;
     engResult r = askFresh(q, &k);
     assert_int_equal(r.nhits, 0); /* no word of it is the knowledge's */

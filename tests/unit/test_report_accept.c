@@ -131,21 +131,33 @@ static int countLines(const char *text, char c) {
     return n;
 }
 
+static const char *groupId(const char *text, char *id, size_t n) {
+    json_t *root = report();
+    json_t *g = group(root, "unanswered_groups", text);
+    assert_non_null(g);
+    snprintf(id, n, "%s", json_string_value(json_object_get(g, "id")));
+    json_decref(root);
+    return id;
+}
+
+/* A copy of the entry file as it is now, at before. */
+static void saveEntry(char *before, size_t n) {
+    char cmd[800];
+    snprintf(before, n, "%s/before.md", dir);
+    snprintf(cmd, sizeof cmd, "cp %s %s", entry, before);
+    assert_int_equal(system(cmd), 0);
+}
+
 static void test_accept_adds_alternates(void **state) {
     (void)state;
     json_t *root = report();
     json_t *g = group(root, "unanswered_groups", "ergonomic keyboard??");
     assert_non_null(g);
     assert_string_equal(json_string_value(json_object_get(g, "target")), "jobs/first-job");
-    char id[32];
-    snprintf(id, sizeof id, "%s", json_string_value(json_object_get(g, "id")));
     json_decref(root);
-    char before[260];
-    snprintf(before, sizeof before, "%s/before.md", dir);
-    char cmd[800];
-    snprintf(cmd, sizeof cmd, "cp %s %s", entry, before);
-    assert_int_equal(system(cmd), 0);
-
+    char id[32], before[260], cmd[800];
+    groupId("ergonomic keyboard??", id, sizeof id);
+    saveEntry(before, sizeof before);
     char *argv[] = {"report", "accept", id, "--alternates", "--db", db, "--kb", kbdir, NULL};
     int rc;
     char *out = run(8, argv, &rc);
@@ -202,24 +214,13 @@ static char *examplesFile(int n) {
     return access(path, F_OK) == 0 ? tpReadFile(path) : NULL;
 }
 
-static const char *groupId(const char *text, char *id, size_t n) {
-    json_t *root = report();
-    json_t *g = group(root, "unanswered_groups", text);
-    assert_non_null(g);
-    snprintf(id, n, "%s", json_string_value(json_object_get(g, "id")));
-    json_decref(root);
-    return id;
-}
-
 /* The default: examples of the entry, its file untouched, the bot (the
  * report's fresh load) answers them after retraining on its own. */
 static void test_accept_adds_examples(void **state) {
     (void)state;
     char id[32], before[260], cmd[800];
     groupId("ergonomic keyboard??", id, sizeof id);
-    snprintf(before, sizeof before, "%s/before.md", dir);
-    snprintf(cmd, sizeof cmd, "cp %s %s", entry, before);
-    assert_int_equal(system(cmd), 0);
+    saveEntry(before, sizeof before);
     char *argv[] = {"report", "accept", id, "--db", db, "--kb", kbdir, NULL};
     int rc;
     char *out = run(7, argv, &rc);
