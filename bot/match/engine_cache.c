@@ -16,7 +16,6 @@
 #include <fcntl.h>
 #include <link.h>
 #include <math.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,20 +109,32 @@ static size_t programId(uint8_t *out, size_t max) {
     return c.n < max ? c.n : max;
 }
 
-static void hashBytes(EVP_MD_CTX *h, const void *p, size_t n) {
+/* The keys are XXH3-128 (two digests, 32 bytes, per key), not SHA-256:
+ * a key tells a cache file made for this knowledge and this build from
+ * the others, and an accidental collision of 256 bits is out of reach;
+ * nothing trusts a file for its key (every section is checked). SHA-256
+ * over the bundled knowledge's 2 MB of inputs was 23M instructions, a
+ * tenth of a start-up; XXH3 is a few hundred thousand. */
+static void hashBytes(XXH3_state_t *h, const void *p, size_t n) {
     uint64_t len = n;
-    EVP_DigestUpdate(h, &len, sizeof(len)); /* lengths first: no two inputs run together */
-    EVP_DigestUpdate(h, p, n);
+    XXH3_128bits_update(h, &len, sizeof(len)); /* lengths first: no two inputs run together */
+    XXH3_128bits_update(h, p, n);
 }
 
 struct mdcHasher {
-    EVP_MD_CTX *h;
+    XXH3_state_t *h;
 };
+
+static XXH3_state_t *newState(void) {
+    XXH3_state_t *h = XXH3_createState();
+    if (!h) abort(); /* out of memory, as cbMalloc */
+    return h;
+}
 
 mdcHasher *mdcKeysBegin(size_t n, size_t nclass, int folds) {
     mdcHasher *m = cbCalloc(1, sizeof(*m));
-    EVP_MD_CTX *h = m->h = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(h, EVP_sha256(), NULL);
+    XXH3_state_t *h = m->h = newState();
+    XXH3_128bits_reset(h);
     uint8_t id[64];
     uint32_t version = MDC_VERSION;
     hashBytes(h, MDC_MAGIC, 8);
@@ -139,21 +150,23 @@ void mdcKeysAdd(mdcHasher *m, const void *p, size_t n) { hashBytes(m->h, p, n); 
 void mdcKeysAddStr(mdcHasher *m, const char *s) { hashBytes(m->h, s ? s : "", s ? strlen(s) : 0); }
 
 void mdcKeysEnd(mdcHasher *m, size_t nkeys, uint8_t (*keys)[MDC_KEYLEN]) {
-    EVP_MD_CTX *one = EVP_MD_CTX_new();
-    for (size_t k = 0; k < nkeys; k++) { /* the shared part hashed once */
-        uint64_t salt = k;
-        unsigned int len = 0;
-        EVP_MD_CTX_copy_ex(one, m->h);
-        hashBytes(one, &salt, sizeof(salt));
-        EVP_DigestFinal_ex(one, keys[k], &len);
-    }
-    EVP_MD_CTX_free(one);
+    XXH3_state_t *one = newState();
+    for (size_t k = 0; k < nkeys; k++) /* the shared part hashed once */
+        for (uint64_t half = 0; half < MDC_KEYLEN / sizeof(XXH128_canonical_t); half++) {
+            uint64_t salt[2] = {k, half};
+            XXH3_copyState(one, m->h);
+            hashBytes(one, salt, sizeof(salt));
+            XXH128_canonical_t c;
+            XXH128_canonicalFromHash(&c, XXH3_128bits_digest(one));
+            memcpy(keys[k] + half * sizeof(c), &c, sizeof(c));
+        }
+    XXH3_freeState(one);
     mdcKeysCancel(m);
 }
 
 void mdcKeysCancel(mdcHasher *m) {
     if (!m) return;
-    EVP_MD_CTX_free(m->h);
+    XXH3_freeState(m->h);
     free(m);
 }
 

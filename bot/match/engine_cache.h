@@ -2,7 +2,7 @@
  * bot/match/engine*.c), so loading an unchanged knowledge base reads its
  * model instead of training it again.
  *
- * A cache file is named and checked by a key: a SHA-256 over everything
+ * A cache file is named and checked by a key: an XXH3 hash over everything
  * training depends on (the examples and their classes, the synonyms,
  * matching.json's values, the number of classes and folds, the cache
  * format and the running program's build id, which stands for the code:
