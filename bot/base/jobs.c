@@ -6,8 +6,9 @@
  * runs any job not marked done (its worker could not be forked, crashed
  * or was killed), so a failure costs time, never a result. Workers leave
  * with _exit: no atexit handlers, no stdio flushed twice, no leak report
- * of memory the caller still owns. On Linux a worker dies with the
- * caller (PR_SET_PDEATHSIG), so an interrupted training leaves none. */
+ * of memory the caller still owns. A worker drops the caller's signal
+ * handlers and file descriptors (workerReset), and on Linux dies with
+ * the caller (PR_SET_PDEATHSIG), so an interrupted training leaves none. */
 #include "base/jobs.h"
 
 #include "base/common.h"
@@ -68,16 +69,36 @@ static void takeJobs(jobBoard *jb, size_t njobs, cbJobFn fn, void *ctx) {
     }
 }
 
-static pid_t forkWorker(jobBoard *jb, size_t njobs, cbJobFn fn, void *ctx) {
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid != 0) return pid; /* the caller, or -1 */
+/* A worker just forked: it only computes, so it gives back what it
+ * inherited. The caller's signal handlers go (libuv's would write a
+ * worker's SIGHUP or SIGTERM into the bot's own signal pipe: one signal
+ * handled once per process), so do its file descriptors but keep (the
+ * pool's socket; -1: none): the loop's epoll, sockets, the history. A
+ * worker dies with the caller (PR_SET_PDEATHSIG). */
+static void workerReset(pid_t parent, int keep) {
+    for (int sig = 1; sig < NSIG; sig++)
+        if (sig != SIGKILL && sig != SIGSTOP) (void)signal(sig, SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    (void)sigprocmask(SIG_SETMASK, &none, NULL);
+    if (keep < 0) (void)close_range(3, ~0U, 0);
+    else {
+        if (keep > 3) (void)close_range(3, (unsigned)keep - 1, 0);
+        (void)close_range((unsigned)keep + 1, ~0U, 0);
+    }
 #ifdef __linux__
     (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(1); /* the caller died before the line above */
 #else
     (void)parent;
 #endif
+}
+
+static pid_t forkWorker(jobBoard *jb, size_t njobs, cbJobFn fn, void *ctx) {
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid != 0) return pid; /* the caller, or -1 */
+    workerReset(parent, -1);
     takeJobs(jb, njobs, fn, ctx);
     _exit(0);
 }
@@ -165,18 +186,12 @@ static void poolFork(cbPool *p, int workers) {
             return;
         }
         if (pid == 0) {
-#ifdef __linux__
-            (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
-            if (getppid() != parent) _exit(1);
-#endif
-            close(sv[0]);
-            for (int k = 0; k < p->nforked; k++) close(p->fd[k]); /* earlier workers' */
+            workerReset(parent, sv[1]); /* the caller's end, earlier workers' too */
             poolWorker(p, sv[1], (size_t)w + 1);
         }
         close(sv[1]);
         p->fd[p->nforked] = sv[0], p->pid[p->nforked++] = pid;
     }
-    (void)parent;
 }
 
 cbPool *cbPoolStart(size_t nparts, size_t nargs, cbPartFn fn, void *ctx, int workers) {

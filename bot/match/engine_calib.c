@@ -31,6 +31,7 @@
 
 #define MDL_MAX_BYTES (48.0 * 1024 * 1024) /* the weights of a dense model */
 #define MDL_MAX_WORK 6e9 /* multiply-adds to train it (about a second of CPU) */
+#define MDL_JOBS_BYTES (96u << 20) /* the fits' weights at once: fewer workers for big models */
 #define UNK_MIN_EXAMPLES 300 /* fewer: most terms are in one example; none is "rare" */
 
 static const double BUCKET_EDGES[MDL_NBUCKETS + 1] = {0.0, 0.3, 0.5, 0.7, 0.9, 1.0000001};
@@ -252,7 +253,11 @@ static void fitJob(void *ctx, size_t job) {
  * weights however many), when the outputs are in shared memory. */
 static void fitAll(fitJobs *J, int folds, int shared) {
     size_t njobs = 1 + (J->fold ? (size_t)folds : 0);
-    cbJobsRun(njobs, fitJob, J, shared ? 0 : 1);
+    size_t wbytes = (J->m->nfeat ? J->m->nfeat : 1) * mdlStride(J->m->nclass) * sizeof(float);
+    size_t most = MDL_JOBS_BYTES / wbytes; /* each process holds its weights */
+    int workers = cbJobWorkers();
+    if ((size_t)workers > most) workers = most ? (int)most : 1;
+    cbJobsRun(njobs, fitJob, J, shared ? workers : 1);
 }
 
 /* Memory for a training's outputs (z, w, b of zlen, wlen, blen bytes):

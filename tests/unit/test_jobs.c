@@ -1,7 +1,8 @@
 /* test_jobs.c - base/jobs.c runs every job once and the pool's sums in
  * fixed parts: the results are the same with one process or several, and
  * a worker that dies (here: kills itself in the middle of a job) costs
- * time, not a result. */
+ * time, not a result; a worker runs none of the caller's signal
+ * handlers and holds none of its file descriptors. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "base/common.h"
@@ -94,6 +97,63 @@ static void testJobWorkersEnv(void **state) {
     assert_int_equal(cbJobWorkers(), n);
 }
 
+/* What a worker inherited: the caller's SIGHUP handler (it counts in
+ * shared memory) and a pipe. */
+typedef struct inheritCtx {
+    uint32_t *handled; /* shared: SIGHUP handler calls */
+    uint32_t *fd_open; /* shared: the pipe was open in a worker */
+    uint32_t *in_worker; /* shared: jobs a worker began */
+    uint64_t *out;     /* shared: one value per job */
+    pid_t caller;
+    int fd;
+} inheritCtx;
+
+static uint32_t *hupCount;
+static void onHup(int sig) {
+    (void)sig;
+    __atomic_fetch_add(hupCount, 1, __ATOMIC_RELAXED);
+}
+
+static void inheritJob(void *ctx, size_t j) {
+    inheritCtx *c = ctx;
+    if (getpid() != c->caller) {
+        __atomic_fetch_add(c->in_worker, 1, __ATOMIC_RELAXED);
+        if (fcntl(c->fd, F_GETFD) != -1) __atomic_store_n(c->fd_open, 1, __ATOMIC_RELAXED);
+        kill(getpid(), SIGHUP); /* the default action: the worker dies, its job is redone */
+    } else { /* the caller waits for a worker to begin one (at most 20 s) */
+        for (int i = 0; i < 20000 && !__atomic_load_n(c->in_worker, __ATOMIC_RELAXED); i++)
+            usleep(1000);
+    }
+    c->out[j] = jobValue(j);
+}
+
+/* A worker neither runs the caller's signal handlers (libuv's would
+ * handle one signal once per process) nor holds its file descriptors. */
+static void testWorkersInheritNothing(void **state) {
+    (void)state;
+    size_t bytes = 4 * sizeof(uint32_t) + NJOBS * sizeof(uint64_t);
+    uint8_t *mem = cbSharedAlloc(bytes);
+    assert_non_null(mem);
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    inheritCtx c = {(uint32_t *)mem, (uint32_t *)mem + 1, (uint32_t *)mem + 2,
+                    (uint64_t *)(mem + 16), getpid(), fds[0]};
+    hupCount = c.handled;
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = onHup;
+    assert_int_equal(sigaction(SIGHUP, &sa, &old), 0);
+    assert_int_equal(cbJobsRun(NJOBS, inheritJob, &c, 3), 3);
+    sigaction(SIGHUP, &old, NULL);
+    assert_true(*c.in_worker > 0); /* workers did begin jobs */
+    assert_int_equal(*c.handled, 0);
+    assert_int_equal(*c.fd_open, 0);
+    for (size_t j = 0; j < NJOBS; j++) assert_int_equal(c.out[j], jobValue(j));
+    close(fds[0]);
+    close(fds[1]);
+    cbSharedFree(mem, bytes);
+}
+
 typedef struct sumCtx {
     const double *data; /* read by every process */
     size_t n;
@@ -149,7 +209,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(testJobsOnceEach),   cmocka_unit_test(testJobsWorkerDies),
         cmocka_unit_test(testJobsNone),       cmocka_unit_test(testJobWorkersEnv),
-        cmocka_unit_test(testPoolSameSums),
+        cmocka_unit_test(testPoolSameSums),   cmocka_unit_test(testWorkersInheritNothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
