@@ -51,37 +51,42 @@ static int runKbCheck(const char *dir) {
 
 /* The group's questions into the knowledge: as examples of entry (NULL:
  * out of scope) in examples/, or as the entry's alternates. *added: how
- * many were new. */
+ * many were new; *skipped: how many were left for a person to decide (an
+ * example teaches them otherwise: warnings say where). */
 static int teach(const reportCtx *c, const histCluster *g, const char *entry, int alternates,
-                 size_t *added_out) {
+                 size_t *added, size_t *skipped) {
     char err[CB_ERRLEN];
-    size_t added = 0;
-    char *path = NULL;
+    kbLearned got = {0, 0, NULL};
     cbDiags d, notes;
     cbDiagsInit(&d);
     cbDiagsInit(&notes);
     const char *const *qs = (const char *const *)g->examples;
-    int rc = alternates ? kbAddAlternates(c->cfg.kb_dir, entry, qs, g->nexamples, &added, &path, &d, err)
-                        : kbAddExamples(c->cfg.kb_dir, entry, qs, g->nexamples, &added, &path,
-                                        &notes, &d, err);
+    int rc = alternates ? kbAddAlternates(c->cfg.kb_dir, entry, qs, g->nexamples, &got.added,
+                                          &got.path, &d, err)
+                        : kbAddExamples(c->cfg.kb_dir, entry, qs, g->nexamples, &got, &notes, &d, err);
     cbDiagsPrint(&notes, "text", stderr);
     const char *what = entry ? entry : "out of scope";
     if (rc != CB_OK) {
         cbDiagsPrint(&d, "text", stderr);
         fprintf(stderr, "careerbot: %s\n", err);
-    } else if (added && alternates) {
-        printf("%s: %zu alternate%s added to %s\n", path, added, added == 1 ? "" : "s", entry);
-    } else if (added) {
+    } else if (got.added && alternates) {
+        printf("%s: %zu alternate%s added to %s\n", got.path, got.added,
+               got.added == 1 ? "" : "s", entry);
+    } else if (got.added) {
         printf("%s: %zu example%s of %s added (the entry files are unchanged; the bot retrains "
-               "on its next reload)\n", path, added, added == 1 ? "" : "s", what);
-    } else {
+               "on its next reload)\n", got.path, got.added, got.added == 1 ? "" : "s", what);
+    } else if (!got.skipped) {
         printf("nothing to add: every question of group %s already teaches %s (accepted "
                "before?); no decision recorded\n", g->id, what);
     }
-    *added_out = added;
+    if (got.skipped)
+        printf("%zu question%s of group %s left for you to decide (see the warnings above)\n",
+               got.skipped, got.skipped == 1 ? "" : "s", g->id);
+    *added = got.added;
+    *skipped = got.skipped;
     cbDiagsFree(&d);
     cbDiagsFree(&notes);
-    free(path);
+    free(got.path);
     return rc;
 }
 
@@ -108,9 +113,13 @@ static int acceptGroup(reportCtx *c, const reportArgs *a, const histCluster *g) 
         return CB_EXIT_USAGE;
     }
     if (!g->nexamples) return CB_EXIT_FAIL;
-    size_t added = 1;
-    int rc = entry ? teach(c, g, entry, a->alternates, &added) : draftNew(c, g, a->as);
+    size_t added = 1, skipped = 0;
+    int rc = entry ? teach(c, g, entry, a->alternates, &added, &skipped) : draftNew(c, g, a->as);
     if (rc != CB_OK) return CB_EXIT_FAIL;
+    if (skipped) { /* the group stays in the report until they are decided */
+        printf("no decision recorded: accept %s again once the warnings are settled\n", g->id);
+        return added ? runKbCheck(c->cfg.kb_dir) : CB_EXIT_OK;
+    }
     if (!added) return CB_EXIT_OK; /* a decision already covers these questions */
     char err[CB_ERRLEN];
     if (histDecide(c->h, "accept", entry ? entry : a->as, g->qids, g->nqids, err) != CB_OK)
@@ -123,8 +132,8 @@ static int acceptGroup(reportCtx *c, const reportArgs *a, const histCluster *g) 
  * teaches the matcher to decline its questions. */
 static int dismissGroup(reportCtx *c, const reportArgs *a, const histCluster *g) {
     char err[CB_ERRLEN];
-    size_t added = 0;
-    if (a->out_of_scope && teach(c, g, NULL, 0, &added) != CB_OK) return CB_EXIT_FAIL;
+    size_t added = 0, skipped = 0;
+    if (a->out_of_scope && teach(c, g, NULL, 0, &added, &skipped) != CB_OK) return CB_EXIT_FAIL;
     if (histDecide(c->h, "dismiss", NULL, g->qids, g->nqids, err) != CB_OK) {
         fprintf(stderr, "careerbot: %s\n", err);
         return CB_EXIT_FAIL;
@@ -150,9 +159,10 @@ static int decideMentor(reportCtx *c, const reportArgs *a, const histMentorAnswe
     if (accept && a->entry) {
         char *q[] = {m->question};
         histCluster g = {.id = m->id, .examples = q, .nexamples = 1};
-        size_t added = 0; /* a hand-off is decided once (the report lists it until then),
-                           * so its decision is recorded even when the entry had the words */
-        rc = teach(c, &g, a->entry, a->alternates, &added);
+        size_t added = 0, skipped = 0; /* a hand-off is decided once (the report lists it
+                                        * until then), so its decision is recorded even when
+                                        * the entry had the words */
+        rc = teach(c, &g, a->entry, a->alternates, &added, &skipped);
     } else if (accept) {
         rc = kbNewEntryDraft(c->cfg.kb_dir, a->as, m->question, NULL, 0, m->answer, &path, err);
         if (rc != CB_OK) fprintf(stderr, "careerbot: %s\n", err);
@@ -163,8 +173,8 @@ static int decideMentor(reportCtx *c, const reportArgs *a, const histMentorAnswe
     if (!accept && a->out_of_scope) {
         char *q[] = {m->question};
         histCluster g = {.id = m->id, .examples = q, .nexamples = 1};
-        size_t added = 0;
-        rc = teach(c, &g, NULL, 0, &added);
+        size_t added = 0, skipped = 0;
+        rc = teach(c, &g, NULL, 0, &added, &skipped);
     }
     if (rc != CB_OK) return CB_EXIT_FAIL;
     const char *what = accept ? "accept" : "dismiss", *entry = accept ? (a->entry ? a->entry : a->as) : NULL;

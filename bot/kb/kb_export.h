@@ -74,16 +74,24 @@ int kbNewEntryDraft(const char *dir, const char *id, const char *question,
 int kbAddAlternates(const char *dir, const char *id, const char *const *alts, size_t n,
                     size_t *added, char **path, cbDiags *d, char *err);
 
+/* What kbAddExamples did: lines written (0: nothing written); questions
+ * left out for a person to decide (an example teaches them otherwise, or
+ * they are not text; a warning each in notes); the file written (caller
+ * frees; NULL when none). */
+typedef struct kbLearned {
+    size_t added, skipped;
+    char *path;
+} kbLearned;
+
 /* Add questions users asked to examples/accepted.jsonl as training
  * examples of entry id (NULL: out of scope), kb_learn.c: those already
  * taught the same way (the entry's question or alternates, an example
- * with those ids, ignoring case and punctuation) are skipped, those an
- * example teaches otherwise are skipped with a warning in notes; the
- * knowledge is loaded again to check it (on failure the file is put back;
- * its diagnostics in d). *added = lines written (0: nothing written);
- * *path = the file written (caller frees; NULL when none). */
+ * with those ids, ignoring case and punctuation) are left as they are;
+ * the file is replaced whole (a temporary file renamed over it) under a
+ * lock, and the knowledge loaded again to check it (on failure the file
+ * is put back; the problems in d). */
 int kbAddExamples(const char *dir, const char *id, const char *const *qs, size_t n,
-                  size_t *added, char **path, cbDiags *notes, cbDiags *d, char *err);
+                  kbLearned *out, cbDiags *notes, cbDiags *d, char *err);
 
 /* ---- link checking ---- */
 typedef struct kbLinkStats {

@@ -23,6 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "base/common.h"
@@ -270,24 +272,90 @@ static void test_dismiss_out_of_scope(void **state) {
     json_t *root = report();
     assert_null(group(root, "unanswered_groups", "how do I bake sourdough bread"));
     json_decref(root);
-    /* The same question as an example of an entry: a warning, nothing written. */
-    const char *qs[] = {"How do I bake sourdough bread?"};
-    size_t added = 9;
-    char *path = NULL, err[CB_ERRLEN];
+    /* The same question as an example of an entry: a warning, nothing
+     * written, one question left to decide; not text: the same. */
+    const char *qs[] = {"How do I bake sourdough bread?", "bad \xff\xfe utf8 keyboard"};
+    kbLearned got;
+    char err[CB_ERRLEN];
     cbDiags notes, d;
     cbDiagsInit(&notes);
     cbDiagsInit(&d);
-    assert_int_equal(kbAddExamples(kbdir, "jobs/first-job", qs, 1, &added, &path, &notes, &d, err),
-                     CB_OK);
-    assert_int_equal(added, 0);
-    assert_null(path);
-    assert_int_equal(notes.nwarnings, 1);
+    assert_int_equal(kbAddExamples(kbdir, "jobs/first-job", qs, 2, &got, &notes, &d, err), CB_OK);
+    assert_int_equal(got.added, 0);
+    assert_int_equal(got.skipped, 2);
+    assert_null(got.path);
+    assert_int_equal(notes.nwarnings, 2);
     assert_non_null(strstr(notes.v[0].msg, "is an example of '(out of scope)' here"));
     assert_non_null(strstr(notes.v[0].file, "examples/accepted.jsonl"));
     assert_int_equal(notes.v[0].line, 2); /* the line after the file's comment */
-    assert_int_equal(kbAddExamples(kbdir, "jobs/nope", qs, 1, &added, &path, &notes, &d, err),
-                     CB_ERR);
+    assert_non_null(strstr(notes.v[1].msg, "not valid UTF-8"));
+    assert_int_equal(kbAddExamples(kbdir, "jobs/nope", qs, 1, &got, &notes, &d, err), CB_ERR);
     assert_non_null(strstr(err, "no entry 'jobs/nope'"));
+    cbDiagsFree(&notes);
+    cbDiagsFree(&d);
+}
+
+/* A group one of whose questions an example teaches otherwise: the
+ * others are added, no decision is recorded, the group stays in the
+ * report for a person to settle. */
+static void test_conflict_keeps_group(void **state) {
+    (void)state;
+    char id[32], cmd[600];
+    groupId("ergonomic keyboard??", id, sizeof id);
+    snprintf(cmd, sizeof cmd, "mkdir -p %s/examples && printf '%%s\\n' "
+             "'{\"q\": \"ergonomic keyboard\", \"gold\": []}' > %s/examples/mine.jsonl", kbdir, kbdir);
+    assert_int_equal(system(cmd), 0);
+    char *argv[] = {"report", "accept", id, "--db", db, "--kb", kbdir, NULL};
+    int rc;
+    char *out = run(7, argv, &rc);
+    assert_int_equal(rc, CB_EXIT_OK);
+    assert_non_null(strstr(out, "2 examples of jobs/first-job added"));
+    assert_non_null(strstr(out, "1 question of group"));
+    assert_non_null(strstr(out, "no decision recorded"));
+    free(out);
+    json_t *root = report();
+    assert_non_null(group(root, "unanswered_groups", "ergonomic keyboard??")); /* still there */
+    json_decref(root);
+}
+
+/* A write that fails (the file size limit here; a full disk alike)
+ * leaves the examples file as it was, and no temporary file. */
+static void test_failed_write_keeps_file(void **state) {
+    (void)state;
+    char path[260], cmd[600];
+    snprintf(cmd, sizeof cmd, "mkdir -p %s/examples", kbdir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(path, sizeof path, "%s/examples/accepted.jsonl", kbdir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    for (int i = 0; i < 300; i++)
+        fprintf(f, "{\"q\": \"filler question number %d\", \"gold\": [\"jobs/first-job\"]}\n", i);
+    fclose(f);
+    char *before = tpReadFile(path);
+    struct rlimit old, small = {.rlim_cur = 8192, .rlim_max = RLIM_INFINITY};
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    small.rlim_max = old.rlim_max;
+    void (*was)(int) = signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+    const char *qs[] = {"a question about keyboards for the limit"};
+    kbLearned got;
+    char err[CB_ERRLEN];
+    cbDiags notes, d;
+    cbDiagsInit(&notes);
+    cbDiagsInit(&d);
+    int rc = kbAddExamples(kbdir, "jobs/first-job", qs, 1, &got, &notes, &d, err);
+    setrlimit(RLIMIT_FSIZE, &old);
+    signal(SIGXFSZ, was);
+    assert_int_equal(rc, CB_ERR);
+    assert_int_equal(got.added, 0);
+    assert_non_null(strstr(err, "left as it was"));
+    char *after = tpReadFile(path);
+    assert_string_equal(before, after);
+    snprintf(cmd, sizeof cmd, "ls %s/examples | grep -c tmp", kbdir);
+    assert_int_not_equal(system(cmd), 0); /* grep found no temporary file */
+    free(got.path);
+    free(before);
+    free(after);
     cbDiagsFree(&notes);
     cbDiagsFree(&d);
 }
@@ -306,20 +374,28 @@ static void test_full_file_continues(void **state) {
         bytes += fprintf(f, "{\"q\": \"filler question %d\", \"gold\": [\"jobs/first-job\"]}\n", i);
     fclose(f);
     const char *qs[] = {"a first real question about keyboards", "a second one about keyboards"};
-    size_t added = 0;
-    char *written = NULL, err[CB_ERRLEN];
+    kbLearned got;
+    char err[CB_ERRLEN];
     cbDiags notes, d;
     cbDiagsInit(&notes);
     cbDiagsInit(&d);
-    int rc = kbAddExamples(kbdir, "jobs/first-job", qs, 2, &added, &written, &notes, &d, err);
+    int rc = kbAddExamples(kbdir, "jobs/first-job", qs, 2, &got, &notes, &d, err);
     if (rc != CB_OK) cbDiagsPrint(&d, "text", stderr);
     assert_int_equal(rc, CB_OK);
-    assert_int_equal(added, 2);
-    assert_non_null(strstr(written, "accepted-2.jsonl"));
+    assert_int_equal(got.added, 2);
+    assert_non_null(strstr(got.path, "accepted-2.jsonl"));
     char *two = examplesFile(2);
     assert_non_null(strstr(two, "a second one about keyboards"));
     free(two);
-    free(written);
+    free(got.path);
+    /* a batch bigger than a file can hold: refused, nothing written */
+    char *huge = cbCalloc(KB_MAX_FILE, 1);
+    memset(huge, 'k', KB_MAX_FILE - 10);
+    const char *big[] = {huge};
+    assert_int_equal(kbAddExamples(kbdir, "jobs/first-job", big, 1, &got, &notes, &d, err), CB_ERR);
+    assert_non_null(strstr(err, "smaller groups"));
+    assert_null(examplesFile(3));
+    free(huge);
     cbDiagsFree(&notes);
     cbDiagsFree(&d);
 }
@@ -393,6 +469,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_accept_adds_alternates, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dismiss_out_of_scope, setup, teardown),
         cmocka_unit_test_setup_teardown(test_full_file_continues, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_conflict_keeps_group, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_write_keeps_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_accept_refuses_unknown_and_drafts_new, setup, teardown),
         cmocka_unit_test_setup_teardown(test_accept_keeps_the_file_format, setup, teardown),
     };
