@@ -55,30 +55,52 @@ static int trainCol(const kbJson *j, const char *ptr) {
     return col > 0 ? col : 1;
 }
 
-/* The column of gold's id at *from on (the quoted id after the "gold"
- * member, found by a plain search and checked to be an element: after '['
- * or ','), counted in characters as kbPosAt counts; *from moves past it
- * for the next id. kbPosAt's parse of the line (ptr) when the search
- * does not find it (an id written with escapes). Thousands of ids are read
- * at every start; the parse was a twentieth of it. */
-static int idCol(const kbJson *j, const char *ptr, const char *id, size_t *from) {
+static const char *skipBlank(const char *p, const char *end) {
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r')) p++;
+    return p;
+}
+
+/* Where gold's array begins in line j (just inside its '['), or NULL: a
+ * quoted "gold" followed by ':' and '[' is the member (the same word as a
+ * value is followed by ',' or '}', and inside a string its quotes are
+ * escaped). */
+static const char *goldArray(const kbJson *j) {
     const char *t = j->text, *end = t + j->len;
-    if (!*from) {
-        const char *g = memmem(t, j->len, "\"gold\"", 6);
-        *from = g ? (size_t)(g - t) + 6 : j->len;
+    for (const char *g = t; (g = memmem(g, (size_t)(end - g), "\"gold\"", 6)) != NULL; g += 6) {
+        const char *p = skipBlank(g + 6, end);
+        if (p < end && *p == ':' && (p = skipBlank(p + 1, end)) < end && *p == '[') return p + 1;
     }
-    size_t n = strlen(id);
-    for (const char *at = t + *from; at + n + 2 <= end; at++) {
-        at = memchr(at, '"', (size_t)(end - at));
-        if (!at || at + n + 2 > end) break;
-        if (memcmp(at + 1, id, n) != 0 || at[n + 1] != '"') continue;
-        const char *b = at;
-        while (b > t && strchr(" \t", b[-1])) b--;
-        if (b == t || (b[-1] != '[' && b[-1] != ',')) continue;
-        *from = (size_t)(at - t) + n + 2;
-        int col = 1;
-        for (const char *c = t; c < at; c++) col += ((unsigned char)*c & 0xC0) != 0x80;
-        return col;
+    return NULL;
+}
+
+/* The end of the JSON string that begins at p (just past its closing
+ * quote), or NULL. */
+static const char *stringEnd(const char *p, const char *end) {
+    for (p++; p < end; p++) {
+        if (*p == '\\') p++;
+        else if (*p == '"') return p + 1;
+    }
+    return NULL;
+}
+
+/* The column of gold's element i in line j, counted in characters as
+ * kbPosAt counts, found by walking the array's strings; kbPosAt's parse
+ * of the line (ptr) when the walk meets anything else. Thousands of ids
+ * are read at every start, and the parse was a twentieth of it. */
+static int idCol(const kbJson *j, const char *ptr, size_t i) {
+    const char *t = j->text, *end = t + j->len, *p = goldArray(j);
+    for (size_t k = 0; p && k <= i; k++) {
+        p = skipBlank(p, end);
+        if (p >= end || *p != '"') break;
+        if (k == i) {
+            int col = 1;
+            for (const char *c = t; c < p; c++) col += ((unsigned char)*c & 0xC0) != 0x80;
+            return col;
+        }
+        p = stringEnd(p, end);
+        if (p) p = skipBlank(p, end);
+        if (!p || p >= end || *p != ',') break;
+        p++;
     }
     return trainCol(j, ptr);
 }
@@ -131,7 +153,6 @@ static void trainLine(kbLoader *L, const char *path, const char *p, size_t n, in
     } else if (json_array_size(gold) == 0) {
         trainPush(L, json_string_value(q), "", path, line, trainCol(&j, "/gold"));
     } else {
-        size_t from = 0;
         for (size_t i = 0; i < json_array_size(gold); i++) {
             json_t *id = json_array_get(gold, i);
             char ptr[48];
@@ -140,7 +161,7 @@ static void trainLine(kbLoader *L, const char *path, const char *p, size_t n, in
                 kbDiagAt(L->d, CB_DIAG_ERROR, &j, ptr, 0, "an id is a string like \"topic/slug\"");
             else
                 trainPush(L, json_string_value(q), json_string_value(id), path, line,
-                          idCol(&j, ptr, json_string_value(id), &from));
+                          idCol(&j, ptr, i));
         }
     }
     json_decref(root);

@@ -124,7 +124,9 @@ static void testExamplesErrors(void **state) {
                                     /* the id's column found by a search, after "gold" ... */
                                     "{\"gold\": [\"jobs/remote\", \"jobs/resum\"], \"q\": \"\u00e9t\u00e9 \\\"jobs/resum\\\"\"}\n"
                                     /* ... or by parsing the line when escaped */
-                                    "{\"q\": \"x\", \"gold\": [\"jobs\\/resum\"]}\n");
+                                    "{\"q\": \"x\", \"gold\": [\"jobs\\/resum\"]}\n"
+                                    /* "gold" as a value, the id in another array first */
+                                    "{\"q\": \"gold\", \"see\": [\"jobs/resum\"], \"gold\": [\"jobs/resum\"]}\n");
     writeFile("examples/notes.txt", "not read\n");
     cbDiags d;
     knowledge *k = load(DIR_, &d);
@@ -135,7 +137,8 @@ static void testExamplesErrors(void **state) {
     } want[] = {{1, 27, "did you mean 'jobs/resume'"}, {2, 0, "\"gold\" must list"},
                 {3, 0, ""}, {5, 0, "\"q\" must be the question"},
                 {6, 0, "\"q\" must be the question"}, {7, 0, "must be an object"},
-                {8, 26, "did you mean 'jobs/resume'"}, {9, 21, "did you mean 'jobs/resume'"}};
+                {8, 26, "did you mean 'jobs/resume'"}, {9, 21, "did you mean 'jobs/resume'"},
+                {10, 47, "did you mean 'jobs/resume'"}};
     for (size_t i = 0; i < CB_ARRAY_LEN(want); i++) {
         const cbDiag *e = errorAtLine(&d, "examples/bad.jsonl", want[i].line);
         if (!e || (want[i].col && e->col != want[i].col) || !strstr(e->msg, want[i].msg)) {
