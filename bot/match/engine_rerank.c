@@ -28,6 +28,7 @@
 #define RR_DIM (ENG_RR_NFEAT + 1) /* the weights and the intercept (last) */
 #define RR_KIND "CBRRANK\n" /* a re-ranker's record in the model cache */
 #define RR_NREC (1 + 3 * ENG_RR_NFEAT + 7) /* trained, w, b, mean, sd, 4 counts, 2 figures */
+#define RR_MAX_LABELS 8  /* right entries of one question of examples/ */
 
 /* The examples: features, labels. */
 typedef struct rrData {
@@ -47,8 +48,23 @@ static void rrReserve(rrData *d, size_t more) {
  * its entry or of out-of-scope.txt: scored with it left out, its
  * candidates added as examples. place UINT32_MAX: a question of
  * examples/, which is in no index and is scored as it is. */
-static void rrPhrasing(const engIndex *ix, const char *text, uint32_t label, uint32_t place,
+/* The right entries of a phrasing: its entry, or for a question of
+ * examples/ every id of its line (a question with two is right for
+ * both: one row per id would label each candidate 1 and 0 at once). */
+typedef struct rrLabels {
+    uint32_t v[RR_MAX_LABELS];
+    size_t n;
+} rrLabels;
+
+static int rrRight(const rrLabels *l, uint32_t c) {
+    for (size_t i = 0; i < l->n; i++)
+        if (l->v[i] == c) return 1;
+    return 0;
+}
+
+static void rrPhrasing(const engIndex *ix, const char *text, const rrLabels *right, uint32_t place,
                        engTerms *x, rrData *d) {
+    uint32_t label = right->v[0];
     char *norm = NULL;
     size_t nl = 0;
     if (engAnalyze(ix, text, strlen(text), 0, x, NULL) != CB_OK ||
@@ -62,8 +78,8 @@ static void rrPhrasing(const engIndex *ix, const char *text, uint32_t label, uin
     size_t n = engSelectTop(ix->scr, ENG_RR_TOP_K, cand);
     rrReserve(d, n);
     engRerankFeatures(ix, cand, n, loo, place, oev, d->x + d->n);
-    for (size_t i = 0; i < n; i++) d->y[d->n + i] = cand[i] == label;
-    d->right_first += n > 0 && cand[0] == label;
+    for (size_t i = 0; i < n; i++) d->y[d->n + i] = (uint8_t)rrRight(right, cand[i]);
+    d->right_first += n > 0 && rrRight(right, cand[0]);
     d->n += n;
     d->phrasings++;
     engScratchReset(ix);
@@ -77,29 +93,51 @@ typedef struct rrWalk {
     size_t e, base; /* the entry reached, and the index of its question */
 } rrWalk;
 
-/* Phrasing i (never less than the last asked): its text, *label and
- * *place as rrPhrasing takes them; NULL for an example of an entry that
- * is gone. */
-static const char *rrNth(const kb *k, rrWalk *w, size_t i, uint32_t *label, uint32_t *place) {
+/* Example i's entry (nentries: out of scope); UINT32_MAX for an id that
+ * names no entry. */
+static uint32_t rrExampleLabel(const kb *k, size_t i) {
+    const char *id = k->train_ids.v[i];
+    const kbEntry *en = *id ? kbFindEntry(k, id) : NULL;
+    return en ? (uint32_t)(en - k->entries) : *id ? UINT32_MAX : (uint32_t)k->nentries;
+}
+
+/* Every id of example i's line (its examples are consecutive). */
+static void rrLineLabels(const kb *k, size_t i, rrLabels *l) {
+    const kbExampleAt *at = k->train_at;
+    size_t from = i, to = i + 1;
+    while (at && from > 0 && at[from - 1].file == at[i].file && at[from - 1].line == at[i].line)
+        from--;
+    while (at && to < k->train_q.n && at[to].file == at[i].file && at[to].line == at[i].line) to++;
+    l->n = 0;
+    l->v[l->n++] = rrExampleLabel(k, i); /* its own first */
+    for (size_t j = from; j < to && l->n < RR_MAX_LABELS; j++) {
+        uint32_t c = rrExampleLabel(k, j);
+        if (j != i && c != UINT32_MAX) l->v[l->n++] = c;
+    }
+}
+
+/* Phrasing i (never less than the last asked): its text, its right
+ * entries and *place as rrPhrasing takes them; NULL for an example of an
+ * entry that is gone. */
+static const char *rrNth(const kb *k, rrWalk *w, size_t i, rrLabels *right, uint32_t *place) {
     while (w->e < k->nentries && i > w->base + k->entries[w->e].alternates.n)
         w->base += 1 + k->entries[w->e++].alternates.n;
+    right->n = 1;
     if (w->e < k->nentries) {
         const kbEntry *en = &k->entries[w->e];
         size_t j = i - w->base;
-        *label = (uint32_t)w->e, *place = (uint32_t)j;
+        right->v[0] = (uint32_t)w->e, *place = (uint32_t)j;
         return j ? en->alternates.v[j - 1] : en->question;
     }
     i -= w->base;
     if (i < k->out_of_scope.n) {
-        *label = (uint32_t)k->nentries, *place = (uint32_t)i;
+        right->v[0] = (uint32_t)k->nentries, *place = (uint32_t)i;
         return k->out_of_scope.v[i];
     }
     i -= k->out_of_scope.n;
-    const char *id = k->train_ids.v[i];
-    const kbEntry *en = *id ? kbFindEntry(k, id) : NULL;
-    *label = en ? (uint32_t)(en - k->entries) : (uint32_t)k->nentries;
     *place = UINT32_MAX;
-    return en || !*id ? k->train_q.v[i] : NULL;
+    rrLineLabels(k, i, right);
+    return right->v[0] != UINT32_MAX ? k->train_q.v[i] : NULL;
 }
 
 /* At most ENG_RR_MAX_PHRASINGS phrasings, evenly spread over all. */
@@ -112,10 +150,11 @@ static void rrCollect(const engIndex *ix, rrData *d) {
     engTermsInit(&x);
     rrWalk w = {0, 0};
     for (size_t taken = 0; taken < want; taken++) {
-        uint32_t label, place;
+        rrLabels right;
+        uint32_t place;
         const char *t = rrNth(k, &w, (size_t)((double)taken * (double)total / (double)want),
-                              &label, &place);
-        if (t) rrPhrasing(ix, t, label, place, &x, d);
+                              &right, &place);
+        if (t) rrPhrasing(ix, t, &right, place, &x, d);
     }
     engTermsFree(&x);
 }
