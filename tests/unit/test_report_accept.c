@@ -318,19 +318,26 @@ static void test_conflict_keeps_group(void **state) {
     json_decref(root);
 }
 
+/* examples/accepted.jsonl of the checkout filled with valid lines to at
+ * least bytes; its path into path. */
+static void fillExamples(char *path, size_t n, long bytes) {
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "mkdir -p %s/examples", kbdir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(path, n, "%s/examples/accepted.jsonl", kbdir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    for (long i = 0, wrote = 0; wrote < bytes; i++)
+        wrote += fprintf(f, "{\"q\": \"filler question %ld\", \"gold\": [\"jobs/first-job\"]}\n", i);
+    fclose(f);
+}
+
 /* A write that fails (the file size limit here; a full disk alike)
  * leaves the examples file as it was, and no temporary file. */
 static void test_failed_write_keeps_file(void **state) {
     (void)state;
     char path[260], cmd[600];
-    snprintf(cmd, sizeof cmd, "mkdir -p %s/examples", kbdir);
-    assert_int_equal(system(cmd), 0);
-    snprintf(path, sizeof path, "%s/examples/accepted.jsonl", kbdir);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    for (int i = 0; i < 300; i++)
-        fprintf(f, "{\"q\": \"filler question number %d\", \"gold\": [\"jobs/first-job\"]}\n", i);
-    fclose(f);
+    fillExamples(path, sizeof path, 16384);
     char *before = tpReadFile(path);
     struct rlimit old, small = {.rlim_cur = 8192, .rlim_max = RLIM_INFINITY};
     assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
@@ -363,16 +370,8 @@ static void test_failed_write_keeps_file(void **state) {
 /* accepted.jsonl near the file bound: the next lines go to accepted-2. */
 static void test_full_file_continues(void **state) {
     (void)state;
-    char path[260], cmd[300];
-    snprintf(cmd, sizeof cmd, "mkdir -p %s/examples", kbdir);
-    assert_int_equal(system(cmd), 0);
-    snprintf(path, sizeof path, "%s/examples/accepted.jsonl", kbdir);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    long bytes = 0;
-    for (int i = 0; bytes < KB_MAX_FILE - 100; i++)
-        bytes += fprintf(f, "{\"q\": \"filler question %d\", \"gold\": [\"jobs/first-job\"]}\n", i);
-    fclose(f);
+    char path[260];
+    fillExamples(path, sizeof path, KB_MAX_FILE - 100);
     const char *qs[] = {"a first real question about keyboards", "a second one about keyboards"};
     kbLearned got;
     char err[CB_ERRLEN];
