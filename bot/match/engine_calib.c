@@ -113,23 +113,6 @@ static void buildVocab(mdlModel *m, const mdlKeys *keys, size_t n) {
     free(s);
 }
 
-/* The weights of the lexical evidence: the entries' and the out-of-scope
- * class's (the last). */
-typedef struct evWeights {
-    double beta, gamma;
-} evWeights;
-
-/* Example i's out-of-fold logits with its lexical evidence at weights w
- * and temperature t (as mdlPredictEv adds it) into zz. */
-static void withEvidence(const double *z, const mdlExample *ex, size_t nc, evWeights w, double t,
-                         double *zz) {
-    memcpy(zz, z, nc * sizeof(*zz));
-    for (uint32_t k = 0; k < ex->nev; k++) {
-        uint32_t c = ex->ev_class[k];
-        if (c < nc) zz[c] += (c + 1 < nc ? w.beta : w.gamma) * t * ex->ev[k];
-    }
-}
-
 static void noteCollision(mdlModel *m, uint32_t from, uint32_t to, const char *text) {
     for (size_t i = 0; i < m->ncoll; i++)
         if (m->coll[i].from == from && m->coll[i].to == to) {
@@ -153,7 +136,7 @@ static void oofAnswers(mdlModel *m, const double *z, const uint32_t *y, const md
     size_t nc = m->nclass, oos = nc - 1;
     double *zz = cbMalloc(nc * sizeof(*zz));
     for (size_t i = 0; i < n; i++) {
-        withEvidence(z + i * nc, &ex[i], nc, (evWeights){m->beta, m->gamma}, m->temp, zz);
+        mdlWithEvidence(z + i * nc, &ex[i], nc, m->beta, m->gamma, m->temp, zz);
         mdlSoftmax(zz, nc, m->temp, NULL, p);
         size_t best = 0;
         for (size_t c = 1; c < oos; c++)

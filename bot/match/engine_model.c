@@ -441,6 +441,15 @@ void mdlSoftmax(const double *z, size_t nc, double temp, const uint8_t *allow, d
     for (size_t c = 0; c < nc; c++) p[c] = !allow || c == nc - 1 || allow[c] ? p[c] / sum : 0;
 }
 
+void mdlWithEvidence(const double *z, const mdlExample *ex, size_t nc, double beta, double gamma,
+                     double t, double *zz) {
+    memcpy(zz, z, nc * sizeof(*zz));
+    for (uint32_t k = 0; k < ex->nev; k++) {
+        uint32_t c = ex->ev_class[k];
+        if (c < nc) zz[c] += (c + 1 < nc ? beta : gamma) * t * ex->ev[k];
+    }
+}
+
 void mdlPredictEv(const mdlModel *m, const mdlVec *x, const uint8_t *allow, const double *ev,
                   double *p) {
     double *z = cbMalloc(m->nclass * sizeof(*z));

@@ -180,6 +180,11 @@ void mdlLogits(const mdlModel *m, const mdlVec *v, const float *w, const float *
  * ex with classes y. */
 void mdlFitTemperature(mdlModel *m, const double *z, const uint32_t *y, const mdlExample *ex,
                        size_t n);
+/* An example's logits z (nc) plus its lexical evidence at weights beta
+ * (entries) and gamma (out of scope, the last class) and temperature t,
+ * as mdlPredictEv adds it, into zz (training: out-of-fold logits). */
+void mdlWithEvidence(const double *z, const mdlExample *ex, size_t nc, double beta, double gamma,
+                     double t, double *zz);
 /* Softmax of z / temp over the allowed classes (allow NULL: all). */
 void mdlSoftmax(const double *z, size_t nc, double temp, const uint8_t *allow, double *p);
 /* engine_model.c: give the training keys feature ids (training only: a

@@ -43,12 +43,7 @@ static double partLoss(void *ctx, size_t part, const double *v) {
     size_t nc = c->nc, from = part * c->n / FIT_PARTS, to = (part + 1) * c->n / FIT_PARTS;
     double t = exp(v[0]), sum = 0;
     for (size_t i = from; i < to; i++) {
-        const mdlExample *ex = &c->ex[i];
-        memcpy(c->zz, c->z + i * nc, nc * sizeof(*c->zz));
-        for (uint32_t k = 0; k < ex->nev; k++) {
-            uint32_t cl = ex->ev_class[k];
-            if (cl < nc) c->zz[cl] += (cl + 1 < nc ? v[1] : v[2]) * t * ex->ev[k];
-        }
+        mdlWithEvidence(c->z + i * nc, &c->ex[i], nc, v[1], v[2], t, c->zz);
         mdlSoftmax(c->zz, nc, t, NULL, c->p);
         sum -= log(c->p[c->y[i]] > MIN_PROB ? c->p[c->y[i]] : MIN_PROB);
     }
