@@ -367,6 +367,41 @@ static void test_failed_write_keeps_file(void **state) {
     cbDiagsFree(&d);
 }
 
+/* Questions as users type them, hostile to a JSON line (quotes,
+ * backslashes, newlines, control characters, a leading '#', line and
+ * paragraph separators, emoji): each written line reads back, after a
+ * load, as exactly the question it came from. */
+static void test_hostile_text_round_trips(void **state) {
+    (void)state;
+    const char *qs[] = {"she said \"certs?\" and left", "path C:\\Users\\me\\cv.pdf?",
+                        "line one\nline two\r\nline three", "tab\there \x01\x1f bell\a",
+                        "# not a comment, a question about git", "u2028\xe2\x80\xa8 and \xe2\x80\xa9 u2029",
+                        "emoji \xf0\x9f\x98\x85 keyboards?"};
+    size_t n = CB_ARRAY_LEN(qs);
+    kbLearned got;
+    char err[CB_ERRLEN];
+    cbDiags notes, d;
+    cbDiagsInit(&notes);
+    cbDiagsInit(&d);
+    int rc = kbAddExamples(kbdir, "jobs/first-job", qs, n, &got, &notes, &d, err);
+    if (rc != CB_OK) cbDiagsPrint(&d, "text", stderr);
+    assert_int_equal(rc, CB_OK);
+    assert_int_equal(got.added, n);
+    free(got.path);
+    kb *k = kbLoad(kbdir, &d);
+    assert_non_null(k);
+    for (size_t i = 0; i < n; i++) {
+        size_t found = 0;
+        for (size_t t = 0; t < k->train_q.n; t++)
+            found += strcmp(k->train_q.v[t], qs[i]) == 0 &&
+                     strcmp(k->train_ids.v[t], "jobs/first-job") == 0;
+        if (found != 1) fail_msg("question %zu did not read back once: %zu", i, found);
+    }
+    kbFree(k);
+    cbDiagsFree(&notes);
+    cbDiagsFree(&d);
+}
+
 /* accepted.jsonl near the file bound: the next lines go to accepted-2. */
 static void test_full_file_continues(void **state) {
     (void)state;
@@ -469,6 +504,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_dismiss_out_of_scope, setup, teardown),
         cmocka_unit_test_setup_teardown(test_full_file_continues, setup, teardown),
         cmocka_unit_test_setup_teardown(test_conflict_keeps_group, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hostile_text_round_trips, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_write_keeps_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_accept_refuses_unknown_and_drafts_new, setup, teardown),
         cmocka_unit_test_setup_teardown(test_accept_keeps_the_file_format, setup, teardown),
