@@ -33,15 +33,13 @@
 #define LEARN_FILE "accepted"   /* examples/accepted.jsonl, then accepted-2.jsonl ... */
 #define LEARN_MAX_FILES 1000
 
-/* Does an existing example teach key? Its ids, comma-separated (NULL:
- * no example has the key), and the first one's index into *first. */
-static char *exampleIds(const kb *k, const char *key, size_t *first) {
+/* Does an existing example teach key (ekeys: the examples' phrase keys,
+ * made once)? Its ids, comma-separated (NULL: no example has the key),
+ * and the first one's index into *first. */
+static char *exampleIds(const kb *k, char *const *ekeys, const char *key, size_t *first) {
     char *ids = NULL;
     for (size_t i = 0; i < k->train_q.n; i++) {
-        char *other = kbPhraseKey(k->train_q.v[i]);
-        int same = strcmp(other, key) == 0;
-        free(other);
-        if (!same) continue;
+        if (strcmp(ekeys[i], key) != 0) continue;
         const char *id = k->train_ids.v[i][0] ? k->train_ids.v[i] : "(out of scope)";
         char *more = ids ? cbSprintf("%s,%s", ids, id) : cbStrdup(id);
         if (!ids) *first = i;
@@ -74,11 +72,12 @@ static int isPhraseOf(const kbEntry *e, const char *key) {
 /* 1 when question q should be written as an example of id ("" out of
  * scope); 0 when it already is one; -1 when an example teaches it
  * otherwise (a warning at that example's line). */
-static int worthAdding(const kb *k, const kbEntry *e, const char *id, const char *q, cbDiags *d) {
+static int worthAdding(const kb *k, char *const *ekeys, const kbEntry *e, const char *id,
+                       const char *q, cbDiags *d) {
     char *key = kbPhraseKey(q);
     int add = *key != '\0' && !(e && isPhraseOf(e, key));
     size_t at = 0;
-    char *ids = add ? exampleIds(k, key, &at) : NULL;
+    char *ids = add ? exampleIds(k, ekeys, key, &at) : NULL;
     const char *want = *id ? id : "(out of scope)";
     if (ids && !hasId(ids, want)) {
         cbDiagAdd(d, CB_DIAG_WARNING, k->train_at ? k->train_files.v[k->train_at[at].file] : "examples/",
@@ -118,15 +117,19 @@ static char *newLines(const kb *k, const kbEntry *e, const char *id, const char 
     size_t len = 0;
     FILE *f = open_memstream(&out, &len);
     if (!f) return NULL;
+    char **ekeys = cbMalloc((k->train_q.n ? k->train_q.n : 1) * sizeof(*ekeys));
+    for (size_t i = 0; i < k->train_q.n; i++) ekeys[i] = kbPhraseKey(k->train_q.v[i]);
     for (size_t i = 0; i < n; i++) {
         int dup = 0; /* the same question twice in qs */
         for (size_t j = 0; j < i && !dup && qs[i]; j++) dup = qs[j] && strcasecmp(qs[j], qs[i]) == 0;
-        int worth = !qs[i] || !*qs[i] || dup ? 0 : worthAdding(k, e, id, qs[i], d);
+        int worth = !qs[i] || !*qs[i] || dup ? 0 : worthAdding(k, ekeys, e, id, qs[i], d);
         char *s = worth > 0 ? exampleLine(qs[i], id, d) : NULL;
         if (s) fprintf(f, "%s\n", s), ++*added;
         else if (worth != 0) ++*skipped;
         free(s);
     }
+    for (size_t i = 0; i < k->train_q.n; i++) free(ekeys[i]);
+    free(ekeys);
     fclose(f);
     if (*added) return out;
     free(out);
