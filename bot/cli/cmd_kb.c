@@ -146,7 +146,16 @@ static void kbCheckMarkdown(const kb *k, cbDiags *d) {
         {"image", "an image: chat platforms show it as a link, not the picture"},
         {"html", "raw HTML: every platform shows the tags as text; use Markdown"},
         {"link-text", "a link whose text is the address of another site than it goes to: "
-                      "readers trust the text; make the text the real address or words"}};
+                      "readers trust the text; make the text the real address or words"},
+        {"link-url", "a link whose address is not a full http(s) address, so it is shown "
+                     "as text: write it like [text](https://example.org/page)"},
+        {"link-broken", "a link Markdown could not read, shown with its brackets: close its "
+                        "parenthesis and leave no space in the address, like "
+                        "[text](https://example.org/page)"},
+        {"marks", "'**' or '__' that closes nothing, shown as typed: add the closing marks "
+                  "after the words to make bold, or remove them"},
+        {"fence", "a code block (```) that is never closed: everything after it is shown as "
+                  "code; add a line ``` where the code ends"}};
     for (size_t i = 0; i < k->nentries; i++) {
         const kbEntry *e = &k->entries[i];
         renderMdIssue v[16];

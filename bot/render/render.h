@@ -82,8 +82,12 @@ char *renderMarkdownToDiscord(const char *md); /* Discord Markdown */
 char *renderMarkdownToPlain(const char *md, int color);
 
 /* What a chat platform cannot show as written, for `kb check`: "table"
- * (a monospace block), "image" (a link) or "html" (literal text), with
- * its 1-based line in md. Returns how many were found (at most max). */
+ * (a monospace block), "image" (a link), "html" (literal text),
+ * "link-text" (text naming another site), "link-url" (an address that is
+ * not http(s) or mailto), "link-broken" (a link md4c could not read),
+ * "marks" (** or __ that close nothing) or "fence" (a code fence never
+ * closed), with its 1-based line in md. Returns how many were found (at
+ * most max). */
 typedef struct renderMdIssue {
     int line;
     const char *what;

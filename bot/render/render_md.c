@@ -240,6 +240,7 @@ static void mdLinkOpen(mdR *r, const MD_ATTRIBUTE *href, int image) {
     free(r->link_url);
     r->link_url = mdSafeUrl(href->text, href->size);
     r->link_safe = r->link_url != NULL;
+    if (!r->link_safe && !image) mdIssue(r, "link-url");
     if (!r->link_url && href->size) r->link_url = cbStrndup(href->text, href->size);
     r->marks_off++;
 }
@@ -281,6 +282,16 @@ static int mdLeaveSpan(MD_SPANTYPE type, void *detail, void *ud) {
 
 /* ---- text ---- */
 
+/* Markup md4c read as plain text, which users then see as typed: "**" or
+ * "__" that closes nothing, and "](" of a link that did not parse (an
+ * unclosed parenthesis, a space in the address). */
+static void mdLeftovers(mdR *r, const char *text, size_t size) {
+    for (size_t i = 0; i + 1 < size; i++) {
+        if ((text[i] == '*' || text[i] == '_') && text[i + 1] == text[i]) mdIssue(r, "marks");
+        if (text[i] == ']' && text[i + 1] == '(') mdIssue(r, "link-broken");
+    }
+}
+
 static int mdOnText(MD_TEXTTYPE type, const MD_CHAR *text, MD_SIZE size, void *ud) {
     mdR *r = ud;
     r->next_src = ' ';
@@ -311,7 +322,11 @@ static int mdOnText(MD_TEXTTYPE type, const MD_CHAR *text, MD_SIZE size, void *u
         if (r->code_block) mdCodeLines(r, text, size);
         else mdCode(r, text, size);
         return 0;
-    default: mdBeginContent(r); mdText(r, text, size); return 0;
+    default:
+        mdBeginContent(r);
+        if (type == MD_TEXT_NORMAL && r->issues) mdLeftovers(r, text, size);
+        mdText(r, text, size);
+        return 0;
     }
 }
 
@@ -384,9 +399,48 @@ int renderSummaryFirst(const hndReply *r, const renderOpts *o) {
            !(o && o->full);
 }
 
+/* A code fence's line: up to three spaces, then three or more ` or ~.
+ * Returns the run's length (0: not a fence) and its character. */
+static size_t mdFenceRun(const char *s, size_t n, char *ch) {
+    size_t i = 0;
+    while (i < n && i < 3 && s[i] == ' ') i++;
+    if (i >= n || (s[i] != '`' && s[i] != '~')) return 0;
+    size_t run = 0;
+    *ch = s[i];
+    while (i + run < n && s[i + run] == *ch) run++;
+    return run >= 3 ? run : 0;
+}
+
+/* The line of a code fence that is never closed (CommonMark: a closing
+ * fence is the same character, at least as long, with nothing after it),
+ * or 0. md4c runs such a block to the end of the answer, so everything
+ * after the fence would be shown as code. */
+static int mdUnclosedFence(const char *md) {
+    int line = 0, open_line = 0;
+    size_t open_run = 0;
+    char open_ch = 0;
+    for (const char *s = md; *s;) {
+        size_t n = strcspn(s, "\n");
+        line++;
+        char ch = 0;
+        size_t run = mdFenceRun(s, n, &ch);
+        if (run && !open_run) {
+            open_run = run, open_ch = ch, open_line = line;
+        } else if (run && ch == open_ch && run >= open_run) {
+            const char *rest = s + strspn(s, " ") + run;
+            if ((size_t)(rest - s) >= n || strspn(rest, " \t\r") >= n - (size_t)(rest - s))
+                open_run = 0;
+        }
+        s += n + (s[n] == '\n');
+    }
+    return open_run ? open_line : 0;
+}
+
 size_t renderMarkdownIssues(const char *md, renderMdIssue *out, size_t max) {
     size_t n = 0; /* raw HTML is parsed as HTML here, to find it */
     free(mdRun(md, MDT_TERM, 0, MD_FLAG_TABLES | MD_FLAG_STRIKETHROUGH, out, max, &n));
+    int fence = md ? mdUnclosedFence(md) : 0;
+    if (fence && n < max) out[n++] = (renderMdIssue){fence, "fence"};
     return n;
 }
 

@@ -184,6 +184,40 @@ static void testIssues(void **state) {
     assert_int_equal(renderMarkdownIssues(md, v, 1), 1); /* at most max */
 }
 
+/* Editors' slips that md4c reads as text or as code, at their line. */
+static void testSlipIssues(void **state) {
+    (void)state;
+    static const struct {
+        const char *md, *what;
+        int line;
+    } cases[] = {
+        {"Intro.\n\n```python\nprint(1)\n\nMore prose.\n", "fence", 3},
+        {"A\n~~~~\ncode\n~~~\nstill code\n", "fence", 2}, /* shorter: does not close */
+        {"A\n```\ncode\n``` x\n", "fence", 2},              /* text after: not a close */
+        {"One.\n**Django ships an ORM.\n", "marks", 2},
+        {"Use __init carefully.\n", "marks", 1},
+        {"See [Flask](flask.palletsprojects.com).\n", "link-url", 1},
+        {"x\n\nSee [Flask](javascript:alert(1)).\n", "link-url", 3},
+        {"See [Flask](https://flask.palletsprojects.com/.\n", "link-broken", 1},
+        {"See [the docs](https://docs.python.org/a b).\n", "link-broken", 1},
+    };
+    renderMdIssue v[8];
+    for (size_t i = 0; i < CB_ARRAY_LEN(cases); i++) {
+        size_t n = renderMarkdownIssues(cases[i].md, v, 8);
+        assert_int_equal(n, 1);
+        assert_string_equal(v[0].what, cases[i].what);
+        assert_int_equal(v[0].line, cases[i].line);
+    }
+    /* Closed fences (either character, a longer close), bold, code with
+     * marks inside, mail links: nothing. */
+    static const char *const fine[] = {
+        "```\ncode\n```\n", "~~~~\ncode\n~~~~~~\n", "  ```py\nx = 1\n  ```\n",
+        "**bold** and __also__\n", "`__init__` and `**kwargs`\n", "[mail](mailto:a@b.org)\n",
+        "```\n**x** [a](b\n```\n"};
+    for (size_t i = 0; i < CB_ARRAY_LEN(fine); i++)
+        assert_int_equal(renderMarkdownIssues(fine[i], v, 8), 0);
+}
+
 static void testPlainColor(void **state) {
     (void)state;
     char *s = renderMarkdownToPlain("a **b** c", 1);
@@ -241,6 +275,7 @@ int main(void) {
         cmocka_unit_test(testPlainColor),
         cmocka_unit_test(testDiscordTable),
         cmocka_unit_test(testIssues),
+        cmocka_unit_test(testSlipIssues),
         cmocka_unit_test(testNullIsEmpty),
         cmocka_unit_test(testHostileInputRenders),
     };
