@@ -90,6 +90,13 @@ static int kbUnread(const kbLoader *L, const char *id) {
     return 0;
 }
 
+/* The first item of v equal to v[at] (at when none before it). */
+static size_t kbFirstOf(const kbStrs *v, size_t at) {
+    for (size_t i = 0; i < at; i++)
+        if (strcmp(v->v[i], v->v[at]) == 0) return i;
+    return at;
+}
+
 static void kbCheckRelated(kbLoader *L) {
     const char **ids = cbCalloc(L->n + 1, sizeof(char *));
     for (size_t i = 0; i < L->n; i++) ids[i] = L->ents[i].e.id;
@@ -100,8 +107,12 @@ static void kbCheckRelated(kbLoader *L) {
             const char *rid = p->e.related.v[r];
             char ptr[64];
             snprintf(ptr, sizeof(ptr), "/related/%zu", r);
-            size_t k = kbFindId(L, v, rid);
-            if (k == i) {
+            size_t k = kbFindId(L, v, rid), first = kbFirstOf(&p->e.related, r);
+            if (first < r) {
+                kbDiagAt(L->d, CB_DIAG_ERROR, &p->fm, ptr, 0,
+                         "'related' lists '%s' twice (items %zu and %zu); remove this one", rid,
+                         first + 1, r + 1);
+            } else if (k == i) {
                 kbDiagAt(L->d, CB_DIAG_ERROR, &p->fm, ptr, 0,
                          "'related' lists this entry itself ('%s'); remove it", rid);
             } else if (k == L->n && !kbUnread(L, rid)) {

@@ -50,6 +50,28 @@ int kbValidDate(const char *s) {
     return d <= mdays[m - 1] + (m == 2 && leap);
 }
 
+int kbValidPartialDate(const char *s) {
+    size_t n = strlen(s);
+    char full[11];
+    if (n == 4) snprintf(full, sizeof(full), "%.4s-01-01", s);
+    else if (n == 7) snprintf(full, sizeof(full), "%.7s-01", s);
+    else if (n == 10) snprintf(full, sizeof(full), "%s", s);
+    else return 0;
+    return kbValidDate(full);
+}
+
+/* A host name's labels: none empty ("flask..com"; a final dot is the
+ * root's), none starting or ending with '-'. */
+static int kbLabelsOk(const char *h, size_t hl) {
+    for (size_t at = 0; at < hl;) {
+        size_t n = 0;
+        while (at + n < hl && h[at + n] != '.') n++;
+        if (n == 0 || h[at] == '-' || h[at + n - 1] == '-') return 0;
+        at += n + 1;
+    }
+    return 1;
+}
+
 /* The host uriparser found in "scheme://authority/": a name with a dot,
  * not localhost, none of the characters curl refuses in a host name, and
  * not an IPvFuture literal. */
@@ -60,6 +82,7 @@ static int kbHostOk(const UriUriA *u) {
     if (hl == 9 && memcmp(h, "localhost", 9) == 0) return 0;
     for (size_t i = 0; i < hl; i++)
         if (strchr("!$&'()*+,;=%\"`^{}<>", h[i])) return 0;
+    if (!u->hostData.ip4 && !u->hostData.ip6 && !kbLabelsOk(h, hl)) return 0;
     const char *p = u->portText.first, *pe = u->portText.afterLast;
     long port = 0;
     for (; p && p < pe; p++) {
@@ -78,8 +101,11 @@ static int kbHostOk(const UriUriA *u) {
 int kbValidUrl(const char *s) {
     size_t scheme = strncmp(s, "http://", 7) == 0 ? 7 : strncmp(s, "https://", 8) == 0 ? 8 : 0;
     if (!scheme) return 0;
+    /* Not even browsers take quotes, angle brackets, a backslash or a
+     * backquote as part of an address: copied along with it (|^{}[] are
+     * taken, and real pages use them). */
     for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if (*p <= ' ' || *p == 0x7F) return 0;
+        if (*p <= ' ' || *p == 0x7F || strchr("\"<>\\`", *p)) return 0;
     size_t alen = strcspn(s + scheme, "/?#");
     char buf[512];
     if (alen == 0 || scheme + alen + 2 > sizeof(buf)) return 0;

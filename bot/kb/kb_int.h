@@ -76,6 +76,7 @@ const char *kbClosest(const char *word, const char *const *cands, size_t n);
 const char *kbTypeName(const json_t *v);
 size_t kbWordCount(const char *s); /* runs of non-blank characters */
 int kbValidDate(const char *s);  /* real calendar date YYYY-MM-DD */
+int kbValidPartialDate(const char *s); /* YYYY, YYYY-MM or a real YYYY-MM-DD */
 int kbValidUrl(const char *s);   /* http(s)://host[...] */
 int kbValidName(const char *s);  /* [a-z0-9-]+ */
 int kbValidId(const char *s);    /* <name>/<name>, its topic not reserved */

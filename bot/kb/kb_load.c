@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -63,6 +64,19 @@ static char *kbJoin(const char *dir, const char *name) {
 static int kbEndsWith(const char *s, const char *suffix) {
     size_t n = strlen(s), m = strlen(suffix);
     return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* The length of the slug when name is an entry saved under another
+ * extension than .md - ".MD", ".markdown", ".mdown" or ".md.txt" (an
+ * editor's "Save as"), in any case - else 0. Backups (~, .bak) are not. */
+static size_t kbMisnamedEntry(const char *name) {
+    static const char *const exts[] = {".md.txt", ".markdown", ".mdown", ".md"};
+    size_t n = strlen(name);
+    for (size_t i = 0; i < CB_ARRAY_LEN(exts); i++) {
+        size_t e = strlen(exts[i]);
+        if (n > e && strcasecmp(name + n - e, exts[i]) == 0) return n - e;
+    }
+    return 0;
 }
 
 /* topic/slug of an entry file name that was not read (its error said why). */
@@ -209,6 +223,11 @@ static void kbTopicFile(kbLoadJob *j) {
         kbLoadTopicFile(L, j->topic, fp);
     } else if (kbEndsWith(name, ".md") && strlen(name) > 3) {
         kbLoadEntryFile(L, j->topic, name, fp);
+    } else if (kbMisnamedEntry(name)) {
+        cbDiagAdd(L->d, CB_DIAG_ERROR, fp, 0, 0,
+                  "an entry saved as '%s' is never loaded: rename it to '%.*s.md' (entries "
+                  "end in .md, lowercase)",
+                  name, (int)kbMisnamedEntry(name), name);
     } else {
         cbDiagAdd(L->d, CB_DIAG_WARNING, fp, 0, 0,
                   "unexpected file, ignored (entries are <slug>.md, lowercase)");

@@ -171,10 +171,17 @@ static int kbGetUrl(cbDiags *d, const kbJson *j, json_t *o, const char *p, int r
         return CB_ERR;
     }
     if (kbValidUrl(*url)) return CB_OK;
-    kbDiagAt(d, CB_DIAG_ERROR, j, pu, 0,
-             "'%.200s' is not a valid URL; use a full http(s) address like "
-             "https://example.org/page",
-             *url);
+    const char *odd = strpbrk(*url, "\"<>\\`");
+    if (odd && strncmp(*url, "http", 4) == 0)
+        kbDiagAt(d, CB_DIAG_ERROR, j, pu, 0,
+                 "'%.200s' holds '%c', which is never part of a web address (copied along with "
+                 "it?): remove it, or write it as %%%02X if the page really has it",
+                 *url, *odd, (unsigned char)*odd);
+    else
+        kbDiagAt(d, CB_DIAG_ERROR, j, pu, 0,
+                 "'%.200s' is not a valid URL; use a full http(s) address like "
+                 "https://example.org/page",
+                 *url);
     free(*url);
     *url = NULL;
     return CB_ERR;
@@ -228,6 +235,15 @@ static int kbParseSource(cbDiags *d, const kbJson *j, json_t *o, size_t i, kbSou
     }
     if (kbGetStr(d, j, o, p, "publisher", 0, &s->publisher) != CB_OK) rc = CB_ERR;
     if (kbGetStr(d, j, o, p, "date", 0, &s->date) != CB_OK) rc = CB_ERR;
+    if (s->date && !kbValidPartialDate(s->date)) {
+        char pd[80];
+        snprintf(pd, sizeof(pd), "%s/date", p);
+        kbDiagAt(d, CB_DIAG_ERROR, j, pd, 0,
+                 "'%.40s' is not a date; write when the source was published as YYYY, YYYY-MM "
+                 "or YYYY-MM-DD (users see it next to the source)",
+                 s->date);
+        rc = CB_ERR;
+    }
     return rc;
 }
 
@@ -275,6 +291,14 @@ static int kbParseLinks(cbDiags *d, const kbJson *j, json_t *root, kbEntry *e) {
         if (kbCheckKeys(d, j, o, p, kbLinkFields, CB_ARRAY_LEN(kbLinkFields))) rc = CB_ERR;
         if (kbGetStr(d, j, o, p, "title", 1, &l->title) != CB_OK) rc = CB_ERR;
         if (kbGetUrl(d, j, o, p, 1, &l->url, &l->url_line, &l->url_col) != CB_OK) rc = CB_ERR;
+        for (size_t k = 0; l->url && k < i; k++)
+            if (e->links[k].url && strcmp(e->links[k].url, l->url) == 0) {
+                kbDiagAt(d, CB_DIAG_ERROR, j, p, 0,
+                         "'links' item %zu goes to the same address as item %zu; remove one", i + 1,
+                         k + 1);
+                rc = CB_ERR;
+                break;
+            }
     }
     return rc;
 }

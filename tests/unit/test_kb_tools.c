@@ -95,6 +95,12 @@ static void test_validators(void **state) {
     };
     for (size_t i = 0; i < CB_ARRAY_LEN(dates); i++)
         if (kbValidDate(dates[i].s) != dates[i].ok) fail_msg("date %s", dates[i].s);
+    static const struct { const char *s; int ok; } partial[] = {
+        {"2026", 1},    {"2026-02", 1}, {"2026-02-28", 1}, {"2026-13", 0}, {"last year", 0},
+        {"2026-99-99", 0}, {"26", 0},  {"2026-2", 0},     {"1850", 0},    {"2026-02-30", 0},
+    };
+    for (size_t i = 0; i < CB_ARRAY_LEN(partial); i++)
+        if (kbValidPartialDate(partial[i].s) != partial[i].ok) fail_msg("date %s", partial[i].s);
     static const struct { const char *s; int ok; } urls[] = {
         {"https://example.org", 1},     {"http://a.b/c?d=e#f", 1}, {"https://127.0.0.1:8080/x", 1},
         {"ftp://example.org", 0},       {"https://", 0},          {"https://exa mple.org", 0},
@@ -109,6 +115,10 @@ static void test_validators(void **state) {
         {"https://example.com%2F.evil.com/", 0}, {"https://[v1.abc]/", 0},
         {"https://[::1]/", 0},          {"https://example.org:99999/", 0},
         {"https://example.org:80a/", 0}, {"https://@/", 0},
+        /* copied along with the address, or a host with an empty label */
+        {"https://example.org/>", 0}, {"https://example.org/\"", 0}, {"https://example.org/a\\", 0},
+        {"https://example.org/`x`", 0}, {"https://<example.org>", 0}, {"https://flask..com/", 0},
+        {"https://-bad-.com/", 0}, {"https://.example.org/", 0}, {"https://example.org./", 1},
     };
     for (size_t i = 0; i < CB_ARRAY_LEN(urls); i++)
         if (kbValidUrl(urls[i].s) != urls[i].ok) fail_msg("url %s", urls[i].s);
