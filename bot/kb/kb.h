@@ -112,6 +112,7 @@ typedef struct kbLookup {
 typedef struct kbSmalltalkPhrase {
     char *phrase;      /* folded */
     const char *reply; /* one of kbSmalltalk.replies; NULL: the help text */
+    int line, col;     /* where smalltalk.yaml lists it */
 } kbSmalltalkPhrase;
 
 typedef struct kbSmalltalk {
@@ -274,6 +275,7 @@ const kbTopic *kbFindTopic(const kb *k, const char *name); /* by name, case-inse
 int kbSmalltalkFold(const char *s, size_t len, char *out, size_t cap);
 /* The phrase equal to folded, or NULL. */
 const kbSmalltalkPhrase *kbFindSmalltalk(const kb *k, const char *folded);
+const kbSmalltalkPhrase *kbSmalltalkFind(const kbSmalltalk *s, const char *folded);
 /* Parse a smalltalk.yaml's bytes (any bytes: the fuzzing entry point)
  * named path in diagnostics. CB_OK with *out filled (kbSmalltalkFree),
  * else CB_ERR with every problem in d (out left empty). */

@@ -257,11 +257,42 @@ uint64_t kbPhraseHash(const char *key) {
     return h || !*key ? h : 1;
 }
 
+/* A small-talk phrase that is also entry i's question, an alternate or a
+ * keyword ("salary"): small talk is answered before any search, so that
+ * message never reaches the entry. Warned at the phrase. */
+static void kbSmalltalkClaims(kbLoader *L, size_t i) {
+    const kbEntry *e = &L->ents[i].e;
+    if (!L->smalltalk_path || !L->smalltalk.nphrases) return;
+    size_t n = e->alternates.n + 1 + e->keywords.n;
+    for (size_t a = 0; a < n; a++) {
+        const char *s = a == 0 ? e->question
+                        : a <= e->alternates.n ? e->alternates.v[a - 1]
+                                               : e->keywords.v[a - 1 - e->alternates.n];
+        char folded[KB_SMALLTALK_MAX + 1];
+        if (!kbSmalltalkFold(s, strlen(s), folded, sizeof(folded))) continue;
+        const kbSmalltalkPhrase *ph = kbSmalltalkFind(&L->smalltalk, folded);
+        if (!ph) continue;
+        char ptr[48];
+        if (a == 0) snprintf(ptr, sizeof(ptr), "/question");
+        else if (a <= e->alternates.n) snprintf(ptr, sizeof(ptr), "/alternates/%zu", a - 1);
+        else snprintf(ptr, sizeof(ptr), "/keywords/%zu", a - 1 - e->alternates.n);
+        int line, col;
+        kbPosAt(&L->ents[i].fm, ptr, 0, &line, &col);
+        cbDiagAdd(L->d, CB_DIAG_WARNING, L->smalltalk_path, ph->line, ph->col,
+                  "phrase '%s' is also %s of %s (%s:%d): small talk is answered before any "
+                  "search, so a user asking just that never gets the entry; remove the phrase",
+                  ph->phrase, ptr[1] == 'q' ? "the question" : ptr[1] == 'a' ? "an alternate"
+                                                                             : "a keyword",
+                  e->id, e->path, line);
+    }
+}
+
 /* Entry i's phrasings' keys, their hashes kept on the entry too (the
  * index's verbatim table reads them: engine_verbatim.c). */
 static void kbPhrasingsOf(kbPhraseJob *j, size_t i) {
     kbEntry *e = &j->L->ents[i].e;
     if (!j->L->ents[i].ok) return;
+    kbSmalltalkClaims(j->L, i);
     free(e->phrase_hash);
     e->phrase_hash = cbMalloc((e->alternates.n + 1) * sizeof(*e->phrase_hash));
     for (size_t a = 0; a <= e->alternates.n; a++) {

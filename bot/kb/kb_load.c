@@ -342,6 +342,7 @@ static void kbLoaderFree(kbLoader *L) {
     kbLoaderFreeDecline(L);
     kbLoaderFreeTraining(L);
     kbSmalltalkFree(&L->smalltalk);
+    free(L->smalltalk_path);
 }
 
 kbLoadJob *kbLoadBegin(const char *dir, kbLoadOpts *o, cbDiags *d) {

@@ -51,6 +51,7 @@ typedef struct kbLoader {
     kbStrs train_files;  /* the files' paths */
     kbSmalltalk smalltalk; /* smalltalk.yaml (kb_smalltalk.c) */
     int has_smalltalk;     /* the folder has one (else the built-in copy) */
+    char *smalltalk_path;  /* its path, when it has one */
     size_t nfiles;     /* directory entries seen (bounded by max_files) */
     size_t nbytes;     /* bytes of entry files read (bounded by max_bytes) */
     size_t max_files, max_bytes;

@@ -237,7 +237,7 @@ static void stCross(stParse *P) {
         }
         first = s;
         const char *r = o->replies[s->reply];
-        o->phrases[o->nphrases++] = (kbSmalltalkPhrase){s->phrase, r};
+        o->phrases[o->nphrases++] = (kbSmalltalkPhrase){s->phrase, r, s->line, s->col};
     }
     free(P->ph);
     P->ph = NULL;
@@ -301,14 +301,19 @@ static int stFindCmp(const void *key, const void *p) {
     return strcmp(key, ((const kbSmalltalkPhrase *)p)->phrase);
 }
 
+const kbSmalltalkPhrase *kbSmalltalkFind(const kbSmalltalk *s, const char *folded) {
+    if (!folded || !s->nphrases) return NULL;
+    return bsearch(folded, s->phrases, s->nphrases, sizeof(kbSmalltalkPhrase), stFindCmp);
+}
+
 const kbSmalltalkPhrase *kbFindSmalltalk(const kb *k, const char *folded) {
-    if (!k || !folded || !k->smalltalk.nphrases) return NULL;
-    return bsearch(folded, k->smalltalk.phrases, k->smalltalk.nphrases,
-                   sizeof(kbSmalltalkPhrase), stFindCmp);
+    return k ? kbSmalltalkFind(&k->smalltalk, folded) : NULL;
 }
 
 void kbLoadSmalltalk(kbLoader *L, const char *path) {
     L->has_smalltalk = 1;
+    free(L->smalltalk_path);
+    L->smalltalk_path = cbStrdup(path);
     char *data;
     size_t len;
     if (kbReadFile(path, L->d, &data, &len) != CB_OK) return;

@@ -229,6 +229,27 @@ static void test_edit_reload(void **state) {
     assertChat(k, "hi", "Ahoy! Ask me about your career.");
     assertChat(k, "thanks", ""); /* not in the edited file */
     knowledgeFree(k);
+    /* A phrase that is also an entry's alternate or keyword: warned at
+     * the phrase, with the entry's line (small talk wins, so the entry
+     * never gets that message). */
+    ktWrite(path, "replies:\n  - reply: Ahoy!\n    phrases: [ahoy, Django vs Flask?,\n"
+                  "      flask]\n");
+    k = load(dir, &d);
+    assert_non_null(k);
+    const cbDiag *w[3] = {NULL, NULL, NULL};
+    size_t nw = 0;
+    for (size_t i = 0; i < d.n && nw < 3; i++)
+        if (strcmp(d.v[i].file, path) == 0) w[nw++] = &d.v[i];
+    assert_int_equal(nw, 2);
+    assert_true(w[0]->severity == CB_DIAG_WARNING && w[0]->line == 3 && w[0]->col == 21);
+    assert_non_null(strstr(w[0]->msg, "phrase 'django vs flask' is also an alternate of "
+                                      "frameworks/django-vs-flask ("));
+    assert_non_null(strstr(w[0]->msg, "django-vs-flask.md:5)"));
+    assert_true(w[1]->severity == CB_DIAG_WARNING && w[1]->line == 4 && w[1]->col == 7);
+    assert_non_null(strstr(w[1]->msg, "phrase 'flask' is also a keyword of"));
+    assertChat(k, "django vs flask", "Ahoy!");
+    cbDiagsFree(&d);
+    knowledgeFree(k);
     ktWrite(path, "replies:\n  - reply: Ahoy!\n    phrses: [ahoy]\n");
     cbDiagsInit(&d);
     engParams p;
