@@ -117,6 +117,33 @@ static void kbPatternError(cbDiags *d, const kbJson *j, size_t i, int code, size
     cbDiagAdd(d, CB_DIAG_ERROR, j->path, line, col, "invalid regex in 'patterns': %s", (char *)msg);
 }
 
+/* A fix written in the file's own syntax: YAML front matter (j->map) or
+ * JSON. */
+static const char *kbHint(const kbJson *j, const char *yaml, const char *json) {
+    return j->map ? yaml : json;
+}
+
+/* "\\bdjango\\b" copied from a JSON example into YAML single quotes:
+ * PCRE2 reads \\ as a backslash character, so the pattern looks for
+ * "\bdjango" written out and never matches a question. */
+static void kbLiteralBackslash(cbDiags *d, const kbJson *j, size_t i, const char *pat) {
+    for (const char *c = pat; *c; c++) {
+        if (c[0] != '\\') continue;
+        if (c[1] == '\\' && c[2] && strchr("bBdDsSwW", c[2])) {
+            char p[64];
+            snprintf(p, sizeof(p), "/patterns/%zu", i);
+            kbDiagAt(d, CB_DIAG_WARNING, j, p, 0,
+                     "pattern has '\\\\%c', which looks for a backslash character, so it "
+                     "matches almost no question: %s",
+                     c[2],
+                     kbHint(j, "in single quotes write one backslash, like '\\bword\\b'",
+                            "in JSON write two backslashes, like \"\\\\bword\\\\b\""));
+            return;
+        }
+        if (c[1]) c++; /* an escape: skip what it escapes */
+    }
+}
+
 static int kbCheckPatterns(cbDiags *d, const kbJson *j, const kbStrs *pats) {
     int rc = CB_OK;
     for (size_t i = 0; i < pats->n; i++) {
@@ -135,12 +162,14 @@ static int kbCheckPatterns(cbDiags *d, const kbJson *j, const kbStrs *pats) {
             snprintf(p, sizeof(p), "/patterns/%zu", i);
             kbDiagAt(d, CB_DIAG_ERROR, j, p, 0,
                      "pattern holds a control character (%s), so it can never match; in "
-                     "double quotes \\b is a backspace: write the pattern in single quotes, "
-                     "like '\\bword\\b'",
-                     *c == '\b' ? "a backspace" : *c == '\t' ? "a tab" : "not text");
+                     "double quotes \\b is a backspace: %s",
+                     *c == '\b' ? "a backspace" : *c == '\t' ? "a tab" : "not text",
+                     kbHint(j, "write the pattern in single quotes, like '\\bword\\b'",
+                            "write each backslash twice, like \"\\\\bword\\\\b\""));
             rc = CB_ERR;
             continue;
         }
+        kbLiteralBackslash(d, j, i, pats->v[i]);
         int code;
         PCRE2_SIZE erroff;
         pcre2_code *re = kbPatternCompile(pats->v[i], &code, &erroff);
@@ -247,11 +276,6 @@ static int kbParseSource(cbDiags *d, const kbJson *j, json_t *o, size_t i, kbSou
     return rc;
 }
 
-/* A fix written in the file's own syntax: YAML front matter (j->map) or
- * JSON. */
-static const char *kbHint(const kbJson *j, const char *yaml, const char *json) {
-    return j->map ? yaml : json;
-}
 
 #define KB_HINT_ITEM_YAML "a list item '- title: ...' with 'url: ...' under it"
 #define KB_HINT_ITEM_JSON "{\"title\": ..., \"url\": ...}"

@@ -123,6 +123,61 @@ static const yCase yTab[] = {
      3, 10, "'summary' has 41 words"},
 };
 
+/* A pattern copied with JSON's doubled backslashes into YAML single
+ * quotes looks for a backslash character: a warning in the file's own
+ * syntax; a backslash escaped on purpose is not one. */
+static void test_literal_backslash(void **state) {
+    (void)state;
+    static const struct {
+        const char *doc, *hint;
+        int line, col;
+    } cases[] = {
+        {"---\nquestion: Q\npatterns:\n  - '\\\\bdjango\\\\b'\n" REST "---\nA.\n",
+         "in single quotes write one backslash, like '\\bword\\b'", 4, 5},
+        {"---\n{\"question\": \"Q\", \"patterns\": [\"\\\\\\\\bdjango\"],\n"
+         " \"sources\": [{\"title\": \"T\", \"url\": \"https://a.org/\"}]}\n---\nA.\n",
+         "in JSON write two backslashes, like \"\\\\bword\\\\b\"", 2, 32},
+        {"---\nquestion: Q\npatterns:\n  - 'C:\\\\\\\\ or \\(\\bx\\b\\)'\n" REST "---\nA.\n", NULL, 0,
+         0},
+    };
+    for (size_t i = 0; i < CB_ARRAY_LEN(cases); i++) {
+        cbDiags d;
+        cbDiagsInit(&d);
+        kbEntry e;
+        assert_int_equal(kbParseEntry("y.md", cases[i].doc, strlen(cases[i].doc), &d, &e), CB_OK);
+        const cbDiag *w = NULL;
+        for (size_t k = 0; k < d.n; k++)
+            if (strstr(d.v[k].msg, "looks for a backslash character")) w = &d.v[k];
+        if (!cases[i].hint) {
+            assert_null(w);
+        } else {
+            if (!w) cbDiagsPrint(&d, "text", stderr);
+            assert_non_null(w);
+            assert_int_equal(w->severity, CB_DIAG_WARNING);
+            assert_non_null(strstr(w->msg, cases[i].hint));
+            assert_int_equal(w->line, cases[i].line);
+            assert_int_equal(w->col, cases[i].col);
+        }
+        kbEntryFree(&e);
+        cbDiagsFree(&d);
+    }
+    /* A backspace in JSON front matter: the fix in JSON's syntax. */
+    static const char bs[] = "---\n{\"question\": \"Q\", \"patterns\": [\"\\bx\"],\n"
+                             " \"sources\": [{\"title\": \"T\", \"url\": \"https://a.org/\"}]}\n"
+                             "---\nA.\n";
+    cbDiags d;
+    cbDiagsInit(&d);
+    kbEntry e;
+    assert_int_equal(kbParseEntry("y.md", bs, strlen(bs), &d, &e), CB_ERR);
+    assert_int_equal(d.nerrors, 1);
+    int found = 0;
+    for (size_t k = 0; k < d.n; k++)
+        found |= strstr(d.v[k].msg, "write each backslash twice, like \"\\\\bword\\\\b\"") != NULL;
+    assert_true(found);
+    kbEntryFree(&e);
+    cbDiagsFree(&d);
+}
+
 static void test_yaml_errors(void **state) {
     (void)state;
     for (size_t i = 0; i < CB_ARRAY_LEN(yTab); i++) {
@@ -289,6 +344,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_yaml_loads),
         cmocka_unit_test(test_yaml_errors),
+        cmocka_unit_test(test_literal_backslash),
         cmocka_unit_test(test_hints_in_the_files_syntax),
         cmocka_unit_test(test_url_too_long),
         cmocka_unit_test(test_yaml_emit_round_trip),
