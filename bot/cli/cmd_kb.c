@@ -309,7 +309,7 @@ int cmdKb(int argc, char **argv) {
     if (strcmp(sub, "export") == 0) return kbCmdExport(argc - 1, argv + 1);
     if (strcmp(sub, "import") == 0) return kbCmdImport(argc - 1, argv + 1);
     if (strcmp(sub, "new") == 0) return kbCmdNew(argc - 1, argv + 1);
-    if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
+    if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 || strcmp(sub, "help") == 0) {
         printf("usage: careerbot kb check|eval|export|import|new [OPTIONS]\n"
                "The maintainers' commands for the knowledge files; each takes --help.\n");
         return CB_EXIT_OK;

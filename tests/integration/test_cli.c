@@ -92,6 +92,11 @@ static void test_every_command_has_help(void **state) {
             runFree(&r);
         }
     }
+    const char *kbHelp[] = {"kb", "help", NULL}; /* as `careerbot help` is */
+    cliRun r = runBot(kbHelp, env);
+    assert_int_equal(r.rc, 0);
+    assert_true(strncmp(r.out, "usage: careerbot kb", 19) == 0);
+    runFree(&r);
 }
 
 static void test_run_help_lists_env(void **state) {
