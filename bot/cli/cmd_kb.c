@@ -33,7 +33,7 @@ static void kbUsage(void) {
 
 typedef struct kbArgs {
     const char *kb, *format, *out, *pos, *base;
-    int links, force;
+    int links, force, rules;
     double timeout_s;
     const char *exclude[KB_MAX_EXCLUDE];
     size_t nexclude;
@@ -45,6 +45,8 @@ static const cliOpt checkOpts[] = {
     KB_OPT_KB,
     {"format", "text|github", "diagnostics as text (file:line:col) or GitHub annotations"},
     {"links", NULL, "also check that every link answers (HTTP, bounded)"},
+    {"rules", NULL, "also enforce the house rules of knowledge/README.md (5 alternates, a "
+                    "keyword, a related id, 2 links, 60-250 words, updated) as errors"},
     {"timeout", "SECONDS", "--links: give each request this long (default 15)"},
     {"exclude", "PATTERN", "--links: do not fetch URLs matching this glob or containing it "
                            "(repeatable)"},
@@ -100,6 +102,7 @@ static int kbOnOpt(void *ud, int i, const char *v) {
     else if (strcmp(name, "out") == 0) a->out = v;
     else if (strcmp(name, "base") == 0) a->base = v;
     else if (strcmp(name, "links") == 0) a->links = 1;
+    else if (strcmp(name, "rules") == 0) a->rules = 1;
     else if (strcmp(name, "timeout") == 0) return kbTimeoutOpt(a, v);
     else if (strcmp(name, "exclude") == 0 && a->nexclude < KB_MAX_EXCLUDE) a->exclude[a->nexclude++] = v;
     else if (strcmp(name, "exclude") == 0) return CB_ERR;
@@ -168,6 +171,37 @@ static void kbCheckMarkdown(const kb *k, cbDiags *d) {
     }
 }
 
+/* UTF-16 code units, as Discord counts an embed's length. */
+static size_t kbUtf16Len(const char *s) {
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        n += ((*p & 0xC0) != 0x80) + ((*p & 0xF8) == 0xF0); /* 4 bytes: a surrogate pair */
+    return n;
+}
+
+/* What the platforms cut: an answer longer than a Discord embed holds
+ * (the renderer ends it with "..."), a question longer than Slack's
+ * header (the answer's title). Warnings at the line. */
+static void kbCheckLengths(const kb *k, cbDiags *d) {
+    for (size_t i = 0; i < k->nentries; i++) {
+        const kbEntry *e = &k->entries[i];
+        char *md = renderMarkdownToDiscord(e->answer);
+        size_t n = kbUtf16Len(md);
+        free(md);
+        if (n > RENDER_DISCORD_DESC_MAX)
+            cbDiagAdd(d, CB_DIAG_WARNING, e->path, e->answer_line, 1,
+                      "the answer is %zu characters on Discord, which shows %d and cuts the rest: "
+                      "shorten it, or split it into two entries",
+                      n, RENDER_DISCORD_DESC_MAX);
+        n = kbUtf16Len(e->question);
+        if (n > RENDER_SLACK_HEADER_MAX)
+            cbDiagAdd(d, CB_DIAG_WARNING, e->path, e->question_line, 1,
+                      "the question is %zu characters; it is the answer's title, and Slack "
+                      "shows %d: shorten it (other wordings go in 'alternates')",
+                      n, RENDER_SLACK_HEADER_MAX);
+    }
+}
+
 /* "checking links: 12/40" rewritten in place on a terminal. */
 static void kbProgress(size_t done, size_t total, void *ud) {
     (void)ud;
@@ -200,6 +234,8 @@ static int kbCmdCheck(int argc, char **argv) {
     kb *k = kbLoadWith(cliKbDir(a.kb), &o, &d);
     if (k) {
         kbCheckMarkdown(k, &d);
+        kbCheckLengths(k, &d);
+        if (a.rules) kbRulesCheck(k, &d);
         cbDiagsSort(&d);
     }
     kbLinkStats st = {0};

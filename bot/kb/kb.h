@@ -196,6 +196,11 @@ void kbStopWordsParse(const char *path, const char *text, size_t len, cbDiags *d
  * entry it matches (questions like it would get e instead). Past the
  * pattern_cross_budget of kb_check_data.txt, phrasings are sampled
  * evenly. Returns how many were reported. */
+/* The house rules of a curated knowledge (kb_check_data.txt's rule_*
+ * thresholds: alternates, keywords, related ids, links, answer words, an
+ * 'updated' date) as errors at each entry's file:line. Returns how many. */
+size_t kbRulesCheck(const kb *k, cbDiags *d);
+
 typedef void (*kbConflictFn)(void *ud, const kbEntry *e, size_t p, const char *line,
                              const kbEntry *other);
 size_t kbPatternConflicts(const kb *k, kbConflictFn fn, void *ud);

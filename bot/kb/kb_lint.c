@@ -35,6 +35,7 @@ extern const char kbCheckData[];
 
 typedef struct kbLintData {
     double broad_share, answer_share, question_share, min_words;
+    double rule_alternates, rule_keywords, rule_related, rule_links, rule_words_lo, rule_words_hi;
     double cross_budget; /* patterns x phrasings kbPatternConflicts tries, at most */
     char *sentences[KB_LINT_MAX_SENTENCES];
     size_t nsentences;
@@ -57,6 +58,12 @@ static void kbLintParse(kbLintData *ld) {
         else if (sscanf(line, "copied_question_share = %lf", &v) == 1) ld->question_share = v;
         else if (sscanf(line, "copied_min_words = %lf", &v) == 1) ld->min_words = v;
         else if (sscanf(line, "pattern_cross_budget = %lf", &v) == 1) ld->cross_budget = v;
+        else if (sscanf(line, "rule_min_alternates = %lf", &v) == 1) ld->rule_alternates = v;
+        else if (sscanf(line, "rule_min_keywords = %lf", &v) == 1) ld->rule_keywords = v;
+        else if (sscanf(line, "rule_min_related = %lf", &v) == 1) ld->rule_related = v;
+        else if (sscanf(line, "rule_min_links = %lf", &v) == 1) ld->rule_links = v;
+        else if (sscanf(line, "rule_min_answer_words = %lf", &v) == 1) ld->rule_words_lo = v;
+        else if (sscanf(line, "rule_max_answer_words = %lf", &v) == 1) ld->rule_words_hi = v;
     }
 }
 
@@ -338,4 +345,46 @@ size_t kbPatternConflicts(const kb *k, kbConflictFn fn, void *ud) {
             kbLintReFree(&r);
         }
     return n;
+}
+
+/* ---- house rules (kb check --rules) ---- */
+
+/* One list field under its rule: at the field's line, or the question's
+ * when the field is absent. */
+static void kbRuleCount(cbDiags *d, const kbEntry *e, int line, const char *field, size_t n,
+                        double min, const char *why) {
+    if ((double)n >= min) return;
+    cbDiagAdd(d, CB_DIAG_ERROR, e->path, line ? line : e->question_line, 1,
+              "'%s' has %zu item%s; the house rule is at least %g: %s", field, n,
+              n == 1 ? "" : "s", min, why);
+}
+
+size_t kbRulesCheck(const kb *k, cbDiags *d) {
+    kbLintData ld;
+    kbLintParse(&ld);
+    size_t before = d->nerrors;
+    for (size_t i = 0; i < k->nentries; i++) {
+        const kbEntry *e = &k->entries[i];
+        kbRuleCount(d, e, e->alternates_line, "alternates", e->alternates.n, ld.rule_alternates,
+                    "the matcher learns an entry from its phrasings; add the ways people ask it");
+        kbRuleCount(d, e, 0, "keywords", e->keywords.n, ld.rule_keywords,
+                    "add the words that name the subject");
+        kbRuleCount(d, e, 0, "related", e->related.n, ld.rule_related,
+                    "add the ids of entries a reader may want next");
+        kbRuleCount(d, e, e->links_line, "links", e->nlinks, ld.rule_links,
+                    "add further reading, - title: ... with url: ...");
+        size_t w = kbWordCount(e->answer);
+        if ((double)w < ld.rule_words_lo || (double)w > ld.rule_words_hi)
+            cbDiagAdd(d, CB_DIAG_ERROR, e->path, e->answer_line, 1,
+                      "the answer has %zu words; the house rule is %g to %g: %s", w,
+                      ld.rule_words_lo, ld.rule_words_hi,
+                      (double)w < ld.rule_words_lo ? "say what to do and why"
+                                                   : "cut it, or split it into two entries");
+        if (!e->updated)
+            cbDiagAdd(d, CB_DIAG_ERROR, e->path, e->question_line, 1,
+                      "no 'updated' date; the house rule requires one: add a line "
+                      "'updated: YYYY-MM-DD' (the day you last checked this entry)");
+    }
+    kbLintFree(&ld);
+    return d->nerrors - before;
 }

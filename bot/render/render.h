@@ -81,6 +81,12 @@ char *renderMarkdownToMrkdwn(const char *md);  /* Slack mrkdwn, & < > escaped */
 char *renderMarkdownToDiscord(const char *md); /* Discord Markdown */
 char *renderMarkdownToPlain(const char *md, int color);
 
+/* What the platforms show of an answer's text (Discord's embed
+ * description, in UTF-16 units) and of its title (Slack's header block,
+ * in characters): longer is cut with "...". */
+#define RENDER_DISCORD_DESC_MAX 4096
+#define RENDER_SLACK_HEADER_MAX 150
+
 /* What a chat platform cannot show as written, for `kb check`: "table"
  * (a monospace block), "image" (a link), "html" (literal text),
  * "link-text" (text naming another site), "link-url" (an address that is

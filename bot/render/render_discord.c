@@ -17,7 +17,7 @@
 #include "render/render.h"
 
 #define RD_TITLE_MAX 256
-#define RD_DESC_MAX 4096
+#define RD_DESC_MAX RENDER_DISCORD_DESC_MAX
 #define RD_FIELD_NAME_MAX 256
 #define RD_FIELD_VALUE_MAX 1024
 #define RD_FOOTER_MAX 2048

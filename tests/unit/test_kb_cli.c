@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/buf.h"
 #include "base/common.h"
 #include "test_kb_util.h"
 #include "tproc.h"
@@ -54,6 +55,18 @@ static void test_check(void **state) {
     run r = bot(today, "kb", "check", "--kb", "tests/fixtures/kb/good", NULL, NULL);
     assert_int_equal(r.rc, 0);
     assert_string_equal(r.out, "4 entries in 2 topics: 0 errors, 0 warnings\n");
+    runFree(&r);
+    /* The house rules are opt-in (an outside FAQ keeps its shape): the
+     * small fixture breaks them, each at its line. */
+    r = bot(today, "kb", "check", "--rules", "--kb", "tests/fixtures/kb/good", NULL);
+    assert_int_equal(r.rc, 1);
+    assert_non_null(strstr(r.out, "good/frameworks/fastapi.md:4:1: error: 'alternates' has 2 "
+                                  "items; the house rule is at least 5"));
+    assert_non_null(strstr(r.out, "good/learning/certifications.md:3:1: error: 'related' has 0 "
+                                  "items; the house rule is at least 1"));
+    assert_non_null(strstr(r.out, "good/learning/bootcamps.md:19:1: error: the answer has 21 "
+                                  "words; the house rule is 60 to 250"));
+    assert_non_null(strstr(r.out, "4 entries in 2 topics: 13 errors, 0 warnings\n"));
     runFree(&r);
     /* An empty folder (a wrong --kb) is said to be one, not "0 errors". */
     char *empty = ktTempDir();
@@ -284,6 +297,65 @@ static void test_check_markdown(void **state) {
     free(tmp);
 }
 
+/* What the platforms would cut: an answer longer than a Discord embed,
+ * a question longer than Slack's header. Warnings at their lines. */
+static void test_check_lengths(void **state) {
+    (void)state;
+    char *tmp = ktTempDir();
+    ktCopyTree("tests/fixtures/kb/good", tmp);
+    char *f = cbSprintf("%s/learning/bootcamps.md", tmp);
+    char *text = ktRead(f);
+    cbBuf b;
+    bufInit(&b, 1 << 20);
+    bufAppend(&b, text, strlen(text));
+    for (int i = 0; i < 90; i++) bufPrintf(&b, "Bootcamps suit some people and not others. ");
+    ktWrite(f, bufStr(&b));
+    run r = bot(today, "kb", "check", "--kb", tmp, NULL, NULL);
+    assert_int_equal(r.rc, 0);
+    assert_non_null(strstr(r.out, "4 entries in 2 topics: 0 errors, 0 warnings\n"));
+    runFree(&r);
+    /* Each of these counts as Discord counts: é one unit (two bytes), the
+     * emoji two (four bytes, a surrogate pair). */
+    bufAppend(&b, "\xc3\xa9\xc3\xa9 \xf0\x9f\x98\x80 ", 10);
+    for (int i = 0; i < 4; i++) bufPrintf(&b, "Bootcamps suit some people and not others. ");
+    ktWrite(f, bufStr(&b));
+    r = bot(today, "kb", "check", "--kb", tmp, NULL, NULL);
+    assert_int_equal(r.rc, 0); /* a warning only */
+    const char *w = strstr(r.out, ":19:1: warning: the answer is ");
+    if (!w) fail_msg("no length warning in:\n%s", r.out);
+    size_t n = strtoul(w + strlen(":19:1: warning: the answer is "), NULL, 10);
+    assert_true(n > 4096);
+    assert_non_null(strstr(w, " characters on Discord, which shows 4096 and cuts the rest"));
+    runFree(&r);
+    /* one more é (+1 unit, +2 bytes) and one more emoji (+2 units, +4
+     * bytes), after the space the answer's trim dropped before (+1) */
+    bufAppend(&b, "\xc3\xa9\xf0\x9f\x98\x80", 6);
+    ktWrite(f, bufStr(&b));
+    r = bot(today, "kb", "check", "--kb", tmp, NULL, NULL);
+    char *want = cbSprintf(":19:1: warning: the answer is %zu characters on Discord", n + 4);
+    if (!strstr(r.out, want)) fail_msg("no '%s' in:\n%s", want, r.out);
+    runFree(&r);
+    /* The question is the answer's title: Slack's header shows 150. */
+    char *q = cbSprintf("%s/learning/certifications.md", tmp), *qt = ktRead(q);
+    char *at = strstr(qt, "\"question\": \"");
+    assert_non_null(at);
+    char *longer = cbSprintf("%.*s\"question\": \"%s %s", (int)(at - qt), qt,
+                             "Which certifications, of all the ones that training companies sell "
+                             "to Python developers at every level, are worth their price and the "
+                             "weeks of study,", at + strlen("\"question\": \""));
+    ktWrite(q, longer);
+    r = bot(today, "kb", "check", "--kb", tmp, NULL, NULL);
+    free(want);
+    want = cbSprintf("%s:3:1: warning: the question is 196 characters; it is the answer's "
+                     "title, and Slack shows 150", q);
+    if (!strstr(r.out, want)) fail_msg("no '%s' in:\n%s", want, r.out);
+    runFree(&r);
+    bufFree(&b);
+    ktRmTree(tmp);
+    cbFreeN(6, want, text, f, q, qt, longer);
+    free(tmp);
+}
+
 /* kb check lists the out-of-scope lines the trained matcher still
  * answers (here one an entry's pattern catches), and only those; and the
  * pattern that claims it. */
@@ -482,6 +554,7 @@ int main(void) {
         cmocka_unit_test(test_eval_asked_part),
         cmocka_unit_test(test_check_fifo),
         cmocka_unit_test(test_check_markdown),
+        cmocka_unit_test(test_check_lengths),
         cmocka_unit_test(test_check_oos_answered),
         cmocka_unit_test(test_check),
         cmocka_unit_test(test_usage),
