@@ -386,16 +386,49 @@ static json_t *kbYValue(kbYB *b, struct fy_event *ev, const char *ptr, size_t ko
     return v;
 }
 
+/* The plain-words table (kb_yaml_messages.txt), NUL-terminated, in
+ * .rodata. */
+__asm__(".section .rodata\n"
+        ".global kbYamlMessages\n"
+        "kbYamlMessages:\n"
+        ".incbin \"bot/kb/kb_yaml_messages.txt\"\n"
+        ".byte 0\n"
+        ".previous\n");
+extern const char kbYamlMessages[];
+
+/* What libfyaml's msg means, in the table's words: a pointer into the
+ * table and its length, or NULL. */
+static const char *kbYPlain(const char *msg, int *len) {
+    for (const char *p = kbYamlMessages; *p;) {
+        const char *nl = strchr(p, '\n'), *end = nl ? nl : p + strlen(p);
+        const char *arrow = *p == '#' ? NULL : strstr(p, " => ");
+        if (arrow && arrow < end && strncmp(msg, p, (size_t)(arrow - p)) == 0) {
+            *len = (int)(end - arrow - 4);
+            return arrow + 4;
+        }
+        p = nl ? nl + 1 : end;
+    }
+    return NULL;
+}
+
 /* libfyaml's first collected error, at its position (a collected error's
- * line and column count from 1, unlike a token's mark). */
+ * line and column count from 1, unlike a token's mark), in plain words
+ * when the table has them. */
 static void kbYSyntax(kbYB *b, struct fy_diag *dg) {
     void *it = NULL;
     struct fy_diag_error *e = fy_diag_errors_iterate(dg, &it);
     int line = e && e->line >= 1 ? e->line : 1, col = e && e->column >= 1 ? e->column : 1;
-    cbDiagAdd(b->d, CB_DIAG_ERROR, b->j->path, line + b->j->line0, col,
-              "malformed YAML: %s; check the indentation, the ': ' after each field name and "
-              "the quotes",
-              e && e->msg ? e->msg : "cannot parse");
+    const char *msg = e && e->msg ? e->msg : "cannot parse";
+    int n = 0;
+    const char *plain = kbYPlain(msg, &n);
+    if (plain)
+        cbDiagAdd(b->d, CB_DIAG_ERROR, b->j->path, line + b->j->line0, col,
+                  "malformed YAML: %.*s (the YAML parser says: %s)", n, plain, msg);
+    else
+        cbDiagAdd(b->d, CB_DIAG_ERROR, b->j->path, line + b->j->line0, col,
+                  "malformed YAML: %s; check the indentation, the ': ' after each field name "
+                  "and the quotes",
+                  msg);
     b->failed = 1;
 }
 

@@ -17,10 +17,12 @@ read -r -a PKG_LIBS <<<"$(pkg-config --libs "${PKGS[@]}")"
 CFLAGS=(-std=c17 -D_GNU_SOURCE -g -O1 "-fsanitize=fuzzer-no-link,address,undefined" -Ibot -I. "${PKG_CFLAGS[@]}")
 LIBS=("${PKG_LIBS[@]}" -lstemmer -lm)
 # Objects are reused only while no source, header or built-in data file
-# (.incbin: kb_check_data.txt, the bundled smalltalk.yaml and stopwords.txt)
+# (.incbin: kb_check_data.txt, kb_yaml_messages.txt, the bundled smalltalk.yaml
+# and stopwords.txt)
 # is newer than them.
 newest_dep=$( (find bot handlers -name "*.h" -printf "%T@ %p\n"; \
-               find bot/kb/kb_check_data.txt knowledge/smalltalk.yaml knowledge/stopwords.txt \
+               find bot/kb/kb_check_data.txt bot/kb/kb_yaml_messages.txt knowledge/smalltalk.yaml \
+                    knowledge/stopwords.txt \
                     -printf "%T@ %p\n") | sort -n | tail -n 1 | cut -d" " -f2)
 objs=()
 for src in $(find bot handlers -name '*.c' | sort); do

@@ -74,6 +74,16 @@ static const yCase yTab[] = {
     {"syntax: indentation", "question: Q\n  alternates: [a]\n" REST, 2, 11, "malformed YAML"},
     {"syntax: unclosed quote", "question: 'Q\n" REST, 0, 0, "malformed YAML"},
     {"syntax: unclosed flow", "question: Q\nalternates: [a, b\n" REST, 0, 0, "malformed YAML"},
+    /* libfyaml's messages in plain words (kb_yaml_messages.txt), its own after */
+    {"plain: colon in a value", "question: Django vs Flask: which first?\n" REST, 2, 26,
+     "a ': ' inside the text makes YAML read a second field: put the whole text in single "
+     "quotes"},
+    {"plain: apostrophe", "question: Q\nalternates:\n  - 'i've used flask'\n" REST, 4, 8,
+     "an apostrophe inside single quotes is written twice ('it''s')"},
+    {"plain: unclosed quote", "question: Q\nalternates:\n  - 'django vs flask\n  - b\n" REST, 4,
+     5, "a text in single quotes is not closed on its line: end it with ' (an apostrophe"},
+    {"plain: bracket item", "question: Q\nalternates:\n  - [django] vs flask\n" REST, 4, 14,
+     "put the item in single quotes (the YAML parser says: invalid scalar"},
     {"bad type: number", "question: 42\n" REST, 2, 11,
      "'question' must be a string, got a number; put it in quotes to make it text"},
     {"colon in an item", "question: Q\nalternates:\n  - pay: how much\n" REST, 4, 5,
