@@ -224,6 +224,28 @@ static void kbYErr(kbYB *b, size_t off, const char *msg) {
     cbDiagAdd(b->d, CB_DIAG_ERROR, b->j->path, line + b->j->line0, col, "%s", msg);
 }
 
+/* A plain value followed on its line by "#" and a word ("Django or
+ * Flask? #1 question", "- django vs flask #career"): YAML reads the rest
+ * as a comment and drops it, which is seldom what the editor meant. A
+ * comment written as one ("# note", a space after the #) is not warned. */
+static void kbYHashCut(kbYB *b, struct fy_event *ev) {
+    const struct fy_mark *e = fy_event_end_mark(ev);
+    if (!e || fy_token_scalar_style(ev->scalar.value) != FYSS_PLAIN) return;
+    const char *t = b->j->text;
+    size_t i = e->input_pos, n = b->j->len;
+    if (i >= n || (t[i] != ' ' && t[i] != '\t')) return;
+    while (i < n && (t[i] == ' ' || t[i] == '\t')) i++;
+    if (i + 1 >= n || t[i] != '#' || strchr(" \t\r\n#", t[i + 1])) return;
+    size_t end = i;
+    while (end < n && t[end] != '\n' && t[end] != '\r') end++;
+    int line, col;
+    jlocLineCol(t, n, i, &line, &col);
+    cbDiagAdd(b->d, CB_DIAG_WARNING, b->j->path, line + b->j->line0, col,
+              "'%.*s' is read as a comment and dropped (a ' #' starts one in YAML): if it is "
+              "part of the text, put the whole value in single quotes",
+              (int)(end - i > 60 ? 60 : end - i), t + i);
+}
+
 static size_t kbEvOff(struct fy_event *ev) {
     const struct fy_mark *m = fy_event_start_mark(ev);
     if (!m) return 0;
@@ -374,6 +396,7 @@ static json_t *kbYValue(kbYB *b, struct fy_event *ev, const char *ptr, size_t ko
         const char *s = fy_token_get_text(ev->scalar.value, &n);
         style = (int)fy_token_scalar_style(ev->scalar.value);
         v = kbYamlScalar(s ? s : "", s ? n : 0, style == FYSS_PLAIN);
+        kbYHashCut(b, ev);
     }
     /* A list or mapping under a field is shown at its field name (a block
      * list starts on the next line). */

@@ -188,6 +188,39 @@ static void test_literal_backslash(void **state) {
     cbDiagsFree(&d);
 }
 
+/* " #word" after a plain value is a YAML comment: the text is cut
+ * there, so it is warned at the '#'; a comment written as one ("# note")
+ * and a quoted '#' are not. */
+static void test_hash_cut(void **state) {
+    (void)state;
+    static const char doc[] = "---\nquestion: Django or Flask? #1 question\nalternates:\n"
+                              "  - django vs flask #career\n  - flask or django   # a note\n"
+                              "  - 'c# or python'\n  - f#\n" REST "---\nA.\n";
+    cbDiags d;
+    cbDiagsInit(&d);
+    kbEntry e;
+    assert_int_equal(kbParseEntry("y.md", doc, strlen(doc), &d, &e), CB_OK);
+    assert_string_equal(e.question, "Django or Flask?");
+    assert_string_equal(e.alternates.v[2], "c# or python");
+    assert_string_equal(e.alternates.v[3], "f#");
+    size_t n = 0;
+    for (size_t k = 0; k < d.n; k++) {
+        if (!strstr(d.v[k].msg, "is read as a comment and dropped")) continue;
+        assert_int_equal(d.v[k].severity, CB_DIAG_WARNING);
+        if (n == 0) {
+            assert_true(d.v[k].line == 2 && d.v[k].col == 28);
+            assert_non_null(strstr(d.v[k].msg, "'#1 question' is read"));
+        } else {
+            assert_true(d.v[k].line == 4 && d.v[k].col == 21);
+            assert_non_null(strstr(d.v[k].msg, "'#career' is read"));
+        }
+        n++;
+    }
+    assert_int_equal(n, 2);
+    kbEntryFree(&e);
+    cbDiagsFree(&d);
+}
+
 static void test_yaml_errors(void **state) {
     (void)state;
     for (size_t i = 0; i < CB_ARRAY_LEN(yTab); i++) {
@@ -355,6 +388,7 @@ int main(void) {
         cmocka_unit_test(test_yaml_loads),
         cmocka_unit_test(test_yaml_errors),
         cmocka_unit_test(test_literal_backslash),
+        cmocka_unit_test(test_hash_cut),
         cmocka_unit_test(test_hints_in_the_files_syntax),
         cmocka_unit_test(test_url_too_long),
         cmocka_unit_test(test_yaml_emit_round_trip),
