@@ -230,6 +230,16 @@ int kbReadFile(const char *path, cbDiags *d, char **data, size_t *len) {
     return CB_OK;
 }
 
+/* UTF-16 without a byte-order mark (a BOM is refused when the file is
+ * read): mostly ASCII text, so NUL in at least a third of the bytes,
+ * nearly all on one side of each pair. */
+static int kbLooksUtf16(const char *data, size_t len) {
+    size_t nul[2] = {0, 0};
+    for (size_t i = 0; i < len; i++) nul[i & 1] += data[i] == '\0';
+    size_t most = nul[0] > nul[1] ? nul[0] : nul[1], least = nul[0] + nul[1] - most;
+    return len >= 4 && most * 3 >= len && least * 20 <= most;
+}
+
 int kbCheckText(const char *path, const char *data, size_t len, cbDiags *d) {
     size_t i = 0;
     while (i < len) {
@@ -245,7 +255,10 @@ int kbCheckText(const char *path, const char *data, size_t len, cbDiags *d) {
     if (i == len) return CB_OK;
     int line, col;
     jlocLineCol(data, len, i, &line, &col);
-    if (data[i] == '\0')
+    if (data[i] == '\0' && kbLooksUtf16(data, len))
+        cbDiagAdd(d, CB_DIAG_ERROR, path, 0, 0,
+                  "the file is saved as UTF-16 (every other byte is NUL); save it as UTF-8");
+    else if (data[i] == '\0')
         cbDiagAdd(d, CB_DIAG_ERROR, path, line, col, "NUL byte in the file; remove it");
     else
         cbDiagAdd(d, CB_DIAG_ERROR, path, line, col,

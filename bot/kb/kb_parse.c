@@ -67,6 +67,12 @@ static int kbSplit(const char *path, const char *data, size_t len, cbDiags *d, k
     const char *p = data, *end = data + len;
     if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) p += 3; /* BOM */
     const char *nl = memchr(p, '\n', (size_t)(end - p));
+    if (!nl && memchr(p, '\r', (size_t)(end - p))) { /* old Mac OS: CR alone ends lines */
+        cbDiagAdd(d, CB_DIAG_ERROR, path, 1, 1,
+                  "the file's lines end with a carriage return alone (old Mac line endings): "
+                  "save it with Unix (LF) or Windows (CRLF) line endings");
+        return CB_ERR;
+    }
     if (!kbIsDelim(p, nl ? nl : end)) {
         cbDiagAdd(d, CB_DIAG_ERROR, path, 1, 1,
                   "the file must start with a line '---', then the front matter (YAML), "

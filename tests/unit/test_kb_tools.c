@@ -86,6 +86,41 @@ static void test_jsonloc(void **state) {
     assert_string_equal(esc, "/a~1b~0c");
 }
 
+/* Files saved in another encoding or line-ending style say so, rather
+ * than "NUL byte" or "must start with '---'". */
+static void test_saved_wrong(void **state) {
+    (void)state;
+    static const char utf8[] = "---\nquestion: Caf\xc3\xa9?\n---\nAnswer.\n";
+    char u16[2 * sizeof(utf8)];
+    size_t n = 0;
+    for (size_t i = 0; i + 1 < sizeof(utf8); i++) { /* UTF-16LE, no BOM: é is 0xE9 0x00 */
+        unsigned char c = (unsigned char)utf8[i];
+        if (c == 0xc3) {
+            u16[n++] = (char)0xE9, u16[n++] = 0, i++;
+            continue;
+        }
+        u16[n++] = (char)c, u16[n++] = 0;
+    }
+    cbDiags d;
+    cbDiagsInit(&d);
+    assert_int_equal(kbCheckText("u.md", u16, n, &d), CB_ERR);
+    assert_int_equal(d.n, 1);
+    assert_non_null(strstr(d.v[0].msg, "the file is saved as UTF-16"));
+    cbDiagsFree(&d);
+    cbDiagsInit(&d); /* one stray NUL is still that */
+    assert_int_equal(kbCheckText("n.md", "---\nq\0x\n", 8, &d), CB_ERR);
+    assert_non_null(strstr(d.v[0].msg, "NUL byte in the file; remove it"));
+    assert_true(d.v[0].line == 2 && d.v[0].col == 2);
+    cbDiagsFree(&d);
+    static const char cr[] = "---\rquestion: Q?\r---\rAnswer.\r";
+    cbDiagsInit(&d);
+    kbEntry e;
+    assert_int_equal(kbParseEntry("cr.md", cr, strlen(cr), &d, &e), CB_ERR);
+    assert_non_null(strstr(d.v[0].msg, "carriage return alone (old Mac line endings)"));
+    kbEntryFree(&e);
+    cbDiagsFree(&d);
+}
+
 static void test_validators(void **state) {
     (void)state;
     static const struct { const char *s; int ok; } dates[] = {
@@ -676,6 +711,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_jsonloc),
         cmocka_unit_test(test_validators),
+        cmocka_unit_test(test_saved_wrong),
         cmocka_unit_test(test_phrase_key_pieces),
         cmocka_unit_test(test_jloc_index),
         cmocka_unit_test(test_export_import_fixture),
