@@ -128,6 +128,8 @@ static const expDiag brokenTab[] = {
     {E, "t/dup-link.md", 4, 75, "'last year' is not a date; write when the source was published"},
     {E, "t/dup-link.md", 5, 61, "'links' item 2 goes to the same address as item 1"},
     {E, "t/dup-related.md", 5, 23, "'related' lists 't/ok' twice (items 1 and 2)"},
+    {E, "t/related-case.md", 5, 15, "'related' id 'T/OK' does not exist; did you mean 't/ok'?"},
+    {E, "t/related-case.md", 5, 23, "'knowledge/t/ok.md' does not exist; did you mean 't/ok'?"},
     {E, "t/odd-url.md", 4, 39, "holds '>', which is never part of a web address"},
     {E, "t/odd-url.md", 5, 39, "'https://example..org/' is not a valid URL"},
     {E, "t/odd-url.md", 5, 72, "'2026-13' is not a date"},
@@ -158,7 +160,7 @@ static void test_broken_fixture(void **state) {
     assert_null(k); /* t/ok.md and notopic/entry.md are fine: still nothing loads */
     expectAll(&d, brokenTab, CB_ARRAY_LEN(brokenTab));
     assert_int_equal(d.nerrors, CB_ARRAY_LEN(brokenTab) - 1); /* nothing unexpected */
-    assert_int_equal(o.nentries, 24);
+    assert_int_equal(o.nentries, 25);
     assert_int_equal(o.ntopics, 3);
     for (size_t i = 0; i < d.n; i++) assert_null(strstr(d.v[i].file, "t/ok.md"));
     expectSorted(&d);
