@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "base/common.h"
+#include "base/jsonloc.h"
 #include "base/jsonpick.h"
 #include "kb/kb_load.h"
 
@@ -129,6 +130,37 @@ static json_t *trainParse(const char *p, size_t n, json_error_t *e) {
 
 static int blank(const char *s) { return s[strspn(s, " \t\r\n")] == '\0'; }
 
+/* When field (q or gold) is missing: the key that was probably meant
+ * ("question", "glod": near it by edit distance, or starting with its
+ * letter for "q"), or NULL. Other keys are the writer's own (src, style). */
+static const char *trainMeant(json_t *root, const char *field) {
+    const char *key, *const want[] = {field};
+    json_t *v;
+    json_object_foreach(root, key, v) {
+        (void)v;
+        if (strcmp(key, "q") == 0 || strcmp(key, "gold") == 0) continue;
+        if (kbClosest(key, want, 1) || (field[0] == 'q' && (key[0] == 'q' || key[0] == 'Q')))
+            return key;
+    }
+    return NULL;
+}
+
+static void trainMissing(kbLoader *L, const kbJson *j, json_t *root, const char *field,
+                         const char *what) {
+    char ptr[80] = "";
+    const char *meant = json_object_get(root, field) ? NULL : trainMeant(root, field);
+    if (meant) {
+        snprintf(ptr, sizeof(ptr), "/");
+        jlocEscape(ptr, sizeof(ptr), meant);
+        kbDiagAt(L->d, CB_DIAG_ERROR, j, ptr, 1, "no \"%s\" on this line: is '%.40s' meant to be "
+                 "\"%s\"? (the keys are \"q\" and \"gold\")", field, meant, field);
+        return;
+    }
+    snprintf(ptr, sizeof(ptr), "%s%s", json_object_get(root, field) ? "/" : "",
+             json_object_get(root, field) ? field : "");
+    kbDiagAt(L->d, CB_DIAG_ERROR, j, ptr, 0, "\"%s\" %s", field, what);
+}
+
 static void trainLine(kbLoader *L, const char *path, const char *p, size_t n, int line) {
     size_t a = 0;
     while (a < n && (p[a] == ' ' || p[a] == '\t' || p[a] == '\r')) a++;
@@ -145,11 +177,11 @@ static void trainLine(kbLoader *L, const char *path, const char *p, size_t n, in
         kbDiagAt(L->d, CB_DIAG_ERROR, &j, "", 0, "each line must be an object like "
                  "{\"q\": \"a question\", \"gold\": [\"topic/slug\"]}");
     } else if (!json_is_string(q) || blank(json_string_value(q))) {
-        kbDiagAt(L->d, CB_DIAG_ERROR, &j, q ? "/q" : "", 0, "\"q\" must be the question, a "
-                 "string that is not blank");
+        trainMissing(L, &j, root, "q", "must be the question, a string that is not blank");
     } else if (!json_is_array(gold)) {
-        kbDiagAt(L->d, CB_DIAG_ERROR, &j, gold ? "/gold" : "", 0, "\"gold\" must list the ids "
-                 "of the entries that answer it ([] for a question the bot must decline)");
+        trainMissing(L, &j, root, "gold",
+                     "must list the ids of the entries that answer it ([] for a question the "
+                     "bot must decline)");
     } else if (json_array_size(gold) == 0) {
         trainPush(L, json_string_value(q), "", path, line, trainCol(&j, "/gold"));
     } else {
@@ -170,12 +202,18 @@ static void trainLine(kbLoader *L, const char *path, const char *p, size_t n, in
 void kbTrainingParse(kbLoader *L, const char *path, const char *data, size_t len) {
     if (kbCheckText(path, data, len, L->d) != CB_OK) return;
     const char *kept = trainPath(L, path);
-    int line = 0;
+    int line = 0, lines = 0;
     for (const char *p = data, *nl; p < data + len; p = nl + 1) {
         nl = memchr(p, '\n', (size_t)(data + len - p));
         if (!nl) nl = data + len;
         trainLine(L, kept, p, (size_t)(nl - p), ++line);
+        const char *c = p + strspn(p, " \t\r");
+        lines += c < nl && *c != '#';
     }
+    if (!lines) /* emptied by mistake, it drops what it taught without a word */
+        cbDiagAdd(L->d, CB_DIAG_WARNING, path, 0, 0,
+                  "no questions in this file: it teaches the matcher nothing (delete it if "
+                  "that is meant, or restore it from version control)");
 }
 
 void kbLoadTrainingFile(kbLoader *L, const char *path) {

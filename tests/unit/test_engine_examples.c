@@ -126,8 +126,12 @@ static void testExamplesErrors(void **state) {
                                     /* ... or by parsing the line when escaped */
                                     "{\"q\": \"x\", \"gold\": [\"jobs\\/resum\"]}\n"
                                     /* "gold" as a value, the id in another array first */
-                                    "{\"q\": \"gold\", \"see\": [\"jobs/resum\"], \"gold\": [\"jobs/resum\"]}\n");
+                                    "{\"q\": \"gold\", \"see\": [\"jobs/resum\"], \"gold\": [\"jobs/resum\"]}\n"
+                                    /* a key misspelt: named, other keys are free */
+                                    "{\"question\": \"cv?\", \"src\": \"me\", \"gold\": []}\n"
+                                    "{\"q\": \"cv?\", \"style\": [], \"glod\": []}\n");
     writeFile("examples/notes.txt", "not read\n");
+    writeFile("examples/emptied.jsonl", "# only a comment\n\n");
     cbDiags d;
     knowledge *k = load(DIR_, &d);
     assert_null(k);
@@ -138,7 +142,9 @@ static void testExamplesErrors(void **state) {
                 {3, 0, ""}, {5, 0, "\"q\" must be the question"},
                 {6, 0, "\"q\" must be the question"}, {7, 0, "must be an object"},
                 {8, 26, "did you mean 'jobs/resume'"}, {9, 21, "did you mean 'jobs/resume'"},
-                {10, 47, "did you mean 'jobs/resume'"}};
+                {10, 47, "did you mean 'jobs/resume'"},
+                {11, 2, "no \"q\" on this line: is 'question' meant to be \"q\"?"},
+                {12, 27, "no \"gold\" on this line: is 'glod' meant to be \"gold\"?"}};
     for (size_t i = 0; i < CB_ARRAY_LEN(want); i++) {
         const cbDiag *e = errorAtLine(&d, "examples/bad.jsonl", want[i].line);
         if (!e || (want[i].col && e->col != want[i].col) || !strstr(e->msg, want[i].msg)) {
@@ -149,7 +155,12 @@ static void testExamplesErrors(void **state) {
     assert_null(errorAtLine(&d, "examples/bad.jsonl", 4));
     assert_int_equal(d.nerrors, CB_ARRAY_LEN(want));
     assert_non_null(diagOf(&d, "examples/notes.txt", CB_DIAG_WARNING));
+    const cbDiag *emptied = diagOf(&d, "examples/emptied.jsonl", CB_DIAG_WARNING);
+    assert_non_null(emptied);
+    assert_non_null(strstr(emptied->msg, "no questions in this file"));
     cbDiagsFree(&d);
+    snprintf(path, sizeof(path), "%s/emptied.jsonl", dir);
+    unlink(path);
     snprintf(path, sizeof(path), "%s/bad.jsonl", dir);
     unlink(path);
     /* one question taught as two entries' (case and punctuation aside): a
