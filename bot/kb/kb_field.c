@@ -29,6 +29,20 @@ const char *kbTypeName(const json_t *v) {
     }
 }
 
+const char *kbTypeNameIn(const kbJson *j, const json_t *v) {
+    if (!j || !j->map) return kbTypeName(v);
+    switch (json_typeof(v)) { /* the words knowledge/README.md uses for YAML */
+    case JSON_OBJECT: return "fields ('name: value' lines)";
+    case JSON_ARRAY: return "a list";
+    case JSON_STRING: return "a text";
+    case JSON_INTEGER:
+    case JSON_REAL: return "a number";
+    case JSON_TRUE:
+    case JSON_FALSE: return "yes/no (true or false)";
+    default: return "nothing (an empty value)";
+    }
+}
+
 size_t kbWordCount(const char *s) {
     size_t n = 0;
     for (int in = 0; *s; s++) {
@@ -330,8 +344,10 @@ int kbGetStr(cbDiags *d, const kbJson *j, json_t *obj, const char *ptr, const ch
         return CB_ERR;
     }
     if (!json_is_string(v)) {
-        kbDiagAt(d, CB_DIAG_ERROR, j, p, 0, "'%s' must be a string, got %s%s", key, kbTypeName(v),
-                 kbYamlTextHint(j, v));
+        kbDiagAt(d, CB_DIAG_ERROR, j, p, 0, "'%s' must be %s, got %s%s", key,
+                 j->map ? "a text" : "a string", kbTypeNameIn(j, v),
+                 j->map && json_is_null(v) ? ": write the text after the ':' or remove the line"
+                                           : kbYamlTextHint(j, v));
         return CB_ERR;
     }
     if (kbStrOk(d, j, p, key, json_string_value(v)) != CB_OK) return CB_ERR;
@@ -352,8 +368,10 @@ int kbGetStrsAt(cbDiags *d, const kbJson *j, json_t *obj, const char *ptr, const
     snprintf(p, sizeof(p), "%s/%s", ptr, key);
     if (!v) return CB_OK;
     if (!json_is_array(v)) {
-        kbDiagAt(d, CB_DIAG_ERROR, j, p, 0, "'%s' must be an array of strings, got %s", key,
-                 kbTypeName(v));
+        kbDiagAt(d, CB_DIAG_ERROR, j, p, 0, "'%s' must be %s, got %s", key,
+                 j->map ? "a list ('- item' lines, or [a, b]; [] for none)"
+                        : "an array of strings",
+                 kbTypeNameIn(j, v));
         return CB_ERR;
     }
     int rc = CB_OK;
@@ -370,8 +388,9 @@ int kbGetStrsAt(cbDiags *d, const kbJson *j, json_t *obj, const char *ptr, const
         jlocIndex(pi, sizeof(pi), p, i);
         if (!json_is_string(s)) {
             kbDiagAt(d, CB_DIAG_ERROR, j, pi, 0,
-                     "'%s' must be an array of strings, but item %zu is %s%s", key, i + 1,
-                     kbTypeName(s), kbYamlTextHint(j, s));
+                     "'%s' must be %s, but item %zu is %s%s", key,
+                     j->map ? "a list of texts" : "an array of strings", i + 1,
+                     kbTypeNameIn(j, s), kbYamlTextHint(j, s));
             rc = CB_ERR;
         } else if (kbStrOk(d, j, pi, key, json_string_value(s)) != CB_OK) {
             rc = CB_ERR;

@@ -74,6 +74,8 @@ const char *kbClosest(const char *word, const char *const *cands, size_t n);
 
 /* "a string", "an array", ... for "must be X, got Y" messages. */
 const char *kbTypeName(const json_t *v);
+/* The same in YAML's words (text, list, nothing) when j is YAML. */
+const char *kbTypeNameIn(const kbJson *j, const json_t *v);
 size_t kbWordCount(const char *s); /* runs of non-blank characters */
 int kbValidDate(const char *s);  /* real calendar date YYYY-MM-DD */
 int kbValidPartialDate(const char *s); /* YYYY, YYYY-MM or a real YYYY-MM-DD */

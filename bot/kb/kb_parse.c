@@ -229,8 +229,13 @@ static json_t *kbObjArray(cbDiags *d, const kbJson *j, json_t *root, const char 
     char p[64];
     snprintf(p, sizeof(p), "/%s", key);
     if (a && !json_is_array(a)) {
-        kbDiagAt(d, CB_DIAG_ERROR, j, p, 0, "'%s' must be an array of objects %s, got %s", key, shape,
-                 kbTypeName(a));
+        if (j->map)
+            kbDiagAt(d, CB_DIAG_ERROR, j, p, 0,
+                     "'%s' must be a list of '- title: ...' items with 'url: ...' under each, "
+                     "got %s", key, kbTypeNameIn(j, a));
+        else
+            kbDiagAt(d, CB_DIAG_ERROR, j, p, 0, "'%s' must be an array of objects %s, got %s", key,
+                     shape, kbTypeName(a));
         *rc = CB_ERR;
         return NULL;
     }
@@ -245,8 +250,13 @@ static json_t *kbObjArray(cbDiags *d, const kbJson *j, json_t *root, const char 
         if (json_is_object(o)) continue;
         char pi[128];
         jlocIndex(pi, sizeof(pi), p, i);
-        kbDiagAt(d, CB_DIAG_ERROR, j, pi, 0, "'%s' item %zu must be an object %s, got %s", key,
-                 i + 1, shape, kbTypeName(o));
+        if (j->map)
+            kbDiagAt(d, CB_DIAG_ERROR, j, pi, 0,
+                     "'%s' item %zu must be '- title: ...' with 'url: ...' under it, got %s", key,
+                     i + 1, kbTypeNameIn(j, o));
+        else
+            kbDiagAt(d, CB_DIAG_ERROR, j, pi, 0, "'%s' item %zu must be an object %s, got %s", key,
+                     i + 1, shape, kbTypeName(o));
         *rc = CB_ERR;
     }
     return a; /* items that are not objects are skipped by the callers */
@@ -480,7 +490,7 @@ int kbParseEntryAt(const char *path, const char *data, size_t len, cbDiags *d, k
         if (p->fm.map)
             kbDiagAt(d, CB_DIAG_ERROR, &p->fm, "", 0,
                      "the front matter must be fields like 'question: ...' one per line, got %s",
-                     kbTypeName(root));
+                     kbTypeNameIn(&p->fm, root));
         else
             kbDiagAt(d, CB_DIAG_ERROR, &p->fm, "", 0,
                      "the front matter must be a JSON object {...}, got %s", kbTypeName(root));

@@ -623,7 +623,7 @@ static void testLookups(void **state) {
                 "not one word");
     expectError("lookups.yaml", "Other Jobs: [nurse]\n", 1, 1, "list name");
     expectError("lookups.yaml", "- nurse\n", 1, 1, "must map list names");
-    expectError("lookups.yaml", "other-professions: nurse\n", 1, 20, "array of strings");
+    expectError("lookups.yaml", "other-professions: nurse\n", 1, 20, "must be a list ('- item' lines, or [a, b]; [] for none), got a text");
     snprintf(cmd, sizeof(cmd), "%s/lookups.yaml", DIR_);
     unlink(cmd);
 }

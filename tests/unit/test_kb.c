@@ -142,7 +142,7 @@ static const expDiag brokenTab[] = {
     {E, "t/missing-question.md", 2, 1, "missing required field 'question'"},
     {E, "t/no-close.md", 1, 1, "no closing '---'"},
     {E, "t/no-open.md", 1, 1, "must start with a line '---'"},
-    {E, "t/not-object.md", 2, 1, "must be fields like 'question: ...' one per line, got an array"},
+    {E, "t/not-object.md", 2, 1, "must be fields like 'question: ...' one per line, got a list"},
     {E, "t/source-no-url.md", 4, 15, "missing required field 'url'"},
     {E, "t/unknown-field.md", 2, 1, "missing required field 'question'"},
     {E, "t/unknown-field.md", 3, 3, "unknown field 'qestion'; did you mean 'question'?"},

@@ -537,7 +537,7 @@ static const impCase impTab[] = {
      " \"entries\": [{\"id\": \"t/a\", \"question\": \"Q\", \"answer\": \"x\", \"sources\": [{\"title\": \"s\", \"url\": \"https://a.org/\"}]},\n"
      "  {\"id\": \"t/b\", \"question\": \"R\", \"answer\": \"y\", \"sources\": [\"nope\"]},\n"
      "  {\"id\": \"t/c\", \"question\": \"S\", \"alternates\": [\"q\"], \"answer\": \"z\", \"sources\": [{\"title\": \"s\", \"url\": \"https://a.org/\"}]}]}",
-     3, 60, "entry 't/b': 'sources' item 1 must be an object"},
+     3, 60, "entry 't/b': 'sources' item 1 must be '- title: ...' with 'url: ...' under it"},
 };
 
 static void test_import_errors(void **state) {

@@ -29,7 +29,7 @@ typedef struct stCase {
 static const stCase stTab[] = {
     {"not a mapping", "- hi\n", CB_DIAG_ERROR, 1, 1, "must map 'greetings', 'addressees'"},
     {"unknown key", "greeting: [hi]\n", CB_DIAG_ERROR, 1, 1, "did you mean 'greetings'?"},
-    {"greetings type", "greetings: hi\n", CB_DIAG_ERROR, 1, 12, "must be an array of strings"},
+    {"greetings type", "greetings: hi\n", CB_DIAG_ERROR, 1, 12, "must be a list ('- item' lines"},
     {"greeting type", "greetings: [hi, 7]\n", CB_DIAG_ERROR, 1, 17, "item 2 is a number"},
     {"greeting empty", "greetings: [hi, \"\"]\n", CB_DIAG_ERROR, 1, 17, "is empty"},
     {"greeting no word", "greetings: [hi, \"?!\"]\n", CB_DIAG_ERROR, 1, 17,
@@ -44,13 +44,13 @@ static const stCase stTab[] = {
     {"reply empty", "replies:\n  - reply: \"\"\n    phrases: [hi]\n", CB_DIAG_ERROR, 2, 12,
      "'reply' is empty"},
     {"reply type text", "replies:\n  - reply: [Hi]\n    phrases: [hi]\n", CB_DIAG_ERROR, 2,
-     5, "'reply' must be a string"}, /* a list or mapping value: at its key */
+     5, "'reply' must be a text, got a list"}, /* a list or mapping value: at its key */
     {"neither", "replies:\n  - phrases: [hi]\n", CB_DIAG_ERROR, 2, 5, "one of them"},
     {"both", R1 "    command: help\n    phrases: [hi]\n", CB_DIAG_ERROR, 2, 5, "not both"},
     {"command", "replies:\n  - command: topics\n    phrases: [hi]\n", CB_DIAG_ERROR, 2, 14,
      "unknown command 'topics'"},
     {"no phrases", R1, CB_DIAG_ERROR, 2, 5, "this reply has no 'phrases'"},
-    {"phrases type", R1 "    phrases: hi\n", CB_DIAG_ERROR, 3, 14, "must be an array"},
+    {"phrases type", R1 "    phrases: hi\n", CB_DIAG_ERROR, 3, 14, "must be a list ('- item' lines"},
     {"phrase empty", R1 "    phrases: [hi, \" \"]\n", CB_DIAG_ERROR, 3, 19, "'phrases' is empty"},
     {"phrase no word", R1 "    phrases: [hi, \"...\"]\n", CB_DIAG_ERROR, 3, 19,
      "no letters or digits"},
