@@ -110,14 +110,60 @@ static size_t kbLintMatches(const kbLintData *ld, const kbLintRe *r, const char 
     return hits;
 }
 
+/* Long text for the bot's match limits: the entry's own phrasings run
+ * together (about 2 KB, under the bot's 4 KiB of a question) ending in
+ * '?', and a run of one letter ending in '!': what makes a repeat inside
+ * a repeat try every way to split the text. */
+#define KB_LINT_PROBE_BYTES 2000
+static char *kbLintProbe(const kbEntry *e) {
+    size_t cap = KB_LINT_PROBE_BYTES + 256, n = 0;
+    char *s = cbMalloc(cap);
+    for (size_t a = 0; n < KB_LINT_PROBE_BYTES; a = (a + 1) % (e->alternates.n + 1)) {
+        const char *t = a ? e->alternates.v[a - 1] : e->question;
+        size_t tl = strlen(t);
+        if (!tl || n + tl + 2 >= cap) break;
+        memcpy(s + n, t, tl);
+        n += tl;
+        s[n++] = ' ';
+    }
+    s[n] = '\0';
+    return s;
+}
+
+/* 1 when pattern r gives up (a limit, not a miss) on a probe. */
+static int kbLintGivesUp(const kbLintRe *r, const char *entry_text) {
+    static const char letters[] = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!";
+    pcre2_match_context *mc = pcre2_match_context_create(NULL);
+    pcre2_set_match_limit(mc, KB_PATTERN_MATCH_LIMIT);
+    pcre2_set_depth_limit(mc, KB_PATTERN_DEPTH_LIMIT);
+    int gave_up = 0;
+    for (int t = 0; t < 3 && !gave_up; t++) {
+        const char *s = t == 0 ? entry_text : t == 1 ? letters : "?";
+        char *q = t == 2 ? cbSprintf("%s?", entry_text) : NULL;
+        int rc = pcre2_match(r->re, (PCRE2_SPTR)(q ? q : s), PCRE2_ZERO_TERMINATED, 0, 0, r->md, mc);
+        gave_up = rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+                  rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT;
+        free(q);
+    }
+    pcre2_match_context_free(mc);
+    return gave_up;
+}
+
 /* Entry i's patterns. */
 static void kbLintPatternsOf(kbLoader *L, const kbLintData *ld, size_t i) {
     kbParsed *p = &L->ents[i];
+    char *probe = NULL;
     for (size_t k = 0; p->ok && k < p->e.patterns.n; k++) {
         kbLintRe r;
         if (kbLintCompile(p->e.patterns.v[k], &r) != CB_OK) continue;
         char ptr[64];
         snprintf(ptr, sizeof(ptr), "/patterns/%zu", k);
+        if (!probe) probe = kbLintProbe(&p->e);
+        if (kbLintGivesUp(&r, probe))
+            kbDiagAt(L->d, CB_DIAG_WARNING, &p->fm, ptr, 0,
+                     "this pattern gives up on long questions (it hits the bot's match limit), "
+                     "so it stops matching there: a repeat inside a repeat, like (\\w+\\s?)* "
+                     "or (a|aa)+, tries every way to split the text; rewrite it without one");
         const char *first;
         size_t hits = kbLintMatches(ld, &r, &first);
         if (ld->nsentences && (double)hits / (double)ld->nsentences > ld->broad_share)
@@ -127,6 +173,7 @@ static void kbLintPatternsOf(kbLoader *L, const kbLintData *ld, size_t i) {
                      hits, ld->nsentences, first);
         kbLintReFree(&r);
     }
+    free(probe);
 }
 
 /* ---- copies ---- */

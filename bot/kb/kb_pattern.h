@@ -12,6 +12,11 @@
 #include <pcre2.h>
 
 #define KB_PATTERN_OPTIONS (PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS)
+/* What one match may cost in the bot: a hostile or careless pattern
+ * gives up (no match) rather than stall the loop. kb check tries each
+ * pattern on long text under the same limits. */
+#define KB_PATTERN_MATCH_LIMIT 10000
+#define KB_PATTERN_DEPTH_LIMIT 1000
 
 /* pattern compiled as a maintainer's pattern; NULL with *code and *offset
  * (PCRE2's error code and where) when it does not compile. */

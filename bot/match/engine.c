@@ -26,8 +26,6 @@
 #define WA 0.6
 #define B_A 0.75
 #define K1 1.2
-#define PAT_MATCH_LIMIT 10000
-#define PAT_DEPTH_LIMIT 1000
 
 #define PATTERN_CONF_FALLBACK 0.95 /* a pattern's confidence without matching.json */
 
@@ -626,8 +624,8 @@ static int buildPhase(engBuildJob *j, double deadline, char *err) {
         engBuildOos(ix);
         setThresholds(ix);
         ix->mctx = pcre2_match_context_create(NULL);
-        pcre2_set_match_limit(ix->mctx, PAT_MATCH_LIMIT);
-        pcre2_set_depth_limit(ix->mctx, PAT_DEPTH_LIMIT);
+        pcre2_set_match_limit(ix->mctx, KB_PATTERN_MATCH_LIMIT);
+        pcre2_set_depth_limit(ix->mctx, KB_PATTERN_DEPTH_LIMIT);
         break;
     default: { /* B_TRAIN: the model cache's key hashed a chunk a call */
         if (!j->train) j->train = engTrainBegin(ix);

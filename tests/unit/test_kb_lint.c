@@ -79,6 +79,27 @@ static void test_broad_pattern(void **state) {
     free(dir);
 }
 
+/* A pattern that gives up under the bot's match limits on long text (a
+ * repeat inside a repeat) is warned at its line; an ordinary one, even
+ * with .* between words, is not. */
+static void test_slow_pattern(void **state) {
+    (void)state;
+    const char *files[] = {
+        "slow", "---\nquestion: Is a pattern that backtracks caught?\nsummary: Yes.\n"
+                "alternates: [does a catastrophic regex get a warning]\npatterns:\n"
+                "  - '\\bpcep\\b.*\\bworth\\b'\n  - '^(\\w+\\s?)*$'\n  - '(a|aa)+$'\n" SRC LINKS
+                "updated: 2025-05-01\n---\nIt is.\n",
+        "fine", "---\nquestion: Is a careful pattern fine?\nsummary: Yes.\npatterns:\n"
+                "  - '\\bpython\\b.*\\b(career|salary)\\b.*\\?'\n" SRC LINKS
+                "updated: 2025-05-01\n---\nIt is fine.\n"};
+    char *dir = kbDir(files, CB_ARRAY_LEN(files));
+    char where[256] = "";
+    assert_int_equal(warnings(dir, "gives up on long questions", where, sizeof(where)), 2);
+    assert_string_equal(where, "slow.md:7:5"); /* the second pattern, not the first */
+    ktRmTree(dir);
+    free(dir);
+}
+
 /* kbPatternConflicts (for kb check's report): a pattern that claims a line
  * of out-of-scope.txt, or another entry's alternate, is reported with the
  * line and the entry; a pattern that claims neither is not; the load
@@ -194,6 +215,7 @@ static void test_copied_entry(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_broad_pattern),
+        cmocka_unit_test(test_slow_pattern),
         cmocka_unit_test(test_pattern_conflicts),
         cmocka_unit_test(test_future_date),
         cmocka_unit_test(test_synonym_in_two_groups),
