@@ -90,6 +90,13 @@ static char *stFoldItem(stParse *P, const char *ptr, const char *s, const char *
                  "small talk is compared on words only: remove it", what, s);
         return NULL;
     }
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+        if (*c >= 0x80) { /* "olá" folds to "ol": it would answer "ol", not "olá" */
+            kbDiagAt(P->d, CB_DIAG_WARNING, P->j, ptr, 0, "%s '%s' has a letter outside a-z; "
+                     "small talk compares only a-z, digits and apostrophes, so it is read as "
+                     "'%s': write it without accents, or remove it", what, s, buf);
+            break;
+        }
     return cbStrdup(buf);
 }
 

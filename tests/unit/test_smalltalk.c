@@ -58,6 +58,9 @@ static const stCase stTab[] = {
      R1 "    phrases: [hi, thanks a lot for all of the really very helpful answers you gave me "
         "today and yesterday]\n",
      CB_DIAG_ERROR, 3, 19, "longer than 80 bytes"},
+    {"phrase accent", R1 "    phrases: [hi, ol\u00e1]\n", CB_DIAG_WARNING, 3, 19,
+     "phrase 'ol\u00e1' has a letter outside a-z; small talk compares only a-z, digits and "
+     "apostrophes, so it is read as 'ol'"},
     {"phrase twice", R1 "    phrases: [hi, hey,\n      Hi!]\n", CB_DIAG_WARNING, 4, 7,
      "phrase 'hi' is listed twice for this reply (line 3)"},
     {"phrase in two replies", R1 "    phrases: [hi]\n  - reply: Bye!\n    phrases: [bye, \"HI\"]\n",
