@@ -77,6 +77,14 @@ void kbLoadRedirects(kbLoader *L, const char *path) {
 
 void kbCheckRedirects(kbLoader *L) {
     if (L->oos_broken) return; /* one error (the file's own), not one per redirect */
+    if (L->nredirects > 1 && L->oos_sections.n <= 1) { /* emptied, or its [sections] lost */
+        cbDiagAdd(L->d, CB_DIAG_ERROR, L->oos_path ? L->oos_path : L->redirects_path, 0, 0,
+                  "%s, but redirects.yaml answers %zu of its sections ([%s], ...): was it %s by "
+                  "mistake? Restore it from version control",
+                  L->oos_path ? "out-of-scope.txt has no [sections]" : "there is no out-of-scope.txt",
+                  L->nredirects, L->redirects[0].section, L->oos_path ? "emptied" : "deleted");
+        return;
+    }
     for (size_t i = 0; i < L->nredirects; i++) {
         const char *name = L->redirects[i].section;
         int found = 0;

@@ -558,6 +558,18 @@ static void testRedirectErrors(void **state) {
     assert_int_equal(d.nerrors, 1);
     assert_null(diagFor(&d, "redirects.yaml"));
     cbDiagsFree(&d);
+    /* out-of-scope.txt emptied while redirects.yaml answers its sections:
+     * one error at it, that says so, not one per redirect */
+    writeFile("redirects.yaml", "coding-help:\n  reply: ask elsewhere\nhomework:\n  reply: no\n");
+    writeFile("out-of-scope.txt", "");
+    assert_null(load(DIR_, &d));
+    const cbDiag *e = diagFor(&d, "out-of-scope.txt");
+    assert_non_null(e);
+    assert_non_null(strstr(e->msg, "out-of-scope.txt has no [sections], but redirects.yaml "
+                                   "answers 2 of its sections ([coding-help], ...): was it "
+                                   "emptied by mistake?"));
+    assert_int_equal(d.nerrors, 1);
+    cbDiagsFree(&d);
     char path[128];
     snprintf(path, sizeof(path), "%s/redirects.yaml", DIR_);
     unlink(path);
