@@ -175,27 +175,56 @@ static void caseFree(evalCase *c) {
     free(c->where);
 }
 
-/* One line into c; CB_ERR with why on a malformed line. */
-static int parseLine(const kb *k, const char *line, size_t len, evalCase *c, char *why) {
+/* The column of "id" (quoted) in line, or 1. */
+static int idColumn(const char *line, size_t len, const char *id) {
+    char *quoted = cbSprintf("\"%s\"", id);
+    const char *at = memmem(line, len, quoted, strlen(quoted));
+    free(quoted);
+    return at ? (int)(at - line) + 1 : 1;
+}
+
+/* An unknown gold id at its column, with the id it probably means. */
+static void unknownId(const kb *k, cbDiags *d, const char *path, int lineno, const char *line,
+                      size_t len, const char *id) {
+    const char *near = kbClosestEntryId(k, id);
+    int col = idColumn(line, len, id);
+    if (near)
+        cbDiagAdd(d, CB_DIAG_ERROR, path, lineno, col, "no entry has the id '%s'; did you mean "
+                  "'%s'?", id, near);
+    else
+        cbDiagAdd(d, CB_DIAG_ERROR, path, lineno, col, "no entry has the id '%s' (ids are "
+                  "<topic>/<slug>, as `kb export` lists them)", id);
+}
+
+/* One line into c; CB_ERR after a diagnostic at path:lineno[:col] with
+ * the fix, in the words kb check uses for examples/ (the same format). */
+static int parseLine(const kb *k, const char *line, size_t len, evalCase *c, cbDiags *d,
+                     const char *path, int lineno) {
     json_error_t je;
     json_t *o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
-    if (!o) return cbErr(why, "not valid JSON: %s (column %d)", je.text, je.column);
+    if (!o) {
+        kbJsonLineError(d, path, lineno, line, len, &je);
+        return CB_ERR;
+    }
     json_t *q = json_object_get(o, "q"), *gold = json_object_get(o, "gold");
-    int rc = CB_OK;
+    size_t before = d->nerrors;
     if (!json_is_object(o) || !json_is_string(q) ||
         strspn(json_string_value(q), " \t\r\n") == strlen(json_string_value(q)))
-        rc = cbErr(why, "expected {\"q\": \"non-empty question\", \"gold\": [...]}");
+        cbDiagAdd(d, CB_DIAG_ERROR, path, lineno, 1, "each line must be {\"q\": \"a question\", "
+                  "\"gold\": [\"topic/slug\"]} with a question that is not blank");
     else if (!json_is_array(gold) || json_array_size(gold) > EVAL_MAX_GOLD)
-        rc = cbErr(why, "\"gold\" must be an array of at most %d entry ids", EVAL_MAX_GOLD);
-    for (size_t i = 0; rc == CB_OK && i < json_array_size(gold); i++) {
+        cbDiagAdd(d, CB_DIAG_ERROR, path, lineno, 1, "\"gold\" must list at most %d entry ids "
+                  "([] for a question the bot must decline)", EVAL_MAX_GOLD);
+    for (size_t i = 0; d->nerrors == before && i < json_array_size(gold); i++) {
         const char *id = json_string_value(json_array_get(gold, i));
-        if (!id) rc = cbErr(why, "gold[%zu] is not a string", i);
-        else if (!kbFindEntry(k, id)) rc = cbErr(why, "gold[%zu] \"%s\" is not an entry id", i, id);
+        if (!id) cbDiagAdd(d, CB_DIAG_ERROR, path, lineno, 1, "an id is a string like "
+                           "\"topic/slug\" (item %zu of \"gold\")", i + 1);
+        else if (!kbFindEntry(k, id)) unknownId(k, d, path, lineno, line, len, id);
         else c->gold[c->ngold++] = cbStrdup(id);
     }
-    if (rc == CB_OK) c->q = cbStrdup(json_string_value(q));
+    if (d->nerrors == before) c->q = cbStrdup(json_string_value(q));
     json_decref(o);
-    return rc;
+    return d->nerrors == before ? CB_OK : CB_ERR;
 }
 
 /* All the cases of one file appended to *v; bad lines reported. */
@@ -213,13 +242,16 @@ static int loadCases(const kb *k, const char *path, int file, evalCase **v, size
         size_t sp = strspn(p, " \t\r");
         if (sp >= ll) continue; /* blank line */
         evalCase c = {0};
-        char why[CB_ERRLEN];
-        if (parseLine(k, p, ll, &c, why) != CB_OK) {
-            fprintf(stderr, "%s:%d: error: %s\n", path, lineno, why);
+        cbDiags d;
+        cbDiagsInit(&d);
+        if (parseLine(k, p, ll, &c, &d, path, lineno) != CB_OK) {
+            cbDiagsPrint(&d, "text", stderr);
+            cbDiagsFree(&d);
             st->bad_lines++;
             caseFree(&c);
             continue;
         }
+        cbDiagsFree(&d);
         c.where = cbSprintf("%s:%d", path, lineno);
         c.file = file;
         *v = cbRealloc(*v, (*n + 1) * sizeof(**v));

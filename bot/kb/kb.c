@@ -148,6 +148,21 @@ const kbEntry *kbFindEntry(const kb *k, const char *id) {
     return NULL;
 }
 
+const char *kbClosestEntryId(const kb *k, const char *id) {
+    if (!k || !id || !k->nentries) return NULL;
+    const char **ids = cbMalloc(k->nentries * sizeof(*ids));
+    for (size_t i = 0; i < k->nentries; i++) ids[i] = k->entries[i].id;
+    const char *near = kbClosest(id, ids, k->nentries);
+    free(ids);
+    return near;
+}
+
+void kbJsonLineError(cbDiags *d, const char *path, int line, const char *text, size_t len,
+                     const json_error_t *e) {
+    kbJson j = {.path = path, .text = text, .len = len, .line0 = line - 1};
+    kbJsonSyntax(d, &j, e);
+}
+
 const kbTopic *kbFindTopic(const kb *k, const char *name) {
     if (!k || !name) return NULL;
     for (size_t i = 0; i < k->ntopics; i++)

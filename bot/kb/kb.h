@@ -22,6 +22,7 @@
 #ifndef CB_KB_H
 #define CB_KB_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -271,6 +272,13 @@ const kbRedirect *kbFindRedirect(const kb *k, const char *section);
  * (small talk, stop words): a letter, a digit or an apostrophe. */
 int kbWordByte(unsigned char c);
 const kbEntry *kbFindEntry(const kb *k, const char *id);
+/* The entry id nearest to id by edit distance (a typo's fix), or NULL. */
+const char *kbClosestEntryId(const kb *k, const char *id);
+/* A JSON syntax error e in text (one line of a JSON Lines file, its
+ * number line) as a diagnostic at path:line:column, with the fix kb check
+ * gives (a trailing comma, a missing one, single quotes...). */
+void kbJsonLineError(cbDiags *d, const char *path, int line, const char *text, size_t len,
+                     const json_error_t *e);
 const kbTopic *kbFindTopic(const kb *k, const char *name); /* by name, case-insensitive */
 
 /* Small talk (kb_smalltalk.c). Fold s[0..len) as small talk is compared:

@@ -513,7 +513,9 @@ static void test_eval_file_problems(void **state) {
                   "{\"q\": \"   \", \"gold\": []}\n"
                   "{\"q\": \"fix my \\u001b[31mcode\\nMISS fake.jsonl:99\", \"gold\": [\"career/salary\"]}\n"
                   "{\"q\": \"Le Wagon vs Ironhack vs a small local one in Madrid... how do you "
-                  "even compare these, is there some checklist\", \"gold\": [\"bootcamps/choosing\"]}\n");
+                  "even compare these, is there some checklist\", \"gold\": [\"bootcamps/choosing\"]}\n"
+                  "{\"q\": \"certs worth it?\", \"gold\": [\"certifications/value\"],}\n"
+                  "{\"q\": \"certs worth it??\", \"gold\": [\"certifications/valu\"]}\n");
     run r = bot(today, "kb", "eval", "--json", "--kb=knowledge", path, NULL);
     assert_int_equal(r.rc, 1);
     json_t *j = json_loads(r.out, 0, NULL);
@@ -523,10 +525,15 @@ static void test_eval_file_problems(void **state) {
     assert_int_equal(json_integer_value(json_object_get(counts, "copied")), 2); /* examples/ too */
     assert_non_null(strstr(r.err, "odd.jsonl:5: error: eval question \"Le Wagon"));
     assert_non_null(strstr(r.err, "is an example at knowledge/examples/chat1.jsonl:2;"));
-    assert_int_equal(json_integer_value(json_object_get(counts, "bad_lines")), 1);
+    assert_int_equal(json_integer_value(json_object_get(counts, "bad_lines")), 3);
     assert_false(json_is_true(json_object_get(j, "pass")));
     json_decref(j);
-    assert_non_null(strstr(r.err, "odd.jsonl:3: error"));
+    assert_non_null(strstr(r.err, "odd.jsonl:3:1: error: each line must be {\"q\""));
+    /* kb check's words for the same slips in examples/: column and fix */
+    assert_non_null(strstr(r.err, "odd.jsonl:6:59: error: malformed JSON: string or '}' "
+                                  "expected near '}'; remove the comma before it"));
+    assert_non_null(strstr(r.err, "odd.jsonl:7:36: error: no entry has the id "
+                                  "'certifications/valu'; did you mean 'certifications/value'?"));
     runFree(&r);
     r = bot(today, "kb", "eval", "--kb=knowledge", path, NULL, NULL);
     assert_null(strchr(r.out, '\x1b'));
