@@ -199,6 +199,13 @@ static void kbCsvSetField(kbCsv *c, json_t *e, const char *f, char kind, const c
     }
     json_t *a = json_array();
     if (kind == 'l') {
+        size_t commas = 0;
+        for (const char *p = s; (p = strchr(p, ',')) != NULL; p++) commas++;
+        if (commas >= 2 && !strchr(s, '\n') && (strcmp(f, "alternates") == 0 ||
+                                                 strcmp(f, "keywords") == 0))
+            kbCsvDiag(c, CB_DIAG_WARNING, off, "this %s cell is one line with %zu commas, so it "
+                      "is one item: a list cell has one item a line (Alt+Enter in a "
+                      "spreadsheet); split it if these are several", f, commas);
         kbCsvLines(s, kbCsvAddLine, a);
     } else {
         kbCsvRefs refs = {c, off, a, strcmp(f, "sources") == 0};
@@ -385,9 +392,18 @@ static json_t *kbCsvTopics(kbCsv *c, json_t *base) {
 json_t *kbCsvDocument(const kbJson *j, char sep, json_t *base, kbPosMap *map, cbDiags *d) {
     kbCsv c = {.j = j, .d = d, .map = map, .before = d->nerrors};
     kbPosMapPut(map, "", 0);
-    csvTable t;
+    csvTable t = {0};
     size_t erroff;
     char err[CB_ERRLEN];
+    const char *eol = memchr(j->text, '\n', j->len);
+    size_t hl = eol ? (size_t)(eol - j->text) : j->len;
+    if (sep == ',' && !memchr(j->text, ',', hl) && memchr(j->text, ';', hl)) {
+        /* a spreadsheet set to a European locale saves "CSV" with ';' */
+        kbCsvDiag(&c, CB_DIAG_ERROR, 0, "the header separates its columns with ';', not ',' "
+                  "(a spreadsheet in a European language does that): save the file as CSV "
+                  "with commas, or as TSV (tab-separated, .tsv)");
+        return NULL;
+    }
     if (csvParse(j->text, j->len, sep, &t, &erroff, err) != CB_OK)
         kbCsvDiag(&c, CB_DIAG_ERROR, erroff, "%s", err);
     else if (t.n == 0)

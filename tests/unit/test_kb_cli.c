@@ -184,6 +184,24 @@ static void test_csv_cli(void **state) {
     e = bot(today, "kb", "export", "--kb", out, "--format=csv", NULL);
     assert_string_equal(r.out, e.out); /* the failed import changed nothing */
     runFree(&e);
+    /* A European spreadsheet's ';' is named as the cause */
+    ktWrite(file, "Question;Answer\nA?;\"It is; really\"\n");
+    i = bot(today, "kb", "import", file, "--out", out, "--force");
+    assert_int_equal(i.rc, 1);
+    free(want);
+    want = cbSprintf("%s:1:1: error: the header separates its columns with ';', not ','", file);
+    assert_non_null(strstr(i.err, want));
+    runFree(&i);
+    /* alternates typed "a, b, c" in one line of the cell: written (it may
+     * be one question), with a warning at the cell */
+    ktWrite(file, "Id,Question,Answer,Alternates\nlearning/x,How do I learn it?,Step by step.,"
+                  "\"how to learn it, ways to learn it, learning tips\"\n");
+    i = bot(today, "kb", "import", file, "--out", out, "--force");
+    free(want);
+    want = cbSprintf("%s:2:45: warning: this alternates cell is one line with 2 commas, so it "
+                     "is one item", file);
+    if (!strstr(i.err, want)) fail_msg("no '%s' in:\n%s", want, i.err);
+    runFree(&i);
     runFree(&r);
     ktRmTree(tmp);
     free(want);
