@@ -123,6 +123,10 @@ static void kbLoadEntryFile(kbLoader *L, const char *topic, const char *name,
     p->fm.path = p->e.path; /* path is freed by the caller */
     p->e.id = cbSprintf("%s/%s", topic, slug);
     p->e.topic = cbStrdup(topic);
+    /* A misnamed file is most often a copy ("salary copy.md"): its own
+     * syntax is checked, but not its phrasings against the others, whose
+     * warnings (one per alternate it shares) would bury the name's error. */
+    if (!kbValidName(slug)) p->ok = 0;
     free(slug);
 }
 

@@ -124,6 +124,7 @@ static const expDiag brokenTab[] = {
     {E, "t/bad-related.md", 5, 23, "'t/okk' does not exist; did you mean 't/ok'?"},
     {E, "t/bad-url.md", 6, 29, "'htp:/example.org' is not a valid URL"},
     {E, "t/bad-url.md", 8, 35, "'www.example.org' is not a valid URL"},
+    {E, "t/ok_copy.md", 0, 0, "file name 'ok_copy.md' must be lowercase letters"},
     {E, "t/bar.MD", 0, 0, "an entry saved as 'bar.MD' is never loaded: rename it to 'bar.md'"},
     {E, "t/dup-link.md", 4, 75, "'last year' is not a date; write when the source was published"},
     {E, "t/dup-link.md", 5, 61, "'links' item 2 goes to the same address as item 1"},
@@ -160,9 +161,11 @@ static void test_broken_fixture(void **state) {
     assert_null(k); /* t/ok.md and notopic/entry.md are fine: still nothing loads */
     expectAll(&d, brokenTab, CB_ARRAY_LEN(brokenTab));
     assert_int_equal(d.nerrors, CB_ARRAY_LEN(brokenTab) - 1); /* nothing unexpected */
-    assert_int_equal(o.nentries, 25);
+    assert_int_equal(o.nentries, 26);
     assert_int_equal(o.ntopics, 3);
     for (size_t i = 0; i < d.n; i++) assert_null(strstr(d.v[i].file, "t/ok.md"));
+    /* a misnamed copy: its name's error, not one warning per shared phrasing */
+    for (size_t i = 0; i < d.n; i++) assert_null(strstr(d.v[i].msg, "same phrasing"));
     expectSorted(&d);
     cbDiagsFree(&d);
 }

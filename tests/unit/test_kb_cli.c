@@ -81,7 +81,7 @@ static void test_check(void **state) {
     assert_int_equal(r.rc, 1);
     assert_non_null(strstr(r.out, "tests/fixtures/kb/broken/t/bad-date.md:5:14: error: "
                                   "2026-02-30 is not a date; use YYYY-MM-DD\n"));
-    assert_non_null(strstr(r.out, "\n25 entries in 3 topics: 39 errors, "));
+    assert_non_null(strstr(r.out, "\n26 entries in 3 topics: 40 errors, "));
     runFree(&r);
     r = bot(today, "kb", "check", "--format", "github", "--kb", "tests/fixtures/kb/broken");
     assert_int_equal(r.rc, 1);
