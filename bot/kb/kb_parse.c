@@ -61,6 +61,20 @@ static int kbIsDelim(const char *s, const char *end) {
     return 1;
 }
 
+/* A line meant as the closing '---' but mistyped: "--", "----", "- - -",
+ * an em dash line, or "---" with text after it. */
+static int kbNearDelim(const char *s, const char *e) {
+    size_t dashes = 0, other = 0;
+    for (const char *c = s; c < e; c++) {
+        if (*c == '-') dashes++;
+        else if ((unsigned char)*c == 0xE2 && c + 2 < e && (unsigned char)c[1] == 0x80 &&
+                 ((unsigned char)c[2] == 0x94 || (unsigned char)c[2] == 0x93))
+            dashes += 2, c += 2; /* an em or en dash: an editor turned "--" into it */
+        else if (*c != ' ' && *c != '\t' && *c != '\r') other++;
+    }
+    return *s != ' ' && dashes >= 2 && dashes <= 6 && other == 0;
+}
+
 /* Find the front matter; *ans = offset of the answer, *ansline its line. */
 static int kbSplit(const char *path, const char *data, size_t len, cbDiags *d, kbJson *fm,
                    size_t *ans, int *ansline) {
@@ -80,9 +94,10 @@ static int kbSplit(const char *path, const char *data, size_t len, cbDiags *d, k
         return CB_ERR;
     }
     const char *js = nl ? nl + 1 : end;
-    int line = 2;
+    int line = 2, near_line = 0;
     for (const char *q = js; q < end; line++) {
         const char *e = memchr(q, '\n', (size_t)(end - q));
+        if (!near_line && kbNearDelim(q, e ? e : end)) near_line = line;
         if (kbIsDelim(q, e ? e : end)) {
             fm->path = path;
             fm->text = js;
@@ -94,6 +109,12 @@ static int kbSplit(const char *path, const char *data, size_t len, cbDiags *d, k
         }
         if (!e) break;
         q = e + 1;
+    }
+    if (near_line) {
+        cbDiagAdd(d, CB_DIAG_ERROR, path, near_line, 1,
+                  "the line that closes the front matter must be exactly '---' (three dashes "
+                  "and nothing else)");
+        return CB_ERR;
     }
     cbDiagAdd(d, CB_DIAG_ERROR, path, 1, 1,
               "no closing '---' line after the front matter that starts here; "

@@ -119,6 +119,23 @@ static void test_saved_wrong(void **state) {
     assert_non_null(strstr(d.v[0].msg, "carriage return alone (old Mac line endings)"));
     kbEntryFree(&e);
     cbDiagsFree(&d);
+    /* a closing line mistyped ("--", an em dash): at that line */
+    static const char *const closes[] = {"--", "----", "\xe2\x80\x94", "--- "};
+    for (size_t i = 0; i < CB_ARRAY_LEN(closes); i++) {
+        char *doc = cbSprintf("---\nquestion: Q?\nkeywords: [a]\n%s\nAnswer.\n", closes[i]);
+        cbDiagsInit(&d);
+        int rc = kbParseEntry("c.md", doc, strlen(doc), &d, &e);
+        if (i == 3) { /* trailing blanks are allowed: a real close (then no sources) */
+            for (size_t k = 0; k < d.n; k++) assert_null(strstr(d.v[k].msg, "exactly '---'"));
+        } else {
+            assert_int_equal(rc, CB_ERR);
+            assert_true(d.v[0].line == 4 && d.v[0].col == 1);
+            assert_non_null(strstr(d.v[0].msg, "must be exactly '---'"));
+        }
+        kbEntryFree(&e);
+        cbDiagsFree(&d);
+        free(doc);
+    }
 }
 
 static void test_validators(void **state) {
