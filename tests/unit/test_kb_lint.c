@@ -62,6 +62,18 @@ static size_t warnings(const char *dir, const char *text, char *first, size_t ca
     return n;
 }
 
+/* The entries files (kbDir's pairs) give n warnings holding text, the
+ * first at where ("file:line:col"). */
+static void expectWarnings(const char *const *files, size_t nfiles, const char *text, size_t n,
+                           const char *where) {
+    char *dir = kbDir(files, nfiles);
+    char first[256] = "";
+    assert_int_equal(warnings(dir, text, first, sizeof(first)), n);
+    assert_string_equal(first, where);
+    ktRmTree(dir);
+    free(dir);
+}
+
 static void test_broad_pattern(void **state) {
     (void)state;
     const char *files[] = {
@@ -71,12 +83,8 @@ static void test_broad_pattern(void **state) {
         "narrow", "---\nquestion: Is a narrow pattern fine?\nsummary: Yes.\npatterns:\n"
                   "  - '\\bpython\\b.*\\b(career|salary)\\b'\n" SRC LINKS
                   "updated: 2025-05-01\n---\nIt is fine.\n"};
-    char *dir = kbDir(files, CB_ARRAY_LEN(files));
-    char where[256] = "";
-    assert_int_equal(warnings(dir, "matches nearly anything", where, sizeof(where)), 1);
-    assert_string_equal(where, "broad.md:6:5"); /* the second pattern, not the first */
-    ktRmTree(dir);
-    free(dir);
+    /* the second pattern, not the first */
+    expectWarnings(files, CB_ARRAY_LEN(files), "matches nearly anything", 1, "broad.md:6:5");
 }
 
 /* A pattern that gives up under the bot's match limits on long text (a
@@ -92,12 +100,8 @@ static void test_slow_pattern(void **state) {
         "fine", "---\nquestion: Is a careful pattern fine?\nsummary: Yes.\npatterns:\n"
                 "  - '\\bpython\\b.*\\b(career|salary)\\b.*\\?'\n" SRC LINKS
                 "updated: 2025-05-01\n---\nIt is fine.\n"};
-    char *dir = kbDir(files, CB_ARRAY_LEN(files));
-    char where[256] = "";
-    assert_int_equal(warnings(dir, "gives up on long questions", where, sizeof(where)), 2);
-    assert_string_equal(where, "slow.md:7:5"); /* the second pattern, not the first */
-    ktRmTree(dir);
-    free(dir);
+    /* the second and third patterns, not the first */
+    expectWarnings(files, CB_ARRAY_LEN(files), "gives up on long questions", 2, "slow.md:7:5");
 }
 
 /* kbPatternConflicts (for kb check's report): a pattern that claims a line
