@@ -140,8 +140,8 @@ static int kbParseArgs(const cliSpec *spec, int argc, char **argv, kbArgs *a) {
 /* The exit code for a parse that did not return CB_OK. */
 static int kbParseExit(int rc) { return rc == CLI_HELP ? CB_EXIT_OK : CB_EXIT_USAGE; }
 
-/* What Slack or Discord cannot show as written in an answer: warnings at
- * the line of the file. */
+/* What Slack or Discord cannot show as written in an answer or a
+ * redirect's reply: warnings at the line of the file. */
 static void kbCheckMarkdown(const kb *k, cbDiags *d) {
     static const struct { const char *what, *msg; } says[] = {
         {"table", "a table: Slack and Discord show it as a monospace block that wraps on "
@@ -159,15 +159,19 @@ static void kbCheckMarkdown(const kb *k, cbDiags *d) {
                   "after the words to make bold, or remove them"},
         {"fence", "a code block (```) that is never closed: everything after it is shown as "
                   "code; add a line ``` where the code ends"}};
-    for (size_t i = 0; i < k->nentries; i++) {
-        const kbEntry *e = &k->entries[i];
+    for (size_t i = 0; i < k->nentries + k->nredirects; i++) {
+        const kbRedirect *r = i < k->nentries ? NULL : &k->redirects[i - k->nentries];
+        const char *md = r ? r->reply : k->entries[i].answer;
+        char *path = r ? cbSprintf("%s/redirects.yaml", k->dir) : cbStrdup(k->entries[i].path);
+        int line0 = r ? r->reply_line : k->entries[i].answer_line;
         renderMdIssue v[16];
-        size_t n = renderMarkdownIssues(e->answer, v, CB_ARRAY_LEN(v));
+        size_t n = r && !r->reply_line ? 0 : renderMarkdownIssues(md, v, CB_ARRAY_LEN(v));
         for (size_t j = 0; j < n; j++)
             for (size_t s = 0; s < CB_ARRAY_LEN(says); s++)
                 if (strcmp(v[j].what, says[s].what) == 0)
-                    cbDiagAdd(d, CB_DIAG_WARNING, e->path, e->answer_line + v[j].line - 1, 1, "%s",
+                    cbDiagAdd(d, CB_DIAG_WARNING, path, line0 + v[j].line - 1, 1, "%s",
                               says[s].msg);
+        free(path);
     }
 }
 

@@ -95,8 +95,9 @@ typedef struct kbMatching {
 /* redirects.yaml: where to ask instead, for a kind of question the bot
  * declines (kb_redirects.c): the reply for an out-of-scope.txt section. */
 typedef struct kbRedirect {
-    char *section; /* the out-of-scope.txt section it answers */
-    char *reply;   /* Markdown, the entries' subset */
+    char *section;  /* the out-of-scope.txt section it answers */
+    char *reply;    /* Markdown, the entries' subset */
+    int reply_line; /* where redirects.yaml has it */
 } kbRedirect;
 
 /* lookups.yaml: a named word list the matcher uses as one feature

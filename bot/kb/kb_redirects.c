@@ -29,10 +29,13 @@ static void redirectPush(kbLoader *L, const kbJson *j, const char *name, char *r
     L->redirects = cbRealloc(L->redirects, L->nredirects * sizeof(*L->redirects));
     L->redirect_line = cbRealloc(L->redirect_line, L->nredirects * sizeof(int));
     L->redirect_col = cbRealloc(L->redirect_col, L->nredirects * sizeof(int));
-    L->redirects[i] = (kbRedirect){cbStrdup(name), reply};
-    char ptr[80];
+    L->redirects[i] = (kbRedirect){cbStrdup(name), reply, 0};
+    char ptr[96];
     snprintf(ptr, sizeof(ptr), "/%s", name);
     kbPosAt(j, ptr, 1, &L->redirect_line[i], &L->redirect_col[i]);
+    int col;
+    snprintf(ptr, sizeof(ptr), "/%s/reply", name);
+    kbPosAt(j, ptr, 0, &L->redirects[i].reply_line, &col);
 }
 
 /* One "section: {reply: ...}" member at ptr. */

@@ -310,6 +310,15 @@ static void test_check_markdown(void **state) {
     }
     assert_non_null(strstr(r.out, "4 entries in 2 topics: 0 errors, 3 warnings\n"));
     runFree(&r);
+    /* a redirect's reply is the entries' Markdown: checked the same way */
+    char *oos = cbSprintf("%s/out-of-scope.txt", tmp), *red = cbSprintf("%s/redirects.yaml", tmp);
+    ktWrite(oos, "[coding-help]\nfix my code\n");
+    ktWrite(red, "# where to ask\ncoding-help:\n  reply: Ask on [the forum](discuss.python.org).\n");
+    r = bot(today, "kb", "check", "--kb", tmp, NULL, NULL);
+    expectIn(r.out, cbSprintf("%s:3:1: warning: a link whose address is not a full http(s) "
+                              "address", red));
+    runFree(&r);
+    cbFreeN(2, oos, red);
     ktRmTree(tmp);
     free(more);
     free(text);
