@@ -100,6 +100,10 @@ static void stopWord(stopParse *sp, const char *p, size_t n, int line, int col) 
     for (char *c = w; *c; c++)
         if (*c >= 'A' && *c <= 'Z') *c = (char)(*c + 32);
     size_t k = stopSlot(sp, w);
+    if (kbNeverStopWord(w))
+        cbDiagAdd(sp->d, CB_DIAG_WARNING, sp->path, line, col,
+                  "'%s' changes what is asked (\"worth it\" and \"not worth it\"), so the "
+                  "matcher must see it: take it out of the stop words", w);
     if (sp->slots[k]) {
         cbDiagAdd(sp->d, CB_DIAG_WARNING, sp->path, line, col,
                   "'%s' is already listed at line %d; delete one", w,

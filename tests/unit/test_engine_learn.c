@@ -861,6 +861,15 @@ static void testStopWordsFile(void **state) {
     assert_non_null(strstr(w->msg, "already listed at line 1"));
     cbDiagsFree(&d);
     knowledgeFree(k);
+    /* a word that changes what is asked (kb_check_data.txt's list) */
+    writeFile("stopwords.txt", "a an\nthe Not\n");
+    k = load(DIR_, &d);
+    assert_non_null(k);
+    w = diagOf(&d, "stopwords.txt", CB_DIAG_WARNING);
+    assert_true(w && w->line == 2 && w->col == 5);
+    assert_non_null(strstr(w->msg, "'not' changes what is asked"));
+    cbDiagsFree(&d);
+    knowledgeFree(k);
     expectError("stopwords.txt", "a an\nthe c++ of\n", 2, 6, "not one word");
     /* columns count characters, not bytes: the '+' is the 7th */
     expectError("stopwords.txt", "caf\xc3\xa9 c++\n", 1, 7, "not one word");
