@@ -396,21 +396,19 @@ size_t kbPatternConflicts(const kb *k, kbConflictFn fn, void *ud) {
 
 /* ---- stop words that change a question ---- */
 
-int kbNeverStopWord(const char *w) {
+void kbEachNeverStopWord(void (*fn)(void *ud, const char *w, size_t n), void *ud) {
     static const char key[] = "never_stop_word:";
-    size_t wl = strlen(w);
     for (const char *p = kbCheckData; *p;) {
         const char *nl = strchr(p, '\n'), *end = nl ? nl : p + strlen(p);
         if (strncmp(p, key, sizeof(key) - 1) == 0)
             for (const char *t = p + sizeof(key) - 1; t < end;) {
                 t += strspn(t, " ");
                 size_t n = strcspn(t, " \n");
-                if (n == wl && strncmp(t, w, n) == 0) return 1;
+                if (n) fn(ud, t, n);
                 t += n ? n : 1;
             }
         p = nl ? nl + 1 : end;
     }
-    return 0;
 }
 
 /* ---- house rules (kb check --rules) ---- */

@@ -115,9 +115,9 @@ int kbPhrasingsStep(kbPhraseJob *j, double deadline);
 void kbPhrasingsEnd(kbPhraseJob *j);
 void kbPhrasingsCancel(kbPhraseJob *j);
 const char *kbPhrasingsStage(const kbPhraseJob *j); /* for logs and tests */
-/* 1 if w (folded) is a word kb_check_data.txt says changes what is asked
- * ("not", "worth"), so stopwords.txt must not list it. */
-int kbNeverStopWord(const char *w);
+/* Each word kb_check_data.txt says changes what is asked ("not",
+ * "worth"), so stopwords.txt must not list it: fn(ud, word, its length). */
+void kbEachNeverStopWord(void (*fn)(void *ud, const char *w, size_t n), void *ud);
 /* Broad patterns and copied entries (kb_lint.c, data in kb_check_data.txt). */
 void kbLintCheck(kbLoader *L);
 /* The same in slices: Begin checks the patterns and indexes the texts;

@@ -94,10 +94,9 @@ static int kbSplit(const char *path, const char *data, size_t len, cbDiags *d, k
         return CB_ERR;
     }
     const char *js = nl ? nl + 1 : end;
-    int line = 2, near_line = 0;
+    int line = 2;
     for (const char *q = js; q < end; line++) {
         const char *e = memchr(q, '\n', (size_t)(end - q));
-        if (!near_line && kbNearDelim(q, e ? e : end)) near_line = line;
         if (kbIsDelim(q, e ? e : end)) {
             fm->path = path;
             fm->text = js;
@@ -109,6 +108,13 @@ static int kbSplit(const char *path, const char *data, size_t len, cbDiags *d, k
         }
         if (!e) break;
         q = e + 1;
+    }
+    int near_line = 0;
+    line = 2;
+    for (const char *q = js; q < end && !near_line; line++) { /* a close mistyped? */
+        const char *e = memchr(q, '\n', (size_t)(end - q));
+        if (kbNearDelim(q, e ? e : end)) near_line = line;
+        q = e ? e + 1 : end;
     }
     if (near_line) {
         cbDiagAdd(d, CB_DIAG_ERROR, path, near_line, 1,

@@ -62,6 +62,7 @@ typedef struct stopParse {
     const char *path;
     kbStrs *out;
     int *lines;      /* per word kept (STOP_MAX_WORDS), for "already listed at line N" */
+    int *cols;       /* and its column */
     uint32_t *slots; /* the words kept, as index + 1 (0: empty), by hash */
 } stopParse;
 
@@ -100,10 +101,6 @@ static void stopWord(stopParse *sp, const char *p, size_t n, int line, int col) 
     for (char *c = w; *c; c++)
         if (*c >= 'A' && *c <= 'Z') *c = (char)(*c + 32);
     size_t k = stopSlot(sp, w);
-    if (kbNeverStopWord(w))
-        cbDiagAdd(sp->d, CB_DIAG_WARNING, sp->path, line, col,
-                  "'%s' changes what is asked (\"worth it\" and \"not worth it\"), so the "
-                  "matcher must see it: take it out of the stop words", w);
     if (sp->slots[k]) {
         cbDiagAdd(sp->d, CB_DIAG_WARNING, sp->path, line, col,
                   "'%s' is already listed at line %d; delete one", w,
@@ -115,6 +112,7 @@ static void stopWord(stopParse *sp, const char *p, size_t n, int line, int col) 
     } else {
         sp->out->v = cbRealloc(sp->out->v, (sp->out->n + 1) * sizeof(char *));
         sp->lines[sp->out->n] = line;
+        sp->cols[sp->out->n] = col;
         sp->out->v[sp->out->n++] = w;
         sp->slots[k] = (uint32_t)sp->out->n;
         return;
@@ -139,10 +137,27 @@ static void stopLine(stopParse *sp, const char *p, size_t n, int line) {
     }
 }
 
+/* A word that changes what is asked ("not", "worth"), if listed: a
+ * warning at it (kb_check_data.txt's never_stop_word). */
+static void stopNever(void *ud, const char *w, size_t n) {
+    stopParse *sp = ud;
+    char word[STOP_MAX_WORD + 1];
+    if (n > STOP_MAX_WORD) return;
+    memcpy(word, w, n);
+    word[n] = '\0';
+    size_t k = stopSlot(sp, word);
+    if (!sp->slots[k]) return;
+    cbDiagAdd(sp->d, CB_DIAG_WARNING, sp->path, sp->lines[sp->slots[k] - 1],
+              sp->cols[sp->slots[k] - 1],
+              "'%s' changes what is asked (\"worth it\" and \"not worth it\"), so the matcher "
+              "must see it: take it out of the stop words", word);
+}
+
 void kbStopWordsParse(const char *path, const char *text, size_t len, cbDiags *d, kbStrs *out) {
     assert(out->n == 0);
     stopParse sp = {.d = d, .path = path, .out = out,
                     .lines = cbCalloc(STOP_MAX_WORDS, sizeof(int)),
+                    .cols = cbCalloc(STOP_MAX_WORDS, sizeof(int)),
                     .slots = cbCalloc(STOP_SET_SLOTS, sizeof(uint32_t))};
     int line = 0;
     for (const char *p = text, *nl; p < text + len; p = nl + 1) {
@@ -150,7 +165,8 @@ void kbStopWordsParse(const char *path, const char *text, size_t len, cbDiags *d
         if (!nl) nl = text + len;
         stopLine(&sp, p, (size_t)(nl - p), ++line);
     }
-    cbFreeN(2, sp.lines, sp.slots);
+    kbEachNeverStopWord(stopNever, &sp);
+    cbFreeN(3, sp.lines, sp.cols, sp.slots);
     if (!out->v) out->v = cbCalloc(1, sizeof(char *)); /* read: an empty list, not none */
 }
 
