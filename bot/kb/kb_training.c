@@ -207,7 +207,8 @@ void kbTrainingParse(kbLoader *L, const char *path, const char *data, size_t len
         nl = memchr(p, '\n', (size_t)(data + len - p));
         if (!nl) nl = data + len;
         trainLine(L, kept, p, (size_t)(nl - p), ++line);
-        const char *c = p + strspn(p, " \t\r");
+        const char *c = p; /* the data is not NUL-terminated: bounded by the line */
+        while (c < nl && (*c == ' ' || *c == '\t' || *c == '\r')) c++;
         lines += c < nl && *c != '#';
     }
     if (!lines) /* emptied by mistake, it drops what it taught without a word */
