@@ -39,9 +39,12 @@ complete_words() { # the completions of a command line
   bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _careerbot; printf "%s\n" "${COMPREPLY[@]}"' \
     _ "$scratch/opt/cb/share/bash-completion/completions/careerbot" "$@"
 }
-complete_words careerbot kb c | grep -qx check || fail "completion: kb c"
-complete_words careerbot discord "" | grep -qx invite || fail "completion: discord"
-complete_words careerbot healthcheck --l | grep -qx -- --live || fail "completion: --live"
+# grep reads every line (no -q): quitting at the first match could break
+# the pipe under the writer, which pipefail counts as a failure (a flake).
+complete_words careerbot kb c | grep -x check >/dev/null || fail "completion: kb c"
+complete_words careerbot discord "" | grep -x invite >/dev/null || fail "completion: discord"
+complete_words careerbot healthcheck --l | grep -x -- --live >/dev/null || fail "completion: --live"
+complete_words careerbot kb check --r | grep -x -- --rules >/dev/null || fail "completion: --rules"
 echo "old" >"$scratch/etc/careerbot/careerbot.conf"
 make --no-print-directory -s install B="$B" DESTDIR="$scratch" PREFIX=/opt/cb >/dev/null
 grep -qx old "$scratch/etc/careerbot/careerbot.conf" || fail "install replaced an edited config"
