@@ -109,6 +109,7 @@ $(B)/rel/bot/net/netlib.o $(B)/san/bot/net/netlib.o: WARN += $(NETLIB_SONAMES)
 $(B)/rel/bot/kb/kb_lint.o $(B)/san/bot/kb/kb_lint.o: bot/kb/kb_check_data.txt
 $(B)/rel/bot/kb/kb_yaml.o $(B)/san/bot/kb/kb_yaml.o: bot/kb/kb_yaml_messages.txt
 $(B)/rel/bot/kb/kb_smalltalk.o $(B)/san/bot/kb/kb_smalltalk.o: knowledge/smalltalk.yaml
+$(B)/rel/bot/kb/kb_crisis.o $(B)/san/bot/kb/kb_crisis.o: knowledge/crisis.yaml
 $(B)/rel/bot/kb/kb_stopwords.o $(B)/san/bot/kb/kb_stopwords.o: knowledge/stopwords.txt
 
 # Test code (tests/support, the fakes' helpers) may include test headers.

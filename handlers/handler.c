@@ -363,6 +363,15 @@ void hndHandle(const hndContext *ctx, const hndRequest *req, hndReply *out) {
         free(clean);
         return;
     }
+    /* Before anything else: someone who may be in crisis gets where to
+     * find help now, not career advice (knowledge/crisis.yaml). */
+    const char *crisis = kbCrisisReply(ctx->k->kb, s, len);
+    if (crisis) {
+        out->kind = REPLY_CHITCHAT;
+        out->body = cbStrdup(crisis);
+        free(clean);
+        return;
+    }
     hndContext c = *ctx;
     c.chat = req->platform != PLATFORM_CONSOLE;
     hndText(&c, s, len, 0, out);

@@ -83,6 +83,8 @@ kb *kbBuild(kbLoader *L) {
     memset(&L->train_files, 0, sizeof(L->train_files));
     k->smalltalk = L->smalltalk;
     memset(&L->smalltalk, 0, sizeof(L->smalltalk));
+    k->crisis = L->crisis;
+    memset(&L->crisis, 0, sizeof(L->crisis));
     return k;
 }
 
@@ -118,6 +120,7 @@ void kbFree(kb *k) {
     free(k->redirects);
     kbLookupsFree(k->lookups, k->nlookups);
     kbSmalltalkFree(&k->smalltalk);
+    kbCrisisFree(&k->crisis);
     kbStrsFree(&k->stopwords);
     free(k->stopwords_path);
     free(k->dir);

@@ -127,6 +127,16 @@ typedef struct kbSmalltalk {
     int builtin;       /* the built-in copy (no smalltalk.yaml in the folder) */
 } kbSmalltalk;
 
+/* crisis.yaml: messages that may come from someone in crisis, answered
+ * with where to find help, before anything else (kb_crisis.c); without
+ * the file, the copy built into the binary. */
+typedef struct kbCrisis {
+    struct pcre2_real_code_8 **re; /* the patterns, compiled (case ignored) */
+    size_t nre;
+    char *reply; /* Markdown */
+    int builtin;
+} kbCrisis;
+
 /* Where example i of kb.train_q is: train_files.v[file], line. */
 typedef struct kbExampleAt {
     uint32_t file;
@@ -164,6 +174,7 @@ typedef struct kb {
     char *stopwords_path;
     kbMatching matching;
     kbSmalltalk smalltalk;
+    kbCrisis crisis;
     /* examples/<name>.jsonl (kb_training.c): questions the matcher learns, one
      * per id they name; train_ids.v[i] is train_q.v[i]'s entry id, ""
      * for out of scope. Nothing but training reads them. */
@@ -296,5 +307,13 @@ const kbSmalltalkPhrase *kbSmalltalkFind(const kbSmalltalk *s, const char *folde
 int kbSmalltalkParse(const char *path, const char *data, size_t len, cbDiags *d,
                      kbSmalltalk *out);
 void kbSmalltalkFree(kbSmalltalk *s);
+
+/* Crisis messages (kb_crisis.c): the reply when s[0..len) matches one of
+ * crisis.yaml's patterns, else NULL. */
+const char *kbCrisisReply(const kb *k, const char *s, size_t len);
+/* Parse a crisis.yaml's bytes named path in diagnostics (the fuzzing entry
+ * point); CB_OK with *out filled (kbCrisisFree), else CB_ERR. */
+int kbCrisisParse(const char *path, const char *data, size_t len, cbDiags *d, kbCrisis *out);
+void kbCrisisFree(kbCrisis *c);
 
 #endif

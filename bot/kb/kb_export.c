@@ -88,7 +88,8 @@ const kbTextFile kbTextFiles[KB_NTEXT_FILES] = {{"out-of-scope.txt", "out_of_sco
                                                {"redirects.yaml", "redirects"},
                                                {"lookups.yaml", "lookups"},
                                                {"smalltalk.yaml", "smalltalk"},
-                                               {"stopwords.txt", "stopwords"}};
+                                               {"stopwords.txt", "stopwords"},
+                                               {"crisis.yaml", "crisis"}};
 
 /* matching.json, out-of-scope.txt, redirects.yaml, lookups.yaml,
  * smalltalk.yaml and stopwords.txt, which steer matching, declines and

@@ -14,13 +14,14 @@
 typedef struct kbTextFile {
     const char *file, *key;
 } kbTextFile;
-#define KB_NTEXT_FILES 5
+#define KB_NTEXT_FILES 6
 extern const kbTextFile kbTextFiles[KB_NTEXT_FILES];
 
 /* {"entries": [...], "topics": [...], "synonyms": [...], "matching": {...},
  * "out_of_scope": "...", "redirects": "...", "lookups": "...", "smalltalk":
- * "...", "stopwords": "..."} with 2-space indentation and a final newline;
- * entries sorted by id; the last six only when the files exist
+ * "...", "stopwords": "...", "crisis": "..."} with 2-space indentation and
+ * a final newline; entries sorted by id; the last seven only when the files
+ * exist
  * (kbTextFiles as their text, verbatim). Caller frees. NULL when one of
  * those files can no longer be read. */
 char *kbExportJson(const kb *k);

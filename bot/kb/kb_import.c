@@ -32,7 +32,7 @@
 static const char *const kbImpRoot[] = {"entries",   "topics",       "synonyms",
                                         "matching",  "out_of_scope", "redirects",
                                         "lookups",   "smalltalk",    "stopwords",
-                                        "examples"};
+                                        "crisis",    "examples"};
 static const char *const kbImpEntry[] = {"id",      "question", "summary", "alternates",
                                          "keywords", "patterns", "answer",  "sources",
                                          "links",    "related",  "updated"};

@@ -263,6 +263,8 @@ static void kbLoadRootFile(kbLoader *L, const char *name, const char *fp) {
         kbLoadRedirects(L, fp);
     } else if (strcmp(name, "lookups.yaml") == 0) {
         kbLoadLookups(L, fp);
+    } else if (strcmp(name, "crisis.yaml") == 0) {
+        kbLoadCrisis(L, fp);
     } else if (strcmp(name, "smalltalk.yaml") == 0) {
         kbLoadSmalltalk(L, fp);
     } else if (strcmp(name, "stopwords.txt") == 0) {
@@ -275,7 +277,7 @@ static void kbLoadRootFile(kbLoader *L, const char *name, const char *fp) {
         cbDiagAdd(L->d, CB_DIAG_WARNING, fp, 0, 0,
                   "unexpected file, ignored (expected topic directories, synonyms.json, "
                   "out-of-scope.txt, redirects.yaml, lookups.yaml, matching.json, "
-                  "smalltalk.yaml, stopwords.txt, README.md)");
+                  "smalltalk.yaml, crisis.yaml, stopwords.txt, README.md)");
     }
 }
 
@@ -347,6 +349,7 @@ static void kbLoaderFree(kbLoader *L) {
     kbLoaderFreeTraining(L);
     kbSmalltalkFree(&L->smalltalk);
     free(L->smalltalk_path);
+    kbCrisisFree(&L->crisis);
 }
 
 kbLoadJob *kbLoadBegin(const char *dir, kbLoadOpts *o, cbDiags *d) {
@@ -380,6 +383,7 @@ static void kbCheckStep(kbLoadJob *j, double deadline) {
                       "entry is <topic>/<slug>.md; `careerbot kb new TOPIC/SLUG` writes one");
         kbCheckRedirects(L); /* its problems are in redirects.yaml: the order is kept */
         kbLoadSmalltalkBuiltin(L); /* when the folder has no smalltalk.yaml */
+        kbLoadCrisisBuiltin(L);
         kbLoadStopWordsBuiltin(L); /* likewise stopwords.txt */
         kbLoadOpts *o = j->o;
         j->warnings = !(o && o->problems_on_failure) || L->d->nerrors > j->before;

@@ -52,6 +52,8 @@ typedef struct kbLoader {
     kbSmalltalk smalltalk; /* smalltalk.yaml (kb_smalltalk.c) */
     int has_smalltalk;     /* the folder has one (else the built-in copy) */
     char *smalltalk_path;  /* its path, when it has one */
+    kbCrisis crisis;       /* crisis.yaml (kb_crisis.c) */
+    int has_crisis;        /* the folder has one (else the built-in copy) */
     size_t nfiles;     /* directory entries seen (bounded by max_files) */
     size_t nbytes;     /* bytes of entry files read (bounded by max_bytes) */
     size_t max_files, max_bytes;
@@ -82,6 +84,8 @@ void kbLookupsFree(kbLookup *v, size_t n);
  * has none, the copy built into the binary (kbLoadSmalltalkBuiltin, after
  * the walk). */
 void kbLoadSmalltalk(kbLoader *L, const char *path);
+void kbLoadCrisis(kbLoader *L, const char *path);
+void kbLoadCrisisBuiltin(kbLoader *L); /* when the folder has no crisis.yaml */
 void kbLoadSmalltalkBuiltin(kbLoader *L);
 /* stopwords.txt, read from path (kbLoadStopWords), or, when the folder
  * has none, the list built into the binary (kbLoadStopWordsBuiltin, after

@@ -22,7 +22,7 @@ LIBS=("${PKG_LIBS[@]}" -lstemmer -lm)
 # is newer than them.
 newest_dep=$( (find bot handlers -name "*.h" -printf "%T@ %p\n"; \
                find bot/kb/kb_check_data.txt bot/kb/kb_yaml_messages.txt knowledge/smalltalk.yaml \
-                    knowledge/stopwords.txt \
+                    knowledge/stopwords.txt knowledge/crisis.yaml \
                     -printf "%T@ %p\n") | sort -n | tail -n 1 | cut -d" " -f2)
 objs=()
 for src in $(find bot handlers -name '*.c' | sort); do

@@ -67,6 +67,42 @@ static void assertHas(const char *text, const char *needle) {
     if (!text || !strstr(text, needle)) fail_msg("missing [%s] in [%s]", needle, text ? text : "(null)");
 }
 
+/* Someone who may be in crisis gets where to find help, before small
+ * talk, commands or matching (the built-in crisis.yaml: app-kb has none),
+ * on every platform; the same words about other things do not. */
+static void testCrisis(void **state) {
+    const knowledge *k = *state;
+    static const char *const crisis[] = {
+        "i want to kill myself because i cant find a job",
+        "want to end it all after 200 rejections",
+        "hi bot, honestly I don't want to live anymore, 2 years unemployed",
+        "I feel suicidal after the layoff",
+    };
+    static const char *const not_crisis[] = {
+        "how do I kill a process in python",
+        "I'm killing it at my new job, should I ask for a raise?",
+        "is moving into management career suicide?",
+        "end-to-end testing skills for a first job",
+    };
+    hndReply r;
+    for (size_t i = 0; i < CB_ARRAY_LEN(crisis); i++) {
+        askStr(k, crisis[i], &r);
+        if (r.kind != REPLY_CHITCHAT || !strstr(r.body, "findahelpline.com"))
+            fail_msg("no crisis reply to '%s': %s", crisis[i], r.body);
+        assert_null(r.entry_id);
+        replyFree(&r);
+        askChat(k, crisis[i], &r);
+        assertHas(r.body, "988");
+        replyFree(&r);
+    }
+    for (size_t i = 0; i < CB_ARRAY_LEN(not_crisis); i++) {
+        askStr(k, not_crisis[i], &r);
+        if (strstr(r.body, "findahelpline.com")) fail_msg("crisis reply to '%s'", not_crisis[i]);
+        replyFree(&r);
+    }
+    assert_true(k->kb->crisis.builtin);
+}
+
 static void testHelp(void **state) {
     const char *inputs[] = {"help", "/help", "HELP", "  help \n", "/faq help", "/faq   help", "help?"};
     for (size_t i = 0; i < CB_ARRAY_LEN(inputs); i++) {
@@ -475,6 +511,7 @@ static void testReplyOutlivesKnowledge(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(testCrisis),
         cmocka_unit_test(testHelp),
         cmocka_unit_test(testTopics),
         cmocka_unit_test(testTopicByNameOrTitle),

@@ -138,6 +138,42 @@ static void test_saved_wrong(void **state) {
     }
 }
 
+/* crisis.yaml: mistakes at their place; an empty file turns it off. */
+static void test_crisis_file(void **state) {
+    (void)state;
+    static const struct {
+        const char *yaml;
+        int line, col;
+        const char *msg;
+    } bad[] = {
+        {"patterns:\n  - '\\bok\\b'\n  - '(unclosed'\nreply: Help.\n", 3, 5,
+         "invalid regex in 'patterns': missing closing parenthesis"},
+        {"patterns: ['x']\nreplly: Help.\n", 2, 1, "did you mean 'reply'?"},
+        {"patterns: ['x']\n", 1, 1, "missing required field 'reply'"},
+        {"- x\n", 1, 1, "crisis.yaml must have 'patterns:'"},
+    };
+    for (size_t i = 0; i < CB_ARRAY_LEN(bad); i++) {
+        cbDiags d;
+        cbDiagsInit(&d);
+        kbCrisis c;
+        assert_int_equal(kbCrisisParse("c.yaml", bad[i].yaml, strlen(bad[i].yaml), &d, &c), CB_ERR);
+        assert_true(c.nre == 0 && !c.reply);
+        if (d.n < 1 || d.v[0].line != bad[i].line || d.v[0].col != bad[i].col ||
+            !strstr(d.v[0].msg, bad[i].msg)) {
+            cbDiagsPrint(&d, "text", stderr);
+            fail_msg("case %zu: wanted %d:%d '%s'", i, bad[i].line, bad[i].col, bad[i].msg);
+        }
+        cbDiagsFree(&d);
+    }
+    cbDiags d;
+    cbDiagsInit(&d);
+    kbCrisis c;
+    assert_int_equal(kbCrisisParse("c.yaml", "# off\n", 6, &d, &c), CB_OK);
+    assert_true(c.nre == 0 && !c.reply && d.n == 0);
+    kbCrisisFree(&c);
+    cbDiagsFree(&d);
+}
+
 static void test_validators(void **state) {
     (void)state;
     static const struct { const char *s; int ok; } dates[] = {
@@ -729,6 +765,7 @@ int main(void) {
         cmocka_unit_test(test_jsonloc),
         cmocka_unit_test(test_validators),
         cmocka_unit_test(test_saved_wrong),
+        cmocka_unit_test(test_crisis_file),
         cmocka_unit_test(test_phrase_key_pieces),
         cmocka_unit_test(test_jloc_index),
         cmocka_unit_test(test_export_import_fixture),
