@@ -44,7 +44,7 @@ static int crisisPatterns(cbDiags *d, const kbJson *j, json_t *root, kbCrisis *o
                  CRISIS_MAX_PATTERNS);
         rc = CB_ERR;
     }
-    out->re = cbCalloc(pats.n + 1, sizeof(*out->re));
+    out->re = cbCalloc(pats.n + 1, sizeof(pcre2_code *));
     for (size_t i = 0; rc == CB_OK && i < pats.n; i++) {
         int code;
         PCRE2_SIZE off;
