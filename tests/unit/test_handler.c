@@ -172,6 +172,18 @@ static void testShow(void **state) {
     assertHas(r.body, "no answer with that id");
     replyFree(&r);
 
+    /* the id as people copy it from the bot's text: brackets, backquotes,
+     * capitals, the file's path */
+    static const char *const written[] = {"show [learning/bootcamps]", "SHOW LEARNING/BOOTCAMPS",
+                                          "show `learning/bootcamps`.",
+                                          "show knowledge/learning/bootcamps.md"};
+    for (size_t i = 0; i < CB_ARRAY_LEN(written); i++) {
+        askStr(*state, written[i], &r);
+        if (r.kind != REPLY_ANSWER || !r.entry_id || strcmp(r.entry_id, "learning/bootcamps") != 0)
+            fail_msg("'%s' did not show learning/bootcamps: %s", written[i], r.body);
+        replyFree(&r);
+    }
+
     /* an entry id alone (an autocomplete choice's value) shows it too */
     askStr(*state, "learning/bootcamps", &r);
     assert_int_equal(r.kind, REPLY_ANSWER);
