@@ -8,7 +8,6 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "base/common.h"
 #include "handlers/hnd_int.h"
@@ -69,21 +68,6 @@ static void hndCopyEntry(const kb *k, const kbEntry *e, hndReply *out) {
     }
 }
 
-/* An id as people copy it from the bot's own text: "[topic/slug]",
- * "`topic/slug`", "TOPIC/SLUG", "knowledge/topic/slug.md" -> "topic/slug"
- * in buf (cap > len). Ids are lowercase ASCII, so folding loses nothing. */
-static const char *hndIdAsWritten(const char *id, size_t len, char *buf, size_t cap) {
-    while (len && strchr("[(`'\"<", id[0])) id++, len--;
-    while (len && strchr("])`'\">.,", id[len - 1])) len--;
-    if (len > 10 && strncasecmp(id, "knowledge/", 10) == 0) id += 10, len -= 10;
-    if (len > 3 && strncasecmp(id + len - 3, ".md", 3) == 0) len -= 3;
-    if (len >= cap) len = cap - 1;
-    for (size_t i = 0; i < len; i++)
-        buf[i] = (char)((id[i] >= 'A' && id[i] <= 'Z') ? id[i] + 32 : id[i]);
-    buf[len] = '\0';
-    return buf;
-}
-
 void hndShow(const hndContext *ctx, const char *given, hndReply *out) {
     replyInit(out);
     size_t len = given ? strlen(given) : 0;
@@ -92,7 +76,7 @@ void hndShow(const hndContext *ctx, const char *given, hndReply *out) {
         return;
     }
     char buf[HND_MAX_SHOW_ID + 1];
-    const char *id = hndIdAsWritten(given ? given : "", len, buf, sizeof(buf));
+    const char *id = kbIdAsWritten(given ? given : "", len, buf, sizeof(buf));
     len = strlen(id);
     const kbEntry *e = len ? kbFindEntry(ctx->k->kb, id) : NULL;
     if (!e) {

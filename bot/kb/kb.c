@@ -151,6 +151,18 @@ const kbEntry *kbFindEntry(const kb *k, const char *id) {
     return NULL;
 }
 
+const char *kbIdAsWritten(const char *id, size_t len, char *buf, size_t cap) {
+    while (len && strchr("[(`'\"<", id[0])) id++, len--;
+    while (len && strchr("])`'\">.,", id[len - 1])) len--;
+    if (len > 10 && strncasecmp(id, "knowledge/", 10) == 0) id += 10, len -= 10;
+    if (len > 3 && strncasecmp(id + len - 3, ".md", 3) == 0) len -= 3;
+    if (len >= cap) len = cap - 1;
+    for (size_t i = 0; i < len; i++)
+        buf[i] = (char)((id[i] >= 'A' && id[i] <= 'Z') ? id[i] + 32 : id[i]);
+    buf[len] = '\0';
+    return buf;
+}
+
 const char *kbClosestEntryId(const kb *k, const char *id) {
     if (!k || !id || !k->nentries) return NULL;
     const char **ids = cbMalloc(k->nentries * sizeof(*ids));

@@ -284,6 +284,11 @@ const kbRedirect *kbFindRedirect(const kb *k, const char *section);
  * (small talk, stop words): a letter, a digit or an apostrophe. */
 int kbWordByte(unsigned char c);
 const kbEntry *kbFindEntry(const kb *k, const char *id);
+/* An id as people copy it ("[topic/slug]", "`topic/slug`", "TOPIC/SLUG",
+ * "knowledge/topic/slug.md") written as an id ("topic/slug") into buf
+ * (cap bytes, cut to fit); ids are lowercase ASCII, so folding loses
+ * nothing. Returns buf. */
+const char *kbIdAsWritten(const char *id, size_t len, char *buf, size_t cap);
 /* The entry id nearest to id by edit distance (a typo's fix), or NULL. */
 const char *kbClosestEntryId(const kb *k, const char *id);
 /* A JSON syntax error e in text (one line of a JSON Lines file, its

@@ -3,7 +3,6 @@
  * hint), entries not reviewed for 12 months or dated in the future, two
  * entries claiming the same phrasing (a question or alternate that would
  * be ambiguous), then kb_lint.c's broad patterns and copied entries. */
-#include <ctype.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -77,12 +76,7 @@ static int kbHasTopic(const kbLoader *L, const char *id) {
  * "knowledge/frameworks/fastapi.md"), or NULL. */
 static const char *kbIdAsMeant(const kbLoader *L, const char *rid, const char **ids) {
     char want[256];
-    const char *s = strncmp(rid, "knowledge/", 10) == 0 ? rid + 10 : rid;
-    size_t n = strlen(s);
-    if (n >= 3 && strcasecmp(s + n - 3, ".md") == 0) n -= 3;
-    if (n == 0 || n >= sizeof(want)) return NULL;
-    for (size_t i = 0; i < n; i++) want[i] = (char)tolower((unsigned char)s[i]);
-    want[n] = '\0';
+    kbIdAsWritten(rid, strlen(rid), want, sizeof(want));
     for (size_t i = 0; i < L->n; i++)
         if (*ids[i] && strcmp(ids[i], want) == 0) return ids[i];
     return NULL;
