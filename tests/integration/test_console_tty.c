@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pty.h>
 #include <signal.h>
@@ -145,6 +146,50 @@ static void test_sigterm_mid_line(void **state) {
     free(b);
 }
 
+/* Type n keys of text (no Enter) the way a paste arrives, reading and
+ * dropping the echo meanwhile so neither side of the pty fills up. */
+static void typeMany(ttyBot *b, size_t n) {
+    static const char words[] = "career python job salary bootcamp ";
+    int flags = fcntl(b->master, F_GETFL);
+    assert_int_equal(fcntl(b->master, F_SETFL, flags | O_NONBLOCK), 0);
+    double end = nowMs() + WAIT_MS;
+    size_t sent = 0;
+    while (sent < n && nowMs() < end) {
+        struct pollfd pf = {.fd = b->master, .events = POLLIN | POLLOUT};
+        if (poll(&pf, 1, 100) <= 0) continue;
+        char sink[4096];
+        if (pf.revents & POLLIN) assert_true(read(b->master, sink, sizeof sink) > 0);
+        if (!(pf.revents & POLLOUT)) continue;
+        char chunk[256];
+        size_t k = n - sent < sizeof chunk ? n - sent : sizeof chunk;
+        for (size_t i = 0; i < k; i++) chunk[i] = words[(sent + i) % (sizeof words - 1)];
+        ssize_t w = write(b->master, chunk, k);
+        if (w > 0) sent += (size_t)w;
+    }
+    assert_int_equal(sent, n);
+    assert_int_equal(fcntl(b->master, F_SETFL, flags), 0);
+}
+
+/* A line far over the question limit (libedit itself breaks on 5,000+
+ * characters): refused as too long at Enter, and the console goes on. */
+static void test_overlong_line(void **state) {
+    (void)state;
+    ttyBot *b = calloc(1, sizeof(*b));
+    assert_non_null(b);
+    assert_int_equal(startBot(b), 0);
+    if (!waitFor(b, "careerbot> ", 1)) fail_msg("no prompt; output:\n%s", b->out);
+    typeMany(b, 7000);
+    type(b, "\r");
+    /* refused by the key cap, before libedit holds it all */
+    if (!waitFor(b, "too long (over 4096", 1)) fail_msg("not refused; output:\n%s", b->out);
+    type(b, "show learning/bootcamps\r");
+    if (!waitFor(b, ANSWER_ID, 1)) fail_msg("not answered after it; output:\n%s", b->out);
+    type(b, "/quit\r");
+    assert_int_equal(waitExit(b), 0);
+    close(b->master);
+    free(b);
+}
+
 #define TOKEN "xoxb-123456789012-123456789012-abcdefghijklmnopqrstuvwx"
 
 /* One session on the pty: each line typed waits for the next prompt. */
@@ -229,6 +274,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_edit_history_quit),
         cmocka_unit_test(test_sigterm_mid_line),
+        cmocka_unit_test(test_overlong_line),
         cmocka_unit_test(test_history_persisted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -23,6 +24,7 @@
 #include "base/common.h"
 #include "base/log.h"
 #include "base/redact.h"
+#include "handlers/handler.h"
 #include "render/render.h"
 #include "render/wrap.h"
 
@@ -37,6 +39,8 @@ typedef struct consolePriv {
     int editor_remove; /* remove libedit's handler once its callback returns */
     int in_editor; /* inside rl_callback_read_char() */
     int editor_line; /* a line was handled: install the handler again (prompt, raw mode) */
+    size_t editor_keys; /* keys given to libedit since its line started */
+    int editor_dropping; /* over CONSOLE_EDITOR_MAX_KEYS: reading the line's rest ourselves */
     FILE *editor_in; /* the input as a FILE for libedit */
     char *hist_path; /* the line history file kept between sessions (terminal only), or NULL */
     int hist_max;    /* lines of it kept */
@@ -342,12 +346,54 @@ static void consoleEditorLine(char *line) {
     free(line);
 }
 
+/* The line was too long for libedit: drop what it holds (leaving and
+ * entering its callback mode starts an empty line), refuse the line the
+ * way the handler refuses any over-long question, and prompt again. */
+static void consoleEditorRefuse(consolePriv *p) {
+    rl_callback_handler_remove();
+    consolePrint(p, "\n");
+    hndReply r;
+    replyInit(&r);
+    r.kind = REPLY_ERROR;
+    r.body = cbSprintf("That message is too long (over %d characters). I can read questions of up "
+                      "to %d bytes; please ask a shorter question.",
+                      CONSOLE_EDITOR_MAX_KEYS, HND_MAX_QUESTION);
+    consoleShowReply(p, &r);
+    p->editor_keys = 0;
+    p->editor_dropping = 0;
+    rl_callback_handler_install(CONSOLE_PROMPT, consoleEditorLine);
+}
+
+/* Past the key cap: read what the terminal has, without libedit, up to the
+ * end of the line. Keys typed after that Enter in the same read are
+ * dropped with it. Readable with nothing to read is a hang-up. */
+static void consoleEditorDrop(consolePriv *p) {
+    int avail = 0;
+    if (ioctl(p->fd, FIONREAD, &avail) != 0 || avail <= 0) {
+        consoleEof(p, "eof");
+        return;
+    }
+    size_t want = (size_t)avail < sizeof(p->rbuf) ? (size_t)avail : sizeof(p->rbuf);
+    ssize_t n = read(p->fd, p->rbuf, want);
+    if (n <= 0) {
+        consoleEof(p, n == 0 ? "eof" : "read error");
+        return;
+    }
+    if (memchr(p->rbuf, '\r', (size_t)n) || memchr(p->rbuf, '\n', (size_t)n))
+        consoleEditorRefuse(p);
+}
+
 static void consoleOnKey(uv_poll_t *h, int status, int events) {
     consolePriv *p = h->data;
     (void)events;
     if (status < 0) {
         logEvent(LOG_ERROR, "console.read_failed", "error=\"%s\"", uv_strerror(status));
         consoleEof(p, "read error");
+        return;
+    }
+    if (!p->editor_dropping && ++p->editor_keys > CONSOLE_EDITOR_MAX_KEYS) p->editor_dropping = 1;
+    if (p->editor_dropping) {
+        consoleEditorDrop(p);
         return;
     }
     p->in_editor = 1;
@@ -360,6 +406,7 @@ static void consoleOnKey(uv_poll_t *h, int status, int events) {
         /* libedit leaves its raw mode after a line: start the next one */
         rl_callback_handler_install(CONSOLE_PROMPT, consoleEditorLine);
     }
+    if (p->editor_line) p->editor_keys = 0;
     p->editor_line = 0;
 }
 

@@ -13,6 +13,11 @@
 
 #define CONSOLE_MAX_LINE (1024 * 1024) /* bytes; longer lines get an error and are skipped */
 #define CONSOLE_PROMPT "careerbot> "
+/* Keys libedit edits on one line. libedit 3.1 (Debian 12) corrupts its heap
+ * on lines of 5,000+ characters, so past this the rest of the line is read
+ * and dropped by us, and the line is refused as too long, like any line
+ * over the handler's limit (HND_MAX_QUESTION, 4,000 bytes). */
+#define CONSOLE_EDITOR_MAX_KEYS 4096
 
 struct cbApp;
 
