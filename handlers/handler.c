@@ -182,10 +182,11 @@ static void hndQuestion(const hndContext *ctx, const char *s, size_t len, const 
         out->kind = REPLY_DID_YOU_MEAN;
         hndSuggest(ctx, &res, 1, out);
         out->title = cbStrdup("Did you mean...");
+        /* the terminal renderer adds how to pick one */
         out->body = cbStrdup(ctx->chat ? "I'm not sure I understood. Did you mean one of these? "
                                          "Pick one below, or rephrase your question."
                                        : "I'm not sure I understood. Did you mean one of these? "
-                                         "Type `show ID` to read one, or rephrase your question.");
+                                         "Pick one, or rephrase your question.");
     } else {
         hndAbstain(ctx, &res, topic, out);
     }

@@ -151,7 +151,7 @@ static void askOne(const askCtx *c, const char *raw, size_t raw_len) {
     if (c->o->json) {
         askJson(q, len, &r, c->o->top);
     } else {
-        char *raw = renderTerminal(&r, c->color), *t = wrapText(raw, c->width);
+        char *raw = renderTerminal(&r, c->color ? RENDER_TERM_COLOR : 0), *t = wrapText(raw, c->width);
         free(raw);
         fputs(t, stdout);
         free(t);

@@ -12,8 +12,12 @@
 
 #include "base/reply.h"
 
-/* Terminal text; color != 0 adds ANSI styling. Caller frees. */
-char *renderTerminal(const hndReply *r, int color);
+/* Terminal text. Caller frees. Flags: */
+#define RENDER_TERM_COLOR 1u /* ANSI styling */
+#define RENDER_TERM_PICK 2u  /* the reader can pick a choice by its number (the console):
+                              * related entries are numbered after the did-you-mean
+                              * choices, and both lists say so */
+char *renderTerminal(const hndReply *r, unsigned flags);
 
 typedef struct renderOpts {
     int ephemeral;   /* slash-command reply only the asker sees */

@@ -1,7 +1,8 @@
 /* render_terminal.c - hndReply -> text for a terminal (`careerbot ask` and
  * the console): title, the body as plain text, "did you mean" choices
  * numbered with their ids, sources (title, publisher, date, url), links,
- * related entries with ids to type `show ID`, and the confidence band.
+ * related entries with ids to type `show ID` (numbered too where the reader
+ * can pick by number, see RENDER_TERM_PICK), and the confidence band.
  * Every string from the kb or the user has its control characters dropped,
  * so nothing can move the cursor or retitle the terminal. */
 #include <stdio.h>
@@ -21,6 +22,7 @@
 typedef struct rtOut {
     cbBuf b;
     int color;
+    int pick; /* choices are picked by number */
 } rtOut;
 
 /* Text without control characters (tabs and line breaks become spaces). */
@@ -71,7 +73,8 @@ static void rtSuggestions(rtOut *o, const hndReply *r) {
         snprintf(num, sizeof(num), "%zu. ", i + 1);
         rtRef(o, num, &r->suggestions[i], 1);
     }
-    bufAppendStr(&o->b, "Type `show ID` to read one.\n");
+    bufAppendStr(&o->b, o->pick ? "Type its number or `show ID` to read one.\n"
+                                : "Type `show ID` to read one.\n");
 }
 
 static void rtSources(rtOut *o, const hndReply *r) {
@@ -111,12 +114,16 @@ static void rtLinks(rtOut *o, const hndReply *r) {
 
 static void rtRelated(rtOut *o, const hndReply *r) {
     if (!r->nrelated) return;
-    rtHeading(o, "Related (type `show ID`):");
-    for (size_t i = 0; i < r->nrelated; i++) rtRef(o, "\xE2\x80\xA2 ", &r->related[i], 0);
+    rtHeading(o, o->pick ? "Related (type its number or `show ID`):" : "Related (type `show ID`):");
+    for (size_t i = 0; i < r->nrelated; i++) {
+        char num[32];
+        snprintf(num, sizeof(num), "%zu. ", r->nsuggestions + i + 1);
+        rtRef(o, o->pick ? num : "\xE2\x80\xA2 ", &r->related[i], 0);
+    }
 }
 
-char *renderTerminal(const hndReply *r, int color) {
-    rtOut o = {.color = color};
+char *renderTerminal(const hndReply *r, unsigned flags) {
+    rtOut o = {.color = (flags & RENDER_TERM_COLOR) != 0, .pick = (flags & RENDER_TERM_PICK) != 0};
     bufInit(&o.b, RT_MAX);
     if (r->title && *r->title) {
         rtStyle(&o, RT_BOLD);
@@ -125,7 +132,7 @@ char *renderTerminal(const hndReply *r, int color) {
         bufAppendStr(&o.b, "\n");
         if (r->kind == REPLY_ANSWER) bufAppendStr(&o.b, "\n");
     }
-    char *body = renderMarkdownToPlain(r->body ? r->body : "", color);
+    char *body = renderMarkdownToPlain(r->body ? r->body : "", o.color);
     bufAppendStr(&o.b, body);
     bufAppendStr(&o.b, "\n");
     free(body);

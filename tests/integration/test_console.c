@@ -3,7 +3,8 @@
  * output captured in a temporary file: answers, /topics, /help, /faq, /show,
  * unknown /commands, blank lines, quit/EOF calling the stop hook, a line
  * over 1 MB answered with an error and skipped, shutdown and free with the
- * input still open (LeakSanitizer checks). Then as a user runs it:
+ * input still open (LeakSanitizer checks), a choice picked by its number.
+ * Then as a user runs it:
  * `careerbot --console` with piped stdin must answer and exit 0. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -126,6 +127,35 @@ static void testPipedCommandsAndQuit(void **state) {
     close(fds[1]);
 }
 
+static int countOf(const char *s, const char *needle) {
+    int n = 0;
+    for (; (s = strstr(s, needle)) != NULL; s++) n++;
+    return n;
+}
+
+/* A number alone picks a choice the last reply numbered (its related
+ * entries here); with no list it is just a question, past the list it
+ * says which numbers there are, and an error keeps the list. */
+static void testPickByNumber(void **state) {
+    consoleFix *f = *state;
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    const char *in = "7\n/show learning/bootcamps\n2.\n5\n/bogus\n#2\n";
+    assert_int_equal(write(fds[1], in, strlen(in)), (ssize_t)strlen(in));
+    close(fds[1]);
+    cbTransport *t = startOnFd(f, fds[0]);
+    runUntilStopped(f, t);
+    char *out = readOut(f);
+    assertHas(out, "Related (type its number or `show ID`):\n  1. ");
+    assert_int_equal(countOf(out, "id: learning/bootcamps"), 2); /* /show, then #2 of first-job's */
+    assert_int_equal(countOf(out, "id: jobs/first-job"), 1);      /* 2. of the bootcamps answer */
+    assertHas(out, "There is no choice 5: type a number from 1 to 2, or ask a question.");
+    assert_true(strstr(out, "id: jobs/first-job") < strstr(out, "There is no choice 5"));
+    assert_int_equal(countOf(out, "There is no choice"), 1); /* "7" came before any list */
+    free(out);
+    t->type->free(t);
+}
+
 static void testEofWithoutNewline(void **state) {
     consoleFix *f = *state;
     int fds[2];
@@ -224,6 +254,7 @@ static void testBinaryConsole(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(testPipedCommandsAndQuit, setupFix, teardownFix),
+        cmocka_unit_test_setup_teardown(testPickByNumber, setupFix, teardownFix),
         cmocka_unit_test_setup_teardown(testEofWithoutNewline, setupFix, teardownFix),
         cmocka_unit_test_setup_teardown(testHugeLineFromFile, setupFix, teardownFix),
         cmocka_unit_test_setup_teardown(testShutdownAndFreeWhileReading, setupFix, teardownFix),

@@ -510,7 +510,7 @@ static void testReplyOutlivesKnowledge(void **state) {
         hndReply r;
         askStr(k, qs[i], &r);
         knowledgeFree(k);
-        char *t = renderTerminal(&r, 1);
+        char *t = renderTerminal(&r, RENDER_TERM_COLOR);
         assert_true(strlen(t) > 0);
         size_t sum = (r.title ? strlen(r.title) : 0) + (r.normalized ? strlen(r.normalized) : 0) +
                      (r.topic ? strlen(r.topic) : 0) + (r.entry_id ? strlen(r.entry_id) : 0);

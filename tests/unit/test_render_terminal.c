@@ -61,7 +61,7 @@ static void testAnswerShowsEverything(void **state) {
     assert_true(strstr(t, "Links:") < strstr(t, "Related"));
     assert_true(strstr(t, "Related") < strstr(t, "Confidence:"));
     free(t);
-    t = renderTerminal(&r, 1);
+    t = renderTerminal(&r, RENDER_TERM_COLOR);
     assertHas(t, "\x1b[1mAre bootcamps worth it?");
     assertHas(t, "\x1b[1mdepends\x1b[22m");
     assert_null(strstr(t, "\x1b]0;")); /* only our SGR sequences */
@@ -84,10 +84,22 @@ static void testDidYouMeanNumbered(void **state) {
     assertHas(t, "1. First question?  [a/one] (low, 0.45)");
     assertHas(t, "2. Second question?  [b/two] (low, 0.30)");
     assert_null(strstr(t, "Confidence:"));
+    assertHas(t, "Type `show ID` to read one.");
     free(t);
     r.kind = REPLY_ABSTAIN;
     t = renderTerminal(&r, 0);
     assertHas(t, "Maybe one of these:");
+    free(t);
+    /* the console: related entries numbered after the choices, and both say so */
+    r.nrelated = 1;
+    r.related = cbCalloc(1, sizeof(*r.related));
+    r.related[0] = (replyRef){cbStrdup("c/three"), cbStrdup("Third question?"), 0};
+    t = renderTerminal(&r, RENDER_TERM_PICK);
+    assertHas(t, "Type its number or `show ID` to read one.");
+    assertHas(t, "Related (type its number or `show ID`):\n  3. Third question?  [c/three]");
+    free(t);
+    t = renderTerminal(&r, 0);
+    assertHas(t, "  \xE2\x80\xA2 Third question?  [c/three]");
     free(t);
     replyFree(&r);
 }

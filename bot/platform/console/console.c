@@ -62,6 +62,8 @@ typedef struct consolePriv {
     cbBuf line;
     int skipping; /* dropping the rest of an over-long line */
     size_t answered;
+    char **choices; /* ids the last reply numbered (did you mean, then related) */
+    size_t nchoices;
     consoleStopFn *stop_fn;
     void *stop_ud;
     char rbuf[CONSOLE_READ_CHUNK];
@@ -70,9 +72,17 @@ typedef struct consolePriv {
 /* libedit's line callback has no user data: the one console using it. */
 static consolePriv *editorOwner;
 
+static void consoleForgetChoices(consolePriv *p) {
+    for (size_t i = 0; i < p->nchoices; i++) free(p->choices[i]);
+    free(p->choices);
+    p->choices = NULL;
+    p->nchoices = 0;
+}
+
 static void consoleDestroy(consolePriv *p) {
     cbTransport *t = p->t;
     if (editorOwner == p) editorOwner = NULL;
+    consoleForgetChoices(p);
     bufFree(&p->line);
     free(p->hist_path);
     free(p);
@@ -136,8 +146,23 @@ static void consoleStop(consolePriv *p, const char *why) {
     else appStop(a, why);
 }
 
+/* The entries a reply numbered, in renderTerminal's order, so the next
+ * line can pick one by its number. An error keeps the earlier list (a
+ * mistyped pick can be typed again). */
+static void consoleKeepChoices(consolePriv *p, const hndReply *r) {
+    if (r->kind == REPLY_ERROR) return;
+    consoleForgetChoices(p);
+    size_t n = r->nsuggestions + r->nrelated;
+    if (!n) return;
+    p->choices = cbCalloc(n, sizeof(*p->choices));
+    for (size_t i = 0; i < r->nsuggestions; i++) p->choices[p->nchoices++] = cbStrdup(r->suggestions[i].id);
+    for (size_t i = 0; i < r->nrelated; i++) p->choices[p->nchoices++] = cbStrdup(r->related[i].id);
+}
+
 static void consoleShowReply(consolePriv *p, hndReply *r) {
-    char *raw = renderTerminal(r, p->color), *text = wrapText(raw, p->width);
+    consoleKeepChoices(p, r);
+    char *raw = renderTerminal(r, (p->color ? RENDER_TERM_COLOR : 0) | RENDER_TERM_PICK);
+    char *text = wrapText(raw, p->width);
     free(raw);
     fputs(text, p->out);
     if (!p->tty) fputs("\n", p->out); /* a blank line between piped answers */
@@ -154,13 +179,37 @@ static void consoleAsk(consolePriv *p, const char *s, size_t len) {
     consoleShowReply(p, &r);
 }
 
-static void consoleUnknownCommand(consolePriv *p) {
+static void consoleError(consolePriv *p, char *body) {
     hndReply r;
     replyInit(&r);
     r.kind = REPLY_ERROR;
-    r.body = cbStrdup("I don't know that command. Commands: `/faq QUESTION`, `/help`, `/topics`, "
-                      "`/topic NAME`, `/show ID`, `/quit`; or just type a question.");
+    r.body = body;
     consoleShowReply(p, &r);
+}
+
+static void consoleUnknownCommand(consolePriv *p) {
+    consoleError(p, cbStrdup("I don't know that command. Commands: `/faq QUESTION`, `/help`, "
+                             "`/topics`, `/topic NAME`, `/show ID`, `/quit`; or just type a "
+                             "question."));
+}
+
+/* A line that is only a number ("2", "#2", "2." or "2)") picks that
+ * choice of the last reply: 1 when it was one (and was answered). */
+static int consolePick(consolePriv *p, const char *s, size_t len) {
+    if (!p->nchoices || !(s[0] == '#' || (s[0] >= '0' && s[0] <= '9'))) return 0;
+    size_t i = s[0] == '#', k = 0;
+    while (i < len && s[i] >= '0' && s[i] <= '9' && k < 1000) k = k * 10 + (size_t)(s[i++] - '0');
+    if (i < len && (s[i] == '.' || s[i] == ')')) i++;
+    if (i != len || k == 0) return 0;
+    if (k > p->nchoices) {
+        consoleError(p, cbSprintf("There is no choice %zu: type a number from 1 to %zu, or ask a "
+                                  "question.", k, p->nchoices));
+        return 1;
+    }
+    char *cmd = cbSprintf("show %s", p->choices[k - 1]);
+    consoleAsk(p, cmd, strlen(cmd));
+    free(cmd);
+    return 1;
 }
 
 /* 1 when s[0..len) is command word w alone or followed by a space. */
@@ -183,6 +232,10 @@ static void consoleLine(consolePriv *p, const char *s, size_t len) {
     if ((n == 5 && !strncasecmp(t, "/quit", 5)) || (n == 4 && !strncasecmp(t, "quit", 4)) ||
         (n == 4 && !strncasecmp(t, "exit", 4)) || (n == 5 && !strncasecmp(t, "/exit", 5))) {
         consoleStop(p, "quit");
+        return;
+    }
+    if (consolePick(p, t, n)) {
+        consolePrompt(p);
         return;
     }
     if (t[0] == '/' && !consoleIsCmd(t, n, "/faq") && !consoleIsCmd(t, n, "/help") &&
@@ -352,13 +405,9 @@ static void consoleEditorLine(char *line) {
 static void consoleEditorRefuse(consolePriv *p) {
     rl_callback_handler_remove();
     consolePrint(p, "\n");
-    hndReply r;
-    replyInit(&r);
-    r.kind = REPLY_ERROR;
-    r.body = cbSprintf("That message is too long (over %d characters). I can read questions of up "
-                      "to %d bytes; please ask a shorter question.",
-                      CONSOLE_EDITOR_MAX_KEYS, HND_MAX_QUESTION);
-    consoleShowReply(p, &r);
+    consoleError(p, cbSprintf("That message is too long (over %d characters). I can read questions "
+                              "of up to %d bytes; please ask a shorter question.",
+                              CONSOLE_EDITOR_MAX_KEYS, HND_MAX_QUESTION));
     p->editor_keys = 0;
     p->editor_dropping = 0;
     rl_callback_handler_install(CONSOLE_PROMPT, consoleEditorLine);

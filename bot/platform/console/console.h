@@ -2,7 +2,8 @@
  * "careerbot> " prompt) or piped in (one question per line, no prompt),
  * answered through appAnswer() and printed with renderTerminal(). Runs on
  * the app's libuv loop like the chat transports. Commands: /faq QUESTION,
- * /help, /topics, /topic NAME, /show ID, /quit (and `quit`/`exit` alone).
+ * /help, /topics, /topic NAME, /show ID, /quit (and `quit`/`exit` alone);
+ * a number alone picks that choice of the last reply (did you mean, related).
  * End of input or /quit stops reading and calls the stop hook. */
 #ifndef CB_CONSOLE_H
 #define CB_CONSOLE_H
