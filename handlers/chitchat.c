@@ -12,12 +12,6 @@
 #include "base/common.h"
 #include "handlers/hnd_int.h"
 
-static const char *chatLookup(const kb *k, const char *folded, int *like_help) {
-    const kbSmalltalkPhrase *p = kbFindSmalltalk(k, folded);
-    if (!p) return NULL;
-    *like_help = p->reply == NULL;
-    return p->reply ? p->reply : "";
-}
 
 static int chatIsAddressee(const kb *k, const char *w, size_t len) {
     const kbStrs *a = &k->smalltalk.addressees;
@@ -26,18 +20,17 @@ static int chatIsAddressee(const kb *k, const char *w, size_t len) {
     return 0;
 }
 
-const char *hndChitchat(const kb *k, const char *s, size_t len, int *like_help) {
+const kbSmalltalkPhrase *hndChitchat(const kb *k, const char *s, size_t len) {
     char folded[KB_SMALLTALK_MAX + 2];
-    *like_help = 0;
     if (len > KB_SMALLTALK_MAX || !kbSmalltalkFold(s, len, folded, sizeof(folded)) || !*folded)
         return NULL;
-    const char *r = chatLookup(k, folded, like_help);
+    const kbSmalltalkPhrase *r = kbFindSmalltalk(k, folded);
     if (r) return r;
     /* "hi there", "thanks bot": drop one trailing addressee and retry. */
     char *sp = strrchr(folded, ' ');
     if (!sp || !chatIsAddressee(k, sp + 1, strlen(sp + 1))) return NULL;
     *sp = '\0';
-    return chatLookup(k, folded, like_help);
+    return kbFindSmalltalk(k, folded);
 }
 
 /* Length of word w at s[0..len) (ASCII case-insensitive) when it ends at a

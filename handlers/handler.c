@@ -284,16 +284,16 @@ static const kbTopic *hndTopicPrefix(const hndContext *ctx, const char *s, size_
 
 /* depth: greetings stripped so far ("hi hi hi ..." must not recurse deep). */
 static void hndText(const hndContext *ctx, const char *s, size_t len, int depth, hndReply *out) {
-    int like_help;
     if (hndCommand(ctx, s, len, out)) return;
-    const char *chat = hndChitchat(ctx->k->kb, s, len, &like_help);
-    if (chat && like_help) {
+    const kbSmalltalkPhrase *chat = hndChitchat(ctx->k->kb, s, len);
+    if (chat && !chat->reply) {
         hndHelp(ctx, out, REPLY_CHITCHAT);
         return;
     }
     if (chat) {
         out->kind = REPLY_CHITCHAT;
-        out->body = cbStrdup(chat);
+        out->body = cbStrdup(chat->reply);
+        out->not_helpful = chat->not_helpful;
         return;
     }
     size_t g = depth < 2 ? hndGreetingPrefix(ctx->k->kb, s, len) : 0;

@@ -13,10 +13,10 @@
 
 /* ---- chitchat.c ---- */
 /* When the whole message s[0..len) is chit-chat ("hi", "thanks!", "good
- * bot") by k's small talk, the Markdown reply to give (owned by k);
- * *like_help is set when the message asks what the bot can do (answer
- * with the help text instead). NULL when the message is not chit-chat. */
-const char *hndChitchat(const kb *k, const char *s, size_t len, int *like_help);
+ * bot") by k's small talk, its phrase (owned by k): its reply is the
+ * Markdown to give, or NULL when the message asks what the bot can do
+ * (answer with the help text). NULL when the message is not chit-chat. */
+const kbSmalltalkPhrase *hndChitchat(const kb *k, const char *s, size_t len);
 /* Bytes of a leading greeting of k's to skip ("hi, " in "hi, are bootcamps
  * worth it?"), including the separators after it; 0 when there is none or
  * when nothing follows it. */

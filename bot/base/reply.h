@@ -75,6 +75,8 @@ typedef struct hndReply {
     size_t nrelated;
     char *normalized;  /* the question's normalized form (for history); may be NULL */
     char *topic;       /* topic filter used, if any */
+    int not_helpful;   /* REPLY_CHITCHAT: the message says the last answer did not
+                        * help (smalltalk.yaml's "feedback: not-helpful") */
     char *redirect;    /* REPLY_ABSTAIN: the redirects.yaml section whose reply
                         * says where to ask instead; else NULL */
     replyHit *hits;    /* the engine's ranked hits for a question (best first,

@@ -114,11 +114,14 @@ typedef struct kbLookup {
 typedef struct kbSmalltalkPhrase {
     char *phrase;      /* folded */
     const char *reply; /* one of kbSmalltalk.replies; NULL: the help text */
+    int not_helpful;   /* its reply says "feedback: not-helpful": the message also
+                        * tells the bot its last answer did not help */
     int line, col;     /* where smalltalk.yaml lists it */
 } kbSmalltalkPhrase;
 
 typedef struct kbSmalltalk {
     char **replies; /* the texts, in file order; NULL for "command: help" */
+    int *not_helpful; /* per reply: "feedback: not-helpful" */
     size_t nreplies;
     kbSmalltalkPhrase *phrases; /* sorted by phrase (strcmp), each once */
     size_t nphrases;

@@ -11,7 +11,13 @@
  *       phrases: [thanks, thank you]
  *     - command: help
  *       phrases: [what can you do]
+ *     - reply: "Sorry about that."
+ *       feedback: not-helpful
+ *       phrases: [not helpful, wrong answer]
  *
+ * "feedback: not-helpful" marks messages that tell the bot its last answer
+ * did not help: where a transport knows which answer that was (the
+ * console), it counts as a thumbs-down on it.
  * Everything is kept folded (kbSmalltalkFold) and the phrases sorted, so
  * the handler folds a message once and finds its reply by binary search.
  * A knowledge folder without the file (a test fixture, an imported outside
@@ -40,7 +46,7 @@ extern const char kbSmalltalkData[];
 #define ST_MAX_REPLIES 100
 
 static const char *const stKeys[] = {"greetings", "addressees", "replies"};
-static const char *const stReplyKeys[] = {"reply", "command", "phrases"};
+static const char *const stReplyKeys[] = {"reply", "command", "feedback", "phrases"};
 
 /* A phrase as read, for the checks across replies. */
 typedef struct stPhrase {
@@ -187,6 +193,22 @@ static int stReplyText(stParse *P, json_t *item, const char *ptr, char **text) {
     return rc;
 }
 
+/* feedback: not-helpful (the only value), or nothing: 1, 0; -1 after a
+ * diagnostic. */
+static int stFeedback(stParse *P, json_t *item, const char *ptr) {
+    char *fb = NULL, p[96];
+    if (kbGetStr(P->d, P->j, item, ptr, "feedback", 0, &fb) != CB_OK) return -1;
+    int rc = fb != NULL;
+    if (fb && strcmp(fb, "not-helpful") != 0) {
+        snprintf(p, sizeof(p), "%s/feedback", ptr);
+        kbDiagAt(P->d, CB_DIAG_ERROR, P->j, p, 0, "unknown feedback '%s'; the only one is "
+                 "'not-helpful' (the message says the last answer did not help)", fb);
+        rc = -1;
+    }
+    free(fb);
+    return rc;
+}
+
 /* One item of replies: at /replies/i. */
 static void stReply(stParse *P, json_t *item, size_t i) {
     char ptr[48];
@@ -198,8 +220,9 @@ static void stReply(stParse *P, json_t *item, size_t i) {
     }
     char *text = NULL;
     kbStrs ph;
+    int not_helpful = 0;
     if (kbCheckKeys(P->d, P->j, item, ptr, stReplyKeys, CB_ARRAY_LEN(stReplyKeys)) > 0 ||
-        stReplyText(P, item, ptr, &text) != CB_OK ||
+        stReplyText(P, item, ptr, &text) != CB_OK || (not_helpful = stFeedback(P, item, ptr)) < 0 ||
         kbGetStrsAt(P->d, P->j, item, ptr, "phrases", &ph) != CB_OK) {
         free(text);
         return;
@@ -211,7 +234,9 @@ static void stReply(stParse *P, json_t *item, size_t i) {
     } else {
         kbSmalltalk *o = P->out;
         o->replies = cbRealloc(o->replies, (o->nreplies + 1) * sizeof(char *));
+        o->not_helpful = cbRealloc(o->not_helpful, (o->nreplies + 1) * sizeof(int));
         o->replies[o->nreplies] = text;
+        o->not_helpful[o->nreplies] = not_helpful;
         stPhrases(P, ptr, &ph, o->nreplies++);
     }
     kbStrsFree(&ph);
@@ -244,7 +269,8 @@ static void stCross(stParse *P) {
         }
         first = s;
         const char *r = o->replies[s->reply];
-        o->phrases[o->nphrases++] = (kbSmalltalkPhrase){s->phrase, r, s->line, s->col};
+        o->phrases[o->nphrases++] =
+            (kbSmalltalkPhrase){s->phrase, r, o->not_helpful[s->reply], s->line, s->col};
     }
     free(P->ph);
     P->ph = NULL;
@@ -297,6 +323,7 @@ int kbSmalltalkParse(const char *path, const char *data, size_t len, cbDiags *d,
 void kbSmalltalkFree(kbSmalltalk *s) {
     for (size_t i = 0; i < s->nreplies; i++) free(s->replies[i]);
     free(s->replies);
+    free(s->not_helpful);
     for (size_t i = 0; i < s->nphrases; i++) free(s->phrases[i].phrase);
     free(s->phrases);
     kbStrsFree(&s->greetings);

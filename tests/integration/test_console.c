@@ -3,7 +3,8 @@
  * output captured in a temporary file: answers, /topics, /help, /faq, /show,
  * unknown /commands, blank lines, quit/EOF calling the stop hook, a line
  * over 1 MB answered with an error and skipped, shutdown and free with the
- * input still open (LeakSanitizer checks), a choice picked by its number.
+ * input still open (LeakSanitizer checks), a choice picked by its number,
+ * "not helpful" as a vote on the last answer.
  * Then as a user runs it:
  * `careerbot --console` with piped stdin must answer and exit 0. */
 #include <setjmp.h>
@@ -156,6 +157,26 @@ static void testPickByNumber(void **state) {
     t->type->free(t);
 }
 
+/* "not helpful" (smalltalk.yaml's feedback: not-helpful) after an answer
+ * is a thumbs-down on it, said once; before any answer it is only the
+ * small-talk reply. */
+static void testNotHelpfulVotes(void **state) {
+    consoleFix *f = *state;
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    const char *in = "not helpful\n/show learning/bootcamps\nthat didn't help!\nwrong\n";
+    assert_int_equal(write(fds[1], in, strlen(in)), (ssize_t)strlen(in));
+    close(fds[1]);
+    cbTransport *t = startOnFd(f, fds[0]);
+    runUntilStopped(f, t);
+    char *out = readOut(f);
+    assert_int_equal(countOf(out, "Sorry about that."), 3);
+    assert_int_equal(countOf(out, "I've noted that the answer `learning/bootcamps` did not help"), 1);
+    assert_true(strstr(out, "id: learning/bootcamps") < strstr(out, "I've noted"));
+    free(out);
+    t->type->free(t);
+}
+
 static void testEofWithoutNewline(void **state) {
     consoleFix *f = *state;
     int fds[2];
@@ -255,6 +276,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(testPipedCommandsAndQuit, setupFix, teardownFix),
         cmocka_unit_test_setup_teardown(testPickByNumber, setupFix, teardownFix),
+        cmocka_unit_test_setup_teardown(testNotHelpfulVotes, setupFix, teardownFix),
         cmocka_unit_test_setup_teardown(testEofWithoutNewline, setupFix, teardownFix),
         cmocka_unit_test_setup_teardown(testHugeLineFromFile, setupFix, teardownFix),
         cmocka_unit_test_setup_teardown(testShutdownAndFreeWhileReading, setupFix, teardownFix),

@@ -49,6 +49,8 @@ static const stCase stTab[] = {
     {"both", R1 "    command: help\n    phrases: [hi]\n", CB_DIAG_ERROR, 2, 5, "not both"},
     {"command", "replies:\n  - command: topics\n    phrases: [hi]\n", CB_DIAG_ERROR, 2, 14,
      "unknown command 'topics'"},
+    {"feedback", R1 "    feedback: thumbs-down\n    phrases: [wrong]\n", CB_DIAG_ERROR, 3, 15,
+     "unknown feedback 'thumbs-down'; the only one is 'not-helpful'"},
     {"no phrases", R1, CB_DIAG_ERROR, 2, 5, "this reply has no 'phrases'"},
     {"phrases type", R1 "    phrases: hi\n", CB_DIAG_ERROR, 3, 14, "must be a list ('- item' lines"},
     {"phrase empty", R1 "    phrases: [hi, \" \"]\n", CB_DIAG_ERROR, 3, 19, "'phrases' is empty"},
@@ -193,7 +195,12 @@ static void test_builtin(void **state) {
         assert_string_equal(b->phrases[i].phrase, bundled.phrases[i].phrase);
         assert_int_equal(!b->phrases[i].reply, !bundled.phrases[i].reply);
         if (b->phrases[i].reply) assert_string_equal(b->phrases[i].reply, bundled.phrases[i].reply);
+        assert_int_equal(b->phrases[i].not_helpful, bundled.phrases[i].not_helpful);
     }
+    /* "feedback: not-helpful" marks its reply's phrases, and only those */
+    assert_true(kbFindSmalltalk(fx->kb, "not helpful")->not_helpful);
+    assert_true(kbFindSmalltalk(fx->kb, "wrong answer")->not_helpful);
+    assert_false(kbFindSmalltalk(fx->kb, "thanks")->not_helpful);
     assert_int_equal(b->greetings.n, bundled.greetings.n);
     assert_int_equal(b->addressees.n, bundled.addressees.n);
     char *hi = chat(fx, "Hi there!");

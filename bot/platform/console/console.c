@@ -62,6 +62,7 @@ typedef struct consolePriv {
     cbBuf line;
     int skipping; /* dropping the rest of an over-long line */
     size_t answered;
+    char *last_answer; /* the entry the last answer showed, until it is voted on */
     char **choices; /* ids the last reply numbered (did you mean, then related) */
     size_t nchoices;
     consoleStopFn *stop_fn;
@@ -83,6 +84,7 @@ static void consoleDestroy(consolePriv *p) {
     cbTransport *t = p->t;
     if (editorOwner == p) editorOwner = NULL;
     consoleForgetChoices(p);
+    free(p->last_answer);
     bufFree(&p->line);
     free(p->hist_path);
     free(p);
@@ -171,11 +173,37 @@ static void consoleShowReply(consolePriv *p, hndReply *r) {
     replyFree(r);
 }
 
+static void consoleVoteDone(int ok, void *ud) {
+    (void)ud; /* the console may be gone by now: only the log hears of a failure */
+    if (!ok) logEvent(LOG_WARN, "console.vote_failed", "msg=\"a not-helpful vote was not saved\"");
+}
+
+/* "not helpful", "wrong" (smalltalk.yaml's feedback: not-helpful) right
+ * after an answer: a thumbs-down on that answer, as the chat platforms'
+ * button gives, said in the reply. Once per answer. */
+static void consoleNotHelpful(consolePriv *p, hndReply *r) {
+    if (!p->last_answer || appVote(p->t->app, PLATFORM_CONSOLE, "console", NULL, p->last_answer, 0,
+                                   consoleVoteDone, NULL) != CB_OK)
+        return;
+    char *body = cbSprintf("%s\n\nI've noted that the answer `%s` did not help you; the "
+                           "maintainers review such answers in `careerbot report`.",
+                           r->body, p->last_answer);
+    free(r->body);
+    r->body = body;
+    free(p->last_answer);
+    p->last_answer = NULL;
+}
+
 static void consoleAsk(consolePriv *p, const char *s, size_t len) {
     hndRequest req = {.platform = PLATFORM_CONSOLE, .text = s, .len = len, .user = "console"};
     hndReply r;
     appAnswer(p->t->app, &req, &r);
     p->answered++;
+    if (r.kind == REPLY_CHITCHAT && r.not_helpful) consoleNotHelpful(p, &r);
+    if (r.kind == REPLY_ANSWER && r.entry_id) {
+        free(p->last_answer);
+        p->last_answer = cbStrdup(r.entry_id);
+    }
     consoleShowReply(p, &r);
 }
 
