@@ -136,15 +136,15 @@ static int kbLintGivesUp(const kbLintRe *r, const char *entry_text) {
     pcre2_match_context *mc = pcre2_match_context_create(NULL);
     pcre2_set_match_limit(mc, KB_PATTERN_MATCH_LIMIT);
     pcre2_set_depth_limit(mc, KB_PATTERN_DEPTH_LIMIT);
+    char *asked = cbSprintf("%s?", entry_text); /* the text, then a character it lacks */
+    const char *probes[] = {entry_text, letters, asked};
     int gave_up = 0;
-    for (int t = 0; t < 3 && !gave_up; t++) {
-        const char *s = t == 0 ? entry_text : t == 1 ? letters : "?";
-        char *q = t == 2 ? cbSprintf("%s?", entry_text) : NULL;
-        int rc = pcre2_match(r->re, (PCRE2_SPTR)(q ? q : s), PCRE2_ZERO_TERMINATED, 0, 0, r->md, mc);
+    for (size_t t = 0; t < CB_ARRAY_LEN(probes) && !gave_up; t++) {
+        int rc = pcre2_match(r->re, (PCRE2_SPTR)probes[t], PCRE2_ZERO_TERMINATED, 0, 0, r->md, mc);
         gave_up = rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
                   rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT;
-        free(q);
     }
+    free(asked);
     pcre2_match_context_free(mc);
     return gave_up;
 }
