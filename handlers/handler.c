@@ -68,6 +68,24 @@ static void hndCopyEntry(const kb *k, const kbEntry *e, hndReply *out) {
     }
 }
 
+/* The entry a message's other question asks for, next to the answer (a
+ * choice, one click away), and not again among the related ones. */
+static void hndAlsoAsked(const kbEntry *e, double confidence, hndReply *out) {
+    out->suggestions = cbCalloc(1, sizeof(*out->suggestions));
+    out->suggestions[out->nsuggestions++] =
+        (replyRef){cbStrdup(e->id), cbStrdup(e->question), confidence};
+    size_t kept = 0;
+    for (size_t i = 0; i < out->nrelated; i++) {
+        if (strcmp(out->related[i].id, e->id) != 0) {
+            out->related[kept++] = out->related[i];
+            continue;
+        }
+        free(out->related[i].id);
+        free(out->related[i].question);
+    }
+    out->nrelated = kept;
+}
+
 void hndShow(const hndContext *ctx, const char *given, hndReply *out) {
     replyInit(out);
     size_t len = given ? strlen(given) : 0;
@@ -177,6 +195,7 @@ static void hndQuestion(const hndContext *ctx, const char *s, size_t len, const 
     if (res.outcome == ENG_ANSWER && res.nhits > 0) {
         hndCopyEntry(ctx->k->kb, res.hits[0].entry, out);
         out->confidence = res.hits[0].confidence;
+        if (res.also_asked) hndAlsoAsked(res.also_asked, res.also_confidence, out);
     } else if (res.outcome == ENG_DID_YOU_MEAN && res.nhits > 0 &&
                !kbFindRedirect(ctx->k->kb, res.decline_section)) {
         out->kind = REPLY_DID_YOU_MEAN;

@@ -109,7 +109,8 @@ void appPrerenderAdd(cbApp *a, const appRenderer *how) {
 }
 
 const char *appPrerendered(cbApp *a, const appRenderer *how, const hndReply *r, size_t *len) {
-    if (!a->k || r->kind != REPLY_ANSWER || !r->entry_id) return NULL;
+    /* an answer with a "you also asked" choice is not the entry's usual payload */
+    if (!a->k || r->kind != REPLY_ANSWER || !r->entry_id || r->nsuggestions) return NULL;
     appPre *p = preOf(a->k);
     if (!p) {
         appPrerenderBuild(a, a->k);

@@ -69,7 +69,8 @@ typedef struct hndReply {
     size_t nsources;
     replyLink *links;
     size_t nlinks;
-    replyRef *suggestions; /* did you mean (<= 3) */
+    replyRef *suggestions; /* did you mean (<= 3); with an answer, the entry the
+                            * message's other question asks for ("you also asked") */
     size_t nsuggestions;
     replyRef *related;
     size_t nrelated;

@@ -4,8 +4,8 @@
  * console would show; --json prints exactly one line per question, a shape
  * other tools (eval scripts) parse:
  *   {"query": ..., "answered": bool, "outcome": ..., ["redirect": SECTION,]
- *    "results": [{"id",
- *    "score", "confidence"}, ...]}
+ *    ["also_asked": ID,] "results": [{"id", "score", "confidence"}, ...]}
+ * ("also_asked": an answered message's other question's entry)
  * Stdin lines are read with a hard limit (ASK_MAX_LINE); longer lines are
  * cut there (the handler then refuses them as too long) and the rest of
  * the line is skipped, so a huge paste cannot exhaust memory. */
@@ -129,6 +129,8 @@ static void askJson(const char *q, size_t len, const hndReply *r, size_t top) {
                           "results", results);
     free(query);
     if (r->redirect) json_object_set_new(o, "redirect", json_string(r->redirect));
+    if (r->kind == REPLY_ANSWER && r->nsuggestions)
+        json_object_set_new(o, "also_asked", json_string(r->suggestions[0].id));
     char *line = json_dumps(o, JSON_REAL_PRECISION(6));
     json_decref(o);
     assert(line != NULL);

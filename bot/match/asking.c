@@ -51,6 +51,17 @@ static void append(char *out, size_t *n, const char *s, span sp) {
     *n += sp.len;
 }
 
+size_t askingSentences(const char *s, size_t len, size_t *at, size_t *n, size_t max) {
+    size_t k = 0;
+    for (size_t i = 0; i < len && k < max;) {
+        size_t end = sentenceEnd(s, len, i);
+        span sp = trimmed(s, i, end - i);
+        i = end < len && s[end] == '\n' ? end + 1 : end;
+        if (sp.len && asks(s, sp)) at[k] = sp.at, n[k] = sp.len, k++;
+    }
+    return k;
+}
+
 char *askingPart(const char *s, size_t len, size_t *outlen) {
     *outlen = 0;
     char *out = cbMalloc(len + 1);

@@ -19,4 +19,9 @@
  * at line breaks. */
 char *askingPart(const char *s, size_t len, size_t *outlen);
 
+/* The sentences of s[0..len) that end in a question mark, each on its
+ * own (at most max): their offsets and lengths into at[] and n[]. The
+ * count found (0 or 1: not two questions). */
+size_t askingSentences(const char *s, size_t len, size_t *at, size_t *n, size_t max);
+
 #endif

@@ -104,6 +104,11 @@ typedef struct engResult {
      * (asking.h), read alone, give the entry it ranks first matching.json's
      * asking_part_threshold: answered with it at their confidence. */
     int asked_part;
+    /* An answered message with two or more questions: the entry one of
+     * the others, read alone, is sure of (and the message ranks too), and
+     * that confidence; else NULL and 0. */
+    const kbEntry *also_asked;
+    double also_confidence;
 } engResult;
 
 typedef struct engIndex engIndex;

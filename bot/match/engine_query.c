@@ -540,38 +540,94 @@ static void rank(const engIndex *ix, const engTerms *x, const char *text, size_t
     for (size_t i = 0; i < ix->scr->ntouched; i++) ix->scr->flags[ix->scr->touched[i]] = 0;
 }
 
-/* A second look at a message not answered whose first entry is at least a
- * "did you mean" choice: the sentences that ask, read alone. When they
- * give that same entry matching.json's asking_part_threshold (above the
- * answer threshold: two looks are two chances to be wrong), the message is
- * answered with it at their confidence. Agreement guards it too: a bare
- * "what next?" is sure of something the whole message would not offer.
- * The caller holds the scratch lock. */
-static void askedPart(const engIndex *ix, const char *text, size_t len, long topic, size_t top,
-                      engResult *out) {
-    if (out->outcome == ENG_ANSWER || !out->nhits || out->hits[0].confidence < ix->suggest_thr)
-        return;
-    size_t n = 0;
-    char *part = askingPart(text, len, &n), err[CB_ERRLEN];
-    if (!part) return;
+#define ENG_MAX_QUESTIONS 4 /* questions of one message read one by one (askedPart) */
+/* Words a question needs to be read on its own: "django? fastapi?" and
+ * "placement stats? reviews?" list the options of one question. */
+#define ENG_MIN_QUESTION_WORDS 3
+
+static size_t wordCount(const char *s, size_t n) {
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++)
+        w += (s[i] != ' ' && s[i] != '\t' && s[i] != '\n') && (i == 0 || s[i - 1] == ' ' ||
+                                                             s[i - 1] == '\t' || s[i - 1] == '\n');
+    return w;
+}
+
+/* One text read alone for askedPart: its best hit (in alone), or NULL. */
+static const engHit *askedAlone(const engIndex *ix, const char *s, size_t n, long topic,
+                                size_t top, engResult *alone) {
+    char err[CB_ERRLEN];
     engTerms x;
     engTermsInit(&x);
-    engResult alone;
-    memset(&alone, 0, sizeof(alone));
-    if (engAnalyze(ix, part, n, 1, &x, err) == CB_OK) {
-        rank(ix, &x, part, n, topic, top, 0, &alone); /* its section is never shown */
-        const engHit *h = &alone.hits[0];
-        if (alone.nhits && h->confidence >= ix->asking_thr && h->entry == out->hits[0].entry) {
-            out->hits[0].confidence = h->confidence;
-            out->hits[0].pattern |= h->pattern;
-            out->outcome = ENG_ANSWER;
-            out->decline_section = NULL;
-            out->decline_confidence = 0;
-            out->asked_part = 1;
-        }
-    }
+    memset(alone, 0, sizeof(*alone));
+    if (engAnalyze(ix, s, n, 1, &x, err) == CB_OK)
+        rank(ix, &x, s, n, topic, top, 0, alone); /* its section is never shown */
     engTermsFree(&x);
+    return alone->nhits ? &alone->hits[0] : NULL;
+}
+
+/* Answer out with its first entry when h (a part read alone) agrees with
+ * it at asking_part_threshold; 1 if so. */
+static int askedAgrees(const engIndex *ix, const engHit *h, engResult *out) {
+    if (!h || h->confidence < ix->asking_thr || h->entry != out->hits[0].entry) return 0;
+    if (out->outcome != ENG_ANSWER || h->confidence > out->hits[0].confidence)
+        out->hits[0].confidence = h->confidence;
+    out->hits[0].pattern |= h->pattern;
+    out->outcome = ENG_ANSWER;
+    out->decline_section = NULL;
+    out->decline_confidence = 0;
+    out->asked_part = 1;
+    return 1;
+}
+
+/* A message with two or more questions, answered with one entry: the
+ * entry another of its questions alone is sure of (asking_part_threshold),
+ * if the whole message ranks it too, as the reply's "you also asked". */
+static void askedAlso(const engIndex *ix, const engHit *h, engResult *out) {
+    if (!h || h->confidence < ix->asking_thr || h->entry == out->hits[0].entry) return;
+    if (out->also_asked && h->confidence <= out->also_confidence) return;
+    for (size_t i = 1; i < out->nhits; i++)
+        if (out->hits[i].entry == h->entry) {
+            out->also_asked = h->entry;
+            out->also_confidence = h->confidence;
+            return;
+        }
+}
+
+/* A second look at a message: the sentences that ask, read alone,
+ * together and, when there are two or more ("is X legit? and is Y as
+ * good?"), each on its own, since two questions split the message's
+ * probability between two entries. A message not answered whose first
+ * entry is at least a "did you mean" choice is answered with that entry
+ * when a look gives it matching.json's asking_part_threshold (above the
+ * answer threshold: two looks are two chances to be wrong), at that
+ * confidence. Agreement guards it: a bare "what next?" is sure of
+ * something the whole message would not offer. An answered message's
+ * other questions name their own entry (askedAlso). The caller holds the
+ * scratch lock. */
+static void askedPart(const engIndex *ix, const char *text, size_t len, long topic, size_t top,
+                      engResult *out) {
+    if (!out->nhits) return;
+    int open = out->outcome != ENG_ANSWER && out->hits[0].confidence >= ix->suggest_thr;
+    engResult alone;
+    size_t n = 0;
+    char *part = open ? askingPart(text, len, &n) : NULL;
+    if (part) askedAgrees(ix, askedAlone(ix, part, n, topic, top, &alone), out);
     free(part);
+    size_t at[ENG_MAX_QUESTIONS], qn[ENG_MAX_QUESTIONS];
+    size_t found = askingSentences(text, len, at, qn, ENG_MAX_QUESTIONS), k = 0;
+    for (size_t q = 0; q < found; q++) /* keep the questions, not the options listed */
+        if (wordCount(text + at[q], qn[q]) >= ENG_MIN_QUESTION_WORDS) at[k] = at[q], qn[k++] = qn[q];
+    if (k < 2 || (!open && out->outcome != ENG_ANSWER)) return;
+    for (size_t q = 0; q < k; q++) {
+        const engHit *h = askedAlone(ix, text + at[q], qn[q], topic, top, &alone);
+        if (open) askedAgrees(ix, h, out);
+        askedAlso(ix, h, out);
+    }
+    if (out->outcome != ENG_ANSWER || out->also_asked == out->hits[0].entry) {
+        out->also_asked = NULL;
+        out->also_confidence = 0;
+    }
 }
 
 int engQueryNormalized(const engIndex *ix, const char *text, size_t len, const char *topic,

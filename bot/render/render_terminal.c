@@ -67,7 +67,9 @@ static void rtRef(rtOut *o, const char *prefix, const replyRef *r, int with_conf
 
 static void rtSuggestions(rtOut *o, const hndReply *r) {
     if (!r->nsuggestions) return;
-    rtHeading(o, r->kind == REPLY_DID_YOU_MEAN ? "Did you mean:" : "Maybe one of these:");
+    rtHeading(o, r->kind == REPLY_DID_YOU_MEAN ? "Did you mean:"
+                 : r->kind == REPLY_ANSWER  ? "You also asked:"
+                                            : "Maybe one of these:");
     for (size_t i = 0; i < r->nsuggestions; i++) {
         char num[32];
         snprintf(num, sizeof(num), "%zu. ", i + 1);

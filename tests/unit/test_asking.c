@@ -57,6 +57,20 @@ static void testTable(void **state) {
     assert_int_equal(bad, 0);
 }
 
+/* Each sentence that asks, on its own (askingSentences), bounded by max. */
+static void testSentences(void **state) {
+    (void)state;
+    const char *m = "I'm 30. Is X legit? and is Y as good?\nthanks!  Z? ";
+    size_t at[4], n[4];
+    assert_int_equal(askingSentences(m, strlen(m), at, n, 4), 3);
+    assert_true(n[0] == strlen("Is X legit?") && strncmp(m + at[0], "Is X legit?", n[0]) == 0);
+    assert_true(n[1] == strlen("and is Y as good?") && strncmp(m + at[1], "and is Y", 8) == 0);
+    assert_true(n[2] == 2 && strncmp(m + at[2], "Z?", 2) == 0);
+    assert_int_equal(askingSentences(m, strlen(m), at, n, 2), 2); /* at most max */
+    assert_int_equal(askingSentences("No question here.", 17, at, n, 4), 0);
+    assert_int_equal(askingSentences("", 0, at, n, 4), 0);
+}
+
 /* Not NUL-terminated input: only len bytes are read. */
 static void testLengthBound(void **state) {
     (void)state;
@@ -76,6 +90,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(testTable),
         cmocka_unit_test(testLengthBound),
+        cmocka_unit_test(testSentences),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

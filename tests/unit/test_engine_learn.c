@@ -339,6 +339,47 @@ static void testAskingPart(void **state) {
     engFree(ix);
 }
 
+/* Two questions in one message split its probability between two
+ * entries, so neither may reach the answer threshold; each question read
+ * alone answers the one the message ranks first (as the asking part does)
+ * and names the other as "also asked", when the whole message ranks it
+ * too. Options listed as one-word questions ("placement stats?
+ * reviews?") are not questions of their own; a single question has no
+ * "also asked". */
+static void testTwoQuestions(void **state) {
+    const knowledge *k = *state;
+    const char *two = "how can i check if a bootcamp is legit? and honestly are udemy courses "
+                      "just as good as one?";
+    engResult r = ask(k->ix, two);
+    assert_int_equal(r.outcome, ENG_ANSWER);
+    assert_string_equal(r.hits[0].entry->id, "bootcamps/choosing");
+    assert_int_equal(r.asked_part, 1);
+    assert_true(r.hits[0].confidence >= k->kb->matching.asking_part_threshold);
+    assert_non_null(r.also_asked);
+    assert_string_equal(r.also_asked->id, "bootcamps/online-courses");
+    assert_true(r.also_confidence >= k->kb->matching.asking_part_threshold);
+    /* answered as a whole already: the other question is still named */
+    r = ask(k->ix, "Is a coding bootcamp worth it? And how do I negotiate my salary after one?");
+    assert_int_equal(r.outcome, ENG_ANSWER);
+    assert_non_null(r.also_asked);
+    assert_true(r.also_asked != r.hits[0].entry);
+    r = ask(k->ix, "comparing le wagon vs some local python bootcamp, what should i actually "
+                   "check? placement stats? reviews?");
+    assert_null(r.also_asked);
+    r = ask(k->ix, "Is a coding bootcamp worth it?");
+    assert_null(r.also_asked);
+    assert_int_equal(r.asked_part, 0);
+    /* at an asking_part_threshold of 1 no question alone is sure enough */
+    kbMatching never = k->kb->matching;
+    never.asking_part_threshold = 1.0;
+    kb copy;
+    engIndex *ix = withMatching(k, never, &copy);
+    r = ask(ix, two);
+    assert_true(r.outcome != ENG_ANSWER);
+    assert_null(r.also_asked);
+    engFree(ix);
+}
+
 /* A pattern lifts only an entry the classifier gives matching.json's
  * pattern_floor: skills/sql-databases' pattern matches "learn ... sql",
  * but this asks for an order of study (learning/roadmap), and the
@@ -894,6 +935,7 @@ int main(void) {
         cmocka_unit_test(testProbes),
         cmocka_unit_test(testTopicFilterDoesNotInflate),
         cmocka_unit_test(testAskingPart),
+        cmocka_unit_test(testTwoQuestions),
         cmocka_unit_test(testPatternFloor),
         cmocka_unit_test(testRedirects),
         cmocka_unit_test(testUnrelatedEditKeepsAnswers),

@@ -417,6 +417,28 @@ static void testDidYouMean(void **state) {
     knowledgeFree(k);
 }
 
+/* Two questions in one message: the answer to one, the other's entry as
+ * a choice ("You also asked"), not repeated among the related entries
+ * (jobs/cv lists jobs/first-job as related). */
+static void testAlsoAsked(void **state) {
+    hndReply r;
+    askStr(*state, "what should i put on my cv? and how do i get my first job?", &r);
+    assert_int_equal(r.kind, REPLY_ANSWER);
+    assert_string_equal(r.entry_id, "jobs/cv");
+    assert_int_equal(r.nsuggestions, 1);
+    assert_string_equal(r.suggestions[0].id, "jobs/first-job");
+    assert_true(r.suggestions[0].confidence > 0);
+    for (size_t i = 0; i < r.nrelated; i++) assert_string_not_equal(r.related[i].id, "jobs/first-job");
+    char *t = renderTerminal(&r, 0);
+    assertHas(t, "You also asked:\n  1. How do I get my first");
+    free(t);
+    replyFree(&r);
+    askStr(*state, "what should a python developer put on a cv?", &r); /* one question */
+    assert_int_equal(r.kind, REPLY_ANSWER);
+    assert_int_equal(r.nsuggestions, 0);
+    replyFree(&r);
+}
+
 static void testBadInput(void **state) {
     hndReply r;
     const char *empties[] = {"", "   \t\n ", "/faq", "/faq   ", "@everyone", " @here ",
@@ -538,6 +560,7 @@ int main(void) {
         cmocka_unit_test(testShowUsageAndClosest),
         cmocka_unit_test(testChatWording),
         cmocka_unit_test(testDidYouMean),
+        cmocka_unit_test(testAlsoAsked),
         cmocka_unit_test(testBadInput),
         cmocka_unit_test(testPingsAreNotWords),
         cmocka_unit_test(testKnowledgeTextStaysText),

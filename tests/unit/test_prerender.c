@@ -151,6 +151,11 @@ static void test_only_answers(void **state) {
     replyFree(&r);
     hndShow(&ctx, f->app.k->kb->entries[0].id, &r);
     assert_null(appPrerendered(&f->app, &discordWay, &r, &len));
+    /* an answer with a "you also asked" choice is not the entry's usual payload */
+    assert_non_null(appPrerendered(&f->app, &slackWay, &r, &len));
+    r.suggestions = cbCalloc(1, sizeof(*r.suggestions));
+    r.suggestions[r.nsuggestions++] = (replyRef){cbStrdup("x/y"), cbStrdup("Other?"), 0.97};
+    assert_null(appPrerendered(&f->app, &slackWay, &r, &len));
     free(r.entry_id); /* an answer without its entry id is not one of ours */
     r.entry_id = NULL;
     assert_null(appPrerendered(&f->app, &slackWay, &r, &len));
