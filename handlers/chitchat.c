@@ -47,8 +47,23 @@ static size_t chatSkipSeparators(const char *s, size_t len, size_t i) {
     return i;
 }
 
+/* "@careerbot" typed as text (the console; a chat where the name was not
+ * picked as a mention): '@' and one of the addressees, as long as it
+ * and the separators after it are, else 0. */
+static size_t chatTypedMention(const kb *k, const char *s, size_t len) {
+    const kbStrs *addressees = &k->smalltalk.addressees;
+    if (len < 2 || s[0] != '@') return 0;
+    for (size_t a = 0; a < addressees->n; a++) {
+        size_t w = chatWord(s + 1, len - 1, addressees->v[a]);
+        if (w) return chatSkipSeparators(s, len, 1 + w);
+    }
+    return 0;
+}
+
 size_t hndGreetingPrefix(const kb *k, const char *s, size_t len) {
     const kbStrs *greetings = &k->smalltalk.greetings, *addressees = &k->smalltalk.addressees;
+    size_t m = chatTypedMention(k, s, len);
+    if (m) return m < len ? m : 0; /* "@careerbot are bootcamps worth it?" */
     size_t g = 0;
     for (size_t i = 0; i < greetings->n && !g; i++) g = chatWord(s, len, greetings->v[i]);
     if (!g) return 0;

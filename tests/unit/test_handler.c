@@ -303,7 +303,9 @@ static void testGreetingThenQuestion(void **state) {
     assert_non_null(plain.normalized);
     const char *inputs[] = {"hi, is a coding bootcamp worth it?", "Hello there! Is a coding bootcamp worth it?",
                             "hey - is a coding bootcamp worth it?", "Good morning! Is a coding bootcamp worth it?",
-                            "howdy team, is a coding bootcamp worth it?"};
+                            "howdy team, is a coding bootcamp worth it?",
+                            "@careerbot is a coding bootcamp worth it?", /* a mention typed as text */
+                            "@Bot, is a coding bootcamp worth it?"};
     for (size_t i = 0; i < CB_ARRAY_LEN(inputs); i++) {
         hndReply r;
         askStr(*state, inputs[i], &r);
@@ -312,7 +314,18 @@ static void testGreetingThenQuestion(void **state) {
         assert_string_equal(r.normalized, plain.normalized); /* the greeting was dropped */
         replyFree(&r);
     }
+    hndReply r;
+    askStr(*state, "@carl is a coding bootcamp worth it?", &r); /* not our name: a word */
+    assert_non_null(r.normalized);
+    assert_string_not_equal(r.normalized, plain.normalized);
+    replyFree(&r);
     replyFree(&plain);
+    askStr(*state, "@careerbot help", &r); /* a typed mention before a command, or alone */
+    assert_int_equal(r.kind, REPLY_INFO);
+    replyFree(&r);
+    askStr(*state, "@careerbot", &r);
+    assert_int_equal(r.kind, REPLY_CHITCHAT);
+    replyFree(&r);
 }
 
 /* Thousands of greetings: answered without deep recursion or a crash. */
