@@ -272,6 +272,42 @@ static void testBinaryConsole(void **state) {
     tpCleanup(&p);
 }
 
+/* As a user runs it with a history: a choice picked by its number is
+ * remembered as a click and "not helpful" as a thumbs-down, which the
+ * report reads (the chat platforms' buttons record the same). */
+static void testPicksAndVotesReachHistory(void **state) {
+    (void)state;
+    char dir[] = "/tmp/careerbot-con-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *bin = tpBuildPath("san/careerbot"), *hist = NULL;
+    assert_true(asprintf(&hist, "CAREERBOT_HISTORY_PATH=%s/h.db", dir) > 0);
+    char *env[] = {"CAREERBOT_TODAY=2025-06-01", "SLACK_APP_TOKEN=", "SLACK_BOT_TOKEN=",
+                   "DISCORD_TOKEN=", "CAREERBOT_CONFIG=", "CAREERBOT_KB=", "NO_COLOR=1", hist, NULL};
+    char *run[] = {bin, "--console", "--kb", KB_DIR, NULL};
+    tpProc p;
+    assert_int_equal(tpSpawn(&p, run, env, 1), 0);
+    tpWrite(&p, "/show learning/bootcamps\n2\nnot helpful\n");
+    tpCloseStdin(&p);
+    assert_int_equal(tpWait(&p, RUN_MS), 0);
+    assert_int_equal(tpCount(p.out_path, "id: jobs/first-job"), 1);
+    tpCleanup(&p);
+    char *exp[] = {bin, "history", "export", NULL};
+    assert_int_equal(tpSpawn(&p, exp, env, 0), 0);
+    assert_int_equal(tpWait(&p, RUN_MS), 0);
+    char *out = tpReadFile(p.out_path);
+    assertHas(out, "\"type\":\"click\"");
+    assertHas(out, "\"entry_id\":\"jobs/first-job\"");
+    assertHas(out, "\"type\":\"vote\"");
+    assertHas(out, "\"helpful\":false");
+    free(out);
+    tpCleanup(&p);
+    char *db = hist + strlen("CAREERBOT_HISTORY_PATH=");
+    unlink(db);
+    rmdir(dir);
+    free(hist);
+    free(bin);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(testPipedCommandsAndQuit, setupFix, teardownFix),
@@ -281,6 +317,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(testHugeLineFromFile, setupFix, teardownFix),
         cmocka_unit_test_setup_teardown(testShutdownAndFreeWhileReading, setupFix, teardownFix),
         cmocka_unit_test(testBinaryConsole),
+        cmocka_unit_test(testPicksAndVotesReachHistory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -234,6 +234,7 @@ static int consolePick(consolePriv *p, const char *s, size_t len) {
                                   "question.", k, p->nchoices));
         return 1;
     }
+    appNoteChoice(p->t->app, PLATFORM_CONSOLE, "console", p->choices[k - 1]); /* as a click */
     char *cmd = cbSprintf("show %s", p->choices[k - 1]);
     consoleAsk(p, cmd, strlen(cmd));
     free(cmd);
