@@ -121,7 +121,6 @@ typedef struct kbSmalltalkPhrase {
 
 typedef struct kbSmalltalk {
     char **replies; /* the texts, in file order; NULL for "command: help" */
-    int *not_helpful; /* per reply: "feedback: not-helpful" */
     size_t nreplies;
     kbSmalltalkPhrase *phrases; /* sorted by phrase (strcmp), each once */
     size_t nphrases;

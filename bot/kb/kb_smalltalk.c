@@ -52,6 +52,7 @@ static const char *const stReplyKeys[] = {"reply", "command", "feedback", "phras
 typedef struct stPhrase {
     char *phrase; /* folded */
     size_t reply; /* index into the replies */
+    int not_helpful; /* its reply's "feedback: not-helpful" */
     size_t order; /* in the file */
     int line, col;
 } stPhrase;
@@ -150,7 +151,8 @@ static void stWords(stParse *P, json_t *root, const char *key, const char *what,
 
 /* Each of a reply's phrases, folded, with its place (checked across
  * replies by stCross). */
-static void stPhrases(stParse *P, const char *ptr, const kbStrs *ph, size_t reply) {
+static void stPhrases(stParse *P, const char *ptr, const kbStrs *ph, size_t reply,
+                      int not_helpful) {
     for (size_t i = 0; i < ph->n; i++) {
         char p[96];
         snprintf(p, sizeof(p), "%s/phrases/%zu", ptr, i);
@@ -158,7 +160,7 @@ static void stPhrases(stParse *P, const char *ptr, const kbStrs *ph, size_t repl
         if (!f) continue;
         P->ph = cbRealloc(P->ph, (P->nph + 1) * sizeof(*P->ph));
         stPhrase *s = &P->ph[P->nph];
-        *s = (stPhrase){f, reply, P->nph, 0, 0};
+        *s = (stPhrase){f, reply, not_helpful, P->nph, 0, 0};
         kbPosAt(P->j, p, 0, &s->line, &s->col);
         P->nph++;
     }
@@ -234,10 +236,8 @@ static void stReply(stParse *P, json_t *item, size_t i) {
     } else {
         kbSmalltalk *o = P->out;
         o->replies = cbRealloc(o->replies, (o->nreplies + 1) * sizeof(char *));
-        o->not_helpful = cbRealloc(o->not_helpful, (o->nreplies + 1) * sizeof(int));
         o->replies[o->nreplies] = text;
-        o->not_helpful[o->nreplies] = not_helpful;
-        stPhrases(P, ptr, &ph, o->nreplies++);
+        stPhrases(P, ptr, &ph, o->nreplies++, not_helpful);
     }
     kbStrsFree(&ph);
 }
@@ -270,7 +270,7 @@ static void stCross(stParse *P) {
         first = s;
         const char *r = o->replies[s->reply];
         o->phrases[o->nphrases++] =
-            (kbSmalltalkPhrase){s->phrase, r, o->not_helpful[s->reply], s->line, s->col};
+            (kbSmalltalkPhrase){s->phrase, r, s->not_helpful, s->line, s->col};
     }
     free(P->ph);
     P->ph = NULL;
@@ -323,7 +323,6 @@ int kbSmalltalkParse(const char *path, const char *data, size_t len, cbDiags *d,
 void kbSmalltalkFree(kbSmalltalk *s) {
     for (size_t i = 0; i < s->nreplies; i++) free(s->replies[i]);
     free(s->replies);
-    free(s->not_helpful);
     for (size_t i = 0; i < s->nphrases; i++) free(s->phrases[i].phrase);
     free(s->phrases);
     kbStrsFree(&s->greetings);
